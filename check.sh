@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# check.sh — install what is missing, build, and run every test:
+#   1. a normal build (warnings are errors) and the whole CTest suite;
+#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. each libFuzzer target for a short run (FUZZ_SECONDS, default 60).
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/deps.sh
+tocsin_install $TOCSIN_BUILD_PACKAGES $TOCSIN_TEST_PACKAGES
+
+jobs=$(nproc)
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+echo "== build and test (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DTOCSIN_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+echo "== build and test with ASan + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOCSIN_SANITIZE=ON -DTOCSIN_WERROR=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE bench
+
+echo "== fuzz (${fuzz_seconds}s per target)"
+CC=clang cmake -S . -B build-fuzz -DTOCSIN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_targets
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+	[ -x "$target" ] || continue
+	name=$(basename "$target")
+	corpus=build-fuzz/corpus-$name
+	mkdir -p "$corpus"
+	"$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+		-dict=tests/fuzz/cap.dict "$corpus" tests/fuzz/seeds 2>build-fuzz/$name.log ||
+		{ tail -50 build-fuzz/$name.log; echo "fuzz target $name failed"; exit 1; }
+	tail -1 build-fuzz/$name.log
+done
+echo "== all checks passed"

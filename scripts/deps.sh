@@ -1,0 +1,25 @@
+# deps.sh — the Debian 12 packages tocsin needs, and installing what is missing.
+# Sourced by check.sh and demo.sh; one list, so nothing is forgotten in either.
+
+TOCSIN_BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libjansson-dev nettle-dev"
+TOCSIN_TEST_PACKAGES="libcmocka-dev libxml2-utils jq clang libclang-rt-14-dev"
+
+# tocsin_install PACKAGE... : install the ones not yet installed.
+# As root: apt-get update, then apt-get install. Otherwise print the exact
+# command for an administrator and fail.
+tocsin_install() {
+	local missing="" p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "tocsin needs these Debian packages:$missing" >&2
+		echo "Ask an administrator to run:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2
+		return 2
+	fi
+	echo "== installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q && apt-get install -y -q --no-install-recommends $missing
+}

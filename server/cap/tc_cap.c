@@ -1,0 +1,84 @@
+/*
+ * tc_cap.c — tc_cap_check(): the four layers in order, every problem reported.
+ *
+ * A layer that cannot go on (the XML is unreadable, a limit is hit, the root
+ * is not a CAP alert) stops the check; otherwise every layer runs, so one
+ * submission shows the officer everything that needs fixing.
+ */
+#include "tc_cap_int.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+
+static void not_cap(const xmlNode *root, struct tc_diags *d)
+{
+	const char *ns = root->ns && root->ns->href ? (const char *)root->ns->href : "";
+	tc_err(d, "cap.not-cap", (const char *)root->name,
+	       "this is not a CAP alert: the root element is <%s>%s%s%s; a CAP alert's root is <alert> "
+	       "in namespace " TC_CAP_NS_1_2 " (1.1 and 1.0 are read too)",
+	       (const char *)root->name, *ns ? " in namespace '" : " without a namespace", ns, *ns ? "'" : "");
+}
+
+static void run_profile(enum tc_cap_profile p, const struct tc_cap_alert *a, struct tc_diags *d)
+{
+	switch (p) {
+	case TC_CAP_PROFILE_CN:
+		tc_cap_profile_cn_check(a, d);
+		break;
+	case TC_CAP_PROFILE_IPAWS:
+		tc_cap_profile_ipaws_check(a, d);
+		break;
+	case TC_CAP_PROFILE_NONE:
+		break;
+	}
+}
+
+enum tc_rc tc_cap_check(const char *xml, size_t len, const struct tc_cap_options *opt,
+			struct tc_cap_alert **out, struct tc_diags *d)
+{
+	struct tc_cap_options defaults;
+	struct tc_cap_alert *a = NULL;
+	xmlDocPtr doc = NULL;
+	enum tc_rc rc;
+
+	if (out)
+		*out = NULL;
+	if (!opt) {
+		tc_cap_options_default(&defaults);
+		opt = &defaults;
+	}
+	size_t errors_before = tc_diags_errors(d);
+	rc = tc_cap_xml_read(xml, len, &opt->limits, &doc, d);
+	if (rc)
+		goto out;
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	enum tc_cap_version v = tc_cap_xml_version(root);
+	if (!v) {
+		not_cap(root, d);
+		rc = TC_ERR_INVALID;
+		goto out;
+	}
+	if (v == TC_CAP_V1_0)
+		tc_warn(d, "cap.version", "alert",
+			"CAP 1.0 document: read, but no schema exists to check it against; please move to CAP 1.2");
+	else
+		rc = tc_cap_schema_validate(doc, v, opt->lenient, d);
+	if (rc && rc != TC_ERR_INVALID)
+		goto out;
+	rc = tc_cap_model_build(doc, &opt->limits, xml, len, &a, d);
+	if (rc)
+		goto out;
+	tc_cap_rules_check(a, opt->now ? opt->now : (int64_t)time(NULL), d);
+	run_profile(opt->profile, a, d);
+	rc = tc_diags_errors(d) > errors_before ? TC_ERR_INVALID : TC_OK;
+	if (out) {
+		*out = a;
+		a = NULL;
+	}
+out:
+	tc_cap_alert_free(a);
+	xmlFreeDoc(doc);
+	return rc;
+}

@@ -1,0 +1,204 @@
+/*
+ * tc_cap.h — the CAP alert model and the one call that checks an alert.
+ *
+ * tc_cap_check() takes the bytes of a CAP document (1.2; 1.1 and 1.0 are
+ * read too) and checks it in four layers, reporting every problem it finds:
+ *
+ *   1. XML: well-formed, and safe — no DOCTYPE (so no external entities and
+ *      no entity expansion), no network, bounded size, depth and points.
+ *   2. Schema: cap-schemas/cap-1.2.xsd (cap-1.1.xsd for 1.1), compiled into
+ *      the binary. In lenient mode, elements that are merely out of order are
+ *      warnings, when putting them in order makes the document valid.
+ *   3. Rules the schema cannot express (tc_cap_rules.c).
+ *   4. An optional profile: "cn" (China) or "ipaws" (tc_cap_profile.c).
+ *
+ * The model below is read-only for callers. Everything in it, strings and
+ * arrays included, belongs to the struct tc_cap_alert and is freed with
+ * tc_cap_alert_free(). Optional text elements that were absent are NULL.
+ */
+#ifndef TC_CAP_H
+#define TC_CAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_diag.h"
+#include "tc_rc.h"
+
+enum tc_cap_version {
+	TC_CAP_V1_0 = 10,
+	TC_CAP_V1_1 = 11,
+	TC_CAP_V1_2 = 12,
+};
+
+#define TC_CAP_NS_1_2 "urn:oasis:names:tc:emergency:cap:1.2"
+#define TC_CAP_NS_1_1 "urn:oasis:names:tc:emergency:cap:1.1"
+#define TC_CAP_NS_1_0 "http://www.incident.com/cap/1.0"
+#define TC_XMLDSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+
+enum tc_cap_status { TC_CAP_STATUS_UNKNOWN = 0, TC_CAP_ACTUAL, TC_CAP_EXERCISE, TC_CAP_SYSTEM, TC_CAP_TEST, TC_CAP_DRAFT };
+enum tc_cap_msgtype { TC_CAP_MSGTYPE_UNKNOWN = 0, TC_CAP_ALERT, TC_CAP_UPDATE, TC_CAP_CANCEL, TC_CAP_ACK, TC_CAP_ERROR };
+enum tc_cap_scope { TC_CAP_SCOPE_UNKNOWN = 0, TC_CAP_PUBLIC, TC_CAP_RESTRICTED, TC_CAP_PRIVATE };
+enum tc_cap_urgency { TC_CAP_URGENCY_UNKNOWN = 0, TC_CAP_IMMEDIATE, TC_CAP_EXPECTED, TC_CAP_FUTURE, TC_CAP_PAST };
+/* Ordered so that a larger value is more severe. */
+enum tc_cap_severity { TC_CAP_SEVERITY_UNKNOWN = 0, TC_CAP_MINOR, TC_CAP_MODERATE, TC_CAP_SEVERE, TC_CAP_EXTREME };
+enum tc_cap_certainty { TC_CAP_CERTAINTY_UNKNOWN = 0, TC_CAP_UNLIKELY, TC_CAP_POSSIBLE, TC_CAP_LIKELY, TC_CAP_OBSERVED };
+
+const char *tc_cap_status_name(enum tc_cap_status v);
+const char *tc_cap_msgtype_name(enum tc_cap_msgtype v);
+const char *tc_cap_scope_name(enum tc_cap_scope v);
+const char *tc_cap_urgency_name(enum tc_cap_urgency v);
+const char *tc_cap_severity_name(enum tc_cap_severity v);
+const char *tc_cap_certainty_name(enum tc_cap_certainty v);
+
+/* A CAP dateTime: the text as written and what it means. */
+struct tc_cap_time {
+	const char *text;  /* NULL when the element is absent */
+	bool valid;        /* the text is a real date and time */
+	bool has_zone;     /* it carries an offset (or Z) */
+	bool zulu;         /* the offset was written "Z", which CAP 1.2 forbids */
+	int64_t epoch;     /* seconds since 1970 UTC (local time when !has_zone) */
+	int offset_min;    /* the offset in minutes east of UTC */
+};
+
+struct tc_cap_pair {        /* eventCode, parameter, geocode */
+	const char *name;   /* valueName */
+	const char *value;
+};
+
+struct tc_cap_point {
+	double lat, lon;
+};
+
+struct tc_cap_polygon {
+	const char *text;
+	bool parsed;                 /* every pair was two numbers */
+	size_t n_points;
+	struct tc_cap_point *points; /* as written, n_points long */
+};
+
+struct tc_cap_circle {
+	const char *text;
+	bool parsed;                 /* "lat,lon radius" read as three numbers */
+	struct tc_cap_point centre;
+	double radius_km;
+};
+
+struct tc_cap_area {
+	const char *area_desc;
+	struct tc_cap_polygon *polygons;
+	size_t n_polygons;
+	struct tc_cap_circle *circles;
+	size_t n_circles;
+	struct tc_cap_pair *geocodes;
+	size_t n_geocodes;
+	const char *altitude, *ceiling; /* text, NULL when absent */
+};
+
+struct tc_cap_resource {
+	const char *resource_desc;
+	const char *mime_type;
+	const char *size;      /* text, NULL when absent */
+	const char *uri;
+	const char *deref_uri; /* base64 text as written */
+	const char *digest;
+};
+
+struct tc_cap_info {
+	const char *language;  /* as written; NULL when absent (CAP default en-US) */
+	const char **categories;
+	size_t n_categories;
+	const char *event;
+	const char **response_types;
+	size_t n_response_types;
+	const char *urgency_text, *severity_text, *certainty_text;
+	enum tc_cap_urgency urgency;
+	enum tc_cap_severity severity;
+	enum tc_cap_certainty certainty;
+	const char *audience;
+	struct tc_cap_pair *event_codes;
+	size_t n_event_codes;
+	struct tc_cap_time effective, onset, expires;
+	const char *sender_name, *headline, *description, *instruction, *web, *contact;
+	struct tc_cap_pair *parameters;
+	size_t n_parameters;
+	struct tc_cap_resource *resources;
+	size_t n_resources;
+	struct tc_cap_area *areas;
+	size_t n_areas;
+};
+
+struct tc_cap_alert {
+	enum tc_cap_version version;
+	const char *identifier, *sender;
+	struct tc_cap_time sent;
+	const char *status_text, *msg_type_text, *scope_text;
+	enum tc_cap_status status;
+	enum tc_cap_msgtype msg_type;
+	enum tc_cap_scope scope;
+	const char *source, *restriction, *addresses, *note, *references, *incidents;
+	const char **codes;
+	size_t n_codes;
+	struct tc_cap_info *infos;
+	size_t n_infos;
+	bool has_signature;    /* an XML-DSig <Signature> follows the CAP elements */
+	const char *xml;       /* the original bytes, exactly as received */
+	size_t xml_len;
+	struct tc_arena *arena; /* private: owns everything above */
+};
+
+/* Bounds on what the parser accepts; see tc_cap_limits_default(). */
+struct tc_cap_limits {
+	size_t max_bytes;          /* whole document */
+	unsigned max_depth;        /* element nesting */
+	size_t max_elements;       /* elements in the document */
+	size_t max_polygon_points; /* in one polygon */
+	size_t max_total_points;   /* over all polygons of the alert */
+};
+
+enum tc_cap_profile {
+	TC_CAP_PROFILE_NONE = 0,
+	TC_CAP_PROFILE_CN,
+	TC_CAP_PROFILE_IPAWS,
+};
+
+const char *tc_cap_profile_name(enum tc_cap_profile p);
+/* "cn", "ipaws" or "none" to a profile; TC_ERR_USAGE for anything else. */
+enum tc_rc tc_cap_profile_parse(const char *name, enum tc_cap_profile *out);
+
+struct tc_cap_options {
+	enum tc_cap_profile profile;
+	bool lenient;      /* out-of-order elements are warnings, not errors */
+	int64_t now;       /* "now" for the expiry check, seconds since 1970; 0 = the clock */
+	struct tc_cap_limits limits;
+};
+
+/* 16 MiB, depth 32, 200,000 elements, 100,000 points a polygon, 1,000,000 in all. */
+void tc_cap_limits_default(struct tc_cap_limits *lim);
+/* No profile, strict, now = the clock, default limits. */
+void tc_cap_options_default(struct tc_cap_options *opt);
+
+/*
+ * Check one CAP document of len bytes, appending every problem to d.
+ *
+ * Returns TC_OK when the alert is valid (warnings allowed), TC_ERR_INVALID
+ * when d holds at least one error, TC_ERR_LIMIT when a limit stopped the
+ * check, TC_ERR_NOMEM on allocation failure. When out is not NULL and the
+ * document was a readable CAP alert, *out receives the model (also for an
+ * invalid alert, for callers that want to show what they could read); the
+ * caller frees it with tc_cap_alert_free(). *out is NULL otherwise.
+ */
+enum tc_rc tc_cap_check(const char *xml, size_t len, const struct tc_cap_options *opt,
+			struct tc_cap_alert **out, struct tc_diags *d);
+
+/* Frees the alert and everything in it; NULL is a no-op. */
+void tc_cap_alert_free(struct tc_cap_alert *a);
+
+/* Parse a CAP dateTime (text may be NULL: absent). Never fails; see the fields. */
+void tc_cap_time_parse(const char *text, struct tc_cap_time *t);
+
+/* The value of the first pair whose name equals name (ASCII case-insensitive), or NULL. */
+const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * tc_cap_profile_cn.c — the "cn" profile: what Chinese warning practice adds.
+ *
+ *  - identifier: ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N, the 31-character form of the
+ *    national early-warning release system: issuing unit code (6-digit
+ *    GB/T 2260 admin code, 3-digit GB/T 4657 organ code, 3-digit internal
+ *    code, 2-digit extension), entry time in Beijing time, sequence 0-9;
+ *  - at least one info in Chinese (zh, zh-CN, ...);
+ *  - each info of an Alert or Update carries a GB/T 35561 event code
+ *    (eventCode valueName "GB/T 35561"), e.g. 11B01 typhoon, 11B03 rainstorm,
+ *    11B14 lightning, 11E02 storm surge;
+ *  - the colour level 蓝/黄/橙/红 is given (parameter COLOUR, 颜色 or 预警级别,
+ *    else the headline "…红色预警…" / "Red Warning") and agrees with severity:
+ *    蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme;
+ *  - areas name their administrative division (geocode ADCODE, GB2260 or
+ *    GB/T 2260: 6-digit county, 9-digit town, 12-digit village code).
+ */
+#include "tc_cap_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+enum colour { NO_COLOUR = 0, BLUE, YELLOW, ORANGE, RED };
+
+static const char *const colour_zh[] = { "", "蓝色", "黄色", "橙色", "红色" };
+static const enum tc_cap_severity colour_severity[] = {
+	TC_CAP_SEVERITY_UNKNOWN, TC_CAP_MINOR, TC_CAP_MODERATE, TC_CAP_SEVERE, TC_CAP_EXTREME
+};
+
+/* GB/T 35561 event types tocsin knows by name; other well-formed codes get a warning. */
+static const struct { const char *code, *name; } event_codes[] = {
+	{ "11B01", "台风 typhoon" },        { "11B03", "暴雨 rainstorm" },
+	{ "11B04", "暴雪 snowstorm" },      { "11B05", "寒潮 cold wave" },
+	{ "11B06", "大风 gale" },           { "11B07", "沙尘暴 sandstorm" },
+	{ "11B09", "高温 heat" },           { "11B14", "雷电 lightning" },
+	{ "11B15", "冰雹 hail" },           { "11B16", "霜冻 frost" },
+	{ "11B17", "大雾 fog" },            { "11B19", "霾 haze" },
+	{ "11B21", "道路结冰 road icing" }, { "11E02", "风暴潮 storm surge" },
+	{ "11E01", "海浪 high waves" },
+};
+
+/* valueName spellings that mean the same thing, compared without spaces, '/' or case. */
+static bool name_is(const char *name, const char *const *accepted)
+{
+	char norm[64];
+	size_t n = 0;
+	if (!name)
+		return false;
+	for (const char *p = name; *p && n + 1 < sizeof(norm); p++)
+		if (*p != ' ' && *p != '/' && *p != '_' && *p != '-')
+			norm[n++] = (char)toupper((unsigned char)*p);
+	norm[n] = '\0';
+	for (; *accepted; accepted++)
+		if (strcmp(norm, *accepted) == 0)
+			return true;
+	return false;
+}
+
+static const char *const event_code_names[] = { "GBT35561", NULL };
+static const char *const colour_names[] = { "COLOUR", "COLOR", "颜色", "预警颜色", "预警级别", NULL };
+static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
+
+/* The first n characters of s are digits. */
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* s is exactly n digits. */
+static bool all_digits(const char *s, size_t n)
+{
+	return digits(s, n) && s[n] == '\0';
+}
+
+/* The province part of a GB/T 2260 code is one of these. */
+static bool province_ok(const char *code)
+{
+	static const int provinces[] = { 11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
+					 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64,
+					 65, 71, 81, 82 };
+	int p = (code[0] - '0') * 10 + (code[1] - '0');
+	for (size_t i = 0; i < sizeof(provinces) / sizeof(provinces[0]); i++)
+		if (provinces[i] == p)
+			return true;
+	return false;
+}
+
+static void check_identifier(const struct tc_cap_alert *a, struct tc_diags *d)
+{
+	const char *id = a->identifier;
+	const char *path = "alert/identifier[0]";
+	if (!id)
+		return;
+	if (strlen(id) != 31 || !digits(id, 14) || id[14] != '_' || id[29] != '_' ||
+	    !isdigit((unsigned char)id[30])) {
+		tc_err(d, "cn.identifier.format", path,
+		       "identifier '%.64s' is not ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N: the 14-digit issuing "
+		       "unit code, '_', the entry time in 14 digits, '_', a sequence digit 0-9", id);
+		return;
+	}
+	char stamp[15];
+	memcpy(stamp, id + 15, 14);
+	stamp[14] = '\0';
+	if (!all_digits(stamp, 14)) {
+		tc_err(d, "cn.identifier.format", path, "identifier '%s': the time part '%s' is not 14 digits", id, stamp);
+		return;
+	}
+	if (!province_ok(id))
+		tc_err(d, "cn.identifier.unit", path,
+		       "identifier '%s' starts with '%.6s', which is not a GB/T 2260 admin code", id, id);
+	char iso[40];
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", stamp, stamp + 4, stamp + 6,
+		 stamp + 8, stamp + 10, stamp + 12);
+	struct tc_cap_time t;
+	tc_cap_time_parse(iso, &t);
+	if (!t.valid)
+		tc_err(d, "cn.identifier.time", path,
+		       "identifier '%s': '%s' is not a real date and time (YYYYMMDDhhmmss, Beijing time)", id, stamp);
+}
+
+static bool is_chinese(const char *lang)
+{
+	return lang && (tc_cap_ascii_ieq(lang, "zh") || strncasecmp(lang, "zh-", 3) == 0);
+}
+
+static void check_language(const struct tc_cap_alert *a, struct tc_diags *d)
+{
+	for (size_t i = 0; i < a->n_infos; i++)
+		if (is_chinese(a->infos[i].language))
+			return;
+	if (a->n_infos)
+		tc_err(d, "cn.language", "alert/info[0]/language[0]",
+		       "no <info> is in Chinese: add one with <language>zh-CN</language>");
+}
+
+static bool code_shape_ok(const char *v)
+{
+	return strlen(v) == 5 && v[0] >= '1' && v[0] <= '4' && isdigit((unsigned char)v[1]) &&
+	       isupper((unsigned char)v[2]) && isdigit((unsigned char)v[3]) && isdigit((unsigned char)v[4]);
+}
+
+static void check_event_code(const struct tc_cap_info *in, const char *base, struct tc_diags *d)
+{
+	char path[128], v[16];
+	for (size_t i = 0; i < in->n_event_codes; i++) {
+		if (!name_is(in->event_codes[i].name, event_code_names))
+			continue;
+		snprintf(path, sizeof(path), "%s/eventCode[%zu]", base, i);
+		tc_cap_trim(in->event_codes[i].value ? in->event_codes[i].value : "", v, sizeof(v));
+		if (!code_shape_ok(v)) {
+			tc_err(d, "cn.event-code.format", path,
+			       "GB/T 35561 event code '%s' is not of the form 11B03 (class digit 1-4, digit, "
+			       "letter, two digits)", v);
+			return;
+		}
+		for (size_t k = 0; k < sizeof(event_codes) / sizeof(event_codes[0]); k++)
+			if (strcmp(v, event_codes[k].code) == 0)
+				return;
+		tc_warn(d, "cn.event-code.unknown", path,
+			"GB/T 35561 event code %s is not in tocsin's table; check that it is right", v);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/eventCode", base);
+	tc_err(d, "cn.event-code.missing", path,
+	       "no GB/T 35561 event code: add <eventCode><valueName>GB/T 35561</valueName>"
+	       "<value>11B03</value></eventCode> (11B01 typhoon, 11B03 rainstorm, 11B14 lightning, "
+	       "11E02 storm surge, ...)");
+}
+
+/* The colour named by a parameter value: 红色, 红, RED, Ⅰ级, I ... */
+static enum colour colour_of_value(const char *value)
+{
+	static const struct { const char *text; enum colour c; } names[] = {
+		{ "蓝色", BLUE }, { "蓝", BLUE }, { "BLUE", BLUE }, { "Ⅳ级", BLUE }, { "Ⅳ", BLUE }, { "IV", BLUE }, { "IV级", BLUE }, { "四级", BLUE },
+		{ "黄色", YELLOW }, { "黄", YELLOW }, { "YELLOW", YELLOW }, { "Ⅲ级", YELLOW }, { "Ⅲ", YELLOW }, { "III", YELLOW }, { "III级", YELLOW }, { "三级", YELLOW },
+		{ "橙色", ORANGE }, { "橙", ORANGE }, { "ORANGE", ORANGE }, { "Ⅱ级", ORANGE }, { "Ⅱ", ORANGE }, { "II", ORANGE }, { "II级", ORANGE }, { "二级", ORANGE },
+		{ "红色", RED }, { "红", RED }, { "RED", RED }, { "Ⅰ级", RED }, { "Ⅰ", RED }, { "I", RED }, { "I级", RED }, { "一级", RED },
+	};
+	char v[32];
+	tc_cap_trim(value ? value : "", v, sizeof(v));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (tc_cap_ascii_ieq(v, names[i].text))
+			return names[i].c;
+	return NO_COLOUR;
+}
+
+static const char *ci_strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
+}
+
+/* The colour a headline names; when it names several ("橙色预警升级为红色预警"), the last. */
+static enum colour colour_of_headline(const char *h)
+{
+	static const struct { const char *text; enum colour c; } names[] = {
+		{ "蓝色预警", BLUE }, { "黄色预警", YELLOW }, { "橙色预警", ORANGE }, { "红色预警", RED },
+		{ "blue warning", BLUE }, { "yellow warning", YELLOW }, { "orange warning", ORANGE }, { "red warning", RED },
+		{ "blue alert", BLUE }, { "yellow alert", YELLOW }, { "orange alert", ORANGE }, { "red alert", RED },
+	};
+	enum colour found = NO_COLOUR;
+	const char *latest = NULL;
+	for (size_t i = 0; h && i < sizeof(names) / sizeof(names[0]); i++) {
+		for (const char *p = ci_strstr(h, names[i].text); p; p = ci_strstr(p + 1, names[i].text)) {
+			if (!latest || p > latest) {
+				latest = p;
+				found = names[i].c;
+			}
+		}
+	}
+	return found;
+}
+
+static void check_colour(const struct tc_cap_info *in, const char *base, struct tc_diags *d)
+{
+	char path[128];
+	enum colour from_param = NO_COLOUR, from_headline = colour_of_headline(in->headline);
+	size_t pi = 0;
+	for (; pi < in->n_parameters; pi++) {
+		if (!name_is(in->parameters[pi].name, colour_names))
+			continue;
+		from_param = colour_of_value(in->parameters[pi].value);
+		snprintf(path, sizeof(path), "%s/parameter[%zu]", base, pi);
+		if (!from_param) {
+			tc_err(d, "cn.colour.value", path,
+			       "colour level '%.40s' is not one of 蓝色, 黄色, 橙色, 红色 (BLUE, YELLOW, ORANGE, RED)",
+			       in->parameters[pi].value ? in->parameters[pi].value : "");
+			return;
+		}
+		break;
+	}
+	if (from_param && from_headline && from_param != from_headline) {
+		tc_err(d, "cn.colour.conflict", path,
+		       "the colour parameter says %s but the headline says %s", colour_zh[from_param],
+		       colour_zh[from_headline]);
+		return;
+	}
+	enum colour c = from_param ? from_param : from_headline;
+	if (!from_param)
+		snprintf(path, sizeof(path), "%s/headline[0]", base);
+	if (!c) {
+		tc_err(d, "cn.colour.missing", base,
+		       "no colour level: add <parameter><valueName>COLOUR</valueName><value>橙色</value>"
+		       "</parameter> or name it in the headline (…橙色预警…)");
+		return;
+	}
+	if (in->severity != colour_severity[c])
+		tc_err(d, "cn.colour.severity", path,
+		       "colour %s requires severity %s, but <severity> is %s", colour_zh[c],
+		       tc_cap_severity_name(colour_severity[c]), in->severity_text ? in->severity_text : "missing");
+}
+
+static void check_areas(const struct tc_cap_info *in, const char *base, struct tc_diags *d)
+{
+	char path[160], v[32];
+	if (in->n_areas == 0) {
+		tc_err(d, "cn.area.missing", base, "the info has no <area>: say where the warning applies");
+		return;
+	}
+	for (size_t j = 0; j < in->n_areas; j++) {
+		const struct tc_cap_area *ar = &in->areas[j];
+		size_t found = 0;
+		for (size_t k = 0; k < ar->n_geocodes; k++) {
+			if (!name_is(ar->geocodes[k].name, adcode_names))
+				continue;
+			found++;
+			snprintf(path, sizeof(path), "%s/area[%zu]/geocode[%zu]", base, j, k);
+			tc_cap_trim(ar->geocodes[k].value ? ar->geocodes[k].value : "", v, sizeof(v));
+			size_t n = strlen(v);
+			if ((n != 6 && n != 9 && n != 12) || !all_digits(v, n) || !province_ok(v))
+				tc_err(d, "cn.geocode.format", path,
+				       "admin code '%s' is not a GB/T 2260 code: 6 digits for a county, 9 for a "
+				       "town, 12 for a village, starting with a province code", v);
+		}
+		if (!found) {
+			snprintf(path, sizeof(path), "%s/area[%zu]", base, j);
+			tc_warn(d, "cn.area.no-adcode", path,
+				"the area has no admin-code geocode (valueName ADCODE); targeting falls back "
+				"to its polygon or circle");
+		}
+	}
+}
+
+void tc_cap_profile_cn_check(const struct tc_cap_alert *a, struct tc_diags *d)
+{
+	char base[64];
+	check_identifier(a, d);
+	check_language(a, d);
+	bool warning = a->msg_type == TC_CAP_ALERT || a->msg_type == TC_CAP_UPDATE;
+	for (size_t i = 0; i < a->n_infos; i++) {
+		const struct tc_cap_info *in = &a->infos[i];
+		snprintf(base, sizeof(base), "alert/info[%zu]", i);
+		check_event_code(in, base, d);
+		if (warning)
+			check_colour(in, base, d);
+		check_areas(in, base, d);
+	}
+}

@@ -1,0 +1,48 @@
+/*
+ * tocsin.c — the operator's command-line tool: one binary, subcommands.
+ *
+ * Each subcommand lives in its own cli_<name>.c and returns the process exit
+ * status: 0 success, 1 the input was refused, 2 usage or I/O error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "validate", tc_cli_validate, "check CAP alerts (XML safety, schema, rules, profiles)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tocsin COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'tocsin COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tocsin %s\n", TOCSIN_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tocsin: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
