@@ -201,4 +201,26 @@ void tc_cap_time_parse(const char *text, struct tc_cap_time *t);
 /* The value of the first pair whose name equals name (ASCII case-insensitive), or NULL. */
 const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name);
 
+/* --- the Chinese colour level (tc_cap_colour.c) --------------------------- */
+
+enum tc_cap_colour {
+	TC_CAP_COLOUR_NONE = 0,
+	TC_CAP_COLOUR_BLUE,   /* 蓝, severity Minor */
+	TC_CAP_COLOUR_YELLOW, /* 黄, Moderate */
+	TC_CAP_COLOUR_ORANGE, /* 橙, Severe */
+	TC_CAP_COLOUR_RED,    /* 红, Extreme */
+};
+
+const char *tc_cap_colour_name(enum tc_cap_colour c); /* "blue" ... "red", "none" */
+const char *tc_cap_colour_zh(enum tc_cap_colour c);   /* "蓝色" ... "红色", "" */
+enum tc_cap_severity tc_cap_colour_severity(enum tc_cap_colour c);
+/* 红色, 红, RED, Ⅰ级, I ... to a colour; NONE when not a colour. */
+enum tc_cap_colour tc_cap_colour_of_value(const char *value);
+/* The colour a headline names; when it names several ("橙色预警升级为红色预警"), the last. */
+enum tc_cap_colour tc_cap_colour_of_headline(const char *headline);
+/* Index of the info's colour parameter (COLOUR, 颜色, 预警级别 ...), or -1. */
+long tc_cap_colour_param(const struct tc_cap_info *in);
+/* The colour from the parameter, else the headline; NONE when neither says. */
+enum tc_cap_colour tc_cap_info_colour(const struct tc_cap_info *in);
+
 #endif

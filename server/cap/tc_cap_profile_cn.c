@@ -21,13 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum colour { NO_COLOUR = 0, BLUE, YELLOW, ORANGE, RED };
-
-static const char *const colour_zh[] = { "", "蓝色", "黄色", "橙色", "红色" };
-static const enum tc_cap_severity colour_severity[] = {
-	TC_CAP_SEVERITY_UNKNOWN, TC_CAP_MINOR, TC_CAP_MODERATE, TC_CAP_SEVERE, TC_CAP_EXTREME
-};
-
 /* GB/T 35561 event types tocsin knows by name; other well-formed codes get a warning. */
 static const struct { const char *code, *name; } event_codes[] = {
 	{ "11B01", "台风 typhoon" },        { "11B03", "暴雨 rainstorm" },
@@ -40,25 +33,7 @@ static const struct { const char *code, *name; } event_codes[] = {
 	{ "11E01", "海浪 high waves" },
 };
 
-/* valueName spellings that mean the same thing, compared without spaces, '/' or case. */
-static bool name_is(const char *name, const char *const *accepted)
-{
-	char norm[64];
-	size_t n = 0;
-	if (!name)
-		return false;
-	for (const char *p = name; *p && n + 1 < sizeof(norm); p++)
-		if (*p != ' ' && *p != '/' && *p != '_' && *p != '-')
-			norm[n++] = (char)toupper((unsigned char)*p);
-	norm[n] = '\0';
-	for (; *accepted; accepted++)
-		if (strcmp(norm, *accepted) == 0)
-			return true;
-	return false;
-}
-
 static const char *const event_code_names[] = { "GBT35561", NULL };
-static const char *const colour_names[] = { "COLOUR", "COLOR", "颜色", "预警颜色", "预警级别", NULL };
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
 
 /* The first n characters of s are digits. */
@@ -147,7 +122,7 @@ static void check_event_code(const struct tc_cap_info *in, const char *base, str
 {
 	char path[128], v[16];
 	for (size_t i = 0; i < in->n_event_codes; i++) {
-		if (!name_is(in->event_codes[i].name, event_code_names))
+		if (!tc_cap_name_is(in->event_codes[i].name, event_code_names))
 			continue;
 		snprintf(path, sizeof(path), "%s/eventCode[%zu]", base, i);
 		tc_cap_trim(in->event_codes[i].value ? in->event_codes[i].value : "", v, sizeof(v));
@@ -171,90 +146,41 @@ static void check_event_code(const struct tc_cap_info *in, const char *base, str
 	       "11E02 storm surge, ...)");
 }
 
-/* The colour named by a parameter value: 红色, 红, RED, Ⅰ级, I ... */
-static enum colour colour_of_value(const char *value)
-{
-	static const struct { const char *text; enum colour c; } names[] = {
-		{ "蓝色", BLUE }, { "蓝", BLUE }, { "BLUE", BLUE }, { "Ⅳ级", BLUE }, { "Ⅳ", BLUE }, { "IV", BLUE }, { "IV级", BLUE }, { "四级", BLUE },
-		{ "黄色", YELLOW }, { "黄", YELLOW }, { "YELLOW", YELLOW }, { "Ⅲ级", YELLOW }, { "Ⅲ", YELLOW }, { "III", YELLOW }, { "III级", YELLOW }, { "三级", YELLOW },
-		{ "橙色", ORANGE }, { "橙", ORANGE }, { "ORANGE", ORANGE }, { "Ⅱ级", ORANGE }, { "Ⅱ", ORANGE }, { "II", ORANGE }, { "II级", ORANGE }, { "二级", ORANGE },
-		{ "红色", RED }, { "红", RED }, { "RED", RED }, { "Ⅰ级", RED }, { "Ⅰ", RED }, { "I", RED }, { "I级", RED }, { "一级", RED },
-	};
-	char v[32];
-	tc_cap_trim(value ? value : "", v, sizeof(v));
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (tc_cap_ascii_ieq(v, names[i].text))
-			return names[i].c;
-	return NO_COLOUR;
-}
-
-static const char *ci_strstr(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return hay;
-	return NULL;
-}
-
-/* The colour a headline names; when it names several ("橙色预警升级为红色预警"), the last. */
-static enum colour colour_of_headline(const char *h)
-{
-	static const struct { const char *text; enum colour c; } names[] = {
-		{ "蓝色预警", BLUE }, { "黄色预警", YELLOW }, { "橙色预警", ORANGE }, { "红色预警", RED },
-		{ "blue warning", BLUE }, { "yellow warning", YELLOW }, { "orange warning", ORANGE }, { "red warning", RED },
-		{ "blue alert", BLUE }, { "yellow alert", YELLOW }, { "orange alert", ORANGE }, { "red alert", RED },
-	};
-	enum colour found = NO_COLOUR;
-	const char *latest = NULL;
-	for (size_t i = 0; h && i < sizeof(names) / sizeof(names[0]); i++) {
-		for (const char *p = ci_strstr(h, names[i].text); p; p = ci_strstr(p + 1, names[i].text)) {
-			if (!latest || p > latest) {
-				latest = p;
-				found = names[i].c;
-			}
-		}
-	}
-	return found;
-}
-
 static void check_colour(const struct tc_cap_info *in, const char *base, struct tc_diags *d)
 {
 	char path[128];
-	enum colour from_param = NO_COLOUR, from_headline = colour_of_headline(in->headline);
-	size_t pi = 0;
-	for (; pi < in->n_parameters; pi++) {
-		if (!name_is(in->parameters[pi].name, colour_names))
-			continue;
-		from_param = colour_of_value(in->parameters[pi].value);
-		snprintf(path, sizeof(path), "%s/parameter[%zu]", base, pi);
+	long pi = tc_cap_colour_param(in);
+	enum tc_cap_colour from_param = TC_CAP_COLOUR_NONE;
+	enum tc_cap_colour from_headline = tc_cap_colour_of_headline(in->headline);
+	if (pi >= 0) {
+		const char *v = in->parameters[pi].value;
+		snprintf(path, sizeof(path), "%s/parameter[%ld]", base, pi);
+		from_param = tc_cap_colour_of_value(v);
 		if (!from_param) {
 			tc_err(d, "cn.colour.value", path,
 			       "colour level '%.40s' is not one of 蓝色, 黄色, 橙色, 红色 (BLUE, YELLOW, ORANGE, RED)",
-			       in->parameters[pi].value ? in->parameters[pi].value : "");
+			       v ? v : "");
 			return;
 		}
-		break;
+	} else {
+		snprintf(path, sizeof(path), "%s/headline[0]", base);
 	}
 	if (from_param && from_headline && from_param != from_headline) {
-		tc_err(d, "cn.colour.conflict", path,
-		       "the colour parameter says %s but the headline says %s", colour_zh[from_param],
-		       colour_zh[from_headline]);
+		tc_err(d, "cn.colour.conflict", path, "the colour parameter says %s but the headline says %s",
+		       tc_cap_colour_zh(from_param), tc_cap_colour_zh(from_headline));
 		return;
 	}
-	enum colour c = from_param ? from_param : from_headline;
-	if (!from_param)
-		snprintf(path, sizeof(path), "%s/headline[0]", base);
+	enum tc_cap_colour c = from_param ? from_param : from_headline;
 	if (!c) {
 		tc_err(d, "cn.colour.missing", base,
 		       "no colour level: add <parameter><valueName>COLOUR</valueName><value>橙色</value>"
 		       "</parameter> or name it in the headline (…橙色预警…)");
 		return;
 	}
-	if (in->severity != colour_severity[c])
-		tc_err(d, "cn.colour.severity", path,
-		       "colour %s requires severity %s, but <severity> is %s", colour_zh[c],
-		       tc_cap_severity_name(colour_severity[c]), in->severity_text ? in->severity_text : "missing");
+	if (in->severity != tc_cap_colour_severity(c))
+		tc_err(d, "cn.colour.severity", path, "colour %s (%s) requires severity %s, but <severity> is %s",
+		       tc_cap_colour_zh(c), tc_cap_colour_name(c), tc_cap_severity_name(tc_cap_colour_severity(c)),
+		       in->severity_text ? in->severity_text : "missing");
 }
 
 static void check_areas(const struct tc_cap_info *in, const char *base, struct tc_diags *d)
@@ -268,7 +194,7 @@ static void check_areas(const struct tc_cap_info *in, const char *base, struct t
 		const struct tc_cap_area *ar = &in->areas[j];
 		size_t found = 0;
 		for (size_t k = 0; k < ar->n_geocodes; k++) {
-			if (!name_is(ar->geocodes[k].name, adcode_names))
+			if (!tc_cap_name_is(ar->geocodes[k].name, adcode_names))
 				continue;
 			found++;
 			snprintf(path, sizeof(path), "%s/area[%zu]/geocode[%zu]", base, j, k);

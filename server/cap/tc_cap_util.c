@@ -223,6 +223,22 @@ const char *tc_cap_trim(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+bool tc_cap_name_is(const char *name, const char *const *accepted)
+{
+	char norm[64];
+	size_t n = 0;
+	if (!name)
+		return false;
+	for (const char *p = name; *p && n + 1 < sizeof(norm); p++)
+		if (*p != ' ' && *p != '/' && *p != '_' && *p != '-')
+			norm[n++] = (char)toupper((unsigned char)*p);
+	norm[n] = '\0';
+	for (; *accepted; accepted++)
+		if (strcmp(norm, *accepted) == 0)
+			return true;
+	return false;
+}
+
 const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)

@@ -1,0 +1,66 @@
+/*
+ * tc_payload.h — the JSON payload receivers and signage get over MQTT.
+ *
+ * Version 1 of the receiver contract (see README, "Receiver protocol"):
+ *
+ *   {"v":1, "id":"<tocsin alert id>", "identifier", "sender", "sent",
+ *    "status", "msgType", "drill":bool, "references":[...],
+ *    "colour":"blue|yellow|orange|red|none", "severity", "urgency",
+ *    "priority":0-100, "repeats":n, "expires":"<CAP date-time>", "expires_at":<unix s>,
+ *    "infos":[{"lang", "event", "headline", "area", "instruction", "sender_name",
+ *              "audio":{"id","format","sha256","length","duration_ms"}|null}]}
+ *
+ * The payload is built once per alert and sealed with tc_sign_seal(); its
+ * bytes are exactly what is signed. Audio travels as its own message and
+ * is named here by id and SHA-256.
+ */
+#ifndef TC_PAYLOAD_H
+#define TC_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_cap.h"
+#include "tc_diag.h"
+
+#define TC_PAYLOAD_VERSION 1
+
+/*
+ * The colour level of an info: its parameter or headline (tc_cap_info_colour),
+ * else derived from severity, so every payload names one.
+ */
+enum tc_cap_colour tc_payload_colour(const struct tc_cap_info *in);
+
+/* 0-100: higher plays first. Severity weighs most, then urgency, then certainty. */
+int tc_payload_priority(const struct tc_cap_info *in);
+
+/* The REPEAT parameter of an info when it is 1..10, else fallback. */
+int tc_payload_repeats(const struct tc_cap_info *in, int fallback);
+
+struct tc_payload_audio {
+	const char *lang;   /* the info language it was made for */
+	const char *id;     /* the audio message's id (its topic suffix) */
+	const char *format; /* "ogg-opus" or "wav" */
+	char sha256[65];    /* hex */
+	size_t length;      /* bytes */
+	unsigned duration_ms;
+};
+
+struct tc_payload_options {
+	const char *alert_id;    /* tocsin's id for the alert */
+	int default_repeats;     /* when the alert has no REPEAT parameter */
+	const struct tc_payload_audio *audio; /* one per info language, may be NULL */
+	size_t n_audio;
+};
+
+/*
+ * Build the payload of alert a into a malloc'ed, NUL-terminated string
+ * (*out, *out_len without the NUL). The caller frees *out.
+ */
+enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payload_options *opt,
+			    char **out, size_t *out_len, struct tc_diags *d);
+
+/* SHA-256 of data as 64 hex digits and a NUL. */
+void tc_payload_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * tc_sign.c — sealing and opening tocsin messages with Ed25519 (tc_sign.h).
+ */
+#include "tc_sign.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
+#define SIG_B64_LEN 88 /* 64 bytes in padded base64 */
+
+const char *tc_verify_name(enum tc_verify v)
+{
+	switch (v) {
+	case TC_VERIFY_OK: return "ok";
+	case TC_VERIFY_UNSIGNED: return "unsigned";
+	case TC_VERIFY_MALFORMED: return "malformed-signature";
+	case TC_VERIFY_BAD_SIGNATURE: return "bad-signature";
+	}
+	return "unknown";
+}
+
+enum tc_rc tc_sign_init(void)
+{
+	return sodium_init() < 0 ? TC_ERR_INTERNAL : TC_OK;
+}
+
+enum tc_rc tc_sign_keypair(uint8_t pk[TC_SIGN_PUBLIC_BYTES], uint8_t sk[TC_SIGN_SECRET_BYTES])
+{
+	if (tc_sign_init())
+		return TC_ERR_INTERNAL;
+	return crypto_sign_keypair(pk, sk) == 0 ? TC_OK : TC_ERR_INTERNAL;
+}
+
+void tc_sign_detached(const void *msg, size_t len, const uint8_t sk[TC_SIGN_SECRET_BYTES],
+		      uint8_t sig[TC_SIGN_BYTES])
+{
+	crypto_sign_detached(sig, NULL, msg, len, sk);
+}
+
+int tc_sign_check_detached(const void *msg, size_t len, const uint8_t sig[TC_SIGN_BYTES],
+			   const uint8_t pk[TC_SIGN_PUBLIC_BYTES])
+{
+	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+}
+
+enum tc_rc tc_sign_seal(const void *payload, size_t len, const uint8_t sk[TC_SIGN_SECRET_BYTES],
+			uint8_t *out, size_t out_len, size_t *written)
+{
+	uint8_t sig[TC_SIGN_BYTES];
+	char b64[SIG_B64_LEN + 1];
+	const size_t magic = sizeof(TC_SIGN_MAGIC) - 1;
+	if (out_len < len + TC_SIGN_HEADER_LEN)
+		return TC_ERR_LIMIT;
+	tc_sign_detached(payload, len, sk, sig);
+	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), B64_VARIANT);
+	memcpy(out, TC_SIGN_MAGIC, magic);
+	memcpy(out + magic, b64, SIG_B64_LEN);
+	out[magic + SIG_B64_LEN] = '\n';
+	memcpy(out + TC_SIGN_HEADER_LEN, payload, len);
+	*written = len + TC_SIGN_HEADER_LEN;
+	return TC_OK;
+}
+
+enum tc_verify tc_sign_open(const uint8_t *msg, size_t len, const uint8_t pk[TC_SIGN_PUBLIC_BYTES],
+			    const uint8_t **payload, size_t *payload_len)
+{
+	uint8_t sig[TC_SIGN_BYTES];
+	size_t sig_len = 0;
+	const size_t magic = sizeof(TC_SIGN_MAGIC) - 1;
+	*payload = NULL;
+	*payload_len = 0;
+	if (len < magic || memcmp(msg, TC_SIGN_MAGIC, magic) != 0)
+		return TC_VERIFY_UNSIGNED;
+	if (len < TC_SIGN_HEADER_LEN || msg[TC_SIGN_HEADER_LEN - 1] != '\n')
+		return TC_VERIFY_MALFORMED;
+	if (sodium_base642bin(sig, sizeof(sig), (const char *)msg + magic, SIG_B64_LEN, NULL, &sig_len,
+			      NULL, B64_VARIANT) != 0 || sig_len != TC_SIGN_BYTES)
+		return TC_VERIFY_MALFORMED;
+	const uint8_t *body = msg + TC_SIGN_HEADER_LEN;
+	size_t body_len = len - TC_SIGN_HEADER_LEN;
+	if (!tc_sign_check_detached(body, body_len, sig, pk))
+		return TC_VERIFY_BAD_SIGNATURE;
+	*payload = body;
+	*payload_len = body_len;
+	return TC_VERIFY_OK;
+}
+
+enum tc_rc tc_sign_key_to_text(const uint8_t *key, size_t key_len, char *out, size_t out_len)
+{
+	if (out_len < sodium_base64_ENCODED_LEN(key_len, B64_VARIANT))
+		return TC_ERR_LIMIT;
+	sodium_bin2base64(out, out_len, key, key_len, B64_VARIANT);
+	return TC_OK;
+}
+
+enum tc_rc tc_sign_key_from_text(const char *text, uint8_t *key, size_t key_len)
+{
+	size_t got = 0;
+	const char *end = NULL;
+	if (sodium_base642bin(key, key_len, text, strlen(text), " \t\r\n", &got, &end, B64_VARIANT) != 0 ||
+	    got != key_len)
+		return TC_ERR_INVALID;
+	return TC_OK;
+}
