@@ -60,6 +60,12 @@ struct tc_payload_options {
 enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payload_options *opt,
 			    char **out, size_t *out_len, struct tc_diags *d);
 
+/*
+ * A stable id for an alert: the first 16 hex digits of the SHA-256 of
+ * "sender,identifier,sent" — the triplet CAP uses to name a message.
+ */
+void tc_payload_alert_id(const struct tc_cap_alert *a, char out[17]);
+
 /* SHA-256 of data as 64 hex digits and a NUL. */
 void tc_payload_sha256_hex(const void *data, size_t len, char out[65]);
 

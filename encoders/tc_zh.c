@@ -341,8 +341,18 @@ static size_t number_token(const char *s, size_t avail, struct buf *b)
 		say_number(&num, b);
 		return used + (rest[0] == '%' ? 1 : strlen("％"));
 	}
+	size_t n;
+	if (!num.n_frac && num.n_digits <= 2 && (starts_with(rest, left, ".") || starts_with(rest, left, "．"))) {
+		size_t dot = rest[0] == '.' ? 1 : strlen("．");
+		int32_t after = dot < left ? cp_at(rest + dot, left - dot, &n) : 0;
+		if (is_cjk(after)) { /* a list item: "1.政府" → "一、政府" */
+			say_number(&num, b);
+			puts_(b, "、");
+			return used + dot;
+		}
+	}
 	say_number(&num, b);
-	size_t mark = range_mark(rest, left), n;
+	size_t mark = range_mark(rest, left);
 	if (mark && is_code_like(&num) && digit_at(rest + mark, left - mark, &n) >= 0) {
 		puts_(b, " "); /* 022-25201234: a pause between the groups */
 		return used + mark;

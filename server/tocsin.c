@@ -15,6 +15,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "validate", tc_cli_validate, "check CAP alerts (XML safety, schema, rules, profiles)" },
+	{ "render", tc_cli_render, "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
+	{ "speak", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
 };
 
 static void usage(FILE *f)

@@ -198,6 +198,9 @@ void tc_cap_alert_free(struct tc_cap_alert *a);
 /* Parse a CAP dateTime (text may be NULL: absent). Never fails; see the fields. */
 void tc_cap_time_parse(const char *text, struct tc_cap_time *t);
 
+/* Decode base64 as CAP carries it (white space ignored); *out is malloc'ed. False on bad input. */
+bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len);
+
 /* The value of the first pair whose name equals name (ASCII case-insensitive), or NULL. */
 const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name);
 

@@ -46,7 +46,5 @@ bool tc_cap_ascii_ieq(const char *a, const char *b);
 bool tc_cap_name_is(const char *name, const char *const *accepted);
 /* Strip ASCII white space at both ends into buf; returns buf. */
 const char *tc_cap_trim(const char *s, char *buf, size_t len);
-/* Decode base64 (white space ignored). *out is malloc'ed; false on bad input. */
-bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len);
 
 #endif

@@ -1,0 +1,185 @@
+/*
+ * tc_render.c — rendering an alert's channels per language (tc_render.h).
+ */
+#include "tc_render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_payload.h"
+#include "tc_script.h"
+
+void tc_render_defaults(struct tc_render_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	tc_programme_defaults(&o->programme);
+	o->sms_max_segments = 3;
+	o->opus_rate = 48000;
+}
+
+static void lang_release(struct tc_render_lang *l)
+{
+	free(l->script);
+	free(l->engine_text);
+	tc_pcm_release(&l->programme);
+	free(l->wav);
+	free(l->opus);
+	free(l->sms_text);
+}
+
+void tc_render_free(struct tc_render *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		lang_release(&r->langs[i]);
+	free(r->langs);
+	free(r);
+}
+
+/* Bytes of a local file named by a resource uri (file://, absolute or relative to base). */
+static unsigned char *read_local(const char *uri, const char *base, size_t *len)
+{
+	char path[4096];
+	if (!base || !uri || strstr(uri, "://") != NULL) {
+		if (!uri || strncmp(uri, "file://", 7) != 0)
+			return NULL;
+		snprintf(path, sizeof(path), "%s", uri + 7);
+	} else if (uri[0] == '/') {
+		snprintf(path, sizeof(path), "%s", uri);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", base, uri);
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	unsigned char *data = NULL;
+	size_t cap = 0;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			unsigned char *p = cap <= 64u * 1024 * 1024 ? realloc(data, cap) : NULL;
+			if (!p) {
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = p;
+		}
+		size_t got = fread(data + *len, 1, cap - *len, f);
+		*len += got;
+		if (!got)
+			break;
+	}
+	fclose(f);
+	return data;
+}
+
+/* The recorded message of an info, if it has one that decodes. */
+static bool recorded_audio(const struct tc_cap_info *in, const char *base, struct tc_pcm *out, struct tc_diags *d)
+{
+	for (size_t i = 0; i < in->n_resources; i++) {
+		const struct tc_cap_resource *r = &in->resources[i];
+		if (!r->mime_type || strncmp(r->mime_type, "audio/", 6) != 0)
+			continue;
+		unsigned char *data = NULL;
+		size_t len = 0;
+		if (r->deref_uri && !tc_cap_base64_decode(r->deref_uri, &data, &len))
+			data = NULL;
+		if (!data)
+			data = read_local(r->uri, base, &len);
+		if (!data)
+			continue;
+		enum tc_rc rc = tc_audio_decode(data, len, out, d);
+		free(data);
+		if (rc == TC_OK && out->n)
+			return true;
+		tc_warn(d, "render.resource", "", "the audio resource '%s' cannot be played; speaking the text instead",
+			r->resource_desc ? r->resource_desc : "");
+	}
+	return false;
+}
+
+static enum tc_rc speak(struct tc_render_lang *l, struct tc_tts *tts, const struct tc_render_options *o,
+			struct tc_pcm *msg, struct tc_diags *d)
+{
+	char vbuf[16];
+	if (!tts) {
+		tc_err(d, "render.no-tts", "", "no speech engine to speak the %s text", l->lang);
+		return TC_ERR_USAGE;
+	}
+	return tc_tts_speak(tts, tc_tts_voice_for(l->lang, vbuf, sizeof(vbuf)), l->engine_text, o->wpm, msg, d);
+}
+
+static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lang *l, struct tc_tts *tts,
+			      const struct tc_render_options *o, struct tc_diags *d)
+{
+	struct tc_pcm msg = { 0 }, opus_pcm = { 0 };
+	struct tc_programme_options po = o->programme;
+	enum tc_rc rc = tc_script_compose(a, l->info, &l->script, d);
+	if (!rc)
+		rc = tc_script_engine_text(l->lang, l->script, o->lex, &l->engine_text, d);
+	if (rc)
+		return rc;
+	l->recorded = recorded_audio(l->info, o->base_dir, &msg, d);
+	if (!l->recorded)
+		rc = speak(l, tts, o, &msg, d);
+	l->repeats = po.repeats = (unsigned)tc_payload_repeats(l->info, (int)o->programme.repeats);
+	if (!rc)
+		rc = tc_audio_programme(&msg, &po, &l->programme, d);
+	if (!rc) {
+		l->duration_ms = (unsigned)(l->programme.n * 1000 / (size_t)l->programme.rate);
+		rc = tc_audio_encode(&l->programme, TC_AUDIO_WAV, &l->wav, &l->wav_len, d);
+	}
+	if (!rc)
+		rc = tc_pcm_resample(&l->programme, o->opus_rate, &opus_pcm, d);
+	if (!rc)
+		rc = tc_audio_encode(&opus_pcm, TC_AUDIO_OPUS, &l->opus, &l->opus_len, d);
+	if (!rc)
+		rc = tc_script_sms(a, l->info, o->sms_max_segments, &l->sms_text, d);
+	if (!rc) {
+		struct tc_sms_options so = { .max_segments = o->sms_max_segments };
+		rc = tc_sms_encode(l->sms_text, strlen(l->sms_text), &so, &l->sms, d);
+	}
+	tc_pcm_release(&msg);
+	tc_pcm_release(&opus_pcm);
+	return rc;
+}
+
+static bool seen_lang(const struct tc_render *r, const char *lang)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->langs[i].lang, lang) == 0)
+			return true;
+	return false;
+}
+
+enum tc_rc tc_render_alert(const struct tc_cap_alert *a, struct tc_tts *tts, const struct tc_render_options *o,
+			   struct tc_render **out, struct tc_diags *d)
+{
+	enum tc_rc rc = TC_OK;
+	struct tc_render *r = calloc(1, sizeof(*r));
+	*out = NULL;
+	if (!r || !(r->langs = calloc(a->n_infos ? a->n_infos : 1, sizeof(*r->langs)))) {
+		free(r);
+		return TC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < a->n_infos && !rc; i++) {
+		const char *lang = a->infos[i].language ? a->infos[i].language : "en-US";
+		if (seen_lang(r, lang))
+			continue;
+		struct tc_render_lang *l = &r->langs[r->n++];
+		snprintf(l->lang, sizeof(l->lang), "%s", lang);
+		l->info = &a->infos[i];
+		rc = render_lang(a, l, tts, o, d);
+	}
+	if (rc) {
+		tc_render_free(r);
+		return rc;
+	}
+	*out = r;
+	return TC_OK;
+}

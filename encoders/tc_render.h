@@ -1,0 +1,58 @@
+/*
+ * tc_render.h — everything a CAP alert becomes, per info language:
+ * the script and engine text, the broadcast programme (tone + message ×
+ * repeats) as WAV and Ogg/Opus, and the SMS text and segments.
+ *
+ * Recorded voice first: an info whose resource is audio (derefUri, or a
+ * local file named by uri) is played instead of synthesised speech.
+ * Rendering happens once per alert; the server publishes the results.
+ */
+#ifndef TC_RENDER_H
+#define TC_RENDER_H
+
+#include "tc_audio.h"
+#include "tc_cap.h"
+#include "tc_sms.h"
+#include "tc_tts.h"
+#include "tc_zh.h"
+
+struct tc_render_options {
+	const struct tc_lexicon *lex;   /* Chinese pronunciation lexicon; may be NULL */
+	struct tc_programme_options programme; /* repeats is the fallback when the alert has no REPEAT */
+	unsigned sms_max_segments;      /* 1..16 */
+	int opus_rate;                  /* 8000, 12000, 16000, 24000 or 48000 */
+	int wpm;                        /* speaking rate; 0 = engine default */
+	const char *base_dir;           /* where relative resource uris are looked up; NULL: not at all */
+};
+
+void tc_render_defaults(struct tc_render_options *o);
+
+struct tc_render_lang {
+	char lang[36];
+	const struct tc_cap_info *info; /* points into the alert */
+	char *script;                   /* composed text */
+	char *engine_text;              /* what the speech engine was given */
+	bool recorded;                  /* the audio came from a CAP resource */
+	struct tc_pcm programme;
+	unsigned repeats;
+	unsigned duration_ms;
+	unsigned char *wav, *opus;
+	size_t wav_len, opus_len;
+	char *sms_text;
+	struct tc_sms_message sms;
+};
+
+struct tc_render {
+	struct tc_render_lang *langs;
+	size_t n;
+};
+
+/*
+ * Render alert a (one entry per distinct info language, first info wins).
+ * tts may be NULL only when every info has recorded audio.
+ */
+enum tc_rc tc_render_alert(const struct tc_cap_alert *a, struct tc_tts *tts, const struct tc_render_options *o,
+			   struct tc_render **out, struct tc_diags *d);
+void tc_render_free(struct tc_render *r);
+
+#endif
