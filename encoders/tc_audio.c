@@ -125,7 +125,7 @@ enum tc_rc tc_pcm_resample(const struct tc_pcm *in, int rate, struct tc_pcm *out
 		.data_in = in->s, .input_frames = (long)in->n, .data_out = out->s,
 		.output_frames = (long)cap, .src_ratio = ratio, .end_of_input = 1,
 	};
-	int err = src_simple(&src, SRC_SINC_MEDIUM_QUALITY, 1);
+	int err = src_simple(&src, SRC_SINC_FASTEST, 1); /* ample for speech, several times faster */
 	if (err) {
 		tc_err(d, "audio.resample", "", "resampling %d Hz to %d Hz failed: %s", in->rate, rate,
 		       src_strerror(err));

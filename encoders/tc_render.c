@@ -16,7 +16,7 @@ void tc_render_defaults(struct tc_render_options *o)
 	memset(o, 0, sizeof(*o));
 	tc_programme_defaults(&o->programme);
 	o->sms_max_segments = 3;
-	o->opus_rate = 48000;
+	o->opus_rate = 24000;
 }
 
 static void lang_release(struct tc_render_lang *l)
@@ -134,10 +134,18 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 		l->duration_ms = (unsigned)(l->programme.n * 1000 / (size_t)l->programme.rate);
 		rc = tc_audio_encode(&l->programme, TC_AUDIO_WAV, &l->wav, &l->wav_len, d);
 	}
+	/*
+	 * What travels to receivers is the message alone, normalised, in Opus: each
+	 * receiver adds the attention signal and the repeats itself (it knows them
+	 * from the payload), so the network carries a third of the programme.
+	 */
 	if (!rc)
-		rc = tc_pcm_resample(&l->programme, o->opus_rate, &opus_pcm, d);
-	if (!rc)
+		rc = tc_pcm_resample(&msg, o->opus_rate, &opus_pcm, d);
+	if (!rc) {
+		tc_pcm_normalise(&opus_pcm, po.peak);
+		l->message_ms = (unsigned)(opus_pcm.n * 1000 / (size_t)opus_pcm.rate);
 		rc = tc_audio_encode(&opus_pcm, TC_AUDIO_OPUS, &l->opus, &l->opus_len, d);
+	}
 	if (!rc)
 		rc = tc_script_sms(a, l->info, o->sms_max_segments, &l->sms_text, d);
 	if (!rc) {

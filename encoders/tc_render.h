@@ -1,7 +1,9 @@
 /*
  * tc_render.h — everything a CAP alert becomes, per info language:
  * the script and engine text, the broadcast programme (tone + message ×
- * repeats) as WAV and Ogg/Opus, and the SMS text and segments.
+ * repeats) as WAV, the message alone as Ogg/Opus (what travels to
+ * receivers, which add the tone and repeats themselves), and the SMS text
+ * and segments.
  *
  * Recorded voice first: an info whose resource is audio (derefUri, or a
  * local file named by uri) is played instead of synthesised speech.
@@ -20,7 +22,7 @@ struct tc_render_options {
 	const struct tc_lexicon *lex;   /* Chinese pronunciation lexicon; may be NULL */
 	struct tc_programme_options programme; /* repeats is the fallback when the alert has no REPEAT */
 	unsigned sms_max_segments;      /* 1..16 */
-	int opus_rate;                  /* 8000, 12000, 16000, 24000 or 48000 */
+	int opus_rate;                  /* 8000, 12000, 16000, 24000 (default) or 48000 */
 	int wpm;                        /* speaking rate; 0 = engine default */
 	const char *base_dir;           /* where relative resource uris are looked up; NULL: not at all */
 };
@@ -35,8 +37,9 @@ struct tc_render_lang {
 	bool recorded;                  /* the audio came from a CAP resource */
 	struct tc_pcm programme;
 	unsigned repeats;
-	unsigned duration_ms;
-	unsigned char *wav, *opus;
+	unsigned duration_ms;           /* the whole programme */
+	unsigned message_ms;            /* the message alone (the Opus audio) */
+	unsigned char *wav, *opus;      /* programme as WAV; message as Ogg/Opus */
 	size_t wav_len, opus_len;
 	char *sms_text;
 	struct tc_sms_message sms;

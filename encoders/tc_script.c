@@ -141,16 +141,19 @@ static void compose_zh(struct text *t, const struct tc_cap_alert *a, const struc
 
 static void compose_en(struct text *t, const struct tc_cap_alert *a, const struct tc_cap_info *in)
 {
-	static const char *const verb[] = { [TC_CAP_ALERT] = " has issued a ", [TC_CAP_UPDATE] = " has updated the ",
-					    [TC_CAP_CANCEL] = " has lifted the " };
+	static const char *const verb[] = { [TC_CAP_ALERT] = " has issued a", [TC_CAP_UPDATE] = " has updated the",
+					    [TC_CAP_CANCEL] = " has lifted the" };
 	static const char *const colour_en[] = { "", "blue ", "yellow ", "orange ", "red " };
 	enum tc_cap_colour c = tc_cap_info_colour(in);
 	const char *v = a->msg_type <= TC_CAP_CANCEL && verb[a->msg_type] ? verb[a->msg_type] : verb[TC_CAP_ALERT];
+	const char *next = c ? colour_en[c] : (in->event ? in->event : "");
+	bool vowel = strchr("aeiouAEIOU", next[0]) != NULL && next[0];
 	if (drill(a))
 		add(t, "This is a drill. ");
 	add(t, "Attention, attention! ");
 	add_clean(t, in->sender_name ? in->sender_name : "The warning office");
 	add(t, v);
+	add(t, v == verb[TC_CAP_ALERT] && vowel ? "n " : " ");
 	add(t, colour_en[c]);
 	add_clean(t, in->event);
 	add(t, " warning.");

@@ -318,6 +318,18 @@ static size_t clock_time(const struct number *h, const char *s, size_t avail, st
 	return at + m.bytes;
 }
 
+/* Words after which a number is dialled, so read digit by digit (拨打12121). */
+static bool after_dial_word(const struct buf *b)
+{
+	static const char *const words[] = { "拨打", "电话", "热线", "号码", "致电", "短信" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+		if (b->n >= n && memcmp(b->s + b->n - n, words[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A number at s and what follows it; returns bytes consumed. */
 static size_t number_token(const char *s, size_t avail, struct buf *b)
 {
@@ -332,6 +344,15 @@ static size_t number_token(const char *s, size_t avail, struct buf *b)
 	used = num.bytes;
 	const char *rest = s + used;
 	size_t left = avail - used;
+	if (!num.n_frac && (after_dial_word(b) || (b->n && b->s[b->n - 1] == ' ' && is_code_like(&num)))) {
+		size_t mark = range_mark(rest, left), n;
+		digits_one_by_one(num.digits, num.n_digits, true, b);
+		if (mark && digit_at(rest + mark, left - mark, &n) >= 0) {
+			puts_(b, " "); /* 022-25201234: a pause between the groups */
+			return used + mark;
+		}
+		return used;
+	}
 	if (num.n_digits == 4 && !num.n_frac && starts_with(rest, left, "年")) {
 		digits_one_by_one(num.digits, 4, false, b); /* 二零二六年 */
 		return used;

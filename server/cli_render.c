@@ -3,7 +3,8 @@
  * of an alert, as files an operator can listen to and inspect.
  *
  * Per info language L: DIR/L.script.txt (the speech engine's input),
- * DIR/L.wav and DIR/L.opus (the broadcast programme), DIR/L.sms.json;
+ * DIR/L.wav (the broadcast programme: attention signal, message × repeats),
+ * DIR/L.opus (the message alone, as it travels to receivers), DIR/L.sms.json;
  * DIR/payload.json (the receivers' payload, exactly the signed bytes) and
  * DIR/payload.sig (its Ed25519 signature, base64).
  */
@@ -150,7 +151,7 @@ static enum tc_rc write_payload(const struct render_args *ra, const struct tc_ca
 		const struct tc_render_lang *l = &r->langs[i];
 		snprintf(ids[i], sizeof(ids[i]), "%s-%s", alert_id, l->lang);
 		audio[i] = (struct tc_payload_audio){ .lang = l->lang, .id = ids[i], .format = "ogg-opus",
-						      .length = l->opus_len, .duration_ms = l->duration_ms };
+						      .length = l->opus_len, .duration_ms = l->message_ms };
 		tc_payload_sha256_hex(l->opus, l->opus_len, audio[i].sha256);
 	}
 	struct tc_payload_options po = { .alert_id = alert_id, .default_repeats = (int)ra->ro.programme.repeats,
