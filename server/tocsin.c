@@ -17,6 +17,7 @@ static const struct {
 	{ "validate", tc_cli_validate, "check CAP alerts (XML safety, schema, rules, profiles)" },
 	{ "render", tc_cli_render, "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
 	{ "speak", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
+	{ "verify", tc_cli_verify, "check a payload's signature as receivers do" },
 };
 
 static void usage(FILE *f)
