@@ -25,14 +25,22 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== fuzz (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DTOCSIN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j "$jobs" --target fuzz_targets
+# Seeds: our own examples, and the shared corpus read in place when it is there.
+seeds="cap-schemas/examples"
+for dir in ../shared/corpus/cap/valid ../shared/corpus/cap/invalid; do
+	[ -d "$dir" ] && seeds="$seeds $dir"
+done
 for target in build-fuzz/tests/fuzz/fuzz_*; do
 	[ -x "$target" ] || continue
 	name=$(basename "$target")
 	corpus=build-fuzz/corpus-$name
 	mkdir -p "$corpus"
-	"$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-		-dict=tests/fuzz/cap.dict "$corpus" tests/fuzz/seeds 2>build-fuzz/$name.log ||
+	dict=""
+	[ "$name" = fuzz_cap ] && dict="-dict=tests/fuzz/cap.dict"
+	# shellcheck disable=SC2086 # seeds and dict are word lists
+	"$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+		$dict "$corpus" $seeds >build-fuzz/$name.log 2>&1 ||
 		{ tail -50 build-fuzz/$name.log; echo "fuzz target $name failed"; exit 1; }
-	tail -1 build-fuzz/$name.log
+	grep -E "^#[0-9]+.*(DONE|pulse)" build-fuzz/$name.log | tail -1
 done
 echo "== all checks passed"

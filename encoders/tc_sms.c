@@ -331,26 +331,58 @@ static bool sentence_end(const char *p, size_t bytes)
 	return false;
 }
 
+/* Greedy packing of one encoding, kept as characters are added. */
+struct packing {
+	size_t total;    /* width so far */
+	size_t segments; /* concatenated segments so far */
+	size_t fill;     /* width in the last of them */
+};
+
+static void pack(struct packing *p, size_t width, size_t cap)
+{
+	p->total += width;
+	if (p->segments == 0 || p->fill + width > cap) {
+		p->segments++;
+		p->fill = 0;
+	}
+	p->fill += width;
+}
+
+static size_t packed_count(const struct packing *p, size_t single)
+{
+	return p->total <= single ? 1 : p->segments;
+}
+
 size_t tc_sms_fit(const char *text, size_t len, unsigned max_segments, bool ref16)
 {
-	size_t n = tc_sms_count_segments(text, len, ref16, NULL);
-	if (n && n <= max_segments)
-		return len;
-	/* A prefix may need another encoding than the whole, so count each candidate. */
-	struct units us = { 0 };
-	size_t bad_at;
-	if (make_units(text, len, false, &us, &bad_at))
-		return 0;
-	size_t keep = 0, sentence_keep = 0, bytes = 0;
-	for (size_t i = 0; i < us.n; i++) {
-		bytes += us.u[i].bytes;
-		size_t k = tc_sms_count_segments(text, bytes, ref16, NULL);
-		if (k == 0 || k > max_segments)
+	/*
+	 * One walk: every prefix is GSM 7-bit until its first character outside
+	 * the alphabet, UCS-2 after; both packings are kept so each prefix's
+	 * segment count is known at once.
+	 */
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	struct packing gsm = { 0 }, ucs = { 0 };
+	bool all_gsm = true;
+	size_t keep = 0, sentence_keep = 0;
+	while (p < end) {
+		const unsigned char *start = p;
+		int32_t cp = utf8_next(&p, end);
+		if (cp < 0)
 			break;
-		keep = bytes;
-		if (sentence_end(text + bytes - us.u[i].bytes, us.u[i].bytes))
-			sentence_keep = bytes;
+		uint8_t g[2];
+		int gw = gsm_of((uint32_t)cp, g);
+		all_gsm = all_gsm && gw > 0;
+		if (all_gsm)
+			pack(&gsm, (size_t)gw, capacity(TC_SMS_GSM7, true, ref16));
+		pack(&ucs, cp >= 0x10000 ? 2 : 1, capacity(TC_SMS_UCS2, true, ref16));
+		size_t n = all_gsm ? packed_count(&gsm, SINGLE_GSM) : packed_count(&ucs, SINGLE_UCS2);
+		if (n > max_segments)
+			break;
+		keep = (size_t)(p - (const unsigned char *)text);
+		if (sentence_end((const char *)start, (size_t)(p - start)))
+			sentence_keep = keep;
 	}
-	free(us.u);
+	if (keep == len)
+		return len;
 	return sentence_keep ? sentence_keep : keep;
 }

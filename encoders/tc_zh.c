@@ -523,6 +523,8 @@ static int by_word_then_seq(const void *a, const void *b)
 static void sort_unique(struct tc_lexicon *lex)
 {
 	size_t w = 0;
+	if (!lex->n)
+		return;
 	qsort(lex->e, lex->n, sizeof(*lex->e), by_word_then_seq);
 	for (size_t r = 0; r < lex->n; r++) {
 		if (r + 1 < lex->n && strcmp(lex->e[r].word, lex->e[r + 1].word) == 0) {
