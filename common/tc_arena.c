@@ -44,13 +44,24 @@ void tc_arena_free(struct tc_arena *a)
 
 static struct block *block_new(size_t size)
 {
-	struct block *b = calloc(1, sizeof(*b) + size);
-	if (b)
+	struct block *b = malloc(sizeof(*b) + size);
+	if (b) {
+		b->next = NULL;
 		b->size = size;
+		b->used = 0;
+	}
 	return b;
 }
 
 void *tc_arena_alloc(struct tc_arena *a, size_t size)
+{
+	void *p = tc_arena_alloc_raw(a, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void *tc_arena_alloc_raw(struct tc_arena *a, size_t size)
 {
 	if (!a || size > SIZE_MAX - ALIGN)
 		return NULL;
@@ -97,7 +108,7 @@ char *tc_arena_strndup(struct tc_arena *a, const char *s, size_t n)
 {
 	if (!s)
 		return NULL;
-	char *p = tc_arena_alloc(a, n + 1);
+	char *p = tc_arena_alloc_raw(a, n + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);

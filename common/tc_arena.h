@@ -3,7 +3,8 @@
  *
  * A parsed alert and everything derived from it (strings, arrays, points)
  * comes from one arena, so freeing the alert is one call and nothing leaks.
- * Allocations are 16-byte aligned and zeroed. Nothing is freed individually.
+ * Allocations are 16-byte aligned and zeroed (tc_arena_alloc_raw: not
+ * zeroed). Nothing is freed individually.
  */
 #ifndef TC_ARENA_H
 #define TC_ARENA_H
@@ -18,6 +19,8 @@ void tc_arena_free(struct tc_arena *a);
 
 /* size bytes, zeroed; NULL when out of memory or size overflows. */
 void *tc_arena_alloc(struct tc_arena *a, size_t size);
+/* size bytes, NOT zeroed: for memory the caller fills completely. */
+void *tc_arena_alloc_raw(struct tc_arena *a, size_t size);
 /* n elements of size bytes, zeroed, with overflow check. */
 void *tc_arena_calloc(struct tc_arena *a, size_t n, size_t size);
 /* A NUL-terminated copy of s (NULL gives NULL). */

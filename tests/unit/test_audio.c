@@ -54,6 +54,7 @@ static void test_programme_layout(void **state)
 	/* the gap after the tone is silent, the first message starts after it */
 	assert_true(fabs(out.s[16000 + 2000]) < 1e-9);
 	assert_true(fabs(tc_pcm_peak(&(struct tc_pcm){ out.s + 20000 + 100, 7800, 16000 })) > 0.4);
+	tc_pcm_release(&out);
 	o.repeats = 0;
 	struct tc_diags *d = tc_diags_new();
 	assert_int_equal(tc_audio_programme(&msg, &o, &out, d), TC_ERR_USAGE);

@@ -1,0 +1,143 @@
+/*
+ * bench_validate.c — CAP validation throughput beside xmllint, in one run.
+ *
+ * Loads every CAP 1.2 file the corpus lists (VERDICTS.tsv), then times
+ * tocsin's full check (safe XML + schema + rules, strict) over them for R
+ * rounds, and `xmllint --noout --nonet --schema cap-1.2.xsd` over the same
+ * files as one process given the list R times (its schema compiled once).
+ * Each side is timed three times, interleaved, and the best is kept: the
+ * machines are noisy. Target: tocsin at least 0.8x xmllint's throughput.
+ *
+ * Usage: bench_validate [--rounds R] [--corpus DIR] [--schema XSD]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "tc_cap.h"
+
+struct doc {
+	char *path, *xml;
+	size_t len;
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static size_t load(const char *corpus, struct doc *docs, size_t max)
+{
+	char path[1024], line[4096];
+	snprintf(path, sizeof(path), "%s/VERDICTS.tsv", corpus);
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		char *file = strtok(line, "\t"), *ver = strtok(NULL, "\t");
+		if (!file || !ver || strcmp(ver, "1.2") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", corpus, file);
+		docs[n].xml = slurp(path, &docs[n].len);
+		if (docs[n].xml)
+			docs[n++].path = strdup(path);
+	}
+	fclose(f);
+	return n;
+}
+
+static double time_tocsin(const struct doc *docs, size_t n, int rounds, size_t *valid)
+{
+	struct tc_diags *d = tc_diags_new();
+	struct tc_cap_options opt;
+	tc_cap_options_default(&opt);
+	*valid = 0;
+	double t0 = bench_now();
+	for (int r = 0; r < rounds; r++) {
+		for (size_t i = 0; i < n; i++) {
+			tc_diags_clear(d);
+			*valid += tc_cap_check(docs[i].xml, docs[i].len, &opt, NULL, d) == TC_OK;
+		}
+	}
+	double t = bench_now() - t0;
+	tc_diags_free(d);
+	return t;
+}
+
+static double time_xmllint(const struct doc *docs, size_t n, int rounds, const char *schema)
+{
+	size_t argc = 5 + n * (size_t)rounds;
+	char **argv = calloc(argc + 1, sizeof(*argv));
+	size_t k = 0;
+	argv[k++] = "xmllint";
+	argv[k++] = "--noout";
+	argv[k++] = "--nonet";
+	argv[k++] = "--schema";
+	argv[k++] = (char *)schema;
+	for (int r = 0; r < rounds; r++)
+		for (size_t i = 0; i < n; i++)
+			argv[k++] = docs[i].path;
+	double t = bench_run(argv);
+	free(argv);
+	return t;
+}
+
+int main(int argc, char **argv)
+{
+	const char *corpus = TOCSIN_CORPUS_DIR, *schema = TOCSIN_SCHEMA;
+	int rounds = 20;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--rounds"))
+			rounds = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--corpus"))
+			corpus = argv[i + 1];
+		else if (!strcmp(argv[i], "--schema"))
+			schema = argv[i + 1];
+	}
+	if (rounds < 1)
+		rounds = 1;
+	static struct doc docs[1024];
+	size_t n = load(corpus, docs, 1024), bytes = 0, valid = 0;
+	if (!n) {
+		printf("SKIPPED: no CAP 1.2 files listed in %s/VERDICTS.tsv\n", corpus);
+		return 77;
+	}
+	for (size_t i = 0; i < n; i++)
+		bytes += docs[i].len;
+	double best_t = 1e9, best_x = 1e9;
+	for (int run = 0; run < 3; run++) {
+		double t = time_tocsin(docs, n, rounds, &valid), x = time_xmllint(docs, n, rounds, schema);
+		if (x < 0) {
+			printf("xmllint could not run (install libxml2-utils)\n");
+			return 1;
+		}
+		best_t = t < best_t ? t : best_t;
+		best_x = x < best_x ? x : best_x;
+	}
+	double files = (double)n * rounds, mb = (double)bytes * rounds / 1e6;
+	printf("CAP 1.2 corpus: %zu files, %.2f MB, %d rounds (best of 3 runs each)\n", n, bytes / 1e6, rounds);
+	printf("  tocsin validate (XML + XSD + rules): %7.3f s  %8.0f files/s  %6.1f MB/s  (%zu of %zu valid)\n",
+	       best_t, files / best_t, mb / best_t, valid / (size_t)rounds, n);
+	printf("  xmllint --schema (XSD only):         %7.3f s  %8.0f files/s  %6.1f MB/s\n", best_x, files / best_x,
+	       mb / best_x);
+	double ratio = best_x / best_t;
+	printf("  ratio tocsin/xmllint throughput: %.2fx (target >= 0.80x): %s\n", ratio,
+	       ratio >= 0.8 ? "met" : "NOT met");
+	printf("  peak memory: %.1f MiB\n", bench_peak_rss_mib());
+	return 0;
+}
