@@ -1,0 +1,323 @@
+/*
+ * test_cap_model.c — the CAP model holds every element; versions 1.1 and 1.0
+ * are read; date-times; limits; diagnostics and the arena underneath.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cap_fixture.h"
+#include "tc_arena.h"
+
+static const char full[] =
+	"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>"
+	"<identifier>ID-1</identifier><sender>bureau@example.cn</sender><sent>2026-08-12T06:30:00+08:00</sent>"
+	"<status>Exercise</status><msgType>Update</msgType><source>duty officer</source><scope>Restricted</scope>"
+	"<restriction>staff only</restriction><addresses>\"a b\" c</addresses><code>drill</code><code>cn</code>"
+	"<note>note text</note><references>s,ID-0,2026-08-12T06:00:00+08:00</references><incidents>inc-7</incidents>"
+	"<info><language>zh-CN</language><category>Met</category><category>Safety</category><event>暴雨</event>"
+	"<responseType>Evacuate</responseType><responseType>Monitor</responseType><urgency>Immediate</urgency>"
+	"<severity>Extreme</severity><certainty>Observed</certainty><audience>村民</audience>"
+	"<eventCode><valueName>GB/T 35561</valueName><value>11B03</value></eventCode>"
+	"<effective>2026-08-12T06:30:00+08:00</effective><onset>2026-08-12T07:00:00+08:00</onset>"
+	"<expires>2026-08-12T18:00:00+08:00</expires><senderName>气象台</senderName><headline>暴雨红色预警</headline>"
+	"<description>描述</description><instruction>指引</instruction><web>http://example.cn/w</web>"
+	"<contact>022-12121</contact><parameter><valueName>COLOUR</valueName><value>红色</value></parameter>"
+	"<resource><resourceDesc>录音</resourceDesc><mimeType>audio/wav</mimeType><size>5</size>"
+	"<uri>http://example.cn/a.wav</uri><derefUri>aGVsbG8=</derefUri>"
+	"<digest>aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d</digest></resource>"
+	"<area><areaDesc>A</areaDesc><polygon>1,2 3,4 5,6 1,2</polygon><polygon>-1.5,2 3,4 5,6 -1.5,2</polygon>"
+	"<circle>38.98,117.78 15.5</circle><geocode><valueName>ADCODE</valueName><value>120116</value></geocode>"
+	"<altitude>100</altitude><ceiling>200.5</ceiling></area></info>"
+	"<info><language>en-US</language><category>Met</category><event>Rainstorm</event><urgency>Immediate</urgency>"
+	"<severity>Extreme</severity><certainty>Observed</certainty></info>"
+	"</alert>";
+
+static void test_every_element(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(fixture_check(full, TC_CAP_PROFILE_NONE, false, d, &a), TC_OK);
+	assert_non_null(a);
+	assert_int_equal(a->version, TC_CAP_V1_2);
+	assert_string_equal(a->identifier, "ID-1");
+	assert_string_equal(a->sender, "bureau@example.cn");
+	assert_true(a->sent.valid && a->sent.has_zone);
+	assert_int_equal(a->sent.offset_min, 480);
+	assert_int_equal(a->status, TC_CAP_EXERCISE);
+	assert_int_equal(a->msg_type, TC_CAP_UPDATE);
+	assert_int_equal(a->scope, TC_CAP_RESTRICTED);
+	assert_string_equal(a->source, "duty officer");
+	assert_string_equal(a->restriction, "staff only");
+	assert_string_equal(a->addresses, "\"a b\" c");
+	assert_int_equal(a->n_codes, 2);
+	assert_string_equal(a->codes[1], "cn");
+	assert_string_equal(a->note, "note text");
+	assert_string_equal(a->references, "s,ID-0,2026-08-12T06:00:00+08:00");
+	assert_string_equal(a->incidents, "inc-7");
+	assert_int_equal(a->n_infos, 2);
+	const struct tc_cap_info *in = &a->infos[0];
+	assert_string_equal(in->language, "zh-CN");
+	assert_int_equal(in->n_categories, 2);
+	assert_string_equal(in->categories[1], "Safety");
+	assert_int_equal(in->n_response_types, 2);
+	assert_int_equal(in->urgency, TC_CAP_IMMEDIATE);
+	assert_int_equal(in->severity, TC_CAP_EXTREME);
+	assert_int_equal(in->certainty, TC_CAP_OBSERVED);
+	assert_string_equal(in->audience, "村民");
+	assert_string_equal(tc_cap_pair_find(in->event_codes, in->n_event_codes, "gb/t 35561"), "11B03");
+	assert_int_equal(in->expires.epoch - in->effective.epoch, 11 * 3600 + 1800);
+	assert_true(in->onset.valid);
+	assert_string_equal(in->web, "http://example.cn/w");
+	assert_string_equal(in->contact, "022-12121");
+	assert_int_equal(tc_cap_info_colour(in), TC_CAP_COLOUR_RED);
+	assert_int_equal(in->n_resources, 1);
+	assert_string_equal(in->resources[0].mime_type, "audio/wav");
+	assert_string_equal(in->resources[0].size, "5");
+	assert_string_equal(in->resources[0].deref_uri, "aGVsbG8=");
+	assert_int_equal(in->n_areas, 1);
+	const struct tc_cap_area *ar = &in->areas[0];
+	assert_int_equal(ar->n_polygons, 2);
+	assert_int_equal(ar->polygons[1].n_points, 4);
+	assert_true(ar->polygons[1].points[0].lat == -1.5);
+	assert_true(ar->polygons[1].points[0].lon == 2.0);
+	assert_int_equal(ar->n_circles, 1);
+	assert_true(ar->circles[0].radius_km == 15.5);
+	assert_true(ar->circles[0].centre.lon == 117.78);
+	assert_string_equal(ar->altitude, "100");
+	assert_string_equal(ar->ceiling, "200.5");
+	assert_int_equal(a->infos[1].n_areas, 0);
+	assert_false(a->has_signature);
+	assert_int_equal(a->xml_len, strlen(full));
+	assert_memory_equal(a->xml, full, a->xml_len); /* the original bytes, kept */
+	tc_cap_alert_free(a);
+	tc_diags_free(d);
+}
+
+static void test_version_1_1_and_1_0(void **state)
+{
+	(void)state;
+	static const char v11[] =
+		"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.1'><identifier>a</identifier><sender>s</sender>"
+		"<sent>2011-01-01T00:00:00-05:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>"
+		"<info><category>Geo</category><event>Quake</event><urgency>Past</urgency><severity>Minor</severity>"
+		"<certainty>Observed</certainty><resource><resourceDesc>map</resourceDesc></resource></info></alert>";
+	static const char v10[] =
+		"<alert xmlns='http://www.incident.com/cap/1.0'><identifier>a</identifier><sender>s</sender>"
+		"<sent>2003-06-17T14:57:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>"
+		"<info><category>Met</category><event>Storm</event><urgency>Expected</urgency><severity>Severe</severity>"
+		"<certainty>Likely</certainty></info></alert>";
+	struct tc_cap_alert *a = NULL;
+	struct tc_diags *d = tc_diags_new();
+	/* 1.1: its own schema (mimeType optional) */
+	assert_int_equal(fixture_check(v11, TC_CAP_PROFILE_NONE, false, d, &a), TC_OK);
+	assert_int_equal(a->version, TC_CAP_V1_1);
+	assert_null(a->infos[0].language); /* absent: CAP's default en-US applies */
+	tc_cap_alert_free(a);
+	tc_diags_clear(d);
+	/* 1.0: read without a schema, with a warning; the rules still apply */
+	assert_int_equal(fixture_check(v10, TC_CAP_PROFILE_NONE, false, d, &a), TC_ERR_INVALID);
+	assert_non_null(a); /* an invalid alert is still shown as read */
+	assert_int_equal(a->version, TC_CAP_V1_0);
+	assert_string_equal(a->infos[0].event, "Storm");
+	tc_cap_alert_free(a);
+	assert_non_null(tc_diags_find(d, "cap.version"));
+	assert_non_null(tc_diags_find(d, "rule.time.no-zone"));
+	tc_diags_free(d);
+}
+
+static void test_time_parse(void **state)
+{
+	(void)state;
+	struct tc_cap_time t;
+	tc_cap_time_parse("2026-08-12T06:30:00+08:00", &t);
+	assert_true(t.valid && t.has_zone && !t.zulu);
+	assert_int_equal(t.epoch, 1786487400);
+	tc_cap_time_parse("2026-08-11T22:30:00-00:00", &t);
+	assert_int_equal(t.epoch, 1786487400);
+	tc_cap_time_parse("2026-08-11T22:30:00Z", &t);
+	assert_true(t.valid && t.zulu);
+	tc_cap_time_parse("2026-08-12T06:30:00", &t);
+	assert_true(t.valid && !t.has_zone);
+	tc_cap_time_parse("2026-02-30T00:00:00+08:00", &t);
+	assert_false(t.valid);
+	tc_cap_time_parse("2024-02-29T00:00:00+08:00", &t);
+	assert_true(t.valid);
+	tc_cap_time_parse("2026-08-12 06:30:00+08:00", &t);
+	assert_false(t.valid);
+	tc_cap_time_parse("2026-08-12T24:30:00+08:00", &t);
+	assert_false(t.valid);
+	tc_cap_time_parse(NULL, &t);
+	assert_null(t.text);
+	assert_false(t.valid);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	struct tc_cap_options o;
+	struct tc_diags *d = tc_diags_new();
+	tc_cap_options_default(&o);
+	o.limits.max_bytes = 100;
+	assert_int_equal(tc_cap_check(fixture_alert, strlen(fixture_alert), &o, NULL, d), TC_ERR_LIMIT);
+	assert_non_null(tc_diags_find(d, "xml.too-large"));
+
+	tc_diags_clear(d);
+	tc_cap_options_default(&o);
+	o.limits.max_depth = 2;
+	assert_int_equal(tc_cap_check(fixture_alert, strlen(fixture_alert), &o, NULL, d), TC_ERR_LIMIT);
+	assert_non_null(tc_diags_find(d, "xml.too-deep"));
+
+	tc_diags_clear(d);
+	tc_cap_options_default(&o);
+	o.limits.max_elements = 10;
+	assert_int_equal(tc_cap_check(fixture_alert, strlen(fixture_alert), &o, NULL, d), TC_ERR_LIMIT);
+	assert_non_null(tc_diags_find(d, "xml.too-many-elements"));
+
+	tc_diags_clear(d);
+	tc_cap_options_default(&o);
+	o.limits.max_polygon_points = 3;
+	assert_int_equal(tc_cap_check(fixture_alert, strlen(fixture_alert), &o, NULL, d), TC_ERR_LIMIT);
+	const struct tc_diag *it = tc_diags_find(d, "limit.polygon-points");
+	assert_non_null(it);
+	assert_string_equal(it->path, "alert/info[0]/area[0]/polygon[0]");
+
+	tc_diags_clear(d);
+	assert_int_equal(tc_cap_check("", 0, NULL, NULL, d), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(d, "xml.empty"));
+
+	/* a deep bomb stops at the parser's own limit, without recursion on our side */
+	tc_diags_clear(d);
+	size_t depth = 5000;
+	char *deep = malloc(depth * 7 + 100);
+	char *p = deep;
+	for (size_t i = 0; i < depth; i++)
+		p += sprintf(p, "<a>");
+	for (size_t i = 0; i < depth; i++)
+		p += sprintf(p, "</a>");
+	assert_int_not_equal(tc_cap_check(deep, strlen(deep), NULL, NULL, d), TC_OK);
+	assert_true(tc_diags_errors(d) >= 1);
+	free(deep);
+	tc_diags_free(d);
+}
+
+static void test_xml_syntax_has_line(void **state)
+{
+	(void)state;
+	struct tc_diags *d = tc_diags_new();
+	char *xml = fixture_with("</info>", "</inf>");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, d, NULL), TC_ERR_INVALID);
+	const struct tc_diag *it = tc_diags_find(d, "xml.syntax");
+	assert_non_null(it);
+	assert_true(it->line > 25);
+	assert_non_null(strstr(it->message, "line"));
+	free(xml);
+	tc_diags_free(d);
+}
+
+static void test_signature_is_noted(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char *xml = fixture_with("</info>\n</alert>",
+				 "</info>\n<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/></alert>");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_CN, false, NULL, &a), TC_OK);
+	assert_true(a->has_signature);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
+static void test_every_problem_reported_at_once(void **state)
+{
+	(void)state;
+	struct tc_diags *d = tc_diags_new();
+	char *a = fixture_with("<severity>Severe", "<severity>Observed");
+	char *b = fixture_replace(a, "<identifier>12011641600000_20260812063000_0", "<identifier>a b");
+	char *c = fixture_replace(b, "39.2,117.5 39.2,117.9 38.8,117.9 39.2,117.5", "39.2,117.5 39.2,117.9 38.8,117.9 39.3,117.5");
+	assert_int_equal(fixture_check(c, TC_CAP_PROFILE_CN, false, d, NULL), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(d, "xsd.enumeration"));
+	assert_non_null(tc_diags_find(d, "rule.identifier.chars"));
+	assert_non_null(tc_diags_find(d, "rule.polygon.not-closed"));
+	assert_non_null(tc_diags_find(d, "cn.identifier.format"));
+	free(a);
+	free(b);
+	free(c);
+	tc_diags_free(d);
+}
+
+static void test_diags_bound(void **state)
+{
+	(void)state;
+	struct tc_diags *d = tc_diags_new();
+	for (int i = 0; i < TC_DIAGS_MAX + 50; i++)
+		tc_err(d, "x.y", "p", "problem %d", i);
+	assert_int_equal(tc_diags_count(d), TC_DIAGS_MAX + 1);
+	assert_int_equal(tc_diags_errors(d), TC_DIAGS_MAX + 50 + 1);
+	assert_non_null(tc_diags_find(d, "diag.truncated"));
+	tc_warn(d, "w", "", "late warning"); /* dropped, counted */
+	assert_int_equal(tc_diags_warnings(d), 0);
+	tc_diags_clear(d);
+	assert_int_equal(tc_diags_count(d), 0);
+	assert_null(tc_diags_get(d, 0));
+	tc_diags_free(d);
+	tc_diags_free(NULL);
+	assert_int_equal(tc_diags_add(NULL, TC_SEV_ERROR, "c", "p", 0, "dropped"), TC_OK);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	struct tc_arena *a = tc_arena_new();
+	char *s = tc_arena_strdup(a, "台风");
+	assert_string_equal(s, "台风");
+	void *big = tc_arena_alloc(a, 1 << 20);
+	assert_non_null(big);
+	assert_int_equal(((unsigned char *)big)[12345], 0);
+	for (int i = 0; i < 1000; i++) {
+		void *p = tc_arena_alloc(a, (size_t)i % 97 + 1);
+		assert_int_equal((uintptr_t)p % 16, 0);
+	}
+	assert_null(tc_arena_calloc(a, SIZE_MAX / 2, 4));
+	assert_null(tc_arena_strdup(a, NULL));
+	assert_true(tc_arena_used(a) >= (1 << 20));
+	tc_arena_free(a);
+	tc_arena_free(NULL);
+	tc_cap_alert_free(NULL);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	enum tc_cap_profile p;
+	assert_int_equal(tc_cap_profile_parse("cn", &p), TC_OK);
+	assert_int_equal(p, TC_CAP_PROFILE_CN);
+	assert_int_equal(tc_cap_profile_parse("us", &p), TC_ERR_USAGE);
+	assert_string_equal(tc_cap_profile_name(TC_CAP_PROFILE_IPAWS), "ipaws");
+	assert_string_equal(tc_cap_severity_name(TC_CAP_SEVERE), "Severe");
+	assert_string_equal(tc_cap_msgtype_name(TC_CAP_CANCEL), "Cancel");
+	assert_string_equal(tc_cap_colour_name(TC_CAP_COLOUR_ORANGE), "orange");
+	assert_string_equal(tc_cap_colour_zh(TC_CAP_COLOUR_RED), "红色");
+	assert_int_equal(tc_cap_colour_of_value("Ⅳ级"), TC_CAP_COLOUR_BLUE);
+	assert_int_equal(tc_cap_colour_of_headline("橙色预警升级为红色预警"), TC_CAP_COLOUR_RED);
+	assert_string_equal(tc_rc_name(TC_ERR_LIMIT), "limit");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_element),
+		cmocka_unit_test(test_version_1_1_and_1_0),
+		cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_xml_syntax_has_line),
+		cmocka_unit_test(test_signature_is_noted),
+		cmocka_unit_test(test_every_problem_reported_at_once),
+		cmocka_unit_test(test_diags_bound),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
