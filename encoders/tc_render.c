@@ -23,6 +23,7 @@ static void lang_release(struct tc_render_lang *l)
 {
 	free(l->script);
 	free(l->engine_text);
+	tc_pcm_release(&l->message);
 	tc_pcm_release(&l->programme);
 	free(l->wav);
 	free(l->opus);
@@ -152,7 +153,7 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 		struct tc_sms_options so = { .max_segments = o->sms_max_segments };
 		rc = tc_sms_encode(l->sms_text, strlen(l->sms_text), &so, &l->sms, d);
 	}
-	tc_pcm_release(&msg);
+	l->message = msg; /* kept for other encoders (SAME) */
 	tc_pcm_release(&opus_pcm);
 	return rc;
 }

@@ -35,6 +35,7 @@ struct tc_render_lang {
 	char *script;                   /* composed text */
 	char *engine_text;              /* what the speech engine was given */
 	bool recorded;                  /* the audio came from a CAP resource */
+	struct tc_pcm message;          /* the message alone, at the engine's (or recording's) rate */
 	struct tc_pcm programme;
 	unsigned repeats;
 	unsigned duration_ms;           /* the whole programme */

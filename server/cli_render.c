@@ -6,7 +6,9 @@
  * DIR/L.wav (the broadcast programme: attention signal, message × repeats),
  * DIR/L.opus (the message alone, as it travels to receivers), DIR/L.sms.json;
  * DIR/payload.json (the receivers' payload, exactly the signed bytes) and
- * DIR/payload.sig (its Ed25519 signature, base64).
+ * DIR/payload.sig (its Ed25519 signature, base64); and, when the alert
+ * carries SAME codes, DIR/same.wav (header ×3, attention signal, message,
+ * end of message ×3) with its header in DIR/same.txt.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,10 +24,11 @@
 #include "tc_cap.h"
 #include "tc_payload.h"
 #include "tc_render.h"
+#include "tc_same.h"
 #include "tc_sign.h"
 
 struct render_args {
-	const char *alert, *dir, *key, *lexicon;
+	const char *alert, *dir, *key, *lexicon, *station;
 	struct tc_cap_options cap;
 	struct tc_render_options ro;
 };
@@ -34,7 +37,7 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: tocsin render ALERT.xml --out DIR [--key FILE] [--lexicon FILE] [--repeats N]\n"
-		"                     [--tone-ms MS] [--sms-segments N] [--profile cn|ipaws] [--lenient]\n"
+		"                     [--tone-ms MS] [--sms-segments N] [--station ID] [--profile cn|ipaws] [--lenient]\n"
 		"\n"
 		"Writes, per info language L: DIR/L.script.txt, DIR/L.wav, DIR/L.opus, DIR/L.sms.json;\n"
 		"and DIR/payload.json with its signature DIR/payload.sig.\n"
@@ -44,7 +47,10 @@ static void help(FILE *f)
 		"  --lexicon FILE    extra pronunciations on top of the built-in lexicon\n"
 		"  --repeats N       times the message plays when the alert has no REPEAT parameter (1)\n"
 		"  --tone-ms MS      attention signal length (3000; 0 for none)\n"
-		"  --sms-segments N  longest SMS in segments (3)\n");
+		"  --sms-segments N  longest SMS in segments (3)\n"
+		"  --station ID      the 8-character SAME station id (default: the sender's first 8)\n"
+		"\n"
+		"When the alert has SAME codes, DIR/same.wav and DIR/same.txt hold the EAS programme.\n");
 }
 
 static enum tc_rc read_key(const char *path, uint8_t sk[TC_SIGN_SECRET_BYTES], struct tc_diags *d)
@@ -172,6 +178,45 @@ static enum tc_rc write_payload(const struct render_args *ra, const struct tc_ca
 	return rc;
 }
 
+/* DIR/same.wav and same.txt for the first info with a SAME event code. */
+static enum tc_rc write_same(const struct render_args *ra, const struct tc_cap_alert *a, const struct tc_render *r,
+			     struct tc_diags *d)
+{
+	char header[TC_SAME_HEADER_MAX], path[4096];
+	size_t idx = 0;
+	while (idx < a->n_infos && !tc_same_applies(&a->infos[idx]))
+		idx++;
+	if (idx == a->n_infos)
+		return TC_OK;
+	enum tc_rc rc = tc_same_header(a, idx, ra->station, NULL, header, sizeof(header), d);
+	const struct tc_pcm *msg = NULL;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->langs[i].info == &a->infos[idx] ||
+		    (a->infos[idx].language && !strcmp(r->langs[i].lang, a->infos[idx].language)))
+			msg = &r->langs[i].message;
+	struct tc_pcm at_rate = { 0 }, prog = { 0 };
+	unsigned char *wav = NULL;
+	size_t len = 0;
+	if (!rc && msg)
+		rc = tc_pcm_resample(msg, 22050, &at_rate, d);
+	struct tc_same_options so = { .rate = 22050, .amplitude = 0.5, .attention_ms = 8000,
+				      .message = msg ? &at_rate : NULL };
+	if (!rc)
+		rc = tc_same_programme(header, &so, &prog, d);
+	if (!rc)
+		rc = tc_audio_encode(&prog, TC_AUDIO_WAV, &wav, &len, d);
+	if (!rc)
+		rc = write_in(ra->dir, "same", ".wav", wav, len, d);
+	if (!rc) {
+		snprintf(path, sizeof(path), "%s\n", header);
+		rc = write_in(ra->dir, "same", ".txt", path, strlen(path), d);
+	}
+	free(wav);
+	tc_pcm_release(&at_rate);
+	tc_pcm_release(&prog);
+	return rc;
+}
+
 static int parse_args(int argc, char **argv, struct render_args *ra)
 {
 	static const struct option longopts[] = {
@@ -179,11 +224,12 @@ static int parse_args(int argc, char **argv, struct render_args *ra)
 		{ "lexicon", required_argument, NULL, 'x' },   { "repeats", required_argument, NULL, 'r' },
 		{ "tone-ms", required_argument, NULL, 't' },   { "sms-segments", required_argument, NULL, 's' },
 		{ "profile", required_argument, NULL, 'p' },   { "lenient", no_argument, NULL, 'l' },
+		{ "station", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:k:x:r:t:s:p:lh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:k:x:r:t:s:p:lS:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': ra->dir = optarg; break;
 		case 'k': ra->key = optarg; break;
@@ -198,6 +244,7 @@ static int parse_args(int argc, char **argv, struct render_args *ra)
 			}
 			break;
 		case 'l': ra->cap.lenient = true; break;
+		case 'S': ra->station = optarg; break;
 		case 'h': help(stdout); return -1;
 		default: help(stderr); return TC_EXIT_USAGE;
 		}
@@ -263,6 +310,8 @@ int tc_cli_render(int argc, char **argv)
 		rc = write_lang(ra.dir, &r->langs[i], d);
 	if (!rc)
 		rc = write_payload(&ra, a, r, d);
+	if (!rc)
+		rc = write_same(&ra, a, r, d);
 	if (!rc)
 		for (size_t i = 0; i < r->n; i++)
 			printf("%s/%s: %s, %u s programme (%u× message%s), SMS %zu segment%s (%s)\n", ra.dir,
