@@ -219,6 +219,18 @@ static bool is_code_like(const struct number *num)
 	return !num->n_frac && (num->n_digits >= 7 || (num->n_digits > 1 && num->digits[0] == '0'));
 }
 
+/* Whether text starts with a unit of time or date ("03时" is three o'clock, not a code). */
+static bool time_unit_at(const char *s, size_t avail)
+{
+	static const char *const units[] = { "时", "分", "秒", "日", "月", "点", "号" };
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t n = strlen(units[i]);
+		if (avail >= n && memcmp(s, units[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void say_number(const struct number *num, struct buf *b)
 {
 	if (is_code_like(num)) {
@@ -344,6 +356,10 @@ static size_t number_token(const char *s, size_t avail, struct buf *b)
 	used = num.bytes;
 	const char *rest = s + used;
 	size_t left = avail - used;
+	if (!num.n_frac && num.n_digits <= 2 && time_unit_at(rest, left)) {
+		number_words(strtoull(num.digits, NULL, 10), b); /* 03时 → 三时 */
+		return used;
+	}
 	if (!num.n_frac && (after_dial_word(b) || (b->n && b->s[b->n - 1] == ' ' && is_code_like(&num)))) {
 		size_t mark = range_mark(rest, left), n;
 		digits_one_by_one(num.digits, num.n_digits, true, b);

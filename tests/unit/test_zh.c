@@ -100,6 +100,7 @@ static void test_years_dates_times(void **state)
 	says("14：30起", "十四时三十分起");
 	says("08:00", "八时");
 	says("14时30分", "十四时三十分");
+	says("16日03时05分", "十六日三时五分");
 }
 
 static void test_codes_lists_and_symbols(void **state)
