@@ -17,3 +17,18 @@ echo
 echo "== an officer's mistake: orange typhoon warning marked Extreme (red) severity"
 sed 's|<severity>Severe</severity>|<severity>Extreme</severity>|' cap-schemas/examples/cn-typhoon-orange.xml |
 	$tocsin validate --profile cn - || echo "(exit status $?: refused)"
+
+echo
+echo "== rendering the typhoon warning into every channel's form"
+out=build/demo/typhoon
+rm -rf "$out"
+cmake --build build -j "$(nproc)" --target tocsin >/dev/null
+$tocsin render cap-schemas/examples/cn-typhoon-orange.xml --out "$out" 2>/dev/null
+echo "-- what the loudspeaker says (engine input, zh-CN):"
+cat "$out/zh-CN.script.txt"; echo
+echo "-- the SMS (zh-CN):"
+grep '"text"' "$out/zh-CN.sms.json"
+echo "-- the signed payload:"
+$tocsin verify --pubkey "$out/signing.pub" --sig "$out/payload.sig" "$out/payload.json"
+echo "-- files (listen to the .wav programmes):"
+ls -l "$out"

@@ -259,7 +259,8 @@ enum tc_rc tc_script_sms(const struct tc_cap_alert *a, const struct tc_cap_info 
 		add_clean(&t, in->event);
 		add(&t, tc_cap_colour_zh(c));
 		add(&t, "预警：");
-		sentence(&t, in->headline, true);
+		if (!headline_redundant(in, tc_cap_colour_zh(c)))
+			sentence(&t, in->headline, true);
 		if (a->msg_type != TC_CAP_CANCEL)
 			sentence(&t, in->instruction, true);
 	} else {

@@ -217,6 +217,22 @@ static enum tc_rc write_same(const struct render_args *ra, const struct tc_cap_a
 	return rc;
 }
 
+/* mkdir -p */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int parse_args(int argc, char **argv, struct render_args *ra)
 {
 	static const struct option longopts[] = {
@@ -288,7 +304,7 @@ int tc_cli_render(int argc, char **argv)
 		tc_diags_free(d);
 		return TC_EXIT_USAGE;
 	}
-	if (mkdir(ra.dir, 0755) != 0 && errno != EEXIST) {
+	if (make_dirs(ra.dir) != 0) {
 		fprintf(stderr, "tocsin render: cannot create %s: %s\n", ra.dir, strerror(errno));
 		rc = TC_ERR_IO;
 		goto out;
