@@ -18,30 +18,12 @@
 #include "tc_audio.h"
 #include "tc_script.h"
 #include "tc_tts.h"
+#include "tc_file.h"
 
 struct job {
 	char lang[16], voice[32], path[64];
 	char *text;
 };
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Synthesis alone, to show where the time goes. */
 static double time_synthesis(struct tc_tts *tts, struct job *jobs, size_t n, int rounds)
@@ -106,7 +88,7 @@ int main(int argc, char **argv)
 			alert = argv[i];
 	}
 	size_t len;
-	char *xml = slurp(alert, &len);
+	char *xml = tc_file_slurp(alert, &len);
 	struct tc_cap_alert *a = NULL;
 	struct tc_lexicon *lex = tc_lexicon_new();
 	struct tc_tts *tts = NULL;

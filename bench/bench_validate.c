@@ -16,29 +16,12 @@
 
 #include "bench_common.h"
 #include "tc_cap.h"
+#include "tc_file.h"
 
 struct doc {
 	char *path, *xml;
 	size_t len;
 };
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static size_t load(const char *corpus, struct doc *docs, size_t max)
 {
@@ -53,7 +36,7 @@ static size_t load(const char *corpus, struct doc *docs, size_t max)
 		if (!file || !ver || strcmp(ver, "1.2") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", corpus, file);
-		docs[n].xml = slurp(path, &docs[n].len);
+		docs[n].xml = tc_file_slurp(path, &docs[n].len);
 		if (docs[n].xml)
 			docs[n++].path = strdup(path);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_file.h"
 #include "tc_payload.h"
 #include "tc_script.h"
 
@@ -40,43 +41,19 @@ void tc_render_free(struct tc_render *r)
 	free(r);
 }
 
-/* Bytes of a local file named by a resource uri (file://, absolute or relative to base). */
+/*
+ * Bytes of a local file named by a resource uri: a relative path inside base
+ * (the alert's folder) only. Absolute paths, "..", and anything with a
+ * scheme are refused, so an alert cannot make tocsin read other files.
+ */
 static unsigned char *read_local(const char *uri, const char *base, size_t *len)
 {
 	char path[4096];
-	if (!base || !uri || strstr(uri, "://") != NULL) {
-		if (!uri || strncmp(uri, "file://", 7) != 0)
-			return NULL;
-		snprintf(path, sizeof(path), "%s", uri + 7);
-	} else if (uri[0] == '/') {
-		snprintf(path, sizeof(path), "%s", uri);
-	} else {
-		snprintf(path, sizeof(path), "%s/%s", base, uri);
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	if (!base || !uri || !*uri || uri[0] == '/' || strstr(uri, "..") || strchr(uri, ':'))
 		return NULL;
-	unsigned char *data = NULL;
-	size_t cap = 0;
-	*len = 0;
-	for (;;) {
-		if (*len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			unsigned char *p = cap <= 64u * 1024 * 1024 ? realloc(data, cap) : NULL;
-			if (!p) {
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = p;
-		}
-		size_t got = fread(data + *len, 1, cap - *len, f);
-		*len += got;
-		if (!got)
-			break;
-	}
-	fclose(f);
-	return data;
+	snprintf(path, sizeof(path), "%s/%s", base, uri);
+	char *data = NULL;
+	return tc_file_read(path, 64u << 20, &data, len) ? NULL : (unsigned char *)data;
 }
 
 /* The recorded message of an info, if it has one that decodes. */

@@ -6,7 +6,8 @@
  * and segments.
  *
  * Recorded voice first: an info whose resource is audio (derefUri, or a
- * local file named by uri) is played instead of synthesised speech.
+ * file named by a relative uri in the alert's folder) is played instead of
+ * synthesised speech.
  * Rendering happens once per alert; the server publishes the results.
  */
 #ifndef TC_RENDER_H

@@ -7,6 +7,7 @@
  * whole units, so neither an escape nor a surrogate pair is ever split.
  */
 #include "tc_sms.h"
+#include "tc_utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,41 +72,6 @@ static int gsm_of(uint32_t cp, uint8_t out[2])
 	return 0;
 }
 
-/* Next code point of UTF-8 at *p (< end); -1 on malformed input. */
-static int32_t utf8_next(const unsigned char **p, const unsigned char *end)
-{
-	const unsigned char *s = *p;
-	uint32_t cp;
-	int n;
-	if (s[0] < 0x80) {
-		cp = s[0];
-		n = 1;
-	} else if ((s[0] & 0xE0) == 0xC0) {
-		cp = s[0] & 0x1F;
-		n = 2;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		cp = s[0] & 0x0F;
-		n = 3;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		cp = s[0] & 0x07;
-		n = 4;
-	} else {
-		return -1;
-	}
-	if (end - s < n)
-		return -1;
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return -1; /* overlong, out of range, or a lone surrogate */
-	*p = s + n;
-	return (int32_t)cp;
-}
-
 /* One character as it will be written: its septets or UTF-16 units. */
 struct unit {
 	uint8_t n;        /* 1 or 2 */
@@ -131,7 +97,7 @@ static enum tc_rc make_units(const char *text, size_t len, bool force_ucs2, stru
 	/* First pass: code points, and whether GSM 7-bit can carry them all. */
 	while (p < end) {
 		const unsigned char *start = p;
-		int32_t cp = utf8_next(&p, end);
+		int32_t cp = tc_utf8_next(&p, end);
 		if (cp < 0) {
 			*bad_at = (size_t)(start - (const unsigned char *)text);
 			free(out->u);
@@ -366,7 +332,7 @@ size_t tc_sms_fit(const char *text, size_t len, unsigned max_segments, bool ref1
 	size_t keep = 0, sentence_keep = 0;
 	while (p < end) {
 		const unsigned char *start = p;
-		int32_t cp = utf8_next(&p, end);
+		int32_t cp = tc_utf8_next(&p, end);
 		if (cp < 0)
 			break;
 		uint8_t g[2];

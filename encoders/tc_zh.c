@@ -11,6 +11,8 @@
  *     by its pinyin, so polyphones are read as the bulletin means them.
  */
 #include "tc_zh.h"
+#include "tc_file.h"
+#include "tc_utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -58,33 +60,9 @@ static void puts_(struct buf *b, const char *s)
 /* Code point at s (length in *n); -1 on malformed input. */
 static int32_t cp_at(const char *s, size_t avail, size_t *n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	int32_t cp;
-	size_t len;
-	if (u[0] < 0x80) {
-		*n = 1;
-		return u[0];
-	}
-	if ((u[0] & 0xE0) == 0xC0) {
-		cp = u[0] & 0x1F;
-		len = 2;
-	} else if ((u[0] & 0xF0) == 0xE0) {
-		cp = u[0] & 0x0F;
-		len = 3;
-	} else if ((u[0] & 0xF8) == 0xF0) {
-		cp = u[0] & 0x07;
-		len = 4;
-	} else {
-		return -1;
-	}
-	if (avail < len)
-		return -1;
-	for (size_t i = 1; i < len; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (u[i] & 0x3F);
-	}
-	*n = len;
+	const unsigned char *p = (const unsigned char *)s;
+	int32_t cp = tc_utf8_next(&p, p + avail);
+	*n = cp < 0 ? 1 : (size_t)(p - (const unsigned char *)s);
 	return cp;
 }
 
@@ -666,32 +644,14 @@ enum tc_rc tc_lexicon_add_tsv(struct tc_lexicon *lex, const char *text, size_t l
 
 enum tc_rc tc_lexicon_add_file(struct tc_lexicon *lex, const char *path, struct tc_diags *d)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		tc_err(d, "lexicon.io", path, "cannot read the lexicon %s: %s", path, strerror(errno));
-		return TC_ERR_IO;
-	}
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	enum tc_rc rc = TC_OK;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			char *p = realloc(text, cap);
-			if (!p) {
-				rc = TC_ERR_NOMEM;
-				break;
-			}
-			text = p;
-		}
-		size_t got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
+	size_t len = 0;
+	int err = tc_file_read(path, 64u << 20, &text, &len);
+	if (err) {
+		tc_err(d, "lexicon.io", path, "cannot read the lexicon %s: %s", path, strerror(err));
+		return err == ENOMEM ? TC_ERR_NOMEM : TC_ERR_IO;
 	}
-	fclose(f);
-	if (rc == TC_OK)
-		rc = tc_lexicon_add_tsv(lex, text ? text : "", len, path, d);
+	enum tc_rc rc = tc_lexicon_add_tsv(lex, text, len, path, d);
 	free(text);
 	return rc;
 }

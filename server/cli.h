@@ -3,6 +3,7 @@
 #define TC_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit statuses every subcommand uses. */
 #define TC_EXIT_OK 0
@@ -22,14 +23,10 @@ int tc_cli_verify(int argc, char **argv);
 int tc_cli_print_diags(const struct tc_diags *d);
 /* The built-in lexicon plus an operator's file (may be NULL). */
 enum tc_rc tc_cli_lexicon(const char *extra, struct tc_lexicon **out, struct tc_diags *d);
+/* A base64 key of exactly n bytes from a file (keys and signatures as tocsin writes them). */
+enum tc_rc tc_cli_read_key(const char *path, uint8_t *key, size_t n);
 /* Write len bytes to path. */
 enum tc_rc tc_cli_write_file(const char *path, const void *data, size_t len, struct tc_diags *d);
 
-/*
- * Read a whole file ("-" is standard input) into a malloc'ed buffer, at most
- * max bytes plus one (so a caller can tell "too large"). Returns 0, or an
- * errno value with *buf NULL.
- */
-int tc_cli_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 #endif

@@ -21,6 +21,7 @@
 #include <libgen.h>
 
 #include "cli.h"
+#include "tc_file.h"
 #include "tc_cap.h"
 #include "tc_payload.h"
 #include "tc_render.h"
@@ -53,28 +54,6 @@ static void help(FILE *f)
 		"When the alert has SAME codes, DIR/same.wav and DIR/same.txt hold the EAS programme.\n");
 }
 
-static enum tc_rc read_key(const char *path, uint8_t sk[TC_SIGN_SECRET_BYTES], struct tc_diags *d)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int err = tc_cli_read_file(path, 4096, &text, &len);
-	if (err) {
-		tc_err(d, "key.read", path, "cannot read the signing key %s: %s", path, strerror(err));
-		return TC_ERR_IO;
-	}
-	char *z = realloc(text, len + 1);
-	if (!z) {
-		free(text);
-		return TC_ERR_NOMEM;
-	}
-	z[len] = '\0';
-	enum tc_rc rc = tc_sign_key_from_text(z, sk, TC_SIGN_SECRET_BYTES);
-	free(z);
-	if (rc)
-		tc_err(d, "key.format", path, "%s is not a base64 Ed25519 secret key (64 bytes)", path);
-	return rc;
-}
-
 static enum tc_rc write_key_text(const char *dir, const char *name, const uint8_t *key, size_t n, mode_t mode,
 				 struct tc_diags *d)
 {
@@ -91,8 +70,12 @@ static enum tc_rc write_key_text(const char *dir, const char *name, const uint8_
 static enum tc_rc signing_key(const struct render_args *ra, uint8_t sk[TC_SIGN_SECRET_BYTES], struct tc_diags *d)
 {
 	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
-	if (ra->key)
-		return read_key(ra->key, sk, d);
+	if (ra->key) {
+		enum tc_rc rc = tc_cli_read_key(ra->key, sk, TC_SIGN_SECRET_BYTES);
+		if (rc)
+			tc_err(d, "key.read", ra->key, "%s is not a readable base64 Ed25519 secret key (64 bytes)", ra->key);
+		return rc;
+	}
 	enum tc_rc rc = tc_sign_keypair(pk, sk);
 	if (!rc)
 		rc = write_key_text(ra->dir, "signing.key", sk, TC_SIGN_SECRET_BYTES, 0600, d);
@@ -298,7 +281,7 @@ int tc_cli_render(int argc, char **argv)
 	if (status)
 		return status < 0 ? TC_EXIT_OK : status;
 	struct tc_diags *d = tc_diags_new();
-	int err = tc_cli_read_file(ra.alert, ra.cap.limits.max_bytes, &xml, &len);
+	int err = tc_file_read(ra.alert, ra.cap.limits.max_bytes, &xml, &len);
 	if (err) {
 		fprintf(stderr, "tocsin render: cannot read %s: %s\n", ra.alert, strerror(err));
 		tc_diags_free(d);

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "tc_cap.h"
+#include "tc_file.h"
 
 struct validate_opts {
 	struct tc_cap_options cap;
@@ -38,47 +39,6 @@ static void help(FILE *f)
 		"  --now TIME       judge expiry at TIME (a CAP date-time) instead of the clock\n"
 		"\n"
 		"Exit status: 0 all valid (warnings allowed), 1 some invalid, 2 usage or I/O error.\n");
-}
-
-int tc_cli_read_file(const char *path, size_t max, char **buf, size_t *len)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 65536, n = 0;
-	char *p = NULL;
-	int err = 0;
-	*buf = NULL;
-	if (!f)
-		return errno;
-	while (!err) {
-		if (n == cap || !p) {
-			char *q = n == cap ? realloc(p, cap *= 2) : malloc(cap);
-			if (!q) {
-				err = ENOMEM;
-				break;
-			}
-			p = q;
-		}
-		size_t want = cap - n;
-		if (n + want > max + 1)
-			want = max + 1 - n;
-		size_t got = fread(p + n, 1, want, f);
-		n += got;
-		if (got < want) {
-			err = ferror(f) ? EIO : 0;
-			break;
-		}
-		if (n > max)
-			break;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (err) {
-		free(p);
-		return err;
-	}
-	*buf = p;
-	*len = n;
-	return 0;
 }
 
 static json_t *diag_json(const struct tc_diag *it)
@@ -134,7 +94,7 @@ static int validate_one(const char *file, const struct validate_opts *o)
 	struct tc_diags *d = tc_diags_new();
 	if (!d)
 		return TC_EXIT_USAGE;
-	int err = tc_cli_read_file(file, o->cap.limits.max_bytes, &xml, &len);
+	int err = tc_file_read(file, o->cap.limits.max_bytes, &xml, &len);
 	if (err) {
 		tc_err(d, "io.read", "", "cannot read %s: %s", file, strerror(err));
 		status = TC_EXIT_USAGE;

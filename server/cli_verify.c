@@ -13,23 +13,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tc_file.h"
 #include "tc_sign.h"
 
-static int load_key(const char *path, uint8_t *key, size_t n)
+enum tc_rc tc_cli_read_key(const char *path, uint8_t *key, size_t n)
 {
 	char *text = NULL;
 	size_t len = 0;
-	if (tc_cli_read_file(path, 4096, &text, &len))
-		return -1;
-	char *z = realloc(text, len + 1);
-	if (!z) {
-		free(text);
-		return -1;
-	}
-	z[len] = '\0';
-	int r = tc_sign_key_from_text(z, key, n) == TC_OK ? 0 : -1;
-	free(z);
-	return r;
+	if (tc_file_read(path, 4096, &text, &len))
+		return TC_ERR_IO;
+	enum tc_rc rc = tc_sign_key_from_text(text, key, n);
+	free(text);
+	return rc;
 }
 
 int tc_cli_verify(int argc, char **argv)
@@ -56,17 +51,17 @@ int tc_cli_verify(int argc, char **argv)
 		fprintf(stderr, "usage: tocsin verify --pubkey FILE [--sig FILE] PAYLOAD\n");
 		return TC_EXIT_USAGE;
 	}
-	if (tc_sign_init() || load_key(pub, pk, sizeof(pk))) {
+	if (tc_sign_init() || tc_cli_read_key(pub, pk, sizeof(pk))) {
 		fprintf(stderr, "tocsin verify: %s is not a readable base64 Ed25519 public key\n", pub);
 		return TC_EXIT_USAGE;
 	}
-	if (sig_path && load_key(sig_path, sig, sizeof(sig))) {
+	if (sig_path && tc_cli_read_key(sig_path, sig, sizeof(sig))) {
 		fprintf(stderr, "tocsin verify: %s is not a readable base64 signature\n", sig_path);
 		return TC_EXIT_USAGE;
 	}
 	char *data = NULL;
 	size_t len = 0;
-	if (tc_cli_read_file(argv[optind], 64u << 20, &data, &len)) {
+	if (tc_file_read(argv[optind], 64u << 20, &data, &len)) {
 		fprintf(stderr, "tocsin verify: cannot read %s\n", argv[optind]);
 		return TC_EXIT_USAGE;
 	}

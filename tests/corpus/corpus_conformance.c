@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "tc_cap.h"
+#include "tc_file.h"
 
 struct row {
 	char file[256], version[16], xsd[32], label[48];
@@ -42,24 +43,6 @@ static bool read_row(FILE *f, struct row *r)
 	snprintf(r->xsd, sizeof(r->xsd), "%s", fields[2]);
 	snprintf(r->label, sizeof(r->label), "%s", fields[3]);
 	return true;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 /* Did the XML or schema layer object? */
@@ -151,7 +134,7 @@ int main(int argc, char **argv)
 			continue;
 		size_t len;
 		snprintf(path, sizeof(path), "%s/%s", argv[1], r.file);
-		char *xml = slurp(path, &len);
+		char *xml = tc_file_slurp(path, &len);
 		if (!xml) {
 			printf("MISSING %s\n", r.file);
 			lab_total++;

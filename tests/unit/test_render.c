@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -234,6 +235,53 @@ static void test_render_prefers_recorded_voice(void **state)
 	tc_pcm_release(&rec);
 }
 
+/* A recorded message as a file beside the alert; paths outside its folder are refused. */
+static void test_render_local_recording(void **state)
+{
+	(void)state;
+	static const double f[] = { 700 };
+	struct tc_pcm rec = { .rate = 16000 };
+	unsigned char *wav;
+	size_t wav_len;
+	char dir[] = "/tmp/tocsin-recXXXXXX", path[256];
+	assert_non_null(mkdtemp(dir));
+	tc_pcm_tone(&rec, f, 1, 1000, 0.5);
+	assert_int_equal(tc_audio_encode(&rec, TC_AUDIO_WAV, &wav, &wav_len, NULL), TC_OK);
+	snprintf(path, sizeof(path), "%s/voice.wav", dir);
+	FILE *fp = fopen(path, "wb");
+	fwrite(wav, 1, wav_len, fp);
+	fclose(fp);
+	static const char tmpl[] =
+		"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>r2</identifier><sender>s</sender>"
+		"<sent>2026-08-01T10:00:00+08:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>"
+		"<info><language>zh-CN</language><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>"
+		"<severity>Severe</severity><certainty>Observed</certainty><headline>暴雨橙色预警</headline>"
+		"<description>录音</description><resource><resourceDesc>录音</resourceDesc><mimeType>audio/wav</mimeType>"
+		"<uri>%s</uri></resource></info></alert>";
+	char xml[2048];
+	struct tc_render_options o;
+	struct tc_render *r = NULL;
+	tc_render_defaults(&o);
+	o.programme.tone_ms = 0;
+	o.base_dir = dir;
+	snprintf(xml, sizeof(xml), tmpl, "voice.wav");
+	struct tc_cap_alert *a = parse(xml, strlen(xml));
+	assert_int_equal(tc_render_alert(a, tts, &o, &r, NULL), TC_OK);
+	assert_true(r->langs[0].recorded);
+	tc_render_free(r);
+	tc_cap_alert_free(a);
+	snprintf(xml, sizeof(xml), tmpl, path); /* absolute: refused, so speech is synthesised */
+	a = parse(xml, strlen(xml));
+	assert_int_equal(tc_render_alert(a, tts, &o, &r, NULL), TC_OK);
+	assert_false(r->langs[0].recorded);
+	tc_render_free(r);
+	tc_cap_alert_free(a);
+	unlink(path);
+	rmdir(dir);
+	free(wav);
+	tc_pcm_release(&rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_tts_voices),
 		cmocka_unit_test(test_render_alert),
 		cmocka_unit_test(test_render_prefers_recorded_voice),
+		cmocka_unit_test(test_render_local_recording),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
