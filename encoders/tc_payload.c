@@ -58,18 +58,7 @@ void tc_payload_sha256_hex(const void *data, size_t len, char out[65])
 
 void tc_payload_alert_id(const struct tc_cap_alert *a, char out[17])
 {
-	char hex[65];
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES];
-	const char *parts[] = { a->sender ? a->sender : "", ",", a->identifier ? a->identifier : "", ",",
-				a->sent.text ? a->sent.text : "" };
-	crypto_hash_sha256_init(&st);
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		crypto_hash_sha256_update(&st, (const unsigned char *)parts[i], strlen(parts[i]));
-	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	memcpy(out, hex, 16);
-	out[16] = '\0';
+	tc_cap_alert_id(a, out);
 }
 
 /* The area descriptions of an info joined with "、" (zh) or "; ". */

@@ -198,6 +198,13 @@ void tc_cap_alert_free(struct tc_cap_alert *a);
 /* Parse a CAP dateTime (text may be NULL: absent). Never fails; see the fields. */
 void tc_cap_time_parse(const char *text, struct tc_cap_time *t);
 
+/*
+ * tocsin's id for an alert: the first 16 hex digits of the SHA-256 of
+ * "sender,identifier,sent" — the triplet CAP itself uses to name a message,
+ * so the same alert received twice has the same id.
+ */
+void tc_cap_alert_id(const struct tc_cap_alert *a, char out[17]);
+
 /* Decode base64 as CAP carries it (white space ignored); *out is malloc'ed. False on bad input. */
 bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len);
 

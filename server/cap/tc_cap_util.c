@@ -5,9 +5,12 @@
 #include "tc_cap_int.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+
+#include <nettle/sha2.h>
 
 #include "tc_arena.h"
 
@@ -303,4 +306,18 @@ bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len
 	*out = buf;
 	*out_len = o;
 	return true;
+}
+
+void tc_cap_alert_id(const struct tc_cap_alert *a, char out[17])
+{
+	struct sha256_ctx h;
+	uint8_t sum[SHA256_DIGEST_SIZE];
+	const char *parts[] = { a->sender ? a->sender : "", ",", a->identifier ? a->identifier : "", ",",
+				a->sent.text ? a->sent.text : "" };
+	sha256_init(&h);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		sha256_update(&h, strlen(parts[i]), (const uint8_t *)parts[i]);
+	sha256_digest(&h, sizeof(sum), sum);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }

@@ -1,0 +1,343 @@
+/*
+ * tc_store.c — the SQLite store (tc_store.h).
+ *
+ * Schema changes are appended to the migrations table below, never edited:
+ * migration N takes a database from user_version N-1 to N, inside one
+ * transaction. Statements used on every alert are prepared once at open.
+ */
+#include "tc_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+static const char *const migrations[] = {
+	/* 1: alerts, registry, deliveries, acknowledgments, audit */
+	"CREATE TABLE alerts ("
+	"  id TEXT PRIMARY KEY, sender TEXT NOT NULL, identifier TEXT NOT NULL, sent TEXT NOT NULL,"
+	"  msg_type TEXT NOT NULL, status TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	"  received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,"
+	"  xml BLOB NOT NULL, UNIQUE (sender, identifier, sent));"
+	"CREATE INDEX alerts_by_time ON alerts (received_at);"
+	"CREATE TABLE shelters ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,"
+	"  capacity INTEGER NOT NULL DEFAULT 0, area_m2 REAL NOT NULL DEFAULT 0, manager TEXT, phone TEXT);"
+	"CREATE TABLE receivers ("
+	"  rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('loudspeaker', 'signage')), name TEXT NOT NULL,"
+	"  lat REAL NOT NULL, lon REAL NOT NULL, region TEXT NOT NULL, shelter_id TEXT REFERENCES shelters (id),"
+	"  accepts_drills INTEGER NOT NULL DEFAULT 1, credentials TEXT, last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  online INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX receivers_by_region ON receivers (region);"
+	"CREATE VIRTUAL TABLE receivers_where USING rtree (rowid, min_lat, max_lat, min_lon, max_lon);"
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY, phone TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,"
+	"  region TEXT NOT NULL, language TEXT NOT NULL DEFAULT 'zh-CN');"
+	"CREATE INDEX contacts_by_region ON contacts (region);"
+	"CREATE TABLE deliveries ("
+	"  alert_id TEXT NOT NULL REFERENCES alerts (id), target TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY (alert_id, target, channel));"
+	"CREATE INDEX deliveries_due ON deliveries (state, due_at);"
+	"CREATE TABLE acks ("
+	"  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  detail TEXT, at INTEGER NOT NULL);"
+	"CREATE INDEX acks_by_alert ON acks (alert_id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	"  alert_id TEXT, detail TEXT);",
+};
+
+enum stmt {
+	ST_FIND_ALERT,
+	ST_INSERT_ALERT,
+	ST_GET_ALERT,
+	ST_SET_STATE,
+	ST_AUDIT,
+	ST_LIST,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_FIND_ALERT] = "SELECT id FROM alerts WHERE sender = ? AND identifier = ? AND sent = ?",
+	[ST_INSERT_ALERT] = "INSERT INTO alerts (id, sender, identifier, sent, msg_type, status, state, received_at,"
+			    " updated_at, expires_at, xml) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+	[ST_GET_ALERT] = "SELECT id, sender, identifier, sent, msg_type, status, state, received_at, expires_at, xml"
+			 " FROM alerts WHERE id = ?",
+	[ST_SET_STATE] = "UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?",
+	[ST_AUDIT] = "INSERT INTO audit (at, actor, action, alert_id, detail) VALUES (?, ?, ?, ?, ?)",
+	[ST_LIST] = "SELECT id, sender, identifier, sent, msg_type, status, state, received_at, expires_at, xml"
+		    " FROM alerts ORDER BY received_at DESC, rowid DESC LIMIT ?",
+};
+
+struct tc_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	int version;
+};
+
+const char *tc_alert_state_name(enum tc_alert_state st)
+{
+	static const char *const names[] = { "accepted", "planned", "dispatching", "done",
+					     "cancelled", "superseded", "expired" };
+	return st <= TC_ALERT_EXPIRED ? names[st] : "unknown";
+}
+
+static enum tc_rc fail(struct tc_store *s, struct tc_diags *d, const char *what)
+{
+	tc_err(d, "store.sqlite", "", "%s: %s", what, s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return TC_ERR_IO;
+}
+
+static int exec(struct tc_store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+static enum tc_rc migrate(struct tc_store *s, struct tc_diags *d)
+{
+	sqlite3_stmt *q = NULL;
+	int have = 0;
+	const int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		have = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (have > want) {
+		tc_err(d, "store.version", "",
+		       "the database has schema version %d, newer than this tocsin understands (%d); use a newer tocsin",
+		       have, want);
+		return TC_ERR_INVALID;
+	}
+	for (int v = have; v < want; v++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE") || exec(s, migrations[v]) || exec(s, pragma) || exec(s, "COMMIT")) {
+			enum tc_rc rc = fail(s, d, "migrating the database");
+			exec(s, "ROLLBACK");
+			return rc;
+		}
+	}
+	s->version = want;
+	return TC_OK;
+}
+
+enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d)
+{
+	struct tc_store *s = calloc(1, sizeof(*s));
+	enum tc_rc rc = TC_OK;
+	*out = NULL;
+	if (!s)
+		return TC_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		tc_err(d, "store.open", path, "cannot open the database %s: %s", path,
+		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		rc = TC_ERR_IO;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
+	    exec(s, "PRAGMA foreign_keys = ON")) {
+		rc = fail(s, d, "setting up the database");
+		goto out;
+	}
+	rc = migrate(s, d);
+	for (int i = 0; !rc && i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+			rc = fail(s, d, "preparing statements");
+out:
+	if (rc) {
+		tc_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return TC_OK;
+}
+
+void tc_store_close(struct tc_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int tc_store_schema_version(const struct tc_store *s)
+{
+	return s->version;
+}
+
+static sqlite3_stmt *use(struct tc_store *s, enum stmt which)
+{
+	sqlite3_stmt *q = s->st[which];
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return q;
+}
+
+static int64_t latest_expiry(const struct tc_cap_alert *a)
+{
+	int64_t t = 0;
+	for (size_t i = 0; i < a->n_infos; i++)
+		if (a->infos[i].expires.valid && a->infos[i].expires.has_zone && a->infos[i].expires.epoch > t)
+			t = a->infos[i].expires.epoch;
+	return t;
+}
+
+enum tc_rc tc_store_put_alert(struct tc_store *s, const struct tc_cap_alert *a, int64_t now, char id[17],
+			      bool *duplicate, struct tc_diags *d)
+{
+	const char *sender = a->sender ? a->sender : "", *ident = a->identifier ? a->identifier : "";
+	const char *sent = a->sent.text ? a->sent.text : "";
+	*duplicate = false;
+	tc_cap_alert_id(a, id);
+	sqlite3_stmt *q = use(s, ST_FIND_ALERT);
+	sqlite3_bind_text(q, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, ident, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, sent, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		snprintf(id, 17, "%s", (const char *)sqlite3_column_text(q, 0));
+		*duplicate = true;
+		sqlite3_reset(q);
+		return TC_OK;
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return fail(s, d, "looking for the alert");
+	q = use(s, ST_INSERT_ALERT);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, ident, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, sent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, tc_cap_msgtype_name(a->msg_type), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, tc_cap_status_name(a->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, now);
+	sqlite3_bind_int64(q, 8, now);
+	sqlite3_bind_int64(q, 9, latest_expiry(a));
+	sqlite3_bind_blob64(q, 10, a->xml, a->xml_len, SQLITE_STATIC);
+	r = sqlite3_step(q); /* autocommit: durable (WAL, synchronous=FULL) when it returns */
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : fail(s, d, "storing the alert");
+}
+
+static char *dup_col(sqlite3_stmt *q, int col)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	return strdup(t ? (const char *)t : "");
+}
+
+static enum tc_rc read_row(sqlite3_stmt *q, struct tc_store_alert *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(q, 0));
+	out->sender = dup_col(q, 1);
+	out->identifier = dup_col(q, 2);
+	out->sent = dup_col(q, 3);
+	out->msg_type = dup_col(q, 4);
+	out->status = dup_col(q, 5);
+	out->state = (enum tc_alert_state)sqlite3_column_int(q, 6);
+	out->received_at = sqlite3_column_int64(q, 7);
+	out->expires_at = sqlite3_column_int64(q, 8);
+	out->xml_len = (size_t)sqlite3_column_bytes(q, 9);
+	out->xml = malloc(out->xml_len + 1);
+	if (!out->sender || !out->identifier || !out->sent || !out->msg_type || !out->status || !out->xml) {
+		tc_store_alert_release(out);
+		return TC_ERR_NOMEM;
+	}
+	memcpy(out->xml, sqlite3_column_blob(q, 9), out->xml_len);
+	out->xml[out->xml_len] = '\0';
+	return TC_OK;
+}
+
+void tc_store_alert_release(struct tc_store_alert *a)
+{
+	if (!a)
+		return;
+	free(a->sender);
+	free(a->identifier);
+	free(a->sent);
+	free(a->msg_type);
+	free(a->status);
+	free(a->xml);
+	memset(a, 0, sizeof(*a));
+}
+
+enum tc_rc tc_store_get_alert(struct tc_store *s, const char *id, struct tc_store_alert *out)
+{
+	sqlite3_stmt *q = use(s, ST_GET_ALERT);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	enum tc_rc rc = r == SQLITE_ROW ? read_row(q, out) : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	sqlite3_reset(q);
+	return rc;
+}
+
+enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
+				void (*fn)(const struct tc_store_alert *a, void *user), void *user)
+{
+	sqlite3_stmt *q = use(s, ST_LIST);
+	enum tc_rc rc = TC_OK;
+	int r;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW && !rc) {
+		struct tc_store_alert a;
+		rc = read_row(q, &a);
+		if (!rc) {
+			fn(&a, user);
+			tc_store_alert_release(&a);
+		}
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = TC_ERR_IO;
+	sqlite3_reset(q);
+	return rc;
+}
+
+enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now)
+{
+	sqlite3_stmt *q = use(s, ST_SET_STATE);
+	sqlite3_bind_int(q, 1, (int)st);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return TC_ERR_IO;
+	return sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+}
+
+enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, const char *action,
+			  const char *alert_id, const char *detail)
+{
+	sqlite3_stmt *q = use(s, ST_AUDIT);
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_text(q, 2, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+	if (alert_id)
+		sqlite3_bind_text(q, 4, alert_id, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+long tc_store_audit_count(struct tc_store *s, const char *alert_id)
+{
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+	const char *sql = alert_id ? "SELECT count(*) FROM audit WHERE alert_id = ?" : "SELECT count(*) FROM audit";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (alert_id)
+		sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}

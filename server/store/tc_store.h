@@ -1,0 +1,79 @@
+/*
+ * tc_store.h — tocsin's durable store: SQLite in WAL mode, embedded.
+ *
+ * Everything a step of the pipeline needs is kept here, so a restarted
+ * server resumes where it stopped: alerts (the original XML, verbatim),
+ * the registry (receivers, contacts, shelters), deliveries, acknowledgments
+ * and an audit log. The schema is versioned (PRAGMA user_version) and
+ * migrated forward at open; a database from a newer tocsin is refused.
+ *
+ * One thread owns a struct tc_store (SQLite connections are not shared);
+ * other threads ask the owner. Writes are committed with synchronous=FULL:
+ * when tc_store_put_alert() returns TC_OK, the alert survives a power cut.
+ */
+#ifndef TC_STORE_H
+#define TC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_cap.h"
+#include "tc_diag.h"
+
+#define TC_STORE_SCHEMA_VERSION 1
+
+struct tc_store;
+
+/* Open (creating and migrating as needed) the database at path. */
+enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d);
+/* Close; NULL is a no-op. */
+void tc_store_close(struct tc_store *s);
+int tc_store_schema_version(const struct tc_store *s);
+
+/* Alert states, in the order an alert lives through them. */
+enum tc_alert_state {
+	TC_ALERT_ACCEPTED = 0, /* durable, not yet planned */
+	TC_ALERT_PLANNED,      /* targets and deliveries written */
+	TC_ALERT_DISPATCHING,  /* being sent */
+	TC_ALERT_DONE,         /* every delivery reached a final state */
+	TC_ALERT_CANCELLED,
+	TC_ALERT_SUPERSEDED,   /* replaced by an Update */
+	TC_ALERT_EXPIRED,
+};
+const char *tc_alert_state_name(enum tc_alert_state st);
+
+/*
+ * Keep alert a (its original bytes in a->xml) durably. The id is
+ * tc_cap_alert_id(a). The same sender, identifier and sent again is not
+ * stored twice: *duplicate is set and TC_OK returned with the same id.
+ */
+enum tc_rc tc_store_put_alert(struct tc_store *s, const struct tc_cap_alert *a, int64_t now, char id[17],
+			      bool *duplicate, struct tc_diags *d);
+
+struct tc_store_alert {
+	char id[17];
+	char *sender, *identifier, *sent, *msg_type, *status;
+	enum tc_alert_state state;
+	int64_t received_at, expires_at; /* expires_at 0 when the alert has none */
+	char *xml;                       /* exactly as received */
+	size_t xml_len;
+};
+
+/* One alert by id: TC_ERR_NOTFOUND when there is none. Release with tc_store_alert_release(). */
+enum tc_rc tc_store_get_alert(struct tc_store *s, const char *id, struct tc_store_alert *out);
+void tc_store_alert_release(struct tc_store_alert *a);
+
+/* Alerts newest first, at most limit; fn is called for each (the record is valid during the call). */
+enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
+				void (*fn)(const struct tc_store_alert *a, void *user), void *user);
+
+enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now);
+
+/* Append to the audit log: who did what to which alert (alert_id may be NULL). */
+enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, const char *action,
+			  const char *alert_id, const char *detail);
+/* Number of audit entries for an alert (all when alert_id is NULL). */
+long tc_store_audit_count(struct tc_store *s, const char *alert_id);
+
+#endif

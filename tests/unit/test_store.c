@@ -1,0 +1,173 @@
+/* test_store.c — the SQLite store: schema, durable idempotent alerts, states, audit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "cap_fixture.h"
+#include "tc_store.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tocsin-storeXXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char p[160];
+	const char *files[] = { "tocsin.db", "tocsin.db-wal", "tocsin.db-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+static struct tc_cap_alert *parse(const char *xml)
+{
+	struct tc_cap_alert *a = NULL;
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_CN, false, NULL, &a), TC_OK);
+	return a;
+}
+
+static void test_schema_created_and_kept(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
+	tc_store_close(s);
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK); /* reopening migrates nothing */
+	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
+	tc_store_close(s);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct tc_store *s = NULL;
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(tc_store_open(path, &s, d), TC_ERR_INVALID);
+	assert_null(s);
+	assert_non_null(tc_diags_find(d, "store.version"));
+	tc_diags_free(d);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void test_alert_durable_and_idempotent(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	struct tc_cap_alert *a = parse(fixture_alert);
+	char id[17], again[17], want[17];
+	bool dup = true;
+	tc_cap_alert_id(a, want);
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_put_alert(s, a, 1000, id, &dup, NULL), TC_OK);
+	assert_false(dup);
+	assert_string_equal(id, want);
+	assert_int_equal(tc_store_put_alert(s, a, 2000, again, &dup, NULL), TC_OK);
+	assert_true(dup);
+	assert_string_equal(again, id);
+	tc_store_close(s); /* and open again: it is still there, byte for byte */
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	struct tc_store_alert got;
+	assert_int_equal(tc_store_get_alert(s, id, &got), TC_OK);
+	assert_int_equal(got.xml_len, a->xml_len);
+	assert_memory_equal(got.xml, a->xml, a->xml_len);
+	assert_string_equal(got.identifier, "12011641600000_20260812063000_0");
+	assert_string_equal(got.msg_type, "Alert");
+	assert_int_equal(got.state, TC_ALERT_ACCEPTED);
+	assert_int_equal(got.received_at, 1000);
+	assert_int_equal(got.expires_at, 1786615200); /* 2026-08-13T18:00:00+08:00 */
+	tc_store_alert_release(&got);
+	assert_int_equal(tc_store_get_alert(s, "0000000000000000", &got), TC_ERR_NOTFOUND);
+	tc_store_close(s);
+	tc_cap_alert_free(a);
+}
+
+static void count_alert(const struct tc_store_alert *a, void *user)
+{
+	(void)a;
+	(*(int *)user)++;
+}
+
+static void test_states_list_and_audit(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	char *xml2 = fixture_with("_20260812063000_0", "_20260812063000_1");
+	struct tc_cap_alert *a = parse(fixture_alert), *b = parse(xml2);
+	char ida[17], idb[17];
+	bool dup;
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_put_alert(s, a, 1000, ida, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_put_alert(s, b, 1001, idb, &dup, NULL), TC_OK);
+	assert_false(dup);
+	assert_string_not_equal(ida, idb);
+	int n = 0;
+	assert_int_equal(tc_store_list_alerts(s, 10, count_alert, &n), TC_OK);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(tc_store_list_alerts(s, 1, count_alert, &n), TC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tc_store_set_alert_state(s, idb, TC_ALERT_CANCELLED, 1500), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(s, "ffffffffffffffff", TC_ALERT_DONE, 1500), TC_ERR_NOTFOUND);
+	struct tc_store_alert got;
+	assert_int_equal(tc_store_get_alert(s, idb, &got), TC_OK);
+	assert_int_equal(got.state, TC_ALERT_CANCELLED);
+	assert_string_equal(tc_alert_state_name(got.state), "cancelled");
+	tc_store_alert_release(&got);
+	assert_int_equal(tc_store_audit(s, 1000, "officer", "submit", ida, "via api"), TC_OK);
+	assert_int_equal(tc_store_audit(s, 1001, "system", "start", NULL, NULL), TC_OK);
+	assert_int_equal(tc_store_audit_count(s, ida), 1);
+	assert_true(tc_store_audit_count(s, NULL) >= 2);
+	tc_store_close(s);
+	tc_cap_alert_free(a);
+	tc_cap_alert_free(b);
+	free(xml2);
+}
+
+static void test_open_error_is_clear(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(tc_store_open("/nonexistent/dir/tocsin.db", &s, d), TC_ERR_IO);
+	assert_null(s);
+	assert_non_null(tc_diags_find(d, "store.open"));
+	tc_diags_free(d);
+	tc_store_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schema_created_and_kept),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_alert_durable_and_idempotent),
+		cmocka_unit_test(test_states_list_and_audit),
+		cmocka_unit_test(test_open_error_is_clear),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
