@@ -18,6 +18,7 @@ int tc_cli_validate(int argc, char **argv);
 int tc_cli_speak(int argc, char **argv);
 int tc_cli_render(int argc, char **argv);
 int tc_cli_verify(int argc, char **argv);
+int tc_cli_submit(int argc, char **argv);
 
 /* Print diagnostics to stderr, one line each; returns the number of errors. */
 int tc_cli_print_diags(const struct tc_diags *d);

@@ -18,6 +18,7 @@ static const struct {
 	{ "render", tc_cli_render, "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
 	{ "speak", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
 	{ "verify", tc_cli_verify, "check a payload's signature as receivers do" },
+	{ "submit", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,316 @@
+/*
+ * tc_api.c — the HTTP API (tc_api.h).
+ *
+ * A request body is gathered in the connection's own buffer (bounded by the
+ * CAP size limit), then the whole request is answered at once: parse and
+ * check the alert, store it durably, and only then say 201.
+ */
+#include "tc_api.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+struct tc_api {
+	struct MHD_Daemon *mhd;
+	struct tc_store *store;
+	struct tc_api_options o;
+	unsigned port;
+};
+
+struct request {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+};
+
+static int64_t now_of(const struct tc_api *api)
+{
+	return api->o.clock ? api->o.clock() : (int64_t)time(NULL);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	size_t n = strlen(text);
+	text[n] = '\n';
+	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	enum MHD_Result ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
+{
+	return reply(c, status,
+		     json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
+			       "warnings"));
+}
+
+static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < tc_diags_count(d); i++) {
+		const struct tc_diag *it = tc_diags_get(d, i);
+		if (it->sev != sev)
+			continue;
+		json_t *o = json_pack("{s:s, s:s, s:s}", "code", it->code, "path", it->path, "message", it->message);
+		if (it->line > 0)
+			json_object_set_new(o, "line", json_integer(it->line));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* 400 when the document could not be read as a CAP alert at all, else 422. */
+static unsigned refusal_status(const struct tc_diags *d)
+{
+	for (size_t i = 0; i < tc_diags_count(d); i++) {
+		const char *code = tc_diags_get(d, i)->code;
+		if (!strncmp(code, "xml.", 4) || !strcmp(code, "cap.not-cap") || !strncmp(code, "limit.", 6))
+			return MHD_HTTP_BAD_REQUEST;
+	}
+	return MHD_HTTP_UNPROCESSABLE_CONTENT;
+}
+
+static bool expired(const struct tc_cap_alert *a, int64_t now)
+{
+	size_t with = 0, past = 0;
+	for (size_t i = 0; i < a->n_infos; i++) {
+		const struct tc_cap_time *e = &a->infos[i].expires;
+		if (e->valid && e->has_zone) {
+			with++;
+			past += e->epoch <= now;
+		}
+	}
+	return with && with == a->n_infos && past == with;
+}
+
+static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	struct tc_cap_options o;
+	struct tc_cap_alert *a = NULL;
+	struct tc_diags *d = tc_diags_new();
+	char id[17];
+	bool dup = false;
+	enum MHD_Result ok;
+	int64_t now = now_of(api);
+
+	tc_cap_options_default(&o);
+	o.profile = api->o.profile;
+	o.lenient = api->o.lenient;
+	o.now = now;
+	enum tc_rc rc = tc_cap_check(rq->body ? rq->body : "", rq->len, &o, &a, d);
+	if (rc == TC_OK && expired(a, now)) {
+		tc_err(d, "ingest.expired", "alert", "the alert has already expired; nothing was sent");
+		rc = TC_ERR_INVALID;
+	}
+	if (rc) {
+		ok = reply(c, refusal_status(d),
+			   json_pack("{s:o, s:o}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
+				     diags_json(d, TC_SEV_WARNING)));
+		goto out;
+	}
+	rc = tc_store_put_alert(api->store, a, now, id, &dup, d);
+	if (rc) {
+		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write",
+				 "the alert could not be stored; it was NOT accepted, send it again");
+		goto out;
+	}
+	if (!dup)
+		tc_store_audit(api->store, now, "api", "accepted", id, a->identifier);
+	/* Targets and channels come from planning, which runs after acceptance. */
+	json_t *j = json_pack("{s:s, s:i, s:[], s:o}", "id", id, "targets", 0, "channels", "warnings",
+			      diags_json(d, TC_SEV_WARNING));
+	if (dup)
+		json_object_set_new(j, "duplicate", json_true());
+	ok = reply(c, dup ? MHD_HTTP_OK : MHD_HTTP_CREATED, j);
+out:
+	tc_cap_alert_free(a);
+	tc_diags_free(d);
+	return ok;
+}
+
+static json_t *alert_json(const struct tc_store_alert *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", a->id, "state",
+			 tc_alert_state_name(a->state), "sender", a->sender, "identifier", a->identifier, "sent",
+			 a->sent, "msgType", a->msg_type, "status", a->status, "received_at",
+			 (json_int_t)a->received_at, "expires_at", (json_int_t)a->expires_at);
+}
+
+static void add_to_list(const struct tc_store_alert *a, void *user)
+{
+	json_array_append_new(user, alert_json(a));
+}
+
+static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
+{
+	char id[17];
+	size_t n = strcspn(rest, "/");
+	if (n != 16) {
+		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no alert with that id");
+	}
+	memcpy(id, rest, 16);
+	id[16] = '\0';
+	struct tc_store_alert a;
+	enum tc_rc rc = tc_store_get_alert(api->store, id, &a);
+	if (rc == TC_ERR_NOTFOUND)
+		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no alert with that id");
+	if (rc)
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+	enum MHD_Result ok;
+	if (!strcmp(rest + 16, "/cap")) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(a.xml_len, a.xml, MHD_RESPMEM_MUST_COPY);
+		MHD_add_response_header(r, "Content-Type", "application/cap+xml");
+		ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+	} else if (rest[16] == '\0') {
+		ok = reply(c, MHD_HTTP_OK, alert_json(&a));
+	} else {
+		ok = error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
+	}
+	tc_store_alert_release(&a);
+	return ok;
+}
+
+static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
+			     const struct request *rq)
+{
+	static const char alerts[] = "/api/v1/alerts";
+	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+	if (!strcmp(url, "/healthz") && get)
+		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
+	if (!strcmp(url, alerts) && post) {
+		if (rq->too_large)
+			return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "xml.too-large", "the alert is larger than 16 MiB");
+		return submit(api, c, rq);
+	}
+	if (!strcmp(url, alerts) && get) {
+		json_t *list = json_array();
+		if (tc_store_list_alerts(api->store, 100, add_to_list, list)) {
+			json_decref(list);
+			return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+		}
+		return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "alerts", list));
+	}
+	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && get)
+		return get_alert(api, c, url + sizeof(alerts));
+	return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct tc_api *api = cls;
+	struct request *rq = *con_cls;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size, max = 16u << 20;
+		*upload_size = 0;
+		if (rq->too_large || rq->len + n > max) {
+			rq->too_large = true;
+			return MHD_YES;
+		}
+		if (rq->len + n + 1 > rq->cap) {
+			size_t cap = rq->cap ? rq->cap : 65536;
+			while (cap < rq->len + n + 1)
+				cap *= 2;
+			char *p = realloc(rq->body, cap);
+			if (!p)
+				return MHD_NO;
+			rq->body = p;
+			rq->cap = cap;
+		}
+		memcpy(rq->body + rq->len, upload, n);
+		rq->len += n;
+		return MHD_YES;
+	}
+	return route(api, c, method, url, rq);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+	(void)cls;
+	(void)c;
+	(void)t;
+	struct request *rq = *con_cls;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+	}
+	*con_cls = NULL;
+}
+
+enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,
+			struct tc_diags *d)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o->port) };
+	*out = NULL;
+	if (inet_pton(AF_INET, o->address, &sa.sin_addr) != 1) {
+		tc_err(d, "api.address", "", "'%s' is not an IPv4 address to listen on", o->address);
+		return TC_ERR_USAGE;
+	}
+	struct tc_api *api = calloc(1, sizeof(*api));
+	if (!api)
+		return TC_ERR_NOMEM;
+	api->store = store;
+	api->o = *o;
+	api->mhd = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &sa,
+				    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+				    (unsigned)30, MHD_OPTION_END);
+	if (!api->mhd) {
+		tc_err(d, "api.listen", "", "cannot listen on %s:%u (in use, or not an address of this machine)",
+		       o->address, o->port);
+		free(api);
+		return TC_ERR_IO;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	api->port = info ? info->port : o->port;
+	*out = api;
+	return TC_OK;
+}
+
+void tc_api_stop(struct tc_api *api)
+{
+	if (!api)
+		return;
+	MHD_stop_daemon(api->mhd);
+	free(api);
+}
+
+unsigned tc_api_port(const struct tc_api *api)
+{
+	return api->port;
+}
+
+void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms)
+{
+	MHD_socket m = 0;
+	MHD_UNSIGNED_LONG_LONG t;
+	if (MHD_get_fdset(api->mhd, rs, ws, es, &m) == MHD_YES && (int)m > *max_fd)
+		*max_fd = (int)m;
+	if (MHD_get_timeout(api->mhd, &t) == MHD_YES && (long long)t < *timeout_ms)
+		*timeout_ms = (long)t;
+}
+
+void tc_api_run(struct tc_api *api)
+{
+	MHD_run(api->mhd);
+}

@@ -1,0 +1,47 @@
+/*
+ * tc_api.h — tocsind's HTTP API (libmicrohttpd, JSON via jansson).
+ *
+ * The server runs without threads of its own: tocsind's main loop, which
+ * owns the store, asks tc_api_fds() what to wait for and calls tc_api_run()
+ * when a socket is ready, so every handler runs on the owner thread.
+ *
+ *   POST /api/v1/alerts            CAP XML body → 201 {"id","targets","channels","warnings"}
+ *                                  once the alert is durable; 200 with "duplicate":true
+ *                                  for the same sender, identifier and sent; 400 for XML
+ *                                  that is unreadable or unsafe, 422 for an invalid or
+ *                                  expired alert, 413 for a body over the size limit
+ *   GET  /api/v1/alerts            the latest alerts
+ *   GET  /api/v1/alerts/{id}       one alert's record
+ *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
+ *   GET  /healthz                  {"status":"ok"}
+ */
+#ifndef TC_API_H
+#define TC_API_H
+
+#include <stdint.h>
+#include <sys/select.h>
+
+#include "tc_cap.h"
+#include "tc_store.h"
+
+struct tc_api;
+
+struct tc_api_options {
+	const char *address;          /* IPv4 address to listen on, e.g. 127.0.0.1 */
+	unsigned port;                /* 0: any free port (see tc_api_port) */
+	enum tc_cap_profile profile;  /* profile every submitted alert must meet */
+	bool lenient;
+	int64_t (*clock)(void);       /* seconds since 1970; NULL: time() */
+};
+
+enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,
+			struct tc_diags *d);
+void tc_api_stop(struct tc_api *api);
+unsigned tc_api_port(const struct tc_api *api);
+
+/* Add the API's sockets to the sets; *max_fd raised; *timeout_ms lowered when MHD wants a call sooner. */
+void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms);
+/* Serve what is ready. */
+void tc_api_run(struct tc_api *api);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * cli_submit.c — `tocsin submit FILE [--server URL]`: send a CAP alert to
+ * tocsind. Prints the alert id on stdout once the server has it durably
+ * (exit 0; also for an alert it already had); prints the server's reasons
+ * on stderr when it refuses (exit 1); exit 2 when the server cannot be
+ * reached or the file read.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "tc_file.h"
+
+#define DEFAULT_SERVER "http://127.0.0.1:8080"
+
+struct body {
+	char *s;
+	size_t n;
+};
+
+static size_t gather(char *p, size_t size, size_t n, void *user)
+{
+	struct body *b = user;
+	size_t add = size * n;
+	char *q = realloc(b->s, b->n + add + 1);
+	if (!q)
+		return 0;
+	memcpy(q + b->n, p, add);
+	b->s = q;
+	b->n += add;
+	b->s[b->n] = '\0';
+	return add;
+}
+
+/* POST data to url; the status in *code and the answer in *answer (caller frees). */
+int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
+		struct body *answer);
+int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
+		struct body *answer)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char header[128];
+	if (!c)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, gather);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (!strcmp(method, "POST")) {
+		snprintf(header, sizeof(header), "Content-Type: %s", type);
+		h = curl_slist_append(h, header);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	CURLcode r = curl_easy_perform(c);
+	if (r != CURLE_OK)
+		fprintf(stderr, "tocsin: cannot reach %s: %s\n", url, curl_easy_strerror(r));
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r == CURLE_OK ? 0 : -1;
+}
+
+static void print_reasons(json_t *j)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(j, "errors"), i, it)
+		fprintf(stderr, "  error   %s at %s: %s\n", json_string_value(json_object_get(it, "code")),
+			json_string_value(json_object_get(it, "path")), json_string_value(json_object_get(it, "message")));
+	json_array_foreach(json_object_get(j, "warnings"), i, it)
+		fprintf(stderr, "  warning %s: %s\n", json_string_value(json_object_get(it, "code")),
+			json_string_value(json_object_get(it, "message")));
+}
+
+int tc_cli_submit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *server = DEFAULT_SERVER;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': server = optarg; break;
+		case 'h': printf("usage: tocsin submit FILE [--server URL]\n"); return TC_EXIT_OK;
+		default: return TC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: tocsin submit FILE [--server URL]   ('-' reads standard input)\n");
+		return TC_EXIT_USAGE;
+	}
+	char *xml = NULL, url[1024];
+	size_t len = 0;
+	if (tc_file_read(argv[optind], 16u << 20, &xml, &len)) {
+		fprintf(stderr, "tocsin submit: cannot read %s\n", argv[optind]);
+		return TC_EXIT_USAGE;
+	}
+	snprintf(url, sizeof(url), "%s/api/v1/alerts", server);
+	struct body answer = { 0 };
+	long code = 0;
+	int status = TC_EXIT_USAGE;
+	if (tc_cli_http("POST", url, xml, len, "application/cap+xml", &code, &answer) == 0) {
+		json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
+		const char *id = json_string_value(json_object_get(j, "id"));
+		if ((code == 201 || code == 200) && id) {
+			printf("%s\n", id);
+			if (json_is_true(json_object_get(j, "duplicate")))
+				fprintf(stderr, "tocsin submit: the server already had this alert\n");
+			status = TC_EXIT_OK;
+		} else if (code == 400 || code == 422 || code == 413) {
+			fprintf(stderr, "tocsin submit: the server refused %s (HTTP %ld):\n", argv[optind], code);
+			print_reasons(j);
+			status = TC_EXIT_REFUSED;
+		} else {
+			fprintf(stderr, "tocsin submit: unexpected answer (HTTP %ld): %s\n", code, answer.s ? answer.s : "");
+		}
+		json_decref(j);
+	}
+	free(answer.s);
+	free(xml);
+	return status;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# tocsind_ingest.sh — the server as operators use it: start, submit through
+# the CLI and the HTTP API, duplicates, refusals with reasons, the alert kept
+# byte for byte, kill -9 and restart without losing it, clean SIGTERM.
+# Usage: tocsind_ingest.sh TOCSIND TOCSIN EXAMPLES_DIR
+set -u
+tocsind=$1
+tocsin=$2
+examples=$3
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0
+fail=0
+check() { if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: got '$3', expected '$2'"; fi; }
+expect() { if "${@:2}" >/dev/null 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+
+start() { # start tocsind on a free loopback port; sets pid and url
+	rm -f "$tmp/data/http.addr"
+	"$tocsind" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/log" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -s "$tmp/data/http.addr" ] && break
+		sleep 0.1
+	done
+	url="http://$(cat "$tmp/data/http.addr")"
+}
+
+# Alerts a year ahead of the examples, so none is expired.
+sed 's/2026-/2027-/g' "$examples/cn-typhoon-orange.xml" >"$tmp/typhoon.xml"
+sed 's/2026-/2027-/g' "$examples/cn-lightning-yellow.xml" >"$tmp/lightning.xml"
+
+start
+expect "server up" curl -sf "$url/healthz"
+expect "keys made" test -s "$tmp/data/signing.pub"
+expect "secret key private" test "$(stat -c %a "$tmp/data/signing.key")" = 600
+
+id=$("$tocsin" submit "$tmp/typhoon.xml" --server "$url")
+check "submit exit" 0 $?
+expect "id is 16 hex digits" grep -qxE '[0-9a-f]{16}' <<<"$id"
+again=$("$tocsin" submit "$tmp/typhoon.xml" --server "$url" 2>/dev/null)
+check "duplicate answered with the same id" "$id" "$again"
+code=$(curl -s -o "$tmp/dup.json" -w '%{http_code}' --data-binary @"$tmp/typhoon.xml" "$url/api/v1/alerts")
+check "duplicate is HTTP 200" 200 "$code"
+expect "duplicate flagged" jq -e '.duplicate == true' "$tmp/dup.json"
+
+code=$(curl -s -o "$tmp/new.json" -w '%{http_code}' --data-binary @"$tmp/lightning.xml" "$url/api/v1/alerts")
+check "new alert is HTTP 201" 201 "$code"
+expect "201 body" jq -e '(.id|length) == 16 and .targets == 0 and (.channels|type) == "array"' "$tmp/new.json"
+
+"$tocsin" submit "$examples/cn-rainstorm-red.xml" --server "$url" 2>"$tmp/err"
+check "expired alert refused" 1 $?
+expect "reason named" grep -q ingest.expired "$tmp/err"
+code=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' --data-binary 'not xml at all' "$url/api/v1/alerts")
+check "unreadable XML is 400" 400 "$code"
+expect "400 names the fault" jq -e '.errors[0].code == "xml.syntax"' "$tmp/bad.json"
+sed 's|<severity>Severe</severity>|<severity>Observed</severity>|' "$tmp/typhoon.xml" >"$tmp/invalid.xml"
+code=$(curl -s -o "$tmp/inv.json" -w '%{http_code}' --data-binary @"$tmp/invalid.xml" "$url/api/v1/alerts")
+check "invalid alert is 422" 422 "$code"
+expect "422 names element and rule" jq -e '.errors[0].code == "xsd.enumeration" and (.errors[0].path|contains("severity"))' "$tmp/inv.json"
+
+curl -s "$url/api/v1/alerts/$id" >"$tmp/one.json"
+expect "alert record" jq -e --arg id "$id" '.id == $id and .state == "accepted" and .msgType == "Alert"' "$tmp/one.json"
+curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back.xml"
+expect "original bytes kept" cmp "$tmp/typhoon.xml" "$tmp/back.xml"
+expect "list" jq -e '(.alerts|length) == 2' <(curl -s "$url/api/v1/alerts")
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/alerts/0123456789abcdef")
+check "unknown alert 404" 404 "$code"
+
+# kill -9, restart: everything accepted is still there.
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+start
+curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back2.xml"
+expect "durable across kill -9" cmp "$tmp/typhoon.xml" "$tmp/back2.xml"
+
+kill -TERM "$pid"
+wait "$pid"
+check "clean stop exit status" 0 $?
+pid=
+expect "stop logged" grep -q stopping "$tmp/log"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
