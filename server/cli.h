@@ -19,6 +19,20 @@ int tc_cli_speak(int argc, char **argv);
 int tc_cli_render(int argc, char **argv);
 int tc_cli_verify(int argc, char **argv);
 int tc_cli_submit(int argc, char **argv);
+int tc_cli_import(int argc, char **argv);
+int tc_cli_export(int argc, char **argv);
+
+#define TC_CLI_DEFAULT_SERVER "http://127.0.0.1:8080"
+
+/* A response body gathered by tc_cli_http (s is malloc'ed, NUL-terminated). */
+struct tc_cli_body {
+	char *s;
+	size_t n;
+};
+
+/* GET or POST (data, len, content type) to url: 0 with the status in *code, -1 when unreachable (said on stderr). */
+int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
+		struct tc_cli_body *answer);
 
 /* Print diagnostics to stderr, one line each; returns the number of errors. */
 int tc_cli_print_diags(const struct tc_diags *d);

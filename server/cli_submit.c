@@ -16,16 +16,10 @@
 #include "cli.h"
 #include "tc_file.h"
 
-#define DEFAULT_SERVER "http://127.0.0.1:8080"
-
-struct body {
-	char *s;
-	size_t n;
-};
 
 static size_t gather(char *p, size_t size, size_t n, void *user)
 {
-	struct body *b = user;
+	struct tc_cli_body *b = user;
 	size_t add = size * n;
 	char *q = realloc(b->s, b->n + add + 1);
 	if (!q)
@@ -37,11 +31,8 @@ static size_t gather(char *p, size_t size, size_t n, void *user)
 	return add;
 }
 
-/* POST data to url; the status in *code and the answer in *answer (caller frees). */
 int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
-		struct body *answer);
-int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
-		struct body *answer)
+		struct tc_cli_body *answer)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -87,7 +78,7 @@ int tc_cli_submit(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	const char *server = DEFAULT_SERVER;
+	const char *server = TC_CLI_DEFAULT_SERVER;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
@@ -108,7 +99,7 @@ int tc_cli_submit(int argc, char **argv)
 		return TC_EXIT_USAGE;
 	}
 	snprintf(url, sizeof(url), "%s/api/v1/alerts", server);
-	struct body answer = { 0 };
+	struct tc_cli_body answer = { 0 };
 	long code = 0;
 	int status = TC_EXIT_USAGE;
 	if (tc_cli_http("POST", url, xml, len, "application/cap+xml", &code, &answer) == 0) {

@@ -19,6 +19,8 @@ static const struct {
 	{ "speak", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
 	{ "verify", tc_cli_verify, "check a payload's signature as receivers do" },
 	{ "submit", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
+	{ "import", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
+	{ "export", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 };
 
 static void usage(FILE *f)

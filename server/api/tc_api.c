@@ -6,8 +6,10 @@
  * check the alert, store it durably, and only then say 201.
  */
 #include "tc_api.h"
+#include "tc_registry.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +185,46 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 	return ok;
 }
 
+/* POST /api/v1/{receivers,contacts,shelters}: CSV or JSON, all rows or none. */
+static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection *c, enum tc_registry_kind k,
+				       const struct request *rq)
+{
+	struct tc_diags *d = tc_diags_new();
+	size_t n = 0;
+	enum tc_rc rc = tc_registry_import(api->store, k, rq->body ? rq->body : "", rq->len, &n, d);
+	enum MHD_Result ok;
+	if (rc == TC_OK) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "%zu %s", n, tc_registry_kind_name(k));
+		tc_store_audit(api->store, now_of(api), "api", "import", NULL, detail);
+		ok = reply(c, MHD_HTTP_OK, json_pack("{s:s, s:I, s:I}", "kind", tc_registry_kind_name(k), "imported",
+						     (json_int_t)n, "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k))));
+	} else if (rc == TC_ERR_INVALID) {
+		ok = reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+			   json_pack("{s:o, s:o, s:i}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
+				     diags_json(d, TC_SEV_WARNING), "imported", 0));
+	} else {
+		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the registry could not be written; nothing was imported");
+	}
+	tc_diags_free(d);
+	return ok;
+}
+
+/* GET /api/v1/{receivers,contacts,shelters}[?format=csv] */
+static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection *c, enum tc_registry_kind k)
+{
+	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	bool csv = format && !strcmp(format, "csv");
+	char *text = NULL;
+	if (tc_registry_export(api->store, k, csv, &text))
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the registry could not be read");
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
 			     const struct request *rq)
 {
@@ -205,6 +247,15 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	}
 	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && get)
 		return get_alert(api, c, url + sizeof(alerts));
+	enum tc_registry_kind k;
+	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
+		if (post)
+			return rq->too_large ? error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "registry.too-large",
+							   "the registry file is larger than 16 MiB")
+					     : import_registry(api, c, k, rq);
+		if (get)
+			return export_registry(api, c, k);
+	}
 	return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 }
 

@@ -13,6 +13,9 @@
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
+ *   POST /api/v1/{receivers,contacts,shelters}  CSV or JSON → 200 {"imported"} or
+ *                                  422 with each bad row by line; all rows or none
+ *   GET  /api/v1/{receivers,contacts,shelters}[?format=csv]  the registry
  *   GET  /healthz                  {"status":"ok"}
  */
 #ifndef TC_API_H

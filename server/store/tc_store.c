@@ -7,6 +7,7 @@
  */
 #include "tc_store.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,4 +341,166 @@ long tc_store_audit_count(struct tc_store *s, const char *alert_id)
 		n = (long)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return n;
+}
+
+/* --- the registry --------------------------------------------------------------- */
+
+enum tc_rc tc_store_begin(struct tc_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_commit(struct tc_store *s)
+{
+	return exec(s, "COMMIT") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+}
+
+void tc_store_rollback(struct tc_store *s)
+{
+	exec(s, "ROLLBACK");
+}
+
+/* Run sql with text and real parameters bound in order ("t" text, "r" real, "i" integer). */
+static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *q = NULL;
+	va_list ap;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't') {
+			const char *v = va_arg(ap, const char *);
+			if (v && *v)
+				sqlite3_bind_text(q, i + 1, v, -1, SQLITE_TRANSIENT);
+		} else if (types[i] == 'r') {
+			sqlite3_bind_double(q, i + 1, va_arg(ap, double));
+		} else {
+			sqlite3_bind_int64(q, i + 1, va_arg(ap, long));
+		}
+	}
+	va_end(ap);
+	int r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r)
+{
+	enum tc_rc rc = run(s,
+			    "INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
+			    " name = excluded.name, lat = excluded.lat, lon = excluded.lon, region = excluded.region,"
+			    " shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills",
+			    "tttrrtti", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
+			    (long)r->accepts_drills);
+	if (!rc)
+		rc = run(s,
+			 "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
+			 " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?",
+			 "t", r->id);
+	return rc;
+}
+
+enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c)
+{
+	return run(s,
+		   "INSERT INTO contacts (phone, name, role, region, language) VALUES (?, ?, ?, ?, ?)"
+		   " ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role,"
+		   " region = excluded.region, language = excluded.language",
+		   "ttttt", c->phone, c->name, c->role, c->region, c->language);
+}
+
+enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
+{
+	return run(s,
+		   "INSERT OR REPLACE INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone)"
+		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		   "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2, sh->manager, sh->phone);
+}
+
+long tc_store_count(struct tc_store *s, const char *table)
+{
+	static const char *const allowed[] = { "receivers", "contacts", "shelters", "alerts" };
+	char sql[64];
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		if (strcmp(table, allowed[i]) != 0)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", allowed[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	return n;
+}
+
+static void col_text(sqlite3_stmt *q, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, kind, name, lat, lon, region, shelter_id, accepts_drills FROM receivers ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4),
+					 .accepts_drills = sqlite3_column_int(q, 7) != 0 };
+		col_text(q, 0, x.id, sizeof(x.id));
+		col_text(q, 1, x.kind, sizeof(x.kind));
+		col_text(q, 2, x.name, sizeof(x.name));
+		col_text(q, 5, x.region, sizeof(x.region));
+		col_text(q, 6, x.shelter_id, sizeof(x.shelter_id));
+		fn(&x, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT phone, name, role, region, language FROM contacts ORDER BY phone", -1,
+			       &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_contact x;
+		col_text(q, 0, x.phone, sizeof(x.phone));
+		col_text(q, 1, x.name, sizeof(x.name));
+		col_text(q, 2, x.role, sizeof(x.role));
+		col_text(q, 3, x.region, sizeof(x.region));
+		col_text(q, 4, x.language, sizeof(x.language));
+		fn(&x, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, name, lat, lon, capacity, area_m2, manager, phone FROM shelters ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_shelter x = { .lat = sqlite3_column_double(q, 2), .lon = sqlite3_column_double(q, 3),
+					.capacity = (long)sqlite3_column_int64(q, 4), .area_m2 = sqlite3_column_double(q, 5) };
+		col_text(q, 0, x.id, sizeof(x.id));
+		col_text(q, 1, x.name, sizeof(x.name));
+		col_text(q, 6, x.manager, sizeof(x.manager));
+		col_text(q, 7, x.phone, sizeof(x.phone));
+		fn(&x, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }

@@ -76,4 +76,51 @@ enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, co
 /* Number of audit entries for an alert (all when alert_id is NULL). */
 long tc_store_audit_count(struct tc_store *s, const char *alert_id);
 
+/* --- the registry ------------------------------------------------------------ */
+
+struct tc_receiver {
+	char id[64];
+	char kind[16];      /* loudspeaker | signage */
+	char name[128];
+	double lat, lon;
+	char region[16];    /* GB/T 2260 code: 6, 9 or 12 digits */
+	char shelter_id[64]; /* "" when none */
+	bool accepts_drills;
+};
+
+struct tc_contact {
+	char phone[24];     /* E.164, +8613800000000 */
+	char name[128];
+	char role[64];      /* 信息员, official, ... */
+	char region[16];
+	char language[16];
+};
+
+struct tc_shelter {
+	char id[64];
+	char name[128];
+	double lat, lon;
+	long capacity;
+	double area_m2;
+	char manager[128];
+	char phone[24];
+};
+
+/* A transaction around many writes: all of them land, or none. */
+enum tc_rc tc_store_begin(struct tc_store *s);
+enum tc_rc tc_store_commit(struct tc_store *s);
+void tc_store_rollback(struct tc_store *s);
+
+/* Insert or replace by id (contacts: by phone). */
+enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r);
+enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c);
+enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh);
+
+long tc_store_count(struct tc_store *s, const char *table); /* "receivers", "contacts" or "shelters" */
+
+/* Every row, in id (contacts: phone) order. */
+enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user);
+enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user);
+enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user);
+
 #endif

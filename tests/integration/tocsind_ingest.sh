@@ -68,12 +68,30 @@ expect "list" jq -e '(.alerts|length) == 2' <(curl -s "$url/api/v1/alerts")
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/alerts/0123456789abcdef")
 check "unknown alert 404" 404 "$code"
 
+# The registry: all rows or none, bad rows named by line.
+printf 'id,kind,name,lat,lon,region\nrx-1,loudspeaker,郭庄子村,38.9,117.6,120116105201\nrx-2,signage,塘沽避难场所,39.0,117.65,120116001\n' >"$tmp/rx.csv"
+out=$("$tocsin" import receivers "$tmp/rx.csv" --server "$url")
+check "import receivers" 0 $?
+check "import count" "2 receivers imported (2 in all)" "$out"
+printf 'id,kind,name,lat,lon,region\nrx-3,loudspeaker,A,38.9,117.6,120116\nrx-4,siren,B,38.9,117.6,120116\n' >"$tmp/bad.csv"
+"$tocsin" import receivers "$tmp/bad.csv" --server "$url" 2>"$tmp/err"
+check "bad registry refused" 1 $?
+expect "bad row named by line" grep -q "line 3: kind 'siren'" "$tmp/err"
+"$tocsin" export receivers --csv --server "$url" >"$tmp/export.csv"
+expect "nothing half-imported" bash -c "! grep -q rx-3 '$tmp/export.csv'"
+expect "export has the rows" grep -q "^rx-2,signage,塘沽避难场所,39,117.65,120116001," "$tmp/export.csv"
+printf '[{"phone":"138 0013 8000","name":"张三","role":"信息员","region":"120116105201"}]' >"$tmp/c.json"
+"$tocsin" import contacts "$tmp/c.json" --server "$url" >/dev/null
+check "import contacts JSON" 0 $?
+expect "phone stored in E.164" jq -e '.[0].phone == "+8613800138000"' <("$tocsin" export contacts --server "$url")
+
 # kill -9, restart: everything accepted is still there.
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 start
 curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back2.xml"
 expect "durable across kill -9" cmp "$tmp/typhoon.xml" "$tmp/back2.xml"
+expect "registry durable too" grep -q rx-1 <("$tocsin" export receivers --csv --server "$url")
 
 kill -TERM "$pid"
 wait "$pid"
