@@ -23,6 +23,7 @@
 
 #include "tc_api.h"
 #include "tc_file.h"
+#include "tc_plan.h"
 #include "tc_sign.h"
 #include "tc_store.h"
 
@@ -194,6 +195,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tc_store_audit(store, (int64_t)time(NULL), "system", "start", NULL, where);
+	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);
+	if (resumed)
+		log_line("info", "planned %zu alert(s) accepted before the last stop", resumed);
 	log_line("info", "listening on http://%s:%u (profile %s)", addr, tc_api_port(api), tc_cap_profile_name(ao.profile));
 	serve(api);
 	log_line("info", "stopping");

@@ -6,6 +6,7 @@
  * check the alert, store it durably, and only then say 201.
  */
 #include "tc_api.h"
+#include "tc_plan.h"
 #include "tc_registry.h"
 
 #include <arpa/inet.h>
@@ -128,11 +129,22 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 				 "the alert could not be stored; it was NOT accepted, send it again");
 		goto out;
 	}
-	if (!dup)
+	size_t targets = 0;
+	if (!dup) {
 		tc_store_audit(api->store, now, "api", "accepted", id, a->identifier);
-	/* Targets and channels come from planning, which runs after acceptance. */
-	json_t *j = json_pack("{s:s, s:i, s:[], s:o}", "id", id, "targets", 0, "channels", "warnings",
-			      diags_json(d, TC_SEV_WARNING));
+		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
+		if (tc_plan_stored_alert(api->store, id, now, &targets, d) == TC_OK)
+			tc_store_audit(api->store, now, "planner", "planned", id, NULL);
+	} else {
+		long counts[TC_DELIVERY_N_STATES], total = 0;
+		tc_store_delivery_counts(api->store, id, counts, &total);
+		targets = (size_t)total;
+	}
+	json_t *channels = json_array();
+	if (targets)
+		json_array_append_new(channels, json_string("mqtt"));
+	json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "id", id, "targets", (json_int_t)targets, "channels", channels,
+			      "warnings", diags_json(d, TC_SEV_WARNING));
 	if (dup)
 		json_object_set_new(j, "duplicate", json_true());
 	ok = reply(c, dup ? MHD_HTTP_OK : MHD_HTTP_CREATED, j);
@@ -177,7 +189,15 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 		MHD_destroy_response(r);
 	} else if (rest[16] == '\0') {
-		ok = reply(c, MHD_HTTP_OK, alert_json(&a));
+		static const char *const names[] = { TC_DELIVERY_STATES };
+		long counts[TC_DELIVERY_N_STATES], total = 0;
+		json_t *j = alert_json(&a), *cj = json_object();
+		tc_store_delivery_counts(api->store, id, counts, &total);
+		for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
+			json_object_set_new(cj, names[i], json_integer(counts[i]));
+		json_object_set_new(j, "targets", json_integer(total));
+		json_object_set_new(j, "counts", cj);
+		ok = reply(c, MHD_HTTP_OK, j);
 	} else {
 		ok = error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 	}

@@ -208,6 +208,12 @@ void tc_cap_alert_id(const struct tc_cap_alert *a, char out[17]);
 /* Decode base64 as CAP carries it (white space ignored); *out is malloc'ed. False on bad input. */
 bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len);
 
+/*
+ * Whether a valueName is one of accepted (upper case, written without spaces,
+ * '/', '_' or '-': "GB/T 2260" matches "GBT2260").
+ */
+bool tc_cap_name_is(const char *name, const char *const *accepted);
+
 /* The value of the first pair whose name equals name (ASCII case-insensitive), or NULL. */
 const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name);
 

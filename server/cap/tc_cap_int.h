@@ -39,11 +39,6 @@ void tc_cap_profile_ipaws_check(const struct tc_cap_alert *a, struct tc_diags *d
 
 /* Shared helpers (tc_cap_util.c). */
 bool tc_cap_ascii_ieq(const char *a, const char *b);
-/*
- * Whether a valueName is one of accepted, compared in upper case without
- * spaces, '/', '_' or '-' ("GB/T 35561" matches "GBT35561").
- */
-bool tc_cap_name_is(const char *name, const char *const *accepted);
 /* Strip ASCII white space at both ends into buf; returns buf. */
 const char *tc_cap_trim(const char *s, char *buf, size_t len);
 

@@ -504,3 +504,120 @@ enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
+
+static enum tc_rc each_pos(sqlite3_stmt *q, tc_receiver_fn fn, void *user)
+{
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_receiver_pos p = { (const char *)sqlite3_column_text(q, 0), sqlite3_column_double(q, 1),
+					     sqlite3_column_double(q, 2), sqlite3_column_int(q, 3) != 0 };
+		fn(&p, user);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_receivers_in_box(struct tc_store *s, double min_lat, double max_lat, double min_lon,
+				     double max_lon, tc_receiver_fn fn, void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v3(s->db,
+			       "SELECT r.id, r.lat, r.lon, r.accepts_drills FROM receivers_where w JOIN receivers r"
+			       " ON r.rowid = w.rowid WHERE w.min_lat <= ? AND w.max_lat >= ? AND w.min_lon <= ? AND w.max_lon >= ?",
+			       -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_double(q, 1, max_lat);
+	sqlite3_bind_double(q, 2, min_lat);
+	sqlite3_bind_double(q, 3, max_lon);
+	sqlite3_bind_double(q, 4, min_lon);
+	enum tc_rc rc = each_pos(q, fn, user);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, tc_receiver_fn fn, void *user)
+{
+	sqlite3_stmt *q = NULL;
+	char upper[32];
+	/* region >= prefix AND region < prefix + ':' (the character after '9'): a range the index serves */
+	snprintf(upper, sizeof(upper), "%s:", prefix);
+	if (sqlite3_prepare_v3(s->db,
+			       "SELECT id, lat, lon, accepts_drills FROM receivers WHERE region >= ? AND region < ?", -1,
+			       SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, upper, -1, SQLITE_STATIC);
+	enum tc_rc rc = each_pos(q, fn, user);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const char (*targets)[64], size_t n,
+			       const char *channel, int64_t now)
+{
+	sqlite3_stmt *q = NULL;
+	enum tc_rc rc = tc_store_begin(s);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v3(s->db,
+			       "INSERT OR IGNORE INTO deliveries (alert_id, target, channel, state, updated_at)"
+			       " VALUES (?, ?, ?, 'planned', ?)",
+			       -1, 0, &q, NULL) != SQLITE_OK)
+		rc = TC_ERR_IO;
+	for (size_t i = 0; !rc && i < n; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, targets[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, channel, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, now);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = TC_ERR_IO;
+	}
+	sqlite3_finalize(q);
+	if (!rc)
+		rc = tc_store_set_alert_state(s, alert_id, TC_ALERT_PLANNED, now);
+	if (rc) {
+		tc_store_rollback(s);
+		return rc;
+	}
+	return tc_store_commit(s);
+}
+
+enum tc_rc tc_store_delivery_counts(struct tc_store *s, const char *alert_id, long counts[TC_DELIVERY_N_STATES],
+				    long *total)
+{
+	static const char *const names[] = { TC_DELIVERY_STATES };
+	sqlite3_stmt *q = NULL;
+	memset(counts, 0, sizeof(long) * TC_DELIVERY_N_STATES);
+	*total = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM deliveries WHERE alert_id = ? GROUP BY state", -1,
+			       &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(q, 0);
+		long n = (long)sqlite3_column_int64(q, 1);
+		*total += n;
+		for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
+			if (st && !strcmp(st, names[i]))
+				counts[i] += n;
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),
+				    void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM alerts WHERE state = ? ORDER BY received_at, rowid", -1, &q,
+			       NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_int(q, 1, (int)st);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0), user);
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}

@@ -70,6 +70,29 @@ enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 
 enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now);
 
+/* --- deliveries ---------------------------------------------------------------- */
+
+/* Delivery states per (alert, target, channel), as DESIGN.md names them. */
+#define TC_DELIVERY_STATES "planned", "sent", "received", "played", "displayed", "failed", "rejected", \
+	"expired", "cancelled", "escalated"
+#define TC_DELIVERY_N_STATES 10
+
+/*
+ * Record the planned deliveries of an alert (state "planned") and move the
+ * alert to TC_ALERT_PLANNED, in one transaction. Targets already planned
+ * are left as they are, so planning twice changes nothing.
+ */
+enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const char (*targets)[64], size_t n,
+			       const char *channel, int64_t now);
+
+/* Deliveries of an alert counted per state (in the order of TC_DELIVERY_STATES); *total all of them. */
+enum tc_rc tc_store_delivery_counts(struct tc_store *s, const char *alert_id, long counts[TC_DELIVERY_N_STATES],
+				    long *total);
+
+/* Ids of alerts in a state, oldest first (to resume work after a restart). */
+enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),
+				    void *user);
+
 /* Append to the audit log: who did what to which alert (alert_id may be NULL). */
 enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, const char *action,
 			  const char *alert_id, const char *detail);
@@ -116,7 +139,21 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c);
 enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh);
 
-long tc_store_count(struct tc_store *s, const char *table); /* "receivers", "contacts" or "shelters" */
+long tc_store_count(struct tc_store *s, const char *table);
+
+/* A receiver as planning sees it. */
+struct tc_receiver_pos {
+	const char *id;
+	double lat, lon;
+	bool accepts_drills;
+};
+typedef void (*tc_receiver_fn)(const struct tc_receiver_pos *r, void *user);
+
+/* Receivers whose location lies in the box (R*Tree). */
+enum tc_rc tc_store_receivers_in_box(struct tc_store *s, double min_lat, double max_lat, double min_lon,
+				     double max_lon, tc_receiver_fn fn, void *user);
+/* Receivers whose region code starts with prefix (a county code reaches its towns and villages). */
+enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, tc_receiver_fn fn, void *user); /* "receivers", "contacts" or "shelters" */
 
 /* Every row, in id (contacts: phone) order. */
 enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user);

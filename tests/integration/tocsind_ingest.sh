@@ -61,7 +61,7 @@ check "invalid alert is 422" 422 "$code"
 expect "422 names element and rule" jq -e '.errors[0].code == "xsd.enumeration" and (.errors[0].path|contains("severity"))' "$tmp/inv.json"
 
 curl -s "$url/api/v1/alerts/$id" >"$tmp/one.json"
-expect "alert record" jq -e --arg id "$id" '.id == $id and .state == "accepted" and .msgType == "Alert"' "$tmp/one.json"
+expect "alert record" jq -e --arg id "$id" '.id == $id and .state == "planned" and .msgType == "Alert" and .targets == 0' "$tmp/one.json"
 curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back.xml"
 expect "original bytes kept" cmp "$tmp/typhoon.xml" "$tmp/back.xml"
 expect "list" jq -e '(.alerts|length) == 2' <(curl -s "$url/api/v1/alerts")
@@ -84,6 +84,14 @@ printf '[{"phone":"138 0013 8000","name":"张三","role":"信息员","region":"1
 "$tocsin" import contacts "$tmp/c.json" --server "$url" >/dev/null
 check "import contacts JSON" 0 $?
 expect "phone stored in E.164" jq -e '.[0].phone == "+8613800138000"' <("$tocsin" export contacts --server "$url")
+
+# Planning: an alert for county 120116 reaches both registered receivers.
+sed 's/2026-/2027-/g' "$examples/cn-storm-surge-yellow.xml" >"$tmp/surge.xml"
+curl -s --data-binary @"$tmp/surge.xml" "$url/api/v1/alerts" >"$tmp/surge.json"
+expect "targets planned" jq -e '.targets == 2 and .channels == ["mqtt"]' "$tmp/surge.json"
+surge=$(jq -r .id "$tmp/surge.json")
+expect "deliveries planned" jq -e '.state == "planned" and .counts.planned == 2 and .targets == 2' \
+	<(curl -s "$url/api/v1/alerts/$surge")
 
 # kill -9, restart: everything accepted is still there.
 kill -9 "$pid"

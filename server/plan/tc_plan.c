@@ -1,0 +1,216 @@
+/*
+ * tc_plan.c — the receivers an alert reaches (tc_plan.h).
+ *
+ * Candidates come from the store's indexes (R*Tree boxes, region-code
+ * ranges); the exact geometry is checked here. Ids are gathered, then
+ * sorted and made unique once.
+ */
+#include "tc_plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EARTH_RADIUS_KM 6371.0088
+#define KM_PER_DEGREE_LAT 111.32
+
+static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
+
+struct gather {
+	struct tc_plan *plan;
+	size_t cap;
+	bool drill;
+	const struct tc_cap_polygon *poly;
+	const struct tc_cap_circle *circle;
+	enum tc_rc rc;
+};
+
+bool tc_plan_in_polygon(const struct tc_cap_polygon *poly, double lat, double lon)
+{
+	bool inside = false;
+	size_t n = poly->n_points;
+	for (size_t i = 0, j = n ? n - 1 : 0; i < n; j = i++) {
+		const struct tc_cap_point *a = &poly->points[i], *b = &poly->points[j];
+		if ((a->lat > lat) != (b->lat > lat) &&
+		    lon < (b->lon - a->lon) * (lat - a->lat) / (b->lat - a->lat) + a->lon)
+			inside = !inside;
+	}
+	return inside;
+}
+
+double tc_plan_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	double p1 = lat1 * M_PI / 180, p2 = lat2 * M_PI / 180;
+	double dp = p2 - p1, dl = (lon2 - lon1) * M_PI / 180;
+	double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+	return 2 * EARTH_RADIUS_KM * asin(sqrt(h < 1 ? h : 1));
+}
+
+static void take(const struct tc_receiver_pos *r, void *user)
+{
+	struct gather *g = user;
+	if (g->rc || (g->drill && !r->accepts_drills))
+		return;
+	if (g->poly && !tc_plan_in_polygon(g->poly, r->lat, r->lon))
+		return;
+	if (g->circle && tc_plan_distance_km(g->circle->centre.lat, g->circle->centre.lon, r->lat, r->lon) >
+				 g->circle->radius_km)
+		return;
+	struct tc_plan *p = g->plan;
+	if (p->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		void *t = realloc(p->targets, cap * sizeof(*p->targets));
+		if (!t) {
+			g->rc = TC_ERR_NOMEM;
+			return;
+		}
+		p->targets = t;
+		g->cap = cap;
+	}
+	snprintf(p->targets[p->n++], sizeof(p->targets[0]), "%s", r->id);
+}
+
+static enum tc_rc polygon_targets(struct tc_store *s, const struct tc_cap_polygon *poly, struct gather *g)
+{
+	if (!poly->parsed || poly->n_points < 3)
+		return TC_OK;
+	double min_lat = 90, max_lat = -90, min_lon = 180, max_lon = -180;
+	for (size_t i = 0; i < poly->n_points; i++) {
+		min_lat = fmin(min_lat, poly->points[i].lat);
+		max_lat = fmax(max_lat, poly->points[i].lat);
+		min_lon = fmin(min_lon, poly->points[i].lon);
+		max_lon = fmax(max_lon, poly->points[i].lon);
+	}
+	g->poly = poly;
+	enum tc_rc rc = tc_store_receivers_in_box(s, min_lat, max_lat, min_lon, max_lon, take, g);
+	g->poly = NULL;
+	return rc;
+}
+
+static enum tc_rc circle_targets(struct tc_store *s, const struct tc_cap_circle *c, struct gather *g)
+{
+	if (!c->parsed)
+		return TC_OK;
+	double dlat = c->radius_km / KM_PER_DEGREE_LAT;
+	double coslat = cos(c->centre.lat * M_PI / 180);
+	double dlon = coslat > 0.01 ? dlat / coslat : 180;
+	g->circle = c;
+	enum tc_rc rc = tc_store_receivers_in_box(s, c->centre.lat - dlat, c->centre.lat + dlat, c->centre.lon - dlon,
+						  c->centre.lon + dlon, take, g);
+	g->circle = NULL;
+	return rc;
+}
+
+static enum tc_rc area_targets(struct tc_store *s, const struct tc_cap_area *ar, struct gather *g)
+{
+	enum tc_rc rc = TC_OK;
+	for (size_t k = 0; !rc && k < ar->n_polygons; k++)
+		rc = polygon_targets(s, &ar->polygons[k], g);
+	for (size_t k = 0; !rc && k < ar->n_circles; k++)
+		rc = circle_targets(s, &ar->circles[k], g);
+	for (size_t k = 0; !rc && k < ar->n_geocodes; k++) {
+		const char *v = ar->geocodes[k].value;
+		size_t n = v ? strlen(v) : 0;
+		if (!tc_cap_name_is(ar->geocodes[k].name, adcode_names) || n < 2 || n > 12 ||
+		    strspn(v, "0123456789") != n)
+			continue;
+		rc = tc_store_receivers_in_region(s, v, take, g);
+	}
+	return rc;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, struct tc_plan *out, struct tc_diags *d)
+{
+	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST };
+	enum tc_rc rc = TC_OK;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; !rc && i < a->n_infos; i++)
+		for (size_t j = 0; !rc && j < a->infos[i].n_areas; j++)
+			rc = area_targets(s, &a->infos[i].areas[j], &g);
+	if (!rc)
+		rc = g.rc;
+	if (rc) {
+		tc_err(d, "plan.store", "", "the receivers could not be looked up");
+		tc_plan_release(out);
+		return rc;
+	}
+	qsort(out->targets, out->n, sizeof(*out->targets), by_id);
+	size_t w = 0;
+	for (size_t r = 0; r < out->n; r++)
+		if (w == 0 || strcmp(out->targets[w - 1], out->targets[r]) != 0)
+			memmove(out->targets[w++], out->targets[r], sizeof(out->targets[0]));
+	out->n = w;
+	return TC_OK;
+}
+
+void tc_plan_release(struct tc_plan *p)
+{
+	free(p->targets);
+	p->targets = NULL;
+	p->n = 0;
+}
+
+enum tc_rc tc_plan_stored_alert(struct tc_store *s, const char *id, int64_t now, size_t *targets, struct tc_diags *d)
+{
+	struct tc_store_alert rec;
+	struct tc_cap_alert *a = NULL;
+	struct tc_cap_options o;
+	struct tc_plan plan = { 0 };
+	*targets = 0;
+	enum tc_rc rc = tc_store_get_alert(s, id, &rec);
+	if (rc)
+		return rc;
+	/* It was checked when accepted; read it leniently so a later, stricter tocsin still plans it. */
+	tc_cap_options_default(&o);
+	o.lenient = true;
+	o.now = now;
+	tc_cap_check(rec.xml, rec.xml_len, &o, &a, NULL);
+	if (!a)
+		rc = TC_ERR_INVALID;
+	if (!rc)
+		rc = tc_plan_targets(s, a, &plan, d);
+	if (!rc)
+		rc = tc_store_plan_alert(s, id, (const char (*)[64])plan.targets, plan.n, "mqtt", now);
+	if (!rc)
+		*targets = plan.n;
+	tc_plan_release(&plan);
+	tc_cap_alert_free(a);
+	tc_store_alert_release(&rec);
+	return rc;
+}
+
+struct resume {
+	char (*ids)[17];
+	size_t n, cap;
+};
+
+static void note_id(const char *id, void *user)
+{
+	struct resume *r = user;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		void *p = realloc(r->ids, cap * sizeof(*r->ids));
+		if (!p)
+			return;
+		r->ids = p;
+		r->cap = cap;
+	}
+	snprintf(r->ids[r->n++], sizeof(r->ids[0]), "%s", id);
+}
+
+size_t tc_plan_resume(struct tc_store *s, int64_t now, struct tc_diags *d)
+{
+	struct resume r = { 0 };
+	size_t done = 0, n;
+	tc_store_alerts_in_state(s, TC_ALERT_ACCEPTED, note_id, &r);
+	for (size_t i = 0; i < r.n; i++)
+		done += tc_plan_stored_alert(s, r.ids[i], now, &n, d) == TC_OK;
+	free(r.ids);
+	return done;
+}
