@@ -140,7 +140,8 @@ enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, str
 		tc_plan_release(out);
 		return rc;
 	}
-	qsort(out->targets, out->n, sizeof(*out->targets), by_id);
+	if (out->n) /* qsort wants a real array even for nothing */
+		qsort(out->targets, out->n, sizeof(*out->targets), by_id);
 	size_t w = 0;
 	for (size_t r = 0; r < out->n; r++)
 		if (w == 0 || strcmp(out->targets[w - 1], out->targets[r]) != 0)
