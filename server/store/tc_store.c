@@ -73,11 +73,36 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    " FROM alerts ORDER BY received_at DESC, rowid DESC LIMIT ?",
 };
 
+#define CACHE_SIZE 16
+
 struct tc_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	struct {
+		const char *sql; /* a string constant: compared by address */
+		sqlite3_stmt *st;
+	} cache[CACHE_SIZE];
+	int n_cache;
 	int version;
 };
+
+/* The prepared statement for sql (a string constant), prepared on first use, reset and unbound. */
+static sqlite3_stmt *cached(struct tc_store *s, const char *sql)
+{
+	for (int i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].st);
+			sqlite3_clear_bindings(s->cache[i].st);
+			return s->cache[i].st;
+		}
+	}
+	sqlite3_stmt *q = NULL;
+	if (s->n_cache == CACHE_SIZE || sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return NULL;
+	s->cache[s->n_cache].sql = sql;
+	s->cache[s->n_cache++].st = q;
+	return q;
+}
 
 const char *tc_alert_state_name(enum tc_alert_state st)
 {
@@ -163,6 +188,8 @@ void tc_store_close(struct tc_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -363,9 +390,9 @@ void tc_store_rollback(struct tc_store *s)
 /* Run sql with text and real parameters bound in order ("t" text, "r" real, "i" integer). */
 static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = cached(s, sql);
 	va_list ap;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	if (!q)
 		return TC_ERR_IO;
 	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
@@ -381,42 +408,39 @@ static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ..
 	}
 	va_end(ap);
 	int r = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r)
 {
-	enum tc_rc rc = run(s,
-			    "INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills)"
-			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
-			    " name = excluded.name, lat = excluded.lat, lon = excluded.lon, region = excluded.region,"
-			    " shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills",
-			    "tttrrtti", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
+	static const char put[] =
+		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
+		" name = excluded.name, lat = excluded.lat, lon = excluded.lon, region = excluded.region,"
+		" shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills";
+	static const char where[] = "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
+				    " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?";
+	enum tc_rc rc = run(s, put, "tttrrtti", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
 			    (long)r->accepts_drills);
 	if (!rc)
-		rc = run(s,
-			 "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
-			 " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?",
-			 "t", r->id);
+		rc = run(s, where, "t", r->id);
 	return rc;
 }
 
 enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c)
 {
-	return run(s,
-		   "INSERT INTO contacts (phone, name, role, region, language) VALUES (?, ?, ?, ?, ?)"
-		   " ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role,"
-		   " region = excluded.region, language = excluded.language",
-		   "ttttt", c->phone, c->name, c->role, c->region, c->language);
+	static const char put[] = "INSERT INTO contacts (phone, name, role, region, language) VALUES (?, ?, ?, ?, ?)"
+				  " ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role,"
+				  " region = excluded.region, language = excluded.language";
+	return run(s, put, "ttttt", c->phone, c->name, c->role, c->region, c->language);
 }
 
 enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
 {
-	return run(s,
-		   "INSERT OR REPLACE INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone)"
-		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		   "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2, sh->manager, sh->phone);
+	static const char put[] = "INSERT OR REPLACE INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	return run(s, put, "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2, sh->manager, sh->phone);
 }
 
 long tc_store_count(struct tc_store *s, const char *table)
@@ -520,36 +544,31 @@ static enum tc_rc each_pos(sqlite3_stmt *q, tc_receiver_fn fn, void *user)
 enum tc_rc tc_store_receivers_in_box(struct tc_store *s, double min_lat, double max_lat, double min_lon,
 				     double max_lon, tc_receiver_fn fn, void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v3(s->db,
-			       "SELECT r.id, r.lat, r.lon, r.accepts_drills FROM receivers_where w JOIN receivers r"
-			       " ON r.rowid = w.rowid WHERE w.min_lat <= ? AND w.max_lat >= ? AND w.min_lon <= ? AND w.max_lon >= ?",
-			       -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	static const char sql[] = "SELECT r.id, r.lat, r.lon, r.accepts_drills FROM receivers_where w JOIN receivers r"
+				  " ON r.rowid = w.rowid WHERE w.min_lat <= ? AND w.max_lat >= ? AND w.min_lon <= ?"
+				  " AND w.max_lon >= ?";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_double(q, 1, max_lat);
 	sqlite3_bind_double(q, 2, min_lat);
 	sqlite3_bind_double(q, 3, max_lon);
 	sqlite3_bind_double(q, 4, min_lon);
-	enum tc_rc rc = each_pos(q, fn, user);
-	sqlite3_finalize(q);
-	return rc;
+	return each_pos(q, fn, user);
 }
 
 enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, tc_receiver_fn fn, void *user)
 {
-	sqlite3_stmt *q = NULL;
+	static const char sql[] = "SELECT id, lat, lon, accepts_drills FROM receivers WHERE region >= ? AND region < ?";
 	char upper[32];
 	/* region >= prefix AND region < prefix + ':' (the character after '9'): a range the index serves */
 	snprintf(upper, sizeof(upper), "%s:", prefix);
-	if (sqlite3_prepare_v3(s->db,
-			       "SELECT id, lat, lon, accepts_drills FROM receivers WHERE region >= ? AND region < ?", -1,
-			       SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, upper, -1, SQLITE_STATIC);
-	enum tc_rc rc = each_pos(q, fn, user);
-	sqlite3_finalize(q);
-	return rc;
+	return each_pos(q, fn, user);
 }
 
 enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const char (*targets)[64], size_t n,

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "tc_plan.h"
+#include "store_fixture.h"
 #include "tc_registry.h"
 
-static char dir[64], path[128];
 static struct tc_store *store;
 
 static const char receivers[] =
@@ -30,11 +30,9 @@ static int setup(void **state)
 {
 	(void)state;
 	size_t n;
-	snprintf(dir, sizeof(dir), "/tmp/tocsin-planXXXXXX");
-	if (!mkdtemp(dir))
+	if (fixture_store_dir())
 		return -1;
-	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	if (tc_store_open(path, &store, NULL))
+	if (tc_store_open(fixture_db, &store, NULL))
 		return -1;
 	return tc_registry_import(store, TC_REG_RECEIVERS, receivers, strlen(receivers), &n, NULL) != TC_OK;
 }
@@ -42,14 +40,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char p[160];
 	tc_store_close(store);
-	const char *files[] = { "tocsin.db", "tocsin.db-wal", "tocsin.db-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	fixture_store_remove();
 	return 0;
 }
 

@@ -10,32 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_fixture.h"
 #include "tc_registry.h"
 
-static char dir[64], path[128];
 static struct tc_store *store;
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tocsin-regXXXXXX");
-	if (!mkdtemp(dir))
+	if (fixture_store_dir())
 		return -1;
-	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	return tc_store_open(path, &store, NULL);
+	return tc_store_open(fixture_db, &store, NULL);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char p[160];
 	tc_store_close(store);
-	const char *files[] = { "tocsin.db", "tocsin.db-wal", "tocsin.db-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	fixture_store_remove();
 	return 0;
 }
 

@@ -9,31 +9,22 @@
 #include <unistd.h>
 
 #include "cap_fixture.h"
+#include "store_fixture.h"
 #include "tc_store.h"
 
-static char dir[64];
-static char path[128];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tocsin-storeXXXXXX");
-	if (!mkdtemp(dir))
+	if (fixture_store_dir())
 		return -1;
-	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char p[160];
-	const char *files[] = { "tocsin.db", "tocsin.db-wal", "tocsin.db-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	fixture_store_remove();
 	return 0;
 }
 
@@ -48,10 +39,10 @@ static void test_schema_created_and_kept(void **state)
 {
 	(void)state;
 	struct tc_store *s = NULL;
-	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
 	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
 	tc_store_close(s);
-	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK); /* reopening migrates nothing */
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK); /* reopening migrates nothing */
 	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
 	tc_store_close(s);
 }
@@ -60,16 +51,16 @@ static void test_newer_schema_refused(void **state)
 {
 	(void)state;
 	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	struct tc_store *s = NULL;
 	struct tc_diags *d = tc_diags_new();
-	assert_int_equal(tc_store_open(path, &s, d), TC_ERR_INVALID);
+	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_ERR_INVALID);
 	assert_null(s);
 	assert_non_null(tc_diags_find(d, "store.version"));
 	tc_diags_free(d);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 }
@@ -82,7 +73,7 @@ static void test_alert_durable_and_idempotent(void **state)
 	char id[17], again[17], want[17];
 	bool dup = true;
 	tc_cap_alert_id(a, want);
-	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
 	assert_int_equal(tc_store_put_alert(s, a, 1000, id, &dup, NULL), TC_OK);
 	assert_false(dup);
 	assert_string_equal(id, want);
@@ -90,7 +81,7 @@ static void test_alert_durable_and_idempotent(void **state)
 	assert_true(dup);
 	assert_string_equal(again, id);
 	tc_store_close(s); /* and open again: it is still there, byte for byte */
-	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
 	struct tc_store_alert got;
 	assert_int_equal(tc_store_get_alert(s, id, &got), TC_OK);
 	assert_int_equal(got.xml_len, a->xml_len);
@@ -120,7 +111,7 @@ static void test_states_list_and_audit(void **state)
 	struct tc_cap_alert *a = parse(fixture_alert), *b = parse(xml2);
 	char ida[17], idb[17];
 	bool dup;
-	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
 	assert_int_equal(tc_store_put_alert(s, a, 1000, ida, &dup, NULL), TC_OK);
 	assert_int_equal(tc_store_put_alert(s, b, 1001, idb, &dup, NULL), TC_OK);
 	assert_false(dup);
