@@ -21,6 +21,7 @@ static const struct {
 	{ "submit", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
 	{ "import", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
 	{ "export", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
+	{ "status", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
 };
 
 static void usage(FILE *f)

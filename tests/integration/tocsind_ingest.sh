@@ -92,6 +92,13 @@ expect "targets planned" jq -e '.targets == 2 and .channels == ["mqtt"]' "$tmp/s
 surge=$(jq -r .id "$tmp/surge.json")
 expect "deliveries planned" jq -e '.state == "planned" and .counts.planned == 2 and .targets == 2' \
 	<(curl -s "$url/api/v1/alerts/$surge")
+"$tocsin" status "$surge" --json --server "$url" >"$tmp/status.json"
+check "status exit" 0 $?
+expect "status json" jq -e --arg id "$surge" '.id == $id and .state == "planned" and .targets == 2 and
+	.counts.planned == 2 and .counts.played == 0 and (.counts|keys|length) == 10 and .coverage == 0' "$tmp/status.json"
+expect "status text" grep -q "2 targets, coverage 0.0 %" <("$tocsin" status "$surge" --server "$url")
+"$tocsin" status 0123456789abcdef --server "$url" 2>/dev/null
+check "status of an unknown alert" 1 $?
 
 # kill -9, restart: everything accepted is still there.
 kill -9 "$pid"

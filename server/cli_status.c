@@ -1,0 +1,161 @@
+/*
+ * cli_status.c — `tocsin status ID [--server URL] [--json] [--watch [--timeout S]]`:
+ * how far an alert has got, measured from acknowledgments.
+ *
+ * --json prints {"id","state","targets","counts":{state:n},"coverage"}, the
+ * counts keyed by the delivery states of DESIGN.md and coverage the share of
+ * targets that acknowledged played or displayed, in per cent. --watch asks
+ * again every second until every delivery has reached a final state (or the
+ * timeout), drawing a progress bar on a terminal.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static const char *const states[] = { "planned", "sent", "received", "played", "displayed",
+				      "failed", "rejected", "expired", "cancelled", "escalated" };
+#define N_STATES (sizeof(states) / sizeof(states[0]))
+
+struct status {
+	json_t *alert;
+	long targets, counts[N_STATES];
+	double coverage;
+};
+
+static long count_of(const struct status *s, const char *name)
+{
+	for (size_t i = 0; i < N_STATES; i++)
+		if (!strcmp(states[i], name))
+			return s->counts[i];
+	return 0;
+}
+
+static int fetch(const char *server, const char *id, struct status *st)
+{
+	char url[1024];
+	struct tc_cli_body answer = { 0 };
+	long code = 0;
+	snprintf(url, sizeof(url), "%s/api/v1/alerts/%s", server, id);
+	if (tc_cli_http("GET", url, NULL, 0, NULL, &code, &answer)) {
+		free(answer.s);
+		return TC_EXIT_USAGE;
+	}
+	json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
+	free(answer.s);
+	if (code != 200 || !j) {
+		fprintf(stderr, "tocsin status: no alert %s on %s (HTTP %ld)\n", id, server, code);
+		json_decref(j);
+		return TC_EXIT_REFUSED;
+	}
+	json_decref(st->alert);
+	st->alert = j;
+	st->targets = (long)json_integer_value(json_object_get(j, "targets"));
+	json_t *counts = json_object_get(j, "counts");
+	for (size_t i = 0; i < N_STATES; i++)
+		st->counts[i] = (long)json_integer_value(json_object_get(counts, states[i]));
+	long covered = count_of(st, "played") + count_of(st, "displayed");
+	st->coverage = st->targets ? 100.0 * (double)covered / (double)st->targets : 0.0;
+	return TC_EXIT_OK;
+}
+
+/* Deliveries not yet in a final state. */
+static long open_deliveries(const struct status *st)
+{
+	return count_of(st, "planned") + count_of(st, "sent") + count_of(st, "received");
+}
+
+static void print_json(const char *id, const struct status *st)
+{
+	json_t *counts = json_object();
+	for (size_t i = 0; i < N_STATES; i++)
+		json_object_set_new(counts, states[i], json_integer(st->counts[i]));
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:f}", "id", id, "state",
+			      json_string_value(json_object_get(st->alert, "state")), "targets", (json_int_t)st->targets,
+			      "counts", counts, "coverage", round(st->coverage * 10) / 10);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s\n", s ? s : "{}");
+	free(s);
+	json_decref(o);
+}
+
+static void print_text(const char *id, const struct status *st, bool bar)
+{
+	const char *state = json_string_value(json_object_get(st->alert, "state"));
+	if (bar) {
+		int width = 30, done = st->targets ? (int)lround(width * st->coverage / 100) : 0;
+		printf("\r%s %-11s [", id, state ? state : "?");
+		for (int i = 0; i < width; i++)
+			putchar(i < done ? '#' : '.');
+		printf("] %5.1f %% of %ld  received %ld  played %ld  displayed %ld  failed %ld ", st->coverage,
+		       st->targets, count_of(st, "received"), count_of(st, "played"), count_of(st, "displayed"),
+		       count_of(st, "failed"));
+		fflush(stdout);
+		return;
+	}
+	printf("alert %s: %s, %ld target%s, coverage %.1f %%\n", id, state ? state : "?", st->targets,
+	       st->targets == 1 ? "" : "s", st->coverage);
+	for (size_t i = 0; i < N_STATES; i++)
+		if (st->counts[i])
+			printf("  %-10s %ld\n", states[i], st->counts[i]);
+}
+
+int tc_cli_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },        { "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *server = TC_CLI_DEFAULT_SERVER;
+	bool json = false, watch = false;
+	long timeout = 600;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jwt:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': server = optarg; break;
+		case 'j': json = true; break;
+		case 'w': watch = true; break;
+		case 't': timeout = atol(optarg); break;
+		default: return TC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || timeout < 1) {
+		fprintf(stderr, "usage: tocsin status ID [--server URL] [--json] [--watch [--timeout SECONDS]]\n");
+		return TC_EXIT_USAGE;
+	}
+	const char *id = argv[optind];
+	struct status st = { 0 };
+	bool tty = isatty(STDOUT_FILENO) && !json;
+	time_t until = time(NULL) + timeout;
+	int rc;
+	for (;;) {
+		rc = fetch(server, id, &st);
+		if (rc)
+			break;
+		if (!watch || open_deliveries(&st) == 0 || time(NULL) >= until) {
+			if (tty && watch)
+				print_text(id, &st, true), putchar('\n');
+			else if (json)
+				print_json(id, &st);
+			else
+				print_text(id, &st, false);
+			break;
+		}
+		if (tty)
+			print_text(id, &st, true);
+		else if (json)
+			print_json(id, &st);
+		sleep(1);
+	}
+	json_decref(st.alert);
+	return rc;
+}
