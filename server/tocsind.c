@@ -1,8 +1,12 @@
 /*
  * tocsind.c — the tocsin server.
  *
- *   tocsind --data-dir DIR [--http ADDR:PORT] [--profile cn|ipaws] [--lenient]
+ *   tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]
+ *           [--lenient] [--spool DIR]
  *
+ * Settings come from the table in config/tc_config.c: defaults, then the
+ * --config file, then the flags. `tocsind --print-config` writes the
+ * documented example file.
  * DIR holds the database (tocsin.db) and the bureau's signing key pair
  * (signing.key, signing.pub: what receivers are given), created on first
  * start. The main loop owns the store and serves the HTTP API on the same
@@ -22,6 +26,8 @@
 #include <unistd.h>
 
 #include "tc_api.h"
+#include "tc_config.h"
+#include "tc_spool.h"
 #include "tc_file.h"
 #include "tc_plan.h"
 #include "tc_sign.h"
@@ -92,11 +98,15 @@ static int ensure_keys(const char *dir)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--profile cn|ipaws] [--lenient]\n"
+	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]\n"
+		   "               [--lenient] [--spool DIR] | --print-config\n"
 		   "  --data-dir DIR   database and signing keys (created on first start)\n"
 		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
+		   "  --config FILE    settings file (INI); flags override it\n"
 		   "  --profile P      the CAP profile every submitted alert must meet (default none)\n"
-		   "  --lenient        accept alerts whose only fault is element order\n");
+		   "  --lenient        accept alerts whose only fault is element order\n"
+		   "  --spool DIR      ingest CAP files dropped in DIR (moved to done/ or failed/)\n"
+		   "  --print-config   print every setting with its default and stop\n");
 }
 
 static int parse_http(const char *arg, char *addr, size_t len, unsigned *port)
@@ -113,16 +123,45 @@ static int parse_http(const char *arg, char *addr, size_t len, unsigned *port)
 	return 0;
 }
 
-static void serve(struct tc_api *api)
+static int64_t now_ms(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void spool_pass(struct tc_store *store, const struct tc_config *cfg, const struct tc_ingest_options *io)
+{
+	struct tc_spool_stats st = { 0 };
+	struct tc_diags *d = tc_diags_new();
+	tc_spool_scan(store, io, cfg->spool_dir, (int64_t)time(NULL), &st, d);
+	log_diags(d);
+	tc_diags_free(d);
+}
+
+static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
+		  const struct tc_ingest_options *io)
+{
+	int64_t next_spool = 0;
 	while (!stopping) {
 		fd_set rs, ws, es;
 		int max_fd = -1;
 		long timeout_ms = 1000;
+		if (cfg->spool_dir[0]) {
+			int64_t now = now_ms();
+			if (now >= next_spool) {
+				spool_pass(store, cfg, io);
+				next_spool = now + cfg->spool_interval_ms;
+			}
+			if (next_spool - now < timeout_ms)
+				timeout_ms = (long)(next_spool - now);
+		}
 		FD_ZERO(&rs);
 		FD_ZERO(&ws);
 		FD_ZERO(&es);
 		tc_api_fds(api, &rs, &ws, &es, &max_fd, &timeout_ms);
+		if (timeout_ms < 0)
+			timeout_ms = 0;
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 		if (select(max_fd + 1, &rs, &ws, &es, &tv) < 0 && errno != EINTR) {
 			log_line("error", "select: %s", strerror(errno));
@@ -132,47 +171,77 @@ static void serve(struct tc_api *api)
 	}
 }
 
-int main(int argc, char **argv)
+/* Defaults, then --config, then the other flags. Returns 0, 1 to stop with success, 2 on usage errors. */
+static int configure(int argc, char **argv, struct tc_config *cfg)
 {
 	static const struct option longopts[] = {
 		{ "data-dir", required_argument, NULL, 'd' }, { "http", required_argument, NULL, 'H' },
 		{ "profile", required_argument, NULL, 'p' },  { "lenient", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },   { "spool", required_argument, NULL, 's' },
+		{ "print-config", no_argument, NULL, 'P' },   { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL;
-	char addr[64] = "127.0.0.1", path[4096];
-	unsigned port = 8080;
-	struct tc_api_options ao = { .address = addr };
-	int c;
-	while ((c = getopt_long(argc, argv, "d:H:p:lh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'H':
-			if (parse_http(optarg, addr, sizeof(addr), &port)) {
-				fprintf(stderr, "tocsind: --http wants ADDR:PORT, e.g. 127.0.0.1:8080\n");
+	struct { const char *name, *value; } flags[16];
+	int n = 0, c;
+	struct tc_diags *d = tc_diags_new();
+	tc_config_defaults(cfg);
+	while ((c = getopt_long(argc, argv, "d:H:p:lc:s:Ph", longopts, NULL)) != -1) {
+		const char *name = c == 'd' ? "data_dir" : c == 'H' ? "http" : c == 'p' ? "profile" :
+				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : NULL;
+		if (name && n < 16) {
+			flags[n].name = name;
+			flags[n++].value = c == 'l' ? "true" : optarg;
+		} else if (c == 'c') {
+			if (tc_config_load(cfg, optarg, d)) {
+				log_diags(d);
+				tc_diags_free(d);
 				return 2;
 			}
-			break;
-		case 'p':
-			if (tc_cap_profile_parse(optarg, &ao.profile)) {
-				fprintf(stderr, "tocsind: unknown profile '%s' (cn or ipaws)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'l': ao.lenient = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		} else if (c == 'P') {
+			tc_config_print(stdout);
+			tc_diags_free(d);
+			return 1;
+		} else {
+			usage(c == 'h' ? stdout : stderr);
+			tc_diags_free(d);
+			return c == 'h' ? 1 : 2;
 		}
 	}
-	if (!dir || optind != argc) {
+	for (int i = 0; i < n; i++)
+		if (tc_config_set(cfg, flags[i].name, flags[i].value, d)) {
+			log_diags(d);
+			tc_diags_free(d);
+			return 2;
+		}
+	tc_diags_free(d);
+	if (!cfg->data_dir[0] || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	ao.port = port;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tc_config cfg;
+	char addr[64], path[4096];
+	unsigned port;
+	int status = configure(argc, argv, &cfg);
+	if (status)
+		return status == 1 ? 0 : 2;
+	if (parse_http(cfg.http, addr, sizeof(addr), &port)) {
+		fprintf(stderr, "tocsind: http = '%s' is not ADDR:PORT, e.g. 127.0.0.1:8080\n", cfg.http);
+		return 2;
+	}
+	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
+				     .max_bytes = (size_t)cfg.max_alert_bytes };
+	tc_cap_profile_parse(cfg.profile, &ao.profile);
+	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes };
+	const char *dir = cfg.data_dir;
 	struct tc_diags *d = tc_diags_new();
 	struct tc_store *store = NULL;
 	struct tc_api *api = NULL;
-	int status = 1;
+	status = 1;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		log_line("error", "cannot create %s: %s", dir, strerror(errno));
 		goto out;
@@ -182,7 +251,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	if (tc_store_open(path, &store, d) || tc_api_start(store, &ao, &api, d)) {
+	if (tc_store_open(path, &store, d) || tc_api_start(store, &ao, &api, d) ||
+	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);
 		goto out;
 	}
@@ -198,8 +268,9 @@ int main(int argc, char **argv)
 	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);
 	if (resumed)
 		log_line("info", "planned %zu alert(s) accepted before the last stop", resumed);
-	log_line("info", "listening on http://%s:%u (profile %s)", addr, tc_api_port(api), tc_cap_profile_name(ao.profile));
-	serve(api);
+	log_line("info", "listening on http://%s:%u (profile %s)%s%s", addr, tc_api_port(api), cfg.profile,
+		 cfg.spool_dir[0] ? ", spool " : "", cfg.spool_dir);
+	serve(api, store, &cfg, &io);
 	log_line("info", "stopping");
 	tc_store_audit(store, (int64_t)time(NULL), "system", "stop", NULL, NULL);
 	status = 0;

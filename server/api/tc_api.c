@@ -5,8 +5,9 @@
  * CAP size limit), then the whole request is answered at once: parse and
  * check the alert, store it durably, and only then say 201.
  */
+#define _GNU_SOURCE /* open_memstream */
 #include "tc_api.h"
-#include "tc_plan.h"
+#include "tc_ingest.h"
 #include "tc_registry.h"
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@ struct tc_api {
 	struct tc_store *store;
 	struct tc_api_options o;
 	unsigned port;
+	unsigned long requests, refused, accepted;
 };
 
 struct request {
@@ -74,82 +76,33 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 	return a;
 }
 
-/* 400 when the document could not be read as a CAP alert at all, else 422. */
-static unsigned refusal_status(const struct tc_diags *d)
-{
-	for (size_t i = 0; i < tc_diags_count(d); i++) {
-		const char *code = tc_diags_get(d, i)->code;
-		if (!strncmp(code, "xml.", 4) || !strcmp(code, "cap.not-cap") || !strncmp(code, "limit.", 6))
-			return MHD_HTTP_BAD_REQUEST;
-	}
-	return MHD_HTTP_UNPROCESSABLE_CONTENT;
-}
-
-static bool expired(const struct tc_cap_alert *a, int64_t now)
-{
-	size_t with = 0, past = 0;
-	for (size_t i = 0; i < a->n_infos; i++) {
-		const struct tc_cap_time *e = &a->infos[i].expires;
-		if (e->valid && e->has_zone) {
-			with++;
-			past += e->epoch <= now;
-		}
-	}
-	return with && with == a->n_infos && past == with;
-}
-
 static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
-	struct tc_cap_options o;
-	struct tc_cap_alert *a = NULL;
+	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes };
+	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
-	char id[17];
-	bool dup = false;
 	enum MHD_Result ok;
-	int64_t now = now_of(api);
-
-	tc_cap_options_default(&o);
-	o.profile = api->o.profile;
-	o.lenient = api->o.lenient;
-	o.now = now;
-	enum tc_rc rc = tc_cap_check(rq->body ? rq->body : "", rq->len, &o, &a, d);
-	if (rc == TC_OK && expired(a, now)) {
-		tc_err(d, "ingest.expired", "alert", "the alert has already expired; nothing was sent");
-		rc = TC_ERR_INVALID;
-	}
-	if (rc) {
-		ok = reply(c, refusal_status(d),
+	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body ? rq->body : "", rq->len, now_of(api), &res, d);
+	if (rc == TC_OK)
+		api->accepted += !res.duplicate;
+	if (rc == TC_ERR_INVALID) {
+		api->refused++;
+		ok = reply(c, res.unreadable ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 				     diags_json(d, TC_SEV_WARNING)));
-		goto out;
-	}
-	rc = tc_store_put_alert(api->store, a, now, id, &dup, d);
-	if (rc) {
+	} else if (rc) {
 		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write",
 				 "the alert could not be stored; it was NOT accepted, send it again");
-		goto out;
-	}
-	size_t targets = 0;
-	if (!dup) {
-		tc_store_audit(api->store, now, "api", "accepted", id, a->identifier);
-		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
-		if (tc_plan_stored_alert(api->store, id, now, &targets, d) == TC_OK)
-			tc_store_audit(api->store, now, "planner", "planned", id, NULL);
 	} else {
-		long counts[TC_DELIVERY_N_STATES], total = 0;
-		tc_store_delivery_counts(api->store, id, counts, &total);
-		targets = (size_t)total;
+		json_t *channels = json_array();
+		if (res.targets)
+			json_array_append_new(channels, json_string("mqtt"));
+		json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "id", res.id, "targets", (json_int_t)res.targets, "channels",
+				      channels, "warnings", diags_json(d, TC_SEV_WARNING));
+		if (res.duplicate)
+			json_object_set_new(j, "duplicate", json_true());
+		ok = reply(c, res.duplicate ? MHD_HTTP_OK : MHD_HTTP_CREATED, j);
 	}
-	json_t *channels = json_array();
-	if (targets)
-		json_array_append_new(channels, json_string("mqtt"));
-	json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "id", id, "targets", (json_int_t)targets, "channels", channels,
-			      "warnings", diags_json(d, TC_SEV_WARNING));
-	if (dup)
-		json_object_set_new(j, "duplicate", json_true());
-	ok = reply(c, dup ? MHD_HTTP_OK : MHD_HTTP_CREATED, j);
-out:
-	tc_cap_alert_free(a);
 	tc_diags_free(d);
 	return ok;
 }
@@ -245,16 +198,57 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 	return ok;
 }
 
+/* GET /metrics: Prometheus text format. */
+static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
+{
+	static const char *const delivery_names[] = { TC_DELIVERY_STATES };
+	long alerts[TC_ALERT_EXPIRED + 1], deliveries[TC_DELIVERY_N_STATES];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f || tc_store_totals(api->store, alerts, deliveries)) {
+		if (f)
+			fclose(f);
+		free(text);
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+	}
+	fprintf(f, "# HELP tocsin_alerts Alerts stored, by state.\n# TYPE tocsin_alerts gauge\n");
+	for (int i = 0; i <= TC_ALERT_EXPIRED; i++)
+		fprintf(f, "tocsin_alerts{state=\"%s\"} %ld\n", tc_alert_state_name((enum tc_alert_state)i), alerts[i]);
+	fprintf(f, "# HELP tocsin_deliveries Deliveries, by state.\n# TYPE tocsin_deliveries gauge\n");
+	for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
+		fprintf(f, "tocsin_deliveries{state=\"%s\"} %ld\n", delivery_names[i], deliveries[i]);
+	fprintf(f, "# HELP tocsin_registry Registered receivers, contacts and shelters.\n# TYPE tocsin_registry gauge\n");
+	fprintf(f, "tocsin_registry{kind=\"receivers\"} %ld\n", tc_store_count(api->store, "receivers"));
+	fprintf(f, "tocsin_registry{kind=\"contacts\"} %ld\n", tc_store_count(api->store, "contacts"));
+	fprintf(f, "tocsin_registry{kind=\"shelters\"} %ld\n", tc_store_count(api->store, "shelters"));
+	fprintf(f, "# HELP tocsin_http_requests_total HTTP requests answered.\n# TYPE tocsin_http_requests_total counter\n");
+	fprintf(f, "tocsin_http_requests_total %lu\n", api->requests);
+	fprintf(f, "# HELP tocsin_alerts_submitted_total Alerts submitted over HTTP, by outcome.\n"
+		   "# TYPE tocsin_alerts_submitted_total counter\n");
+	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"accepted\"} %lu\n", api->accepted);
+	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"refused\"} %lu\n", api->refused);
+	fclose(f);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
 			     const struct request *rq)
 {
 	static const char alerts[] = "/api/v1/alerts";
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+	api->requests++;
+	if (!strcmp(url, "/metrics") && get)
+		return metrics(api, c);
 	if (!strcmp(url, "/healthz") && get)
 		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
 	if (!strcmp(url, alerts) && post) {
 		if (rq->too_large)
-			return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "xml.too-large", "the alert is larger than 16 MiB");
+			return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "xml.too-large", "the alert is larger than the server accepts (max_alert_bytes)");
 		return submit(api, c, rq);
 	}
 	if (!strcmp(url, alerts) && get) {
@@ -271,7 +265,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
 		if (post)
 			return rq->too_large ? error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "registry.too-large",
-							   "the registry file is larger than 16 MiB")
+							   "the registry file is larger than the server accepts (max_alert_bytes)")
 					     : import_registry(api, c, k, rq);
 		if (get)
 			return export_registry(api, c, k);
@@ -293,7 +287,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		size_t n = *upload_size, max = 16u << 20;
+		size_t n = *upload_size, max = api->o.max_bytes ? api->o.max_bytes : 16u << 20;
 		*upload_size = 0;
 		if (rq->too_large || rq->len + n > max) {
 			rq->too_large = true;

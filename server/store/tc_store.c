@@ -640,3 +640,31 @@ enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, 
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
+
+enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1], long deliveries[TC_DELIVERY_N_STATES])
+{
+	static const char *const names[] = { TC_DELIVERY_STATES };
+	sqlite3_stmt *q = NULL;
+	int r;
+	memset(alerts, 0, sizeof(long) * (TC_ALERT_EXPIRED + 1));
+	memset(deliveries, 0, sizeof(long) * TC_DELIVERY_N_STATES);
+	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM alerts GROUP BY state", -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int st = sqlite3_column_int(q, 0);
+		if (st >= 0 && st <= TC_ALERT_EXPIRED)
+			alerts[st] = (long)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE ||
+	    sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM deliveries GROUP BY state", -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(q, 0);
+		for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
+			if (st && !strcmp(st, names[i]))
+				deliveries[i] = (long)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}

@@ -89,6 +89,9 @@ enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const c
 enum tc_rc tc_store_delivery_counts(struct tc_store *s, const char *alert_id, long counts[TC_DELIVERY_N_STATES],
 				    long *total);
 
+/* Alerts per state and deliveries per state, over everything stored (for metrics). */
+enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1], long deliveries[TC_DELIVERY_N_STATES]);
+
 /* Ids of alerts in a state, oldest first (to resume work after a restart). */
 enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),
 				    void *user);

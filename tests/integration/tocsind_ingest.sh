@@ -18,7 +18,9 @@ expect() { if "${@:2}" >/dev/null 2>&1; then pass=$((pass + 1)); else fail=$((fa
 
 start() { # start tocsind on a free loopback port; sets pid and url
 	rm -f "$tmp/data/http.addr"
-	"$tocsind" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/log" &
+	printf '[tocsind]\nhttp = 127.0.0.1:8080\nspool_interval_ms = 200\n' >"$tmp/tocsind.conf"
+	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --spool "$tmp/spool" \
+		2>>"$tmp/log" &
 	pid=$!
 	for _ in $(seq 100); do
 		[ -s "$tmp/data/http.addr" ] && break
@@ -99,6 +101,27 @@ expect "status json" jq -e --arg id "$surge" '.id == $id and .state == "planned"
 expect "status text" grep -q "2 targets, coverage 0.0 %" <("$tocsin" status "$surge" --server "$url")
 "$tocsin" status 0123456789abcdef --server "$url" 2>/dev/null
 check "status of an unknown alert" 1 $?
+
+# The spool folder: accepted files go to done/, refused ones to failed/ with the reason.
+sed 's/2026-/2028-/g' "$examples/cn-lightning-yellow.xml" >"$tmp/spool/.lightning.xml"
+mv "$tmp/spool/.lightning.xml" "$tmp/spool/lightning.xml"
+printf '<alert>broken' >"$tmp/spool/.broken.xml"
+mv "$tmp/spool/.broken.xml" "$tmp/spool/broken.xml"
+for _ in $(seq 50); do
+	[ -e "$tmp/spool/done/lightning.xml" ] && [ -e "$tmp/spool/failed/broken.xml.reason.txt" ] && break
+	sleep 0.1
+done
+expect "spooled alert accepted" test -e "$tmp/spool/done/lightning.xml"
+expect "spooled garbage refused" test -e "$tmp/spool/failed/broken.xml"
+expect "refusal reason written" grep -q xml.syntax "$tmp/spool/failed/broken.xml.reason.txt"
+expect "spool emptied" test -z "$(find "$tmp/spool" -maxdepth 1 -type f)"
+expect "spooled alert stored" jq -e '(.alerts|length) == 4' <(curl -s "$url/api/v1/alerts")
+
+# Metrics in the Prometheus text format.
+curl -s "$url/metrics" >"$tmp/metrics"
+expect "metrics alerts" grep -qx 'tocsin_alerts{state="planned"} 4' "$tmp/metrics"
+expect "metrics deliveries" grep -qx 'tocsin_deliveries{state="planned"} 4' "$tmp/metrics"
+expect "metrics registry" grep -qx 'tocsin_registry{kind="receivers"} 2' "$tmp/metrics"
 
 # kill -9, restart: everything accepted is still there.
 kill -9 "$pid"

@@ -1,0 +1,41 @@
+/*
+ * tc_config.h — tocsind's settings: one table (name, type, default,
+ * bounds, help), read from an INI file and then from command-line flags,
+ * which win. The example file dist/tocsind.conf is generated from the same
+ * table (tocsind --print-config), so the documentation cannot drift.
+ */
+#ifndef TC_CONFIG_H
+#define TC_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tc_diag.h"
+
+struct tc_config {
+	char data_dir[1024];
+	char http[128];     /* ADDR:PORT */
+	char profile[16];   /* none | cn | ipaws */
+	bool lenient;
+	char spool_dir[1024]; /* "" for none */
+	long spool_interval_ms;
+	long max_alert_bytes;
+};
+
+/* The defaults of every setting. */
+void tc_config_defaults(struct tc_config *c);
+
+/*
+ * Read an INI file: "name = value" lines, optionally under a [tocsind]
+ * section; '#' and ';' start comments. Unknown names and bad values are
+ * errors naming the file and line; nothing is changed when any line is bad.
+ */
+enum tc_rc tc_config_load(struct tc_config *c, const char *path, struct tc_diags *d);
+
+/* Set one setting by name from text (as a flag does); errors name the setting and its bounds. */
+enum tc_rc tc_config_set(struct tc_config *c, const char *name, const char *value, struct tc_diags *d);
+
+/* Write every setting with its help and default, as an example file. */
+void tc_config_print(FILE *f);
+
+#endif

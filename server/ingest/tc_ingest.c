@@ -1,0 +1,72 @@
+/*
+ * tc_ingest.c — one alert in (tc_ingest.h).
+ */
+#include "tc_ingest.h"
+
+#include <string.h>
+
+#include "tc_plan.h"
+
+static bool expired(const struct tc_cap_alert *a, int64_t now)
+{
+	size_t with = 0, past = 0;
+	for (size_t i = 0; i < a->n_infos; i++) {
+		const struct tc_cap_time *e = &a->infos[i].expires;
+		if (e->valid && e->has_zone) {
+			with++;
+			past += e->epoch <= now;
+		}
+	}
+	return with && with == a->n_infos && past == with;
+}
+
+static bool unreadable(const struct tc_diags *d)
+{
+	for (size_t i = 0; i < tc_diags_count(d); i++) {
+		const char *code = tc_diags_get(d, i)->code;
+		if (!strncmp(code, "xml.", 4) || !strcmp(code, "cap.not-cap") || !strncmp(code, "limit.", 6))
+			return true;
+	}
+	return false;
+}
+
+enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
+			   size_t len, int64_t now, struct tc_ingest_result *out, struct tc_diags *d)
+{
+	struct tc_cap_options co;
+	struct tc_cap_alert *a = NULL;
+	memset(out, 0, sizeof(*out));
+	tc_cap_options_default(&co);
+	co.profile = o->profile;
+	co.lenient = o->lenient;
+	co.now = now;
+	if (o->max_bytes)
+		co.limits.max_bytes = o->max_bytes;
+	enum tc_rc rc = tc_cap_check(xml, len, &co, &a, d);
+	if (rc == TC_OK && expired(a, now)) {
+		tc_err(d, "ingest.expired", "alert", "the alert has already expired; nothing was sent");
+		rc = TC_ERR_INVALID;
+	}
+	if (rc) {
+		out->unreadable = unreadable(d);
+		tc_cap_alert_free(a);
+		return rc == TC_ERR_NOMEM ? rc : TC_ERR_INVALID;
+	}
+	rc = tc_store_put_alert(s, a, now, out->id, &out->duplicate, d);
+	if (rc) {
+		tc_cap_alert_free(a);
+		return TC_ERR_IO;
+	}
+	if (!out->duplicate) {
+		tc_store_audit(s, now, source, "accepted", out->id, a->identifier);
+		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
+		if (tc_plan_stored_alert(s, out->id, now, &out->targets, d) == TC_OK)
+			tc_store_audit(s, now, "planner", "planned", out->id, NULL);
+	} else {
+		long counts[TC_DELIVERY_N_STATES], total = 0;
+		tc_store_delivery_counts(s, out->id, counts, &total);
+		out->targets = (size_t)total;
+	}
+	tc_cap_alert_free(a);
+	return TC_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * tc_ingest.h — taking in one CAP alert, whichever way it came (HTTP API,
+ * spool folder): check it, refuse it with every reason, or keep it durably
+ * and plan it. The same alert twice is answered with the first id.
+ */
+#ifndef TC_INGEST_H
+#define TC_INGEST_H
+
+#include "tc_cap.h"
+#include "tc_store.h"
+
+struct tc_ingest_options {
+	enum tc_cap_profile profile;
+	bool lenient;
+	size_t max_bytes;
+};
+
+struct tc_ingest_result {
+	char id[17];
+	bool duplicate;
+	size_t targets;
+	bool unreadable; /* refused before it could be read as CAP (bad XML, unsafe, not CAP, too large) */
+};
+
+/*
+ * Ingest xml from source (for the audit log: "api", "spool", ...). TC_OK:
+ * durable (and planned); TC_ERR_INVALID: refused, d says why; TC_ERR_IO:
+ * the store failed and the alert was NOT accepted.
+ */
+enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
+			   size_t len, int64_t now, struct tc_ingest_result *out, struct tc_diags *d);
+
+#endif
