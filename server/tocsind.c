@@ -130,11 +130,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void spool_pass(struct tc_store *store, const struct tc_config *cfg, const struct tc_ingest_options *io)
+static void spool_pass(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
+		       const struct tc_ingest_options *io)
 {
 	struct tc_spool_stats st = { 0 };
 	struct tc_diags *d = tc_diags_new();
-	tc_spool_scan(store, io, cfg->spool_dir, (int64_t)time(NULL), &st, d);
+	struct tc_ingest_options now_io = *io;
+	now_io.index = tc_api_index(api); /* the registry as of now */
+	tc_spool_scan(store, &now_io, cfg->spool_dir, (int64_t)time(NULL), &st, d);
 	log_diags(d);
 	tc_diags_free(d);
 }
@@ -150,7 +153,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		if (cfg->spool_dir[0]) {
 			int64_t now = now_ms();
 			if (now >= next_spool) {
-				spool_pass(store, cfg, io);
+				spool_pass(api, store, cfg, io);
 				next_spool = now + cfg->spool_interval_ms;
 			}
 			if (next_spool - now < timeout_ms)

@@ -26,6 +26,7 @@ struct tc_api {
 	struct tc_api_options o;
 	unsigned port;
 	unsigned long requests, refused, accepted;
+	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
 };
 
 struct request {
@@ -78,7 +79,8 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 
 static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
-	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes };
+	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
+					.index = api->index };
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum MHD_Result ok;
@@ -167,6 +169,11 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 	enum tc_rc rc = tc_registry_import(api->store, k, rq->body ? rq->body : "", rq->len, &n, d);
 	enum MHD_Result ok;
 	if (rc == TC_OK) {
+		struct tc_registry_index *fresh = NULL;
+		if (k == TC_REG_RECEIVERS && tc_registry_index_load(api->store, &fresh) == TC_OK) {
+			tc_registry_index_free(api->index);
+			api->index = fresh;
+		}
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu %s", n, tc_registry_kind_name(k));
 		tc_store_audit(api->store, now_of(api), "api", "import", NULL, detail);
@@ -346,6 +353,8 @@ enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, 
 		free(api);
 		return TC_ERR_IO;
 	}
+	if (tc_registry_index_load(store, &api->index) != TC_OK)
+		api->index = NULL; /* planning then reads the store */
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	api->port = info ? info->port : o->port;
 	*out = api;
@@ -357,6 +366,7 @@ void tc_api_stop(struct tc_api *api)
 	if (!api)
 		return;
 	MHD_stop_daemon(api->mhd);
+	tc_registry_index_free(api->index);
 	free(api);
 }
 
@@ -378,4 +388,9 @@ void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max
 void tc_api_run(struct tc_api *api)
 {
 	MHD_run(api->mhd);
+}
+
+const struct tc_registry_index *tc_api_index(const struct tc_api *api)
+{
+	return api->index;
 }

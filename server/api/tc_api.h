@@ -25,6 +25,7 @@
 #include <sys/select.h>
 
 #include "tc_cap.h"
+#include "tc_registry_index.h"
 #include "tc_store.h"
 
 struct tc_api;
@@ -45,6 +46,9 @@ unsigned tc_api_port(const struct tc_api *api);
 
 /* Add the API's sockets to the sets; *max_fd raised; *timeout_ms lowered when MHD wants a call sooner. */
 void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms);
+/* The in-memory receiver index planning uses (NULL when it could not be built). */
+const struct tc_registry_index *tc_api_index(const struct tc_api *api);
+
 /* Serve what is ready. */
 void tc_api_run(struct tc_api *api);
 

@@ -60,7 +60,7 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 	if (!out->duplicate) {
 		tc_store_audit(s, now, source, "accepted", out->id, a->identifier);
 		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
-		if (tc_plan_stored_alert(s, out->id, now, &out->targets, d) == TC_OK)
+		if (tc_plan_stored_alert(s, o->index, out->id, now, &out->targets, d) == TC_OK)
 			tc_store_audit(s, now, "planner", "planned", out->id, NULL);
 	} else {
 		long counts[TC_DELIVERY_N_STATES], total = 0;

@@ -9,10 +9,13 @@
 #include "tc_cap.h"
 #include "tc_store.h"
 
+struct tc_registry_index;
+
 struct tc_ingest_options {
 	enum tc_cap_profile profile;
 	bool lenient;
 	size_t max_bytes;
+	const struct tc_registry_index *index; /* plan from this in-memory index; NULL: from the store */
 };
 
 struct tc_ingest_result {

@@ -17,14 +17,45 @@
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
 
+/* Where candidate receivers come from: the store, or the in-memory index. */
+struct source {
+	enum tc_rc (*box)(void *ctx, double min_lat, double max_lat, double min_lon, double max_lon, tc_receiver_fn fn,
+			  void *user);
+	enum tc_rc (*region)(void *ctx, const char *prefix, tc_receiver_fn fn, void *user);
+	void *ctx;
+};
+
 struct gather {
 	struct tc_plan *plan;
 	size_t cap;
 	bool drill;
 	const struct tc_cap_polygon *poly;
 	const struct tc_cap_circle *circle;
+	uint8_t *marks; /* index sources: one bit per receiver */
 	enum tc_rc rc;
 };
+
+static enum tc_rc store_box(void *ctx, double a, double b, double c, double e, tc_receiver_fn fn, void *user)
+{
+	return tc_store_receivers_in_box(ctx, a, b, c, e, fn, user);
+}
+
+static enum tc_rc store_region(void *ctx, const char *prefix, tc_receiver_fn fn, void *user)
+{
+	return tc_store_receivers_in_region(ctx, prefix, fn, user);
+}
+
+static enum tc_rc index_box(void *ctx, double a, double b, double c, double e, tc_receiver_fn fn, void *user)
+{
+	tc_registry_index_box(ctx, a, b, c, e, fn, user);
+	return TC_OK;
+}
+
+static enum tc_rc index_region(void *ctx, const char *prefix, tc_receiver_fn fn, void *user)
+{
+	tc_registry_index_region(ctx, prefix, fn, user);
+	return TC_OK;
+}
 
 bool tc_plan_in_polygon(const struct tc_cap_polygon *poly, double lat, double lon)
 {
@@ -57,6 +88,10 @@ static void take(const struct tc_receiver_pos *r, void *user)
 	if (g->circle && tc_plan_distance_km(g->circle->centre.lat, g->circle->centre.lon, r->lat, r->lon) >
 				 g->circle->radius_km)
 		return;
+	if (g->marks && r->index != UINT32_MAX) {
+		g->marks[r->index / 8] |= (uint8_t)(1u << (r->index % 8));
+		return;
+	}
 	struct tc_plan *p = g->plan;
 	if (p->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
@@ -71,7 +106,7 @@ static void take(const struct tc_receiver_pos *r, void *user)
 	snprintf(p->targets[p->n++], sizeof(p->targets[0]), "%s", r->id);
 }
 
-static enum tc_rc polygon_targets(struct tc_store *s, const struct tc_cap_polygon *poly, struct gather *g)
+static enum tc_rc polygon_targets(const struct source *s, const struct tc_cap_polygon *poly, struct gather *g)
 {
 	if (!poly->parsed || poly->n_points < 3)
 		return TC_OK;
@@ -83,12 +118,12 @@ static enum tc_rc polygon_targets(struct tc_store *s, const struct tc_cap_polygo
 		max_lon = fmax(max_lon, poly->points[i].lon);
 	}
 	g->poly = poly;
-	enum tc_rc rc = tc_store_receivers_in_box(s, min_lat, max_lat, min_lon, max_lon, take, g);
+	enum tc_rc rc = s->box(s->ctx, min_lat, max_lat, min_lon, max_lon, take, g);
 	g->poly = NULL;
 	return rc;
 }
 
-static enum tc_rc circle_targets(struct tc_store *s, const struct tc_cap_circle *c, struct gather *g)
+static enum tc_rc circle_targets(const struct source *s, const struct tc_cap_circle *c, struct gather *g)
 {
 	if (!c->parsed)
 		return TC_OK;
@@ -96,13 +131,13 @@ static enum tc_rc circle_targets(struct tc_store *s, const struct tc_cap_circle 
 	double coslat = cos(c->centre.lat * M_PI / 180);
 	double dlon = coslat > 0.01 ? dlat / coslat : 180;
 	g->circle = c;
-	enum tc_rc rc = tc_store_receivers_in_box(s, c->centre.lat - dlat, c->centre.lat + dlat, c->centre.lon - dlon,
-						  c->centre.lon + dlon, take, g);
+	enum tc_rc rc = s->box(s->ctx, c->centre.lat - dlat, c->centre.lat + dlat, c->centre.lon - dlon,
+			       c->centre.lon + dlon, take, g);
 	g->circle = NULL;
 	return rc;
 }
 
-static enum tc_rc area_targets(struct tc_store *s, const struct tc_cap_area *ar, struct gather *g)
+static enum tc_rc area_targets(const struct source *s, const struct tc_cap_area *ar, struct gather *g)
 {
 	enum tc_rc rc = TC_OK;
 	for (size_t k = 0; !rc && k < ar->n_polygons; k++)
@@ -115,7 +150,7 @@ static enum tc_rc area_targets(struct tc_store *s, const struct tc_cap_area *ar,
 		if (!tc_cap_name_is(ar->geocodes[k].name, adcode_names) || n < 2 || n > 12 ||
 		    strspn(v, "0123456789") != n)
 			continue;
-		rc = tc_store_receivers_in_region(s, v, take, g);
+		rc = s->region(s->ctx, v, take, g);
 	}
 	return rc;
 }
@@ -125,18 +160,26 @@ static int by_id(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, struct tc_plan *out, struct tc_diags *d)
+static enum tc_rc walk(const struct source *src, const struct tc_cap_alert *a, struct gather *g, struct tc_diags *d)
 {
-	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST };
 	enum tc_rc rc = TC_OK;
-	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; !rc && i < a->n_infos; i++)
 		for (size_t j = 0; !rc && j < a->infos[i].n_areas; j++)
-			rc = area_targets(s, &a->infos[i].areas[j], &g);
+			rc = area_targets(src, &a->infos[i].areas[j], g);
 	if (!rc)
-		rc = g.rc;
-	if (rc) {
+		rc = g->rc;
+	if (rc)
 		tc_err(d, "plan.store", "", "the receivers could not be looked up");
+	return rc;
+}
+
+enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, struct tc_plan *out, struct tc_diags *d)
+{
+	struct source src = { store_box, store_region, s };
+	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST };
+	memset(out, 0, sizeof(*out));
+	enum tc_rc rc = walk(&src, a, &g, d);
+	if (rc) {
 		tc_plan_release(out);
 		return rc;
 	}
@@ -150,6 +193,29 @@ enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, str
 	return TC_OK;
 }
 
+enum tc_rc tc_plan_targets_indexed(const struct tc_registry_index *x, const struct tc_cap_alert *a,
+				   struct tc_plan *out, struct tc_diags *d)
+{
+	struct source src = { index_box, index_region, (void *)x };
+	size_t n = tc_registry_index_size(x);
+	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST,
+			    .marks = calloc(n / 8 + 1, 1) };
+	memset(out, 0, sizeof(*out));
+	enum tc_rc rc = g.marks ? walk(&src, a, &g, d) : TC_ERR_NOMEM;
+	size_t count = 0;
+	for (size_t i = 0; !rc && i < n / 8 + 1; i++)
+		count += (size_t)__builtin_popcount(g.marks[i]);
+	if (!rc && count && !(out->targets = malloc(count * sizeof(*out->targets))))
+		rc = TC_ERR_NOMEM;
+	for (size_t i = 0; !rc && i < n; i++)
+		if (g.marks[i / 8] & (1u << (i % 8)))
+			memcpy(out->targets[out->n++], tc_registry_index_id(x, (uint32_t)i), sizeof(out->targets[0]));
+	free(g.marks);
+	if (rc)
+		tc_plan_release(out);
+	return rc;
+}
+
 void tc_plan_release(struct tc_plan *p)
 {
 	free(p->targets);
@@ -157,7 +223,8 @@ void tc_plan_release(struct tc_plan *p)
 	p->n = 0;
 }
 
-enum tc_rc tc_plan_stored_alert(struct tc_store *s, const char *id, int64_t now, size_t *targets, struct tc_diags *d)
+enum tc_rc tc_plan_stored_alert(struct tc_store *s, const struct tc_registry_index *x, const char *id, int64_t now,
+				size_t *targets, struct tc_diags *d)
 {
 	struct tc_store_alert rec;
 	struct tc_cap_alert *a = NULL;
@@ -175,7 +242,7 @@ enum tc_rc tc_plan_stored_alert(struct tc_store *s, const char *id, int64_t now,
 	if (!a)
 		rc = TC_ERR_INVALID;
 	if (!rc)
-		rc = tc_plan_targets(s, a, &plan, d);
+		rc = x ? tc_plan_targets_indexed(x, a, &plan, d) : tc_plan_targets(s, a, &plan, d);
 	if (!rc)
 		rc = tc_store_plan_alert(s, id, (const char (*)[64])plan.targets, plan.n, "mqtt", now);
 	if (!rc)
@@ -211,7 +278,7 @@ size_t tc_plan_resume(struct tc_store *s, int64_t now, struct tc_diags *d)
 	size_t done = 0, n;
 	tc_store_alerts_in_state(s, TC_ALERT_ACCEPTED, note_id, &r);
 	for (size_t i = 0; i < r.n; i++)
-		done += tc_plan_stored_alert(s, r.ids[i], now, &n, d) == TC_OK;
+		done += tc_plan_stored_alert(s, NULL, r.ids[i], now, &n, d) == TC_OK;
 	free(r.ids);
 	return done;
 }

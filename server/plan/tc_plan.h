@@ -14,6 +14,7 @@
 #define TC_PLAN_H
 
 #include "tc_cap.h"
+#include "tc_registry_index.h"
 #include "tc_store.h"
 
 struct tc_plan {
@@ -21,17 +22,22 @@ struct tc_plan {
 	size_t n;
 };
 
-/* The targets of alert a into *out (release with tc_plan_release). */
+/* The targets of alert a into *out, read from the store (sorted by id; release with tc_plan_release). */
 enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, struct tc_plan *out, struct tc_diags *d);
+
+/* The same from the in-memory index, for large registries (in index order). */
+enum tc_rc tc_plan_targets_indexed(const struct tc_registry_index *x, const struct tc_cap_alert *a,
+				   struct tc_plan *out, struct tc_diags *d);
 void tc_plan_release(struct tc_plan *p);
 
 /*
  * Plan a stored alert: its targets become planned deliveries on the MQTT
  * channel and the alert moves to "planned" (one transaction). *targets
- * receives how many. Alerts accepted before a restart are planned this way.
+ * receives how many. With an index x the targets come from it, else from
+ * the store. Alerts accepted before a restart are planned this way.
  */
-enum tc_rc tc_plan_stored_alert(struct tc_store *s, const char *id, int64_t now, size_t *targets,
-				struct tc_diags *d);
+enum tc_rc tc_plan_stored_alert(struct tc_store *s, const struct tc_registry_index *x, const char *id, int64_t now,
+				size_t *targets, struct tc_diags *d);
 
 /* Plan every alert still in state "accepted" (after a restart); returns how many were planned. */
 size_t tc_plan_resume(struct tc_store *s, int64_t now, struct tc_diags *d);

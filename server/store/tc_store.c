@@ -534,7 +534,7 @@ static enum tc_rc each_pos(sqlite3_stmt *q, tc_receiver_fn fn, void *user)
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct tc_receiver_pos p = { (const char *)sqlite3_column_text(q, 0), sqlite3_column_double(q, 1),
-					     sqlite3_column_double(q, 2), sqlite3_column_int(q, 3) != 0 };
+					     sqlite3_column_double(q, 2), sqlite3_column_int(q, 3) != 0, UINT32_MAX };
 		fn(&p, user);
 	}
 	sqlite3_reset(q);

@@ -149,6 +149,7 @@ struct tc_receiver_pos {
 	const char *id;
 	double lat, lon;
 	bool accepts_drills;
+	uint32_t index; /* position in an in-memory index; UINT32_MAX when read from the store */
 };
 typedef void (*tc_receiver_fn)(const struct tc_receiver_pos *r, void *user);
 

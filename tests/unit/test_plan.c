@@ -56,13 +56,26 @@ static char *plan_of(const char *status, const char *areas)
 		 status, areas);
 	struct tc_cap_alert *a = NULL;
 	assert_int_equal(tc_cap_check(xml, strlen(xml), NULL, &a, NULL), TC_OK);
-	struct tc_plan p;
+	struct tc_plan p, q;
 	assert_int_equal(tc_plan_targets(store, a, &p, NULL), TC_OK);
 	out[0] = '\0';
 	for (size_t i = 0; i < p.n; i++) {
 		strcat(out, i ? " " : "");
 		strcat(out, p.targets[i]);
 	}
+	/* the in-memory index must select exactly the same receivers */
+	struct tc_registry_index *x = NULL;
+	assert_int_equal(tc_registry_index_load(store, &x), TC_OK);
+	assert_int_equal(tc_plan_targets_indexed(x, a, &q, NULL), TC_OK);
+	assert_int_equal(q.n, p.n);
+	for (size_t i = 0; i < q.n; i++) {
+		bool found = false;
+		for (size_t k = 0; k < p.n; k++)
+			found |= strcmp(q.targets[i], p.targets[k]) == 0;
+		assert_true(found);
+	}
+	tc_plan_release(&q);
+	tc_registry_index_free(x);
 	tc_plan_release(&p);
 	tc_cap_alert_free(a);
 	return out;
@@ -141,7 +154,7 @@ static void test_resume_plans_accepted_alerts(void **state)
 	tc_store_alert_release(&rec);
 	assert_int_equal(tc_plan_resume(store, 300, NULL), 0); /* nothing left; planning twice changes nothing */
 	size_t n;
-	assert_int_equal(tc_plan_stored_alert(store, id, 400, &n, NULL), TC_OK);
+	assert_int_equal(tc_plan_stored_alert(store, NULL, id, 400, &n, NULL), TC_OK);
 	assert_int_equal(tc_store_delivery_counts(store, id, counts, &total), TC_OK);
 	assert_int_equal(total, 2);
 	tc_cap_alert_free(a);
