@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+
 #include <jansson.h>
 #include <microhttpd.h>
 
@@ -122,6 +124,52 @@ static void add_to_list(const struct tc_store_alert *a, void *user)
 	json_array_append_new(user, alert_json(a));
 }
 
+static void delivery_json(const struct tc_delivery *dl, void *user)
+{
+	json_array_append_new(user, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "target", dl->target, "channel",
+					      dl->channel, "state", dl->state, "region", dl->region, "attempts",
+					      (json_int_t)dl->attempts, "updated_at", (json_int_t)dl->updated_at));
+}
+
+/* Per county (the first 6 digits of a receiver's region): targets and covered (played or displayed). */
+struct report {
+	json_t *regions; /* code → {"targets","covered"} */
+	long targets, covered;
+};
+
+static void report_add(const struct tc_delivery *dl, void *user)
+{
+	struct report *r = user;
+	char county[7] = "unknown";
+	if (dl->region && strlen(dl->region) >= 6)
+		snprintf(county, sizeof(county), "%.6s", dl->region);
+	json_t *o = json_object_get(r->regions, county);
+	if (!o) {
+		o = json_pack("{s:i, s:i}", "targets", 0, "covered", 0);
+		json_object_set_new(r->regions, county, o);
+	}
+	bool covered = !strcmp(dl->state, "played") || !strcmp(dl->state, "displayed");
+	json_object_set_new(o, "targets", json_integer(json_integer_value(json_object_get(o, "targets")) + 1));
+	json_object_set_new(o, "covered", json_integer(json_integer_value(json_object_get(o, "covered")) + covered));
+	r->targets++;
+	r->covered += covered;
+}
+
+static json_t *report_json(struct report *r, const char *id)
+{
+	const char *code;
+	json_t *o, *list = json_array();
+	json_object_foreach(r->regions, code, o) {
+		long t = (long)json_integer_value(json_object_get(o, "targets"));
+		long cv = (long)json_integer_value(json_object_get(o, "covered"));
+		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:f}", "region", code, "targets", (json_int_t)t,
+						      "covered", (json_int_t)cv, "coverage", t ? round(1000.0 * cv / t) / 10 : 0.0));
+	}
+	return json_pack("{s:s, s:I, s:I, s:f, s:o}", "id", id, "targets", (json_int_t)r->targets, "covered",
+			 (json_int_t)r->covered, "coverage", r->targets ? round(1000.0 * r->covered / r->targets) / 10 : 0.0,
+			 "regions", list);
+}
+
 static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
 {
 	char id[17];
@@ -143,6 +191,16 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		MHD_add_response_header(r, "Content-Type", "application/cap+xml");
 		ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 		MHD_destroy_response(r);
+	} else if (!strcmp(rest + 16, "/deliveries")) {
+		const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+		json_t *list = json_array();
+		tc_store_each_delivery(api->store, id, state && *state ? state : NULL, delivery_json, list);
+		ok = reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "deliveries", list));
+	} else if (!strcmp(rest + 16, "/report")) {
+		struct report r = { .regions = json_object() };
+		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
+		ok = reply(c, MHD_HTTP_OK, report_json(&r, id));
+		json_decref(r.regions);
 	} else if (rest[16] == '\0') {
 		static const char *const names[] = { TC_DELIVERY_STATES };
 		long counts[TC_DELIVERY_N_STATES], total = 0;

@@ -668,3 +668,26 @@ enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1]
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
+
+enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, const char *state,
+				  void (*fn)(const struct tc_delivery *dl, void *user), void *user)
+{
+	static const char sql[] = "SELECT d.target, d.channel, d.state, d.attempts, d.updated_at, coalesce(r.region, '')"
+				  " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.alert_id = ?1 AND (?2 IS NULL OR d.state = ?2) ORDER BY d.target, d.channel";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_delivery dl = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+					  (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 5),
+					  (long)sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4) };
+		fn(&dl, user);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}

@@ -89,6 +89,16 @@ enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const c
 enum tc_rc tc_store_delivery_counts(struct tc_store *s, const char *alert_id, long counts[TC_DELIVERY_N_STATES],
 				    long *total);
 
+struct tc_delivery {
+	const char *target, *channel, *state, *region;
+	long attempts;
+	int64_t updated_at;
+};
+
+/* An alert's deliveries (only those in state, when state is not NULL), by target. */
+enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, const char *state,
+				  void (*fn)(const struct tc_delivery *dl, void *user), void *user);
+
 /* Alerts per state and deliveries per state, over everything stored (for metrics). */
 enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1], long deliveries[TC_DELIVERY_N_STATES]);
 

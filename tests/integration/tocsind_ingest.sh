@@ -94,6 +94,12 @@ expect "targets planned" jq -e '.targets == 2 and .channels == ["mqtt"]' "$tmp/s
 surge=$(jq -r .id "$tmp/surge.json")
 expect "deliveries planned" jq -e '.state == "planned" and .counts.planned == 2 and .targets == 2' \
 	<(curl -s "$url/api/v1/alerts/$surge")
+expect "deliveries list" jq -e '(.deliveries|length) == 2 and .deliveries[0].target == "rx-1" and
+	.deliveries[0].state == "planned" and .deliveries[0].channel == "mqtt" and .deliveries[1].region == "120116001"' \
+	<(curl -s "$url/api/v1/alerts/$surge/deliveries")
+expect "deliveries by state" jq -e '(.deliveries|length) == 0' <(curl -s "$url/api/v1/alerts/$surge/deliveries?state=played")
+expect "report per county" jq -e '.targets == 2 and .covered == 0 and .coverage == 0 and
+	.regions[0].region == "120116" and .regions[0].targets == 2' <(curl -s "$url/api/v1/alerts/$surge/report")
 "$tocsin" status "$surge" --json --server "$url" >"$tmp/status.json"
 check "status exit" 0 $?
 expect "status json" jq -e --arg id "$surge" '.id == $id and .state == "planned" and .targets == 2 and
