@@ -22,6 +22,7 @@ int tc_cli_submit(int argc, char **argv);
 int tc_cli_import(int argc, char **argv);
 int tc_cli_export(int argc, char **argv);
 int tc_cli_status(int argc, char **argv);
+int tc_cli_cancel(int argc, char **argv);
 
 #define TC_CLI_DEFAULT_SERVER "http://127.0.0.1:8080"
 

@@ -159,3 +159,42 @@ int tc_cli_status(int argc, char **argv)
 	json_decref(st.alert);
 	return rc;
 }
+
+/* `tocsin cancel ID [--server URL]`: end an alert; its open deliveries are cancelled. */
+int tc_cli_cancel(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "server", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	const char *server = TC_CLI_DEFAULT_SERVER;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (c != 's')
+			return TC_EXIT_USAGE;
+		server = optarg;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: tocsin cancel ID [--server URL]\n");
+		return TC_EXIT_USAGE;
+	}
+	char url[1024];
+	struct tc_cli_body answer = { 0 };
+	long code = 0;
+	snprintf(url, sizeof(url), "%s/api/v1/alerts/%s/cancel", server, argv[optind]);
+	if (tc_cli_http("POST", url, "", 0, "text/plain", &code, &answer)) {
+		free(answer.s);
+		return TC_EXIT_USAGE;
+	}
+	json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
+	int rc = TC_EXIT_REFUSED;
+	if (code == 200) {
+		printf("%s %s, %lld open deliveries cancelled\n", argv[optind],
+		       json_string_value(json_object_get(j, "state")),
+		       (long long)json_integer_value(json_object_get(j, "cancelled")));
+		rc = TC_EXIT_OK;
+	} else {
+		fprintf(stderr, "tocsin cancel: no alert %s on %s (HTTP %ld)\n", argv[optind], server, code);
+	}
+	json_decref(j);
+	free(answer.s);
+	return rc;
+}

@@ -22,6 +22,7 @@ static const struct {
 	{ "import", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
 	{ "export", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 	{ "status", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
+	{ "cancel", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
 };
 
 static void usage(FILE *f)

@@ -301,6 +301,32 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 	return ok;
 }
 
+/* POST /api/v1/alerts/{id}/cancel: the operator ends an alert; open deliveries are cancelled. */
+static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
+{
+	char id[17];
+	struct tc_store_alert a;
+	memcpy(id, rest, 16);
+	id[16] = '\0';
+	enum tc_rc rc = tc_store_get_alert(api->store, id, &a);
+	if (rc == TC_ERR_NOTFOUND)
+		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no alert with that id");
+	if (rc)
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+	long n = 0;
+	enum tc_alert_state was = a.state;
+	tc_store_alert_release(&a);
+	if (was != TC_ALERT_CANCELLED && was != TC_ALERT_SUPERSEDED) {
+		if (tc_store_close_alert(api->store, id, TC_ALERT_CANCELLED, now_of(api), &n))
+			return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the alert could not be cancelled");
+		tc_store_audit(api->store, now_of(api), "api", "cancelled", id, "by operator");
+	}
+	return reply(c, MHD_HTTP_OK,
+		     json_pack("{s:s, s:s, s:I}", "id", id, "state",
+			       tc_alert_state_name(was == TC_ALERT_SUPERSEDED ? was : TC_ALERT_CANCELLED), "cancelled",
+			       (json_int_t)n));
+}
+
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
 			     const struct request *rq)
 {
@@ -326,6 +352,9 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	}
 	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && get)
 		return get_alert(api, c, url + sizeof(alerts));
+	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && post &&
+	    strlen(url + sizeof(alerts)) == 16 + 7 && !strcmp(url + sizeof(alerts) + 16, "/cancel"))
+		return cancel_alert(api, c, url + sizeof(alerts));
 	enum tc_registry_kind k;
 	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
 		if (post)

@@ -3,6 +3,9 @@
  */
 #include "tc_ingest.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tc_plan.h"
@@ -28,6 +31,67 @@ static bool unreadable(const struct tc_diags *d)
 			return true;
 	}
 	return false;
+}
+
+struct targets {
+	char (*ids)[64];
+	size_t n, cap;
+};
+
+static void collect_target(const struct tc_delivery *dl, void *user)
+{
+	struct targets *t = user;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		void *p = realloc(t->ids, cap * sizeof(*t->ids));
+		if (!p)
+			return;
+		t->ids = p;
+		t->cap = cap;
+	}
+	snprintf(t->ids[t->n++], sizeof(t->ids[0]), "%s", dl->target);
+}
+
+/*
+ * An Update or Cancel ends the alerts it references: superseded or
+ * cancelled, their open deliveries cancelled. A Cancel also goes to every
+ * receiver the originals went to, so displays clear and loudspeakers stop.
+ */
+static void apply_references(struct tc_store *s, const struct tc_cap_alert *a, const char *id, int64_t now,
+			     struct tc_diags *d)
+{
+	bool cancel = a->msg_type == TC_CAP_CANCEL;
+	struct targets reach = { 0 };
+	const char *p = a->references;
+	while (p && *p) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		size_t len = strcspn(p, " \t\r\n");
+		char ref[512], old[17];
+		if (!len || len >= sizeof(ref))
+			break;
+		memcpy(ref, p, len);
+		ref[len] = '\0';
+		p += len;
+		char *c1 = strchr(ref, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		if (!c2)
+			continue;
+		*c1 = *c2 = '\0';
+		if (tc_store_find_alert(s, ref, c1 + 1, c2 + 1, old) != TC_OK) {
+			tc_warn(d, "ingest.reference-unknown", "alert/references[0]",
+				"the referenced alert %s (from %s) is not known here; nothing to %s", c1 + 1, ref,
+				cancel ? "cancel" : "replace");
+			continue;
+		}
+		long n = 0;
+		if (cancel)
+			tc_store_each_delivery(s, old, NULL, collect_target, &reach);
+		if (tc_store_close_alert(s, old, cancel ? TC_ALERT_CANCELLED : TC_ALERT_SUPERSEDED, now, &n) == TC_OK)
+			tc_store_audit(s, now, "ingest", cancel ? "cancelled" : "superseded", old, id);
+	}
+	if (reach.n)
+		tc_store_plan_alert(s, id, (const char (*)[64])reach.ids, reach.n, "mqtt", now);
+	free(reach.ids);
 }
 
 enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
@@ -62,6 +126,12 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
 		if (tc_plan_stored_alert(s, o->index, out->id, now, &out->targets, d) == TC_OK)
 			tc_store_audit(s, now, "planner", "planned", out->id, NULL);
+		if (a->msg_type == TC_CAP_UPDATE || a->msg_type == TC_CAP_CANCEL) {
+			long counts[TC_DELIVERY_N_STATES], total = 0;
+			apply_references(s, a, out->id, now, d);
+			tc_store_delivery_counts(s, out->id, counts, &total);
+			out->targets = (size_t)total;
+		}
 	} else {
 		long counts[TC_DELIVERY_N_STATES], total = 0;
 		tc_store_delivery_counts(s, out->id, counts, &total);

@@ -691,3 +691,45 @@ enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, cons
 	sqlite3_reset(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
+
+enum tc_rc tc_store_find_alert(struct tc_store *s, const char *sender, const char *identifier, const char *sent,
+			       char id[17])
+{
+	sqlite3_stmt *q = use(s, ST_FIND_ALERT);
+	sqlite3_bind_text(q, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, sent, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		snprintf(id, 17, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now, long *n)
+{
+	static const char sql[] = "UPDATE deliveries SET state = 'cancelled', updated_at = ?"
+				  " WHERE alert_id = ? AND state IN ('planned', 'sent', 'received')";
+	*n = 0;
+	enum tc_rc rc = tc_store_begin(s);
+	if (rc)
+		return rc;
+	rc = tc_store_set_alert_state(s, id, st, now);
+	sqlite3_stmt *q = rc ? NULL : cached(s, sql);
+	if (!rc && !q)
+		rc = TC_ERR_IO;
+	if (!rc) {
+		sqlite3_bind_int64(q, 1, now);
+		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = TC_ERR_IO;
+		else
+			*n = (long)sqlite3_changes(s->db);
+		sqlite3_reset(q);
+	}
+	if (rc) {
+		tc_store_rollback(s);
+		return rc;
+	}
+	return tc_store_commit(s);
+}

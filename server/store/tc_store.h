@@ -70,6 +70,17 @@ enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 
 enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now);
 
+/* The id of the alert stored for sender, identifier and sent; TC_ERR_NOTFOUND when none. */
+enum tc_rc tc_store_find_alert(struct tc_store *s, const char *sender, const char *identifier, const char *sent,
+			       char id[17]);
+
+/*
+ * End an alert: state st (cancelled or superseded), and every delivery not
+ * yet final (planned, sent, received) becomes "cancelled"; one transaction.
+ * *n receives how many deliveries were cancelled.
+ */
+enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now, long *n);
+
 /* --- deliveries ---------------------------------------------------------------- */
 
 /* Delivery states per (alert, target, channel), as DESIGN.md names them. */

@@ -108,6 +108,22 @@ expect "status text" grep -q "2 targets, coverage 0.0 %" <("$tocsin" status "$su
 "$tocsin" status 0123456789abcdef --server "$url" 2>/dev/null
 check "status of an unknown alert" 1 $?
 
+# Update supersedes the alert it references; Cancel ends it and reaches every receiver the original did.
+sed 's/2026-/2027-/g' "$examples/cn-typhoon-red-update.xml" >"$tmp/update.xml"
+sed 's/2026-/2027-/g' "$examples/cn-typhoon-cancel.xml" >"$tmp/cancel.xml"
+update=$("$tocsin" submit "$tmp/update.xml" --server "$url")
+expect "update planned" jq -e '.targets == 2' <(curl -s "$url/api/v1/alerts/$update")
+expect "original superseded" jq -e '.state == "superseded"' <(curl -s "$url/api/v1/alerts/$id")
+cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
+expect "update cancelled, its open deliveries too" jq -e '.state == "cancelled" and .counts.cancelled == 2 and .counts.planned == 0' \
+	<(curl -s "$url/api/v1/alerts/$update")
+expect "cancel reaches the receivers" jq -e '.targets == 2 and .msgType == "Cancel"' <(curl -s "$url/api/v1/alerts/$cancel")
+out=$("$tocsin" cancel "$surge" --server "$url")
+check "operator cancel" "$surge cancelled, 2 open deliveries cancelled" "$out"
+expect "cancel is idempotent" grep -q "cancelled, 0 open" <("$tocsin" cancel "$surge" --server "$url")
+"$tocsin" cancel 0123456789abcdef --server "$url" 2>/dev/null
+check "cancel of an unknown alert" 1 $?
+
 # The spool folder: accepted files go to done/, refused ones to failed/ with the reason.
 sed 's/2026-/2028-/g' "$examples/cn-lightning-yellow.xml" >"$tmp/spool/.lightning.xml"
 mv "$tmp/spool/.lightning.xml" "$tmp/spool/lightning.xml"
@@ -121,12 +137,12 @@ expect "spooled alert accepted" test -e "$tmp/spool/done/lightning.xml"
 expect "spooled garbage refused" test -e "$tmp/spool/failed/broken.xml"
 expect "refusal reason written" grep -q xml.syntax "$tmp/spool/failed/broken.xml.reason.txt"
 expect "spool emptied" test -z "$(find "$tmp/spool" -maxdepth 1 -type f)"
-expect "spooled alert stored" jq -e '(.alerts|length) == 4' <(curl -s "$url/api/v1/alerts")
+expect "spooled alert stored" jq -e '(.alerts|length) == 6' <(curl -s "$url/api/v1/alerts")
 
 # Metrics in the Prometheus text format.
 curl -s "$url/metrics" >"$tmp/metrics"
-expect "metrics alerts" grep -qx 'tocsin_alerts{state="planned"} 4' "$tmp/metrics"
-expect "metrics deliveries" grep -qx 'tocsin_deliveries{state="planned"} 4' "$tmp/metrics"
+expect "metrics alerts" grep -qx 'tocsin_alerts{state="cancelled"} 3' "$tmp/metrics"
+expect "metrics deliveries" grep -qx 'tocsin_deliveries{state="cancelled"} 4' "$tmp/metrics"
 expect "metrics registry" grep -qx 'tocsin_registry{kind="receivers"} 2' "$tmp/metrics"
 
 # kill -9, restart: everything accepted is still there.
