@@ -232,6 +232,23 @@ static enum tc_rc store_row(struct tc_store *s, enum tc_registry_kind k, const u
 	return TC_ERR_USAGE;
 }
 
+/*
+ * Check one row and, while no earlier row was bad, store it. Returns the
+ * number of new problems (the import is rolled back when there are any).
+ */
+static int add_row(struct tc_store *s, enum tc_registry_kind k, const struct fields *f, const char *where, int bad,
+		   struct tc_diags *d)
+{
+	union row row;
+	if (build_row(k, f, &row, where, d))
+		return 1;
+	if (!bad && store_row(s, k, &row)) {
+		tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
+		return 1;
+	}
+	return 0;
+}
+
 /* --- CSV ------------------------------------------------------------------------ */
 
 /* Split one CSV record at *p into fields (in place); advances *p; counts lines. */
@@ -304,7 +321,6 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 	const struct column *cols = columns_of(k);
 	char *fields[64], *p = text, where[48];
 	int map[64], line = 1, bad = 0;
-	size_t ncols = 0;
 	if (!strncmp(p, "\xEF\xBB\xBF", 3)) /* a byte order mark, as spreadsheets write */
 		p += 3;
 	size_t nh = csv_record(&p, fields, 64, &line);
@@ -328,7 +344,6 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 			tc_err(d, "registry.header", "line 1", "line 1: the header has no '%s' column", cols[c].name);
 			bad++;
 		}
-		ncols++;
 	}
 	if (bad)
 		return TC_ERR_INVALID;
@@ -351,18 +366,9 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 			trim(fields[i]);
 			f.v[map[i]] = fields[i];
 		}
-		union row row;
-		if (build_row(k, &f, &row, where, d)) {
-			bad++;
-			continue;
-		}
-		if (!bad && store_row(s, k, &row)) {
-			tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
-			bad++;
-		}
+		bad += add_row(s, k, &f, where, bad, d);
 		rows++;
 	}
-	(void)ncols;
 	if (bad) {
 		tc_store_rollback(s);
 		return TC_ERR_INVALID;
@@ -412,15 +418,7 @@ static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const
 				f.v[c] = json_is_true(v) ? "yes" : "no";
 			}
 		}
-		union row row;
-		if (build_row(k, &f, &row, where, d)) {
-			bad++;
-			continue;
-		}
-		if (!bad && store_row(s, k, &row)) {
-			tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
-			bad++;
-		}
+		bad += add_row(s, k, &f, where, bad, d);
 	}
 	json_decref(a);
 	if (bad) {
