@@ -8,10 +8,7 @@ tocsin=$1
 examples=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: got $3, expected $2"; fi; }
-expect() { if "${@:2}" >/dev/null 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 out=$tmp/typhoon
 "$tocsin" render --tone-ms 1000 "$examples/cn-typhoon-orange.xml" --out "$out" >"$tmp/log" 2>&1
@@ -65,5 +62,4 @@ expect "speech opus" grep -qa OpusHead "$tmp/hello.opus"
 "$tocsin" speak --lang zh-CN "no mode" >/dev/null 2>&1
 check "speak usage" 2 $?
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,17 +7,7 @@ tocsin=$1
 examples=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-check() { # check NAME EXPECTED_STATUS ACTUAL_STATUS
-	if [ "$2" = "$3" ]; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL $1: exit status $3, expected $2"; fi
-}
-expect() { # expect NAME COMMAND...: the command must succeed
-	if "${@:2}" >/dev/null 2>&1; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL $1"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 typhoon=$examples/cn-typhoon-orange.xml
 
@@ -69,5 +59,4 @@ awk '/<senderName>/ { held = $0; next } /<\/headline>/ { print; print held; next
 "$tocsin" validate --lenient --json "$tmp/order.xml" >"$tmp/json"; check "order lenient accepted" 0 $?
 expect "order warning" jq -e '[.warnings[].code] | index("lenient.order") != null' "$tmp/json"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -12,8 +12,7 @@ if ! command -v multimon-ng >/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
 decode() { # decode HEADER [ATTENTION_MS]: the EAS lines multimon-ng prints
 	"$render" "$1" "$tmp/p.raw" "${2:-0}" || return 1
@@ -54,5 +53,4 @@ else
 	echo "FAIL tocsin render wrote no same.wav"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -11,10 +11,7 @@ tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-pass=0
-fail=0
-check() { if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: got '$3', expected '$2'"; fi; }
-expect() { if "${@:2}" >/dev/null 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 start() { # start tocsind on a free loopback port; sets pid and url
 	rm -f "$tmp/data/http.addr"
@@ -159,5 +156,4 @@ check "clean stop exit status" 0 $?
 pid=
 expect "stop logged" grep -q stopping "$tmp/log"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
