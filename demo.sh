@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
-tocsin_install $TOCSIN_BUILD_PACKAGES
+tocsin_install $TOCSIN_BUILD_PACKAGES curl jq
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target tocsin >/dev/null
@@ -32,3 +32,47 @@ echo "-- the signed payload:"
 $tocsin verify --pubkey "$out/signing.pub" --sig "$out/payload.sig" "$out/payload.json"
 echo "-- files (listen to the .wav programmes):"
 ls -l "$out"
+
+echo
+echo "== tocsind: a county's registry, a typhoon warning, its Update and its Cancel"
+cmake --build build -j "$(nproc)" --target tocsind >/dev/null
+server_dir=build/demo/server
+rm -rf "$server_dir"
+build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 2>build/demo/tocsind.log &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -s "$server_dir/http.addr" ] && break; sleep 0.1; done
+url="http://$(cat "$server_dir/http.addr")"
+echo "tocsind listening on $url (data in $server_dir; receivers are given $server_dir/signing.pub)"
+registry=cap-schemas/examples/registry
+for kind in shelters receivers contacts; do
+	$tocsin import "$kind" "$registry/$kind.csv" --server "$url"
+done
+
+# The example warnings, moved to today and tomorrow (Beijing time) so they are current.
+today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
+fresh() {
+	sed -e "s/2026-08-12/$today/g" -e "s/2026-08-13/$tomorrow/g" \
+		-e "s/_20260812/_${today//-/}/g" -e "s/_20260813/_${tomorrow//-/}/g" "$1"
+}
+fresh cap-schemas/examples/cn-typhoon-orange.xml >build/demo/orange.xml
+fresh cap-schemas/examples/cn-typhoon-red-update.xml >build/demo/red.xml
+fresh cap-schemas/examples/cn-typhoon-cancel.xml >build/demo/cancel.xml
+
+orange=$($tocsin submit build/demo/orange.xml --server "$url")
+echo "-- typhoon orange accepted as $orange:"
+$tocsin status "$orange" --server "$url"
+echo "-- its coverage report (from acknowledgments; none have come back yet):"
+curl -s "$url/api/v1/alerts/$orange/report"
+red=$($tocsin submit build/demo/red.xml --server "$url")
+echo "-- upgraded to red ($red); the orange one is now:"
+curl -s "$url/api/v1/alerts/$orange" | jq -c '{id, state, counts: {planned: .counts.planned, cancelled: .counts.cancelled}}'
+cancel=$($tocsin submit build/demo/cancel.xml --server "$url")
+echo "-- lifted ($cancel), reaching every receiver the warning went to:"
+$tocsin status "$cancel" --json --server "$url"
+$tocsin status "$red" --server "$url"
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+echo "-- tocsind stopped; its log:"
+cat build/demo/tocsind.log
