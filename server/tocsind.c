@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "tc_api.h"
+#include "tc_dispatch.h"
+#include "tc_log.h"
 #include "tc_config.h"
 #include "tc_spool.h"
 #include "tc_file.h"
@@ -41,26 +44,13 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void log_line(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_line(const char *level, const char *fmt, ...)
-{
-	char when[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s tocsind %s: ", when, level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+#define log_line(level, ...) tc_log(level, "server", __VA_ARGS__)
 
 static void log_diags(const struct tc_diags *d)
 {
 	for (size_t i = 0; i < tc_diags_count(d); i++)
-		log_line(tc_severity_name(tc_diags_get(d, i)->sev), "%s", tc_diags_get(d, i)->message);
+		log_line(tc_diags_get(d, i)->sev == TC_SEV_ERROR ? TC_LOG_ERROR : TC_LOG_WARN, "%s",
+			 tc_diags_get(d, i)->message);
 }
 
 static int write_text(const char *path, const char *text, mode_t mode)
@@ -92,20 +82,22 @@ static int ensure_keys(const char *dir)
 	strcat(text, "\n");
 	if (write_text(pk_path, text, 0644))
 		return -1;
-	log_line("info", "made a new signing key pair; give %s to the receivers", pk_path);
+	log_line(TC_LOG_INFO, "made a new signing key pair; give %s to the receivers", pk_path);
 	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]\n"
-		   "               [--lenient] [--spool DIR] | --print-config\n"
+		   "               [--lenient] [--spool DIR] [--broker HOST:PORT] [--log-level L] | --print-config\n"
 		   "  --data-dir DIR   database and signing keys (created on first start)\n"
 		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
 		   "  --config FILE    settings file (INI); flags override it\n"
 		   "  --profile P      the CAP profile every submitted alert must meet (default none)\n"
 		   "  --lenient        accept alerts whose only fault is element order\n"
 		   "  --spool DIR      ingest CAP files dropped in DIR (moved to done/ or failed/)\n"
+		   "  --broker H:P     the MQTT broker receivers listen to (default 127.0.0.1:1883; none: no dispatch)\n"
+		   "  --log-level L    debug, info (default), warn or error\n"
 		   "  --print-config   print every setting with its default and stop\n");
 }
 
@@ -142,36 +134,142 @@ static void spool_pass(struct tc_api *api, struct tc_store *store, const struct 
 	tc_diags_free(d);
 }
 
+/* What the main loop drives besides the HTTP API. */
+struct engine {
+	struct tc_mailbox *mail;      /* from the broker thread and the render worker */
+	struct tc_mqtt *mqtt;         /* NULL with broker = none */
+	struct tc_renderer *renderer;
+	struct tc_dispatch *dispatch; /* NULL with broker = none */
+};
+
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
-		  const struct tc_ingest_options *io)
+		  const struct tc_ingest_options *io, struct engine *en)
 {
-	int64_t next_spool = 0;
+	int64_t next_spool = 0, next_work = 0;
+	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		fd_set rs, ws, es;
 		int max_fd = -1;
 		long timeout_ms = 1000;
+		int64_t now = now_ms();
 		if (cfg->spool_dir[0]) {
-			int64_t now = now_ms();
 			if (now >= next_spool) {
 				spool_pass(api, store, cfg, io);
 				next_spool = now + cfg->spool_interval_ms;
+				next_work = 0; /* a dropped file may be a new alert */
 			}
 			if (next_spool - now < timeout_ms)
 				timeout_ms = (long)(next_spool - now);
+		}
+		if (en->dispatch) {
+			if (tc_api_accepted(api) != accepted) {
+				accepted = tc_api_accepted(api);
+				next_work = 0;
+			}
+			if (now >= next_work) {
+				tc_dispatch_work(en->dispatch, (int64_t)time(NULL));
+				next_work = now + 200;
+			}
+			if (next_work - now < timeout_ms)
+				timeout_ms = (long)(next_work - now);
 		}
 		FD_ZERO(&rs);
 		FD_ZERO(&ws);
 		FD_ZERO(&es);
 		tc_api_fds(api, &rs, &ws, &es, &max_fd, &timeout_ms);
+		int mail_fd = tc_mailbox_fd(en->mail);
+		FD_SET(mail_fd, &rs);
+		if (mail_fd > max_fd)
+			max_fd = mail_fd;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 		if (select(max_fd + 1, &rs, &ws, &es, &tv) < 0 && errno != EINTR) {
-			log_line("error", "select: %s", strerror(errno));
+			log_line(TC_LOG_ERROR, "select: %s", strerror(errno));
 			break;
 		}
 		tc_api_run(api);
+		if (FD_ISSET(mail_fd, &rs)) {
+			struct tc_mail *m = tc_mailbox_take(en->mail);
+			if (en->dispatch)
+				tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
+			else
+				while (m) {
+					struct tc_mail *next = m->next;
+					tc_mail_free(m);
+					m = next;
+				}
+			next_work = 0; /* a render or a connection may have made work */
+		}
 	}
+}
+
+static int read_secret_key(const char *dir, uint8_t sk[TC_SIGN_SECRET_BYTES])
+{
+	char path[4096], *text = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "%s/signing.key", dir);
+	if (tc_file_read(path, 4096, &text, &len))
+		return -1;
+	text[strcspn(text, "\r\n")] = '\0';
+	int bad = tc_sign_key_from_text(text, sk, TC_SIGN_SECRET_BYTES) != TC_OK;
+	sodium_memzero(text, len);
+	free(text);
+	return bad ? -1 : 0;
+}
+
+static void metrics_extra(FILE *f, void *user)
+{
+	tc_dispatch_metrics(user, f);
+}
+
+/* The broker connection, the render worker and the dispatcher. */
+static int start_engine(const struct tc_config *cfg, struct tc_store *store, struct engine *en, struct tc_diags *d)
+{
+	struct tc_renderer_options ro = { .lexicon_path = cfg->lexicon, .default_repeats = (int)cfg->default_repeats };
+	struct tc_dispatch_options dopt = {
+		.prefix = cfg->mqtt_prefix,
+		.policy = { cfg->ack_timeout_s, cfg->play_timeout_s, cfg->max_attempts },
+		.default_expiry_s = cfg->default_expiry_s,
+	};
+	char host[256];
+	unsigned port = 0;
+	en->mail = tc_mailbox_new(0);
+	if (!en->mail)
+		return -1;
+	if (!strcmp(cfg->broker, "none"))
+		return 0;
+	if (parse_http(cfg->broker, host, sizeof(host), &port) || !port) {
+		log_line(TC_LOG_ERROR, "broker = '%s' is not HOST:PORT, e.g. 127.0.0.1:1883 (or none)", cfg->broker);
+		return -1;
+	}
+	if (read_secret_key(cfg->data_dir, ro.secret_key)) {
+		log_line(TC_LOG_ERROR, "cannot read the signing key %s/signing.key", cfg->data_dir);
+		return -1;
+	}
+	memcpy(dopt.secret_key, ro.secret_key, sizeof(ro.secret_key));
+	tc_render_defaults(&ro.render);
+	ro.render.programme.repeats = (unsigned)cfg->default_repeats;
+	struct tc_mqtt_options mo = { .host = host, .port = (int)port, .client_id = cfg->mqtt_client_id,
+				      .username = cfg->mqtt_username[0] ? cfg->mqtt_username : NULL,
+				      .password = cfg->mqtt_password[0] ? cfg->mqtt_password : NULL,
+				      .prefix = cfg->mqtt_prefix, .keepalive_s = (int)cfg->mqtt_keepalive_s,
+				      .session_expiry_s = cfg->mqtt_session_expiry_s };
+	int bad = tc_renderer_start(&ro, en->mail, &en->renderer, d) || tc_mqtt_start(&mo, en->mail, &en->mqtt, d) ||
+		  !(en->dispatch = tc_dispatch_new(store, en->mqtt, en->renderer, &dopt));
+	sodium_memzero(ro.secret_key, sizeof(ro.secret_key));
+	sodium_memzero(dopt.secret_key, sizeof(dopt.secret_key));
+	if (!bad)
+		log_line(TC_LOG_INFO, "dispatching over MQTT to %s:%u (topics %s/...)", host, port, cfg->mqtt_prefix);
+	return bad ? -1 : 0;
+}
+
+static void stop_engine(struct engine *en)
+{
+	tc_mqtt_stop(en->mqtt);
+	tc_renderer_stop(en->renderer);
+	tc_dispatch_free(en->dispatch);
+	tc_mailbox_free(en->mail);
 }
 
 /* Defaults, then --config, then the other flags. Returns 0, 1 to stop with success, 2 on usage errors. */
@@ -182,15 +280,17 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		{ "profile", required_argument, NULL, 'p' },  { "lenient", no_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },   { "spool", required_argument, NULL, 's' },
 		{ "print-config", no_argument, NULL, 'P' },   { "help", no_argument, NULL, 'h' },
+		{ "broker", required_argument, NULL, 'b' },   { "log-level", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct { const char *name, *value; } flags[16];
 	int n = 0, c;
 	struct tc_diags *d = tc_diags_new();
 	tc_config_defaults(cfg);
-	while ((c = getopt_long(argc, argv, "d:H:p:lc:s:Ph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:H:p:lc:s:Phb:L:", longopts, NULL)) != -1) {
 		const char *name = c == 'd' ? "data_dir" : c == 'H' ? "http" : c == 'p' ? "profile" :
-				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : NULL;
+				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : c == 'b' ? "broker" :
+				   c == 'L' ? "log_level" : NULL;
 		if (name && n < 16) {
 			flags[n].name = name;
 			flags[n++].value = c == 'l' ? "true" : optarg;
@@ -236,8 +336,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tocsind: http = '%s' is not ADDR:PORT, e.g. 127.0.0.1:8080\n", cfg.http);
 		return 2;
 	}
+	tc_log_setup("tocsind", (enum tc_log_level)tc_log_level_parse(cfg.log_level));
+	struct engine en = { 0 };
 	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
-				     .max_bytes = (size_t)cfg.max_alert_bytes };
+				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes };
 	const char *dir = cfg.data_dir;
@@ -246,15 +348,21 @@ int main(int argc, char **argv)
 	struct tc_api *api = NULL;
 	status = 1;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		log_line("error", "cannot create %s: %s", dir, strerror(errno));
+		log_line(TC_LOG_ERROR, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if (ensure_keys(dir)) {
-		log_line("error", "cannot make the signing keys in %s", dir);
+		log_line(TC_LOG_ERROR, "cannot make the signing keys in %s", dir);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	if (tc_store_open(path, &store, d) || tc_api_start(store, &ao, &api, d) ||
+	if (tc_store_open(path, &store, d) || start_engine(&cfg, store, &en, d)) {
+		log_diags(d);
+		goto out;
+	}
+	ao.metrics = en.dispatch ? metrics_extra : NULL;
+	ao.metrics_user = en.dispatch;
+	if (tc_api_start(store, &ao, &api, d) ||
 	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);
 		goto out;
@@ -270,15 +378,16 @@ int main(int argc, char **argv)
 	tc_store_audit(store, (int64_t)time(NULL), "system", "start", NULL, where);
 	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);
 	if (resumed)
-		log_line("info", "planned %zu alert(s) accepted before the last stop", resumed);
-	log_line("info", "listening on http://%s:%u (profile %s)%s%s", addr, tc_api_port(api), cfg.profile,
+		log_line(TC_LOG_INFO, "planned %zu alert(s) accepted before the last stop", resumed);
+	log_line(TC_LOG_INFO, "listening on http://%s:%u (profile %s)%s%s", addr, tc_api_port(api), cfg.profile,
 		 cfg.spool_dir[0] ? ", spool " : "", cfg.spool_dir);
-	serve(api, store, &cfg, &io);
-	log_line("info", "stopping");
+	serve(api, store, &cfg, &io, &en);
+	log_line(TC_LOG_INFO, "stopping");
 	tc_store_audit(store, (int64_t)time(NULL), "system", "stop", NULL, NULL);
 	status = 0;
 out:
 	tc_api_stop(api);
+	stop_engine(&en);
 	tc_store_close(store);
 	tc_diags_free(d);
 	return status;

@@ -44,7 +44,7 @@ static int64_t now_of(const struct tc_api *api)
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(j);
 	if (!text)
 		return MHD_NO;
@@ -293,6 +293,8 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 		   "# TYPE tocsin_alerts_submitted_total counter\n");
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"accepted\"} %lu\n", api->accepted);
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"refused\"} %lu\n", api->refused);
+	if (api->o.metrics)
+		api->o.metrics(f, api->o.metrics_user);
 	fclose(f);
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -475,6 +477,11 @@ void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max
 void tc_api_run(struct tc_api *api)
 {
 	MHD_run(api->mhd);
+}
+
+unsigned long tc_api_accepted(const struct tc_api *api)
+{
+	return api->accepted;
 }
 
 const struct tc_registry_index *tc_api_index(const struct tc_api *api)

@@ -22,6 +22,7 @@
 #define TC_API_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/select.h>
 
 #include "tc_cap.h"
@@ -37,6 +38,9 @@ struct tc_api_options {
 	bool lenient;
 	size_t max_bytes;             /* largest request body; 0: 16 MiB */
 	int64_t (*clock)(void);       /* seconds since 1970; NULL: time() */
+	/* More lines for GET /metrics (called on the owner thread); NULL: none. */
+	void (*metrics)(FILE *f, void *user);
+	void *metrics_user;
 };
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,
@@ -48,6 +52,9 @@ unsigned tc_api_port(const struct tc_api *api);
 void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms);
 /* The in-memory receiver index planning uses (NULL when it could not be built). */
 const struct tc_registry_index *tc_api_index(const struct tc_api *api);
+
+/* Alerts accepted (new, not duplicates) since start, from every way in: a change means work for dispatch. */
+unsigned long tc_api_accepted(const struct tc_api *api);
 
 /* Serve what is ready. */
 void tc_api_run(struct tc_api *api);

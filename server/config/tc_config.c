@@ -36,6 +36,27 @@ static const struct setting {
 	  NULL, "how often the spool folder is looked at" },
 	{ "max_alert_bytes", T_LONG, offsetof(struct tc_config, max_alert_bytes), sizeof(long), "16777216", 1024,
 	  67108864, NULL, "largest CAP document accepted" },
+#define TEXT(name, def, help) \
+	{ #name, T_TEXT, offsetof(struct tc_config, name), sizeof(((struct tc_config *)0)->name), def, 0, 0, NULL, help }
+#define LONG(name, def, min, max, help) \
+	{ #name, T_LONG, offsetof(struct tc_config, name), sizeof(long), def, min, max, NULL, help }
+	TEXT(broker, "127.0.0.1:1883", "HOST:PORT of the MQTT broker receivers listen to; none: accept and plan only"),
+	TEXT(mqtt_prefix, "tocsin/v1", "topic prefix of the receiver protocol"),
+	TEXT(mqtt_client_id, "tocsind", "MQTT client id (one per server; its session keeps acknowledgments while it is down)"),
+	TEXT(mqtt_username, "", "MQTT user name; empty: none"),
+	TEXT(mqtt_password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),
+	LONG(mqtt_keepalive_s, "30", 5, 3600, "MQTT keepalive"),
+	LONG(mqtt_session_expiry_s, "86400", 0, 2592000, "how long the broker keeps tocsind's session while it is away"),
+	LONG(ack_timeout_s, "30", 1, 86400, "a sent alert with no receipt after this is re-sent directly to the receiver"),
+	LONG(play_timeout_s, "600", 1, 86400, "a received alert not played or displayed after this is escalated"),
+	LONG(max_attempts, "3", 1, 100, "sends (first and re-sends) before a silent receiver is escalated to people"),
+	LONG(default_expiry_s, "86400", 60, 2592000, "how long an alert without <expires> stays active"),
+	LONG(default_repeats, "3", 1, 10, "times a loudspeaker repeats a message when the alert has no REPEAT parameter"),
+	TEXT(lexicon, "", "extra Chinese pronunciation lexicon (word<TAB>pinyin) on top of the built-in one"),
+	{ "log_level", T_CHOICE, offsetof(struct tc_config, log_level), sizeof(((struct tc_config *)0)->log_level),
+	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
+#undef TEXT
+#undef LONG
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -20,6 +20,20 @@ struct tc_config {
 	char spool_dir[1024]; /* "" for none */
 	long spool_interval_ms;
 	long max_alert_bytes;
+	char broker[256];   /* HOST:PORT, or "none" */
+	char mqtt_prefix[128];
+	char mqtt_client_id[128];
+	char mqtt_username[128];
+	char mqtt_password[128];
+	long mqtt_keepalive_s;
+	long mqtt_session_expiry_s;
+	long ack_timeout_s;
+	long play_timeout_s;
+	long max_attempts;
+	long default_expiry_s;
+	long default_repeats;
+	char lexicon[1024];
+	char log_level[8];
 };
 
 /* The defaults of every setting. */

@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+#include "tc_store_int.h"
+
 static const char *const migrations[] = {
 	/* 1: alerts, registry, deliveries, acknowledgments, audit */
 	"CREATE TABLE alerts ("
@@ -49,17 +51,25 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit ("
 	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
 	"  alert_id TEXT, detail TEXT);",
+	/* 2: dispatch and tracking: the sealed payload and audio of an alert, the retained topics it
+	 * was published on, the last reason of a delivery, escalations for the SMS channel */
+	"ALTER TABLE alerts ADD COLUMN payload BLOB;"
+	"ALTER TABLE alerts ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX alerts_by_state ON alerts (state);"
+	"ALTER TABLE deliveries ADD COLUMN reason TEXT;"
+	"CREATE INDEX deliveries_by_target ON deliveries (target, state);"
+	"CREATE TABLE audio ("
+	"  id TEXT PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alerts (id), lang TEXT NOT NULL,"
+	"  format TEXT NOT NULL, sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL);"
+	"CREATE INDEX audio_by_alert ON audio (alert_id);"
+	"CREATE TABLE published ("
+	"  alert_id TEXT NOT NULL REFERENCES alerts (id), topic TEXT NOT NULL, PRIMARY KEY (alert_id, topic));"
+	"CREATE TABLE escalations ("
+	"  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, target TEXT NOT NULL, region TEXT NOT NULL,"
+	"  at INTEGER NOT NULL, reason TEXT NOT NULL, handled INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (alert_id, target));",
 };
 
-enum stmt {
-	ST_FIND_ALERT,
-	ST_INSERT_ALERT,
-	ST_GET_ALERT,
-	ST_SET_STATE,
-	ST_AUDIT,
-	ST_LIST,
-	ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FIND_ALERT] = "SELECT id FROM alerts WHERE sender = ? AND identifier = ? AND sent = ?",
@@ -73,21 +83,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    " FROM alerts ORDER BY received_at DESC, rowid DESC LIMIT ?",
 };
 
-#define CACHE_SIZE 16
-
-struct tc_store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
-	struct {
-		const char *sql; /* a string constant: compared by address */
-		sqlite3_stmt *st;
-	} cache[CACHE_SIZE];
-	int n_cache;
-	int version;
-};
-
 /* The prepared statement for sql (a string constant), prepared on first use, reset and unbound. */
-static sqlite3_stmt *cached(struct tc_store *s, const char *sql)
+sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql)
 {
 	for (int i = 0; i < s->n_cache; i++) {
 		if (s->cache[i].sql == sql) {
@@ -97,12 +94,15 @@ static sqlite3_stmt *cached(struct tc_store *s, const char *sql)
 		}
 	}
 	sqlite3_stmt *q = NULL;
-	if (s->n_cache == CACHE_SIZE || sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	if (s->n_cache == TC_STORE_CACHE_SIZE ||
+	    sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
 		return NULL;
 	s->cache[s->n_cache].sql = sql;
 	s->cache[s->n_cache++].st = q;
 	return q;
 }
+
+#define cached tc_store_stmt
 
 const char *tc_alert_state_name(enum tc_alert_state st)
 {
@@ -199,7 +199,7 @@ int tc_store_schema_version(const struct tc_store *s)
 	return s->version;
 }
 
-static sqlite3_stmt *use(struct tc_store *s, enum stmt which)
+static sqlite3_stmt *use(struct tc_store *s, enum tc_store_fixed_stmt which)
 {
 	sqlite3_stmt *q = s->st[which];
 	sqlite3_reset(q);

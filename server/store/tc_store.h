@@ -21,7 +21,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 1
+#define TC_STORE_SCHEMA_VERSION 2
 
 struct tc_store;
 
@@ -184,5 +184,95 @@ enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, 
 enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user);
 enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user);
 enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user);
+
+/* --- dispatch and tracking ------------------------------------------------------ */
+
+/* One delivery with what dispatch and tracking need of its receiver. */
+struct tc_delivery_row {
+	char alert_id[17], target[64], channel[16], state[16];
+	char region[16], kind[16]; /* of the receiver; "" when it left the registry */
+	long attempts;
+	int64_t due_at;            /* when its timer fires (unix s); 0: no timer */
+};
+typedef void (*tc_delivery_row_fn)(const struct tc_delivery_row *r, void *user);
+
+/* One delivery; TC_ERR_NOTFOUND when the alert was not planned to target on channel. */
+enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
+				 struct tc_delivery_row *out);
+/* Set a delivery's state, attempts, timer and last reason (reason may be NULL). */
+enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
+				    int64_t now);
+/* An alert's deliveries in state (all when NULL), with each receiver's region and kind, by region. */
+enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
+				      tc_delivery_row_fn fn, void *user);
+/* Deliveries whose timer has fired (0 < due_at <= now), oldest first, at most limit. */
+enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit, tc_delivery_row_fn fn, void *user);
+/* A receiver's deliveries in state "sent" or "escalated" of alerts still being delivered or active. */
+enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int64_t now, tc_delivery_row_fn fn,
+				     void *user);
+
+/* Record an acknowledgment as it came (kind: received, played, ...; detail may be NULL). */
+enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
+			    const char *detail, int64_t at);
+long tc_store_ack_count(struct tc_store *s, const char *alert_id);
+
+/* The sealed payload of an alert (what receivers get) and its priority. */
+enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const void *sealed, size_t len,
+				int priority);
+/* *out is malloc'ed (the caller frees it); TC_ERR_NOTFOUND when the alert has no payload yet. */
+enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len);
+
+/* Rendered audio of one info language, published as its own message. */
+enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *alert_id, const char *lang,
+			      const char *format, const char *sha256, unsigned duration_ms, const void *data,
+			      size_t len);
+enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
+			       void (*fn)(const char *id, const void *data, size_t len, void *user), void *user);
+
+/* Retained topics an alert was published on (so they can be cleared and re-published). */
+enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic);
+enum tc_rc tc_store_each_published(struct tc_store *s, const char *alert_id, void (*fn)(const char *topic, void *user),
+				   void *user);
+enum tc_rc tc_store_clear_published(struct tc_store *s, const char *alert_id);
+
+struct tc_alert_brief {
+	const char *id, *msg_type;
+	enum tc_alert_state state;
+	int64_t expires_at;
+	int priority;
+	bool has_payload;
+};
+typedef void (*tc_alert_brief_fn)(const struct tc_alert_brief *a, void *user);
+/* Alerts with work for dispatch: planned ones, and dispatching ones with planned deliveries; by priority. */
+enum tc_rc tc_store_alerts_to_dispatch(struct tc_store *s, tc_alert_brief_fn fn, void *user);
+/* Ended alerts (cancelled, superseded, expired) whose retained messages are still on the broker. */
+enum tc_rc tc_store_alerts_to_clear(struct tc_store *s, tc_alert_brief_fn fn, void *user);
+/* Alerts receivers should have now: dispatching or done, not expired at now. */
+enum tc_rc tc_store_active_alerts(struct tc_store *s, int64_t now, tc_alert_brief_fn fn, void *user);
+/*
+ * Alerts whose expiry has passed at now: state expired, open deliveries
+ * (planned, sent, received) expired. *n receives how many alerts.
+ */
+enum tc_rc tc_store_expire_alerts(struct tc_store *s, int64_t now, long *n);
+/* Dispatching alerts none of whose deliveries is open any more become done; *n how many. */
+enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n);
+
+/* An alert's msgType, state and expiry, without its document; TC_ERR_NOTFOUND when unknown. */
+enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_type[16], enum tc_alert_state *state,
+				int64_t *expires_at);
+
+/* A receiver's kind and region; TC_ERR_NOTFOUND when it is not registered. */
+enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[16], char region[16]);
+/* Liveness from the receiver's status messages. */
+enum tc_rc tc_store_receiver_seen(struct tc_store *s, const char *id, bool online, int64_t at);
+/* Registered receivers whose region starts with prefix. */
+long tc_store_count_region(struct tc_store *s, const char *prefix);
+/* Receivers online (status online last). */
+long tc_store_count_online(struct tc_store *s);
+
+/* A village left without a working loudspeaker: recorded for the SMS channel to act on. */
+enum tc_rc tc_store_put_escalation(struct tc_store *s, const char *alert_id, const char *target, const char *region,
+				   const char *reason, int64_t now);
+long tc_store_escalation_count(struct tc_store *s, const char *alert_id);
 
 #endif

@@ -61,7 +61,9 @@ static void test_newer_schema_refused(void **state)
 	assert_non_null(tc_diags_find(d, "store.version"));
 	tc_diags_free(d);
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	char back[64];
+	snprintf(back, sizeof(back), "PRAGMA user_version = %d", TC_STORE_SCHEMA_VERSION);
+	sqlite3_exec(db, back, NULL, NULL, NULL);
 	sqlite3_close(db);
 }
 

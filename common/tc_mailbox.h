@@ -1,0 +1,47 @@
+/*
+ * tc_mailbox.h — how other threads hand work to the thread that owns the
+ * state (STYLE.md, rule 8): a bounded FIFO of mails with a file descriptor
+ * that is readable while mail waits, so the owner's select() loop wakes.
+ *
+ * Ownership: tc_mailbox_post() takes the mail (also when it refuses it: the
+ * mail is freed and counted as dropped); tc_mailbox_take() hands the whole
+ * queue to the caller, who frees each mail with tc_mail_free().
+ */
+#ifndef TC_MAILBOX_H
+#define TC_MAILBOX_H
+
+#include <stddef.h>
+
+#include "tc_rc.h"
+
+struct tc_mail {
+	struct tc_mail *next;
+	int kind;                /* the poster's own event code */
+	char *topic;             /* optional, malloc'ed */
+	void *data;              /* optional, malloc'ed (NUL-terminated one past len) */
+	size_t len;
+	void *ptr;               /* optional object, freed by ptr_free */
+	void (*ptr_free)(void *);
+};
+
+struct tc_mailbox;
+
+/* A mailbox holding at most max mails (0: 1,000,000). */
+struct tc_mailbox *tc_mailbox_new(size_t max);
+/* Frees every waiting mail; NULL is a no-op. */
+void tc_mailbox_free(struct tc_mailbox *mb);
+/* Readable while mail waits. */
+int tc_mailbox_fd(const struct tc_mailbox *mb);
+
+/* A new mail with copies of topic and data (either may be NULL); NULL when out of memory. */
+struct tc_mail *tc_mail_new(int kind, const char *topic, const void *data, size_t len);
+void tc_mail_free(struct tc_mail *m);
+
+/* Post m (thread-safe). TC_ERR_LIMIT when the box is full: m is freed and counted. */
+enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m);
+/* Everything waiting, oldest first (NULL when none); the caller owns the list. */
+struct tc_mail *tc_mailbox_take(struct tc_mailbox *mb);
+/* Mails refused because the box was full. */
+unsigned long tc_mailbox_dropped(struct tc_mailbox *mb);
+
+#endif

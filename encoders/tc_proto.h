@@ -1,0 +1,166 @@
+/*
+ * tc_proto.h — the receiver protocol, version 1: MQTT topic names and the
+ * small JSON messages receivers and the server exchange besides the alert
+ * payload (tc_payload.h). Shared by tocsind, tocsin-receiver,
+ * tocsin-signage and tocsin-sim, so both ends read one definition.
+ *
+ * Topics, under a prefix (default "tocsin/v1"):
+ *
+ *   P/region/<code>/alert/<alert-id>  sealed alert payload; QoS 1, retained while
+ *                                     the alert is active, MQTT 5 message expiry
+ *                                     from CAP expires; an empty retained message
+ *                                     clears it. A receiver subscribes to
+ *                                     P/region/<c>/alert/+ for its own code and each
+ *                                     of its prefixes of 2, 4, 6 and 9 digits.
+ *   P/audio/<audio-id>                the Ogg/Opus message of one info language;
+ *                                     retained, same expiry; its SHA-256 is in the
+ *                                     signed payload
+ *   P/rx/<receiver-id>/cmd            sealed, to one receiver: an alert payload (a
+ *                                     re-send, or an alert whose area covers only part
+ *                                     of a region) or a command {"v":1,"cmd":...}
+ *   P/rx/<receiver-id>/ack            receiver to server: {"v":1,"alert","ack","at"[,"reason"]}
+ *   P/rx/<receiver-id>/status         retained heartbeat {"v":1,"state":"online"|"offline",
+ *                                     "at"[,"kind","version"]}; the Last Will says offline
+ *
+ * Everything here is pure: text in, text out, no I/O.
+ */
+#ifndef TC_PROTO_H
+#define TC_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_diag.h"
+
+#define TC_PROTO_VERSION 1
+#define TC_PROTO_DEFAULT_PREFIX "tocsin/v1"
+#define TC_PROTO_MAX_TOPIC 256
+#define TC_PROTO_MAX_REGIONS 6 /* a code and its prefixes: 2, 4, 6, 9, 12 digits */
+
+enum tc_topic_kind {
+	TC_TOPIC_REGION_ALERT = 0, /* a = region code, b = alert id ("+" for a subscription) */
+	TC_TOPIC_AUDIO,            /* a = audio id */
+	TC_TOPIC_RX_CMD,           /* a = receiver id */
+	TC_TOPIC_RX_ACK,
+	TC_TOPIC_RX_STATUS,
+	TC_TOPIC_UNKNOWN,
+};
+const char *tc_topic_kind_name(enum tc_topic_kind k);
+
+/*
+ * Write the topic of kind under prefix into out. TC_ERR_USAGE when an id is
+ * empty or holds '/', '+', '#' (it would change the topic's meaning),
+ * TC_ERR_LIMIT when out is too small.
+ */
+enum tc_rc tc_proto_topic(char *out, size_t len, const char *prefix, enum tc_topic_kind kind, const char *a,
+			  const char *b);
+
+/*
+ * Read a topic under prefix: its kind and the ids in it (a: region, audio or
+ * receiver id; b: alert id). TC_TOPIC_UNKNOWN for anything else.
+ */
+enum tc_topic_kind tc_proto_parse_topic(const char *prefix, const char *topic, char *a, size_t a_len, char *b,
+					size_t b_len);
+
+/*
+ * The region codes a receiver with code listens to: the code itself and its
+ * prefixes of 2, 4, 6 and 9 digits shorter than it, longest first. Returns
+ * how many (0 when code is not 2 to 12 digits).
+ */
+size_t tc_proto_region_scopes(const char *code, char out[TC_PROTO_MAX_REGIONS][16]);
+
+/* Acknowledgments, as DESIGN.md names them. */
+enum tc_ack_kind {
+	TC_ACK_RECEIVED = 0, /* verified and queued */
+	TC_ACK_PLAYING,
+	TC_ACK_PLAYED,       /* loudspeaker: the whole programme was played */
+	TC_ACK_DISPLAYED,    /* signage: on screen */
+	TC_ACK_CLEARED,      /* stopped or taken off the screen (Cancel, Update, expiry) */
+	TC_ACK_REJECTED,     /* refused: reason says why (bad-signature, expired, ...) */
+	TC_ACK_FAILED,       /* accepted but could not be carried out: reason says why */
+	TC_ACK_N_KINDS,
+};
+const char *tc_ack_kind_name(enum tc_ack_kind k);
+enum tc_rc tc_ack_kind_parse(const char *s, enum tc_ack_kind *out);
+
+struct tc_ack {
+	char alert_id[17];
+	enum tc_ack_kind kind;
+	int64_t at;        /* unix seconds, the receiver's clock */
+	char reason[128];  /* "" when none */
+};
+
+/* Encode into out (NUL-terminated); returns the length, or 0 when out is too small. */
+size_t tc_ack_encode(const struct tc_ack *a, char *out, size_t len);
+/* Decode len bytes; TC_ERR_INVALID with a diagnostic naming what is wrong. */
+enum tc_rc tc_ack_decode(const void *msg, size_t len, struct tc_ack *out, struct tc_diags *d);
+
+struct tc_rx_status {
+	bool online;
+	int64_t at;
+	char kind[16];     /* loudspeaker | signage | sim; "" unknown */
+	char version[32];
+};
+size_t tc_rx_status_encode(const struct tc_rx_status *s, char *out, size_t len);
+enum tc_rc tc_rx_status_decode(const void *msg, size_t len, struct tc_rx_status *out, struct tc_diags *d);
+
+/* Commands to one receiver, sealed like payloads. */
+enum tc_cmd_kind {
+	TC_CMD_CANCEL = 0, /* stop and clear alert_id now */
+	TC_CMD_TEST_TONE,  /* play the attention signal for a few seconds (installers) */
+	TC_CMD_N_KINDS,
+};
+const char *tc_cmd_kind_name(enum tc_cmd_kind k);
+
+struct tc_cmd {
+	enum tc_cmd_kind kind;
+	char alert_id[17]; /* TC_CMD_CANCEL */
+	int64_t at;        /* when it was issued; receivers drop commands older than they accept */
+	char nonce[17];    /* unique per command, so a replayed command is recognised */
+};
+size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len);
+enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d);
+
+/* Whether a sealed message's payload is a command (has "cmd") rather than an alert payload. */
+bool tc_proto_is_cmd(const void *payload, size_t len);
+
+/*
+ * An alert payload as a receiver reads it (after tc_sign_open succeeded).
+ * Strings point into the struct's own storage; free with tc_rx_alert_free().
+ */
+struct tc_rx_info {
+	char *lang, *event, *headline, *area, *instruction, *sender_name;
+	char *audio_id, *audio_format; /* NULL when the info has no audio */
+	char audio_sha256[65];
+	size_t audio_length;
+	unsigned audio_duration_ms;
+};
+
+struct tc_rx_alert {
+	int version;
+	char id[17];
+	char *identifier, *sender, *sent, *status, *msg_type, *colour, *severity, *urgency, *expires;
+	bool drill;
+	int priority, repeats;
+	int64_t expires_at;     /* 0 when the alert has none */
+	char (*references)[17]; /* the tocsin ids of the referenced alerts */
+	size_t n_references;
+	struct tc_rx_info *infos;
+	size_t n_infos;
+};
+
+/*
+ * Parse a payload. TC_ERR_INVALID (with the reason) when it is not JSON, of
+ * another protocol version, or lacks id, msgType or infos.
+ */
+enum tc_rc tc_rx_alert_parse(const void *payload, size_t len, struct tc_rx_alert **out, struct tc_diags *d);
+void tc_rx_alert_free(struct tc_rx_alert *a);
+
+/* The info in lang, else one whose language starts like it ("zh"), else the first; NULL when none. */
+const struct tc_rx_info *tc_rx_alert_info(const struct tc_rx_alert *a, const char *lang);
+
+/* The tocsin id of a CAP reference triplet "sender,identifier,sent" (as tc_payload_alert_id). */
+void tc_proto_reference_id(const char *triplet, size_t len, char out[17]);
+
+#endif

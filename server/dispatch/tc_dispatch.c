@@ -1,0 +1,651 @@
+/*
+ * tc_dispatch.c — publishing alerts and tracking what comes back (tc_dispatch.h).
+ *
+ * Runs on the owner thread only. Each call works inside one store
+ * transaction, so a crash leaves either everything a step did or nothing;
+ * what was published but not yet marked sent is published again after a
+ * restart, and receivers recognise it by its id.
+ */
+#include "tc_dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "tc_log.h"
+#include "tc_proto.h"
+
+#define MAX_INFLIGHT 64
+#define PAYLOAD_CACHE 8
+#define BRIEF_CACHE 64
+#define TIMER_BATCH 2000
+
+struct payload_entry {
+	char id[17];
+	unsigned char *data;
+	size_t len;
+};
+
+struct brief_entry {
+	char id[17];
+	bool cancel;
+};
+
+struct tc_dispatch {
+	struct tc_store *store;
+	struct tc_mqtt *mq;
+	struct tc_renderer *rd;
+	struct tc_dispatch_options o;
+	char prefix[128];
+	struct tc_dispatch_stats stats;
+	char inflight[MAX_INFLIGHT][17]; /* alerts with the render worker */
+	size_t n_inflight;
+	bool republish;                  /* the broker (re)connected: put retained messages back */
+	struct payload_entry payloads[PAYLOAD_CACHE];
+	size_t next_payload;
+	struct brief_entry briefs[BRIEF_CACHE];
+	size_t next_brief;
+};
+
+struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
+				    const struct tc_dispatch_options *o)
+{
+	struct tc_dispatch *dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return NULL;
+	dp->store = s;
+	dp->mq = mq;
+	dp->rd = rd;
+	dp->o = *o;
+	snprintf(dp->prefix, sizeof(dp->prefix), "%s", o->prefix && *o->prefix ? o->prefix : TC_PROTO_DEFAULT_PREFIX);
+	dp->o.prefix = dp->prefix;
+	return dp;
+}
+
+void tc_dispatch_free(struct tc_dispatch *dp)
+{
+	if (!dp)
+		return;
+	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
+		free(dp->payloads[i].data);
+	free(dp);
+}
+
+const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp)
+{
+	return &dp->stats;
+}
+
+/* --- small caches ---------------------------------------------------------------- */
+
+/* The sealed payload of an alert (owned by the cache); NULL when it has none yet. */
+static const struct payload_entry *payload_of(struct tc_dispatch *dp, const char *id)
+{
+	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
+		if (dp->payloads[i].data && !strcmp(dp->payloads[i].id, id))
+			return &dp->payloads[i];
+	struct payload_entry *e = &dp->payloads[dp->next_payload];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	if (tc_store_get_payload(dp->store, id, &data, &len) != TC_OK)
+		return NULL;
+	dp->next_payload = (dp->next_payload + 1) % PAYLOAD_CACHE;
+	free(e->data);
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->data = data;
+	e->len = len;
+	return e;
+}
+
+/* Whether alert id is a CAP Cancel (for which receipt is the end). */
+static bool is_cancel(struct tc_dispatch *dp, const char *id)
+{
+	for (size_t i = 0; i < BRIEF_CACHE; i++)
+		if (!strcmp(dp->briefs[i].id, id))
+			return dp->briefs[i].cancel;
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires;
+	if (tc_store_alert_brief(dp->store, id, msg_type, &st, &expires) != TC_OK)
+		return false;
+	struct brief_entry *e = &dp->briefs[dp->next_brief];
+	dp->next_brief = (dp->next_brief + 1) % BRIEF_CACHE;
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->cancel = !strcmp(msg_type, "Cancel");
+	return e->cancel;
+}
+
+static uint32_t expiry_of(const struct tc_dispatch *dp, int64_t expires_at, int64_t now)
+{
+	if (expires_at <= 0)
+		return (uint32_t)dp->o.default_expiry_s;
+	return expires_at > now ? (uint32_t)(expires_at - now) : 1;
+}
+
+/* --- publishing ---------------------------------------------------------------- */
+
+struct rows {
+	struct tc_delivery_row *v;
+	size_t n, cap;
+};
+
+static void add_row(const struct tc_delivery_row *r, void *user)
+{
+	struct rows *rs = user;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+		void *p = realloc(rs->v, cap * sizeof(*rs->v));
+		if (!p)
+			return;
+		rs->v = p;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = *r;
+}
+
+static enum tc_rc send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
+			      uint32_t expiry)
+{
+	char topic[TC_PROTO_MAX_TOPIC];
+	if (tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_RX_CMD, target, NULL))
+		return TC_ERR_USAGE;
+	return tc_mqtt_publish(dp->mq, topic, data, len, false, expiry);
+}
+
+/* Rows (sorted by region) whose region starts with prefix. */
+static size_t rows_under(const struct rows *rs, const char *prefix)
+{
+	size_t lo = 0, hi = rs->n, k = strlen(prefix), n = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(rs->v[mid].region, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < rs->n && !strncmp(rs->v[lo + n].region, prefix, k))
+		n++;
+	return n;
+}
+
+struct scope {
+	char code[16];
+	bool full; /* every receiver registered under it is a target */
+	bool used;
+};
+
+struct scopes {
+	struct scope *v;
+	size_t n, cap;
+};
+
+static struct scope *scope_of(struct tc_dispatch *dp, struct scopes *ss, const struct rows *rs, const char *code)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		if (!strcmp(ss->v[i].code, code))
+			return &ss->v[i];
+	if (ss->n == ss->cap) {
+		size_t cap = ss->cap ? ss->cap * 2 : 32;
+		void *p = realloc(ss->v, cap * sizeof(*ss->v));
+		if (!p)
+			return NULL;
+		ss->v = p;
+		ss->cap = cap;
+	}
+	struct scope *s = &ss->v[ss->n++];
+	snprintf(s->code, sizeof(s->code), "%s", code);
+	s->full = (long)rows_under(rs, code) == tc_store_count_region(dp->store, code);
+	s->used = false;
+	return s;
+}
+
+/* The widest region scope of row r whose receivers are all targets; NULL: send directly. */
+static struct scope *widest_scope(struct tc_dispatch *dp, struct scopes *ss, const struct rows *rs,
+				  const struct tc_delivery_row *r)
+{
+	char codes[TC_PROTO_MAX_REGIONS][16];
+	size_t n = tc_proto_region_scopes(r->region, codes);
+	while (n-- > 0) {
+		struct scope *s = scope_of(dp, ss, rs, codes[n]);
+		if (s && s->full)
+			return s;
+	}
+	return NULL;
+}
+
+struct audio_ctx {
+	struct tc_dispatch *dp;
+	const char *alert_id;
+	uint32_t expiry;
+	enum tc_rc rc;
+};
+
+static void publish_audio(const char *id, const void *data, size_t len, void *user)
+{
+	struct audio_ctx *ac = user;
+	char topic[TC_PROTO_MAX_TOPIC];
+	if (ac->rc || tc_proto_topic(topic, sizeof(topic), ac->dp->prefix, TC_TOPIC_AUDIO, id, NULL))
+		return;
+	ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
+	if (!ac->rc)
+		tc_store_add_published(ac->dp->store, ac->alert_id, topic);
+}
+
+/* Publish the region messages, then the direct ones; mark each published row sent. */
+static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct payload_entry *pl,
+			       struct rows *rs, int64_t now)
+{
+	struct scopes ss = { 0 };
+	struct scope **chosen = calloc(rs->n ? rs->n : 1, sizeof(*chosen));
+	uint32_t expiry = expiry_of(dp, a->expires_at, now);
+	bool cancel = a->msg_type && !strcmp(a->msg_type, "Cancel");
+	enum tc_rc rc = chosen ? TC_OK : TC_ERR_NOMEM;
+	size_t regions = 0, direct = 0;
+	for (size_t i = 0; !rc && i < rs->n; i++)
+		chosen[i] = rs->v[i].region[0] ? widest_scope(dp, &ss, rs, &rs->v[i]) : NULL;
+	for (size_t i = 0; !rc && i < rs->n; i++) {
+		struct scope *s = chosen[i];
+		if (s && !s->used) {
+			char topic[TC_PROTO_MAX_TOPIC];
+			rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_REGION_ALERT, s->code, a->id);
+			if (!rc)
+				rc = tc_mqtt_publish(dp->mq, topic, pl->data, pl->len, true, expiry);
+			if (!rc)
+				rc = tc_store_add_published(dp->store, a->id, topic);
+			s->used = !rc;
+			regions += !rc;
+		}
+		if (!rc && !s) {
+			rc = send_direct(dp, rs->v[i].target, pl->data, pl->len, expiry);
+			direct += !rc;
+		}
+		if (!rc)
+			tc_track_apply(dp->store, &dp->o.policy, &rs->v[i], TC_EV_SENT, cancel, NULL, now, NULL);
+	}
+	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
+	       rs->n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
+	free(chosen);
+	free(ss.v);
+	return rc;
+}
+
+static void submit_render(struct tc_dispatch *dp, const char *id)
+{
+	struct tc_store_alert sa;
+	for (size_t i = 0; i < dp->n_inflight; i++)
+		if (!strcmp(dp->inflight[i], id))
+			return;
+	if (dp->n_inflight == MAX_INFLIGHT || tc_store_get_alert(dp->store, id, &sa) != TC_OK)
+		return;
+	if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len) == TC_OK)
+		snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);
+	tc_store_alert_release(&sa);
+}
+
+/* Render (once) or publish an alert with planned deliveries. */
+static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a, int64_t now)
+{
+	const struct payload_entry *pl = payload_of(dp, a->id);
+	if (!pl) {
+		submit_render(dp, a->id);
+		return;
+	}
+	if (!tc_mqtt_connected(dp->mq))
+		return;
+	struct audio_ctx ac = { dp, a->id, expiry_of(dp, a->expires_at, now), TC_OK };
+	tc_store_each_audio(dp->store, a->id, publish_audio, &ac);
+	if (ac.rc)
+		return;
+	struct rows rs = { 0 };
+	tc_store_each_delivery_row(dp->store, a->id, "planned", add_row, &rs);
+	enum tc_rc rc = rs.n ? publish_rows(dp, a, pl, &rs, now) : TC_OK;
+	if (!rc && a->state == TC_ALERT_PLANNED) {
+		tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now);
+		tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL);
+		dp->stats.published_alerts++;
+	}
+	free(rs.v);
+}
+
+/* --- the render worker's results ----------------------------------------------------- */
+
+static void fail_planned(struct tc_dispatch *dp, const char *id, const char *reason, int64_t now)
+{
+	struct rows rs = { 0 };
+	tc_store_each_delivery_row(dp->store, id, "planned", add_row, &rs);
+	for (size_t i = 0; i < rs.n; i++) {
+		snprintf(rs.v[i].state, sizeof(rs.v[i].state), "failed");
+		rs.v[i].due_at = 0;
+		tc_store_update_delivery(dp->store, &rs.v[i], reason, now);
+	}
+	free(rs.v);
+	tc_store_set_alert_state(dp->store, id, TC_ALERT_DISPATCHING, now);
+}
+
+static void on_rendered(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now)
+{
+	for (size_t i = 0; i < dp->n_inflight; i++)
+		if (!strcmp(dp->inflight[i], r->alert_id)) {
+			memmove(dp->inflight[i], dp->inflight[i + 1], (dp->n_inflight - i - 1) * sizeof(dp->inflight[0]));
+			dp->n_inflight--;
+			break;
+		}
+	if (r->rc) {
+		tc_log(TC_LOG_ERROR, "render", "alert=%s cannot be rendered: %s", r->alert_id, r->error);
+		tc_store_audit(dp->store, now, "render", "failed", r->alert_id, r->error);
+		fail_planned(dp, r->alert_id, r->error, now);
+		return;
+	}
+	enum tc_rc rc = tc_store_set_payload(dp->store, r->alert_id, r->sealed, r->sealed_len, r->priority);
+	for (size_t i = 0; !rc && i < r->n_audio; i++) {
+		const struct tc_rendered_audio *au = &r->audio[i];
+		rc = tc_store_put_audio(dp->store, au->id, r->alert_id, au->lang, "ogg-opus", au->sha256, au->duration_ms,
+					au->data, au->len);
+	}
+	tc_log(TC_LOG_INFO, "render", "alert=%s rendered: %zu language(s), payload %zu bytes%s", r->alert_id, r->n_audio,
+	       r->sealed_len, rc ? " but the store could not keep it" : "");
+}
+
+/* --- what comes back from receivers -------------------------------------------------- */
+
+static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
+{
+	struct tc_ack ack;
+	struct tc_delivery_row row;
+	struct tc_diags *d = tc_diags_new();
+	if (tc_ack_decode(m->data, m->len, &ack, d) != TC_OK) {
+		dp->stats.acks_refused++;
+		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable acknowledgment: %s", rx,
+		       tc_diags_count(d) ? tc_diags_get(d, 0)->message : "?");
+		tc_diags_free(d);
+		return;
+	}
+	tc_diags_free(d);
+	if (tc_store_get_delivery(dp->store, ack.alert_id, rx, "mqtt", &row) != TC_OK) {
+		dp->stats.acks_unknown++;
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s acknowledged %s, but the alert was not sent to it",
+		       ack.alert_id, rx, tc_ack_kind_name(ack.kind));
+		return;
+	}
+	dp->stats.acks++;
+	tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now);
+	struct tc_track_step step;
+	enum tc_devent ev = tc_devent_of_ack(ack.kind);
+	if (tc_track_apply(dp->store, &dp->o.policy, &row, ev, is_cancel(dp, ack.alert_id), ack.reason, now, &step) &&
+	    !step.accepted)
+		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", ack.alert_id, rx,
+		       row.state, tc_devent_name(ev));
+	else if (step.changed)
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s", ack.alert_id, rx, tc_dstate_name(step.next));
+}
+
+struct resend_ctx {
+	struct tc_dispatch *dp;
+	int64_t now;
+};
+
+static void resend_pending(const struct tc_delivery_row *r, void *user)
+{
+	struct resend_ctx *rc = user;
+	struct tc_dispatch *dp = rc->dp;
+	const struct payload_entry *pl = payload_of(dp, r->alert_id);
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires = 0;
+	if (!pl || tc_store_alert_brief(dp->store, r->alert_id, msg_type, &st, &expires) != TC_OK)
+		return;
+	if (send_direct(dp, r->target, pl->data, pl->len, expiry_of(dp, expires, rc->now)) != TC_OK)
+		return;
+	dp->stats.resends++;
+	tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_SENT, !strcmp(msg_type, "Cancel"), NULL, rc->now, NULL);
+}
+
+static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
+{
+	struct tc_rx_status st;
+	dp->stats.statuses++;
+	if (!m->len) /* a cleared retained status */
+		return;
+	if (tc_rx_status_decode(m->data, m->len, &st, NULL) != TC_OK) {
+		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable status", rx);
+		return;
+	}
+	if (tc_store_receiver_seen(dp->store, rx, st.online, now) == TC_ERR_NOTFOUND) {
+		tc_log(TC_LOG_DEBUG, "track", "target=%s is not registered; its status is ignored", rx);
+		return;
+	}
+	if (!st.online)
+		return;
+	struct resend_ctx rc = { dp, now };
+	tc_store_receiver_pending(dp->store, rx, now, resend_pending, &rc);
+}
+
+static void on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t now)
+{
+	char rx[128], b[64];
+	switch (tc_proto_parse_topic(dp->prefix, m->topic, rx, sizeof(rx), b, sizeof(b))) {
+	case TC_TOPIC_RX_ACK: on_ack(dp, rx, m, now); break;
+	case TC_TOPIC_RX_STATUS: on_status(dp, rx, m, now); break;
+	default: tc_log(TC_LOG_DEBUG, "mqtt", "ignored a message on %s", m->topic); break;
+	}
+}
+
+void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
+{
+	bool tx = tc_store_begin(dp->store) == TC_OK;
+	while (mails) {
+		struct tc_mail *next = mails->next;
+		switch (mails->kind) {
+		case TC_MQTT_CONNECTED: dp->republish = true; break;
+		case TC_MQTT_DISCONNECTED: break;
+		case TC_MQTT_MESSAGE: on_message(dp, mails, now); break;
+		case TC_RENDER_DONE: on_rendered(dp, mails->ptr, now); break;
+		default: break;
+		}
+		tc_mail_free(mails);
+		mails = next;
+	}
+	if (tx && tc_store_commit(dp->store) != TC_OK) {
+		tc_log(TC_LOG_ERROR, "store", "a batch of acknowledgments could not be written; they will come again");
+		tc_store_rollback(dp->store);
+	}
+}
+
+/* --- the periodic work ------------------------------------------------------------- */
+
+struct briefs {
+	struct tc_alert_brief *v;
+	char (*ids)[17];
+	char (*types)[16];
+	size_t n, cap;
+};
+
+static void add_brief(const struct tc_alert_brief *a, void *user)
+{
+	struct briefs *bs = user;
+	if (bs->n == bs->cap) {
+		size_t cap = bs->cap ? bs->cap * 2 : 16;
+		void *v = realloc(bs->v, cap * sizeof(*bs->v)), *ids = realloc(bs->ids, cap * sizeof(*bs->ids));
+		void *types = realloc(bs->types, cap * sizeof(*bs->types));
+		if (v)
+			bs->v = v;
+		if (ids)
+			bs->ids = ids;
+		if (types)
+			bs->types = types;
+		if (!v || !ids || !types)
+			return;
+		bs->cap = cap;
+	}
+	snprintf(bs->ids[bs->n], 17, "%s", a->id);
+	snprintf(bs->types[bs->n], 16, "%s", a->msg_type ? a->msg_type : "");
+	bs->v[bs->n] = *a;
+	bs->v[bs->n].id = bs->ids[bs->n];
+	bs->v[bs->n].msg_type = bs->types[bs->n];
+	bs->n++;
+}
+
+static void briefs_release(struct briefs *bs)
+{
+	free(bs->v);
+	free(bs->ids);
+	free(bs->types);
+	memset(bs, 0, sizeof(*bs));
+}
+
+struct clear_ctx {
+	struct tc_dispatch *dp;
+	int64_t now;
+	const char *alert_id;
+	enum tc_rc rc;
+};
+
+static void clear_topic(const char *topic, void *user)
+{
+	struct clear_ctx *cc = user;
+	if (!cc->rc)
+		cc->rc = tc_mqtt_publish(cc->dp->mq, topic, NULL, 0, true, 0);
+}
+
+static void send_cancel(const struct tc_delivery_row *r, void *user)
+{
+	struct clear_ctx *cc = user;
+	uint8_t nonce[8];
+	char text[256];
+	unsigned char sealed[256 + TC_SIGN_HEADER_LEN];
+	size_t len = 0;
+	if (cc->rc || !r->attempts)
+		return;
+	struct tc_cmd cmd = { .kind = TC_CMD_CANCEL, .at = cc->now };
+	snprintf(cmd.alert_id, sizeof(cmd.alert_id), "%s", cc->alert_id);
+	randombytes_buf(nonce, sizeof(nonce));
+	sodium_bin2hex(cmd.nonce, sizeof(cmd.nonce), nonce, sizeof(nonce));
+	size_t n = tc_cmd_encode(&cmd, text, sizeof(text));
+	if (!n || tc_sign_seal(text, n, cc->dp->o.secret_key, sealed, sizeof(sealed), &len))
+		return;
+	cc->rc = send_direct(cc->dp, r->target, sealed, len, (uint32_t)cc->dp->o.default_expiry_s);
+}
+
+/* Ended alerts: clear their retained messages; an operator's cancel is also told to each receiver. */
+static void clear_ended(struct tc_dispatch *dp, int64_t now)
+{
+	struct briefs bs = { 0 };
+	if (!tc_mqtt_connected(dp->mq))
+		return;
+	tc_store_alerts_to_clear(dp->store, add_brief, &bs);
+	for (size_t i = 0; i < bs.n; i++) {
+		struct clear_ctx cc = { dp, now, bs.v[i].id, TC_OK };
+		tc_store_each_published(dp->store, bs.v[i].id, clear_topic, &cc);
+		if (!cc.rc && bs.v[i].state == TC_ALERT_CANCELLED)
+			tc_store_each_delivery_row(dp->store, bs.v[i].id, NULL, send_cancel, &cc);
+		if (cc.rc)
+			break;
+		tc_store_clear_published(dp->store, bs.v[i].id);
+		dp->stats.cleared++;
+		tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s retained messages cleared", bs.v[i].id,
+		       tc_alert_state_name(bs.v[i].state));
+	}
+	briefs_release(&bs);
+}
+
+struct republish_ctx {
+	struct tc_dispatch *dp;
+	const struct payload_entry *pl;
+	uint32_t expiry;
+};
+
+static void republish_topic(const char *topic, void *user)
+{
+	struct republish_ctx *rc = user;
+	if (strstr(topic, "/region/"))
+		tc_mqtt_publish(rc->dp->mq, topic, rc->pl->data, rc->pl->len, true, rc->expiry);
+}
+
+/* After a (re)connect: the broker may have lost its retained messages (a restart without persistence). */
+static void republish_active(struct tc_dispatch *dp, int64_t now)
+{
+	struct briefs bs = { 0 };
+	tc_store_active_alerts(dp->store, now, add_brief, &bs);
+	for (size_t i = 0; i < bs.n; i++) {
+		const struct payload_entry *pl = payload_of(dp, bs.v[i].id);
+		if (!pl)
+			continue;
+		struct audio_ctx ac = { dp, bs.v[i].id, expiry_of(dp, bs.v[i].expires_at, now), TC_OK };
+		tc_store_each_audio(dp->store, bs.v[i].id, publish_audio, &ac);
+		struct republish_ctx rc = { dp, pl, ac.expiry };
+		tc_store_each_published(dp->store, bs.v[i].id, republish_topic, &rc);
+	}
+	if (bs.n)
+		tc_log(TC_LOG_INFO, "dispatch", "put %zu active alert(s) back on the broker", bs.n);
+	briefs_release(&bs);
+}
+
+static void on_timer(const struct tc_delivery_row *r, void *user)
+{
+	struct resend_ctx *rc = user;
+	struct tc_dispatch *dp = rc->dp;
+	struct tc_track_step step;
+	bool cancel = is_cancel(dp, r->alert_id);
+	if (tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_TIMEOUT, cancel, NULL, rc->now, &step) != TC_OK)
+		return;
+	if (step.action == TC_TRACK_RESEND) {
+		const struct payload_entry *pl = payload_of(dp, r->alert_id);
+		if (pl && send_direct(dp, r->target, pl->data, pl->len, (uint32_t)dp->o.policy.ack_timeout_s * 4) == TC_OK)
+			dp->stats.resends++;
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=sent attempt %ld", r->alert_id, r->target,
+		       step.attempts);
+	} else if (step.action == TC_TRACK_ESCALATE) {
+		dp->stats.escalations++;
+		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s region=%s state=escalated (%s)", r->alert_id, r->target,
+		       r->region, !strcmp(r->state, "received") ? "received but never played" : "no receipt");
+	}
+}
+
+void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
+{
+	struct briefs bs = { 0 };
+	long n = 0;
+	if (tc_store_begin(dp->store) != TC_OK)
+		return;
+	if (tc_store_expire_alerts(dp->store, now, &n) == TC_OK && n)
+		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) expired", n);
+	clear_ended(dp, now);
+	if (dp->republish && tc_mqtt_connected(dp->mq)) {
+		republish_active(dp, now);
+		dp->republish = false;
+	}
+	tc_store_alerts_to_dispatch(dp->store, add_brief, &bs);
+	for (size_t i = 0; i < bs.n; i++)
+		publish_alert(dp, &bs.v[i], now);
+	briefs_release(&bs);
+	struct resend_ctx rc = { dp, now };
+	tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc);
+	if (tc_store_finish_alerts(dp->store, now, &n) == TC_OK && n)
+		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) reached every target's final state", n);
+	if (tc_store_commit(dp->store) != TC_OK) {
+		tc_log(TC_LOG_ERROR, "store", "dispatch work could not be written; it will be done again");
+		tc_store_rollback(dp->store);
+	}
+}
+
+void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
+{
+	const struct tc_dispatch_stats *s = &dp->stats;
+	fprintf(f, "# HELP tocsin_mqtt_connected Whether tocsind is connected to the broker.\n"
+		   "# TYPE tocsin_mqtt_connected gauge\ntocsin_mqtt_connected %d\n",
+		tc_mqtt_connected(dp->mq) ? 1 : 0);
+	fprintf(f, "# HELP tocsin_mqtt_published_total Messages handed to the broker.\n"
+		   "# TYPE tocsin_mqtt_published_total counter\ntocsin_mqtt_published_total %lu\n",
+		tc_mqtt_published(dp->mq));
+	fprintf(f, "# HELP tocsin_acks_total Acknowledgments from receivers, by outcome.\n# TYPE tocsin_acks_total counter\n");
+	fprintf(f, "tocsin_acks_total{outcome=\"applied\"} %lu\n", s->acks);
+	fprintf(f, "tocsin_acks_total{outcome=\"unreadable\"} %lu\n", s->acks_refused);
+	fprintf(f, "tocsin_acks_total{outcome=\"not-a-target\"} %lu\n", s->acks_unknown);
+	fprintf(f, "# HELP tocsin_resends_total Alerts re-sent directly to a receiver.\n"
+		   "# TYPE tocsin_resends_total counter\ntocsin_resends_total %lu\n", s->resends);
+	fprintf(f, "# HELP tocsin_escalations_total Deliveries escalated to people.\n"
+		   "# TYPE tocsin_escalations_total counter\ntocsin_escalations_total %lu\n", s->escalations);
+	fprintf(f, "# HELP tocsin_receiver_statuses_total Status messages from receivers.\n"
+		   "# TYPE tocsin_receiver_statuses_total counter\ntocsin_receiver_statuses_total %lu\n", s->statuses);
+}

@@ -1,0 +1,65 @@
+/*
+ * tc_dispatch.h — from planned deliveries to receivers, and back: the owner
+ * thread's side of MQTT.
+ *
+ * Everything it decides is read from and written to the store, so a
+ * restarted tocsind resumes: planned alerts are rendered (once, by the
+ * render worker) and published; sent deliveries keep their timers;
+ * retained messages are put back on a broker that lost them.
+ *
+ * Publishing an alert: the sealed payload goes retained to
+ * P/region/<scope>/alert/<id> for every region scope whose registered
+ * receivers are all targets (a county code reaches every village under
+ * it), and directly to P/rx/<id>/cmd for targets in no such scope (an area
+ * that covers part of a village, receivers that refuse drills). The audio
+ * of each language goes once, retained, to P/audio/<audio id>. Retained
+ * messages expire with the alert (MQTT 5 message expiry) and are cleared
+ * when it is cancelled or superseded.
+ *
+ * Coming back: acknowledgments move deliveries through tc_track's state
+ * machine; statuses mark receivers online or offline, and a receiver that
+ * comes back gets what it is still missing. Timers re-send, then escalate.
+ */
+#ifndef TC_DISPATCH_H
+#define TC_DISPATCH_H
+
+#include <stdio.h>
+
+#include "tc_mailbox.h"
+#include "tc_mqtt.h"
+#include "tc_renderer.h"
+#include "tc_store.h"
+#include "tc_track.h"
+
+struct tc_dispatch_options {
+	const char *prefix;            /* topic prefix (tocsin/v1) */
+	struct tc_track_policy policy;
+	long default_expiry_s;         /* for alerts without <expires> */
+	uint8_t secret_key[TC_SIGN_SECRET_BYTES]; /* seals commands (cancel) */
+};
+
+struct tc_dispatch_stats {
+	unsigned long acks, acks_refused, acks_unknown, statuses, resends, escalations, published_alerts, cleared;
+};
+
+struct tc_dispatch;
+
+/* The store, broker and renderer stay the caller's; they must outlive the dispatcher. */
+struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
+				    const struct tc_dispatch_options *o);
+void tc_dispatch_free(struct tc_dispatch *dp);
+
+/*
+ * Handle mails from the broker thread and the render worker (the whole
+ * list, in one transaction), then free them.
+ */
+void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now);
+
+/* Do what is due: expire, clear ended alerts, render and publish planned ones, fire timers, finish. */
+void tc_dispatch_work(struct tc_dispatch *dp, int64_t now);
+
+const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp);
+/* Prometheus lines for /metrics. */
+void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * tc_mqtt.c — the broker connection thread and publishing (tc_mqtt.h).
+ */
+#include "tc_mqtt.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+
+#include "tc_log.h"
+#include "tc_proto.h"
+
+struct tc_mqtt {
+	struct mosquitto *mosq;
+	struct tc_mailbox *mb;
+	struct tc_mqtt_options o;
+	char host[256], client_id[128], prefix[128];
+	pthread_t thread;
+	bool started;
+	atomic_bool stop, connected;
+	atomic_ulong published;
+	mosquitto_property *connect_props;
+};
+
+static void post(struct tc_mqtt *m, int kind, const char *topic, const void *data, size_t len)
+{
+	if (tc_mailbox_post(m->mb, tc_mail_new(kind, topic, data, len)) != TC_OK)
+		tc_log(TC_LOG_WARN, "mqtt", "the owner's mailbox is full; a %s was dropped (it will be re-sent)",
+		       kind == TC_MQTT_MESSAGE ? "message" : "connection event");
+}
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitto_property *props)
+{
+	(void)flags;
+	(void)props;
+	struct tc_mqtt *m = obj;
+	char acks[TC_PROTO_MAX_TOPIC], status[TC_PROTO_MAX_TOPIC];
+	if (rc) {
+		tc_log(TC_LOG_ERROR, "mqtt", "the broker %s:%d refused the connection: %s", m->host, m->o.port,
+		       mosquitto_reason_string(rc));
+		return;
+	}
+	/* Subscription filters: tc_proto_topic() refuses "+" as a receiver id, on purpose. */
+	snprintf(acks, sizeof(acks), "%s/rx/+/ack", m->prefix);
+	snprintf(status, sizeof(status), "%s/rx/+/status", m->prefix);
+	mosquitto_subscribe_v5(mosq, NULL, acks, 1, 0, NULL);
+	mosquitto_subscribe_v5(mosq, NULL, status, 1, 0, NULL);
+	atomic_store(&m->connected, true);
+	post(m, TC_MQTT_CONNECTED, NULL, NULL, 0);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	struct tc_mqtt *m = obj;
+	if (atomic_exchange(&m->connected, false)) {
+		tc_log(TC_LOG_WARN, "mqtt", "lost the broker %s:%d (%s); reconnecting", m->host, m->o.port,
+		       rc ? mosquitto_strerror(rc) : "closed");
+		post(m, TC_MQTT_DISCONNECTED, NULL, NULL, 0);
+	}
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg,
+		       const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	post(obj, TC_MQTT_MESSAGE, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Connect, serve, and after a loss connect again with backoff, until told to stop. */
+static void *run(void *arg)
+{
+	struct tc_mqtt *m = arg;
+	long backoff = 100;
+	bool warned = false;
+	while (!atomic_load(&m->stop)) {
+		int rc = mosquitto_connect_bind_v5(m->mosq, m->host, m->o.port, m->o.keepalive_s, NULL, m->connect_props);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			if (!warned)
+				tc_log(TC_LOG_WARN, "mqtt", "cannot reach the broker %s:%d (%s); trying again", m->host,
+				       m->o.port, mosquitto_strerror(rc));
+			warned = true;
+			for (long t = 0; t < backoff && !atomic_load(&m->stop); t += 50)
+				nap_ms(50);
+			backoff = backoff < 5000 ? backoff * 2 : 5000;
+			continue;
+		}
+		if (warned)
+			tc_log(TC_LOG_INFO, "mqtt", "connected to the broker %s:%d", m->host, m->o.port);
+		warned = false;
+		backoff = 100;
+		while (!atomic_load(&m->stop) && (rc = mosquitto_loop(m->mosq, 100, 1)) == MOSQ_ERR_SUCCESS)
+			;
+		on_disconnect(m->mosq, m, rc, NULL);
+	}
+	return NULL;
+}
+
+enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb, struct tc_mqtt **out,
+			 struct tc_diags *d)
+{
+	*out = NULL;
+	struct tc_mqtt *m = calloc(1, sizeof(*m));
+	if (!m)
+		return TC_ERR_NOMEM;
+	m->o = *o;
+	m->mb = mb;
+	snprintf(m->host, sizeof(m->host), "%s", o->host);
+	snprintf(m->client_id, sizeof(m->client_id), "%s", o->client_id);
+	snprintf(m->prefix, sizeof(m->prefix), "%s", o->prefix && *o->prefix ? o->prefix : TC_PROTO_DEFAULT_PREFIX);
+	mosquitto_lib_init();
+	m->mosq = mosquitto_new(m->client_id, false, m);
+	if (!m->mosq) {
+		tc_err(d, "mqtt.start", "", "libmosquitto could not start a client");
+		free(m);
+		return TC_ERR_INTERNAL;
+	}
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	mosquitto_threaded_set(m->mosq, true);
+	mosquitto_max_inflight_messages_set(m->mosq, 1000);
+	if (o->username)
+		mosquitto_username_pw_set(m->mosq, o->username, o->password);
+	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
+	mosquitto_connect_v5_callback_set(m->mosq, on_connect);
+	mosquitto_message_v5_callback_set(m->mosq, on_message);
+	if (pthread_create(&m->thread, NULL, run, m)) {
+		tc_err(d, "mqtt.start", "", "cannot start the broker connection thread");
+		tc_mqtt_stop(m);
+		return TC_ERR_INTERNAL;
+	}
+	m->started = true;
+	*out = m;
+	return TC_OK;
+}
+
+void tc_mqtt_stop(struct tc_mqtt *m)
+{
+	if (!m)
+		return;
+	atomic_store(&m->stop, true);
+	if (m->started) {
+		mosquitto_disconnect_v5(m->mosq, 0, NULL);
+		pthread_join(m->thread, NULL);
+	}
+	mosquitto_destroy(m->mosq);
+	mosquitto_property_free_all(&m->connect_props);
+	mosquitto_lib_cleanup();
+	free(m);
+}
+
+bool tc_mqtt_connected(const struct tc_mqtt *m)
+{
+	return m && atomic_load(&m->connected);
+}
+
+enum tc_rc tc_mqtt_publish(struct tc_mqtt *m, const char *topic, const void *data, size_t len, bool retain,
+			   uint32_t expiry_s)
+{
+	mosquitto_property *props = NULL;
+	if (!tc_mqtt_connected(m))
+		return TC_ERR_IO;
+	if (expiry_s)
+		mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, expiry_s);
+	int rc = mosquitto_publish_v5(m->mosq, NULL, topic, (int)len, len ? data : NULL, 1, retain, props);
+	mosquitto_property_free_all(&props);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		tc_log(TC_LOG_WARN, "mqtt", "publishing to %s failed: %s", topic, mosquitto_strerror(rc));
+		return TC_ERR_IO;
+	}
+	atomic_fetch_add(&m->published, 1);
+	return TC_OK;
+}
+
+unsigned long tc_mqtt_published(const struct tc_mqtt *m)
+{
+	return m ? atomic_load(&m->published) : 0;
+}

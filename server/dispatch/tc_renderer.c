@@ -1,0 +1,211 @@
+/*
+ * tc_renderer.c — the render worker thread (tc_renderer.h).
+ */
+#include "tc_renderer.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_cap.h"
+#include "tc_log.h"
+#include "tc_payload.h"
+
+struct tc_renderer {
+	struct tc_renderer_options o;
+	struct tc_mailbox *in, *out;
+	struct tc_tts *tts;
+	struct tc_lexicon *lex;
+	pthread_t thread;
+	atomic_bool stop;
+};
+
+void tc_rendered_free(void *p)
+{
+	struct tc_rendered *r = p;
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_audio; i++)
+		free(r->audio[i].data);
+	free(r->audio);
+	free(r->sealed);
+	free(r);
+}
+
+static void first_error(struct tc_rendered *out, const struct tc_diags *d, const char *fallback)
+{
+	for (size_t i = 0; i < tc_diags_count(d); i++)
+		if (tc_diags_get(d, i)->sev == TC_SEV_ERROR) {
+			snprintf(out->error, sizeof(out->error), "%s", tc_diags_get(d, i)->message);
+			return;
+		}
+	snprintf(out->error, sizeof(out->error), "%s", fallback);
+}
+
+/* Audio entries of out from the rendering (one per language). */
+static enum tc_rc take_audio(struct tc_rendered *out, struct tc_render *r)
+{
+	out->audio = calloc(r->n ? r->n : 1, sizeof(*out->audio));
+	if (!out->audio)
+		return TC_ERR_NOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		struct tc_render_lang *l = &r->langs[i];
+		struct tc_rendered_audio *au = &out->audio[out->n_audio++];
+		snprintf(au->id, sizeof(au->id), "%s-%s", out->alert_id, l->lang);
+		snprintf(au->lang, sizeof(au->lang), "%s", l->lang);
+		tc_payload_sha256_hex(l->opus, l->opus_len, au->sha256);
+		au->data = l->opus;
+		au->len = l->opus_len;
+		au->duration_ms = l->message_ms;
+		l->opus = NULL; /* ownership moves to out */
+	}
+	return TC_OK;
+}
+
+static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, struct tc_rendered *out,
+		       struct tc_diags *d)
+{
+	struct tc_payload_audio pa[32];
+	size_t n = out->n_audio < 32 ? out->n_audio : 32;
+	for (size_t i = 0; i < n; i++)
+		pa[i] = (struct tc_payload_audio){ .lang = out->audio[i].lang, .id = out->audio[i].id,
+						   .format = "ogg-opus", .length = out->audio[i].len,
+						   .duration_ms = out->audio[i].duration_ms };
+	for (size_t i = 0; i < n; i++)
+		memcpy(pa[i].sha256, out->audio[i].sha256, sizeof(pa[i].sha256));
+	struct tc_payload_options po = { .alert_id = out->alert_id, .default_repeats = rd->o.default_repeats,
+					 .audio = pa, .n_audio = n };
+	char *payload = NULL;
+	size_t len = 0;
+	enum tc_rc rc = tc_payload_build(a, &po, &payload, &len, d);
+	if (!rc) {
+		out->sealed = malloc(len + TC_SIGN_HEADER_LEN);
+		rc = out->sealed ? tc_sign_seal(payload, len, rd->o.secret_key, out->sealed, len + TC_SIGN_HEADER_LEN,
+						&out->sealed_len)
+				 : TC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < a->n_infos; i++) {
+		int p = tc_payload_priority(&a->infos[i]);
+		if (p > out->priority)
+			out->priority = p;
+	}
+	free(payload);
+	return rc;
+}
+
+static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, const char *xml, size_t len)
+{
+	struct tc_rendered *out = calloc(1, sizeof(*out));
+	struct tc_diags *d = tc_diags_new();
+	struct tc_cap_alert *a = NULL;
+	struct tc_render *r = NULL;
+	if (!out || !d) {
+		free(out);
+		tc_diags_free(d);
+		return NULL;
+	}
+	snprintf(out->alert_id, sizeof(out->alert_id), "%s", id);
+	struct tc_cap_options co;
+	tc_cap_options_default(&co);
+	co.lenient = true; /* it was checked when it was accepted; its stored bytes are read again here */
+	out->rc = tc_cap_check(xml, len, &co, &a, d);
+	if (out->rc == TC_OK && !a)
+		out->rc = TC_ERR_INVALID;
+	if (!out->rc)
+		out->rc = tc_render_alert(a, rd->tts, &rd->o.render, &r, d);
+	if (!out->rc)
+		out->rc = take_audio(out, r);
+	if (!out->rc)
+		out->rc = seal(rd, a, out, d);
+	if (out->rc)
+		first_error(out, d, "the alert could not be rendered");
+	tc_render_free(r);
+	tc_cap_alert_free(a);
+	tc_diags_free(d);
+	return out;
+}
+
+static void *run(void *arg)
+{
+	struct tc_renderer *rd = arg;
+	while (!atomic_load(&rd->stop)) {
+		struct pollfd p = { .fd = tc_mailbox_fd(rd->in), .events = POLLIN };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		struct tc_mail *m = tc_mailbox_take(rd->in);
+		while (m) {
+			struct tc_mail *next = m->next;
+			if (!atomic_load(&rd->stop)) {
+				struct tc_rendered *res = render_one(rd, m->topic, m->data, m->len);
+				struct tc_mail *reply = res ? tc_mail_new(TC_RENDER_DONE, NULL, NULL, 0) : NULL;
+				if (reply) {
+					reply->ptr = res;
+					reply->ptr_free = tc_rendered_free;
+					tc_mailbox_post(rd->out, reply);
+				} else {
+					tc_rendered_free(res);
+					tc_log(TC_LOG_ERROR, "render", "alert=%s out of memory while rendering", m->topic);
+				}
+			}
+			tc_mail_free(m);
+			m = next;
+		}
+	}
+	return NULL;
+}
+
+enum tc_rc tc_renderer_start(const struct tc_renderer_options *o, struct tc_mailbox *out, struct tc_renderer **r,
+			     struct tc_diags *d)
+{
+	*r = NULL;
+	struct tc_renderer *rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return TC_ERR_NOMEM;
+	rd->o = *o;
+	rd->out = out;
+	rd->in = tc_mailbox_new(10000);
+	rd->lex = tc_lexicon_new();
+	enum tc_rc rc = rd->in && rd->lex ? TC_OK : TC_ERR_NOMEM;
+	if (!rc)
+		rc = tc_lexicon_add_builtin(rd->lex, d);
+	if (!rc && o->lexicon_path && *o->lexicon_path)
+		rc = tc_lexicon_add_file(rd->lex, o->lexicon_path, d);
+	if (!rc)
+		rc = tc_tts_new(NULL, &rd->tts, d); /* espeak-ng is started here, used only by the worker */
+	rd->o.render.lex = rd->lex;
+	rd->o.lexicon_path = NULL;
+	if (!rc && pthread_create(&rd->thread, NULL, run, rd)) {
+		tc_err(d, "render.start", "", "cannot start the render worker thread");
+		rc = TC_ERR_INTERNAL;
+	}
+	if (rc) {
+		tc_tts_free(rd->tts);
+		tc_lexicon_free(rd->lex);
+		tc_mailbox_free(rd->in);
+		free(rd);
+		return rc;
+	}
+	*r = rd;
+	return TC_OK;
+}
+
+void tc_renderer_stop(struct tc_renderer *rd)
+{
+	if (!rd)
+		return;
+	atomic_store(&rd->stop, true);
+	pthread_join(rd->thread, NULL);
+	tc_tts_free(rd->tts);
+	tc_lexicon_free(rd->lex);
+	tc_mailbox_free(rd->in);
+	memset(rd->o.secret_key, 0, sizeof(rd->o.secret_key));
+	free(rd);
+}
+
+enum tc_rc tc_renderer_submit(struct tc_renderer *rd, const char *alert_id, const char *xml, size_t len)
+{
+	return tc_mailbox_post(rd->in, tc_mail_new(0, alert_id, xml, len));
+}

@@ -1,0 +1,62 @@
+/*
+ * tc_renderer.h — the render worker: the one thread that owns espeak-ng.
+ *
+ * The owner thread hands it an alert (id and original XML); the worker
+ * renders each info language once (tc_render: recorded audio first, else
+ * speech; Ogg/Opus for receivers), builds the receivers' payload naming the
+ * audio by id and SHA-256, seals it with the bureau's key, and mails the
+ * result (struct tc_rendered, kind TC_RENDER_DONE) back. It never touches
+ * the store.
+ */
+#ifndef TC_RENDERER_H
+#define TC_RENDERER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_mailbox.h"
+#include "tc_render.h"
+#include "tc_sign.h"
+
+enum { TC_RENDER_DONE = 200 };
+
+struct tc_rendered_audio {
+	char id[64];    /* <alert id>-<lang>: the topic suffix P/audio/<id> */
+	char lang[36];
+	char sha256[65];
+	unsigned char *data; /* Ogg/Opus */
+	size_t len;
+	unsigned duration_ms;
+};
+
+struct tc_rendered {
+	char alert_id[17];
+	enum tc_rc rc;             /* TC_OK, or why nothing could be rendered (error says it) */
+	char error[512];
+	unsigned char *sealed;     /* the sealed payload */
+	size_t sealed_len;
+	int priority;
+	struct tc_rendered_audio *audio;
+	size_t n_audio;
+};
+void tc_rendered_free(void *r);
+
+struct tc_renderer_options {
+	struct tc_render_options render; /* repeats, SMS segments, Opus rate, ... */
+	const char *lexicon_path;        /* extra pronunciation lexicon; NULL: the built-in one only */
+	int default_repeats;
+	uint8_t secret_key[TC_SIGN_SECRET_BYTES];
+};
+
+struct tc_renderer;
+
+/* Start the worker (it starts espeak-ng); results are mailed to out. */
+enum tc_rc tc_renderer_start(const struct tc_renderer_options *o, struct tc_mailbox *out, struct tc_renderer **r,
+			     struct tc_diags *d);
+/* Stop it (the job in progress is finished first); NULL is a no-op. */
+void tc_renderer_stop(struct tc_renderer *r);
+
+/* Queue alert id for rendering (xml is copied). */
+enum tc_rc tc_renderer_submit(struct tc_renderer *r, const char *alert_id, const char *xml, size_t len);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * tc_store_dispatch.c — what dispatch and tracking keep in the store
+ * (tc_store.h, "dispatch and tracking"): deliveries with their timers,
+ * acknowledgments, sealed payloads and audio, retained topics, receiver
+ * liveness and escalations. Every statement is prepared once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_store_int.h"
+
+/* Open delivery states: not yet final. */
+#define OPEN_STATES "('planned', 'sent', 'received')"
+
+static void text_col(sqlite3_stmt *q, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+static enum tc_rc done(sqlite3_stmt *q, int r)
+{
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+/* Columns: alert_id, target, channel, state, attempts, due_at, region, kind. */
+#define ROW_COLUMNS "d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, coalesce(r.region, ''), coalesce(r.kind, '')"
+
+static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
+{
+	text_col(q, 0, r->alert_id, sizeof(r->alert_id));
+	text_col(q, 1, r->target, sizeof(r->target));
+	text_col(q, 2, r->channel, sizeof(r->channel));
+	text_col(q, 3, r->state, sizeof(r->state));
+	r->attempts = (long)sqlite3_column_int64(q, 4);
+	r->due_at = sqlite3_column_int64(q, 5);
+	text_col(q, 6, r->region, sizeof(r->region));
+	text_col(q, 7, r->kind, sizeof(r->kind));
+}
+
+static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
+{
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_delivery_row row;
+		read_row(q, &row);
+		fn(&row, user);
+	}
+	return done(q, r);
+}
+
+enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
+				 struct tc_delivery_row *out)
+{
+	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, channel, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		read_row(q, out);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
+				    int64_t now)
+{
+	static const char sql[] = "UPDATE deliveries SET state = ?, attempts = ?, due_at = ?, updated_at = ?,"
+				  " reason = coalesce(?, reason) WHERE alert_id = ? AND target = ? AND channel = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, r->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, r->attempts);
+	sqlite3_bind_int64(q, 3, r->due_at);
+	sqlite3_bind_int64(q, 4, now);
+	if (reason && *reason)
+		sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, r->alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, r->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, r->channel, -1, SQLITE_STATIC);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
+				      tc_delivery_row_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.alert_id = ?1 AND (?2 IS NULL OR d.state = ?2) ORDER BY r.region, d.target";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	return each_row(q, fn, user);
+}
+
+enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit, tc_delivery_row_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.state IN ('sent', 'received') AND d.due_at > 0 AND d.due_at <= ?"
+				  " ORDER BY d.due_at LIMIT ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	/* Rows are gathered first: fn may update the deliveries the query walks. */
+	struct tc_delivery_row *rows = calloc(limit ? limit : 1, sizeof(*rows));
+	size_t n = 0;
+	int r;
+	if (!rows) {
+		sqlite3_reset(q);
+		return TC_ERR_NOMEM;
+	}
+	while (n < limit && (r = sqlite3_step(q)) == SQLITE_ROW)
+		read_row(q, &rows[n++]);
+	sqlite3_reset(q);
+	for (size_t i = 0; i < n; i++)
+		fn(&rows[i], user);
+	free(rows);
+	return TC_OK;
+}
+
+enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int64_t now, tc_delivery_row_fn fn,
+				     void *user)
+{
+	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+				  " LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.target = ? AND d.state IN ('sent', 'escalated') AND a.state IN (2, 3)"
+				  " AND (a.expires_at = 0 OR a.expires_at > ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	struct tc_delivery_row rows[64];
+	size_t n = 0;
+	int r;
+	while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
+		read_row(q, &rows[n++]);
+	sqlite3_reset(q);
+	for (size_t i = 0; i < n; i++)
+		fn(&rows[i], user);
+	return TC_OK;
+}
+
+enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
+			    const char *detail, int64_t at)
+{
+	static const char sql[] = "INSERT INTO acks (alert_id, target, kind, detail, at) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+	if (detail && *detail)
+		sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, at);
+	return done(q, sqlite3_step(q));
+}
+
+/* count(*) of a one-parameter query (the parameter may be NULL). */
+static long count_of(struct tc_store *s, const char *sql, const char *param)
+{
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	long n = -1;
+	if (!q)
+		return -1;
+	if (param)
+		sqlite3_bind_text(q, 1, param, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
+}
+
+long tc_store_ack_count(struct tc_store *s, const char *alert_id)
+{
+	static const char sql[] = "SELECT count(*) FROM acks WHERE ?1 IS NULL OR alert_id = ?1";
+	return count_of(s, sql, alert_id);
+}
+
+enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const void *sealed, size_t len,
+				int priority)
+{
+	static const char sql[] = "UPDATE alerts SET payload = ?, priority = ? WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_blob64(q, 1, sealed, len, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, priority);
+	sqlite3_bind_text(q, 3, alert_id, -1, SQLITE_STATIC);
+	enum tc_rc rc = done(q, sqlite3_step(q));
+	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+}
+
+enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len)
+{
+	static const char sql[] = "SELECT payload FROM alerts WHERE id = ? AND payload IS NOT NULL";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*out = NULL;
+	*len = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	if (!rc) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*out = malloc(*len ? *len : 1);
+		if (*out)
+			memcpy(*out, sqlite3_column_blob(q, 0), *len);
+		else
+			rc = TC_ERR_NOMEM;
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *alert_id, const char *lang,
+			      const char *format, const char *sha256, unsigned duration_ms, const void *data,
+			      size_t len)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO audio (id, alert_id, lang, format, sha256, duration_ms, data)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, duration_ms);
+	sqlite3_bind_blob64(q, 7, data, len, SQLITE_STATIC);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
+			       void (*fn)(const char *id, const void *data, size_t len, void *user), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	/* Not cached: fn publishes, and the blob must stay valid while it runs. */
+	if (sqlite3_prepare_v2(s->db, "SELECT id, data FROM audio WHERE alert_id = ? ORDER BY id", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+		   user);
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO published (alert_id, topic) VALUES (?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_each_published(struct tc_store *s, const char *alert_id, void (*fn)(const char *topic, void *user),
+				   void *user)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT topic FROM published WHERE alert_id = ? ORDER BY topic", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0), user);
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_clear_published(struct tc_store *s, const char *alert_id)
+{
+	static const char sql[] = "DELETE FROM published WHERE alert_id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	return done(q, sqlite3_step(q));
+}
+
+/* Run an alert-brief query (columns id, msg_type, state, expires_at, priority, has_payload) with an optional time. */
+static enum tc_rc each_brief(struct tc_store *s, const char *sql, const int64_t *now, tc_alert_brief_fn fn, void *user)
+{
+	sqlite3_stmt *q = NULL;
+	/* Not cached: fn may run other statements, even this one's kind. */
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	if (now)
+		sqlite3_bind_int64(q, 1, *now);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_alert_brief b = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+					    (enum tc_alert_state)sqlite3_column_int(q, 2), sqlite3_column_int64(q, 3),
+					    sqlite3_column_int(q, 4), sqlite3_column_int(q, 5) != 0 };
+		fn(&b, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+#define BRIEF_COLUMNS "a.id, a.msg_type, a.state, a.expires_at, a.priority, a.payload IS NOT NULL"
+
+enum tc_rc tc_store_alerts_to_dispatch(struct tc_store *s, tc_alert_brief_fn fn, void *user)
+{
+	static const char sql[] =
+		"SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state = 1 OR (a.state = 2 AND EXISTS"
+		" (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id AND d.state = 'planned'))"
+		" ORDER BY a.priority DESC, a.received_at, a.rowid";
+	return each_brief(s, sql, NULL, fn, user);
+}
+
+enum tc_rc tc_store_alerts_to_clear(struct tc_store *s, tc_alert_brief_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN (4, 5, 6) AND EXISTS"
+				  " (SELECT 1 FROM published p WHERE p.alert_id = a.id)";
+	return each_brief(s, sql, NULL, fn, user);
+}
+
+enum tc_rc tc_store_active_alerts(struct tc_store *s, int64_t now, tc_alert_brief_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN (2, 3)"
+				  " AND (a.expires_at = 0 OR a.expires_at > ?1) ORDER BY a.priority DESC, a.received_at";
+	return each_brief(s, sql, &now, fn, user);
+}
+
+/* Run an UPDATE with one time parameter bound to ?1; *n receives the changed rows when n is not NULL. */
+static enum tc_rc update_at(struct tc_store *s, const char *sql, int64_t now, long *n)
+{
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	enum tc_rc rc = done(q, sqlite3_step(q));
+	if (n)
+		*n = rc ? 0 : (long)sqlite3_changes(s->db);
+	return rc;
+}
+
+enum tc_rc tc_store_expire_alerts(struct tc_store *s, int64_t now, long *n)
+{
+	static const char deliveries[] =
+		"UPDATE deliveries SET state = 'expired', due_at = 0, updated_at = ?1 WHERE state IN " OPEN_STATES
+		" AND alert_id IN (SELECT id FROM alerts WHERE state IN (0, 1, 2, 3) AND expires_at > 0 AND expires_at <= ?1)";
+	static const char alerts[] = "UPDATE alerts SET state = 6, updated_at = ?1"
+				     " WHERE state IN (0, 1, 2, 3) AND expires_at > 0 AND expires_at <= ?1";
+	enum tc_rc rc = update_at(s, deliveries, now, NULL);
+	return rc ? rc : update_at(s, alerts, now, n);
+}
+
+enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n)
+{
+	static const char sql[] = "UPDATE alerts SET state = 3, updated_at = ?1 WHERE state = 2 AND NOT EXISTS"
+				  " (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state IN " OPEN_STATES ")";
+	return update_at(s, sql, now, n);
+}
+
+enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_type[16], enum tc_alert_state *state,
+				int64_t *expires_at)
+{
+	static const char sql[] = "SELECT msg_type, state, expires_at FROM alerts WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		text_col(q, 0, msg_type, 16);
+		*state = (enum tc_alert_state)sqlite3_column_int(q, 1);
+		*expires_at = sqlite3_column_int64(q, 2);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[16], char region[16])
+{
+	static const char sql[] = "SELECT kind, region FROM receivers WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		text_col(q, 0, kind, 16);
+		text_col(q, 1, region, 16);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_receiver_seen(struct tc_store *s, const char *id, bool online, int64_t at)
+{
+	static const char sql[] = "UPDATE receivers SET online = ?, last_seen = max(last_seen, ?) WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int(q, 1, online);
+	sqlite3_bind_int64(q, 2, at);
+	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
+	enum tc_rc rc = done(q, sqlite3_step(q));
+	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+}
+
+long tc_store_count_region(struct tc_store *s, const char *prefix)
+{
+	static const char sql[] = "SELECT count(*) FROM receivers WHERE region >= ?1 AND region < ?1 || ':'";
+	return count_of(s, sql, prefix);
+}
+
+long tc_store_count_online(struct tc_store *s)
+{
+	static const char sql[] = "SELECT count(*) FROM receivers WHERE online = 1";
+	return count_of(s, sql, NULL);
+}
+
+enum tc_rc tc_store_put_escalation(struct tc_store *s, const char *alert_id, const char *target, const char *region,
+				   const char *reason, int64_t now)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO escalations (alert_id, target, region, at, reason)"
+				  " VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, region ? region : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, now);
+	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
+	return done(q, sqlite3_step(q));
+}
+
+long tc_store_escalation_count(struct tc_store *s, const char *alert_id)
+{
+	static const char sql[] = "SELECT count(*) FROM escalations WHERE ?1 IS NULL OR alert_id = ?1";
+	return count_of(s, sql, alert_id);
+}

@@ -1,0 +1,42 @@
+/*
+ * tc_store_int.h — what the store's own files share (not for other modules):
+ * the connection and its cache of prepared statements.
+ */
+#ifndef TC_STORE_INT_H
+#define TC_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "tc_store.h"
+
+enum tc_store_fixed_stmt {
+	ST_FIND_ALERT,
+	ST_INSERT_ALERT,
+	ST_GET_ALERT,
+	ST_SET_STATE,
+	ST_AUDIT,
+	ST_LIST,
+	ST_COUNT
+};
+
+#define TC_STORE_CACHE_SIZE 64
+
+struct tc_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct {
+		const char *sql; /* a string constant: compared by address */
+		sqlite3_stmt *st;
+	} cache[TC_STORE_CACHE_SIZE];
+	int n_cache;
+	int version;
+};
+
+/*
+ * The prepared statement for sql, which must be a string constant (it is
+ * compared by address): prepared on first use, then reset and unbound.
+ * NULL when it cannot be prepared.
+ */
+sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql);
+
+#endif
