@@ -18,18 +18,12 @@
 
 #define MAX_INFLIGHT 64
 #define PAYLOAD_CACHE 8
-#define BRIEF_CACHE 64
 #define TIMER_BATCH 2000
 
 struct payload_entry {
 	char id[17];
 	unsigned char *data;
 	size_t len;
-};
-
-struct brief_entry {
-	char id[17];
-	bool cancel;
 };
 
 struct tc_dispatch {
@@ -44,8 +38,6 @@ struct tc_dispatch {
 	bool republish;                  /* the broker (re)connected: put retained messages back */
 	struct payload_entry payloads[PAYLOAD_CACHE];
 	size_t next_payload;
-	struct brief_entry briefs[BRIEF_CACHE];
-	size_t next_brief;
 };
 
 struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
@@ -96,24 +88,6 @@ static const struct payload_entry *payload_of(struct tc_dispatch *dp, const char
 	e->data = data;
 	e->len = len;
 	return e;
-}
-
-/* Whether alert id is a CAP Cancel (for which receipt is the end). */
-static bool is_cancel(struct tc_dispatch *dp, const char *id)
-{
-	for (size_t i = 0; i < BRIEF_CACHE; i++)
-		if (!strcmp(dp->briefs[i].id, id))
-			return dp->briefs[i].cancel;
-	char msg_type[16];
-	enum tc_alert_state st;
-	int64_t expires;
-	if (tc_store_alert_brief(dp->store, id, msg_type, &st, &expires) != TC_OK)
-		return false;
-	struct brief_entry *e = &dp->briefs[dp->next_brief];
-	dp->next_brief = (dp->next_brief + 1) % BRIEF_CACHE;
-	snprintf(e->id, sizeof(e->id), "%s", id);
-	e->cancel = !strcmp(msg_type, "Cancel");
-	return e->cancel;
 }
 
 static uint32_t expiry_of(const struct tc_dispatch *dp, int64_t expires_at, int64_t now)
@@ -239,7 +213,6 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 	struct scopes ss = { 0 };
 	struct scope **chosen = calloc(rs->n ? rs->n : 1, sizeof(*chosen));
 	uint32_t expiry = expiry_of(dp, a->expires_at, now);
-	bool cancel = a->msg_type && !strcmp(a->msg_type, "Cancel");
 	enum tc_rc rc = chosen ? TC_OK : TC_ERR_NOMEM;
 	size_t regions = 0, direct = 0;
 	for (size_t i = 0; !rc && i < rs->n; i++)
@@ -261,7 +234,7 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 			direct += !rc;
 		}
 		if (!rc)
-			tc_track_apply(dp->store, &dp->o.policy, &rs->v[i], TC_EV_SENT, cancel, NULL, now, NULL);
+			tc_track_apply(dp->store, &dp->o.policy, &rs->v[i], TC_EV_SENT, NULL, now, NULL);
 	}
 	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
 	       rs->n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
@@ -372,7 +345,7 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 	tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now);
 	struct tc_track_step step;
 	enum tc_devent ev = tc_devent_of_ack(ack.kind);
-	if (tc_track_apply(dp->store, &dp->o.policy, &row, ev, is_cancel(dp, ack.alert_id), ack.reason, now, &step) &&
+	if (tc_track_apply(dp->store, &dp->o.policy, &row, ev, ack.reason, now, &step) &&
 	    !step.accepted)
 		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", ack.alert_id, rx,
 		       row.state, tc_devent_name(ev));
@@ -398,7 +371,7 @@ static void resend_pending(const struct tc_delivery_row *r, void *user)
 	if (send_direct(dp, r->target, pl->data, pl->len, expiry_of(dp, expires, rc->now)) != TC_OK)
 		return;
 	dp->stats.resends++;
-	tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_SENT, !strcmp(msg_type, "Cancel"), NULL, rc->now, NULL);
+	tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_SENT, NULL, rc->now, NULL);
 }
 
 static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
@@ -586,8 +559,7 @@ static void on_timer(const struct tc_delivery_row *r, void *user)
 	struct resend_ctx *rc = user;
 	struct tc_dispatch *dp = rc->dp;
 	struct tc_track_step step;
-	bool cancel = is_cancel(dp, r->alert_id);
-	if (tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_TIMEOUT, cancel, NULL, rc->now, &step) != TC_OK)
+	if (tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_TIMEOUT, NULL, rc->now, &step) != TC_OK)
 		return;
 	if (step.action == TC_TRACK_RESEND) {
 		const struct payload_entry *pl = payload_of(dp, r->alert_id);
@@ -638,6 +610,8 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "# HELP tocsin_mqtt_published_total Messages handed to the broker.\n"
 		   "# TYPE tocsin_mqtt_published_total counter\ntocsin_mqtt_published_total %lu\n",
 		tc_mqtt_published(dp->mq));
+	fprintf(f, "# HELP tocsin_receivers_online Registered receivers whose last status said online.\n"
+		   "# TYPE tocsin_receivers_online gauge\ntocsin_receivers_online %ld\n", tc_store_count_online(dp->store));
 	fprintf(f, "# HELP tocsin_acks_total Acknowledgments from receivers, by outcome.\n# TYPE tocsin_acks_total counter\n");
 	fprintf(f, "tocsin_acks_total{outcome=\"applied\"} %lu\n", s->acks);
 	fprintf(f, "tocsin_acks_total{outcome=\"unreadable\"} %lu\n", s->acks_refused);

@@ -75,27 +75,23 @@ static const int next_state[TC_DS_N][TC_EV_N] = {
 };
 
 /* The timer a state starts with; 0 for none. */
-static int64_t timer_of(enum tc_dstate st, bool cancel, const struct tc_track_policy *p, int64_t now)
+static int64_t timer_of(enum tc_dstate st, const struct tc_track_policy *p, int64_t now)
 {
 	if (st == TC_DS_SENT)
 		return now + p->ack_timeout_s;
-	if (st == TC_DS_RECEIVED && !cancel)
+	if (st == TC_DS_RECEIVED)
 		return now + p->play_timeout_s;
 	return 0;
 }
 
 struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long attempts, int64_t due_at,
-				     bool cancel, const struct tc_track_policy *p, int64_t now)
+				     const struct tc_track_policy *p, int64_t now)
 {
 	struct tc_track_step step = { .next = st, .attempts = attempts, .due_at = due_at };
 	if (st >= TC_DS_N || ev >= TC_EV_N || next_state[st][ev] == NO)
 		return step;
 	step.accepted = true;
 	int cell = next_state[st][ev];
-	/* A Cancel is complete once received; clearing it is the same news. */
-	if (cancel && (ev == TC_EV_CLEARED || ev == TC_EV_PLAYED || ev == TC_EV_DISPLAYED) &&
-	    (st == TC_DS_PLANNED || st == TC_DS_SENT || st == TC_DS_ESCALATED))
-		cell = TC_DS_RECEIVED;
 	if (cell == STAY)
 		return step;
 	step.changed = true;
@@ -103,7 +99,7 @@ struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long 
 		if (attempts < p->max_attempts) {
 			step.next = TC_DS_SENT;
 			step.attempts = attempts + 1;
-			step.due_at = timer_of(TC_DS_SENT, cancel, p, now);
+			step.due_at = timer_of(TC_DS_SENT, p, now);
 			step.action = TC_TRACK_RESEND;
 		} else {
 			step.next = TC_DS_ESCALATED;
@@ -118,18 +114,18 @@ struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long 
 	if (step.next == TC_DS_ESCALATED)
 		step.action = TC_TRACK_ESCALATE;
 	/* Staying in received (playing after received) keeps the running timer. */
-	step.due_at = step.next == st ? due_at : timer_of(step.next, cancel, p, now);
+	step.due_at = step.next == st ? due_at : timer_of(step.next, p, now);
 	return step;
 }
 
 enum tc_rc tc_track_apply(struct tc_store *s, const struct tc_track_policy *p, const struct tc_delivery_row *r,
-			  enum tc_devent ev, bool cancel, const char *reason, int64_t now, struct tc_track_step *out)
+			  enum tc_devent ev, const char *reason, int64_t now, struct tc_track_step *out)
 {
 	enum tc_dstate st;
 	struct tc_track_step step = { 0 };
 	enum tc_rc rc = tc_dstate_parse(r->state, &st);
 	if (!rc)
-		step = tc_track_decide(st, ev, r->attempts, r->due_at, cancel, p, now);
+		step = tc_track_decide(st, ev, r->attempts, r->due_at, p, now);
 	if (out)
 		*out = step;
 	if (rc || !step.accepted)

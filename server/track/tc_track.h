@@ -20,7 +20,8 @@
  *     a final state.
  *  3. Only sent and received carry a timer; entering any other state
  *     clears it.
- *  4. For a Cancel, received is final: there is nothing to play.
+ *  4. A Cancel is tracked like any alert: loudspeakers announce that the
+ *     warning is lifted (played), displays clear it (displayed).
  *  5. An event a state does not accept is refused and logged, never fatal.
  */
 #ifndef TC_TRACK_H
@@ -88,10 +89,10 @@ struct tc_track_step {
 
 /*
  * Pure: what event ev does to a delivery in state st with attempts sends
- * so far (cancel: the alert is a CAP Cancel). No I/O.
+ * so far and a timer due at due_at. No I/O.
  */
 struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long attempts, int64_t due_at,
-				     bool cancel, const struct tc_track_policy *p, int64_t now);
+				     const struct tc_track_policy *p, int64_t now);
 
 /*
  * Apply ev to delivery row r (as read from the store) and write the result
@@ -99,6 +100,6 @@ struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long 
  * (may be NULL) receives the step, so the caller can re-send.
  */
 enum tc_rc tc_track_apply(struct tc_store *s, const struct tc_track_policy *p, const struct tc_delivery_row *r,
-			  enum tc_devent ev, bool cancel, const char *reason, int64_t now, struct tc_track_step *out);
+			  enum tc_devent ev, const char *reason, int64_t now, struct tc_track_step *out);
 
 #endif

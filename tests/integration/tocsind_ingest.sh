@@ -15,7 +15,7 @@ trap cleanup EXIT
 
 start() { # start tocsind on a free loopback port; sets pid and url
 	rm -f "$tmp/data/http.addr"
-	printf '[tocsind]\nhttp = 127.0.0.1:8080\nspool_interval_ms = 200\n' >"$tmp/tocsind.conf"
+	printf '[tocsind]\nhttp = 127.0.0.1:8080\nspool_interval_ms = 200\nbroker = none\n' >"$tmp/tocsind.conf"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --spool "$tmp/spool" \
 		2>>"$tmp/log" &
 	pid=$!

@@ -29,9 +29,9 @@ static void count(const struct tc_delivery_row *row, void *u)
 	(*(int *)u)++;
 }
 
-static struct tc_track_step step(enum tc_dstate st, enum tc_devent ev, long attempts, bool cancel)
+static struct tc_track_step step(enum tc_dstate st, enum tc_devent ev, long attempts)
 {
-	return tc_track_decide(st, ev, attempts, 5, cancel, &policy, NOW);
+	return tc_track_decide(st, ev, attempts, 5, &policy, NOW);
 }
 
 static void test_names_round_trip(void **state)
@@ -52,45 +52,45 @@ static void test_names_round_trip(void **state)
 static void test_send_then_acks(void **state)
 {
 	(void)state;
-	struct tc_track_step s = step(TC_DS_PLANNED, TC_EV_SENT, 0, false);
+	struct tc_track_step s = step(TC_DS_PLANNED, TC_EV_SENT, 0);
 	assert_true(s.accepted && s.changed);
 	assert_int_equal(s.next, TC_DS_SENT);
 	assert_int_equal(s.attempts, 1);
 	assert_int_equal(s.due_at, NOW + 30);
-	s = step(TC_DS_SENT, TC_EV_RECEIVED, 1, false);
+	s = step(TC_DS_SENT, TC_EV_RECEIVED, 1);
 	assert_int_equal(s.next, TC_DS_RECEIVED);
 	assert_int_equal(s.due_at, NOW + 600);
-	s = step(TC_DS_RECEIVED, TC_EV_PLAYING, 1, false); /* playing keeps the running timer */
+	s = step(TC_DS_RECEIVED, TC_EV_PLAYING, 1); /* playing keeps the running timer */
 	assert_true(s.accepted);
 	assert_false(s.changed);
 	assert_int_equal(s.due_at, 5);
-	s = step(TC_DS_RECEIVED, TC_EV_PLAYED, 1, false);
+	s = step(TC_DS_RECEIVED, TC_EV_PLAYED, 1);
 	assert_int_equal(s.next, TC_DS_PLAYED);
 	assert_int_equal(s.due_at, 0);
-	s = step(TC_DS_SENT, TC_EV_DISPLAYED, 1, false); /* a lost receipt: displayed straight away */
+	s = step(TC_DS_SENT, TC_EV_DISPLAYED, 1); /* a lost receipt: displayed straight away */
 	assert_int_equal(s.next, TC_DS_DISPLAYED);
-	s = step(TC_DS_SENT, TC_EV_REJECTED, 1, false);
+	s = step(TC_DS_SENT, TC_EV_REJECTED, 1);
 	assert_int_equal(s.next, TC_DS_REJECTED);
-	s = step(TC_DS_RECEIVED, TC_EV_FAILED, 1, false);
+	s = step(TC_DS_RECEIVED, TC_EV_FAILED, 1);
 	assert_int_equal(s.next, TC_DS_FAILED);
 }
 
 static void test_timeouts_resend_then_escalate(void **state)
 {
 	(void)state;
-	struct tc_track_step s = step(TC_DS_SENT, TC_EV_TIMEOUT, 1, false);
+	struct tc_track_step s = step(TC_DS_SENT, TC_EV_TIMEOUT, 1);
 	assert_int_equal(s.action, TC_TRACK_RESEND);
 	assert_int_equal(s.next, TC_DS_SENT);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(s.due_at, NOW + 30);
-	s = step(TC_DS_SENT, TC_EV_TIMEOUT, 3, false);
+	s = step(TC_DS_SENT, TC_EV_TIMEOUT, 3);
 	assert_int_equal(s.action, TC_TRACK_ESCALATE);
 	assert_int_equal(s.next, TC_DS_ESCALATED);
 	assert_int_equal(s.due_at, 0);
-	s = step(TC_DS_RECEIVED, TC_EV_TIMEOUT, 1, false); /* received, never played */
+	s = step(TC_DS_RECEIVED, TC_EV_TIMEOUT, 1); /* received, never played */
 	assert_int_equal(s.action, TC_TRACK_ESCALATE);
 	assert_int_equal(s.next, TC_DS_ESCALATED);
-	s = step(TC_DS_PLAYED, TC_EV_TIMEOUT, 1, false); /* final states have no timer */
+	s = step(TC_DS_PLAYED, TC_EV_TIMEOUT, 1); /* final states have no timer */
 	assert_false(s.accepted);
 }
 
@@ -99,32 +99,30 @@ static void test_final_states_hold_but_late_play_wins(void **state)
 	(void)state;
 	static const enum tc_dstate late[] = { TC_DS_ESCALATED, TC_DS_FAILED, TC_DS_EXPIRED };
 	for (size_t i = 0; i < 3; i++) {
-		struct tc_track_step s = step(late[i], TC_EV_PLAYED, 3, false);
+		struct tc_track_step s = step(late[i], TC_EV_PLAYED, 3);
 		assert_int_equal(s.next, TC_DS_PLAYED);
-		s = step(late[i], TC_EV_RECEIVED, 3, false);
+		s = step(late[i], TC_EV_RECEIVED, 3);
 		assert_true(s.accepted);
 		assert_false(s.changed);
 	}
-	struct tc_track_step s = step(TC_DS_PLAYED, TC_EV_REJECTED, 1, false);
+	struct tc_track_step s = step(TC_DS_PLAYED, TC_EV_REJECTED, 1);
 	assert_true(s.accepted);
 	assert_false(s.changed);
-	s = step(TC_DS_CANCELLED, TC_EV_PLAYED, 1, false); /* a cancelled delivery stays cancelled */
+	s = step(TC_DS_CANCELLED, TC_EV_PLAYED, 1); /* a cancelled delivery stays cancelled */
 	assert_false(s.changed);
-	s = step(TC_DS_CANCELLED, TC_EV_SENT, 1, false);
+	s = step(TC_DS_CANCELLED, TC_EV_SENT, 1);
 	assert_false(s.accepted);
-	s = step(TC_DS_EXPIRED, TC_EV_SENT, 1, false);
+	s = step(TC_DS_EXPIRED, TC_EV_SENT, 1);
 	assert_false(s.accepted);
 }
 
-static void test_cancel_complete_at_receipt(void **state)
+static void test_cleared_changes_nothing(void **state)
 {
 	(void)state;
-	struct tc_track_step s = step(TC_DS_SENT, TC_EV_RECEIVED, 1, true);
-	assert_int_equal(s.next, TC_DS_RECEIVED);
-	assert_int_equal(s.due_at, 0); /* no play timer for a Cancel */
-	s = step(TC_DS_SENT, TC_EV_CLEARED, 1, true);
-	assert_int_equal(s.next, TC_DS_RECEIVED);
-	s = step(TC_DS_SENT, TC_EV_CLEARED, 1, false); /* for an alert, cleared says nothing about delivery */
+	struct tc_track_step s = step(TC_DS_SENT, TC_EV_CLEARED, 1); /* cleared says nothing about delivery */
+	assert_true(s.accepted);
+	assert_false(s.changed);
+	s = step(TC_DS_RECEIVED, TC_EV_CLEARED, 1);
 	assert_false(s.changed);
 }
 
@@ -143,7 +141,7 @@ static void test_apply_writes_store(void **state)
 	struct tc_delivery_row r;
 	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
 	assert_string_equal(r.state, "planned");
-	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_SENT, false, NULL, NOW, NULL), TC_OK);
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_SENT, NULL, NOW, NULL), TC_OK);
 	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
 	assert_string_equal(r.state, "sent");
 	assert_int_equal(r.attempts, 1);
@@ -158,7 +156,7 @@ static void test_apply_writes_store(void **state)
 	struct tc_track_step st;
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
-		assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_TIMEOUT, false, NULL, NOW + 30 * (i + 1), &st), TC_OK);
+		assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_TIMEOUT, NULL, NOW + 30 * (i + 1), &st), TC_OK);
 	}
 	assert_int_equal(st.action, TC_TRACK_ESCALATE);
 	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
@@ -166,7 +164,7 @@ static void test_apply_writes_store(void **state)
 	assert_int_equal(tc_store_escalation_count(s, id), 1);
 	/* A refused event changes nothing and says so. */
 	assert_int_equal(tc_store_get_delivery(s, id, "rx-2", "mqtt", &r), TC_OK);
-	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_TIMEOUT, false, NULL, NOW, &st), TC_ERR_INVALID);
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_TIMEOUT, NULL, NOW, &st), TC_ERR_INVALID);
 	assert_false(st.accepted);
 	tc_cap_alert_free(a);
 	tc_store_close(s);
@@ -180,7 +178,7 @@ int main(void)
 		cmocka_unit_test(test_send_then_acks),
 		cmocka_unit_test(test_timeouts_resend_then_escalate),
 		cmocka_unit_test(test_final_states_hold_but_late_play_wins),
-		cmocka_unit_test(test_cancel_complete_at_receipt),
+		cmocka_unit_test(test_cleared_changes_nothing),
 		cmocka_unit_test(test_apply_writes_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,33 @@
+# broker.sh — a real mosquitto for integration tests, on a free loopback port.
+# Sourced. Configured as RECIPES.md says so it does not drop queued QoS 1
+# messages: a large finite max_queued_messages, no byte limit.
+
+# start_broker DIR [PORT]: start mosquitto (on PORT when given, else a free
+# one); sets broker_pid and broker_port. Fails after 20 tries.
+start_broker() {
+	local dir=$1 want=${2:-} port
+	for _ in $(seq 20); do
+		port=${want:-$((20000 + RANDOM % 40000))}
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_queued_bytes 0\nmax_inflight_messages 1000\nmax_keepalive 600\n' \
+			"$port" >"$dir/mosquitto.conf"
+		mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+		broker_pid=$!
+		for _ in $(seq 50); do
+			kill -0 "$broker_pid" 2>/dev/null || break
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				broker_port=$port
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$broker_pid" 2>/dev/null
+		wait "$broker_pid" 2>/dev/null
+		[ -n "$want" ] && sleep 0.5
+	done
+	return 1
+}
+
+stop_broker() {
+	[ -n "${broker_pid:-}" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+	broker_pid=
+}
