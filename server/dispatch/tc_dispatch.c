@@ -35,7 +35,7 @@ struct tc_dispatch {
 	struct tc_dispatch_stats stats;
 	char inflight[MAX_INFLIGHT][17]; /* alerts with the render worker */
 	size_t n_inflight;
-	bool republish;                  /* the broker (re)connected: put retained messages back */
+	bool republish;                  /* the broker lost our session: put retained messages back */
 	struct payload_entry payloads[PAYLOAD_CACHE];
 	size_t next_payload;
 };
@@ -410,7 +410,12 @@ void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 	while (mails) {
 		struct tc_mail *next = mails->next;
 		switch (mails->kind) {
-		case TC_MQTT_CONNECTED: dp->republish = true; break;
+		case TC_MQTT_CONNECTED:
+			/* A broker that lost our session (restarted without persistence, or never
+			 * saw us) has most likely lost the retained alerts too. */
+			if (!mails->len || ((const char *)mails->data)[0] != '1')
+				dp->republish = true;
+			break;
 		case TC_MQTT_DISCONNECTED: break;
 		case TC_MQTT_MESSAGE: on_message(dp, mails, now); break;
 		case TC_RENDER_DONE: on_rendered(dp, mails->ptr, now); break;

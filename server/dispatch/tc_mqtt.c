@@ -37,9 +37,9 @@ static void post(struct tc_mqtt *m, int kind, const char *topic, const void *dat
 
 static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitto_property *props)
 {
-	(void)flags;
 	(void)props;
 	struct tc_mqtt *m = obj;
+	char present = flags & 1 ? '1' : '0'; /* CONNACK "session present" */
 	char acks[TC_PROTO_MAX_TOPIC], status[TC_PROTO_MAX_TOPIC];
 	if (rc) {
 		tc_log(TC_LOG_ERROR, "mqtt", "the broker %s:%d refused the connection: %s", m->host, m->o.port,
@@ -52,7 +52,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, con
 	mosquitto_subscribe_v5(mosq, NULL, acks, 1, 0, NULL);
 	mosquitto_subscribe_v5(mosq, NULL, status, 1, 0, NULL);
 	atomic_store(&m->connected, true);
-	post(m, TC_MQTT_CONNECTED, NULL, NULL, 0);
+	post(m, TC_MQTT_CONNECTED, NULL, &present, 1);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)

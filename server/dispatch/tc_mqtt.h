@@ -6,6 +6,8 @@
  * the owner thread (TC_MQTT_CONNECTED, TC_MQTT_DISCONNECTED, TC_MQTT_MESSAGE
  * with topic and payload). It never touches the store. Publishing is called
  * from the owner thread (libmosquitto is thread-safe for that).
+ * A TC_MQTT_CONNECTED mail carries one byte: '1' when the broker still had
+ * tocsind's session (so it kept its state), '0' when it starts afresh.
  *
  * The session is persistent (clean start off, a session expiry), so
  * acknowledgments that receivers send while tocsind is down wait at the
