@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
-tocsin_install $TOCSIN_BUILD_PACKAGES curl jq
+tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target tocsin >/dev/null
@@ -34,20 +34,43 @@ echo "-- files (listen to the .wav programmes):"
 ls -l "$out"
 
 echo
-echo "== tocsind: a county's registry, a typhoon warning, its Update and its Cancel"
-cmake --build build -j "$(nproc)" --target tocsind >/dev/null
-server_dir=build/demo/server
-rm -rf "$server_dir"
-build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 2>build/demo/tocsind.log &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null' EXIT
+echo "== the whole job: a broker, tocsind, a county's receivers, a typhoon warning, its Update and Cancel"
+cmake --build build -j "$(nproc)" --target tocsind tocsin-sim >/dev/null
+demo=build/demo
+server_dir=$demo/server
+rm -rf "$server_dir" "$demo"/*.log
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap stop_all EXIT
+. tests/integration/broker.sh
+start_broker "$demo" || { echo "mosquitto did not start"; exit 1; }
+pids+=("$broker_pid")
+echo "mosquitto on 127.0.0.1:$broker_port (queues sized so nothing is dropped; see $demo/mosquitto.conf)"
+printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
+build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "127.0.0.1:$broker_port" \
+	--config "$demo/tocsind.conf" 2>"$demo/tocsind.log" &
+pids+=($!)
 for _ in $(seq 100); do [ -s "$server_dir/http.addr" ] && break; sleep 0.1; done
 url="http://$(cat "$server_dir/http.addr")"
 echo "tocsind listening on $url (data in $server_dir; receivers are given $server_dir/signing.pub)"
+
+# The county: the sample Binhai registry (named loudspeakers and shelter
+# displays in towns and villages), plus 200 simulated village loudspeakers
+# and displays spread over three towns, one in twenty of which stays silent.
 registry=cap-schemas/examples/registry
+build/receivers/tocsin-sim --emit-registry "$demo/villages.csv" --count 200 --id-prefix bh-v --kind mixed \
+	--region 120116001004,120116001005,120116002003,120116002004,120116105203,120116105204
 for kind in shelters receivers contacts; do
 	$tocsin import "$kind" "$registry/$kind.csv" --server "$url"
 done
+$tocsin import receivers "$demo/villages.csv" --server "$url"
+sim="build/receivers/tocsin-sim --broker 127.0.0.1:$broker_port --pubkey $server_dir/signing.pub --delay-ms 300"
+$sim --registry "$registry/receivers.csv" --report "$demo/named.json" 2>"$demo/sim-named.log" &
+pids+=($!)
+$sim --registry "$demo/villages.csv" --fail-rate 0.05 --report "$demo/villages.json" 2>"$demo/sim-villages.log" &
+sim_villages=$!
+pids+=($sim_villages)
+sleep 2
 
 # The example warnings, moved to today and tomorrow (Beijing time) so they are current.
 today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
@@ -56,23 +79,31 @@ fresh() {
 	sed -e "s/2026-08-12/$today/g" -e "s/2026-08-13/$tomorrow/g" \
 		-e "s/_20260812/_${today//-/}/g" -e "s/_20260813/_${tomorrow//-/}/g" "$1"
 }
-fresh cap-schemas/examples/cn-typhoon-orange.xml >build/demo/orange.xml
-fresh cap-schemas/examples/cn-typhoon-red-update.xml >build/demo/red.xml
-fresh cap-schemas/examples/cn-typhoon-cancel.xml >build/demo/cancel.xml
+fresh cap-schemas/examples/cn-typhoon-orange.xml >"$demo/orange.xml"
+fresh cap-schemas/examples/cn-typhoon-red-update.xml >"$demo/red.xml"
+fresh cap-schemas/examples/cn-typhoon-cancel.xml >"$demo/cancel.xml"
 
-orange=$($tocsin submit build/demo/orange.xml --server "$url")
-echo "-- typhoon orange accepted as $orange:"
-$tocsin status "$orange" --server "$url"
-echo "-- its coverage report (from acknowledgments; none have come back yet):"
-curl -s "$url/api/v1/alerts/$orange/report"
-red=$($tocsin submit build/demo/red.xml --server "$url")
-echo "-- upgraded to red ($red); the orange one is now:"
-curl -s "$url/api/v1/alerts/$orange" | jq -c '{id, state, counts: {planned: .counts.planned, cancelled: .counts.cancelled}}'
-cancel=$($tocsin submit build/demo/cancel.xml --server "$url")
+orange=$($tocsin submit "$demo/orange.xml" --server "$url")
+echo "-- typhoon orange accepted as $orange; live progress until every delivery is final:"
+$tocsin status "$orange" --watch --timeout 60 --server "$url"
+echo "-- its coverage report, from acknowledgments (the silent loudspeakers were re-sent to, then escalated):"
+curl -s "$url/api/v1/alerts/$orange/report" | jq -c .
+echo "-- escalated villages (for their information officers):"
+curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -r '.deliveries[] | "   \(.target) in \(.region)"' | head -12
+red=$($tocsin submit "$demo/red.xml" --server "$url")
+echo "-- upgraded to red ($red):"
+$tocsin status "$red" --watch --timeout 60 --server "$url"
+echo "   the orange warning is now $(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+cancel=$($tocsin submit "$demo/cancel.xml" --server "$url")
 echo "-- lifted ($cancel), reaching every receiver the warning went to:"
+$tocsin status "$cancel" --watch --timeout 60 --server "$url"
 $tocsin status "$cancel" --json --server "$url"
-$tocsin status "$red" --server "$url"
-kill "$server_pid"
-wait "$server_pid" 2>/dev/null || true
-echo "-- tocsind stopped; its log:"
-cat build/demo/tocsind.log
+echo "-- what the simulated receivers did (acknowledgments they sent):"
+kill -USR1 "$sim_villages"; sleep 0.5
+jq -c '{receivers, connected, acks, silent: (.silent | length)}' "$demo/villages.json"
+echo "-- tocsind's metrics (excerpt):"
+curl -s "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalations_total|mqtt_connected)'
+stop_all
+trap - EXIT
+echo "-- everything stopped; tocsind's log (last lines; all in $demo/tocsind.log):"
+tail -8 "$demo/tocsind.log"

@@ -47,15 +47,19 @@ enum tc_rc tc_proto_topic(char *out, size_t len, const char *prefix, enum tc_top
 	return n < 0 || (size_t)n >= len ? TC_ERR_LIMIT : TC_OK;
 }
 
-/* Copy the level at *p (up to '/' or the end) into out; advance *p past it and its '/'. */
-static bool take_level(const char **p, char *out, size_t len)
+/*
+ * Copy the level at *p (up to '/' or the end) into out and advance *p past
+ * it; when more must follow (more), it must be a '/', which is skipped too.
+ * So "a/" never reads as "a": a trailing '/' is an empty level of its own.
+ */
+static bool take_level(const char **p, char *out, size_t len, bool more)
 {
 	size_t n = strcspn(*p, "/");
-	if (!n || n >= len)
+	if (!n || n >= len || (more && (*p)[n] != '/'))
 		return false;
 	memcpy(out, *p, n);
 	out[n] = '\0';
-	*p += n + ((*p)[n] == '/');
+	*p += n + more;
 	return true;
 }
 
@@ -69,15 +73,17 @@ enum tc_topic_kind tc_proto_parse_topic(const char *prefix, const char *topic, c
 	if (strncmp(topic, prefix, pl) || topic[pl] != '/')
 		return TC_TOPIC_UNKNOWN;
 	const char *p = topic + pl + 1;
-	if (!take_level(&p, what, sizeof(what)) || !take_level(&p, a, a_len))
+	if (!take_level(&p, what, sizeof(what), true))
 		return TC_TOPIC_UNKNOWN;
 	if (!strcmp(what, "audio"))
-		return *p ? TC_TOPIC_UNKNOWN : TC_TOPIC_AUDIO;
+		return take_level(&p, a, a_len, false) && !*p ? TC_TOPIC_AUDIO : TC_TOPIC_UNKNOWN;
+	if (!take_level(&p, a, a_len, true))
+		return TC_TOPIC_UNKNOWN;
 	if (!strcmp(what, "region")) {
 		if (strncmp(p, "alert/", 6))
 			return TC_TOPIC_UNKNOWN;
 		p += 6;
-		return take_level(&p, b, b_len) && !*p ? TC_TOPIC_REGION_ALERT : TC_TOPIC_UNKNOWN;
+		return take_level(&p, b, b_len, false) && !*p ? TC_TOPIC_REGION_ALERT : TC_TOPIC_UNKNOWN;
 	}
 	if (strcmp(what, "rx"))
 		return TC_TOPIC_UNKNOWN;

@@ -80,7 +80,7 @@ static void print_json(const char *id, const struct status *st)
 	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:f}", "id", id, "state",
 			      json_string_value(json_object_get(st->alert, "state")), "targets", (json_int_t)st->targets,
 			      "counts", counts, "coverage", round(st->coverage * 10) / 10);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	printf("%s\n", s ? s : "{}");
 	free(s);
 	json_decref(o);

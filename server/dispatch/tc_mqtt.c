@@ -61,8 +61,11 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosqu
 	(void)props;
 	struct tc_mqtt *m = obj;
 	if (atomic_exchange(&m->connected, false)) {
-		tc_log(TC_LOG_WARN, "mqtt", "lost the broker %s:%d (%s); reconnecting", m->host, m->o.port,
-		       rc ? mosquitto_strerror(rc) : "closed");
+		if (atomic_load(&m->stop))
+			tc_log(TC_LOG_INFO, "mqtt", "disconnected from the broker %s:%d", m->host, m->o.port);
+		else
+			tc_log(TC_LOG_WARN, "mqtt", "lost the broker %s:%d (%s); reconnecting", m->host, m->o.port,
+			       rc ? mosquitto_strerror(rc) : "closed");
 		post(m, TC_MQTT_DISCONNECTED, NULL, NULL, 0);
 	}
 }

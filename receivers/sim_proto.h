@@ -1,0 +1,88 @@
+/*
+ * sim_proto.h — what each simulated receiver does with what it gets, by
+ * the receiver protocol v1 (tc_proto.h): verify the seal, parse, decide,
+ * acknowledge. It owns every receiver's seen-list, the audio cache shared
+ * by all of them, the simulated playing timers and the counts the report
+ * is made of.
+ *
+ * No sockets here: the event loop hands each message in with
+ * sim_proto_message() and gets its publishes and subscriptions back through
+ * the sim_io table, so one thread owns all of this state.
+ *
+ * One alert on one receiver (its entry in the seen-list):
+ *
+ *   (new) --verified, not expired--> waiting-audio --audio ok--> playing --delay--> active
+ *             |                          |  (no audio, or signage: straight to playing)
+ *             |                          +--digest or length differs--> done (failed digest-mismatch)
+ *             +--expired--> done (rejected expired)
+ *   waiting-audio | playing | active --Cancel, Update, cancel command, empty retained, expiry--> done (cleared)
+ *
+ * Invariants:
+ *   1. Nothing is acknowledged before tc_sign_open() said OK, except the
+ *      rejection itself (and only when the alert id is known from the topic).
+ *   2. An alert id plays at most once per receiver: a second copy only
+ *      repeats the final acknowledgment (or "received" while in progress).
+ *   3. Silent receivers (--fail-rate) count what they receive and publish nothing.
+ *   4. The seen-list lives in memory only: a restarted simulator has forgotten it.
+ */
+#ifndef SIM_PROTO_H
+#define SIM_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_fleet.h"
+#include "tc_diag.h"
+#include "tc_sign.h"
+
+/* How the protocol reaches the network; rx is the receiver's index. */
+struct sim_io {
+	void *ctx;
+	/* QoS 1, not retained, from receiver rx's own connection. */
+	void (*publish)(void *ctx, size_t rx, const char *topic, const void *buf, size_t len);
+	/* QoS 1, retained messages sent on every subscribe (for audio). */
+	void (*subscribe)(void *ctx, size_t rx, const char *topic);
+	void (*unsubscribe)(void *ctx, size_t rx, const char *topic);
+	bool (*connected)(void *ctx, size_t rx);
+};
+
+struct sim_proto_options {
+	const char *prefix;         /* topic prefix, "tocsin/v1" */
+	const char *lang;           /* the info language receivers play, "zh-CN" */
+	unsigned delay_ms;          /* simulated playing time between playing and played */
+	unsigned audio_timeout_ms;  /* one audio fetch attempt; three attempts in all */
+	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
+	int64_t start_ms;           /* monotonic time the run started (for the milestone line) */
+	int verbose;
+};
+
+struct sim_proto;
+
+/*
+ * ids and silent (n each) are borrowed and must outlive the result; o and
+ * io are copied. NULL when out of memory.
+ */
+struct sim_proto *sim_proto_new(const struct sim_proto_options *o, const struct sim_identity *ids,
+				const bool *silent, size_t n, const struct sim_io *io);
+void sim_proto_free(struct sim_proto *p);
+
+/* One MQTT message received by receiver rx (msg is borrowed for the call). now_ms: monotonic. */
+void sim_proto_message(struct sim_proto *p, size_t rx, const char *topic, const void *msg, size_t len,
+		       int64_t now_ms);
+
+/* Monotonic ms of the next timer, or -1 when none is set. */
+int64_t sim_proto_next_due(const struct sim_proto *p);
+/* Run every timer due at now_ms. */
+void sim_proto_tick(struct sim_proto *p, int64_t now_ms);
+
+/* Messages received so far (alert and command topics, not audio). */
+unsigned long sim_proto_messages(const struct sim_proto *p);
+
+/*
+ * Write the JSON report to path (through a temporary file and rename, so
+ * a reader never sees half of it). connected: receivers connected now.
+ */
+enum tc_rc sim_proto_report(const struct sim_proto *p, const char *path, size_t connected, struct tc_diags *d);
+
+#endif

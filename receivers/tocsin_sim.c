@@ -1,0 +1,372 @@
+/*
+ * tocsin_sim.c — `tocsin-sim`: many virtual receivers in one process,
+ * speaking the real receiver protocol (verify, acknowledge) to a real
+ * broker, for integration tests, the demo and the benchmarks.
+ *
+ * This file reads the flags, makes the fleet (sim_fleet), and hands it to
+ * the network loop (sim_net), which feeds the protocol logic (sim_proto).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <mosquitto.h>
+
+#include "sim_fleet.h"
+#include "sim_net.h"
+#include "sim_proto.h"
+#include "tc_file.h"
+#include "tc_proto.h"
+#include "tc_sign.h"
+
+#ifndef TOCSIN_VERSION
+#define TOCSIN_VERSION "0"
+#endif
+
+#define EXIT_USAGE 2
+
+/*
+ * libmosquitto opens a socket pair per client only to wake the network
+ * thread of mosquitto_loop_start(). The simulator drives every client from
+ * its own epoll loop and never starts that thread, so the pair would only
+ * cost two file descriptors per receiver (20,000 for 10,000 receivers, the
+ * whole hard limit on a common machine). This definition is the one
+ * libmosquitto binds to; it refuses, and the library carries on without the
+ * pair. Nothing else in this program opens socket pairs.
+ */
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	(void)domain, (void)type, (void)protocol, (void)sv;
+	errno = EMFILE;
+	return -1;
+}
+
+static volatile sig_atomic_t stop_flag, report_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	report_flag = 1;
+}
+
+struct args {
+	struct sim_fleet_options fleet;
+	struct sim_net_options net;
+	struct sim_proto_options proto;
+	const char *broker, *pubkey, *registry, *emit, *regions;
+	double fail_rate;
+	bool have_count;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tocsin-sim --broker HOST:PORT --pubkey FILE --count N --region CODE[,CODE...]\n"
+		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
+		"                  [--radius-km R] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
+		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
+		"                  [--connect-batch B] [--audio-timeout-ms MS] [-v]\n"
+		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
+		"       tocsin-sim --count N --region CODE[,...] [...] --emit-registry FILE\n"
+		"\n"
+		"N virtual receivers in one process, each its own MQTT 5 client speaking the receiver\n"
+		"protocol v1: they verify every sealed message with the public key, play or display\n"
+		"alerts (simulated) and acknowledge received, playing, played|displayed, cleared,\n"
+		"rejected (with a reason) and failed on tocsin/v1/rx/<id>/ack.\n"
+		"\n"
+		"  --broker HOST:PORT     the MQTT broker (127.0.0.1:1883); unreachable: retried with backoff\n"
+		"  --pubkey FILE          the server's public key (base64 text, e.g. DATA_DIR/signing.pub)\n"
+		"  --count N              how many receivers: ids <prefix>00000, <prefix>00001, ...\n"
+		"  --region CODE[,...]    GB/T 2260 codes (2-12 digits), given to the receivers round robin\n"
+		"  --id-prefix P          receiver id prefix (sim-)\n"
+		"  --kind K               loudspeaker (default), signage, or mixed (every 5th is signage)\n"
+		"  --center LAT,LON       centre of the scatter (39.03,117.70, Binhai, Tianjin)\n"
+		"  --radius-km R          receivers are spread within R km of the centre (5)\n"
+		"  --registry FILE        simulate exactly the receivers of this CSV (id,kind,name,lat,lon,region)\n"
+		"  --emit-registry FILE   write the generated receivers as that CSV (- for stdout) and exit\n"
+		"  --fail-rate F          share 0..1 of silent receivers: they receive but never acknowledge;\n"
+		"                         receiver i is silent when floor((i+1)F) > floor(iF)\n"
+		"  --delay-ms D           simulated playing time between playing and played (200)\n"
+		"  --offline K            the last K receivers do not connect at start...\n"
+		"  --offline-ms MS        ...and connect after MS (0: not during this run)\n"
+		"  --duration-s S         stop by itself after S seconds (0: on SIGTERM/SIGINT only)\n"
+		"  --report FILE          write a JSON report on exit and on SIGUSR1\n"
+		"  --lang L               the info language played (zh-CN)\n"
+		"  --prefix P             topic prefix (tocsin/v1)\n"
+		"  --connect-batch B      connections waiting for the broker's answer at once (50)\n"
+		"  --audio-timeout-ms MS  one attempt to fetch an audio message (15000; 3 attempts)\n"
+		"  -v                     more lines on stderr (-vv: every acknowledgment)\n"
+		"\n"
+		"Loudspeakers fetch the audio of the info in --lang once per process (shared by all) and\n"
+		"check its SHA-256 and length (failed digest-mismatch); signage shows text only.\n"
+		"The seen-list is kept in memory only, so the simulator is not restart-safe: once restarted\n"
+		"it has forgotten what it played (a real receiver keeps it on disk).\n");
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_center(const char *s, struct sim_fleet_options *f)
+{
+	char lat[64];
+	const char *comma = strchr(s, ',');
+	if (!comma || (size_t)(comma - s) >= sizeof(lat))
+		return -1;
+	memcpy(lat, s, (size_t)(comma - s));
+	lat[comma - s] = '\0';
+	return parse_double(lat, -90, 90, &f->lat) || parse_double(comma + 1, -180, 180, &f->lon) ? -1 : 0;
+}
+
+static int parse_broker(const char *s, struct sim_net_options *n)
+{
+	static char host[256];
+	unsigned long port = 1883;
+	const char *colon = strrchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+	if (!len || len >= sizeof(host) || (colon && (parse_uint(colon + 1, 65535, &port) || !port)))
+		return -1;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	n->host = host;
+	n->port = (int)port;
+	return 0;
+}
+
+static void defaults(struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->fleet = (struct sim_fleet_options){ .id_prefix = "sim-", .mix = SIM_MIX_LOUDSPEAKER, .lat = 39.03,
+					       .lon = 117.70, .radius_km = 5 };
+	a->net = (struct sim_net_options){ .host = "127.0.0.1", .port = 1883, .prefix = TC_PROTO_DEFAULT_PREFIX,
+					   .version = "tocsin-sim " TOCSIN_VERSION, .keepalive_s = 30,
+					   .session_expiry_s = 86400, .connect_inflight = 50 };
+	a->proto = (struct sim_proto_options){ .prefix = TC_PROTO_DEFAULT_PREFIX, .lang = "zh-CN", .delay_ms = 200,
+					       .audio_timeout_ms = 15000 };
+}
+
+/* One option into a; the name of the flag when its value is bad, NULL when fine. */
+static const char *take_option(struct args *a, int c, const char *v)
+{
+	unsigned long u;
+	switch (c) {
+	case 'b': a->broker = v; return parse_broker(v, &a->net) ? "--broker" : NULL;
+	case 'k': a->pubkey = v; return NULL;
+	case 'n': a->have_count = true; a->fleet.count = strtoul(v, NULL, 10);
+		return parse_uint(v, 1000000, &u) || !u ? "--count" : NULL;
+	case 'r': a->regions = v; return NULL;
+	case 'i': a->fleet.id_prefix = v; return NULL;
+	case 'K': return sim_kind_mix_parse(v, &a->fleet.mix) ? "--kind" : NULL;
+	case 'c': return parse_center(v, &a->fleet) ? "--center" : NULL;
+	case 'R': return parse_double(v, 0, 20000, &a->fleet.radius_km) ? "--radius-km" : NULL;
+	case 'g': a->registry = v; return NULL;
+	case 'e': a->emit = v; return NULL;
+	case 'f': return parse_double(v, 0, 1, &a->fail_rate) ? "--fail-rate" : NULL;
+	case 'd': if (parse_uint(v, 3600000, &u)) return "--delay-ms";
+		a->proto.delay_ms = (unsigned)u; return NULL;
+	case 'o': if (parse_uint(v, 1000000, &u)) return "--offline";
+		a->net.offline = u; return NULL;
+	case 'O': if (parse_uint(v, 86400000, &u)) return "--offline-ms";
+		a->net.offline_ms = (unsigned)u; return NULL;
+	case 's': return parse_double(v, 0, 1e7, &a->net.duration_s) ? "--duration-s" : NULL;
+	case 'p': a->net.report = v; return NULL;
+	case 'l': a->proto.lang = v; return NULL;
+	case 'P': a->net.prefix = a->proto.prefix = v; return *v ? NULL : "--prefix";
+	case 'B': if (parse_uint(v, 10000, &u) || !u) return "--connect-batch";
+		a->net.connect_inflight = (unsigned)u; return NULL;
+	case 'A': if (parse_uint(v, 3600000, &u) || !u) return "--audio-timeout-ms";
+		a->proto.audio_timeout_ms = (unsigned)u; return NULL;
+	}
+	return "?";
+}
+
+/* 0 when fine, -1 after --help, EXIT_USAGE when the flags make no sense (usage printed). */
+static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
+{
+	static const struct option longopts[] = {
+		{ "broker", required_argument, NULL, 'b' },    { "pubkey", required_argument, NULL, 'k' },
+		{ "count", required_argument, NULL, 'n' },     { "region", required_argument, NULL, 'r' },
+		{ "id-prefix", required_argument, NULL, 'i' }, { "kind", required_argument, NULL, 'K' },
+		{ "center", required_argument, NULL, 'c' },    { "radius-km", required_argument, NULL, 'R' },
+		{ "registry", required_argument, NULL, 'g' },  { "emit-registry", required_argument, NULL, 'e' },
+		{ "fail-rate", required_argument, NULL, 'f' }, { "delay-ms", required_argument, NULL, 'd' },
+		{ "offline", required_argument, NULL, 'o' },   { "offline-ms", required_argument, NULL, 'O' },
+		{ "duration-s", required_argument, NULL, 's' }, { "report", required_argument, NULL, 'p' },
+		{ "lang", required_argument, NULL, 'l' },      { "prefix", required_argument, NULL, 'P' },
+		{ "connect-batch", required_argument, NULL, 'B' },
+		{ "audio-timeout-ms", required_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	const char *bad = NULL;
+	defaults(a);
+	while (!bad && (c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (c == 'v')
+			a->net.verbose = ++a->proto.verbose;
+		else if (c == '?')
+			bad = "";
+		else
+			bad = take_option(a, c, optarg);
+	}
+	if (!bad && optind < argc)
+		fprintf(stderr, "tocsin-sim: unexpected argument '%s'\n", argv[optind]), bad = "";
+	if (!bad && a->registry && (a->have_count || a->regions))
+		fprintf(stderr, "tocsin-sim: --registry names the receivers; leave out --count and --region\n"), bad = "";
+	if (!bad && !a->registry && (!a->have_count || !a->regions))
+		fprintf(stderr, "tocsin-sim: give --count and --region, or --registry\n"), bad = "";
+	if (!bad && !a->emit && !a->pubkey)
+		fprintf(stderr, "tocsin-sim: --pubkey is required (the server's signing.pub)\n"), bad = "";
+	if (!bad && a->regions && sim_fleet_parse_regions(&a->fleet, a->regions, d)) {
+		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, 0)->message);
+		bad = "";
+	}
+	if (bad) {
+		if (*bad)
+			fprintf(stderr, "tocsin-sim: bad value for %s\n", bad);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_diags(const struct tc_diags *d)
+{
+	for (size_t i = 0; i < tc_diags_count(d); i++)
+		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, i)->message);
+}
+
+static enum tc_rc read_pubkey(const char *path, uint8_t pk[TC_SIGN_PUBLIC_BYTES], struct tc_diags *d)
+{
+	size_t len = 0;
+	char *text = tc_file_slurp(path, &len);
+	enum tc_rc rc = text ? tc_sign_key_from_text(text, pk, TC_SIGN_PUBLIC_BYTES) : TC_ERR_IO;
+	if (rc)
+		tc_err(d, "sim.pubkey", path, "%s is not a readable public key (base64 of 32 bytes): %s", path,
+		       text ? "wrong length or not base64" : strerror(errno));
+	free(text);
+	return rc;
+}
+
+static void signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The fleet, and which of it is silent. */
+static enum tc_rc make_fleet(const struct args *a, struct sim_identity **ids, size_t *n, bool **silent,
+			     struct tc_diags *d)
+{
+	enum tc_rc rc = a->registry ? sim_fleet_read_csv(a->registry, ids, n, d) : sim_fleet_generate(&a->fleet, ids, n, d);
+	if (rc)
+		return rc;
+	*silent = calloc(*n, sizeof(**silent));
+	if (!*silent)
+		return TC_ERR_NOMEM;
+	for (size_t i = 0; i < *n; i++)
+		(*silent)[i] = sim_fleet_silent(i, a->fail_rate);
+	return TC_OK;
+}
+
+static int run(struct args *a, struct tc_diags *d)
+{
+	struct sim_identity *ids = NULL;
+	bool *silent = NULL;
+	size_t n = 0;
+	int status = 1;
+	enum tc_rc rc = make_fleet(a, &ids, &n, &silent, d);
+	if (!rc && a->emit) {
+		rc = sim_fleet_write_csv(a->emit, ids, n, d);
+		status = rc ? 1 : 0;
+		goto out;
+	}
+	if (!rc && a->net.offline > n) {
+		fprintf(stderr, "tocsin-sim: --offline %zu is more than the %zu receivers\n", a->net.offline, n);
+		usage(stderr);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (!rc)
+		rc = tc_sign_init();
+	if (!rc)
+		rc = read_pubkey(a->pubkey, a->proto.pk, d);
+	if (rc)
+		goto out;
+	signals();
+	a->net.stop = &stop_flag;
+	a->net.report_now = &report_flag;
+	a->proto.start_ms = monotonic_ms();
+	fprintf(stderr, "tocsin-sim: %zu receivers for broker %s:%d, topics under %s\n", n, a->net.host, a->net.port,
+		a->net.prefix);
+	mosquitto_lib_init();
+	rc = sim_net_run(&a->net, ids, silent, n, &a->proto, d);
+	mosquitto_lib_cleanup();
+	status = rc ? 1 : 0;
+out:
+	print_diags(d);
+	free(ids);
+	free(silent);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct tc_diags *d = tc_diags_new();
+	if (!d)
+		return 1;
+	int status = parse_args(argc, argv, &a, d);
+	if (status == 0)
+		status = run(&a, d);
+	else if (status < 0)
+		status = 0;
+	tc_diags_free(d);
+	return status;
+}

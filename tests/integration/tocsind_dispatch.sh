@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# tocsind_dispatch.sh — the whole delivery loop with real parts: a mosquitto
+# broker on a free loopback port, tocsind, and tocsin-sim receivers that
+# verify, acknowledge and play. Coverage must come from acknowledgments:
+# silent receivers are re-sent to, then escalated; an Update supersedes, a
+# Cancel clears; an area covering part of a village goes directly to its
+# receivers; an alert expires; receivers offline at first are reached when
+# they come back; kill -9 of tocsind and a broker restart lose nothing.
+# Usage: tocsind_dispatch.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR
+set -u
+tocsind=$1
+tocsin=$2
+sim=$3
+examples=$4
+tmp=$(mktemp -d)
+pid=
+sims=()
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/broker.sh"
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	for s in "${sims[@]}"; do kill "$s" 2>/dev/null; done
+	stop_broker
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_server() { # tocsind on a free loopback port; sets pid and url
+	rm -f "$tmp/data/http.addr"
+	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
+		--broker "127.0.0.1:$broker_port" 2>>"$tmp/tocsind.log" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -s "$tmp/data/http.addr" ] && break
+		sleep 0.1
+	done
+	url="http://$(cat "$tmp/data/http.addr")"
+}
+
+# start_sim NAME ARGS...: a tocsin-sim in the background with a report file
+start_sim() {
+	local name=$1
+	shift
+	"$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/data/signing.pub" --report "$tmp/$name.json" "$@" \
+		2>>"$tmp/sim-$name.log" &
+	sims+=($!)
+	eval "sim_$name=$!"
+}
+
+# report NAME: ask a sim for its report (SIGUSR1) and print it
+report() {
+	local p
+	eval "p=\$sim_$1"
+	rm -f "$tmp/$1.json"
+	kill -USR1 "$p"
+	for _ in $(seq 50); do
+		[ -s "$tmp/$1.json" ] && jq -e . "$tmp/$1.json" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	cat "$tmp/$1.json"
+}
+
+# wait_for ID JQ [SECONDS]: until tocsin status ID --json satisfies JQ (default 60 s)
+wait_for() {
+	local deadline=$((SECONDS + ${3:-60}))
+	while [ $SECONDS -lt $deadline ]; do
+		"$tocsin" status "$1" --json --server "$url" >"$tmp/status.json" 2>/dev/null &&
+			jq -e "$2" "$tmp/status.json" >/dev/null && return 0
+		sleep 0.3
+	done
+	echo "timed out waiting for $2 on $1: $(cat "$tmp/status.json")"
+	return 1
+}
+
+counts() { "$tocsin" status "$1" --json --server "$url" | jq -c "$2"; }
+
+# fresh FILE [EXPIRES]: an example moved to today (Beijing time); optionally a new expiry
+fresh() {
+	local today tomorrow
+	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+	tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
+	sed -e "s/2026-0[678]-[0-9][0-9]T/${today}T/g" -e "s/2026-08-13/$tomorrow/g" \
+		-e "s/_2026[0-9]\{4\}/_${today//-/}/g" "$examples/$1" |
+		if [ -n "${2:-}" ]; then sed "s|<expires>[^<]*</expires>|<expires>$2</expires>|"; else
+			sed "s|<expires>${today}T|<expires>${tomorrow}T|"; fi
+}
+
+mkdir -p "$tmp/data"
+start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nlog_level = debug\n' >"$tmp/tocsind.conf"
+start_server
+expect "server up" curl -sf "$url/healthz"
+
+# 40 receivers in three villages of Binhai (120116), 10 % of them silent;
+# 5 more that are offline for the first 3 seconds.
+"$sim" --emit-registry "$tmp/a.csv" --count 40 --region 120116001001,120116001002,120116002001 --id-prefix va- \
+	--kind mixed
+check "registry emitted" 41 "$(wc -l <"$tmp/a.csv")"
+"$sim" --emit-registry "$tmp/b.csv" --count 5 --region 120116105201 --id-prefix vb-
+"$tocsin" import receivers "$tmp/a.csv" --server "$url" >/dev/null
+"$tocsin" import receivers "$tmp/b.csv" --server "$url" >/dev/null
+start_sim a --registry "$tmp/a.csv" --fail-rate 0.1 --delay-ms 100
+start_sim b --registry "$tmp/b.csv" --offline 5 --offline-ms 3000 --delay-ms 100
+sleep 1.5
+
+# --- happy path, silent receivers escalated, late receivers reached -------------
+fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
+orange=$("$tocsin" submit "$tmp/orange.xml" --server "$url")
+check "typhoon accepted" 0 $?
+expect "45 played, displayed or escalated" wait_for "$orange" \
+	'.targets == 45 and (.counts.played + .counts.displayed + .counts.escalated) == 45 and .counts.escalated == 4'
+check "coverage from acknowledgments" '41' "$(counts "$orange" '.counts.played + .counts.displayed')"
+check "coverage percentage" '91.1' "$(counts "$orange" '.coverage * 10 | round / 10')"
+report a >"$tmp/a-1.json"
+check "the silent four are the escalated four" \
+	"$(jq -c '.silent | sort' "$tmp/a-1.json")" \
+	"$(curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -c '[.deliveries[].target] | sort')"
+check "each live receiver played or showed it once" 36 \
+	"$(jq --arg id "$orange" '.alerts[$id].played + .alerts[$id].displayed' "$tmp/a-1.json")"
+check "late receivers played it after coming online" 5 "$(report b | jq --arg id "$orange" '.alerts[$id].played')"
+expect "silent receivers were re-sent to" test "$(curl -s "$url/metrics" | awk '/^tocsin_resends_total/ {print $2}')" -ge 4
+expect "escalations recorded" test "$(curl -s "$url/metrics" | awk '/^tocsin_escalations_total/ {print $2}')" -ge 4
+expect "report per region" jq -e '.regions[0].region == "120116" and .covered == 41' \
+	<(curl -s "$url/api/v1/alerts/$orange/report")
+
+# --- Update: red supersedes orange --------------------------------------------
+fresh cn-typhoon-red-update.xml >"$tmp/red.xml"
+red=$("$tocsin" submit "$tmp/red.xml" --server "$url")
+expect "red played" wait_for "$red" '(.counts.played + .counts.displayed) == 41'
+check "orange superseded" superseded "$(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+expect "receivers dropped orange" test "$(report a | jq --arg id "$orange" '.alerts[$id].cleared')" -ge 36
+
+# --- Cancel: reaches everyone who had the warning -----------------------------
+fresh cn-typhoon-cancel.xml >"$tmp/cancel.xml"
+cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
+expect "the lifting announced by the live receivers" wait_for "$cancel" '(.counts.played + .counts.displayed) == 41'
+check "red cancelled" cancelled "$(curl -s "$url/api/v1/alerts/$red" | jq -r .state)"
+expect "receivers cleared red" test "$(report a | jq --arg id "$red" '.alerts[$id].cleared')" -ge 36
+
+# --- an area covering part of a village: sent directly -------------------------
+# The northern half of the receivers' scatter, no admin code.
+sed -e '/<geocode>/,/<\/geocode>/d' \
+	-e 's|<polygon>[^<]*</polygon>|<polygon>39.03,117.55 39.20,117.55 39.20,117.90 39.03,117.90 39.03,117.55</polygon>|' \
+	-e 's|<identifier>\([^<]*\)_\([0-9]\)</identifier>|<identifier>\1_7</identifier>|' \
+	"$tmp/orange.xml" >"$tmp/north.xml"
+north=$("$tocsin" submit "$tmp/north.xml" --server "$url")
+check "part of the villages accepted" 0 $?
+n=$(counts "$north" .targets)
+expect "some but not all receivers targeted" test "$n" -gt 0 -a "$n" -lt 45
+expect "every live target acknowledged" wait_for "$north" '(.counts.played + .counts.displayed + .counts.escalated) == .targets'
+expect "sent directly, not by region" grep -q "alert=$north published to $n target(s): 0 region topic(s), $n direct" "$tmp/tocsind.log"
+played=$(jq -s --arg id "$north" 'map((.alerts[$id].played // 0) + (.alerts[$id].displayed // 0)) | add' \
+	<(report a) <(report b))
+check "only targets played it" "$(counts "$north" '.counts.played + .counts.displayed')" "$played"
+
+# --- expiry: the offline receivers never get it ------------------------------
+kill "$sim_b"
+wait "$sim_b" 2>/dev/null
+sent=$(TZ=Asia/Shanghai date -d '-1 minute' +%Y-%m-%dT%H:%M:%S+08:00)
+expires=$(TZ=Asia/Shanghai date -d '+4 seconds' +%Y-%m-%dT%H:%M:%S+08:00)
+fresh cn-storm-surge-yellow.xml "$expires" |
+	sed -e "s|<sent>[^<]*</sent>|<sent>$sent</sent>|" -e "s|<effective>[^<]*</effective>|<effective>$sent</effective>|" \
+		-e "s|<onset>[^<]*</onset>|<onset>$sent</onset>|" >"$tmp/surge.xml"
+surge=$("$tocsin" submit "$tmp/surge.xml" --server "$url")
+check "short-lived alert accepted" 0 $?
+expect "it expires" wait_for "$surge" '.state == "expired"' 30
+check "offline and silent receivers' deliveries expired or escalated" 9 "$(counts "$surge" '.counts.expired + .counts.escalated')"
+
+# --- kill -9 of tocsind right after it accepted an alert ----------------------
+fresh cn-lightning-yellow.xml >"$tmp/lightning.xml"
+lightning=$("$tocsin" submit "$tmp/lightning.xml" --server "$url")
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+start_server
+expect "dispatched after the restart" wait_for "$lightning" '(.counts.played + .counts.displayed) == 36'
+check "played once per receiver" 36 \
+	"$(report a | jq --arg id "$lightning" '.alerts[$id].played + .alerts[$id].displayed')"
+
+# --- the broker restarts in the middle of a dispatch ---------------------------
+fresh cn-rainstorm-blue-exercise.xml >"$tmp/drill.xml"
+drill=$("$tocsin" submit "$tmp/drill.xml" --server "$url")
+stop_broker
+sleep 1
+start_broker "$tmp" "$broker_port" || echo "FAIL broker did not come back on $broker_port"
+expect "drill reached everyone after the broker came back" wait_for "$drill" '(.counts.played + .counts.displayed) == 36' 90
+
+# --- kill -9 while acknowledgments are on their way: the broker keeps them -----
+# 30 more receivers that take 2.5 s to play; tocsind dies after their receipts
+# and before their "played", which wait in its session at the broker.
+"$sim" --emit-registry "$tmp/c.csv" --count 30 --region 120116105202 --id-prefix vc-
+"$tocsin" import receivers "$tmp/c.csv" --server "$url" >/dev/null
+start_sim c --registry "$tmp/c.csv" --delay-ms 2500
+sleep 1.5
+sed 's|<identifier>\([^<]*\)_\([0-9]\)</identifier>|<identifier>\1_8</identifier>|' "$tmp/lightning.xml" >"$tmp/second.xml"
+second=$("$tocsin" submit "$tmp/second.xml" --server "$url")
+expect "receipts coming in" wait_for "$second" '.counts.received >= 25' 30
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+sleep 3
+start_server
+expect "played acknowledgments sent while tocsind was down arrive" \
+	wait_for "$second" '(.counts.played + .counts.displayed) == 66' 60
+check "the slow receivers played it once each" 30 "$(report c | jq --arg id "$second" '.alerts[$id].played')"
+
+kill -TERM "$pid"
+wait "$pid"
+check "clean stop" 0 $?
+pid=
+grep -q "ERROR\|Assertion" "$tmp/tocsind.log" && { echo "tocsind log:"; tail -30 "$tmp/tocsind.log"; }
+finish
