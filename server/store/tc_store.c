@@ -58,6 +58,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX alerts_by_state ON alerts (state);"
 	"ALTER TABLE deliveries ADD COLUMN reason TEXT;"
 	"CREATE INDEX deliveries_by_target ON deliveries (target, state);"
+	"CREATE INDEX deliveries_by_alert_state ON deliveries (alert_id, state);"
 	"CREATE TABLE audio ("
 	"  id TEXT PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alerts (id), lang TEXT NOT NULL,"
 	"  format TEXT NOT NULL, sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL);"

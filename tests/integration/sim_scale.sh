@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 trap sim_cleanup EXIT
 
 now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc | xargs printf '%.1f'; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 "$mk" keygen "$tmp" >/dev/null || exit 1
 mkdir "$tmp/a" && "$mk" alert "$tmp/signing.key" "$examples/cn-typhoon-orange.xml" "$tmp/a" --expires-in 3600 \
