@@ -1,0 +1,189 @@
+/* test_store_dispatch.c — what dispatch and tracking keep: payloads, audio, retained topics,
+ * the alerts with work, expiry, finishing, liveness, escalations. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cap_fixture.h"
+#include "store_fixture.h"
+#include "tc_registry.h"
+
+#define NOW 1000000
+
+static struct tc_store *store;
+static char alert_id[17];
+
+static const char receivers[] = "id,kind,name,lat,lon,region\n"
+				"a,loudspeaker,A,39.0,117.7,120116001001\n"
+				"b,signage,B,39.0,117.7,120116001002\n"
+				"c,loudspeaker,C,39.0,117.7,120116002001\n";
+
+static int setup(void **state)
+{
+	(void)state;
+	size_t n;
+	bool dup;
+	struct tc_cap_alert *a = NULL;
+	const char targets[2][64] = { "a", "b" };
+	if (fixture_store_dir() || tc_store_open(fixture_db, &store, NULL) ||
+	    tc_registry_import(store, TC_REG_RECEIVERS, receivers, strlen(receivers), &n, NULL) ||
+	    fixture_check(fixture_alert, TC_CAP_PROFILE_CN, false, NULL, &a) ||
+	    tc_store_put_alert(store, a, NOW, alert_id, &dup, NULL) ||
+	    tc_store_plan_alert(store, alert_id, targets, 2, "mqtt", NOW))
+		return -1;
+	tc_cap_alert_free(a);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tc_store_close(store);
+	fixture_store_remove();
+	return 0;
+}
+
+static void add_id(const struct tc_alert_brief *b, void *user)
+{
+	snprintf(user, 17, "%s", b->id);
+}
+
+static void count_topic(const char *topic, void *user)
+{
+	(void)topic;
+	(*(int *)user)++;
+}
+
+static void count_audio(const char *id, const void *data, size_t len, void *user)
+{
+	assert_string_equal(id, "x-zh-CN");
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "ogg", 3);
+	(*(int *)user)++;
+}
+
+static void test_payload_audio_and_topics(void **state)
+{
+	(void)state;
+	unsigned char *p = NULL;
+	size_t len = 0;
+	int n = 0;
+	char found[17] = "";
+	assert_int_equal(tc_store_get_payload(store, alert_id, &p, &len), TC_ERR_NOTFOUND);
+	/* planned, no payload yet: work for dispatch (the render) */
+	assert_int_equal(tc_store_alerts_to_dispatch(store, add_id, found), TC_OK);
+	assert_string_equal(found, alert_id);
+	assert_int_equal(tc_store_set_payload(store, alert_id, "sealed!", 7, 42), TC_OK);
+	assert_int_equal(tc_store_set_payload(store, "0000000000000000", "x", 1, 1), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_get_payload(store, alert_id, &p, &len), TC_OK);
+	assert_int_equal(len, 7);
+	assert_memory_equal(p, "sealed!", 7);
+	free(p);
+	assert_int_equal(tc_store_put_audio(store, "x-zh-CN", alert_id, "zh-CN", "ogg-opus", "00", 1200, "ogg", 3), TC_OK);
+	assert_int_equal(tc_store_each_audio(store, alert_id, count_audio, &n), TC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116/alert/x"), TC_OK);
+	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116/alert/x"), TC_OK); /* once */
+	n = 0;
+	assert_int_equal(tc_store_each_published(store, alert_id, count_topic, &n), TC_OK);
+	assert_int_equal(n, 1);
+	/* Not ended: nothing to clear. Cancelled: its retained topics must go. */
+	found[0] = '\0';
+	assert_int_equal(tc_store_alerts_to_clear(store, add_id, found), TC_OK);
+	assert_string_equal(found, "");
+	long cancelled = 0;
+	assert_int_equal(tc_store_close_alert(store, alert_id, TC_ALERT_CANCELLED, NOW, &cancelled), TC_OK);
+	assert_int_equal(cancelled, 2);
+	assert_int_equal(tc_store_alerts_to_clear(store, add_id, found), TC_OK);
+	assert_string_equal(found, alert_id);
+	assert_int_equal(tc_store_clear_published(store, alert_id), TC_OK);
+	found[0] = '\0';
+	assert_int_equal(tc_store_alerts_to_clear(store, add_id, found), TC_OK);
+	assert_string_equal(found, "");
+}
+
+static void test_rows_carry_the_receiver(void **state)
+{
+	(void)state;
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "b", "mqtt", &r), TC_OK);
+	assert_string_equal(r.region, "120116001002");
+	assert_string_equal(r.kind, "signage");
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "c", "mqtt", &r), TC_ERR_NOTFOUND);
+	char kind[16], region[16];
+	assert_int_equal(tc_store_receiver_info(store, "c", kind, region), TC_OK);
+	assert_string_equal(region, "120116002001");
+	assert_int_equal(tc_store_receiver_info(store, "zz", kind, region), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_count_region(store, "120116"), 3);
+	assert_int_equal(tc_store_count_region(store, "120116001"), 2);
+	assert_int_equal(tc_store_count_region(store, "1201160010"), 2);
+	assert_int_equal(tc_store_count_region(store, "120110"), 0);
+}
+
+static void test_liveness_acks_escalations(void **state)
+{
+	(void)state;
+	assert_int_equal(tc_store_count_online(store), 0);
+	assert_int_equal(tc_store_receiver_seen(store, "a", true, NOW), TC_OK);
+	assert_int_equal(tc_store_receiver_seen(store, "ghost", true, NOW), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_count_online(store), 1);
+	assert_int_equal(tc_store_receiver_seen(store, "a", false, NOW + 5), TC_OK);
+	assert_int_equal(tc_store_count_online(store), 0);
+	assert_int_equal(tc_store_put_ack(store, alert_id, "a", "played", NULL, NOW), TC_OK);
+	assert_int_equal(tc_store_ack_count(store, alert_id), 1);
+	assert_int_equal(tc_store_put_escalation(store, alert_id, "a", "120116001001", "no receipt", NOW), TC_OK);
+	assert_int_equal(tc_store_put_escalation(store, alert_id, "a", "120116001001", "no receipt", NOW), TC_OK);
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 1); /* once per village receiver */
+}
+
+static void test_expire_and_finish(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char id[17], msg_type[16];
+	bool dup;
+	long n = -1;
+	enum tc_alert_state st;
+	int64_t expires;
+	const char targets[1][64] = { "c" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>2");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets, 1, "mqtt", NOW), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(store, id, TC_ALERT_DISPATCHING, NOW), TC_OK);
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_string_equal(msg_type, "Alert");
+	assert_int_equal(st, TC_ALERT_DISPATCHING);
+	assert_true(expires > 0);
+	/* an open delivery: not finished */
+	assert_int_equal(tc_store_finish_alerts(store, NOW, &n), TC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(tc_store_expire_alerts(store, expires - 1, &n), TC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(tc_store_expire_alerts(store, expires, &n), TC_OK);
+	assert_int_equal(n, 1);
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_get_delivery(store, id, "c", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "expired");
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(st, TC_ALERT_EXPIRED);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_payload_audio_and_topics),
+		cmocka_unit_test(test_rows_carry_the_receiver),
+		cmocka_unit_test(test_liveness_acks_escalations),
+		cmocka_unit_test(test_expire_and_finish),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
