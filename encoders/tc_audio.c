@@ -1,8 +1,10 @@
 /*
- * tc_audio.c — PCM building, programmes and in-memory audio files (tc_audio.h).
+ * tc_audio.c — PCM building, programmes, resampling and in-memory audio
+ * files (tc_audio.h).
  *
- * libsndfile reads and writes through virtual I/O over a memory buffer, so
- * audio for MQTT never touches the disk.
+ * libsndfile writes WAV and reads every format through virtual I/O over a
+ * memory buffer, so audio for MQTT never touches the disk; Ogg/Opus is
+ * written by tc_opus.c.
  */
 #include "tc_audio.h"
 
@@ -12,6 +14,8 @@
 
 #include <samplerate.h>
 #include <sndfile.h>
+
+#include "tc_opus.h"
 
 #define ATTENTION_LOW 853.0
 #define ATTENTION_HIGH 960.0
@@ -111,12 +115,203 @@ void tc_pcm_normalise(struct tc_pcm *p, double peak)
 		p->s[i] *= g;
 }
 
-enum tc_rc tc_pcm_resample(const struct tc_pcm *in, int rate, struct tc_pcm *out, struct tc_diags *d)
+/* --- resampling ---------------------------------------------------------------- */
+
+#define RS_HALF 16        /* taps on each side of the output instant, at the lower rate */
+#define RS_CUTOFF 0.82    /* -6 dB point, as a fraction of the lower Nyquist frequency */
+#define RS_BETA 8.0       /* Kaiser window: about -80 dB side lobes */
+#define RS_MAX_L 1024
+
+struct tc_resampler {
+	int in_rate, out_rate;
+	int L, M;             /* out/in = L/M in lowest terms */
+	int half, taps;       /* taps = 2 * half coefficients per phase */
+	float *h;             /* L phases x taps, phase p for the instant p/L past an input sample */
+	float *x;             /* input not yet used up; x[0] is input sample x0 */
+	size_t x_len, x_cap;
+	long long x0;
+	long long c;          /* input sample at or before the next output instant */
+	int p;                /* and the phase of that instant */
+	unsigned long long n_in, n_out;
+};
+
+static int gcd(int a, int b)
 {
-	memset(out, 0, sizeof(*out));
-	out->rate = rate;
-	if (in->rate == rate || in->n == 0)
-		return tc_pcm_append(out, in->s, in->n);
+	while (b) {
+		int t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Modified Bessel function of the first kind, order 0 (its series converges fast here). */
+static double bessel_i0(double x)
+{
+	double sum = 1, term = 1;
+	for (int k = 1; k < 50 && term > 1e-12 * sum; k++) {
+		term *= (x / (2 * k)) * (x / (2 * k));
+		sum += term;
+	}
+	return sum;
+}
+
+/* Phase p's taps: a windowed sinc at distances p/L + half - 1 - j, summing to 1. */
+static void rs_phase(struct tc_resampler *r, int p, double fc)
+{
+	float *h = r->h + (size_t)p * r->taps;
+	double sum = 0, v[2 * RS_HALF * 16];
+	for (int j = 0; j < r->taps; j++) {
+		double dist = (double)p / r->L + r->half - 1 - j, u = dist / r->half;
+		double x = 2 * fc * dist, sinc = fabs(x) < 1e-9 ? 1 : sin(M_PI * x) / (M_PI * x);
+		double w = fabs(u) >= 1 ? 0 : bessel_i0(RS_BETA * sqrt(1 - u * u)) / bessel_i0(RS_BETA);
+		v[j] = 2 * fc * sinc * w;
+		sum += v[j];
+	}
+	for (int j = 0; j < r->taps; j++)
+		h[j] = (float)(v[j] / sum);
+}
+
+enum tc_rc tc_resampler_new(int in_rate, int out_rate, struct tc_resampler **out, struct tc_diags *d)
+{
+	*out = NULL;
+	int g = in_rate > 0 && out_rate > 0 ? gcd(in_rate, out_rate) : 1;
+	int L = out_rate / g, M = in_rate / g;
+	if (in_rate <= 0 || out_rate <= 0 || L > RS_MAX_L || M > 16 * L) {
+		tc_err(d, "audio.resample", "", "no resampler from %d Hz to %d Hz (the ratio is %d/%d)", in_rate,
+		       out_rate, L, M);
+		return TC_ERR_USAGE;
+	}
+	struct tc_resampler *r = calloc(1, sizeof(*r));
+	if (!r)
+		return TC_ERR_NOMEM;
+	r->in_rate = in_rate;
+	r->out_rate = out_rate;
+	r->L = L;
+	r->M = M;
+	/* Going down, the filter follows the output's band: wider in input samples. */
+	r->half = M > L ? (RS_HALF * M + L - 1) / L : RS_HALF;
+	r->half += r->half % 2; /* taps a multiple of 4, for rs_dot */
+	r->taps = 2 * r->half;
+	double fc = RS_CUTOFF * 0.5 * (M > L ? (double)L / M : 1.0); /* cycles per input sample */
+	r->x_cap = 4096 + (size_t)r->taps;
+	r->h = malloc((size_t)L * r->taps * sizeof(float));
+	r->x = calloc(r->x_cap, sizeof(float));
+	if (!r->h || !r->x) {
+		tc_resampler_free(r);
+		return TC_ERR_NOMEM;
+	}
+	for (int p = 0; p < L; p++)
+		rs_phase(r, p, fc);
+	/* half - 1 zeros before the first sample, so output 0 is centred on input 0 */
+	r->x_len = (size_t)r->half - 1;
+	r->x0 = -(long long)(r->half - 1);
+	*out = r;
+	return TC_OK;
+}
+
+void tc_resampler_free(struct tc_resampler *r)
+{
+	if (!r)
+		return;
+	free(r->h);
+	free(r->x);
+	free(r);
+}
+
+static float rs_dot(const float *h, const float *x, int taps)
+{
+	float a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* four sums: the compiler keeps them in one vector */
+	for (int j = 0; j < taps; j += 4) {
+		a0 += h[j] * x[j];
+		a1 += h[j + 1] * x[j + 1];
+		a2 += h[j + 2] * x[j + 2];
+		a3 += h[j + 3] * x[j + 3];
+	}
+	return (a0 + a1) + (a2 + a3);
+}
+
+/* Room in out for the outputs of the buffered input and n more samples. */
+static enum tc_rc rs_reserve(struct tc_resampler *r, struct tc_pcm *out, size_t n)
+{
+	long long end = r->x0 + (long long)r->x_len + (long long)n;
+	return reserve(out, end > r->c ? (size_t)((double)(end - r->c) * r->L / r->M) + 2 : 2);
+}
+
+/* Every output whose taps lie within the buffered input, up to limit outputs in all (room reserved). */
+static void rs_run(struct tc_resampler *r, struct tc_pcm *out, unsigned long long limit)
+{
+	long long end = r->x0 + (long long)r->x_len; /* one past the last buffered sample */
+	while (r->n_out < limit && r->c + r->half < end) {
+		const float *x = r->x + (r->c - r->half + 1 - r->x0);
+		out->s[out->n++] = rs_dot(r->h + (size_t)r->p * r->taps, x, r->taps);
+		r->n_out++;
+		r->p += r->M;
+		while (r->p >= r->L) {
+			r->p -= r->L;
+			r->c++;
+		}
+	}
+	/* Drop the input no later output needs. */
+	long long keep_from = r->c - r->half + 1;
+	if (keep_from > r->x0) {
+		size_t drop = (size_t)(keep_from - r->x0);
+		drop = drop > r->x_len ? r->x_len : drop;
+		memmove(r->x, r->x + drop, (r->x_len - drop) * sizeof(float));
+		r->x_len -= drop;
+		r->x0 += (long long)drop;
+	}
+}
+
+static enum tc_rc rs_take(struct tc_resampler *r, const float *s, size_t n)
+{
+	if (r->x_len + n > r->x_cap) {
+		size_t cap = r->x_cap;
+		while (cap < r->x_len + n)
+			cap *= 2;
+		float *x = realloc(r->x, cap * sizeof(float));
+		if (!x)
+			return TC_ERR_NOMEM;
+		r->x = x;
+		r->x_cap = cap;
+	}
+	if (s)
+		memcpy(r->x + r->x_len, s, n * sizeof(float));
+	else
+		memset(r->x + r->x_len, 0, n * sizeof(float));
+	r->x_len += n;
+	return TC_OK;
+}
+
+enum tc_rc tc_resampler_push(struct tc_resampler *r, const float *s, size_t n, struct tc_pcm *out)
+{
+	out->rate = r->out_rate;
+	if (rs_reserve(r, out, n))
+		return TC_ERR_NOMEM;
+	while (n) {
+		size_t part = n < 4096 ? n : 4096; /* keeps the buffer small */
+		if (rs_take(r, s, part))
+			return TC_ERR_NOMEM;
+		rs_run(r, out, ~0ULL);
+		r->n_in += part;
+		s += part;
+		n -= part;
+	}
+	return TC_OK;
+}
+
+enum tc_rc tc_resampler_flush(struct tc_resampler *r, struct tc_pcm *out)
+{
+	out->rate = r->out_rate;
+	unsigned long long total = (r->n_in * (unsigned long long)r->L + (unsigned long long)r->M - 1) / r->M;
+	if (rs_reserve(r, out, (size_t)r->half) || rs_take(r, NULL, (size_t)r->half))
+		return TC_ERR_NOMEM;
+	rs_run(r, out, total);
+	return TC_OK;
+}
+
+static enum tc_rc resample_src(const struct tc_pcm *in, int rate, struct tc_pcm *out, struct tc_diags *d)
+{
 	double ratio = (double)rate / in->rate;
 	size_t cap = (size_t)ceil(in->n * ratio) + 16;
 	if (reserve(out, cap))
@@ -125,15 +320,35 @@ enum tc_rc tc_pcm_resample(const struct tc_pcm *in, int rate, struct tc_pcm *out
 		.data_in = in->s, .input_frames = (long)in->n, .data_out = out->s,
 		.output_frames = (long)cap, .src_ratio = ratio, .end_of_input = 1,
 	};
-	int err = src_simple(&src, SRC_SINC_FASTEST, 1); /* ample for speech, several times faster */
+	int err = src_simple(&src, SRC_SINC_FASTEST, 1);
 	if (err) {
 		tc_err(d, "audio.resample", "", "resampling %d Hz to %d Hz failed: %s", in->rate, rate,
 		       src_strerror(err));
-		tc_pcm_release(out);
 		return TC_ERR_INTERNAL;
 	}
 	out->n = (size_t)src.output_frames_gen;
 	return TC_OK;
+}
+
+enum tc_rc tc_pcm_resample(const struct tc_pcm *in, int rate, struct tc_pcm *out, struct tc_diags *d)
+{
+	struct tc_resampler *r = NULL;
+	enum tc_rc rc;
+	memset(out, 0, sizeof(*out));
+	out->rate = rate;
+	if (in->rate == rate || in->n == 0)
+		return tc_pcm_append(out, in->s, in->n);
+	if (tc_resampler_new(in->rate, rate, &r, NULL) == TC_OK) {
+		rc = tc_resampler_push(r, in->s, in->n, out);
+		if (!rc)
+			rc = tc_resampler_flush(r, out);
+		tc_resampler_free(r);
+	} else {
+		rc = resample_src(in, rate, out, d);
+	}
+	if (rc)
+		tc_pcm_release(out);
+	return rc;
 }
 
 void tc_programme_defaults(struct tc_programme_options *o)
@@ -248,11 +463,26 @@ static sf_count_t vio_tell(void *u)
 
 static SF_VIRTUAL_IO vio = { vio_len, vio_seek, vio_read, vio_write, vio_tell };
 
+static enum tc_rc encode_opus(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d)
+{
+	struct tc_opus_options o;
+	struct tc_opus *e = NULL;
+	tc_opus_defaults(&o);
+	o.rate = p->rate;
+	enum tc_rc rc = tc_opus_new(&o, &e, d);
+	if (!rc)
+		rc = tc_opus_write(e, p->s, p->n, d);
+	if (!rc)
+		rc = tc_opus_finish(e, 0, out, out_len, d);
+	tc_opus_free(e);
+	return rc;
+}
+
 enum tc_rc tc_audio_encode(const struct tc_pcm *p, enum tc_audio_format f, unsigned char **out,
 			   size_t *out_len, struct tc_diags *d)
 {
 	struct membuf m = { 0 };
-	SF_INFO info = { .samplerate = p->rate, .channels = 1 };
+	SF_INFO info = { .samplerate = p->rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
 	*out = NULL;
 	*out_len = 0;
 	if (f == TC_AUDIO_OPUS && !tc_audio_opus_rate_ok(p->rate)) {
@@ -260,21 +490,14 @@ enum tc_rc tc_audio_encode(const struct tc_pcm *p, enum tc_audio_format f, unsig
 		       "Opus cannot carry %d Hz audio (only 8, 12, 16, 24 or 48 kHz); resample first", p->rate);
 		return TC_ERR_INVALID;
 	}
-	info.format = f == TC_AUDIO_OPUS ? SF_FORMAT_OGG | SF_FORMAT_OPUS : SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+	if (f == TC_AUDIO_OPUS)
+		return encode_opus(p, out, out_len, d);
 	SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &m);
 	if (!sf) {
 		tc_err(d, "audio.encode", "", "cannot write %s audio: %s", tc_audio_format_name(f),
 		       sf_strerror(NULL));
 		free(m.data);
 		return TC_ERR_INTERNAL;
-	}
-	if (f == TC_AUDIO_OPUS) {
-		/*
-		 * libsndfile maps level 0..1 to roughly 256..6 kbit/s; 0.9 gives about
-		 * 30 kbit/s, plenty for speech on a loudspeaker, half the default size.
-		 */
-		double level = 0.9;
-		sf_command(sf, SFC_SET_COMPRESSION_LEVEL, &level, sizeof(level));
 	}
 	sf_count_t wrote = sf_writef_float(sf, p->s, (sf_count_t)p->n);
 	sf_close(sf);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tc_file.h"
+#include "tc_opus.h"
 #include "tc_payload.h"
 #include "tc_script.h"
 
@@ -81,21 +82,55 @@ static bool recorded_audio(const struct tc_cap_info *in, const char *base, struc
 	return false;
 }
 
+static enum tc_rc post_to_pipe(void *pipe, const float *s, size_t n)
+{
+	return tc_opus_pipe_post(pipe, s, n);
+}
+
+/*
+ * Speak the text into msg while *pipe (started here, the caller finishes
+ * it) codes it as Opus on another thread.
+ */
 static enum tc_rc speak(struct tc_render_lang *l, struct tc_tts *tts, const struct tc_render_options *o,
-			struct tc_pcm *msg, struct tc_diags *d)
+			struct tc_pcm *msg, struct tc_opus_pipe **pipe, struct tc_diags *d)
 {
 	char vbuf[16];
+	struct tc_opus_options oo;
 	if (!tts) {
 		tc_err(d, "render.no-tts", "", "no speech engine to speak the %s text", l->lang);
 		return TC_ERR_USAGE;
 	}
-	return tc_tts_speak(tts, tc_tts_voice_for(l->lang, vbuf, sizeof(vbuf)), l->engine_text, o->wpm, msg, d);
+	tc_opus_defaults(&oo);
+	oo.rate = o->opus_rate;
+	enum tc_rc rc = tc_opus_pipe_start(tc_tts_rate(tts), &oo, pipe, d);
+	if (!rc)
+		rc = tc_tts_speak_to(tts, tc_tts_voice_for(l->lang, vbuf, sizeof(vbuf)), l->engine_text, o->wpm, msg,
+				     post_to_pipe, *pipe, d);
+	return rc;
+}
+
+/* The message alone as Ogg/Opus at o->opus_rate, normalised to peak. */
+static enum tc_rc message_opus(struct tc_render_lang *l, const struct tc_pcm *msg, struct tc_opus_pipe *pipe,
+			       const struct tc_render_options *o, double peak, struct tc_diags *d)
+{
+	struct tc_pcm at_rate = { 0 };
+	if (pipe)
+		return tc_opus_pipe_finish(pipe, peak, &l->opus, &l->opus_len, &l->message_ms, d);
+	enum tc_rc rc = tc_pcm_resample(msg, o->opus_rate, &at_rate, d);
+	if (!rc) {
+		tc_pcm_normalise(&at_rate, peak);
+		l->message_ms = (unsigned)(at_rate.n * 1000 / (size_t)at_rate.rate);
+		rc = tc_audio_encode(&at_rate, TC_AUDIO_OPUS, &l->opus, &l->opus_len, d);
+	}
+	tc_pcm_release(&at_rate);
+	return rc;
 }
 
 static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lang *l, struct tc_tts *tts,
 			      const struct tc_render_options *o, struct tc_diags *d)
 {
-	struct tc_pcm msg = { 0 }, opus_pcm = { 0 };
+	struct tc_pcm msg = { 0 };
+	struct tc_opus_pipe *pipe = NULL;
 	struct tc_programme_options po = o->programme;
 	enum tc_rc rc = tc_script_compose(a, l->info, &l->script, d);
 	if (!rc)
@@ -104,7 +139,7 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 		return rc;
 	l->recorded = recorded_audio(l->info, o->base_dir, &msg, d);
 	if (!l->recorded)
-		rc = speak(l, tts, o, &msg, d);
+		rc = speak(l, tts, o, &msg, &pipe, d);
 	l->repeats = po.repeats = (unsigned)tc_payload_repeats(l->info, (int)o->programme.repeats);
 	if (!rc)
 		rc = tc_audio_programme(&msg, &po, &l->programme, d);
@@ -116,14 +151,13 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 	 * What travels to receivers is the message alone, normalised, in Opus: each
 	 * receiver adds the attention signal and the repeats itself (it knows them
 	 * from the payload), so the network carries a third of the programme.
+	 * Spoken messages were being coded while the programme was made.
 	 */
 	if (!rc)
-		rc = tc_pcm_resample(&msg, o->opus_rate, &opus_pcm, d);
-	if (!rc) {
-		tc_pcm_normalise(&opus_pcm, po.peak);
-		l->message_ms = (unsigned)(opus_pcm.n * 1000 / (size_t)opus_pcm.rate);
-		rc = tc_audio_encode(&opus_pcm, TC_AUDIO_OPUS, &l->opus, &l->opus_len, d);
-	}
+		rc = message_opus(l, &msg, pipe, o, po.peak, d);
+	else
+		tc_opus_pipe_free(pipe);
+	pipe = NULL;
 	if (!rc)
 		rc = tc_script_sms(a, l->info, o->sms_max_segments, &l->sms_text, d);
 	if (!rc) {
@@ -131,7 +165,6 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 		rc = tc_sms_encode(l->sms_text, strlen(l->sms_text), &so, &l->sms, d);
 	}
 	l->message = msg; /* kept for other encoders (SAME) */
-	tc_pcm_release(&opus_pcm);
 	return rc;
 }
 

@@ -21,6 +21,8 @@ static bool engine_taken;
 
 struct collect {
 	struct tc_pcm *out;
+	tc_tts_sink sink;
+	void *ctx;
 	enum tc_rc rc;
 };
 
@@ -29,7 +31,10 @@ static int on_samples(short *wav, int n, espeak_EVENT *events)
 	struct collect *c = events ? events->user_data : NULL;
 	if (!c || !wav || n <= 0 || c->rc)
 		return 0;
+	size_t at = c->out->n;
 	c->rc = tc_pcm_append_s16(c->out, wav, (size_t)n);
+	if (!c->rc && c->sink)
+		c->rc = c->sink(c->ctx, c->out->s + at, (size_t)n);
 	return c->rc ? 1 : 0;
 }
 
@@ -92,7 +97,13 @@ const char *tc_tts_voice_for(const char *lang, char *buf, size_t len)
 enum tc_rc tc_tts_speak(struct tc_tts *t, const char *voice, const char *text, int wpm,
 			struct tc_pcm *out, struct tc_diags *d)
 {
-	struct collect c = { .out = out };
+	return tc_tts_speak_to(t, voice, text, wpm, out, NULL, NULL, d);
+}
+
+enum tc_rc tc_tts_speak_to(struct tc_tts *t, const char *voice, const char *text, int wpm, struct tc_pcm *out,
+			   tc_tts_sink sink, void *ctx, struct tc_diags *d)
+{
+	struct collect c = { .out = out, .sink = sink, .ctx = ctx };
 	if (out->rate && out->rate != t->rate) {
 		tc_err(d, "tts.rate", "", "the buffer is at %d Hz but the engine speaks at %d Hz", out->rate, t->rate);
 		return TC_ERR_USAGE;

@@ -35,4 +35,15 @@ int tc_tts_rate(const struct tc_tts *t);
 enum tc_rc tc_tts_speak(struct tc_tts *t, const char *voice, const char *text, int wpm,
 			struct tc_pcm *out, struct tc_diags *d);
 
+/*
+ * Called on the speaking thread with each piece of audio as the engine makes
+ * it (n samples at s, in *out's buffer: copy them, they move). A non-zero
+ * result stops the speech and is returned.
+ */
+typedef enum tc_rc (*tc_tts_sink)(void *ctx, const float *s, size_t n);
+
+/* tc_tts_speak, also handing each piece to sink(ctx, ...) (e.g. tc_opus_pipe_post). */
+enum tc_rc tc_tts_speak_to(struct tc_tts *t, const char *voice, const char *text, int wpm, struct tc_pcm *out,
+			   tc_tts_sink sink, void *ctx, struct tc_diags *d);
+
 #endif

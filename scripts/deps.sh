@@ -1,7 +1,7 @@
 # deps.sh — the Debian 12 packages tocsin needs, and installing what is missing.
 # Sourced by check.sh and demo.sh; one list, so nothing is forgotten in either.
 
-TOCSIN_BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libjansson-dev nettle-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libespeak-ng-dev espeak-ng-data libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libmosquitto-dev"
+TOCSIN_BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libjansson-dev nettle-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libopus-dev libogg-dev libespeak-ng-dev espeak-ng-data libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libmosquitto-dev"
 TOCSIN_TEST_PACKAGES="libcmocka-dev libxml2-utils jq clang libclang-rt-14-dev multimon-ng sox curl espeak-ng mosquitto mosquitto-clients"
 
 # tocsin_install PACKAGE... : install the ones not yet installed.

@@ -187,6 +187,9 @@ static void test_render_alert(void **state)
 	assert_int_equal(tc_audio_decode(zh->opus, zh->opus_len, &back, NULL), TC_OK);
 	assert_int_equal(back.rate, 24000);
 	assert_true(labs((long)(back.n / 24) - (long)zh->message_ms) < 200); /* the message alone */
+	/* coded while spoken, and normalised to the programme's peak (0.89) through the Opus header */
+	assert_true(labs((long)back.n - (long)(zh->message.n * 160 + 146) / 147) <= 1);
+	assert_true(tc_pcm_peak(&back) > 0.8 && tc_pcm_peak(&back) < 1.05);
 	assert_true(zh->duration_ms > 2 * zh->message_ms);
 	tc_pcm_release(&back);
 	assert_int_equal(zh->sms.encoding, TC_SMS_UCS2);
