@@ -67,7 +67,8 @@ enum tc_rc tc_cap_check(const char *xml, size_t len, const struct tc_cap_options
 		rc = tc_cap_schema_validate(doc, v, opt->lenient, d);
 	if (rc && rc != TC_ERR_INVALID)
 		goto out;
-	rc = tc_cap_model_build(doc, &opt->limits, xml, len, &a, d);
+	/* Only a model the caller keeps needs its own copies; a borrowed one is freed before doc, at out. */
+	rc = tc_cap_model_build(doc, &opt->limits, xml, len, out == NULL, &a, d);
 	if (rc)
 		goto out;
 	tc_cap_rules_check(a, opt->now ? opt->now : (int64_t)time(NULL), d);

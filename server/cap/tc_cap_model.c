@@ -4,7 +4,13 @@
  * The builder reads CAP elements wherever they stand in their parent, so the
  * model is complete even for documents that break the schema's order (the
  * schema layer reports that). When a single-valued element is repeated, the
- * first one is kept. Everything is copied into the alert's arena.
+ * first one is kept.
+ *
+ * A model handed to the caller owns everything: texts and the original bytes
+ * are copied into the alert's arena. A model built only to be checked, and
+ * freed before the tree ("borrow"), points into the tree and the caller's
+ * bytes instead: copying megabytes of embedded audio only to read it once
+ * costs more than the reading.
  */
 #include "tc_cap_int.h"
 
@@ -19,15 +25,18 @@ struct builder {
 	struct tc_arena *arena;
 	const struct tc_cap_limits *lim;
 	const char *ns;
+	const xmlNs *root_ns; /* the root's namespace, which is ns */
 	struct tc_diags *d;
 	size_t total_points;
+	bool borrow;   /* texts point into the tree instead of being copied */
 	enum tc_rc rc; /* first hard failure (memory, limit) */
 };
 
 static bool is_cap(const struct builder *b, const xmlNode *n, const char *name)
 {
+	/* Elements usually share the root's namespace declaration: a pointer test spares the strcmp. */
 	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       strcmp((const char *)n->ns->href, b->ns) == 0 &&
+	       (n->ns == b->root_ns || strcmp((const char *)n->ns->href, b->ns) == 0) &&
 	       strcmp((const char *)n->name, name) == 0;
 }
 
@@ -41,16 +50,18 @@ static size_t count_children(const struct builder *b, const xmlNode *parent, con
 
 static const char *text_of(struct builder *b, const xmlNode *n)
 {
-	/* The usual case, one text child: copy it once, straight from the tree. */
+	/* The usual case, one text child: taken (or copied once) straight from the tree. */
 	const xmlNode *c = n->children;
 	if (c && !c->next && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content) {
+		if (b->borrow)
+			return (const char *)c->content;
 		char *s = tc_arena_strdup(b->arena, (const char *)c->content);
 		if (!s)
 			b->rc = TC_ERR_NOMEM;
 		return s;
 	}
 	if (!c)
-		return tc_arena_strdup(b->arena, "");
+		return b->borrow ? "" : tc_arena_strdup(b->arena, "");
 	xmlChar *t = xmlNodeGetContent(n);
 	if (!t) {
 		b->rc = TC_ERR_NOMEM;
@@ -128,61 +139,123 @@ static const char *skip_space(const char *p)
 static const double pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18 };
 
+#define BYTES(b) (0x0101010101010101ULL * (b))
+
+/*
+ * The digits at s added to *mant (which wraps past 19 digits; the caller
+ * then uses strtod); returns where they end. end is the text's NUL.
+ *
+ * Fractions of coordinates often run to 13 digits ("15.0825820000001"), so
+ * eight are first tried at once (SWAR, x = the eight bytes, the first in the
+ * lowest, each XORed with '0' so that a digit byte holds 0..9):
+ *  - all are digits when no byte is 10 or more: the low seven bits plus 0x76
+ *    reach 0x80 only from 10 up, without carrying into the next byte
+ *    (0x7f + 0x76 < 0x100), and no high bit is set;
+ *  - their value: byte 2k becomes 10*d[2k] + d[2k+1] (99 at most, no carry);
+ *    with a = pairs 0 and 2 and b = pairs 1 and 3 in the low bytes of each
+ *    32-bit half, the high halves of a*(100 + 10^6<<32) and b*(1 + 10^4<<32)
+ *    add up to p0*10^6 + p1*10^4 + p2*100 + p3, the low halves staying below 2^32.
+ */
+static inline const char *read_digits(const char *s, const char *end, uint64_t *mant)
+{
+	uint64_t m = *mant;
+	unsigned d;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - s >= 8) {
+		uint64_t x;
+		memcpy(&x, s, 8);
+		x ^= BYTES('0');
+		if (!((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80))) {
+			x = x * 10 + (x >> 8);
+			uint64_t a = x & 0x000000ff000000ffULL, b = (x >> 16) & 0x000000ff000000ffULL;
+			m = m * 100000000ULL + ((a * (100 + (1000000ULL << 32)) + b * (1 + (10000ULL << 32))) >> 32);
+			s += 8;
+		}
+	}
+#else
+	(void)end;
+#endif
+	while ((d = (unsigned)(unsigned char)*s - '0') < 10) {
+		m = m * 10 + d;
+		s++;
+	}
+	*mant = m;
+	return s;
+}
+
 /*
  * Plain decimals ("-33.8712") as coordinates are written: digits, a point,
  * digits, at most 18 significant. Read directly, without strtod's
  * arbitrary-precision path (a 41,000-point polygon is 82,000 numbers);
- * anything else (exponents, long mantissas) goes to strtod.
+ * anything else (exponents, long mantissas) goes to strtod. end is the
+ * text's NUL.
  */
-static bool read_number(const char **p, double *v)
+static inline bool read_number(const char **p, const char *end, double *v)
 {
-	const char *s = *p;
+	const char *s = *p, *from;
 	bool neg = *s == '-';
 	if (*s == '-' || *s == '+')
 		s++;
 	uint64_t mant = 0;
-	int digits = 0, frac = 0;
-	for (; *s >= '0' && *s <= '9'; s++, digits++)
-		mant = mant * 10 + (uint64_t)(*s - '0');
-	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++, digits++, frac++)
-			mant = mant * 10 + (uint64_t)(*s - '0');
+	size_t digits, frac = 0;
+	from = s;
+	s = read_digits(s, end, &mant);
+	digits = (size_t)(s - from);
+	if (*s == '.') {
+		from = ++s;
+		s = read_digits(s, end, &mant);
+		frac = (size_t)(s - from);
+		digits += frac;
+	}
 	if (digits > 0 && digits <= 18 && *s != 'e' && *s != 'E') {
 		double x = (double)mant / pow10_table[frac];
 		*v = neg ? -x : x;
 		*p = s;
 		return true;
 	}
-	char *end;
+	char *stop;
 	errno = 0;
-	*v = strtod(*p, &end);
-	if (end == *p || errno == ERANGE || !isfinite(*v))
+	*v = strtod(*p, &stop);
+	if (stop == *p || errno == ERANGE || !isfinite(*v))
 		return false;
-	*p = end;
+	*p = stop;
 	return true;
 }
 
 /* "lat,lon" at *p. */
-static bool read_point(const char **p, struct tc_cap_point *pt)
+static bool read_point(const char **p, const char *end, struct tc_cap_point *pt)
 {
-	if (!read_number(p, &pt->lat) || **p != ',')
+	if (!read_number(p, end, &pt->lat) || **p != ',')
 		return false;
 	(*p)++;
-	return read_number(p, &pt->lon);
+	return read_number(p, end, &pt->lon);
 }
 
-/* Points in a polygon's text: one comma each ("lat,lon"); memchr is fast on long rings. */
-static size_t count_points(const char *text)
+/*
+ * Points in a polygon's text of len bytes: one comma each ("lat,lon"),
+ * counted eight bytes at a time. A byte of x ^ ',,,,,,,,' is zero for a
+ * comma; zero is the one value whose low seven bits plus 0x7f stay below
+ * 0x80 with the high bit clear, and that sum never carries into the next byte.
+ */
+static size_t count_points(const char *text, size_t len)
 {
-	size_t n = 0, len = strlen(text);
-	for (const char *p = memchr(text, ',', len); p; p = memchr(p + 1, ',', len - (size_t)(p + 1 - text)))
-		n++;
+	size_t n = 0, i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+		memcpy(&x, text + i, 8);
+		x ^= BYTES(',');
+		uint64_t commas = ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
+		n += (size_t)(((commas >> 7) * BYTES(1)) >> 56);
+	}
+	for (; i < len; i++)
+		n += text[i] == ',';
 	return n;
 }
 
 static void read_polygon(struct builder *b, const char *path, struct tc_cap_polygon *poly)
 {
-	size_t n = count_points(poly->text);
+	size_t len = strlen(poly->text), n = count_points(poly->text, len);
+	const char *end = poly->text + len;
 	if (n > b->lim->max_polygon_points) {
 		tc_err(b->d, "limit.polygon-points", path, "the polygon has %zu points; the limit is %zu",
 		       n, b->lim->max_polygon_points);
@@ -204,7 +277,7 @@ static void read_polygon(struct builder *b, const char *path, struct tc_cap_poly
 	const char *p = skip_space(poly->text);
 	size_t i = 0;
 	for (; *p && i < n; i++, p = skip_space(p)) {
-		if (!read_point(&p, &poly->points[i]) || (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
+		if (!read_point(&p, end, &poly->points[i]) || (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
 			break;
 	}
 	poly->n_points = i;
@@ -213,12 +286,13 @@ static void read_polygon(struct builder *b, const char *path, struct tc_cap_poly
 
 static void read_circle(struct tc_cap_circle *c)
 {
+	const char *end = c->text + strlen(c->text);
 	const char *p = skip_space(c->text);
-	c->parsed = read_point(&p, &c->centre) && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r');
+	c->parsed = read_point(&p, end, &c->centre) && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r');
 	if (!c->parsed)
 		return;
 	p = skip_space(p);
-	c->parsed = read_number(&p, &c->radius_km) && *skip_space(p) == '\0';
+	c->parsed = read_number(&p, end, &c->radius_km) && *skip_space(p) == '\0';
 }
 
 /* --- blocks ------------------------------------------------------------------- */
@@ -344,10 +418,10 @@ static void read_alert(struct builder *b, const xmlNode *root, struct tc_cap_ale
 }
 
 enum tc_rc tc_cap_model_build(xmlDocPtr doc, const struct tc_cap_limits *lim, const char *xml,
-			      size_t len, struct tc_cap_alert **out, struct tc_diags *d)
+			      size_t len, bool borrow, struct tc_cap_alert **out, struct tc_diags *d)
 {
 	struct tc_cap_alert *a = NULL;
-	struct builder b = { .lim = lim, .d = d };
+	struct builder b = { .lim = lim, .d = d, .borrow = borrow };
 	const xmlNode *root = xmlDocGetRootElement(doc);
 
 	*out = NULL;
@@ -355,11 +429,12 @@ enum tc_rc tc_cap_model_build(xmlDocPtr doc, const struct tc_cap_limits *lim, co
 	if (!v)
 		return TC_ERR_INVALID;
 	b.ns = v == TC_CAP_V1_2 ? TC_CAP_NS_1_2 : v == TC_CAP_V1_1 ? TC_CAP_NS_1_1 : TC_CAP_NS_1_0;
+	b.root_ns = root->ns;
 	b.arena = tc_arena_new();
 	if (!b.arena)
 		return TC_ERR_NOMEM;
 	a = tc_arena_alloc(b.arena, sizeof(*a));
-	char *copy = tc_arena_strndup(b.arena, xml, len);
+	const char *copy = b.borrow ? xml : tc_arena_strndup(b.arena, xml, len);
 	if (!a || !copy) {
 		tc_arena_free(b.arena);
 		return TC_ERR_NOMEM;

@@ -383,6 +383,36 @@ static void sha1_hex(const void *data, size_t len, char out[2 * SHA1_DIGEST_SIZE
 }
 
 /*
+ * Decode <derefUri> a piece at a time: its length into *len and, when hex is
+ * not NULL, the SHA-1 of the bytes. The resource is never held whole (embedded
+ * audio runs to megabytes). False when the text is not base64.
+ */
+static bool measure_deref(const char *text, size_t *len, char hex[2 * SHA1_DIGEST_SIZE + 1])
+{
+	unsigned char piece[8192];
+	uint8_t sum[SHA1_DIGEST_SIZE];
+	struct tc_cap_b64 b;
+	struct sha1_ctx h;
+	size_t n;
+	*len = 0;
+	sha1_init(&h);
+	tc_cap_b64_start(&b, text);
+	while ((n = tc_cap_b64_read(&b, piece, sizeof(piece))) > 0) {
+		if (hex)
+			sha1_update(&h, n, piece);
+		*len += n;
+	}
+	if (b.bad)
+		return false;
+	if (hex) {
+		sha1_digest(&h, sizeof(sum), sum);
+		for (size_t i = 0; i < sizeof(sum); i++)
+			snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	}
+	return true;
+}
+
+/*
  * A resource that also has a <uri> may describe the file there with its
  * <size> and <digest>, while <derefUri> carries a copy; IPAWS embeds its own
  * re-encoding of the originator's audio (mimeType audio/x-ipaws-...) and keeps
@@ -397,19 +427,18 @@ static enum tc_severity mismatch_severity(const struct tc_cap_resource *r)
 	return has_uri || ipaws ? TC_SEV_WARNING : TC_SEV_ERROR;
 }
 
-static void check_digest(struct ctx *c, const struct tc_cap_resource *r, const unsigned char *data,
-			 size_t len, const char *path)
+/* <digest> against got, the SHA-1 of the decoded <derefUri> (NULL when there is none). */
+static void check_digest(struct ctx *c, const struct tc_cap_resource *r, const char *got, const char *path)
 {
-	char want[64], got[2 * SHA1_DIGEST_SIZE + 1], of_text[2 * SHA1_DIGEST_SIZE + 1];
+	char want[64], of_text[2 * SHA1_DIGEST_SIZE + 1];
 	tc_cap_trim(r->digest, want, sizeof(want));
 	if (!is_hex(want, 40)) {
 		tc_warn(c->d, "rule.resource.digest-format", path,
 			"<digest> '%.64s' is not a SHA-1 (40 hex digits) as CAP 1.2 specifies; not checked", r->digest);
 		return;
 	}
-	if (!data)
+	if (!got)
 		return;
-	sha1_hex(data, len, got);
 	if (tc_cap_ascii_ieq(want, got))
 		return;
 	sha1_hex(r->deref_uri, strlen(r->deref_uri), of_text);
@@ -428,13 +457,13 @@ static void check_resource(struct ctx *c, const struct tc_cap_resource *r, const
 {
 	unsigned long long size = 0;
 	bool has_size = r->size && parse_size(r->size, &size);
-	unsigned char *data = NULL;
+	char got[2 * SHA1_DIGEST_SIZE + 1];
 	size_t len = 0;
 	if (r->size && !has_size)
 		tc_err(c->d, "rule.resource.size", path,
 		       "<size> '%.40s' must be a whole number of bytes", r->size);
 	if (r->deref_uri) {
-		if (!tc_cap_base64_decode(r->deref_uri, &data, &len)) {
+		if (!measure_deref(r->deref_uri, &len, r->digest ? got : NULL)) {
 			tc_err(c->d, "rule.resource.deref-base64", path,
 			       "<derefUri> is not valid base64, so the embedded resource cannot be read");
 			return;
@@ -444,8 +473,7 @@ static void check_resource(struct ctx *c, const struct tc_cap_resource *r, const
 				     "<size> says %llu bytes but <derefUri> holds %zu bytes", size, len);
 	}
 	if (r->digest)
-		check_digest(c, r, data, len, path);
-	free(data);
+		check_digest(c, r, r->deref_uri ? got : NULL, path);
 }
 
 static void rule_resources(struct ctx *c)

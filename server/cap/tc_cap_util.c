@@ -254,57 +254,129 @@ const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const ch
  * A table decoder: embedded audio runs to megabytes, and nettle's
  * character-at-a-time decoder was the largest cost of validating such alerts.
  */
-static const signed char b64_value[256] = {
-	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
-	['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
-	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
-	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
-	['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
-	['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
-	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
-	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-	/* value + 1, so 0 means "not base64" */
+#define B64_ALPHABET(X)                                                                              \
+	X('A', 0) X('B', 1) X('C', 2) X('D', 3) X('E', 4) X('F', 5) X('G', 6) X('H', 7) X('I', 8)    \
+	X('J', 9) X('K', 10) X('L', 11) X('M', 12) X('N', 13) X('O', 14) X('P', 15) X('Q', 16)       \
+	X('R', 17) X('S', 18) X('T', 19) X('U', 20) X('V', 21) X('W', 22) X('X', 23) X('Y', 24)      \
+	X('Z', 25) X('a', 26) X('b', 27) X('c', 28) X('d', 29) X('e', 30) X('f', 31) X('g', 32)      \
+	X('h', 33) X('i', 34) X('j', 35) X('k', 36) X('l', 37) X('m', 38) X('n', 39) X('o', 40)      \
+	X('p', 41) X('q', 42) X('r', 43) X('s', 44) X('t', 45) X('u', 46) X('v', 47) X('w', 48)      \
+	X('x', 49) X('y', 50) X('z', 51) X('0', 52) X('1', 53) X('2', 54) X('3', 55) X('4', 56)      \
+	X('5', 57) X('6', 58) X('7', 59) X('8', 60) X('9', 61) X('+', 62) X('/', 63)
+
+/* value + 1, so 0 means "not base64" */
+#define B64_PLUS_ONE(c, v) [c] = (v) + 1,
+static const signed char b64_value[256] = { B64_ALPHABET(B64_PLUS_ONE) };
+
+/*
+ * For whole groups of four: the value of a character in position k of its
+ * group, already shifted into place, with bit 24 + k set to say it is
+ * base64. The four OR'ed give the 24 bits of the group, and 0xf in bits
+ * 24..27 only when all four characters are base64.
+ */
+#define B64_AT(k, c, v) [c] = ((uint32_t)(v) << (18 - 6 * (k))) | (1u << (24 + (k))),
+#define B64_AT0(c, v) B64_AT(0, c, v)
+#define B64_AT1(c, v) B64_AT(1, c, v)
+#define B64_AT2(c, v) B64_AT(2, c, v)
+#define B64_AT3(c, v) B64_AT(3, c, v)
+static const uint32_t b64_at[4][256] = {
+	{ B64_ALPHABET(B64_AT0) }, { B64_ALPHABET(B64_AT1) },
+	{ B64_ALPHABET(B64_AT2) }, { B64_ALPHABET(B64_AT3) },
 };
+
+void tc_cap_b64_start(struct tc_cap_b64 *b, const char *text)
+{
+	memset(b, 0, sizeof(*b));
+	b->p = (const unsigned char *)text;
+	b->end = b->p + strlen(text);
+}
+
+/* One character the fast path could not take: white space, padding, a stray character. */
+static void b64_char(struct tc_cap_b64 *b, unsigned char c, unsigned char *out, size_t *o)
+{
+	int v = b64_value[c] - 1;
+	if (v >= 0 && !b->pad) {
+		b->acc = b->acc << 6 | (uint32_t)v;
+		if (++b->have == 4) {
+			out[(*o)++] = (unsigned char)(b->acc >> 16);
+			out[(*o)++] = (unsigned char)(b->acc >> 8);
+			out[(*o)++] = (unsigned char)b->acc;
+			b->acc = 0;
+			b->have = 0;
+		}
+	} else if (c == '=' && b->have >= 2 && b->pad < 2) {
+		b->pad++;
+	} else if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+		b->bad = true; /* a stray character, or data after the padding */
+	}
+}
+
+/* Complete quads only, or a final group closed by its padding. */
+static void b64_finish(struct tc_cap_b64 *b, unsigned char *out, size_t *o)
+{
+	if (b->have == 2 && b->pad == 2) {
+		out[(*o)++] = (unsigned char)(b->acc >> 4);
+	} else if (b->have == 3 && b->pad == 1) {
+		out[(*o)++] = (unsigned char)(b->acc >> 10);
+		out[(*o)++] = (unsigned char)(b->acc >> 2);
+	} else if (b->have != 0 || b->pad != 0) {
+		b->bad = true;
+	}
+	b->done = true;
+}
+
+/* Whole groups of four base64 characters from *p, as long as they come and fit. */
+static size_t b64_groups(const unsigned char **p, const unsigned char *end, unsigned char *out, size_t room)
+{
+	const unsigned char *q = *p;
+	size_t groups = (size_t)(end - q) / 4, o = 0;
+	if (groups > room / 3)
+		groups = room / 3;
+	for (size_t i = 0; i < groups; i++, q += 4, o += 3) {
+		uint32_t g = b64_at[0][q[0]] | b64_at[1][q[1]] | b64_at[2][q[2]] | b64_at[3][q[3]];
+		if (g >> 24 != 0xf)
+			break; /* white space, padding or a stray character: one at a time */
+		out[o] = (unsigned char)(g >> 16);
+		out[o + 1] = (unsigned char)(g >> 8);
+		out[o + 2] = (unsigned char)g;
+	}
+	*p = q;
+	return o;
+}
+
+size_t tc_cap_b64_read(struct tc_cap_b64 *b, unsigned char *out, size_t cap)
+{
+	size_t o = 0;
+	const unsigned char *p = b->p, *end = b->end;
+	while (!b->bad && p < end && o + 3 <= cap) {
+		if (b->have == 0 && !b->pad) {
+			o += b64_groups(&p, end, out + o, cap - o);
+			if (p == end || o + 3 > cap)
+				break;
+		}
+		b64_char(b, *p++, out, &o);
+	}
+	b->p = p;
+	if (!b->bad && !b->done && p == end && o + 2 <= cap)
+		b64_finish(b, out, &o);
+	return b->bad ? 0 : o;
+}
 
 bool tc_cap_base64_decode(const char *text, unsigned char **out, size_t *out_len)
 {
-	size_t n = strlen(text), o = 0, pad = 0;
-	unsigned char *buf = malloc(n / 4 * 3 + 3);
-	uint32_t acc = 0;
-	unsigned have = 0;
+	struct tc_cap_b64 b;
+	tc_cap_b64_start(&b, text);
+	size_t cap = (size_t)(b.end - b.p) / 4 * 3 + 3, n;
+	unsigned char *buf = malloc(cap);
 	if (!buf)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		int v = b64_value[c] - 1;
-		if (v >= 0 && !pad) {
-			acc = acc << 6 | (uint32_t)v;
-			if (++have == 4) {
-				buf[o++] = (unsigned char)(acc >> 16);
-				buf[o++] = (unsigned char)(acc >> 8);
-				buf[o++] = (unsigned char)acc;
-				acc = 0;
-				have = 0;
-			}
-		} else if (c == '=' && have >= 2 && pad < 2) {
-			pad++;
-		} else if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
-			free(buf);
-			return false; /* a stray character, or data after the padding */
-		}
-	}
-	/* Complete quads only, or a final group closed by its padding. */
-	if (have == 2 && pad == 2) {
-		buf[o++] = (unsigned char)(acc >> 4);
-	} else if (have == 3 && pad == 1) {
-		buf[o++] = (unsigned char)(acc >> 10);
-		buf[o++] = (unsigned char)(acc >> 2);
-	} else if (have != 0 || pad != 0) {
+	n = tc_cap_b64_read(&b, buf, cap);
+	if (b.bad || !b.done) {
 		free(buf);
 		return false;
 	}
 	*out = buf;
-	*out_len = o;
+	*out_len = n;
 	return true;
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_cap_model.c — the CAP model holds every element; versions 1.1 and 1.0
- * are read; date-times; limits; diagnostics and the arena underneath.
+ * are read; date-times; limits; diagnostics and the arena underneath; long
+ * coordinates and large embedded resources; checking without a model.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -305,6 +306,151 @@ static void test_names(void **state)
 	assert_string_equal(tc_rc_name(TC_ERR_LIMIT), "limit");
 }
 
+/* A buffer with fixture_alert's polygon replaced by text (malloc'ed). */
+static char *with_polygon(const char *text)
+{
+	return fixture_with("39.2,117.5 39.2,117.9 38.8,117.9 39.2,117.5", text);
+}
+
+static void test_long_coordinates(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	/* long fractions (eight digits read at once), signs, a ring longer than the parser's pieces */
+	size_t n = 6000, used = 0;
+	char *ring = malloc(n * 48 + 64);
+	for (size_t i = 0; i < n - 1; i++)
+		used += (size_t)sprintf(ring + used, "%s39.%012zu,+117.%09zu ", i % 2 ? "" : "+", i, i * 7);
+	used += (size_t)sprintf(ring + used, "+39.%012d,+117.%09d", 0, 0);
+	char *xml = with_polygon(ring);
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	const struct tc_cap_polygon *poly = &a->infos[0].areas[0].polygons[0];
+	assert_true(poly->parsed);
+	assert_int_equal(poly->n_points, n);
+	assert_true(poly->points[0].lat == 39.0 && poly->points[0].lon == 117.0);
+	assert_true(poly->points[1].lat == 39.000000000001 && poly->points[1].lon == 117.000000007);
+	assert_true(poly->points[4321].lat == 39.000000004321 && poly->points[4321].lon == 117.000030247);
+	assert_true(poly->points[n - 1].lat == 39.0);
+	tc_cap_alert_free(a);
+	free(xml);
+	free(ring);
+
+	/* the same reading as a character at a time: a digit run of exactly 8, and one cut short */
+	xml = with_polygon("-33.87654321,151.2 -33.8765432,151.21098765 -33.87654321,151.2  -33.87654321,151.2");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	poly = &a->infos[0].areas[0].polygons[0];
+	assert_int_equal(poly->n_points, 4);
+	assert_true(poly->points[0].lat == -33.87654321 && poly->points[1].lat == -33.8765432);
+	assert_true(poly->points[1].lon == 151.21098765);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
+static void test_base64(void **state)
+{
+	(void)state;
+	unsigned char *out = NULL;
+	size_t len = 0;
+	assert_true(tc_cap_base64_decode(" aGVs\r\nbG8=\n", &out, &len));
+	assert_int_equal(len, 5);
+	assert_memory_equal(out, "hello", 5);
+	free(out);
+	assert_true(tc_cap_base64_decode("aGk=", &out, &len));
+	assert_int_equal(len, 2);
+	free(out);
+	assert_true(tc_cap_base64_decode("", &out, &len));
+	assert_int_equal(len, 0);
+	free(out);
+	assert_false(tc_cap_base64_decode("aGVsbG8", &out, &len));   /* unpadded */
+	assert_false(tc_cap_base64_decode("aGVsbG8=aA==", &out, &len)); /* data after the padding */
+	assert_false(tc_cap_base64_decode("aGV*bG8=", &out, &len));
+	assert_false(tc_cap_base64_decode("a===", &out, &len));
+}
+
+/* 30,000 bytes (i*7 + 3) % 251, in base64 lines of 76 characters. */
+static char *big_resource(const char *digest)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 30000, o = 0;
+	char *b64 = malloc(n / 3 * 4 + n / 57 + 16);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t g = (uint32_t)((i * 7 + 3) % 251) << 16 | (uint32_t)(((i + 1) * 7 + 3) % 251) << 8 |
+			     (uint32_t)(((i + 2) * 7 + 3) % 251);
+		for (int k = 18; k >= 0; k -= 6)
+			b64[o++] = abc[(g >> k) & 63];
+		if ((i / 3) % 19 == 18)
+			b64[o++] = '\n';
+	}
+	b64[o] = '\0';
+	size_t size = 256 + o;
+	char *res = malloc(size);
+	snprintf(res, size, "<resource><resourceDesc>audio</resourceDesc><mimeType>audio/x-test</mimeType>"
+		 "<size>30000</size><derefUri>%s</derefUri><digest>%s</digest></resource>\n<area>", b64, digest);
+	free(b64);
+	char *xml = fixture_with("<area>", res);
+	free(res);
+	return xml;
+}
+
+static void test_large_resource(void **state)
+{
+	(void)state;
+	struct tc_diags *d = tc_diags_new();
+	char *xml = big_resource("94c0b0c2eaa7773bb8586e03c10f6f61dc43b626");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, d, NULL), TC_OK);
+	assert_int_equal(tc_diags_count(d), 0);
+	free(xml);
+	xml = big_resource("94c0b0c2eaa7773bb8586e03c10f6f61dc43b627");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, d, NULL), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(d, "rule.resource.digest"));
+	free(xml);
+	tc_diags_free(d);
+}
+
+/* Checking alone (the model borrows the tree) and checking for the model report the same. */
+static void test_check_alone_same_report(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+		full,
+		fixture_alert,
+		"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>a b</identifier></alert>",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tc_diags *d1 = tc_diags_new(), *d2 = tc_diags_new();
+		struct tc_cap_alert *a = NULL;
+		enum tc_rc r1 = fixture_check(cases[i], TC_CAP_PROFILE_CN, true, d1, NULL);
+		enum tc_rc r2 = fixture_check(cases[i], TC_CAP_PROFILE_CN, true, d2, &a);
+		assert_int_equal(r1, r2);
+		assert_int_equal(tc_diags_count(d1), tc_diags_count(d2));
+		for (size_t k = 0; k < tc_diags_count(d1); k++) {
+			assert_string_equal(tc_diags_get(d1, k)->code, tc_diags_get(d2, k)->code);
+			assert_string_equal(tc_diags_get(d1, k)->path, tc_diags_get(d2, k)->path);
+			assert_string_equal(tc_diags_get(d1, k)->message, tc_diags_get(d2, k)->message);
+		}
+		tc_cap_alert_free(a);
+		tc_diags_free(d1);
+		tc_diags_free(d2);
+	}
+}
+
+/* A model handed out owns its texts and bytes: they outlive the caller's buffer. */
+static void test_model_outlives_input(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char *xml = strdup(full);
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_ptr_not_equal(a->xml, xml);
+	memset(xml, 'x', strlen(xml));
+	free(xml);
+	assert_string_equal(a->identifier, "ID-1");
+	assert_string_equal(a->infos[0].resources[0].deref_uri, "aGVsbG8=");
+	assert_int_equal(a->xml_len, strlen(full));
+	assert_memory_equal(a->xml, full, a->xml_len);
+	tc_cap_alert_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +464,11 @@ int main(void)
 		cmocka_unit_test(test_diags_bound),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_long_coordinates),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_large_resource),
+		cmocka_unit_test(test_check_alone_same_report),
+		cmocka_unit_test(test_model_outlives_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
