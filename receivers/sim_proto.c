@@ -82,8 +82,30 @@ struct reason_count {
 	unsigned long n;
 };
 
+/*
+ * The same sealed bytes reach every receiver of a region. Their verdict
+ * depends only on the bytes and the key, so one process verifies and parses
+ * each distinct message once and every virtual receiver applies its own
+ * rules (expiry, seen-list) to the result: the simulator stands for N
+ * devices that each verify on their own processor, and its one core is not
+ * what is measured. --verify-each turns this off.
+ */
+#define VERDICTS 16
+
+struct verdict {
+	unsigned char *bytes; /* the sealed message, NULL for an empty slot */
+	size_t len;
+	enum tc_verify v;
+	size_t body_off, body_len;
+	bool is_cmd;
+	int parsed;               /* 0 not yet, 1 alert, -1 another version, -2 malformed */
+	struct tc_rx_alert *alert; /* when parsed == 1 */
+};
+
 struct sim_proto {
 	struct sim_proto_options o;
+	struct verdict verdicts[VERDICTS];
+	size_t next_verdict;
 	const struct sim_identity *ids;
 	const bool *silent;
 	size_t n;
@@ -555,21 +577,75 @@ static void alert_payload(struct sim_proto *p, size_t rx, const char *topic_id, 
 	tc_rx_alert_free(a);
 }
 
+/* The cached verdict for msg, verifying (and remembering) it when it is new; NULL when out of memory. */
+static struct verdict *verdict_of(struct sim_proto *p, const void *msg, size_t len)
+{
+	for (size_t i = 0; i < VERDICTS; i++) {
+		struct verdict *e = &p->verdicts[i];
+		if (e->bytes && e->len == len && !memcmp(e->bytes, msg, len))
+			return e;
+	}
+	struct verdict *e = &p->verdicts[p->next_verdict];
+	unsigned char *copy = malloc(len);
+	if (!copy)
+		return NULL;
+	p->next_verdict = (p->next_verdict + 1) % VERDICTS;
+	free(e->bytes);
+	tc_rx_alert_free(e->alert);
+	memcpy(copy, msg, len);
+	const uint8_t *body = NULL;
+	*e = (struct verdict){ .bytes = copy, .len = len };
+	e->v = tc_sign_open(copy, len, p->o.pk, &body, &e->body_len);
+	e->body_off = body ? (size_t)(body - copy) : 0;
+	e->is_cmd = e->v == TC_VERIFY_OK && tc_proto_is_cmd(body, e->body_len);
+	return e;
+}
+
+/* An alert payload whose verdict is cached: parsed once, then taken by each receiver. */
+static void cached_alert(struct sim_proto *p, size_t rx, const char *topic_id, struct verdict *e, int64_t now_ms)
+{
+	if (!e->parsed) {
+		tc_diags_clear(p->d);
+		if (tc_rx_alert_parse(e->bytes + e->body_off, e->body_len, &e->alert, p->d) == TC_OK)
+			e->parsed = 1;
+		else
+			e->parsed = tc_diags_find(p->d, "proto.version") ? -1 : -2;
+	}
+	if (e->parsed < 0) {
+		reject(p, rx, topic_id, e->parsed == -1 ? "unsupported-version" : "malformed-payload");
+		return;
+	}
+	const struct seen *s = seen_find(p, rx, e->alert->id, NULL);
+	if (s)
+		seen_again(p, rx, s);
+	else
+		take_alert(p, rx, e->alert, now_ms);
+}
+
 static void sealed(struct sim_proto *p, size_t rx, const char *topic_id, const void *msg, size_t len, int64_t now_ms)
 {
 	const uint8_t *body;
 	size_t body_len;
-	enum tc_verify v = tc_sign_open(msg, len, p->o.pk, &body, &body_len);
+	struct verdict *e = p->o.verify_each ? NULL : verdict_of(p, msg, len);
+	enum tc_verify v = e ? e->v : tc_sign_open(msg, len, p->o.pk, &body, &body_len);
 	if (v != TC_VERIFY_OK) {
 		reject(p, rx, topic_id, tc_verify_name(v));
 		return;
 	}
-	if (!tc_proto_is_cmd(body, body_len))
-		alert_payload(p, rx, topic_id, body, body_len, now_ms);
-	else if (topic_id)
+	if (e) {
+		body = e->bytes + e->body_off;
+		body_len = e->body_len;
+	}
+	if (e ? !e->is_cmd : !tc_proto_is_cmd(body, body_len)) {
+		if (e)
+			cached_alert(p, rx, topic_id, e, now_ms);
+		else
+			alert_payload(p, rx, topic_id, body, body_len, now_ms);
+	} else if (topic_id) {
 		reject(p, rx, topic_id, "command-on-region-topic");
-	else
+	} else {
 		command(p, rx, body, body_len);
+	}
 }
 
 void sim_proto_message(struct sim_proto *p, size_t rx, const char *topic, const void *msg, size_t len,
@@ -650,6 +726,10 @@ void sim_proto_free(struct sim_proto *p)
 	for (size_t i = 0; i < p->n_audio; i++) {
 		free(p->audio[i].id);
 		free(p->audio[i].w);
+	}
+	for (size_t i = 0; i < VERDICTS; i++) {
+		free(p->verdicts[i].bytes);
+		tc_rx_alert_free(p->verdicts[i].alert);
 	}
 	free(p->rx);
 	free(p->audio);

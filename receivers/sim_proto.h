@@ -55,6 +55,7 @@ struct sim_proto_options {
 	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
 	int64_t start_ms;           /* monotonic time the run started (for the milestone line) */
 	int verbose;
+	bool verify_each;           /* every receiver verifies and parses its own copy (else: once per distinct message) */
 };
 
 struct sim_proto;

@@ -76,7 +76,7 @@ static void usage(FILE *f)
 		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
 		"                  [--radius-km R] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
 		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
-		"                  [--connect-batch B] [--audio-timeout-ms MS] [-v]\n"
+		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [-v]\n"
 		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
 		"       tocsin-sim --count N --region CODE[,...] [...] --emit-registry FILE\n"
 		"\n"
@@ -106,6 +106,9 @@ static void usage(FILE *f)
 		"  --prefix P             topic prefix (tocsin/v1)\n"
 		"  --connect-batch B      connections waiting for the broker's answer at once (50)\n"
 		"  --audio-timeout-ms MS  one attempt to fetch an audio message (15000; 3 attempts)\n"
+		"  --verify-each          every receiver verifies and parses its own copy of a message (by\n"
+		"                         default identical sealed bytes are verified and parsed once per\n"
+		"                         process; each receiver still applies its own rules)\n"
 		"  -v                     more lines on stderr (-vv: every acknowledgment)\n"
 		"\n"
 		"Loudspeakers fetch the audio of the info in --lang once per process (shared by all) and\n"
@@ -224,6 +227,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "lang", required_argument, NULL, 'l' },      { "prefix", required_argument, NULL, 'P' },
 		{ "connect-batch", required_argument, NULL, 'B' },
 		{ "audio-timeout-ms", required_argument, NULL, 'A' },
+		{ "verify-each", no_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,6 +241,8 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		}
 		if (c == 'v')
 			a->net.verbose = ++a->proto.verbose;
+		else if (c == 'E')
+			a->proto.verify_each = true;
 		else if (c == '?')
 			bad = "";
 		else
