@@ -134,6 +134,8 @@ static void spool_pass(struct tc_api *api, struct tc_store *store, const struct 
 	tc_diags_free(d);
 }
 
+#define MAIL_BATCH_MS 20
+
 /* What the main loop drives besides the HTTP API. */
 struct engine {
 	struct tc_mailbox *mail;      /* from the broker thread and the render worker */
@@ -145,7 +147,7 @@ struct engine {
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		  const struct tc_ingest_options *io, struct engine *en)
 {
-	int64_t next_spool = 0, next_work = 0;
+	int64_t next_spool = 0, next_work = 0, next_mail = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		fd_set rs, ws, es;
@@ -177,10 +179,20 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		FD_ZERO(&ws);
 		FD_ZERO(&es);
 		tc_api_fds(api, &rs, &ws, &es, &max_fd, &timeout_ms);
+		/*
+		 * Mail is taken at most every MAIL_BATCH_MS: under a burst of
+		 * acknowledgments each batch is one transaction (one fsync) of many,
+		 * at the price of that much latency.
+		 */
 		int mail_fd = tc_mailbox_fd(en->mail);
-		FD_SET(mail_fd, &rs);
-		if (mail_fd > max_fd)
-			max_fd = mail_fd;
+		bool take_mail = now >= next_mail;
+		if (take_mail) {
+			FD_SET(mail_fd, &rs);
+			if (mail_fd > max_fd)
+				max_fd = mail_fd;
+		} else if (next_mail - now < timeout_ms) {
+			timeout_ms = (long)(next_mail - now);
+		}
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -189,7 +201,8 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			break;
 		}
 		tc_api_run(api);
-		if (FD_ISSET(mail_fd, &rs)) {
+		if (take_mail && FD_ISSET(mail_fd, &rs)) {
+			next_mail = now_ms() + MAIL_BATCH_MS;
 			struct tc_mail *m = tc_mailbox_take(en->mail);
 			if (en->dispatch)
 				tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
