@@ -4,7 +4,10 @@
  *
  * --json prints {"id","state","targets","counts":{state:n},"coverage"}, the
  * counts keyed by the delivery states of DESIGN.md and coverage the share of
- * targets that acknowledged played or displayed, in per cent. --watch asks
+ * targets that acknowledged played or displayed, in per cent; with the SMS
+ * channel also "channels" (mqtt and sms counts), "escalated" (villages whose
+ * loudspeakers stayed silent, with their officers' SMS state and replies)
+ * and "people" (coverage by person). --watch asks
  * again every second until every delivery has reached a final state (or the
  * timeout), drawing a progress bar on a terminal.
  */
@@ -80,6 +83,11 @@ static void print_json(const char *id, const struct status *st)
 	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:f}", "id", id, "state",
 			      json_string_value(json_object_get(st->alert, "state")), "targets", (json_int_t)st->targets,
 			      "counts", counts, "coverage", round(st->coverage * 10) / 10);
+	/* per channel, the escalated villages with their officers' state, coverage by person (with SMS) */
+	static const char *const extra[] = { "channels", "escalated", "people" };
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (json_object_get(st->alert, extra[i]))
+			json_object_set(o, extra[i], json_object_get(st->alert, extra[i]));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	printf("%s\n", s ? s : "{}");
 	free(s);
@@ -105,6 +113,19 @@ static void print_text(const char *id, const struct status *st, bool bar)
 	for (size_t i = 0; i < N_STATES; i++)
 		if (st->counts[i])
 			printf("  %-10s %ld\n", states[i], st->counts[i]);
+	json_t *sms = json_object_get(json_object_get(st->alert, "channels"), "sms");
+	json_t *people = json_object_get(st->alert, "people");
+	if (json_integer_value(json_object_get(sms, "recipients")) > 0) {
+		json_t *c = json_object_get(sms, "counts");
+		printf("  sms        %lld recipients: %lld delivered, %lld confirmed by reply; %lld of %lld silent villages"
+		       " confirmed, coverage with people %.1f %%\n",
+		       (long long)json_integer_value(json_object_get(sms, "recipients")),
+		       (long long)json_integer_value(json_object_get(c, "delivered")),
+		       (long long)json_integer_value(json_object_get(sms, "confirmed")),
+		       (long long)json_integer_value(json_object_get(people, "villages_confirmed")),
+		       (long long)json_integer_value(json_object_get(people, "villages_escalated")),
+		       json_number_value(json_object_get(people, "coverage_with_people")));
+	}
 }
 
 int tc_cli_status(int argc, char **argv)

@@ -2,7 +2,8 @@
  * tocsind.c — the tocsin server.
  *
  *   tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]
- *           [--lenient] [--spool DIR]
+ *           [--lenient] [--spool DIR] [--broker HOST:PORT]
+ *           [--smpp HOST:PORT --smpp-system-id ID --smpp-password PW [--smpp-tps N]]
  *
  * Settings come from the table in config/tc_config.c: defaults, then the
  * --config file, then the flags. `tocsind --print-config` writes the
@@ -12,6 +13,8 @@
  * start. The main loop owns the store and serves the HTTP API on the same
  * thread. SIGTERM or SIGINT stop it cleanly. Logs go to stderr. It writes
  * the address it listens on to DIR/http.addr (useful with port 0).
+ * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
+ * (sms/tc_sms_engine.h) runs beside MQTT dispatch on the same loop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +37,7 @@
 #include "tc_file.h"
 #include "tc_plan.h"
 #include "tc_sign.h"
+#include "tc_sms_engine.h"
 #include "tc_store.h"
 
 static volatile sig_atomic_t stopping;
@@ -89,7 +93,8 @@ static int ensure_keys(const char *dir)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]\n"
-		   "               [--lenient] [--spool DIR] [--broker HOST:PORT] [--log-level L] | --print-config\n"
+		   "               [--lenient] [--spool DIR] [--broker HOST:PORT] [--log-level L]\n"
+		   "               [--smpp HOST:PORT --smpp-system-id ID --smpp-password PW [--smpp-tps N]] | --print-config\n"
 		   "  --data-dir DIR   database and signing keys (created on first start)\n"
 		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
 		   "  --config FILE    settings file (INI); flags override it\n"
@@ -97,6 +102,8 @@ static void usage(FILE *f)
 		   "  --lenient        accept alerts whose only fault is element order\n"
 		   "  --spool DIR      ingest CAP files dropped in DIR (moved to done/ or failed/)\n"
 		   "  --broker H:P     the MQTT broker receivers listen to (default 127.0.0.1:1883; none: no dispatch)\n"
+		   "  --smpp H:P       send SMS through this SMSC (SMPP 3.4); with --smpp-system-id ID,\n"
+		   "                   --smpp-password PW and --smpp-tps N (the operator's rate, default 50)\n"
 		   "  --log-level L    debug, info (default), warn or error\n"
 		   "  --print-config   print every setting with its default and stop\n");
 }
@@ -142,12 +149,13 @@ struct engine {
 	struct tc_mqtt *mqtt;         /* NULL with broker = none */
 	struct tc_renderer *renderer;
 	struct tc_dispatch *dispatch; /* NULL with broker = none */
+	struct tc_sms *sms;           /* NULL with sms_gateway = none */
 };
 
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		  const struct tc_ingest_options *io, struct engine *en)
 {
-	int64_t next_spool = 0, next_work = 0, next_mail = 0;
+	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		fd_set rs, ws, es;
@@ -175,6 +183,14 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			if (next_work - now < timeout_ms)
 				timeout_ms = (long)(next_work - now);
 		}
+		if (en->sms) {
+			if (now >= next_sms) {
+				tc_sms_work(en->sms, (int64_t)time(NULL));
+				next_sms = now + 200;
+			}
+			if (next_sms - now < timeout_ms)
+				timeout_ms = (long)(next_sms - now);
+		}
 		FD_ZERO(&rs);
 		FD_ZERO(&ws);
 		FD_ZERO(&es);
@@ -184,7 +200,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		 * acknowledgments each batch is one transaction (one fsync) of many,
 		 * at the price of that much latency.
 		 */
-		int mail_fd = tc_mailbox_fd(en->mail);
+		int mail_fd = tc_mailbox_fd(en->mail), sms_fd = en->sms ? tc_sms_fd(en->sms) : -1;
 		bool take_mail = now >= next_mail;
 		if (take_mail) {
 			FD_SET(mail_fd, &rs);
@@ -193,6 +209,10 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		} else if (next_mail - now < timeout_ms) {
 			timeout_ms = (long)(next_mail - now);
 		}
+		if (sms_fd >= 0)
+			FD_SET(sms_fd, &rs);
+		if (sms_fd > max_fd)
+			max_fd = sms_fd;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -213,6 +233,11 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 					m = next;
 				}
 			next_work = 0; /* a render or a connection may have made work */
+			next_sms = 0;  /* an escalation may have been recorded */
+		}
+		if (sms_fd >= 0 && FD_ISSET(sms_fd, &rs)) {
+			tc_sms_handle(en->sms, (int64_t)time(NULL));
+			next_sms = 0; /* the gateway took parts: hand it more */
 		}
 	}
 }
@@ -233,7 +258,65 @@ static int read_secret_key(const char *dir, uint8_t sk[TC_SIGN_SECRET_BYTES])
 
 static void metrics_extra(FILE *f, void *user)
 {
-	tc_dispatch_metrics(user, f);
+	struct engine *en = user;
+	if (en->dispatch)
+		tc_dispatch_metrics(en->dispatch, f);
+	if (en->sms)
+		tc_sms_metrics(en->sms, f);
+}
+
+static unsigned sms_callback(const char *path, const char *(*arg)(void *conn, const char *name), void *conn,
+			     void *user)
+{
+	struct engine *en = user;
+	return en->sms ? tc_sms_http(en->sms, path, arg, conn) : 0;
+}
+
+/* The SMS channel, once the HTTP API listens (Kannel's callbacks come to it). */
+static int start_sms(const struct tc_config *cfg, struct tc_store *store, const char *addr, unsigned port,
+		     struct engine *en, struct tc_diags *d)
+{
+	char host[256], dlr[512];
+	unsigned smsc_port = 0;
+	if (!strcmp(cfg->sms_gateway, "none"))
+		return 0;
+	struct tc_sms_engine_options so = {
+		.default_cc = cfg->sms_default_cc, .escalation_roles = cfg->sms_escalation_roles,
+		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
+		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
+		.submit_ahead = cfg->smpp_window * 20,
+	};
+	if (tc_sms_policy_parse(cfg->sms_policy, &so.policy, d))
+		return -1;
+	if (!strcmp(cfg->sms_gateway, "smpp")) {
+		if (parse_http(cfg->smpp, host, sizeof(host), &smsc_port) || !smsc_port) {
+			log_line(TC_LOG_ERROR, "smpp = '%s' is not HOST:PORT, e.g. 127.0.0.1:2775", cfg->smpp);
+			return -1;
+		}
+		so.gw.kind = TC_SMS_GW_SMPP;
+		so.gw.smpp = (struct tc_smpp_options){ .host = host, .port = (int)smsc_port,
+						       .system_id = cfg->smpp_system_id, .password = cfg->smpp_password,
+						       .system_type = cfg->smpp_system_type, .source = cfg->smpp_source,
+						       .tps = cfg->smpp_tps, .window = cfg->smpp_window,
+						       .enquire_link_s = cfg->smpp_enquire_link_s,
+						       .response_timeout_s = cfg->smpp_response_timeout_s,
+						       .queue_max = cfg->smpp_window * 40 };
+	} else {
+		snprintf(dlr, sizeof(dlr), "http://%s:%u/api/v1/sms/dlr", addr, port);
+		so.gw.kind = TC_SMS_GW_KANNEL;
+		so.gw.kannel_url = cfg->kannel_url;
+		so.gw.kannel_user = cfg->kannel_user;
+		so.gw.kannel_password = cfg->kannel_password;
+		so.gw.dlr_url = cfg->sms_dlr_url[0] ? cfg->sms_dlr_url : dlr;
+		so.gw.smpp.source = cfg->smpp_source;
+	}
+	if (tc_sms_new(store, &so, &en->sms, d))
+		return -1;
+	if (so.gw.kind == TC_SMS_GW_SMPP)
+		log_line(TC_LOG_INFO, "sending SMS through the SMSC %s (SMPP, %ld a second at most)", cfg->smpp, cfg->smpp_tps);
+	else
+		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", cfg->kannel_url, so.gw.dlr_url);
+	return 0;
 }
 
 /* The broker connection, the render worker and the dispatcher. */
@@ -279,6 +362,7 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 
 static void stop_engine(struct engine *en)
 {
+	tc_sms_free(en->sms);
 	tc_mqtt_stop(en->mqtt);
 	tc_renderer_stop(en->renderer);
 	tc_dispatch_free(en->dispatch);
@@ -294,17 +378,24 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		{ "config", required_argument, NULL, 'c' },   { "spool", required_argument, NULL, 's' },
 		{ "print-config", no_argument, NULL, 'P' },   { "help", no_argument, NULL, 'h' },
 		{ "broker", required_argument, NULL, 'b' },   { "log-level", required_argument, NULL, 'L' },
+		{ "smpp", required_argument, NULL, 1 },       { "smpp-system-id", required_argument, NULL, 2 },
+		{ "smpp-password", required_argument, NULL, 3 }, { "smpp-tps", required_argument, NULL, 4 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct { const char *name, *value; } flags[16];
+	struct { const char *name, *value; } flags[24];
 	int n = 0, c;
 	struct tc_diags *d = tc_diags_new();
 	tc_config_defaults(cfg);
 	while ((c = getopt_long(argc, argv, "d:H:p:lc:s:Phb:L:", longopts, NULL)) != -1) {
 		const char *name = c == 'd' ? "data_dir" : c == 'H' ? "http" : c == 'p' ? "profile" :
 				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : c == 'b' ? "broker" :
-				   c == 'L' ? "log_level" : NULL;
-		if (name && n < 16) {
+				   c == 'L' ? "log_level" : c == 1 ? "smpp" : c == 2 ? "smpp_system_id" :
+				   c == 3 ? "smpp_password" : c == 4 ? "smpp_tps" : NULL;
+		if (name && n < 23) {
+			if (c == 1) { /* --smpp chooses the SMPP gateway */
+				flags[n].name = "sms_gateway";
+				flags[n++].value = "smpp";
+			}
 			flags[n].name = name;
 			flags[n++].value = c == 'l' ? "true" : optarg;
 		} else if (c == 'c') {
@@ -373,9 +464,11 @@ int main(int argc, char **argv)
 		log_diags(d);
 		goto out;
 	}
-	ao.metrics = en.dispatch ? metrics_extra : NULL;
-	ao.metrics_user = en.dispatch;
-	if (tc_api_start(store, &ao, &api, d) ||
+	ao.metrics = metrics_extra;
+	ao.metrics_user = &en;
+	ao.callback = sms_callback;
+	ao.callback_user = &en;
+	if (tc_api_start(store, &ao, &api, d) || start_sms(&cfg, store, addr, tc_api_port(api), &en, d) ||
 	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);
 		goto out;

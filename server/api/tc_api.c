@@ -9,6 +9,7 @@
 #include "tc_api.h"
 #include "tc_ingest.h"
 #include "tc_registry.h"
+#include "tc_store_sms.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -170,6 +171,156 @@ static json_t *report_json(struct report *r, const char *id)
 			 "regions", list);
 }
 
+/* --- the SMS channel's part of an alert's status and report ------------------------------ */
+
+/* Escalated villages with their officers' state, and what they add to coverage. */
+struct people {
+	json_t *villages; /* [{"region","receivers":[...],"officers":[...],"confirmed"}] */
+	long escalated, confirmed, targets_confirmed;
+};
+
+static void village_add(const struct tc_sms_village *v, void *user)
+{
+	struct people *pp = user;
+	size_t n = json_array_size(pp->villages);
+	json_t *last = n ? json_array_get(pp->villages, n - 1) : NULL;
+	const char *region = v->region ? v->region : "", *last_region = json_string_value(json_object_get(last, "region"));
+	if (!last_region || strcmp(last_region, region) != 0) {
+		json_t *rx = json_array();
+		for (const char *p = v->receivers ? v->receivers : ""; *p;) {
+			size_t k = strcspn(p, ",");
+			json_array_append_new(rx, json_stringn(p, k));
+			p += k + (p[k] == ',');
+		}
+		last = json_pack("{s:s, s:o, s:[], s:b}", "region", region, "receivers", rx, "officers", "confirmed", 0);
+		if (!last)
+			return;
+		json_array_append_new(pp->villages, last);
+		pp->escalated++;
+	}
+	if (!v->officer)
+		return;
+	const struct tc_sms_row *o = v->officer;
+	json_array_append_new(json_object_get(last, "officers"),
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "phone", o->phone, "name", o->name, "role", o->role,
+					"state", o->state, "confirmed", o->confirmed_at > 0));
+	if (o->confirmed_at > 0 && !json_is_true(json_object_get(last, "confirmed"))) {
+		json_object_set_new(last, "confirmed", json_true());
+		pp->confirmed++;
+		pp->targets_confirmed += v->n_receivers;
+	}
+}
+
+static struct people people_of(struct tc_api *api, const char *id)
+{
+	struct people pp = { .villages = json_array() };
+	tc_store_sms_each_village(api->store, id, village_add, &pp);
+	return pp;
+}
+
+/* Coverage by loudspeaker (acknowledged) and by person (a silent village whose officer confirmed). */
+static json_t *people_json(const struct people *pp, long targets, long covered)
+{
+	long both = covered + pp->targets_confirmed;
+	return json_pack("{s:I, s:I, s:I, s:f}", "villages_escalated", (json_int_t)pp->escalated, "villages_confirmed",
+			 (json_int_t)pp->confirmed, "targets_confirmed", (json_int_t)pp->targets_confirmed,
+			 "coverage_with_people", targets ? round(1000.0 * both / targets) / 10 : 0.0);
+}
+
+static void sms_status(struct tc_api *api, const char *id, json_t *j, const long counts[TC_DELIVERY_N_STATES],
+		       long total)
+{
+	static const char *const mqtt_names[] = { TC_DELIVERY_STATES };
+	static const char *const sms_names[] = { TC_STORE_SMS_STATES };
+	long sc[TC_STORE_SMS_N_STATES], recipients = 0, confirmed = 0;
+	json_t *mqtt = json_object(), *sms = json_object();
+	for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
+		json_object_set_new(mqtt, mqtt_names[i], json_integer(counts[i]));
+	tc_store_sms_counts(api->store, id, sc, &recipients, &confirmed);
+	for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
+		json_object_set_new(sms, sms_names[i], json_integer(sc[i]));
+	struct people pp = people_of(api, id);
+	long covered = counts[3] + counts[4]; /* played, displayed */
+	json_object_set_new(j, "channels",
+			    json_pack("{s:{s:I, s:o}, s:{s:I, s:o, s:I}}", "mqtt", "targets", (json_int_t)total, "counts",
+				      mqtt, "sms", "recipients", (json_int_t)recipients, "counts", sms, "confirmed",
+				      (json_int_t)confirmed));
+	json_object_set_new(j, "escalated", pp.villages);
+	json_object_set_new(j, "people", people_json(&pp, total, covered));
+}
+
+struct sms_csv {
+	FILE *f;
+	json_t *list;
+	long batch; /* -1: all */
+};
+
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void sms_row(const struct tc_sms_row *r, void *user)
+{
+	struct sms_csv *sc = user;
+	char parts[16];
+	if (sc->batch >= 0 && r->batch != sc->batch)
+		return;
+	if (sc->f) {
+		snprintf(parts, sizeof(parts), "%ld", r->parts);
+		csv_field(sc->f, r->phone, false);
+		csv_field(sc->f, r->text ? r->text : "", false);
+		csv_field(sc->f, parts, true);
+		return;
+	}
+	json_array_append_new(sc->list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:b}", "number", r->phone,
+						  "purpose", r->purpose, "name", r->name, "role", r->role, "region",
+						  r->region, "batch", (json_int_t)r->batch, "text", r->text ? r->text : "",
+						  "segments", (json_int_t)r->parts, "state", r->state, "confirmed",
+						  r->confirmed_at > 0));
+}
+
+/* GET /api/v1/alerts/{id}/sms[?format=csv][&batch=N]: the SMS recipients, for carriers' bulk platforms. */
+static enum MHD_Result sms_list(struct tc_api *api, struct MHD_Connection *c, const char *id)
+{
+	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	const char *batch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "batch");
+	struct sms_csv sc = { .batch = batch ? atol(batch) : -1 };
+	char *text = NULL;
+	size_t len = 0;
+	if (!format || strcmp(format, "csv") != 0) {
+		sc.list = json_array();
+		tc_store_sms_each(api->store, id, sms_row, &sc);
+		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "sms", sc.list));
+	}
+	sc.f = open_memstream(&text, &len);
+	if (!sc.f)
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "api.memory", "out of memory");
+	fputs("number,text,segments\n", sc.f);
+	enum tc_rc rc = tc_store_sms_each(api->store, id, sms_row, &sc);
+	fclose(sc.f);
+	if (rc) {
+		free(text);
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "text/csv; charset=utf-8");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
 {
 	char id[17];
@@ -199,8 +350,14 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 	} else if (!strcmp(rest + 16, "/report")) {
 		struct report r = { .regions = json_object() };
 		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
-		ok = reply(c, MHD_HTTP_OK, report_json(&r, id));
+		json_t *rj = report_json(&r, id);
+		struct people pp = people_of(api, id);
+		json_object_set_new(rj, "people", people_json(&pp, r.targets, r.covered));
+		json_decref(pp.villages);
+		ok = reply(c, MHD_HTTP_OK, rj);
 		json_decref(r.regions);
+	} else if (!strcmp(rest + 16, "/sms")) {
+		ok = sms_list(api, c, id);
 	} else if (rest[16] == '\0') {
 		static const char *const names[] = { TC_DELIVERY_STATES };
 		long counts[TC_DELIVERY_N_STATES], total = 0;
@@ -210,6 +367,7 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 			json_object_set_new(cj, names[i], json_integer(counts[i]));
 		json_object_set_new(j, "targets", json_integer(total));
 		json_object_set_new(j, "counts", cj);
+		sms_status(api, id, j, counts, total);
 		ok = reply(c, MHD_HTTP_OK, j);
 	} else {
 		ok = error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
@@ -329,6 +487,11 @@ static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c
 			       (json_int_t)n));
 }
 
+static const char *query_arg(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
 			     const struct request *rq)
 {
@@ -357,6 +520,11 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && post &&
 	    strlen(url + sizeof(alerts)) == 16 + 7 && !strcmp(url + sizeof(alerts) + 16, "/cancel"))
 		return cancel_alert(api, c, url + sizeof(alerts));
+	if (api->o.callback && !strncmp(url, "/api/v1/sms/", 12) && get) {
+		unsigned st = api->o.callback(url, query_arg, c, api->o.callback_user);
+		if (st)
+			return reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
+	}
 	enum tc_registry_kind k;
 	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
 		if (post)

@@ -13,6 +13,7 @@
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
+ *   GET  /api/v1/alerts/{id}/sms[?format=csv][&batch=N]  its SMS recipients (CSV: number,text,segments)
  *   POST /api/v1/{receivers,contacts,shelters}  CSV or JSON → 200 {"imported"} or
  *                                  422 with each bad row by line; all rows or none
  *   GET  /api/v1/{receivers,contacts,shelters}[?format=csv]  the registry
@@ -41,6 +42,13 @@ struct tc_api_options {
 	/* More lines for GET /metrics (called on the owner thread); NULL: none. */
 	void (*metrics)(FILE *f, void *user);
 	void *metrics_user;
+	/*
+	 * GET /api/v1/sms/... served by another module (an SMS gateway's
+	 * callbacks), on the owner thread: arg looks up a query argument.
+	 * Returns the HTTP status; 0 when the path is not its. NULL: none.
+	 */
+	unsigned (*callback)(const char *path, const char *(*arg)(void *conn, const char *name), void *conn, void *user);
+	void *callback_user;
 };
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,

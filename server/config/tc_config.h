@@ -34,6 +34,27 @@ struct tc_config {
 	long default_repeats;
 	char lexicon[1024];
 	char log_level[8];
+	char sms_gateway[16];     /* none | smpp | kannel */
+	char smpp[256];           /* HOST:PORT of the SMSC */
+	char smpp_system_id[16];
+	char smpp_password[9];
+	char smpp_system_type[13];
+	char smpp_source[21];
+	long smpp_tps;
+	long smpp_window;
+	long smpp_enquire_link_s;
+	long smpp_response_timeout_s;
+	char kannel_url[512];
+	char kannel_user[128];
+	char kannel_password[128];
+	char sms_dlr_url[512];
+	char sms_default_cc[8];
+	char sms_policy[512];
+	char sms_escalation_roles[256];
+	long sms_batch_size;
+	long sms_max_segments;
+	long sms_receipt_timeout_s;
+	long sms_reply_window_s;
 };
 
 /* The defaults of every setting. */

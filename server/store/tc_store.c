@@ -69,6 +69,24 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, target TEXT NOT NULL, region TEXT NOT NULL,"
 	"  at INTEGER NOT NULL, reason TEXT NOT NULL, handled INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (alert_id, target));",
+	/* 3: SMS: one row per (alert, phone, purpose) with its text, the parts handed to the SMSC
+	 * with their message ids, and the alerts whose policy batch was built */
+	"CREATE TABLE sms_messages ("
+	"  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alerts (id), phone TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT '', batch INTEGER NOT NULL DEFAULT 0,"
+	"  code TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, parts INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'queued',"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0,"
+	"  confirmed_at INTEGER NOT NULL DEFAULT 0, reply TEXT, UNIQUE (alert_id, phone, purpose));"
+	"CREATE INDEX sms_messages_by_state ON sms_messages (state, due_at);"
+	"CREATE INDEX sms_messages_by_phone ON sms_messages (phone, created_at);"
+	"CREATE TABLE sms_parts ("
+	"  message_id INTEGER NOT NULL REFERENCES sms_messages (id), seq INTEGER NOT NULL, smsc_id TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'queued', PRIMARY KEY (message_id, seq));"
+	"CREATE INDEX sms_parts_by_smsc ON sms_parts (smsc_id);"
+	"CREATE INDEX sms_parts_by_state ON sms_parts (state);"
+	"CREATE TABLE sms_alerts (alert_id TEXT PRIMARY KEY REFERENCES alerts (id), at INTEGER NOT NULL,"
+	"  recipients INTEGER NOT NULL);",
 };
 
 

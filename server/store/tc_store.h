@@ -21,7 +21,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 2
+#define TC_STORE_SCHEMA_VERSION 3
 
 struct tc_store;
 

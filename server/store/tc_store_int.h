@@ -19,7 +19,7 @@ enum tc_store_fixed_stmt {
 	ST_COUNT
 };
 
-#define TC_STORE_CACHE_SIZE 64
+#define TC_STORE_CACHE_SIZE 128
 
 struct tc_store {
 	sqlite3 *db;

@@ -1,0 +1,562 @@
+/*
+ * tc_sms_engine.c — the SMS channel on the owner thread (tc_sms_engine.h).
+ *
+ * A part handed to the gateway is named by ref = message id × 16 + part
+ * number (a message has at most 16 parts), so results find their row
+ * without any state in memory.
+ */
+#include "tc_sms_engine.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_log.h"
+#include "tc_registry.h"
+#include "tc_sms_track.h"
+#include "tc_store_sms.h"
+
+_Static_assert(TC_STORE_SMS_N_STATES == TC_SMS_N_STATES, "the store keeps tc_sms_track's states");
+
+struct tc_sms {
+	struct tc_store *store;
+	struct tc_sms_engine_options o;
+	char cc[8], roles[256];
+	struct tc_mailbox *mb;
+	struct tc_sms_gateway *gw;
+	struct tc_sms_engine_stats stats;
+};
+
+static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
+
+enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o, struct tc_sms **out, struct tc_diags *d)
+{
+	*out = NULL;
+	struct tc_sms *e = calloc(1, sizeof(*e));
+	if (!e)
+		return TC_ERR_NOMEM;
+	e->store = s;
+	e->o = *o;
+	snprintf(e->cc, sizeof(e->cc), "%s", o->default_cc && *o->default_cc ? o->default_cc : "86");
+	snprintf(e->roles, sizeof(e->roles), "%s", o->escalation_roles ? o->escalation_roles : "");
+	e->o.default_cc = e->cc;
+	e->o.escalation_roles = e->roles;
+	if (e->o.batch_size < 1)
+		e->o.batch_size = 1000;
+	if (e->o.max_segments < 1 || e->o.max_segments > TC_SMS_MAX_SEGMENTS)
+		e->o.max_segments = 3;
+	if (e->o.submit_ahead < 1)
+		e->o.submit_ahead = 200;
+	e->mb = tc_mailbox_new(0);
+	long n = 0;
+	enum tc_rc rc = e->mb ? tc_store_sms_requeue(s, &n) : TC_ERR_NOMEM;
+	if (!rc)
+		rc = tc_sms_gateway_start(&e->o.gw, e->mb, &e->gw, d);
+	if (rc) {
+		tc_sms_free(e);
+		return rc;
+	}
+	if (n)
+		tc_log(TC_LOG_INFO, "sms", "%ld part(s) handed over before the last stop go out again", n);
+	*out = e;
+	return TC_OK;
+}
+
+void tc_sms_free(struct tc_sms *e)
+{
+	if (!e)
+		return;
+	tc_sms_gateway_stop(e->gw);
+	tc_mailbox_free(e->mb);
+	free(e);
+}
+
+int tc_sms_fd(const struct tc_sms *e)
+{
+	return tc_mailbox_fd(e->mb);
+}
+
+const struct tc_sms_engine_stats *tc_sms_stats(const struct tc_sms *e)
+{
+	return &e->stats;
+}
+
+/* A 4-digit code for replies, from the alert and the phone. */
+static void reply_code(const char *alert_id, const char *phone, char code[9])
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = alert_id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (const char *p = phone; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(code, 9, "%04u", 1000 + h % 9000);
+}
+
+/* --- the alert's texts and areas ---------------------------------------------------------- */
+
+struct alert_view {
+	char id[17];
+	struct tc_sms_texts texts;
+	char (*regions)[16];
+	size_t n_regions, cap;
+};
+
+static void add_region(struct alert_view *av, const char *code)
+{
+	if (!code || !*code || strlen(code) >= 16)
+		return;
+	for (size_t i = 0; i < av->n_regions; i++)
+		if (!strcmp(av->regions[i], code))
+			return;
+	if (av->n_regions == av->cap) {
+		size_t cap = av->cap ? av->cap * 2 : 16;
+		void *p = realloc(av->regions, cap * sizeof(*av->regions));
+		if (!p)
+			return;
+		av->regions = p;
+		av->cap = cap;
+	}
+	snprintf(av->regions[av->n_regions++], 16, "%s", code);
+}
+
+static void add_delivery_region(const struct tc_delivery_row *r, void *user)
+{
+	add_region(user, r->region);
+}
+
+static void view_release(struct alert_view *av)
+{
+	tc_sms_texts_release(&av->texts);
+	free(av->regions);
+	memset(av, 0, sizeof(*av));
+}
+
+/* The alert's SMS texts and the region codes it reaches (geocodes and its receivers' villages). */
+static enum tc_rc view_alert(struct tc_sms *e, const char *id, struct alert_view *av, bool with_regions)
+{
+	struct tc_store_alert sa;
+	struct tc_cap_alert *a = NULL;
+	struct tc_diags *d = tc_diags_new();
+	memset(av, 0, sizeof(*av));
+	snprintf(av->id, sizeof(av->id), "%s", id);
+	enum tc_rc rc = tc_store_get_alert(e->store, id, &sa);
+	if (rc) {
+		tc_diags_free(d);
+		return rc;
+	}
+	struct tc_cap_options co;
+	tc_cap_options_default(&co);
+	co.lenient = true; /* checked when accepted; read again here */
+	rc = tc_cap_check(sa.xml, sa.xml_len, &co, &a, d);
+	if (rc == TC_OK && !a)
+		rc = TC_ERR_INVALID;
+	if (!rc)
+		rc = tc_sms_texts_build(a, e->o.max_segments, &av->texts, d);
+	for (size_t i = 0; !rc && with_regions && i < a->n_infos; i++)
+		for (size_t k = 0; k < a->infos[i].n_areas; k++) {
+			const struct tc_cap_area *ar = &a->infos[i].areas[k];
+			for (size_t g = 0; g < ar->n_geocodes; g++)
+				if (tc_cap_name_is(ar->geocodes[g].name, adcode_names))
+					add_region(av, ar->geocodes[g].value);
+		}
+	if (!rc && with_regions)
+		tc_store_each_delivery_row(e->store, id, NULL, add_delivery_region, av);
+	if (rc)
+		tc_log(TC_LOG_ERROR, "sms", "alert=%s has no SMS text: %s", id,
+		       tc_diags_count(d) ? tc_diags_get(d, 0)->message : tc_rc_name(rc));
+	tc_cap_alert_free(a);
+	tc_store_alert_release(&sa);
+	tc_diags_free(d);
+	return rc;
+}
+
+/* --- policy batches ------------------------------------------------------------------------- */
+
+struct policy_ctx {
+	struct tc_sms *e;
+	struct alert_view *av;
+	struct tc_sms_batch *batch;
+};
+
+static void policy_contact(const struct tc_contact *c, void *user)
+{
+	struct policy_ctx *pc = user;
+	if (!tc_sms_policy_wants(&pc->e->o.policy, c->role, pc->av->texts.colour))
+		return;
+	for (size_t i = 0; i < pc->av->n_regions; i++)
+		if (tc_sms_regions_nest(c->region, pc->av->regions[i])) {
+			tc_sms_batch_add(pc->batch, c);
+			return;
+		}
+}
+
+/* Queue every recipient of a batch with the text of its language. */
+static enum tc_rc queue_batch(struct tc_sms *e, const struct alert_view *av, const struct tc_sms_batch *b,
+			      const char *purpose, int64_t now, long *added)
+{
+	enum tc_rc rc = TC_OK;
+	*added = 0;
+	for (size_t i = 0; !rc && i < tc_sms_batch_count(b); i++) {
+		const struct tc_sms_recipient *r = tc_sms_batch_get(b, i);
+		size_t t = tc_sms_texts_pick(&av->texts, r->language);
+		struct tc_sms_row row = { .batch = (long)i / e->o.batch_size, .text = av->texts.v[t].text,
+					  .parts = (long)av->texts.v[t].segments };
+		snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
+		snprintf(row.phone, sizeof(row.phone), "%s", r->phone);
+		snprintf(row.purpose, sizeof(row.purpose), "%s", purpose);
+		snprintf(row.name, sizeof(row.name), "%s", r->name);
+		snprintf(row.role, sizeof(row.role), "%s", r->role);
+		snprintf(row.region, sizeof(row.region), "%s", r->region);
+		snprintf(row.language, sizeof(row.language), "%s", av->texts.v[t].lang);
+		reply_code(av->id, r->phone, row.code);
+		bool ok = false;
+		rc = tc_store_sms_add(e->store, &row, now, &ok, NULL);
+		*added += ok;
+	}
+	return rc;
+}
+
+static void build_policy(const char *id, void *user)
+{
+	struct tc_sms *e = ((void **)user)[0];
+	int64_t now = *(int64_t *)((void **)user)[1];
+	struct alert_view av;
+	long added = 0;
+	if (view_alert(e, id, &av, true) != TC_OK) {
+		tc_store_sms_mark_built(e->store, id, 0, now);
+		return;
+	}
+	struct tc_sms_batch *b = tc_sms_batch_new(e->cc);
+	struct policy_ctx pc = { e, &av, b };
+	enum tc_rc rc = b ? tc_store_each_contact(e->store, policy_contact, &pc) : TC_ERR_NOMEM;
+	if (!rc)
+		rc = queue_batch(e, &av, b, "policy", now, &added);
+	if (!rc)
+		rc = tc_store_sms_mark_built(e->store, id, added, now);
+	if (!rc) {
+		e->stats.batches++;
+		e->stats.recipients += (unsigned long)added;
+		tc_log(TC_LOG_INFO, "sms", "alert=%s colour=%s policy batch: %ld recipient(s) in %ld batch(es)%s", id,
+		       tc_cap_colour_name(av.texts.colour), added, (added + e->o.batch_size - 1) / e->o.batch_size,
+		       tc_sms_batch_duplicates(b) ? " (duplicates dropped)" : "");
+	}
+	tc_sms_batch_free(b);
+	view_release(&av);
+}
+
+/* --- escalations ------------------------------------------------------------------------------- */
+
+struct officers {
+	struct tc_contact *v;
+	size_t n, cap;
+	const char *roles;
+};
+
+static void add_officer(const struct tc_contact *c, void *user)
+{
+	struct officers *os = user;
+	if (!tc_sms_role_in(os->roles, c->role))
+		return;
+	if (os->n == os->cap) {
+		size_t cap = os->cap ? os->cap * 2 : 64;
+		void *p = realloc(os->v, cap * sizeof(*os->v));
+		if (!p)
+			return;
+		os->v = p;
+		os->cap = cap;
+	}
+	os->v[os->n++] = *c;
+}
+
+struct esc_ctx {
+	struct tc_sms *e;
+	int64_t now;
+	struct officers os;
+	bool loaded;
+	struct alert_view av; /* the last alert seen */
+};
+
+static void on_escalation(const struct tc_sms_escalation *x, void *user)
+{
+	struct esc_ctx *ec = user;
+	struct tc_sms *e = ec->e;
+	if (!ec->loaded) {
+		ec->os.roles = e->roles;
+		tc_store_each_contact(e->store, add_officer, &ec->os);
+		ec->loaded = true;
+	}
+	if (strcmp(ec->av.id, x->alert_id) != 0) {
+		view_release(&ec->av);
+		if (view_alert(e, x->alert_id, &ec->av, false) != TC_OK) {
+			memset(&ec->av, 0, sizeof(ec->av));
+			tc_store_sms_escalation_handled(e->store, x->id);
+			return;
+		}
+	}
+	long told = 0, officers = 0;
+	for (size_t i = 0; i < ec->os.n; i++) {
+		const struct tc_contact *c = &ec->os.v[i];
+		size_t len = strlen(c->region);
+		if (!len || strncmp(c->region, x->region, len) != 0)
+			continue;
+		officers++;
+		char phone[24], code[9];
+		if (!tc_registry_phone(c->phone, e->cc, phone, sizeof(phone)))
+			continue;
+		reply_code(x->alert_id, phone, code);
+		size_t t = tc_sms_texts_pick(&ec->av.texts, c->language);
+		char *text = tc_sms_escalation_text(ec->av.texts.v[t].lang, x->region, code, ec->av.texts.v[t].text,
+						    e->o.max_segments);
+		if (!text)
+			continue;
+		struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
+		snprintf(row.alert_id, sizeof(row.alert_id), "%s", x->alert_id);
+		snprintf(row.phone, sizeof(row.phone), "%s", phone);
+		snprintf(row.purpose, sizeof(row.purpose), "escalation");
+		snprintf(row.name, sizeof(row.name), "%s", c->name);
+		snprintf(row.role, sizeof(row.role), "%s", c->role);
+		snprintf(row.region, sizeof(row.region), "%s", c->region);
+		snprintf(row.language, sizeof(row.language), "%s", ec->av.texts.v[t].lang);
+		snprintf(row.code, sizeof(row.code), "%s", code);
+		bool added = false;
+		tc_store_sms_add(e->store, &row, ec->now, &added, NULL);
+		told += added;
+		free(text);
+	}
+	tc_store_sms_escalation_handled(e->store, x->id);
+	e->stats.escalations++;
+	e->stats.officers += (unsigned long)told;
+	if (!officers)
+		tc_log(TC_LOG_WARN, "sms", "alert=%s target=%s region=%s escalated, but no %s is registered for the village",
+		       x->alert_id, x->target, x->region, e->roles);
+	else
+		tc_log(told ? TC_LOG_INFO : TC_LOG_DEBUG, "sms", "alert=%s target=%s region=%s escalated: %ld officer(s) told%s",
+		       x->alert_id, x->target, x->region, told, told ? "" : " (already told for this alert)");
+}
+
+/* --- handing parts over ------------------------------------------------------------------------- */
+
+struct send_ctx {
+	struct tc_sms *e;
+	int64_t cached_id;
+	struct tc_sms_message msg;
+	bool full;
+};
+
+static void send_part(const struct tc_sms_part *p, void *user)
+{
+	struct send_ctx *sc = user;
+	struct tc_smpp_msg m;
+	if (sc->full) {
+		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
+		return;
+	}
+	if (sc->cached_id != p->msg.id) {
+		struct tc_sms_options so = { .max_segments = TC_SMS_MAX_SEGMENTS, .ref = (uint16_t)p->msg.id };
+		if (tc_sms_encode(p->msg.text, strlen(p->msg.text), &so, &sc->msg, NULL) != TC_OK) {
+			tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
+			tc_store_sms_set_state(sc->e->store, p->msg.id, "rejected", 0, 0);
+			return;
+		}
+		sc->cached_id = p->msg.id;
+	}
+	if ((size_t)p->seq >= sc->msg.n_segments) {
+		tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
+		return;
+	}
+	tc_smpp_msg_from_segment(&sc->msg, (size_t)p->seq, p->msg.phone, (uint64_t)p->msg.id * 16 + (uint64_t)p->seq, &m);
+	if (tc_sms_gateway_submit(sc->e->gw, &m) != TC_OK) {
+		sc->full = true;
+		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
+		return;
+	}
+	sc->e->stats.parts_sent++;
+}
+
+/* --- state changes ------------------------------------------------------------------------------- */
+
+struct row_copy {
+	struct tc_sms_row r;
+	bool found;
+};
+
+static void copy_row(const struct tc_sms_row *r, void *user)
+{
+	struct row_copy *rc = user;
+	rc->r = *r;
+	rc->r.text = NULL;
+	rc->found = true;
+}
+
+/* Apply ev to message id. */
+static void apply(struct tc_sms *e, int64_t id, enum tc_sms_sevent ev, int64_t now)
+{
+	struct row_copy rc = { 0 };
+	enum tc_sms_state st, next;
+	if (tc_store_sms_get(e->store, id, copy_row, &rc) != TC_OK || tc_sms_state_parse(rc.r.state, &st) != TC_OK)
+		return;
+	if (!tc_sms_next(st, ev, &next)) {
+		tc_log(TC_LOG_DEBUG, "sms", "alert=%s phone=%s state=%s refused the event %s", rc.r.alert_id, rc.r.phone,
+		       rc.r.state, tc_sms_sevent_name(ev));
+		return;
+	}
+	int64_t due = next == TC_SMS_SUBMITTED ? now + e->o.receipt_timeout_s : 0;
+	tc_store_sms_set_state(e->store, id, tc_sms_state_name(next), due, now);
+	tc_log(TC_LOG_DEBUG, "sms", "alert=%s phone=%s purpose=%s state=%s", rc.r.alert_id, rc.r.phone, rc.r.purpose,
+	       tc_sms_state_name(next));
+}
+
+static void on_submitted(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	int64_t id = (int64_t)(ev->ref / 16);
+	long seq = (long)(ev->ref % 16);
+	tc_store_sms_part_set(e->store, id, seq, "submitted", ev->message_id);
+	if (tc_store_sms_parts_in(e->store, id, "queued") == 0 && tc_store_sms_parts_in(e->store, id, "sending") == 0)
+		apply(e, id, TC_SMS_EV_ALL_SUBMITTED, now);
+}
+
+static void on_refused(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	int64_t id = (int64_t)(ev->ref / 16);
+	tc_store_sms_part_set(e->store, id, (long)(ev->ref % 16), "rejected", NULL);
+	tc_log(TC_LOG_WARN, "sms", "message=%lld part %llu refused by the SMSC: %s (0x%02x)", (long long)id,
+	       (unsigned long long)(ev->ref % 16), tc_smpp_status_name(ev->status), ev->status);
+	apply(e, id, TC_SMS_EV_REFUSED, now);
+}
+
+static void on_receipt(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	int64_t id = 0;
+	long seq = 0;
+	enum tc_sms_sevent sev;
+	if (!tc_sms_receipt_event(ev->stat, &sev))
+		return; /* ENROUTE, ACCEPTD: not final */
+	if (tc_store_sms_part_find(e->store, ev->message_id, &id, &seq) != TC_OK) {
+		e->stats.receipts_unknown++;
+		tc_log(TC_LOG_DEBUG, "sms", "a receipt for message id %s, which tocsind did not send", ev->message_id);
+		return;
+	}
+	e->stats.receipts++;
+	static const char *const part_state[] = { [TC_SMS_EV_DELIVERED] = "delivered",
+						  [TC_SMS_EV_UNDELIVERABLE] = "undeliverable",
+						  [TC_SMS_EV_EXPIRED] = "expired", [TC_SMS_EV_REJECTED] = "rejected" };
+	tc_store_sms_part_set(e->store, id, seq, part_state[sev], NULL);
+	if (sev == TC_SMS_EV_DELIVERED) {
+		struct row_copy rc = { 0 };
+		if (tc_store_sms_get(e->store, id, copy_row, &rc) != TC_OK ||
+		    tc_store_sms_parts_in(e->store, id, "delivered") < rc.r.parts)
+			return;
+	}
+	apply(e, id, sev, now);
+}
+
+/* An MO sender as E.164: SMSCs give international numbers without '+'. */
+static bool mo_phone(const char *from, const char *cc, char out[24])
+{
+	char plus[32];
+	size_t n = strlen(from);
+	if (n > 11 && strspn(from, "0123456789") == n && from[0] != '0') {
+		snprintf(plus, sizeof(plus), "+%s", from);
+		from = plus;
+	}
+	return tc_registry_phone(from, cc, out, 24);
+}
+
+static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	char phone[24], code[9];
+	int64_t id = 0;
+	e->stats.replies++;
+	enum tc_sms_reply kind = tc_sms_reply_parse(ev->text, strlen(ev->text), code);
+	if (!mo_phone(ev->from, e->cc, phone) || kind == TC_SMS_REPLY_NONE ||
+	    tc_store_sms_reply_target(e->store, phone, kind == TC_SMS_REPLY_ACK_CODE ? code : NULL,
+				      now - e->o.reply_window_s, &id) != TC_OK) {
+		e->stats.replies_unmatched++;
+		tc_log(TC_LOG_INFO, "sms", "phone=%s replied '%.60s', which confirms nothing tocsind sent", ev->from, ev->text);
+		return;
+	}
+	struct row_copy rc = { 0 };
+	tc_store_sms_confirm(e->store, id, ev->text, now);
+	tc_store_sms_get(e->store, id, copy_row, &rc);
+	e->stats.replies_matched++;
+	tc_log(TC_LOG_INFO, "sms", "alert=%s phone=%s region=%s purpose=%s confirmed by reply '%.40s'", rc.r.alert_id,
+	       phone, rc.r.region, rc.r.purpose, ev->text);
+	tc_store_audit(e->store, now, "sms", "confirmed", rc.r.alert_id, phone);
+}
+
+void tc_sms_handle(struct tc_sms *e, int64_t now)
+{
+	struct tc_mail *mails = tc_mailbox_take(e->mb);
+	bool tx = mails && tc_store_begin(e->store) == TC_OK;
+	while (mails) {
+		struct tc_mail *next = mails->next;
+		const struct tc_sms_event *ev = mails->ptr;
+		switch (mails->kind) {
+		case TC_SMS_GW_SUBMITTED: on_submitted(e, ev, now); break;
+		case TC_SMS_GW_REFUSED: on_refused(e, ev, now); break;
+		case TC_SMS_GW_RECEIPT: on_receipt(e, ev, now); break;
+		case TC_SMS_GW_MO: on_mo(e, ev, now); break;
+		default: break; /* up, down: the gateway keeps its own state */
+		}
+		tc_mail_free(mails);
+		mails = next;
+	}
+	if (tx && tc_store_commit(e->store) != TC_OK) {
+		tc_log(TC_LOG_ERROR, "store", "SMS results could not be written");
+		tc_store_rollback(e->store);
+	}
+}
+
+static void on_overdue(const struct tc_sms_row *r, void *user)
+{
+	struct tc_sms *e = ((void **)user)[0];
+	int64_t now = *(int64_t *)((void **)user)[1];
+	apply(e, r->id, TC_SMS_EV_TIMEOUT, now);
+	tc_log(TC_LOG_INFO, "sms", "alert=%s phone=%s state=no-receipt", r->alert_id, r->phone);
+}
+
+void tc_sms_work(struct tc_sms *e, int64_t now)
+{
+	void *ctx[2] = { e, &now };
+	if (tc_store_begin(e->store) != TC_OK)
+		return;
+	tc_store_sms_alerts_to_build(e->store, now, build_policy, ctx);
+	struct esc_ctx ec = { .e = e, .now = now };
+	tc_store_sms_escalations(e->store, now, 500, on_escalation, &ec);
+	view_release(&ec.av);
+	free(ec.os.v);
+	size_t pending = tc_sms_gateway_pending(e->gw);
+	if (tc_sms_gateway_up(e->gw) && pending < (size_t)e->o.submit_ahead) {
+		struct send_ctx sc = { .e = e, .cached_id = -1 };
+		tc_store_sms_take_parts(e->store, (size_t)e->o.submit_ahead - pending, send_part, &sc);
+	}
+	tc_store_sms_overdue(e->store, now, 1000, on_overdue, ctx);
+	if (tc_store_commit(e->store) != TC_OK) {
+		tc_log(TC_LOG_ERROR, "store", "SMS work could not be written; it will be done again");
+		tc_store_rollback(e->store);
+	}
+}
+
+unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn)
+{
+	return tc_sms_gateway_http(e->mb, path, arg, conn);
+}
+
+void tc_sms_metrics(const struct tc_sms *e, FILE *f)
+{
+	const struct tc_sms_engine_stats *s = &e->stats;
+	fprintf(f, "# HELP tocsin_sms_gateway_up Whether the SMS gateway (%s) takes messages.\n"
+		   "# TYPE tocsin_sms_gateway_up gauge\ntocsin_sms_gateway_up %d\n",
+		tc_sms_gateway_name(e->gw), tc_sms_gateway_up(e->gw) ? 1 : 0);
+	fprintf(f, "# HELP tocsin_sms_total SMS work, by what happened.\n# TYPE tocsin_sms_total counter\n");
+	fprintf(f, "tocsin_sms_total{event=\"batch\"} %lu\n", s->batches);
+	fprintf(f, "tocsin_sms_total{event=\"policy_recipient\"} %lu\n", s->recipients);
+	fprintf(f, "tocsin_sms_total{event=\"escalation\"} %lu\n", s->escalations);
+	fprintf(f, "tocsin_sms_total{event=\"officer_told\"} %lu\n", s->officers);
+	fprintf(f, "tocsin_sms_total{event=\"part_sent\"} %lu\n", s->parts_sent);
+	fprintf(f, "tocsin_sms_total{event=\"receipt\"} %lu\n", s->receipts);
+	fprintf(f, "tocsin_sms_total{event=\"receipt_unknown\"} %lu\n", s->receipts_unknown);
+	fprintf(f, "tocsin_sms_total{event=\"reply_matched\"} %lu\n", s->replies_matched);
+	fprintf(f, "tocsin_sms_total{event=\"reply_unmatched\"} %lu\n", s->replies_unmatched);
+	tc_sms_gateway_metrics(e->gw, f);
+}

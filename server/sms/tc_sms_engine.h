@@ -1,0 +1,63 @@
+/*
+ * tc_sms_engine.h — the SMS channel of tocsind: the owner thread's side.
+ *
+ * It builds batches (tc_sms_batch) when an alert is published (policy:
+ * officials at every level, 信息员 for orange and red, ...) and when the
+ * MQTT tracker escalates a silent loudspeaker (the village's officers),
+ * queues them durably in the store (tc_store_sms.h), hands parts to the
+ * gateway (tc_sms_gateway: SMPP or Kannel) as fast as it takes them, and
+ * moves each recipient through tc_sms_track's states as submit results,
+ * delivery receipts and replies come back through its mailbox.
+ *
+ * Everything is read from and written to the store in one transaction per
+ * call, so a restarted tocsind resumes: what the SMSC accepted is never
+ * sent again; parts handed over but unanswered at the stop go again.
+ */
+#ifndef TC_SMS_ENGINE_H
+#define TC_SMS_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tc_sms_batch.h"
+#include "tc_sms_gateway.h"
+#include "tc_store.h"
+
+struct tc_sms_engine_options {
+	struct tc_sms_gateway_options gw;
+	const char *default_cc;        /* country code of national numbers: "86" */
+	struct tc_sms_policy policy;   /* who gets an alert's SMS by role and colour */
+	const char *escalation_roles;  /* who is told of a silent loudspeaker: "信息员,网格员" */
+	long batch_size;               /* recipients a batch */
+	unsigned max_segments;         /* parts a message, at most */
+	long receipt_timeout_s;        /* submitted, no receipt after this: no-receipt */
+	long reply_window_s;           /* a reply counts for a message sent this long ago, at most */
+	long submit_ahead;             /* parts handed to the gateway before it has answered */
+};
+
+struct tc_sms_engine_stats {
+	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
+		replies, replies_matched, replies_unmatched;
+};
+
+struct tc_sms;
+
+/* Start the gateway; the store stays the caller's and must outlive the engine. */
+enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o, struct tc_sms **out, struct tc_diags *d);
+/* Stop the gateway (an SMPP session unbinds); NULL is a no-op. */
+void tc_sms_free(struct tc_sms *e);
+
+/* Readable while the gateway has posted something. */
+int tc_sms_fd(const struct tc_sms *e);
+/* Take what the gateway posted and apply it (one transaction). */
+void tc_sms_handle(struct tc_sms *e, int64_t now);
+/* Build policy batches for published alerts, act on escalations, hand parts over, fire receipt timers. */
+void tc_sms_work(struct tc_sms *e, int64_t now);
+
+/* A gateway callback on the HTTP API (Kannel); see tc_sms_gateway_http. */
+unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn);
+
+const struct tc_sms_engine_stats *tc_sms_stats(const struct tc_sms *e);
+void tc_sms_metrics(const struct tc_sms *e, FILE *f);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * tc_sms_kannel.c — the Kannel kind of SMS gateway (tc_sms_gateway.h):
+ * Kannel's smsbox HTTP sendsms interface, one request per part, from a
+ * thread of its own (libcurl), with a dlr-url so that Kannel calls tocsind
+ * back with each part's delivery report.
+ *
+ * The parts of a concatenated message are gathered and sent as one text,
+ * which Kannel splits and concatenates itself. A message accepted by Kannel
+ * (HTTP 202 "Accepted for delivery", or 200 "Sent") has each part submitted,
+ * with the message id "k<ref>"; the dlr-url names the first part and the
+ * count (ref=R&n=N), and a report covers every part. Kannel's dlr types:
+ * 1 delivered, 2 undelivered, 4 buffered, 8 accepted by the SMSC, 16
+ * rejected by the SMSC.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "tc_log.h"
+#include "tc_sms.h"
+#include "tc_sms_gateway.h"
+
+#define QUEUE_MAX 10000
+
+struct kannel {
+	char url[512], user[128], password[128], dlr_url[512], from[32];
+	struct tc_mailbox *mb;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop, up;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct tc_smpp_msg *q;
+	size_t head, len;
+	bool busy; /* parts taken but not yet answered */
+	unsigned long sent, refused, failures;
+};
+
+static size_t sink(char *p, size_t size, size_t n, void *user)
+{
+	(void)p;
+	(void)user;
+	return size * n;
+}
+
+static void add_param(CURL *c, char *url, size_t cap, const char *name, const char *value, size_t len)
+{
+	char *e = curl_easy_escape(c, value, (int)len);
+	size_t n = strlen(url);
+	if (e)
+		snprintf(url + n, cap - n, "%s%s=%s", strchr(url, '?') ? "&" : "?", name, e);
+	curl_free(e);
+}
+
+/*
+ * The parts of one message, gathered: Kannel is given the whole text and
+ * concatenates it itself (given our UDH it would split GSM 7-bit parts
+ * again). Its delivery report names the first part and the count.
+ */
+struct whole {
+	char dest[24];
+	uint64_t first;
+	int n;
+	bool ucs2;
+	char text[TC_SMS_MAX_SEGMENTS * TC_SMPP_SM_MAX * 2];
+	size_t len;
+};
+
+/* Total and number of a part from its concatenation UDH (8- or 16-bit reference); 1 and 1 without. */
+static void part_of(const struct tc_smpp_msg *m, int *total, int *seq)
+{
+	*total = *seq = 1;
+	if (!(m->esm_class & 0x40) || m->sm_len < 6)
+		return;
+	const uint8_t *u = m->sm;
+	if (u[1] == 0x00 && u[2] == 3 && u[0] >= 5)
+		*total = u[4], *seq = u[5];
+	else if (u[1] == 0x08 && u[2] == 4 && u[0] >= 6 && m->sm_len >= 7)
+		*total = u[5], *seq = u[6];
+	if (*total < 1 || *seq < 1 || *seq > *total)
+		*total = *seq = 1;
+}
+
+static void add_part(struct whole *w, const struct tc_smpp_msg *m)
+{
+	size_t h = (m->esm_class & 0x40) && m->sm_len ? (size_t)m->sm[0] + 1 : 0;
+	if (h > m->sm_len)
+		h = m->sm_len;
+	if (!w->n) {
+		snprintf(w->dest, sizeof(w->dest), "%s", m->dest);
+		w->first = m->ref;
+		w->ucs2 = m->data_coding == 8;
+		w->len = 0;
+	}
+	w->len += tc_smpp_text(m->sm + h, m->sm_len - h, m->data_coding, false, w->text + w->len, sizeof(w->text) - w->len);
+	w->n++;
+}
+
+/* One message to Kannel: 0 accepted, 1 refused for good, -1 try again later. */
+static int send_whole(struct kannel *k, CURL *c, const struct whole *w)
+{
+	char url[16384], dlr[700];
+	snprintf(url, sizeof(url), "%s", k->url);
+	add_param(c, url, sizeof(url), "username", k->user, strlen(k->user));
+	add_param(c, url, sizeof(url), "password", k->password, strlen(k->password));
+	if (k->from[0])
+		add_param(c, url, sizeof(url), "from", k->from, strlen(k->from));
+	add_param(c, url, sizeof(url), "to", w->dest, strlen(w->dest));
+	add_param(c, url, sizeof(url), "text", w->text, w->len);
+	add_param(c, url, sizeof(url), "charset", "UTF-8", 5);
+	add_param(c, url, sizeof(url), "coding", w->ucs2 ? "2" : "0", 1);
+	snprintf(dlr, sizeof(dlr), "%s%sref=%llu&n=%d&type=%%d", k->dlr_url, strchr(k->dlr_url, '?') ? "&" : "?",
+		 (unsigned long long)w->first, w->n);
+	add_param(c, url, sizeof(url), "dlr-mask", "19", 2); /* delivered, undelivered, rejected */
+	add_param(c, url, sizeof(url), "dlr-url", dlr, strlen(dlr));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	long code = 0;
+	CURLcode cr = curl_easy_perform(c);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cr != CURLE_OK || code >= 500 || code == 0) {
+		if (atomic_exchange(&k->up, false))
+			tc_log(TC_LOG_WARN, "kannel", "Kannel at %s does not answer (%s); trying again", k->url,
+			       cr != CURLE_OK ? curl_easy_strerror(cr) : "server error");
+		return -1;
+	}
+	if (!atomic_exchange(&k->up, true)) {
+		tc_log(TC_LOG_INFO, "kannel", "Kannel at %s answers", k->url);
+		tc_sms_event_post(k->mb, TC_SMS_GW_UP, NULL);
+	}
+	return code == 200 || code == 202 ? 0 : 1;
+}
+
+static bool take(struct kannel *k, struct tc_smpp_msg *m)
+{
+	pthread_mutex_lock(&k->lock);
+	while (!k->len && !atomic_load(&k->stop)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&k->wake, &k->lock, &ts);
+	}
+	bool have = k->len > 0;
+	if (have) {
+		*m = k->q[k->head];
+		k->head = (k->head + 1) % QUEUE_MAX;
+		k->len--;
+		k->busy = true;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return have;
+}
+
+/* Send w (trying again with backoff while Kannel does not answer) and say what became of each part. */
+static void flush(struct kannel *k, CURL *c, struct whole *w)
+{
+	long backoff = 100;
+	int r;
+	while ((r = send_whole(k, c, w)) < 0 && !atomic_load(&k->stop)) {
+		k->failures++;
+		for (long t = 0; t < backoff && !atomic_load(&k->stop); t += 50)
+			nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+		backoff = backoff < 5000 ? backoff * 2 : 5000;
+	}
+	for (int i = 0; r >= 0 && i < w->n; i++) {
+		struct tc_sms_event ev = { .ref = w->first + (uint64_t)i };
+		if (r == 0) {
+			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", (unsigned long long)ev.ref);
+			tc_sms_event_post(k->mb, TC_SMS_GW_SUBMITTED, &ev);
+		} else {
+			ev.status = 0x45;
+			tc_sms_event_post(k->mb, TC_SMS_GW_REFUSED, &ev);
+		}
+	}
+	if (r == 0)
+		k->sent++;
+	else if (r > 0)
+		k->refused++;
+	w->n = 0;
+}
+
+static void *run(void *arg)
+{
+	struct kannel *k = arg;
+	struct whole *w = calloc(1, sizeof(*w));
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	while (w && !atomic_load(&k->stop)) {
+		struct tc_smpp_msg m;
+		int total, seq;
+		if (!take(k, &m))
+			continue;
+		part_of(&m, &total, &seq);
+		/* a part that does not follow the gathered ones: send those as they are */
+		if (w->n && (strcmp(w->dest, m.dest) != 0 || m.ref != w->first + (uint64_t)w->n))
+			flush(k, c, w);
+		add_part(w, &m);
+		if (seq >= total)
+			flush(k, c, w);
+		pthread_mutex_lock(&k->lock);
+		k->busy = w->n > 0;
+		pthread_mutex_unlock(&k->lock);
+	}
+	curl_easy_cleanup(c);
+	free(w);
+	return NULL;
+}
+
+static void kannel_stop(void *impl)
+{
+	struct kannel *k = impl;
+	if (!k)
+		return;
+	atomic_store(&k->stop, true);
+	pthread_mutex_lock(&k->lock);
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+	if (k->started)
+		pthread_join(k->thread, NULL);
+	pthread_mutex_destroy(&k->lock);
+	pthread_cond_destroy(&k->wake);
+	free(k->q);
+	free(k);
+}
+
+static enum tc_rc kannel_start(const struct tc_sms_gateway_options *o, struct tc_mailbox *mb, void **impl,
+			       struct tc_diags *d)
+{
+	*impl = NULL;
+	if (!o->kannel_url || strncmp(o->kannel_url, "http", 4) != 0 || !o->dlr_url || !*o->dlr_url) {
+		tc_err(d, "kannel.url", "kannel_url",
+		       "the Kannel gateway needs kannel_url (http://HOST:13013/cgi-bin/sendsms) and a dlr-url");
+		return TC_ERR_USAGE;
+	}
+	struct kannel *k = calloc(1, sizeof(*k));
+	if (!k)
+		return TC_ERR_NOMEM;
+	snprintf(k->url, sizeof(k->url), "%s", o->kannel_url);
+	snprintf(k->user, sizeof(k->user), "%s", o->kannel_user ? o->kannel_user : "");
+	snprintf(k->password, sizeof(k->password), "%s", o->kannel_password ? o->kannel_password : "");
+	snprintf(k->dlr_url, sizeof(k->dlr_url), "%s", o->dlr_url);
+	snprintf(k->from, sizeof(k->from), "%s", o->smpp.source ? o->smpp.source : "");
+	k->mb = mb;
+	k->q = calloc(QUEUE_MAX, sizeof(*k->q));
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->wake, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!k->q || pthread_create(&k->thread, NULL, run, k)) {
+		tc_err(d, "kannel.start", "kannel_url", "cannot start the Kannel client thread");
+		kannel_stop(k);
+		return TC_ERR_INTERNAL;
+	}
+	k->started = true;
+	*impl = k;
+	return TC_OK;
+}
+
+static enum tc_rc kannel_submit(void *impl, const struct tc_smpp_msg *m)
+{
+	struct kannel *k = impl;
+	enum tc_rc rc = TC_OK;
+	pthread_mutex_lock(&k->lock);
+	if (k->len == QUEUE_MAX)
+		rc = TC_ERR_LIMIT;
+	else
+		k->q[(k->head + k->len++) % QUEUE_MAX] = *m;
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
+static bool kannel_up(void *impl)
+{
+	struct kannel *k = impl;
+	/* Kannel is asked only when there is something to send: it is "up" until it fails. */
+	return k->failures == 0 || atomic_load(&k->up);
+}
+
+static size_t kannel_pending(void *impl)
+{
+	struct kannel *k = impl;
+	pthread_mutex_lock(&k->lock);
+	size_t n = k->len + k->busy;
+	pthread_mutex_unlock(&k->lock);
+	return n;
+}
+
+static void kannel_metrics(void *impl, FILE *f)
+{
+	struct kannel *k = impl;
+	fprintf(f, "# HELP tocsin_kannel_requests_total sendsms requests, by outcome.\n"
+		   "# TYPE tocsin_kannel_requests_total counter\n");
+	fprintf(f, "tocsin_kannel_requests_total{outcome=\"accepted\"} %lu\n", k->sent);
+	fprintf(f, "tocsin_kannel_requests_total{outcome=\"refused\"} %lu\n", k->refused);
+	fprintf(f, "tocsin_kannel_requests_total{outcome=\"failed\"} %lu\n", k->failures);
+}
+
+const struct tc_sms_gateway_ops tc_sms_kannel_ops = {
+	"kannel", kannel_start, kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics,
+};
+
+/* --- the callbacks ----------------------------------------------------------------------- */
+
+unsigned tc_sms_gateway_http(struct tc_mailbox *mb, const char *path,
+			     const char *(*arg)(void *conn, const char *name), void *conn)
+{
+	struct tc_sms_event ev = { 0 };
+	if (!strcmp(path, "/api/v1/sms/dlr")) {
+		const char *ref = arg(conn, "ref"), *type = arg(conn, "type"), *parts = arg(conn, "n");
+		char *end;
+		unsigned long long r = ref ? strtoull(ref, &end, 10) : 0;
+		if (!ref || *end || !type)
+			return 400;
+		long t = strtol(type, &end, 10), n = parts ? strtol(parts, &end, 10) : 1;
+		if (n < 1 || n > TC_SMS_MAX_SEGMENTS)
+			return 400;
+		const char *stat = t == 1 ? "DELIVRD" : t == 2 ? "UNDELIV" : t == 16 ? "REJECTD" : NULL;
+		if (!stat)
+			return 200; /* buffered, accepted by the SMSC: nothing final yet */
+		for (long i = 0; i < n; i++) { /* the report covers every part of the message */
+			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", r + (unsigned long long)i);
+			snprintf(ev.stat, sizeof(ev.stat), "%s", stat);
+			tc_sms_event_post(mb, TC_SMS_GW_RECEIPT, &ev);
+		}
+		return 200;
+	}
+	if (!strcmp(path, "/api/v1/sms/mo")) {
+		const char *from = arg(conn, "from"), *text = arg(conn, "text");
+		if (!from || !text)
+			return 400;
+		snprintf(ev.from, sizeof(ev.from), "%s", from);
+		snprintf(ev.text, sizeof(ev.text), "%s", text);
+		tc_sms_event_post(mb, TC_SMS_GW_MO, &ev);
+		return 200;
+	}
+	return 0;
+}

@@ -1,0 +1,473 @@
+/*
+ * tc_store_sms.c — the SMS channel's tables (tc_store_sms.h). Every
+ * statement is prepared once (tc_store_stmt); queries whose callbacks run
+ * other statements gather their rows first.
+ */
+#include "tc_store_sms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_store_int.h"
+
+static void text_col(sqlite3_stmt *q, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+static enum tc_rc done(sqlite3_stmt *q, int r)
+{
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+#define MSG_COLUMNS "m.id, m.alert_id, m.phone, m.purpose, m.name, m.role, m.region, m.language, m.batch, m.code," \
+		    " m.text, m.parts, m.state, m.due_at, m.confirmed_at"
+#define MSG_N 15
+
+/* A row read from MSG_COLUMNS at col 0; text points into the statement (copy it before the next step). */
+static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	text_col(q, 1, r->alert_id, sizeof(r->alert_id));
+	text_col(q, 2, r->phone, sizeof(r->phone));
+	text_col(q, 3, r->purpose, sizeof(r->purpose));
+	text_col(q, 4, r->name, sizeof(r->name));
+	text_col(q, 5, r->role, sizeof(r->role));
+	text_col(q, 6, r->region, sizeof(r->region));
+	text_col(q, 7, r->language, sizeof(r->language));
+	r->batch = (long)sqlite3_column_int64(q, 8);
+	text_col(q, 9, r->code, sizeof(r->code));
+	r->text = (const char *)sqlite3_column_text(q, 10);
+	r->parts = (long)sqlite3_column_int64(q, 11);
+	text_col(q, 12, r->state, sizeof(r->state));
+	r->due_at = sqlite3_column_int64(q, 13);
+	r->confirmed_at = sqlite3_column_int64(q, 14);
+}
+
+/* Rows of a query gathered (texts copied), then handed to fn: fn may run other statements. */
+struct gathered {
+	struct tc_sms_row *v;
+	char **texts;
+	long *extra;
+	size_t n, cap;
+};
+
+static enum tc_rc gather(sqlite3_stmt *q, size_t limit, struct gathered *g, int extra_col)
+{
+	int r;
+	while ((!limit || g->n < limit) && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		if (g->n == g->cap) {
+			size_t cap = g->cap ? g->cap * 2 : 64;
+			void *v = realloc(g->v, cap * sizeof(*g->v)), *t = realloc(g->texts, cap * sizeof(*g->texts));
+			void *e = realloc(g->extra, cap * sizeof(*g->extra));
+			if (v)
+				g->v = v;
+			if (t)
+				g->texts = t;
+			if (e)
+				g->extra = e;
+			if (!v || !t || !e) {
+				sqlite3_reset(q);
+				return TC_ERR_NOMEM;
+			}
+			g->cap = cap;
+		}
+		read_msg(q, &g->v[g->n]);
+		g->texts[g->n] = strdup(g->v[g->n].text ? g->v[g->n].text : "");
+		g->v[g->n].text = g->texts[g->n];
+		g->extra[g->n] = extra_col >= 0 ? (long)sqlite3_column_int64(q, extra_col) : 0;
+		g->n++;
+	}
+	sqlite3_reset(q);
+	return TC_OK;
+}
+
+static void gathered_release(struct gathered *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->texts[i]);
+	free(g->v);
+	free(g->texts);
+	free(g->extra);
+}
+
+enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int64_t now, bool *added, int64_t *id)
+{
+	static const char ins[] = "INSERT OR IGNORE INTO sms_messages (alert_id, phone, purpose, name, role, region, language,"
+				  " batch, code, text, parts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char part[] = "INSERT OR IGNORE INTO sms_parts (message_id, seq) VALUES (?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, ins);
+	*added = false;
+	if (!q)
+		return TC_ERR_IO;
+	const char *t[] = { r->alert_id, r->phone, r->purpose, r->name, r->role, r->region, r->language };
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_text(q, i + 1, t[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 8, r->batch);
+	sqlite3_bind_text(q, 9, r->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 10, r->text ? r->text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, r->parts);
+	sqlite3_bind_int64(q, 12, now);
+	sqlite3_bind_int64(q, 13, now);
+	enum tc_rc rc = done(q, sqlite3_step(q));
+	if (rc || !sqlite3_changes(s->db))
+		return rc;
+	int64_t mid = sqlite3_last_insert_rowid(s->db);
+	*added = true;
+	if (id)
+		*id = mid;
+	for (long k = 0; !rc && k < r->parts; k++) {
+		sqlite3_stmt *p = tc_store_stmt(s, part);
+		if (!p)
+			return TC_ERR_IO;
+		sqlite3_bind_int64(p, 1, mid);
+		sqlite3_bind_int64(p, 2, k);
+		rc = done(p, sqlite3_step(p));
+	}
+	return rc;
+}
+
+enum tc_rc tc_store_sms_set_code(struct tc_store *s, int64_t id, const char *code)
+{
+	static const char sql[] = "UPDATE sms_messages SET code = ? WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, id);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*fn)(const char *id, void *user),
+					void *user)
+{
+	/* Received in the last 6 hours: turning the SMS channel on does not text people about old alerts. */
+	static const char sql[] = "SELECT a.id FROM alerts a WHERE a.state IN (1, 2, 3) AND (a.expires_at = 0 OR a.expires_at > ?1)"
+				  " AND a.received_at >= ?1 - 21600 AND NOT EXISTS (SELECT 1 FROM sms_alerts x WHERE x.alert_id = a.id)"
+				  " ORDER BY a.priority DESC, a.received_at LIMIT 64";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	char ids[64][17];
+	size_t n = 0;
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
+		text_col(q, 0, ids[n++], 17);
+	sqlite3_reset(q);
+	for (size_t i = 0; i < n; i++)
+		fn(ids[i], user);
+	return TC_OK;
+}
+
+enum tc_rc tc_store_sms_mark_built(struct tc_store *s, const char *alert_id, long recipients, int64_t now)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO sms_alerts (alert_id, at, recipients) VALUES (?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, recipients);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limit,
+				    void (*fn)(const struct tc_sms_escalation *e, void *user), void *user)
+{
+	static const char sql[] = "SELECT e.id, e.alert_id, e.target, e.region FROM escalations e JOIN alerts a ON a.id = e.alert_id"
+				  " WHERE e.handled = 0 AND a.state IN (1, 2, 3) AND (a.expires_at = 0 OR a.expires_at > ?)"
+				  " ORDER BY e.id LIMIT ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	struct tc_sms_escalation *v = calloc(limit ? limit : 1, sizeof(*v));
+	size_t n = 0;
+	if (!v) {
+		sqlite3_reset(q);
+		return TC_ERR_NOMEM;
+	}
+	while (n < limit && sqlite3_step(q) == SQLITE_ROW) {
+		v[n].id = sqlite3_column_int64(q, 0);
+		text_col(q, 1, v[n].alert_id, sizeof(v[n].alert_id));
+		text_col(q, 2, v[n].target, sizeof(v[n].target));
+		text_col(q, 3, v[n].region, sizeof(v[n].region));
+		n++;
+	}
+	sqlite3_reset(q);
+	for (size_t i = 0; i < n; i++)
+		fn(&v[i], user);
+	free(v);
+	return TC_OK;
+}
+
+enum tc_rc tc_store_sms_escalation_handled(struct tc_store *s, int64_t id)
+{
+	static const char sql[] = "UPDATE escalations SET handled = 1 WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
+				   void *user)
+{
+	/*
+	 * Parts of alerts cancelled, superseded or expired since they were
+	 * queued stay queued, as do the rest of a message already refused.
+	 */
+	static const char sql[] = "SELECT " MSG_COLUMNS ", p.seq FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
+				  " JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
+				  " AND a.state IN (1, 2, 3)"
+				  " ORDER BY p.message_id, p.seq LIMIT ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	struct gathered g = { 0 };
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+	enum tc_rc rc = gather(q, limit, &g, MSG_N);
+	for (size_t i = 0; !rc && i < g.n; i++) {
+		struct tc_sms_part p = { g.v[i], g.extra[i] };
+		rc = tc_store_sms_part_set(s, p.msg.id, p.seq, "sending", NULL);
+		if (!rc)
+			fn(&p, user);
+	}
+	gathered_release(&g);
+	return rc;
+}
+
+enum tc_rc tc_store_sms_requeue(struct tc_store *s, long *n)
+{
+	static const char sql[] = "UPDATE sms_parts SET state = 'queued' WHERE state = 'sending'";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	enum tc_rc rc = done(q, sqlite3_step(q));
+	*n = rc ? 0 : (long)sqlite3_changes(s->db);
+	return rc;
+}
+
+enum tc_rc tc_store_sms_part_queued(struct tc_store *s, int64_t message_id, long seq)
+{
+	return tc_store_sms_part_set(s, message_id, seq, "queued", NULL);
+}
+
+enum tc_rc tc_store_sms_part_set(struct tc_store *s, int64_t message_id, long seq, const char *state,
+				 const char *smsc_id)
+{
+	static const char sql[] = "UPDATE sms_parts SET state = ?, smsc_id = coalesce(?, smsc_id) WHERE message_id = ? AND seq = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+	if (smsc_id && *smsc_id)
+		sqlite3_bind_text(q, 2, smsc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, message_id);
+	sqlite3_bind_int64(q, 4, seq);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_part_find(struct tc_store *s, const char *smsc_id, int64_t *message_id, long *seq)
+{
+	static const char sql[] = "SELECT message_id, seq FROM sms_parts WHERE smsc_id = ? ORDER BY message_id DESC LIMIT 1";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, smsc_id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*message_id = sqlite3_column_int64(q, 0);
+		*seq = (long)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+long tc_store_sms_parts_in(struct tc_store *s, int64_t message_id, const char *state)
+{
+	static const char sql[] = "SELECT count(*) FROM sms_parts WHERE message_id = ? AND state = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	long n = -1;
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, message_id);
+	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
+}
+
+enum tc_rc tc_store_sms_get(struct tc_store *s, int64_t id, tc_sms_row_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	struct gathered g = { 0 };
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	enum tc_rc rc = gather(q, 1, &g, -1);
+	if (!rc && !g.n)
+		rc = TC_ERR_NOTFOUND;
+	if (!rc)
+		fn(&g.v[0], user);
+	gathered_release(&g);
+	return rc;
+}
+
+enum tc_rc tc_store_sms_set_state(struct tc_store *s, int64_t id, const char *state, int64_t due_at, int64_t now)
+{
+	static const char sql[] = "UPDATE sms_messages SET state = ?, due_at = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, due_at);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int64(q, 4, id);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, tc_sms_row_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.state = 'submitted'"
+				  " AND m.due_at > 0 AND m.due_at <= ? ORDER BY m.due_at LIMIT ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	struct gathered g = { 0 };
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	enum tc_rc rc = gather(q, limit, &g, -1);
+	for (size_t i = 0; !rc && i < g.n; i++)
+		fn(&g.v[i], user);
+	gathered_release(&g);
+	return rc;
+}
+
+enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, const char *code, int64_t since,
+				     int64_t *id)
+{
+	static const char by_code[] = "SELECT id FROM sms_messages WHERE phone = ? AND code = ? ORDER BY id DESC LIMIT 1";
+	static const char latest[] = "SELECT id FROM sms_messages WHERE phone = ? AND created_at >= ? AND state <> 'queued'"
+				     " ORDER BY purpose = 'escalation' DESC, id DESC LIMIT 1";
+	sqlite3_stmt *q = tc_store_stmt(s, code ? by_code : latest);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	if (code)
+		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(q, 2, since);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *reply, int64_t now)
+{
+	static const char sql[] = "UPDATE sms_messages SET confirmed_at = ?, reply = ?, updated_at = ?"
+				  " WHERE id = ? AND confirmed_at = 0";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_text(q, 2, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int64(q, 4, id);
+	return done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_sms_counts(struct tc_store *s, const char *alert_id, long counts[TC_STORE_SMS_N_STATES],
+			       long *total, long *confirmed)
+{
+	static const char *const names[] = { TC_STORE_SMS_STATES };
+	static const char sql[] = "SELECT state, count(*), sum(confirmed_at > 0) FROM sms_messages WHERE alert_id = ? GROUP BY state";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	memset(counts, 0, TC_STORE_SMS_N_STATES * sizeof(long));
+	*total = *confirmed = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(q, 0);
+		long n = (long)sqlite3_column_int64(q, 1);
+		for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
+			if (st && !strcmp(st, names[i]))
+				counts[i] = n;
+		*total += n;
+		*confirmed += (long)sqlite3_column_int64(q, 2);
+	}
+	return done(q, r);
+}
+
+enum tc_rc tc_store_sms_each(struct tc_store *s, const char *alert_id, tc_sms_row_fn fn, void *user)
+{
+	sqlite3_stmt *q = NULL;
+	/* Not cached: fn may write (an export streams), and the rows may be many. */
+	if (sqlite3_prepare_v2(s->db, "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.alert_id = ? ORDER BY m.batch, m.id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_sms_row row;
+		read_msg(q, &row);
+		fn(&row, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
+				     void (*fn)(const struct tc_sms_village *v, void *user), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	static const char sql[] =
+		"WITH v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
+		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) GROUP BY region)"
+		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS " FROM v LEFT JOIN sms_messages m"
+		" ON m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> '' AND substr(v.region, 1, length(m.region)) = m.region"
+		" ORDER BY v.region, m.phone";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_sms_row row;
+		struct tc_sms_village v = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+					    (long)sqlite3_column_int64(q, 2), NULL };
+		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+			/* the message columns start at 3 */
+			row.id = sqlite3_column_int64(q, 3);
+			text_col(q, 4, row.alert_id, sizeof(row.alert_id));
+			text_col(q, 5, row.phone, sizeof(row.phone));
+			text_col(q, 6, row.purpose, sizeof(row.purpose));
+			text_col(q, 7, row.name, sizeof(row.name));
+			text_col(q, 8, row.role, sizeof(row.role));
+			text_col(q, 9, row.region, sizeof(row.region));
+			text_col(q, 10, row.language, sizeof(row.language));
+			row.batch = (long)sqlite3_column_int64(q, 11);
+			text_col(q, 12, row.code, sizeof(row.code));
+			row.text = (const char *)sqlite3_column_text(q, 13);
+			row.parts = (long)sqlite3_column_int64(q, 14);
+			text_col(q, 15, row.state, sizeof(row.state));
+			row.due_at = sqlite3_column_int64(q, 16);
+			row.confirmed_at = sqlite3_column_int64(q, 17);
+			v.officer = &row;
+		}
+		fn(&v, user);
+	}
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
