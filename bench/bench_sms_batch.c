@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 			snprintf(row.phone, sizeof(row.phone), "%s", r->phone);
 			snprintf(row.purpose, sizeof(row.purpose), "policy");
 			snprintf(row.region, sizeof(row.region), "%s", r->region);
-			snprintf(row.language, sizeof(row.language), "%s", texts.v[t].lang);
+			snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, texts.v[t].lang);
 			rc = tc_store_sms_add(s, &row, 1786489200, &added, NULL) != TC_OK;
 		}
 		rc |= tc_store_commit(s) != TC_OK;

@@ -130,9 +130,16 @@ static void *lib_malloc(size_t n)
 
 static void *lib_realloc(void *old, size_t n)
 {
-	untrack(old);
+	uintptr_t key = (uintptr_t)old; /* the old block's address, taken while it is live */
 	void *p = realloc(old, n);
-	track(p ? p : old);
+	if (p) {
+		for (size_t i = n_tracked; i-- > 0;)
+			if ((uintptr_t)tracked[i] == key) {
+				tracked[i] = p;
+				return p;
+			}
+		track(p);
+	}
 	return p;
 }
 

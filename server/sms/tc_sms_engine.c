@@ -207,7 +207,7 @@ static enum tc_rc queue_batch(struct tc_sms *e, const struct alert_view *av, con
 		snprintf(row.name, sizeof(row.name), "%s", r->name);
 		snprintf(row.role, sizeof(row.role), "%s", r->role);
 		snprintf(row.region, sizeof(row.region), "%s", r->region);
-		snprintf(row.language, sizeof(row.language), "%s", av->texts.v[t].lang);
+		snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
 		reply_code(av->id, r->phone, row.code);
 		bool ok = false;
 		rc = tc_store_sms_add(e->store, &row, now, &ok, NULL);
@@ -316,7 +316,7 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		snprintf(row.name, sizeof(row.name), "%s", c->name);
 		snprintf(row.role, sizeof(row.role), "%s", c->role);
 		snprintf(row.region, sizeof(row.region), "%s", c->region);
-		snprintf(row.language, sizeof(row.language), "%s", ec->av.texts.v[t].lang);
+		snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, ec->av.texts.v[t].lang);
 		snprintf(row.code, sizeof(row.code), "%s", code);
 		bool added = false;
 		tc_store_sms_add(e->store, &row, ec->now, &added, NULL);
