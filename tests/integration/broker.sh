@@ -2,12 +2,27 @@
 # Sourced. Configured as RECIPES.md says so it does not drop queued QoS 1
 # messages: a large finite max_queued_messages, no byte limit.
 
+# loopback_port: a port nothing listens on, below the kernel's range of
+# ephemeral ports: a client that keeps reconnecting to a port in that range
+# while the server is away can end up connected to itself on it (TCP
+# simultaneous open), and then the server cannot bind it when it comes back.
+loopback_port() {
+	local low p
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 12000 ] || low=32768
+	for _ in $(seq 50); do
+		p=$((10000 + RANDOM % (low - 10000)))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 # start_broker DIR [PORT]: start mosquitto (on PORT when given, else a free
 # one); sets broker_pid and broker_port. Fails after 20 tries.
 start_broker() {
 	local dir=$1 want=${2:-} port
 	for _ in $(seq 20); do
-		port=${want:-$((20000 + RANDOM % 40000))}
+		port=${want:-$(loopback_port)}
 		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_queued_bytes 0\nmax_inflight_messages 1000\nmax_keepalive 600\n' \
 			"$port" >"$dir/mosquitto.conf"
 		mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &

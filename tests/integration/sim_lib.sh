@@ -11,12 +11,7 @@ P=tocsin/v1
 
 # free_port: print a loopback TCP port nobody listens on
 free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-	done
-	return 1
+	loopback_port
 }
 
 # port_open PORT: whether something accepts on 127.0.0.1:PORT
