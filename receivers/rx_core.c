@@ -1,0 +1,424 @@
+/*
+ * rx_core.c — the protocol rules both receiver daemons share (rx_core.h).
+ */
+#include "rx_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rx_intake.h"
+#include "rx_session.h"
+#include "rx_state.h"
+#include "tc_file.h"
+#include "tc_log.h"
+#include "tc_sign.h"
+
+#define TURN_MS 50
+
+struct rx_core {
+	struct rx_config cfg;
+	char kind[16];
+	bool restore_active;
+	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
+	char regions[RX_MAX_REGIONS][16];
+	size_t n_regions;
+	char ack_topic[TC_PROTO_MAX_TOPIC];
+	struct rx_state *st;
+	struct rx_session *ses;
+	struct rx_output out;
+	int64_t next_expiry_ms, next_prune_ms;
+	struct tc_diags *d;
+};
+
+int64_t rx_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void log_diags(struct tc_diags *d, const char *cat)
+{
+	for (size_t i = 0; i < tc_diags_count(d); i++) {
+		const struct tc_diag *x = tc_diags_get(d, i);
+		tc_log(x->sev == TC_SEV_ERROR ? TC_LOG_ERROR : TC_LOG_WARN, cat, "%s", x->message);
+	}
+	tc_diags_clear(d);
+}
+
+/* --- acknowledgments and the seen-list --------------------------------------------- */
+
+static enum rx_phase phase_of(enum tc_ack_kind k)
+{
+	switch (k) {
+	case TC_ACK_RECEIVED:
+	case TC_ACK_PLAYING: return RX_PHASE_PENDING;
+	case TC_ACK_PLAYED:
+	case TC_ACK_DISPLAYED: return RX_PHASE_ACTIVE;
+	default: return RX_PHASE_DONE;
+	}
+}
+
+static void queue_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+{
+	char buf[512];
+	struct tc_ack a = { .kind = kind, .at = wall() };
+	snprintf(a.alert_id, sizeof(a.alert_id), "%s", id);
+	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
+	if (tc_ack_encode(&a, buf, sizeof(buf)))
+		rx_state_ack_push(c->st, buf);
+	tc_log(TC_LOG_INFO, "ack", "alert=%s ack=%s%s%s", id, tc_ack_kind_name(kind), reason ? " reason=" : "",
+	       reason ? reason : "");
+}
+
+void rx_core_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+{
+	const struct rx_seen *old = rx_state_find(c->st, id);
+	struct rx_seen e = { 0 };
+	if (old)
+		e = *old;
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	e.phase = phase_of(kind);
+	e.final = (int)kind;
+	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
+	rx_state_put(c->st, &e, wall());
+	if (e.phase == RX_PHASE_DONE)
+		rx_state_drop_msg(c->st, id);
+	queue_ack(c, id, kind, reason);
+}
+
+void rx_core_fail_for_now(struct rx_core *c, const char *id, const char *reason)
+{
+	rx_core_ack(c, id, TC_ACK_FAILED, reason);
+	rx_state_forget(c->st, id);
+}
+
+bool rx_core_in_force(const struct rx_core *c, const char *id)
+{
+	const struct rx_seen *s = rx_state_find(c->st, id);
+	return s && s->phase != RX_PHASE_DONE;
+}
+
+/* Remember id as ended with kind, without acknowledging (a Cancel ahead of its alert). */
+static void remember(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+{
+	struct rx_seen e = { .phase = RX_PHASE_DONE, .final = (int)kind };
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
+	rx_state_put(c->st, &e, wall());
+}
+
+static void clear(struct rx_core *c, const char *id, const char *reason, bool always_ack)
+{
+	if (rx_core_in_force(c, id)) {
+		if (c->out.clear)
+			c->out.clear(c->out.ctx, id);
+		rx_core_ack(c, id, TC_ACK_CLEARED, reason);
+		return;
+	}
+	if (!rx_state_find(c->st, id))
+		remember(c, id, TC_ACK_CLEARED, reason);
+	if (always_ack)
+		queue_ack(c, id, TC_ACK_CLEARED, reason);
+}
+
+/* Flush the state, then hand the acknowledgment queue to the broker. */
+static void flush(struct rx_core *c)
+{
+	if (rx_state_flush(c->st, c->d))
+		log_diags(c->d, "state");
+	size_t sent = 0, n = rx_state_ack_count(c->st);
+	while (sent < n && rx_session_connected(c->ses) &&
+	       rx_session_publish(c->ses, c->ack_topic, rx_state_ack_at(c->st, sent),
+				  strlen(rx_state_ack_at(c->st, sent))) == TC_OK)
+		sent++;
+	if (sent) {
+		rx_state_ack_shift(c->st, sent);
+		if (rx_state_flush(c->st, c->d))
+			log_diags(c->d, "state");
+	}
+}
+
+/* --- messages ---------------------------------------------------------------------- */
+
+static void refuse(struct rx_core *c, const char *id, const char *reason)
+{
+	tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", id && *id ? id : "(unknown)", reason);
+	if (id && *id)
+		queue_ack(c, id, TC_ACK_REJECTED, reason);
+}
+
+static void repeat_final(struct rx_core *c, const struct rx_seen *s)
+{
+	tc_log(TC_LOG_DEBUG, "intake", "alert=%s seen before (%s): acknowledging again", s->id, rx_phase_name(s->phase));
+	queue_ack(c, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL);
+}
+
+/* A verified, parsed alert: the rules of the header comment. a is taken. */
+static void alert(struct rx_core *c, struct tc_rx_alert *a, const void *sealed_msg, size_t sealed_len, bool restored)
+{
+	const struct rx_seen *s = rx_state_find(c->st, a->id);
+	if (s && !restored) {
+		repeat_final(c, s);
+		goto out;
+	}
+	if (a->expires_at && a->expires_at <= wall()) {
+		if (restored) {
+			clear(c, a->id, "expired", false);
+		} else {
+			remember(c, a->id, TC_ACK_REJECTED, "expired");
+			refuse(c, a->id, "expired");
+		}
+		goto out;
+	}
+	if (a->drill && !c->cfg.accept_drills) {
+		remember(c, a->id, TC_ACK_REJECTED, "drill-refused");
+		refuse(c, a->id, "drill-refused");
+		goto out;
+	}
+	bool ends = !strcmp(a->msg_type, "Cancel") || !strcmp(a->msg_type, "Update");
+	for (size_t i = 0; ends && !restored && i < a->n_references; i++)
+		clear(c, a->references[i], !strcmp(a->msg_type, "Cancel") ? "cancelled" : "updated", false);
+	if (!restored) {
+		struct rx_seen e = { .phase = RX_PHASE_PENDING, .final = TC_ACK_RECEIVED, .expires_at = a->expires_at,
+				     .priority = a->priority };
+		snprintf(e.id, sizeof(e.id), "%s", a->id);
+		rx_state_put(c->st, &e, wall());
+		if (rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
+			tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
+		queue_ack(c, a->id, TC_ACK_RECEIVED, NULL);
+	}
+	tc_log(TC_LOG_INFO, "intake", "alert=%s msgType=%s priority=%d%s%s", a->id, a->msg_type, a->priority,
+	       a->drill ? " drill" : "", restored ? " (restored)" : "");
+	if (c->out.take) {
+		c->out.take(c->out.ctx, a, restored);
+		a = NULL;
+	}
+out:
+	tc_rx_alert_free(a);
+}
+
+static void command(struct rx_core *c, const struct tc_cmd *cmd)
+{
+	int64_t age = wall() - cmd->at;
+	if (!rx_state_nonce(c->st, cmd->nonce)) {
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s replayed: ignored", tc_cmd_kind_name(cmd->kind), cmd->nonce);
+		return;
+	}
+	if (age > c->cfg.cmd_max_age_s || age < -c->cfg.cmd_max_age_s) {
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s issued %lld s ago: refused (cmd_max_age_s=%ld)",
+		       tc_cmd_kind_name(cmd->kind), cmd->nonce, (long long)age, c->cfg.cmd_max_age_s);
+		if (cmd->kind == TC_CMD_CANCEL && cmd->alert_id[0])
+			queue_ack(c, cmd->alert_id, TC_ACK_REJECTED, "command-too-old");
+		return;
+	}
+	tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", tc_cmd_kind_name(cmd->kind), cmd->alert_id);
+	if (cmd->kind == TC_CMD_CANCEL && cmd->alert_id[0])
+		clear(c, cmd->alert_id, "cancelled", true);
+	else if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
+		c->out.test_tone(c->out.ctx, (unsigned)c->cfg.test_tone_s);
+}
+
+static void on_message(void *ctx, const char *topic, const void *msg, size_t len)
+{
+	struct rx_core *c = ctx;
+	struct rx_msg m;
+	rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
+	switch (m.kind) {
+	case RX_MSG_ALERT: alert(c, m.alert, msg, len, false); break;
+	case RX_MSG_CMD: command(c, &m.cmd); break;
+	case RX_MSG_CLEAR:
+		if (rx_core_in_force(c, m.topic_id))
+			clear(c, m.topic_id, "withdrawn", false);
+		break;
+	case RX_MSG_AUDIO:
+		if (c->out.audio)
+			c->out.audio(c->out.ctx, m.audio_id, msg, len);
+		break;
+	case RX_MSG_REJECT: refuse(c, m.topic_id, m.reason); break;
+	case RX_MSG_IGNORE: break;
+	}
+}
+
+static void on_connected(void *ctx)
+{
+	struct rx_core *c = ctx;
+	if (rx_state_ack_count(c->st))
+		tc_log(TC_LOG_INFO, "ack", "sending %zu acknowledgments queued while offline",
+		       rx_state_ack_count(c->st));
+}
+
+/* --- timers ------------------------------------------------------------------------ */
+
+static void expire(struct rx_core *c)
+{
+	int64_t now = wall();
+	for (size_t i = 0; i < rx_state_count(c->st); i++) {
+		const struct rx_seen *s = rx_state_at(c->st, i);
+		if (s->phase != RX_PHASE_DONE && s->expires_at && s->expires_at <= now) {
+			char id[17];
+			memcpy(id, s->id, sizeof(id));
+			clear(c, id, "expired", false);
+		}
+	}
+}
+
+void rx_core_run(struct rx_core *c, volatile sig_atomic_t *stop, int64_t deadline_ms)
+{
+	while (!*stop && (deadline_ms <= 0 || rx_now_ms() < deadline_ms)) {
+		rx_session_run(c->ses, TURN_MS);
+		int64_t now = rx_now_ms();
+		if (now >= c->next_expiry_ms) {
+			expire(c);
+			c->next_expiry_ms = now + 1000;
+		}
+		if (now >= c->next_prune_ms) {
+			rx_state_prune(c->st, wall());
+			c->next_prune_ms = now + 3600 * 1000;
+		}
+		if (c->out.tick)
+			c->out.tick(c->out.ctx, now);
+		flush(c);
+	}
+	flush(c);
+}
+
+/* --- life cycle -------------------------------------------------------------------- */
+
+static enum tc_rc read_pubkey(struct rx_core *c, struct tc_diags *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int err = tc_file_read(c->cfg.pubkey, 4096, &text, &len);
+	if (err) {
+		tc_err(d, "config.pubkey", c->cfg.pubkey, "cannot read the public key %s: %s", c->cfg.pubkey,
+		       strerror(err));
+		return TC_ERR_IO;
+	}
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	enum tc_rc rc = tc_sign_key_from_text(text, c->pk, sizeof(c->pk));
+	free(text);
+	if (rc)
+		tc_err(d, "config.pubkey", c->cfg.pubkey, "%s is not an Ed25519 public key (base64 of 32 bytes)",
+		       c->cfg.pubkey);
+	return rc;
+}
+
+enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool restore_active, struct rx_core **out,
+		       struct tc_diags *d)
+{
+	enum tc_rc rc;
+	*out = NULL;
+	struct rx_core *c = calloc(1, sizeof(*c));
+	if (!c || !(c->d = tc_diags_new())) {
+		free(c);
+		return TC_ERR_NOMEM;
+	}
+	c->cfg = *cfg;
+	snprintf(c->kind, sizeof(c->kind), "%s", kind);
+	c->restore_active = restore_active;
+	c->n_regions = rx_config_regions(cfg, c->regions);
+	if ((rc = tc_sign_init()) || (rc = read_pubkey(c, d)))
+		goto out;
+	if ((rc = tc_proto_topic(c->ack_topic, sizeof(c->ack_topic), cfg->prefix, TC_TOPIC_RX_ACK, cfg->id, NULL))) {
+		tc_err(d, "config.value", "id", "id '%s' cannot be used in a topic", cfg->id);
+		goto out;
+	}
+	if ((rc = rx_state_open(cfg->state_dir, cfg->seen_keep_s, &c->st, d)))
+		goto out;
+	struct rx_session_options so = { .id = cfg->id, .broker = cfg->broker, .username = cfg->username,
+					 .password = cfg->password, .prefix = cfg->prefix, .kind = kind,
+					 .version = TOCSIN_VERSION, .regions = (const char(*)[16])c->regions,
+					 .n_regions = c->n_regions, .keepalive_s = cfg->keepalive_s,
+					 .session_expiry_s = cfg->session_expiry_s, .heartbeat_s = cfg->heartbeat_s,
+					 .reconnect_max_s = cfg->reconnect_max_s };
+	struct rx_session_callbacks cb = { .ctx = c, .message = on_message, .connected = on_connected };
+	rc = rx_session_new(&so, &cb, &c->ses, d);
+out:
+	if (rc)
+		rx_core_free(c);
+	else
+		*out = c;
+	return rc;
+}
+
+void rx_core_free(struct rx_core *c)
+{
+	if (!c)
+		return;
+	rx_session_free(c->ses);
+	if (c->st && rx_state_flush(c->st, c->d))
+		log_diags(c->d, "state");
+	rx_state_free(c->st);
+	tc_diags_free(c->d);
+	free(c);
+}
+
+void rx_core_set_output(struct rx_core *c, const struct rx_output *o)
+{
+	c->out = *o;
+}
+
+void rx_core_restore(struct rx_core *c)
+{
+	size_t n = rx_state_count(c->st);
+	char (*ids)[17] = calloc(n ? n : 1, sizeof(*ids));
+	size_t k = 0;
+	for (size_t i = 0; ids && i < n; i++) {
+		const struct rx_seen *s = rx_state_at(c->st, i);
+		if (s->phase == RX_PHASE_ACTIVE) /* report what is in force again: the server may have missed it */
+			queue_ack(c, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL);
+		if (s->phase == RX_PHASE_PENDING || (s->phase == RX_PHASE_ACTIVE && c->restore_active))
+			memcpy(ids[k++], s->id, 17);
+	}
+	for (size_t i = 0; i < k; i++) {
+		uint8_t *msg = NULL;
+		size_t len = 0;
+		struct rx_msg m;
+		if (rx_state_load_msg(c->st, ids[i], &msg, &len) == TC_OK) {
+			/* a kept message is read as if it came on our own topic */
+			char topic[TC_PROTO_MAX_TOPIC];
+			if (!tc_proto_topic(topic, sizeof(topic), c->cfg.prefix, TC_TOPIC_RX_CMD, c->cfg.id, NULL))
+				rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
+			if (m.kind == RX_MSG_ALERT && !strcmp(m.alert->id, ids[i]))
+				alert(c, m.alert, msg, len, true);
+			else {
+				tc_rx_alert_free(m.alert);
+				rx_core_ack(c, ids[i], TC_ACK_FAILED, "state-unreadable");
+			}
+		} else {
+			rx_core_ack(c, ids[i], TC_ACK_FAILED, "state-unreadable");
+		}
+		free(msg);
+	}
+	free(ids);
+	flush(c);
+}
+
+void rx_core_subscribe(struct rx_core *c, const char *topic)
+{
+	rx_session_subscribe(c->ses, topic);
+}
+
+void rx_core_unsubscribe(struct rx_core *c, const char *topic)
+{
+	rx_session_unsubscribe(c->ses, topic);
+}
+
+bool rx_core_connected(const struct rx_core *c)
+{
+	return rx_session_connected(c->ses);
+}
+
+const struct rx_config *rx_core_config(const struct rx_core *c)
+{
+	return &c->cfg;
+}

@@ -1,0 +1,405 @@
+/*
+ * rx_speaker.c — the loudspeaker's queue, audio fetch and playback (rx_speaker.h).
+ */
+#include "rx_speaker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rx_programme.h"
+#include "rx_queue.h"
+#include "tc_log.h"
+#include "tc_payload.h"
+#include "tc_tts.h"
+
+#define AUDIO_TRIES 3
+#define SETTLE_MS 200   /* start playing once arrivals pause this long ... */
+#define SETTLE_MAX_MS 3000 /* ... or the best has waited this long (a flood: the best of it plays first) */
+
+enum item_state { I_FETCHING = 0, I_QUEUED, I_PLAYING };
+
+struct item {
+	struct tc_rx_alert *a;
+	const struct tc_rx_info *info;
+	enum item_state st;
+	char audio_topic[TC_PROTO_MAX_TOPIC];
+	unsigned char *audio;
+	size_t audio_len;
+	int tries;
+	int64_t deadline_ms, queued_ms;
+	uint64_t seq;
+};
+
+struct rx_speaker {
+	struct rx_core *core;
+	const struct rx_config *cfg;
+	struct rx_player *player;
+	struct tc_tts *tts;
+	struct rx_queue *q;
+	struct item **fetching;
+	size_t n_fetching;
+	struct item *current;
+	unsigned long tag;
+	int64_t last_take_ms;
+	unsigned test_tone_s;
+	bool test_playing;
+	struct tc_diags *d;
+};
+
+static void item_free(struct item *it)
+{
+	if (!it)
+		return;
+	tc_rx_alert_free(it->a);
+	free(it->audio);
+	free(it);
+}
+
+/* --- the queue --------------------------------------------------------------------- */
+
+static void fail(struct rx_speaker *s, struct item *it, const char *reason)
+{
+	if (!strcmp(reason, "queue-full"))
+		rx_core_fail_for_now(s->core, it->a->id, reason); /* a re-send may find room */
+	else
+		rx_core_ack(s->core, it->a->id, TC_ACK_FAILED, reason);
+	item_free(it);
+}
+
+static void enqueue(struct rx_speaker *s, struct item *it, int64_t now)
+{
+	struct rx_queue_item qi = { .priority = it->a->priority, .seq = it->seq, .data = it }, ev;
+	it->st = I_QUEUED;
+	it->queued_ms = now;
+	if (rx_queue_push(s->q, &qi, &ev)) {
+		struct item *gone = ev.data;
+		tc_log(TC_LOG_WARN, "queue", "alert=%s priority=%d dropped: the queue holds %zu better ones", gone->a->id,
+		       gone->a->priority, rx_queue_count(s->q));
+		fail(s, gone, "queue-full");
+	}
+}
+
+static void take(void *ctx, struct tc_rx_alert *a, bool restored)
+{
+	struct rx_speaker *s = ctx;
+	int64_t now = rx_now_ms();
+	struct item *it = calloc(1, sizeof(*it));
+	if (!it) {
+		rx_core_ack(s->core, a->id, TC_ACK_FAILED, "out-of-memory");
+		tc_rx_alert_free(a);
+		return;
+	}
+	it->a = a;
+	it->info = tc_rx_alert_info(a, s->cfg->lang);
+	it->seq = rx_queue_next_seq(s->q);
+	s->last_take_ms = now;
+	bool audio = it->info && it->info->audio_id && it->info->audio_id[0];
+	if (!audio) {
+		enqueue(s, it, now);
+		return;
+	}
+	if (s->n_fetching >= rx_queue_cap(s->q) ||
+	    tc_proto_topic(it->audio_topic, sizeof(it->audio_topic), s->cfg->prefix, TC_TOPIC_AUDIO, it->info->audio_id,
+			   NULL)) {
+		fail(s, it, s->n_fetching >= rx_queue_cap(s->q) ? "queue-full" : "audio-unavailable");
+		return;
+	}
+	it->st = I_FETCHING;
+	it->deadline_ms = now + s->cfg->audio_timeout_s * 1000;
+	s->fetching[s->n_fetching++] = it;
+	rx_core_subscribe(s->core, it->audio_topic);
+}
+
+static void unfetch(struct rx_speaker *s, size_t i)
+{
+	struct item *it = s->fetching[i];
+	s->fetching[i] = s->fetching[--s->n_fetching];
+	bool shared = false;
+	for (size_t j = 0; j < s->n_fetching && !shared; j++)
+		shared = !strcmp(s->fetching[j]->audio_topic, it->audio_topic);
+	if (!shared)
+		rx_core_unsubscribe(s->core, it->audio_topic);
+}
+
+static void clear(void *ctx, const char *id)
+{
+	struct rx_speaker *s = ctx;
+	if (s->current && !strcmp(s->current->a->id, id)) {
+		rx_player_stop(s->player);
+		tc_log(TC_LOG_INFO, "play", "alert=%s stopped at %.1f s", id, rx_player_position(s->player));
+		item_free(s->current);
+		s->current = NULL;
+		return;
+	}
+	for (size_t i = 0; i < rx_queue_count(s->q); i++) {
+		struct item *it = rx_queue_at(s->q, i)->data;
+		if (!strcmp(it->a->id, id)) {
+			rx_queue_remove(s->q, it);
+			item_free(it);
+			return;
+		}
+	}
+	for (size_t i = 0; i < s->n_fetching; i++)
+		if (!strcmp(s->fetching[i]->a->id, id)) {
+			struct item *it = s->fetching[i];
+			unfetch(s, i);
+			item_free(it);
+			return;
+		}
+}
+
+/* --- audio ------------------------------------------------------------------------- */
+
+static void audio(void *ctx, const char *audio_id, const void *msg, size_t len)
+{
+	struct rx_speaker *s = ctx;
+	char sha[65];
+	if (!len)
+		return; /* cleared retained audio: the fetch times out and is tried again */
+	tc_payload_sha256_hex(msg, len, sha);
+	for (size_t i = 0; i < s->n_fetching;) {
+		struct item *it = s->fetching[i];
+		if (strcmp(it->info->audio_id, audio_id)) {
+			i++;
+			continue;
+		}
+		unfetch(s, i);
+		if (len != it->info->audio_length || strcmp(sha, it->info->audio_sha256)) {
+			tc_log(TC_LOG_WARN, "audio", "alert=%s audio=%s digest or length differs from the signed payload",
+			       it->a->id, audio_id);
+			fail(s, it, "digest-mismatch");
+			continue;
+		}
+		if (!(it->audio = malloc(len))) {
+			fail(s, it, "out-of-memory");
+			continue;
+		}
+		memcpy(it->audio, msg, len);
+		it->audio_len = len;
+		enqueue(s, it, rx_now_ms());
+	}
+}
+
+static void fetch_timeouts(struct rx_speaker *s, int64_t now)
+{
+	for (size_t i = 0; i < s->n_fetching;) {
+		struct item *it = s->fetching[i];
+		if (now < it->deadline_ms) {
+			i++;
+			continue;
+		}
+		if (++it->tries >= AUDIO_TRIES) {
+			unfetch(s, i);
+			fail(s, it, "audio-unavailable");
+			continue;
+		}
+		tc_log(TC_LOG_WARN, "audio", "alert=%s audio not there yet: asking again (%d of %d)", it->a->id,
+		       it->tries + 1, AUDIO_TRIES);
+		rx_core_unsubscribe(s->core, it->audio_topic);
+		rx_core_subscribe(s->core, it->audio_topic);
+		it->deadline_ms = now + s->cfg->audio_timeout_s * 1000;
+		i++;
+	}
+}
+
+/* --- playing ----------------------------------------------------------------------- */
+
+static bool is_zh(const char *lang)
+{
+	return lang && (lang[0] == 'z' || lang[0] == 'Z') && (lang[1] == 'h' || lang[1] == 'H');
+}
+
+static void speak(struct rx_speaker *s, const char *lang, const char *text, struct tc_pcm *out)
+{
+	char voice[64];
+	if (!s->tts || !text || !*text)
+		return;
+	tc_diags_clear(s->d);
+	if (tc_tts_speak(s->tts, tc_tts_voice_for(lang ? lang : "zh-CN", voice, sizeof(voice)), text, 0, out, s->d)) {
+		tc_log(TC_LOG_WARN, "tts", "cannot speak: %s",
+		       tc_diags_count(s->d) ? tc_diags_get(s->d, 0)->message : "espeak-ng failed");
+		tc_pcm_release(out);
+	}
+}
+
+/* The message of it: its audio decoded, else its headline and instruction spoken. */
+static enum tc_rc message_of(struct rx_speaker *s, const struct item *it, struct tc_pcm *msg)
+{
+	*msg = (struct tc_pcm){ 0 };
+	if (it->audio) {
+		tc_diags_clear(s->d);
+		return tc_audio_decode(it->audio, it->audio_len, msg, s->d);
+	}
+	if (it->info) {
+		char text[2048];
+		snprintf(text, sizeof(text), "%s%s%s", it->info->headline ? it->info->headline : "",
+			 is_zh(it->info->lang) ? "。" : ". ", it->info->instruction ? it->info->instruction : "");
+		speak(s, it->info->lang, text, msg);
+	}
+	return TC_OK;
+}
+
+static bool start(struct rx_speaker *s, struct item *it)
+{
+	struct tc_pcm msg = { 0 }, notice = { 0 }, prog = { 0 };
+	if (message_of(s, it, &msg)) {
+		tc_log(TC_LOG_WARN, "play", "alert=%s audio cannot be decoded", it->a->id);
+		fail(s, it, "audio-undecodable");
+		return false;
+	}
+	if (it->a->drill && s->cfg->speak_drill)
+		speak(s, it->info ? it->info->lang : "zh-CN",
+		      is_zh(it->info ? it->info->lang : "zh") ? "这是演习。" : "This is a drill.", &notice);
+	long rep = it->a->repeats < 1 ? 1 : it->a->repeats > s->cfg->max_repeats ? s->cfg->max_repeats : it->a->repeats;
+	struct rx_programme_parts parts = { .rate = (int)s->cfg->sample_rate, .tone_ms = (unsigned)s->cfg->tone_ms,
+					    .gap_ms = (unsigned)s->cfg->gap_ms, .repeats = (unsigned)rep,
+					    .message = &msg, .notice = notice.n ? &notice : NULL };
+	tc_diags_clear(s->d);
+	enum tc_rc rc = rx_programme_build(&parts, &prog, s->d);
+	double secs = prog.rate ? (double)prog.n / prog.rate : 0;
+	if (!rc)
+		rc = rx_player_start(s->player, &prog, ++s->tag);
+	tc_pcm_release(&msg);
+	tc_pcm_release(&notice);
+	tc_pcm_release(&prog);
+	if (rc) {
+		fail(s, it, "audio-device");
+		return false;
+	}
+	it->st = I_PLAYING;
+	s->current = it;
+	tc_log(TC_LOG_INFO, "play", "alert=%s priority=%d playing %.1f s (%ld x message%s)", it->a->id,
+	       it->a->priority, secs, rep, it->a->drill ? ", drill" : "");
+	rx_core_ack(s->core, it->a->id, TC_ACK_PLAYING, NULL);
+	return true;
+}
+
+static void settle_player(struct rx_speaker *s)
+{
+	unsigned long tag;
+	char err[256];
+	enum rx_play_state st = rx_player_poll(s->player, &tag, err, sizeof(err));
+	if (st == RX_PLAY_PLAYING || st == RX_PLAY_IDLE)
+		return;
+	if (s->test_playing && tag == 0) {
+		s->test_playing = false;
+		tc_log(TC_LOG_INFO, "play", "test tone %s%s%s", rx_play_state_name(st), err[0] ? ": " : "", err);
+		return;
+	}
+	if (!s->current || tag != s->tag || st == RX_PLAY_STOPPED)
+		return;
+	struct item *it = s->current;
+	s->current = NULL;
+	if (st == RX_PLAY_DONE) {
+		rx_core_ack(s->core, it->a->id, TC_ACK_PLAYED, NULL);
+		item_free(it);
+	} else {
+		tc_log(TC_LOG_ERROR, "play", "alert=%s audio device error: %s", it->a->id, err);
+		fail(s, it, "audio-device");
+	}
+}
+
+static void maybe_interrupt(struct rx_speaker *s, int64_t now)
+{
+	struct rx_queue_item best;
+	if (!s->current || !rx_queue_peek(s->q, &best) || best.priority <= s->current->a->priority)
+		return;
+	struct item *it = s->current;
+	rx_player_stop(s->player);
+	tc_log(TC_LOG_INFO, "play", "alert=%s priority=%d interrupted at %.1f s by priority %d; queued again", it->a->id,
+	       it->a->priority, rx_player_position(s->player), best.priority);
+	s->current = NULL;
+	enqueue(s, it, now);
+}
+
+static void tick(void *ctx, int64_t now)
+{
+	struct rx_speaker *s = ctx;
+	struct rx_queue_item best;
+	fetch_timeouts(s, now);
+	settle_player(s);
+	maybe_interrupt(s, now);
+	if (s->test_playing && rx_queue_count(s->q)) { /* an alert goes before an installer's test */
+		rx_player_stop(s->player);
+		s->test_playing = false;
+		tc_log(TC_LOG_INFO, "play", "test tone stopped: an alert is waiting");
+	}
+	if (s->current || s->test_playing)
+		return;
+	if (s->test_tone_s) {
+		struct tc_pcm tone;
+		if (!rx_programme_tone((int)s->cfg->sample_rate, s->test_tone_s * 1000, &tone) &&
+		    !rx_player_start(s->player, &tone, 0))
+			s->test_playing = true;
+		tc_pcm_release(&tone);
+		tc_log(TC_LOG_INFO, "play", "test tone %u s", s->test_tone_s);
+		s->test_tone_s = 0;
+		return;
+	}
+	while (rx_queue_peek(s->q, &best)) {
+		const struct item *b = best.data;
+		if (now - s->last_take_ms < SETTLE_MS && now - b->queued_ms < SETTLE_MAX_MS)
+			return;
+		rx_queue_pop(s->q, &best);
+		if (start(s, best.data))
+			return;
+	}
+}
+
+static void test_tone(void *ctx, unsigned seconds)
+{
+	struct rx_speaker *s = ctx;
+	if (s->current)
+		tc_log(TC_LOG_WARN, "cmd", "test tone refused: alert=%s is playing", s->current->a->id);
+	else
+		s->test_tone_s = seconds;
+}
+
+/* --- life cycle -------------------------------------------------------------------- */
+
+enum tc_rc rx_speaker_new(struct rx_core *core, struct rx_player *player, struct tc_tts *tts,
+			  struct rx_speaker **out, struct tc_diags *d)
+{
+	struct rx_speaker *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (!s)
+		return TC_ERR_NOMEM;
+	s->core = core;
+	s->cfg = rx_core_config(core);
+	s->player = player;
+	s->tts = tts;
+	s->q = rx_queue_new((size_t)s->cfg->queue_size);
+	s->fetching = calloc((size_t)s->cfg->queue_size, sizeof(*s->fetching));
+	s->d = tc_diags_new();
+	if (!s->q || !s->fetching || !s->d) {
+		rx_speaker_free(s);
+		return TC_ERR_NOMEM;
+	}
+	*out = s;
+	return TC_OK;
+}
+
+void rx_speaker_free(struct rx_speaker *s)
+{
+	if (!s)
+		return;
+	if (s->current)
+		rx_player_stop(s->player);
+	item_free(s->current);
+	struct rx_queue_item qi;
+	while (s->q && rx_queue_pop(s->q, &qi))
+		item_free(qi.data);
+	for (size_t i = 0; i < s->n_fetching; i++)
+		item_free(s->fetching[i]);
+	rx_queue_free(s->q);
+	free(s->fetching);
+	tc_diags_free(s->d);
+	free(s);
+}
+
+struct rx_output rx_speaker_output(struct rx_speaker *s)
+{
+	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .audio = audio, .test_tone = test_tone,
+				   .tick = tick };
+}

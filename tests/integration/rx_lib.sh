@@ -1,0 +1,120 @@
+# rx_lib.sh — what the tocsin-receiver and tocsin-signage scripts share:
+# keys and sealed messages (rx_publish), an acknowledgment recorder, a
+# receiver whose sound card is an ALSA file device (RECIPES.md: the
+# capture holds exactly what was played), bounded waits.
+# Sourced after lib.sh and broker.sh; needs $tmp, $receiver, $publish,
+# $analyse; call rx_cleanup from the EXIT trap.
+P=tocsin/v1
+REGION=120116001001
+rx_pid=
+sub_pid=
+
+# keys: the bureau's key pair in $tmp/bureau, a forger's in $tmp/forger
+keys() {
+	mkdir -p "$tmp/bureau" "$tmp/forger" "$tmp/m"
+	"$publish" keygen "$tmp/bureau" && "$publish" keygen "$tmp/forger"
+}
+
+# record_acks [append]: every ack and status line, "topic payload", in $tmp/acks (a new
+# file unless "append")
+record_acks() {
+	[ "${1:-}" = append ] || : >"$tmp/acks"
+	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 -v -t "$P/rx/+/ack" -t "$P/rx/+/status" \
+		>>"$tmp/acks" 2>/dev/null &
+	sub_pid=$!
+	sleep 0.3
+}
+
+# make NAME [rx_publish alert options]: $tmp/m/NAME.* signed by the bureau
+make() {
+	local name=$1
+	shift
+	"$publish" alert "$tmp/bureau/signing.key" "$tmp/m" "$name" "$@"
+}
+
+id_of() { cat "$tmp/m/$1.id"; }
+
+# pub TOPIC FILE [retain]
+pub() {
+	mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 ${3:+-r} -t "$1" -f "$2"
+}
+
+# send NAME [direct]: its audio (retained) then its sealed payload, retained on the county's
+# alert topic (or on the receiver's cmd topic with "direct")
+send() {
+	local name=$1
+	[ -f "$tmp/m/$name.audio" ] && pub "$P/audio/$(cat "$tmp/m/$name.audio_id")" "$tmp/m/$name.audio" r
+	if [ "${2:-}" = direct ]; then
+		pub "$P/rx/${RXID:-rx-1}/cmd" "$tmp/m/$name.sealed"
+	else
+		pub "$P/region/${REGION:0:6}/alert/$(id_of "$name")" "$tmp/m/$name.sealed" r
+	fi
+}
+
+# acks ID KIND [REASON]: how many such acknowledgments were recorded (from receiver $ONLY
+# when set)
+acks() {
+	local pat="^$P/rx/${ONLY:-[^/]*}/ack .*\"alert\":\"$1\",\"ack\":\"$2\""
+	[ -n "${3:-}" ] && pat="$pat,\"at\":[0-9]*,\"reason\":\"$3\""
+	grep -c -- "$pat" "$tmp/acks"
+}
+
+has_ack() { [ "$(acks "$@")" -ge 1 ]; }
+
+# ack_order ID: the kinds acknowledged for ID, in order, space-separated; a repeat of the
+# one before (a second copy of the alert from the broker, acknowledged again) is shown once
+ack_order() {
+	grep -- "^$P/rx/${ONLY:-[^/]*}/ack .*\"alert\":\"$1\"" "$tmp/acks" | sed 's/.*"ack":"\([a-z]*\)".*/\1/' | awk '$0 != "received" || $0 != p { print } { p = $0 }' | tr '\n' ' ' | sed 's/ $//'
+}
+
+# wait_until SECONDS COMMAND...: poll every 0.1 s; false after SECONDS
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# alsa_conf NAME: an ALSA configuration whose default device writes $tmp/NAME.wav
+alsa_conf() {
+	printf 'pcm.null { type null }\npcm.!default {\n type file\n slave.pcm "null"\n file "%s"\n format "wav"\n perm 0644\n}\n' \
+		"$tmp/$1.wav" >"$tmp/$1.asound"
+}
+
+# rx_start CAPTURE [flags...]: the receiver, its sound card captured to $tmp/CAPTURE.wav
+rx_start() {
+	local cap=$1
+	shift
+	alsa_conf "$cap"
+	rm -f "$tmp/$cap.wav"
+	ALSA_CONFIG_PATH="$tmp/$cap.asound" "$receiver" --config "$tmp/rx.conf" "$@" 2>>"$tmp/rx.log" &
+	rx_pid=$!
+}
+
+# rx_stop: SIGTERM, wait up to 10 s, then SIGKILL
+rx_stop() {
+	[ -z "$rx_pid" ] && return 0
+	kill -TERM "$rx_pid" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$rx_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$rx_pid" 2>/dev/null
+	wait "$rx_pid" 2>/dev/null
+	rx_pid=
+}
+
+# segments CAPTURE: the content letters of a capture ("T A A"; "" when nothing was played)
+segments() {
+	"$analyse" "$tmp/$1.wav" | sed -n 's/^segments *//p'
+}
+
+rx_cleanup() {
+	[ -n "$rx_pid" ] && kill -KILL "$rx_pid" 2>/dev/null
+	[ -n "$sub_pid" ] && kill -KILL "$sub_pid" 2>/dev/null
+	stop_broker
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
