@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # demo.sh — the main job, end to end: build tocsin, check the example Chinese
-# warnings with the cn profile, and show how a faulty alert is answered.
+# warnings with the cn profile, show how a faulty alert is answered, render a
+# warning into every channel's form, then run the whole system for a sample
+# county: mosquitto, an SMSC simulator, tocsind, simulated and real
+# receivers; a typhoon warning, its Update and its Cancel; coverage from
+# acknowledgments, escalation SMS to information officers and their replies.
+# Everything it starts it stops.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
-tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto
+tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto libnet-smpp-perl sox
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target tocsin >/dev/null
@@ -35,7 +40,7 @@ ls -l "$out"
 
 echo
 echo "== the whole job: a broker, tocsind, a county's receivers, a typhoon warning, its Update and Cancel"
-cmake --build build -j "$(nproc)" --target tocsind tocsin-sim >/dev/null
+cmake --build build -j "$(nproc)" --target tocsind tocsin-sim tocsin-receiver tocsin-signage >/dev/null
 demo=build/demo
 server_dir=$demo/server
 rm -rf "$server_dir" "$demo"/*.log
@@ -46,8 +51,14 @@ trap stop_all EXIT
 start_broker "$demo" || { echo "mosquitto did not start"; exit 1; }
 pids+=("$broker_pid")
 echo "mosquitto on 127.0.0.1:$broker_port (queues sized so nothing is dropped; see $demo/mosquitto.conf)"
+. tests/integration/smsc.sh
+start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' ||
+	{ echo "the SMSC simulator did not start"; exit 1; }
+pids+=("$smsc_pid")
+echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
 printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
 build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "127.0.0.1:$broker_port" \
+	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-password secret --smpp-tps 50 \
 	--config "$demo/tocsind.conf" 2>"$demo/tocsind.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$server_dir/http.addr" ] && break; sleep 0.1; done
@@ -64,6 +75,23 @@ for kind in shelters receivers contacts; do
 	$tocsin import "$kind" "$registry/$kind.csv" --server "$url"
 done
 $tocsin import receivers "$demo/villages.csv" --server "$url"
+# An information officer (信息员) for each simulated village.
+printf 'phone,name,role,region,language\n' >"$demo/officers.csv"
+i=0
+for v in 120116001004 120116001005 120116002003 120116002004 120116105203 120116105204; do
+	i=$((i + 1))
+	echo "139 0011 000$i,信息员$v,信息员,$v,zh-CN" >>"$demo/officers.csv"
+done
+$tocsin import contacts "$demo/officers.csv" --server "$url"
+# One real loudspeaker and one real shelter display beside the simulated ones
+# (no sound card here: the loudspeaker writes what it plays to a WAV file).
+printf 'id,kind,name,lat,lon,region,shelter,drills\nbh-tg-101,loudspeaker,塘沽街道新港社区大喇叭（实机）,39.0105,117.6955,120116001001,,yes\nbh-tg-s101,signage,塘沽第一中学避难场所显示屏（实机）,39.0186,117.6533,120116001003,sh-tanggu-1,yes\n' >"$demo/real.csv"
+$tocsin import receivers "$demo/real.csv" --server "$url"
+rm -rf "$demo/rx-state" "$demo/sg-state" "$demo/loudspeaker.wav"
+build/receivers/tocsin-receiver --id bh-tg-101 --region 120116001001 --broker "127.0.0.1:$broker_port" \
+	--pubkey "$server_dir/signing.pub" --state-dir "$demo/rx-state" --audio-out "$demo/loudspeaker.wav" \
+	--realtime false 2>"$demo/receiver.log" &
+pids+=($!)
 sim="build/receivers/tocsin-sim --broker 127.0.0.1:$broker_port --pubkey $server_dir/signing.pub --delay-ms 300"
 $sim --registry "$registry/receivers.csv" --report "$demo/named.json" 2>"$demo/sim-named.log" &
 pids+=($!)
@@ -89,11 +117,29 @@ $tocsin status "$orange" --watch --timeout 60 --server "$url"
 echo "-- its coverage report, from acknowledgments (the silent loudspeakers were re-sent to, then escalated):"
 curl -s "$url/api/v1/alerts/$orange/report" | jq -c .
 echo "-- escalated villages (for their information officers):"
-curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -r '.deliveries[] | "   \(.target) in \(.region)"' | head -12
+curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -r '.deliveries[] | "   \(.target) in \(.region)"'
+echo "-- SMS: the officials and 信息员 by policy, the silent villages' officers by escalation; their replies:"
+for _ in $(seq 50); do
+	$tocsin status "$orange" --json --server "$url" |
+		jq -e '.people.villages_escalated > 0 and .people.villages_confirmed == .people.villages_escalated' >/dev/null && break
+	sleep 0.2
+done
+$tocsin status "$orange" --json --server "$url" | jq -c '{sms: .channels.sms, people}'
+$tocsin status "$orange" --json --server "$url" |
+	jq -r '.escalated[] | "   \(.region) (\(.receivers | join(","))): \([.officers[] | "\(.name) \(.phone) \(.state)\(if .confirmed then ", replied" else "" end)"] | join("; "))"'
+echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer's reply:"
+jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{4}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
+jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
+jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
 red=$($tocsin submit "$demo/red.xml" --server "$url")
 echo "-- upgraded to red ($red):"
 $tocsin status "$red" --watch --timeout 60 --server "$url"
 echo "   the orange warning is now $(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+echo "-- the shelter display now (tocsin-signage --once):"
+TZ=Asia/Shanghai build/receivers/tocsin-signage --id bh-tg-s101 --region 120116001003 \
+	--broker "127.0.0.1:$broker_port" --pubkey "$server_dir/signing.pub" --state-dir "$demo/sg-state" \
+	--shelter-name 塘沽第一中学避难场所 --shelter-capacity 1200 --once --once-wait 2 --width 80 --height 16 \
+	2>"$demo/signage.log"
 cancel=$($tocsin submit "$demo/cancel.xml" --server "$url")
 echo "-- lifted ($cancel), reaching every receiver the warning went to:"
 $tocsin status "$cancel" --watch --timeout 60 --server "$url"
@@ -103,6 +149,10 @@ kill -USR1 "$sim_villages"; sleep 0.5
 jq -c '{receivers, connected, acks, silent: (.silent | length)}' "$demo/villages.json"
 echo "-- tocsind's metrics (excerpt):"
 curl -s "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalations_total|mqtt_connected)'
+echo "-- the real loudspeaker bh-tg-101 (its programme is in $demo/loudspeaker.wav):"
+grep -oE 'alert=[0-9a-f]+ ack=(played|cleared)( reason=[a-z-]+)?' "$demo/receiver.log" || true
+soxi -d "$demo/loudspeaker.wav" 2>/dev/null | sed 's/^/   length of the recording: /'
+
 stop_all
 trap - EXIT
 echo "-- everything stopped; tocsind's log (last lines; all in $demo/tocsind.log):"
