@@ -60,9 +60,9 @@ report() {
 	cat "$tmp/$1.json"
 }
 
-# wait_for ID JQ [SECONDS]: until tocsin status ID --json satisfies JQ (default 60 s)
+# wait_for ID JQ [SECONDS]: until tocsin status ID --json satisfies JQ (default 180 s: sanitizer builds are slow)
 wait_for() {
-	local deadline=$((SECONDS + ${3:-60}))
+	local deadline=$((SECONDS + ${3:-180}))
 	while [ $SECONDS -lt $deadline ]; do
 		"$tocsin" status "$1" --json --server "$url" >"$tmp/status.json" 2>/dev/null &&
 			jq -e "$2" "$tmp/status.json" >/dev/null && return 0
@@ -188,7 +188,7 @@ drill=$("$tocsin" submit "$tmp/drill.xml" --server "$url")
 stop_broker
 sleep 1
 start_broker "$tmp" "$broker_port" || echo "FAIL broker did not come back on $broker_port"
-expect "drill reached everyone after the broker came back" wait_for "$drill" '(.counts.played + .counts.displayed) == 36' 90
+expect "drill reached everyone after the broker came back" wait_for "$drill" '(.counts.played + .counts.displayed) == 36' 180
 
 # --- kill -9 while acknowledgments are on their way: the broker keeps them -----
 # 30 more receivers that take 2.5 s to play; tocsind dies after their receipts
@@ -199,13 +199,13 @@ start_sim c --registry "$tmp/c.csv" --delay-ms 2500
 sleep 1.5
 sed 's|<identifier>\([^<]*\)_\([0-9]\)</identifier>|<identifier>\1_8</identifier>|' "$tmp/lightning.xml" >"$tmp/second.xml"
 second=$("$tocsin" submit "$tmp/second.xml" --server "$url")
-expect "receipts coming in" wait_for "$second" '.counts.received >= 25' 30
+expect "receipts coming in" wait_for "$second" '.counts.received >= 25' 120
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 sleep 3
 start_server
 expect "played acknowledgments sent while tocsind was down arrive" \
-	wait_for "$second" '(.counts.played + .counts.displayed) == 66' 60
+	wait_for "$second" '(.counts.played + .counts.displayed) == 66' 180
 check "the slow receivers played it once each" 30 "$(report c | jq --arg id "$second" '.alerts[$id].played')"
 
 kill -TERM "$pid"
