@@ -141,35 +141,49 @@ static const double pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e
 
 #define BYTES(b) (0x0101010101010101ULL * (b))
 
+/* Exact powers of ten as integers, for runs of up to eight digits. */
+static const uint64_t ipow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000 };
+
 /*
  * The digits at s added to *mant (which wraps past 19 digits; the caller
  * then uses strtod); returns where they end. end is the text's NUL.
  *
- * Fractions of coordinates often run to 13 digits ("15.0825820000001"), so
- * eight are first tried at once (SWAR, x = the eight bytes, the first in the
- * lowest, each XORed with '0' so that a digit byte holds 0..9):
- *  - all are digits when no byte is 10 or more: the low seven bits plus 0x76
- *    reach 0x80 only from 10 up, without carrying into the next byte
- *    (0x7f + 0x76 < 0x100), and no high bit is set;
- *  - their value: byte 2k becomes 10*d[2k] + d[2k+1] (99 at most, no carry);
+ * Eight bytes are taken at once (SWAR, x = the eight bytes, the first in
+ * the lowest, each XORed with '0' so that a digit byte holds 0..9):
+ *  - a byte is not a digit when it is 10 or more: its low seven bits plus
+ *    0x76 reach 0x80 only from 10 up, without carrying into the next byte
+ *    (0x7f + 0x76 < 0x100), or its high bit is set; the lowest such byte
+ *    ends the run of n digits;
+ *  - shifting the n digits to the top leaves zeros below them: leading
+ *    zeros of an eight-digit number of the same value;
+ *  - its value: byte 2k becomes 10*d[2k] + d[2k+1] (99 at most, no carry);
  *    with a = pairs 0 and 2 and b = pairs 1 and 3 in the low bytes of each
  *    32-bit half, the high halves of a*(100 + 10^6<<32) and b*(1 + 10^4<<32)
  *    add up to p0*10^6 + p1*10^4 + p2*100 + p3, the low halves staying below 2^32.
+ * Fewer than eight bytes before the end are read one at a time.
  */
 static inline const char *read_digits(const char *s, const char *end, uint64_t *mant)
 {
 	uint64_t m = *mant;
 	unsigned d;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (end - s >= 8) {
+	while (end - s >= 8) {
 		uint64_t x;
 		memcpy(&x, s, 8);
 		x ^= BYTES('0');
-		if (!((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80))) {
-			x = x * 10 + (x >> 8);
-			uint64_t a = x & 0x000000ff000000ffULL, b = (x >> 16) & 0x000000ff000000ffULL;
-			m = m * 100000000ULL + ((a * (100 + (1000000ULL << 32)) + b * (1 + (10000ULL << 32))) >> 32);
-			s += 8;
+		uint64_t other = ((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80));
+		unsigned n = other ? (unsigned)__builtin_ctzll(other) >> 3 : 8;
+		if (n == 0)
+			break;
+		if (n < 8)
+			x <<= (8 - n) * 8;
+		x = x * 10 + (x >> 8);
+		uint64_t a = x & 0x000000ff000000ffULL, b = (x >> 16) & 0x000000ff000000ffULL;
+		m = m * ipow10[n] + ((a * (100 + (1000000ULL << 32)) + b * (1 + (10000ULL << 32))) >> 32);
+		s += n;
+		if (n < 8) {
+			*mant = m;
+			return s;
 		}
 	}
 #else
