@@ -75,7 +75,11 @@ struct tc_cap_polygon {
 	const char *text;
 	bool parsed;                 /* every pair was two numbers */
 	size_t n_points;
-	struct tc_cap_point *points; /* as written, n_points long */
+	struct tc_cap_point *points; /* as written, n_points long; NULL in a model built only to be checked */
+	/* What the rules need, set while reading (n_points > 0): */
+	struct tc_cap_point first, last;
+	size_t first_off_globe;      /* index of the first point outside ±90/±180; n_points when none */
+	struct tc_cap_point off_globe; /* that point */
 };
 
 struct tc_cap_circle {

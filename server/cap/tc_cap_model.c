@@ -245,6 +245,88 @@ static bool read_point(const char **p, const char *end, struct tc_cap_point *pt)
 	return read_number(p, end, &pt->lon);
 }
 
+/* The digits at s skipped, eight bytes at a time (as in read_digits). */
+static inline const char *skip_digits(const char *s, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - s >= 8) {
+		uint64_t x;
+		memcpy(&x, s, 8);
+		x ^= BYTES('0');
+		uint64_t other = ((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80));
+		if (other)
+			return s + (__builtin_ctzll(other) >> 3);
+		s += 8;
+	}
+#else
+	(void)end;
+#endif
+	while ((unsigned)(unsigned char)*s - '0' < 10)
+		s++;
+	return s;
+}
+
+/*
+ * Whether the number at *p is a plain decimal within ±limit, found without
+ * computing its value: its integer part below limit, or equal to it with
+ * only zeros after the point. Then *p moves past it. false means "read it
+ * in full" (read_number): not such a decimal, off the globe, or too close
+ * to the edge to tell from the digits.
+ */
+static inline bool scan_number(const char **p, const char *end, uint64_t limit)
+{
+	const char *s = *p, *from, *frac = NULL;
+	uint64_t ip = 0;
+	if (*s == '-' || *s == '+')
+		s++;
+	from = s;
+	s = read_digits(s, end, &ip);
+	size_t digits = (size_t)(s - from);
+	if (*s == '.') {
+		frac = ++s;
+		s = skip_digits(s, end);
+		digits += (size_t)(s - frac);
+	}
+	if (!digits || digits > 18 || *s == 'e' || *s == 'E' || ip > limit)
+		return false;
+	for (const char *q = frac; ip == limit && q && q < s; q++)
+		if (*q != '0')
+			return false;
+	*p = s;
+	return true;
+}
+
+/* A "lat,lon" on the globe at *p, told without its values (as scan_number). */
+static inline bool scan_point(const char **p, const char *end)
+{
+	const char *s = *p;
+	if (!scan_number(&s, end, 90) || *s != ',')
+		return false;
+	s++;
+	if (!scan_number(&s, end, 180))
+		return false;
+	*p = s;
+	return true;
+}
+
+static bool on_globe(const struct tc_cap_point *pt)
+{
+	return pt->lat >= -90 && pt->lat <= 90 && pt->lon >= -180 && pt->lon <= 180;
+}
+
+/* Point i, read in full, in the polygon's summary for the rules. */
+static void note_point(struct tc_cap_polygon *poly, size_t i, size_t n, const struct tc_cap_point *pt)
+{
+	if (i == 0)
+		poly->first = *pt;
+	if (i + 1 == n)
+		poly->last = *pt;
+	if (poly->first_off_globe == SIZE_MAX && !on_globe(pt)) {
+		poly->first_off_globe = i;
+		poly->off_globe = *pt;
+	}
+}
+
 /*
  * Points in a polygon's text of len bytes: one comma each ("lat,lon"),
  * counted eight bytes at a time. A byte of x ^ ',,,,,,,,' is zero for a
@@ -266,6 +348,13 @@ static size_t count_points(const char *text, size_t len)
 	return n;
 }
 
+/*
+ * Read a polygon's points. A model built only to be checked (borrow) keeps
+ * no points: the first and the last are read in full, the others only
+ * checked to be numbers on the globe (scan_point), and any that is not
+ * plainly so is read in full too, so the rules see the same as from a
+ * model with every point.
+ */
 static void read_polygon(struct builder *b, const char *path, struct tc_cap_polygon *poly)
 {
 	size_t len = strlen(poly->text), n = count_points(poly->text, len);
@@ -283,19 +372,32 @@ static void read_polygon(struct builder *b, const char *path, struct tc_cap_poly
 		b->rc = TC_ERR_LIMIT;
 		return;
 	}
-	poly->points = n ? tc_arena_alloc_raw(b->arena, n * sizeof(*poly->points)) : NULL;
-	if (n && !poly->points) {
+	poly->points = n && !b->borrow ? tc_arena_alloc_raw(b->arena, n * sizeof(*poly->points)) : NULL;
+	if (n && !b->borrow && !poly->points) {
 		b->rc = TC_ERR_NOMEM;
 		return;
 	}
+	poly->first_off_globe = SIZE_MAX;
 	const char *p = skip_space(poly->text);
 	size_t i = 0;
 	for (; *p && i < n; i++, p = skip_space(p)) {
-		if (!read_point(&p, end, &poly->points[i]) || (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
+		struct tc_cap_point pt;
+		if (!poly->points && i > 0 && i + 1 < n && scan_point(&p, end)) {
+			/* on the globe, neither first nor last: nothing to keep */
+		} else if (read_point(&p, end, &pt)) {
+			note_point(poly, i, n, &pt);
+			if (poly->points)
+				poly->points[i] = pt;
+		} else {
+			break;
+		}
+		if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
 			break;
 	}
 	poly->n_points = i;
 	poly->parsed = (i == n && *p == '\0');
+	if (poly->first_off_globe == SIZE_MAX)
+		poly->first_off_globe = poly->n_points;
 }
 
 static void read_circle(struct tc_cap_circle *c)

@@ -281,16 +281,14 @@ static void check_polygon(struct ctx *c, const struct tc_cap_polygon *poly, cons
 		       "at the end)", poly->n_points);
 		return;
 	}
-	for (size_t i = 0; i < poly->n_points; i++) {
-		if (!point_ok(&poly->points[i])) {
-			tc_err(c->d, "rule.polygon.range", path,
-			       "point %zu (%g,%g) is off the globe: latitude must be within ±90 and "
-			       "longitude within ±180 (is it lon,lat instead of lat,lon?)", i + 1,
-			       poly->points[i].lat, poly->points[i].lon);
-			return;
-		}
+	if (poly->first_off_globe < poly->n_points) {
+		tc_err(c->d, "rule.polygon.range", path,
+		       "point %zu (%g,%g) is off the globe: latitude must be within ±90 and "
+		       "longitude within ±180 (is it lon,lat instead of lat,lon?)", poly->first_off_globe + 1,
+		       poly->off_globe.lat, poly->off_globe.lon);
+		return;
 	}
-	const struct tc_cap_point *f = &poly->points[0], *l = &poly->points[poly->n_points - 1];
+	const struct tc_cap_point *f = &poly->first, *l = &poly->last;
 	if (f->lat != l->lat || f->lon != l->lon)
 		tc_err(c->d, "rule.polygon.not-closed", path,
 		       "ring is not closed (first point %g,%g ≠ last point %g,%g)", f->lat, f->lon,
