@@ -1,33 +1,21 @@
 /*
- * rx_config.c — the receivers' settings table and INI reader (rx_config.h).
+ * rx_config.c — the receivers' settings table (rx_config.h); reading and
+ * printing are common/tc_settings.c's.
  */
 #include "rx_config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tc_file.h"
+#include "tc_settings.h"
 
-enum type { T_TEXT, T_BOOL, T_LONG };
+#define FIELD(f) TC_SETTING_FIELD(struct rx_config, f)
+#define TEXT(f, def, help) { #f, TC_SET_TEXT, FIELD(f), def, 0, 0, NULL, help }
+#define BOOL(f, def, help) { #f, TC_SET_BOOL, FIELD(f), def, 0, 0, NULL, help }
+#define LONG(f, def, min, max, help) { #f, TC_SET_LONG, FIELD(f), def, min, max, NULL, help }
 
-struct setting {
-	const char *name;
-	enum type type;
-	size_t offset, size;
-	const char *def;
-	long min, max;
-	const char *help;
-};
-
-#define FIELD(f) offsetof(struct rx_config, f), sizeof(((struct rx_config *)0)->f)
-#define TEXT(f, def, help) { #f, T_TEXT, FIELD(f), def, 0, 0, help }
-#define BOOL(f, def, help) { #f, T_BOOL, FIELD(f), def, 0, 0, help }
-#define LONG(f, def, min, max, help) { #f, T_LONG, FIELD(f), def, min, max, help }
-
-static const struct setting settings[] = {
+static const struct tc_setting settings[] = {
 	TEXT(id, "", "this receiver's id, as registered on the server; required"),
 	TEXT(region, "", "GB/T 2260 region codes served (6, 9 or 12 digits), comma-separated; required"),
 	TEXT(broker, "127.0.0.1:1883", "HOST:PORT of the MQTT broker"),
@@ -62,141 +50,22 @@ static const struct setting settings[] = {
 	TEXT(log_level, "info", "lowest level of log lines written to stderr (debug, info, warn, error)"),
 };
 
-#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
-
-static const struct setting *find(const char *name)
-{
-	for (size_t i = 0; i < N_SETTINGS; i++)
-		if (!strcmp(settings[i].name, name))
-			return &settings[i];
-	return NULL;
-}
-
-/* Parse v for st into c; NULL when fine, else why not. */
-static const char *apply(struct rx_config *c, const struct setting *st, const char *v)
-{
-	char *dst = (char *)c + st->offset;
-	if (st->type == T_TEXT) {
-		if (strlen(v) >= st->size)
-			return "is too long";
-		snprintf(dst, st->size, "%s", v);
-		return NULL;
-	}
-	if (st->type == T_BOOL) {
-		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
-			*(bool *)dst = true;
-		else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
-			*(bool *)dst = false;
-		else
-			return "must be true or false";
-		return NULL;
-	}
-	char *end;
-	errno = 0;
-	long x = strtol(v, &end, 10);
-	if (!*v || *end || errno)
-		return "is not a whole number";
-	if (x < st->min || x > st->max)
-		return "is out of bounds";
-	*(long *)dst = x;
-	return NULL;
-}
-
-static void bounds(const struct setting *st, char *buf, size_t len)
-{
-	if (st->type == T_LONG)
-		snprintf(buf, len, " (%ld to %ld)", st->min, st->max);
-	else if (st->type == T_BOOL)
-		snprintf(buf, len, " (true or false)");
-	else
-		buf[0] = '\0';
-}
+static const struct tc_settings table = { settings, sizeof(settings) / sizeof(settings[0]), "receiver",
+					  sizeof(struct rx_config) };
 
 void rx_config_defaults(struct rx_config *c)
 {
-	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < N_SETTINGS; i++)
-		apply(c, &settings[i], settings[i].def);
+	tc_settings_defaults(&table, c);
 }
 
 enum tc_rc rx_config_set(struct rx_config *c, const char *name, const char *value, struct tc_diags *d)
 {
-	char b[64];
-	const struct setting *st = find(name);
-	if (!st) {
-		tc_err(d, "config.unknown", name, "unknown setting '%s'", name);
-		return TC_ERR_INVALID;
-	}
-	const char *why = apply(c, st, value);
-	if (why) {
-		bounds(st, b, sizeof(b));
-		tc_err(d, "config.value", name, "%s = '%.60s' %s%s", name, value, why, b);
-		return TC_ERR_INVALID;
-	}
-	return TC_OK;
-}
-
-static char *strip(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-/* One line of the file into next; false (with a diagnostic) when it is bad. */
-static bool load_line(struct rx_config *next, char *s, const char *where, struct tc_diags *d)
-{
-	if (*s == '[') {
-		if (!strcmp(s, "[receiver]"))
-			return true;
-		tc_err(d, "config.section", where, "%s: unknown section %.40s (only [receiver])", where, s);
-		return false;
-	}
-	char *eq = strchr(s, '=');
-	if (!eq) {
-		tc_err(d, "config.syntax", where, "%s: expected name = value", where);
-		return false;
-	}
-	*eq = '\0';
-	struct tc_diags *ld = tc_diags_new();
-	bool ok = rx_config_set(next, strip(s), strip(eq + 1), ld) == TC_OK;
-	if (!ok)
-		tc_err(d, "config.value", where, "%s: %s", where,
-		       tc_diags_count(ld) ? tc_diags_get(ld, 0)->message : "out of memory");
-	tc_diags_free(ld);
-	return ok;
+	return tc_settings_set(&table, c, name, value, d);
 }
 
 enum tc_rc rx_config_load(struct rx_config *c, const char *path, struct tc_diags *d)
 {
-	char *text = NULL, where[1100];
-	size_t len = 0;
-	int err = tc_file_read(path, 1 << 20, &text, &len);
-	if (err) {
-		tc_err(d, "config.io", path, "cannot read the configuration %s: %s", path, strerror(err));
-		return TC_ERR_IO;
-	}
-	struct rx_config next = *c;
-	int line = 0, bad = 0;
-	for (char *l = text, *nl; l && *l; l = nl) {
-		nl = strchr(l, '\n');
-		if (nl)
-			*nl++ = '\0';
-		line++;
-		char *s = strip(l);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		snprintf(where, sizeof(where), "%s:%d", path, line);
-		bad += !load_line(&next, s, where, d);
-	}
-	free(text);
-	if (bad)
-		return TC_ERR_INVALID;
-	*c = next;
-	return TC_OK;
+	return tc_settings_load(&table, c, path, d);
 }
 
 size_t rx_config_regions(const struct rx_config *c, char out[RX_MAX_REGIONS][16])
@@ -246,14 +115,8 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 
 void rx_config_print(FILE *f)
 {
-	char b[64];
-	fprintf(f, "# tocsin-receiver and tocsin-signage configuration. Every setting, with its\n"
-		   "# default; flags such as --id, --region or --broker override the file.\n[receiver]\n");
-	for (size_t i = 0; i < N_SETTINGS; i++) {
-		bounds(&settings[i], b, sizeof(b));
-		if (settings[i].def[0])
-			fprintf(f, "\n# %s%s\n%s = %s\n", settings[i].help, b, settings[i].name, settings[i].def);
-		else
-			fprintf(f, "\n# %s%s\n# %s =\n", settings[i].help, b, settings[i].name);
-	}
+	tc_settings_print(&table,
+			  "# tocsin-receiver and tocsin-signage configuration. Every setting, with its\n"
+			  "# default; flags such as --id, --region or --broker override the file.\n",
+			  f);
 }
