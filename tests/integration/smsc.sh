@@ -3,18 +3,32 @@
 
 smsc_sim="$(cd "$(dirname "${BASH_SOURCE[0]}")/../smsc" && pwd)/tocsin-smsc-sim"
 
+# loopback_port: a free port below the ephemeral range (see broker.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/broker.sh"
+
 # start_smsc DIR [FLAGS...]: start the simulator recording to DIR/smsc.jsonl;
-# sets smsc_pid and smsc_port. Fails when it does not listen within 5 s.
+# sets smsc_pid and smsc_port. Without --port among FLAGS it listens on a
+# free port below the ephemeral range, so that tocsind reconnecting while
+# the simulator is away cannot take that port itself. Fails when it does
+# not listen within 5 s (after three ports).
 start_smsc() {
-	local dir=$1
+	local dir=$1 port=() try
 	shift
-	rm -f "$dir/smsc.port"
-	"$smsc_sim" --port-file "$dir/smsc.port" --record "$dir/smsc.jsonl" --quiet "$@" 2>>"$dir/smsc.log" &
-	smsc_pid=$!
-	for _ in $(seq 50); do
-		[ -s "$dir/smsc.port" ] && smsc_port=$(cat "$dir/smsc.port") && return 0
-		kill -0 "$smsc_pid" 2>/dev/null || return 1
-		sleep 0.1
+	case " $* " in *" --port "*) ;; *) port=(--port 0) ;; esac
+	for try in 1 2 3; do
+		[ ${#port[@]} -gt 0 ] && port=(--port "$(loopback_port)")
+		rm -f "$dir/smsc.port"
+		"$smsc_sim" --port-file "$dir/smsc.port" --record "$dir/smsc.jsonl" --quiet "${port[@]}" "$@" \
+			2>>"$dir/smsc.log" &
+		smsc_pid=$!
+		for _ in $(seq 50); do
+			[ -s "$dir/smsc.port" ] && smsc_port=$(cat "$dir/smsc.port") && return 0
+			kill -0 "$smsc_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$smsc_pid" 2>/dev/null
+		wait "$smsc_pid" 2>/dev/null
+		[ ${#port[@]} -gt 0 ] || sleep 0.5
 	done
 	return 1
 }
