@@ -141,9 +141,9 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 	if (!l->recorded)
 		rc = speak(l, tts, o, &msg, &pipe, d);
 	l->repeats = po.repeats = (unsigned)tc_payload_repeats(l->info, (int)o->programme.repeats);
-	if (!rc)
+	if (!rc && !o->message_only)
 		rc = tc_audio_programme(&msg, &po, &l->programme, d);
-	if (!rc) {
+	if (!rc && !o->message_only) {
 		l->duration_ms = (unsigned)(l->programme.n * 1000 / (size_t)l->programme.rate);
 		rc = tc_audio_encode(&l->programme, TC_AUDIO_WAV, &l->wav, &l->wav_len, d);
 	}

@@ -26,6 +26,7 @@ struct tc_render_options {
 	int opus_rate;                  /* 8000, 12000, 16000, 24000 (default) or 48000 */
 	int wpm;                        /* speaking rate; 0 = engine default */
 	const char *base_dir;           /* where relative resource uris are looked up; NULL: not at all */
+	bool message_only;              /* no programme (WAV): only what travels to receivers (Opus, SMS) */
 };
 
 void tc_render_defaults(struct tc_render_options *o);
@@ -39,7 +40,7 @@ struct tc_render_lang {
 	struct tc_pcm message;          /* the message alone, at the engine's (or recording's) rate */
 	struct tc_pcm programme;
 	unsigned repeats;
-	unsigned duration_ms;           /* the whole programme */
+	unsigned duration_ms;           /* the whole programme (0 with message_only) */
 	unsigned message_ms;            /* the message alone (the Opus audio) */
 	unsigned char *wav, *opus;      /* programme as WAV; message as Ogg/Opus */
 	size_t wav_len, opus_len;

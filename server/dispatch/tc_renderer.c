@@ -176,6 +176,7 @@ enum tc_rc tc_renderer_start(const struct tc_renderer_options *o, struct tc_mail
 	if (!rc)
 		rc = tc_tts_new(NULL, &rd->tts, d); /* espeak-ng is started here, used only by the worker */
 	rd->o.render.lex = rd->lex;
+	rd->o.render.message_only = true; /* receivers make the programme themselves */
 	rd->o.lexicon_path = NULL;
 	if (!rc && pthread_create(&rd->thread, NULL, run, rd)) {
 		tc_err(d, "render.start", "", "cannot start the render worker thread");
