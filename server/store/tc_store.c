@@ -479,10 +479,16 @@ long tc_store_count(struct tc_store *s, const char *table)
 	return n;
 }
 
-static void col_text(sqlite3_stmt *q, int col, char *out, size_t len)
+void tc_store_text_col(sqlite3_stmt *q, int col, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(q, col);
 	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+enum tc_rc tc_store_done(sqlite3_stmt *q, int r)
+{
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user)
@@ -496,11 +502,11 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4),
 					 .accepts_drills = sqlite3_column_int(q, 7) != 0 };
-		col_text(q, 0, x.id, sizeof(x.id));
-		col_text(q, 1, x.kind, sizeof(x.kind));
-		col_text(q, 2, x.name, sizeof(x.name));
-		col_text(q, 5, x.region, sizeof(x.region));
-		col_text(q, 6, x.shelter_id, sizeof(x.shelter_id));
+		tc_store_text_col(q, 0, x.id, sizeof(x.id));
+		tc_store_text_col(q, 1, x.kind, sizeof(x.kind));
+		tc_store_text_col(q, 2, x.name, sizeof(x.name));
+		tc_store_text_col(q, 5, x.region, sizeof(x.region));
+		tc_store_text_col(q, 6, x.shelter_id, sizeof(x.shelter_id));
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);
@@ -516,11 +522,11 @@ enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct tc_contact x;
-		col_text(q, 0, x.phone, sizeof(x.phone));
-		col_text(q, 1, x.name, sizeof(x.name));
-		col_text(q, 2, x.role, sizeof(x.role));
-		col_text(q, 3, x.region, sizeof(x.region));
-		col_text(q, 4, x.language, sizeof(x.language));
+		tc_store_text_col(q, 0, x.phone, sizeof(x.phone));
+		tc_store_text_col(q, 1, x.name, sizeof(x.name));
+		tc_store_text_col(q, 2, x.role, sizeof(x.role));
+		tc_store_text_col(q, 3, x.region, sizeof(x.region));
+		tc_store_text_col(q, 4, x.language, sizeof(x.language));
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);
@@ -538,10 +544,10 @@ enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct tc_shelter x = { .lat = sqlite3_column_double(q, 2), .lon = sqlite3_column_double(q, 3),
 					.capacity = (long)sqlite3_column_int64(q, 4), .area_m2 = sqlite3_column_double(q, 5) };
-		col_text(q, 0, x.id, sizeof(x.id));
-		col_text(q, 1, x.name, sizeof(x.name));
-		col_text(q, 6, x.manager, sizeof(x.manager));
-		col_text(q, 7, x.phone, sizeof(x.phone));
+		tc_store_text_col(q, 0, x.id, sizeof(x.id));
+		tc_store_text_col(q, 1, x.name, sizeof(x.name));
+		tc_store_text_col(q, 6, x.manager, sizeof(x.manager));
+		tc_store_text_col(q, 7, x.phone, sizeof(x.phone));
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);

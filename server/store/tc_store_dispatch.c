@@ -13,31 +13,20 @@
 /* Open delivery states: not yet final. */
 #define OPEN_STATES "('planned', 'sent', 'received')"
 
-static void text_col(sqlite3_stmt *q, int col, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(q, col);
-	snprintf(out, len, "%s", t ? (const char *)t : "");
-}
-
-static enum tc_rc done(sqlite3_stmt *q, int r)
-{
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
-}
 
 /* Columns: alert_id, target, channel, state, attempts, due_at, region, kind. */
 #define ROW_COLUMNS "d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, coalesce(r.region, ''), coalesce(r.kind, '')"
 
 static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
 {
-	text_col(q, 0, r->alert_id, sizeof(r->alert_id));
-	text_col(q, 1, r->target, sizeof(r->target));
-	text_col(q, 2, r->channel, sizeof(r->channel));
-	text_col(q, 3, r->state, sizeof(r->state));
+	tc_store_text_col(q, 0, r->alert_id, sizeof(r->alert_id));
+	tc_store_text_col(q, 1, r->target, sizeof(r->target));
+	tc_store_text_col(q, 2, r->channel, sizeof(r->channel));
+	tc_store_text_col(q, 3, r->state, sizeof(r->state));
 	r->attempts = (long)sqlite3_column_int64(q, 4);
 	r->due_at = sqlite3_column_int64(q, 5);
-	text_col(q, 6, r->region, sizeof(r->region));
-	text_col(q, 7, r->kind, sizeof(r->kind));
+	tc_store_text_col(q, 6, r->region, sizeof(r->region));
+	tc_store_text_col(q, 7, r->kind, sizeof(r->kind));
 }
 
 static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
@@ -48,7 +37,7 @@ static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
 		read_row(q, &row);
 		fn(&row, user);
 	}
-	return done(q, r);
+	return tc_store_done(q, r);
 }
 
 enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
@@ -86,7 +75,7 @@ enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery
 	sqlite3_bind_text(q, 6, r->alert_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, r->target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, r->channel, -1, SQLITE_STATIC);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
@@ -166,7 +155,7 @@ enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char
 	if (detail && *detail)
 		sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 5, at);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 /* count(*) of a one-parameter query (the parameter may be NULL). */
@@ -200,7 +189,7 @@ enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const 
 	sqlite3_bind_blob64(q, 1, sealed, len, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, priority);
 	sqlite3_bind_text(q, 3, alert_id, -1, SQLITE_STATIC);
-	enum tc_rc rc = done(q, sqlite3_step(q));
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
@@ -243,7 +232,7 @@ enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *al
 	sqlite3_bind_text(q, 5, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 6, duration_ms);
 	sqlite3_bind_blob64(q, 7, data, len, SQLITE_STATIC);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
@@ -271,7 +260,7 @@ enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, cons
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_each_published(struct tc_store *s, const char *alert_id, void (*fn)(const char *topic, void *user),
@@ -296,7 +285,7 @@ enum tc_rc tc_store_clear_published(struct tc_store *s, const char *alert_id)
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 /* Run an alert-brief query (columns id, msg_type, state, expires_at, priority, has_payload) with an optional time. */
@@ -351,7 +340,7 @@ static enum tc_rc update_at(struct tc_store *s, const char *sql, int64_t now, lo
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, now);
-	enum tc_rc rc = done(q, sqlite3_step(q));
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	if (n)
 		*n = rc ? 0 : (long)sqlite3_changes(s->db);
 	return rc;
@@ -385,7 +374,7 @@ enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_typ
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	int r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
-		text_col(q, 0, msg_type, 16);
+		tc_store_text_col(q, 0, msg_type, 16);
 		*state = (enum tc_alert_state)sqlite3_column_int(q, 1);
 		*expires_at = sqlite3_column_int64(q, 2);
 	}
@@ -402,8 +391,8 @@ enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	int r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
-		text_col(q, 0, kind, 16);
-		text_col(q, 1, region, 16);
+		tc_store_text_col(q, 0, kind, 16);
+		tc_store_text_col(q, 1, region, 16);
 	}
 	sqlite3_reset(q);
 	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
@@ -418,7 +407,7 @@ enum tc_rc tc_store_receiver_seen(struct tc_store *s, const char *id, bool onlin
 	sqlite3_bind_int(q, 1, online);
 	sqlite3_bind_int64(q, 2, at);
 	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
-	enum tc_rc rc = done(q, sqlite3_step(q));
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
@@ -447,7 +436,7 @@ enum tc_rc tc_store_put_escalation(struct tc_store *s, const char *alert_id, con
 	sqlite3_bind_text(q, 3, region ? region : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, now);
 	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 long tc_store_escalation_count(struct tc_store *s, const char *alert_id)

@@ -39,4 +39,9 @@ struct tc_store {
  */
 sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql);
 
+/* Text column col of the current row into out ("" for NULL), cut to len. */
+void tc_store_text_col(sqlite3_stmt *q, int col, char *out, size_t len);
+/* Reset q after its step returned r: TC_OK when r is SQLITE_DONE, else TC_ERR_IO. */
+enum tc_rc tc_store_done(sqlite3_stmt *q, int r);
+
 #endif

@@ -11,17 +11,6 @@
 
 #include "tc_store_int.h"
 
-static void text_col(sqlite3_stmt *q, int col, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(q, col);
-	snprintf(out, len, "%s", t ? (const char *)t : "");
-}
-
-static enum tc_rc done(sqlite3_stmt *q, int r)
-{
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
-}
 
 #define MSG_COLUMNS "m.id, m.alert_id, m.phone, m.purpose, m.name, m.role, m.region, m.language, m.batch, m.code," \
 		    " m.text, m.parts, m.state, m.due_at, m.confirmed_at"
@@ -31,18 +20,18 @@ static enum tc_rc done(sqlite3_stmt *q, int r)
 static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
 {
 	r->id = sqlite3_column_int64(q, 0);
-	text_col(q, 1, r->alert_id, sizeof(r->alert_id));
-	text_col(q, 2, r->phone, sizeof(r->phone));
-	text_col(q, 3, r->purpose, sizeof(r->purpose));
-	text_col(q, 4, r->name, sizeof(r->name));
-	text_col(q, 5, r->role, sizeof(r->role));
-	text_col(q, 6, r->region, sizeof(r->region));
-	text_col(q, 7, r->language, sizeof(r->language));
+	tc_store_text_col(q, 1, r->alert_id, sizeof(r->alert_id));
+	tc_store_text_col(q, 2, r->phone, sizeof(r->phone));
+	tc_store_text_col(q, 3, r->purpose, sizeof(r->purpose));
+	tc_store_text_col(q, 4, r->name, sizeof(r->name));
+	tc_store_text_col(q, 5, r->role, sizeof(r->role));
+	tc_store_text_col(q, 6, r->region, sizeof(r->region));
+	tc_store_text_col(q, 7, r->language, sizeof(r->language));
 	r->batch = (long)sqlite3_column_int64(q, 8);
-	text_col(q, 9, r->code, sizeof(r->code));
+	tc_store_text_col(q, 9, r->code, sizeof(r->code));
 	r->text = (const char *)sqlite3_column_text(q, 10);
 	r->parts = (long)sqlite3_column_int64(q, 11);
-	text_col(q, 12, r->state, sizeof(r->state));
+	tc_store_text_col(q, 12, r->state, sizeof(r->state));
 	r->due_at = sqlite3_column_int64(q, 13);
 	r->confirmed_at = sqlite3_column_int64(q, 14);
 }
@@ -112,7 +101,7 @@ enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int6
 	sqlite3_bind_int64(q, 11, r->parts);
 	sqlite3_bind_int64(q, 12, now);
 	sqlite3_bind_int64(q, 13, now);
-	enum tc_rc rc = done(q, sqlite3_step(q));
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	if (rc || !sqlite3_changes(s->db))
 		return rc;
 	int64_t mid = sqlite3_last_insert_rowid(s->db);
@@ -125,7 +114,7 @@ enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int6
 			return TC_ERR_IO;
 		sqlite3_bind_int64(p, 1, mid);
 		sqlite3_bind_int64(p, 2, k);
-		rc = done(p, sqlite3_step(p));
+		rc = tc_store_done(p, sqlite3_step(p));
 	}
 	return rc;
 }
@@ -138,7 +127,7 @@ enum tc_rc tc_store_sms_set_code(struct tc_store *s, int64_t id, const char *cod
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, id);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*fn)(const char *id, void *user),
@@ -156,7 +145,7 @@ enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, now);
 	while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
-		text_col(q, 0, ids[n++], 17);
+		tc_store_text_col(q, 0, ids[n++], 17);
 	sqlite3_reset(q);
 	for (size_t i = 0; i < n; i++)
 		fn(ids[i], user);
@@ -172,7 +161,7 @@ enum tc_rc tc_store_sms_mark_built(struct tc_store *s, const char *alert_id, lon
 	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_int64(q, 3, recipients);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limit,
@@ -194,9 +183,9 @@ enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limi
 	}
 	while (n < limit && sqlite3_step(q) == SQLITE_ROW) {
 		v[n].id = sqlite3_column_int64(q, 0);
-		text_col(q, 1, v[n].alert_id, sizeof(v[n].alert_id));
-		text_col(q, 2, v[n].target, sizeof(v[n].target));
-		text_col(q, 3, v[n].region, sizeof(v[n].region));
+		tc_store_text_col(q, 1, v[n].alert_id, sizeof(v[n].alert_id));
+		tc_store_text_col(q, 2, v[n].target, sizeof(v[n].target));
+		tc_store_text_col(q, 3, v[n].region, sizeof(v[n].region));
 		n++;
 	}
 	sqlite3_reset(q);
@@ -213,7 +202,7 @@ enum tc_rc tc_store_sms_escalation_handled(struct tc_store *s, int64_t id)
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, id);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
@@ -249,7 +238,7 @@ enum tc_rc tc_store_sms_requeue(struct tc_store *s, long *n)
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	enum tc_rc rc = done(q, sqlite3_step(q));
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	*n = rc ? 0 : (long)sqlite3_changes(s->db);
 	return rc;
 }
@@ -271,7 +260,7 @@ enum tc_rc tc_store_sms_part_set(struct tc_store *s, int64_t message_id, long se
 		sqlite3_bind_text(q, 2, smsc_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, message_id);
 	sqlite3_bind_int64(q, 4, seq);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_part_find(struct tc_store *s, const char *smsc_id, int64_t *message_id, long *seq)
@@ -332,7 +321,7 @@ enum tc_rc tc_store_sms_set_state(struct tc_store *s, int64_t id, const char *st
 	sqlite3_bind_int64(q, 2, due_at);
 	sqlite3_bind_int64(q, 3, now);
 	sqlite3_bind_int64(q, 4, id);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, tc_sms_row_fn fn, void *user)
@@ -384,7 +373,7 @@ enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *repl
 	sqlite3_bind_text(q, 2, reply, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now);
 	sqlite3_bind_int64(q, 4, id);
-	return done(q, sqlite3_step(q));
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_store_sms_counts(struct tc_store *s, const char *alert_id, long counts[TC_STORE_SMS_N_STATES],
@@ -408,7 +397,7 @@ enum tc_rc tc_store_sms_counts(struct tc_store *s, const char *alert_id, long co
 		*total += n;
 		*confirmed += (long)sqlite3_column_int64(q, 2);
 	}
-	return done(q, r);
+	return tc_store_done(q, r);
 }
 
 enum tc_rc tc_store_sms_each(struct tc_store *s, const char *alert_id, tc_sms_row_fn fn, void *user)
@@ -450,18 +439,18 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
 			/* the message columns start at 3 */
 			row.id = sqlite3_column_int64(q, 3);
-			text_col(q, 4, row.alert_id, sizeof(row.alert_id));
-			text_col(q, 5, row.phone, sizeof(row.phone));
-			text_col(q, 6, row.purpose, sizeof(row.purpose));
-			text_col(q, 7, row.name, sizeof(row.name));
-			text_col(q, 8, row.role, sizeof(row.role));
-			text_col(q, 9, row.region, sizeof(row.region));
-			text_col(q, 10, row.language, sizeof(row.language));
+			tc_store_text_col(q, 4, row.alert_id, sizeof(row.alert_id));
+			tc_store_text_col(q, 5, row.phone, sizeof(row.phone));
+			tc_store_text_col(q, 6, row.purpose, sizeof(row.purpose));
+			tc_store_text_col(q, 7, row.name, sizeof(row.name));
+			tc_store_text_col(q, 8, row.role, sizeof(row.role));
+			tc_store_text_col(q, 9, row.region, sizeof(row.region));
+			tc_store_text_col(q, 10, row.language, sizeof(row.language));
 			row.batch = (long)sqlite3_column_int64(q, 11);
-			text_col(q, 12, row.code, sizeof(row.code));
+			tc_store_text_col(q, 12, row.code, sizeof(row.code));
 			row.text = (const char *)sqlite3_column_text(q, 13);
 			row.parts = (long)sqlite3_column_int64(q, 14);
-			text_col(q, 15, row.state, sizeof(row.state));
+			tc_store_text_col(q, 15, row.state, sizeof(row.state));
 			row.due_at = sqlite3_column_int64(q, 16);
 			row.confirmed_at = sqlite3_column_int64(q, 17);
 			v.officer = &row;
