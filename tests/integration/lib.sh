@@ -15,6 +15,16 @@ expect() {
 		fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
+# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds; false after SECONDS
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
 # finish: print the counts and exit non-zero on any failure
 finish() {
 	echo "$pass passed, $fail failed"

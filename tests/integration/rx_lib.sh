@@ -67,16 +67,6 @@ ack_order() {
 	grep -- "^$P/rx/${ONLY:-[^/]*}/ack .*\"alert\":\"$1\"" "$tmp/acks" | sed 's/.*"ack":"\([a-z]*\)".*/\1/' | awk '$0 != "received" || $0 != p { print } { p = $0 }' | tr '\n' ' ' | sed 's/ $//'
 }
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s; false after SECONDS
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 # alsa_conf NAME: an ALSA configuration whose default device writes $tmp/NAME.wav
 alsa_conf() {
 	printf 'pcm.null { type null }\npcm.!default {\n type file\n slave.pcm "null"\n file "%s"\n format "wav"\n perm 0644\n}\n' \

@@ -36,16 +36,6 @@ record_acks() {
 	sleep 0.3
 }
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds; false after SECONDS
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 # acks ALERT_ID KIND [RECEIVER [REASON]]: how many such acknowledgments were recorded
 acks() {
 	local who=${3:-[^/]*}
