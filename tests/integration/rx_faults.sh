@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap rx_cleanup EXIT
 export RXID=rx-1
 keys || exit 1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=$(loopback_port) # the broker starts later on it: below the ephemeral range (broker.sh)
 cat >"$tmp/rx.conf" <<-EOF2
 	[receiver]
 	id = rx-1

@@ -24,10 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/broker.sh" # loopback_port
 wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-admin=$(free_port) box=$(free_port) fake=$(free_port) sendsms=$(free_port)
+ports=() # four free ports below the ephemeral range, none twice
+while [ ${#ports[@]} -lt 4 ]; do
+	p=$(loopback_port) || exit 1
+	[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+done
+admin=${ports[0]} box=${ports[1]} fake=${ports[2]} sendsms=${ports[3]}
 mkdir -p "$tmp/data"
 printf '[tocsind]\nbroker = none\nsms_gateway = kannel\nkannel_url = http://127.0.0.1:%s/cgi-bin/sendsms\nkannel_user = tocsin\nkannel_password = secret\nsmpp_source = 12379\nlog_level = debug\n' \
 	"$sendsms" >"$tmp/tocsind.conf"
