@@ -98,8 +98,8 @@ id=$("$tocsin" submit "$tmp/orange.xml" --server "$url")
 check "alert accepted" 0 $?
 
 status() { "$tocsin" status "$id" --json --server "$url"; }
-until_status() { # JQ: wait up to 20 s
-	for _ in $(seq 100); do
+until_status() { # JQ: wait up to two minutes
+	for _ in $(seq 600); do # up to two minutes: other tests may share the cores
 		status | jq -e "$1" >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done
