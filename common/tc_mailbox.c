@@ -4,6 +4,7 @@
 #include "tc_mailbox.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,11 +103,15 @@ enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m)
 	else
 		mb->head = m;
 	mb->tail = m;
-	mb->n++;
+	bool first = mb->n++ == 0;
 	pthread_mutex_unlock(&mb->lock);
-	uint64_t one = 1;
-	ssize_t w = write(mb->fd, &one, sizeof(one)); /* EAGAIN only when the counter is huge: still readable */
-	(void)w;
+	/* Only the first mail of an empty box wakes the reader: it resets the eventfd before it
+	 * takes everything, so a mail added to a box that is not empty is taken with the rest. */
+	if (first) {
+		uint64_t one = 1;
+		ssize_t w = write(mb->fd, &one, sizeof(one)); /* EAGAIN only when the counter is huge */
+		(void)w;
+	}
 	return TC_OK;
 }
 

@@ -224,16 +224,19 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		if (take_mail && FD_ISSET(mail_fd, &rs)) {
 			next_mail = now_ms() + MAIL_BATCH_MS;
 			struct tc_mail *m = tc_mailbox_take(en->mail);
+			bool due = true;
 			if (en->dispatch)
-				tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
+				due = tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
 			else
 				while (m) {
 					struct tc_mail *next = m->next;
 					tc_mail_free(m);
 					m = next;
 				}
-			next_work = 0; /* a render or a connection may have made work */
-			next_sms = 0;  /* an escalation may have been recorded */
+			if (due) {
+				next_work = 0; /* a rendered alert to publish, a connection */
+				next_sms = 0;  /* an escalation was recorded */
+			}
 		}
 		if (sms_fd >= 0 && FD_ISSET(sms_fd, &rs)) {
 			tc_sms_handle(en->sms, (int64_t)time(NULL));

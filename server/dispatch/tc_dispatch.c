@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -19,11 +20,21 @@
 #define MAX_INFLIGHT 64
 #define PAYLOAD_CACHE 8
 #define TIMER_BATCH 2000
+#define MAX_WATCHED 32
 
 struct payload_entry {
 	char id[17];
 	unsigned char *data;
 	size_t len;
+};
+
+/* An alert published by this process, watched until no target is waiting for it any more
+ * (every one acknowledged receipt, or failed, or was escalated): the log reports that moment
+ * with the time since publication. */
+struct watched {
+	char id[17];
+	int64_t published_ms; /* wall clock */
+	bool dirty;
 };
 
 struct tc_dispatch {
@@ -38,6 +49,9 @@ struct tc_dispatch {
 	bool republish;                  /* the broker lost our session: put retained messages back */
 	struct payload_entry payloads[PAYLOAD_CACHE];
 	size_t next_payload;
+	struct watched watched[MAX_WATCHED];
+	size_t n_watched;
+	bool work_due; /* what a batch did calls for tc_dispatch_work (and the SMS side) at once */
 };
 
 struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
@@ -206,17 +220,71 @@ static void publish_audio(const char *id, const void *data, size_t len, void *us
 		tc_store_add_published(ac->dp->store, ac->alert_id, topic);
 }
 
-/* Publish the region messages, then the direct ones; mark each published row sent. */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void watch(struct tc_dispatch *dp, const char *id, int64_t published_ms)
+{
+	if (dp->n_watched == MAX_WATCHED) /* the oldest goes unreported */
+		memmove(dp->watched, dp->watched + 1, --dp->n_watched * sizeof(dp->watched[0]));
+	struct watched *w = &dp->watched[dp->n_watched++];
+	*w = (struct watched){ .published_ms = published_ms, .dirty = true };
+	snprintf(w->id, sizeof(w->id), "%s", id);
+}
+
+static void mark_watched(struct tc_dispatch *dp, const char *id)
+{
+	for (size_t i = 0; i < dp->n_watched; i++)
+		if (!strcmp(dp->watched[i].id, id))
+			dp->watched[i].dirty = true;
+}
+
+/* After a batch of acknowledgments or timers: report the alerts no target is waiting for any more. */
+static void check_watched(struct tc_dispatch *dp)
+{
+	for (size_t i = 0; i < dp->n_watched;) {
+		struct watched *w = &dp->watched[i];
+		long counts[TC_DELIVERY_N_STATES], total;
+		if (!w->dirty || tc_store_awaiting_receipt(dp->store, w->id) != 0) {
+			w->dirty = false;
+			i++;
+			continue;
+		}
+		double s = (double)(wall_ms() - w->published_ms) / 1000.0;
+		if (tc_store_delivery_counts(dp->store, w->id, counts, &total) == TC_OK)
+			tc_log(TC_LOG_INFO, "track", "alert=%s %ld of %ld target(s) acknowledged receipt, none is waiting; "
+			       "%.3f s after publication", w->id,
+			       counts[TC_DS_RECEIVED] + counts[TC_DS_PLAYED] + counts[TC_DS_DISPLAYED], total, s);
+		memmove(w, w + 1, (--dp->n_watched - i) * sizeof(*w));
+	}
+}
+
+/*
+ * Publish the region messages, then the direct ones. The rows (all planned) are marked sent
+ * first, in one statement, so that publishing is the last step before the commit and nothing
+ * delays the receipts; a row that could not be published is put back. *first_ms: the wall
+ * clock when the first message went out.
+ */
 static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct payload_entry *pl,
-			       struct rows *rs, int64_t now)
+			       struct rows *rs, int64_t now, int64_t *first_ms)
 {
 	struct scopes ss = { 0 };
 	struct scope **chosen = calloc(rs->n ? rs->n : 1, sizeof(*chosen));
+	bool *direct_ok = calloc(rs->n ? rs->n : 1, sizeof(*direct_ok));
 	uint32_t expiry = expiry_of(dp, a->expires_at, now);
-	enum tc_rc rc = chosen ? TC_OK : TC_ERR_NOMEM;
+	enum tc_rc rc = chosen && direct_ok ? TC_OK : TC_ERR_NOMEM;
 	size_t regions = 0, direct = 0;
+	struct tc_track_step step = tc_track_decide(TC_DS_PLANNED, TC_EV_SENT, 0, 0, &dp->o.policy, now);
+	if (!rc && step.accepted && step.changed)
+		rc = tc_store_move_deliveries(dp->store, a->id, "planned", tc_dstate_name(step.next), step.attempts,
+					      step.due_at, now);
 	for (size_t i = 0; !rc && i < rs->n; i++)
 		chosen[i] = rs->v[i].region[0] ? widest_scope(dp, &ss, rs, &rs->v[i]) : NULL;
+	*first_ms = wall_ms();
 	for (size_t i = 0; !rc && i < rs->n; i++) {
 		struct scope *s = chosen[i];
 		if (s && !s->used) {
@@ -231,14 +299,17 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 		}
 		if (!rc && !s) {
 			rc = send_direct(dp, rs->v[i].target, pl->data, pl->len, expiry);
+			direct_ok[i] = !rc;
 			direct += !rc;
 		}
-		if (!rc)
-			tc_track_apply(dp->store, &dp->o.policy, &rs->v[i], TC_EV_SENT, NULL, now, NULL);
 	}
+	for (size_t i = 0; rc && chosen && direct_ok && i < rs->n; i++)
+		if (!(chosen[i] ? chosen[i]->used : direct_ok[i]))
+			tc_store_update_delivery(dp->store, &rs->v[i], NULL, now); /* back to planned */
 	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
 	       rs->n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
 	free(chosen);
+	free(direct_ok);
 	free(ss.v);
 	return rc;
 }
@@ -272,11 +343,14 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 		return;
 	struct rows rs = { 0 };
 	tc_store_each_delivery_row(dp->store, a->id, "planned", add_row, &rs);
-	enum tc_rc rc = rs.n ? publish_rows(dp, a, pl, &rs, now) : TC_OK;
+	int64_t first_ms = 0;
+	enum tc_rc rc = rs.n ? publish_rows(dp, a, pl, &rs, now, &first_ms) : TC_OK;
 	if (!rc && a->state == TC_ALERT_PLANNED) {
 		tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now);
 		tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL);
 		dp->stats.published_alerts++;
+		if (rs.n)
+			watch(dp, a->id, first_ms);
 	}
 	free(rs.v);
 }
@@ -342,11 +416,14 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 		return;
 	}
 	dp->stats.acks++;
+	mark_watched(dp, ack.alert_id);
 	tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now);
 	struct tc_track_step step;
 	enum tc_devent ev = tc_devent_of_ack(ack.kind);
-	if (tc_track_apply(dp->store, &dp->o.policy, &row, ev, ack.reason, now, &step) &&
-	    !step.accepted)
+	enum tc_rc rc = tc_track_apply(dp->store, &dp->o.policy, &row, ev, ack.reason, now, &step);
+	if (!rc && step.changed && step.action == TC_TRACK_ESCALATE)
+		dp->work_due = true; /* an escalation for the SMS side */
+	if (rc && !step.accepted)
 		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", ack.alert_id, rx,
 		       row.state, tc_devent_name(ev));
 	else if (step.changed)
@@ -404,7 +481,7 @@ static void on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t 
 	}
 }
 
-void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
+bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
 {
 	bool tx = tc_store_begin(dp->store) == TC_OK;
 	while (mails) {
@@ -415,10 +492,14 @@ void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 			 * saw us) has most likely lost the retained alerts too. */
 			if (!mails->len || ((const char *)mails->data)[0] != '1')
 				dp->republish = true;
+			dp->work_due = true;
 			break;
 		case TC_MQTT_DISCONNECTED: break;
 		case TC_MQTT_MESSAGE: on_message(dp, mails, now); break;
-		case TC_RENDER_DONE: on_rendered(dp, mails->ptr, now); break;
+		case TC_RENDER_DONE:
+			on_rendered(dp, mails->ptr, now);
+			dp->work_due = true; /* publish it */
+			break;
 		default: break;
 		}
 		tc_mail_free(mails);
@@ -428,6 +509,10 @@ void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 		tc_log(TC_LOG_ERROR, "store", "a batch of acknowledgments could not be written; they will come again");
 		tc_store_rollback(dp->store);
 	}
+	check_watched(dp);
+	bool due = dp->work_due;
+	dp->work_due = false;
+	return due;
 }
 
 /* --- the periodic work ------------------------------------------------------------- */
@@ -574,6 +659,7 @@ static void on_timer(const struct tc_delivery_row *r, void *user)
 		       step.attempts);
 	} else if (step.action == TC_TRACK_ESCALATE) {
 		dp->stats.escalations++;
+		mark_watched(dp, r->alert_id); /* no longer waited for */
 		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s region=%s state=escalated (%s)", r->alert_id, r->target,
 		       r->region, !strcmp(r->state, "received") ? "received but never played" : "no receipt");
 	}
@@ -598,6 +684,7 @@ void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 	briefs_release(&bs);
 	struct resend_ctx rc = { dp, now };
 	tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc);
+	check_watched(dp);
 	if (tc_store_finish_alerts(dp->store, now, &n) == TC_OK && n)
 		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) reached every target's final state", n);
 	if (tc_store_commit(dp->store) != TC_OK) {

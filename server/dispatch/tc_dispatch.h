@@ -51,9 +51,12 @@ void tc_dispatch_free(struct tc_dispatch *dp);
 
 /*
  * Handle mails from the broker thread and the render worker (the whole
- * list, in one transaction), then free them.
+ * list, in one transaction), then free them. True when what they brought
+ * calls for tc_dispatch_work now (a rendered alert to publish, a broker
+ * connection, an escalation for the SMS side); plain acknowledgments and
+ * statuses do not.
  */
-void tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now);
+bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now);
 
 /* Do what is due: expire, clear ended alerts, render and publish planned ones, fire timers, finish. */
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now);

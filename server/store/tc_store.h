@@ -21,7 +21,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 3
+#define TC_STORE_SCHEMA_VERSION 4
 
 struct tc_store;
 
@@ -202,6 +202,9 @@ enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const
 /* Set a delivery's state, attempts, timer and last reason (reason may be NULL). */
 enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
 				    int64_t now);
+/* Every delivery of alert_id in state from goes to state to, with attempts and timer, in one statement. */
+enum tc_rc tc_store_move_deliveries(struct tc_store *s, const char *alert_id, const char *from, const char *to,
+				    long attempts, int64_t due_at, int64_t now);
 /* An alert's deliveries in state (all when NULL), with each receiver's region and kind, by region. */
 enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
 				      tc_delivery_row_fn fn, void *user);
@@ -215,6 +218,9 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
 			    const char *detail, int64_t at);
 long tc_store_ack_count(struct tc_store *s, const char *alert_id);
+
+/* An alert's deliveries still waiting for a receipt (planned or sent); -1 on error. */
+long tc_store_awaiting_receipt(struct tc_store *s, const char *alert_id);
 
 /* The sealed payload of an alert (what receivers get) and its priority. */
 enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const void *sealed, size_t len,

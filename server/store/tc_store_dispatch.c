@@ -78,6 +78,23 @@ enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery
 	return tc_store_done(q, sqlite3_step(q));
 }
 
+enum tc_rc tc_store_move_deliveries(struct tc_store *s, const char *alert_id, const char *from, const char *to,
+				    long attempts, int64_t due_at, int64_t now)
+{
+	static const char sql[] = "UPDATE deliveries SET state = ?, attempts = ?, due_at = ?, updated_at = ?"
+				  " WHERE alert_id = ? AND state = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, attempts);
+	sqlite3_bind_int64(q, 3, due_at);
+	sqlite3_bind_int64(q, 4, now);
+	sqlite3_bind_text(q, 5, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, from, -1, SQLITE_STATIC);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
 enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
 				      tc_delivery_row_fn fn, void *user)
 {
@@ -176,6 +193,12 @@ static long count_of(struct tc_store *s, const char *sql, const char *param)
 long tc_store_ack_count(struct tc_store *s, const char *alert_id)
 {
 	static const char sql[] = "SELECT count(*) FROM acks WHERE ?1 IS NULL OR alert_id = ?1";
+	return count_of(s, sql, alert_id);
+}
+
+long tc_store_awaiting_receipt(struct tc_store *s, const char *alert_id)
+{
+	static const char sql[] = "SELECT count(*) FROM deliveries WHERE alert_id = ? AND state IN ('planned', 'sent')";
 	return count_of(s, sql, alert_id);
 }
 

@@ -110,6 +110,9 @@ check "typhoon accepted" 0 $?
 expect "45 played, displayed or escalated" wait_for "$orange" \
 	'.targets == 45 and (.counts.played + .counts.displayed + .counts.escalated) == 45 and .counts.escalated == 4'
 check "coverage from acknowledgments" '41' "$(counts "$orange" '.counts.played + .counts.displayed')"
+expect "the moment none waited for a receipt logged" \
+	grep -q "alert=$orange 41 of 45 target(s) acknowledged receipt, none is waiting; [0-9.]* s after publication" \
+	"$tmp/tocsind.log"
 check "coverage percentage" '91.1' "$(counts "$orange" '.coverage * 10 | round / 10')"
 report a >"$tmp/a-1.json"
 check "the silent four are the escalated four" \

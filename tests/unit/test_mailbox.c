@@ -38,6 +38,21 @@ static void test_fifo_and_wakeup(void **state)
 	assert_null(m->next->next);
 	tc_mail_free(m->next);
 	tc_mail_free(m);
+	/* Posting to a box that is not empty does not signal again, yet wakes nobody too late:
+	 * the signal of the first mail stands until everything is taken. */
+	assert_int_equal(tc_mailbox_post(mb, tc_mail_new(3, NULL, NULL, 0)), TC_OK);
+	assert_int_equal(readable(mb), 1);
+	assert_int_equal(tc_mailbox_post(mb, tc_mail_new(4, NULL, NULL, 0)), TC_OK);
+	assert_int_equal(readable(mb), 1);
+	m = tc_mailbox_take(mb);
+	assert_int_equal(readable(mb), 0);
+	assert_int_equal(m->kind, 3);
+	assert_int_equal(m->next->kind, 4);
+	tc_mail_free(m->next);
+	tc_mail_free(m);
+	assert_int_equal(tc_mailbox_post(mb, tc_mail_new(5, NULL, NULL, 0)), TC_OK);
+	assert_int_equal(readable(mb), 1); /* empty again: the next mail signals */
+	tc_mail_free(tc_mailbox_take(mb));
 	tc_mailbox_free(mb);
 	tc_mailbox_free(NULL);
 }

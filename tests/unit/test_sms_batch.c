@@ -150,7 +150,7 @@ static struct tc_store *store_with_alert(char id[17])
 	bool dup = false;
 	assert_int_equal(fixture_store_dir(), 0);
 	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
-	assert_int_equal(tc_store_schema_version(s), 3);
+	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
 	assert_int_equal(fixture_check(fixture_alert, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
 	assert_int_equal(tc_store_put_alert(s, a, FIXTURE_NOW, id, &dup, NULL), TC_OK);
 	tc_cap_alert_free(a);

@@ -47,6 +47,49 @@ static void test_schema_created_and_kept(void **state)
 	tc_store_close(s);
 }
 
+static int count_rows(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	int n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+/* A store of schema 3 (its deliveries indexed by target and state) is brought to 4, keeping its rows. */
+static void test_migrates_from_3(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
+	tc_store_close(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX deliveries_of_target;"
+				      "CREATE INDEX deliveries_by_target ON deliveries (target, state);"
+				      "INSERT INTO alerts (id, sender, identifier, sent, msg_type, status, state, received_at,"
+				      " updated_at, expires_at, xml) VALUES ('a', 's', 'i', 't', 'Alert', 'Actual', 2, 0, 0, 0, '');"
+				      "INSERT INTO deliveries (alert_id, target, channel, state, updated_at)"
+				      " VALUES ('a', 'rx-1', 'mqtt', 'sent', 0);"
+				      "PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_schema_version(s), 4);
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_get_delivery(s, "a", "rx-1", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "sent");
+	assert_int_equal(tc_store_awaiting_receipt(s, "a"), 1);
+	tc_store_close(s);
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_by_target'"), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_of_target'"), 1);
+	sqlite3_close(db);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	(void)state;
@@ -161,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_alert_durable_and_idempotent),
 		cmocka_unit_test(test_states_list_and_audit),
 		cmocka_unit_test(test_open_error_is_clear),
+		cmocka_unit_test(test_migrates_from_3), /* last: it leaves rows behind */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

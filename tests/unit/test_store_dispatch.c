@@ -177,6 +177,39 @@ static void test_expire_and_finish(void **state)
 	free(xml);
 }
 
+/* Publishing moves every planned row to sent at once; receipts, or the end of waiting, empty the wait. */
+static void test_move_and_awaiting(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	struct tc_delivery_row r;
+	char id[17];
+	bool dup;
+	const char targets[2][64] = { "a", "b" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>3");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets, 2, "mqtt", NOW), TC_OK);
+	assert_int_equal(tc_store_awaiting_receipt(store, id), 2);
+	assert_int_equal(tc_store_move_deliveries(store, id, "planned", "sent", 1, NOW + 60, NOW), TC_OK);
+	assert_int_equal(tc_store_awaiting_receipt(store, id), 2);
+	assert_int_equal(tc_store_get_delivery(store, id, "b", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "sent");
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(r.due_at, NOW + 60);
+	assert_int_equal(tc_store_move_deliveries(store, id, "planned", "sent", 1, NOW + 60, NOW), TC_OK); /* none left */
+	snprintf(r.state, sizeof(r.state), "received");
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW), TC_OK);
+	assert_int_equal(tc_store_awaiting_receipt(store, id), 1);
+	assert_int_equal(tc_store_get_delivery(store, id, "a", "mqtt", &r), TC_OK);
+	snprintf(r.state, sizeof(r.state), "escalated");
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW), TC_OK);
+	assert_int_equal(tc_store_awaiting_receipt(store, id), 0);
+	assert_int_equal(tc_store_awaiting_receipt(store, "0000000000000000"), 0);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_rows_carry_the_receiver),
 		cmocka_unit_test(test_liveness_acks_escalations),
 		cmocka_unit_test(test_expire_and_finish),
+		cmocka_unit_test(test_move_and_awaiting),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
