@@ -1,14 +1,21 @@
 /*
- * bench_mqtt_rtt.c — the raw broker figure bench_dispatch.sh compares with:
- * N QoS 1 messages out through the broker and N back, as fast as the broker
- * carries them.
+ * bench_mqtt_rtt.c — the raw broker figures bench_dispatch.sh compares with:
+ * QoS 1 messages out through the broker and back, as fast as it carries them.
  *
- *   bench_mqtt_rtt --broker HOST:PORT [--count N] [--bytes B]
+ *   bench_mqtt_rtt --broker HOST:PORT [--count N] [--bytes B] [--back-bytes B2]
+ *   bench_mqtt_rtt --broker HOST:PORT --fanout TOPIC --count N [--bytes B]
  *
- * Client "out" publishes N messages of B bytes to bench/out/<i>; client
- * "echo", subscribed to bench/out/+, publishes each back to bench/back/<i>;
- * "out", subscribed to bench/back/+, counts them. Prints the time from the
- * first publish to the last message back, and the rate.
+ * One connection each way: client "out" publishes N messages of B bytes to
+ * bench/out/<i>; client "echo", subscribed to bench/out/+, answers each with
+ * B2 bytes (default B) on bench/back/<i>; "out", subscribed to bench/back/+,
+ * counts them.
+ *
+ * --fanout: one message of B bytes to TOPIC, which N other clients are
+ * subscribed to (tocsin-sim --echo TOPIC: the simulated receivers' own
+ * connections); each answers on TOPIC/back/<id>, and "out" counts N answers.
+ *
+ * Prints the time from the first publish to the last message back, and the
+ * rate.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +27,7 @@
 #include <mosquitto.h>
 
 static atomic_long back, subscribed;
+static long back_bytes = -1; /* what the echo sends back; -1: all it got */
 
 static double now_s(void)
 {
@@ -43,7 +51,8 @@ static void on_echo(struct mosquitto *m, void *obj, const struct mosquitto_messa
 	(void)obj;
 	char topic[64];
 	snprintf(topic, sizeof(topic), "bench/back/%s", msg->topic + strlen("bench/out/"));
-	mosquitto_publish(m, NULL, topic, msg->payloadlen, msg->payload, 1, false);
+	int len = back_bytes >= 0 && back_bytes < msg->payloadlen ? (int)back_bytes : msg->payloadlen;
+	mosquitto_publish(m, NULL, topic, len, msg->payload, 1, false);
 }
 
 static void on_back(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
@@ -72,53 +81,79 @@ static struct mosquitto *client(const char *id, const char *host, int port, cons
 	return m;
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_mqtt_rtt --broker HOST:PORT [--count N] [--bytes B] [--back-bytes B2]\n"
+			"       bench_mqtt_rtt --broker HOST:PORT --fanout TOPIC --count N [--bytes B]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	char host[256] = "127.0.0.1";
+	const char *fanout = NULL;
 	int port = 1883;
 	long count = 10000, bytes = 400;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--broker")) {
 			const char *colon = strrchr(argv[i + 1], ':');
 			if (!colon)
-				return 2;
+				return usage();
 			snprintf(host, sizeof(host), "%.*s", (int)(colon - argv[i + 1]), argv[i + 1]);
 			port = atoi(colon + 1);
 		} else if (!strcmp(argv[i], "--count")) {
 			count = atol(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--bytes")) {
 			bytes = atol(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--back-bytes")) {
+			back_bytes = atol(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--fanout")) {
+			fanout = argv[i + 1];
 		} else {
-			fprintf(stderr, "usage: bench_mqtt_rtt --broker HOST:PORT [--count N] [--bytes B]\n");
-			return 2;
+			return usage();
 		}
 	}
-	if (count < 1 || bytes < 1 || bytes > 1 << 20)
-		return 2;
+	if (count < 1 || bytes < 1 || bytes > 1 << 20 || back_bytes > 1 << 20 || (fanout && strlen(fanout) > 64))
+		return usage();
 	mosquitto_lib_init();
-	struct mosquitto *echo = client("bench-echo", host, port, "bench/out/+", on_echo);
-	struct mosquitto *out = client("bench-out", host, port, "bench/back/+", on_back);
-	if (!echo || !out)
+	char back_topic[80];
+	snprintf(back_topic, sizeof(back_topic), "%s/back/+", fanout ? fanout : "bench");
+	struct mosquitto *echo = fanout ? NULL : client("bench-echo", host, port, "bench/out/+", on_echo);
+	struct mosquitto *out = client("bench-out", host, port, back_topic, on_back);
+	if ((!fanout && !echo) || !out)
 		return 1;
-	for (int i = 0; i < 500 && atomic_load(&subscribed) < 2; i++)
+	for (int i = 0; i < 500 && atomic_load(&subscribed) < (fanout ? 1 : 2); i++)
 		usleep(10000);
 	char *payload = calloc(1, (size_t)bytes);
 	double t0 = now_s(), limit = t0 + 120;
-	for (long i = 0; i < count; i++) {
-		char topic[64];
-		snprintf(topic, sizeof(topic), "bench/out/%ld", i);
-		mosquitto_publish(out, NULL, topic, (int)bytes, payload, 1, false);
+	if (fanout) {
+		mosquitto_publish(out, NULL, fanout, (int)bytes, payload, 1, false);
+	} else {
+		for (long i = 0; i < count; i++) {
+			char topic[64];
+			snprintf(topic, sizeof(topic), "bench/out/%ld", i);
+			mosquitto_publish(out, NULL, topic, (int)bytes, payload, 1, false);
+		}
 	}
 	while (atomic_load(&back) < count && now_s() < limit)
 		usleep(1000);
 	double t = now_s() - t0;
 	long got = atomic_load(&back);
-	printf("raw broker round trip: %ld QoS 1 messages of %ld bytes out and %ld back in %.3f s (%.0f round trips/s)\n",
-	       count, bytes, got, t, (double)got / t);
+	if (fanout)
+		printf("raw broker round trip through the receivers' connections: 1 QoS 1 message of %ld bytes to %ld"
+		       " subscribers and %ld back in %.3f s (%.0f round trips/s)\n",
+		       bytes, count, got, t, (double)got / t);
+	else
+		printf("raw broker round trip: %ld QoS 1 messages of %ld bytes out and %ld of %ld bytes back in %.3f s"
+		       " (%.0f round trips/s)\n",
+		       count, bytes, got, back_bytes >= 0 && back_bytes < bytes ? back_bytes : bytes, t,
+		       (double)got / t);
 	mosquitto_loop_stop(out, true);
-	mosquitto_loop_stop(echo, true);
 	mosquitto_destroy(out);
-	mosquitto_destroy(echo);
+	if (echo) {
+		mosquitto_loop_stop(echo, true);
+		mosquitto_destroy(echo);
+	}
 	mosquitto_lib_cleanup();
 	free(payload);
 	return got == count ? 0 : 1;

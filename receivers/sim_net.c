@@ -162,7 +162,7 @@ static void subscribe_all(struct client *c)
 	const struct sim_identity *id = &c->net->ids[c->idx];
 	const char *prefix = c->net->o->prefix;
 	char scopes[TC_PROTO_MAX_REGIONS][16], topics[TC_PROTO_MAX_REGIONS + 1][TC_PROTO_MAX_TOPIC];
-	char *subs[TC_PROTO_MAX_REGIONS + 1];
+	char *subs[TC_PROTO_MAX_REGIONS + 2];
 	int n = 0;
 	size_t k = tc_proto_region_scopes(id->region, scopes);
 	for (size_t i = 0; i < k; i++)
@@ -170,6 +170,8 @@ static void subscribe_all(struct client *c)
 			subs[n] = topics[n], n++;
 	if (!tc_proto_topic(topics[n], sizeof(topics[n]), prefix, TC_TOPIC_RX_CMD, id->id, NULL))
 		subs[n] = topics[n], n++;
+	if (c->net->o->echo_topic)
+		subs[n++] = (char *)c->net->o->echo_topic;
 	/* Retained alerts only for a new subscription: a resumed session already had them. */
 	mosquitto_subscribe_multiple(c->m, NULL, n, subs, 1, MQTT_SUB_OPT_SEND_RETAIN_NEW, NULL);
 }
@@ -251,6 +253,14 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 {
 	struct client *c = obj;
 	(void)m;
+	const char *echo = c->net->o->echo_topic;
+	if (echo && !strcmp(msg->topic, echo)) {
+		char topic[TC_PROTO_MAX_TOPIC];
+		int len = msg->payloadlen < 64 ? msg->payloadlen : 64;
+		snprintf(topic, sizeof(topic), "%s/back/%s", echo, c->net->ids[c->idx].id);
+		io_publish(c->net, c->idx, topic, msg->payload, (size_t)len);
+		return;
+	}
 	sim_proto_message(c->net->proto, c->idx, msg->topic, msg->payload, (size_t)msg->payloadlen, now_ms());
 }
 

@@ -36,6 +36,8 @@ struct sim_net_options {
 	unsigned offline_ms;          /* ...and connect after this (0: never) */
 	double duration_s;            /* stop by itself after this (0: on a signal only) */
 	const char *report;           /* JSON report path, or NULL */
+	const char *echo_topic;       /* benchmarks: also subscribed; each message answered on
+				       * <echo_topic>/back/<id> with its first 64 bytes (NULL: none) */
 	int verbose;
 	volatile sig_atomic_t *stop;       /* set by SIGTERM / SIGINT */
 	volatile sig_atomic_t *report_now; /* set by SIGUSR1 */

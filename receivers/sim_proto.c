@@ -328,7 +328,8 @@ static void start_playing(struct sim_proto *p, size_t rx, size_t slot, int64_t n
 {
 	struct seen *s = &p->rx[rx].seen[slot];
 	s->state = S_PLAYING;
-	ack(p, rx, s->id, TC_ACK_PLAYING, NULL);
+	if (p->ids[rx].kind == SIM_LOUDSPEAKER) /* a display shows, it does not play: displayed only */
+		ack(p, rx, s->id, TC_ACK_PLAYING, NULL);
 	timer_push(p, now_ms + p->o.delay_ms, (uint32_t)rx, (uint32_t)slot, s->gen, T_PLAYED);
 }
 

@@ -76,7 +76,7 @@ static void usage(FILE *f)
 		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
 		"                  [--radius-km R] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
 		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
-		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [-v]\n"
+		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC] [-v]\n"
 		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
 		"       tocsin-sim --count N --region CODE[,...] [...] --emit-registry FILE\n"
 		"\n"
@@ -109,6 +109,9 @@ static void usage(FILE *f)
 		"  --verify-each          every receiver verifies and parses its own copy of a message (by\n"
 		"                         default identical sealed bytes are verified and parsed once per\n"
 		"                         process; each receiver still applies its own rules)\n"
+		"  --echo TOPIC           for benchmarks: every receiver also subscribes to TOPIC and answers\n"
+		"                         each message there on TOPIC/back/<id> with its first 64 bytes, at\n"
+		"                         QoS 1 (the broker's round trip through these same connections)\n"
 		"  -v                     more lines on stderr (-vv: every acknowledgment)\n"
 		"\n"
 		"Loudspeakers fetch the audio of the info in --lang once per process (shared by all) and\n"
@@ -208,6 +211,8 @@ static const char *take_option(struct args *a, int c, const char *v)
 		a->net.connect_inflight = (unsigned)u; return NULL;
 	case 'A': if (parse_uint(v, 3600000, &u) || !u) return "--audio-timeout-ms";
 		a->proto.audio_timeout_ms = (unsigned)u; return NULL;
+	case 'X': if (!*v || strchr(v, '+') || strchr(v, '#') || strlen(v) > 64) return "--echo";
+		a->net.echo_topic = v; return NULL;
 	}
 	return "?";
 }
@@ -227,7 +232,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "lang", required_argument, NULL, 'l' },      { "prefix", required_argument, NULL, 'P' },
 		{ "connect-batch", required_argument, NULL, 'B' },
 		{ "audio-timeout-ms", required_argument, NULL, 'A' },
-		{ "verify-each", no_argument, NULL, 'E' },
+		{ "verify-each", no_argument, NULL, 'E' },     { "echo", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
