@@ -6,11 +6,12 @@
  * rounds, and `xmllint --noout --nonet --schema cap-1.2.xsd` over the same
  * files as one process given the list R times (its schema compiled once).
  * Each side runs on one core: tocsin in this one thread, xmllint as one
- * process. Each side is timed three times, interleaved, and the best is
- * kept: the machines are noisy. Target: tocsin at least 0.8x xmllint's
+ * process. Each side is timed N times (--runs, 5), interleaved, and the
+ * best is kept: the machines are noisy. The ratio of each pair of runs is
+ * printed too, and their median. Target: tocsin at least 0.8x xmllint's
  * throughput.
  *
- * Usage: bench_validate [--rounds R] [--corpus DIR] [--schema XSD]
+ * Usage: bench_validate [--rounds R] [--runs N] [--corpus DIR] [--schema XSD]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +86,12 @@ static double time_xmllint(const struct doc *docs, size_t n, int rounds, const c
 int main(int argc, char **argv)
 {
 	const char *corpus = TOCSIN_CORPUS_DIR, *schema = TOCSIN_SCHEMA;
-	int rounds = 20;
+	int rounds = 20, runs = 5;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--rounds"))
 			rounds = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--runs"))
+			runs = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--corpus"))
 			corpus = argv[i + 1];
 		else if (!strcmp(argv[i], "--schema"))
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
 	}
 	if (rounds < 1)
 		rounds = 1;
+	if (runs < 1 || runs > 50)
+		runs = 5;
 	static struct doc docs[1024];
 	size_t n = load(corpus, docs, 1024), bytes = 0, valid = 0;
 	if (!n) {
@@ -104,8 +109,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		bytes += docs[i].len;
-	double best_t = 1e9, best_x = 1e9;
-	for (int run = 0; run < 3; run++) {
+	double best_t = 1e9, best_x = 1e9, pair[50];
+	for (int run = 0; run < runs; run++) {
 		double t = time_tocsin(docs, n, rounds, &valid), x = time_xmllint(docs, n, rounds, schema);
 		if (x < 0) {
 			printf("xmllint could not run (install libxml2-utils)\n");
@@ -113,10 +118,21 @@ int main(int argc, char **argv)
 		}
 		best_t = t < best_t ? t : best_t;
 		best_x = x < best_x ? x : best_x;
+		pair[run] = x / t;
 	}
 	double files = (double)n * rounds, mb = (double)bytes * rounds / 1e6;
-	printf("CAP 1.2 corpus: %zu files, %.2f MB, %d rounds (best of 3 runs each; one core each)\n", n,
-	       bytes / 1e6, rounds);
+	printf("CAP 1.2 corpus: %zu files, %.2f MB, %d rounds (best of %d runs each; one core each)\n", n,
+	       bytes / 1e6, rounds, runs);
+	printf("  each run, tocsin/xmllint throughput:");
+	for (int run = 0; run < runs; run++)
+		printf(" %.2fx", pair[run]);
+	for (int i = 1; i < runs; i++) /* sorted, for the median */
+		for (int j = i; j > 0 && pair[j - 1] > pair[j]; j--) {
+			double tmp = pair[j];
+			pair[j] = pair[j - 1];
+			pair[j - 1] = tmp;
+		}
+	printf(" (median %.2fx)\n", runs % 2 ? pair[runs / 2] : (pair[runs / 2 - 1] + pair[runs / 2]) / 2);
 	printf("  tocsin validate (XML + XSD + rules): %7.3f s  %8.0f files/s  %6.1f MB/s  (%zu of %zu valid)\n",
 	       best_t, files / best_t, mb / best_t, valid / (size_t)rounds, n);
 	printf("  xmllint --schema (XSD only):         %7.3f s  %8.0f files/s  %6.1f MB/s\n", best_x, files / best_x,

@@ -434,6 +434,64 @@ static void test_check_alone_same_report(void **state)
 	}
 }
 
+/* Diagnostics of xml checked alone (borrowing the tree) and for a model are the same. */
+static void assert_same_report(const char *xml)
+{
+	struct tc_diags *d1 = tc_diags_new(), *d2 = tc_diags_new();
+	struct tc_cap_alert *a = NULL;
+	enum tc_rc r1 = fixture_check(xml, TC_CAP_PROFILE_NONE, false, d1, NULL);
+	enum tc_rc r2 = fixture_check(xml, TC_CAP_PROFILE_NONE, false, d2, &a);
+	assert_int_equal(r1, r2);
+	assert_int_equal(tc_diags_count(d1), tc_diags_count(d2));
+	for (size_t k = 0; k < tc_diags_count(d1); k++) {
+		assert_string_equal(tc_diags_get(d1, k)->code, tc_diags_get(d2, k)->code);
+		assert_string_equal(tc_diags_get(d1, k)->message, tc_diags_get(d2, k)->message);
+	}
+	tc_cap_alert_free(a);
+	tc_diags_free(d1);
+	tc_diags_free(d2);
+}
+
+/*
+ * Points in the middle of a ring, where a model built only to be checked
+ * tells numbers on the globe from their bytes (32 at a time, or one by one):
+ * each odd or edge-of-range token as latitude and as longitude (also one
+ * running past the first 32 bytes), between separators of every kind, gives
+ * the same report as reading every point.
+ */
+static void test_middle_points_same_report(void **state)
+{
+	(void)state;
+	static const char *const tokens[] = {
+		"90", "90.0", "90.000000", "90.0000001", "-90", "-90.00", "89.9999999", "9", "09", "099", "0089.1",
+		"+89.5", "-.5", ".5", "5.", ".", "-", "+", "--5", "5..1", "1e1", "1E1", "123456789012345678",
+		"1234567890123456789", "0.12345678901234567", "0.123456789012345678", "180", "180.0", "-180.000",
+		"180.0000001", "179.9999", "189.1", "099.5", "0179.5", "199", "200", "18", "-0", "00", "1,2", "",
+		"9.", "90.", "91", "-91", "08.5", "8x", "+-1", "1-", "1.5.", "17.5,", "117.123456789012345",
+		"-179.99999999999999", "-189", "1801", "18.0e1",
+	};
+	static const char *const seps[] = { " ", "  ", "\t", "\r\n", "\n " };
+	const char *filler = "39.123456,117.123456";
+	char ring[1024];
+	for (size_t t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
+		for (int lon = 0; lon < 3; lon++) /* as latitude; as longitude; as longitude after a long latitude */
+			for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+				const char *sp = seps[k];
+				char edge[64];
+				snprintf(edge, sizeof(edge), lon == 2 ? "15.0825820000001,%s" : lon ? "39.5,%s" : "%s,117.5",
+					 tokens[t]);
+				const char *parts[] = { "39.1,117.1", filler, filler, edge, filler, filler, filler,
+							"38.9,117.9", "39.1,117.1" };
+				size_t used = 0;
+				for (size_t j = 0; j < sizeof(parts) / sizeof(parts[0]); j++)
+					used += (size_t)snprintf(ring + used, sizeof(ring) - used, "%s%s", j ? sp : "",
+								 parts[j]);
+				char *xml = with_polygon(ring);
+				assert_same_report(xml);
+				free(xml);
+			}
+}
+
 /* A model handed out owns its texts and bytes: they outlive the caller's buffer. */
 static void test_model_outlives_input(void **state)
 {
@@ -468,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_large_resource),
 		cmocka_unit_test(test_check_alone_same_report),
+		cmocka_unit_test(test_middle_points_same_report),
 		cmocka_unit_test(test_model_outlives_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
