@@ -17,8 +17,19 @@ static inline double bench_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Run argv with stdout and stderr to /dev/null; seconds taken, or -1 on failure. */
-static inline double bench_run(char *const argv[])
+/* CPU time this thread has used, in seconds: not counting time the machine gave to others. */
+static inline double bench_cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Run argv with stdout and stderr to /dev/null; seconds taken, or -1 on
+ * failure. *cpu (may be NULL): the CPU time the child used (user + system).
+ */
+static inline double bench_run_cpu(char *const argv[], double *cpu)
 {
 	double t0 = bench_now();
 	pid_t pid = fork();
@@ -32,9 +43,17 @@ static inline double bench_run(char *const argv[])
 		_exit(127);
 	}
 	int status;
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
 		return -1;
+	if (cpu)
+		*cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	return bench_now() - t0;
+}
+
+static inline double bench_run(char *const argv[])
+{
+	return bench_run_cpu(argv, NULL);
 }
 
 /* Peak resident memory of this process in MiB. */

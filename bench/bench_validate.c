@@ -7,9 +7,11 @@
  * files as one process given the list R times (its schema compiled once).
  * Each side runs on one core: tocsin in this one thread, xmllint as one
  * process. Each side is timed N times (--runs, 5), interleaved, and the
- * best is kept: the machines are noisy. The ratio of each pair of runs is
- * printed too, and their median. Target: tocsin at least 0.8x xmllint's
- * throughput.
+ * best is kept: the machines are noisy. Both the wall clock and the CPU time
+ * each side used are taken (this thread's; xmllint's user + system): the
+ * CPU time leaves out what the machine gave to other work meanwhile. The
+ * ratio of each pair of runs is printed too, and their median. Target:
+ * tocsin at least 0.8x xmllint's throughput.
  *
  * Usage: bench_validate [--rounds R] [--runs N] [--corpus DIR] [--schema XSD]
  */
@@ -47,13 +49,13 @@ static size_t load(const char *corpus, struct doc *docs, size_t max)
 	return n;
 }
 
-static double time_tocsin(const struct doc *docs, size_t n, int rounds, size_t *valid)
+static double time_tocsin(const struct doc *docs, size_t n, int rounds, size_t *valid, double *cpu)
 {
 	struct tc_diags *d = tc_diags_new();
 	struct tc_cap_options opt;
 	tc_cap_options_default(&opt);
 	*valid = 0;
-	double t0 = bench_now();
+	double t0 = bench_now(), c0 = bench_cpu_now();
 	for (int r = 0; r < rounds; r++) {
 		for (size_t i = 0; i < n; i++) {
 			tc_diags_clear(d);
@@ -61,11 +63,12 @@ static double time_tocsin(const struct doc *docs, size_t n, int rounds, size_t *
 		}
 	}
 	double t = bench_now() - t0;
+	*cpu = bench_cpu_now() - c0;
 	tc_diags_free(d);
 	return t;
 }
 
-static double time_xmllint(const struct doc *docs, size_t n, int rounds, const char *schema)
+static double time_xmllint(const struct doc *docs, size_t n, int rounds, const char *schema, double *cpu)
 {
 	size_t argc = 5 + n * (size_t)rounds;
 	char **argv = calloc(argc + 1, sizeof(*argv));
@@ -78,9 +81,24 @@ static double time_xmllint(const struct doc *docs, size_t n, int rounds, const c
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < n; i++)
 			argv[k++] = docs[i].path;
-	double t = bench_run(argv);
+	double t = bench_run_cpu(argv, cpu);
 	free(argv);
 	return t;
+}
+
+/* The ratio of each pair of runs, then their median (sorts v). */
+static void print_pairs(const char *what, double *v, int n)
+{
+	printf("  %s, tocsin/xmllint throughput:", what);
+	for (int i = 0; i < n; i++)
+		printf(" %.2fx", v[i]);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double tmp = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = tmp;
+		}
+	printf(" (median %.2fx)\n", n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }
 
 int main(int argc, char **argv)
@@ -109,37 +127,39 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		bytes += docs[i].len;
-	double best_t = 1e9, best_x = 1e9, pair[50];
+	/* wall-clock seconds, and CPU seconds (what the work cost, not time the machine gave to others) */
+	double best_t = 1e9, best_x = 1e9, best_tc = 1e9, best_xc = 1e9, pair[50], pair_cpu[50];
 	for (int run = 0; run < runs; run++) {
-		double t = time_tocsin(docs, n, rounds, &valid), x = time_xmllint(docs, n, rounds, schema);
+		double tc, xc;
+		double t = time_tocsin(docs, n, rounds, &valid, &tc), x = time_xmllint(docs, n, rounds, schema, &xc);
 		if (x < 0) {
 			printf("xmllint could not run (install libxml2-utils)\n");
 			return 1;
 		}
 		best_t = t < best_t ? t : best_t;
 		best_x = x < best_x ? x : best_x;
+		best_tc = tc < best_tc ? tc : best_tc;
+		best_xc = xc < best_xc ? xc : best_xc;
 		pair[run] = x / t;
+		pair_cpu[run] = xc / tc;
 	}
 	double files = (double)n * rounds, mb = (double)bytes * rounds / 1e6;
 	printf("CAP 1.2 corpus: %zu files, %.2f MB, %d rounds (best of %d runs each; one core each)\n", n,
 	       bytes / 1e6, rounds, runs);
-	printf("  each run, tocsin/xmllint throughput:");
-	for (int run = 0; run < runs; run++)
-		printf(" %.2fx", pair[run]);
-	for (int i = 1; i < runs; i++) /* sorted, for the median */
-		for (int j = i; j > 0 && pair[j - 1] > pair[j]; j--) {
-			double tmp = pair[j];
-			pair[j] = pair[j - 1];
-			pair[j - 1] = tmp;
-		}
-	printf(" (median %.2fx)\n", runs % 2 ? pair[runs / 2] : (pair[runs / 2 - 1] + pair[runs / 2]) / 2);
-	printf("  tocsin validate (XML + XSD + rules): %7.3f s  %8.0f files/s  %6.1f MB/s  (%zu of %zu valid)\n",
-	       best_t, files / best_t, mb / best_t, valid / (size_t)rounds, n);
-	printf("  xmllint --schema (XSD only):         %7.3f s  %8.0f files/s  %6.1f MB/s\n", best_x, files / best_x,
-	       mb / best_x);
-	double ratio = best_x / best_t;
-	printf("  ratio tocsin/xmllint throughput: %.2fx (target >= 0.80x): %s\n", ratio,
-	       ratio >= 0.8 ? "met" : "NOT met");
+	printf("  tocsin validate (XML + XSD + rules): %7.3f s  %8.0f files/s  %6.1f MB/s  (%zu of %zu valid);"
+	       " CPU %.3f s\n",
+	       best_t, files / best_t, mb / best_t, valid / (size_t)rounds, n, best_tc);
+	printf("  xmllint --schema (XSD only):         %7.3f s  %8.0f files/s  %6.1f MB/s; CPU %.3f s\n", best_x,
+	       files / best_x, mb / best_x, best_xc);
+	print_pairs("each run, wall clock", pair, runs);
+	print_pairs("each run, CPU time", pair_cpu, runs);
+	double ratio = best_x / best_t, ratio_cpu = best_xc / best_tc;
+	printf("  ratio tocsin/xmllint throughput: %.2fx by the wall clock, %.2fx by CPU time (target >= 0.80x):"
+	       " %s\n",
+	       ratio, ratio_cpu,
+	       ratio >= 0.8 && ratio_cpu >= 0.8   ? "met"
+	       : ratio >= 0.8 || ratio_cpu >= 0.8 ? "met by one measure only"
+						  : "NOT met");
 	printf("  peak memory: %.1f MiB\n", bench_peak_rss_mib());
 	return 0;
 }

@@ -327,18 +327,12 @@ static inline bool scan_point(const char **p, const char *end)
  * guarantees 32 bytes before the text's end.
  */
 struct classes {
-	uint32_t digit, dot, sign, comma, space;
+	uint32_t num, dot, comma, space; /* num: a digit or a point */
 };
 
 static inline uint32_t bits_of(__m128i lo, __m128i hi)
 {
 	return (uint32_t)_mm_movemask_epi8(lo) | (uint32_t)_mm_movemask_epi8(hi) << 16;
-}
-
-static inline __m128i is_space(__m128i x)
-{
-	return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
-			    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
 }
 
 static inline __m128i is_digit(__m128i x)
@@ -347,32 +341,40 @@ static inline __m128i is_digit(__m128i x)
 	return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
 }
 
-static inline __m128i is_sign(__m128i x)
+/*
+ * Space is any byte up to ' ' (what ends a longitude here): the caller's
+ * loop still requires white space proper after the point, as it does after
+ * scan_point, so a control character there ends the ring the same way.
+ */
+static inline __m128i is_space(__m128i x)
 {
-	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+	return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x);
 }
 
-static inline void classify(const char *s, struct classes *c)
+static inline __attribute__((always_inline)) void classify(const char *s, struct classes *c)
 {
 	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)s);
 	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
-	c->digit = bits_of(is_digit(lo), is_digit(hi));
-	c->dot = bits_of(_mm_cmpeq_epi8(lo, _mm_set1_epi8('.')), _mm_cmpeq_epi8(hi, _mm_set1_epi8('.')));
-	c->sign = bits_of(is_sign(lo), is_sign(hi));
+	__m128i dlo = _mm_cmpeq_epi8(lo, _mm_set1_epi8('.')), dhi = _mm_cmpeq_epi8(hi, _mm_set1_epi8('.'));
+	c->dot = bits_of(dlo, dhi);
+	c->num = bits_of(_mm_or_si128(is_digit(lo), dlo), _mm_or_si128(is_digit(hi), dhi));
 	c->comma = bits_of(_mm_cmpeq_epi8(lo, _mm_set1_epi8(',')), _mm_cmpeq_epi8(hi, _mm_set1_epi8(',')));
 	c->space = bits_of(is_space(lo), is_space(hi));
 }
 
-/* The number in bytes [a, b) of s (b < 32): plain, and its integer part plainly within the limit. */
+/*
+ * The number in bytes [a, b) of s (b < 32): an optional sign, then digits
+ * and at most one point, at least one digit, at most 18 bytes in all (so at
+ * most 18 digits; longer tokens, rare, go to scan_point), and its integer
+ * part plainly within the limit.
+ */
 static inline bool quick_number(const struct classes *c, const char *s, unsigned a, unsigned b, bool lon)
 {
-	uint32_t t = ((1u << b) - 1) & ~((1u << a) - 1);
-	uint32_t dot = c->dot & t;
-	/* at most 18 bytes, so at most 18 digits (longer tokens, rare, go to scan_point) */
-	if ((t & ~(c->digit | c->dot | c->sign)) || (c->sign & t & ~(1u << a)) || (dot & (dot - 1)) ||
-	    !(c->digit & t) || b - a > 18)
+	unsigned from = a + (s[a] == '-' || s[a] == '+');
+	uint32_t t = ((1u << b) - 1) & ~((1u << from) - 1), dot = c->dot & t;
+	if ((t & ~c->num) || (dot & (dot - 1)) || !(t & ~dot) || b - a > 18)
 		return false;
-	unsigned from = a + ((c->sign >> a) & 1), to = dot ? (unsigned)__builtin_ctz(dot) : b, n = to - from;
+	unsigned n = (dot ? (unsigned)__builtin_ctz(dot) : b) - from;
 	if (!lon)
 		return n <= 1 || (n == 2 && s[from] < '9');
 	return n <= 2 || (n == 3 && (s[from] == '0' || (s[from] == '1' && s[from + 1] < '8')));

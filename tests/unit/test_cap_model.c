@@ -367,6 +367,88 @@ static void test_base64(void **state)
 	assert_false(tc_cap_base64_decode("a===", &out, &len));
 }
 
+/* The plain reading of base64 the decoder must agree with: -1 when the text is not base64. */
+static long reference_decode(const char *text, unsigned char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t acc = 0;
+	long o = 0;
+	int have = 0, pad = 0;
+	for (const char *c = text; *c; c++) {
+		const char *at = *c ? strchr(abc, *c) : NULL;
+		if (at && !pad) {
+			acc = acc << 6 | (uint32_t)(at - abc);
+			if (++have == 4) {
+				out[o++] = (unsigned char)(acc >> 16);
+				out[o++] = (unsigned char)(acc >> 8);
+				out[o++] = (unsigned char)acc;
+				acc = 0;
+				have = 0;
+			}
+		} else if (*c == '=' && have >= 2 && pad < 2) {
+			pad++;
+		} else if (!(*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')) {
+			return -1;
+		}
+	}
+	if (have == 2 && pad == 2)
+		out[o++] = (unsigned char)(acc >> 4);
+	else if (have == 3 && pad == 1) {
+		out[o++] = (unsigned char)(acc >> 10);
+		out[o++] = (unsigned char)(acc >> 2);
+	} else if (have || pad)
+		return -1;
+	return o;
+}
+
+static void assert_decodes_as_reference(const char *text)
+{
+	unsigned char want[512], *got = NULL;
+	size_t len = 0;
+	long n = reference_decode(text, want);
+	bool ok = tc_cap_base64_decode(text, &got, &len);
+	assert_int_equal(ok, n >= 0);
+	if (ok) {
+		assert_int_equal(len, (size_t)n);
+		assert_memory_equal(got, want, len);
+	}
+	free(got);
+}
+
+/*
+ * Every byte value in every position of runs decoded sixteen characters at
+ * a time (and the one-at-a-time way): the same as the plain reading, so no
+ * character outside the alphabet slips through and every value is right.
+ */
+static void test_base64_every_byte(void **state)
+{
+	(void)state;
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char text[80];
+	for (int c = 1; c < 256; c++)
+		for (int k = 0; k < 48; k++) {
+			for (int i = 0; i < 64; i++)
+				text[i] = abc[(i * 7 + c) % 64];
+			text[64] = '\0';
+			text[k] = (char)c;
+			assert_decodes_as_reference(text);
+		}
+	/* every character of the alphabet in every lane, then broken runs and lines */
+	for (int shift = 0; shift < 64; shift++) {
+		for (int i = 0; i < 64; i++)
+			text[i] = abc[(i + shift) % 64];
+		text[64] = '\0';
+		assert_decodes_as_reference(text);
+		text[60] = '=';
+		text[61] = '=';
+		text[62] = '\0';
+		assert_decodes_as_reference(text);
+		memmove(text + 21, text + 20, 43);
+		text[20] = '\n';
+		assert_decodes_as_reference(text);
+	}
+}
+
 /* 30,000 bytes (i*7 + 3) % 251, in base64 lines of 76 characters. */
 static char *big_resource(const char *digest)
 {
@@ -524,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_long_coordinates),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_base64_every_byte),
 		cmocka_unit_test(test_large_resource),
 		cmocka_unit_test(test_check_alone_same_report),
 		cmocka_unit_test(test_middle_points_same_report),
