@@ -536,7 +536,8 @@ static void assert_same_report(const char *xml)
 
 /*
  * Points in the middle of a ring, where a model built only to be checked
- * tells numbers on the globe from their bytes (32 at a time, or one by one):
+ * tells numbers on the globe from their bytes (32 at a time, or one by
+ * one), behind points of three lengths:
  * each odd or edge-of-range token as latitude and as longitude (also one
  * running past the first 32 bytes), between separators of every kind, gives
  * the same report as reading every point.
@@ -553,25 +554,27 @@ static void test_middle_points_same_report(void **state)
 		"-179.99999999999999", "-189", "1801", "18.0e1",
 	};
 	static const char *const seps[] = { " ", "  ", "\t", "\r\n", "\n " };
-	const char *filler = "39.123456,117.123456";
-	char ring[1024];
-	for (size_t t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
-		for (int lon = 0; lon < 3; lon++) /* as latitude; as longitude; as longitude after a long latitude */
-			for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
-				const char *sp = seps[k];
-				char edge[64];
-				snprintf(edge, sizeof(edge), lon == 2 ? "15.0825820000001,%s" : lon ? "39.5,%s" : "%s,117.5",
-					 tokens[t]);
-				const char *parts[] = { "39.1,117.1", filler, filler, edge, filler, filler, filler,
-							"38.9,117.9", "39.1,117.1" };
-				size_t used = 0;
-				for (size_t j = 0; j < sizeof(parts) / sizeof(parts[0]); j++)
-					used += (size_t)snprintf(ring + used, sizeof(ring) - used, "%s%s", j ? sp : "",
-								 parts[j]);
-				char *xml = with_polygon(ring);
-				assert_same_report(xml);
-				free(xml);
-			}
+	static const char *const fillers[] = { "39.123456,117.123456", "15.0825820000001,-0.5761480000001", "-1.5,2.25" };
+	char ring[2048];
+	for (size_t f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++)
+		for (size_t t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
+			for (int lon = 0; lon < 3; lon++) /* as latitude; as longitude; as longitude after a long latitude */
+				for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+					const char *sp = seps[k];
+					char edge[64];
+					snprintf(edge, sizeof(edge), lon == 2 ? "15.0825820000001,%s" : lon ? "39.5,%s" : "%s,117.5",
+						 tokens[t]);
+					const char *filler = fillers[f];
+					const char *parts[] = { "39.1,117.1", filler, filler, filler, filler, edge, filler, filler,
+								filler, filler, filler, "38.9,117.9", "39.1,117.1" };
+					size_t used = 0;
+					for (size_t j = 0; j < sizeof(parts) / sizeof(parts[0]); j++)
+						used += (size_t)snprintf(ring + used, sizeof(ring) - used, "%s%s", j ? sp : "",
+									 parts[j]);
+					char *xml = with_polygon(ring);
+					assert_same_report(xml);
+					free(xml);
+				}
 }
 
 /* A model handed out owns its texts and bytes: they outlive the caller's buffer. */
