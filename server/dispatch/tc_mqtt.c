@@ -16,6 +16,8 @@
 #include "tc_log.h"
 #include "tc_proto.h"
 
+#define RECEIVE_MAXIMUM 1000 /* QoS 1 messages the broker may have in flight to tocsind */
+
 struct tc_mqtt {
 	struct mosquitto *mosq;
 	struct tc_mailbox *mb;
@@ -133,6 +135,9 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 		return TC_ERR_INTERNAL;
 	}
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	/* How many acknowledgments the broker may have in flight to us at once: libmosquitto's
+	 * default of 20 makes a burst from thousands of receivers wait for our PUBACKs 20 at a time. */
+	mosquitto_int_option(m->mosq, MOSQ_OPT_RECEIVE_MAXIMUM, RECEIVE_MAXIMUM);
 	mosquitto_threaded_set(m->mosq, true);
 	mosquitto_max_inflight_messages_set(m->mosq, 1000);
 	if (o->username)
