@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_csv.h"
 #include "tc_file.h"
 #include "tc_proto.h"
 
@@ -297,21 +298,6 @@ out:
 }
 
 /* A CSV field, quoted when it holds a comma, quote or line break. */
-static void put_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 enum tc_rc sim_fleet_write_csv(const char *path, const struct sim_identity *ids, size_t n, struct tc_diags *d)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
@@ -321,10 +307,10 @@ enum tc_rc sim_fleet_write_csv(const char *path, const struct sim_identity *ids,
 	}
 	fputs("id,kind,name,lat,lon,region\n", f);
 	for (size_t i = 0; i < n; i++) {
-		put_field(f, ids[i].id);
-		fprintf(f, ",%s,", sim_kind_name(ids[i].kind));
-		put_field(f, ids[i].name);
-		fprintf(f, ",%.6f,%.6f,%s\n", ids[i].lat, ids[i].lon, ids[i].region);
+		tc_csv_field(f, ids[i].id, false);
+		fprintf(f, "%s,", sim_kind_name(ids[i].kind));
+		tc_csv_field(f, ids[i].name, false);
+		fprintf(f, "%.6f,%.6f,%s\n", ids[i].lat, ids[i].lon, ids[i].region);
 	}
 	bool bad = ferror(f) != 0;
 	if (f != stdout)

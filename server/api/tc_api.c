@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "tc_api.h"
+#include "tc_csv.h"
 #include "tc_ingest.h"
 #include "tc_registry.h"
 #include "tc_store_sms.h"
@@ -255,22 +256,6 @@ struct sms_csv {
 	long batch; /* -1: all */
 };
 
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
-
 static void sms_row(const struct tc_sms_row *r, void *user)
 {
 	struct sms_csv *sc = user;
@@ -279,9 +264,9 @@ static void sms_row(const struct tc_sms_row *r, void *user)
 		return;
 	if (sc->f) {
 		snprintf(parts, sizeof(parts), "%ld", r->parts);
-		csv_field(sc->f, r->phone, false);
-		csv_field(sc->f, r->text ? r->text : "", false);
-		csv_field(sc->f, parts, true);
+		tc_csv_field(sc->f, r->phone, false);
+		tc_csv_field(sc->f, r->text ? r->text : "", false);
+		tc_csv_field(sc->f, parts, true);
 		return;
 	}
 	json_array_append_new(sc->list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:b}", "number", r->phone,

@@ -108,7 +108,5 @@ char *tc_sms_escalation_text(const char *language, const char *village, const ch
 
 /* --- export --------------------------------------------------------------------------------- */
 
-/* One CSV field, quoted as RFC 4180 wants when it holds a comma, a quote or a line break. */
-void tc_sms_csv_field(FILE *f, const char *s, bool last);
 
 #endif

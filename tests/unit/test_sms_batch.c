@@ -11,6 +11,7 @@
 
 #include "cap_fixture.h"
 #include "store_fixture.h"
+#include "tc_csv.h"
 #include "tc_sms_batch.h"
 #include "tc_store_sms.h"
 
@@ -133,9 +134,9 @@ static void test_texts(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	tc_sms_csv_field(f, "+8613800000001", false);
-	tc_sms_csv_field(f, "a, \"quoted\" text", false);
-	tc_sms_csv_field(f, "2", true);
+	tc_csv_field(f, "+8613800000001", false);
+	tc_csv_field(f, "a, \"quoted\" text", false);
+	tc_csv_field(f, "2", true);
 	fclose(f);
 	assert_string_equal(buf, "+8613800000001,\"a, \"\"quoted\"\" text\",2\n");
 	free(buf);
