@@ -147,6 +147,16 @@ static const double pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e
 /* Exact powers of ten as integers, for runs of up to eight digits. */
 static const uint64_t ipow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000 };
 
+/* The eight bytes at s, each XORed with '0', and in *other the high bit of each that is not a digit (below). */
+static inline uint64_t eight_digits(const char *s, uint64_t *other)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	x ^= BYTES('0');
+	*other = (((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80);
+	return x;
+}
+
 /*
  * The digits at s added to *mant (which wraps past 19 digits; the caller
  * then uses strtod); returns where they end. end is the text's NUL.
@@ -171,10 +181,7 @@ static inline const char *read_digits(const char *s, const char *end, uint64_t *
 	unsigned d;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	while (end - s >= 8) {
-		uint64_t x;
-		memcpy(&x, s, 8);
-		x ^= BYTES('0');
-		uint64_t other = ((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80));
+		uint64_t other, x = eight_digits(s, &other);
 		unsigned n = other ? (unsigned)__builtin_ctzll(other) >> 3 : 8;
 		if (n == 0)
 			break;
@@ -253,10 +260,8 @@ static inline const char *skip_digits(const char *s, const char *end)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	while (end - s >= 8) {
-		uint64_t x;
-		memcpy(&x, s, 8);
-		x ^= BYTES('0');
-		uint64_t other = ((((x & BYTES(0x7f)) + BYTES(0x76)) | x) & BYTES(0x80));
+		uint64_t other;
+		eight_digits(s, &other);
 		if (other)
 			return s + (__builtin_ctzll(other) >> 3);
 		s += 8;
