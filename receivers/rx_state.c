@@ -111,17 +111,24 @@ static void add_nonce(struct rx_state *s, const char *nonce)
 		s->n_nonces++;
 }
 
-static enum tc_rc read_seen(struct rx_state *s, const char *path, struct tc_diags *d)
+/* A state file whole, *text NULL (and TC_OK) when there is none yet. */
+static enum tc_rc read_state_file(const char *path, char **text, struct tc_diags *d)
 {
-	char *text = NULL;
 	size_t len = 0;
-	int err = tc_file_read(path, 64u << 20, &text, &len);
-	if (err == ENOENT)
-		return TC_OK;
-	if (err) {
+	int err = tc_file_read(path, 64u << 20, text, &len);
+	if (err && err != ENOENT) {
 		tc_err(d, "state.io", path, "cannot read %s: %s", path, strerror(err));
 		return TC_ERR_IO;
 	}
+	return TC_OK;
+}
+
+static enum tc_rc read_seen(struct rx_state *s, const char *path, struct tc_diags *d)
+{
+	char *text = NULL;
+	enum tc_rc rc = read_state_file(path, &text, d);
+	if (!text)
+		return rc;
 	int line = 0;
 	for (char *l = text, *nl; l && *l; l = nl) {
 		nl = strchr(l, '\n');
@@ -144,14 +151,9 @@ static enum tc_rc read_seen(struct rx_state *s, const char *path, struct tc_diag
 static enum tc_rc read_acks(struct rx_state *s, const char *path, struct tc_diags *d)
 {
 	char *text = NULL;
-	size_t len = 0;
-	int err = tc_file_read(path, 64u << 20, &text, &len);
-	if (err == ENOENT)
-		return TC_OK;
-	if (err) {
-		tc_err(d, "state.io", path, "cannot read %s: %s", path, strerror(err));
-		return TC_ERR_IO;
-	}
+	enum tc_rc rc = read_state_file(path, &text, d);
+	if (!text)
+		return rc;
 	for (char *l = text, *nl; l && *l; l = nl) {
 		nl = strchr(l, '\n');
 		if (nl)
