@@ -25,6 +25,30 @@ wait_until() {
 	done
 }
 
+# server_url DATA_DIR: the URL of the tocsind started with --data-dir DATA_DIR
+# --http 127.0.0.1:0, once it has written DATA_DIR/http.addr (up to 10 s)
+server_url() {
+	for _ in $(seq 100); do
+		[ -s "$1/http.addr" ] && break
+		sleep 0.1
+	done
+	echo "http://$(cat "$1/http.addr" 2>/dev/null)"
+}
+
+# wait_for ID JQ [SECONDS]: until `$tocsin status ID --json --server $url`
+# satisfies JQ (default 180 s: sanitizer builds are slow); the status is kept
+# in $tmp/status.json
+wait_for() {
+	local deadline=$((SECONDS + ${3:-180}))
+	while [ $SECONDS -lt $deadline ]; do
+		"$tocsin" status "$1" --json --server "$url" >"$tmp/status.json" 2>/dev/null &&
+			jq -e "$2" "$tmp/status.json" >/dev/null && return 0
+		sleep 0.3
+	done
+	echo "timed out waiting for $2 on $1: $(cat "$tmp/status.json")"
+	return 1
+}
+
 # finish: print the counts and exit non-zero on any failure
 finish() {
 	echo "$pass passed, $fail failed"

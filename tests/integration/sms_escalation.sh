@@ -38,22 +38,7 @@ start_server() {
 		--broker "127.0.0.1:$broker_port" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
 		--smpp-password secret --smpp-tps 40 2>>"$tmp/tocsind.log" &
 	pid=$!
-	for _ in $(seq 100); do
-		[ -s "$tmp/data/http.addr" ] && break
-		sleep 0.1
-	done
-	url="http://$(cat "$tmp/data/http.addr")"
-}
-
-wait_for() { # ID JQ [SECONDS]: until tocsin status ID --json satisfies JQ
-	local deadline=$((SECONDS + ${3:-60}))
-	while [ $SECONDS -lt $deadline ]; do
-		"$tocsin" status "$1" --json --server "$url" >"$tmp/status.json" 2>/dev/null &&
-			jq -e "$2" "$tmp/status.json" >/dev/null && return 0
-		sleep 0.3
-	done
-	echo "timed out waiting for $2 on $1: $(cat "$tmp/status.json")"
-	return 1
+	url=$(server_url "$tmp/data")
 }
 
 mkdir -p "$tmp/data"

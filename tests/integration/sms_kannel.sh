@@ -39,9 +39,7 @@ printf '[tocsind]\nbroker = none\nsms_gateway = kannel\nkannel_url = http://127.
 "$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/tocsind.log" &
 pid=$!
 pids+=($pid)
-for _ in $(seq 100); do [ -s "$tmp/data/http.addr" ] && break; sleep 0.1; done
-hp=$(cat "$tmp/data/http.addr")
-url="http://$hp"
+url=$(server_url "$tmp/data")
 
 cat >"$tmp/kannel.conf" <<EOF
 group = core

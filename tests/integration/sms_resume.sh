@@ -26,8 +26,7 @@ start_server() {
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --smpp "127.0.0.1:$smsc_port" \
 		--smpp-system-id tocsin --smpp-password secret --smpp-tps 60 2>>"$tmp/tocsind.log" &
 	pid=$!
-	for _ in $(seq 100); do [ -s "$tmp/data/http.addr" ] && break; sleep 0.1; done
-	url="http://$(cat "$tmp/data/http.addr")"
+	url=$(server_url "$tmp/data")
 }
 sms() { "$tocsin" status "$1" --json --server "$url" | jq -c "$2"; }
 wait_sms() { # ID JQ SECONDS

@@ -30,11 +30,7 @@ start_server() { # tocsind on a free loopback port; sets pid and url
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 		--broker "127.0.0.1:$broker_port" 2>>"$tmp/tocsind.log" &
 	pid=$!
-	for _ in $(seq 100); do
-		[ -s "$tmp/data/http.addr" ] && break
-		sleep 0.1
-	done
-	url="http://$(cat "$tmp/data/http.addr")"
+	url=$(server_url "$tmp/data")
 }
 
 # start_sim NAME ARGS...: a tocsin-sim in the background with a report file
@@ -58,18 +54,6 @@ report() {
 		sleep 0.1
 	done
 	cat "$tmp/$1.json"
-}
-
-# wait_for ID JQ [SECONDS]: until tocsin status ID --json satisfies JQ (default 180 s: sanitizer builds are slow)
-wait_for() {
-	local deadline=$((SECONDS + ${3:-180}))
-	while [ $SECONDS -lt $deadline ]; do
-		"$tocsin" status "$1" --json --server "$url" >"$tmp/status.json" 2>/dev/null &&
-			jq -e "$2" "$tmp/status.json" >/dev/null && return 0
-		sleep 0.3
-	done
-	echo "timed out waiting for $2 on $1: $(cat "$tmp/status.json")"
-	return 1
 }
 
 counts() { "$tocsin" status "$1" --json --server "$url" | jq -c "$2"; }

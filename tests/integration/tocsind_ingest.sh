@@ -19,11 +19,7 @@ start() { # start tocsind on a free loopback port; sets pid and url
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --spool "$tmp/spool" \
 		2>>"$tmp/log" &
 	pid=$!
-	for _ in $(seq 100); do
-		[ -s "$tmp/data/http.addr" ] && break
-		sleep 0.1
-	done
-	url="http://$(cat "$tmp/data/http.addr")"
+	url=$(server_url "$tmp/data")
 }
 
 # Alerts a year ahead of the examples, so none is expired.
