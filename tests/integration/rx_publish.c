@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <mosquitto.h>
 
+#include "publish_keys.h"
 #include "tc_audio.h"
 #include "tc_file.h"
 #include "tc_payload.h"
@@ -39,31 +40,11 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t w = fwrite(data, 1, len, f);
-	return fclose(f) || w != len ? -1 : 0;
-}
-
 static int write_in(const char *dir, const char *name, const char *ext, const void *data, size_t len)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
-	return write_file(path, data, len);
-}
-
-static int read_key(const char *path, uint8_t sk[TC_SIGN_SECRET_BYTES])
-{
-	size_t len;
-	char *text = tc_file_slurp(path, &len);
-	while (text && len && (text[len - 1] == '\n'))
-		text[--len] = '\0';
-	int bad = !text || tc_sign_key_from_text(text, sk, TC_SIGN_SECRET_BYTES);
-	free(text);
-	return bad ? -1 : 0;
+	return publish_write_file(path, data, len);
 }
 
 static int seal(const uint8_t sk[TC_SIGN_SECRET_BYTES], const char *payload, uint8_t **out, size_t *out_len)
@@ -71,23 +52,6 @@ static int seal(const uint8_t sk[TC_SIGN_SECRET_BYTES], const char *payload, uin
 	size_t len = strlen(payload), cap = len + TC_SIGN_HEADER_LEN;
 	*out = malloc(cap);
 	return !*out || tc_sign_seal(payload, len, sk, *out, cap, out_len) ? -1 : 0;
-}
-
-static int keygen(const char *dir)
-{
-	uint8_t pk[TC_SIGN_PUBLIC_BYTES], sk[TC_SIGN_SECRET_BYTES];
-	char text[128], path[4096];
-	if (tc_sign_keypair(pk, sk))
-		return fail("no key pair");
-	tc_sign_key_to_text(sk, sizeof(sk), text, sizeof(text));
-	strcat(text, "\n");
-	snprintf(path, sizeof(path), "%s/signing.key", dir);
-	if (write_file(path, text, strlen(text)))
-		return fail("cannot write signing.key");
-	tc_sign_key_to_text(pk, sizeof(pk), text, sizeof(text));
-	strcat(text, "\n");
-	snprintf(path, sizeof(path), "%s/signing.pub", dir);
-	return write_file(path, text, strlen(text)) ? fail("cannot write signing.pub") : 0;
 }
 
 static void alert_id(const char *identifier, char out[17])
@@ -228,7 +192,7 @@ static int alert(int argc, char **argv)
 	size_t audio_len = 0, sealed_len = 0;
 	char id[17], audio_id[64];
 	struct alert_opts o;
-	if (argc < 5 || read_key(argv[2], sk) || parse_alert_opts(argc, argv, 5, &o))
+	if (argc < 5 || publish_read_key(argv[2], sk) || parse_alert_opts(argc, argv, 5, &o))
 		return fail("alert KEY DIR NAME [options]: see the head of rx_publish.c");
 	const char *dir = argv[3], *name = argv[4];
 	alert_id(name, id);
@@ -255,14 +219,14 @@ static int cmd(int argc, char **argv)
 	size_t n = 0;
 	char buf[512];
 	struct tc_cmd c = { .at = (int64_t)time(NULL) };
-	if (argc < 7 || read_key(argv[2], sk))
+	if (argc < 7 || publish_read_key(argv[2], sk))
 		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S]");
 	if (argc == 9 && !strcmp(argv[7], "--age"))
 		c.at -= atoll(argv[8]);
 	c.kind = !strcmp(argv[3], "cancel") ? TC_CMD_CANCEL : TC_CMD_TEST_TONE;
 	snprintf(c.alert_id, sizeof(c.alert_id), "%s", strcmp(argv[4], "-") ? argv[4] : "");
 	snprintf(c.nonce, sizeof(c.nonce), "%s", argv[5]);
-	int bad = !tc_cmd_encode(&c, buf, sizeof(buf)) || seal(sk, buf, &sealed, &n) || write_file(argv[6], sealed, n);
+	int bad = !tc_cmd_encode(&c, buf, sizeof(buf)) || seal(sk, buf, &sealed, &n) || publish_write_file(argv[6], sealed, n);
 	free(sealed);
 	return bad ? fail("cannot write the command") : 0;
 }
@@ -270,7 +234,7 @@ static int cmd(int argc, char **argv)
 static int flood(int argc, char **argv)
 {
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
-	if (argc != 9 || read_key(argv[2], sk))
+	if (argc != 9 || publish_read_key(argv[2], sk))
 		return fail("flood KEY HOST PORT PREFIX REGION N OUT.tsv");
 	int n = atoi(argv[7]);
 	FILE *tsv = fopen(argv[8], "w");
@@ -317,8 +281,10 @@ int main(int argc, char **argv)
 {
 	if (argc < 3 || tc_sign_init())
 		return fail("usage: rx_publish keygen|alert|cmd|flood ...");
-	if (!strcmp(argv[1], "keygen"))
-		return keygen(argv[2]);
+	if (!strcmp(argv[1], "keygen")) {
+		const char *why = publish_keygen(argv[2]);
+		return why ? fail(why) : 0;
+	}
 	if (!strcmp(argv[1], "alert"))
 		return alert(argc, argv);
 	if (!strcmp(argv[1], "cmd"))

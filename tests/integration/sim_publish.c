@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "publish_keys.h"
 #include "tc_cap.h"
 #include "tc_file.h"
 #include "tc_payload.h"
@@ -33,6 +34,7 @@ static int fail(const char *what)
 	return 1;
 }
 
+/* DIR/NAME, or DIR itself when name is NULL. */
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[4096];
@@ -40,20 +42,7 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 	else
 		snprintf(path, sizeof(path), "%s", dir);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t w = fwrite(data, 1, len, f);
-	return fclose(f) || w != len ? -1 : 0;
-}
-
-static int read_key(const char *path, uint8_t sk[TC_SIGN_SECRET_BYTES])
-{
-	size_t len;
-	char *text = tc_file_slurp(path, &len);
-	int bad = !text || tc_sign_key_from_text(text, sk, TC_SIGN_SECRET_BYTES);
-	free(text);
-	return bad ? -1 : 0;
+	return publish_write_file(path, data, len);
 }
 
 static int seal_to(const uint8_t sk[TC_SIGN_SECRET_BYTES], const void *payload, size_t len, const char *dir,
@@ -64,21 +53,6 @@ static int seal_to(const uint8_t sk[TC_SIGN_SECRET_BYTES], const void *payload, 
 	int bad = !buf || tc_sign_seal(payload, len, sk, buf, cap, &n) || write_file(dir, name, buf, n);
 	free(buf);
 	return bad ? -1 : 0;
-}
-
-static int keygen(const char *dir)
-{
-	uint8_t pk[TC_SIGN_PUBLIC_BYTES], sk[TC_SIGN_SECRET_BYTES];
-	char text[128];
-	if (tc_sign_keypair(pk, sk))
-		return fail("no key pair");
-	tc_sign_key_to_text(sk, sizeof(sk), text, sizeof(text));
-	strcat(text, "\n");
-	if (write_file(dir, "signing.key", text, strlen(text)))
-		return fail("cannot write signing.key");
-	tc_sign_key_to_text(pk, sizeof(pk), text, sizeof(text));
-	strcat(text, "\n");
-	return write_file(dir, "signing.pub", text, strlen(text)) ? fail("cannot write signing.pub") : 0;
 }
 
 /* A stand-in for the Ogg/Opus message: fixed bytes that differ per language. */
@@ -122,7 +96,7 @@ static int alert(int argc, char **argv)
 	struct tc_cap_options opt;
 	bool no_audio = false;
 	long long expires_in = 0;
-	if (argc < 5 || read_key(argv[2], sk))
+	if (argc < 5 || publish_read_key(argv[2], sk))
 		return fail("alert KEY ALERT.xml DIR [--expires-in S] [--no-audio]: cannot read KEY");
 	for (int i = 5; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-audio"))
@@ -173,7 +147,7 @@ static int cmd(int argc, char **argv)
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
 	char buf[512];
 	struct tc_cmd c = { .at = (int64_t)time(NULL) };
-	if (argc != 7 || read_key(argv[2], sk))
+	if (argc != 7 || publish_read_key(argv[2], sk))
 		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT");
 	c.kind = !strcmp(argv[3], "cancel") ? TC_CMD_CANCEL : TC_CMD_TEST_TONE;
 	snprintf(c.alert_id, sizeof(c.alert_id), "%s", strcmp(argv[4], "-") ? argv[4] : "");
@@ -186,7 +160,7 @@ static int seal(int argc, char **argv)
 {
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
 	size_t len = 0;
-	if (argc != 5 || read_key(argv[2], sk))
+	if (argc != 5 || publish_read_key(argv[2], sk))
 		return fail("seal KEY IN OUT");
 	char *in = tc_file_slurp(argv[3], &len);
 	int bad = !in || seal_to(sk, in, len, argv[4], NULL);
@@ -198,8 +172,10 @@ int main(int argc, char **argv)
 {
 	if (argc < 3 || tc_sign_init())
 		return fail("usage: sim_publish keygen|alert|cmd|seal ...");
-	if (!strcmp(argv[1], "keygen"))
-		return keygen(argv[2]);
+	if (!strcmp(argv[1], "keygen")) {
+		const char *why = publish_keygen(argv[2]);
+		return why ? fail(why) : 0;
+	}
 	if (!strcmp(argv[1], "alert"))
 		return alert(argc, argv);
 	if (!strcmp(argv[1], "cmd"))
