@@ -128,6 +128,11 @@ enum tc_rc tc_ack_kind_parse(const char *s, enum tc_ack_kind *out)
 	return TC_ERR_INVALID;
 }
 
+int tc_ack_qos(enum tc_ack_kind k)
+{
+	return k == TC_ACK_PLAYING ? 0 : 1;
+}
+
 static const char *const cmd_names[] = { "cancel", "test-tone" };
 
 const char *tc_cmd_kind_name(enum tc_cmd_kind k)

@@ -84,6 +84,15 @@ enum tc_ack_kind {
 const char *tc_ack_kind_name(enum tc_ack_kind k);
 enum tc_rc tc_ack_kind_parse(const char *s, enum tc_ack_kind *out);
 
+/*
+ * The MQTT QoS an acknowledgment is published at. playing only tells when
+ * the sound began: it changes no delivery state once received is in (which
+ * goes first), so it goes at QoS 0 and costs the broker and tocsind no
+ * PUBACK and no in-flight slot. Every other one goes at QoS 1: received,
+ * played and displayed are what receipt and coverage are measured from.
+ */
+int tc_ack_qos(enum tc_ack_kind k);
+
 struct tc_ack {
 	char alert_id[17];
 	enum tc_ack_kind kind;

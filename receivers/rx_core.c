@@ -129,16 +129,25 @@ static void clear(struct rx_core *c, const char *id, const char *reason, bool al
 		queue_ack(c, id, TC_ACK_CLEARED, reason);
 }
 
+/* The QoS of a queued acknowledgment line (tc_ack_qos); 1 for a line that does not decode. */
+static int qos_of(const char *line)
+{
+	struct tc_ack a;
+	return tc_ack_decode(line, strlen(line), &a, NULL) == TC_OK ? tc_ack_qos(a.kind) : 1;
+}
+
 /* Flush the state, then hand the acknowledgment queue to the broker. */
 static void flush(struct rx_core *c)
 {
 	if (rx_state_flush(c->st, c->d))
 		log_diags(c->d, "state");
 	size_t sent = 0, n = rx_state_ack_count(c->st);
-	while (sent < n && rx_session_connected(c->ses) &&
-	       rx_session_publish(c->ses, c->ack_topic, rx_state_ack_at(c->st, sent),
-				  strlen(rx_state_ack_at(c->st, sent))) == TC_OK)
+	while (sent < n && rx_session_connected(c->ses)) {
+		const char *line = rx_state_ack_at(c->st, sent);
+		if (rx_session_publish(c->ses, c->ack_topic, line, strlen(line), qos_of(line)) != TC_OK)
+			break;
 		sent++;
+	}
 	if (sent) {
 		rx_state_ack_shift(c->st, sent);
 		if (rx_state_flush(c->st, c->d))

@@ -254,12 +254,12 @@ bool rx_session_connected(const struct rx_session *s)
 	return s->connected;
 }
 
-enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const void *buf, size_t len)
+enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const void *buf, size_t len, int qos)
 {
 	if (!s->connected)
 		return TC_ERR_IO;
-	return mosquitto_publish_v5(s->m, NULL, topic, (int)len, buf, 1, false, NULL) == MOSQ_ERR_SUCCESS ? TC_OK
-												 : TC_ERR_IO;
+	return mosquitto_publish_v5(s->m, NULL, topic, (int)len, buf, qos, false, NULL) == MOSQ_ERR_SUCCESS ? TC_OK
+												   : TC_ERR_IO;
 }
 
 void rx_session_subscribe(struct rx_session *s, const char *topic)

@@ -48,8 +48,8 @@ void rx_session_free(struct rx_session *s);
 void rx_session_run(struct rx_session *s, int timeout_ms);
 bool rx_session_connected(const struct rx_session *s);
 
-/* Publish at QoS 1 (not retained); TC_ERR_IO when not connected. */
-enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const void *buf, size_t len);
+/* Publish at qos (0 or 1, not retained); TC_ERR_IO when not connected. */
+enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const void *buf, size_t len, int qos);
 /* An extra subscription (audio), kept across reconnects until unsubscribed. */
 void rx_session_subscribe(struct rx_session *s, const char *topic);
 void rx_session_unsubscribe(struct rx_session *s, const char *topic);

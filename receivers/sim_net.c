@@ -120,10 +120,10 @@ static void flush_dirty(struct sim_net *net)
 
 /* --- the protocol's way out (struct sim_io) ----------------------------------------- */
 
-static void io_publish(void *ctx, size_t rx, const char *topic, const void *buf, size_t len)
+static void io_publish(void *ctx, size_t rx, const char *topic, const void *buf, size_t len, int qos)
 {
 	struct sim_net *net = ctx;
-	mosquitto_publish_v5(net->c[rx].m, NULL, topic, (int)len, buf, 1, false, NULL);
+	mosquitto_publish_v5(net->c[rx].m, NULL, topic, (int)len, buf, qos, false, NULL);
 	mark_dirty(&net->c[rx]);
 }
 
@@ -258,7 +258,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 		char topic[TC_PROTO_MAX_TOPIC];
 		int len = msg->payloadlen < 64 ? msg->payloadlen : 64;
 		snprintf(topic, sizeof(topic), "%s/back/%s", echo, c->net->ids[c->idx].id);
-		io_publish(c->net, c->idx, topic, msg->payload, (size_t)len);
+		io_publish(c->net, c->idx, topic, msg->payload, (size_t)len, 1);
 		return;
 	}
 	sim_proto_message(c->net->proto, c->idx, msg->topic, msg->payload, (size_t)msg->payloadlen, now_ms());

@@ -232,7 +232,7 @@ static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum 
 	size_t len = tc_ack_encode(&a, buf, sizeof(buf));
 	if (!len || tc_proto_topic(topic, sizeof(topic), p->o.prefix, TC_TOPIC_RX_ACK, p->ids[rx].id, NULL))
 		return;
-	p->io.publish(p->io.ctx, rx, topic, buf, len);
+	p->io.publish(p->io.ctx, rx, topic, buf, len, tc_ack_qos(kind));
 	p->acks[kind]++;
 	struct alert_count *c = repeat ? NULL : alert_count(p, alert_id);
 	if (c)

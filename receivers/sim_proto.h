@@ -39,8 +39,8 @@
 /* How the protocol reaches the network; rx is the receiver's index. */
 struct sim_io {
 	void *ctx;
-	/* QoS 1, not retained, from receiver rx's own connection. */
-	void (*publish)(void *ctx, size_t rx, const char *topic, const void *buf, size_t len);
+	/* At qos (0 or 1), not retained, from receiver rx's own connection. */
+	void (*publish)(void *ctx, size_t rx, const char *topic, const void *buf, size_t len, int qos);
 	/* QoS 1, retained messages sent on every subscribe (for audio). */
 	void (*subscribe)(void *ctx, size_t rx, const char *topic);
 	void (*unsubscribe)(void *ctx, size_t rx, const char *topic);

@@ -54,3 +54,9 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
+
+# acks_at_qos FILE KIND QOS: how many acknowledgments of KIND a recorder (mosquitto_sub -F
+# '%t %p qos=%q') wrote to FILE as delivered at QOS
+acks_at_qos() {
+	grep -c -- "/ack .*\"ack\":\"$2\".* qos=$3\$" "$1"
+}

@@ -15,11 +15,11 @@ keys() {
 	"$publish" keygen "$tmp/bureau" && "$publish" keygen "$tmp/forger"
 }
 
-# record_acks [append]: every ack and status line, "topic payload", in $tmp/acks (a new
+# record_acks [append]: every ack and status line, "topic payload qos=Q", in $tmp/acks (a new
 # file unless "append")
 record_acks() {
 	[ "${1:-}" = append ] || : >"$tmp/acks"
-	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 -v -t "$P/rx/+/ack" -t "$P/rx/+/status" \
+	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 -F '%t %p qos=%q' -t "$P/rx/+/ack" -t "$P/rx/+/status" \
 		>>"$tmp/acks" 2>/dev/null &
 	sub_pid=$!
 	sleep 0.3

@@ -50,6 +50,8 @@ send a1
 rx_start play1
 wait_until 30 has_ack "$(id_of a1)" played
 check "a1 acks in order" "received playing played" "$(ack_order "$(id_of a1)")"
+check "playing at QoS 0, received and played at QoS 1" "1 1 1" \
+	"$(acks_at_qos "$tmp/acks" playing 0) $(acks_at_qos "$tmp/acks" received 1) $(acks_at_qos "$tmp/acks" played 1)"
 st=$(mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -C 1 -W 5 -t "$P/rx/rx-1/status" 2>/dev/null)
 expect "retained status online, kind loudspeaker" grep -q '"state":"online".*"kind":"loudspeaker"' <<<"$st"
 send f1

@@ -28,10 +28,10 @@ sim_broker() {
 	bpid=$broker_pid
 }
 
-# record_acks: every acknowledgment any receiver sends, one "topic payload" line each, in $tmp/acks
+# record_acks: every acknowledgment any receiver sends, one "topic payload qos=Q" line each, in $tmp/acks
 record_acks() {
 	: >"$tmp/acks"
-	mosquitto_sub -h 127.0.0.1 -p "$port" -V mqttv5 -q 1 -v -t "$P/rx/+/ack" >>"$tmp/acks" 2>/dev/null &
+	mosquitto_sub -h 127.0.0.1 -p "$port" -V mqttv5 -q 1 -F '%t %p qos=%q' -t "$P/rx/+/ack" >>"$tmp/acks" 2>/dev/null &
 	subpid=$!
 	sleep 0.3
 }

@@ -50,6 +50,8 @@ check "displayed by the signage" 1 "$(acks "$orange" displayed sim-00004)"
 check "received by all" 5 "$(acks "$orange" received)"
 check "playing by the loudspeakers" 4 "$(acks "$orange" playing)"
 check "the signage never playing" 0 "$(acks "$orange" playing sim-00004)"
+check "playing at QoS 0, received and played at QoS 1" "4 5 4" \
+	"$(acks_at_qos "$tmp/acks" playing 0) $(acks_at_qos "$tmp/acks" received 1) $(acks_at_qos "$tmp/acks" played 1)"
 expect "first-alert milestone" grep -q "first alert $orange" "$tmp/sim.log"
 check "one audio fetch" 1 "$(grep -c "fetching $P/audio" "$tmp/sim.log")"
 

@@ -162,6 +162,13 @@ static void test_ack_round_trip(void **state)
 	assert_string_equal(tc_ack_kind_name(TC_ACK_N_KINDS), "unknown");
 }
 
+static void test_ack_qos(void **state)
+{
+	(void)state;
+	for (int k = 0; k < TC_ACK_N_KINDS; k++) /* only playing, which tells when the sound began, at QoS 0 */
+		assert_int_equal(tc_ack_qos((enum tc_ack_kind)k), k == TC_ACK_PLAYING ? 0 : 1);
+}
+
 /* decode s with fn; it must fail with code */
 #define ASSERT_DECODE_FAILS(fn, type, s, want)                                       \
 	do {                                                                         \
@@ -426,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_topic_parse_unknown),
 		cmocka_unit_test(test_region_scopes),
 		cmocka_unit_test(test_ack_round_trip),
+		cmocka_unit_test(test_ack_qos),
 		cmocka_unit_test(test_ack_decode_errors),
 		cmocka_unit_test(test_status_round_trip),
 		cmocka_unit_test(test_cmd_round_trip),
