@@ -409,7 +409,7 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 		return;
 	}
 	tc_diags_free(d);
-	if (tc_store_get_delivery(dp->store, ack.alert_id, rx, "mqtt", &row) != TC_OK) {
+	if (tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row) != TC_OK) {
 		dp->stats.acks_unknown++;
 		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s acknowledged %s, but the alert was not sent to it",
 		       ack.alert_id, rx, tc_ack_kind_name(ack.kind));

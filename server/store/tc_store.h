@@ -193,12 +193,17 @@ struct tc_delivery_row {
 	char region[16], kind[16]; /* of the receiver; "" when it left the registry */
 	long attempts;
 	int64_t due_at;            /* when its timer fires (unix s); 0: no timer */
+	int64_t rowid;             /* where the store keeps it, 0 when unknown (found by its key then) */
 };
 typedef void (*tc_delivery_row_fn)(const struct tc_delivery_row *r, void *user);
 
 /* One delivery; TC_ERR_NOTFOUND when the alert was not planned to target on channel. */
 enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
 				 struct tc_delivery_row *out);
+/* The same without the receiver's region and kind (left ""), a third cheaper: for a state change
+ * that needs neither (an acknowledgment never escalates). */
+enum tc_rc tc_store_get_delivery_state(struct tc_store *s, const char *alert_id, const char *target,
+				       const char *channel, struct tc_delivery_row *out);
 /* Set a delivery's state, attempts, timer and last reason (reason may be NULL). */
 enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
 				    int64_t now);

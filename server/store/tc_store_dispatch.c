@@ -15,7 +15,9 @@
 
 
 /* Columns: alert_id, target, channel, state, attempts, due_at, region, kind. */
-#define ROW_COLUMNS "d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, coalesce(r.region, ''), coalesce(r.kind, '')"
+#define ROW_COLUMNS                                                                                     \
+	"d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, coalesce(r.region, ''), coalesce(r.kind, ''), " \
+	"d.rowid"
 
 static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
 {
@@ -27,6 +29,7 @@ static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
 	r->due_at = sqlite3_column_int64(q, 5);
 	tc_store_text_col(q, 6, r->region, sizeof(r->region));
 	tc_store_text_col(q, 7, r->kind, sizeof(r->kind));
+	r->rowid = sqlite3_column_int64(q, 8);
 }
 
 static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
@@ -40,14 +43,10 @@ static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
 	return tc_store_done(q, r);
 }
 
-enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
-				 struct tc_delivery_row *out)
+/* The row of the statement q (alert_id, target, channel bound as 1, 2, 3) into *out. */
+static enum tc_rc one_row(sqlite3_stmt *q, const char *alert_id, const char *target, const char *channel,
+			  struct tc_delivery_row *out)
 {
-	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
-				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	if (!q)
-		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, channel, -1, SQLITE_STATIC);
@@ -58,12 +57,34 @@ enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const
 	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
-enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
-				    int64_t now)
+enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
+				 struct tc_delivery_row *out)
 {
-	static const char sql[] = "UPDATE deliveries SET state = ?, attempts = ?, due_at = ?, updated_at = ?,"
-				  " reason = coalesce(?, reason) WHERE alert_id = ? AND target = ? AND channel = ?";
+	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	return q ? one_row(q, alert_id, target, channel, out) : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_get_delivery_state(struct tc_store *s, const char *alert_id, const char *target,
+				       const char *channel, struct tc_delivery_row *out)
+{
+	static const char sql[] = "SELECT d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, '', '', d.rowid"
+				  " FROM deliveries d WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	return q ? one_row(q, alert_id, target, channel, out) : TC_ERR_IO;
+}
+
+/* One UPDATE of r's state by its rowid (by_rowid) or its key; *changed: whether a row was. */
+static enum tc_rc update_row(struct tc_store *s, const struct tc_delivery_row *r, const char *reason, int64_t now,
+			     bool by_rowid, bool *changed)
+{
+	static const char by_key_sql[] = "UPDATE deliveries SET state = ?1, attempts = ?2, due_at = ?3, updated_at = ?4,"
+					 " reason = coalesce(?5, reason) WHERE alert_id = ?6 AND target = ?7 AND channel = ?8";
+	static const char by_rowid_sql[] = "UPDATE deliveries SET state = ?1, attempts = ?2, due_at = ?3, updated_at = ?4,"
+					   " reason = coalesce(?5, reason) WHERE rowid = ?9 AND +alert_id = ?6"
+					   " AND +target = ?7 AND +channel = ?8";
+	sqlite3_stmt *q = tc_store_stmt(s, by_rowid ? by_rowid_sql : by_key_sql);
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, r->state, -1, SQLITE_STATIC);
@@ -75,7 +96,27 @@ enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery
 	sqlite3_bind_text(q, 6, r->alert_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, r->target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, r->channel, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	if (by_rowid)
+		sqlite3_bind_int64(q, 9, r->rowid);
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	*changed = !rc && sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+/*
+ * A row read from the store is found again by its rowid, its key checked on
+ * that row rather than looked up in the key's index (an acknowledgment's
+ * update costs one index search fewer); a row made by hand, or one whose
+ * rowid no longer holds it, by its key.
+ */
+enum tc_rc tc_store_update_delivery(struct tc_store *s, const struct tc_delivery_row *r, const char *reason,
+				    int64_t now)
+{
+	bool changed = false;
+	enum tc_rc rc = r->rowid > 0 ? update_row(s, r, reason, now, true, &changed) : TC_OK;
+	if (!rc && !changed)
+		rc = update_row(s, r, reason, now, false, &changed);
+	return rc;
 }
 
 enum tc_rc tc_store_move_deliveries(struct tc_store *s, const char *alert_id, const char *from, const char *to,

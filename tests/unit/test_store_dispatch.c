@@ -116,6 +116,15 @@ static void test_rows_carry_the_receiver(void **state)
 	assert_string_equal(r.region, "120116001002");
 	assert_string_equal(r.kind, "signage");
 	assert_int_equal(tc_store_get_delivery(store, alert_id, "c", "mqtt", &r), TC_ERR_NOTFOUND);
+	struct tc_delivery_row st;
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "b", "mqtt", &r), TC_OK);
+	assert_int_equal(tc_store_get_delivery_state(store, alert_id, "b", "mqtt", &st), TC_OK);
+	assert_string_equal(st.state, r.state);
+	assert_int_equal(st.attempts, r.attempts);
+	assert_int_equal(st.due_at, r.due_at);
+	assert_int_equal(st.rowid, r.rowid);
+	assert_string_equal(st.region, "");
+	assert_int_equal(tc_store_get_delivery_state(store, alert_id, "c", "mqtt", &st), TC_ERR_NOTFOUND);
 	char kind[16], region[16];
 	assert_int_equal(tc_store_receiver_info(store, "c", kind, region), TC_OK);
 	assert_string_equal(region, "120116002001");
@@ -124,6 +133,40 @@ static void test_rows_carry_the_receiver(void **state)
 	assert_int_equal(tc_store_count_region(store, "120116001"), 2);
 	assert_int_equal(tc_store_count_region(store, "1201160010"), 2);
 	assert_int_equal(tc_store_count_region(store, "120110"), 0);
+}
+
+/* An update finds a row read from the store by its rowid; a rowid that holds another delivery, or
+ * none, never changes the wrong row: the row is found by its key. */
+static void test_update_by_rowid_or_key(void **state)
+{
+	(void)state;
+	struct tc_delivery_row a, b, got;
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "a", "mqtt", &a), TC_OK);
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "b", "mqtt", &b), TC_OK);
+	assert_true(a.rowid > 0 && b.rowid > 0 && a.rowid != b.rowid);
+	char was_b[16];
+	snprintf(was_b, sizeof(was_b), "%s", b.state);
+	snprintf(a.state, sizeof(a.state), "received");
+	a.due_at = NOW + 60;
+	assert_int_equal(tc_store_update_delivery(store, &a, NULL, NOW), TC_OK);
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "a", "mqtt", &got), TC_OK);
+	assert_string_equal(got.state, "received");
+	assert_int_equal(got.due_at, NOW + 60);
+	a.rowid = b.rowid; /* b's row: its key does not match, so a is found by key */
+	snprintf(a.state, sizeof(a.state), "played");
+	a.due_at = 0;
+	assert_int_equal(tc_store_update_delivery(store, &a, NULL, NOW), TC_OK);
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "a", "mqtt", &got), TC_OK);
+	assert_string_equal(got.state, "played");
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "b", "mqtt", &got), TC_OK);
+	assert_string_equal(got.state, was_b);
+	a.rowid = 1000000; /* no row at all */
+	snprintf(a.state, sizeof(a.state), "sent");
+	a.due_at = NOW + 30;
+	assert_int_equal(tc_store_update_delivery(store, &a, "again", NOW), TC_OK);
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "a", "mqtt", &got), TC_OK);
+	assert_string_equal(got.state, "sent");
+	assert_int_equal(got.due_at, NOW + 30);
 }
 
 static void test_liveness_acks_escalations(void **state)
@@ -215,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payload_audio_and_topics),
 		cmocka_unit_test(test_rows_carry_the_receiver),
+		cmocka_unit_test(test_update_by_rowid_or_key),
 		cmocka_unit_test(test_liveness_acks_escalations),
 		cmocka_unit_test(test_expire_and_finish),
 		cmocka_unit_test(test_move_and_awaiting),

@@ -126,6 +126,20 @@ static void test_cleared_changes_nothing(void **state)
 	assert_false(s.changed);
 }
 
+/* tocsind applies an acknowledgment to a row read without its receiver's region, which only an
+ * escalation needs: no acknowledgment escalates, from any state. */
+static void test_no_ack_escalates(void **state)
+{
+	(void)state;
+	for (int st = 0; st < TC_DS_N; st++)
+		for (int k = 0; k < TC_ACK_N_KINDS; k++) {
+			struct tc_track_step s = step((enum tc_dstate)st, tc_devent_of_ack((enum tc_ack_kind)k), 1);
+			if (s.action == TC_TRACK_ESCALATE || (s.changed && s.next == TC_DS_ESCALATED))
+				fail_msg("%s escalates from %s", tc_ack_kind_name((enum tc_ack_kind)k),
+					 tc_dstate_name((enum tc_dstate)st));
+		}
+}
+
 /* An acknowledgment sent at QoS 0 may be lost: once received (QoS 1, sent first) is in, it changes
  * no delivery, so losing it loses nothing that receipt or coverage is measured from. */
 static void test_qos0_acks_change_nothing_after_receipt(void **state)
@@ -199,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_resend_then_escalate),
 		cmocka_unit_test(test_final_states_hold_but_late_play_wins),
 		cmocka_unit_test(test_cleared_changes_nothing),
+		cmocka_unit_test(test_no_ack_escalates),
 		cmocka_unit_test(test_qos0_acks_change_nothing_after_receipt),
 		cmocka_unit_test(test_apply_writes_store),
 	};
