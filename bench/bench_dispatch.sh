@@ -5,7 +5,7 @@
 #
 #   bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS]
 #
-# Each of R rounds (default 3) POSTs one alert (a new identifier each time)
+# Each of R rounds (default 5) POSTs one alert (a new identifier each time)
 # and then takes the two raw figures (bench_mqtt_rtt), with messages out of
 # the alert's payload size and back of an acknowledgment's (64 bytes):
 #   - through one connection each way: N messages published to an echo client;
@@ -17,13 +17,16 @@
 # batch of acknowledgments; nothing polls tocsind meanwhile), and until every
 # one acknowledged played/displayed (after a simulated playing time of
 # --play-ms, default 3000, so receipts are not slowed by the acknowledgments
-# of playing). Prints each round, then the best of each figure and their
-# ratios; the CPU each process used from publication to the last receipt;
+# of playing). Prints each round, with the CPU each process used from
+# publication to the last receipt; then the median of the rounds' ratios,
+# each round's alert against its own raw figures taken just after it (the
+# speed of this machine drifts by a third from minute to minute; a round's
+# two sides see the same), their range, and the best of each figure;
 # tocsind's peak memory (VmHWM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=10000
-rounds=3
+rounds=5
 play_ms=3000
 build=build
 alert=cap-schemas/examples/cn-lightning-yellow.xml
@@ -138,14 +141,30 @@ one_round() {
 
 for k in $(seq "$rounds"); do one_round "$k"; done
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
-awk -v n="$n" -v peak="$peak" '
-	NR == 1 || $1 < r { r = $1 } NR == 1 || $2 < a { a = $2 } NR == 1 || $3 < p { p = $3 }
-	NR == 1 || $4 < r1 { r1 = $4 } NR == 1 || $5 < r2 { r2 = $5 }
+# median FILE FIELD: the median of a column
+median() { awk -v f="$2" '{print $f}' "$1" | sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+awk '{print $2 / $4, $2 / $5, $3 / $4}' "$tmp/rounds" >"$tmp/ratios"
+awk -v n="$n" -v peak="$peak" -v m1="$(median "$tmp/ratios" 1)" -v m2="$(median "$tmp/ratios" 2)" \
+	-v m3="$(median "$tmp/ratios" 3)" -v ra="$(median "$tmp/rounds" 2)" -v r1m="$(median "$tmp/rounds" 4)" \
+	-v r2m="$(median "$tmp/rounds" 5)" '
+	FILENAME == ARGV[1] {
+		if (FNR == 1 || $1 < lo) lo = $1
+		if (FNR == 1 || $1 > hi) hi = $1
+		k++
+		next
+	}
+	FNR == 1 || $1 < r { r = $1 } FNR == 1 || $2 < a { a = $2 } FNR == 1 || $3 < p { p = $3 }
+	FNR == 1 || $4 < r1 { r1 = $4 } FNR == 1 || $5 < r2 { r2 = $5 }
 	END {
-		printf "best of %d rounds, alert to %d receivers: rendered and published %.3f s after the POST\n", NR, n, r
-		printf "  every receiver acknowledged receipt %.3f s after publication: %.2fx the raw round trip through" \
-			" one connection (%.3f s), %.2fx through the receivers'\'' connections (%.3f s); target 1.5x\n",
-			a, a / r1, r1, a / r2, r2
-		printf "  from the POST to the last receipt: %.3f s: %.2fx and %.2fx\n", p, p / r1, p / r2
+		printf "%d rounds, alert to %d receivers: every receiver acknowledged receipt %.3f s after publication" \
+			" (median), the raw round trip through one connection %.3f s, through the receivers'\'' connections" \
+			" %.3f s\n", k, n, ra, r1m, r2m
+		printf "  each round against its own raw figures: median %.2fx through one connection (rounds %.2fx to" \
+			" %.2fx), %.2fx through the receivers'\'' connections; target 1.5x\n", m1, lo, hi, m2
+		printf "  from the POST to the last receipt: median %.2fx through one connection\n", m3
+		printf "best of each figure: rendered and published %.3f s after the POST; every receipt %.3f s after" \
+			" publication: %.2fx the raw round trip through one connection (%.3f s), %.2fx through the" \
+			" receivers'\'' connections (%.3f s); from the POST %.3f s: %.2fx and %.2fx\n",
+			r, a, a / r1, r1, a / r2, r2, p, p / r1, p / r2
 		printf "tocsind peak memory (VmHWM): %.1f MiB\n", peak / 1024
-	}' "$tmp/rounds"
+	}' "$tmp/ratios" "$tmp/rounds"
