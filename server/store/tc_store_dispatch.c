@@ -14,10 +14,12 @@
 #define OPEN_STATES "('planned', 'sent', 'received')"
 
 
-/* Columns: alert_id, target, channel, state, attempts, due_at, region, kind. */
-#define ROW_COLUMNS                                                                                     \
-	"d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, coalesce(r.region, ''), coalesce(r.kind, ''), " \
-	"d.rowid"
+/* Columns of a delivery row (read_row): alert_id, target, channel, state, attempts, due_at, then the
+ * receiver's region and kind, then the rowid. */
+#define OWN_COLUMNS "d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at"
+#define ROW_COLUMNS OWN_COLUMNS ", coalesce(r.region, ''), coalesce(r.kind, ''), d.rowid"
+/* The same without the receiver's: region and kind "" */
+#define STATE_COLUMNS OWN_COLUMNS ", '', '', d.rowid"
 
 static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
 {
@@ -69,8 +71,8 @@ enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const
 enum tc_rc tc_store_get_delivery_state(struct tc_store *s, const char *alert_id, const char *target,
 				       const char *channel, struct tc_delivery_row *out)
 {
-	static const char sql[] = "SELECT d.alert_id, d.target, d.channel, d.state, d.attempts, d.due_at, '', '', d.rowid"
-				  " FROM deliveries d WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
+	static const char sql[] = "SELECT " STATE_COLUMNS " FROM deliveries d"
+				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	return q ? one_row(q, alert_id, target, channel, out) : TC_ERR_IO;
 }
