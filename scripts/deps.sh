@@ -2,7 +2,7 @@
 # Sourced by check.sh and demo.sh; one list, so nothing is forgotten in either.
 
 TOCSIN_BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libjansson-dev nettle-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libopus-dev libogg-dev libespeak-ng-dev espeak-ng-data libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libmosquitto-dev portaudio19-dev libasound2-dev libncurses-dev"
-TOCSIN_TEST_PACKAGES="libcmocka-dev libxml2-utils jq clang libclang-rt-14-dev multimon-ng sox curl espeak-ng mosquitto mosquitto-clients tmux alsa-utils python3"
+TOCSIN_TEST_PACKAGES="libcmocka-dev libxml2-utils jq clang libclang-rt-14-dev multimon-ng sox curl espeak-ng mosquitto mosquitto-clients tmux alsa-utils python3 sqlite3"
 # The SMS channel: libsmpp34 packs SMPP PDUs; Net::SMPP is the SMSC simulator of the tests, Kannel the HTTP gateway.
 TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libsmpp34-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES libnet-smpp-perl kannel kannel-extras"

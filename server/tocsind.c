@@ -142,6 +142,7 @@ static void spool_pass(struct tc_api *api, struct tc_store *store, const struct 
 }
 
 #define MAIL_BATCH_MS 20
+#define HELD_RETRY_MS 1000
 
 /* What the main loop drives besides the HTTP API. */
 struct engine {
@@ -151,6 +152,20 @@ struct engine {
 	struct tc_dispatch *dispatch; /* NULL with broker = none */
 	struct tc_sms *sms;           /* NULL with sms_gateway = none */
 };
+
+/* Hand what is in the mailbox to the dispatcher (or drop it without one); true when work is due. */
+static bool take_mails(struct engine *en)
+{
+	struct tc_mail *m = tc_mailbox_take(en->mail);
+	if (en->dispatch)
+		return tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
+	while (m) {
+		struct tc_mail *next = m->next;
+		tc_mail_free(m);
+		m = next;
+	}
+	return true;
+}
 
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		  const struct tc_ingest_options *io, struct engine *en)
@@ -201,11 +216,13 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		 * at the price of that much latency.
 		 */
 		int mail_fd = tc_mailbox_fd(en->mail), sms_fd = en->sms ? tc_sms_fd(en->sms) : -1;
-		bool take_mail = now >= next_mail;
+		bool take_mail = now >= next_mail, held = en->dispatch && tc_dispatch_holding(en->dispatch);
 		if (take_mail) {
 			FD_SET(mail_fd, &rs);
 			if (mail_fd > max_fd)
 				max_fd = mail_fd;
+			if (held)
+				timeout_ms = 0;
 		} else if (next_mail - now < timeout_ms) {
 			timeout_ms = (long)(next_mail - now);
 		}
@@ -221,18 +238,11 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			break;
 		}
 		tc_api_run(api);
-		if (take_mail && FD_ISSET(mail_fd, &rs)) {
-			next_mail = now_ms() + MAIL_BATCH_MS;
-			struct tc_mail *m = tc_mailbox_take(en->mail);
-			bool due = true;
-			if (en->dispatch)
-				due = tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
-			else
-				while (m) {
-					struct tc_mail *next = m->next;
-					tc_mail_free(m);
-					m = next;
-				}
+		if (take_mail && (held || FD_ISSET(mail_fd, &rs))) {
+			bool due = take_mails(en);
+			/* A batch the store refused is tried again a second later, with what came meanwhile. */
+			bool refused = en->dispatch && tc_dispatch_holding(en->dispatch);
+			next_mail = now_ms() + (refused ? HELD_RETRY_MS : MAIL_BATCH_MS);
 			if (due) {
 				next_work = 0; /* a rendered alert to publish, a connection */
 				next_sms = 0;  /* an escalation was recorded */
@@ -463,9 +473,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	if (tc_store_open(path, &store, d) || start_engine(&cfg, store, &en, d)) {
+	bool clean = true;
+	int64_t last_start = 0;
+	if (tc_store_open(path, &store, d) || tc_store_last_run(store, &clean, &last_start) ||
+	    start_engine(&cfg, store, &en, d)) {
 		log_diags(d);
 		goto out;
+	}
+	if (!clean) {
+		char when[32];
+		struct tm tm;
+		time_t t = (time_t)last_start;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		log_line(TC_LOG_WARN, "the last run (started %s) did not stop cleanly: acknowledgments it took may be "
+			 "unwritten%s", when, en.dispatch ? "; receivers of unsettled deliveries are asked again" : "");
+		if (en.dispatch)
+			tc_dispatch_ask_again(en.dispatch);
 	}
 	ao.metrics = metrics_extra;
 	ao.metrics_user = &en;
@@ -492,7 +515,13 @@ int main(int argc, char **argv)
 		 cfg.spool_dir[0] ? ", spool " : "", cfg.spool_dir);
 	serve(api, store, &cfg, &io, &en);
 	log_line(TC_LOG_INFO, "stopping");
-	tc_store_audit(store, (int64_t)time(NULL), "system", "stop", NULL, NULL);
+	/* Acknowledgments the broker thread took are written before the stop is: it is clean only then. */
+	tc_mqtt_halt(en.mqtt);
+	take_mails(&en);
+	if (en.dispatch && tc_dispatch_holding(en.dispatch))
+		log_line(TC_LOG_ERROR, "the store would not take the last acknowledgments; the next start asks for them again");
+	else
+		tc_store_audit(store, (int64_t)time(NULL), "system", "stop", NULL, NULL);
 	status = 0;
 out:
 	tc_api_stop(api);

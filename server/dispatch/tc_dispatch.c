@@ -52,6 +52,9 @@ struct tc_dispatch {
 	struct watched watched[MAX_WATCHED];
 	size_t n_watched;
 	bool work_due; /* what a batch did calls for tc_dispatch_work (and the SMS side) at once */
+	bool ask_again; /* the last run stopped uncleanly: ask the receivers of unsettled deliveries again */
+	struct tc_mail *held; /* a batch the store could not take, tried again with the next */
+	unsigned held_tries;
 };
 
 struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
@@ -69,12 +72,22 @@ struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, stru
 	return dp;
 }
 
+static void free_mails(struct tc_mail *m)
+{
+	while (m) {
+		struct tc_mail *next = m->next;
+		tc_mail_free(m);
+		m = next;
+	}
+}
+
 void tc_dispatch_free(struct tc_dispatch *dp)
 {
 	if (!dp)
 		return;
 	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
 		free(dp->payloads[i].data);
+	free_mails(dp->held);
 	free(dp);
 }
 
@@ -481,38 +494,88 @@ static void on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t 
 	}
 }
 
+static size_t count_mails(const struct tc_mail *m)
+{
+	size_t n = 0;
+	for (; m; m = m->next)
+		n++;
+	return n;
+}
+
+static void handle_mail(struct tc_dispatch *dp, struct tc_mail *m, int64_t now)
+{
+	switch (m->kind) {
+	case TC_MQTT_CONNECTED:
+		/* A broker that lost our session (restarted without persistence, or never
+		 * saw us) has most likely lost the retained alerts too. */
+		if (!m->len || ((const char *)m->data)[0] != '1')
+			dp->republish = true;
+		dp->work_due = true;
+		break;
+	case TC_MQTT_DISCONNECTED: break;
+	case TC_MQTT_MESSAGE: on_message(dp, m, now); break;
+	case TC_RENDER_DONE:
+		on_rendered(dp, m->ptr, now);
+		dp->work_due = true; /* publish it */
+		break;
+	default: break;
+	}
+}
+
+/* The store refused the batch: keep it whole, to be handled again before what comes next. */
+static void hold(struct tc_dispatch *dp, struct tc_mail *mails, const char *what)
+{
+	dp->held = mails;
+	if (!dp->held_tries++)
+		tc_log(TC_LOG_ERROR, "store", "%s a batch of %zu acknowledgment(s) and other mail; it is kept and tried "
+		       "again", what, count_mails(mails));
+}
+
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
 {
-	bool tx = tc_store_begin(dp->store) == TC_OK;
-	while (mails) {
-		struct tc_mail *next = mails->next;
-		switch (mails->kind) {
-		case TC_MQTT_CONNECTED:
-			/* A broker that lost our session (restarted without persistence, or never
-			 * saw us) has most likely lost the retained alerts too. */
-			if (!mails->len || ((const char *)mails->data)[0] != '1')
-				dp->republish = true;
-			dp->work_due = true;
-			break;
-		case TC_MQTT_DISCONNECTED: break;
-		case TC_MQTT_MESSAGE: on_message(dp, mails, now); break;
-		case TC_RENDER_DONE:
-			on_rendered(dp, mails->ptr, now);
-			dp->work_due = true; /* publish it */
-			break;
-		default: break;
-		}
-		tc_mail_free(mails);
-		mails = next;
+	if (dp->held) { /* the held batch first, in the order it came */
+		struct tc_mail *tail = dp->held;
+		while (tail->next)
+			tail = tail->next;
+		tail->next = mails;
+		mails = dp->held;
+		dp->held = NULL;
 	}
-	if (tx && tc_store_commit(dp->store) != TC_OK) {
-		tc_log(TC_LOG_ERROR, "store", "a batch of acknowledgments could not be written; they will come again");
+	if (!mails)
+		return false;
+	struct tc_dispatch_stats before = dp->stats; /* what a refused batch did is counted when it is written */
+	if (tc_store_begin(dp->store) != TC_OK) {
+		hold(dp, mails, "the store is locked or failing and cannot start");
+		return false;
+	}
+	for (struct tc_mail *m = mails; m; m = m->next)
+		handle_mail(dp, m, now);
+	if (tc_store_commit(dp->store) != TC_OK) {
 		tc_store_rollback(dp->store);
+		dp->stats = before;
+		hold(dp, mails, "the store could not write");
+		return false;
 	}
+	if (dp->held_tries) {
+		tc_log(TC_LOG_INFO, "store", "the held batch of %zu mail(s) is written, after %u tries", count_mails(mails),
+		       dp->held_tries + 1);
+		dp->held_tries = 0;
+	}
+	free_mails(mails);
 	check_watched(dp);
 	bool due = dp->work_due;
 	dp->work_due = false;
 	return due;
+}
+
+bool tc_dispatch_holding(const struct tc_dispatch *dp)
+{
+	return dp->held != NULL;
+}
+
+void tc_dispatch_ask_again(struct tc_dispatch *dp)
+{
+	dp->ask_again = true;
 }
 
 /* --- the periodic work ------------------------------------------------------------- */
@@ -665,6 +728,85 @@ static void on_timer(const struct tc_delivery_row *r, void *user)
 	}
 }
 
+struct asked {
+	char id[17];
+	size_t n;
+};
+
+struct ask_ctx {
+	struct tc_dispatch *dp;
+	int64_t now;
+	struct asked *alerts; /* one per alert, in the order the store gives them */
+	size_t n_alerts, cap;
+	const struct payload_entry *pl;
+	uint32_t expiry;
+	size_t sent;
+	enum tc_rc rc;
+};
+
+/* A copy of its alert to the receiver of one unsettled delivery. */
+static void ask_one(const struct tc_delivery_row *r, void *user)
+{
+	struct ask_ctx *ac = user;
+	struct tc_dispatch *dp = ac->dp;
+	if (ac->rc)
+		return;
+	if (!ac->n_alerts || strcmp(ac->alerts[ac->n_alerts - 1].id, r->alert_id)) {
+		char msg_type[16];
+		enum tc_alert_state st;
+		int64_t expires = 0;
+		if (ac->n_alerts == ac->cap) {
+			size_t cap = ac->cap ? ac->cap * 2 : 8;
+			void *p = realloc(ac->alerts, cap * sizeof(*ac->alerts));
+			if (!p) {
+				ac->rc = TC_ERR_NOMEM;
+				return;
+			}
+			ac->alerts = p;
+			ac->cap = cap;
+		}
+		struct asked *a = &ac->alerts[ac->n_alerts++];
+		snprintf(a->id, sizeof(a->id), "%s", r->alert_id);
+		a->n = 0;
+		ac->pl = payload_of(dp, r->alert_id);
+		ac->expiry = tc_store_alert_brief(dp->store, r->alert_id, msg_type, &st, &expires) == TC_OK ?
+				     expiry_of(dp, expires, ac->now) : (uint32_t)dp->o.default_expiry_s;
+	}
+	if (!ac->pl)
+		return;
+	ac->rc = send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
+	if (!ac->rc) {
+		ac->alerts[ac->n_alerts - 1].n++;
+		ac->sent++;
+		dp->stats.asked_again++;
+	}
+}
+
+/*
+ * After an unclean stop. libmosquitto answers an acknowledgment's PUBACK before tocsind has
+ * written it, so the last run may have taken acknowledgments it never wrote, and the broker
+ * keeps no copy. Every receiver of an unsettled delivery gets its alert once more; it knows the
+ * alert and answers with its last acknowledgment, never playing twice. Nothing changes state
+ * here: what comes back does that, as any acknowledgment.
+ */
+static void ask_again(struct tc_dispatch *dp, int64_t now)
+{
+	struct ask_ctx ac = { .dp = dp, .now = now };
+	tc_store_each_unsettled(dp->store, now, ask_one, &ac);
+	for (size_t i = 0; i < ac.n_alerts; i++) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "%zu receiver(s) asked for their last acknowledgment after an unclean stop",
+			 ac.alerts[i].n);
+		if (ac.alerts[i].n)
+			tc_store_audit(dp->store, now, "dispatch", "asked again", ac.alerts[i].id, detail);
+	}
+	tc_log(ac.rc ? TC_LOG_WARN : TC_LOG_INFO, "dispatch",
+	       "after an unclean stop: %zu receiver(s) of %zu alert(s) asked again for their last acknowledgment%s",
+	       ac.sent, ac.n_alerts, ac.rc ? " (stopped: the broker went away; all are asked again on reconnect)" : "");
+	dp->ask_again = ac.rc != TC_OK;
+	free(ac.alerts);
+}
+
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 {
 	struct briefs bs = { 0 };
@@ -678,6 +820,8 @@ void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 		republish_active(dp, now);
 		dp->republish = false;
 	}
+	if (dp->ask_again && tc_mqtt_connected(dp->mq))
+		ask_again(dp, now);
 	tc_store_alerts_to_dispatch(dp->store, add_brief, &bs);
 	for (size_t i = 0; i < bs.n; i++)
 		publish_alert(dp, &bs.v[i], now);
@@ -710,6 +854,8 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "tocsin_acks_total{outcome=\"not-a-target\"} %lu\n", s->acks_unknown);
 	fprintf(f, "# HELP tocsin_resends_total Alerts re-sent directly to a receiver.\n"
 		   "# TYPE tocsin_resends_total counter\ntocsin_resends_total %lu\n", s->resends);
+	fprintf(f, "# HELP tocsin_asked_again_total Alerts sent again after an unclean stop, for the last acknowledgment.\n"
+		   "# TYPE tocsin_asked_again_total counter\ntocsin_asked_again_total %lu\n", s->asked_again);
 	fprintf(f, "# HELP tocsin_escalations_total Deliveries escalated to people.\n"
 		   "# TYPE tocsin_escalations_total counter\ntocsin_escalations_total %lu\n", s->escalations);
 	fprintf(f, "# HELP tocsin_receiver_statuses_total Status messages from receivers.\n"

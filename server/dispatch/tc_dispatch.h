@@ -39,7 +39,8 @@ struct tc_dispatch_options {
 };
 
 struct tc_dispatch_stats {
-	unsigned long acks, acks_refused, acks_unknown, statuses, resends, escalations, published_alerts, cleared;
+	unsigned long acks, acks_refused, acks_unknown, statuses, resends, escalations, published_alerts, cleared,
+		asked_again;
 };
 
 struct tc_dispatch;
@@ -54,9 +55,19 @@ void tc_dispatch_free(struct tc_dispatch *dp);
  * list, in one transaction), then free them. True when what they brought
  * calls for tc_dispatch_work now (a rendered alert to publish, a broker
  * connection, an escalation for the SMS side); plain acknowledgments and
- * statuses do not.
+ * statuses do not. A batch the store cannot take (locked past its busy
+ * timeout, a failing disk) is kept whole and handled again, before the
+ * mails of the next call: the broker has forgotten what it handed over.
  */
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now);
+/* Whether a refused batch is waiting: call tc_dispatch_handle again, with no new mail if need be. */
+bool tc_dispatch_holding(const struct tc_dispatch *dp);
+/*
+ * The last run stopped uncleanly: once connected, send every receiver of an unsettled
+ * delivery (tc_store_each_unsettled) its alert again, so that it repeats the acknowledgment
+ * the last run may have taken without writing it.
+ */
+void tc_dispatch_ask_again(struct tc_dispatch *dp);
 
 /* Do what is due: expire, clear ended alerts, render and publish planned ones, fire timers, finish. */
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now);

@@ -33,7 +33,7 @@ struct tc_mqtt {
 static void post(struct tc_mqtt *m, int kind, const char *topic, const void *data, size_t len)
 {
 	if (tc_mailbox_post(m->mb, tc_mail_new(kind, topic, data, len)) != TC_OK)
-		tc_log(TC_LOG_WARN, "mqtt", "the owner's mailbox is full; a %s was dropped (it will be re-sent)",
+		tc_log(TC_LOG_WARN, "mqtt", "the owner's mailbox is full; a %s was dropped",
 		       kind == TC_MQTT_MESSAGE ? "message" : "connection event");
 }
 
@@ -155,7 +155,7 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	return TC_OK;
 }
 
-void tc_mqtt_stop(struct tc_mqtt *m)
+void tc_mqtt_halt(struct tc_mqtt *m)
 {
 	if (!m)
 		return;
@@ -163,7 +163,15 @@ void tc_mqtt_stop(struct tc_mqtt *m)
 	if (m->started) {
 		mosquitto_disconnect_v5(m->mosq, 0, NULL);
 		pthread_join(m->thread, NULL);
+		m->started = false;
 	}
+}
+
+void tc_mqtt_stop(struct tc_mqtt *m)
+{
+	if (!m)
+		return;
+	tc_mqtt_halt(m);
 	mosquitto_destroy(m->mosq);
 	mosquitto_property_free_all(&m->connect_props);
 	mosquitto_lib_cleanup();

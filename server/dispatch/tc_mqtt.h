@@ -44,7 +44,12 @@ struct tc_mqtt;
 /* Start the connection thread; mails go to mb. Fails only when libmosquitto cannot start. */
 enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb, struct tc_mqtt **out,
 			 struct tc_diags *d);
-/* Disconnect and stop the thread; NULL is a no-op. */
+/*
+ * Disconnect and stop the thread, keeping the client: nothing more comes to the mailbox, and
+ * what is there can still be handled (publishing fails from now on). NULL is a no-op.
+ */
+void tc_mqtt_halt(struct tc_mqtt *m);
+/* Halt, then free; NULL is a no-op. */
 void tc_mqtt_stop(struct tc_mqtt *m);
 
 bool tc_mqtt_connected(const struct tc_mqtt *m);

@@ -393,6 +393,23 @@ long tc_store_audit_count(struct tc_store *s, const char *alert_id)
 	return n;
 }
 
+enum tc_rc tc_store_last_run(struct tc_store *s, bool *clean, int64_t *started_at)
+{
+	static const char sql[] = "SELECT action, at FROM audit WHERE actor = 'system' AND action IN ('start', 'stop')"
+				  " ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *q = cached(s, sql);
+	*clean = true;
+	*started_at = 0;
+	if (!q)
+		return TC_ERR_IO;
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "start")) {
+		*clean = false;
+		*started_at = sqlite3_column_int64(q, 1);
+	}
+	return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
+}
+
 /* --- the registry --------------------------------------------------------------- */
 
 enum tc_rc tc_store_begin(struct tc_store *s)

@@ -122,6 +122,12 @@ enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, co
 			  const char *alert_id, const char *detail);
 /* Number of audit entries for an alert (all when alert_id is NULL). */
 long tc_store_audit_count(struct tc_store *s, const char *alert_id);
+/*
+ * How the last run of tocsind on this store ended, from the audit log: *clean is false when its
+ * "system" "start" has no "stop" after it (killed, crashed, the power went), with *started_at
+ * when it started; true (and 0) for a clean stop or a store never run.
+ */
+enum tc_rc tc_store_last_run(struct tc_store *s, bool *clean, int64_t *started_at);
 
 /* --- the registry ------------------------------------------------------------ */
 
@@ -218,6 +224,13 @@ enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit
 /* A receiver's deliveries in state "sent" or "escalated" of alerts still being delivered or active. */
 enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int64_t now, tc_delivery_row_fn fn,
 				     void *user);
+/*
+ * Deliveries a late acknowledgment may still change: sent at least once and now sent, received
+ * or escalated, of alerts being delivered or done and not expired at now; by alert and receiver,
+ * without the receiver's region and kind. fn must not change deliveries (the query still walks
+ * them).
+ */
+enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_row_fn fn, void *user);
 
 /* Record an acknowledgment as it came (kind: received, played, ...; detail may be NULL). */
 enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,

@@ -202,6 +202,19 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 	return TC_OK;
 }
 
+enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_row_fn fn, void *user)
+{
+	static const char sql[] = "SELECT " STATE_COLUMNS " FROM alerts a JOIN deliveries d ON d.alert_id = a.id"
+				  " WHERE a.state IN (2, 3) AND (a.expires_at = 0 OR a.expires_at > ?)"
+				  " AND d.state IN ('sent', 'received', 'escalated') AND d.channel = 'mqtt'"
+				  " AND d.attempts > 0 ORDER BY a.id, d.target";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	return each_row(q, fn, user);
+}
+
 enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
 			    const char *detail, int64_t at)
 {

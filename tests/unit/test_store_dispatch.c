@@ -253,6 +253,98 @@ static void test_move_and_awaiting(void **state)
 	free(xml);
 }
 
+struct unsettled {
+	char seen[8][128];
+	size_t n;
+};
+
+static void add_unsettled(const struct tc_delivery_row *r, void *user)
+{
+	struct unsettled *u = user;
+	if (u->n < 8)
+		snprintf(u->seen[u->n++], sizeof(u->seen[0]), "%s %s %s", r->alert_id, r->target, r->state);
+}
+
+static void set_state(const char *id, const char *target, const char *state, long attempts)
+{
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_get_delivery(store, id, target, "mqtt", &r), TC_OK);
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	r.attempts = attempts;
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW), TC_OK);
+}
+
+/* What a late acknowledgment may still change: deliveries sent at least once, not yet played,
+ * displayed, failed or rejected, of alerts being delivered (or done) and not expired. */
+static void test_unsettled(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char id[17], want[128];
+	bool dup;
+	const char targets[3][64] = { "a", "b", "c" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>4");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets, 3, "mqtt", NOW), TC_OK);
+	struct unsettled u = { 0 };
+	/* planned: nothing was sent, so nothing can come back */
+	assert_int_equal(tc_store_set_alert_state(store, id, TC_ALERT_DISPATCHING, NOW), TC_OK);
+	assert_int_equal(tc_store_each_unsettled(store, NOW, add_unsettled, &u), TC_OK);
+	assert_int_equal(u.n, 0);
+	set_state(id, "a", "received", 1);
+	set_state(id, "b", "escalated", 2);
+	set_state(id, "c", "played", 1);
+	assert_int_equal(tc_store_each_unsettled(store, NOW, add_unsettled, &u), TC_OK);
+	assert_int_equal(u.n, 2);
+	snprintf(want, sizeof(want), "%s a received", id);
+	assert_string_equal(u.seen[0], want);
+	snprintf(want, sizeof(want), "%s b escalated", id);
+	assert_string_equal(u.seen[1], want);
+	/* done alerts still count; ended or expired ones do not */
+	u.n = 0;
+	assert_int_equal(tc_store_set_alert_state(store, id, TC_ALERT_DONE, NOW), TC_OK);
+	assert_int_equal(tc_store_each_unsettled(store, NOW, add_unsettled, &u), TC_OK);
+	assert_int_equal(u.n, 2);
+	u.n = 0;
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires;
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(tc_store_each_unsettled(store, expires, add_unsettled, &u), TC_OK);
+	assert_int_equal(u.n, 0);
+	assert_int_equal(tc_store_set_alert_state(store, id, TC_ALERT_CANCELLED, NOW), TC_OK);
+	assert_int_equal(tc_store_each_unsettled(store, NOW, add_unsettled, &u), TC_OK);
+	assert_int_equal(u.n, 0);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
+/* A run is clean when its "start" in the audit log has a "stop" after it. */
+static void test_last_run(void **state)
+{
+	(void)state;
+	bool clean = false;
+	int64_t started = -1;
+	assert_int_equal(tc_store_last_run(store, &clean, &started), TC_OK);
+	assert_true(clean); /* never run */
+	assert_int_equal(started, 0);
+	assert_int_equal(tc_store_audit(store, NOW, "system", "start", NULL, "127.0.0.1:8080"), TC_OK);
+	assert_int_equal(tc_store_audit(store, NOW + 1, "api", "accepted", alert_id, NULL), TC_OK);
+	assert_int_equal(tc_store_last_run(store, &clean, &started), TC_OK);
+	assert_false(clean);
+	assert_int_equal(started, NOW);
+	assert_int_equal(tc_store_audit(store, NOW + 2, "system", "stop", NULL, NULL), TC_OK);
+	assert_int_equal(tc_store_audit(store, NOW + 3, "dispatch", "published", alert_id, NULL), TC_OK);
+	assert_int_equal(tc_store_last_run(store, &clean, &started), TC_OK);
+	assert_true(clean);
+	assert_int_equal(started, 0);
+	assert_int_equal(tc_store_audit(store, NOW + 10, "system", "start", NULL, NULL), TC_OK);
+	assert_int_equal(tc_store_last_run(store, &clean, &started), TC_OK);
+	assert_false(clean);
+	assert_int_equal(started, NOW + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_liveness_acks_escalations),
 		cmocka_unit_test(test_expire_and_finish),
 		cmocka_unit_test(test_move_and_awaiting),
+		cmocka_unit_test(test_unsettled),
+		cmocka_unit_test(test_last_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,59 @@
+# tocsind_lib.sh — what the scripts driving tocsind with tocsin-sim receivers share.
+# Sourced after lib.sh and broker.sh; uses $tocsind, $tocsin, $sim, $examples,
+# $tmp (with $tmp/tocsind.conf and $tmp/data) and $broker_port. On exit it
+# kills tocsind ($pid), the sims and any $helper_pids, stops the broker and
+# removes $tmp.
+pid=
+sims=()
+helper_pids=()
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	for s in "${sims[@]}" "${helper_pids[@]}"; do kill "$s" 2>/dev/null; done
+	stop_broker
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_server() { # tocsind on a free loopback port; sets pid and url
+	rm -f "$tmp/data/http.addr"
+	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
+		--broker "127.0.0.1:$broker_port" 2>>"$tmp/tocsind.log" &
+	pid=$!
+	url=$(server_url "$tmp/data")
+}
+
+# start_sim NAME ARGS...: a tocsin-sim in the background with a report file
+start_sim() {
+	local name=$1
+	shift
+	"$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/data/signing.pub" --report "$tmp/$name.json" "$@" \
+		2>>"$tmp/sim-$name.log" &
+	sims+=($!)
+	eval "sim_$name=$!"
+}
+
+# report NAME: ask a sim for its report (SIGUSR1) and print it
+report() {
+	local p
+	eval "p=\$sim_$1"
+	rm -f "$tmp/$1.json"
+	kill -USR1 "$p"
+	for _ in $(seq 50); do
+		[ -s "$tmp/$1.json" ] && jq -e . "$tmp/$1.json" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	cat "$tmp/$1.json"
+}
+
+counts() { "$tocsin" status "$1" --json --server "$url" | jq -c "$2"; }
+
+# fresh FILE [EXPIRES]: an example moved to today (Beijing time); optionally a new expiry
+fresh() {
+	local today tomorrow
+	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+	tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
+	sed -e "s/2026-0[678]-[0-9][0-9]T/${today}T/g" -e "s/2026-08-13/$tomorrow/g" \
+		-e "s/_2026[0-9]\{4\}/_${today//-/}/g" "$examples/$1" |
+		if [ -n "${2:-}" ]; then sed "s|<expires>[^<]*</expires>|<expires>$2</expires>|"; else
+			sed "s|<expires>${today}T|<expires>${tomorrow}T|"; fi
+}
