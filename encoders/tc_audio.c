@@ -9,6 +9,7 @@
 #include "tc_audio.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,14 +34,30 @@ void tc_pcm_release(struct tc_pcm *p)
 	free(p->s);
 	p->s = NULL;
 	p->n = 0;
+	p->cap = 0;
 }
 
+/*
+ * Room for more samples past n, and one spare. The room grows by half at least: a message built
+ * from thousands of small pieces (speech callbacks, decoded packets, tone segments) would
+ * otherwise copy itself once per piece wherever realloc cannot grow in place.
+ */
 static enum tc_rc reserve(struct tc_pcm *p, size_t more)
 {
-	float *s = realloc(p->s, (p->n + more) * sizeof(float) + sizeof(float));
+	if (more > SIZE_MAX / sizeof(float) - p->n - 1)
+		return TC_ERR_NOMEM;
+	size_t need = p->n + more + 1;
+	if (p->s && p->cap >= need)
+		return TC_OK;
+	size_t cap = p->cap > p->n ? p->cap : p->n;
+	cap = cap < 4096 ? 4096 : cap + cap / 2;
+	if (cap < need || cap > SIZE_MAX / sizeof(float))
+		cap = need;
+	float *s = realloc(p->s, cap * sizeof(float));
 	if (!s)
 		return TC_ERR_NOMEM;
 	p->s = s;
+	p->cap = cap;
 	return TC_OK;
 }
 

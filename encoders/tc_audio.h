@@ -18,6 +18,7 @@ struct tc_pcm {
 	float *s;   /* owned; free with tc_pcm_release() */
 	size_t n;   /* samples */
 	int rate;   /* samples per second */
+	size_t cap; /* samples s has room for (the tc_pcm functions' own; 0 when unknown) */
 };
 
 enum tc_audio_format {

@@ -54,7 +54,7 @@ static void test_programme_layout(void **state)
 	assert_true(fabs(tc_pcm_peak(&out) - 0.5) < 1e-3); /* message normalised to the peak */
 	/* the gap after the tone is silent, the first message starts after it */
 	assert_true(fabs(out.s[16000 + 2000]) < 1e-9);
-	assert_true(fabs(tc_pcm_peak(&(struct tc_pcm){ out.s + 20000 + 100, 7800, 16000 })) > 0.4);
+	assert_true(fabs(tc_pcm_peak(&(struct tc_pcm){ .s = out.s + 20000 + 100, .n = 7800, .rate = 16000 })) > 0.4);
 	tc_pcm_release(&out);
 	o.repeats = 0;
 	struct tc_diags *d = tc_diags_new();
@@ -377,6 +377,41 @@ static void test_decode_garbage(void **state)
 	tc_diags_free(d);
 }
 
+/* Many small appends (speech arrives in callbacks, decoded audio by packets): every sample kept
+ * in order, the room growing by a factor rather than by each piece. */
+static void test_append_pieces(void **state)
+{
+	(void)state;
+	struct tc_pcm p = { .rate = 16000 };
+	float piece[7];
+	size_t grew = 0, last_cap = 0;
+	for (size_t i = 0; i < 20000; i++) {
+		for (size_t j = 0; j < 7; j++)
+			piece[j] = (float)((i * 7 + j) % 1000) / 1000.0f;
+		assert_int_equal(tc_pcm_append(&p, piece, 7), TC_OK);
+		grew += p.cap != last_cap;
+		last_cap = p.cap;
+	}
+	assert_int_equal(p.n, 140000);
+	assert_true(p.cap > p.n);
+	assert_true(grew < 20); /* 4096 samples, then half again: about a dozen times */
+	for (size_t k = 0; k < p.n; k++)
+		assert_true(p.s[k] == (float)(k % 1000) / 1000.0f);
+	assert_int_equal(tc_pcm_silence(&p, 10), TC_OK); /* 160 samples at 16 kHz */
+	assert_int_equal(p.n, 140160);
+	assert_true(p.s[p.n - 1] == 0.0f);
+	tc_pcm_release(&p);
+	assert_null(p.s);
+	assert_int_equal(p.cap, 0);
+	/* reused after emptying: the room stays */
+	assert_int_equal(tc_pcm_append(&p, piece, 7), TC_OK);
+	size_t cap = p.cap;
+	p.n = 0;
+	assert_int_equal(tc_pcm_append(&p, piece, 7), TC_OK);
+	assert_int_equal(p.cap, cap);
+	tc_pcm_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,7 +420,7 @@ int main(void)
 		cmocka_unit_test(test_opus_rates),      cmocka_unit_test(test_decode_garbage),
 		cmocka_unit_test(test_resampler_response), cmocka_unit_test(test_resampler_streaming),
 		cmocka_unit_test(test_opus_stream_layout), cmocka_unit_test(test_opus_gain),
-		cmocka_unit_test(test_opus_pipe),
+		cmocka_unit_test(test_opus_pipe),        cmocka_unit_test(test_append_pieces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
