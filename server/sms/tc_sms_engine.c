@@ -406,13 +406,28 @@ static void apply(struct tc_sms *e, int64_t id, enum tc_sms_sevent ev, int64_t n
 	       tc_sms_state_name(next));
 }
 
-static void on_submitted(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+/*
+ * Part ref went to the gateway as message_id. Done once: Kannel can call back with a part's
+ * delivery report before its own answer to the request reaches tocsind, and the report then
+ * did this first (on_receipt). False when there is no such part.
+ */
+static bool submitted(struct tc_sms *e, uint64_t ref, const char *message_id, int64_t now)
 {
-	int64_t id = (int64_t)(ev->ref / 16);
-	long seq = (long)(ev->ref % 16);
-	tc_store_sms_part_set(e->store, id, seq, "submitted", ev->message_id);
+	int64_t id = (int64_t)(ref / 16), had_id = 0;
+	long seq = (long)(ref % 16), had_seq = -1;
+	if (tc_store_sms_part_find(e->store, message_id, &had_id, &had_seq) == TC_OK && had_id == id && had_seq == seq)
+		return true;
+	if (tc_store_sms_part_set(e->store, id, seq, "submitted", message_id) != TC_OK ||
+	    tc_store_sms_part_find(e->store, message_id, &had_id, &had_seq) != TC_OK || had_id != id || had_seq != seq)
+		return false;
 	if (tc_store_sms_parts_in(e->store, id, "queued") == 0 && tc_store_sms_parts_in(e->store, id, "sending") == 0)
 		apply(e, id, TC_SMS_EV_ALL_SUBMITTED, now);
+	return true;
+}
+
+static void on_submitted(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	submitted(e, ev->ref, ev->message_id, now);
 }
 
 static void on_refused(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
@@ -431,7 +446,15 @@ static void on_receipt(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 	enum tc_sms_sevent sev;
 	if (!tc_sms_receipt_event(ev->stat, &sev))
 		return; /* ENROUTE, ACCEPTD: not final */
-	if (tc_store_sms_part_find(e->store, ev->message_id, &id, &seq) != TC_OK) {
+	/* A gateway whose message ids name the part (Kannel) says which: the report may have
+	 * overtaken the answer that would have recorded the id. */
+	bool found = tc_store_sms_part_find(e->store, ev->message_id, &id, &seq) == TC_OK;
+	if (!found && ev->ref && submitted(e, ev->ref, ev->message_id, now)) {
+		id = (int64_t)(ev->ref / 16);
+		seq = (long)(ev->ref % 16);
+		found = true;
+	}
+	if (!found) {
 		e->stats.receipts_unknown++;
 		tc_log(TC_LOG_DEBUG, "sms", "a receipt for message id %s, which tocsind did not send", ev->message_id);
 		return;

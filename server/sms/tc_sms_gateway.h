@@ -36,7 +36,7 @@ enum tc_sms_gw_mail {
 const char *tc_sms_gw_mail_name(int kind);
 
 struct tc_sms_event {
-	uint64_t ref;            /* the part's id (submitted, refused) */
+	uint64_t ref;            /* the part's id (submitted, refused; receipt: when the gateway knows it, else 0) */
 	uint32_t status;         /* SMPP command_status of a refusal */
 	char message_id[66];     /* the SMSC's id (submitted, receipt) */
 	char stat[8];            /* receipt: DELIVRD, UNDELIV, EXPIRED, REJECTD, ... */

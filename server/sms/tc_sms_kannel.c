@@ -325,7 +325,8 @@ unsigned tc_sms_gateway_http(struct tc_mailbox *mb, const char *path,
 		if (!stat)
 			return 200; /* buffered, accepted by the SMSC: nothing final yet */
 		for (long i = 0; i < n; i++) { /* the report covers every part of the message */
-			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", r + (unsigned long long)i);
+			ev.ref = r + (unsigned long long)i; /* the part the id names */
+			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", (unsigned long long)ev.ref);
 			snprintf(ev.stat, sizeof(ev.stat), "%s", stat);
 			tc_sms_event_post(mb, TC_SMS_GW_RECEIPT, &ev);
 		}

@@ -1,0 +1,204 @@
+/* test_sms_engine.c — the SMS engine with the Kannel gateway: a delivery report that reaches
+ * tocsind before Kannel's answer to the sendsms request still counts, and the late answer
+ * changes nothing back. A loopback socket stands in for smsbox, so that the test decides when
+ * the answer goes (the integration test sms_kannel runs the real Kannel). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cap_fixture.h"
+#include "store_fixture.h"
+#include "tc_sms_engine.h"
+#include "tc_store_sms.h"
+
+#define NOW 1000000
+
+static struct tc_store *store;
+static char alert_id[17];
+
+static int setup(void **state)
+{
+	(void)state;
+	bool dup;
+	struct tc_cap_alert *a = NULL;
+	if (fixture_store_dir() || tc_store_open(fixture_db, &store, NULL) ||
+	    fixture_check(fixture_alert, TC_CAP_PROFILE_NONE, false, NULL, &a) ||
+	    tc_store_put_alert(store, a, NOW, alert_id, &dup, NULL) ||
+	    tc_store_set_alert_state(store, alert_id, TC_ALERT_DISPATCHING, NOW))
+		return -1;
+	tc_cap_alert_free(a);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tc_store_close(store);
+	fixture_store_remove();
+	return 0;
+}
+
+struct query {
+	const char *names[3], *values[3];
+};
+
+static const char *query_arg(void *conn, const char *name)
+{
+	struct query *q = conn;
+	for (int i = 0; i < 3; i++)
+		if (q->names[i] && !strcmp(q->names[i], name))
+			return q->values[i];
+	return NULL;
+}
+
+static void copy_state(const struct tc_sms_row *r, void *user)
+{
+	snprintf(user, 16, "%s", r->state);
+}
+
+static void state_of(int64_t id, char state[16])
+{
+	state[0] = '\0';
+	assert_int_equal(tc_store_sms_get(store, id, copy_state, state), TC_OK);
+}
+
+/* What the gateway posted, applied; false when nothing came within five seconds. */
+static bool handle_posted(struct tc_sms *e)
+{
+	struct pollfd p = { tc_sms_fd(e), POLLIN, 0 };
+	if (poll(&p, 1, 5000) != 1)
+		return false;
+	tc_sms_handle(e, NOW + 2);
+	return true;
+}
+
+/* Requests Kannel accepted, from the gateway's metrics. */
+static unsigned long kannel_accepted(struct tc_sms *e)
+{
+	char *text = NULL, *at;
+	size_t len = 0;
+	unsigned long n = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	tc_sms_metrics(e, f);
+	fclose(f);
+	if ((at = strstr(text, "tocsin_kannel_requests_total{outcome=\"accepted\"} ")))
+		n = strtoul(strchr(at, ' ') + 1, NULL, 10);
+	free(text);
+	return n;
+}
+
+/* A listening loopback socket; *port receives its port. */
+static int listen_loopback(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The gateway's request, read up to the end of its head (at most five seconds); the connection. */
+static int take_request(int lfd, char *buf, size_t cap)
+{
+	struct pollfd p = { lfd, POLLIN, 0 };
+	if (poll(&p, 1, 5000) != 1)
+		return -1;
+	int c = accept(lfd, NULL, NULL);
+	size_t n = 0;
+	while (c >= 0 && n + 1 < cap) {
+		struct pollfd q = { c, POLLIN, 0 };
+		ssize_t got = poll(&q, 1, 5000) == 1 ? read(c, buf + n, cap - 1 - n) : -1;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		buf[n] = '\0';
+		if (strstr(buf, "\r\n\r\n"))
+			return c;
+	}
+	if (c >= 0)
+		close(c);
+	return -1;
+}
+
+static void test_report_before_answer(void **state)
+{
+	(void)state;
+	int port = 0, lfd = listen_loopback(&port);
+	assert_true(lfd >= 0);
+	char url[64], request[16384], st[16], ref[32], want[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/cgi-bin/sendsms", port);
+	struct tc_sms_engine_options o = {
+		.gw = { .kind = TC_SMS_GW_KANNEL, .kannel_url = url, .kannel_user = "tocsin", .kannel_password = "secret",
+			.dlr_url = "http://127.0.0.1:8080/api/v1/sms/dlr" },
+		.default_cc = "86", .escalation_roles = "信息员", .batch_size = 100, .max_segments = 6,
+		.receipt_timeout_s = 3600, .reply_window_s = 86400, .submit_ahead = 100,
+	};
+	struct tc_sms_row r = { .batch = 1, .text = "Typhoon orange warning", .parts = 1 };
+	snprintf(r.alert_id, sizeof(r.alert_id), "%s", alert_id);
+	snprintf(r.phone, sizeof(r.phone), "+8613990000001");
+	snprintf(r.purpose, sizeof(r.purpose), "policy");
+	snprintf(r.language, sizeof(r.language), "en-US");
+	bool added = false;
+	int64_t id = 0;
+	assert_int_equal(tc_store_sms_add(store, &r, NOW, &added, &id), TC_OK);
+	assert_true(added);
+	struct tc_sms *e = NULL;
+	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
+	tc_sms_work(e, NOW + 1); /* the part goes to the gateway, which sends it to "smsbox" */
+	int c = take_request(lfd, request, sizeof(request));
+	assert_true(c >= 0);
+	assert_int_equal(tc_store_sms_parts_in(store, id, "sending"), 1);
+	snprintf(ref, sizeof(ref), "%lld", (long long)id * 16); /* the part: message id * 16 + its number */
+	snprintf(want, sizeof(want), "ref%%3D%s%%26n%%3D1", ref);
+	assert_non_null(strstr(request, want)); /* the dlr-url names it */
+	/* Kannel delivered it and calls the dlr-url (type 1: delivered) before its answer has come */
+	struct query q = { { "ref", "type", "n" }, { ref, "1", "1" } };
+	assert_int_equal(tc_sms_http(e, "/api/v1/sms/dlr", query_arg, &q), 200);
+	assert_true(handle_posted(e));
+	state_of(id, st);
+	assert_string_equal(st, "delivered");
+	assert_int_equal(tc_store_sms_parts_in(store, id, "delivered"), 1);
+	assert_int_equal(tc_sms_stats(e)->receipts, 1);
+	assert_int_equal(tc_sms_stats(e)->receipts_unknown, 0);
+	/* then the answer: the part stays delivered */
+	static const char answer[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 25\r\nConnection: close\r\n\r\n"
+				     "0: Accepted for delivery\n";
+	assert_int_equal(write(c, answer, sizeof(answer) - 1), (ssize_t)(sizeof(answer) - 1));
+	close(c);
+	for (int i = 0; i < 100 && kannel_accepted(e) < 1; i++) /* posted once it counts it */
+		usleep(50000);
+	assert_int_equal(kannel_accepted(e), 1);
+	tc_sms_handle(e, NOW + 3);
+	state_of(id, st);
+	assert_string_equal(st, "delivered");
+	assert_int_equal(tc_store_sms_parts_in(store, id, "delivered"), 1);
+	/* a report naming no part of ours is counted and ignored */
+	struct query bogus = { { "ref", "type", "n" }, { "999999", "1", "1" } };
+	assert_int_equal(tc_sms_http(e, "/api/v1/sms/dlr", query_arg, &bogus), 200);
+	assert_true(handle_posted(e));
+	assert_int_equal(tc_sms_stats(e)->receipts_unknown, 1);
+	tc_sms_free(e);
+	close(lfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_before_answer),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
