@@ -99,6 +99,8 @@ static int session(const struct args *a)
 			case TC_SMS_GW_MO: mo++; break;
 			default: break;
 			}
+			if (m->kind == TC_SMS_GW_RECEIPT || m->kind == TC_SMS_GW_MO) /* counted: answer the SMSC */
+				tc_smpp_answer(s, ev->answer_link, ev->answer_seq);
 			tc_mail_free(m);
 		}
 		if (submitted + refused >= parts && (!a->receipts || receipts >= submitted) && !lingering) {

@@ -46,8 +46,11 @@ struct tc_smpp {
 	size_t q_head, q_len, q_cap;
 	size_t n_win_shared;
 	struct tc_smpp_stats stats;
+	struct { uint32_t link, seq; } *answers; /* deliver_sm written by the owner, to be answered */
+	size_t n_answers, cap_answers;
 
 	/* the thread's own */
+	uint32_t link; /* links opened so far: the one up now */
 	int fd;
 	bool link_bound; /* bound since the link opened (the UP mail was posted) */
 	enum tc_smpp_state st;
@@ -243,6 +246,7 @@ static bool open_link(struct tc_smpp *s)
 	s->fd = connect_to(s);
 	if (s->fd < 0)
 		return false;
+	s->link++;
 	event(s, TC_SMPP_EV_CONNECTED);
 	s->bind_seq = next_seq(s);
 	size_t n = tc_smpp_pack_bind(b, sizeof(b), s->bind_seq, s->system_id, s->password, s->system_type);
@@ -309,13 +313,22 @@ static void on_submit_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 	}
 }
 
-static void on_deliver(struct tc_smpp *s, const struct tc_smpp_pdu *p)
+static void answer_deliver(struct tc_smpp *s, uint32_t seq)
 {
 	uint8_t b[64];
-	struct tc_sms_event ev = { 0 };
-	size_t n = tc_smpp_pack_deliver_resp(b, sizeof(b), p->seq);
-	if (n)
-		send_all(s, b, n);
+	size_t n = tc_smpp_pack_deliver_resp(b, sizeof(b), seq);
+	if (n && send_all(s, b, n))
+		close_link(s, "write failed");
+}
+
+/*
+ * A receipt or an MO goes to the owner with this link and its sequence number, and is answered
+ * (deliver_sm_resp) only once the owner has written it (tc_smpp_answer): until then the SMSC
+ * keeps it, and a tocsind killed in between gets it again on its next link.
+ */
+static void on_deliver(struct tc_smpp *s, const struct tc_smpp_pdu *p)
+{
+	struct tc_sms_event ev = { .answer_link = s->link, .answer_seq = p->seq };
 	event(s, TC_SMPP_EV_DELIVER);
 	if ((p->esm_class & 0x3C) == SMPP34_DELIVERY_RECEIPT) {
 		struct tc_sms_receipt r;
@@ -324,6 +337,7 @@ static void on_deliver(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 		if (tc_sms_receipt_parse(text, len, p->message_id, p->message_state, &r) != TC_OK) {
 			tc_log(TC_LOG_WARN, "smpp", "a delivery receipt says neither which message nor how it ended: %.80s",
 			       text);
+			answer_deliver(s, p->seq); /* nothing in it to keep */
 			return;
 		}
 		snprintf(ev.message_id, sizeof(ev.message_id), "%s", r.id);
@@ -469,6 +483,27 @@ static void send_due(struct tc_smpp *s, int64_t now_ms)
 	}
 }
 
+/* The deliver_sm the owner has written, answered if their link is this one (else the SMSC sends them again). */
+static void send_answers(struct tc_smpp *s)
+{
+	uint32_t seqs[256];
+	size_t n = 0;
+	pthread_mutex_lock(&s->lock);
+	size_t keep = 0;
+	for (size_t i = 0; i < s->n_answers; i++) {
+		if (s->answers[i].link != s->link || s->fd < 0)
+			continue; /* an earlier link: dropped */
+		if (n < sizeof(seqs) / sizeof(seqs[0]))
+			seqs[n++] = s->answers[i].seq;
+		else
+			s->answers[keep++] = s->answers[i]; /* the next turn */
+	}
+	s->n_answers = keep;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n && s->fd >= 0; i++)
+		answer_deliver(s, seqs[i]);
+}
+
 /* Timers: bind answer, enquire_link, answers to submit_sm. False when the link was dropped. */
 static bool timers(struct tc_smpp *s, int64_t now)
 {
@@ -506,6 +541,7 @@ static bool timers(struct tc_smpp *s, int64_t now)
 
 static void unbind_link(struct tc_smpp *s)
 {
+	send_answers(s);
 	if (s->st != TC_SMPP_BOUND) {
 		if (s->fd >= 0)
 			close_link(s, "stopping");
@@ -552,6 +588,7 @@ static void *run(void *arg)
 		}
 		if (s->st == TC_SMPP_BOUND)
 			reconnect_ms = 100;
+		send_answers(s);
 		send_due(s, now);
 		if (s->fd < 0)
 			continue;
@@ -633,7 +670,26 @@ void tc_smpp_stop(struct tc_smpp *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s->q);
 	free(s->win);
+	free(s->answers);
 	free(s);
+}
+
+void tc_smpp_answer(struct tc_smpp *s, uint32_t link, uint32_t seq)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->n_answers == s->cap_answers) {
+		size_t cap = s->cap_answers ? s->cap_answers * 2 : 64;
+		void *p = realloc(s->answers, cap * sizeof(*s->answers));
+		if (p) {
+			s->answers = p;
+			s->cap_answers = cap;
+		}
+	}
+	if (s->n_answers < s->cap_answers) { /* else unanswered: the SMSC sends it again */
+		s->answers[s->n_answers].link = link;
+		s->answers[s->n_answers++].seq = seq;
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 bool tc_smpp_bound(const struct tc_smpp *s)

@@ -156,6 +156,13 @@ enum tc_rc tc_smpp_start(const struct tc_smpp_options *o, struct tc_mailbox *mb,
 /* Unbind (waiting at most a second for the SMSC), stop the thread; NULL is a no-op. */
 void tc_smpp_stop(struct tc_smpp *s);
 
+/*
+ * Answer the deliver_sm seq of link (a receipt or an MO, posted with both): tocsind has written
+ * what it brought. Thread-safe; sent within one turn of the session loop (20 ms) if that link
+ * is still up, else dropped: the SMSC delivers an unanswered deliver_sm again on the next link.
+ */
+void tc_smpp_answer(struct tc_smpp *s, uint32_t link, uint32_t seq);
+
 /* Queue m (copied; thread-safe). TC_ERR_LIMIT when queue_max messages already wait. */
 enum tc_rc tc_smpp_submit(struct tc_smpp *s, const struct tc_smpp_msg *m);
 bool tc_smpp_bound(const struct tc_smpp *s);

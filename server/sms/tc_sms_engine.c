@@ -509,10 +509,9 @@ static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 
 void tc_sms_handle(struct tc_sms *e, int64_t now)
 {
-	struct tc_mail *mails = tc_mailbox_take(e->mb);
-	bool tx = mails && tc_store_begin(e->store) == TC_OK;
-	while (mails) {
-		struct tc_mail *next = mails->next;
+	struct tc_mail *mails = tc_mailbox_take(e->mb), *all = mails;
+	bool tx = mails && tc_store_begin(e->store) == TC_OK, written = tx;
+	for (; mails; mails = mails->next) {
 		const struct tc_sms_event *ev = mails->ptr;
 		switch (mails->kind) {
 		case TC_SMS_GW_SUBMITTED: on_submitted(e, ev, now); break;
@@ -521,12 +520,20 @@ void tc_sms_handle(struct tc_sms *e, int64_t now)
 		case TC_SMS_GW_MO: on_mo(e, ev, now); break;
 		default: break; /* up, down: the gateway keeps its own state */
 		}
-		tc_mail_free(mails);
-		mails = next;
 	}
 	if (tx && tc_store_commit(e->store) != TC_OK) {
-		tc_log(TC_LOG_ERROR, "store", "SMS results could not be written");
+		tc_log(TC_LOG_ERROR, "store", "SMS results could not be written; the SMSC is not answered for its "
+		       "receipts and replies, and delivers them again");
 		tc_store_rollback(e->store);
+		written = false;
+	}
+	/* Receipts and replies are answered only now that they are written. */
+	while (all) {
+		struct tc_mail *next = all->next;
+		if (written && (all->kind == TC_SMS_GW_RECEIPT || all->kind == TC_SMS_GW_MO))
+			tc_sms_gateway_answer(e->gw, all->ptr);
+		tc_mail_free(all);
+		all = next;
 	}
 }
 

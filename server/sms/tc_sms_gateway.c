@@ -100,8 +100,13 @@ static void smpp_metrics(void *impl, FILE *f)
 	fprintf(f, "tocsin_smpp_pdus_total{event=\"enquire_link\"} %lu\n", st.enquires);
 }
 
+static void smpp_answer(void *impl, uint32_t link, uint32_t seq)
+{
+	tc_smpp_answer(impl, link, seq);
+}
+
 const struct tc_sms_gateway_ops tc_sms_smpp_ops = {
-	"smpp", smpp_start, smpp_stop, smpp_submit, smpp_up, smpp_pending, smpp_metrics,
+	"smpp", smpp_start, smpp_stop, smpp_submit, smpp_up, smpp_pending, smpp_metrics, smpp_answer,
 };
 
 /* --- the table ---------------------------------------------------------------------- */
@@ -162,4 +167,10 @@ void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f)
 {
 	if (g)
 		g->ops->metrics(g->impl, f);
+}
+
+void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev)
+{
+	if (g && g->ops->answer && ev && ev->answer_seq)
+		g->ops->answer(g->impl, ev->answer_link, ev->answer_seq);
 }

@@ -42,6 +42,8 @@ struct tc_sms_event {
 	char stat[8];            /* receipt: DELIVRD, UNDELIV, EXPIRED, REJECTD, ... */
 	char from[24];           /* MO: the phone */
 	char text[700];          /* MO: the text as UTF-8 */
+	uint32_t answer_link;    /* receipt, MO over SMPP: the link (tc_smpp's count) and the sequence */
+	uint32_t answer_seq;     /* number of the deliver_sm to answer once it is written; 0: nothing */
 };
 
 /* Post an event of kind to mb (copied). */
@@ -73,6 +75,7 @@ struct tc_sms_gateway_ops {
 	bool (*up)(void *impl);
 	size_t (*pending)(void *impl);
 	void (*metrics)(void *impl, FILE *f);
+	void (*answer)(void *impl, uint32_t link, uint32_t seq); /* NULL: nothing waits for an answer */
 };
 
 /* The kinds (tc_sms_gateway.c, tc_sms_kannel.c). */
@@ -88,6 +91,11 @@ bool tc_sms_gateway_up(const struct tc_sms_gateway *g);
 size_t tc_sms_gateway_pending(const struct tc_sms_gateway *g);
 const char *tc_sms_gateway_name(const struct tc_sms_gateway *g);
 void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f);
+/*
+ * What ev brought is written: answer the SMSC for it now (SMPP: deliver_sm_resp). Until
+ * then the SMSC keeps it and delivers it again on the next link if tocsind dies first.
+ */
+void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev);
 
 /*
  * A Kannel callback on tocsind's HTTP API: GET /api/v1/sms/dlr?ref=R[&n=N]&type=T

@@ -303,7 +303,7 @@ static void kannel_metrics(void *impl, FILE *f)
 }
 
 const struct tc_sms_gateway_ops tc_sms_kannel_ops = {
-	"kannel", kannel_start, kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics,
+	"kannel", kannel_start, kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics, NULL,
 };
 
 /* --- the callbacks ----------------------------------------------------------------------- */

@@ -60,3 +60,22 @@ finish() {
 acks_at_qos() {
 	grep -c -- "/ack .*\"ack\":\"$2\".* qos=$3\$" "$1"
 }
+
+# lock_store: a sqlite3 holding a write transaction on $tmp/data/tocsin.db (its pid in lock_pid),
+# so that tocsind cannot write until unlock_store; a script's cleanup kills $lock_pid
+lock_store() {
+	rm -f "$tmp/lock.in"
+	mkfifo "$tmp/lock.in"
+	sqlite3 "$tmp/data/tocsin.db" <"$tmp/lock.in" >"$tmp/lock.out" 2>&1 &
+	lock_pid=$!
+	exec 7>"$tmp/lock.in"
+	printf ".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+	wait_until 20 grep -q locked "$tmp/lock.out"
+}
+
+unlock_store() {
+	printf 'ROLLBACK;\n.quit\n' >&7
+	exec 7>&-
+	wait "$lock_pid"
+	lock_pid=
+}

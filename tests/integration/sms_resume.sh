@@ -3,7 +3,9 @@
 # in the middle of a batch resumes it after a restart (what the SMSC had
 # accepted is not sent again; at most the parts in flight are), and an SMSC
 # that goes away in the middle of a batch is reconnected to when it is back,
-# the rest of the batch following. Real tocsind, the SMSC simulator.
+# the rest of the batch following, and a receipt is answered (deliver_sm_resp)
+# only once it is written: tocsind killed while receipts wait for a locked
+# store gets them again from the SMSC. Real tocsind, the SMSC simulator.
 # Usage: sms_resume.sh TOCSIND TOCSIN EXAMPLES_DIR
 set -u
 tocsind=$1
@@ -11,10 +13,12 @@ tocsin=$2
 examples=$3
 tmp=$(mktemp -d)
 pid=
+lock_pid=
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/smsc.sh"
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
 	stop_smsc
 	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
 	rm -rf "$tmp"
@@ -87,6 +91,22 @@ expect "the rest followed once the SMSC was back" wait_sms "$lightning" \
 expect "only the receipts in flight were lost" test "$(sms "$lightning" '.channels.sms.counts["no-receipt"]')" -le 10
 check "every recipient got the second alert" 300 "$(unique Lightning)"
 expect "reconnect logged" grep -q "lost the SMSC" "$tmp/tocsind.log"
+
+# --- receipts wait for the store, and tocsind is killed: the SMSC delivers them again ---------
+fresh cn-rainstorm-red.xml >"$tmp/rain.xml"
+rain=$("$tocsin" submit "$tmp/rain.xml" --server "$url")
+for _ in $(seq 100); do [ "$(accepted Rainstorm)" -ge 100 ] && break; sleep 0.1; done
+expect "store locked" lock_store
+answered=$(smsc_count "$tmp" '.cmd == "deliver_sm_resp"')
+sleep 3 # receipts keep coming (50 ms after each submit), and tocsind cannot write them
+check "no receipt answered while it could not be written" "$answered" "$(smsc_count "$tmp" '.cmd == "deliver_sm_resp"')"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+unlock_store
+start_server
+expect "every rainstorm SMS delivered after the restart" wait_sms "$rain" '.channels.sms.counts.delivered == 300' 60
+expect "the unanswered receipts came again" test "$(jq -s '[.[] | select(.cmd == "deliver_sm" and .kind == "receipt")
+	| .message_id] | (length - (unique | length))' "$tmp/smsc.jsonl")" -gt 0
 
 kill -TERM "$pid"
 wait "$pid"

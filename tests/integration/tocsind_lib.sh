@@ -1,14 +1,15 @@
 # tocsind_lib.sh — what the scripts driving tocsind with tocsin-sim receivers share.
 # Sourced after lib.sh and broker.sh; uses $tocsind, $tocsin, $sim, $examples,
 # $tmp (with $tmp/tocsind.conf and $tmp/data) and $broker_port. On exit it
-# kills tocsind ($pid), the sims and any $helper_pids, stops the broker and
-# removes $tmp.
+# kills tocsind ($pid), the sims and a store lock (lock_store), stops the
+# broker and removes $tmp.
 pid=
+lock_pid=
 sims=()
-helper_pids=()
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	for s in "${sims[@]}" "${helper_pids[@]}"; do kill "$s" 2>/dev/null; done
+	[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
+	for s in "${sims[@]}"; do kill "$s" 2>/dev/null; done
 	stop_broker
 	rm -rf "$tmp"
 }

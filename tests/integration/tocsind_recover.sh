@@ -21,25 +21,6 @@ tmp=$(mktemp -d)
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/tocsind_lib.sh"
 
-# lock_store: a sqlite3 holding a write transaction on tocsind's database
-lock_store() {
-	rm -f "$tmp/lock.in"
-	mkfifo "$tmp/lock.in"
-	sqlite3 "$tmp/data/tocsin.db" <"$tmp/lock.in" >"$tmp/lock.out" 2>&1 &
-	lock_pid=$!
-	helper_pids=("$lock_pid")
-	exec 7>"$tmp/lock.in"
-	printf ".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
-	wait_until 20 grep -q locked "$tmp/lock.out"
-}
-
-unlock_store() {
-	printf 'ROLLBACK;\n.quit\n' >&7
-	exec 7>&-
-	wait "$lock_pid"
-	helper_pids=()
-}
-
 # played_by_sim ID: how many receivers of the sim say they played ID
 played_by_sim() { report r | jq --arg id "$1" '.alerts[$id].played // 0'; }
 # all_played ID: whether all 20 say so
