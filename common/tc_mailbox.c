@@ -86,6 +86,26 @@ void tc_mail_free(struct tc_mail *m)
 	free(m);
 }
 
+void tc_mail_free_list(struct tc_mail *m)
+{
+	while (m) {
+		struct tc_mail *next = m->next;
+		tc_mail_free(m);
+		m = next;
+	}
+}
+
+struct tc_mail *tc_mail_join(struct tc_mail *first, struct tc_mail *then)
+{
+	if (!first)
+		return then;
+	struct tc_mail *tail = first;
+	while (tail->next)
+		tail = tail->next;
+	tail->next = then;
+	return first;
+}
+
 enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m)
 {
 	if (!m)

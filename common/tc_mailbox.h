@@ -36,6 +36,10 @@ int tc_mailbox_fd(const struct tc_mailbox *mb);
 /* A new mail with copies of topic and data (either may be NULL); NULL when out of memory. */
 struct tc_mail *tc_mail_new(int kind, const char *topic, const void *data, size_t len);
 void tc_mail_free(struct tc_mail *m);
+/* Free a whole list of mails (linked by next). */
+void tc_mail_free_list(struct tc_mail *m);
+/* The list first followed by the list then (either may be NULL). */
+struct tc_mail *tc_mail_join(struct tc_mail *first, struct tc_mail *then);
 
 /* Post m (thread-safe). TC_ERR_LIMIT when the box is full: m is freed and counted. */
 enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m);

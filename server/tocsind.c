@@ -159,11 +159,7 @@ static bool take_mails(struct engine *en)
 	struct tc_mail *m = tc_mailbox_take(en->mail);
 	if (en->dispatch)
 		return tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
-	while (m) {
-		struct tc_mail *next = m->next;
-		tc_mail_free(m);
-		m = next;
-	}
+	tc_mail_free_list(m);
 	return true;
 }
 

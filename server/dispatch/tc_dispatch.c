@@ -72,22 +72,13 @@ struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, stru
 	return dp;
 }
 
-static void free_mails(struct tc_mail *m)
-{
-	while (m) {
-		struct tc_mail *next = m->next;
-		tc_mail_free(m);
-		m = next;
-	}
-}
-
 void tc_dispatch_free(struct tc_dispatch *dp)
 {
 	if (!dp)
 		return;
 	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
 		free(dp->payloads[i].data);
-	free_mails(dp->held);
+	tc_mail_free_list(dp->held);
 	free(dp);
 }
 
@@ -533,14 +524,8 @@ static void hold(struct tc_dispatch *dp, struct tc_mail *mails, const char *what
 
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
 {
-	if (dp->held) { /* the held batch first, in the order it came */
-		struct tc_mail *tail = dp->held;
-		while (tail->next)
-			tail = tail->next;
-		tail->next = mails;
-		mails = dp->held;
-		dp->held = NULL;
-	}
+	mails = tc_mail_join(dp->held, mails); /* the held batch first, in the order it came */
+	dp->held = NULL;
 	if (!mails)
 		return false;
 	struct tc_dispatch_stats before = dp->stats; /* what a refused batch did is counted when it is written */
@@ -561,7 +546,7 @@ bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 		       dp->held_tries + 1);
 		dp->held_tries = 0;
 	}
-	free_mails(mails);
+	tc_mail_free_list(mails);
 	check_watched(dp);
 	bool due = dp->work_due;
 	dp->work_due = false;

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tc_log.h"
 #include "tc_registry.h"
@@ -25,6 +26,8 @@ struct tc_sms {
 	struct tc_mailbox *mb;
 	struct tc_sms_gateway *gw;
 	struct tc_sms_engine_stats stats;
+	struct tc_mail *held; /* results the store could not take, handled again first */
+	unsigned held_tries;
 };
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
@@ -67,6 +70,7 @@ void tc_sms_free(struct tc_sms *e)
 	if (!e)
 		return;
 	tc_sms_gateway_stop(e->gw);
+	tc_mail_free_list(e->held);
 	tc_mailbox_free(e->mb);
 	free(e);
 }
@@ -507,13 +511,29 @@ static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 	tc_store_audit(e->store, now, "sms", "confirmed", rc.r.alert_id, phone);
 }
 
-void tc_sms_handle(struct tc_sms *e, int64_t now)
+/* The store refused the results: keep them whole, to be handled again before what comes next. */
+static bool hold(struct tc_sms *e, struct tc_mail *mails, const char *what)
 {
-	struct tc_mail *mails = tc_mailbox_take(e->mb), *all = mails;
-	bool tx = mails && tc_store_begin(e->store) == TC_OK, written = tx;
-	for (; mails; mails = mails->next) {
-		const struct tc_sms_event *ev = mails->ptr;
-		switch (mails->kind) {
+	e->held = mails;
+	if (!e->held_tries++)
+		tc_log(TC_LOG_ERROR, "store", "%s SMS results; they are kept and tried again (the SMSC is not answered "
+		       "for its receipts and replies meanwhile)", what);
+	return false;
+}
+
+bool tc_sms_handle(struct tc_sms *e, int64_t now)
+{
+	struct tc_mail *mails = tc_mailbox_take(e->mb);
+	mails = tc_mail_join(e->held, mails); /* what the store refused last time first, in the order it came */
+	e->held = NULL;
+	if (!mails)
+		return true;
+	struct tc_sms_engine_stats before = e->stats; /* counted once written */
+	if (tc_store_begin(e->store) != TC_OK)
+		return hold(e, mails, "the store is locked or failing and cannot take");
+	for (struct tc_mail *m = mails; m; m = m->next) {
+		const struct tc_sms_event *ev = m->ptr;
+		switch (m->kind) {
 		case TC_SMS_GW_SUBMITTED: on_submitted(e, ev, now); break;
 		case TC_SMS_GW_REFUSED: on_refused(e, ev, now); break;
 		case TC_SMS_GW_RECEIPT: on_receipt(e, ev, now); break;
@@ -521,20 +541,24 @@ void tc_sms_handle(struct tc_sms *e, int64_t now)
 		default: break; /* up, down: the gateway keeps its own state */
 		}
 	}
-	if (tx && tc_store_commit(e->store) != TC_OK) {
-		tc_log(TC_LOG_ERROR, "store", "SMS results could not be written; the SMSC is not answered for its "
-		       "receipts and replies, and delivers them again");
+	if (tc_store_commit(e->store) != TC_OK) {
 		tc_store_rollback(e->store);
-		written = false;
+		e->stats = before;
+		return hold(e, mails, "the store could not write");
+	}
+	if (e->held_tries) {
+		tc_log(TC_LOG_INFO, "store", "the held SMS results are written, after %u tries", e->held_tries + 1);
+		e->held_tries = 0;
 	}
 	/* Receipts and replies are answered only now that they are written. */
-	while (all) {
-		struct tc_mail *next = all->next;
-		if (written && (all->kind == TC_SMS_GW_RECEIPT || all->kind == TC_SMS_GW_MO))
-			tc_sms_gateway_answer(e->gw, all->ptr);
-		tc_mail_free(all);
-		all = next;
+	while (mails) {
+		struct tc_mail *next = mails->next;
+		if (mails->kind == TC_SMS_GW_RECEIPT || mails->kind == TC_SMS_GW_MO)
+			tc_sms_gateway_answer(e->gw, mails->ptr);
+		tc_mail_free(mails);
+		mails = next;
 	}
+	return true;
 }
 
 static void on_overdue(const struct tc_sms_row *r, void *user)
@@ -548,6 +572,8 @@ static void on_overdue(const struct tc_sms_row *r, void *user)
 void tc_sms_work(struct tc_sms *e, int64_t now)
 {
 	void *ctx[2] = { e, &now };
+	if (e->held && !tc_sms_handle(e, now)) /* results the store refused come first */
+		return;
 	if (tc_store_begin(e->store) != TC_OK)
 		return;
 	tc_store_sms_alerts_to_build(e->store, now, build_policy, ctx);
@@ -569,7 +595,11 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 
 unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn)
 {
-	return tc_sms_gateway_http(e->mb, path, arg, conn);
+	unsigned status = tc_sms_gateway_http(e->mb, path, arg, conn);
+	/* Kannel hears 200 only once what it brought is written: a tocsind that dies later has it. */
+	if (status == 200 && !tc_sms_handle(e, (int64_t)time(NULL)))
+		return 503;
+	return status;
 }
 
 void tc_sms_metrics(const struct tc_sms *e, FILE *f)

@@ -49,12 +49,18 @@ void tc_sms_free(struct tc_sms *e);
 
 /* Readable while the gateway has posted something. */
 int tc_sms_fd(const struct tc_sms *e);
-/* Take what the gateway posted and apply it (one transaction). */
-void tc_sms_handle(struct tc_sms *e, int64_t now);
+/*
+ * Take what the gateway posted and apply it (one transaction); receipts and replies are
+ * answered once it commits. False when the store could not write it.
+ */
+bool tc_sms_handle(struct tc_sms *e, int64_t now);
 /* Build policy batches for published alerts, act on escalations, hand parts over, fire receipt timers. */
 void tc_sms_work(struct tc_sms *e, int64_t now);
 
-/* A gateway callback on the HTTP API (Kannel); see tc_sms_gateway_http. */
+/*
+ * A gateway callback on the HTTP API (Kannel); see tc_sms_gateway_http. What it brings is
+ * written before the answer (on the caller's thread, the owner's): 503 when the store refused.
+ */
 unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn);
 
 const struct tc_sms_engine_stats *tc_sms_stats(const struct tc_sms *e);

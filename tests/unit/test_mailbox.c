@@ -108,12 +108,34 @@ static void test_many_posters(void **state)
 	tc_mailbox_free(mb);
 }
 
+/* Lists joined keep their order; freeing a list frees every mail (the sanitizer build checks). */
+static void test_join_and_free(void **state)
+{
+	(void)state;
+	struct tc_mail *a = tc_mail_new(1, NULL, "a", 1), *b = tc_mail_new(2, NULL, "b", 1);
+	struct tc_mail *c = tc_mail_new(3, "t", "c", 1);
+	assert_true(a && b && c);
+	a->next = b;
+	assert_ptr_equal(tc_mail_join(NULL, NULL), NULL);
+	assert_ptr_equal(tc_mail_join(NULL, c), c);
+	struct tc_mail *all = tc_mail_join(a, c);
+	assert_ptr_equal(all, a);
+	int kinds = 0;
+	for (struct tc_mail *m = all; m; m = m->next)
+		kinds = kinds * 10 + m->kind;
+	assert_int_equal(kinds, 123);
+	assert_ptr_equal(tc_mail_join(all, NULL), all);
+	tc_mail_free_list(all);
+	tc_mail_free_list(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fifo_and_wakeup),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_many_posters),
+		cmocka_unit_test(test_join_and_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
