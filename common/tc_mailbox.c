@@ -106,6 +106,26 @@ struct tc_mail *tc_mail_join(struct tc_mail *first, struct tc_mail *then)
 	return first;
 }
 
+struct tc_mail *tc_mail_held_take(struct tc_mail_held *h, struct tc_mail *mails)
+{
+	struct tc_mail *all = tc_mail_join(h->mails, mails);
+	h->mails = NULL;
+	return all;
+}
+
+bool tc_mail_held_keep(struct tc_mail_held *h, struct tc_mail *mails)
+{
+	h->mails = mails;
+	return h->tries++ == 0;
+}
+
+unsigned tc_mail_held_done(struct tc_mail_held *h)
+{
+	unsigned tries = h->tries ? h->tries + 1 : 0;
+	h->tries = 0;
+	return tries;
+}
+
 enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m)
 {
 	if (!m)

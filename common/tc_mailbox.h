@@ -10,6 +10,7 @@
 #ifndef TC_MAILBOX_H
 #define TC_MAILBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tc_rc.h"
@@ -40,6 +41,18 @@ void tc_mail_free(struct tc_mail *m);
 void tc_mail_free_list(struct tc_mail *m);
 /* The list first followed by the list then (either may be NULL). */
 struct tc_mail *tc_mail_join(struct tc_mail *first, struct tc_mail *then);
+
+/* A batch of mails whose results could not be written, kept whole to be handled again first. */
+struct tc_mail_held {
+	struct tc_mail *mails;
+	unsigned tries; /* refusals in a row */
+};
+/* The held mails followed by mails (in the order they came); the hold is left empty. */
+struct tc_mail *tc_mail_held_take(struct tc_mail_held *h, struct tc_mail *mails);
+/* Keep mails (refused again); true on the first refusal of a run, the one worth a log line. */
+bool tc_mail_held_keep(struct tc_mail_held *h, struct tc_mail *mails);
+/* The batch was written: how many tries it took when it had been refused (0: never), and reset. */
+unsigned tc_mail_held_done(struct tc_mail_held *h);
 
 /* Post m (thread-safe). TC_ERR_LIMIT when the box is full: m is freed and counted. */
 enum tc_rc tc_mailbox_post(struct tc_mailbox *mb, struct tc_mail *m);

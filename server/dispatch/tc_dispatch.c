@@ -53,8 +53,7 @@ struct tc_dispatch {
 	size_t n_watched;
 	bool work_due; /* what a batch did calls for tc_dispatch_work (and the SMS side) at once */
 	bool ask_again; /* the last run stopped uncleanly: ask the receivers of unsettled deliveries again */
-	struct tc_mail *held; /* a batch the store could not take, tried again with the next */
-	unsigned held_tries;
+	struct tc_mail_held held; /* a batch the store could not take, tried again with the next */
 };
 
 struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
@@ -78,7 +77,7 @@ void tc_dispatch_free(struct tc_dispatch *dp)
 		return;
 	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
 		free(dp->payloads[i].data);
-	tc_mail_free_list(dp->held);
+	tc_mail_free_list(dp->held.mails);
 	free(dp);
 }
 
@@ -516,16 +515,14 @@ static void handle_mail(struct tc_dispatch *dp, struct tc_mail *m, int64_t now)
 /* The store refused the batch: keep it whole, to be handled again before what comes next. */
 static void hold(struct tc_dispatch *dp, struct tc_mail *mails, const char *what)
 {
-	dp->held = mails;
-	if (!dp->held_tries++)
+	if (tc_mail_held_keep(&dp->held, mails))
 		tc_log(TC_LOG_ERROR, "store", "%s a batch of %zu acknowledgment(s) and other mail; it is kept and tried "
 		       "again", what, count_mails(mails));
 }
 
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
 {
-	mails = tc_mail_join(dp->held, mails); /* the held batch first, in the order it came */
-	dp->held = NULL;
+	mails = tc_mail_held_take(&dp->held, mails); /* the held batch first */
 	if (!mails)
 		return false;
 	struct tc_dispatch_stats before = dp->stats; /* what a refused batch did is counted when it is written */
@@ -541,11 +538,10 @@ bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 		hold(dp, mails, "the store could not write");
 		return false;
 	}
-	if (dp->held_tries) {
+	unsigned tries = tc_mail_held_done(&dp->held);
+	if (tries)
 		tc_log(TC_LOG_INFO, "store", "the held batch of %zu mail(s) is written, after %u tries", count_mails(mails),
-		       dp->held_tries + 1);
-		dp->held_tries = 0;
-	}
+		       tries);
 	tc_mail_free_list(mails);
 	check_watched(dp);
 	bool due = dp->work_due;
@@ -555,7 +551,7 @@ bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 
 bool tc_dispatch_holding(const struct tc_dispatch *dp)
 {
-	return dp->held != NULL;
+	return dp->held.mails != NULL;
 }
 
 void tc_dispatch_ask_again(struct tc_dispatch *dp)
@@ -713,21 +709,27 @@ static void on_timer(const struct tc_delivery_row *r, void *user)
 	}
 }
 
-struct asked {
-	char id[17];
-	size_t n;
-};
-
 struct ask_ctx {
 	struct tc_dispatch *dp;
 	int64_t now;
-	struct asked *alerts; /* one per alert, in the order the store gives them */
-	size_t n_alerts, cap;
+	char alert[17];  /* the alert the rows are at (they come by alert) */
+	size_t alert_n;  /* its receivers asked so far */
+	size_t alerts, sent;
 	const struct payload_entry *pl;
 	uint32_t expiry;
-	size_t sent;
 	enum tc_rc rc;
 };
+
+/* The audit entry of the alert the rows were at. */
+static void asked_alert(struct ask_ctx *ac)
+{
+	char detail[96];
+	if (!ac->alert_n)
+		return;
+	snprintf(detail, sizeof(detail), "%zu receiver(s) asked for their last acknowledgment after an unclean stop",
+		 ac->alert_n);
+	tc_store_audit(ac->dp->store, ac->now, "dispatch", "asked again", ac->alert, detail);
+}
 
 /* A copy of its alert to the receiver of one unsettled delivery. */
 static void ask_one(const struct tc_delivery_row *r, void *user)
@@ -736,23 +738,14 @@ static void ask_one(const struct tc_delivery_row *r, void *user)
 	struct tc_dispatch *dp = ac->dp;
 	if (ac->rc)
 		return;
-	if (!ac->n_alerts || strcmp(ac->alerts[ac->n_alerts - 1].id, r->alert_id)) {
+	if (!ac->alerts || strcmp(ac->alert, r->alert_id)) {
 		char msg_type[16];
 		enum tc_alert_state st;
 		int64_t expires = 0;
-		if (ac->n_alerts == ac->cap) {
-			size_t cap = ac->cap ? ac->cap * 2 : 8;
-			void *p = realloc(ac->alerts, cap * sizeof(*ac->alerts));
-			if (!p) {
-				ac->rc = TC_ERR_NOMEM;
-				return;
-			}
-			ac->alerts = p;
-			ac->cap = cap;
-		}
-		struct asked *a = &ac->alerts[ac->n_alerts++];
-		snprintf(a->id, sizeof(a->id), "%s", r->alert_id);
-		a->n = 0;
+		asked_alert(ac);
+		snprintf(ac->alert, sizeof(ac->alert), "%s", r->alert_id);
+		ac->alert_n = 0;
+		ac->alerts++;
 		ac->pl = payload_of(dp, r->alert_id);
 		ac->expiry = tc_store_alert_brief(dp->store, r->alert_id, msg_type, &st, &expires) == TC_OK ?
 				     expiry_of(dp, expires, ac->now) : (uint32_t)dp->o.default_expiry_s;
@@ -761,7 +754,7 @@ static void ask_one(const struct tc_delivery_row *r, void *user)
 		return;
 	ac->rc = send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
 	if (!ac->rc) {
-		ac->alerts[ac->n_alerts - 1].n++;
+		ac->alert_n++;
 		ac->sent++;
 		dp->stats.asked_again++;
 	}
@@ -778,18 +771,11 @@ static void ask_again(struct tc_dispatch *dp, int64_t now)
 {
 	struct ask_ctx ac = { .dp = dp, .now = now };
 	tc_store_each_unsettled(dp->store, now, ask_one, &ac);
-	for (size_t i = 0; i < ac.n_alerts; i++) {
-		char detail[96];
-		snprintf(detail, sizeof(detail), "%zu receiver(s) asked for their last acknowledgment after an unclean stop",
-			 ac.alerts[i].n);
-		if (ac.alerts[i].n)
-			tc_store_audit(dp->store, now, "dispatch", "asked again", ac.alerts[i].id, detail);
-	}
+	asked_alert(&ac);
 	tc_log(ac.rc ? TC_LOG_WARN : TC_LOG_INFO, "dispatch",
 	       "after an unclean stop: %zu receiver(s) of %zu alert(s) asked again for their last acknowledgment%s",
-	       ac.sent, ac.n_alerts, ac.rc ? " (stopped: the broker went away; all are asked again on reconnect)" : "");
+	       ac.sent, ac.alerts, ac.rc ? " (stopped: the broker went away; all are asked again on reconnect)" : "");
 	dp->ask_again = ac.rc != TC_OK;
-	free(ac.alerts);
 }
 
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)

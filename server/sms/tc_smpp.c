@@ -33,6 +33,10 @@ struct outstanding {
 	int64_t sent_ms;
 };
 
+struct answer { /* a deliver_sm the owner has written */
+	uint32_t link, seq;
+};
+
 struct tc_smpp {
 	struct tc_smpp_options o;
 	char host[256], system_id[16], password[9], system_type[13], source[21];
@@ -46,7 +50,7 @@ struct tc_smpp {
 	size_t q_head, q_len, q_cap;
 	size_t n_win_shared;
 	struct tc_smpp_stats stats;
-	struct { uint32_t link, seq; } *answers; /* deliver_sm written by the owner, to be answered */
+	struct answer *answers; /* to be sent by the thread */
 	size_t n_answers, cap_answers;
 
 	/* the thread's own */
@@ -486,22 +490,16 @@ static void send_due(struct tc_smpp *s, int64_t now_ms)
 /* The deliver_sm the owner has written, answered if their link is this one (else the SMSC sends them again). */
 static void send_answers(struct tc_smpp *s)
 {
-	uint32_t seqs[256];
-	size_t n = 0;
 	pthread_mutex_lock(&s->lock);
-	size_t keep = 0;
-	for (size_t i = 0; i < s->n_answers; i++) {
-		if (s->answers[i].link != s->link || s->fd < 0)
-			continue; /* an earlier link: dropped */
-		if (n < sizeof(seqs) / sizeof(seqs[0]))
-			seqs[n++] = s->answers[i].seq;
-		else
-			s->answers[keep++] = s->answers[i]; /* the next turn */
-	}
-	s->n_answers = keep;
+	struct answer *v = s->answers;
+	size_t n = s->n_answers;
+	s->answers = NULL;
+	s->n_answers = s->cap_answers = 0;
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < n && s->fd >= 0; i++)
-		answer_deliver(s, seqs[i]);
+		if (v[i].link == s->link)
+			answer_deliver(s, v[i].seq);
+	free(v);
 }
 
 /* Timers: bind answer, enquire_link, answers to submit_sm. False when the link was dropped. */

@@ -26,8 +26,7 @@ struct tc_sms {
 	struct tc_mailbox *mb;
 	struct tc_sms_gateway *gw;
 	struct tc_sms_engine_stats stats;
-	struct tc_mail *held; /* results the store could not take, handled again first */
-	unsigned held_tries;
+	struct tc_mail_held held; /* results the store could not take, handled again first */
 };
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
@@ -70,7 +69,7 @@ void tc_sms_free(struct tc_sms *e)
 	if (!e)
 		return;
 	tc_sms_gateway_stop(e->gw);
-	tc_mail_free_list(e->held);
+	tc_mail_free_list(e->held.mails);
 	tc_mailbox_free(e->mb);
 	free(e);
 }
@@ -413,16 +412,12 @@ static void apply(struct tc_sms *e, int64_t id, enum tc_sms_sevent ev, int64_t n
 /*
  * Part ref went to the gateway as message_id. Done once: Kannel can call back with a part's
  * delivery report before its own answer to the request reaches tocsind, and the report then
- * did this first (on_receipt). False when there is no such part.
+ * did this first (on_receipt); the answer finds the part moved on. False when no part waited.
  */
 static bool submitted(struct tc_sms *e, uint64_t ref, const char *message_id, int64_t now)
 {
-	int64_t id = (int64_t)(ref / 16), had_id = 0;
-	long seq = (long)(ref % 16), had_seq = -1;
-	if (tc_store_sms_part_find(e->store, message_id, &had_id, &had_seq) == TC_OK && had_id == id && had_seq == seq)
-		return true;
-	if (tc_store_sms_part_set(e->store, id, seq, "submitted", message_id) != TC_OK ||
-	    tc_store_sms_part_find(e->store, message_id, &had_id, &had_seq) != TC_OK || had_id != id || had_seq != seq)
+	int64_t id = (int64_t)(ref / 16);
+	if (tc_store_sms_part_submitted(e->store, id, (long)(ref % 16), message_id) != TC_OK)
 		return false;
 	if (tc_store_sms_parts_in(e->store, id, "queued") == 0 && tc_store_sms_parts_in(e->store, id, "sending") == 0)
 		apply(e, id, TC_SMS_EV_ALL_SUBMITTED, now);
@@ -514,8 +509,7 @@ static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 /* The store refused the results: keep them whole, to be handled again before what comes next. */
 static bool hold(struct tc_sms *e, struct tc_mail *mails, const char *what)
 {
-	e->held = mails;
-	if (!e->held_tries++)
+	if (tc_mail_held_keep(&e->held, mails))
 		tc_log(TC_LOG_ERROR, "store", "%s SMS results; they are kept and tried again (the SMSC is not answered "
 		       "for its receipts and replies meanwhile)", what);
 	return false;
@@ -524,8 +518,7 @@ static bool hold(struct tc_sms *e, struct tc_mail *mails, const char *what)
 bool tc_sms_handle(struct tc_sms *e, int64_t now)
 {
 	struct tc_mail *mails = tc_mailbox_take(e->mb);
-	mails = tc_mail_join(e->held, mails); /* what the store refused last time first, in the order it came */
-	e->held = NULL;
+	mails = tc_mail_held_take(&e->held, mails); /* what the store refused last time first */
 	if (!mails)
 		return true;
 	struct tc_sms_engine_stats before = e->stats; /* counted once written */
@@ -546,10 +539,9 @@ bool tc_sms_handle(struct tc_sms *e, int64_t now)
 		e->stats = before;
 		return hold(e, mails, "the store could not write");
 	}
-	if (e->held_tries) {
-		tc_log(TC_LOG_INFO, "store", "the held SMS results are written, after %u tries", e->held_tries + 1);
-		e->held_tries = 0;
-	}
+	unsigned tries = tc_mail_held_done(&e->held);
+	if (tries)
+		tc_log(TC_LOG_INFO, "store", "the held SMS results are written, after %u tries", tries);
 	/* Receipts and replies are answered only now that they are written. */
 	while (mails) {
 		struct tc_mail *next = mails->next;
@@ -572,7 +564,7 @@ static void on_overdue(const struct tc_sms_row *r, void *user)
 void tc_sms_work(struct tc_sms *e, int64_t now)
 {
 	void *ctx[2] = { e, &now };
-	if (e->held && !tc_sms_handle(e, now)) /* results the store refused come first */
+	if (e->held.mails && !tc_sms_handle(e, now)) /* results the store refused come first */
 		return;
 	if (tc_store_begin(e->store) != TC_OK)
 		return;

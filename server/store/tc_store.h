@@ -228,7 +228,7 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
  * Deliveries a late acknowledgment may still change: sent at least once and now sent, received
  * or escalated, of alerts being delivered or done and not expired at now; by alert and receiver,
  * without the receiver's region and kind. fn must not change deliveries (the query still walks
- * them).
+ * them); writing other tables is fine.
  */
 enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_row_fn fn, void *user);
 

@@ -263,6 +263,20 @@ enum tc_rc tc_store_sms_part_set(struct tc_store *s, int64_t message_id, long se
 	return tc_store_done(q, sqlite3_step(q));
 }
 
+enum tc_rc tc_store_sms_part_submitted(struct tc_store *s, int64_t message_id, long seq, const char *smsc_id)
+{
+	static const char sql[] = "UPDATE sms_parts SET state = 'submitted', smsc_id = ?"
+				  " WHERE message_id = ? AND seq = ? AND state IN ('queued', 'sending')";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, smsc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, message_id);
+	sqlite3_bind_int64(q, 3, seq);
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+}
+
 enum tc_rc tc_store_sms_part_find(struct tc_store *s, const char *smsc_id, int64_t *message_id, long *seq)
 {
 	static const char sql[] = "SELECT message_id, seq FROM sms_parts WHERE smsc_id = ? ORDER BY message_id DESC LIMIT 1";

@@ -75,6 +75,11 @@ enum tc_rc tc_store_sms_part_queued(struct tc_store *s, int64_t message_id, long
 /* A part's state and, when not NULL, the SMSC's message id for it. */
 enum tc_rc tc_store_sms_part_set(struct tc_store *s, int64_t message_id, long seq, const char *state,
 				 const char *smsc_id);
+/*
+ * Part seq of message_id, queued or sending, was accepted as smsc_id: state submitted. One
+ * statement; TC_ERR_NOTFOUND when no such part waits for that (none, or it has moved on).
+ */
+enum tc_rc tc_store_sms_part_submitted(struct tc_store *s, int64_t message_id, long seq, const char *smsc_id);
 /* The part the SMSC calls smsc_id (the latest with that id); TC_ERR_NOTFOUND when none. */
 enum tc_rc tc_store_sms_part_find(struct tc_store *s, const char *smsc_id, int64_t *message_id, long *seq);
 /* How many of a message's parts are in state. */

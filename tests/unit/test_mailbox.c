@@ -129,6 +129,28 @@ static void test_join_and_free(void **state)
 	tc_mail_free_list(NULL);
 }
 
+/* A held batch comes back first; the first refusal of a run is the one to log; written, it
+ * says how many tries it took. */
+static void test_held(void **state)
+{
+	(void)state;
+	struct tc_mail_held h = { 0 };
+	struct tc_mail *a = tc_mail_new(1, NULL, NULL, 0), *b = tc_mail_new(2, NULL, NULL, 0);
+	assert_true(a && b);
+	assert_ptr_equal(tc_mail_held_take(&h, NULL), NULL);
+	assert_int_equal(tc_mail_held_done(&h), 0); /* never refused */
+	assert_true(tc_mail_held_keep(&h, a));
+	struct tc_mail *all = tc_mail_held_take(&h, b);
+	assert_null(h.mails);
+	assert_ptr_equal(all, a);
+	assert_ptr_equal(all->next, b);
+	assert_false(tc_mail_held_keep(&h, all)); /* refused again: no second log line */
+	all = tc_mail_held_take(&h, NULL);
+	assert_int_equal(tc_mail_held_done(&h), 3);
+	assert_int_equal(tc_mail_held_done(&h), 0);
+	tc_mail_free_list(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_many_posters),
 		cmocka_unit_test(test_join_and_free),
+		cmocka_unit_test(test_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
