@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "tc_cap_check.h"
 #include "tc_plan.h"
 #include "tc_registry.h"
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tc_file.h"
+#include "tc_cap_check.h"
 #include "tc_sms_batch.h"
 #include "tc_store_sms.h"
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bench_common.h"
+#include "tc_cap_check.h"
 #include "tc_audio.h"
 #include "tc_opus.h"
 #include "tc_script.h"

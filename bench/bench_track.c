@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "tc_cap_check.h"
 #include "tc_dispatch.h"
 #include "tc_registry.h"
 

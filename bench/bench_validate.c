@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "bench_common.h"
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_file.h"
 
 struct doc {

@@ -22,7 +22,7 @@
 
 #include "cli.h"
 #include "tc_file.h"
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_payload.h"
 #include "tc_render.h"
 #include "tc_same.h"

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_file.h"
 
 struct validate_opts {

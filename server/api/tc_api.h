@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <sys/select.h>
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_registry_index.h"
 #include "tc_store.h"
 

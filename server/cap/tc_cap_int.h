@@ -7,7 +7,8 @@
 
 #include <libxml/tree.h>
 
-#include "tc_cap.h"
+#include "tc_cap_b64.h"
+#include "tc_cap_check.h"
 
 /* Layer 1 (tc_cap_xml.c): safe parse. *out is the document, or NULL on error. */
 enum tc_rc tc_cap_xml_read(const char *xml, size_t len, const struct tc_cap_limits *lim,
@@ -32,38 +33,11 @@ enum tc_rc tc_cap_schema_validate(xmlDocPtr doc, enum tc_cap_version v, bool len
 enum tc_rc tc_cap_model_build(xmlDocPtr doc, const struct tc_cap_limits *lim, const char *xml,
 			      size_t len, bool borrow, struct tc_cap_alert **out, struct tc_diags *d);
 
-/* Fill the enum fields of the model from their texts (tc_cap_util.c). */
-void tc_cap_model_enums(struct tc_cap_alert *a);
-
 /* Layer 3 (tc_cap_rules.c). */
 void tc_cap_rules_check(const struct tc_cap_alert *a, int64_t now, struct tc_diags *d);
 
 /* Layer 4 (tc_cap_profile_cn.c, tc_cap_profile_ipaws.c). */
 void tc_cap_profile_cn_check(const struct tc_cap_alert *a, struct tc_diags *d);
 void tc_cap_profile_ipaws_check(const struct tc_cap_alert *a, struct tc_diags *d);
-
-/*
- * Base64 as CAP carries it, decoded a piece at a time (tc_cap_util.c), so
- * that megabytes of embedded audio can be measured and hashed without being
- * held. The text must outlive the decoder; nothing is allocated.
- */
-struct tc_cap_b64 {
-	const unsigned char *p, *end; /* what is left to read */
-	uint32_t acc;                 /* bits of the group being read */
-	unsigned have, pad;           /* its characters so far, '=' seen */
-	bool bad;                     /* not base64 (a stray character, bad padding) */
-	bool done;                    /* the whole text is decoded */
-};
-void tc_cap_b64_start(struct tc_cap_b64 *b, const char *text);
-/*
- * Decode the next bytes into out (cap >= 3): returns how many, 0 once the
- * text is done (b->done) or found bad (b->bad, and no bytes of that call).
- */
-size_t tc_cap_b64_read(struct tc_cap_b64 *b, unsigned char *out, size_t cap);
-
-/* Shared helpers (tc_cap_util.c). */
-bool tc_cap_ascii_ieq(const char *a, const char *b);
-/* Strip ASCII white space at both ends into buf; returns buf. */
-const char *tc_cap_trim(const char *s, char *buf, size_t len);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_log.h"
 #include "tc_payload.h"
 

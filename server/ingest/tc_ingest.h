@@ -6,7 +6,7 @@
 #ifndef TC_INGEST_H
 #define TC_INGEST_H
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_store.h"
 
 struct tc_registry_index;

@@ -6,6 +6,7 @@
  * sorted and made unique once.
  */
 #include "tc_plan.h"
+#include "tc_cap_check.h"
 
 #include <math.h>
 #include <stdio.h>

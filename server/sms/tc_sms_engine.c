@@ -6,6 +6,7 @@
  * without any state in memory.
  */
 #include "tc_sms_engine.h"
+#include "tc_cap_check.h"
 
 #include <ctype.h>
 #include <stdlib.h>

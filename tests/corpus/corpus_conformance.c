@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_file.h"
 
 struct row {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 
 static volatile size_t sink;
 

@@ -19,7 +19,7 @@
 #include <jansson.h>
 
 #include "publish_keys.h"
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 #include "tc_file.h"
 #include "tc_payload.h"
 #include "tc_proto.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tc_cap.h"
+#include "tc_cap_check.h"
 
 #define FIXTURE_NOW 1786489200 /* 2026-08-12T07:00:00+08:00 */
 

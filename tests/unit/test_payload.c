@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "tc_payload.h"
+#include "tc_cap_check.h"
 
 static struct tc_cap_alert *load(const char *name)
 {

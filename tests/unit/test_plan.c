@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tc_plan.h"
+#include "tc_cap_check.h"
 #include "store_fixture.h"
 #include "tc_registry.h"
 

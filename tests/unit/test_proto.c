@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tc_payload.h"
+#include "tc_cap_check.h"
 #include "tc_proto.h"
 
 /* --- topics ----------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "tc_payload.h"
+#include "tc_cap_check.h"
 #include "tc_render.h"
 #include "tc_script.h"
 

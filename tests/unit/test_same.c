@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tc_same.h"
+#include "tc_cap_check.h"
 
 static char *alert_xml(const char *sent, const char *expires, const char *codes, const char *params)
 {

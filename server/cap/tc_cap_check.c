@@ -1,5 +1,5 @@
 /*
- * tc_cap.c — tc_cap_check(): the four layers in order, every problem reported.
+ * tc_cap_check.c — tc_cap_check(): the four layers in order, every problem reported.
  *
  * A layer that cannot go on (the XML is unreadable, a limit is hit, the root
  * is not a CAP alert) stops the check; otherwise every layer runs, so one
@@ -8,9 +8,47 @@
 #include "tc_cap_int.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <libxml/parser.h>
+
+const char *tc_cap_profile_name(enum tc_cap_profile p)
+{
+	switch (p) {
+	case TC_CAP_PROFILE_CN: return "cn";
+	case TC_CAP_PROFILE_IPAWS: return "ipaws";
+	case TC_CAP_PROFILE_NONE: break;
+	}
+	return "none";
+}
+
+enum tc_rc tc_cap_profile_parse(const char *name, enum tc_cap_profile *out)
+{
+	static const enum tc_cap_profile all[] = { TC_CAP_PROFILE_NONE, TC_CAP_PROFILE_CN, TC_CAP_PROFILE_IPAWS };
+	for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(tc_cap_profile_name(all[i]), name) == 0) {
+			*out = all[i];
+			return TC_OK;
+		}
+	}
+	return TC_ERR_USAGE;
+}
+
+void tc_cap_limits_default(struct tc_cap_limits *lim)
+{
+	lim->max_bytes = 16u * 1024 * 1024;
+	lim->max_depth = 32;
+	lim->max_elements = 200000;
+	lim->max_polygon_points = 100000;
+	lim->max_total_points = 1000000;
+}
+
+void tc_cap_options_default(struct tc_cap_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	tc_cap_limits_default(&opt->limits);
+}
 
 static void not_cap(const xmlNode *root, struct tc_diags *d)
 {

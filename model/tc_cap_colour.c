@@ -7,7 +7,7 @@
  * or else from the headline ("…红色预警…", "Red Warning"). Used by the cn
  * profile and by everything that shows or ranks an alert.
  */
-#include "tc_cap_int.h"
+#include "tc_cap.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,19 +1,14 @@
 /*
- * tc_cap.h — the CAP alert model and the one call that checks an alert.
+ * tc_cap.h — the CAP alert model: what an alert says, once read.
  *
- * tc_cap_check() takes the bytes of a CAP document (1.2; 1.1 and 1.0 are
- * read too) and checks it in four layers, reporting every problem it finds:
+ * The structs and enums below are what every part of tocsin works with
+ * after an alert is accepted: the server's store, planner and encoders.
+ * Reading XML into this model and checking it (XML safety, schema, rules,
+ * profiles) belongs to server/cap (tc_cap_check.h); nothing here needs
+ * libxml2.
  *
- *   1. XML: well-formed, and safe — no DOCTYPE (so no external entities and
- *      no entity expansion), no network, bounded size, depth and points.
- *   2. Schema: cap-schemas/cap-1.2.xsd (cap-1.1.xsd for 1.1), compiled into
- *      the binary. In lenient mode, elements that are merely out of order are
- *      warnings, when putting them in order makes the document valid.
- *   3. Rules the schema cannot express (tc_cap_rules.c).
- *   4. An optional profile: "cn" (China) or "ipaws" (tc_cap_profile.c).
- *
- * The model below is read-only for callers. Everything in it, strings and
- * arrays included, belongs to the struct tc_cap_alert and is freed with
+ * The model is read-only for callers. Everything in it, strings and arrays
+ * included, belongs to the struct tc_cap_alert and is freed with
  * tc_cap_alert_free(). Optional text elements that were absent are NULL.
  */
 #ifndef TC_CAP_H
@@ -31,11 +26,6 @@ enum tc_cap_version {
 	TC_CAP_V1_1 = 11,
 	TC_CAP_V1_2 = 12,
 };
-
-#define TC_CAP_NS_1_2 "urn:oasis:names:tc:emergency:cap:1.2"
-#define TC_CAP_NS_1_1 "urn:oasis:names:tc:emergency:cap:1.1"
-#define TC_CAP_NS_1_0 "http://www.incident.com/cap/1.0"
-#define TC_XMLDSIG_NS "http://www.w3.org/2000/09/xmldsig#"
 
 enum tc_cap_status { TC_CAP_STATUS_UNKNOWN = 0, TC_CAP_ACTUAL, TC_CAP_EXERCISE, TC_CAP_SYSTEM, TC_CAP_TEST, TC_CAP_DRAFT };
 enum tc_cap_msgtype { TC_CAP_MSGTYPE_UNKNOWN = 0, TC_CAP_ALERT, TC_CAP_UPDATE, TC_CAP_CANCEL, TC_CAP_ACK, TC_CAP_ERROR };
@@ -152,50 +142,6 @@ struct tc_cap_alert {
 	struct tc_arena *arena; /* private: owns everything above */
 };
 
-/* Bounds on what the parser accepts; see tc_cap_limits_default(). */
-struct tc_cap_limits {
-	size_t max_bytes;          /* whole document */
-	unsigned max_depth;        /* element nesting */
-	size_t max_elements;       /* elements in the document */
-	size_t max_polygon_points; /* in one polygon */
-	size_t max_total_points;   /* over all polygons of the alert */
-};
-
-enum tc_cap_profile {
-	TC_CAP_PROFILE_NONE = 0,
-	TC_CAP_PROFILE_CN,
-	TC_CAP_PROFILE_IPAWS,
-};
-
-const char *tc_cap_profile_name(enum tc_cap_profile p);
-/* "cn", "ipaws" or "none" to a profile; TC_ERR_USAGE for anything else. */
-enum tc_rc tc_cap_profile_parse(const char *name, enum tc_cap_profile *out);
-
-struct tc_cap_options {
-	enum tc_cap_profile profile;
-	bool lenient;      /* out-of-order elements are warnings, not errors */
-	int64_t now;       /* "now" for the expiry check, seconds since 1970; 0 = the clock */
-	struct tc_cap_limits limits;
-};
-
-/* 16 MiB, depth 32, 200,000 elements, 100,000 points a polygon, 1,000,000 in all. */
-void tc_cap_limits_default(struct tc_cap_limits *lim);
-/* No profile, strict, now = the clock, default limits. */
-void tc_cap_options_default(struct tc_cap_options *opt);
-
-/*
- * Check one CAP document of len bytes, appending every problem to d.
- *
- * Returns TC_OK when the alert is valid (warnings allowed), TC_ERR_INVALID
- * when d holds at least one error, TC_ERR_LIMIT when a limit stopped the
- * check, TC_ERR_NOMEM on allocation failure. When out is not NULL and the
- * document was a readable CAP alert, *out receives the model (also for an
- * invalid alert, for callers that want to show what they could read); the
- * caller frees it with tc_cap_alert_free(). *out is NULL otherwise.
- */
-enum tc_rc tc_cap_check(const char *xml, size_t len, const struct tc_cap_options *opt,
-			struct tc_cap_alert **out, struct tc_diags *d);
-
 /* Frees the alert and everything in it; NULL is a no-op. */
 void tc_cap_alert_free(struct tc_cap_alert *a);
 
@@ -220,6 +166,14 @@ bool tc_cap_name_is(const char *name, const char *const *accepted);
 
 /* The value of the first pair whose name equals name (ASCII case-insensitive), or NULL. */
 const char *tc_cap_pair_find(const struct tc_cap_pair *pairs, size_t n, const char *name);
+
+/* Fill the enum fields of an alert from their texts (for whoever builds the model). */
+void tc_cap_model_enums(struct tc_cap_alert *a);
+
+/* ASCII case-insensitive equality; false when either is NULL. */
+bool tc_cap_ascii_ieq(const char *a, const char *b);
+/* Strip ASCII white space at both ends into buf; returns buf. */
+const char *tc_cap_trim(const char *s, char *buf, size_t len);
 
 /* --- the Chinese colour level (tc_cap_colour.c) --------------------------- */
 
