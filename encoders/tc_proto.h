@@ -70,7 +70,7 @@ enum tc_topic_kind tc_proto_parse_topic(const char *prefix, const char *topic, c
  */
 size_t tc_proto_region_scopes(const char *code, char out[TC_PROTO_MAX_REGIONS][16]);
 
-/* Acknowledgments, as DESIGN.md names them. */
+/* Acknowledgments (docs/protocol.md, "Acknowledgments"). */
 enum tc_ack_kind {
 	TC_ACK_RECEIVED = 0, /* verified and queued */
 	TC_ACK_PLAYING,

@@ -1,7 +1,8 @@
 /*
  * rx_core.h — what tocsin-receiver and tocsin-signage do alike: one MQTT
- * session, the state on disk, and the protocol rules of DESIGN.md applied
- * to every message before the output (loudspeaker or display) sees it.
+ * session, the state on disk, and the protocol rules of docs/protocol.md
+ * applied to every message before the output (loudspeaker or display) sees
+ * it.
  *
  * For an alert payload that verifies (rx_intake):
  *

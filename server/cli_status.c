@@ -3,12 +3,12 @@
  * how far an alert has got, measured from acknowledgments.
  *
  * --json prints {"id","state","targets","counts":{state:n},"coverage"}, the
- * counts keyed by the delivery states of DESIGN.md and coverage the share of
- * targets that acknowledged played or displayed, in per cent; with the SMS
- * channel also "channels" (mqtt and sms counts), "escalated" (villages whose
- * loudspeakers stayed silent, with their officers' SMS state and replies)
- * and "people" (coverage by person). --watch asks
- * again every second until every delivery has reached a final state (or the
+ * counts keyed by the delivery states of docs/architecture.md and coverage
+ * the share of targets that acknowledged played or displayed, in per cent;
+ * with the SMS channel also "channels" (mqtt and sms counts), "escalated"
+ * (villages whose loudspeakers stayed silent, with their officers' SMS state
+ * and replies) and "people" (coverage by person). --watch asks again every
+ * second until every delivery has reached a final state (or the
  * timeout), drawing a progress bar on a terminal.
  */
 #include <getopt.h>

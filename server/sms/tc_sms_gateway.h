@@ -1,7 +1,7 @@
 /*
  * tc_sms_gateway.h — one ops table in front of the ways SMS leave tocsind:
  * an SMSC over SMPP 3.4 (tc_smpp) or Kannel's HTTP sendsms interface with
- * dlr-url callbacks. The SMS engine (tc_sms.h) sees only this.
+ * dlr-url callbacks. The SMS engine (tc_sms_engine.h) sees only this.
  *
  * Whatever the kind, results come back to the owner thread as mails in the
  * engine's mailbox, each carrying a struct tc_sms_event (mail->ptr):

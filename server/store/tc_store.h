@@ -83,7 +83,7 @@ enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_aler
 
 /* --- deliveries ---------------------------------------------------------------- */
 
-/* Delivery states per (alert, target, channel), as DESIGN.md names them. */
+/* Delivery states per (alert, target, channel): docs/architecture.md, "The delivery state machine". */
 #define TC_DELIVERY_STATES "planned", "sent", "received", "played", "displayed", "failed", "rejected", \
 	"expired", "cancelled", "escalated"
 #define TC_DELIVERY_N_STATES 10

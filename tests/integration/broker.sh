@@ -1,6 +1,7 @@
 # broker.sh — a real mosquitto for integration tests, on a free loopback port.
-# Sourced. Configured as RECIPES.md says so it does not drop queued QoS 1
-# messages: a large finite max_queued_messages, no byte limit.
+# Sourced. Configured as docs/operations.md ("The broker") says, so it does
+# not drop queued QoS 1 messages: a large finite max_queued_messages, no byte
+# limit.
 
 # loopback_port: a port nothing listens on, below the kernel's range of
 # ephemeral ports: a client that keeps reconnecting to a port in that range

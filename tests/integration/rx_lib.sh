@@ -1,6 +1,6 @@
 # rx_lib.sh — what the tocsin-receiver and tocsin-signage scripts share:
 # keys and sealed messages (rx_publish), an acknowledgment recorder, a
-# receiver whose sound card is an ALSA file device (RECIPES.md: the
+# receiver whose sound card is an ALSA file device (docs/operations.md: the
 # capture holds exactly what was played), bounded waits.
 # Sourced after lib.sh and broker.sh; needs $tmp, $receiver, $publish,
 # $analyse; call rx_cleanup from the EXIT trap.
