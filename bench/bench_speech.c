@@ -75,7 +75,7 @@ static void speak_one(struct tc_tts *tts, const struct job *j, int mode, struct 
 		o->failed |= tc_tts_speak(tts, j->voice, j->text, 0, &pcm, NULL) != TC_OK ||
 			     tc_pcm_resample(&pcm, oo.rate, &at24, NULL) != TC_OK;
 		tc_pcm_normalise(&at24, PEAK);
-		o->failed |= tc_audio_encode(&at24, TC_AUDIO_OPUS, &ogg, &len, NULL) != TC_OK;
+		o->failed |= tc_opus_encode(&at24, &ogg, &len, NULL) != TC_OK;
 	}
 	o->bytes += len;
 	o->audio_s += pcm.rate ? (double)pcm.n / pcm.rate : 0;

@@ -3,8 +3,8 @@
  * files (tc_audio.h).
  *
  * libsndfile writes WAV and reads every format through virtual I/O over a
- * memory buffer, so audio for MQTT never touches the disk; Ogg/Opus is
- * written by tc_opus.c.
+ * memory buffer, so audio for MQTT never touches the disk; the server's
+ * Ogg/Opus is written by tc_opus.c, which builds on this module.
  */
 #include "tc_audio.h"
 
@@ -16,16 +16,10 @@
 #include <samplerate.h>
 #include <sndfile.h>
 
-#include "tc_opus.h"
 
 #define ATTENTION_LOW 853.0
 #define ATTENTION_HIGH 960.0
 #define FADE_MS 10
-
-const char *tc_audio_format_name(enum tc_audio_format f)
-{
-	return f == TC_AUDIO_OPUS ? "ogg-opus" : "wav";
-}
 
 void tc_pcm_release(struct tc_pcm *p)
 {
@@ -409,11 +403,6 @@ enum tc_rc tc_audio_programme(const struct tc_pcm *message, const struct tc_prog
 	return rc;
 }
 
-bool tc_audio_opus_rate_ok(int rate)
-{
-	return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000 || rate == 48000;
-}
-
 /* --- libsndfile virtual I/O over memory ---------------------------------------- */
 
 struct membuf {
@@ -480,39 +469,15 @@ static sf_count_t vio_tell(void *u)
 
 static SF_VIRTUAL_IO vio = { vio_len, vio_seek, vio_read, vio_write, vio_tell };
 
-static enum tc_rc encode_opus(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d)
-{
-	struct tc_opus_options o;
-	struct tc_opus *e = NULL;
-	tc_opus_defaults(&o);
-	o.rate = p->rate;
-	enum tc_rc rc = tc_opus_new(&o, &e, d);
-	if (!rc)
-		rc = tc_opus_write(e, p->s, p->n, d);
-	if (!rc)
-		rc = tc_opus_finish(e, 0, out, out_len, d);
-	tc_opus_free(e);
-	return rc;
-}
-
-enum tc_rc tc_audio_encode(const struct tc_pcm *p, enum tc_audio_format f, unsigned char **out,
-			   size_t *out_len, struct tc_diags *d)
+enum tc_rc tc_audio_encode_wav(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d)
 {
 	struct membuf m = { 0 };
 	SF_INFO info = { .samplerate = p->rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
 	*out = NULL;
 	*out_len = 0;
-	if (f == TC_AUDIO_OPUS && !tc_audio_opus_rate_ok(p->rate)) {
-		tc_err(d, "audio.opus-rate", "",
-		       "Opus cannot carry %d Hz audio (only 8, 12, 16, 24 or 48 kHz); resample first", p->rate);
-		return TC_ERR_INVALID;
-	}
-	if (f == TC_AUDIO_OPUS)
-		return encode_opus(p, out, out_len, d);
 	SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &m);
 	if (!sf) {
-		tc_err(d, "audio.encode", "", "cannot write %s audio: %s", tc_audio_format_name(f),
-		       sf_strerror(NULL));
+		tc_err(d, "audio.encode", "", "cannot write WAV audio: %s", sf_strerror(NULL));
 		free(m.data);
 		return TC_ERR_INTERNAL;
 	}

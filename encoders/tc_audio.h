@@ -1,6 +1,8 @@
 /*
  * tc_audio.h — broadcast audio: PCM buffers, tones, programmes, WAV in
- * memory (libsndfile), Ogg/Opus (tc_opus.h), and resampling.
+ * memory and decoding of any format libsndfile reads, and resampling. Both
+ * the server and the loudspeaker use it; Ogg/Opus encoding is the server's
+ * (tc_opus.h, above this module).
  *
  * A loudspeaker programme is: attention signal (853 Hz + 960 Hz), a gap, then
  * the message N times with gaps between, peak-normalised. Samples are mono
@@ -20,13 +22,6 @@ struct tc_pcm {
 	int rate;   /* samples per second */
 	size_t cap; /* samples s has room for (the tc_pcm functions' own; 0 when unknown) */
 };
-
-enum tc_audio_format {
-	TC_AUDIO_WAV = 0, /* 16-bit PCM WAV */
-	TC_AUDIO_OPUS,    /* Ogg/Opus: rate must be 8, 12, 16, 24 or 48 kHz */
-};
-
-const char *tc_audio_format_name(enum tc_audio_format f); /* "wav", "ogg-opus" */
 
 void tc_pcm_release(struct tc_pcm *p);
 /* Append n samples (or n zeros when s is NULL) to p. */
@@ -83,17 +78,9 @@ void tc_programme_defaults(struct tc_programme_options *o);
 enum tc_rc tc_audio_programme(const struct tc_pcm *message, const struct tc_programme_options *o,
 			      struct tc_pcm *out, struct tc_diags *d);
 
-/*
- * Encode p as format into a malloc'ed buffer (*out, *out_len). Opus
- * (tc_opus.h with its defaults, at p's rate) needs one of its rates:
- * resample first (tc_pcm_resample) or get TC_ERR_INVALID.
- */
-enum tc_rc tc_audio_encode(const struct tc_pcm *p, enum tc_audio_format f, unsigned char **out,
-			   size_t *out_len, struct tc_diags *d);
+/* Encode p as 16-bit WAV into a malloc'ed buffer (*out, *out_len). */
+enum tc_rc tc_audio_encode_wav(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d);
 /* Decode WAV, Ogg/Opus, Ogg/Vorbis, FLAC or MP3 bytes (mixed down to mono). */
 enum tc_rc tc_audio_decode(const unsigned char *data, size_t len, struct tc_pcm *out, struct tc_diags *d);
-
-/* Whether rate is one Opus accepts. */
-bool tc_audio_opus_rate_ok(int rate);
 
 #endif

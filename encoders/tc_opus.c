@@ -27,7 +27,6 @@
 #include <ogg/ogg.h>
 #include <opus/opus.h>
 
-#include "tc_audio.h"
 #include "tc_mailbox.h"
 
 #define FRAME_MS 20
@@ -52,6 +51,11 @@ struct tc_opus {
 	size_t len, cap;
 	bool spent;
 };
+
+bool tc_opus_rate_ok(int rate)
+{
+	return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000 || rate == 48000;
+}
 
 void tc_opus_defaults(struct tc_opus_options *o)
 {
@@ -141,7 +145,7 @@ static enum tc_rc write_headers(struct tc_opus *e)
 
 static bool options_ok(const struct tc_opus_options *o)
 {
-	return tc_audio_opus_rate_ok(o->rate) && o->bitrate >= 6000 && o->bitrate <= 256000 && o->complexity >= 0 &&
+	return tc_opus_rate_ok(o->rate) && o->bitrate >= 6000 && o->bitrate <= 256000 && o->complexity >= 0 &&
 	       o->complexity <= 10;
 }
 
@@ -453,5 +457,27 @@ enum tc_rc tc_opus_pipe_finish(struct tc_opus_pipe *p, double peak, unsigned cha
 	if (!rc)
 		rc = tc_opus_finish(p->enc, gain_db, out, out_len, d);
 	tc_opus_pipe_free(p);
+	return rc;
+}
+
+enum tc_rc tc_opus_encode(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d)
+{
+	struct tc_opus_options o;
+	struct tc_opus *e = NULL;
+	*out = NULL;
+	*out_len = 0;
+	if (!tc_opus_rate_ok(p->rate)) {
+		tc_err(d, "audio.opus-rate", "",
+		       "Opus cannot carry %d Hz audio (only 8, 12, 16, 24 or 48 kHz); resample first", p->rate);
+		return TC_ERR_INVALID;
+	}
+	tc_opus_defaults(&o);
+	o.rate = p->rate;
+	enum tc_rc rc = tc_opus_new(&o, &e, d);
+	if (!rc)
+		rc = tc_opus_write(e, p->s, p->n, d);
+	if (!rc)
+		rc = tc_opus_finish(e, 0, out, out_len, d);
+	tc_opus_free(e);
 	return rc;
 }

@@ -19,9 +19,14 @@
 #ifndef TC_OPUS_H
 #define TC_OPUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "tc_audio.h"
 #include "tc_diag.h"
+
+/* Whether rate is one Opus accepts (8, 12, 16, 24 or 48 kHz). */
+bool tc_opus_rate_ok(int rate);
 
 struct tc_opus_options {
 	int rate;        /* 8000, 12000, 16000, 24000 or 48000 */
@@ -52,6 +57,13 @@ enum tc_rc tc_opus_finish(struct tc_opus *e, double gain_db, unsigned char **out
 
 /* Samples written so far. */
 size_t tc_opus_samples(const struct tc_opus *e);
+
+/*
+ * The whole of p as Ogg/Opus with the defaults at p's rate, into a malloc'ed
+ * buffer (*out, *out_len). A rate Opus cannot carry is TC_ERR_INVALID:
+ * resample first (tc_pcm_resample).
+ */
+enum tc_rc tc_opus_encode(const struct tc_pcm *p, unsigned char **out, size_t *out_len, struct tc_diags *d);
 
 struct tc_opus_pipe;
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 enum tc_cap_colour tc_payload_colour(const struct tc_cap_info *in)
 {
@@ -47,13 +46,6 @@ int tc_payload_repeats(const struct tc_cap_info *in, int fallback)
 			return (int)n;
 	}
 	return fallback;
-}
-
-void tc_payload_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, data, len);
-	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
 void tc_payload_alert_id(const struct tc_cap_alert *a, char out[17])

@@ -66,7 +66,4 @@ enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payloa
  */
 void tc_payload_alert_id(const struct tc_cap_alert *a, char out[17]);
 
-/* SHA-256 of data as 64 hex digits and a NUL. */
-void tc_payload_sha256_hex(const void *data, size_t len, char out[65]);
-
 #endif

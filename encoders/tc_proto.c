@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "tc_payload.h"
+#include "tc_sign.h"
 
 static const char *const topic_names[] = { "region-alert", "audio", "rx-cmd", "rx-ack", "rx-status", "unknown" };
 
@@ -305,7 +305,7 @@ bool tc_proto_is_cmd(const void *payload, size_t len)
 void tc_proto_reference_id(const char *triplet, size_t len, char out[17])
 {
 	char hex[65];
-	tc_payload_sha256_hex(triplet, len, hex);
+	tc_sign_sha256_hex(triplet, len, hex);
 	memcpy(out, hex, 16);
 	out[16] = '\0';
 }

@@ -120,7 +120,7 @@ static enum tc_rc message_opus(struct tc_render_lang *l, const struct tc_pcm *ms
 	if (!rc) {
 		tc_pcm_normalise(&at_rate, peak);
 		l->message_ms = (unsigned)(at_rate.n * 1000 / (size_t)at_rate.rate);
-		rc = tc_audio_encode(&at_rate, TC_AUDIO_OPUS, &l->opus, &l->opus_len, d);
+		rc = tc_opus_encode(&at_rate, &l->opus, &l->opus_len, d);
 	}
 	tc_pcm_release(&at_rate);
 	return rc;
@@ -145,7 +145,7 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 		rc = tc_audio_programme(&msg, &po, &l->programme, d);
 	if (!rc && !o->message_only) {
 		l->duration_ms = (unsigned)(l->programme.n * 1000 / (size_t)l->programme.rate);
-		rc = tc_audio_encode(&l->programme, TC_AUDIO_WAV, &l->wav, &l->wav_len, d);
+		rc = tc_audio_encode_wav(&l->programme, &l->wav, &l->wav_len, d);
 	}
 	/*
 	 * What travels to receivers is the message alone, normalised, in Opus: each

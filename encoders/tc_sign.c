@@ -21,6 +21,13 @@ const char *tc_verify_name(enum tc_verify v)
 	return "unknown";
 }
 
+void tc_sign_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
 enum tc_rc tc_sign_init(void)
 {
 	return sodium_init() < 0 ? TC_ERR_INTERNAL : TC_OK;

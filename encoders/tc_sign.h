@@ -1,6 +1,7 @@
 /*
- * tc_sign.h — Ed25519 signatures over exact bytes (libsodium), shared by the
- * server (which seals) and every receiver (which opens).
+ * tc_sign.h — Ed25519 signatures over exact bytes and SHA-256 digests
+ * (libsodium), shared by the server (which seals) and every receiver (which
+ * opens and checks).
  *
  * A sealed message is one text line, then the signed bytes unchanged:
  *
@@ -35,6 +36,9 @@ const char *tc_verify_name(enum tc_verify v);
 
 /* Make libsodium ready (idempotent); TC_ERR_INTERNAL when it cannot start. */
 enum tc_rc tc_sign_init(void);
+
+/* SHA-256 of data as 64 hex digits and a NUL (the digest that names audio and references). */
+void tc_sign_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* A new key pair. */
 enum tc_rc tc_sign_keypair(uint8_t pk[TC_SIGN_PUBLIC_BYTES], uint8_t sk[TC_SIGN_SECRET_BYTES]);

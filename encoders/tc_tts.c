@@ -1,8 +1,15 @@
 /*
  * tc_tts.c — espeak-ng synthesis into a PCM buffer (tc_tts.h).
+ *
+ * libespeak-ng is loaded when the first engine starts (dlopen), not linked:
+ * a loudspeaker speaks only when an alert comes without audio or to announce
+ * a drill, so a receiver runs, and plays rendered audio, without espeak-ng
+ * installed; and the tocsin commands that never speak never load it.
  */
 #include "tc_tts.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +17,50 @@
 #include <strings.h>
 
 #include <espeak-ng/speak_lib.h>
+
+#define ESPEAK_LIBRARY "libespeak-ng.so.1"
+
+/* The espeak-ng calls tocsin makes, from the loaded library. */
+static struct {
+	__typeof__(espeak_Initialize) *initialize;
+	__typeof__(espeak_Terminate) *terminate;
+	__typeof__(espeak_SetSynthCallback) *set_synth_callback;
+	__typeof__(espeak_SetVoiceByName) *set_voice_by_name;
+	__typeof__(espeak_SetParameter) *set_parameter;
+	__typeof__(espeak_Synth) *synth;
+	__typeof__(espeak_Synchronize) *synchronize;
+	char error[256]; /* why it could not be loaded; empty when it was */
+} es;
+
+static pthread_once_t es_once = PTHREAD_ONCE_INIT;
+
+static void es_load(void)
+{
+	void *h = dlopen(ESPEAK_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(es.error, sizeof(es.error), "%s", dlerror());
+		return;
+	}
+	const struct {
+		const char *name;
+		void **slot;
+	} calls[] = {
+		{ "espeak_Initialize", (void **)&es.initialize },
+		{ "espeak_Terminate", (void **)&es.terminate },
+		{ "espeak_SetSynthCallback", (void **)&es.set_synth_callback },
+		{ "espeak_SetVoiceByName", (void **)&es.set_voice_by_name },
+		{ "espeak_SetParameter", (void **)&es.set_parameter },
+		{ "espeak_Synth", (void **)&es.synth },
+		{ "espeak_Synchronize", (void **)&es.synchronize },
+	};
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		*calls[i].slot = dlsym(h, calls[i].name);
+		if (!*calls[i].slot) {
+			snprintf(es.error, sizeof(es.error), "%s has no %s", ESPEAK_LIBRARY, calls[i].name);
+			return;
+		}
+	}
+}
 
 struct tc_tts {
 	int rate;
@@ -45,7 +96,14 @@ enum tc_rc tc_tts_new(const char *data_dir, struct tc_tts **out, struct tc_diags
 		tc_err(d, "tts.busy", "", "espeak-ng is already in use in this process (it is not thread-safe)");
 		return TC_ERR_USAGE;
 	}
-	int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_dir, espeakINITIALIZE_DONT_EXIT);
+	pthread_once(&es_once, es_load);
+	if (es.error[0]) {
+		tc_err(d, "tts.missing", "",
+		       "espeak-ng cannot be loaded (%s); install the Debian packages libespeak-ng1 and espeak-ng-data",
+		       es.error);
+		return TC_ERR_INTERNAL;
+	}
+	int rate = es.initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_dir, espeakINITIALIZE_DONT_EXIT);
 	if (rate <= 0) {
 		tc_err(d, "tts.init", "", "espeak-ng could not start (data %s); is espeak-ng-data installed?",
 		       data_dir ? data_dir : "default");
@@ -53,11 +111,11 @@ enum tc_rc tc_tts_new(const char *data_dir, struct tc_tts **out, struct tc_diags
 	}
 	struct tc_tts *t = calloc(1, sizeof(*t));
 	if (!t) {
-		espeak_Terminate();
+		es.terminate();
 		return TC_ERR_NOMEM;
 	}
 	t->rate = rate;
-	espeak_SetSynthCallback(on_samples);
+	es.set_synth_callback(on_samples);
 	engine_taken = true;
 	*out = t;
 	return TC_OK;
@@ -67,7 +125,7 @@ void tc_tts_free(struct tc_tts *t)
 {
 	if (!t)
 		return;
-	espeak_Terminate();
+	es.terminate();
 	engine_taken = false;
 	free(t);
 }
@@ -110,16 +168,16 @@ enum tc_rc tc_tts_speak_to(struct tc_tts *t, const char *voice, const char *text
 	}
 	out->rate = t->rate;
 	if (strcmp(t->voice, voice) != 0) {
-		if (espeak_SetVoiceByName(voice) != EE_OK) {
+		if (es.set_voice_by_name(voice) != EE_OK) {
 			tc_err(d, "tts.voice", "", "espeak-ng has no voice '%s'", voice);
 			return TC_ERR_INVALID;
 		}
 		snprintf(t->voice, sizeof(t->voice), "%s", voice);
 	}
-	espeak_SetParameter(espeakRATE, wpm > 0 ? wpm : espeakRATE_NORMAL, 0);
-	espeak_ERROR e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, &c);
+	es.set_parameter(espeakRATE, wpm > 0 ? wpm : espeakRATE_NORMAL, 0);
+	espeak_ERROR e = es.synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, &c);
 	if (e == EE_OK)
-		e = espeak_Synchronize();
+		e = es.synchronize();
 	if (c.rc)
 		return c.rc;
 	if (e != EE_OK) {

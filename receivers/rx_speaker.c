@@ -10,7 +10,7 @@
 #include "rx_programme.h"
 #include "rx_queue.h"
 #include "tc_log.h"
-#include "tc_payload.h"
+#include "tc_sign.h"
 #include "tc_tts.h"
 
 #define AUDIO_TRIES 3
@@ -157,7 +157,7 @@ static void audio(void *ctx, const char *audio_id, const void *msg, size_t len)
 	char sha[65];
 	if (!len)
 		return; /* cleared retained audio: the fetch times out and is tried again */
-	tc_payload_sha256_hex(msg, len, sha);
+	tc_sign_sha256_hex(msg, len, sha);
 	for (size_t i = 0; i < s->n_fetching;) {
 		struct item *it = s->fetching[i];
 		if (strcmp(it->info->audio_id, audio_id)) {

@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 
-#include "tc_payload.h"
 #include "tc_proto.h"
 
 #define REASON_MAX 40
@@ -444,7 +443,7 @@ static void audio_arrived(struct sim_proto *p, size_t rx, const char *id, const 
 	if (len) {
 		a->state = A_READY;
 		a->length = len;
-		tc_payload_sha256_hex(msg, len, a->sha256);
+		tc_sign_sha256_hex(msg, len, a->sha256);
 	} else {
 		a->state = A_UNAVAILABLE;
 	}

@@ -141,7 +141,7 @@ static enum tc_rc write_payload(const struct render_args *ra, const struct tc_ca
 		snprintf(ids[i], sizeof(ids[i]), "%s-%s", alert_id, l->lang);
 		audio[i] = (struct tc_payload_audio){ .lang = l->lang, .id = ids[i], .format = "ogg-opus",
 						      .length = l->opus_len, .duration_ms = l->message_ms };
-		tc_payload_sha256_hex(l->opus, l->opus_len, audio[i].sha256);
+		tc_sign_sha256_hex(l->opus, l->opus_len, audio[i].sha256);
 	}
 	struct tc_payload_options po = { .alert_id = alert_id, .default_repeats = (int)ra->ro.programme.repeats,
 					 .audio = audio, .n_audio = n };
@@ -187,7 +187,7 @@ static enum tc_rc write_same(const struct render_args *ra, const struct tc_cap_a
 	if (!rc)
 		rc = tc_same_programme(header, &so, &prog, d);
 	if (!rc)
-		rc = tc_audio_encode(&prog, TC_AUDIO_WAV, &wav, &len, d);
+		rc = tc_audio_encode_wav(&prog, &wav, &len, d);
 	if (!rc)
 		rc = write_in(ra->dir, "same", ".wav", wav, len, d);
 	if (!rc) {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "tc_audio.h"
+#include "tc_opus.h"
 #include "tc_script.h"
 #include "tc_tts.h"
 #include "tc_zh.h"
@@ -28,15 +29,6 @@ static void help(FILE *f)
 		"  --rate WPM       speaking rate in words per minute (default 175)\n");
 }
 
-int tc_cli_print_diags(const struct tc_diags *d)
-{
-	for (size_t i = 0; i < tc_diags_count(d); i++) {
-		const struct tc_diag *it = tc_diags_get(d, i);
-		fprintf(stderr, "tocsin: %s: %s\n", tc_severity_name(it->sev), it->message);
-	}
-	return (int)tc_diags_errors(d);
-}
-
 enum tc_rc tc_cli_lexicon(const char *extra, struct tc_lexicon **out, struct tc_diags *d)
 {
 	struct tc_lexicon *lex = tc_lexicon_new();
@@ -49,16 +41,6 @@ enum tc_rc tc_cli_lexicon(const char *extra, struct tc_lexicon **out, struct tc_
 	}
 	*out = lex;
 	return rc;
-}
-
-enum tc_rc tc_cli_write_file(const char *path, const void *data, size_t len, struct tc_diags *d)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		tc_err(d, "io.write", path, "cannot write %s", path);
-		return TC_ERR_IO;
-	}
-	return TC_OK;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -83,7 +65,7 @@ static enum tc_rc write_speech(const char *lang, const char *text, const char *p
 	if (!rc)
 		rc = tc_pcm_resample(&pcm, opus ? 48000 : pcm.rate, &out, d);
 	if (!rc)
-		rc = tc_audio_encode(&out, opus ? TC_AUDIO_OPUS : TC_AUDIO_WAV, &bytes, &len, d);
+		rc = opus ? tc_opus_encode(&out, &bytes, &len, d) : tc_audio_encode_wav(&out, &bytes, &len, d);
 	if (!rc)
 		rc = tc_cli_write_file(path, bytes, len, d);
 	free(bytes);

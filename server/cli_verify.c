@@ -16,17 +16,6 @@
 #include "tc_file.h"
 #include "tc_sign.h"
 
-enum tc_rc tc_cli_read_key(const char *path, uint8_t *key, size_t n)
-{
-	char *text = NULL;
-	size_t len = 0;
-	if (tc_file_read(path, 4096, &text, &len))
-		return TC_ERR_IO;
-	enum tc_rc rc = tc_sign_key_from_text(text, key, n);
-	free(text);
-	return rc;
-}
-
 int tc_cli_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -1,56 +1,113 @@
 /*
- * tocsin.c — the operator's command-line tool: one binary, subcommands.
+ * tocsin.c — the operator's command-line tool: one front, several programs.
  *
- * Each subcommand lives in its own cli_<name>.c and returns the process exit
- * status: 0 success, 1 the input was refused, 2 usage or I/O error.
+ * `tocsin COMMAND ARGS...` runs COMMAND in the program that holds it, so a
+ * command loads only the libraries it needs: checking an alert never loads
+ * the speech engine, the audio codecs or the HTTP client. This file is the
+ * main of every one of those programs (tocsin-validate, tocsin-render,
+ * tocsin-verify, tocsin-client) and of the front `tocsin` itself; each links
+ * the cli_<name>.c files of its own commands. A command whose code is linked
+ * here runs here; any other is handed (execv, same arguments) to the program
+ * beside this one that holds it.
+ *
+ * Each command returns the process exit status: 0 success, 1 the input was
+ * refused, 2 usage or I/O error.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
+/* Linked into some programs only: a command not linked here is NULL. */
+#pragma weak tc_cli_validate
+#pragma weak tc_cli_render
+#pragma weak tc_cli_speak
+#pragma weak tc_cli_verify
+#pragma weak tc_cli_submit
+#pragma weak tc_cli_import
+#pragma weak tc_cli_export
+#pragma weak tc_cli_status
+#pragma weak tc_cli_cancel
+
 static const struct {
 	const char *name;
+	const char *program; /* the program that holds it, beside the front */
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "validate", tc_cli_validate, "check CAP alerts (XML safety, schema, rules, profiles)" },
-	{ "render", tc_cli_render, "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
-	{ "speak", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
-	{ "verify", tc_cli_verify, "check a payload's signature as receivers do" },
-	{ "submit", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
-	{ "import", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
-	{ "export", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
-	{ "status", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
-	{ "cancel", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
+	{ "validate", "tocsin-validate", tc_cli_validate, "check CAP alerts (XML safety, schema, rules, profiles)" },
+	{ "render", "tocsin-render", tc_cli_render,
+	  "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
+	{ "speak", "tocsin-render", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
+	{ "verify", "tocsin-verify", tc_cli_verify, "check a payload's signature as receivers do" },
+	{ "submit", "tocsin-client", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
+	{ "import", "tocsin-client", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
+	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
+	{ "status", "tocsin-client", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
+	{ "cancel", "tocsin-client", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tocsin COMMAND [ARGS...]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'tocsin COMMAND --help' describes each command.\n");
+}
+
+/* Run program (the one beside this executable) with the same arguments; returns only on failure. */
+static int hand_over(const char *program, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "tocsin: cannot find where this program is installed: %s\n", strerror(errno));
+		return TC_EXIT_USAGE;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash || strcmp(slash + 1, program) == 0) {
+		fprintf(stderr, "tocsin: %s was built without the command '%s'\n", self, argv[1]);
+		return TC_EXIT_USAGE;
+	}
+	*slash = '\0';
+	if (snprintf(path, sizeof(path), "%s/%s", self, program) >= (int)sizeof(path)) {
+		fprintf(stderr, "tocsin: the path of %s is too long\n", program);
+		return TC_EXIT_USAGE;
+	}
+	execv(path, argv);
+	fprintf(stderr, "tocsin: cannot run %s for '%s': %s (it is installed beside tocsin)\n", path, argv[1],
+		strerror(errno));
+	return TC_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return TC_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return 0;
+		return TC_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("tocsin %s\n", TOCSIN_VERSION);
-		return 0;
+		return TC_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (commands[i].run)
 			return commands[i].run(argc - 1, argv + 1);
+		return hand_over(commands[i].program, argv);
+	}
 	fprintf(stderr, "tocsin: unknown command '%s'\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return TC_EXIT_USAGE;
 }

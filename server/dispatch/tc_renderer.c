@@ -13,6 +13,7 @@
 #include "tc_cap_check.h"
 #include "tc_log.h"
 #include "tc_payload.h"
+#include "tc_sign.h"
 
 struct tc_renderer {
 	struct tc_renderer_options o;
@@ -56,7 +57,7 @@ static enum tc_rc take_audio(struct tc_rendered *out, struct tc_render *r)
 		struct tc_rendered_audio *au = &out->audio[out->n_audio++];
 		snprintf(au->id, sizeof(au->id), "%s-%s", out->alert_id, l->lang);
 		snprintf(au->lang, sizeof(au->lang), "%s", l->lang);
-		tc_payload_sha256_hex(l->opus, l->opus_len, au->sha256);
+		tc_sign_sha256_hex(l->opus, l->opus_len, au->sha256);
 		au->data = l->opus;
 		au->len = l->opus_len;
 		au->duration_ms = l->message_ms;

@@ -26,6 +26,7 @@
 #include "publish_keys.h"
 #include "tc_audio.h"
 #include "tc_file.h"
+#include "tc_opus.h"
 #include "tc_payload.h"
 #include "tc_proto.h"
 #include "tc_sign.h"
@@ -92,7 +93,7 @@ static int message_audio(const char *kind, unsigned ms, const char *lang, const 
 			r = (struct tc_pcm){ 0 };
 		}
 	}
-	bad = bad || tc_audio_encode(&p, TC_AUDIO_OPUS, out, len, d);
+	bad = bad || tc_opus_encode(&p, out, len, d);
 	for (size_t i = 0; bad && i < tc_diags_count(d); i++)
 		fprintf(stderr, "rx_publish: %s\n", tc_diags_get(d, i)->message);
 	tc_pcm_release(&p);
@@ -122,7 +123,7 @@ static json_t *payload_json(const char *name, const struct alert_opts *o, const 
 		json_array_append_new(refs, json_sprintf("%s,%s,%s", SENDER, o->refs[i], SENT));
 	json_t *au = json_null();
 	if (audio) {
-		tc_payload_sha256_hex(audio, audio_len, sha);
+		tc_sign_sha256_hex(audio, audio_len, sha);
 		if (o->bad_digest)
 			sha[0] = sha[0] == '0' ? '1' : '0';
 		au = json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", audio_id, "format", "ogg-opus", "sha256", sha, "length",

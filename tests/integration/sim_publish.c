@@ -121,7 +121,7 @@ static int alert(int argc, char **argv)
 		fake_audio(lang, blobs[n], AUDIO_BYTES);
 		audio[n] = (struct tc_payload_audio){ .lang = lang, .id = ids[n], .format = "ogg-opus",
 						      .length = AUDIO_BYTES, .duration_ms = 1000 };
-		tc_payload_sha256_hex(blobs[n], AUDIO_BYTES, audio[n].sha256);
+		tc_sign_sha256_hex(blobs[n], AUDIO_BYTES, audio[n].sha256);
 		char name[96];
 		snprintf(name, sizeof(name), "%s.audio", lang);
 		write_file(dir, name, blobs[n], AUDIO_BYTES);

@@ -86,7 +86,7 @@ static void test_wav_round_trip(void **state)
 	unsigned char *wav = NULL;
 	size_t len = 0;
 	tc_pcm_tone(&in, f, 1, 300, 0.5);
-	assert_int_equal(tc_audio_encode(&in, TC_AUDIO_WAV, &wav, &len, NULL), TC_OK);
+	assert_int_equal(tc_audio_encode_wav(&in, &wav, &len, NULL), TC_OK);
 	assert_int_equal(len, 44 + 2 * in.n);
 	assert_memory_equal(wav, "RIFF", 4);
 	assert_int_equal(tc_audio_decode(wav, len, &back, NULL), TC_OK);
@@ -108,14 +108,14 @@ static void test_opus_rates(void **state)
 	size_t len = 0;
 	struct tc_diags *d = tc_diags_new();
 	tc_pcm_tone(&in, f, 1, 1000, 0.5);
-	assert_int_equal(tc_audio_encode(&in, TC_AUDIO_OPUS, &ogg, &len, d), TC_ERR_INVALID);
+	assert_int_equal(tc_opus_encode(&in, &ogg, &len, d), TC_ERR_INVALID);
 	assert_non_null(tc_diags_find(d, "audio.opus-rate"));
 	assert_null(ogg);
-	assert_false(tc_audio_opus_rate_ok(44100));
-	assert_true(tc_audio_opus_rate_ok(48000));
+	assert_false(tc_opus_rate_ok(44100));
+	assert_true(tc_opus_rate_ok(48000));
 	struct tc_pcm at48;
 	assert_int_equal(tc_pcm_resample(&in, 48000, &at48, NULL), TC_OK);
-	assert_int_equal(tc_audio_encode(&at48, TC_AUDIO_OPUS, &ogg, &len, NULL), TC_OK);
+	assert_int_equal(tc_opus_encode(&at48, &ogg, &len, NULL), TC_OK);
 	assert_memory_equal(ogg, "OggS", 4);
 	assert_true(len < 2 * at48.n / 10); /* compressed far below 16-bit PCM */
 	assert_int_equal(tc_audio_decode(ogg, len, &back, NULL), TC_OK);
@@ -257,7 +257,7 @@ static void test_opus_stream_layout(void **state)
 	size_t len = 0, at = 0;
 	tone_at(&in, 24000, 440);
 	in.n = 24000 - 77; /* not a whole number of frames */
-	assert_int_equal(tc_audio_encode(&in, TC_AUDIO_OPUS, &ogg, &len, NULL), TC_OK);
+	assert_int_equal(tc_opus_encode(&in, &ogg, &len, NULL), TC_OK);
 	struct ogg_page_info pg;
 	assert_true(next_page(ogg, len, &at, &pg));
 	assert_int_equal(pg.type, 2); /* beginning of stream */

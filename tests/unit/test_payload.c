@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "tc_payload.h"
+#include "tc_sign.h"
 #include "tc_cap_check.h"
 
 static struct tc_cap_alert *load(const char *name)
@@ -49,7 +50,7 @@ static void test_typhoon_orange(void **state)
 	struct tc_cap_alert *a = load("cn-typhoon-orange.xml");
 	struct tc_payload_audio audio = { .lang = "zh-CN", .id = "a1-zh-CN", .format = "ogg-opus",
 					  .length = 1234, .duration_ms = 42000 };
-	tc_payload_sha256_hex("abc", 3, audio.sha256);
+	tc_sign_sha256_hex("abc", 3, audio.sha256);
 	struct tc_payload_options opt = { .alert_id = "a1", .default_repeats = 2, .audio = &audio, .n_audio = 1 };
 	json_t *j = build(a, &opt);
 	assert_int_equal(json_integer_value(json_object_get(j, "v")), 1);

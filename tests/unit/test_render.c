@@ -208,7 +208,7 @@ static void test_render_prefers_recorded_voice(void **state)
 	unsigned char *wav;
 	size_t wav_len;
 	tc_pcm_tone(&rec, f, 1, 2000, 0.5);
-	assert_int_equal(tc_audio_encode(&rec, TC_AUDIO_WAV, &wav, &wav_len, NULL), TC_OK);
+	assert_int_equal(tc_audio_encode_wav(&rec, &wav, &wav_len, NULL), TC_OK);
 	size_t b64_len = sodium_base64_ENCODED_LEN(wav_len, sodium_base64_VARIANT_ORIGINAL);
 	char *b64 = malloc(b64_len);
 	sodium_bin2base64(b64, b64_len, wav, wav_len, sodium_base64_VARIANT_ORIGINAL);
@@ -250,7 +250,7 @@ static void test_render_local_recording(void **state)
 	char dir[] = "/tmp/tocsin-recXXXXXX", path[256];
 	assert_non_null(mkdtemp(dir));
 	tc_pcm_tone(&rec, f, 1, 1000, 0.5);
-	assert_int_equal(tc_audio_encode(&rec, TC_AUDIO_WAV, &wav, &wav_len, NULL), TC_OK);
+	assert_int_equal(tc_audio_encode_wav(&rec, &wav, &wav_len, NULL), TC_OK);
 	snprintf(path, sizeof(path), "%s/voice.wav", dir);
 	FILE *fp = fopen(path, "wb");
 	fwrite(wav, 1, wav_len, fp);
