@@ -174,10 +174,11 @@ static json_t *report_json(struct report *r, const char *id)
 
 /* --- the SMS channel's part of an alert's status and report ------------------------------ */
 
-/* Escalated villages with their officers' state, and what they add to coverage. */
+/* Escalated villages with their officers' state, and coverage with them. */
 struct people {
 	json_t *villages; /* [{"region","receivers":[...],"officers":[...],"confirmed"}] */
 	long escalated, confirmed, targets_confirmed;
+	long targets, covered; /* distinct targets; of them played, displayed or confirmed by a person */
 };
 
 static void village_add(const struct tc_sms_village *v, void *user)
@@ -212,24 +213,24 @@ static void village_add(const struct tc_sms_village *v, void *user)
 	}
 }
 
-static struct people people_of(struct tc_api *api, const char *id)
+/* *pp (its villages are the caller's to release, also on failure) from the store. */
+static enum tc_rc people_of(struct tc_api *api, const char *id, struct people *pp)
 {
-	struct people pp = { .villages = json_array() };
-	tc_store_sms_each_village(api->store, id, village_add, &pp);
-	return pp;
+	*pp = (struct people){ .villages = json_array() };
+	enum tc_rc rc = tc_store_sms_each_village(api->store, id, village_add, pp);
+	return rc ? rc : tc_store_sms_coverage(api->store, id, &pp->targets, &pp->covered);
 }
 
-/* Coverage by loudspeaker (acknowledged) and by person (a silent village whose officer confirmed). */
-static json_t *people_json(const struct people *pp, long targets, long covered)
+/* Coverage by loudspeaker (acknowledged) or by person (a silent village whose officer confirmed), each target once. */
+static json_t *people_json(const struct people *pp)
 {
-	long both = covered + pp->targets_confirmed;
 	return json_pack("{s:I, s:I, s:I, s:f}", "villages_escalated", (json_int_t)pp->escalated, "villages_confirmed",
 			 (json_int_t)pp->confirmed, "targets_confirmed", (json_int_t)pp->targets_confirmed,
-			 "coverage_with_people", targets ? round(1000.0 * both / targets) / 10 : 0.0);
+			 "coverage_with_people", pp->targets ? round(1000.0 * pp->covered / pp->targets) / 10 : 0.0);
 }
 
-static void sms_status(struct tc_api *api, const char *id, json_t *j, const long counts[TC_DELIVERY_N_STATES],
-		       long total)
+static enum tc_rc sms_status(struct tc_api *api, const char *id, json_t *j, const long counts[TC_DELIVERY_N_STATES],
+			     long total)
 {
 	static const char *const mqtt_names[] = { TC_DELIVERY_STATES };
 	static const char *const sms_names[] = { TC_STORE_SMS_STATES };
@@ -240,14 +241,15 @@ static void sms_status(struct tc_api *api, const char *id, json_t *j, const long
 	tc_store_sms_counts(api->store, id, sc, &recipients, &confirmed);
 	for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
 		json_object_set_new(sms, sms_names[i], json_integer(sc[i]));
-	struct people pp = people_of(api, id);
-	long covered = counts[3] + counts[4]; /* played, displayed */
+	struct people pp;
+	enum tc_rc rc = people_of(api, id, &pp);
 	json_object_set_new(j, "channels",
 			    json_pack("{s:{s:I, s:o}, s:{s:I, s:o, s:I}}", "mqtt", "targets", (json_int_t)total, "counts",
 				      mqtt, "sms", "recipients", (json_int_t)recipients, "counts", sms, "confirmed",
 				      (json_int_t)confirmed));
 	json_object_set_new(j, "escalated", pp.villages);
-	json_object_set_new(j, "people", people_json(&pp, total, covered));
+	json_object_set_new(j, "people", people_json(&pp));
+	return rc;
 }
 
 struct sms_csv {
@@ -336,10 +338,15 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		struct report r = { .regions = json_object() };
 		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
 		json_t *rj = report_json(&r, id);
-		struct people pp = people_of(api, id);
-		json_object_set_new(rj, "people", people_json(&pp, r.targets, r.covered));
+		struct people pp;
+		if (people_of(api, id, &pp)) {
+			json_decref(rj);
+			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+		} else {
+			json_object_set_new(rj, "people", people_json(&pp));
+			ok = reply(c, MHD_HTTP_OK, rj);
+		}
 		json_decref(pp.villages);
-		ok = reply(c, MHD_HTTP_OK, rj);
 		json_decref(r.regions);
 	} else if (!strcmp(rest + 16, "/sms")) {
 		ok = sms_list(api, c, id);
@@ -352,8 +359,12 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 			json_object_set_new(cj, names[i], json_integer(counts[i]));
 		json_object_set_new(j, "targets", json_integer(total));
 		json_object_set_new(j, "counts", cj);
-		sms_status(api, id, j, counts, total);
-		ok = reply(c, MHD_HTTP_OK, j);
+		if (sms_status(api, id, j, counts, total)) {
+			json_decref(j);
+			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+		} else {
+			ok = reply(c, MHD_HTTP_OK, j);
+		}
 	} else {
 		ok = error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 	}

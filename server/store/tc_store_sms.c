@@ -474,3 +474,28 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
+
+enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long *targets, long *covered)
+{
+	/* the villages an officer confirmed, as in tc_store_sms_each_village: a message's region is a
+	 * prefix of the village's code; then each target once, reached by either way */
+	static const char sql[] =
+		"WITH people AS (SELECT e.target FROM escalations e WHERE e.alert_id = ?1 AND EXISTS"
+		"  (SELECT 1 FROM sms_messages m WHERE m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> ''"
+		"   AND substr(e.region, 1, length(m.region)) = m.region AND m.confirmed_at > 0))"
+		" SELECT count(DISTINCT d.target), count(DISTINCT CASE WHEN d.state IN ('played', 'displayed')"
+		"  OR d.target IN (SELECT target FROM people) THEN d.target END)"
+		" FROM deliveries d WHERE d.alert_id = ?1";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*targets = *covered = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*targets = (long)sqlite3_column_int64(q, 0);
+		*covered = (long)sqlite3_column_int64(q, 1);
+		r = sqlite3_step(q);
+	}
+	return tc_store_done(q, r);
+}

@@ -117,4 +117,12 @@ struct tc_sms_village {
 enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 				     void (*fn)(const struct tc_sms_village *v, void *user), void *user);
 
+/*
+ * Coverage with people: *targets the alert's distinct targets, *covered how
+ * many of them acknowledged played or displayed, or were escalated in a
+ * village whose officer confirmed by reply. Each target counts once, however
+ * it was reached (a loudspeaker that played late in a confirmed village too).
+ */
+enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long *targets, long *covered);
+
 #endif

@@ -13,6 +13,7 @@
 #include "cap_fixture.h"
 #include "store_fixture.h"
 #include "tc_registry.h"
+#include "tc_store_sms.h"
 
 #define NOW 1000000
 
@@ -320,6 +321,55 @@ static void test_unsettled(void **state)
 	free(xml);
 }
 
+/* An officer's reply in village 120116001001 confirms a, escalated there. */
+static void confirm_village_of_a(const char *id)
+{
+	struct tc_sms_row m = { .text = "台风橙色预警", .parts = 1 };
+	int64_t mid = 0;
+	bool added = false;
+	snprintf(m.alert_id, sizeof(m.alert_id), "%s", id);
+	snprintf(m.phone, sizeof(m.phone), "+8613800100001");
+	snprintf(m.purpose, sizeof(m.purpose), "escalation");
+	snprintf(m.region, sizeof(m.region), "120116001001");
+	assert_int_equal(tc_store_sms_add(store, &m, NOW, &added, &mid), TC_OK);
+	assert_int_equal(tc_store_sms_confirm(store, mid, "收到", NOW + 1), TC_OK);
+}
+
+/* Coverage with people counts each target once: a loudspeaker escalated in a village whose officer
+ * confirmed, and that then played late, is one target covered, not two. */
+static void test_coverage_with_people(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char id[17];
+	bool dup;
+	long targets = -1, covered = -1;
+	const char targets_of[2][64] = { "a", "b" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>5");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets_of, 2, "mqtt", NOW), TC_OK);
+	set_state(id, "a", "escalated", 3);
+	set_state(id, "b", "sent", 1);
+	assert_int_equal(tc_store_put_escalation(store, id, "a", "120116001001", "no receipt", NOW), TC_OK);
+	confirm_village_of_a(id);
+	assert_int_equal(tc_store_sms_coverage(store, id, &targets, &covered), TC_OK);
+	assert_int_equal(targets, 2);
+	assert_int_equal(covered, 1); /* a, by its officer */
+	set_state(id, "a", "played", 3); /* a late played wins */
+	assert_int_equal(tc_store_sms_coverage(store, id, &targets, &covered), TC_OK);
+	assert_int_equal(covered, 1); /* still a alone */
+	set_state(id, "b", "played", 1);
+	assert_int_equal(tc_store_sms_coverage(store, id, &targets, &covered), TC_OK);
+	assert_int_equal(targets, 2);
+	assert_int_equal(covered, 2); /* 100 %, never more */
+	assert_int_equal(tc_store_sms_coverage(store, "0000000000000000", &targets, &covered), TC_OK);
+	assert_int_equal(targets, 0);
+	assert_int_equal(covered, 0);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
 /* A run is clean when its "start" in the audit log has a "stop" after it. */
 static void test_last_run(void **state)
 {
@@ -356,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_move_and_awaiting),
 		cmocka_unit_test(test_unsettled),
 		cmocka_unit_test(test_last_run),
+		cmocka_unit_test(test_coverage_with_people),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
