@@ -190,11 +190,16 @@ const char *tc_cap_colour_zh(enum tc_cap_colour c);   /* "蓝色" ... "红色", 
 enum tc_cap_severity tc_cap_colour_severity(enum tc_cap_colour c);
 /* 红色, 红, RED, Ⅰ级, I ... to a colour; NONE when not a colour. */
 enum tc_cap_colour tc_cap_colour_of_value(const char *value);
-/* The colour a headline names; when it names several ("橙色预警升级为红色预警"), the last. */
+/*
+ * The colour a headline announces: the one after the last change word
+ * (升级为, 降级为, 调整为, 升为, 降为, "upgraded to", "downgraded to" ...:
+ * "将台风红色预警信号降级为橙色" is orange), else the last it names
+ * ("…红色预警…", "Red Warning"); NONE when it names none.
+ */
 enum tc_cap_colour tc_cap_colour_of_headline(const char *headline);
 /* Index of the info's colour parameter (COLOUR, 颜色, 预警级别 ...), or -1. */
 long tc_cap_colour_param(const struct tc_cap_info *in);
-/* The colour from the parameter, else the headline; NONE when neither says. */
+/* The colour from the parameter (it decides), else the headline; NONE when neither says. */
 enum tc_cap_colour tc_cap_info_colour(const struct tc_cap_info *in);
 
 #endif

@@ -11,7 +11,9 @@
  *    11B14 lightning, 11E02 storm surge;
  *  - the colour level 蓝/黄/橙/红 is given (parameter COLOUR, 颜色 or 预警级别,
  *    else the headline "…红色预警…" / "Red Warning") and agrees with severity:
- *    蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme;
+ *    蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme. The parameter decides; a
+ *    headline that announces another colour (after a downgrade, the new one:
+ *    "…红色预警信号降级为橙色" announces 橙色) is a conflict, as it is read out;
  *  - areas name their administrative division (geocode ADCODE, GB2260 or
  *    GB/T 2260: 6-digit county, 9-digit town, 12-digit village code).
  */
@@ -166,7 +168,7 @@ static void check_colour(const struct tc_cap_info *in, const char *base, struct 
 		snprintf(path, sizeof(path), "%s/headline[0]", base);
 	}
 	if (from_param && from_headline && from_param != from_headline) {
-		tc_err(d, "cn.colour.conflict", path, "the colour parameter says %s but the headline says %s",
+		tc_err(d, "cn.colour.conflict", path, "the colour parameter says %s but the headline announces %s",
 		       tc_cap_colour_zh(from_param), tc_cap_colour_zh(from_headline));
 		return;
 	}

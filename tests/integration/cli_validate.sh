@@ -59,4 +59,9 @@ awk '/<senderName>/ { held = $0; next } /<\/headline>/ { print; print held; next
 "$tocsin" validate --lenient --json "$tmp/order.xml" >"$tmp/json"; check "order lenient accepted" 0 $?
 expect "order warning" jq -e '[.warnings[].code] | index("lenient.order") != null' "$tmp/json"
 
+# cn: a downgrade headline names the old colour first; the parameter (橙色) decides.
+sed 's|天津市滨海新区气象台发布台风橙色预警|滨海新区气象台将台风红色预警信号降级为橙色|' "$typhoon" >"$tmp/downgrade.xml"
+"$tocsin" validate --profile cn --json "$tmp/downgrade.xml" >"$tmp/json"; check "downgrade headline accepted" 0 $?
+expect "downgrade without a colour conflict" jq -e '[.errors[].code, .warnings[].code] | index("cn.colour.conflict") == null' "$tmp/json"
+
 finish

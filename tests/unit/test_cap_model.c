@@ -1,7 +1,8 @@
 /*
  * test_cap_model.c — the CAP model holds every element; versions 1.1 and 1.0
  * are read; date-times; limits; diagnostics and the arena underneath; long
- * coordinates and large embedded resources; checking without a model.
+ * coordinates and large embedded resources; checking without a model; the
+ * colour a headline announces.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -306,6 +307,63 @@ static void test_names(void **state)
 	assert_string_equal(tc_rc_name(TC_ERR_LIMIT), "limit");
 }
 
+/*
+ * The colour a headline announces: a plain one names it; one that raises or
+ * lowers a warning names the colour it becomes, with or without 预警 after it.
+ */
+static void test_colour_of_headline(void **state)
+{
+	(void)state;
+	static const struct { const char *headline; enum tc_cap_colour c; } cases[] = {
+		{ "天津市滨海新区气象台发布台风橙色预警", TC_CAP_COLOUR_ORANGE },
+		{ "滨海新区气象台将台风红色预警信号降级为橙色", TC_CAP_COLOUR_ORANGE },
+		{ "滨海新区气象台将台风橙色预警信号升级为红色预警", TC_CAP_COLOUR_RED },
+		{ "天津市气象台将暴雨红色预警信号调整为黄色预警信号", TC_CAP_COLOUR_YELLOW },
+		{ "天津市气象台将大风黄色预警降为蓝色", TC_CAP_COLOUR_BLUE },
+		{ "暴雨黄色预警升级为 红色，雷电黄色预警继续生效", TC_CAP_COLOUR_RED },
+		{ "橙色预警升级为红色预警", TC_CAP_COLOUR_RED },
+		{ "天津市滨海新区气象台将台风橙色预警升级为台风红色预警", TC_CAP_COLOUR_RED },
+		{ "将台风红色预警降级为台风橙色", TC_CAP_COLOUR_ORANGE },
+		{ "将道路结冰橙色预警调整为道路结冰黄色预警信号", TC_CAP_COLOUR_YELLOW },
+		{ "暴雨红色预警降级为，另发布大风蓝色预警", TC_CAP_COLOUR_BLUE },
+		{ "台风红色预警降级为预警", TC_CAP_COLOUR_RED },
+		{ "Typhoon Blue Warning", TC_CAP_COLOUR_BLUE },
+		{ "Typhoon Red Warning downgraded to Orange", TC_CAP_COLOUR_ORANGE },
+		{ "Rainstorm Yellow Warning upgraded to Red", TC_CAP_COLOUR_RED },
+		{ "Gale Yellow Warning lowered to a Blue Warning", TC_CAP_COLOUR_BLUE },
+		{ "Red Warning downgraded to Redness", TC_CAP_COLOUR_RED },
+		{ "台风预警", TC_CAP_COLOUR_NONE },
+		{ "", TC_CAP_COLOUR_NONE },
+		{ NULL, TC_CAP_COLOUR_NONE },
+	};
+	size_t wrong = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum tc_cap_colour got = tc_cap_colour_of_headline(cases[i].headline);
+		if (got != cases[i].c) {
+			print_message("  '%s': %s, expected %s\n", cases[i].headline ? cases[i].headline : "(null)",
+				      tc_cap_colour_name(got), tc_cap_colour_name(cases[i].c));
+			wrong++;
+		}
+	}
+	assert_int_equal(wrong, 0);
+}
+
+/* Without a colour parameter, a downgrade headline gives the new colour to the info. */
+static void test_info_colour_of_downgrade(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char *xml = fixture_with("<parameter><valueName>COLOUR</valueName><value>橙色</value></parameter>", "");
+	char *next = fixture_replace(xml, "天津市滨海新区气象台发布台风橙色预警", "滨海新区气象台将台风红色预警信号降级为橙色");
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(fixture_check(next, TC_CAP_PROFILE_NONE, false, d, &a), TC_OK);
+	assert_int_equal(tc_cap_info_colour(&a->infos[0]), TC_CAP_COLOUR_ORANGE);
+	tc_cap_alert_free(a);
+	tc_diags_free(d);
+	free(next);
+	free(xml);
+}
+
 /* A buffer with fixture_alert's polygon replaced by text (malloc'ed). */
 static char *with_polygon(const char *text)
 {
@@ -607,6 +665,8 @@ int main(void)
 		cmocka_unit_test(test_diags_bound),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_colour_of_headline),
+		cmocka_unit_test(test_info_colour_of_downgrade),
 		cmocka_unit_test(test_long_coordinates),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_base64_every_byte),
