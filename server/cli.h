@@ -26,10 +26,11 @@ int tc_cli_cancel(int argc, char **argv);
 
 #define TC_CLI_DEFAULT_SERVER "http://127.0.0.1:8080"
 
-/* A response body gathered by tc_cli_http (s is malloc'ed, NUL-terminated). */
+/* A response body gathered by tc_cli_http (s is malloc'ed, NUL-terminated; the caller frees it). */
 struct tc_cli_body {
 	char *s;
 	size_t n;
+	size_t cap; /* bytes allocated at s (tc_cli_http's own) */
 };
 
 /* GET or POST (data, len, content type) to url: 0 with the status in *code, -1 when unreachable (said on stderr). */

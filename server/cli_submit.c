@@ -15,20 +15,19 @@
 
 #include "cli.h"
 #include "tc_file.h"
+#include "tc_vec.h"
 
 
 static size_t gather(char *p, size_t size, size_t n, void *user)
 {
 	struct tc_cli_body *b = user;
 	size_t add = size * n;
-	char *q = realloc(b->s, b->n + add + 1);
-	if (!q)
-		return 0;
-	memcpy(q + b->n, p, add);
-	b->s = q;
-	b->n += add;
-	b->s[b->n] = '\0';
-	return add;
+	struct tc_vec text = { .v = b->s, .n = b->n, .cap = b->cap, .size = 1 };
+	enum tc_rc rc = tc_vec_append_text(&text, p, add);
+	b->s = text.v;
+	b->n = text.n;
+	b->cap = text.cap;
+	return rc ? 0 : add; /* curl stops at a short count */
 }
 
 int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,

@@ -11,6 +11,7 @@
 #include "tc_ingest.h"
 #include "tc_registry.h"
 #include "tc_store_sms.h"
+#include "tc_vec.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -34,8 +35,7 @@ struct tc_api {
 };
 
 struct request {
-	char *body;
-	size_t len, cap;
+	struct tc_vec body; /* bytes, NUL-terminated once anything came */
 	bool too_large;
 };
 
@@ -88,7 +88,8 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum MHD_Result ok;
-	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body ? rq->body : "", rq->len, now_of(api), &res, d);
+	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, now_of(api),
+					&res, d);
 	if (rc == TC_OK)
 		api->accepted += !res.duplicate;
 	if (rc == TC_ERR_INVALID) {
@@ -378,7 +379,7 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 {
 	struct tc_diags *d = tc_diags_new();
 	size_t n = 0;
-	enum tc_rc rc = tc_registry_import(api->store, k, rq->body ? rq->body : "", rq->len, &n, d);
+	enum tc_rc rc = tc_registry_import(api->store, k, rq->body.v ? rq->body.v : "", rq->body.n, &n, d);
 	enum MHD_Result ok;
 	if (rc == TC_OK) {
 		struct tc_registry_index *fresh = NULL;
@@ -543,29 +544,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
 			return MHD_NO;
+		tc_vec_init(&rq->body, 1);
 		*con_cls = rq;
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size, max = api->o.max_bytes ? api->o.max_bytes : 16u << 20;
 		*upload_size = 0;
-		if (rq->too_large || rq->len + n > max) {
+		if (rq->too_large || n > max - rq->body.n) {
 			rq->too_large = true;
 			return MHD_YES;
 		}
-		if (rq->len + n + 1 > rq->cap) {
-			size_t cap = rq->cap ? rq->cap : 65536;
-			while (cap < rq->len + n + 1)
-				cap *= 2;
-			char *p = realloc(rq->body, cap);
-			if (!p)
-				return MHD_NO;
-			rq->body = p;
-			rq->cap = cap;
-		}
-		memcpy(rq->body + rq->len, upload, n);
-		rq->len += n;
-		return MHD_YES;
+		return tc_vec_append_text(&rq->body, upload, n) == TC_OK ? MHD_YES : MHD_NO;
 	}
 	return route(api, c, method, url, rq);
 }
@@ -577,7 +567,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	(void)t;
 	struct request *rq = *con_cls;
 	if (rq) {
-		free(rq->body);
+		tc_vec_free(&rq->body);
 		free(rq);
 	}
 	*con_cls = NULL;

@@ -16,6 +16,7 @@
 
 #include "tc_log.h"
 #include "tc_proto.h"
+#include "tc_vec.h"
 
 #define MAX_INFLIGHT 64
 #define PAYLOAD_CACHE 8
@@ -116,23 +117,28 @@ static uint32_t expiry_of(const struct tc_dispatch *dp, int64_t expires_at, int6
 
 /* --- publishing ---------------------------------------------------------------- */
 
+/* Delivery rows gathered from the store; rc says whether every row could be kept. */
 struct rows {
-	struct tc_delivery_row *v;
-	size_t n, cap;
+	struct tc_vec all; /* struct tc_delivery_row */
+	enum tc_rc rc;
 };
+
+#define ROWS { .all = TC_VEC_OF(struct tc_delivery_row), .rc = TC_OK }
+
+static struct tc_delivery_row *row_at(const struct rows *rs, size_t i)
+{
+	return tc_vec_at(&rs->all, i);
+}
 
 static void add_row(const struct tc_delivery_row *r, void *user)
 {
 	struct rows *rs = user;
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 256;
-		void *p = realloc(rs->v, cap * sizeof(*rs->v));
-		if (!p)
-			return;
-		rs->v = p;
-		rs->cap = cap;
+	struct tc_delivery_row *slot = rs->rc ? NULL : tc_vec_push(&rs->all);
+	if (!slot) {
+		rs->rc = TC_ERR_NOMEM;
+		return;
 	}
-	rs->v[rs->n++] = *r;
+	*slot = *r;
 }
 
 static enum tc_rc send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
@@ -147,15 +153,15 @@ static enum tc_rc send_direct(struct tc_dispatch *dp, const char *target, const 
 /* Rows (sorted by region) whose region starts with prefix. */
 static size_t rows_under(const struct rows *rs, const char *prefix)
 {
-	size_t lo = 0, hi = rs->n, k = strlen(prefix), n = 0;
+	size_t lo = 0, hi = rs->all.n, k = strlen(prefix), n = 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(rs->v[mid].region, prefix) < 0)
+		if (strcmp(row_at(rs, mid)->region, prefix) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	while (lo + n < rs->n && !strncmp(rs->v[lo + n].region, prefix, k))
+	while (lo + n < rs->all.n && !strncmp(row_at(rs, lo + n)->region, prefix, k))
 		n++;
 	return n;
 }
@@ -166,25 +172,17 @@ struct scope {
 	bool used;
 };
 
-struct scopes {
-	struct scope *v;
-	size_t n, cap;
-};
-
-static struct scope *scope_of(struct tc_dispatch *dp, struct scopes *ss, const struct rows *rs, const char *code)
+/* The region scopes met so far (struct scope); NULL from scope_of when one could not be kept. */
+static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const struct rows *rs, const char *code)
 {
-	for (size_t i = 0; i < ss->n; i++)
-		if (!strcmp(ss->v[i].code, code))
-			return &ss->v[i];
-	if (ss->n == ss->cap) {
-		size_t cap = ss->cap ? ss->cap * 2 : 32;
-		void *p = realloc(ss->v, cap * sizeof(*ss->v));
-		if (!p)
-			return NULL;
-		ss->v = p;
-		ss->cap = cap;
+	for (size_t i = 0; i < ss->n; i++) {
+		struct scope *s = tc_vec_at(ss, i);
+		if (!strcmp(s->code, code))
+			return s;
 	}
-	struct scope *s = &ss->v[ss->n++];
+	struct scope *s = tc_vec_push(ss);
+	if (!s)
+		return NULL;
 	snprintf(s->code, sizeof(s->code), "%s", code);
 	s->full = (long)rows_under(rs, code) == tc_store_count_region(dp->store, code);
 	s->used = false;
@@ -192,7 +190,7 @@ static struct scope *scope_of(struct tc_dispatch *dp, struct scopes *ss, const s
 }
 
 /* The widest region scope of row r whose receivers are all targets; NULL: send directly. */
-static struct scope *widest_scope(struct tc_dispatch *dp, struct scopes *ss, const struct rows *rs,
+static struct scope *widest_scope(struct tc_dispatch *dp, struct tc_vec *ss, const struct rows *rs,
 				  const struct tc_delivery_row *r)
 {
 	char codes[TC_PROTO_MAX_REGIONS][16];
@@ -275,9 +273,10 @@ static void check_watched(struct tc_dispatch *dp)
 static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct payload_entry *pl,
 			       struct rows *rs, int64_t now, int64_t *first_ms)
 {
-	struct scopes ss = { 0 };
-	struct scope **chosen = calloc(rs->n ? rs->n : 1, sizeof(*chosen));
-	bool *direct_ok = calloc(rs->n ? rs->n : 1, sizeof(*direct_ok));
+	struct tc_vec ss = TC_VEC_OF(struct scope);
+	size_t n = rs->all.n;
+	struct scope **chosen = calloc(n ? n : 1, sizeof(*chosen));
+	bool *direct_ok = calloc(n ? n : 1, sizeof(*direct_ok));
 	uint32_t expiry = expiry_of(dp, a->expires_at, now);
 	enum tc_rc rc = chosen && direct_ok ? TC_OK : TC_ERR_NOMEM;
 	size_t regions = 0, direct = 0;
@@ -285,10 +284,10 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 	if (!rc && step.accepted && step.changed)
 		rc = tc_store_move_deliveries(dp->store, a->id, "planned", tc_dstate_name(step.next), step.attempts,
 					      step.due_at, now);
-	for (size_t i = 0; !rc && i < rs->n; i++)
-		chosen[i] = rs->v[i].region[0] ? widest_scope(dp, &ss, rs, &rs->v[i]) : NULL;
+	for (size_t i = 0; !rc && i < n; i++)
+		chosen[i] = row_at(rs, i)->region[0] ? widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = wall_ms();
-	for (size_t i = 0; !rc && i < rs->n; i++) {
+	for (size_t i = 0; !rc && i < n; i++) {
 		struct scope *s = chosen[i];
 		if (s && !s->used) {
 			char topic[TC_PROTO_MAX_TOPIC];
@@ -301,19 +300,19 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 			regions += !rc;
 		}
 		if (!rc && !s) {
-			rc = send_direct(dp, rs->v[i].target, pl->data, pl->len, expiry);
+			rc = send_direct(dp, row_at(rs, i)->target, pl->data, pl->len, expiry);
 			direct_ok[i] = !rc;
 			direct += !rc;
 		}
 	}
-	for (size_t i = 0; rc && chosen && direct_ok && i < rs->n; i++)
+	for (size_t i = 0; rc && chosen && direct_ok && i < n; i++)
 		if (!(chosen[i] ? chosen[i]->used : direct_ok[i]))
-			tc_store_update_delivery(dp->store, &rs->v[i], NULL, now); /* back to planned */
+			tc_store_update_delivery(dp->store, row_at(rs, i), NULL, now); /* back to planned */
 	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
-	       rs->n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
+	       n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
 	free(chosen);
 	free(direct_ok);
-	free(ss.v);
+	tc_vec_free(&ss);
 	return rc;
 }
 
@@ -344,32 +343,33 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 	tc_store_each_audio(dp->store, a->id, publish_audio, &ac);
 	if (ac.rc)
 		return;
-	struct rows rs = { 0 };
+	struct rows rs = ROWS;
 	tc_store_each_delivery_row(dp->store, a->id, "planned", add_row, &rs);
 	int64_t first_ms = 0;
-	enum tc_rc rc = rs.n ? publish_rows(dp, a, pl, &rs, now, &first_ms) : TC_OK;
+	enum tc_rc rc = rs.all.n ? publish_rows(dp, a, pl, &rs, now, &first_ms) : TC_OK;
 	if (!rc && a->state == TC_ALERT_PLANNED) {
 		tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now);
 		tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL);
 		dp->stats.published_alerts++;
-		if (rs.n)
+		if (rs.all.n)
 			watch(dp, a->id, first_ms);
 	}
-	free(rs.v);
+	tc_vec_free(&rs.all);
 }
 
 /* --- the render worker's results ----------------------------------------------------- */
 
 static void fail_planned(struct tc_dispatch *dp, const char *id, const char *reason, int64_t now)
 {
-	struct rows rs = { 0 };
+	struct rows rs = ROWS;
 	tc_store_each_delivery_row(dp->store, id, "planned", add_row, &rs);
-	for (size_t i = 0; i < rs.n; i++) {
-		snprintf(rs.v[i].state, sizeof(rs.v[i].state), "failed");
-		rs.v[i].due_at = 0;
-		tc_store_update_delivery(dp->store, &rs.v[i], reason, now);
+	for (size_t i = 0; i < rs.all.n; i++) {
+		struct tc_delivery_row *r = row_at(&rs, i);
+		snprintf(r->state, sizeof(r->state), "failed");
+		r->due_at = 0;
+		tc_store_update_delivery(dp->store, r, reason, now);
 	}
-	free(rs.v);
+	tc_vec_free(&rs.all);
 	tc_store_set_alert_state(dp->store, id, TC_ALERT_DISPATCHING, now);
 }
 
@@ -561,44 +561,46 @@ void tc_dispatch_ask_again(struct tc_dispatch *dp)
 
 /* --- the periodic work ------------------------------------------------------------- */
 
-struct briefs {
-	struct tc_alert_brief *v;
-	char (*ids)[17];
-	char (*types)[16];
-	size_t n, cap;
+/* An alert's brief with its own copies of the strings it points to. */
+struct brief {
+	struct tc_alert_brief a; /* id and msg_type point into this element once brief_at gave it */
+	char id[17], msg_type[16];
 };
+
+/* Alert briefs gathered from the store; rc says whether every one could be kept. */
+struct briefs {
+	struct tc_vec all; /* struct brief */
+	enum tc_rc rc;
+};
+
+#define BRIEFS { .all = TC_VEC_OF(struct brief), .rc = TC_OK }
 
 static void add_brief(const struct tc_alert_brief *a, void *user)
 {
 	struct briefs *bs = user;
-	if (bs->n == bs->cap) {
-		size_t cap = bs->cap ? bs->cap * 2 : 16;
-		void *v = realloc(bs->v, cap * sizeof(*bs->v)), *ids = realloc(bs->ids, cap * sizeof(*bs->ids));
-		void *types = realloc(bs->types, cap * sizeof(*bs->types));
-		if (v)
-			bs->v = v;
-		if (ids)
-			bs->ids = ids;
-		if (types)
-			bs->types = types;
-		if (!v || !ids || !types)
-			return;
-		bs->cap = cap;
+	struct brief *b = bs->rc ? NULL : tc_vec_push(&bs->all);
+	if (!b) {
+		bs->rc = TC_ERR_NOMEM;
+		return;
 	}
-	snprintf(bs->ids[bs->n], 17, "%s", a->id);
-	snprintf(bs->types[bs->n], 16, "%s", a->msg_type ? a->msg_type : "");
-	bs->v[bs->n] = *a;
-	bs->v[bs->n].id = bs->ids[bs->n];
-	bs->v[bs->n].msg_type = bs->types[bs->n];
-	bs->n++;
+	b->a = *a;
+	snprintf(b->id, sizeof(b->id), "%s", a->id);
+	snprintf(b->msg_type, sizeof(b->msg_type), "%s", a->msg_type ? a->msg_type : "");
+}
+
+/* Brief i, its strings pointing into the vector (valid until it grows). */
+static const struct tc_alert_brief *brief_at(const struct briefs *bs, size_t i)
+{
+	struct brief *b = tc_vec_at(&bs->all, i);
+	b->a.id = b->id;
+	b->a.msg_type = b->msg_type;
+	return &b->a;
 }
 
 static void briefs_release(struct briefs *bs)
 {
-	free(bs->v);
-	free(bs->ids);
-	free(bs->types);
-	memset(bs, 0, sizeof(*bs));
+	tc_vec_free(&bs->all);
+	bs->rc = TC_OK;
 }
 
 struct clear_ctx {
@@ -637,21 +639,22 @@ static void send_cancel(const struct tc_delivery_row *r, void *user)
 /* Ended alerts: clear their retained messages; an operator's cancel is also told to each receiver. */
 static void clear_ended(struct tc_dispatch *dp, int64_t now)
 {
-	struct briefs bs = { 0 };
+	struct briefs bs = BRIEFS;
 	if (!tc_mqtt_connected(dp->mq))
 		return;
 	tc_store_alerts_to_clear(dp->store, add_brief, &bs);
-	for (size_t i = 0; i < bs.n; i++) {
-		struct clear_ctx cc = { dp, now, bs.v[i].id, TC_OK };
-		tc_store_each_published(dp->store, bs.v[i].id, clear_topic, &cc);
-		if (!cc.rc && bs.v[i].state == TC_ALERT_CANCELLED)
-			tc_store_each_delivery_row(dp->store, bs.v[i].id, NULL, send_cancel, &cc);
+	for (size_t i = 0; i < bs.all.n; i++) {
+		const struct tc_alert_brief *a = brief_at(&bs, i);
+		struct clear_ctx cc = { dp, now, a->id, TC_OK };
+		tc_store_each_published(dp->store, a->id, clear_topic, &cc);
+		if (!cc.rc && a->state == TC_ALERT_CANCELLED)
+			tc_store_each_delivery_row(dp->store, a->id, NULL, send_cancel, &cc);
 		if (cc.rc)
 			break;
-		tc_store_clear_published(dp->store, bs.v[i].id);
+		tc_store_clear_published(dp->store, a->id);
 		dp->stats.cleared++;
-		tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s retained messages cleared", bs.v[i].id,
-		       tc_alert_state_name(bs.v[i].state));
+		tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s retained messages cleared", a->id,
+		       tc_alert_state_name(a->state));
 	}
 	briefs_release(&bs);
 }
@@ -672,19 +675,20 @@ static void republish_topic(const char *topic, void *user)
 /* After a (re)connect: the broker may have lost its retained messages (a restart without persistence). */
 static void republish_active(struct tc_dispatch *dp, int64_t now)
 {
-	struct briefs bs = { 0 };
+	struct briefs bs = BRIEFS;
 	tc_store_active_alerts(dp->store, now, add_brief, &bs);
-	for (size_t i = 0; i < bs.n; i++) {
-		const struct payload_entry *pl = payload_of(dp, bs.v[i].id);
+	for (size_t i = 0; i < bs.all.n; i++) {
+		const struct tc_alert_brief *a = brief_at(&bs, i);
+		const struct payload_entry *pl = payload_of(dp, a->id);
 		if (!pl)
 			continue;
-		struct audio_ctx ac = { dp, bs.v[i].id, expiry_of(dp, bs.v[i].expires_at, now), TC_OK };
-		tc_store_each_audio(dp->store, bs.v[i].id, publish_audio, &ac);
+		struct audio_ctx ac = { dp, a->id, expiry_of(dp, a->expires_at, now), TC_OK };
+		tc_store_each_audio(dp->store, a->id, publish_audio, &ac);
 		struct republish_ctx rc = { dp, pl, ac.expiry };
-		tc_store_each_published(dp->store, bs.v[i].id, republish_topic, &rc);
+		tc_store_each_published(dp->store, a->id, republish_topic, &rc);
 	}
-	if (bs.n)
-		tc_log(TC_LOG_INFO, "dispatch", "put %zu active alert(s) back on the broker", bs.n);
+	if (bs.all.n)
+		tc_log(TC_LOG_INFO, "dispatch", "put %zu active alert(s) back on the broker", bs.all.n);
 	briefs_release(&bs);
 }
 
@@ -780,7 +784,7 @@ static void ask_again(struct tc_dispatch *dp, int64_t now)
 
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 {
-	struct briefs bs = { 0 };
+	struct briefs bs = BRIEFS;
 	long n = 0;
 	if (tc_store_begin(dp->store) != TC_OK)
 		return;
@@ -794,8 +798,8 @@ void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 	if (dp->ask_again && tc_mqtt_connected(dp->mq))
 		ask_again(dp, now);
 	tc_store_alerts_to_dispatch(dp->store, add_brief, &bs);
-	for (size_t i = 0; i < bs.n; i++)
-		publish_alert(dp, &bs.v[i], now);
+	for (size_t i = 0; i < bs.all.n; i++)
+		publish_alert(dp, brief_at(&bs, i), now);
 	briefs_release(&bs);
 	struct resend_ctx rc = { dp, now };
 	tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_log.h"
 #include "tc_plan.h"
+#include "tc_vec.h"
 
 static bool expired(const struct tc_cap_alert *a, int64_t now)
 {
@@ -34,22 +36,19 @@ static bool unreadable(const struct tc_diags *d)
 }
 
 struct targets {
-	char (*ids)[64];
-	size_t n, cap;
+	struct tc_vec ids; /* char[64] each */
+	enum tc_rc rc;     /* not TC_OK: a target could not be kept */
 };
 
 static void collect_target(const struct tc_delivery *dl, void *user)
 {
 	struct targets *t = user;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		void *p = realloc(t->ids, cap * sizeof(*t->ids));
-		if (!p)
-			return;
-		t->ids = p;
-		t->cap = cap;
+	char *slot = t->rc ? NULL : tc_vec_push(&t->ids);
+	if (!slot) {
+		t->rc = TC_ERR_NOMEM;
+		return;
 	}
-	snprintf(t->ids[t->n++], sizeof(t->ids[0]), "%s", dl->target);
+	snprintf(slot, t->ids.size, "%s", dl->target);
 }
 
 /*
@@ -61,7 +60,7 @@ static void apply_references(struct tc_store *s, const struct tc_cap_alert *a, c
 			     struct tc_diags *d)
 {
 	bool cancel = a->msg_type == TC_CAP_CANCEL;
-	struct targets reach = { 0 };
+	struct targets reach = { .ids = TC_VEC_OF(char[64]) };
 	const char *p = a->references;
 	while (p && *p) {
 		while (*p && isspace((unsigned char)*p))
@@ -84,14 +83,17 @@ static void apply_references(struct tc_store *s, const struct tc_cap_alert *a, c
 			continue;
 		}
 		long n = 0;
-		if (cancel)
-			tc_store_each_delivery(s, old, NULL, collect_target, &reach);
+		if (cancel && tc_store_each_delivery(s, old, NULL, collect_target, &reach) != TC_OK && !reach.rc)
+			reach.rc = TC_ERR_IO;
 		if (tc_store_close_alert(s, old, cancel ? TC_ALERT_CANCELLED : TC_ALERT_SUPERSEDED, now, &n) == TC_OK)
 			tc_store_audit(s, now, "ingest", cancel ? "cancelled" : "superseded", old, id);
 	}
-	if (reach.n)
-		tc_store_plan_alert(s, id, (const char (*)[64])reach.ids, reach.n, "mqtt", now);
-	free(reach.ids);
+	if (reach.rc)
+		tc_log(TC_LOG_ERROR, "ingest", "alert=%s: the receivers of the cancelled alert(s) could not all be listed (%s); "
+		       "the cancel goes to the %zu listed", id, tc_rc_name(reach.rc), reach.ids.n);
+	if (reach.ids.n)
+		tc_store_plan_alert(s, id, (const char (*)[64])reach.ids.v, reach.ids.n, "mqtt", now);
+	tc_vec_free(&reach.ids);
 }
 
 enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,

@@ -7,6 +7,7 @@
  */
 #include "tc_plan.h"
 #include "tc_cap_check.h"
+#include "tc_vec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,8 +28,7 @@ struct source {
 };
 
 struct gather {
-	struct tc_plan *plan;
-	size_t cap;
+	struct tc_vec ids; /* store sources: char[64] per candidate that is in the area */
 	bool drill;
 	const struct tc_cap_polygon *poly;
 	const struct tc_cap_circle *circle;
@@ -93,18 +93,12 @@ static void take(const struct tc_receiver_pos *r, void *user)
 		g->marks[r->index / 8] |= (uint8_t)(1u << (r->index % 8));
 		return;
 	}
-	struct tc_plan *p = g->plan;
-	if (p->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 256;
-		void *t = realloc(p->targets, cap * sizeof(*p->targets));
-		if (!t) {
-			g->rc = TC_ERR_NOMEM;
-			return;
-		}
-		p->targets = t;
-		g->cap = cap;
+	char *id = tc_vec_push(&g->ids);
+	if (!id) {
+		g->rc = TC_ERR_NOMEM;
+		return;
 	}
-	snprintf(p->targets[p->n++], sizeof(p->targets[0]), "%s", r->id);
+	snprintf(id, g->ids.size, "%s", r->id);
 }
 
 static enum tc_rc polygon_targets(const struct source *s, const struct tc_cap_polygon *poly, struct gather *g)
@@ -177,9 +171,11 @@ static enum tc_rc walk(const struct source *src, const struct tc_cap_alert *a, s
 enum tc_rc tc_plan_targets(struct tc_store *s, const struct tc_cap_alert *a, struct tc_plan *out, struct tc_diags *d)
 {
 	struct source src = { store_box, store_region, s };
-	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST };
-	memset(out, 0, sizeof(*out));
+	struct gather g = { .ids = TC_VEC_OF(*out->targets),
+			    .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST };
 	enum tc_rc rc = walk(&src, a, &g, d);
+	out->n = g.ids.n;
+	out->targets = tc_vec_take(&g.ids);
 	if (rc) {
 		tc_plan_release(out);
 		return rc;
@@ -199,7 +195,8 @@ enum tc_rc tc_plan_targets_indexed(const struct tc_registry_index *x, const stru
 {
 	struct source src = { index_box, index_region, (void *)x };
 	size_t n = tc_registry_index_size(x);
-	struct gather g = { .plan = out, .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST,
+	struct gather g = { .ids = TC_VEC_OF(*out->targets),
+			    .drill = a->status == TC_CAP_EXERCISE || a->status == TC_CAP_TEST,
 			    .marks = calloc(n / 8 + 1, 1) };
 	memset(out, 0, sizeof(*out));
 	enum tc_rc rc = g.marks ? walk(&src, a, &g, d) : TC_ERR_NOMEM;
@@ -255,31 +252,32 @@ enum tc_rc tc_plan_stored_alert(struct tc_store *s, const struct tc_registry_ind
 }
 
 struct resume {
-	char (*ids)[17];
-	size_t n, cap;
+	struct tc_vec ids; /* char[17] each */
+	enum tc_rc rc;
 };
 
 static void note_id(const char *id, void *user)
 {
 	struct resume *r = user;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		void *p = realloc(r->ids, cap * sizeof(*r->ids));
-		if (!p)
-			return;
-		r->ids = p;
-		r->cap = cap;
+	char *slot = r->rc ? NULL : tc_vec_push(&r->ids);
+	if (!slot) {
+		r->rc = TC_ERR_NOMEM;
+		return;
 	}
-	snprintf(r->ids[r->n++], sizeof(r->ids[0]), "%s", id);
+	snprintf(slot, r->ids.size, "%s", id);
 }
 
 size_t tc_plan_resume(struct tc_store *s, int64_t now, struct tc_diags *d)
 {
-	struct resume r = { 0 };
+	struct resume r = { .ids = TC_VEC_OF(char[17]) };
 	size_t done = 0, n;
-	tc_store_alerts_in_state(s, TC_ALERT_ACCEPTED, note_id, &r);
-	for (size_t i = 0; i < r.n; i++)
-		done += tc_plan_stored_alert(s, NULL, r.ids[i], now, &n, d) == TC_OK;
-	free(r.ids);
+	enum tc_rc rc = tc_store_alerts_in_state(s, TC_ALERT_ACCEPTED, note_id, &r);
+	if (rc || r.rc)
+		tc_err(d, "plan.resume", "", "the alerts accepted before the last stop could not all be listed (%s); "
+		       "those left out are planned at the next start", tc_rc_name(rc ? rc : r.rc));
+	const char (*ids)[17] = r.ids.v;
+	for (size_t i = 0; i < r.ids.n; i++)
+		done += tc_plan_stored_alert(s, NULL, ids[i], now, &n, d) == TC_OK;
+	tc_vec_free(&r.ids);
 	return done;
 }

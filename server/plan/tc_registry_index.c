@@ -2,6 +2,7 @@
  * tc_registry_index.c — receivers in memory (tc_registry_index.h).
  */
 #include "tc_registry_index.h"
+#include "tc_vec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,24 +19,26 @@ struct rec {
 
 struct tc_registry_index {
 	struct rec *recs;      /* sorted by region */
-	size_t n, cap;
+	size_t n;
 	/* grid: cells sorted by key, each a run of record indices */
 	uint64_t *cell_key;    /* per entry, sorted */
 	uint32_t *cell_rec;    /* record index of each entry */
 };
 
+/* The receivers as the store hands them over; one that cannot be kept fails the whole load. */
+struct loading {
+	struct tc_vec recs; /* struct rec */
+	enum tc_rc rc;
+};
+
 static void add(const struct tc_receiver *r, void *user)
 {
-	struct tc_registry_index *x = user;
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 1024;
-		struct rec *p = realloc(x->recs, cap * sizeof(*p));
-		if (!p)
-			return;
-		x->recs = p;
-		x->cap = cap;
+	struct loading *l = user;
+	struct rec *e = l->rc ? NULL : tc_vec_push(&l->recs);
+	if (!e) {
+		l->rc = TC_ERR_NOMEM;
+		return;
 	}
-	struct rec *e = &x->recs[x->n++];
 	memcpy(e->id, r->id, sizeof(e->id));
 	memcpy(e->region, r->region, sizeof(e->region));
 	e->lat = r->lat;
@@ -71,7 +74,12 @@ enum tc_rc tc_registry_index_load(struct tc_store *s, struct tc_registry_index *
 	*out = NULL;
 	if (!x)
 		return TC_ERR_NOMEM;
-	enum tc_rc rc = tc_store_each_receiver(s, add, x);
+	struct loading l = { .recs = TC_VEC_OF(struct rec) };
+	enum tc_rc rc = tc_store_each_receiver(s, add, &l);
+	if (!rc)
+		rc = l.rc;
+	x->n = l.recs.n;
+	x->recs = tc_vec_take(&l.recs);
 	if (!rc && x->n) {
 		qsort(x->recs, x->n, sizeof(*x->recs), by_region);
 		struct pair *pairs = malloc(x->n * sizeof(*pairs));

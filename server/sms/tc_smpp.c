@@ -24,6 +24,7 @@
 #include "tc_log.h"
 #include "tc_sms_gateway.h"
 #include "tc_sms_track.h"
+#include "tc_vec.h"
 
 #define RBUF (TC_SMPP_MAX_PDU * 4)
 
@@ -50,8 +51,7 @@ struct tc_smpp {
 	size_t q_head, q_len, q_cap;
 	size_t n_win_shared;
 	struct tc_smpp_stats stats;
-	struct answer *answers; /* to be sent by the thread */
-	size_t n_answers, cap_answers;
+	struct tc_vec answers; /* struct answer: to be sent by the thread */
 
 	/* the thread's own */
 	uint32_t link; /* links opened so far: the one up now */
@@ -491,10 +491,8 @@ static void send_due(struct tc_smpp *s, int64_t now_ms)
 static void send_answers(struct tc_smpp *s)
 {
 	pthread_mutex_lock(&s->lock);
-	struct answer *v = s->answers;
-	size_t n = s->n_answers;
-	s->answers = NULL;
-	s->n_answers = s->cap_answers = 0;
+	size_t n = s->answers.n;
+	struct answer *v = tc_vec_take(&s->answers);
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < n && s->fd >= 0; i++)
 		if (v[i].link == s->link)
@@ -642,6 +640,7 @@ enum tc_rc tc_smpp_start(const struct tc_smpp_options *o, struct tc_mailbox *mb,
 	s->mb = mb;
 	s->fd = -1;
 	s->backoff_ms = 100;
+	tc_vec_init(&s->answers, sizeof(struct answer));
 	s->q_cap = (size_t)s->o.queue_max + (size_t)s->o.window + 16;
 	s->q = calloc(s->q_cap, sizeof(*s->q));
 	s->win = calloc((size_t)s->o.window, sizeof(*s->win));
@@ -668,24 +667,17 @@ void tc_smpp_stop(struct tc_smpp *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s->q);
 	free(s->win);
-	free(s->answers);
+	tc_vec_free(&s->answers);
 	free(s);
 }
 
 void tc_smpp_answer(struct tc_smpp *s, uint32_t link, uint32_t seq)
 {
 	pthread_mutex_lock(&s->lock);
-	if (s->n_answers == s->cap_answers) {
-		size_t cap = s->cap_answers ? s->cap_answers * 2 : 64;
-		void *p = realloc(s->answers, cap * sizeof(*s->answers));
-		if (p) {
-			s->answers = p;
-			s->cap_answers = cap;
-		}
-	}
-	if (s->n_answers < s->cap_answers) { /* else unanswered: the SMSC sends it again */
-		s->answers[s->n_answers].link = link;
-		s->answers[s->n_answers++].seq = seq;
+	struct answer *a = tc_vec_push(&s->answers);
+	if (a) { /* else unanswered: the SMSC sends it again */
+		a->link = link;
+		a->seq = seq;
 	}
 	pthread_mutex_unlock(&s->lock);
 }

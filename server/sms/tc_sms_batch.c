@@ -11,6 +11,7 @@
 
 #include "tc_registry.h"
 #include "tc_script.h"
+#include "tc_vec.h"
 
 /* --- policy ------------------------------------------------------------------------------ */
 
@@ -104,9 +105,8 @@ bool tc_sms_regions_nest(const char *a, const char *b)
 
 struct tc_sms_batch {
 	char cc[8];
-	struct tc_sms_recipient *v;
-	size_t n, cap;
-	uint32_t *slots; /* index + 1 into v; 0 empty */
+	struct tc_vec list; /* struct tc_sms_recipient, in the order added */
+	uint32_t *slots;    /* index + 1 into list; 0 empty */
 	size_t n_slots;
 	size_t dups, bad;
 };
@@ -114,16 +114,23 @@ struct tc_sms_batch {
 struct tc_sms_batch *tc_sms_batch_new(const char *default_cc)
 {
 	struct tc_sms_batch *b = calloc(1, sizeof(*b));
-	if (b)
-		snprintf(b->cc, sizeof(b->cc), "%s", default_cc && *default_cc ? default_cc : "86");
+	if (!b)
+		return NULL;
+	snprintf(b->cc, sizeof(b->cc), "%s", default_cc && *default_cc ? default_cc : "86");
+	tc_vec_init(&b->list, sizeof(struct tc_sms_recipient));
 	return b;
+}
+
+static struct tc_sms_recipient *recipient(const struct tc_sms_batch *b, size_t i)
+{
+	return tc_vec_at(&b->list, i);
 }
 
 void tc_sms_batch_free(struct tc_sms_batch *b)
 {
 	if (!b)
 		return;
-	free(b->v);
+	tc_vec_free(&b->list);
 	free(b->slots);
 	free(b);
 }
@@ -142,8 +149,8 @@ static bool grow_slots(struct tc_sms_batch *b)
 	uint32_t *slots = calloc(n, sizeof(*slots));
 	if (!slots)
 		return false;
-	for (size_t i = 0; i < b->n; i++) {
-		size_t h = hash(b->v[i].phone) & (n - 1);
+	for (size_t i = 0; i < b->list.n; i++) {
+		size_t h = hash(recipient(b, i)->phone) & (n - 1);
 		while (slots[h])
 			h = (h + 1) & (n - 1);
 		slots[h] = (uint32_t)(i + 1);
@@ -156,8 +163,8 @@ static bool grow_slots(struct tc_sms_batch *b)
 
 const char *tc_sms_add_name(enum tc_sms_add a)
 {
-	static const char *const names[] = { "added", "duplicate", "bad-number" };
-	return (unsigned)a <= TC_SMS_BAD_NUMBER ? names[a] : "unknown";
+	static const char *const names[] = { "added", "duplicate", "bad-number", "no-memory" };
+	return (unsigned)a <= TC_SMS_NO_MEMORY ? names[a] : "unknown";
 }
 
 enum tc_sms_add tc_sms_batch_add(struct tc_sms_batch *b, const struct tc_contact *c)
@@ -167,40 +174,34 @@ enum tc_sms_add tc_sms_batch_add(struct tc_sms_batch *b, const struct tc_contact
 		b->bad++;
 		return TC_SMS_BAD_NUMBER;
 	}
-	if ((b->n + 1) * 2 > b->n_slots && !grow_slots(b))
-		return TC_SMS_BAD_NUMBER;
+	if ((b->list.n + 1) * 2 > b->n_slots && !grow_slots(b))
+		return TC_SMS_NO_MEMORY;
 	size_t h = hash(phone) & (b->n_slots - 1);
 	for (; b->slots[h]; h = (h + 1) & (b->n_slots - 1))
-		if (!strcmp(b->v[b->slots[h] - 1].phone, phone)) {
+		if (!strcmp(recipient(b, b->slots[h] - 1)->phone, phone)) {
 			b->dups++;
 			return TC_SMS_DUPLICATE;
 		}
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		void *v = realloc(b->v, cap * sizeof(*b->v));
-		if (!v)
-			return TC_SMS_BAD_NUMBER;
-		b->v = v;
-		b->cap = cap;
-	}
-	struct tc_sms_recipient *r = &b->v[b->n];
+	struct tc_sms_recipient *r = tc_vec_push(&b->list);
+	if (!r)
+		return TC_SMS_NO_MEMORY;
 	snprintf(r->phone, sizeof(r->phone), "%s", phone);
 	snprintf(r->name, sizeof(r->name), "%s", c->name);
 	snprintf(r->role, sizeof(r->role), "%s", c->role);
 	snprintf(r->region, sizeof(r->region), "%s", c->region);
 	snprintf(r->language, sizeof(r->language), "%s", c->language);
-	b->slots[h] = (uint32_t)++b->n;
+	b->slots[h] = (uint32_t)b->list.n;
 	return TC_SMS_ADDED;
 }
 
 size_t tc_sms_batch_count(const struct tc_sms_batch *b)
 {
-	return b->n;
+	return b->list.n;
 }
 
 const struct tc_sms_recipient *tc_sms_batch_get(const struct tc_sms_batch *b, size_t i)
 {
-	return i < b->n ? &b->v[i] : NULL;
+	return i < b->list.n ? recipient(b, i) : NULL;
 }
 
 size_t tc_sms_batch_duplicates(const struct tc_sms_batch *b)

@@ -67,9 +67,10 @@ enum tc_sms_add {
 	TC_SMS_ADDED = 0,
 	TC_SMS_DUPLICATE,  /* the number (normalised) is already in the list */
 	TC_SMS_BAD_NUMBER, /* not a telephone number */
+	TC_SMS_NO_MEMORY,  /* the list could not grow: not added, and the list cannot be trusted whole */
 };
 const char *tc_sms_add_name(enum tc_sms_add a);
-/* Add a contact (its phone normalised); out of memory counts as a bad number (it is not added). */
+/* Add a contact (its phone normalised); TC_SMS_NO_MEMORY when it could not be kept. */
 enum tc_sms_add tc_sms_batch_add(struct tc_sms_batch *b, const struct tc_contact *c);
 size_t tc_sms_batch_count(const struct tc_sms_batch *b);
 const struct tc_sms_recipient *tc_sms_batch_get(const struct tc_sms_batch *b, size_t i);

@@ -17,6 +17,7 @@
 #include "tc_registry.h"
 #include "tc_sms_track.h"
 #include "tc_store_sms.h"
+#include "tc_vec.h"
 
 _Static_assert(TC_STORE_SMS_N_STATES == TC_SMS_N_STATES, "the store keeps tc_sms_track's states");
 
@@ -101,26 +102,28 @@ static void reply_code(const char *alert_id, const char *phone, char code[9])
 struct alert_view {
 	char id[17];
 	struct tc_sms_texts texts;
-	char (*regions)[16];
-	size_t n_regions, cap;
+	struct tc_vec regions; /* char[16] each, each once */
+	enum tc_rc regions_rc; /* not TC_OK: a region could not be kept */
 };
+
+static const char (*regions_of(const struct alert_view *av))[16]
+{
+	return av->regions.v;
+}
 
 static void add_region(struct alert_view *av, const char *code)
 {
 	if (!code || !*code || strlen(code) >= 16)
 		return;
-	for (size_t i = 0; i < av->n_regions; i++)
-		if (!strcmp(av->regions[i], code))
+	for (size_t i = 0; i < av->regions.n; i++)
+		if (!strcmp(regions_of(av)[i], code))
 			return;
-	if (av->n_regions == av->cap) {
-		size_t cap = av->cap ? av->cap * 2 : 16;
-		void *p = realloc(av->regions, cap * sizeof(*av->regions));
-		if (!p)
-			return;
-		av->regions = p;
-		av->cap = cap;
+	char *slot = tc_vec_push(&av->regions);
+	if (!slot) {
+		av->regions_rc = TC_ERR_NOMEM;
+		return;
 	}
-	snprintf(av->regions[av->n_regions++], 16, "%s", code);
+	snprintf(slot, av->regions.size, "%s", code);
 }
 
 static void add_delivery_region(const struct tc_delivery_row *r, void *user)
@@ -131,8 +134,15 @@ static void add_delivery_region(const struct tc_delivery_row *r, void *user)
 static void view_release(struct alert_view *av)
 {
 	tc_sms_texts_release(&av->texts);
-	free(av->regions);
+	tc_vec_free(&av->regions);
 	memset(av, 0, sizeof(*av));
+	tc_vec_init(&av->regions, sizeof(char[16]));
+}
+
+/* Whether a failure to read an alert may pass (memory, a busy store): then it is tried again next round. */
+static bool passing(enum tc_rc rc)
+{
+	return rc == TC_ERR_NOMEM || rc == TC_ERR_IO || rc == TC_ERR_INTERNAL;
 }
 
 /* The alert's SMS texts and the region codes it reaches (geocodes and its receivers' villages). */
@@ -142,6 +152,7 @@ static enum tc_rc view_alert(struct tc_sms *e, const char *id, struct alert_view
 	struct tc_cap_alert *a = NULL;
 	struct tc_diags *d = tc_diags_new();
 	memset(av, 0, sizeof(*av));
+	tc_vec_init(&av->regions, sizeof(char[16]));
 	snprintf(av->id, sizeof(av->id), "%s", id);
 	enum tc_rc rc = tc_store_get_alert(e->store, id, &sa);
 	if (rc) {
@@ -164,8 +175,13 @@ static enum tc_rc view_alert(struct tc_sms *e, const char *id, struct alert_view
 					add_region(av, ar->geocodes[g].value);
 		}
 	if (!rc && with_regions)
-		tc_store_each_delivery_row(e->store, id, NULL, add_delivery_region, av);
-	if (rc)
+		rc = tc_store_each_delivery_row(e->store, id, NULL, add_delivery_region, av);
+	if (!rc)
+		rc = av->regions_rc;
+	if (passing(rc))
+		tc_log(TC_LOG_ERROR, "sms", "alert=%s: its texts and regions could not be read (%s); tried again next round",
+		       id, tc_rc_name(rc));
+	else if (rc)
 		tc_log(TC_LOG_ERROR, "sms", "alert=%s has no SMS text: %s", id,
 		       tc_diags_count(d) ? tc_diags_get(d, 0)->message : tc_rc_name(rc));
 	tc_cap_alert_free(a);
@@ -180,6 +196,7 @@ struct policy_ctx {
 	struct tc_sms *e;
 	struct alert_view *av;
 	struct tc_sms_batch *batch;
+	enum tc_rc rc; /* not TC_OK: a recipient could not be kept */
 };
 
 static void policy_contact(const struct tc_contact *c, void *user)
@@ -187,9 +204,10 @@ static void policy_contact(const struct tc_contact *c, void *user)
 	struct policy_ctx *pc = user;
 	if (!tc_sms_policy_wants(&pc->e->o.policy, c->role, pc->av->texts.colour))
 		return;
-	for (size_t i = 0; i < pc->av->n_regions; i++)
-		if (tc_sms_regions_nest(c->region, pc->av->regions[i])) {
-			tc_sms_batch_add(pc->batch, c);
+	for (size_t i = 0; i < pc->av->regions.n; i++)
+		if (tc_sms_regions_nest(c->region, regions_of(pc->av)[i])) {
+			if (tc_sms_batch_add(pc->batch, c) == TC_SMS_NO_MEMORY)
+				pc->rc = TC_ERR_NOMEM;
 			return;
 		}
 }
@@ -226,13 +244,18 @@ static void build_policy(const char *id, void *user)
 	int64_t now = *(int64_t *)((void **)user)[1];
 	struct alert_view av;
 	long added = 0;
-	if (view_alert(e, id, &av, true) != TC_OK) {
-		tc_store_sms_mark_built(e->store, id, 0, now);
+	enum tc_rc rc = view_alert(e, id, &av, true);
+	if (rc) {
+		view_release(&av);
+		if (!passing(rc))
+			tc_store_sms_mark_built(e->store, id, 0, now);
 		return;
 	}
 	struct tc_sms_batch *b = tc_sms_batch_new(e->cc);
-	struct policy_ctx pc = { e, &av, b };
-	enum tc_rc rc = b ? tc_store_each_contact(e->store, policy_contact, &pc) : TC_ERR_NOMEM;
+	struct policy_ctx pc = { e, &av, b, TC_OK };
+	rc = b ? tc_store_each_contact(e->store, policy_contact, &pc) : TC_ERR_NOMEM;
+	if (!rc)
+		rc = pc.rc;
 	if (!rc)
 		rc = queue_batch(e, &av, b, "policy", now, &added);
 	if (!rc)
@@ -243,6 +266,9 @@ static void build_policy(const char *id, void *user)
 		tc_log(TC_LOG_INFO, "sms", "alert=%s colour=%s policy batch: %ld recipient(s) in %ld batch(es)%s", id,
 		       tc_cap_colour_name(av.texts.colour), added, (added + e->o.batch_size - 1) / e->o.batch_size,
 		       tc_sms_batch_duplicates(b) ? " (duplicates dropped)" : "");
+	} else {
+		tc_log(TC_LOG_ERROR, "sms", "alert=%s policy batch could not be built (%s); tried again next round", id,
+		       tc_rc_name(rc));
 	}
 	tc_sms_batch_free(b);
 	view_release(&av);
@@ -251,25 +277,22 @@ static void build_policy(const char *id, void *user)
 /* --- escalations ------------------------------------------------------------------------------- */
 
 struct officers {
-	struct tc_contact *v;
-	size_t n, cap;
+	struct tc_vec v; /* struct tc_contact */
 	const char *roles;
+	enum tc_rc rc;   /* not TC_OK: not every officer could be listed */
 };
 
 static void add_officer(const struct tc_contact *c, void *user)
 {
 	struct officers *os = user;
-	if (!tc_sms_role_in(os->roles, c->role))
+	if (os->rc || !tc_sms_role_in(os->roles, c->role))
 		return;
-	if (os->n == os->cap) {
-		size_t cap = os->cap ? os->cap * 2 : 64;
-		void *p = realloc(os->v, cap * sizeof(*os->v));
-		if (!p)
-			return;
-		os->v = p;
-		os->cap = cap;
+	struct tc_contact *slot = tc_vec_push(&os->v);
+	if (!slot) {
+		os->rc = TC_ERR_NOMEM;
+		return;
 	}
-	os->v[os->n++] = *c;
+	*slot = *c;
 }
 
 struct esc_ctx {
@@ -286,20 +309,28 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 	struct tc_sms *e = ec->e;
 	if (!ec->loaded) {
 		ec->os.roles = e->roles;
-		tc_store_each_contact(e->store, add_officer, &ec->os);
+		enum tc_rc rc = tc_store_each_contact(e->store, add_officer, &ec->os);
+		ec->os.rc = rc ? rc : ec->os.rc;
 		ec->loaded = true;
+		if (ec->os.rc)
+			tc_log(TC_LOG_ERROR, "sms", "the information officers could not be listed (%s); escalations are "
+			       "tried again next round", tc_rc_name(ec->os.rc));
 	}
+	if (ec->os.rc) /* left unhandled: the next round tries again */
+		return;
 	if (strcmp(ec->av.id, x->alert_id) != 0) {
 		view_release(&ec->av);
-		if (view_alert(e, x->alert_id, &ec->av, false) != TC_OK) {
-			memset(&ec->av, 0, sizeof(ec->av));
-			tc_store_sms_escalation_handled(e->store, x->id);
+		enum tc_rc rc = view_alert(e, x->alert_id, &ec->av, false);
+		if (rc) {
+			view_release(&ec->av);
+			if (!passing(rc))
+				tc_store_sms_escalation_handled(e->store, x->id);
 			return;
 		}
 	}
 	long told = 0, officers = 0;
-	for (size_t i = 0; i < ec->os.n; i++) {
-		const struct tc_contact *c = &ec->os.v[i];
+	for (size_t i = 0; i < ec->os.v.n; i++) {
+		const struct tc_contact *c = tc_vec_at(&ec->os.v, i);
 		size_t len = strlen(c->region);
 		if (!len || strncmp(c->region, x->region, len) != 0)
 			continue;
@@ -570,10 +601,10 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 	if (tc_store_begin(e->store) != TC_OK)
 		return;
 	tc_store_sms_alerts_to_build(e->store, now, build_policy, ctx);
-	struct esc_ctx ec = { .e = e, .now = now };
+	struct esc_ctx ec = { .e = e, .now = now, .os.v = TC_VEC_OF(struct tc_contact) };
 	tc_store_sms_escalations(e->store, now, 500, on_escalation, &ec);
 	view_release(&ec.av);
-	free(ec.os.v);
+	tc_vec_free(&ec.os.v);
 	size_t pending = tc_sms_gateway_pending(e->gw);
 	if (tc_sms_gateway_up(e->gw) && pending < (size_t)e->o.submit_ahead) {
 		struct send_ctx sc = { .e = e, .cached_id = -1 };

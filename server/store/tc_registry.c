@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "tc_vec.h"
+
 #define MAX_COLS 16
 
 const char *tc_registry_kind_name(enum tc_registry_kind k)
@@ -451,25 +453,14 @@ enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const
 struct sink {
 	bool csv;
 	json_t *array;
-	char *text;
-	size_t n, cap;
+	struct tc_vec text; /* CSV: bytes, NUL-terminated */
+	enum tc_rc rc;      /* CSV: not TC_OK once a piece could not be kept */
 };
 
 static void put(struct sink *k, const char *s)
 {
-	size_t n = strlen(s);
-	if (k->n + n + 1 > k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4096;
-		while (cap < k->n + n + 1)
-			cap *= 2;
-		char *p = realloc(k->text, cap);
-		if (!p)
-			return;
-		k->text = p;
-		k->cap = cap;
-	}
-	memcpy(k->text + k->n, s, n + 1);
-	k->n += n;
+	if (!k->rc)
+		k->rc = tc_vec_append_text(&k->text, s, strlen(s));
 }
 
 /* A CSV field, quoted when it needs to be. */
@@ -555,7 +546,7 @@ enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool 
 	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills\n",
 					       "phone,name,role,region,language\n",
 					       "id,name,lat,lon,capacity,area_m2,manager,phone\n" };
-	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array() };
+	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char) };
 	enum tc_rc rc;
 	*out = NULL;
 	if (csv)
@@ -566,14 +557,18 @@ enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool 
 		rc = tc_store_each_contact(s, out_contact, &sink);
 	else
 		rc = tc_store_each_shelter(s, out_shelter, &sink);
+	char *text = NULL;
 	if (!csv) {
-		sink.text = rc ? NULL : json_dumps(sink.array, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		text = rc ? NULL : json_dumps(sink.array, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		json_decref(sink.array);
+	} else {
+		rc = rc ? rc : sink.rc;
+		text = tc_vec_take(&sink.text);
 	}
-	if (rc || !sink.text) {
-		free(sink.text);
+	if (rc || !text) {
+		free(text);
 		return rc ? rc : TC_ERR_NOMEM;
 	}
-	*out = sink.text;
+	*out = text;
 	return TC_OK;
 }

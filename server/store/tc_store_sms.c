@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tc_store_int.h"
+#include "tc_vec.h"
 
 
 #define MSG_COLUMNS "m.id, m.alert_id, m.phone, m.purpose, m.name, m.role, m.region, m.language, m.batch, m.code," \
@@ -37,50 +38,51 @@ static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
 }
 
 /* Rows of a query gathered (texts copied), then handed to fn: fn may run other statements. */
-struct gathered {
-	struct tc_sms_row *v;
-	char **texts;
-	long *extra;
-	size_t n, cap;
+struct gathered_row {
+	struct tc_sms_row msg; /* msg.text is text */
+	char *text;            /* malloc'ed */
+	long extra;
 };
+
+struct gathered {
+	struct tc_vec v; /* struct gathered_row */
+};
+
+#define GATHERED { .v = TC_VEC_OF(struct gathered_row) }
+
+static struct gathered_row *gathered_at(const struct gathered *g, size_t i)
+{
+	return tc_vec_at(&g->v, i);
+}
 
 static enum tc_rc gather(sqlite3_stmt *q, size_t limit, struct gathered *g, int extra_col)
 {
-	int r;
-	while ((!limit || g->n < limit) && (r = sqlite3_step(q)) == SQLITE_ROW) {
-		if (g->n == g->cap) {
-			size_t cap = g->cap ? g->cap * 2 : 64;
-			void *v = realloc(g->v, cap * sizeof(*g->v)), *t = realloc(g->texts, cap * sizeof(*g->texts));
-			void *e = realloc(g->extra, cap * sizeof(*g->extra));
-			if (v)
-				g->v = v;
-			if (t)
-				g->texts = t;
-			if (e)
-				g->extra = e;
-			if (!v || !t || !e) {
-				sqlite3_reset(q);
-				return TC_ERR_NOMEM;
-			}
-			g->cap = cap;
+	enum tc_rc rc = TC_OK;
+	int r = SQLITE_DONE;
+	while (!rc && (!limit || g->v.n < limit) && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct gathered_row *row = tc_vec_push(&g->v);
+		if (!row) {
+			rc = TC_ERR_NOMEM;
+			break;
 		}
-		read_msg(q, &g->v[g->n]);
-		g->texts[g->n] = strdup(g->v[g->n].text ? g->v[g->n].text : "");
-		g->v[g->n].text = g->texts[g->n];
-		g->extra[g->n] = extra_col >= 0 ? (long)sqlite3_column_int64(q, extra_col) : 0;
-		g->n++;
+		read_msg(q, &row->msg);
+		row->text = strdup(row->msg.text ? row->msg.text : "");
+		row->msg.text = row->text;
+		row->extra = extra_col >= 0 ? (long)sqlite3_column_int64(q, extra_col) : 0;
+		if (!row->text)
+			rc = TC_ERR_NOMEM;
 	}
+	if (!rc && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = TC_ERR_IO;
 	sqlite3_reset(q);
-	return TC_OK;
+	return rc;
 }
 
 static void gathered_release(struct gathered *g)
 {
-	for (size_t i = 0; i < g->n; i++)
-		free(g->texts[i]);
-	free(g->v);
-	free(g->texts);
-	free(g->extra);
+	for (size_t i = 0; i < g->v.n; i++)
+		free(gathered_at(g, i)->text);
+	tc_vec_free(&g->v);
 }
 
 enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int64_t now, bool *added, int64_t *id)
@@ -217,13 +219,13 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 				  " AND a.state IN (1, 2, 3)"
 				  " ORDER BY p.message_id, p.seq LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	struct gathered g = { 0 };
+	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
 	enum tc_rc rc = gather(q, limit, &g, MSG_N);
-	for (size_t i = 0; !rc && i < g.n; i++) {
-		struct tc_sms_part p = { g.v[i], g.extra[i] };
+	for (size_t i = 0; !rc && i < g.v.n; i++) {
+		struct tc_sms_part p = { gathered_at(&g, i)->msg, gathered_at(&g, i)->extra };
 		rc = tc_store_sms_part_set(s, p.msg.id, p.seq, "sending", NULL);
 		if (!rc)
 			fn(&p, user);
@@ -312,15 +314,15 @@ enum tc_rc tc_store_sms_get(struct tc_store *s, int64_t id, tc_sms_row_fn fn, vo
 {
 	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.id = ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	struct gathered g = { 0 };
+	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, id);
 	enum tc_rc rc = gather(q, 1, &g, -1);
-	if (!rc && !g.n)
+	if (!rc && !g.v.n)
 		rc = TC_ERR_NOTFOUND;
 	if (!rc)
-		fn(&g.v[0], user);
+		fn(&gathered_at(&g, 0)->msg, user);
 	gathered_release(&g);
 	return rc;
 }
@@ -343,14 +345,14 @@ enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, t
 	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.state = 'submitted'"
 				  " AND m.due_at > 0 AND m.due_at <= ? ORDER BY m.due_at LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	struct gathered g = { 0 };
+	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
 	sqlite3_bind_int64(q, 1, now);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
 	enum tc_rc rc = gather(q, limit, &g, -1);
-	for (size_t i = 0; !rc && i < g.n; i++)
-		fn(&g.v[i], user);
+	for (size_t i = 0; !rc && i < g.v.n; i++)
+		fn(&gathered_at(&g, i)->msg, user);
 	gathered_release(&g);
 	return rc;
 }
