@@ -3,8 +3,10 @@
  * and `tocsin export receivers|contacts|shelters [--csv] [--server URL]`.
  *
  * Import sends the CSV or JSON file to tocsind, which stores all rows or
- * none; every bad row is printed with its line. Exit 0 imported, 1 refused,
- * 2 usage or unreachable server.
+ * none; every bad row is printed with the file and its line ("receivers.csv
+ * line 17: name is not valid UTF-8"). Export prints the registry, or the
+ * rows it cannot give. Exit 0 imported (exported), 1 refused, 2 usage or
+ * unreachable server.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -24,6 +26,23 @@ static bool kind_ok(const char *k)
 		if (!strcmp(k, kinds[i]))
 			return true;
 	return false;
+}
+
+/* Each of the answer's "errors" on stderr, after file (a line or item number follows it). */
+static void print_errors(json_t *answer, const char *file)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(answer, "errors"), i, it) {
+		const char *m = json_string_value(json_object_get(it, "message"));
+		m = m ? m : "";
+		if (!file)
+			fprintf(stderr, "  %s\n", m);
+		else if (!strncmp(m, "line ", 5) || !strncmp(m, "item ", 5))
+			fprintf(stderr, "  %s %s\n", file, m);
+		else
+			fprintf(stderr, "  %s: %s\n", file, m);
+	}
 }
 
 static int parse(int argc, char **argv, const char **server, bool *csv, int want_args)
@@ -70,11 +89,8 @@ int tc_cli_import(int argc, char **argv)
 			       argv[at], (long long)json_integer_value(json_object_get(j, "total")));
 			status = TC_EXIT_OK;
 		} else if (code == 422 || code == 413) {
-			size_t i;
-			json_t *it;
 			fprintf(stderr, "tocsin import: %s refused; nothing was imported:\n", argv[at + 1]);
-			json_array_foreach(json_object_get(j, "errors"), i, it)
-				fprintf(stderr, "  %s\n", json_string_value(json_object_get(it, "message")));
+			print_errors(j, argv[at + 1]);
 			status = TC_EXIT_REFUSED;
 		} else {
 			fprintf(stderr, "tocsin import: unexpected answer (HTTP %ld)\n", code);
@@ -100,9 +116,17 @@ int tc_cli_export(int argc, char **argv)
 	struct tc_cli_body answer = { 0 };
 	long code = 0;
 	int status = TC_EXIT_USAGE;
-	if (tc_cli_http("GET", url, NULL, 0, NULL, &code, &answer) == 0 && code == 200) {
-		fputs(answer.s ? answer.s : "", stdout);
-		status = TC_EXIT_OK;
+	if (tc_cli_http("GET", url, NULL, 0, NULL, &code, &answer) == 0) {
+		if (code == 200) {
+			fputs(answer.s ? answer.s : "", stdout);
+			status = TC_EXIT_OK;
+		} else {
+			json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
+			fprintf(stderr, "tocsin export: the %s could not be exported (HTTP %ld):\n", argv[at], code);
+			print_errors(j, NULL);
+			json_decref(j);
+			status = TC_EXIT_REFUSED;
+		}
 	}
 	free(answer.s);
 	return status;

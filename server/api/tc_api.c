@@ -409,12 +409,21 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
 	bool csv = format && !strcmp(format, "csv");
 	char *text = NULL;
-	if (tc_registry_export(api->store, k, csv, &text))
-		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the registry could not be read");
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
-	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	struct tc_diags *d = tc_diags_new();
+	enum tc_rc rc = tc_registry_export(api->store, k, csv, &text, d);
+	enum MHD_Result ok;
+	if (rc == TC_ERR_INVALID) { /* rows JSON cannot carry: each named, none left out */
+		ok = reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			   json_pack("{s:o, s:[]}", "errors", diags_json(d, TC_SEV_ERROR), "warnings"));
+	} else if (rc) {
+		ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the registry could not be read");
+	} else {
+		struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(r, "Content-Type", csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+		ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+	}
+	tc_diags_free(d);
 	return ok;
 }
 

@@ -59,11 +59,11 @@ static void not_cap(const xmlNode *root, struct tc_diags *d)
 	       (const char *)root->name, *ns ? " in namespace '" : " without a namespace", ns, *ns ? "'" : "");
 }
 
-static void run_profile(enum tc_cap_profile p, const struct tc_cap_alert *a, struct tc_diags *d)
+static void run_profile(const struct tc_cap_options *opt, const struct tc_cap_alert *a, struct tc_diags *d)
 {
-	switch (p) {
+	switch (opt->profile) {
 	case TC_CAP_PROFILE_CN:
-		tc_cap_profile_cn_check(a, d);
+		tc_cap_profile_cn_check(a, opt->lenient, d);
 		break;
 	case TC_CAP_PROFILE_IPAWS:
 		tc_cap_profile_ipaws_check(a, d);
@@ -110,7 +110,7 @@ enum tc_rc tc_cap_check(const char *xml, size_t len, const struct tc_cap_options
 	if (rc)
 		goto out;
 	tc_cap_rules_check(a, opt->now ? opt->now : (int64_t)time(NULL), d);
-	run_profile(opt->profile, a, d);
+	run_profile(opt, a, d);
 	rc = tc_diags_errors(d) > errors_before ? TC_ERR_INVALID : TC_OK;
 	if (out) {
 		*out = a;

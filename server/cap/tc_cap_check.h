@@ -46,7 +46,8 @@ enum tc_rc tc_cap_profile_parse(const char *name, enum tc_cap_profile *out);
 
 struct tc_cap_options {
 	enum tc_cap_profile profile;
-	bool lenient;      /* out-of-order elements are warnings, not errors */
+	bool lenient;      /* out-of-order elements (and, under cn, an identifier without
+			      its sequence digit) are warnings, not errors */
 	int64_t now;       /* "now" for the expiry check, seconds since 1970; 0 = the clock */
 	struct tc_cap_limits limits;
 };

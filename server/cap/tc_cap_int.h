@@ -36,8 +36,8 @@ enum tc_rc tc_cap_model_build(xmlDocPtr doc, const struct tc_cap_limits *lim, co
 /* Layer 3 (tc_cap_rules.c). */
 void tc_cap_rules_check(const struct tc_cap_alert *a, int64_t now, struct tc_diags *d);
 
-/* Layer 4 (tc_cap_profile_cn.c, tc_cap_profile_ipaws.c). */
-void tc_cap_profile_cn_check(const struct tc_cap_alert *a, struct tc_diags *d);
+/* Layer 4 (tc_cap_profile_cn.c, tc_cap_profile_ipaws.c). Lenient: see tc_cap_profile_cn.c. */
+void tc_cap_profile_cn_check(const struct tc_cap_alert *a, bool lenient, struct tc_diags *d);
 void tc_cap_profile_ipaws_check(const struct tc_cap_alert *a, struct tc_diags *d);
 
 #endif

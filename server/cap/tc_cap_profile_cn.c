@@ -4,7 +4,9 @@
  *  - identifier: ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N, the 31-character form of the
  *    national early-warning release system: issuing unit code (6-digit
  *    GB/T 2260 admin code, 3-digit GB/T 4657 organ code, 3-digit internal
- *    code, 2-digit extension), entry time in Beijing time, sequence 0-9;
+ *    code, 2-digit extension), entry time in Beijing time, sequence 0-9.
+ *    The system's own feeds often leave out "_N"; lenient mode takes such an
+ *    identifier with a warning, so an upstream alert is not lost over it;
  *  - at least one info in Chinese (zh, zh-CN, ...);
  *  - each info of an Alert or Update carries a GB/T 35561 event code
  *    (eventCode valueName "GB/T 35561"), e.g. 11B01 typhoon, 11B03 rainstorm,
@@ -66,14 +68,15 @@ static bool province_ok(const char *code)
 	return false;
 }
 
-static void check_identifier(const struct tc_cap_alert *a, struct tc_diags *d)
+static void check_identifier(const struct tc_cap_alert *a, bool lenient, struct tc_diags *d)
 {
 	const char *id = a->identifier;
 	const char *path = "alert/identifier[0]";
 	if (!id)
 		return;
-	if (strlen(id) != 31 || !digits(id, 14) || id[14] != '_' || id[29] != '_' ||
-	    !isdigit((unsigned char)id[30])) {
+	size_t n = strlen(id);
+	bool sequence = n == 31 && id[29] == '_' && isdigit((unsigned char)id[30]);
+	if ((n != 29 && !sequence) || !digits(id, 14) || id[14] != '_') {
 		tc_err(d, "cn.identifier.format", path,
 		       "identifier '%.64s' is not ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N: the 14-digit issuing "
 		       "unit code, '_', the entry time in 14 digits, '_', a sequence digit 0-9", id);
@@ -86,6 +89,10 @@ static void check_identifier(const struct tc_cap_alert *a, struct tc_diags *d)
 		tc_err(d, "cn.identifier.format", path, "identifier '%s': the time part '%s' is not 14 digits", id, stamp);
 		return;
 	}
+	if (!sequence)
+		tc_diags_add(d, lenient ? TC_SEV_WARNING : TC_SEV_ERROR, "cn.identifier.sequence", path, 0,
+			     "identifier '%s' has no sequence digit: the national form ends in '_' and a digit "
+			     "0-9 (%s_0)%s", id, id, lenient ? "; accepted as sent, in lenient mode" : "");
 	if (!province_ok(id))
 		tc_err(d, "cn.identifier.unit", path,
 		       "identifier '%s' starts with '%.6s', which is not a GB/T 2260 admin code", id, id);
@@ -216,10 +223,10 @@ static void check_areas(const struct tc_cap_info *in, const char *base, struct t
 	}
 }
 
-void tc_cap_profile_cn_check(const struct tc_cap_alert *a, struct tc_diags *d)
+void tc_cap_profile_cn_check(const struct tc_cap_alert *a, bool lenient, struct tc_diags *d)
 {
 	char base[64];
-	check_identifier(a, d);
+	check_identifier(a, lenient, d);
 	check_language(a, d);
 	bool warning = a->msg_type == TC_CAP_ALERT || a->msg_type == TC_CAP_UPDATE;
 	for (size_t i = 0; i < a->n_infos; i++) {

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "tc_utf8.h"
 #include "tc_vec.h"
 
 #define MAX_COLS 16
@@ -203,19 +204,54 @@ struct fields {
 	const char *v[MAX_COLS];
 };
 
+static bool is_utf8(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v, *end = p + strlen(v);
+	while (p < end)
+		if (tc_utf8_next(&p, end) < 0)
+			return false;
+	return true;
+}
+
+/*
+ * v as a message may show it: whole characters only, at most max bytes, and
+ * "..." when cut (at the length, or at a byte that is not UTF-8), so that a
+ * message is always UTF-8. Returns out (max + 4 bytes at least).
+ */
+static const char *excerpt(const char *v, size_t max, char *out)
+{
+	const unsigned char *p = (const unsigned char *)v, *end = p + strlen(v);
+	while (p < end) {
+		const unsigned char *next = p;
+		if (tc_utf8_next(&next, end) < 0 || (size_t)(next - (const unsigned char *)v) > max)
+			break;
+		p = next;
+	}
+	size_t n = (size_t)(p - (const unsigned char *)v);
+	snprintf(out, max + 4, "%.*s%s", (int)n, v, p < end ? "..." : "");
+	return out;
+}
+
 /* Fill row from fields; reports each bad value at where. Returns the number of problems. */
 static int build_row(enum tc_registry_kind k, const struct fields *f, union row *row, const char *where,
 		     struct tc_diags *d)
 {
 	const struct column *cols = columns_of(k);
 	int bad = 0;
+	char shown[64];
 	memset(row, 0, sizeof(*row));
 	if (k == TC_REG_RECEIVERS)
 		row->r.accepts_drills = true;
 	for (int i = 0; cols[i].name; i++) {
-		const char *why = cols[i].set(row, f->v[i] ? f->v[i] : "");
+		const char *v = f->v[i] ? f->v[i] : "";
+		if (!is_utf8(v)) {
+			tc_err(d, "registry.encoding", where, "%s: %s is not valid UTF-8", where, cols[i].name);
+			bad++;
+			continue;
+		}
+		const char *why = cols[i].set(row, v);
 		if (why) {
-			tc_err(d, "registry.value", where, "%s: %s '%.60s' %s", where, cols[i].name, f->v[i] ? f->v[i] : "", why);
+			tc_err(d, "registry.value", where, "%s: %s '%s' %s", where, cols[i].name, excerpt(v, 60, shown), why);
 			bad++;
 		}
 	}
@@ -321,7 +357,7 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 			     struct tc_diags *d)
 {
 	const struct column *cols = columns_of(k);
-	char *fields[64], *p = text, where[48];
+	char *fields[64], *p = text, where[48], shown[48];
 	int map[64], line = 1, bad = 0;
 	if (!strncmp(p, "\xEF\xBB\xBF", 3)) /* a byte order mark, as spreadsheets write */
 		p += 3;
@@ -333,8 +369,8 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 			if (!strcmp(fields[i], cols[c].name))
 				map[i] = c;
 		if (map[i] < 0) {
-			tc_err(d, "registry.header", "line 1", "line 1: unknown column '%.40s' for %s", fields[i],
-			       tc_registry_kind_name(k));
+			tc_err(d, "registry.header", "line 1", "line 1: unknown column '%s' for %s",
+			       excerpt(fields[i], 40, shown), tc_registry_kind_name(k));
 			bad++;
 		}
 	}
@@ -389,8 +425,14 @@ static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const
 	const struct column *cols = columns_of(k);
 	char where[48], numbuf[MAX_COLS][48];
 	int bad = 0;
+	if (!a && json_error_code(&err) == json_error_invalid_utf8) {
+		tc_err(d, "registry.encoding", "", "line %d: the text is not valid UTF-8", err.line);
+		return TC_ERR_INVALID;
+	}
 	if (!json_is_array(a)) {
-		tc_err(d, "registry.json", "", "not a JSON array of objects (line %d: %s)", err.line, a ? "not an array" : err.text);
+		char shown[JSON_ERROR_TEXT_LENGTH + 4];
+		tc_err(d, "registry.json", "", "not a JSON array of objects (line %d: %s)", err.line,
+		       a ? "not an array" : excerpt(err.text, JSON_ERROR_TEXT_LENGTH, shown));
 		json_decref(a);
 		return TC_ERR_INVALID;
 	}
@@ -454,7 +496,8 @@ struct sink {
 	bool csv;
 	json_t *array;
 	struct tc_vec text; /* CSV: bytes, NUL-terminated */
-	enum tc_rc rc;      /* CSV: not TC_OK once a piece could not be kept */
+	enum tc_rc rc;      /* not TC_OK once a piece or a row could not be kept */
+	struct tc_diags *d; /* the rows JSON cannot carry */
 };
 
 static void put(struct sink *k, const char *s)
@@ -486,14 +529,46 @@ static void put_num(struct sink *k, double v, bool last)
 	put_field(k, b, last);
 }
 
+/* One text of a row, by its column's name; the first of a row names the row. */
+struct text {
+	const char *column, *value;
+};
+
+/*
+ * Row o into the JSON array. o is NULL when json_pack refused the row: each
+ * text that is not UTF-8 is reported, naming the row (what), and the
+ * export fails; a row is never left out unsaid.
+ */
+static void add_json(struct sink *k, json_t *o, const char *what, const struct text *t, size_t n)
+{
+	char shown[64];
+	bool named = false;
+	if (o && json_array_append_new(k->array, o) == 0)
+		return;
+	for (size_t i = 0; !o && i < n; i++) {
+		if (is_utf8(t[i].value))
+			continue;
+		excerpt(t[0].value, 60, shown);
+		tc_err(k->d, "registry.encoding", shown, "%s %s: %s is not valid UTF-8; import the row again with the %s in UTF-8",
+		       what, shown, t[i].column, t[i].column);
+		named = true;
+	}
+	if (!k->rc)
+		k->rc = named ? TC_ERR_INVALID : TC_ERR_NOMEM;
+}
+
 static void out_receiver(const struct tc_receiver *r, void *user)
 {
 	struct sink *k = user;
 	if (!k->csv) {
-		json_array_append_new(k->array, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:b}", "id", r->id, "kind",
-							    r->kind, "name", r->name, "lat", r->lat, "lon", r->lon,
-							    "region", r->region, "shelter", r->shelter_id, "drills",
-							    r->accepts_drills));
+		const struct text t[] = { { "id", r->id },         { "kind", r->kind },
+					  { "name", r->name },     { "region", r->region },
+					  { "shelter", r->shelter_id } };
+		add_json(k,
+			 json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:b}", "id", r->id, "kind", r->kind, "name", r->name,
+				   "lat", r->lat, "lon", r->lon, "region", r->region, "shelter", r->shelter_id, "drills",
+				   r->accepts_drills),
+			 "receiver", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
 	put_field(k, r->id, false);
@@ -510,8 +585,13 @@ static void out_contact(const struct tc_contact *c, void *user)
 {
 	struct sink *k = user;
 	if (!k->csv) {
-		json_array_append_new(k->array, json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", c->phone, "name", c->name,
-							    "role", c->role, "region", c->region, "language", c->language));
+		const struct text t[] = { { "phone", c->phone },   { "name", c->name },
+					  { "role", c->role },     { "region", c->region },
+					  { "language", c->language } };
+		add_json(k,
+			 json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", c->phone, "name", c->name, "role", c->role, "region",
+				   c->region, "language", c->language),
+			 "contact", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
 	put_field(k, c->phone, false);
@@ -525,10 +605,13 @@ static void out_shelter(const struct tc_shelter *sh, void *user)
 {
 	struct sink *k = user;
 	if (!k->csv) {
-		json_array_append_new(k->array, json_pack("{s:s, s:s, s:f, s:f, s:I, s:f, s:s, s:s}", "id", sh->id, "name",
-							    sh->name, "lat", sh->lat, "lon", sh->lon, "capacity",
-							    (json_int_t)sh->capacity, "area_m2", sh->area_m2, "manager",
-							    sh->manager, "phone", sh->phone));
+		const struct text t[] = { { "id", sh->id }, { "name", sh->name }, { "manager", sh->manager },
+					  { "phone", sh->phone } };
+		add_json(k,
+			 json_pack("{s:s, s:s, s:f, s:f, s:I, s:f, s:s, s:s}", "id", sh->id, "name", sh->name, "lat", sh->lat,
+				   "lon", sh->lon, "capacity", (json_int_t)sh->capacity, "area_m2", sh->area_m2, "manager",
+				   sh->manager, "phone", sh->phone),
+			 "shelter", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
 	put_field(k, sh->id, false);
@@ -541,12 +624,13 @@ static void out_shelter(const struct tc_shelter *sh, void *user)
 	put_field(k, sh->phone, true);
 }
 
-enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out)
+enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out,
+			      struct tc_diags *d)
 {
 	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills\n",
 					       "phone,name,role,region,language\n",
 					       "id,name,lat,lon,capacity,area_m2,manager,phone\n" };
-	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char) };
+	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char), .d = d };
 	enum tc_rc rc;
 	*out = NULL;
 	if (csv)
@@ -558,11 +642,11 @@ enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool 
 	else
 		rc = tc_store_each_shelter(s, out_shelter, &sink);
 	char *text = NULL;
+	rc = rc ? rc : sink.rc;
 	if (!csv) {
 		text = rc ? NULL : json_dumps(sink.array, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		json_decref(sink.array);
 	} else {
-		rc = rc ? rc : sink.rc;
 		text = tc_vec_take(&sink.text);
 	}
 	if (rc || !text) {

@@ -32,8 +32,15 @@ enum tc_rc tc_registry_kind_parse(const char *name, enum tc_registry_kind *out);
 enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
 			      size_t *count, struct tc_diags *d);
 
-/* Every row as CSV (with the header) or as a JSON array; *out is malloc'ed. */
-enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out);
+/*
+ * Every row as CSV (with the header) or as a JSON array; *out is malloc'ed.
+ * No row is ever left out: a row JSON cannot carry (a text that is not
+ * UTF-8, stored before import checked it) fails the JSON export with
+ * TC_ERR_INVALID and one item in d per such row, naming it. CSV carries
+ * the bytes as stored.
+ */
+enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out,
+			      struct tc_diags *d);
 
 /*
  * A telephone number in E.164: spaces, dashes and brackets dropped; 00 → +;

@@ -64,4 +64,11 @@ sed 's|天津市滨海新区气象台发布台风橙色预警|滨海新区气象
 "$tocsin" validate --profile cn --json "$tmp/downgrade.xml" >"$tmp/json"; check "downgrade headline accepted" 0 $?
 expect "downgrade without a colour conflict" jq -e '[.errors[].code, .warnings[].code] | index("cn.colour.conflict") == null' "$tmp/json"
 
+# cn: an identifier without its sequence digit is refused strict, a warning lenient.
+sed 's|<identifier>12011641600000_20260812063000_0<|<identifier>11010141600000_20250727102615<|' "$typhoon" >"$tmp/noseq.xml"
+"$tocsin" validate --profile cn --json "$tmp/noseq.xml" >"$tmp/json"; check "no sequence digit strict refused" 1 $?
+expect "no sequence digit strict error" jq -e '[.errors[].code] | index("cn.identifier.sequence") != null' "$tmp/json"
+"$tocsin" validate --profile cn --lenient --json "$tmp/noseq.xml" >"$tmp/json"; check "no sequence digit lenient accepted" 0 $?
+expect "no sequence digit lenient warning" jq -e '[.warnings[].code] | index("cn.identifier.sequence") != null' "$tmp/json"
+
 finish

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sqlite3.h>
+
 #include "store_fixture.h"
 #include "tc_registry.h"
 
@@ -43,10 +46,10 @@ static void test_receivers_csv(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(tc_store_count(store, "receivers"), 2);
 	char *out = NULL;
-	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out), TC_OK);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
 	assert_non_null(strstr(out, "rx-002,signage,\"塘沽避难场所, 北门\",39.01,117.65,120116001,,yes\n"));
 	free(out);
-	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, false, &out), TC_OK);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, false, &out, NULL), TC_OK);
 	assert_non_null(strstr(out, "\"kind\": \"loudspeaker\""));
 	free(out);
 }
@@ -98,7 +101,7 @@ static void test_contacts_and_phones(void **state)
 	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, csv, strlen(csv), &n, NULL), TC_OK);
 	assert_int_equal(n, 3);
 	char *out = NULL;
-	assert_int_equal(tc_registry_export(store, TC_REG_CONTACTS, true, &out), TC_OK);
+	assert_int_equal(tc_registry_export(store, TC_REG_CONTACTS, true, &out, NULL), TC_OK);
 	assert_non_null(strstr(out, "+8613800138000,张三,信息员,120116105201,zh-CN\n"));
 	assert_non_null(strstr(out, "+862225201234,李四"));
 	assert_non_null(strstr(out, "+862225201235,王五,official,120116,en-US"));
@@ -143,12 +146,91 @@ static void test_shelters_json(void **state)
 	assert_int_equal(tc_registry_kind_parse("sirens", &k), TC_ERR_USAGE);
 }
 
+/* Whether s is UTF-8, as JSON (and so the API's answer) needs. */
+static bool valid_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+/* A name that is not UTF-8 is refused with its line, like any bad row: the file is not imported. */
+static void test_invalid_utf8_refused(void **state)
+{
+	(void)state;
+	static const char csv[] = "id,kind,name,lat,lon,region\n"
+				  "rx-301,loudspeaker,北塘村大喇叭,39.1,117.7,120116\n"
+				  "rx-302,loudspeaker,\xB1\xB1\xCC\xC1\xB4\xE5,39.1,117.7,120116\n" /* GBK, not UTF-8 */
+				  "rx-303,loudspeaker,\xE5\xA4,39.1,117.7,120116\n";                  /* cut short */
+	struct tc_diags *d = tc_diags_new();
+	size_t n = 99;
+	long before = tc_store_count(store, "receivers");
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, csv, strlen(csv), &n, d), TC_ERR_INVALID);
+	assert_int_equal(n, 0);
+	assert_int_equal(tc_store_count(store, "receivers"), before);
+	assert_int_equal(tc_diags_errors(d), 2);
+	assert_string_equal(tc_diags_get(d, 0)->message, "line 3: name is not valid UTF-8");
+	assert_string_equal(tc_diags_get(d, 1)->message, "line 4: name is not valid UTF-8");
+	/* JSON cannot even be read */
+	tc_diags_clear(d);
+	static const char json[] = "[{\"id\":\"rx-304\",\"kind\":\"signage\",\n\"name\":\"\xE5\xA4\",\"lat\":39,\"lon\":117,"
+				   "\"region\":\"120116\"}]";
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, json, strlen(json), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "line 2"));
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "UTF-8"));
+	assert_true(valid_utf8(tc_diags_get(d, 0)->message));
+	/* a value shown in a message is cut between characters, never inside one */
+	tc_diags_clear(d);
+	char long_name[512], row[700];
+	snprintf(long_name, sizeof(long_name), "x%s", "郭庄子村大喇叭郭庄子村大喇叭郭庄子村大喇叭郭庄子村大喇叭郭庄子村大喇叭郭庄子村大喇叭郭庄子村大喇叭");
+	snprintf(row, sizeof(row), "id,kind,name,lat,lon,region\nrx-305,loudspeaker,%s,39.1,117.7,120116\n", long_name);
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, row, strlen(row), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "is too long"));
+	assert_true(valid_utf8(tc_diags_get(d, 0)->message));
+	tc_diags_free(d);
+}
+
+/* A row already in the store that JSON cannot carry fails the export, naming the row; it is never left out. */
+static void test_export_never_drops_a_row(void **state)
+{
+	(void)state;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO receivers (id, kind, name, lat, lon, region)"
+				      " VALUES ('rx-399', 'loudspeaker', CAST(X'B1B1CCC1' AS TEXT), 39.1, 117.7, '120116')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	struct tc_diags *d = tc_diags_new();
+	char *out = NULL;
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, false, &out, d), TC_ERR_INVALID);
+	assert_null(out);
+	assert_string_equal(tc_diags_get(d, 0)->message,
+			    "receiver rx-399: name is not valid UTF-8; import the row again with the name in UTF-8");
+	/* CSV carries the bytes as they are: every row is there */
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, d), TC_OK);
+	assert_non_null(strstr(out, "rx-399,loudspeaker,\xB1\xB1\xCC\xC1,"));
+	free(out);
+	/* the row imported again in UTF-8: JSON has every row */
+	static const char fix[] = "id,kind,name,lat,lon,region\nrx-399,loudspeaker,北塘村大喇叭,39.1,117.7,120116\n";
+	size_t n = 0;
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, fix, strlen(fix), &n, NULL), TC_OK);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, false, &out, NULL), TC_OK);
+	json_t *all = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(all), tc_store_count(store, "receivers"));
+	json_decref(all);
+	free(out);
+	tc_diags_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receivers_csv),   cmocka_unit_test(test_bad_rows_import_nothing),
 		cmocka_unit_test(test_header_problems), cmocka_unit_test(test_contacts_and_phones),
-		cmocka_unit_test(test_shelters_json),
+		cmocka_unit_test(test_shelters_json),   cmocka_unit_test(test_invalid_utf8_refused),
+		cmocka_unit_test(test_export_never_drops_a_row),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
