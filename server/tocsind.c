@@ -99,7 +99,8 @@ static void usage(FILE *f)
 		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
 		   "  --config FILE    settings file (INI); flags override it\n"
 		   "  --profile P      the CAP profile every submitted alert must meet (default none)\n"
-		   "  --lenient        accept alerts whose only fault is element order\n"
+		   "  --lenient        upstream feeds: accept alerts whose only faults are element order\n"
+		   "                   or (cn) an identifier without its _N sequence digit\n"
 		   "  --spool DIR      ingest CAP files dropped in DIR (moved to done/ or failed/)\n"
 		   "  --broker H:P     the MQTT broker receivers listen to (default 127.0.0.1:1883; none: no dispatch)\n"
 		   "  --smpp H:P       send SMS through this SMSC (SMPP 3.4); with --smpp-system-id ID,\n"
@@ -313,18 +314,18 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 	} else {
 		snprintf(dlr, sizeof(dlr), "http://%s:%u/api/v1/sms/dlr", addr, port);
 		so.gw.kind = TC_SMS_GW_KANNEL;
-		so.gw.kannel_url = cfg->kannel_url;
-		so.gw.kannel_user = cfg->kannel_user;
-		so.gw.kannel_password = cfg->kannel_password;
-		so.gw.dlr_url = cfg->sms_dlr_url[0] ? cfg->sms_dlr_url : dlr;
-		so.gw.smpp.source = cfg->smpp_source;
+		so.gw.kannel = (struct tc_sms_kannel_options){ .url = cfg->kannel_url, .user = cfg->kannel_user,
+							       .password = cfg->kannel_password,
+							       .dlr_url = cfg->sms_dlr_url[0] ? cfg->sms_dlr_url : dlr,
+							       .source = cfg->smpp_source };
 	}
 	if (tc_sms_new(store, &so, &en->sms, d))
 		return -1;
 	if (so.gw.kind == TC_SMS_GW_SMPP)
 		log_line(TC_LOG_INFO, "sending SMS through the SMSC %s (SMPP, %ld a second at most)", cfg->smpp, cfg->smpp_tps);
 	else
-		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", cfg->kannel_url, so.gw.dlr_url);
+		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", cfg->kannel_url,
+			 so.gw.kannel.dlr_url);
 	return 0;
 }
 
