@@ -54,10 +54,13 @@ static size_t parts_of(const struct args *a, long i, struct tc_smpp_msg *out, si
 	if (tc_sms_encode(a->text, strlen(a->text), &so, &m, NULL) != TC_OK)
 		return 0;
 	char dest[24];
+	struct tc_sms_submit part;
 	size_t n = 0;
 	snprintf(dest, sizeof(dest), "%s%06ld", a->prefix, i);
-	for (; n < m.n_segments && n < cap; n++)
-		tc_smpp_msg_from_segment(&m, n, dest, (uint64_t)i * 16 + n, &out[n]);
+	for (; n < m.n_segments && n < cap; n++) { /* as tocsind hands it to its SMPP gateway */
+		tc_sms_submit_from_segment(&m, n, dest, (uint64_t)i * 16 + n, &part);
+		tc_smpp_msg_from_submit(&part, &out[n]);
+	}
 	return n;
 }
 
@@ -100,7 +103,7 @@ static int session(const struct args *a)
 			default: break;
 			}
 			if (m->kind == TC_SMS_GW_RECEIPT || m->kind == TC_SMS_GW_MO) /* counted: answer the SMSC */
-				tc_smpp_answer(s, ev->answer_link, ev->answer_seq);
+				tc_smpp_answer(s, ev->answer);
 			tc_mail_free(m);
 		}
 		if (submitted + refused >= parts && (!a->receipts || receipts >= submitted) && !lingering) {

@@ -1,5 +1,6 @@
 /*
- * tc_smpp.c — the SMPP session thread (tc_smpp.h).
+ * tc_smpp.c — the SMPP session thread, and the SMPP kind of SMS gateway
+ * over it (tc_smpp.h).
  *
  * The thread alone touches the socket, the window and the sequence
  * numbers; the owner thread only adds to the queue (under the lock) and
@@ -282,17 +283,24 @@ static void drop_window(struct tc_smpp *s, struct outstanding *w)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Part ref is refused for good with an SMPP status: the gateway's event says which and why. */
+static void post_refused(struct tc_smpp *s, uint64_t ref, uint32_t status)
+{
+	struct tc_sms_event ev = { .ref = ref };
+	snprintf(ev.reason, sizeof(ev.reason), "%s (0x%02x)", tc_smpp_status_name(status), status);
+	STAT(s, refused);
+	tc_sms_event_post(s->mb, TC_SMS_GW_REFUSED, &ev);
+}
+
 static void on_submit_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 {
 	struct outstanding *w = find_window(s, p->seq);
-	struct tc_sms_event ev = { 0 };
 	if (!w) {
 		tc_log(TC_LOG_DEBUG, "smpp", "submit_sm_resp seq=%u answers nothing outstanding", p->seq);
 		return;
 	}
 	struct tc_smpp_msg m = w->m;
 	drop_window(s, w);
-	ev.ref = m.ref;
 	if (p->status == ESME_RTHROTTLED || p->status == ESME_RMSGQFUL) {
 		/* back to the front, and a pause that doubles while it lasts */
 		q_push_front(s, &m);
@@ -306,15 +314,14 @@ static void on_submit_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 		return;
 	}
 	s->backoff_ms = 100;
-	if (p->status == ESME_ROK) {
-		snprintf(ev.message_id, sizeof(ev.message_id), "%s", p->message_id);
-		STAT(s, submitted);
-		tc_sms_event_post(s->mb, TC_SMS_GW_SUBMITTED, &ev);
-	} else {
-		ev.status = p->status;
-		STAT(s, refused);
-		tc_sms_event_post(s->mb, TC_SMS_GW_REFUSED, &ev);
+	if (p->status != ESME_ROK) {
+		post_refused(s, m.ref, p->status);
+		return;
 	}
+	struct tc_sms_event ev = { .ref = m.ref };
+	snprintf(ev.message_id, sizeof(ev.message_id), "%s", p->message_id);
+	STAT(s, submitted);
+	tc_sms_event_post(s->mb, TC_SMS_GW_SUBMITTED, &ev);
 }
 
 static void answer_deliver(struct tc_smpp *s, uint32_t seq)
@@ -325,6 +332,12 @@ static void answer_deliver(struct tc_smpp *s, uint32_t seq)
 		close_link(s, "write failed");
 }
 
+/* What an event names a deliver_sm by (tc_smpp_answer): its link and its sequence number; 0 for none. */
+static uint64_t answer_token(uint32_t link, uint32_t seq)
+{
+	return seq ? (uint64_t)link << 32 | seq : 0;
+}
+
 /*
  * A receipt or an MO goes to the owner with this link and its sequence number, and is answered
  * (deliver_sm_resp) only once the owner has written it (tc_smpp_answer): until then the SMSC
@@ -332,7 +345,7 @@ static void answer_deliver(struct tc_smpp *s, uint32_t seq)
  */
 static void on_deliver(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 {
-	struct tc_sms_event ev = { .answer_link = s->link, .answer_seq = p->seq };
+	struct tc_sms_event ev = { .answer = answer_token(s->link, p->seq) };
 	event(s, TC_SMPP_EV_DELIVER);
 	if ((p->esm_class & 0x3C) == SMPP34_DELIVERY_RECEIPT) {
 		struct tc_sms_receipt r;
@@ -407,10 +420,9 @@ static void on_pdu(struct tc_smpp *s, const uint8_t *buf, size_t len)
 	case GENERIC_NACK: {
 		struct outstanding *w = find_window(s, p.seq);
 		if (w) {
-			struct tc_sms_event ev = { .ref = w->m.ref, .status = p.status };
+			uint64_t ref = w->m.ref;
 			drop_window(s, w);
-			STAT(s, refused);
-			tc_sms_event_post(s->mb, TC_SMS_GW_REFUSED, &ev);
+			post_refused(s, ref, p.status);
 		}
 		break;
 	}
@@ -467,10 +479,8 @@ static void send_due(struct tc_smpp *s, int64_t now_ms)
 		uint32_t seq = next_seq(s);
 		size_t n = tc_smpp_pack_submit(b, sizeof(b), seq, &m, s->source);
 		if (!n) {
-			struct tc_sms_event ev = { .ref = m.ref, .status = ESME_RINVMSGLEN };
 			tc_log(TC_LOG_ERROR, "smpp", "a message to %s cannot be packed as submit_sm", m.dest);
-			STAT(s, refused);
-			tc_sms_event_post(s->mb, TC_SMS_GW_REFUSED, &ev);
+			post_refused(s, m.ref, ESME_RINVMSGLEN);
 			continue;
 		}
 		s->win[s->n_win++] = (struct outstanding){ m, seq, now_ms };
@@ -671,8 +681,9 @@ void tc_smpp_stop(struct tc_smpp *s)
 	free(s);
 }
 
-void tc_smpp_answer(struct tc_smpp *s, uint32_t link, uint32_t seq)
+void tc_smpp_answer(struct tc_smpp *s, uint64_t token)
 {
+	uint32_t link = (uint32_t)(token >> 32), seq = (uint32_t)token;
 	pthread_mutex_lock(&s->lock);
 	struct answer *a = tc_vec_push(&s->answers);
 	if (a) { /* else unanswered: the SMSC sends it again */
@@ -700,4 +711,68 @@ void tc_smpp_get_stats(struct tc_smpp *s, struct tc_smpp_stats *out)
 	pthread_mutex_lock(&s->lock);
 	*out = s->stats;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- the SMPP kind of SMS gateway ----------------------------------------------------------- */
+
+static void gw_stop(void *impl)
+{
+	tc_smpp_stop(impl);
+}
+
+static enum tc_rc gw_submit(void *impl, const struct tc_sms_submit *p)
+{
+	struct tc_smpp_msg m;
+	tc_smpp_msg_from_submit(p, &m);
+	return tc_smpp_submit(impl, &m);
+}
+
+static bool gw_up(void *impl)
+{
+	return tc_smpp_bound(impl);
+}
+
+static size_t gw_pending(void *impl)
+{
+	return tc_smpp_pending(impl);
+}
+
+static void gw_metrics(void *impl, FILE *f)
+{
+	struct tc_smpp_stats st;
+	tc_smpp_get_stats(impl, &st);
+	fprintf(f, "# HELP tocsin_smpp_bound Whether tocsind is bound to the SMSC.\n# TYPE tocsin_smpp_bound gauge\n"
+		   "tocsin_smpp_bound %d\n", tc_smpp_bound(impl) ? 1 : 0);
+	fprintf(f, "# HELP tocsin_smpp_pdus_total SMPP traffic, by what happened.\n# TYPE tocsin_smpp_pdus_total counter\n");
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"submitted\"} %lu\n", st.submitted);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"refused\"} %lu\n", st.refused);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"throttled\"} %lu\n", st.throttled);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"queue_full\"} %lu\n", st.queue_full);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"resent\"} %lu\n", st.resent);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"receipt\"} %lu\n", st.receipts);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"mo\"} %lu\n", st.mo);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"bind\"} %lu\n", st.binds);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"disconnect\"} %lu\n", st.disconnects);
+	fprintf(f, "tocsin_smpp_pdus_total{event=\"enquire_link\"} %lu\n", st.enquires);
+}
+
+static void gw_answer(void *impl, uint64_t token)
+{
+	tc_smpp_answer(impl, token);
+}
+
+static const struct tc_sms_gateway_ops gateway_ops = {
+	"smpp", gw_stop, gw_submit, gw_up, gw_pending, gw_metrics, gw_answer,
+};
+
+enum tc_rc tc_smpp_gateway_start(const struct tc_smpp_options *o, struct tc_mailbox *mb, struct tc_sms_gateway **out,
+				 struct tc_diags *d)
+{
+	struct tc_smpp *s = NULL;
+	*out = NULL;
+	enum tc_rc rc = tc_smpp_start(o, mb, &s, d);
+	if (rc)
+		return rc;
+	*out = tc_sms_gateway_new(&gateway_ops, s);
+	return *out ? TC_OK : TC_ERR_NOMEM;
 }

@@ -12,6 +12,10 @@
  * posted to the owner thread as mails (tc_sms_gateway.h: TC_SMS_GW_*);
  * it never touches the store.
  *
+ * It is the SMPP kind of SMS gateway (tc_smpp_gateway_start): the
+ * gateway's parts become submit_sm here, and submit_sm_resp, deliver_sm
+ * and generic_nack become the gateway's events.
+ *
  * The session's life is a state-machine table (tc_smpp_next):
  *
  *        CONNECTED            BIND_OK
@@ -40,6 +44,7 @@
 
 #include "tc_diag.h"
 #include "tc_mailbox.h"
+#include "tc_sms_gateway.h"
 
 /* --- the session state machine (pure) ------------------------------------------ */
 
@@ -100,14 +105,12 @@ struct tc_smpp_pdu {
 	int message_state;     /* the message_state TLV of a receipt; -1 when absent */
 };
 
-struct tc_sms_message;
 /*
- * Part k of an encoded message as submit_sm carries it: GSM 7-bit as one
- * septet an octet (data_coding 0), UCS-2 big-endian (8); the UDH first with
- * esm_class 0x40. dest and ref are copied in.
+ * A gateway's part as submit_sm carries it: GSM 7-bit as one septet an
+ * octet (data_coding 0), UCS-2 big-endian (8); the UDH first with esm_class
+ * 0x40.
  */
-void tc_smpp_msg_from_segment(const struct tc_sms_message *m, size_t k, const char *dest, uint64_t ref,
-			      struct tc_smpp_msg *out);
+void tc_smpp_msg_from_submit(const struct tc_sms_submit *p, struct tc_smpp_msg *out);
 
 /* Pack bind_transceiver, submit_sm, enquire_link, unbind or a response; bytes written, 0 on error. */
 size_t tc_smpp_pack_bind(uint8_t *out, size_t cap, uint32_t seq, const char *system_id, const char *password,
@@ -150,6 +153,10 @@ struct tc_smpp_stats {
 
 struct tc_smpp;
 
+/* The SMPP kind of SMS gateway: a session (tc_smpp_start) behind the gateway's ops table. */
+enum tc_rc tc_smpp_gateway_start(const struct tc_smpp_options *o, struct tc_mailbox *mb, struct tc_sms_gateway **out,
+				 struct tc_diags *d);
+
 /* Start the session thread; mails go to mb. */
 enum tc_rc tc_smpp_start(const struct tc_smpp_options *o, struct tc_mailbox *mb, struct tc_smpp **out,
 			 struct tc_diags *d);
@@ -157,11 +164,12 @@ enum tc_rc tc_smpp_start(const struct tc_smpp_options *o, struct tc_mailbox *mb,
 void tc_smpp_stop(struct tc_smpp *s);
 
 /*
- * Answer the deliver_sm seq of link (a receipt or an MO, posted with both): tocsind has written
- * what it brought. Thread-safe; sent within one turn of the session loop (20 ms) if that link
- * is still up, else dropped: the SMSC delivers an unanswered deliver_sm again on the next link.
+ * Answer the deliver_sm a receipt or an MO came in (token: its event's answer, naming the link
+ * and the deliver_sm's sequence number): tocsind has written what it brought. Thread-safe; sent
+ * within one turn of the session loop (20 ms) if that link is still up, else dropped: the SMSC
+ * delivers an unanswered deliver_sm again on the next link.
  */
-void tc_smpp_answer(struct tc_smpp *s, uint32_t link, uint32_t seq);
+void tc_smpp_answer(struct tc_smpp *s, uint64_t token);
 
 /* Queue m (copied; thread-safe). TC_ERR_LIMIT when queue_max messages already wait. */
 enum tc_rc tc_smpp_submit(struct tc_smpp *s, const struct tc_smpp_msg *m);

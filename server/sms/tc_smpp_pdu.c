@@ -1,7 +1,8 @@
 /*
- * tc_smpp_pdu.c — the pure half of tc_smpp.h: the session state table and
- * PDUs packed and unpacked through libsmpp34, under one lock because the
- * library keeps its error state in globals.
+ * tc_smpp_pdu.c — the pure half of tc_smpp.h: the session state table,
+ * the gateway's parts as submit_sm carries them, and PDUs packed and
+ * unpacked through libsmpp34, under one lock because the library keeps its
+ * error state in globals.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@
 #include <smpp34_heap.h>
 
 #include "tc_smpp.h"
-#include "tc_sms.h"
+#include "tc_sms_gateway.h"
 
 /* --- the state table ------------------------------------------------------------ */
 
@@ -246,23 +247,16 @@ size_t tc_smpp_pack_deliver_resp(uint8_t *out, size_t cap, uint32_t seq)
 	return pack(&r, out, cap);
 }
 
-void tc_smpp_msg_from_segment(const struct tc_sms_message *m, size_t k, const char *dest, uint64_t ref,
-			      struct tc_smpp_msg *out)
+void tc_smpp_msg_from_submit(const struct tc_sms_submit *p, struct tc_smpp_msg *out)
 {
-	const struct tc_sms_segment *sg = &m->segments[k];
+	size_t n = p->ud_len < sizeof(out->sm) ? p->ud_len : sizeof(out->sm);
 	memset(out, 0, sizeof(*out));
-	out->ref = ref;
-	snprintf(out->dest, sizeof(out->dest), "%s", dest);
-	out->esm_class = sg->udh_len ? SMPP34_UDHI_IND : 0;
-	memcpy(out->sm, sg->ud, sg->udh_len);
-	if (m->encoding == TC_SMS_UCS2) {
-		out->data_coding = 8;
-		memcpy(out->sm + sg->udh_len, sg->ud + sg->udh_len, sg->ud_len - sg->udh_len);
-		out->sm_len = sg->ud_len;
-	} else {
-		memcpy(out->sm + sg->udh_len, sg->septets, sg->n_septets);
-		out->sm_len = sg->udh_len + sg->n_septets;
-	}
+	out->ref = p->ref;
+	snprintf(out->dest, sizeof(out->dest), "%s", p->dest);
+	out->data_coding = p->encoding == TC_SMS_UCS2 ? 8 : 0;
+	out->esm_class = p->udh_len ? SMPP34_UDHI_IND : 0;
+	memcpy(out->sm, p->ud, n);
+	out->sm_len = n;
 }
 
 /* --- unpacking ------------------------------------------------------------------- */
@@ -443,73 +437,6 @@ enum tc_rc tc_smpp_parse(const uint8_t *buf, size_t len, struct tc_smpp_pdu *out
 
 /* --- text ------------------------------------------------------------------------- */
 
-/* The GSM 7-bit default alphabet (3GPP TS 23.038) as UTF-8. */
-static const char *const gsm7[128] = {
-	"@", "£", "$", "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
-	"Δ", "_", "Φ", "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ", " ", "Æ", "æ", "ß", "É",
-	" ", "!", "\"", "#", "¤", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/",
-	"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ":", ";", "<", "=", ">", "?",
-	"¡", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O",
-	"P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "Ä", "Ö", "Ñ", "Ü", "§",
-	"¿", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
-	"p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à",
-};
-
-static const char *gsm7_ext(uint8_t c)
-{
-	switch (c) {
-	case 0x0A: return "\f";
-	case 0x14: return "^";
-	case 0x28: return "{";
-	case 0x29: return "}";
-	case 0x2F: return "\\";
-	case 0x3C: return "[";
-	case 0x3D: return "~";
-	case 0x3E: return "]";
-	case 0x40: return "|";
-	case 0x65: return "€";
-	default: return " ";
-	}
-}
-
-static size_t put_cp(uint32_t cp, char *out, size_t o, size_t cap)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	if (o + n >= cap)
-		return o;
-	memcpy(out + o, b, n);
-	return o + n;
-}
-
-static size_t put_str(const char *s, char *out, size_t o, size_t cap)
-{
-	size_t n = strlen(s);
-	if (o + n >= cap)
-		return o;
-	memcpy(out + o, s, n);
-	return o + n;
-}
-
 size_t tc_smpp_text(const uint8_t *sm, size_t len, uint8_t data_coding, bool has_udh, char *out, size_t cap)
 {
 	size_t o = 0, i = 0;
@@ -517,32 +444,17 @@ size_t tc_smpp_text(const uint8_t *sm, size_t len, uint8_t data_coding, bool has
 		return 0;
 	if (has_udh && len)
 		i = (size_t)sm[0] + 1 < len ? (size_t)sm[0] + 1 : len;
-	if (data_coding == 8) {
-		for (; i + 1 < len; i += 2) {
-			uint32_t u = (uint32_t)sm[i] << 8 | sm[i + 1];
-			if (u >= 0xD800 && u < 0xDC00 && i + 3 < len) {
-				uint32_t lo = (uint32_t)sm[i + 2] << 8 | sm[i + 3];
-				if (lo >= 0xDC00 && lo < 0xE000) {
-					u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-					i += 2;
-				}
-			}
-			if (u >= 0xD800 && u < 0xE000)
-				u = 0xFFFD;
-			o = put_cp(u, out, o, cap);
-		}
-	} else if (data_coding == 0) {
-		for (; i < len; i++) {
-			uint8_t c = sm[i] & 0x7F;
-			if (c == 0x1B && i + 1 < len)
-				o = put_str(gsm7_ext(sm[++i] & 0x7F), out, o, cap);
-			else
-				o = put_str(gsm7[c], out, o, cap);
-		}
-	} else {
-		/* IA5/ASCII (1) and Latin-1 (3), and anything else read as Latin-1 */
-		for (; i < len; i++)
-			o = put_cp(sm[i], out, o, cap);
+	if (data_coding == 8 || data_coding == 0)
+		return tc_sms_gateway_text(data_coding == 8 ? TC_SMS_UCS2 : TC_SMS_GSM7, i < len ? sm + i : NULL, len - i,
+					   out, cap);
+	/* IA5/ASCII (1) and Latin-1 (3), and anything else read as Latin-1: one or two UTF-8 octets each */
+	for (; i < len; i++) {
+		size_t n = sm[i] < 0x80 ? 1 : 2;
+		if (o + n >= cap)
+			continue;
+		if (n == 2)
+			out[o++] = (char)(0xC0 | sm[i] >> 6);
+		out[o++] = (char)(n == 2 ? (0x80 | (sm[i] & 0x3F)) : sm[i]);
 	}
 	out[o] = '\0';
 	return o;

@@ -33,6 +33,26 @@ struct tc_sms {
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
 
+const char *tc_sms_gw_kind_name(enum tc_sms_gw_kind k)
+{
+	static const char *const names[] = { "none", "smpp", "kannel" };
+	return (unsigned)k <= TC_SMS_GW_KANNEL ? names[k] : "unknown";
+}
+
+/* Start the gateway of the kind chosen; the rest of the engine sees only tc_sms_gateway.h. */
+static enum tc_rc start_gateway(const struct tc_sms_engine_gateway *g, struct tc_mailbox *mb,
+				struct tc_sms_gateway **out, struct tc_diags *d)
+{
+	*out = NULL;
+	switch (g->kind) {
+	case TC_SMS_GW_SMPP: return tc_smpp_gateway_start(&g->smpp, mb, out, d);
+	case TC_SMS_GW_KANNEL: return tc_sms_kannel_start(&g->kannel, mb, out, d);
+	default: break;
+	}
+	tc_err(d, "sms.gateway", "sms_gateway", "no SMS gateway kind chosen (smpp or kannel)");
+	return TC_ERR_USAGE;
+}
+
 enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o, struct tc_sms **out, struct tc_diags *d)
 {
 	*out = NULL;
@@ -55,7 +75,7 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 	long n = 0;
 	enum tc_rc rc = e->mb ? tc_store_sms_requeue(s, &n) : TC_ERR_NOMEM;
 	if (!rc)
-		rc = tc_sms_gateway_start(&e->o.gw, e->mb, &e->gw, d);
+		rc = start_gateway(&e->o.gw, e->mb, &e->gw, d);
 	if (rc) {
 		tc_sms_free(e);
 		return rc;
@@ -381,7 +401,7 @@ struct send_ctx {
 static void send_part(const struct tc_sms_part *p, void *user)
 {
 	struct send_ctx *sc = user;
-	struct tc_smpp_msg m;
+	struct tc_sms_submit m;
 	if (sc->full) {
 		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
 		return;
@@ -395,11 +415,11 @@ static void send_part(const struct tc_sms_part *p, void *user)
 		}
 		sc->cached_id = p->msg.id;
 	}
-	if ((size_t)p->seq >= sc->msg.n_segments) {
+	if (tc_sms_submit_from_segment(&sc->msg, (size_t)p->seq, p->msg.phone, (uint64_t)p->msg.id * 16 + (uint64_t)p->seq,
+				       &m) != TC_OK) { /* the text has no such part */
 		tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
 		return;
 	}
-	tc_smpp_msg_from_segment(&sc->msg, (size_t)p->seq, p->msg.phone, (uint64_t)p->msg.id * 16 + (uint64_t)p->seq, &m);
 	if (tc_sms_gateway_submit(sc->e->gw, &m) != TC_OK) {
 		sc->full = true;
 		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
@@ -465,8 +485,8 @@ static void on_refused(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 {
 	int64_t id = (int64_t)(ev->ref / 16);
 	tc_store_sms_part_set(e->store, id, (long)(ev->ref % 16), "rejected", NULL);
-	tc_log(TC_LOG_WARN, "sms", "message=%lld part %llu refused by the SMSC: %s (0x%02x)", (long long)id,
-	       (unsigned long long)(ev->ref % 16), tc_smpp_status_name(ev->status), ev->status);
+	tc_log(TC_LOG_WARN, "sms", "message=%lld part %llu refused by the SMSC: %s", (long long)id,
+	       (unsigned long long)(ev->ref % 16), ev->reason);
 	apply(e, id, TC_SMS_EV_REFUSED, now);
 }
 
@@ -619,7 +639,7 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 
 unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn)
 {
-	unsigned status = tc_sms_gateway_http(e->mb, path, arg, conn);
+	unsigned status = tc_sms_kannel_http(e->mb, path, arg, conn);
 	/* Kannel hears 200 only once what it brought is written: a tocsind that dies later has it. */
 	if (status == 200 && !tc_sms_handle(e, (int64_t)time(NULL)))
 		return 503;

@@ -5,9 +5,10 @@
  * officials at every level, 信息员 for orange and red, ...) and when the
  * MQTT tracker escalates a silent loudspeaker (the village's officers),
  * queues them durably in the store (tc_store_sms.h), hands parts to the
- * gateway (tc_sms_gateway: SMPP or Kannel) as fast as it takes them, and
- * moves each recipient through tc_sms_track's states as submit results,
- * delivery receipts and replies come back through its mailbox.
+ * gateway (tc_sms_gateway.h; SMPP or Kannel, the kind it starts) as fast
+ * as it takes them, and moves each recipient through tc_sms_track's states
+ * as submit results, delivery receipts and replies come back through its
+ * mailbox.
  *
  * Everything is read from and written to the store in one transaction per
  * call, so a restarted tocsind resumes: what the SMSC accepted is never
@@ -19,12 +20,28 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tc_smpp.h"
 #include "tc_sms_batch.h"
 #include "tc_sms_gateway.h"
+#include "tc_sms_kannel.h"
 #include "tc_store.h"
 
+enum tc_sms_gw_kind {
+	TC_SMS_GW_NONE = 0,
+	TC_SMS_GW_SMPP,
+	TC_SMS_GW_KANNEL,
+};
+const char *tc_sms_gw_kind_name(enum tc_sms_gw_kind k);
+
+/* Which gateway the engine starts, and its settings. */
+struct tc_sms_engine_gateway {
+	enum tc_sms_gw_kind kind;
+	struct tc_smpp_options smpp;
+	struct tc_sms_kannel_options kannel;
+};
+
 struct tc_sms_engine_options {
-	struct tc_sms_gateway_options gw;
+	struct tc_sms_engine_gateway gw;
 	const char *default_cc;        /* country code of national numbers: "86" */
 	struct tc_sms_policy policy;   /* who gets an alert's SMS by role and colour */
 	const char *escalation_roles;  /* who is told of a silent loudspeaker: "信息员,网格员" */
@@ -58,7 +75,7 @@ bool tc_sms_handle(struct tc_sms *e, int64_t now);
 void tc_sms_work(struct tc_sms *e, int64_t now);
 
 /*
- * A gateway callback on the HTTP API (Kannel); see tc_sms_gateway_http. What it brings is
+ * A gateway callback on the HTTP API (Kannel); see tc_sms_kannel_http. What it brings is
  * written before the answer (on the caller's thread, the owner's): 503 when the store refused.
  */
 unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void *conn, const char *name), void *conn);

@@ -1,6 +1,7 @@
 /*
- * tc_sms_gateway.c — the gateway ops table (tc_sms_gateway.h) and its SMPP
- * kind, a thin face over tc_smpp.
+ * tc_sms_gateway.c — the gateway ops table and the messages that cross it
+ * (tc_sms_gateway.h): parts made from the text codec's segments, their
+ * characters read back as UTF-8, events posted to the owner.
  */
 #include "tc_sms_gateway.h"
 
@@ -44,95 +45,152 @@ const char *tc_sms_gw_mail_name(int kind)
 	return kind >= TC_SMS_GW_UP && kind <= TC_SMS_GW_MO ? names[kind - TC_SMS_GW_UP] : "unknown";
 }
 
-const char *tc_sms_gw_kind_name(enum tc_sms_gw_kind k)
+/* --- parts ------------------------------------------------------------------------------- */
+
+enum tc_rc tc_sms_submit_from_segment(const struct tc_sms_message *m, size_t k, const char *dest, uint64_t ref,
+				      struct tc_sms_submit *out)
 {
-	static const char *const names[] = { "none", "smpp", "kannel" };
-	return (unsigned)k <= TC_SMS_GW_KANNEL ? names[k] : "unknown";
+	if (k >= m->n_segments)
+		return TC_ERR_INVALID;
+	const struct tc_sms_segment *sg = &m->segments[k];
+	bool ucs2 = m->encoding == TC_SMS_UCS2;
+	const uint8_t *chars = ucs2 ? sg->ud + sg->udh_len : sg->septets; /* UCS-2 is not packed: ud as it is */
+	size_t n = ucs2 ? sg->ud_len - sg->udh_len : sg->n_septets;
+	if (sg->udh_len + n > sizeof(out->ud))
+		return TC_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	out->ref = ref;
+	snprintf(out->dest, sizeof(out->dest), "%s", dest);
+	out->encoding = m->encoding;
+	out->part = (uint8_t)(k + 1);
+	out->parts = (uint8_t)m->n_segments;
+	out->udh_len = sg->udh_len;
+	memcpy(out->ud, sg->ud, sg->udh_len);
+	memcpy(out->ud + sg->udh_len, chars, n);
+	out->ud_len = sg->udh_len + n;
+	return TC_OK;
 }
 
-/* --- the SMPP kind ----------------------------------------------------------------- */
-
-static enum tc_rc smpp_start(const struct tc_sms_gateway_options *o, struct tc_mailbox *mb, void **impl,
-			     struct tc_diags *d)
-{
-	struct tc_smpp *s = NULL;
-	enum tc_rc rc = tc_smpp_start(&o->smpp, mb, &s, d);
-	*impl = s;
-	return rc;
-}
-
-static void smpp_stop(void *impl)
-{
-	tc_smpp_stop(impl);
-}
-
-static enum tc_rc smpp_submit(void *impl, const struct tc_smpp_msg *m)
-{
-	return tc_smpp_submit(impl, m);
-}
-
-static bool smpp_up(void *impl)
-{
-	return tc_smpp_bound(impl);
-}
-
-static size_t smpp_pending(void *impl)
-{
-	return tc_smpp_pending(impl);
-}
-
-static void smpp_metrics(void *impl, FILE *f)
-{
-	struct tc_smpp_stats st;
-	tc_smpp_get_stats(impl, &st);
-	fprintf(f, "# HELP tocsin_smpp_bound Whether tocsind is bound to the SMSC.\n# TYPE tocsin_smpp_bound gauge\n"
-		   "tocsin_smpp_bound %d\n", tc_smpp_bound(impl) ? 1 : 0);
-	fprintf(f, "# HELP tocsin_smpp_pdus_total SMPP traffic, by what happened.\n# TYPE tocsin_smpp_pdus_total counter\n");
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"submitted\"} %lu\n", st.submitted);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"refused\"} %lu\n", st.refused);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"throttled\"} %lu\n", st.throttled);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"queue_full\"} %lu\n", st.queue_full);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"resent\"} %lu\n", st.resent);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"receipt\"} %lu\n", st.receipts);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"mo\"} %lu\n", st.mo);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"bind\"} %lu\n", st.binds);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"disconnect\"} %lu\n", st.disconnects);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"enquire_link\"} %lu\n", st.enquires);
-}
-
-static void smpp_answer(void *impl, uint32_t link, uint32_t seq)
-{
-	tc_smpp_answer(impl, link, seq);
-}
-
-const struct tc_sms_gateway_ops tc_sms_smpp_ops = {
-	"smpp", smpp_start, smpp_stop, smpp_submit, smpp_up, smpp_pending, smpp_metrics, smpp_answer,
+/* The GSM 7-bit default alphabet (3GPP TS 23.038) as UTF-8. */
+static const char *const gsm7[128] = {
+	"@", "£", "$", "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
+	"Δ", "_", "Φ", "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ", " ", "Æ", "æ", "ß", "É",
+	" ", "!", "\"", "#", "¤", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/",
+	"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ":", ";", "<", "=", ">", "?",
+	"¡", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O",
+	"P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "Ä", "Ö", "Ñ", "Ü", "§",
+	"¿", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+	"p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à",
 };
+
+static const char *gsm7_ext(uint8_t c)
+{
+	switch (c) {
+	case 0x0A: return "\f";
+	case 0x14: return "^";
+	case 0x28: return "{";
+	case 0x29: return "}";
+	case 0x2F: return "\\";
+	case 0x3C: return "[";
+	case 0x3D: return "~";
+	case 0x3E: return "]";
+	case 0x40: return "|";
+	case 0x65: return "€";
+	default: return " ";
+	}
+}
+
+static size_t put_cp(uint32_t cp, char *out, size_t o, size_t cap)
+{
+	char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	if (o + n >= cap)
+		return o;
+	memcpy(out + o, b, n);
+	return o + n;
+}
+
+static size_t put_str(const char *s, char *out, size_t o, size_t cap)
+{
+	size_t n = strlen(s);
+	if (o + n >= cap)
+		return o;
+	memcpy(out + o, s, n);
+	return o + n;
+}
+
+static size_t ucs2_text(const uint8_t *c, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		uint32_t u = (uint32_t)c[i] << 8 | c[i + 1];
+		if (u >= 0xD800 && u < 0xDC00 && i + 3 < len) {
+			uint32_t lo = (uint32_t)c[i + 2] << 8 | c[i + 3];
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				i += 2;
+			}
+		}
+		if (u >= 0xD800 && u < 0xE000)
+			u = 0xFFFD;
+		o = put_cp(u, out, o, cap);
+	}
+	return o;
+}
+
+static size_t gsm7_text(const uint8_t *c, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t v = c[i] & 0x7F;
+		if (v == 0x1B && i + 1 < len)
+			o = put_str(gsm7_ext(c[++i] & 0x7F), out, o, cap);
+		else
+			o = put_str(gsm7[v], out, o, cap);
+	}
+	return o;
+}
+
+size_t tc_sms_gateway_text(enum tc_sms_encoding encoding, const uint8_t *chars, size_t len, char *out, size_t cap)
+{
+	if (!cap)
+		return 0;
+	size_t o = encoding == TC_SMS_UCS2 ? ucs2_text(chars, len, out, cap) : gsm7_text(chars, len, out, cap);
+	out[o] = '\0';
+	return o;
+}
 
 /* --- the table ---------------------------------------------------------------------- */
 
-enum tc_rc tc_sms_gateway_start(const struct tc_sms_gateway_options *o, struct tc_mailbox *mb,
-				struct tc_sms_gateway **out, struct tc_diags *d)
+struct tc_sms_gateway *tc_sms_gateway_new(const struct tc_sms_gateway_ops *ops, void *impl)
 {
-	const struct tc_sms_gateway_ops *ops = o->kind == TC_SMS_GW_SMPP     ? &tc_sms_smpp_ops
-					       : o->kind == TC_SMS_GW_KANNEL ? &tc_sms_kannel_ops
-									     : NULL;
-	*out = NULL;
-	if (!ops) {
-		tc_err(d, "sms.gateway", "sms_gateway", "no SMS gateway kind chosen (smpp or kannel)");
-		return TC_ERR_USAGE;
-	}
 	struct tc_sms_gateway *g = calloc(1, sizeof(*g));
-	if (!g)
-		return TC_ERR_NOMEM;
-	g->ops = ops;
-	enum tc_rc rc = ops->start(o, mb, &g->impl, d);
-	if (rc) {
-		free(g);
-		return rc;
+	if (!g) {
+		ops->stop(impl);
+		return NULL;
 	}
-	*out = g;
-	return TC_OK;
+	g->ops = ops;
+	g->impl = impl;
+	return g;
 }
 
 void tc_sms_gateway_stop(struct tc_sms_gateway *g)
@@ -143,7 +201,7 @@ void tc_sms_gateway_stop(struct tc_sms_gateway *g)
 	free(g);
 }
 
-enum tc_rc tc_sms_gateway_submit(struct tc_sms_gateway *g, const struct tc_smpp_msg *m)
+enum tc_rc tc_sms_gateway_submit(struct tc_sms_gateway *g, const struct tc_sms_submit *m)
 {
 	return g->ops->submit(g->impl, m);
 }
@@ -171,6 +229,6 @@ void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f)
 
 void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev)
 {
-	if (g && g->ops->answer && ev && ev->answer_seq)
-		g->ops->answer(g->impl, ev->answer_link, ev->answer_seq);
+	if (g && g->ops->answer && ev && ev->answer)
+		g->ops->answer(g->impl, ev->answer);
 }

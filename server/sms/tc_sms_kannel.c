@@ -1,8 +1,8 @@
 /*
- * tc_sms_kannel.c — the Kannel kind of SMS gateway (tc_sms_gateway.h):
- * Kannel's smsbox HTTP sendsms interface, one request per part, from a
+ * tc_sms_kannel.c — the Kannel kind of SMS gateway (tc_sms_kannel.h):
+ * Kannel's smsbox HTTP sendsms interface, one request per message, from a
  * thread of its own (libcurl), with a dlr-url so that Kannel calls tocsind
- * back with each part's delivery report.
+ * back with each message's delivery report.
  *
  * The parts of a concatenated message are gathered and sent as one text,
  * which Kannel splits and concatenates itself. A message accepted by Kannel
@@ -12,6 +12,8 @@
  * 1 delivered, 2 undelivered, 4 buffered, 8 accepted by the SMSC, 16
  * rejected by the SMSC.
  */
+#include "tc_sms_kannel.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,7 +25,6 @@
 
 #include "tc_log.h"
 #include "tc_sms.h"
-#include "tc_sms_gateway.h"
 
 #define QUEUE_MAX 10000
 
@@ -35,7 +36,7 @@ struct kannel {
 	atomic_bool stop, up;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct tc_smpp_msg *q;
+	struct tc_sms_submit *q;
 	size_t head, len;
 	bool busy; /* parts taken but not yet answered */
 	unsigned long sent, refused, failures;
@@ -67,42 +68,25 @@ struct whole {
 	uint64_t first;
 	int n;
 	bool ucs2;
-	char text[TC_SMS_MAX_SEGMENTS * TC_SMPP_SM_MAX * 2];
+	char text[TC_SMS_MAX_SEGMENTS * TC_SMS_SUBMIT_MAX * 3]; /* UTF-8: at most 3 octets a code */
 	size_t len;
 };
 
-/* Total and number of a part from its concatenation UDH (8- or 16-bit reference); 1 and 1 without. */
-static void part_of(const struct tc_smpp_msg *m, int *total, int *seq)
+static void add_part(struct whole *w, const struct tc_sms_submit *m)
 {
-	*total = *seq = 1;
-	if (!(m->esm_class & 0x40) || m->sm_len < 6)
-		return;
-	const uint8_t *u = m->sm;
-	if (u[1] == 0x00 && u[2] == 3 && u[0] >= 5)
-		*total = u[4], *seq = u[5];
-	else if (u[1] == 0x08 && u[2] == 4 && u[0] >= 6 && m->sm_len >= 7)
-		*total = u[5], *seq = u[6];
-	if (*total < 1 || *seq < 1 || *seq > *total)
-		*total = *seq = 1;
-}
-
-static void add_part(struct whole *w, const struct tc_smpp_msg *m)
-{
-	size_t h = (m->esm_class & 0x40) && m->sm_len ? (size_t)m->sm[0] + 1 : 0;
-	if (h > m->sm_len)
-		h = m->sm_len;
+	size_t h = m->udh_len < m->ud_len ? m->udh_len : m->ud_len;
 	if (!w->n) {
 		snprintf(w->dest, sizeof(w->dest), "%s", m->dest);
 		w->first = m->ref;
-		w->ucs2 = m->data_coding == 8;
+		w->ucs2 = m->encoding == TC_SMS_UCS2;
 		w->len = 0;
 	}
-	w->len += tc_smpp_text(m->sm + h, m->sm_len - h, m->data_coding, false, w->text + w->len, sizeof(w->text) - w->len);
+	w->len += tc_sms_gateway_text(m->encoding, m->ud + h, m->ud_len - h, w->text + w->len, sizeof(w->text) - w->len);
 	w->n++;
 }
 
-/* One message to Kannel: 0 accepted, 1 refused for good, -1 try again later. */
-static int send_whole(struct kannel *k, CURL *c, const struct whole *w)
+/* One message to Kannel: 0 accepted, 1 refused for good (*code: Kannel's answer), -1 try again later. */
+static int send_whole(struct kannel *k, CURL *c, const struct whole *w, long *code)
 {
 	char url[16384], dlr[700];
 	snprintf(url, sizeof(url), "%s", k->url);
@@ -119,11 +103,11 @@ static int send_whole(struct kannel *k, CURL *c, const struct whole *w)
 	add_param(c, url, sizeof(url), "dlr-mask", "19", 2); /* delivered, undelivered, rejected */
 	add_param(c, url, sizeof(url), "dlr-url", dlr, strlen(dlr));
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	long code = 0;
+	*code = 0;
 	CURLcode cr = curl_easy_perform(c);
 	if (cr == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (cr != CURLE_OK || code >= 500 || code == 0) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	if (cr != CURLE_OK || *code >= 500 || *code == 0) {
 		if (atomic_exchange(&k->up, false))
 			tc_log(TC_LOG_WARN, "kannel", "Kannel at %s does not answer (%s); trying again", k->url,
 			       cr != CURLE_OK ? curl_easy_strerror(cr) : "server error");
@@ -133,10 +117,10 @@ static int send_whole(struct kannel *k, CURL *c, const struct whole *w)
 		tc_log(TC_LOG_INFO, "kannel", "Kannel at %s answers", k->url);
 		tc_sms_event_post(k->mb, TC_SMS_GW_UP, NULL);
 	}
-	return code == 200 || code == 202 ? 0 : 1;
+	return *code == 200 || *code == 202 ? 0 : 1;
 }
 
-static bool take(struct kannel *k, struct tc_smpp_msg *m)
+static bool take(struct kannel *k, struct tc_sms_submit *m)
 {
 	pthread_mutex_lock(&k->lock);
 	while (!k->len && !atomic_load(&k->stop)) {
@@ -159,9 +143,9 @@ static bool take(struct kannel *k, struct tc_smpp_msg *m)
 /* Send w (trying again with backoff while Kannel does not answer) and say what became of each part. */
 static void flush(struct kannel *k, CURL *c, struct whole *w)
 {
-	long backoff = 100;
+	long backoff = 100, code = 0;
 	int r;
-	while ((r = send_whole(k, c, w)) < 0 && !atomic_load(&k->stop)) {
+	while ((r = send_whole(k, c, w, &code)) < 0 && !atomic_load(&k->stop)) {
 		k->failures++;
 		for (long t = 0; t < backoff && !atomic_load(&k->stop); t += 50)
 			nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
@@ -173,7 +157,7 @@ static void flush(struct kannel *k, CURL *c, struct whole *w)
 			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", (unsigned long long)ev.ref);
 			tc_sms_event_post(k->mb, TC_SMS_GW_SUBMITTED, &ev);
 		} else {
-			ev.status = 0x45;
+			snprintf(ev.reason, sizeof(ev.reason), "Kannel refused it (HTTP %ld)", code);
 			tc_sms_event_post(k->mb, TC_SMS_GW_REFUSED, &ev);
 		}
 	}
@@ -193,16 +177,14 @@ static void *run(void *arg)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	while (w && !atomic_load(&k->stop)) {
-		struct tc_smpp_msg m;
-		int total, seq;
+		struct tc_sms_submit m;
 		if (!take(k, &m))
 			continue;
-		part_of(&m, &total, &seq);
 		/* a part that does not follow the gathered ones: send those as they are */
 		if (w->n && (strcmp(w->dest, m.dest) != 0 || m.ref != w->first + (uint64_t)w->n))
 			flush(k, c, w);
 		add_part(w, &m);
-		if (seq >= total)
+		if (m.part >= m.parts) /* the message's last part */
 			flush(k, c, w);
 		pthread_mutex_lock(&k->lock);
 		k->busy = w->n > 0;
@@ -230,11 +212,11 @@ static void kannel_stop(void *impl)
 	free(k);
 }
 
-static enum tc_rc kannel_start(const struct tc_sms_gateway_options *o, struct tc_mailbox *mb, void **impl,
-			       struct tc_diags *d)
+static enum tc_rc kannel_new(const struct tc_sms_kannel_options *o, struct tc_mailbox *mb, struct kannel **out,
+			     struct tc_diags *d)
 {
-	*impl = NULL;
-	if (!o->kannel_url || strncmp(o->kannel_url, "http", 4) != 0 || !o->dlr_url || !*o->dlr_url) {
+	*out = NULL;
+	if (!o->url || strncmp(o->url, "http", 4) != 0 || !o->dlr_url || !*o->dlr_url) {
 		tc_err(d, "kannel.url", "kannel_url",
 		       "the Kannel gateway needs kannel_url (http://HOST:13013/cgi-bin/sendsms) and a dlr-url");
 		return TC_ERR_USAGE;
@@ -242,11 +224,11 @@ static enum tc_rc kannel_start(const struct tc_sms_gateway_options *o, struct tc
 	struct kannel *k = calloc(1, sizeof(*k));
 	if (!k)
 		return TC_ERR_NOMEM;
-	snprintf(k->url, sizeof(k->url), "%s", o->kannel_url);
-	snprintf(k->user, sizeof(k->user), "%s", o->kannel_user ? o->kannel_user : "");
-	snprintf(k->password, sizeof(k->password), "%s", o->kannel_password ? o->kannel_password : "");
+	snprintf(k->url, sizeof(k->url), "%s", o->url);
+	snprintf(k->user, sizeof(k->user), "%s", o->user ? o->user : "");
+	snprintf(k->password, sizeof(k->password), "%s", o->password ? o->password : "");
 	snprintf(k->dlr_url, sizeof(k->dlr_url), "%s", o->dlr_url);
-	snprintf(k->from, sizeof(k->from), "%s", o->smpp.source ? o->smpp.source : "");
+	snprintf(k->from, sizeof(k->from), "%s", o->source ? o->source : "");
 	k->mb = mb;
 	k->q = calloc(QUEUE_MAX, sizeof(*k->q));
 	pthread_mutex_init(&k->lock, NULL);
@@ -258,11 +240,11 @@ static enum tc_rc kannel_start(const struct tc_sms_gateway_options *o, struct tc
 		return TC_ERR_INTERNAL;
 	}
 	k->started = true;
-	*impl = k;
+	*out = k;
 	return TC_OK;
 }
 
-static enum tc_rc kannel_submit(void *impl, const struct tc_smpp_msg *m)
+static enum tc_rc kannel_submit(void *impl, const struct tc_sms_submit *m)
 {
 	struct kannel *k = impl;
 	enum tc_rc rc = TC_OK;
@@ -302,14 +284,26 @@ static void kannel_metrics(void *impl, FILE *f)
 	fprintf(f, "tocsin_kannel_requests_total{outcome=\"failed\"} %lu\n", k->failures);
 }
 
-const struct tc_sms_gateway_ops tc_sms_kannel_ops = {
-	"kannel", kannel_start, kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics, NULL,
+static const struct tc_sms_gateway_ops gateway_ops = {
+	"kannel", kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics, NULL,
 };
+
+enum tc_rc tc_sms_kannel_start(const struct tc_sms_kannel_options *o, struct tc_mailbox *mb,
+			       struct tc_sms_gateway **out, struct tc_diags *d)
+{
+	struct kannel *k = NULL;
+	*out = NULL;
+	enum tc_rc rc = kannel_new(o, mb, &k, d);
+	if (rc)
+		return rc;
+	*out = tc_sms_gateway_new(&gateway_ops, k);
+	return *out ? TC_OK : TC_ERR_NOMEM;
+}
 
 /* --- the callbacks ----------------------------------------------------------------------- */
 
-unsigned tc_sms_gateway_http(struct tc_mailbox *mb, const char *path,
-			     const char *(*arg)(void *conn, const char *name), void *conn)
+unsigned tc_sms_kannel_http(struct tc_mailbox *mb, const char *path,
+			    const char *(*arg)(void *conn, const char *name), void *conn)
 {
 	struct tc_sms_event ev = { 0 };
 	if (!strcmp(path, "/api/v1/sms/dlr")) {

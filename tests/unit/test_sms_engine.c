@@ -132,8 +132,9 @@ static void test_report_before_answer(void **state)
 	char url[64], request[16384], st[16], ref[32], want[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/cgi-bin/sendsms", port);
 	struct tc_sms_engine_options o = {
-		.gw = { .kind = TC_SMS_GW_KANNEL, .kannel_url = url, .kannel_user = "tocsin", .kannel_password = "secret",
-			.dlr_url = "http://127.0.0.1:8080/api/v1/sms/dlr" },
+		.gw = { .kind = TC_SMS_GW_KANNEL,
+			.kannel = { .url = url, .user = "tocsin", .password = "secret",
+				    .dlr_url = "http://127.0.0.1:8080/api/v1/sms/dlr" } },
 		.default_cc = "86", .escalation_roles = "信息员", .batch_size = 100, .max_segments = 6,
 		.receipt_timeout_s = 3600, .reply_window_s = 86400, .submit_ahead = 100,
 	};

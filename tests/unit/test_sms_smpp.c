@@ -1,4 +1,7 @@
-/* test_sms_smpp.c — the SMPP session's state table and its PDUs through libsmpp34. */
+/*
+ * test_sms_smpp.c — the SMPP session's state table, its PDUs through libsmpp34,
+ * and the gateway's parts as submit_sm carries them.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +14,7 @@
 #include <smpp34.h>
 
 #include "tc_sms.h"
+#include "tc_sms_gateway.h"
 #include "tc_smpp.h"
 
 static void test_state_table(void **state)
@@ -73,8 +77,26 @@ static void test_pack_bind_and_submit(void **state)
 	struct tc_sms_options so = { .ref = 0x2A };
 	assert_int_equal(tc_sms_encode(text, strlen(text), &so, &m, NULL), TC_OK);
 	assert_int_equal(m.n_segments, 2);
+	/* a gateway's part: segment 2 of 2, its text read back whole from both */
+	struct tc_sms_submit part;
+	char whole[512];
+	size_t len = 0;
+	for (size_t k = 0; k < 2; k++) {
+		assert_int_equal(tc_sms_submit_from_segment(&m, k, "+8613800000001", 32 + k, &part), TC_OK);
+		len += tc_sms_gateway_text(part.encoding, part.ud + part.udh_len, part.ud_len - part.udh_len, whole + len,
+					   sizeof(whole) - len);
+	}
+	assert_string_equal(whole, text);
+	assert_int_equal(tc_sms_submit_from_segment(&m, 2, "+8613800000001", 34, &part), TC_ERR_INVALID);
+	assert_int_equal(part.ref, 33);
+	assert_int_equal(part.encoding, TC_SMS_UCS2);
+	assert_int_equal(part.part, 2);
+	assert_int_equal(part.parts, 2);
+	assert_int_equal(part.udh_len, 6);
 	struct tc_smpp_msg msg;
-	tc_smpp_msg_from_segment(&m, 1, "+8613800000001", 33, &msg);
+	tc_smpp_msg_from_submit(&part, &msg);
+	assert_int_equal(msg.ref, 33);
+	assert_string_equal(msg.dest, "+8613800000001");
 	assert_int_equal(msg.data_coding, 8);
 	assert_int_equal(msg.esm_class, 0x40);
 	assert_memory_equal(msg.sm, "\x05\x00\x03\x2A\x02\x02", 6);
@@ -86,12 +108,18 @@ static void test_pack_bind_and_submit(void **state)
 
 	/* GSM 7-bit travels as one septet an octet */
 	assert_int_equal(tc_sms_encode("Typhoon warning {orange}", 24, NULL, &m, NULL), TC_OK);
-	tc_smpp_msg_from_segment(&m, 0, "8613800000001", 1, &msg);
+	assert_int_equal(tc_sms_submit_from_segment(&m, 0, "8613800000001", 1, &part), TC_OK);
+	assert_int_equal(part.part, 1);
+	assert_int_equal(part.parts, 1);
+	assert_int_equal(part.udh_len, 0);
+	tc_smpp_msg_from_submit(&part, &msg);
 	assert_int_equal(msg.data_coding, 0);
 	assert_int_equal(msg.esm_class, 0);
 	assert_int_equal(msg.sm_len, 26); /* { and } are escape + code */
 	char back[64];
 	tc_smpp_text(msg.sm, msg.sm_len, 0, false, back, sizeof(back));
+	assert_string_equal(back, "Typhoon warning {orange}");
+	tc_sms_gateway_text(part.encoding, part.ud, part.ud_len, back, sizeof(back));
 	assert_string_equal(back, "Typhoon warning {orange}");
 }
 
