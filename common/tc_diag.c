@@ -1,18 +1,19 @@
 /*
  * tc_diag.c — the bounded list of diagnostics behind tc_diag.h.
  *
- * Items are kept in one growable array; strings are owned by the item.
+ * Items are kept in one growable array (tc_vec); strings are owned by the
+ * item.
  */
 #define _GNU_SOURCE
 #include "tc_diag.h"
+#include "tc_vec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct tc_diags {
-	struct tc_diag *items;
-	size_t n, cap;
+	struct tc_vec items; /* struct tc_diag */
 	size_t errors, warnings;
 	size_t dropped;
 };
@@ -24,7 +25,15 @@ const char *tc_severity_name(enum tc_severity sev)
 
 struct tc_diags *tc_diags_new(void)
 {
-	return calloc(1, sizeof(struct tc_diags));
+	struct tc_diags *d = calloc(1, sizeof(*d));
+	if (d)
+		tc_vec_init(&d->items, sizeof(struct tc_diag));
+	return d;
+}
+
+static struct tc_diag *item(const struct tc_diags *d, size_t i)
+{
+	return tc_vec_at(&d->items, i);
 }
 
 static void item_release(struct tc_diag *it)
@@ -38,9 +47,9 @@ void tc_diags_clear(struct tc_diags *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++)
-		item_release(&d->items[i]);
-	d->n = d->errors = d->warnings = d->dropped = 0;
+	for (size_t i = 0; i < d->items.n; i++)
+		item_release(item(d, i));
+	d->items.n = d->errors = d->warnings = d->dropped = 0;
 }
 
 void tc_diags_free(struct tc_diags *d)
@@ -48,21 +57,8 @@ void tc_diags_free(struct tc_diags *d)
 	if (!d)
 		return;
 	tc_diags_clear(d);
-	free(d->items);
+	tc_vec_free(&d->items);
 	free(d);
-}
-
-static enum tc_rc grow(struct tc_diags *d)
-{
-	if (d->n < d->cap)
-		return TC_OK;
-	size_t cap = d->cap ? d->cap * 2 : 8;
-	struct tc_diag *p = realloc(d->items, cap * sizeof(*p));
-	if (!p)
-		return TC_ERR_NOMEM;
-	d->items = p;
-	d->cap = cap;
-	return TC_OK;
 }
 
 /* Append without the bound check; takes ownership of msg. */
@@ -72,11 +68,12 @@ static enum tc_rc append(struct tc_diags *d, enum tc_severity sev, const char *c
 	struct tc_diag it = { .sev = sev, .line = line, .message = msg };
 	it.code = strdup(code ? code : "");
 	it.path = strdup(path ? path : "");
-	if (!it.code || !it.path || grow(d) != TC_OK) {
+	struct tc_diag *slot = it.code && it.path ? tc_vec_push(&d->items) : NULL;
+	if (!slot) {
 		item_release(&it);
 		return TC_ERR_NOMEM;
 	}
-	d->items[d->n++] = it;
+	*slot = it;
 	if (sev == TC_SEV_ERROR)
 		d->errors++;
 	else
@@ -97,7 +94,7 @@ enum tc_rc tc_diags_addv(struct tc_diags *d, enum tc_severity sev, const char *c
 {
 	if (!d)
 		return TC_OK;
-	if (d->n >= TC_DIAGS_MAX) {
+	if (d->items.n >= TC_DIAGS_MAX) {
 		/* Keep counting errors so a truncated list still reads as invalid. */
 		if (sev == TC_SEV_ERROR)
 			d->errors++;
@@ -123,7 +120,7 @@ enum tc_rc tc_diags_add(struct tc_diags *d, enum tc_severity sev, const char *co
 
 size_t tc_diags_count(const struct tc_diags *d)
 {
-	return d ? d->n : 0;
+	return d ? d->items.n : 0;
 }
 
 size_t tc_diags_errors(const struct tc_diags *d)
@@ -138,13 +135,13 @@ size_t tc_diags_warnings(const struct tc_diags *d)
 
 const struct tc_diag *tc_diags_get(const struct tc_diags *d, size_t i)
 {
-	return d && i < d->n ? &d->items[i] : NULL;
+	return d && i < d->items.n ? item(d, i) : NULL;
 }
 
 const struct tc_diag *tc_diags_find(const struct tc_diags *d, const char *code)
 {
-	for (size_t i = 0; d && i < d->n; i++)
-		if (strcmp(d->items[i].code, code) == 0)
-			return &d->items[i];
+	for (size_t i = 0; d && i < d->items.n; i++)
+		if (strcmp(item(d, i)->code, code) == 0)
+			return item(d, i);
 	return NULL;
 }

@@ -5,7 +5,9 @@
  * (4 at least); each later one adds half the capacity, or exactly what was
  * asked for when that is more. No allocation is ever asked for above
  * PTRDIFF_MAX bytes: the C library refuses those anyway, and pointer
- * differences inside the array stay defined.
+ * differences inside the array stay defined. tc_vec_grow is that rule, the
+ * one copy of it: vectors use it, and so do arrays kept in other structs'
+ * own fields.
  */
 #include "tc_vec.h"
 
@@ -21,17 +23,27 @@ void tc_vec_init(struct tc_vec *v, size_t size)
 	*v = (struct tc_vec){ .size = size };
 }
 
-/* The capacity to grow to for need elements; 0 when need cannot be had. */
-static size_t grown_cap(const struct tc_vec *v, size_t need)
+enum tc_rc tc_vec_grow(void **v, size_t *cap, size_t need, size_t size)
 {
-	size_t limit = (size_t)PTRDIFF_MAX / v->size;
+	if (!size)
+		return TC_ERR_USAGE;
+	size_t have = *v ? *cap : 0;
+	if (need <= have)
+		return TC_OK;
+	size_t limit = (size_t)PTRDIFF_MAX / size;
 	if (need > limit)
-		return 0;
-	size_t first = FIRST_BYTES / v->size > FIRST_MIN ? FIRST_BYTES / v->size : FIRST_MIN;
-	size_t cap = v->cap ? v->cap + v->cap / 2 : first;
-	if (cap > limit || cap < v->cap) /* past the limit, or wrapped */
-		cap = limit;
-	return cap > need ? cap : need;
+		return TC_ERR_NOMEM;
+	size_t first = FIRST_BYTES / size > FIRST_MIN ? FIRST_BYTES / size : FIRST_MIN;
+	size_t to = have ? have + have / 2 : first;
+	if (to > limit || to < have) /* past the limit, or wrapped */
+		to = limit;
+	to = to > need ? to : need;
+	void *p = realloc(*v, to * size);
+	if (!p)
+		return TC_ERR_NOMEM;
+	*v = p;
+	*cap = to;
+	return TC_OK;
 }
 
 enum tc_rc tc_vec_reserve(struct tc_vec *v, size_t more)
@@ -42,15 +54,7 @@ enum tc_rc tc_vec_reserve(struct tc_vec *v, size_t more)
 		return TC_OK;
 	if (more > SIZE_MAX - v->n)
 		return TC_ERR_NOMEM;
-	size_t cap = grown_cap(v, v->n + more);
-	if (!cap)
-		return TC_ERR_NOMEM;
-	void *p = realloc(v->v, cap * v->size);
-	if (!p)
-		return TC_ERR_NOMEM;
-	v->v = p;
-	v->cap = cap;
-	return TC_OK;
+	return tc_vec_grow(&v->v, &v->cap, v->n + more, v->size);
 }
 
 void *tc_vec_push(struct tc_vec *v)

@@ -41,6 +41,26 @@ struct tc_vec {
 void tc_vec_init(struct tc_vec *v, size_t size);
 
 /*
+ * The growth rule itself, for an array kept in another struct's own fields
+ * (a struct whose layout others use, like struct tc_pcm): room in *v for at
+ * least need elements of size bytes. *cap is the room *v has; a NULL *v has
+ * none, whatever *cap says. When the room is short, *v is reallocated to half
+ * again *cap, or need when that is more (the first time, 256 bytes' worth,
+ * 4 elements at least), never above PTRDIFF_MAX bytes, and *v and *cap are
+ * set together. TC_ERR_NOMEM when need is past that limit or memory runs
+ * out: *v and *cap are then unchanged and *v still owned by the caller.
+ * TC_ERR_USAGE when size is 0. tc_vec_reserve grows by this same rule.
+ *
+ * Hand it the array through a void * of its own (C does not allow writing a
+ * float * through a void ** cast):
+ *
+ *     void *s = p->s;
+ *     enum tc_rc rc = tc_vec_grow(&s, &p->cap, p->n + more, sizeof(float));
+ *     p->s = s;
+ */
+enum tc_rc tc_vec_grow(void **v, size_t *cap, size_t need, size_t size);
+
+/*
  * Room for at least more elements beyond n, so that that many pushes cannot
  * fail. TC_ERR_NOMEM when the size overflows or memory runs out (the
  * vector is unchanged); TC_ERR_USAGE when the element size is 0.

@@ -16,10 +16,13 @@
 #include <samplerate.h>
 #include <sndfile.h>
 
+#include "tc_vec.h"
 
 #define ATTENTION_LOW 853.0
 #define ATTENTION_HIGH 960.0
 #define FADE_MS 10
+#define PCM_FIRST 4096      /* samples: a tc_pcm's first room (a quarter second at 16 kHz) */
+#define MEMBUF_FIRST 65536  /* bytes: an audio file's first room */
 
 void tc_pcm_release(struct tc_pcm *p)
 {
@@ -32,27 +35,24 @@ void tc_pcm_release(struct tc_pcm *p)
 }
 
 /*
- * Room for more samples past n, and one spare. The room grows by half at least: a message built
- * from thousands of small pieces (speech callbacks, decoded packets, tone segments) would
- * otherwise copy itself once per piece wherever realloc cannot grow in place.
+ * Room for more samples past n, and one spare. The room grows by tc_vec's rule, half again at
+ * least: a message built from thousands of small pieces (speech callbacks, decoded packets, tone
+ * segments) would otherwise copy itself once per piece wherever realloc cannot grow in place.
+ * s holds n samples at least, whatever cap says (0 when unknown).
  */
 static enum tc_rc reserve(struct tc_pcm *p, size_t more)
 {
-	if (more > SIZE_MAX / sizeof(float) - p->n - 1)
+	if (more > SIZE_MAX - 1 - p->n)
 		return TC_ERR_NOMEM;
 	size_t need = p->n + more + 1;
 	if (p->s && p->cap >= need)
 		return TC_OK;
-	size_t cap = p->cap > p->n ? p->cap : p->n;
-	cap = cap < 4096 ? 4096 : cap + cap / 2;
-	if (cap < need || cap > SIZE_MAX / sizeof(float))
-		cap = need;
-	float *s = realloc(p->s, cap * sizeof(float));
-	if (!s)
-		return TC_ERR_NOMEM;
+	if (p->cap < p->n)
+		p->cap = p->n;
+	void *s = p->s;
+	enum tc_rc rc = tc_vec_grow(&s, &p->cap, need > PCM_FIRST ? need : PCM_FIRST, sizeof(float));
 	p->s = s;
-	p->cap = cap;
-	return TC_OK;
+	return rc;
 }
 
 enum tc_rc tc_pcm_append(struct tc_pcm *p, const float *s, size_t n)
@@ -138,8 +138,7 @@ struct tc_resampler {
 	int L, M;             /* out/in = L/M in lowest terms */
 	int half, taps;       /* taps = 2 * half coefficients per phase */
 	float *h;             /* L phases x taps, phase p for the instant p/L past an input sample */
-	float *x;             /* input not yet used up; x[0] is input sample x0 */
-	size_t x_len, x_cap;
+	struct tc_vec x;      /* floats: input not yet used up; the first is input sample x0 */
 	long long x0;
 	long long c;          /* input sample at or before the next output instant */
 	int p;                /* and the phase of that instant */
@@ -183,6 +182,20 @@ static void rs_phase(struct tc_resampler *r, int p, double fc)
 		h[j] = (float)(v[j] / sum);
 }
 
+/* Append n input samples (n zeros when s is NULL) to the buffered input. */
+static enum tc_rc rs_take(struct tc_resampler *r, const float *s, size_t n)
+{
+	if (tc_vec_reserve(&r->x, n))
+		return TC_ERR_NOMEM;
+	float *end = (float *)r->x.v + r->x.n;
+	if (s)
+		memcpy(end, s, n * sizeof(float));
+	else
+		memset(end, 0, n * sizeof(float));
+	r->x.n += n;
+	return TC_OK;
+}
+
 enum tc_rc tc_resampler_new(int in_rate, int out_rate, struct tc_resampler **out, struct tc_diags *d)
 {
 	*out = NULL;
@@ -205,17 +218,15 @@ enum tc_rc tc_resampler_new(int in_rate, int out_rate, struct tc_resampler **out
 	r->half += r->half % 2; /* taps a multiple of 4, for rs_dot */
 	r->taps = 2 * r->half;
 	double fc = RS_CUTOFF * 0.5 * (M > L ? (double)L / M : 1.0); /* cycles per input sample */
-	r->x_cap = 4096 + (size_t)r->taps;
+	tc_vec_init(&r->x, sizeof(float));
 	r->h = malloc((size_t)L * r->taps * sizeof(float));
-	r->x = calloc(r->x_cap, sizeof(float));
-	if (!r->h || !r->x) {
+	/* half - 1 zeros before the first sample, so output 0 is centred on input 0 */
+	if (!r->h || tc_vec_reserve(&r->x, 4096 + (size_t)r->taps) || rs_take(r, NULL, (size_t)r->half - 1)) {
 		tc_resampler_free(r);
 		return TC_ERR_NOMEM;
 	}
 	for (int p = 0; p < L; p++)
 		rs_phase(r, p, fc);
-	/* half - 1 zeros before the first sample, so output 0 is centred on input 0 */
-	r->x_len = (size_t)r->half - 1;
 	r->x0 = -(long long)(r->half - 1);
 	*out = r;
 	return TC_OK;
@@ -226,7 +237,7 @@ void tc_resampler_free(struct tc_resampler *r)
 	if (!r)
 		return;
 	free(r->h);
-	free(r->x);
+	tc_vec_free(&r->x);
 	free(r);
 }
 
@@ -245,16 +256,17 @@ static float rs_dot(const float *h, const float *x, int taps)
 /* Room in out for the outputs of the buffered input and n more samples. */
 static enum tc_rc rs_reserve(struct tc_resampler *r, struct tc_pcm *out, size_t n)
 {
-	long long end = r->x0 + (long long)r->x_len + (long long)n;
+	long long end = r->x0 + (long long)r->x.n + (long long)n;
 	return reserve(out, end > r->c ? (size_t)((double)(end - r->c) * r->L / r->M) + 2 : 2);
 }
 
 /* Every output whose taps lie within the buffered input, up to limit outputs in all (room reserved). */
 static void rs_run(struct tc_resampler *r, struct tc_pcm *out, unsigned long long limit)
 {
-	long long end = r->x0 + (long long)r->x_len; /* one past the last buffered sample */
+	float *in = r->x.v;
+	long long end = r->x0 + (long long)r->x.n; /* one past the last buffered sample */
 	while (r->n_out < limit && r->c + r->half < end) {
-		const float *x = r->x + (r->c - r->half + 1 - r->x0);
+		const float *x = in + (r->c - r->half + 1 - r->x0);
 		out->s[out->n++] = rs_dot(r->h + (size_t)r->p * r->taps, x, r->taps);
 		r->n_out++;
 		r->p += r->M;
@@ -267,31 +279,11 @@ static void rs_run(struct tc_resampler *r, struct tc_pcm *out, unsigned long lon
 	long long keep_from = r->c - r->half + 1;
 	if (keep_from > r->x0) {
 		size_t drop = (size_t)(keep_from - r->x0);
-		drop = drop > r->x_len ? r->x_len : drop;
-		memmove(r->x, r->x + drop, (r->x_len - drop) * sizeof(float));
-		r->x_len -= drop;
+		drop = drop > r->x.n ? r->x.n : drop;
+		memmove(in, in + drop, (r->x.n - drop) * sizeof(float));
+		r->x.n -= drop;
 		r->x0 += (long long)drop;
 	}
-}
-
-static enum tc_rc rs_take(struct tc_resampler *r, const float *s, size_t n)
-{
-	if (r->x_len + n > r->x_cap) {
-		size_t cap = r->x_cap;
-		while (cap < r->x_len + n)
-			cap *= 2;
-		float *x = realloc(r->x, cap * sizeof(float));
-		if (!x)
-			return TC_ERR_NOMEM;
-		r->x = x;
-		r->x_cap = cap;
-	}
-	if (s)
-		memcpy(r->x + r->x_len, s, n * sizeof(float));
-	else
-		memset(r->x + r->x_len, 0, n * sizeof(float));
-	r->x_len += n;
-	return TC_OK;
 }
 
 enum tc_rc tc_resampler_push(struct tc_resampler *r, const float *s, size_t n, struct tc_pcm *out)
@@ -407,7 +399,8 @@ enum tc_rc tc_audio_programme(const struct tc_pcm *message, const struct tc_prog
 
 struct membuf {
 	unsigned char *data;
-	sf_count_t len, cap, pos;
+	sf_count_t len, pos;
+	size_t cap;
 	bool readonly;
 	bool failed;
 };
@@ -441,18 +434,13 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *u)
 	struct membuf *m = u;
 	if (m->readonly)
 		return 0;
-	if (m->pos + count > m->cap) {
-		sf_count_t cap = m->cap ? m->cap : 65536;
-		while (cap < m->pos + count)
-			cap *= 2;
-		unsigned char *p = realloc(m->data, (size_t)cap);
-		if (!p) {
-			m->failed = true;
-			return 0;
-		}
-		m->data = p;
-		m->cap = cap;
+	sf_count_t end = count >= 0 && count <= (sf_count_t)PTRDIFF_MAX - m->pos ? m->pos + count : -1;
+	void *data = m->data;
+	if (end < 0 || tc_vec_grow(&data, &m->cap, (size_t)(end > MEMBUF_FIRST ? end : MEMBUF_FIRST), 1)) {
+		m->failed = true;
+		return 0;
 	}
+	m->data = data;
 	if (m->pos > m->len) /* a seek past the end leaves a hole of zeros */
 		memset(m->data + m->len, 0, (size_t)(m->pos - m->len));
 	memcpy(m->data + m->pos, ptr, (size_t)count);

@@ -28,12 +28,14 @@
 #include <opus/opus.h>
 
 #include "tc_mailbox.h"
+#include "tc_vec.h"
 
 #define FRAME_MS 20
 #define HEAD_LEN 19           /* OpusHead, channel mapping family 0 */
 #define HEAD_GAIN_AT 16       /* offset of the output gain in OpusHead */
 #define OGG_HEADER_ONE_SEGMENT 28 /* page header with one lacing value */
 #define MAX_PACKET 1500       /* bytes; 20 ms at 256 kbit/s is 640 */
+#define STREAM_FIRST 16384    /* bytes: the stream's first room (about 4 s at 30 kbit/s) */
 
 struct tc_opus {
 	OpusEncoder *enc;
@@ -47,8 +49,7 @@ struct tc_opus {
 	unsigned long long n_in;   /* samples written */
 	unsigned long long n_coded; /* samples coded, padding included */
 	ogg_int64_t packetno;
-	unsigned char *buf;        /* the Ogg stream so far */
-	size_t len, cap;
+	struct tc_vec ogg;         /* bytes: the Ogg stream so far */
 	bool spent;
 };
 
@@ -77,29 +78,13 @@ static void put_le32(unsigned char *p, unsigned long v)
 		p[i] = (unsigned char)((v >> (8 * i)) & 0xff);
 }
 
-static enum tc_rc append(struct tc_opus *e, const unsigned char *p, size_t n)
-{
-	if (e->len + n > e->cap) {
-		size_t cap = e->cap ? e->cap : 16384;
-		while (cap < e->len + n)
-			cap *= 2;
-		unsigned char *b = realloc(e->buf, cap);
-		if (!b)
-			return TC_ERR_NOMEM;
-		e->buf = b;
-		e->cap = cap;
-	}
-	memcpy(e->buf + e->len, p, n);
-	e->len += n;
-	return TC_OK;
-}
-
 /* Move pages out of the stream: the full ones, or (flush) every packet held. */
 static enum tc_rc pages_out(struct tc_opus *e, bool flush)
 {
 	ogg_page og;
 	while (flush ? ogg_stream_flush(&e->os, &og) : ogg_stream_pageout(&e->os, &og)) {
-		if (append(e, og.header, (size_t)og.header_len) || append(e, og.body, (size_t)og.body_len))
+		if (tc_vec_append(&e->ogg, og.header, (size_t)og.header_len) ||
+		    tc_vec_append(&e->ogg, og.body, (size_t)og.body_len))
 			return TC_ERR_NOMEM;
 	}
 	return TC_OK;
@@ -134,7 +119,7 @@ static enum tc_rc write_headers(struct tc_opus *e)
 	enum tc_rc rc = packet_in(e, head, HEAD_LEN, 0, false);
 	if (!rc)
 		rc = pages_out(e, true);
-	if (!rc && e->len != OGG_HEADER_ONE_SEGMENT + HEAD_LEN)
+	if (!rc && e->ogg.n != OGG_HEADER_ONE_SEGMENT + HEAD_LEN)
 		rc = TC_ERR_INTERNAL;
 	if (!rc)
 		rc = packet_in(e, tags, (long)(16 + vlen), 0, false);
@@ -163,6 +148,7 @@ enum tc_rc tc_opus_new(const struct tc_opus_options *o, struct tc_opus **out, st
 	struct tc_opus *e = calloc(1, sizeof(*e));
 	if (!e)
 		return TC_ERR_NOMEM;
+	tc_vec_init(&e->ogg, 1);
 	e->rate = o->rate;
 	e->factor = 48000 / o->rate;
 	e->frame = o->rate / 1000 * FRAME_MS;
@@ -188,7 +174,9 @@ enum tc_rc tc_opus_new(const struct tc_opus_options *o, struct tc_opus **out, st
 		goto out;
 	}
 	e->os_ready = true;
-	rc = write_headers(e);
+	rc = tc_vec_reserve(&e->ogg, STREAM_FIRST);
+	if (!rc)
+		rc = write_headers(e);
 out:
 	if (rc) {
 		tc_opus_free(e);
@@ -207,7 +195,7 @@ void tc_opus_free(struct tc_opus *e)
 	if (e->os_ready)
 		ogg_stream_clear(&e->os);
 	free(e->pending);
-	free(e->buf);
+	tc_vec_free(&e->ogg);
 	free(e);
 }
 
@@ -264,11 +252,12 @@ enum tc_rc tc_opus_write(struct tc_opus *e, const float *s, size_t n, struct tc_
 /* Rewrite OpusHead's output gain on page 0 and its checksum. */
 static void set_gain(struct tc_opus *e, double gain_db)
 {
+	unsigned char *page = e->ogg.v;
 	double q = round((gain_db < -128 ? -128 : gain_db > 127 ? 127 : gain_db) * 256); /* Q7.8 */
-	put_le16(e->buf + OGG_HEADER_ONE_SEGMENT + HEAD_GAIN_AT, (unsigned)((int)q & 0xffff));
+	put_le16(page + OGG_HEADER_ONE_SEGMENT + HEAD_GAIN_AT, (unsigned)((int)q & 0xffff));
 	ogg_page og = {
-		.header = e->buf, .header_len = OGG_HEADER_ONE_SEGMENT,
-		.body = e->buf + OGG_HEADER_ONE_SEGMENT, .body_len = HEAD_LEN,
+		.header = page, .header_len = OGG_HEADER_ONE_SEGMENT,
+		.body = page + OGG_HEADER_ONE_SEGMENT, .body_len = HEAD_LEN,
 	};
 	ogg_page_checksum_set(&og);
 }
@@ -293,10 +282,8 @@ enum tc_rc tc_opus_finish(struct tc_opus *e, double gain_db, unsigned char **out
 	if (rc)
 		return rc;
 	set_gain(e, gain_db);
-	*out = e->buf;
-	*out_len = e->len;
-	e->buf = NULL;
-	e->len = e->cap = 0;
+	*out_len = e->ogg.n;
+	*out = tc_vec_take(&e->ogg);
 	return TC_OK;
 }
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "tc_script.h"
 #include "tc_sms.h"
+#include "tc_vec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,31 +12,28 @@
 #include <string.h>
 #include <strings.h>
 
+/* A script being written: once an addition fails, the rest are not made and the script is refused. */
 struct text {
-	char *s;
-	size_t n, cap;
+	struct tc_vec b; /* bytes, a C string once anything was added; NULL until then */
 	bool failed;
 };
 
 static void add(struct text *t, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (!n || t->failed)
-		return;
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 512;
-		while (cap < t->n + n + 1)
-			cap *= 2;
-		char *p = realloc(t->s, cap);
-		if (!p) {
-			t->failed = true;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->n, s, n + 1);
-	t->n += n;
+	if (n && !t->failed && tc_vec_append_text(&t->b, s, n))
+		t->failed = true;
+}
+
+static char *str(const struct text *t)
+{
+	return t->b.v;
+}
+
+/* The last byte written, 0 when none. */
+static char last(const struct text *t)
+{
+	return t->b.n ? str(t)[t->b.n - 1] : '\0';
 }
 
 /* s with surrounding white space and inner line breaks folded to one space. */
@@ -45,10 +43,10 @@ static void add_clean(struct text *t, const char *s)
 	bool space = false;
 	for (const char *p = s; p && *p; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
-			space = t->n > 0;
+			space = t->b.n > 0;
 			continue;
 		}
-		if (space && t->s && t->s[t->n - 1] != ' ')
+		if (space && last(t) != ' ')
 			add(t, " ");
 		space = false;
 		piece[0] = *p;
@@ -60,7 +58,7 @@ static bool ends_with_any(const struct text *t, const char *const *marks, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(marks[i]);
-		if (t->n >= l && memcmp(t->s + t->n - l, marks[i], l) == 0)
+		if (t->b.n >= l && memcmp(str(t) + t->b.n - l, marks[i], l) == 0)
 			return true;
 	}
 	return false;
@@ -72,11 +70,11 @@ static void sentence(struct text *t, const char *s, bool zh)
 	static const char *const marks[] = { "。", "！", "？", "；", ".", "!", "?", ";" };
 	if (!s || !*s)
 		return;
-	if (!zh && t->n && t->s[t->n - 1] != ' ')
+	if (!zh && t->b.n && last(t) != ' ')
 		add(t, " ");
 	add_clean(t, s);
-	while (t->n && t->s[t->n - 1] == ' ')
-		t->s[--t->n] = '\0';
+	while (last(t) == ' ')
+		str(t)[--t->b.n] = '\0';
 	if (!ends_with_any(t, marks, sizeof(marks) / sizeof(marks[0])))
 		add(t, zh ? "。" : ".");
 }
@@ -175,7 +173,7 @@ static void compose_en(struct text *t, const struct tc_cap_alert *a, const struc
 enum tc_rc tc_script_compose(const struct tc_cap_alert *a, const struct tc_cap_info *in, char **out,
 			     struct tc_diags *d)
 {
-	struct text t = { 0 };
+	struct text t = { .b = TC_VEC_OF(char) };
 	*out = NULL;
 	if (tc_script_is_chinese(in->language))
 		compose_zh(&t, a, in);
@@ -184,23 +182,23 @@ enum tc_rc tc_script_compose(const struct tc_cap_alert *a, const struct tc_cap_i
 	else
 		sentence(&t, in->description ? in->description : in->headline, false);
 	if (t.failed) {
-		free(t.s);
+		tc_vec_free(&t.b);
 		return TC_ERR_NOMEM;
 	}
-	if (!t.s || !*t.s) {
-		free(t.s);
+	if (!t.b.n) {
+		tc_vec_free(&t.b);
 		tc_err(d, "script.empty", "", "the info block (%s) has nothing to say: no description or headline",
 		       in->language ? in->language : "en-US");
 		return TC_ERR_INVALID;
 	}
-	*out = t.s;
+	*out = tc_vec_take(&t.b);
 	return TC_OK;
 }
 
 /* Non-Chinese text for the engine: URLs dropped, brackets to commas, emoji dropped. */
 static enum tc_rc clean_other(const char *text, char **out)
 {
-	struct text t = { 0 };
+	struct text t = { .b = TC_VEC_OF(char) };
 	const unsigned char *p = (const unsigned char *)text;
 	char piece[5];
 	while (*p) {
@@ -229,10 +227,10 @@ static enum tc_rc clean_other(const char *text, char **out)
 		p += n;
 	}
 	if (t.failed) {
-		free(t.s);
+		tc_vec_free(&t.b);
 		return TC_ERR_NOMEM;
 	}
-	*out = t.s ? t.s : strdup("");
+	*out = t.b.v ? tc_vec_take(&t.b) : strdup("");
 	return *out ? TC_OK : TC_ERR_NOMEM;
 }
 
@@ -247,7 +245,7 @@ enum tc_rc tc_script_engine_text(const char *lang, const char *text, const struc
 enum tc_rc tc_script_sms(const struct tc_cap_alert *a, const struct tc_cap_info *in, unsigned max_segments,
 			 char **out, struct tc_diags *d)
 {
-	struct text t = { 0 };
+	struct text t = { .b = TC_VEC_OF(char) };
 	enum tc_cap_colour c = tc_cap_info_colour(in);
 	*out = NULL;
 	if (tc_script_is_chinese(in->language)) {
@@ -277,17 +275,17 @@ enum tc_rc tc_script_sms(const struct tc_cap_alert *a, const struct tc_cap_info 
 		if (a->msg_type != TC_CAP_CANCEL)
 			sentence(&t, in->instruction, false);
 	}
-	if (t.failed || !t.s) {
-		free(t.s);
+	if (t.failed || !t.b.v) {
+		tc_vec_free(&t.b);
 		return TC_ERR_NOMEM;
 	}
-	size_t keep = tc_sms_fit(t.s, t.n, max_segments ? max_segments : 1, false);
+	size_t keep = tc_sms_fit(str(&t), t.b.n, max_segments ? max_segments : 1, false);
 	if (keep == 0) {
-		free(t.s);
+		tc_vec_free(&t.b);
 		tc_err(d, "sms.text", "", "the SMS text could not be composed");
 		return TC_ERR_INVALID;
 	}
-	t.s[keep] = '\0';
-	*out = t.s;
+	str(&t)[keep] = '\0';
+	*out = tc_vec_take(&t.b);
 	return TC_OK;
 }

@@ -13,6 +13,7 @@
 #include "tc_zh.h"
 #include "tc_file.h"
 #include "tc_utf8.h"
+#include "tc_vec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,31 +24,25 @@
 
 /* --- a growable string --------------------------------------------------------- */
 
+/* Once an addition fails the rest are not made, and the text is refused. */
 struct buf {
-	char *s;
-	size_t n, cap;
+	struct tc_vec t; /* bytes, a C string once anything was added; NULL until then */
 	bool failed;
 };
 
+#define BUF_EMPTY { .t = TC_VEC_OF(char) }
+
 static void put(struct buf *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
+	if (!b->failed && tc_vec_append_text(&b->t, s, n))
+		b->failed = true;
+}
+
+/* Whether the text so far ends with s. */
+static bool ends_with(const struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	return b->t.n >= n && memcmp((const char *)b->t.v + b->t.n - n, s, n) == 0;
 }
 
 static void puts_(struct buf *b, const char *s)
@@ -144,10 +139,10 @@ static void number_words(unsigned long long n, struct buf *b)
 
 void tc_zh_number(unsigned long long n, char *out, size_t len)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_EMPTY;
 	number_words(n, &b);
-	snprintf(out, len, "%s", b.failed || !b.s ? "" : b.s);
-	free(b.s);
+	snprintf(out, len, "%s", b.failed || !b.t.v ? "" : (const char *)b.t.v);
+	tc_vec_free(&b.t);
 }
 
 /* --- pass 1: symbols and numbers ------------------------------------------------ */
@@ -312,11 +307,9 @@ static size_t clock_time(const struct number *h, const char *s, size_t avail, st
 static bool after_dial_word(const struct buf *b)
 {
 	static const char *const words[] = { "拨打", "电话", "热线", "号码", "致电", "短信" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t n = strlen(words[i]);
-		if (b->n >= n && memcmp(b->s + b->n - n, words[i], n) == 0)
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (ends_with(b, words[i]))
 			return true;
-	}
 	return false;
 }
 
@@ -338,7 +331,7 @@ static size_t number_token(const char *s, size_t avail, struct buf *b)
 		number_words(strtoull(num.digits, NULL, 10), b); /* 03时 → 三时 */
 		return used;
 	}
-	if (!num.n_frac && (after_dial_word(b) || (b->n && b->s[b->n - 1] == ' ' && is_code_like(&num)))) {
+	if (!num.n_frac && (after_dial_word(b) || (ends_with(b, " ") && is_code_like(&num)))) {
 		size_t mark = range_mark(rest, left), n;
 		digits_one_by_one(num.digits, num.n_digits, true, b);
 		if (mark && digit_at(rest + mark, left - mark, &n) >= 0) {
@@ -391,12 +384,10 @@ static size_t number_token(const char *s, size_t avail, struct buf *b)
 static bool ends_with_pause(const struct buf *b)
 {
 	static const char *const pauses[] = { "，", "。", "、", "；", "：", "！", "？", " " };
-	for (size_t i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++) {
-		size_t n = strlen(pauses[i]);
-		if (b->n >= n && memcmp(b->s + b->n - n, pauses[i], n) == 0)
+	for (size_t i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++)
+		if (ends_with(b, pauses[i]))
 			return true;
-	}
-	return b->n == 0;
+	return b->t.n == 0;
 }
 
 /* Brackets become pauses; quotes disappear. Returns true when cp was one of them. */
@@ -473,32 +464,35 @@ struct entry {
 };
 
 struct tc_lexicon {
-	struct entry *e; /* sorted by word, no duplicates, between calls */
-	size_t n, cap;
+	struct tc_vec e; /* struct entry, sorted by word, no duplicates, between calls */
 	size_t max_word; /* bytes */
 	size_t next_seq;
 };
 
 struct tc_lexicon *tc_lexicon_new(void)
 {
-	return calloc(1, sizeof(struct tc_lexicon));
+	struct tc_lexicon *lex = calloc(1, sizeof(*lex));
+	if (lex)
+		tc_vec_init(&lex->e, sizeof(struct entry));
+	return lex;
 }
 
 void tc_lexicon_free(struct tc_lexicon *lex)
 {
 	if (!lex)
 		return;
-	for (size_t i = 0; i < lex->n; i++) {
-		free(lex->e[i].word);
-		free(lex->e[i].pinyin);
+	struct entry *e = lex->e.v;
+	for (size_t i = 0; i < lex->e.n; i++) {
+		free(e[i].word);
+		free(e[i].pinyin);
 	}
-	free(lex->e);
+	tc_vec_free(&lex->e);
 	free(lex);
 }
 
 size_t tc_lexicon_size(const struct tc_lexicon *lex)
 {
-	return lex ? lex->n : 0;
+	return lex ? lex->e.n : 0;
 }
 
 static int by_word(const void *a, const void *b)
@@ -516,19 +510,20 @@ static int by_word_then_seq(const void *a, const void *b)
 /* Sort, and of equal words keep the one added last. */
 static void sort_unique(struct tc_lexicon *lex)
 {
-	size_t w = 0;
-	if (!lex->n)
+	struct entry *e = lex->e.v;
+	size_t n = lex->e.n, w = 0;
+	if (!n)
 		return;
-	qsort(lex->e, lex->n, sizeof(*lex->e), by_word_then_seq);
-	for (size_t r = 0; r < lex->n; r++) {
-		if (r + 1 < lex->n && strcmp(lex->e[r].word, lex->e[r + 1].word) == 0) {
-			free(lex->e[r].word);
-			free(lex->e[r].pinyin);
+	qsort(e, n, sizeof(*e), by_word_then_seq);
+	for (size_t r = 0; r < n; r++) {
+		if (r + 1 < n && strcmp(e[r].word, e[r + 1].word) == 0) {
+			free(e[r].word);
+			free(e[r].pinyin);
 			continue;
 		}
-		lex->e[w++] = lex->e[r];
+		e[w++] = e[r];
 	}
-	lex->n = w;
+	lex->e.n = w;
 }
 
 /* "chang3 suo3": syllables of letters (ü allowed) each ending in a tone digit 1-5. */
@@ -583,21 +578,14 @@ static bool parse_line(char *line, char **word, char **pinyin, const char **why)
 
 static enum tc_rc add_entry(struct tc_lexicon *lex, const char *word, const char *pinyin)
 {
-	if (lex->n == lex->cap) {
-		size_t cap = lex->cap ? lex->cap * 2 : 64;
-		struct entry *e = realloc(lex->e, cap * sizeof(*e));
-		if (!e)
-			return TC_ERR_NOMEM;
-		lex->e = e;
-		lex->cap = cap;
-	}
 	struct entry en = { strdup(word), strdup(pinyin), lex->next_seq++ };
-	if (!en.word || !en.pinyin) {
+	struct entry *slot = en.word && en.pinyin ? tc_vec_push(&lex->e) : NULL;
+	if (!slot) {
 		free(en.word);
 		free(en.pinyin);
 		return TC_ERR_NOMEM;
 	}
-	lex->e[lex->n++] = en;
+	*slot = en;
 	if (strlen(word) > lex->max_word)
 		lex->max_word = strlen(word);
 	return TC_OK;
@@ -673,7 +661,7 @@ static const struct entry *lookup(const struct tc_lexicon *lex, const char *s, s
 	memcpy(key, s, n);
 	key[n] = '\0';
 	struct entry probe = { .word = key };
-	return bsearch(&probe, lex->e, lex->n, sizeof(*lex->e), by_word);
+	return bsearch(&probe, lex->e.v, lex->e.n, sizeof(struct entry), by_word);
 }
 
 /* Pass 2: the longest lexicon word at each position becomes " pinyin ". */
@@ -697,7 +685,7 @@ static void apply_lexicon(const struct tc_lexicon *lex, const char *text, struct
 			best = ends[k] - i;
 		}
 		if (hit) {
-			if (b->n && b->s[b->n - 1] != ' ')
+			if (b->t.n && !ends_with(b, " "))
 				puts_(b, " ");
 			puts_(b, hit->pinyin);
 			puts_(b, " ");
@@ -735,27 +723,26 @@ static void tidy_pauses(char *s)
 
 enum tc_rc tc_zh_normalise(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
 {
-	struct buf first = { 0 }, second = { 0 };
+	struct buf first = BUF_EMPTY, second = BUF_EMPTY;
 	enum tc_rc rc;
 	*out = NULL;
 	rc = symbols_and_numbers(text, &first, d);
 	if (rc == TC_OK && first.failed)
 		rc = TC_ERR_NOMEM;
-	if (rc == TC_OK && lex && lex->n) {
-		apply_lexicon(lex, first.s ? first.s : "", &second);
+	if (rc == TC_OK && lex && lex->e.n) {
+		apply_lexicon(lex, first.t.v ? first.t.v : "", &second);
 		if (second.failed)
 			rc = TC_ERR_NOMEM;
-		free(first.s);
+		tc_vec_free(&first.t);
 		first = second;
 	}
-	if (rc == TC_OK && first.s)
-		tidy_pauses(first.s);
+	if (rc == TC_OK && first.t.v)
+		tidy_pauses(first.t.v);
 	if (rc == TC_OK) {
-		*out = first.s ? first.s : strdup("");
-		first.s = NULL;
+		*out = first.t.v ? tc_vec_take(&first.t) : strdup("");
 		if (!*out)
 			rc = TC_ERR_NOMEM;
 	}
-	free(first.s);
+	tc_vec_free(&first.t);
 	return rc;
 }
