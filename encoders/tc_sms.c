@@ -5,6 +5,7 @@
  * one or two septets (GSM: an extension character is ESC + code) or one or
  * two UTF-16 code units (UCS-2: a surrogate pair). Segments are filled with
  * whole units, so neither an escape nor a surrogate pair is ever split.
+ * tc_sms_decode reads characters back with the same tables.
  */
 #include "tc_sms.h"
 #include "tc_utf8.h"
@@ -351,4 +352,66 @@ size_t tc_sms_fit(const char *text, size_t len, unsigned max_segments, bool ref1
 	if (keep == len)
 		return len;
 	return sentence_keep ? sentence_keep : keep;
+}
+
+/* --- decoding ------------------------------------------------------------------------ */
+
+/* cp as UTF-8 at out + o when it fits with room for a NUL; the new length. */
+static size_t put_utf8(uint32_t cp, char *out, size_t o, size_t cap)
+{
+	uint8_t b[4];
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	static const uint8_t lead[] = { 0, 0, 0xC0, 0xE0, 0xF0 };
+	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+		b[i] = (uint8_t)(0x80 | (cp & 0x3F));
+	b[0] = (uint8_t)(lead[n] | cp);
+	if (o + n >= cap)
+		return o;
+	memcpy(out + o, b, n);
+	return o + n;
+}
+
+static uint32_t gsm_ext_cp(uint8_t code)
+{
+	for (size_t i = 0; i < sizeof(gsm_ext) / sizeof(gsm_ext[0]); i++)
+		if (gsm_ext[i].code == code)
+			return gsm_ext[i].cp;
+	return ' ';
+}
+
+static size_t decode_gsm7(const uint8_t *c, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t v = c[i] & 0x7F;
+		uint32_t cp = v == GSM_ESC && i + 1 < len ? gsm_ext_cp(c[++i] & 0x7F) : v == GSM_ESC ? ' ' : gsm_basic[v];
+		o = put_utf8(cp, out, o, cap);
+	}
+	return o;
+}
+
+static size_t decode_ucs2(const uint8_t *c, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		uint32_t u = (uint32_t)c[i] << 8 | c[i + 1];
+		if (u >= 0xD800 && u < 0xDC00 && i + 3 < len) {
+			uint32_t lo = (uint32_t)c[i + 2] << 8 | c[i + 3];
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				i += 2;
+			}
+		}
+		o = put_utf8(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u, out, o, cap);
+	}
+	return o;
+}
+
+size_t tc_sms_decode(enum tc_sms_encoding encoding, const uint8_t *chars, size_t len, char *out, size_t cap)
+{
+	if (!cap)
+		return 0;
+	size_t o = !chars ? 0 : encoding == TC_SMS_UCS2 ? decode_ucs2(chars, len, out, cap) : decode_gsm7(chars, len, out, cap);
+	out[o] = '\0';
+	return o;
 }

@@ -72,6 +72,16 @@ enum tc_rc tc_sms_encode(const char *text, size_t len, const struct tc_sms_optio
 size_t tc_sms_count_segments(const char *text, size_t len, bool ref16, enum tc_sms_encoding *encoding);
 
 /*
+ * The other way: characters as an SMSC or gateway hands them back (GSM 7-bit
+ * one code per octet, ESC + code for the extension table; or UCS-2 big
+ * endian, surrogate pairs joined) as UTF-8 in out, NUL-terminated, cut at a
+ * character boundary when out is too small. Returns the bytes written
+ * without the NUL. An unknown extension code reads as a space, a lone
+ * surrogate as U+FFFD.
+ */
+size_t tc_sms_decode(enum tc_sms_encoding encoding, const uint8_t *chars, size_t len, char *out, size_t cap);
+
+/*
  * Cut text to the longest prefix that fits max_segments, preferring the end
  * of a sentence (。！？.!?；;) and else a character boundary. Returns the
  * number of bytes to keep (len when everything fits).

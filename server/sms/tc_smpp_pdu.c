@@ -445,7 +445,7 @@ size_t tc_smpp_text(const uint8_t *sm, size_t len, uint8_t data_coding, bool has
 	if (has_udh && len)
 		i = (size_t)sm[0] + 1 < len ? (size_t)sm[0] + 1 : len;
 	if (data_coding == 8 || data_coding == 0)
-		return tc_sms_gateway_text(data_coding == 8 ? TC_SMS_UCS2 : TC_SMS_GSM7, i < len ? sm + i : NULL, len - i,
+		return tc_sms_decode(data_coding == 8 ? TC_SMS_UCS2 : TC_SMS_GSM7, i < len ? sm + i : NULL, len - i,
 					   out, cap);
 	/* IA5/ASCII (1) and Latin-1 (3), and anything else read as Latin-1: one or two UTF-8 octets each */
 	for (; i < len; i++) {

@@ -54,13 +54,6 @@ struct tc_sms_submit {
 enum tc_rc tc_sms_submit_from_segment(const struct tc_sms_message *m, size_t k, const char *dest, uint64_t ref,
 				      struct tc_sms_submit *out);
 
-/*
- * Characters of encoding (no header) as UTF-8 into out (cap > 0; always terminated): GSM 7-bit a code an
- * octet with its extension table, UCS-2 big-endian with surrogate pairs joined. A character that does
- * not fit is left out. Bytes written.
- */
-size_t tc_sms_gateway_text(enum tc_sms_encoding encoding, const uint8_t *chars, size_t len, char *out, size_t cap);
-
 /* --- what comes back -------------------------------------------------------------------- */
 
 enum tc_sms_gw_mail {

@@ -81,7 +81,7 @@ static void add_part(struct whole *w, const struct tc_sms_submit *m)
 		w->ucs2 = m->encoding == TC_SMS_UCS2;
 		w->len = 0;
 	}
-	w->len += tc_sms_gateway_text(m->encoding, m->ud + h, m->ud_len - h, w->text + w->len, sizeof(w->text) - w->len);
+	w->len += tc_sms_decode(m->encoding, m->ud + h, m->ud_len - h, w->text + w->len, sizeof(w->text) - w->len);
 	w->n++;
 }
 

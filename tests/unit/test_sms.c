@@ -92,6 +92,40 @@ static void test_mixed_text_is_ucs2(void **state)
 	assert_int_equal(msg.segments[0].udl, 2 * 18);
 }
 
+/* What an SMSC hands back reads as what was sent: GSM codes (extension table too) and UCS-2. */
+static void test_decode_round_trip(void **state)
+{
+	(void)state;
+	char back[256];
+	const char *gsm = "Hello @£$ {[€]} ÄÖÑÜ§ Δ_ 12:30!";
+	encode_ok(gsm, NULL);
+	assert_int_equal(msg.encoding, TC_SMS_GSM7);
+	tc_sms_decode(TC_SMS_GSM7, msg.segments[0].septets, msg.segments[0].n_septets, back, sizeof(back));
+	assert_string_equal(back, gsm);
+	const char *ucs2 = "台风红色预警😀 go";
+	encode_ok(ucs2, NULL);
+	assert_int_equal(msg.encoding, TC_SMS_UCS2);
+	tc_sms_decode(TC_SMS_UCS2, msg.segments[0].ud, msg.segments[0].ud_len, back, sizeof(back));
+	assert_string_equal(back, ucs2);
+}
+
+static void test_decode_bounds(void **state)
+{
+	(void)state;
+	char small[5];
+	static const uint8_t tai_feng[] = { 0x53, 0xF0, 0x98, 0xCE }; /* 台风: 3 bytes each in UTF-8 */
+	assert_int_equal(tc_sms_decode(TC_SMS_UCS2, tai_feng, sizeof(tai_feng), small, sizeof(small)), 3);
+	assert_string_equal(small, "台"); /* cut at a character, never inside one */
+	static const uint8_t odd[] = { 0x1B, 0x01, 0x41, 0x1B }; /* unknown extension, trailing ESC */
+	char back[16];
+	tc_sms_decode(TC_SMS_GSM7, odd, sizeof(odd), back, sizeof(back));
+	assert_string_equal(back, " A ");
+	static const uint8_t lone[] = { 0xD8, 0x3D, 0x00, 0x41 }; /* a high surrogate alone */
+	tc_sms_decode(TC_SMS_UCS2, lone, sizeof(lone), back, sizeof(back));
+	assert_string_equal(back, "\xEF\xBF\xBD" "A");
+	assert_int_equal(tc_sms_decode(TC_SMS_GSM7, odd, sizeof(odd), back, 0), 0);
+}
+
 static void test_single_limits(void **state)
 {
 	(void)state;
@@ -238,6 +272,8 @@ int main(void)
 		cmocka_unit_test(test_ucs2_golden),
 		cmocka_unit_test(test_ucs2_surrogate_pair),
 		cmocka_unit_test(test_mixed_text_is_ucs2),
+		cmocka_unit_test(test_decode_round_trip),
+		cmocka_unit_test(test_decode_bounds),
 		cmocka_unit_test(test_single_limits),
 		cmocka_unit_test(test_concatenated_gsm7_golden),
 		cmocka_unit_test(test_concatenated_16bit_reference),

@@ -83,7 +83,7 @@ static void test_pack_bind_and_submit(void **state)
 	size_t len = 0;
 	for (size_t k = 0; k < 2; k++) {
 		assert_int_equal(tc_sms_submit_from_segment(&m, k, "+8613800000001", 32 + k, &part), TC_OK);
-		len += tc_sms_gateway_text(part.encoding, part.ud + part.udh_len, part.ud_len - part.udh_len, whole + len,
+		len += tc_sms_decode(part.encoding, part.ud + part.udh_len, part.ud_len - part.udh_len, whole + len,
 					   sizeof(whole) - len);
 	}
 	assert_string_equal(whole, text);
@@ -119,7 +119,7 @@ static void test_pack_bind_and_submit(void **state)
 	char back[64];
 	tc_smpp_text(msg.sm, msg.sm_len, 0, false, back, sizeof(back));
 	assert_string_equal(back, "Typhoon warning {orange}");
-	tc_sms_gateway_text(part.encoding, part.ud, part.ud_len, back, sizeof(back));
+	tc_sms_decode(part.encoding, part.ud, part.ud_len, back, sizeof(back));
 	assert_string_equal(back, "Typhoon warning {orange}");
 }
 
