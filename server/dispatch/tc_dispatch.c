@@ -5,6 +5,17 @@
  * transaction, so a crash leaves either everything a step did or nothing;
  * what was published but not yet marked sent is published again after a
  * restart, and receivers recognise it by its id.
+ *
+ * No store result is dropped. A read or a write the store refuses fails the
+ * transaction at hand, which is rolled back and done again whole: a batch
+ * of mails is kept and handled again first (tc_mail_held), the periodic
+ * work is done again on the next call (everything it decides is read from
+ * the store). Messages already handed to the broker then go out once more;
+ * receivers know them by id. The failure is logged at error level, the
+ * first of a run, with the alert and target it was about, and counted by
+ * operation (tocsin_store_errors_total). What the store answers on purpose
+ * (no such delivery, a transition the state machine refuses) is handled
+ * where it comes and is not a failure.
  */
 #include "tc_dispatch.h"
 
@@ -38,6 +49,45 @@ struct watched {
 	bool dirty;
 };
 
+/* What the dispatcher asks of the store, for counting and naming failures. */
+enum store_op {
+	OP_BEGIN = 0,
+	OP_COMMIT,
+	OP_READ,
+	OP_ACK,
+	OP_DELIVERY,
+	OP_ALERT,
+	OP_PAYLOAD,
+	OP_PUBLISHED,
+	OP_RECEIVER,
+	OP_AUDIT,
+	OP_N,
+};
+
+static const struct {
+	const char *name; /* the metric's op label */
+	const char *what; /* "the store could not ..." */
+} ops[OP_N] = {
+	[OP_BEGIN] = { "begin", "start a transaction" },
+	[OP_COMMIT] = { "commit", "commit" },
+	[OP_READ] = { "read", "be read" },
+	[OP_ACK] = { "ack", "keep an acknowledgment" },
+	[OP_DELIVERY] = { "delivery", "write a delivery's state" },
+	[OP_ALERT] = { "alert", "write an alert's state" },
+	[OP_PAYLOAD] = { "payload", "keep a rendered payload or its audio" },
+	[OP_PUBLISHED] = { "published", "record or clear a retained topic" },
+	[OP_RECEIVER] = { "receiver", "write a receiver's liveness" },
+	[OP_AUDIT] = { "audit", "write the audit log" },
+};
+
+/* The first store failure of the transaction at hand. */
+struct failure {
+	bool set;
+	enum store_op op;
+	enum tc_rc rc;
+	char alert[17], target[64];
+};
+
 struct tc_dispatch {
 	struct tc_store *store;
 	struct tc_mqtt *mq;
@@ -55,6 +105,10 @@ struct tc_dispatch {
 	bool work_due; /* what a batch did calls for tc_dispatch_work (and the SMS side) at once */
 	bool ask_again; /* the last run stopped uncleanly: ask the receivers of unsettled deliveries again */
 	struct tc_mail_held held; /* a batch the store could not take, tried again with the next */
+	struct failure failure;   /* of the transaction at hand */
+	unsigned long store_errors[OP_N];
+	unsigned work_refused;    /* rounds of work rolled back in a row */
+	bool watch_failing;       /* the last look at a watched alert could not read the store */
 };
 
 struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, struct tc_renderer *rd,
@@ -87,9 +141,66 @@ const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp)
 	return &dp->stats;
 }
 
+/* --- store failures ----------------------------------------------------------- */
+
+/* Count a failed store call; the first of a transaction is kept, to be logged when it ends. */
+static void store_failed(struct tc_dispatch *dp, enum store_op op, enum tc_rc rc, const char *alert,
+			 const char *target)
+{
+	dp->store_errors[op]++;
+	dp->stats.store_errors++;
+	if (dp->failure.set)
+		return;
+	dp->failure = (struct failure){ .set = true, .op = op, .rc = rc };
+	snprintf(dp->failure.alert, sizeof(dp->failure.alert), "%s", alert ? alert : "");
+	snprintf(dp->failure.target, sizeof(dp->failure.target), "%s", target ? target : "");
+}
+
+/* True when a store call went through; otherwise the transaction at hand fails. */
+static bool stored(struct tc_dispatch *dp, enum tc_rc rc, enum store_op op, const char *alert, const char *target)
+{
+	if (rc == TC_OK)
+		return true;
+	store_failed(dp, op, rc, alert, target);
+	return false;
+}
+
+/* A count the store answers with -1 when it cannot be read. */
+static bool counted(struct tc_dispatch *dp, long n, const char *alert, const char *target)
+{
+	return stored(dp, n < 0 ? TC_ERR_IO : TC_OK, OP_READ, alert, target);
+}
+
+static bool failing(const struct tc_dispatch *dp)
+{
+	return dp->failure.set;
+}
+
+/* The failure of the transaction that ended, then what becomes of its work. */
+static void log_failure(const struct tc_dispatch *dp, const char *then)
+{
+	const struct failure *f = &dp->failure;
+	tc_log(TC_LOG_ERROR, "store", "alert=%s target=%s op=%s the store could not %s (%s): %s",
+	       f->alert[0] ? f->alert : "-", f->target[0] ? f->target : "-", ops[f->op].name, ops[f->op].what,
+	       tc_rc_name(f->rc), then);
+}
+
+/* The transaction at hand failed: undo what it did, but keep the failures counted. */
+static void roll_back(struct tc_dispatch *dp, const struct tc_dispatch_stats *before, bool began)
+{
+	unsigned long errors = dp->stats.store_errors;
+	if (began)
+		tc_store_rollback(dp->store);
+	dp->stats = *before;
+	dp->stats.store_errors = errors;
+}
+
 /* --- small caches ---------------------------------------------------------------- */
 
-/* The sealed payload of an alert (owned by the cache); NULL when it has none yet. */
+/*
+ * The sealed payload of an alert (owned by the cache); NULL when it has none yet, or when the store
+ * could not be read (then the transaction fails: check failing()).
+ */
 static const struct payload_entry *payload_of(struct tc_dispatch *dp, const char *id)
 {
 	for (size_t i = 0; i < PAYLOAD_CACHE; i++)
@@ -98,7 +209,8 @@ static const struct payload_entry *payload_of(struct tc_dispatch *dp, const char
 	struct payload_entry *e = &dp->payloads[dp->next_payload];
 	unsigned char *data = NULL;
 	size_t len = 0;
-	if (tc_store_get_payload(dp->store, id, &data, &len) != TC_OK)
+	enum tc_rc rc = tc_store_get_payload(dp->store, id, &data, &len);
+	if (rc == TC_ERR_NOTFOUND || !stored(dp, rc, OP_READ, id, NULL))
 		return NULL;
 	dp->next_payload = (dp->next_payload + 1) % PAYLOAD_CACHE;
 	free(e->data);
@@ -113,6 +225,18 @@ static uint32_t expiry_of(const struct tc_dispatch *dp, int64_t expires_at, int6
 	if (expires_at <= 0)
 		return (uint32_t)dp->o.default_expiry_s;
 	return expires_at > now ? (uint32_t)(expires_at - now) : 1;
+}
+
+/* The expiry for messages about alert id: its own, else the default (also when unknown). */
+static uint32_t expiry_of_alert(struct tc_dispatch *dp, const char *id, int64_t now)
+{
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires = 0;
+	enum tc_rc rc = tc_store_alert_brief(dp->store, id, msg_type, &st, &expires);
+	if (rc != TC_ERR_NOTFOUND)
+		stored(dp, rc, OP_READ, id, NULL);
+	return expiry_of(dp, rc ? 0 : expires, now);
 }
 
 /* --- publishing ---------------------------------------------------------------- */
@@ -139,6 +263,13 @@ static void add_row(const struct tc_delivery_row *r, void *user)
 		return;
 	}
 	*slot = *r;
+}
+
+/* An alert's deliveries in state (all when NULL), every one of them or a failed transaction. */
+static bool gather_rows(struct tc_dispatch *dp, const char *alert_id, const char *state, struct rows *rs)
+{
+	enum tc_rc rc = tc_store_each_delivery_row(dp->store, alert_id, state, add_row, rs);
+	return stored(dp, rc ? rc : rs->rc, OP_READ, alert_id, NULL);
 }
 
 static enum tc_rc send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
@@ -172,7 +303,7 @@ struct scope {
 	bool used;
 };
 
-/* The region scopes met so far (struct scope); NULL from scope_of when one could not be kept. */
+/* The region scopes met so far (struct scope); NULL when one could not be kept or counted. */
 static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const struct rows *rs, const char *code)
 {
 	for (size_t i = 0; i < ss->n; i++) {
@@ -180,11 +311,14 @@ static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const s
 		if (!strcmp(s->code, code))
 			return s;
 	}
+	long registered = tc_store_count_region(dp->store, code);
+	if (!counted(dp, registered, row_at(rs, 0)->alert_id, NULL))
+		return NULL;
 	struct scope *s = tc_vec_push(ss);
-	if (!s)
+	if (!s) /* its receivers are sent to directly */
 		return NULL;
 	snprintf(s->code, sizeof(s->code), "%s", code);
-	s->full = (long)rows_under(rs, code) == tc_store_count_region(dp->store, code);
+	s->full = (long)rows_under(rs, code) == registered;
 	s->used = false;
 	return s;
 }
@@ -195,7 +329,7 @@ static struct scope *widest_scope(struct tc_dispatch *dp, struct tc_vec *ss, con
 {
 	char codes[TC_PROTO_MAX_REGIONS][16];
 	size_t n = tc_proto_region_scopes(r->region, codes);
-	while (n-- > 0) {
+	while (n-- > 0 && !failing(dp)) {
 		struct scope *s = scope_of(dp, ss, rs, codes[n]);
 		if (s && s->full)
 			return s;
@@ -217,8 +351,17 @@ static void publish_audio(const char *id, const void *data, size_t len, void *us
 	if (ac->rc || tc_proto_topic(topic, sizeof(topic), ac->dp->prefix, TC_TOPIC_AUDIO, id, NULL))
 		return;
 	ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
-	if (!ac->rc)
-		tc_store_add_published(ac->dp->store, ac->alert_id, topic);
+	if (!ac->rc && !stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic), OP_PUBLISHED,
+			       ac->alert_id, NULL))
+		ac->rc = TC_ERR_IO;
+}
+
+/* Every audio message of the alert, retained; TC_OK when all went out and were recorded. */
+static enum tc_rc publish_audios(struct tc_dispatch *dp, const char *alert_id, uint32_t expiry)
+{
+	struct audio_ctx ac = { dp, alert_id, expiry, TC_OK };
+	enum tc_rc rc = tc_store_each_audio(dp->store, alert_id, publish_audio, &ac);
+	return stored(dp, rc, OP_READ, alert_id, NULL) ? ac.rc : rc;
 }
 
 static int64_t wall_ms(void)
@@ -228,8 +371,15 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Watch alert id from published_ms on (again, when a rolled-back round published it before). */
 static void watch(struct tc_dispatch *dp, const char *id, int64_t published_ms)
 {
+	for (size_t i = 0; i < dp->n_watched; i++)
+		if (!strcmp(dp->watched[i].id, id)) {
+			dp->watched[i] = (struct watched){ .published_ms = published_ms, .dirty = true };
+			snprintf(dp->watched[i].id, sizeof(dp->watched[i].id), "%s", id);
+			return;
+		}
 	if (dp->n_watched == MAX_WATCHED) /* the oldest goes unreported */
 		memmove(dp->watched, dp->watched + 1, --dp->n_watched * sizeof(dp->watched[0]));
 	struct watched *w = &dp->watched[dp->n_watched++];
@@ -244,72 +394,123 @@ static void mark_watched(struct tc_dispatch *dp, const char *id)
 			dp->watched[i].dirty = true;
 }
 
+/*
+ * Whether no target of a watched alert waits any more; a store that cannot be read is counted and
+ * logged (once for a run of them), and the alert looked at again next time.
+ */
+static bool watched_settled(struct tc_dispatch *dp, struct watched *w, long counts[TC_DELIVERY_N_STATES],
+			    long *total)
+{
+	long waiting = tc_store_awaiting_receipt(dp->store, w->id);
+	enum tc_rc rc = waiting < 0 ? TC_ERR_IO : TC_OK;
+	if (!rc && waiting == 0)
+		rc = tc_store_delivery_counts(dp->store, w->id, counts, total);
+	if (rc) {
+		dp->store_errors[OP_READ]++;
+		dp->stats.store_errors++;
+		if (!dp->watch_failing)
+			tc_log(TC_LOG_ERROR, "store", "alert=%s target=- op=read the store could not be read (%s): whether "
+			       "a target still waits is looked at again later", w->id, tc_rc_name(rc));
+		dp->watch_failing = true;
+		return false;
+	}
+	dp->watch_failing = false;
+	w->dirty = false;
+	return waiting == 0;
+}
+
 /* After a batch of acknowledgments or timers: report the alerts no target is waiting for any more. */
 static void check_watched(struct tc_dispatch *dp)
 {
 	for (size_t i = 0; i < dp->n_watched;) {
 		struct watched *w = &dp->watched[i];
-		long counts[TC_DELIVERY_N_STATES], total;
-		if (!w->dirty || tc_store_awaiting_receipt(dp->store, w->id) != 0) {
-			w->dirty = false;
+		long counts[TC_DELIVERY_N_STATES], total = 0;
+		if (!w->dirty || !watched_settled(dp, w, counts, &total)) {
 			i++;
 			continue;
 		}
 		double s = (double)(wall_ms() - w->published_ms) / 1000.0;
-		if (tc_store_delivery_counts(dp->store, w->id, counts, &total) == TC_OK)
-			tc_log(TC_LOG_INFO, "track", "alert=%s %ld of %ld target(s) acknowledged receipt, none is waiting; "
-			       "%.3f s after publication", w->id,
-			       counts[TC_DS_RECEIVED] + counts[TC_DS_PLAYED] + counts[TC_DS_DISPLAYED], total, s);
+		tc_log(TC_LOG_INFO, "track", "alert=%s %ld of %ld target(s) acknowledged receipt, none is waiting; "
+		       "%.3f s after publication", w->id,
+		       counts[TC_DS_RECEIVED] + counts[TC_DS_PLAYED] + counts[TC_DS_DISPLAYED], total, s);
 		memmove(w, w + 1, (--dp->n_watched - i) * sizeof(*w));
 	}
+}
+
+/* Rows not published (the broker went away) go back to planned; false when the store refused. */
+static bool put_back(struct tc_dispatch *dp, const struct rows *rs, struct scope *const *chosen, const bool *direct_ok,
+		     int64_t now)
+{
+	for (size_t i = 0; i < rs->all.n; i++) {
+		const struct tc_delivery_row *r = row_at(rs, i);
+		if (!(chosen[i] ? chosen[i]->used : direct_ok[i]) &&
+		    !stored(dp, tc_store_update_delivery(dp->store, r, NULL, now), OP_DELIVERY, r->alert_id, r->target))
+			return false;
+	}
+	return true;
+}
+
+/* One region message for scope s (retained, recorded) or one direct message for row i. */
+static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct payload_entry *pl,
+			      const struct tc_delivery_row *r, struct scope *s, uint32_t expiry, bool *direct_ok)
+{
+	char topic[TC_PROTO_MAX_TOPIC];
+	enum tc_rc rc = TC_OK;
+	if (!s) {
+		rc = send_direct(dp, r->target, pl->data, pl->len, expiry);
+		*direct_ok = !rc;
+		return rc;
+	}
+	if (s->used)
+		return TC_OK;
+	rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_REGION_ALERT, s->code, a->id);
+	if (!rc)
+		rc = tc_mqtt_publish(dp->mq, topic, pl->data, pl->len, true, expiry);
+	if (!rc && !stored(dp, tc_store_add_published(dp->store, a->id, topic), OP_PUBLISHED, a->id, NULL))
+		return TC_OK; /* the round fails: failing() says so */
+	s->used = !rc;
+	return rc;
 }
 
 /*
  * Publish the region messages, then the direct ones. The rows (all planned) are marked sent
  * first, in one statement, so that publishing is the last step before the commit and nothing
  * delays the receipts; a row that could not be published is put back. *first_ms: the wall
- * clock when the first message went out.
+ * clock when the first message went out. A store failure leaves failing() set.
  */
 static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct payload_entry *pl,
-			       struct rows *rs, int64_t now, int64_t *first_ms)
+			       const struct rows *rs, int64_t now, int64_t *first_ms)
 {
 	struct tc_vec ss = TC_VEC_OF(struct scope);
-	size_t n = rs->all.n;
-	struct scope **chosen = calloc(n ? n : 1, sizeof(*chosen));
-	bool *direct_ok = calloc(n ? n : 1, sizeof(*direct_ok));
+	size_t n = rs->all.n, regions = 0, direct = 0;
+	struct scope **chosen = calloc(n, sizeof(*chosen));
+	bool *direct_ok = calloc(n, sizeof(*direct_ok));
 	uint32_t expiry = expiry_of(dp, a->expires_at, now);
 	enum tc_rc rc = chosen && direct_ok ? TC_OK : TC_ERR_NOMEM;
-	size_t regions = 0, direct = 0;
 	struct tc_track_step step = tc_track_decide(TC_DS_PLANNED, TC_EV_SENT, 0, 0, &dp->o.policy, now);
-	if (!rc && step.accepted && step.changed)
-		rc = tc_store_move_deliveries(dp->store, a->id, "planned", tc_dstate_name(step.next), step.attempts,
-					      step.due_at, now);
-	for (size_t i = 0; !rc && i < n; i++)
+	if (rc) {
+		tc_log(TC_LOG_ERROR, "dispatch", "alert=%s out of memory while publishing; tried again next round", a->id);
+		goto out;
+	}
+	if (step.accepted && step.changed &&
+	    !stored(dp, tc_store_move_deliveries(dp->store, a->id, "planned", tc_dstate_name(step.next), step.attempts,
+						 step.due_at, now),
+		    OP_DELIVERY, a->id, NULL))
+		goto out;
+	for (size_t i = 0; !failing(dp) && i < n; i++)
 		chosen[i] = row_at(rs, i)->region[0] ? widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = wall_ms();
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct scope *s = chosen[i];
-		if (s && !s->used) {
-			char topic[TC_PROTO_MAX_TOPIC];
-			rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_REGION_ALERT, s->code, a->id);
-			if (!rc)
-				rc = tc_mqtt_publish(dp->mq, topic, pl->data, pl->len, true, expiry);
-			if (!rc)
-				rc = tc_store_add_published(dp->store, a->id, topic);
-			s->used = !rc;
-			regions += !rc;
-		}
-		if (!rc && !s) {
-			rc = send_direct(dp, row_at(rs, i)->target, pl->data, pl->len, expiry);
-			direct_ok[i] = !rc;
-			direct += !rc;
-		}
+	for (size_t i = 0; !rc && !failing(dp) && i < n; i++) {
+		bool was_used = chosen[i] && chosen[i]->used;
+		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, &direct_ok[i]);
+		regions += chosen[i] && chosen[i]->used && !was_used;
+		direct += !chosen[i] && direct_ok[i];
 	}
-	for (size_t i = 0; rc && chosen && direct_ok && i < n; i++)
-		if (!(chosen[i] ? chosen[i]->used : direct_ok[i]))
-			tc_store_update_delivery(dp->store, row_at(rs, i), NULL, now); /* back to planned */
+	if (failing(dp) || (rc && !put_back(dp, rs, chosen, direct_ok, now)))
+		goto out; /* the round is rolled back */
 	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
 	       n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
+out:
 	free(chosen);
 	free(direct_ok);
 	tc_vec_free(&ss);
@@ -322,9 +523,11 @@ static void submit_render(struct tc_dispatch *dp, const char *id)
 	for (size_t i = 0; i < dp->n_inflight; i++)
 		if (!strcmp(dp->inflight[i], id))
 			return;
-	if (dp->n_inflight == MAX_INFLIGHT || tc_store_get_alert(dp->store, id, &sa) != TC_OK)
+	if (dp->n_inflight == MAX_INFLIGHT)
 		return;
-	if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len) == TC_OK)
+	if (!stored(dp, tc_store_get_alert(dp->store, id, &sa), OP_READ, id, NULL))
+		return;
+	if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len) == TC_OK) /* else tried again next round */
 		snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);
 	tc_store_alert_release(&sa);
 }
@@ -334,43 +537,68 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 {
 	const struct payload_entry *pl = payload_of(dp, a->id);
 	if (!pl) {
-		submit_render(dp, a->id);
+		if (!failing(dp))
+			submit_render(dp, a->id);
 		return;
 	}
-	if (!tc_mqtt_connected(dp->mq))
-		return;
-	struct audio_ctx ac = { dp, a->id, expiry_of(dp, a->expires_at, now), TC_OK };
-	tc_store_each_audio(dp->store, a->id, publish_audio, &ac);
-	if (ac.rc)
+	if (!tc_mqtt_connected(dp->mq) || publish_audios(dp, a->id, expiry_of(dp, a->expires_at, now)))
 		return;
 	struct rows rs = ROWS;
-	tc_store_each_delivery_row(dp->store, a->id, "planned", add_row, &rs);
 	int64_t first_ms = 0;
-	enum tc_rc rc = rs.all.n ? publish_rows(dp, a, pl, &rs, now, &first_ms) : TC_OK;
-	if (!rc && a->state == TC_ALERT_PLANNED) {
-		tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now);
-		tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL);
-		dp->stats.published_alerts++;
-		if (rs.all.n)
-			watch(dp, a->id, first_ms);
-	}
+	enum tc_rc rc = TC_OK;
+	if (!gather_rows(dp, a->id, "planned", &rs))
+		goto out;
+	if (rs.all.n)
+		rc = publish_rows(dp, a, pl, &rs, now, &first_ms);
+	if (rc || failing(dp) || a->state != TC_ALERT_PLANNED)
+		goto out;
+	if (!stored(dp, tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now), OP_ALERT, a->id, NULL) ||
+	    !stored(dp, tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL), OP_AUDIT, a->id, NULL))
+		goto out;
+	dp->stats.published_alerts++;
+	if (rs.all.n)
+		watch(dp, a->id, first_ms);
+out:
 	tc_vec_free(&rs.all);
 }
 
 /* --- the render worker's results ----------------------------------------------------- */
 
+/* Rendering failed: the alert's planned deliveries fail with the reason, and it is being dispatched. */
 static void fail_planned(struct tc_dispatch *dp, const char *id, const char *reason, int64_t now)
 {
 	struct rows rs = ROWS;
-	tc_store_each_delivery_row(dp->store, id, "planned", add_row, &rs);
+	if (!gather_rows(dp, id, "planned", &rs))
+		goto out;
 	for (size_t i = 0; i < rs.all.n; i++) {
 		struct tc_delivery_row *r = row_at(&rs, i);
 		snprintf(r->state, sizeof(r->state), "failed");
 		r->due_at = 0;
-		tc_store_update_delivery(dp->store, r, reason, now);
+		if (!stored(dp, tc_store_update_delivery(dp->store, r, reason, now), OP_DELIVERY, id, r->target))
+			goto out;
 	}
+	stored(dp, tc_store_set_alert_state(dp->store, id, TC_ALERT_DISPATCHING, now), OP_ALERT, id, NULL);
+out:
 	tc_vec_free(&rs.all);
-	tc_store_set_alert_state(dp->store, id, TC_ALERT_DISPATCHING, now);
+}
+
+/* The payload and every audio of a rendered alert are kept together, or the batch fails. */
+static void keep_rendered(struct tc_dispatch *dp, const struct tc_rendered *r)
+{
+	enum tc_rc rc = tc_store_set_payload(dp->store, r->alert_id, r->sealed, r->sealed_len, r->priority);
+	if (rc == TC_ERR_NOTFOUND) {
+		tc_log(TC_LOG_WARN, "render", "alert=%s was rendered but is not in the store; the result is dropped",
+		       r->alert_id);
+		return;
+	}
+	for (size_t i = 0; !rc && i < r->n_audio; i++) {
+		const struct tc_rendered_audio *au = &r->audio[i];
+		rc = tc_store_put_audio(dp->store, au->id, r->alert_id, au->lang, "ogg-opus", au->sha256, au->duration_ms,
+					au->data, au->len);
+	}
+	if (stored(dp, rc, OP_PAYLOAD, r->alert_id, NULL))
+		tc_log(TC_LOG_INFO, "render", "alert=%s rendered: %zu language(s), payload %zu bytes", r->alert_id,
+		       r->n_audio, r->sealed_len);
 }
 
 static void on_rendered(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now)
@@ -381,23 +609,30 @@ static void on_rendered(struct tc_dispatch *dp, const struct tc_rendered *r, int
 			dp->n_inflight--;
 			break;
 		}
-	if (r->rc) {
-		tc_log(TC_LOG_ERROR, "render", "alert=%s cannot be rendered: %s", r->alert_id, r->error);
-		tc_store_audit(dp->store, now, "render", "failed", r->alert_id, r->error);
-		fail_planned(dp, r->alert_id, r->error, now);
+	if (!r->rc) {
+		keep_rendered(dp, r);
 		return;
 	}
-	enum tc_rc rc = tc_store_set_payload(dp->store, r->alert_id, r->sealed, r->sealed_len, r->priority);
-	for (size_t i = 0; !rc && i < r->n_audio; i++) {
-		const struct tc_rendered_audio *au = &r->audio[i];
-		rc = tc_store_put_audio(dp->store, au->id, r->alert_id, au->lang, "ogg-opus", au->sha256, au->duration_ms,
-					au->data, au->len);
-	}
-	tc_log(TC_LOG_INFO, "render", "alert=%s rendered: %zu language(s), payload %zu bytes%s", r->alert_id, r->n_audio,
-	       r->sealed_len, rc ? " but the store could not keep it" : "");
+	tc_log(TC_LOG_ERROR, "render", "alert=%s cannot be rendered: %s", r->alert_id, r->error);
+	if (stored(dp, tc_store_audit(dp->store, now, "render", "failed", r->alert_id, r->error), OP_AUDIT, r->alert_id,
+		   NULL))
+		fail_planned(dp, r->alert_id, r->error, now);
 }
 
 /* --- what comes back from receivers -------------------------------------------------- */
+
+/* Write what event ev does to row r; false when the store refused (a refused event is logged). */
+static bool apply_event(struct tc_dispatch *dp, const struct tc_delivery_row *r, enum tc_devent ev, const char *reason,
+			int64_t now, struct tc_track_step *step)
+{
+	enum tc_rc rc = tc_track_apply(dp->store, &dp->o.policy, r, ev, reason, now, step);
+	if (rc == TC_ERR_INVALID && !step->accepted) {
+		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", r->alert_id, r->target,
+		       r->state, tc_devent_name(ev));
+		return true;
+	}
+	return stored(dp, rc, OP_DELIVERY, r->alert_id, r->target);
+}
 
 static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
 {
@@ -412,25 +647,26 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 		return;
 	}
 	tc_diags_free(d);
-	if (tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row) != TC_OK) {
+	enum tc_rc rc = tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row);
+	if (rc == TC_ERR_NOTFOUND) {
 		dp->stats.acks_unknown++;
 		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s acknowledged %s, but the alert was not sent to it",
 		       ack.alert_id, rx, tc_ack_kind_name(ack.kind));
 		return;
 	}
+	if (!stored(dp, rc, OP_READ, ack.alert_id, rx))
+		return;
 	dp->stats.acks++;
 	mark_watched(dp, ack.alert_id);
-	tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now);
-	struct tc_track_step step;
-	enum tc_devent ev = tc_devent_of_ack(ack.kind);
-	enum tc_rc rc = tc_track_apply(dp->store, &dp->o.policy, &row, ev, ack.reason, now, &step);
-	if (!rc && step.changed && step.action == TC_TRACK_ESCALATE)
+	if (!stored(dp, tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now), OP_ACK,
+		    ack.alert_id, rx))
+		return;
+	struct tc_track_step step = { 0 };
+	if (!apply_event(dp, &row, tc_devent_of_ack(ack.kind), ack.reason, now, &step) || !step.changed)
+		return;
+	if (step.action == TC_TRACK_ESCALATE)
 		dp->work_due = true; /* an escalation for the SMS side */
-	if (rc && !step.accepted)
-		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", ack.alert_id, rx,
-		       row.state, tc_devent_name(ev));
-	else if (step.changed)
-		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s", ack.alert_id, rx, tc_dstate_name(step.next));
+	tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s", ack.alert_id, rx, tc_dstate_name(step.next));
 }
 
 struct resend_ctx {
@@ -442,16 +678,15 @@ static void resend_pending(const struct tc_delivery_row *r, void *user)
 {
 	struct resend_ctx *rc = user;
 	struct tc_dispatch *dp = rc->dp;
+	struct tc_track_step step = { 0 };
+	if (failing(dp))
+		return;
 	const struct payload_entry *pl = payload_of(dp, r->alert_id);
-	char msg_type[16];
-	enum tc_alert_state st;
-	int64_t expires = 0;
-	if (!pl || tc_store_alert_brief(dp->store, r->alert_id, msg_type, &st, &expires) != TC_OK)
-		return;
-	if (send_direct(dp, r->target, pl->data, pl->len, expiry_of(dp, expires, rc->now)) != TC_OK)
-		return;
+	uint32_t expiry = pl ? expiry_of_alert(dp, r->alert_id, rc->now) : 0;
+	if (!pl || failing(dp) || send_direct(dp, r->target, pl->data, pl->len, expiry) != TC_OK)
+		return; /* not rendered yet, or the broker went away: the timer sends it */
 	dp->stats.resends++;
-	tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_SENT, NULL, rc->now, NULL);
+	apply_event(dp, r, TC_EV_SENT, NULL, rc->now, &step);
 }
 
 static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
@@ -464,14 +699,15 @@ static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_ma
 		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable status", rx);
 		return;
 	}
-	if (tc_store_receiver_seen(dp->store, rx, st.online, now) == TC_ERR_NOTFOUND) {
+	enum tc_rc rc = tc_store_receiver_seen(dp->store, rx, st.online, now);
+	if (rc == TC_ERR_NOTFOUND) {
 		tc_log(TC_LOG_DEBUG, "track", "target=%s is not registered; its status is ignored", rx);
 		return;
 	}
-	if (!st.online)
+	if (!stored(dp, rc, OP_RECEIVER, NULL, rx) || !st.online)
 		return;
-	struct resend_ctx rc = { dp, now };
-	tc_store_receiver_pending(dp->store, rx, now, resend_pending, &rc);
+	struct resend_ctx ctx = { dp, now };
+	stored(dp, tc_store_receiver_pending(dp->store, rx, now, resend_pending, &ctx), OP_READ, NULL, rx);
 }
 
 static void on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t now)
@@ -513,11 +749,13 @@ static void handle_mail(struct tc_dispatch *dp, struct tc_mail *m, int64_t now)
 }
 
 /* The store refused the batch: keep it whole, to be handled again before what comes next. */
-static void hold(struct tc_dispatch *dp, struct tc_mail *mails, const char *what)
+static void hold(struct tc_dispatch *dp, struct tc_mail *mails)
 {
+	char then[128];
+	snprintf(then, sizeof(then), "a batch of %zu mail(s) (acknowledgments, statuses, rendered alerts); it is kept "
+		 "and tried again", count_mails(mails));
 	if (tc_mail_held_keep(&dp->held, mails))
-		tc_log(TC_LOG_ERROR, "store", "%s a batch of %zu acknowledgment(s) and other mail; it is kept and tried "
-		       "again", what, count_mails(mails));
+		log_failure(dp, then);
 }
 
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
@@ -526,16 +764,16 @@ bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 	if (!mails)
 		return false;
 	struct tc_dispatch_stats before = dp->stats; /* what a refused batch did is counted when it is written */
-	if (tc_store_begin(dp->store) != TC_OK) {
-		hold(dp, mails, "the store is locked or failing and cannot start");
-		return false;
-	}
-	for (struct tc_mail *m = mails; m; m = m->next)
+	dp->failure.set = false;
+	bool began = stored(dp, tc_store_begin(dp->store), OP_BEGIN, NULL, NULL);
+	for (struct tc_mail *m = mails; began && m && !failing(dp); m = m->next)
 		handle_mail(dp, m, now);
-	if (tc_store_commit(dp->store) != TC_OK) {
-		tc_store_rollback(dp->store);
-		dp->stats = before;
-		hold(dp, mails, "the store could not write");
+	if (!failing(dp))
+		stored(dp, tc_store_commit(dp->store), OP_COMMIT, NULL, NULL);
+	if (failing(dp)) {
+		roll_back(dp, &before, began);
+		dp->work_due = false;
+		hold(dp, mails);
 		return false;
 	}
 	unsigned tries = tc_mail_held_done(&dp->held);
@@ -597,10 +835,10 @@ static const struct tc_alert_brief *brief_at(const struct briefs *bs, size_t i)
 	return &b->a;
 }
 
-static void briefs_release(struct briefs *bs)
+/* The result of a brief query, every brief kept, or a failed transaction. */
+static bool briefs_read(struct tc_dispatch *dp, enum tc_rc rc, const struct briefs *bs)
 {
-	tc_vec_free(&bs->all);
-	bs->rc = TC_OK;
+	return stored(dp, rc ? rc : bs->rc, OP_READ, NULL, NULL);
 }
 
 struct clear_ctx {
@@ -636,68 +874,86 @@ static void send_cancel(const struct tc_delivery_row *r, void *user)
 	cc->rc = send_direct(cc->dp, r->target, sealed, len, (uint32_t)cc->dp->o.default_expiry_s);
 }
 
+/* Clear one ended alert's retained messages (and tell its receivers of an operator's cancel). */
+static enum tc_rc clear_one(struct tc_dispatch *dp, const struct tc_alert_brief *a, int64_t now)
+{
+	struct clear_ctx cc = { dp, now, a->id, TC_OK };
+	if (!stored(dp, tc_store_each_published(dp->store, a->id, clear_topic, &cc), OP_READ, a->id, NULL))
+		return TC_ERR_IO;
+	if (!cc.rc && a->state == TC_ALERT_CANCELLED &&
+	    !stored(dp, tc_store_each_delivery_row(dp->store, a->id, NULL, send_cancel, &cc), OP_READ, a->id, NULL))
+		return TC_ERR_IO;
+	if (cc.rc) /* the broker went away: next round */
+		return cc.rc;
+	if (!stored(dp, tc_store_clear_published(dp->store, a->id), OP_PUBLISHED, a->id, NULL))
+		return TC_ERR_IO;
+	dp->stats.cleared++;
+	tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s retained messages cleared", a->id, tc_alert_state_name(a->state));
+	return TC_OK;
+}
+
 /* Ended alerts: clear their retained messages; an operator's cancel is also told to each receiver. */
 static void clear_ended(struct tc_dispatch *dp, int64_t now)
 {
 	struct briefs bs = BRIEFS;
+	enum tc_rc rc = TC_OK;
 	if (!tc_mqtt_connected(dp->mq))
 		return;
-	tc_store_alerts_to_clear(dp->store, add_brief, &bs);
-	for (size_t i = 0; i < bs.all.n; i++) {
-		const struct tc_alert_brief *a = brief_at(&bs, i);
-		struct clear_ctx cc = { dp, now, a->id, TC_OK };
-		tc_store_each_published(dp->store, a->id, clear_topic, &cc);
-		if (!cc.rc && a->state == TC_ALERT_CANCELLED)
-			tc_store_each_delivery_row(dp->store, a->id, NULL, send_cancel, &cc);
-		if (cc.rc)
-			break;
-		tc_store_clear_published(dp->store, a->id);
-		dp->stats.cleared++;
-		tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s retained messages cleared", a->id,
-		       tc_alert_state_name(a->state));
-	}
-	briefs_release(&bs);
+	if (briefs_read(dp, tc_store_alerts_to_clear(dp->store, add_brief, &bs), &bs))
+		for (size_t i = 0; !rc && i < bs.all.n; i++)
+			rc = clear_one(dp, brief_at(&bs, i), now);
+	tc_vec_free(&bs.all);
 }
 
 struct republish_ctx {
 	struct tc_dispatch *dp;
 	const struct payload_entry *pl;
 	uint32_t expiry;
+	enum tc_rc rc;
 };
 
 static void republish_topic(const char *topic, void *user)
 {
 	struct republish_ctx *rc = user;
-	if (strstr(topic, "/region/"))
-		tc_mqtt_publish(rc->dp->mq, topic, rc->pl->data, rc->pl->len, true, rc->expiry);
+	if (!rc->rc && strstr(topic, "/region/"))
+		rc->rc = tc_mqtt_publish(rc->dp->mq, topic, rc->pl->data, rc->pl->len, true, rc->expiry);
 }
 
-/* After a (re)connect: the broker may have lost its retained messages (a restart without persistence). */
-static void republish_active(struct tc_dispatch *dp, int64_t now)
+/* One active alert's audio and region messages on the broker again. */
+static enum tc_rc republish_one(struct tc_dispatch *dp, const struct tc_alert_brief *a, int64_t now)
+{
+	const struct payload_entry *pl = payload_of(dp, a->id);
+	if (!pl)
+		return failing(dp) ? TC_ERR_IO : TC_OK;
+	struct republish_ctx rc = { dp, pl, expiry_of(dp, a->expires_at, now), TC_OK };
+	enum tc_rc r = publish_audios(dp, a->id, rc.expiry);
+	if (r)
+		return r;
+	r = tc_store_each_published(dp->store, a->id, republish_topic, &rc);
+	return stored(dp, r, OP_READ, a->id, NULL) ? rc.rc : r;
+}
+
+/* After a (re)connect: the broker may have lost its retained messages (a restart without persistence).
+ * True when every one is back. */
+static bool republish_active(struct tc_dispatch *dp, int64_t now)
 {
 	struct briefs bs = BRIEFS;
-	tc_store_active_alerts(dp->store, now, add_brief, &bs);
-	for (size_t i = 0; i < bs.all.n; i++) {
-		const struct tc_alert_brief *a = brief_at(&bs, i);
-		const struct payload_entry *pl = payload_of(dp, a->id);
-		if (!pl)
-			continue;
-		struct audio_ctx ac = { dp, a->id, expiry_of(dp, a->expires_at, now), TC_OK };
-		tc_store_each_audio(dp->store, a->id, publish_audio, &ac);
-		struct republish_ctx rc = { dp, pl, ac.expiry };
-		tc_store_each_published(dp->store, a->id, republish_topic, &rc);
-	}
-	if (bs.all.n)
+	enum tc_rc rc = TC_OK;
+	if (briefs_read(dp, tc_store_active_alerts(dp->store, now, add_brief, &bs), &bs))
+		for (size_t i = 0; !rc && i < bs.all.n; i++)
+			rc = republish_one(dp, brief_at(&bs, i), now);
+	if (!rc && !failing(dp) && bs.all.n)
 		tc_log(TC_LOG_INFO, "dispatch", "put %zu active alert(s) back on the broker", bs.all.n);
-	briefs_release(&bs);
+	tc_vec_free(&bs.all);
+	return !rc && !failing(dp);
 }
 
 static void on_timer(const struct tc_delivery_row *r, void *user)
 {
 	struct resend_ctx *rc = user;
 	struct tc_dispatch *dp = rc->dp;
-	struct tc_track_step step;
-	if (tc_track_apply(dp->store, &dp->o.policy, r, TC_EV_TIMEOUT, NULL, rc->now, &step) != TC_OK)
+	struct tc_track_step step = { 0 };
+	if (failing(dp) || !apply_event(dp, r, TC_EV_TIMEOUT, NULL, rc->now, &step) || !step.changed)
 		return;
 	if (step.action == TC_TRACK_RESEND) {
 		const struct payload_entry *pl = payload_of(dp, r->alert_id);
@@ -732,7 +988,9 @@ static void asked_alert(struct ask_ctx *ac)
 		return;
 	snprintf(detail, sizeof(detail), "%zu receiver(s) asked for their last acknowledgment after an unclean stop",
 		 ac->alert_n);
-	tc_store_audit(ac->dp->store, ac->now, "dispatch", "asked again", ac->alert, detail);
+	if (!stored(ac->dp, tc_store_audit(ac->dp->store, ac->now, "dispatch", "asked again", ac->alert, detail),
+		    OP_AUDIT, ac->alert, NULL))
+		ac->rc = TC_ERR_IO;
 }
 
 /* A copy of its alert to the receiver of one unsettled delivery. */
@@ -740,21 +998,17 @@ static void ask_one(const struct tc_delivery_row *r, void *user)
 {
 	struct ask_ctx *ac = user;
 	struct tc_dispatch *dp = ac->dp;
-	if (ac->rc)
+	if (ac->rc || failing(dp))
 		return;
 	if (!ac->alerts || strcmp(ac->alert, r->alert_id)) {
-		char msg_type[16];
-		enum tc_alert_state st;
-		int64_t expires = 0;
 		asked_alert(ac);
 		snprintf(ac->alert, sizeof(ac->alert), "%s", r->alert_id);
 		ac->alert_n = 0;
 		ac->alerts++;
 		ac->pl = payload_of(dp, r->alert_id);
-		ac->expiry = tc_store_alert_brief(dp->store, r->alert_id, msg_type, &st, &expires) == TC_OK ?
-				     expiry_of(dp, expires, ac->now) : (uint32_t)dp->o.default_expiry_s;
+		ac->expiry = expiry_of_alert(dp, r->alert_id, ac->now);
 	}
-	if (!ac->pl)
+	if (!ac->pl || ac->rc || failing(dp))
 		return;
 	ac->rc = send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
 	if (!ac->rc) {
@@ -774,42 +1028,83 @@ static void ask_one(const struct tc_delivery_row *r, void *user)
 static void ask_again(struct tc_dispatch *dp, int64_t now)
 {
 	struct ask_ctx ac = { .dp = dp, .now = now };
-	tc_store_each_unsettled(dp->store, now, ask_one, &ac);
+	if (!stored(dp, tc_store_each_unsettled(dp->store, now, ask_one, &ac), OP_READ, NULL, NULL))
+		return;
 	asked_alert(&ac);
+	if (failing(dp))
+		return;
 	tc_log(ac.rc ? TC_LOG_WARN : TC_LOG_INFO, "dispatch",
 	       "after an unclean stop: %zu receiver(s) of %zu alert(s) asked again for their last acknowledgment%s",
 	       ac.sent, ac.alerts, ac.rc ? " (stopped: the broker went away; all are asked again on reconnect)" : "");
 	dp->ask_again = ac.rc != TC_OK;
 }
 
-void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
+/* Alerts past their expiry end; alerts whose every target reached a final state are done. */
+static void end_alerts(struct tc_dispatch *dp, int64_t now, bool expire)
+{
+	long n = 0;
+	enum tc_rc rc = expire ? tc_store_expire_alerts(dp->store, now, &n) : tc_store_finish_alerts(dp->store, now, &n);
+	if (!stored(dp, rc, OP_ALERT, NULL, NULL) || !n)
+		return;
+	if (expire)
+		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) expired", n);
+	else
+		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) reached every target's final state", n);
+}
+
+/* Publish (or render) every alert with planned deliveries. */
+static void publish_planned(struct tc_dispatch *dp, int64_t now)
 {
 	struct briefs bs = BRIEFS;
-	long n = 0;
-	if (tc_store_begin(dp->store) != TC_OK)
-		return;
-	if (tc_store_expire_alerts(dp->store, now, &n) == TC_OK && n)
-		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) expired", n);
-	clear_ended(dp, now);
-	if (dp->republish && tc_mqtt_connected(dp->mq)) {
-		republish_active(dp, now);
-		dp->republish = false;
-	}
-	if (dp->ask_again && tc_mqtt_connected(dp->mq))
+	if (briefs_read(dp, tc_store_alerts_to_dispatch(dp->store, add_brief, &bs), &bs))
+		for (size_t i = 0; !failing(dp) && i < bs.all.n; i++)
+			publish_alert(dp, brief_at(&bs, i), now);
+	tc_vec_free(&bs.all);
+}
+
+/* Everything the work does, in order; it stops at the first store failure. */
+static void work(struct tc_dispatch *dp, int64_t now)
+{
+	end_alerts(dp, now, true);
+	if (!failing(dp))
+		clear_ended(dp, now);
+	if (!failing(dp) && dp->republish && tc_mqtt_connected(dp->mq))
+		dp->republish = !republish_active(dp, now);
+	if (!failing(dp) && dp->ask_again && tc_mqtt_connected(dp->mq))
 		ask_again(dp, now);
-	tc_store_alerts_to_dispatch(dp->store, add_brief, &bs);
-	for (size_t i = 0; i < bs.all.n; i++)
-		publish_alert(dp, brief_at(&bs, i), now);
-	briefs_release(&bs);
+	if (!failing(dp))
+		publish_planned(dp, now);
 	struct resend_ctx rc = { dp, now };
-	tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc);
-	check_watched(dp);
-	if (tc_store_finish_alerts(dp->store, now, &n) == TC_OK && n)
-		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) reached every target's final state", n);
-	if (tc_store_commit(dp->store) != TC_OK) {
-		tc_log(TC_LOG_ERROR, "store", "dispatch work could not be written; it will be done again");
-		tc_store_rollback(dp->store);
+	if (!failing(dp))
+		stored(dp, tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc), OP_READ, NULL, NULL);
+	if (!failing(dp))
+		check_watched(dp);
+	if (!failing(dp))
+		end_alerts(dp, now, false);
+}
+
+void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
+{
+	struct tc_dispatch_stats before = dp->stats;
+	bool republish = dp->republish, asking = dp->ask_again;
+	dp->failure.set = false;
+	bool began = stored(dp, tc_store_begin(dp->store), OP_BEGIN, NULL, NULL);
+	if (began)
+		work(dp, now);
+	if (!failing(dp))
+		stored(dp, tc_store_commit(dp->store), OP_COMMIT, NULL, NULL);
+	if (failing(dp)) {
+		roll_back(dp, &before, began);
+		dp->republish = republish;
+		dp->ask_again = asking;
+		if (!dp->work_refused++)
+			log_failure(dp, "the dispatch work is rolled back and done again");
+		return;
 	}
+	if (dp->work_refused)
+		tc_log(TC_LOG_INFO, "store", "the dispatch work is written again, after %u refused round(s)",
+		       dp->work_refused);
+	dp->work_refused = 0;
 }
 
 void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
@@ -835,4 +1130,8 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 		   "# TYPE tocsin_escalations_total counter\ntocsin_escalations_total %lu\n", s->escalations);
 	fprintf(f, "# HELP tocsin_receiver_statuses_total Status messages from receivers.\n"
 		   "# TYPE tocsin_receiver_statuses_total counter\ntocsin_receiver_statuses_total %lu\n", s->statuses);
+	fprintf(f, "# HELP tocsin_store_errors_total Store reads and writes of dispatch and tracking that failed, by "
+		   "operation (the work was rolled back and done again).\n# TYPE tocsin_store_errors_total counter\n");
+	for (int op = 0; op < OP_N; op++)
+		fprintf(f, "tocsin_store_errors_total{op=\"%s\"} %lu\n", ops[op].name, dp->store_errors[op]);
 }

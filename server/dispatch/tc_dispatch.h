@@ -41,6 +41,7 @@ struct tc_dispatch_options {
 struct tc_dispatch_stats {
 	unsigned long acks, acks_refused, acks_unknown, statuses, resends, escalations, published_alerts, cleared,
 		asked_again;
+	unsigned long store_errors; /* store calls that failed (their transaction was rolled back, done again) */
 };
 
 struct tc_dispatch;
@@ -56,8 +57,9 @@ void tc_dispatch_free(struct tc_dispatch *dp);
  * calls for tc_dispatch_work now (a rendered alert to publish, a broker
  * connection, an escalation for the SMS side); plain acknowledgments and
  * statuses do not. A batch the store cannot take (locked past its busy
- * timeout, a failing disk) is kept whole and handled again, before the
- * mails of the next call: the broker has forgotten what it handed over.
+ * timeout, a failing disk: any read or write of it refused) is rolled back,
+ * kept whole and handled again, before the mails of the next call: the
+ * broker has forgotten what it handed over.
  */
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now);
 /* Whether a refused batch is waiting: call tc_dispatch_handle again, with no new mail if need be. */
@@ -69,7 +71,10 @@ bool tc_dispatch_holding(const struct tc_dispatch *dp);
  */
 void tc_dispatch_ask_again(struct tc_dispatch *dp);
 
-/* Do what is due: expire, clear ended alerts, render and publish planned ones, fire timers, finish. */
+/*
+ * Do what is due: expire, clear ended alerts, render and publish planned ones, fire timers, finish.
+ * A round the store refuses in any read or write is rolled back whole and done again next call.
+ */
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now);
 
 const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tc_store_int.h"
+#include "tc_vec.h"
 
 /* Open delivery states: not yet final. */
 #define OPEN_STATES "('planned', 'sent', 'received')"
@@ -165,7 +166,7 @@ enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit
 	/* Rows are gathered first: fn may update the deliveries the query walks. */
 	struct tc_delivery_row *rows = calloc(limit ? limit : 1, sizeof(*rows));
 	size_t n = 0;
-	int r;
+	int r = SQLITE_DONE;
 	if (!rows) {
 		sqlite3_reset(q);
 		return TC_ERR_NOMEM;
@@ -173,10 +174,11 @@ enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit
 	while (n < limit && (r = sqlite3_step(q)) == SQLITE_ROW)
 		read_row(q, &rows[n++]);
 	sqlite3_reset(q);
-	for (size_t i = 0; i < n; i++)
+	enum tc_rc rc = r == SQLITE_ROW || r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	for (size_t i = 0; !rc && i < n; i++)
 		fn(&rows[i], user);
 	free(rows);
-	return TC_OK;
+	return rc;
 }
 
 enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int64_t now, tc_delivery_row_fn fn,
@@ -191,15 +193,24 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 		return TC_ERR_IO;
 	sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, now);
-	struct tc_delivery_row rows[64];
-	size_t n = 0;
-	int r;
-	while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
-		read_row(q, &rows[n++]);
+	/* Rows are gathered first: fn may update the deliveries the query walks. */
+	struct tc_vec rows = TC_VEC_OF(struct tc_delivery_row);
+	struct tc_delivery_row *row;
+	enum tc_rc rc = TC_OK;
+	int r = SQLITE_DONE;
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((row = tc_vec_push(&rows)))
+			read_row(q, row);
+		else
+			rc = TC_ERR_NOMEM;
+	}
 	sqlite3_reset(q);
-	for (size_t i = 0; i < n; i++)
-		fn(&rows[i], user);
-	return TC_OK;
+	if (!rc && r != SQLITE_DONE)
+		rc = TC_ERR_IO;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		fn(tc_vec_at(&rows, i), user);
+	tc_vec_free(&rows);
+	return rc;
 }
 
 enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_row_fn fn, void *user)

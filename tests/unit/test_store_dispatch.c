@@ -12,7 +12,7 @@
 
 #include "cap_fixture.h"
 #include "store_fixture.h"
-#include "tc_registry.h"
+#include "delivery_fixture.h"
 #include "tc_store_sms.h"
 
 #define NOW 1000000
@@ -20,26 +20,10 @@
 static struct tc_store *store;
 static char alert_id[17];
 
-static const char receivers[] = "id,kind,name,lat,lon,region\n"
-				"a,loudspeaker,A,39.0,117.7,120116001001\n"
-				"b,signage,B,39.0,117.7,120116001002\n"
-				"c,loudspeaker,C,39.0,117.7,120116002001\n";
-
 static int setup(void **state)
 {
 	(void)state;
-	size_t n;
-	bool dup;
-	struct tc_cap_alert *a = NULL;
-	const char targets[2][64] = { "a", "b" };
-	if (fixture_store_dir() || tc_store_open(fixture_db, &store, NULL) ||
-	    tc_registry_import(store, TC_REG_RECEIVERS, receivers, strlen(receivers), &n, NULL) ||
-	    fixture_check(fixture_alert, TC_CAP_PROFILE_CN, false, NULL, &a) ||
-	    tc_store_put_alert(store, a, NOW, alert_id, &dup, NULL) ||
-	    tc_store_plan_alert(store, alert_id, targets, 2, "mqtt", NOW))
-		return -1;
-	tc_cap_alert_free(a);
-	return 0;
+	return fixture_planned_store(&store, alert_id, NOW);
 }
 
 static int teardown(void **state)

@@ -1,0 +1,485 @@
+/*
+ * test_dispatch.c — the dispatcher when the store refuses: nothing accepted is lost, and no
+ * state is written that the rest of its transaction could not back.
+ *
+ * The store fails for real. A second connection to the same database adds a trigger that
+ * aborts one kind of write (as a full or failing disk would, for that statement), or holds the
+ * write lock past the store's busy timeout. Publishing is tried against a real mosquitto.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cap_fixture.h"
+#include "store_fixture.h"
+#include "delivery_fixture.h"
+#include "tc_dispatch.h"
+
+#define NOW 1000000
+
+extern char **environ;
+
+static const struct tc_dispatch_options options = {
+	.policy = { .ack_timeout_s = 30, .play_timeout_s = 600, .max_attempts = 3 }, .default_expiry_s = 86400
+};
+
+static struct tc_store *store;
+static sqlite3 *other; /* the second connection, that makes the store fail */
+static char alert_id[17];
+
+/* The delivery fixture, and the second connection. */
+static int setup(void **state)
+{
+	(void)state;
+	return fixture_planned_store(&store, alert_id, NOW) || sqlite3_open(fixture_db, &other) != SQLITE_OK ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sqlite3_close(other);
+	tc_store_close(store);
+	fixture_store_remove();
+	return 0;
+}
+
+static void sql(const char *text)
+{
+	char *err = NULL;
+	if (sqlite3_exec(other, text, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", text, err);
+}
+
+/* From now on the store cannot do what (INSERT, UPDATE) on table: the statement fails. */
+static void fault(const char *what, const char *table)
+{
+	char text[256];
+	snprintf(text, sizeof(text), "CREATE TRIGGER fault_%s_%s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'disk I/O "
+		 "error'); END", what, table, what, table);
+	sql(text);
+}
+
+static void heal(const char *what, const char *table)
+{
+	char text[128];
+	snprintf(text, sizeof(text), "DROP TRIGGER fault_%s_%s", what, table);
+	sql(text);
+}
+
+static struct tc_delivery_row row_of(const char *target)
+{
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_get_delivery(store, alert_id, target, "mqtt", &r), TC_OK);
+	return r;
+}
+
+static const char *state_of(const char *target)
+{
+	static struct tc_delivery_row r;
+	r = row_of(target);
+	return r.state;
+}
+
+static enum tc_alert_state alert_state(void)
+{
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires;
+	assert_int_equal(tc_store_alert_brief(store, alert_id, msg_type, &st, &expires), TC_OK);
+	return st;
+}
+
+static int64_t alert_expiry(void)
+{
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires = 0;
+	assert_int_equal(tc_store_alert_brief(store, alert_id, msg_type, &st, &expires), TC_OK);
+	return expires;
+}
+
+/* The value of the metric line that starts with name (a full label set included). */
+static unsigned long metric(const struct tc_dispatch *dp, const char *name)
+{
+	char *text = NULL, *at;
+	size_t len = 0;
+	unsigned long v = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	tc_dispatch_metrics(dp, f);
+	fclose(f);
+	at = strstr(text, name);
+	if (!at)
+		fail_msg("no metric %s in:\n%s", name, text);
+	v = strtoul(at + strlen(name), NULL, 10);
+	free(text);
+	return v;
+}
+
+static struct tc_mail *ack_mail(const char *rx, enum tc_ack_kind kind)
+{
+	struct tc_ack a = { .kind = kind, .at = NOW };
+	char text[256], topic[TC_PROTO_MAX_TOPIC];
+	snprintf(a.alert_id, sizeof(a.alert_id), "%s", alert_id);
+	size_t n = tc_ack_encode(&a, text, sizeof(text));
+	assert_int_equal(tc_proto_topic(topic, sizeof(topic), TC_PROTO_DEFAULT_PREFIX, TC_TOPIC_RX_ACK, rx, NULL), TC_OK);
+	return tc_mail_new(TC_MQTT_MESSAGE, topic, text, n);
+}
+
+/* The alert's deliveries as publishing leaves them: sent once, the timer running from at. */
+static void mark_sent(int64_t at)
+{
+	assert_int_equal(tc_store_move_deliveries(store, alert_id, "planned", "sent", 1, at + 30, at), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(store, alert_id, TC_ALERT_DISPATCHING, at), TC_OK);
+	assert_int_equal(tc_store_set_payload(store, alert_id, "sealed", 6, 0), TC_OK);
+}
+
+static void test_ack_kept_when_not_written(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	mark_sent(NOW);
+	fault("INSERT", "acks");
+	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_RECEIVED), NOW + 1);
+	/* Nothing of the batch is written, and it is kept. */
+	assert_true(tc_dispatch_holding(dp));
+	assert_string_equal(state_of("a"), "sent");
+	assert_int_equal(tc_store_ack_count(store, alert_id), 0);
+	assert_int_equal(tc_dispatch_stats(dp)->acks, 0);
+	assert_int_equal(tc_dispatch_stats(dp)->store_errors, 1);
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"ack\"} "), 1);
+	/* Refused again with what came meanwhile: both kept, in order. */
+	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_PLAYED), NOW + 2);
+	assert_true(tc_dispatch_holding(dp));
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"ack\"} "), 2);
+	heal("INSERT", "acks");
+	tc_dispatch_handle(dp, NULL, NOW + 3);
+	assert_false(tc_dispatch_holding(dp));
+	assert_int_equal(tc_store_ack_count(store, alert_id), 2);
+	assert_string_equal(state_of("a"), "played");
+	assert_int_equal(tc_dispatch_stats(dp)->acks, 2);
+	assert_int_equal(tc_dispatch_stats(dp)->store_errors, 2);
+	tc_dispatch_free(dp);
+}
+
+static void test_ack_kept_when_its_delivery_is_not_written(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	mark_sent(NOW);
+	fault("UPDATE", "deliveries");
+	tc_dispatch_handle(dp, ack_mail("b", TC_ACK_DISPLAYED), NOW + 1);
+	assert_true(tc_dispatch_holding(dp));
+	assert_int_equal(tc_store_ack_count(store, alert_id), 0); /* the ack's row went with the rollback */
+	assert_string_equal(state_of("b"), "sent");
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"delivery\"} "), 1);
+	heal("UPDATE", "deliveries");
+	tc_dispatch_handle(dp, NULL, NOW + 2);
+	assert_false(tc_dispatch_holding(dp));
+	assert_string_equal(state_of("b"), "displayed");
+	assert_int_equal(tc_store_ack_count(store, alert_id), 1);
+	tc_dispatch_free(dp);
+}
+
+static struct tc_mail *rendered_mail(enum tc_rc rc)
+{
+	struct tc_rendered *r = calloc(1, sizeof(*r));
+	struct tc_mail *m = tc_mail_new(TC_RENDER_DONE, NULL, NULL, 0);
+	assert_non_null(r);
+	assert_non_null(m);
+	snprintf(r->alert_id, sizeof(r->alert_id), "%s", alert_id);
+	r->rc = rc;
+	if (rc) {
+		snprintf(r->error, sizeof(r->error), "no voice for the language");
+	} else {
+		r->sealed = (unsigned char *)strdup("sealed payload");
+		r->sealed_len = strlen("sealed payload");
+		r->audio = calloc(1, sizeof(*r->audio));
+		r->n_audio = 1;
+		snprintf(r->audio[0].id, sizeof(r->audio[0].id), "%s-zh-CN", alert_id);
+		snprintf(r->audio[0].lang, sizeof(r->audio[0].lang), "zh-CN");
+		r->audio[0].data = (unsigned char *)strdup("ogg");
+		r->audio[0].len = 3;
+		r->audio[0].duration_ms = 1000;
+	}
+	m->ptr = r;
+	m->ptr_free = tc_rendered_free;
+	return m;
+}
+
+static void count_audio(const char *id, const void *data, size_t len, void *user)
+{
+	(void)id;
+	(void)data;
+	(void)len;
+	(*(int *)user)++;
+}
+
+/* A payload whose audio could not be kept would send receivers after audio that is not there. */
+static void test_rendered_kept_whole(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int audio = 0;
+	fault("INSERT", "audio");
+	assert_false(tc_dispatch_handle(dp, rendered_mail(TC_OK), NOW));
+	assert_true(tc_dispatch_holding(dp));
+	assert_int_equal(tc_store_get_payload(store, alert_id, &data, &len), TC_ERR_NOTFOUND);
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"payload\"} "), 1);
+	heal("INSERT", "audio");
+	assert_true(tc_dispatch_handle(dp, NULL, NOW + 1)); /* now it is due to be published */
+	assert_false(tc_dispatch_holding(dp));
+	assert_int_equal(tc_store_get_payload(store, alert_id, &data, &len), TC_OK);
+	assert_int_equal(len, strlen("sealed payload"));
+	free(data);
+	assert_int_equal(tc_store_each_audio(store, alert_id, count_audio, &audio), TC_OK);
+	assert_int_equal(audio, 1);
+	tc_dispatch_free(dp);
+}
+
+/* A rendering that failed fails the planned deliveries, all of them with the audit entry, or none. */
+static void test_render_failure_written_whole(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	long before = tc_store_audit_count(store, alert_id);
+	fault("UPDATE", "deliveries");
+	tc_dispatch_handle(dp, rendered_mail(TC_ERR_INVALID), NOW);
+	assert_true(tc_dispatch_holding(dp));
+	assert_string_equal(state_of("a"), "planned");
+	assert_string_equal(state_of("b"), "planned");
+	assert_int_equal(tc_store_audit_count(store, alert_id), before);
+	assert_int_equal(alert_state(), TC_ALERT_PLANNED);
+	heal("UPDATE", "deliveries");
+	tc_dispatch_handle(dp, NULL, NOW + 1);
+	assert_false(tc_dispatch_holding(dp));
+	assert_string_equal(state_of("a"), "failed");
+	assert_string_equal(state_of("b"), "failed");
+	assert_int_equal(tc_store_audit_count(store, alert_id), before + 1);
+	assert_int_equal(alert_state(), TC_ALERT_DISPATCHING);
+	tc_dispatch_free(dp);
+}
+
+/* A timer that escalates writes the escalation with the state, or neither: the SMS side is never
+ * left with an escalated delivery it was not told of. */
+static void test_escalation_written_with_its_record(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	mark_sent(NOW);
+	struct tc_delivery_row r = row_of("a");
+	r.attempts = options.policy.max_attempts; /* the last attempt's timer */
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW), TC_OK);
+	fault("INSERT", "escalations");
+	tc_dispatch_work(dp, NOW + 31);
+	assert_string_equal(state_of("a"), "sent");
+	assert_int_equal(row_of("b").attempts, 1); /* its re-send was rolled back with the rest */
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 0);
+	assert_int_equal(tc_dispatch_stats(dp)->escalations, 0);
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"delivery\"} "), 1);
+	heal("INSERT", "escalations");
+	tc_dispatch_work(dp, NOW + 32);
+	assert_string_equal(state_of("a"), "escalated");
+	assert_int_equal(row_of("b").attempts, 2);
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 1);
+	assert_int_equal(tc_dispatch_stats(dp)->escalations, 1);
+	tc_dispatch_free(dp);
+}
+
+/* Expiry ends the alert and its open deliveries together, or not at all. */
+static void test_expiry_written_whole(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	int64_t expires = alert_expiry();
+	mark_sent(expires - 100);
+	fault("UPDATE", "alerts");
+	tc_dispatch_work(dp, expires);
+	assert_int_equal(alert_state(), TC_ALERT_DISPATCHING);
+	assert_string_equal(state_of("a"), "sent");
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"alert\"} "), 1);
+	heal("UPDATE", "alerts");
+	tc_dispatch_work(dp, expires + 1);
+	assert_int_equal(alert_state(), TC_ALERT_EXPIRED);
+	assert_string_equal(state_of("a"), "expired");
+	tc_dispatch_free(dp);
+}
+
+/* Another writer holding the store past its busy timeout: the round is refused and counted. */
+static void test_locked_store(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	int64_t expires = alert_expiry();
+	mark_sent(expires - 100);
+	sql("BEGIN IMMEDIATE");
+	sql("UPDATE receivers SET online = 0");
+	tc_dispatch_work(dp, expires);
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"begin\"} "), 1);
+	sql("COMMIT");
+	assert_int_equal(alert_state(), TC_ALERT_DISPATCHING);
+	tc_dispatch_work(dp, expires);
+	assert_int_equal(alert_state(), TC_ALERT_EXPIRED);
+	assert_int_equal(tc_dispatch_stats(dp)->store_errors, 1);
+	tc_dispatch_free(dp);
+}
+
+/* --- publishing, against a real broker ------------------------------------------------------- */
+
+static pid_t broker_pid;
+
+/* A port nothing listens on now. */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) && !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool accepts(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* mosquitto on a free loopback port (the port, or -1 when it cannot be started). */
+static int start_broker(void)
+{
+	char conf[160], log[160];
+	int port = free_port();
+	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", fixture_dir);
+	snprintf(log, sizeof(log), "%s/mosquitto.log", fixture_dir);
+	FILE *f = fopen(conf, "w");
+	if (port < 0 || !f)
+		return -1;
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
+	fclose(f);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	char *argv[] = { "mosquitto", "-c", conf, NULL };
+	int bad = posix_spawnp(&broker_pid, "mosquitto", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; !bad && i < 100; i++) {
+		if (accepts(port))
+			return port;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static void stop_broker(void)
+{
+	if (broker_pid > 0) {
+		kill(broker_pid, SIGTERM);
+		waitpid(broker_pid, NULL, 0);
+	}
+	broker_pid = 0;
+	char p[160];
+	snprintf(p, sizeof(p), "%s/mosquitto.conf", fixture_dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/mosquitto.log", fixture_dir);
+	unlink(p);
+}
+
+/* Hand the broker thread's mails to the dispatcher until it says it is connected (10 s at most). */
+static void wait_connected(struct tc_dispatch *dp, struct tc_mqtt *mq, struct tc_mailbox *mb)
+{
+	for (int i = 0; i < 200 && !tc_mqtt_connected(mq); i++) {
+		struct pollfd p = { .fd = tc_mailbox_fd(mb), .events = POLLIN };
+		poll(&p, 1, 50);
+		tc_dispatch_handle(dp, tc_mailbox_take(mb), NOW);
+	}
+	assert_true(tc_mqtt_connected(mq));
+}
+
+static void count_topic(const char *topic, void *user)
+{
+	(void)topic;
+	(*(int *)user)++;
+}
+
+/* A region topic that could not be recorded would never be cleared: the round is done again. */
+static void test_publish_written_whole(void **state)
+{
+	(void)state;
+	int port = start_broker(), topics = 0;
+	if (port < 0) {
+		stop_broker();
+		skip();
+	}
+	struct tc_mailbox *mb = tc_mailbox_new(0);
+	struct tc_mqtt *mq = NULL;
+	struct tc_mqtt_options mo = { .host = "127.0.0.1", .port = port, .client_id = "test-dispatch",
+				      .prefix = TC_PROTO_DEFAULT_PREFIX, .keepalive_s = 30, .session_expiry_s = 60 };
+	assert_int_equal(tc_mqtt_start(&mo, mb, &mq, NULL), TC_OK);
+	struct tc_dispatch *dp = tc_dispatch_new(store, mq, NULL, &options);
+	wait_connected(dp, mq, mb);
+	assert_int_equal(tc_store_set_payload(store, alert_id, "sealed", 6, 0), TC_OK);
+	fault("INSERT", "published");
+	tc_dispatch_work(dp, NOW);
+	assert_int_equal(alert_state(), TC_ALERT_PLANNED);
+	assert_string_equal(state_of("a"), "planned");
+	assert_string_equal(state_of("b"), "planned");
+	assert_int_equal(tc_dispatch_stats(dp)->published_alerts, 0);
+	assert_int_equal(metric(dp, "tocsin_store_errors_total{op=\"published\"} "), 1);
+	heal("INSERT", "published");
+	tc_dispatch_work(dp, NOW + 1);
+	assert_int_equal(alert_state(), TC_ALERT_DISPATCHING);
+	assert_string_equal(state_of("a"), "sent");
+	assert_string_equal(state_of("b"), "sent");
+	assert_int_equal(tc_store_each_published(store, alert_id, count_topic, &topics), TC_OK);
+	assert_int_equal(topics, 1); /* a and b are every receiver of 120116001: one region message */
+	assert_int_equal(tc_dispatch_stats(dp)->published_alerts, 1);
+	tc_dispatch_free(dp);
+	tc_mqtt_stop(mq);
+	tc_mail_free_list(tc_mailbox_take(mb));
+	tc_mailbox_free(mb);
+	stop_broker();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ack_kept_when_not_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_kept_when_its_delivery_is_not_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rendered_kept_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_failure_written_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escalation_written_with_its_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_written_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_written_whole, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
