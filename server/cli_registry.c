@@ -4,8 +4,9 @@
  *
  * Import sends the CSV or JSON file to tocsind, which stores all rows or
  * none; every bad row is printed with the file and its line ("receivers.csv
- * line 17: name is not valid UTF-8"). Export prints the registry, or the
- * rows it cannot give. Exit 0 imported (exported), 1 refused, 2 usage or
+ * line 17: name is not valid UTF-8"), and so is what was imported but is
+ * worth knowing (a shelter named before it is registered). Export prints
+ * the registry, or the rows it cannot give. Exit 0 imported (exported), 1 refused, 2 usage or
  * unreachable server.
  */
 #include <getopt.h>
@@ -28,12 +29,12 @@ static bool kind_ok(const char *k)
 	return false;
 }
 
-/* Each of the answer's "errors" on stderr, after file (a line or item number follows it). */
-static void print_errors(json_t *answer, const char *file)
+/* Each of the answer's list (errors, warnings) on stderr, after file (a line or item number follows it). */
+static void print_list(json_t *answer, const char *list, const char *file)
 {
 	size_t i;
 	json_t *it;
-	json_array_foreach(json_object_get(answer, "errors"), i, it) {
+	json_array_foreach(json_object_get(answer, list), i, it) {
 		const char *m = json_string_value(json_object_get(it, "message"));
 		m = m ? m : "";
 		if (!file)
@@ -87,10 +88,11 @@ int tc_cli_import(int argc, char **argv)
 		if (code == 200) {
 			printf("%lld %s imported (%lld in all)\n", (long long)json_integer_value(json_object_get(j, "imported")),
 			       argv[at], (long long)json_integer_value(json_object_get(j, "total")));
+			print_list(j, "warnings", argv[at + 1]);
 			status = TC_EXIT_OK;
 		} else if (code == 422 || code == 413) {
 			fprintf(stderr, "tocsin import: %s refused; nothing was imported:\n", argv[at + 1]);
-			print_errors(j, argv[at + 1]);
+			print_list(j, "errors", argv[at + 1]);
 			status = TC_EXIT_REFUSED;
 		} else {
 			fprintf(stderr, "tocsin import: unexpected answer (HTTP %ld)\n", code);
@@ -123,7 +125,7 @@ int tc_cli_export(int argc, char **argv)
 		} else {
 			json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
 			fprintf(stderr, "tocsin export: the %s could not be exported (HTTP %ld):\n", argv[at], code);
-			print_errors(j, NULL);
+			print_list(j, "errors", NULL);
 			json_decref(j);
 			status = TC_EXIT_REFUSED;
 		}

@@ -390,8 +390,10 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu %s", n, tc_registry_kind_name(k));
 		tc_store_audit(api->store, now_of(api), "api", "import", NULL, detail);
-		ok = reply(c, MHD_HTTP_OK, json_pack("{s:s, s:I, s:I}", "kind", tc_registry_kind_name(k), "imported",
-						     (json_int_t)n, "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k))));
+		ok = reply(c, MHD_HTTP_OK,
+			   json_pack("{s:s, s:I, s:I, s:o}", "kind", tc_registry_kind_name(k), "imported", (json_int_t)n,
+				     "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k)), "warnings",
+				     diags_json(d, TC_SEV_WARNING)));
 	} else if (rc == TC_ERR_INVALID) {
 		ok = reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o, s:i}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",

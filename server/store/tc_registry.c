@@ -284,6 +284,11 @@ static int add_row(struct tc_store *s, enum tc_registry_kind k, const struct fie
 		tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
 		return 1;
 	}
+	if (!bad && k == TC_REG_RECEIVERS && row.r.shelter_id[0] &&
+	    tc_store_shelter_known(s, row.r.shelter_id) == TC_ERR_NOTFOUND)
+		tc_warn(d, "registry.shelter-awaited", where,
+			"%s: shelter '%s' is not registered yet; the receiver is linked to it once shelters are imported", where,
+			row.r.shelter_id);
 	return 0;
 }
 

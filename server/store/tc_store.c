@@ -91,6 +91,12 @@ static const char *const migrations[] = {
 	 * acknowledgment, which changes a delivery's state, rewrites one index entry fewer */
 	"DROP INDEX deliveries_by_target;"
 	"CREATE INDEX deliveries_of_target ON deliveries (target);",
+	/* 5: a receiver may name a shelter not registered yet, so that the registry's files can be
+	 * imported in any order: the name waits here, and the receiver is linked (receivers.shelter_id,
+	 * a true reference) when the shelter is imported */
+	"CREATE TABLE awaited_shelters ("
+	"  receiver_id TEXT PRIMARY KEY REFERENCES receivers (id), shelter_id TEXT NOT NULL);"
+	"CREATE INDEX awaited_shelters_by_shelter ON awaited_shelters (shelter_id);",
 };
 
 
@@ -454,15 +460,23 @@ static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ..
 
 enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r)
 {
+	/* linked to its shelter when the shelter is known, else the shelter is awaited */
 	static const char put[] =
 		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
-		" name = excluded.name, lat = excluded.lat, lon = excluded.lon, region = excluded.region,"
-		" shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills";
+		" VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM shelters WHERE id = ?), ?) ON CONFLICT (id) DO UPDATE SET"
+		" kind = excluded.kind, name = excluded.name, lat = excluded.lat, lon = excluded.lon,"
+		" region = excluded.region, shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills";
+	static const char unawait[] = "DELETE FROM awaited_shelters WHERE receiver_id = ?";
+	static const char await[] = "INSERT INTO awaited_shelters (receiver_id, shelter_id) SELECT ?1, ?2"
+				    " WHERE ?2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shelters WHERE id = ?2)";
 	static const char where[] = "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
 				    " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?";
 	enum tc_rc rc = run(s, put, "tttrrtti", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
 			    (long)r->accepts_drills);
+	if (!rc)
+		rc = run(s, unawait, "t", r->id);
+	if (!rc)
+		rc = run(s, await, "tt", r->id, r->shelter_id);
 	if (!rc)
 		rc = run(s, where, "t", r->id);
 	return rc;
@@ -480,7 +494,29 @@ enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
 {
 	static const char put[] = "INSERT OR REPLACE INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone)"
 				  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	return run(s, put, "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2, sh->manager, sh->phone);
+	/* the receivers that named it before it came */
+	static const char link[] = "UPDATE receivers SET shelter_id = ?1"
+				   " WHERE id IN (SELECT receiver_id FROM awaited_shelters WHERE shelter_id = ?1)";
+	static const char linked[] = "DELETE FROM awaited_shelters WHERE shelter_id = ?";
+	enum tc_rc rc = run(s, put, "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2,
+			    sh->manager, sh->phone);
+	if (!rc)
+		rc = run(s, link, "t", sh->id);
+	if (!rc)
+		rc = run(s, linked, "t", sh->id);
+	return rc;
+}
+
+enum tc_rc tc_store_shelter_known(struct tc_store *s, const char *id)
+{
+	static const char sql[] = "SELECT 1 FROM shelters WHERE id = ?";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 long tc_store_count(struct tc_store *s, const char *table)
@@ -516,7 +552,9 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 {
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, kind, name, lat, lon, region, shelter_id, accepts_drills FROM receivers ORDER BY id",
+			       "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
+			       " r.accepts_drills FROM receivers r LEFT JOIN awaited_shelters w ON w.receiver_id = r.id"
+			       " ORDER BY r.id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return TC_ERR_IO;
 	int r;

@@ -21,7 +21,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 4
+#define TC_STORE_SCHEMA_VERSION 5
 
 struct tc_store;
 
@@ -137,7 +137,7 @@ struct tc_receiver {
 	char name[128];
 	double lat, lon;
 	char region[16];    /* GB/T 2260 code: 6, 9 or 12 digits */
-	char shelter_id[64]; /* "" when none */
+	char shelter_id[64]; /* "" when none; a shelter not registered yet is awaited (tc_store_put_receiver) */
 	bool accepts_drills;
 };
 
@@ -164,10 +164,17 @@ enum tc_rc tc_store_begin(struct tc_store *s);
 enum tc_rc tc_store_commit(struct tc_store *s);
 void tc_store_rollback(struct tc_store *s);
 
-/* Insert or replace by id (contacts: by phone). */
+/*
+ * Insert or replace by id (contacts: by phone). A receiver naming a shelter
+ * not registered yet is stored unlinked with the shelter awaited; putting
+ * that shelter links every receiver awaiting it. An export shows the
+ * shelter named either way.
+ */
 enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r);
 enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c);
 enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh);
+/* TC_OK when a shelter with this id is registered, TC_ERR_NOTFOUND when not. */
+enum tc_rc tc_store_shelter_known(struct tc_store *s, const char *id);
 
 long tc_store_count(struct tc_store *s, const char *table);
 

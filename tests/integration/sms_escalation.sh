@@ -50,7 +50,7 @@ printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nsms
 	>"$tmp/tocsind.conf"
 start_server
 expect "server up" curl -sf "$url/healthz"
-check "schema 4" 4 "$(curl -s "$url/healthz" | jq .schema)"
+check "schema 5" 5 "$(curl -s "$url/healthz" | jq .schema)"
 
 # 20 villages of Binhai (120116), one loudspeaker each; 10 % (sim-00009, sim-00019) silent.
 villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)

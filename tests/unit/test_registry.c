@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "store_fixture.h"
+#include "tc_file.h"
 #include "tc_registry.h"
 
 static struct tc_store *store;
@@ -224,13 +225,119 @@ static void test_export_never_drops_a_row(void **state)
 	tc_diags_free(d);
 }
 
+static long count_sql(const char *db_path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The sample registry of cap-schemas/examples/registry, its files in the order given, into a new store at path. */
+static char *import_example(const char *path, const char *const order[3])
+{
+	struct tc_store *s = NULL;
+	char *out = NULL;
+	assert_int_equal(tc_store_open(path, &s, NULL), TC_OK);
+	for (int i = 0; i < 3; i++) {
+		char file[512], *text = NULL;
+		size_t len = 0, n = 0;
+		enum tc_registry_kind k;
+		snprintf(file, sizeof(file), "%s/registry/%s.csv", TOCSIN_EXAMPLES_DIR, order[i]);
+		assert_int_equal(tc_file_read(file, 1u << 20, &text, &len), 0);
+		assert_int_equal(tc_registry_kind_parse(order[i], &k), TC_OK);
+		struct tc_diags *d = tc_diags_new();
+		enum tc_rc rc = tc_registry_import(s, k, text, len, &n, d);
+		for (size_t j = 0; rc && j < tc_diags_count(d); j++)
+			print_message("%s: %s\n", order[i], tc_diags_get(d, j)->message);
+		assert_int_equal(rc, TC_OK);
+		tc_diags_free(d);
+		free(text);
+	}
+	assert_int_equal(tc_registry_export(s, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
+	tc_store_close(s);
+	return out;
+}
+
+/* The sample registry imports in either order, and ends the same: every display linked to its shelter. */
+static void test_example_registry_any_order(void **state)
+{
+	(void)state;
+	static const char *const shelters_first[3] = { "shelters", "receivers", "contacts" };
+	static const char *const receivers_first[3] = { "receivers", "contacts", "shelters" };
+	static const char linked[] = "SELECT count(*) FROM receivers r JOIN shelters s ON s.id = r.shelter_id";
+	char a[160], b[160];
+	snprintf(a, sizeof(a), "%s/shelters-first.db", fixture_dir);
+	snprintf(b, sizeof(b), "%s/receivers-first.db", fixture_dir);
+	char *one = import_example(a, shelters_first), *other = import_example(b, receivers_first);
+	assert_string_equal(one, other);
+	assert_non_null(strstr(one, "bh-tg-s01,signage,塘沽第一中学避难场所显示屏,39.0185,117.6532,120116001003,sh-tanggu-1,yes\n"));
+	assert_int_equal(count_sql(a, linked), 3);
+	assert_int_equal(count_sql(b, linked), 3);
+	free(one);
+	free(other);
+	const char *files[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char p[200];
+		snprintf(p, sizeof(p), "%s%s", a, files[i]);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s%s", b, files[i]);
+		unlink(p);
+	}
+}
+
+/* A receiver naming a shelter not yet known is kept, said so, and linked when the shelter comes. */
+static void test_shelter_linked_when_it_comes(void **state)
+{
+	(void)state;
+	static const char rx[] = "id,kind,name,lat,lon,region,shelter\n"
+				 "rx-401,signage,北塘中学显示屏,39.1,117.7,120116,sh-401\n"
+				 "rx-402,signage,北塘体育馆显示屏,39.1,117.7,120116,sh-402\n";
+	static const char sh[] = "id,name,lat,lon,capacity,area_m2\nsh-401,北塘中学,39.1,117.7,900,4000\n";
+	static const char linked[] = "SELECT count(*) FROM receivers WHERE id IN ('rx-401', 'rx-402') AND shelter_id IS NOT NULL";
+	struct tc_diags *d = tc_diags_new();
+	size_t n = 0;
+	char *out = NULL;
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, rx, strlen(rx), &n, d), TC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(tc_diags_warnings(d), 2);
+	assert_string_equal(tc_diags_get(d, 0)->message,
+			    "line 2: shelter 'sh-401' is not registered yet; the receiver is linked to it once shelters are imported");
+	assert_int_equal(count_sql(fixture_db, linked), 0);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "rx-401,signage,北塘中学显示屏,39.1,117.7,120116,sh-401,yes\n")); /* as imported */
+	free(out);
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh, strlen(sh), &n, NULL), TC_OK);
+	assert_int_equal(count_sql(fixture_db, linked), 1);
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh, strlen(sh), &n, NULL), TC_OK); /* again: kept */
+	assert_int_equal(count_sql(fixture_db, linked), 1);
+	/* rx-402 imported again without a shelter: it no longer waits for sh-402 */
+	static const char rx2[] = "id,kind,name,lat,lon,region\nrx-402,signage,北塘体育馆显示屏,39.1,117.7,120116\n";
+	static const char sh2[] = "id,name,lat,lon,capacity,area_m2\nsh-402,北塘体育馆,39.1,117.7,500,2000\n";
+	tc_diags_clear(d);
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, rx2, strlen(rx2), &n, d), TC_OK);
+	assert_int_equal(tc_diags_count(d), 0);
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh2, strlen(sh2), &n, NULL), TC_OK);
+	assert_int_equal(count_sql(fixture_db, linked), 1);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "rx-402,signage,北塘体育馆显示屏,39.1,117.7,120116,,yes\n"));
+	free(out);
+	tc_diags_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receivers_csv),   cmocka_unit_test(test_bad_rows_import_nothing),
 		cmocka_unit_test(test_header_problems), cmocka_unit_test(test_contacts_and_phones),
 		cmocka_unit_test(test_shelters_json),   cmocka_unit_test(test_invalid_utf8_refused),
-		cmocka_unit_test(test_export_never_drops_a_row),
+		cmocka_unit_test(test_export_never_drops_a_row), cmocka_unit_test(test_example_registry_any_order),
+		cmocka_unit_test(test_shelter_linked_when_it_comes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
