@@ -26,6 +26,7 @@ struct rx_core {
 	size_t n_regions;
 	char ack_topic[TC_PROTO_MAX_TOPIC];
 	struct rx_state *st;
+	struct rx_rules rules; /* the protocol's rules on st (rx_intake.h) */
 	struct rx_session *ses;
 	struct rx_output out;
 	int64_t next_expiry_ms, next_prune_ms;
@@ -55,17 +56,6 @@ static void log_diags(struct tc_diags *d, const char *cat)
 
 /* --- acknowledgments and the seen-list --------------------------------------------- */
 
-static enum rx_phase phase_of(enum tc_ack_kind k)
-{
-	switch (k) {
-	case TC_ACK_RECEIVED:
-	case TC_ACK_PLAYING: return RX_PHASE_PENDING;
-	case TC_ACK_PLAYED:
-	case TC_ACK_DISPLAYED: return RX_PHASE_ACTIVE;
-	default: return RX_PHASE_DONE;
-	}
-}
-
 static void queue_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
 {
 	char buf[512];
@@ -80,17 +70,7 @@ static void queue_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, 
 
 void rx_core_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
 {
-	const struct rx_seen *old = rx_state_find(c->st, id);
-	struct rx_seen e = { 0 };
-	if (old)
-		e = *old;
-	snprintf(e.id, sizeof(e.id), "%s", id);
-	e.phase = phase_of(kind);
-	e.final = (int)kind;
-	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
-	rx_state_put(c->st, &e, wall());
-	if (e.phase == RX_PHASE_DONE)
-		rx_state_drop_msg(c->st, id);
+	rx_state_record(c->st, id, kind, reason, wall());
 	queue_ack(c, id, kind, reason);
 }
 
@@ -102,31 +82,21 @@ void rx_core_fail_for_now(struct rx_core *c, const char *id, const char *reason)
 
 bool rx_core_in_force(const struct rx_core *c, const char *id)
 {
-	const struct rx_seen *s = rx_state_find(c->st, id);
-	return s && s->phase != RX_PHASE_DONE;
+	return rx_state_in_force(c->st, id);
 }
 
-/* Remember id as ended with kind, without acknowledging (a Cancel ahead of its alert). */
-static void remember(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+/* The rules' callbacks (rx_intake.h): acknowledgments are queued, stops go to the output. */
+static void rules_ack(void *ctx, const char *id, enum tc_ack_kind kind, const char *reason, bool again)
 {
-	struct rx_seen e = { .phase = RX_PHASE_DONE, .final = (int)kind };
-	snprintf(e.id, sizeof(e.id), "%s", id);
-	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
-	rx_state_put(c->st, &e, wall());
+	(void)again;
+	queue_ack(ctx, id, kind, reason);
 }
 
-static void clear(struct rx_core *c, const char *id, const char *reason, bool always_ack)
+static void rules_stop(void *ctx, const char *id)
 {
-	if (rx_core_in_force(c, id)) {
-		if (c->out.clear)
-			c->out.clear(c->out.ctx, id);
-		rx_core_ack(c, id, TC_ACK_CLEARED, reason);
-		return;
-	}
-	if (!rx_state_find(c->st, id))
-		remember(c, id, TC_ACK_CLEARED, reason);
-	if (always_ack)
-		queue_ack(c, id, TC_ACK_CLEARED, reason);
+	struct rx_core *c = ctx;
+	if (c->out.clear)
+		c->out.clear(c->out.ctx, id);
 }
 
 /* The QoS of a queued acknowledgment line (tc_ack_qos); 1 for a line that does not decode. */
@@ -157,53 +127,20 @@ static void flush(struct rx_core *c)
 
 /* --- messages ---------------------------------------------------------------------- */
 
-static void refuse(struct rx_core *c, const char *id, const char *reason)
-{
-	tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", id && *id ? id : "(unknown)", reason);
-	if (id && *id)
-		queue_ack(c, id, TC_ACK_REJECTED, reason);
-}
-
-static void repeat_final(struct rx_core *c, const struct rx_seen *s)
-{
-	tc_log(TC_LOG_DEBUG, "intake", "alert=%s seen before (%s): acknowledging again", s->id, rx_phase_name(s->phase));
-	queue_ack(c, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL);
-}
-
-/* A verified, parsed alert: the rules of the header comment. a is taken. */
-static void alert(struct rx_core *c, struct tc_rx_alert *a, const void *sealed_msg, size_t sealed_len, bool restored)
+/* What the rules made of a verified, parsed alert (a is taken): carried out, or logged. */
+static void alert(struct rx_core *c, struct tc_rx_alert *a, enum rx_verdict v, const char *reason,
+		  const void *sealed_msg, size_t sealed_len, bool restored)
 {
 	const struct rx_seen *s = rx_state_find(c->st, a->id);
-	if (s && !restored) {
-		repeat_final(c, s);
+	if (v == RX_REPEATED)
+		tc_log(TC_LOG_DEBUG, "intake", "alert=%s seen before (%s): acknowledging again", a->id,
+		       s ? rx_phase_name(s->phase) : "forgotten");
+	else if (v == RX_REFUSED)
+		tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", a->id, reason);
+	if (v != RX_TAKEN)
 		goto out;
-	}
-	if (a->expires_at && a->expires_at <= wall()) {
-		if (restored) {
-			clear(c, a->id, "expired", false);
-		} else {
-			remember(c, a->id, TC_ACK_REJECTED, "expired");
-			refuse(c, a->id, "expired");
-		}
-		goto out;
-	}
-	if (a->drill && !c->cfg.accept_drills) {
-		remember(c, a->id, TC_ACK_REJECTED, "drill-refused");
-		refuse(c, a->id, "drill-refused");
-		goto out;
-	}
-	bool ends = !strcmp(a->msg_type, "Cancel") || !strcmp(a->msg_type, "Update");
-	for (size_t i = 0; ends && !restored && i < a->n_references; i++)
-		clear(c, a->references[i], !strcmp(a->msg_type, "Cancel") ? "cancelled" : "updated", false);
-	if (!restored) {
-		struct rx_seen e = { .phase = RX_PHASE_PENDING, .final = TC_ACK_RECEIVED, .expires_at = a->expires_at,
-				     .priority = a->priority };
-		snprintf(e.id, sizeof(e.id), "%s", a->id);
-		rx_state_put(c->st, &e, wall());
-		if (rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
-			tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
-		queue_ack(c, a->id, TC_ACK_RECEIVED, NULL);
-	}
+	if (!restored && rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
+		tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
 	tc_log(TC_LOG_INFO, "intake", "alert=%s msgType=%s priority=%d%s%s", a->id, a->msg_type, a->priority,
 	       a->drill ? " drill" : "", restored ? " (restored)" : "");
 	if (c->out.take) {
@@ -214,46 +151,41 @@ out:
 	tc_rx_alert_free(a);
 }
 
-static void command(struct rx_core *c, const struct tc_cmd *cmd)
+/* What the rules made of a verified command: logged; a test-tone goes to the output. */
+static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, int64_t now)
 {
-	int64_t age = wall() - cmd->at;
-	if (!rx_state_nonce(c->st, cmd->nonce)) {
-		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s replayed: ignored", tc_cmd_kind_name(cmd->kind), cmd->nonce);
-		return;
+	const char *kind = tc_cmd_kind_name(cmd->kind);
+	if (v == RX_IGNORED) {
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s replayed: ignored", kind, cmd->nonce);
+	} else if (v == RX_REFUSED) {
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s issued %lld s ago: refused (cmd_max_age_s=%ld)", kind,
+		       cmd->nonce, (long long)(now - cmd->at), c->cfg.cmd_max_age_s);
+	} else {
+		tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", kind, cmd->alert_id);
+		if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
+			c->out.test_tone(c->out.ctx, (unsigned)c->cfg.test_tone_s);
 	}
-	if (age > c->cfg.cmd_max_age_s || age < -c->cfg.cmd_max_age_s) {
-		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s issued %lld s ago: refused (cmd_max_age_s=%ld)",
-		       tc_cmd_kind_name(cmd->kind), cmd->nonce, (long long)age, c->cfg.cmd_max_age_s);
-		if (cmd->kind == TC_CMD_CANCEL && cmd->alert_id[0])
-			queue_ack(c, cmd->alert_id, TC_ACK_REJECTED, "command-too-old");
-		return;
-	}
-	tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", tc_cmd_kind_name(cmd->kind), cmd->alert_id);
-	if (cmd->kind == TC_CMD_CANCEL && cmd->alert_id[0])
-		clear(c, cmd->alert_id, "cancelled", true);
-	else if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
-		c->out.test_tone(c->out.ctx, (unsigned)c->cfg.test_tone_s);
 }
 
 static void on_message(void *ctx, const char *topic, const void *msg, size_t len)
 {
 	struct rx_core *c = ctx;
 	struct rx_msg m;
+	const char *reason = NULL;
+	int64_t now = wall();
 	rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
-	switch (m.kind) {
-	case RX_MSG_ALERT: alert(c, m.alert, msg, len, false); break;
-	case RX_MSG_CMD: command(c, &m.cmd); break;
-	case RX_MSG_CLEAR:
-		if (rx_core_in_force(c, m.topic_id))
-			clear(c, m.topic_id, "withdrawn", false);
-		break;
-	case RX_MSG_AUDIO:
+	if (m.kind == RX_MSG_AUDIO) {
 		if (c->out.audio)
 			c->out.audio(c->out.ctx, m.audio_id, msg, len);
-		break;
-	case RX_MSG_REJECT: refuse(c, m.topic_id, m.reason); break;
-	case RX_MSG_IGNORE: break;
+		return;
 	}
+	enum rx_verdict v = rx_intake_apply(&c->rules, &m, now, &reason);
+	if (m.kind == RX_MSG_ALERT)
+		alert(c, m.alert, v, reason, msg, len, false);
+	else if (m.kind == RX_MSG_CMD)
+		command(c, &m.cmd, v, now);
+	else if (m.kind == RX_MSG_REJECT)
+		tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", m.topic_id[0] ? m.topic_id : "(unknown)", reason);
 }
 
 static void on_connected(void *ctx)
@@ -266,26 +198,13 @@ static void on_connected(void *ctx)
 
 /* --- timers ------------------------------------------------------------------------ */
 
-static void expire(struct rx_core *c)
-{
-	int64_t now = wall();
-	for (size_t i = 0; i < rx_state_count(c->st); i++) {
-		const struct rx_seen *s = rx_state_at(c->st, i);
-		if (s->phase != RX_PHASE_DONE && s->expires_at && s->expires_at <= now) {
-			char id[17];
-			memcpy(id, s->id, sizeof(id));
-			clear(c, id, "expired", false);
-		}
-	}
-}
-
 void rx_core_run(struct rx_core *c, volatile sig_atomic_t *stop, int64_t deadline_ms)
 {
 	while (!*stop && (deadline_ms <= 0 || rx_now_ms() < deadline_ms)) {
 		rx_session_run(c->ses, TURN_MS);
 		int64_t now = rx_now_ms();
 		if (now >= c->next_expiry_ms) {
-			expire(c);
+			rx_intake_expire(&c->rules, wall());
 			c->next_expiry_ms = now + 1000;
 		}
 		if (now >= c->next_prune_ms) {
@@ -343,6 +262,9 @@ enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool resto
 	}
 	if ((rc = rx_state_open(cfg->state_dir, cfg->seen_keep_s, &c->st, d)))
 		goto out;
+	c->rules = (struct rx_rules){ .st = c->st, .accept_drills = cfg->accept_drills,
+				      .cmd_max_age_s = cfg->cmd_max_age_s, .ctx = c, .ack = rules_ack,
+				      .stop = rules_stop };
 	struct rx_session_options so = { .id = cfg->id, .broker = cfg->broker, .username = cfg->username,
 					 .password = cfg->password, .prefix = cfg->prefix, .kind = kind,
 					 .version = TOCSIN_VERSION, .regions = (const char(*)[16])c->regions,
@@ -391,15 +313,17 @@ void rx_core_restore(struct rx_core *c)
 	for (size_t i = 0; i < k; i++) {
 		uint8_t *msg = NULL;
 		size_t len = 0;
-		struct rx_msg m;
+		struct rx_msg m = { .kind = RX_MSG_IGNORE };
 		if (rx_state_load_msg(c->st, ids[i], &msg, &len) == TC_OK) {
 			/* a kept message is read as if it came on our own topic */
 			char topic[TC_PROTO_MAX_TOPIC];
 			if (!tc_proto_topic(topic, sizeof(topic), c->cfg.prefix, TC_TOPIC_RX_CMD, c->cfg.id, NULL))
 				rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
-			if (m.kind == RX_MSG_ALERT && !strcmp(m.alert->id, ids[i]))
-				alert(c, m.alert, msg, len, true);
-			else {
+			if (m.kind == RX_MSG_ALERT && !strcmp(m.alert->id, ids[i])) {
+				const char *reason = NULL;
+				enum rx_verdict v = rx_intake_restore(&c->rules, m.alert, wall(), &reason);
+				alert(c, m.alert, v, reason, msg, len, true);
+			} else {
 				tc_rx_alert_free(m.alert);
 				rx_core_ack(c, ids[i], TC_ACK_FAILED, "state-unreadable");
 			}

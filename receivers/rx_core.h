@@ -4,22 +4,12 @@
  * applied to every message before the output (loudspeaker or display) sees
  * it.
  *
- * For an alert payload that verifies (rx_intake):
- *
- *   seen before (also across restarts) -> repeat the last acknowledgment, never again
- *   expired (expires_at <= now)        -> rejected expired
- *   a drill, drills not accepted       -> rejected drill-refused
- *   Cancel / Update                    -> each referenced alert in force is cleared
- *                                         (output->clear, ack cleared), one never seen
- *                                         is remembered as cleared; then
- *   new                                -> ack received, kept on disk, output->take
- *
- * A seal that does not verify is rejected (acknowledged only when the alert
- * id is known from the topic) and never enters the seen-list, so a forged
- * copy cannot block the real one. Alerts in force are cleared at their
- * expiry (ack cleared, reason expired). Commands: a replayed nonce is
- * ignored, one older than cmd_max_age_s refused; cancel clears, test-tone
- * goes to the output.
+ * The rules themselves are rx_intake_apply()'s (rx_intake.h), shared with
+ * tocsin-sim: this module gives them the state on disk, queues what they
+ * acknowledge, stops the output when they clear an alert, and hands the
+ * output what they take (its sealed message kept on disk first). Alerts in
+ * force are checked for expiry every second (rx_intake_expire); after a
+ * restart, the kept messages go through rx_intake_restore().
  *
  * Every acknowledgment goes to the on-disk queue first; at the end of each
  * turn of the loop the state is flushed (atomically, fsync) and then the

@@ -1,5 +1,6 @@
 /*
- * rx_intake.c — topic, seal and payload of one received message (rx_intake.h).
+ * rx_intake.c — topic, seal and payload of one received message, and the
+ * rules a receiver applies to it (rx_intake.h).
  */
 #include "rx_intake.h"
 
@@ -52,12 +53,13 @@ void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const
 	tc_diags_free(d);
 }
 
-void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PUBLIC_BYTES], const char *topic,
-	       const void *msg, size_t len, struct rx_msg *out)
+bool rx_intake_topic(const char *prefix, const char *self, const char *topic, size_t len, struct rx_msg *out,
+		     bool *region)
 {
 	char a[128], b[128];
 	memset(out, 0, sizeof(*out));
 	out->kind = RX_MSG_IGNORE;
+	*region = false;
 	enum tc_topic_kind k = tc_proto_parse_topic(prefix, topic, a, sizeof(a), b, sizeof(b));
 	if (k == TC_TOPIC_AUDIO) {
 		out->kind = RX_MSG_AUDIO;
@@ -65,11 +67,167 @@ void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PU
 	} else if (k == TC_TOPIC_REGION_ALERT) {
 		if (is_alert_id(b))
 			memcpy(out->topic_id, b, 17);
-		if (!len)
-			out->kind = out->topic_id[0] ? RX_MSG_CLEAR : RX_MSG_IGNORE;
-		else
-			rx_intake_sealed(pk, true, msg, len, out);
+		if (len)
+			return *region = true;
+		out->kind = out->topic_id[0] ? RX_MSG_CLEAR : RX_MSG_IGNORE;
 	} else if (k == TC_TOPIC_RX_CMD && !strcmp(a, self) && len) {
-		rx_intake_sealed(pk, false, msg, len, out);
+		return true;
+	}
+	return false;
+}
+
+void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PUBLIC_BYTES], const char *topic,
+	       const void *msg, size_t len, struct rx_msg *out)
+{
+	bool region;
+	if (rx_intake_topic(prefix, self, topic, len, out, &region))
+		rx_intake_sealed(pk, region, msg, len, out);
+}
+
+/* --- the rules ---------------------------------------------------------------------- */
+
+const char *rx_verdict_name(enum rx_verdict v)
+{
+	static const char *const names[] = { "taken", "repeated", "refused", "obeyed", "ignored" };
+	return (unsigned)v <= RX_IGNORED ? names[v] : "unknown";
+}
+
+/* Record kind for id and say it. */
+static void say(const struct rx_rules *r, const char *id, enum tc_ack_kind kind, const char *reason, int64_t now)
+{
+	rx_state_record(r->st, id, kind, reason, now);
+	r->ack(r->ctx, id, kind, reason, false);
+}
+
+/*
+ * Stop and clear id. One never seen is remembered as cleared, so a copy
+ * arriving later is not carried out. always_ack: acknowledge cleared even
+ * when it was not in force (a cancel command).
+ */
+static void clear(const struct rx_rules *r, const char *id, const char *reason, bool always_ack, int64_t now)
+{
+	const struct rx_seen *s = rx_state_find(r->st, id);
+	if (s && s->phase != RX_PHASE_DONE) {
+		if (r->stop)
+			r->stop(r->ctx, id);
+		say(r, id, TC_ACK_CLEARED, reason, now);
+		return;
+	}
+	if (!s)
+		rx_state_record(r->st, id, TC_ACK_CLEARED, reason, now);
+	if (always_ack)
+		r->ack(r->ctx, id, TC_ACK_CLEARED, reason, s != NULL);
+}
+
+static enum rx_verdict refuse(const struct rx_rules *r, const char *id, const char *why, const char **reason)
+{
+	*reason = why;
+	if (id && *id)
+		r->ack(r->ctx, id, TC_ACK_REJECTED, why, false);
+	return RX_REFUSED;
+}
+
+/* Refuse a new alert for why, remembering it so that every later copy is refused alike. */
+static enum rx_verdict refuse_alert(const struct rx_rules *r, const char *id, const char *why, int64_t now,
+				    const char **reason)
+{
+	rx_state_record(r->st, id, TC_ACK_REJECTED, why, now);
+	return refuse(r, id, why, reason);
+}
+
+static void end_references(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now)
+{
+	static const struct {
+		const char *msg_type, *reason;
+	} ends[] = { { "Cancel", "cancelled" }, { "Update", "updated" } };
+	for (size_t k = 0; k < sizeof(ends) / sizeof(ends[0]); k++)
+		if (!strcmp(a->msg_type, ends[k].msg_type))
+			for (size_t i = 0; i < a->n_references; i++)
+				clear(r, a->references[i], ends[k].reason, false, now);
+}
+
+static enum rx_verdict alert(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now, const char **reason)
+{
+	const struct rx_seen *s = rx_state_find(r->st, a->id);
+	if (s) {
+		r->ack(r->ctx, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL, true);
+		return RX_REPEATED;
+	}
+	if (a->expires_at && a->expires_at <= now)
+		return refuse_alert(r, a->id, "expired", now, reason);
+	if (a->drill && !r->accept_drills)
+		return refuse_alert(r, a->id, "drill-refused", now, reason);
+	end_references(r, a, now);
+	struct rx_seen e = { .phase = RX_PHASE_PENDING, .final = TC_ACK_RECEIVED, .expires_at = a->expires_at,
+			     .priority = a->priority };
+	snprintf(e.id, sizeof(e.id), "%s", a->id);
+	rx_state_put(r->st, &e, now);
+	r->ack(r->ctx, a->id, TC_ACK_RECEIVED, NULL, false);
+	return RX_TAKEN;
+}
+
+static enum rx_verdict command(const struct rx_rules *r, const struct tc_cmd *c, int64_t now, const char **reason)
+{
+	int64_t age = now - c->at;
+	bool cancel = c->kind == TC_CMD_CANCEL && c->alert_id[0];
+	if (!rx_state_nonce(r->st, c->nonce))
+		return RX_IGNORED;
+	if (age > r->cmd_max_age_s || age < -r->cmd_max_age_s)
+		return refuse(r, cancel ? c->alert_id : NULL, "command-too-old", reason);
+	if (cancel)
+		clear(r, c->alert_id, "cancelled", true, now);
+	return RX_OBEYED;
+}
+
+static enum rx_verdict withdraw(const struct rx_rules *r, const char *id, int64_t now)
+{
+	if (!rx_state_in_force(r->st, id))
+		return RX_IGNORED;
+	clear(r, id, "withdrawn", false, now);
+	return RX_OBEYED;
+}
+
+enum rx_verdict rx_intake_apply(const struct rx_rules *r, const struct rx_msg *m, int64_t now, const char **reason)
+{
+	const char *why = NULL;
+	enum rx_verdict v = RX_IGNORED;
+	switch (m->kind) {
+	case RX_MSG_ALERT: v = alert(r, m->alert, now, &why); break;
+	case RX_MSG_CMD: v = command(r, &m->cmd, now, &why); break;
+	case RX_MSG_CLEAR: v = withdraw(r, m->topic_id, now); break;
+	case RX_MSG_REJECT: v = refuse(r, m->topic_id, m->reason, &why); break;
+	case RX_MSG_AUDIO:
+	case RX_MSG_IGNORE: break;
+	}
+	if (reason)
+		*reason = why;
+	return v;
+}
+
+enum rx_verdict rx_intake_restore(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now,
+				  const char **reason)
+{
+	const char *why = NULL;
+	enum rx_verdict v = RX_TAKEN;
+	if (a->expires_at && a->expires_at <= now) {
+		clear(r, a->id, "expired", false, now);
+		v = RX_IGNORED;
+	} else if (a->drill && !r->accept_drills) {
+		v = refuse_alert(r, a->id, "drill-refused", now, &why);
+	}
+	if (reason)
+		*reason = why;
+	return v;
+}
+
+void rx_intake_expire(const struct rx_rules *r, int64_t now)
+{
+	for (size_t i = 0; i < rx_state_count(r->st); i++) {
+		const struct rx_seen *s = rx_state_at(r->st, i);
+		if (s->phase != RX_PHASE_DONE && s->expires_at && s->expires_at <= now) {
+			char id[17];
+			memcpy(id, s->id, sizeof(id));
+			clear(r, id, "expired", false, now);
+		}
 	}
 }

@@ -1,10 +1,40 @@
 /*
- * rx_intake.h — the first step of every message a receiver gets: which
- * topic it came on, whether its seal verifies (tc_sign_open, before any
- * byte is parsed), and what it is — an alert payload, a command, an empty
- * retained message clearing an alert, an audio message — or why it is
- * refused. Shared by tocsin-receiver, tocsin-signage and the fuzz target;
- * pure (no I/O, no clock).
+ * rx_intake.h — what a receiver does with every message it gets, in two
+ * steps shared by tocsin-receiver, tocsin-signage, every receiver of
+ * tocsin-sim and the fuzz target, so the receiver protocol
+ * (docs/protocol.md) is written once:
+ *
+ * 1. rx_intake(): which topic it came on, whether its seal verifies
+ *    (tc_sign_open, before any byte is parsed), and what it is — an alert
+ *    payload, a command, an empty retained message withdrawing an alert, an
+ *    audio message — or why it is refused. Pure: no state, no I/O, no clock.
+ *
+ * 2. rx_intake_apply(): the rules, against this receiver's seen-list and
+ *    nonces (rx_state) at a time the caller gives:
+ *
+ *    an alert  seen before                -> its last acknowledgment again, nothing else
+ *              expired (expires_at <= now) -> rejected expired, remembered
+ *              a drill, drills refused     -> rejected drill-refused, remembered
+ *              Cancel / Update             -> each referenced alert in force stopped and
+ *                                             cleared (cancelled / updated); one never seen
+ *                                             remembered as cleared; then
+ *              new                         -> pending, received: the caller carries it out
+ *    a command nonce seen before            -> ignored (the nonce is remembered first)
+ *              issued over cmd_max_age_s before or after now -> refused command-too-old
+ *                                             (a cancel: rejected for its alert)
+ *              cancel                      -> its alert cleared (cancelled), acknowledged
+ *                                             even when it was not in force
+ *              test-tone                   -> for the caller to play
+ *    withdrawn (empty retained)            -> cleared withdrawn when in force
+ *    refused by step 1                     -> rejected, when the alert id is known
+ *
+ *    and rx_intake_expire() clears what is in force once its expiry has come.
+ *
+ * The rules change only the state in memory (and drop the kept message of
+ * an alert that ends); what they say goes through the caller's ack and stop
+ * callbacks, which run inside the call. Writing the state to disk (the
+ * daemons) and carrying an alert out (playing, showing, simulating) are the
+ * caller's.
  */
 #ifndef RX_INTAKE_H
 #define RX_INTAKE_H
@@ -13,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rx_state.h"
 #include "tc_proto.h"
 #include "tc_sign.h"
 
@@ -47,11 +78,65 @@ void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PU
 	       const void *msg, size_t len, struct rx_msg *out);
 
 /*
+ * The topic alone: sets kind (AUDIO, CLEAR or IGNORE), topic_id and
+ * audio_id, and returns true when msg is sealed and still to be opened by
+ * rx_intake_sealed() (*region: it came on a region alert topic).
+ */
+bool rx_intake_topic(const char *prefix, const char *self, const char *topic, size_t len, struct rx_msg *out,
+		     bool *region);
+
+/*
  * The seal and what is behind it, without the topic: region says whether
  * it came on a region alert topic (where a command is refused). Sets kind
  * (ALERT, CMD or REJECT), reason, alert, cmd, body.
  */
 void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const void *msg, size_t len,
 		      struct rx_msg *out);
+
+/* --- the rules ---------------------------------------------------------------------- */
+
+/* One receiver: its state, its settings, and how what it says leaves it. */
+struct rx_rules {
+	struct rx_state *st;   /* this receiver's seen-list and nonces (borrowed) */
+	bool accept_drills;    /* rx_config accept_drills */
+	long cmd_max_age_s;    /* rx_config cmd_max_age_s */
+	void *ctx;
+	/*
+	 * Send or queue acknowledgment kind of id (reason NULL when none). again:
+	 * it says once more what this receiver said before (a copy seen before, a
+	 * cancel command for an alert that had already ended).
+	 */
+	void (*ack)(void *ctx, const char *id, enum tc_ack_kind kind, const char *reason, bool again);
+	/* Stop or take off id, in force until now; the rules acknowledge it cleared. NULL: nothing to stop. */
+	void (*stop)(void *ctx, const char *id);
+};
+
+enum rx_verdict {
+	RX_TAKEN = 0, /* an alert to carry out: pending, acknowledged received (the caller keeps and plays it) */
+	RX_REPEATED,  /* an alert seen before: its last acknowledgment said again, nothing else */
+	RX_REFUSED,   /* refused (reason): acknowledged rejected when the alert id is known */
+	RX_OBEYED,    /* a command or a withdrawal carried out; a test-tone is left to the caller */
+	RX_IGNORED,   /* nothing done: a replayed command, a withdrawal of what is not in force, audio, not ours */
+};
+const char *rx_verdict_name(enum rx_verdict v);
+
+/*
+ * Apply m (from rx_intake) at now (unix seconds). *reason (when reason is
+ * not NULL) names the refusal (RX_REFUSED), else NULL. m and m->alert stay
+ * the caller's.
+ */
+enum rx_verdict rx_intake_apply(const struct rx_rules *r, const struct rx_msg *m, int64_t now, const char **reason);
+
+/*
+ * An alert read back from a kept message after a restart (already in the
+ * seen-list): cleared when it has expired since (RX_IGNORED), refused when
+ * it is a drill no longer accepted, else RX_TAKEN without a new
+ * acknowledgment.
+ */
+enum rx_verdict rx_intake_restore(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now,
+				  const char **reason);
+
+/* Clear every alert in force whose expiry has come by now (cleared, expired). */
+void rx_intake_expire(const struct rx_rules *r, int64_t now);
 
 #endif

@@ -18,12 +18,12 @@
 #include "tc_proto.h"
 
 struct rx_state {
-	char dir[1024];
+	char *dir; /* NULL: in memory only */
 	int64_t keep_s;
 	struct rx_seen *seen;
 	size_t n_seen, cap_seen;
 	char (*nonces)[17];
-	size_t n_nonces; /* a ring of RX_STATE_MAX_NONCES once full */
+	size_t n_nonces, cap_nonces; /* grows up to RX_STATE_MAX_NONCES, then a ring */
 	size_t next_nonce;
 	char **acks;
 	size_t n_acks, cap_acks;
@@ -41,7 +41,7 @@ static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
 	void **p = arr;
 	if (n < *cap)
 		return true;
-	size_t c = *cap ? 2 * *cap : 16;
+	size_t c = *cap ? 2 * *cap : 4; /* small: tocsin-sim keeps one state per receiver */
 	void *g = realloc(*p, c * elem);
 	if (!g)
 		return false;
@@ -103,12 +103,16 @@ static bool parse_seen(char *line, struct rx_seen *e)
 	return true;
 }
 
-static void add_nonce(struct rx_state *s, const char *nonce)
+/* Remember nonce in place of the oldest once there are RX_STATE_MAX_NONCES; false when out of memory. */
+static bool add_nonce(struct rx_state *s, const char *nonce)
 {
+	if (s->n_nonces < RX_STATE_MAX_NONCES && !grow(&s->nonces, &s->cap_nonces, s->n_nonces, sizeof(*s->nonces)))
+		return false;
 	snprintf(s->nonces[s->next_nonce], sizeof(s->nonces[0]), "%s", nonce);
 	s->next_nonce = (s->next_nonce + 1) % RX_STATE_MAX_NONCES;
 	if (s->n_nonces < RX_STATE_MAX_NONCES)
 		s->n_nonces++;
+	return true;
 }
 
 /* A state file whole, *text NULL (and TC_OK) when there is none yet. */
@@ -123,6 +127,18 @@ static enum tc_rc read_state_file(const char *path, char **text, struct tc_diags
 	return TC_OK;
 }
 
+/* One line of seen.tsv: a nonce (N) or an entry (A); false when it cannot be taken. */
+static bool read_line(struct rx_state *s, char *l)
+{
+	struct rx_seen e;
+	if (l[0] == 'N' && l[1] == ' ')
+		return strlen(l + 2) < 17 && add_nonce(s, l + 2);
+	if (!parse_seen(l, &e) || rx_state_find(s, e.id) || !grow(&s->seen, &s->cap_seen, s->n_seen, sizeof(*s->seen)))
+		return false;
+	s->seen[s->n_seen++] = e;
+	return true;
+}
+
 static enum tc_rc read_seen(struct rx_state *s, const char *path, struct tc_diags *d)
 {
 	char *text = NULL;
@@ -135,13 +151,7 @@ static enum tc_rc read_seen(struct rx_state *s, const char *path, struct tc_diag
 		if (nl)
 			*nl++ = '\0';
 		line++;
-		struct rx_seen e;
-		if (l[0] == 'N' && l[1] == ' ' && strlen(l + 2) < 17)
-			add_nonce(s, l + 2);
-		else if (parse_seen(l, &e) && !rx_state_find(s, e.id) &&
-			 grow(&s->seen, &s->cap_seen, s->n_seen, sizeof(*s->seen)))
-			s->seen[s->n_seen++] = e;
-		else
+		if (*l != '#' && !read_line(s, l))
 			tc_warn(d, "state.line", path, "%s:%d: unreadable line skipped", path, line);
 	}
 	free(text);
@@ -166,18 +176,24 @@ static enum tc_rc read_acks(struct rx_state *s, const char *path, struct tc_diag
 	return TC_OK;
 }
 
+struct rx_state *rx_state_new(int64_t keep_s)
+{
+	struct rx_state *s = calloc(1, sizeof(*s));
+	if (s)
+		s->keep_s = keep_s;
+	return s;
+}
+
 enum tc_rc rx_state_open(const char *dir, int64_t keep_s, struct rx_state **out, struct tc_diags *d)
 {
 	char path[1200];
 	enum tc_rc rc = TC_OK;
 	*out = NULL;
-	struct rx_state *s = calloc(1, sizeof(*s));
-	if (!s || !(s->nonces = calloc(RX_STATE_MAX_NONCES, sizeof(*s->nonces)))) {
-		free(s);
+	struct rx_state *s = rx_state_new(keep_s);
+	if (!s || !(s->dir = strdup(dir))) {
+		rx_state_free(s);
 		return TC_ERR_NOMEM;
 	}
-	snprintf(s->dir, sizeof(s->dir), "%s", dir);
-	s->keep_s = keep_s;
 	snprintf(path, sizeof(path), "%s/alerts", dir);
 	if ((mkdir(dir, 0700) && errno != EEXIST) || (mkdir(path, 0700) && errno != EEXIST)) {
 		tc_err(d, "state.io", dir, "cannot make the state folder %s: %s", path, strerror(errno));
@@ -206,6 +222,7 @@ void rx_state_free(struct rx_state *s)
 	free(s->acks);
 	free(s->seen);
 	free(s->nonces);
+	free(s->dir);
 	free(s);
 }
 
@@ -237,6 +254,39 @@ enum tc_rc rx_state_put(struct rx_state *s, const struct rx_seen *e, int64_t now
 	return TC_OK;
 }
 
+static enum rx_phase phase_of(enum tc_ack_kind k)
+{
+	static const enum rx_phase phases[TC_ACK_N_KINDS] = {
+		[TC_ACK_RECEIVED] = RX_PHASE_PENDING, [TC_ACK_PLAYING] = RX_PHASE_PENDING,
+		[TC_ACK_PLAYED] = RX_PHASE_ACTIVE,    [TC_ACK_DISPLAYED] = RX_PHASE_ACTIVE,
+		[TC_ACK_CLEARED] = RX_PHASE_DONE,     [TC_ACK_REJECTED] = RX_PHASE_DONE,
+		[TC_ACK_FAILED] = RX_PHASE_DONE,
+	};
+	return (unsigned)k < TC_ACK_N_KINDS ? phases[k] : RX_PHASE_DONE;
+}
+
+enum tc_rc rx_state_record(struct rx_state *s, const char *id, enum tc_ack_kind kind, const char *reason,
+			   int64_t now)
+{
+	const struct rx_seen *old = rx_state_find(s, id);
+	struct rx_seen e = { 0 };
+	if (old)
+		e = *old;
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	e.phase = phase_of(kind);
+	e.final = (int)kind;
+	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
+	if (e.phase == RX_PHASE_DONE && old)
+		rx_state_drop_msg(s, id);
+	return rx_state_put(s, &e, now);
+}
+
+bool rx_state_in_force(const struct rx_state *s, const char *id)
+{
+	const struct rx_seen *e = rx_state_find(s, id);
+	return e && e->phase != RX_PHASE_DONE;
+}
+
 void rx_state_forget(struct rx_state *s, const char *id)
 {
 	const struct rx_seen *e = rx_state_find(s, id);
@@ -263,8 +313,7 @@ bool rx_state_nonce(struct rx_state *s, const char *nonce)
 	for (size_t i = 0; i < s->n_nonces; i++)
 		if (!strcmp(s->nonces[i], nonce))
 			return false;
-	add_nonce(s, nonce);
-	s->seen_dirty = true;
+	s->seen_dirty = add_nonce(s, nonce) || s->seen_dirty; /* out of memory: obeyed, not remembered */
 	return true;
 }
 
@@ -292,6 +341,8 @@ void rx_state_prune(struct rx_state *s, int64_t now)
 enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg, size_t len)
 {
 	char name[64];
+	if (!s->dir)
+		return TC_OK;
 	snprintf(name, sizeof(name), "alerts/%.16s.msg", id);
 	return write_atomic(s->dir, name, msg, len) ? TC_ERR_IO : TC_OK;
 }
@@ -299,6 +350,10 @@ enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg
 enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len)
 {
 	char path[1200], *buf = NULL;
+	*msg = NULL;
+	*len = 0;
+	if (!s->dir)
+		return TC_ERR_NOTFOUND;
 	snprintf(path, sizeof(path), "%s/alerts/%.16s.msg", s->dir, id);
 	int err = tc_file_read(path, 16u << 20, &buf, len);
 	*msg = (uint8_t *)buf;
@@ -308,6 +363,8 @@ enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t *
 void rx_state_drop_msg(struct rx_state *s, const char *id)
 {
 	char path[1200];
+	if (!s->dir)
+		return;
 	snprintf(path, sizeof(path), "%s/alerts/%.16s.msg", s->dir, id);
 	unlink(path);
 }
@@ -414,6 +471,8 @@ static int write_acks(struct rx_state *s)
 enum tc_rc rx_state_flush(struct rx_state *s, struct tc_diags *d)
 {
 	int err = 0;
+	if (!s->dir)
+		return TC_OK;
 	if (s->seen_dirty && !(err = write_seen(s)))
 		s->seen_dirty = false;
 	if (!err && s->acks_dirty && !(err = write_acks(s)))

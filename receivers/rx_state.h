@@ -11,6 +11,10 @@
  *                    show, so a restarted receiver can verify and take it
  *                    again without the server
  *
+ * A state made by rx_state_new() has no folder: it lives in memory only
+ * (tocsin-sim keeps one per simulated receiver, and pays for nonces only
+ * once it has seen some), and the calls that write files do nothing.
+ *
  * Changes are made in memory and written by rx_state_flush(): each file is
  * written to a temporary name, fsync'ed and renamed over the old one, so a
  * kill -9 or a power cut leaves either the old or the new file, never half.
@@ -31,6 +35,7 @@
 #include <stdint.h>
 
 #include "tc_diag.h"
+#include "tc_proto.h"
 
 #define RX_STATE_MAX_SEEN 20000
 #define RX_STATE_MAX_NONCES 1024
@@ -56,6 +61,8 @@ struct rx_seen {
 
 struct rx_state;
 
+/* A state in memory only, with no folder; NULL when out of memory. */
+struct rx_state *rx_state_new(int64_t keep_s);
 /*
  * Open (creating) dir and read what is there. A line that cannot be read
  * (a torn write of an older version) is skipped with a warning in d.
@@ -69,15 +76,31 @@ void rx_state_free(struct rx_state *s);
 const struct rx_seen *rx_state_find(const struct rx_state *s, const char *id);
 /* Insert or replace e (by id); stamped with now. */
 enum tc_rc rx_state_put(struct rx_state *s, const struct rx_seen *e, int64_t now);
+/*
+ * Record that acknowledgment kind (reason NULL for none) was made for id,
+ * stamped with now: received and playing keep it pending, played and
+ * displayed make it active, cleared, rejected and failed end it (and its
+ * kept message goes). An id not yet listed is added.
+ */
+enum tc_rc rx_state_record(struct rx_state *s, const char *id, enum tc_ack_kind kind, const char *reason,
+			   int64_t now);
+/* Whether id is pending or active (in force on this receiver). */
+bool rx_state_in_force(const struct rx_state *s, const char *id);
 /* Forget id altogether (a later copy is taken as new). */
 void rx_state_forget(struct rx_state *s, const char *id);
 size_t rx_state_count(const struct rx_state *s);
 const struct rx_seen *rx_state_at(const struct rx_state *s, size_t i);
 
-/* Whether nonce is new: true (and it is remembered), false for a replay. */
+/*
+ * Whether nonce is new: true (and it is remembered, the last
+ * RX_STATE_MAX_NONCES of them), false for a replay.
+ */
 bool rx_state_nonce(struct rx_state *s, const char *nonce);
 
-/* The sealed message of alert id: kept (file written at once, atomically), read back, dropped. */
+/*
+ * The sealed message of alert id: kept (file written at once, atomically),
+ * read back, dropped. Without a folder: nothing kept, TC_ERR_NOTFOUND.
+ */
 enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg, size_t len);
 /* *msg is malloc'ed (the caller frees); TC_ERR_NOTFOUND when none. */
 enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len);
@@ -93,7 +116,7 @@ void rx_state_ack_shift(struct rx_state *s, size_t n);
 /* Drop ended entries older than keep_s, then the oldest ended beyond the bound. */
 void rx_state_prune(struct rx_state *s, int64_t now);
 
-/* Write whatever changed since the last flush (atomically, see above). */
+/* Write whatever changed since the last flush (atomically, see above); without a folder, nothing. */
 enum tc_rc rx_state_flush(struct rx_state *s, struct tc_diags *d);
 
 #endif

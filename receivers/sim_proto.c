@@ -11,39 +11,18 @@
 
 #include <jansson.h>
 
+#include "rx_config.h"
+#include "rx_intake.h"
+#include "rx_state.h"
 #include "tc_proto.h"
 
-#define REASON_MAX 40
 #define AUDIO_TRIES 3
-#define CMD_MAX_AGE_S 86400 /* as long as a session keeps messages for a receiver away */
-
-enum seen_state {
-	S_WAIT_AUDIO = 0, /* received acked; waiting for the audio message */
-	S_PLAYING,        /* playing acked; the played timer is set */
-	S_ACTIVE,         /* played or displayed: on air / on screen until cleared */
-	S_DONE,           /* final: cleared, rejected or failed */
-};
-
-/* One alert id in one receiver's seen-list. */
-struct seen {
-	char id[17];
-	uint8_t state;
-	int8_t final; /* enum tc_ack_kind of the final acknowledgment, -1 while in progress */
-	uint32_t gen; /* bumped when the entry leaves an active state, so stale timers and waiters do nothing */
-	int64_t expires_at;
-	char reason[REASON_MAX];
-};
-
-struct rx_state {
-	struct seen *seen;
-	size_t n_seen, cap_seen;
-	char (*nonces)[17];
-	size_t n_nonces, cap_nonces;
-};
+#define PRUNE_MS (3600 * 1000) /* as often as tocsin-receiver prunes its seen-list */
 
 /* A receiver waiting for an audio message, with what its own payload says the audio is. */
 struct waiter {
-	uint32_t rx, slot, gen;
+	uint32_t rx;
+	char id[17]; /* the alert */
 	size_t length;
 	char sha256[65];
 };
@@ -67,8 +46,10 @@ enum timer_kind { T_PLAYED = 0, T_EXPIRE, T_AUDIO };
 
 struct timer {
 	int64_t due;
-	uint32_t rx, slot, gen; /* T_AUDIO: rx is the audio index */
+	uint32_t rx;  /* T_AUDIO: the audio index */
+	uint32_t gen; /* T_AUDIO: the fetch it belongs to (a later one makes it stale) */
 	uint8_t kind;
+	char id[17];  /* T_PLAYED: the alert */
 };
 
 struct alert_count {
@@ -77,28 +58,26 @@ struct alert_count {
 };
 
 struct reason_count {
-	char reason[REASON_MAX];
+	char reason[RX_REASON_MAX];
 	unsigned long n;
 };
 
 /*
- * The same sealed bytes reach every receiver of a region. Their verdict
- * depends only on the bytes and the key, so one process verifies and parses
- * each distinct message once and every virtual receiver applies its own
- * rules (expiry, seen-list) to the result: the simulator stands for N
- * devices that each verify on their own processor, and its one core is not
- * what is measured. --verify-each turns this off.
+ * The same sealed bytes reach every receiver of a region. What rx_intake
+ * makes of them depends only on the bytes, the key and whether they came
+ * on a region topic, so one process opens and parses each distinct message
+ * once and every virtual receiver applies the rules (rx_intake_apply) to
+ * the result with its own state: the simulator stands for N devices that
+ * each verify on their own processor, and its one core is not what is
+ * measured. --verify-each turns this off.
  */
 #define VERDICTS 16
 
 struct verdict {
 	unsigned char *bytes; /* the sealed message, NULL for an empty slot */
 	size_t len;
-	enum tc_verify v;
-	size_t body_off, body_len;
-	bool is_cmd;
-	int parsed;               /* 0 not yet, 1 alert, -1 another version, -2 malformed */
-	struct tc_rx_alert *alert; /* when parsed == 1 */
+	bool region;
+	struct rx_msg m; /* kind, reason, alert (owned here), cmd, body (into bytes) */
 };
 
 struct sim_proto {
@@ -109,7 +88,10 @@ struct sim_proto {
 	const bool *silent;
 	size_t n;
 	struct sim_io io;
-	struct rx_state *rx;
+	struct rx_state **st; /* each receiver's seen-list and nonces, in memory */
+	bool accept_drills;   /* a receiver's settings, as tocsin-receiver's defaults */
+	long cmd_max_age_s;
+	int64_t next_prune_ms;
 	struct audio *audio;
 	size_t n_audio, cap_audio;
 	struct timer *heap;
@@ -120,7 +102,6 @@ struct sim_proto {
 	size_t n_reasons, cap_reasons;
 	unsigned long messages, acks[TC_ACK_N_KINDS], drills, test_tones, cancel_cmds, replays, resent, audio_fetches;
 	bool first_alert;
-	struct tc_diags *d;
 };
 
 /* Make room for one more element in *arr (elem bytes each); false when out of memory. */
@@ -138,24 +119,23 @@ static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return true;
 }
 
-static bool is_alert_id(const char *s)
+static int64_t wall(void)
 {
-	return strlen(s) == 16 && strspn(s, "0123456789abcdef") == 16;
+	return (int64_t)time(NULL);
 }
 
 /* --- timers: a binary min-heap on due time ---------------------------------------- */
 
-static void timer_push(struct sim_proto *p, int64_t due, uint32_t rx, uint32_t slot, uint32_t gen, uint8_t kind)
+static void timer_push(struct sim_proto *p, const struct timer *t)
 {
 	if (!grow(&p->heap, &p->cap_heap, p->n_heap, sizeof(*p->heap)))
 		return; /* out of memory: the timer is lost, the alert stays in progress */
 	size_t i = p->n_heap++;
-	struct timer t = { .due = due, .rx = rx, .slot = slot, .gen = gen, .kind = kind };
-	while (i && p->heap[(i - 1) / 2].due > t.due) {
+	while (i && p->heap[(i - 1) / 2].due > t->due) {
 		p->heap[i] = p->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	p->heap[i] = t;
+	p->heap[i] = *t;
 }
 
 static struct timer timer_pop(struct sim_proto *p)
@@ -216,8 +196,8 @@ static void count_reason(struct sim_proto *p, const char *reason)
 
 /*
  * Publish one acknowledgment. Every one counts in acks; a first one (not a
- * repeat of a final ack) also counts in the alert's row, so the row says how
- * many receivers did what.
+ * repeat of what the receiver said before) also counts in the alert's row,
+ * so the row says how many receivers did what.
  */
 static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum tc_ack_kind kind, const char *reason,
 		     bool repeat)
@@ -225,7 +205,7 @@ static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum 
 	char topic[TC_PROTO_MAX_TOPIC], buf[512];
 	if (p->silent[rx])
 		return;
-	struct tc_ack a = { .kind = kind, .at = (int64_t)time(NULL) };
+	struct tc_ack a = { .kind = kind, .at = wall() };
 	snprintf(a.alert_id, sizeof(a.alert_id), "%s", alert_id);
 	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
 	size_t len = tc_ack_encode(&a, buf, sizeof(buf));
@@ -241,112 +221,71 @@ static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum 
 			tc_ack_kind_name(kind), reason ? " reason=" : "", reason ? reason : "", repeat ? " (repeated)" : "");
 }
 
-static void ack(struct sim_proto *p, size_t rx, const char *alert_id, enum tc_ack_kind kind, const char *reason)
+/* Record acknowledgment kind of id in receiver rx's seen-list, and send it. */
+static void say(struct sim_proto *p, size_t rx, const char *id, enum tc_ack_kind kind, const char *reason)
 {
-	send_ack(p, rx, alert_id, kind, reason, false);
+	rx_state_record(p->st[rx], id, kind, reason, wall());
+	send_ack(p, rx, id, kind, reason, false);
 }
 
-/* A refused message: counted by reason; acknowledged when the alert id is known. */
-static void reject(struct sim_proto *p, size_t rx, const char *alert_id, const char *reason)
+/* --- the rules: tocsin-receiver's own (rx_intake.h), on each receiver's state ------ */
+
+struct sim_rx {
+	struct sim_proto *p;
+	size_t rx;
+};
+
+static void rules_ack(void *ctx, const char *id, enum tc_ack_kind kind, const char *reason, bool again)
 {
-	count_reason(p, reason);
-	if (p->o.verbose)
-		fprintf(stderr, "tocsin-sim: rx=%s alert=%s rejected: %s\n", p->ids[rx].id,
-			alert_id ? alert_id : "(unknown)", reason);
-	if (alert_id)
-		ack(p, rx, alert_id, TC_ACK_REJECTED, reason);
+	const struct sim_rx *r = ctx;
+	send_ack(r->p, r->rx, id, kind, reason, again);
 }
 
-/* --- the seen-list ----------------------------------------------------------------- */
-
-static struct seen *seen_find(struct sim_proto *p, size_t rx, const char *id, size_t *slot)
+/* Receiver rx's rules; who (borrowed by the result) names it to the callbacks. */
+static struct rx_rules rules_of(struct sim_proto *p, size_t rx, struct sim_rx *who)
 {
-	struct rx_state *r = &p->rx[rx];
-	for (size_t i = 0; i < r->n_seen; i++)
-		if (!strcmp(r->seen[i].id, id)) {
-			if (slot)
-				*slot = i;
-			return &r->seen[i];
-		}
-	return NULL;
+	*who = (struct sim_rx){ p, rx };
+	/* nothing to stop: a cleared entry makes its playing timer and audio wait do nothing */
+	return (struct rx_rules){ .st = p->st[rx], .accept_drills = p->accept_drills,
+				  .cmd_max_age_s = p->cmd_max_age_s, .ctx = who, .ack = rules_ack };
 }
 
-static struct seen *seen_add(struct sim_proto *p, size_t rx, const char *id, enum seen_state st, size_t *slot)
+/* Whether alert id on receiver rx is still in progress with kind as its last acknowledgment. */
+static bool at_step(const struct sim_proto *p, size_t rx, const char *id, enum tc_ack_kind kind)
 {
-	struct rx_state *r = &p->rx[rx];
-	if (!grow(&r->seen, &r->cap_seen, r->n_seen, sizeof(*r->seen)))
-		return NULL;
-	struct seen *s = &r->seen[r->n_seen];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->id, sizeof(s->id), "%s", id);
-	s->state = (uint8_t)st;
-	s->final = -1;
-	if (slot)
-		*slot = r->n_seen;
-	r->n_seen++;
-	return s;
-}
-
-static bool seen_active(const struct seen *s)
-{
-	return s->state != S_DONE;
-}
-
-/* Make s final with kind (and reason) and acknowledge it. */
-static void finish(struct sim_proto *p, size_t rx, struct seen *s, enum tc_ack_kind kind, const char *reason)
-{
-	s->state = S_DONE;
-	s->final = (int8_t)kind;
-	s->gen++;
-	snprintf(s->reason, sizeof(s->reason), "%s", reason ? reason : "");
-	ack(p, rx, s->id, kind, reason);
-}
-
-/*
- * Stop and clear alert id on receiver rx. An active alert is acked cleared;
- * one never seen is remembered as cleared so a late copy is not played.
- * always_ack: acknowledge cleared even when it was not active (a cancel command).
- */
-static void clear_alert(struct sim_proto *p, size_t rx, const char *id, bool always_ack)
-{
-	struct seen *s = seen_find(p, rx, id, NULL);
-	if (s && seen_active(s)) {
-		finish(p, rx, s, TC_ACK_CLEARED, NULL);
-		return;
-	}
-	bool again = s && s->final == TC_ACK_CLEARED;
-	if (!s && (s = seen_add(p, rx, id, S_DONE, NULL)) != NULL)
-		s->final = TC_ACK_CLEARED;
-	if (always_ack)
-		send_ack(p, rx, id, TC_ACK_CLEARED, NULL, again);
+	const struct rx_seen *e = rx_state_find(p->st[rx], id);
+	return e && e->phase == RX_PHASE_PENDING && e->final == (int)kind;
 }
 
 /* --- playing ----------------------------------------------------------------------- */
 
-static void start_playing(struct sim_proto *p, size_t rx, size_t slot, int64_t now_ms)
+/* A display shows, it does not play: it stays at received until displayed. */
+static enum tc_ack_kind playing_step(const struct sim_proto *p, size_t rx)
 {
-	struct seen *s = &p->rx[rx].seen[slot];
-	s->state = S_PLAYING;
-	if (p->ids[rx].kind == SIM_LOUDSPEAKER) /* a display shows, it does not play: displayed only */
-		ack(p, rx, s->id, TC_ACK_PLAYING, NULL);
-	timer_push(p, now_ms + p->o.delay_ms, (uint32_t)rx, (uint32_t)slot, s->gen, T_PLAYED);
+	return p->ids[rx].kind == SIM_LOUDSPEAKER ? TC_ACK_PLAYING : TC_ACK_RECEIVED;
+}
+
+static void start_playing(struct sim_proto *p, size_t rx, const char *id, int64_t now_ms)
+{
+	struct timer t = { .due = now_ms + p->o.delay_ms, .rx = (uint32_t)rx, .kind = T_PLAYED };
+	if (p->ids[rx].kind == SIM_LOUDSPEAKER)
+		say(p, rx, id, TC_ACK_PLAYING, NULL);
+	snprintf(t.id, sizeof(t.id), "%s", id);
+	timer_push(p, &t);
 }
 
 static void played(struct sim_proto *p, const struct timer *t)
 {
-	struct seen *s = &p->rx[t->rx].seen[t->slot];
-	if (s->state != S_PLAYING || s->gen != t->gen)
-		return;
-	s->state = S_ACTIVE;
-	s->final = p->ids[t->rx].kind == SIM_SIGNAGE ? TC_ACK_DISPLAYED : TC_ACK_PLAYED;
-	ack(p, t->rx, s->id, (enum tc_ack_kind)s->final, NULL);
+	if (!at_step(p, t->rx, t->id, playing_step(p, t->rx)))
+		return; /* cleared meanwhile */
+	say(p, t->rx, t->id, p->ids[t->rx].kind == SIM_SIGNAGE ? TC_ACK_DISPLAYED : TC_ACK_PLAYED, NULL);
 }
 
 static void expire(struct sim_proto *p, const struct timer *t)
 {
-	struct seen *s = &p->rx[t->rx].seen[t->slot];
-	if (seen_active(s) && s->expires_at && s->expires_at <= (int64_t)time(NULL))
-		finish(p, t->rx, s, TC_ACK_CLEARED, "expired");
+	struct sim_rx who;
+	struct rx_rules r = rules_of(p, t->rx, &who);
+	rx_intake_expire(&r, wall());
 }
 
 /* --- audio ------------------------------------------------------------------------- */
@@ -377,21 +316,21 @@ static void fetch(struct sim_proto *p, struct audio *a, size_t rx, int64_t now_m
 		fprintf(stderr, "tocsin-sim: rx=%s fetching %s (attempt %u)\n", p->ids[rx].id, topic, a->tries + 1);
 	if (topic[0])
 		p->io.subscribe(p->io.ctx, rx, topic);
-	timer_push(p, now_ms + p->o.audio_timeout_ms, (uint32_t)(a - p->audio), 0, a->gen, T_AUDIO);
+	timer_push(p, &(struct timer){ .due = now_ms + p->o.audio_timeout_ms, .rx = (uint32_t)(a - p->audio),
+				       .gen = a->gen, .kind = T_AUDIO });
 }
 
 /* Receiver w's verdict on the audio a now describes. */
 static void audio_verdict(struct sim_proto *p, const struct audio *a, const struct waiter *w, int64_t now_ms)
 {
-	struct seen *s = &p->rx[w->rx].seen[w->slot];
-	if (s->state != S_WAIT_AUDIO || s->gen != w->gen)
+	if (!at_step(p, w->rx, w->id, TC_ACK_RECEIVED))
 		return; /* cleared while it waited */
 	if (a->state != A_READY)
-		finish(p, w->rx, s, TC_ACK_FAILED, "audio-unavailable");
+		say(p, w->rx, w->id, TC_ACK_FAILED, "audio-unavailable");
 	else if (strcmp(a->sha256, w->sha256) || a->length != w->length)
-		finish(p, w->rx, s, TC_ACK_FAILED, "digest-mismatch");
+		say(p, w->rx, w->id, TC_ACK_FAILED, "digest-mismatch");
 	else
-		start_playing(p, w->rx, w->slot, now_ms);
+		start_playing(p, w->rx, w->id, now_ms);
 }
 
 static void audio_settle(struct sim_proto *p, struct audio *a, int64_t now_ms)
@@ -401,7 +340,7 @@ static void audio_settle(struct sim_proto *p, struct audio *a, int64_t now_ms)
 	a->n_w = 0;
 }
 
-static void need_audio(struct sim_proto *p, size_t rx, size_t slot, const struct tc_rx_info *in, int64_t now_ms)
+static void need_audio(struct sim_proto *p, size_t rx, const char *id, const struct tc_rx_info *in, int64_t now_ms)
 {
 	struct audio *a = audio_find(p, in->audio_id);
 	if (!a) {
@@ -415,8 +354,8 @@ static void need_audio(struct sim_proto *p, size_t rx, size_t slot, const struct
 		a->state = A_UNAVAILABLE;
 		p->n_audio++;
 	}
-	struct waiter w = { .rx = (uint32_t)rx, .slot = (uint32_t)slot, .gen = p->rx[rx].seen[slot].gen,
-			    .length = in->audio_length };
+	struct waiter w = { .rx = (uint32_t)rx, .length = in->audio_length };
+	snprintf(w.id, sizeof(w.id), "%s", id);
 	snprintf(w.sha256, sizeof(w.sha256), "%s", in->audio_sha256);
 	if (a->state == A_READY) {
 		audio_verdict(p, a, &w, now_ms);
@@ -477,44 +416,6 @@ static void audio_timeout(struct sim_proto *p, const struct timer *t, int64_t no
 
 /* --- messages ---------------------------------------------------------------------- */
 
-static void command(struct sim_proto *p, size_t rx, const void *body, size_t len)
-{
-	struct tc_cmd c;
-	struct rx_state *r = &p->rx[rx];
-	tc_diags_clear(p->d);
-	if (tc_cmd_decode(body, len, &c, p->d)) {
-		reject(p, rx, NULL, "malformed-command");
-		return;
-	}
-	if (c.at < (int64_t)time(NULL) - CMD_MAX_AGE_S) {
-		reject(p, rx, NULL, "stale-command");
-		return;
-	}
-	for (size_t i = 0; i < r->n_nonces; i++)
-		if (!strcmp(r->nonces[i], c.nonce)) {
-			p->replays++;
-			return;
-		}
-	if (grow(&r->nonces, &r->cap_nonces, r->n_nonces, sizeof(*r->nonces)))
-		memcpy(r->nonces[r->n_nonces++], c.nonce, sizeof(c.nonce));
-	if (c.kind == TC_CMD_CANCEL) {
-		p->cancel_cmds++;
-		clear_alert(p, rx, c.alert_id, true);
-	} else {
-		p->test_tones++;
-	}
-}
-
-/* A copy of an alert this receiver has seen: repeat the final ack, never play again. */
-static void seen_again(struct sim_proto *p, size_t rx, const struct seen *s)
-{
-	p->resent++;
-	if (s->final >= 0)
-		send_ack(p, rx, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL, true);
-	else
-		send_ack(p, rx, s->id, TC_ACK_RECEIVED, NULL, true);
-}
-
 static void milestone(struct sim_proto *p, size_t rx, const struct tc_rx_alert *a, int64_t now_ms)
 {
 	if (p->first_alert)
@@ -524,156 +425,130 @@ static void milestone(struct sim_proto *p, size_t rx, const struct tc_rx_alert *
 		a->msg_type, a->drill ? ", drill" : "", p->ids[rx].id, (double)(now_ms - p->o.start_ms) / 1000.0);
 }
 
-/* Take alert a (verified, parsed, not seen before) on receiver rx. */
+/* Carry out alert a, which the rules took on receiver rx: audio, playing, expiry. */
 static void take_alert(struct sim_proto *p, size_t rx, const struct tc_rx_alert *a, int64_t now_ms)
 {
-	size_t slot;
-	int64_t now = (int64_t)time(NULL);
-	bool cancel = !strcmp(a->msg_type, "Cancel"), update = !strcmp(a->msg_type, "Update");
-	if (a->expires_at && a->expires_at <= now) {
-		struct seen *s = seen_add(p, rx, a->id, S_DONE, NULL);
-		if (s) {
-			s->final = TC_ACK_REJECTED;
-			snprintf(s->reason, sizeof(s->reason), "expired");
-		}
-		reject(p, rx, a->id, "expired");
-		return;
-	}
 	milestone(p, rx, a, now_ms);
 	p->drills += a->drill;
-	for (size_t i = 0; (cancel || update) && i < a->n_references; i++)
-		clear_alert(p, rx, a->references[i], false);
-	/* A Cancel, once it has cleared what it references, is announced like any alert:
-	 * loudspeakers say the warning is lifted, displays show it. */
-	struct seen *s = seen_add(p, rx, a->id, S_WAIT_AUDIO, &slot);
-	if (!s)
-		return;
-	s->expires_at = a->expires_at;
-	ack(p, rx, a->id, TC_ACK_RECEIVED, NULL);
 	if (a->expires_at)
-		timer_push(p, now_ms + (a->expires_at - now) * 1000, (uint32_t)rx, (uint32_t)slot, 0, T_EXPIRE);
+		timer_push(p, &(struct timer){ .due = now_ms + (a->expires_at - wall()) * 1000, .rx = (uint32_t)rx,
+					       .kind = T_EXPIRE });
 	const struct tc_rx_info *in = tc_rx_alert_info(a, p->o.lang);
 	if (p->ids[rx].kind == SIM_LOUDSPEAKER && in && in->audio_id && *in->audio_id)
-		need_audio(p, rx, slot, in, now_ms);
+		need_audio(p, rx, a->id, in, now_ms);
 	else
-		start_playing(p, rx, slot, now_ms);
+		start_playing(p, rx, a->id, now_ms);
 }
 
-static void alert_payload(struct sim_proto *p, size_t rx, const char *topic_id, const void *body, size_t len,
-			  int64_t now_ms)
+/* A refusal: counted by reason (the rules acknowledged it when the alert id was known). */
+static void refused(struct sim_proto *p, size_t rx, const struct rx_msg *m, const char *reason)
 {
-	struct tc_rx_alert *a = NULL;
-	tc_diags_clear(p->d);
-	if (tc_rx_alert_parse(body, len, &a, p->d)) {
-		bool version = tc_diags_find(p->d, "proto.version") != NULL;
-		reject(p, rx, topic_id, version ? "unsupported-version" : "malformed-payload");
-		return;
-	}
-	const struct seen *s = seen_find(p, rx, a->id, NULL);
-	if (s)
-		seen_again(p, rx, s);
-	else
-		take_alert(p, rx, a, now_ms);
-	tc_rx_alert_free(a);
+	const char *id = m->kind == RX_MSG_ALERT ? m->alert->id : m->kind == RX_MSG_CMD ? m->cmd.alert_id : m->topic_id;
+	count_reason(p, reason);
+	if (p->o.verbose)
+		fprintf(stderr, "tocsin-sim: rx=%s alert=%s rejected: %s\n", p->ids[rx].id, *id ? id : "(unknown)",
+			reason);
 }
 
-/* The cached verdict for msg, verifying (and remembering) it when it is new; NULL when out of memory. */
-static struct verdict *verdict_of(struct sim_proto *p, const void *msg, size_t len)
+/* A command the rules obeyed or ignored: counted. */
+static void commanded(struct sim_proto *p, const struct tc_cmd *c, enum rx_verdict v)
+{
+	if (v == RX_IGNORED)
+		p->replays++;
+	else if (v == RX_OBEYED && c->kind == TC_CMD_CANCEL)
+		p->cancel_cmds++;
+	else if (v == RX_OBEYED)
+		p->test_tones++;
+}
+
+/* The receiver's rules on m, then what the simulated output does with the verdict. */
+static void apply(struct sim_proto *p, size_t rx, const struct rx_msg *m, int64_t now_ms)
+{
+	struct sim_rx who;
+	struct rx_rules r = rules_of(p, rx, &who);
+	const char *reason = NULL;
+	enum rx_verdict v = rx_intake_apply(&r, m, wall(), &reason);
+	if (v == RX_TAKEN)
+		take_alert(p, rx, m->alert, now_ms);
+	else if (v == RX_REPEATED)
+		p->resent++;
+	else if (v == RX_REFUSED)
+		refused(p, rx, m, reason);
+	if (m->kind == RX_MSG_CMD)
+		commanded(p, &m->cmd, v);
+}
+
+/* The cached verdict on msg from a region topic or not, opening (and keeping) it when new; NULL when out of memory. */
+static const struct verdict *verdict_of(struct sim_proto *p, bool region, const void *msg, size_t len)
 {
 	for (size_t i = 0; i < VERDICTS; i++) {
-		struct verdict *e = &p->verdicts[i];
-		if (e->bytes && e->len == len && !memcmp(e->bytes, msg, len))
+		const struct verdict *e = &p->verdicts[i];
+		if (e->bytes && e->region == region && e->len == len && !memcmp(e->bytes, msg, len))
 			return e;
 	}
 	struct verdict *e = &p->verdicts[p->next_verdict];
-	unsigned char *copy = malloc(len);
+	unsigned char *copy = malloc(len ? len : 1);
 	if (!copy)
 		return NULL;
 	p->next_verdict = (p->next_verdict + 1) % VERDICTS;
 	free(e->bytes);
-	tc_rx_alert_free(e->alert);
+	tc_rx_alert_free(e->m.alert);
 	memcpy(copy, msg, len);
-	const uint8_t *body = NULL;
-	*e = (struct verdict){ .bytes = copy, .len = len };
-	e->v = tc_sign_open(copy, len, p->o.pk, &body, &e->body_len);
-	e->body_off = body ? (size_t)(body - copy) : 0;
-	e->is_cmd = e->v == TC_VERIFY_OK && tc_proto_is_cmd(body, e->body_len);
+	*e = (struct verdict){ .bytes = copy, .len = len, .region = region };
+	rx_intake_sealed(p->o.pk, region, copy, len, &e->m);
 	return e;
 }
 
-/* An alert payload whose verdict is cached: parsed once, then taken by each receiver. */
-static void cached_alert(struct sim_proto *p, size_t rx, const char *topic_id, struct verdict *e, int64_t now_ms)
+/* A sealed message on receiver rx: opened (once per process unless --verify-each), then the rules. */
+static void sealed(struct sim_proto *p, size_t rx, struct rx_msg *m, bool region, const void *msg, size_t len,
+		   int64_t now_ms)
 {
-	if (!e->parsed) {
-		tc_diags_clear(p->d);
-		if (tc_rx_alert_parse(e->bytes + e->body_off, e->body_len, &e->alert, p->d) == TC_OK)
-			e->parsed = 1;
-		else
-			e->parsed = tc_diags_find(p->d, "proto.version") ? -1 : -2;
-	}
-	if (e->parsed < 0) {
-		reject(p, rx, topic_id, e->parsed == -1 ? "unsupported-version" : "malformed-payload");
+	const struct verdict *e = p->o.verify_each ? NULL : verdict_of(p, region, msg, len);
+	if (!e) {
+		rx_intake_sealed(p->o.pk, region, msg, len, m);
+		apply(p, rx, m, now_ms);
+		tc_rx_alert_free(m->alert);
 		return;
 	}
-	const struct seen *s = seen_find(p, rx, e->alert->id, NULL);
-	if (s)
-		seen_again(p, rx, s);
-	else
-		take_alert(p, rx, e->alert, now_ms);
-}
-
-static void sealed(struct sim_proto *p, size_t rx, const char *topic_id, const void *msg, size_t len, int64_t now_ms)
-{
-	const uint8_t *body;
-	size_t body_len;
-	struct verdict *e = p->o.verify_each ? NULL : verdict_of(p, msg, len);
-	enum tc_verify v = e ? e->v : tc_sign_open(msg, len, p->o.pk, &body, &body_len);
-	if (v != TC_VERIFY_OK) {
-		reject(p, rx, topic_id, tc_verify_name(v));
-		return;
-	}
-	if (e) {
-		body = e->bytes + e->body_off;
-		body_len = e->body_len;
-	}
-	if (e ? !e->is_cmd : !tc_proto_is_cmd(body, body_len)) {
-		if (e)
-			cached_alert(p, rx, topic_id, e, now_ms);
-		else
-			alert_payload(p, rx, topic_id, body, body_len, now_ms);
-	} else if (topic_id) {
-		reject(p, rx, topic_id, "command-on-region-topic");
-	} else {
-		command(p, rx, body, body_len);
-	}
+	m->kind = e->m.kind;
+	m->reason = e->m.reason;
+	m->alert = e->m.alert; /* still the cache's */
+	m->cmd = e->m.cmd;
+	m->body = e->m.body;
+	m->body_len = e->m.body_len;
+	apply(p, rx, m, now_ms);
 }
 
 void sim_proto_message(struct sim_proto *p, size_t rx, const char *topic, const void *msg, size_t len,
 		       int64_t now_ms)
 {
-	char a[128], b[128];
+	struct rx_msg m;
+	bool region;
 	if (rx >= p->n)
 		return;
-	enum tc_topic_kind k = tc_proto_parse_topic(p->o.prefix, topic, a, sizeof(a), b, sizeof(b));
-	if (k == TC_TOPIC_AUDIO) {
-		audio_arrived(p, rx, a, msg, len, now_ms);
+	bool is_sealed = rx_intake_topic(p->o.prefix, p->ids[rx].id, topic, len, &m, &region);
+	if (m.kind == RX_MSG_AUDIO) {
+		audio_arrived(p, rx, m.audio_id, msg, len, now_ms);
 		return;
 	}
 	p->messages++;
 	if (p->silent[rx])
 		return;
-	if (k == TC_TOPIC_REGION_ALERT) {
-		const char *id = is_alert_id(b) ? b : NULL;
-		if (!len && id)
-			clear_alert(p, rx, id, false);
-		else if (len)
-			sealed(p, rx, id, msg, len, now_ms);
-	} else if (k == TC_TOPIC_RX_CMD && !strcmp(a, p->ids[rx].id)) {
-		if (len)
-			sealed(p, rx, NULL, msg, len, now_ms);
-	} else {
+	if (is_sealed)
+		sealed(p, rx, &m, region, msg, len, now_ms);
+	else if (m.kind == RX_MSG_IGNORE && len)
 		count_reason(p, "unexpected-topic");
-	}
+	else
+		apply(p, rx, &m, now_ms);
+}
+
+/* Every receiver's seen-list pruned, as tocsin-receiver does every hour. */
+static void prune(struct sim_proto *p, int64_t now_ms)
+{
+	int64_t now = wall();
+	for (size_t i = 0; i < p->n; i++)
+		rx_state_prune(p->st[i], now);
+	p->next_prune_ms = now_ms + PRUNE_MS;
 }
 
 void sim_proto_tick(struct sim_proto *p, int64_t now_ms)
@@ -686,6 +561,8 @@ void sim_proto_tick(struct sim_proto *p, int64_t now_ms)
 		case T_AUDIO: audio_timeout(p, &t, now_ms); break;
 		}
 	}
+	if (now_ms >= p->next_prune_ms)
+		prune(p, now_ms);
 }
 
 unsigned long sim_proto_messages(const struct sim_proto *p)
@@ -698,17 +575,26 @@ unsigned long sim_proto_messages(const struct sim_proto *p)
 struct sim_proto *sim_proto_new(const struct sim_proto_options *o, const struct sim_identity *ids,
 				const bool *silent, size_t n, const struct sim_io *io)
 {
+	struct rx_config defaults;
 	struct sim_proto *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	rx_config_defaults(&defaults);
 	p->o = *o;
 	p->ids = ids;
 	p->silent = silent;
 	p->n = n;
 	p->io = *io;
-	p->rx = calloc(n ? n : 1, sizeof(*p->rx));
-	p->d = tc_diags_new();
-	if (!p->rx || !p->d) {
+	p->accept_drills = defaults.accept_drills;
+	p->cmd_max_age_s = defaults.cmd_max_age_s;
+	p->next_prune_ms = o->start_ms + PRUNE_MS;
+	p->st = calloc(n ? n : 1, sizeof(*p->st));
+	for (size_t i = 0; p->st && i < n; i++)
+		if (!(p->st[i] = rx_state_new(defaults.seen_keep_s))) {
+			sim_proto_free(p);
+			return NULL;
+		}
+	if (!p->st) {
 		sim_proto_free(p);
 		return NULL;
 	}
@@ -719,24 +605,21 @@ void sim_proto_free(struct sim_proto *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; p->rx && i < p->n; i++) {
-		free(p->rx[i].seen);
-		free(p->rx[i].nonces);
-	}
+	for (size_t i = 0; p->st && i < p->n; i++)
+		rx_state_free(p->st[i]);
 	for (size_t i = 0; i < p->n_audio; i++) {
 		free(p->audio[i].id);
 		free(p->audio[i].w);
 	}
 	for (size_t i = 0; i < VERDICTS; i++) {
 		free(p->verdicts[i].bytes);
-		tc_rx_alert_free(p->verdicts[i].alert);
+		tc_rx_alert_free(p->verdicts[i].m.alert);
 	}
-	free(p->rx);
+	free(p->st);
 	free(p->audio);
 	free(p->heap);
 	free(p->alerts);
 	free(p->reasons);
-	tc_diags_free(p->d);
 	free(p);
 }
 

@@ -1,29 +1,33 @@
 /*
- * sim_proto.h — what each simulated receiver does with what it gets, by
- * the receiver protocol v1 (tc_proto.h): verify the seal, parse, decide,
- * acknowledge. It owns every receiver's seen-list, the audio cache shared
- * by all of them, the simulated playing timers and the counts the report
- * is made of.
+ * sim_proto.h — what each simulated receiver does with what it gets. The
+ * rules are tocsin-receiver's own: every message goes through rx_intake()
+ * and rx_intake_apply() against that receiver's seen-list and nonces (an
+ * rx_state in memory, one per receiver), with tocsin-receiver's default
+ * settings (drills accepted, commands refused beyond cmd_max_age_s, 600 s,
+ * either side of now). What this module adds is the simulated output: the
+ * audio cache shared by all receivers, the playing timers, and the counts
+ * the report is made of.
  *
  * No sockets here: the event loop hands each message in with
  * sim_proto_message() and gets its publishes and subscriptions back through
  * the sim_io table, so one thread owns all of this state.
  *
- * One alert on one receiver (its entry in the seen-list):
+ * One alert on one receiver, as its seen-list entry (phase/last acknowledgment):
  *
- *   (new) --verified, not expired--> waiting-audio --audio ok--> playing --delay--> active
- *             |                          |  (no audio, or signage: straight to playing)
- *             |                          +--digest or length differs--> done (failed digest-mismatch)
- *             +--expired--> done (rejected expired)
- *   waiting-audio | playing | active --Cancel, Update, cancel command, empty retained, expiry--> done (cleared)
+ *   taken by the rules: pending/received
+ *     loudspeaker, audio in the info: --audio matches--> pending/playing --delay--> active/played
+ *                                     --digest or length differs, no audio after 3 tries--> done/failed
+ *     loudspeaker, no audio:          pending/playing --delay--> active/played
+ *     signage (never playing):        --delay--> active/displayed
+ *   pending | active --Cancel, Update, cancel command, empty retained, expiry--> done/cleared
  *
  * Invariants:
  *   1. Nothing is acknowledged before tc_sign_open() said OK, except the
  *      rejection itself (and only when the alert id is known from the topic).
  *   2. An alert id plays at most once per receiver: a second copy only
- *      repeats the final acknowledgment (or "received" while in progress).
+ *      repeats its last acknowledgment.
  *   3. Silent receivers (--fail-rate) count what they receive and publish nothing.
- *   4. The seen-list lives in memory only: a restarted simulator has forgotten it.
+ *   4. The seen-lists live in memory only: a restarted simulator has forgotten them.
  */
 #ifndef SIM_PROTO_H
 #define SIM_PROTO_H

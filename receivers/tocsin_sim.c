@@ -4,7 +4,8 @@
  * broker, for integration tests, the demo and the benchmarks.
  *
  * This file reads the flags, makes the fleet (sim_fleet), and hands it to
- * the network loop (sim_net), which feeds the protocol logic (sim_proto).
+ * the network loop (sim_net), which feeds the protocol logic (sim_proto, on
+ * the receivers' own rules in rx_intake and rx_state).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -114,6 +115,8 @@ static void usage(FILE *f)
 		"                         QoS 1 (the broker's round trip through these same connections)\n"
 		"  -v                     more lines on stderr (-vv: every acknowledgment)\n"
 		"\n"
+		"Each receiver applies tocsin-receiver's own rules with its default settings: drills are\n"
+		"accepted, a command issued more than 600 s before or after now is refused (command-too-old).\n"
 		"Loudspeakers fetch the audio of the info in --lang once per process (shared by all) and\n"
 		"check its SHA-256 and length (failed digest-mismatch); signage shows text only.\n"
 		"The seen-list is kept in memory only, so the simulator is not restart-safe: once restarted\n"

@@ -2,7 +2,9 @@
  * fuzz_rx.c — libFuzzer target for what a receiver does with a message
  * before trusting it (rx_intake): the topic, the seal, then — signed here
  * with a test key, so the parsers behind the signature are reached — the
- * alert payload or the command, and the signage layout of what parsed.
+ * alert payload or the command, the rules applied to it (rx_intake_apply,
+ * on a fresh state in memory, then the expiry), and the signage layout of
+ * what parsed.
  *
  * Input: one byte choosing the topic (region alert, own command topic,
  * another receiver's, audio, unknown), one byte choosing whether the rest
@@ -32,6 +34,24 @@ static const char *const topics[] = {
 	"tocsin/v1/audio/0123456789abcdef-zh-CN",
 	"tocsin/v1/other",
 };
+
+static void no_ack(void *ctx, const char *id, enum tc_ack_kind kind, const char *reason, bool again)
+{
+	(void)ctx, (void)id, (void)kind, (void)reason, (void)again;
+}
+
+/* The rules on m, twice (the second time it has been seen), then the expiry. */
+static void apply(const struct rx_msg *m)
+{
+	struct rx_state *st = rx_state_new(3600);
+	if (!st)
+		return;
+	struct rx_rules r = { .st = st, .accept_drills = m->body_len & 1, .cmd_max_age_s = 600, .ack = no_ack };
+	rx_intake_apply(&r, m, 1800000000, NULL);
+	rx_intake_apply(&r, m, 1800000000, NULL);
+	rx_intake_expire(&r, INT64_MAX);
+	rx_state_free(st);
+}
 
 static void lay_out(const struct tc_rx_alert *a)
 {
@@ -70,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct rx_msg m;
 	rx_intake("tocsin/v1", "rx-1", pk, topic, msg, len, &m);
+	apply(&m);
 	if (m.kind == RX_MSG_ALERT) {
 		lay_out(m.alert);
 		tc_rx_alert_free(m.alert);

@@ -182,7 +182,7 @@ expect "report counts" jq -e --arg o "$orange" '.alerts[$o].played == 4 and .ale
 expect "report rejections" jq -e '.rejected["bad-signature"] == 11 and .rejected.expired == 5 and
 	.rejected["malformed-payload"] == 10 and .rejected["unsupported-version"] == 5 and .rejected.unsigned == 1' "$r"
 expect "report commands" jq -e '.cancel_commands == 1 and .test_tones == 1 and .replays_ignored == 1 and
-	.rejected["stale-command"] == 1' "$r"
+	.rejected["command-too-old"] == 1' "$r"
 expect "report drills and silent" jq -e '.drills == 5 and .silent == [] and .acks.failed == 8 and
 	.rejected["audio-timeout"] == 1' "$r"
 expect "status offline after stop (Last Will)" bash -c "mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sim_scale.sh — the figure in the README: N simulated receivers (10,000 by
 # default) connect to one mosquitto, then one sealed alert is acknowledged
-# played by every one of them. Prints the times, memory and descriptors.
+# played by every one of them. Prints the times, memory (now and peak) and
+# descriptors.
 # Usage: sim_scale.sh TOCSIN_SIM SIM_PUBLISH EXAMPLES_DIR [N]
 set -u
 sim=$1
@@ -36,6 +37,7 @@ wait_until 120 acks_are "$n" "$id" played
 check "played by all $n" "$n" "$(acks "$id" played)"
 played_s=$(since "$t1")
 rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$simpid/status")
+peak=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$simpid/status")
 fds=$(ls "/proc/$simpid/fd" | wc -l)
 kill -TERM "$simpid"
 wait "$simpid"
@@ -45,5 +47,5 @@ expect "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$tmp
 expect "report" jq -e --arg a "$id" --argjson n "$n" '.receivers == $n and .alerts[$a].played == $n and
 	.acks.received == $n and .audio_fetches == 1' "$tmp/report.json"
 echo "$n receivers: all connected in $connected_s s; one alert played and acknowledged by all in $played_s s" \
-	"($((3 * n)) acks); simulator ${rss} MB resident, $fds file descriptors"
+	"($((3 * n)) acks); simulator ${rss} MB resident (peak ${peak} MB), $fds file descriptors"
 finish
