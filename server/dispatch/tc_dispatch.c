@@ -239,6 +239,23 @@ static uint32_t expiry_of_alert(struct tc_dispatch *dp, const char *id, int64_t 
 	return expiry_of(dp, rc ? 0 : expires, now);
 }
 
+/*
+ * Event ev happens to alert id (tc_alert_life.h). True when it changed the alert's state; a
+ * refused event is logged, a store failure fails the transaction.
+ */
+static bool alert_event(struct tc_dispatch *dp, const char *id, enum tc_alert_event ev, int64_t now)
+{
+	struct tc_alert_step step = { 0 };
+	enum tc_alert_state from = TC_ALERT_ACCEPTED;
+	enum tc_rc rc = tc_store_alert_event(dp->store, id, ev, now, &step, &from);
+	if (rc == TC_ERR_INVALID) {
+		tc_log(TC_LOG_INFO, "dispatch", "alert=%s state=%s refused the event %s", id, tc_alert_state_name(from),
+		       tc_alert_event_name(ev));
+		return false;
+	}
+	return stored(dp, rc, OP_ALERT, id, NULL) && step.changed;
+}
+
 /* --- publishing ---------------------------------------------------------------- */
 
 /* Delivery rows gathered from the store; rc says whether every row could be kept. */
@@ -550,9 +567,7 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 		goto out;
 	if (rs.all.n)
 		rc = publish_rows(dp, a, pl, &rs, now, &first_ms);
-	if (rc || failing(dp) || a->state != TC_ALERT_PLANNED)
-		goto out;
-	if (!stored(dp, tc_store_set_alert_state(dp->store, a->id, TC_ALERT_DISPATCHING, now), OP_ALERT, a->id, NULL) ||
+	if (rc || failing(dp) || !alert_event(dp, a->id, TC_AEV_PUBLISH, now) ||
 	    !stored(dp, tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL), OP_AUDIT, a->id, NULL))
 		goto out;
 	dp->stats.published_alerts++;
@@ -577,7 +592,7 @@ static void fail_planned(struct tc_dispatch *dp, const char *id, const char *rea
 		if (!stored(dp, tc_store_update_delivery(dp->store, r, reason, now), OP_DELIVERY, id, r->target))
 			goto out;
 	}
-	stored(dp, tc_store_set_alert_state(dp->store, id, TC_ALERT_DISPATCHING, now), OP_ALERT, id, NULL);
+	alert_event(dp, id, TC_AEV_PUBLISH, now);
 out:
 	tc_vec_free(&rs.all);
 }

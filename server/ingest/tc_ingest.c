@@ -51,6 +51,24 @@ static void collect_target(const struct tc_delivery *dl, void *user)
 	snprintf(slot, t->ids.size, "%s", dl->target);
 }
 
+/* Alert old, referenced by alert id, is cancelled or superseded; a state that refuses it is logged. */
+static void end_referenced(struct tc_store *s, const char *old, bool cancel, const char *id, int64_t now)
+{
+	long n = 0;
+	char msg_type[16];
+	enum tc_alert_state st = TC_ALERT_ACCEPTED;
+	int64_t expires;
+	enum tc_rc rc = tc_store_close_alert(s, old, cancel ? TC_ALERT_CANCELLED : TC_ALERT_SUPERSEDED, now, &n);
+	if (rc == TC_OK)
+		rc = tc_store_audit(s, now, "ingest", cancel ? "cancelled" : "superseded", old, id);
+	if (rc == TC_ERR_INVALID && tc_store_alert_brief(s, old, msg_type, &st, &expires) == TC_OK)
+		tc_log(TC_LOG_INFO, "ingest", "alert=%s state=%s refused the event %s (referenced by alert %s)", old,
+		       tc_alert_state_name(st), tc_alert_event_name(cancel ? TC_AEV_CANCEL : TC_AEV_SUPERSEDE), id);
+	else if (rc)
+		tc_log(TC_LOG_ERROR, "ingest", "alert=%s target=- could not be %s by alert %s: the store failed (%s)", old,
+		       cancel ? "cancelled" : "superseded", id, tc_rc_name(rc));
+}
+
 /*
  * An Update or Cancel ends the alerts it references: superseded or
  * cancelled, their open deliveries cancelled. A Cancel also goes to every
@@ -82,11 +100,9 @@ static void apply_references(struct tc_store *s, const struct tc_cap_alert *a, c
 				cancel ? "cancel" : "replace");
 			continue;
 		}
-		long n = 0;
 		if (cancel && tc_store_each_delivery(s, old, NULL, collect_target, &reach) != TC_OK && !reach.rc)
 			reach.rc = TC_ERR_IO;
-		if (tc_store_close_alert(s, old, cancel ? TC_ALERT_CANCELLED : TC_ALERT_SUPERSEDED, now, &n) == TC_OK)
-			tc_store_audit(s, now, "ingest", cancel ? "cancelled" : "superseded", old, id);
+		end_referenced(s, old, cancel, id, now);
 	}
 	if (reach.rc)
 		tc_log(TC_LOG_ERROR, "ingest", "alert=%s: the receivers of the cancelled alert(s) could not all be listed (%s); "

@@ -103,7 +103,7 @@ static const char *const migrations[] = {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FIND_ALERT] = "SELECT id FROM alerts WHERE sender = ? AND identifier = ? AND sent = ?",
 	[ST_INSERT_ALERT] = "INSERT INTO alerts (id, sender, identifier, sent, msg_type, status, state, received_at,"
-			    " updated_at, expires_at, xml) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+			    " updated_at, expires_at, xml) VALUES (?, ?, ?, ?, ?, ?, alert_state('accepted'), ?, ?, ?, ?)",
 	[ST_GET_ALERT] = "SELECT id, sender, identifier, sent, msg_type, status, state, received_at, expires_at, xml"
 			 " FROM alerts WHERE id = ?",
 	[ST_SET_STATE] = "UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?",
@@ -132,13 +132,6 @@ sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql)
 }
 
 #define cached tc_store_stmt
-
-const char *tc_alert_state_name(enum tc_alert_state st)
-{
-	static const char *const names[] = { "accepted", "planned", "dispatching", "done",
-					     "cancelled", "superseded", "expired" };
-	return st <= TC_ALERT_EXPIRED ? names[st] : "unknown";
-}
 
 static enum tc_rc fail(struct tc_store *s, struct tc_diags *d, const char *what)
 {
@@ -178,6 +171,47 @@ static enum tc_rc migrate(struct tc_store *s, struct tc_diags *d)
 	return TC_OK;
 }
 
+/* alert_state('done'): the number the store keeps for a state named in SQL text. */
+static void sql_alert_state(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	enum tc_alert_state st;
+	(void)argc;
+	if (tc_alert_state_parse((const char *)sqlite3_value_text(argv[0]), &st) != TC_OK) {
+		sqlite3_result_error(c, "alert_state: no such alert state", -1);
+		return;
+	}
+	sqlite3_result_int(c, (int)st);
+}
+
+/* alert_states_moved_by('expire'): the states event moves an alert out of (tc_alert_moves), as a
+ * JSON array of their numbers for json_each(). */
+static void sql_alert_states_moved_by(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	enum tc_alert_event ev;
+	char list[4 * TC_ALERT_N_STATES + 3] = "[";
+	(void)argc;
+	if (tc_alert_event_parse((const char *)sqlite3_value_text(argv[0]), &ev) != TC_OK) {
+		sqlite3_result_error(c, "alert_states_moved_by: no such alert event", -1);
+		return;
+	}
+	for (int st = 0; st < TC_ALERT_N_STATES; st++)
+		if (tc_alert_moves((enum tc_alert_state)st, ev))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", list[1] ? "," : "", st);
+	strcat(list, "]");
+	sqlite3_result_text(c, list, -1, SQLITE_TRANSIENT);
+}
+
+/* The SQL functions that let statements name alert states and events (tc_alert_life.h). */
+static int alert_functions(struct tc_store *s)
+{
+	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	int r = sqlite3_create_function_v2(s->db, "alert_state", 1, flags, NULL, sql_alert_state, NULL, NULL, NULL);
+	if (r == SQLITE_OK)
+		r = sqlite3_create_function_v2(s->db, "alert_states_moved_by", 1, flags, NULL, sql_alert_states_moved_by,
+					       NULL, NULL, NULL);
+	return r;
+}
+
 enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d)
 {
 	struct tc_store *s = calloc(1, sizeof(*s));
@@ -193,6 +227,10 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	if (alert_functions(s)) {
+		rc = fail(s, d, "adding the alert state functions");
+		goto out;
+	}
 	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
 	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA cache_size = -65536")) {
 		rc = fail(s, d, "setting up the database");
@@ -353,6 +391,30 @@ enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 		rc = TC_ERR_IO;
 	sqlite3_reset(q);
 	return rc;
+}
+
+enum tc_rc tc_store_alert_event(struct tc_store *s, const char *id, enum tc_alert_event ev, int64_t now,
+				struct tc_alert_step *out, enum tc_alert_state *from)
+{
+	static const char sql[] = "SELECT state FROM alerts WHERE id = ?";
+	sqlite3_stmt *q = cached(s, sql);
+	struct tc_alert_step step = { 0 };
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	enum tc_alert_state st = r == SQLITE_ROW ? (enum tc_alert_state)sqlite3_column_int(q, 0) : TC_ALERT_ACCEPTED;
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW)
+		return r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	step = tc_alert_decide(st, ev);
+	if (out)
+		*out = step;
+	if (from)
+		*from = st;
+	if (!step.accepted)
+		return TC_ERR_INVALID;
+	return step.changed ? tc_store_set_alert_state(s, id, step.next, now) : TC_OK;
 }
 
 enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now)
@@ -678,7 +740,7 @@ enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const c
 	}
 	sqlite3_finalize(q);
 	if (!rc)
-		rc = tc_store_set_alert_state(s, alert_id, TC_ALERT_PLANNED, now);
+		rc = tc_store_alert_event(s, alert_id, TC_AEV_PLAN, now, NULL, NULL);
 	if (rc) {
 		tc_store_rollback(s);
 		return rc;
@@ -798,7 +860,10 @@ enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_aler
 	enum tc_rc rc = tc_store_begin(s);
 	if (rc)
 		return rc;
-	rc = tc_store_set_alert_state(s, id, st, now);
+	if (st != TC_ALERT_CANCELLED && st != TC_ALERT_SUPERSEDED)
+		rc = TC_ERR_USAGE;
+	if (!rc)
+		rc = tc_store_alert_event(s, id, st == TC_ALERT_CANCELLED ? TC_AEV_CANCEL : TC_AEV_SUPERSEDE, now, NULL, NULL);
 	sqlite3_stmt *q = rc ? NULL : cached(s, sql);
 	if (!rc && !q)
 		rc = TC_ERR_IO;

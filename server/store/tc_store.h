@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tc_alert_life.h"
 #include "tc_cap.h"
 #include "tc_diag.h"
 
@@ -31,17 +32,7 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 void tc_store_close(struct tc_store *s);
 int tc_store_schema_version(const struct tc_store *s);
 
-/* Alert states, in the order an alert lives through them. */
-enum tc_alert_state {
-	TC_ALERT_ACCEPTED = 0, /* durable, not yet planned */
-	TC_ALERT_PLANNED,      /* targets and deliveries written */
-	TC_ALERT_DISPATCHING,  /* being sent */
-	TC_ALERT_DONE,         /* every delivery reached a final state */
-	TC_ALERT_CANCELLED,
-	TC_ALERT_SUPERSEDED,   /* replaced by an Update */
-	TC_ALERT_EXPIRED,
-};
-const char *tc_alert_state_name(enum tc_alert_state st);
+/* Alert states and what moves an alert between them: tc_alert_life.h. */
 
 /*
  * Keep alert a (its original bytes in a->xml) durably. The id is
@@ -68,6 +59,15 @@ void tc_store_alert_release(struct tc_store_alert *a);
 enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 				void (*fn)(const struct tc_store_alert *a, void *user), void *user);
 
+/*
+ * Event ev happens to alert id: its state moves as tc_alert_decide() says. TC_OK when the state
+ * takes the event (written when it changes); TC_ERR_INVALID when it refuses it (nothing written;
+ * the caller logs it); TC_ERR_NOTFOUND, TC_ERR_IO. *out (may be NULL) receives the step, and the
+ * state it started from in *from (may be NULL).
+ */
+enum tc_rc tc_store_alert_event(struct tc_store *s, const char *id, enum tc_alert_event ev, int64_t now,
+				struct tc_alert_step *out, enum tc_alert_state *from);
+/* Set the state as is, past the life table: for tests and repairs only. */
 enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now);
 
 /* The id of the alert stored for sender, identifier and sent; TC_ERR_NOTFOUND when none. */
@@ -75,9 +75,10 @@ enum tc_rc tc_store_find_alert(struct tc_store *s, const char *sender, const cha
 			       char id[17]);
 
 /*
- * End an alert: state st (cancelled or superseded), and every delivery not
- * yet final (planned, sent, received) becomes "cancelled"; one transaction.
- * *n receives how many deliveries were cancelled.
+ * End an alert: state st (cancelled or superseded, by the events cancel and
+ * supersede), and every delivery not yet final (planned, sent, received)
+ * becomes "cancelled"; one transaction. *n receives how many deliveries were
+ * cancelled. TC_ERR_INVALID, nothing written, when its state refuses it.
  */
 enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now, long *n);
 
@@ -89,9 +90,10 @@ enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_aler
 #define TC_DELIVERY_N_STATES 10
 
 /*
- * Record the planned deliveries of an alert (state "planned") and move the
- * alert to TC_ALERT_PLANNED, in one transaction. Targets already planned
- * are left as they are, so planning twice changes nothing.
+ * Record the planned deliveries of an alert (state "planned") and give the
+ * alert the event plan, in one transaction. Targets already planned are left
+ * as they are, so planning twice changes nothing. TC_ERR_INVALID, nothing
+ * written, when the alert's state refuses it (it ended).
  */
 enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const char (*targets)[64], size_t n,
 			       const char *channel, int64_t now);

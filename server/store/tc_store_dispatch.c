@@ -13,6 +13,12 @@
 
 /* Open delivery states: not yet final. */
 #define OPEN_STATES "('planned', 'sent', 'received')"
+/* Alert states (tc_alert_life.h), by name: receivers should have these alerts (unless expired) ... */
+#define ACTIVE_ALERTS "(alert_state('dispatching'), alert_state('done'))"
+/* ... and these are over, their retained messages to be cleared. */
+#define ENDED_ALERTS "(alert_state('cancelled'), alert_state('superseded'), alert_state('expired'))"
+/* The alert states an event moves an alert out of, from the life table. */
+#define MOVED_BY(event) "(SELECT value FROM json_each(alert_states_moved_by('" event "')))"
 
 
 /* Columns of a delivery row (read_row): alert_id, target, channel, state, attempts, due_at, then the
@@ -186,7 +192,7 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 {
 	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
 				  " LEFT JOIN receivers r ON r.id = d.target"
-				  " WHERE d.target = ? AND d.state IN ('sent', 'escalated') AND a.state IN (2, 3)"
+				  " WHERE d.target = ? AND d.state IN ('sent', 'escalated') AND a.state IN " ACTIVE_ALERTS
 				  " AND (a.expires_at = 0 OR a.expires_at > ?)";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
@@ -216,7 +222,7 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_row_fn fn, void *user)
 {
 	static const char sql[] = "SELECT " STATE_COLUMNS " FROM alerts a JOIN deliveries d ON d.alert_id = a.id"
-				  " WHERE a.state IN (2, 3) AND (a.expires_at = 0 OR a.expires_at > ?)"
+				  " WHERE a.state IN " ACTIVE_ALERTS " AND (a.expires_at = 0 OR a.expires_at > ?)"
 				  " AND d.state IN ('sent', 'received', 'escalated') AND d.channel = 'mqtt'"
 				  " AND d.attempts > 0 ORDER BY a.id, d.target";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
@@ -403,7 +409,8 @@ static enum tc_rc each_brief(struct tc_store *s, const char *sql, const int64_t 
 enum tc_rc tc_store_alerts_to_dispatch(struct tc_store *s, tc_alert_brief_fn fn, void *user)
 {
 	static const char sql[] =
-		"SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state = 1 OR (a.state = 2 AND EXISTS"
+		"SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state = alert_state('planned')"
+		" OR (a.state = alert_state('dispatching') AND EXISTS"
 		" (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id AND d.state = 'planned'))"
 		" ORDER BY a.priority DESC, a.received_at, a.rowid";
 	return each_brief(s, sql, NULL, fn, user);
@@ -411,14 +418,14 @@ enum tc_rc tc_store_alerts_to_dispatch(struct tc_store *s, tc_alert_brief_fn fn,
 
 enum tc_rc tc_store_alerts_to_clear(struct tc_store *s, tc_alert_brief_fn fn, void *user)
 {
-	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN (4, 5, 6) AND EXISTS"
+	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN " ENDED_ALERTS " AND EXISTS"
 				  " (SELECT 1 FROM published p WHERE p.alert_id = a.id)";
 	return each_brief(s, sql, NULL, fn, user);
 }
 
 enum tc_rc tc_store_active_alerts(struct tc_store *s, int64_t now, tc_alert_brief_fn fn, void *user)
 {
-	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN (2, 3)"
+	static const char sql[] = "SELECT " BRIEF_COLUMNS " FROM alerts a WHERE a.state IN " ACTIVE_ALERTS
 				  " AND (a.expires_at = 0 OR a.expires_at > ?1) ORDER BY a.priority DESC, a.received_at";
 	return each_brief(s, sql, &now, fn, user);
 }
@@ -440,16 +447,18 @@ enum tc_rc tc_store_expire_alerts(struct tc_store *s, int64_t now, long *n)
 {
 	static const char deliveries[] =
 		"UPDATE deliveries SET state = 'expired', due_at = 0, updated_at = ?1 WHERE state IN " OPEN_STATES
-		" AND alert_id IN (SELECT id FROM alerts WHERE state IN (0, 1, 2, 3) AND expires_at > 0 AND expires_at <= ?1)";
-	static const char alerts[] = "UPDATE alerts SET state = 6, updated_at = ?1"
-				     " WHERE state IN (0, 1, 2, 3) AND expires_at > 0 AND expires_at <= ?1";
+		" AND alert_id IN (SELECT id FROM alerts WHERE state IN " MOVED_BY("expire")
+		" AND expires_at > 0 AND expires_at <= ?1)";
+	static const char alerts[] = "UPDATE alerts SET state = alert_state('expired'), updated_at = ?1"
+				     " WHERE state IN " MOVED_BY("expire") " AND expires_at > 0 AND expires_at <= ?1";
 	enum tc_rc rc = update_at(s, deliveries, now, NULL);
 	return rc ? rc : update_at(s, alerts, now, n);
 }
 
 enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n)
 {
-	static const char sql[] = "UPDATE alerts SET state = 3, updated_at = ?1 WHERE state = 2 AND NOT EXISTS"
+	static const char sql[] = "UPDATE alerts SET state = alert_state('done'), updated_at = ?1"
+				  " WHERE state IN " MOVED_BY("finish") " AND NOT EXISTS"
 				  " (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state IN " OPEN_STATES ")";
 	return update_at(s, sql, now, n);
 }

@@ -16,6 +16,8 @@
 #define MSG_COLUMNS "m.id, m.alert_id, m.phone, m.purpose, m.name, m.role, m.region, m.language, m.batch, m.code," \
 		    " m.text, m.parts, m.state, m.due_at, m.confirmed_at"
 #define MSG_N 15
+/* Alert states (tc_alert_life.h), by name, of alerts whose SMS still go out: planned and not ended. */
+#define LIVE_ALERTS "(alert_state('planned'), alert_state('dispatching'), alert_state('done'))"
 
 /* A row read from MSG_COLUMNS at col 0; text points into the statement (copy it before the next step). */
 static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
@@ -136,7 +138,8 @@ enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*
 					void *user)
 {
 	/* Received in the last 6 hours: turning the SMS channel on does not text people about old alerts. */
-	static const char sql[] = "SELECT a.id FROM alerts a WHERE a.state IN (1, 2, 3) AND (a.expires_at = 0 OR a.expires_at > ?1)"
+	static const char sql[] = "SELECT a.id FROM alerts a WHERE a.state IN " LIVE_ALERTS
+				  " AND (a.expires_at = 0 OR a.expires_at > ?1)"
 				  " AND a.received_at >= ?1 - 21600 AND NOT EXISTS (SELECT 1 FROM sms_alerts x WHERE x.alert_id = a.id)"
 				  " ORDER BY a.priority DESC, a.received_at LIMIT 64";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
@@ -170,7 +173,7 @@ enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limi
 				    void (*fn)(const struct tc_sms_escalation *e, void *user), void *user)
 {
 	static const char sql[] = "SELECT e.id, e.alert_id, e.target, e.region FROM escalations e JOIN alerts a ON a.id = e.alert_id"
-				  " WHERE e.handled = 0 AND a.state IN (1, 2, 3) AND (a.expires_at = 0 OR a.expires_at > ?)"
+				  " WHERE e.handled = 0 AND a.state IN " LIVE_ALERTS " AND (a.expires_at = 0 OR a.expires_at > ?)"
 				  " ORDER BY e.id LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
@@ -216,7 +219,7 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 	 */
 	static const char sql[] = "SELECT " MSG_COLUMNS ", p.seq FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
 				  " JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
-				  " AND a.state IN (1, 2, 3)"
+				  " AND a.state IN " LIVE_ALERTS
 				  " ORDER BY p.message_id, p.seq LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
