@@ -15,6 +15,7 @@
 
 #include "tc_log.h"
 #include "tc_proto.h"
+#include "tc_vec.h"
 
 #define MAX_SCOPES 48
 
@@ -267,14 +268,11 @@ void rx_session_subscribe(struct rx_session *s, const char *topic)
 	for (size_t i = 0; i < s->n_extra; i++)
 		if (!strcmp(s->extra[i], topic))
 			return;
-	if (s->n_extra == s->cap_extra) {
-		size_t c = s->cap_extra ? 2 * s->cap_extra : 16;
-		char **g = realloc(s->extra, c * sizeof(*g));
-		if (!g)
-			return;
-		s->extra = g;
-		s->cap_extra = c;
-	}
+	void *g = s->extra;
+	enum tc_rc rc = tc_vec_grow(&g, &s->cap_extra, s->n_extra + 1, sizeof(*s->extra));
+	s->extra = g;
+	if (rc)
+		return;
 	char *t = strdup(topic);
 	if (!t)
 		return;

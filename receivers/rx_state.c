@@ -16,6 +16,7 @@
 
 #include "tc_file.h"
 #include "tc_proto.h"
+#include "tc_vec.h"
 
 struct rx_state {
 	char *dir; /* NULL: in memory only */
@@ -38,16 +39,7 @@ const char *rx_phase_name(enum rx_phase p)
 
 static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
-	void **p = arr;
-	if (n < *cap)
-		return true;
-	size_t c = *cap ? 2 * *cap : 4; /* small: tocsin-sim keeps one state per receiver */
-	void *g = realloc(*p, c * elem);
-	if (!g)
-		return false;
-	*p = g;
-	*cap = c;
-	return true;
+	return n < *cap || tc_vec_grow(arr, cap, n + 1, elem) == TC_OK;
 }
 
 /* Write len bytes to dir/name through dir/name.tmp, fsync and rename. Returns 0 or an errno value. */
@@ -430,14 +422,10 @@ static void put(struct buf *b, const char *fmt, ...)
 			b->n += (size_t)k;
 			return;
 		}
-		size_t c = (b->cap + (size_t)k + 1) * 2;
-		char *g = realloc(b->p, c);
-		if (!g)
+		void *g = b->p;
+		if (tc_vec_grow(&g, &b->cap, b->n + (size_t)k + 1, 1) != TC_OK)
 			b->bad = true;
-		else {
-			b->p = g;
-			b->cap = c;
-		}
+		b->p = g;
 	}
 }
 

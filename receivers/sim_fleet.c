@@ -12,6 +12,7 @@
 #include "tc_csv.h"
 #include "tc_file.h"
 #include "tc_proto.h"
+#include "tc_vec.h"
 
 #define CSV_MAX_FIELDS 32
 #define CSV_FIELD_MAX 512
@@ -263,14 +264,12 @@ enum tc_rc sim_fleet_read_csv(const char *path, struct sim_identity **out, size_
 		}
 		if (row->n == 1 && !row->f[0][0])
 			continue; /* blank line */
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct sim_identity *grown = realloc(*out, cap * sizeof(**out));
-			if (!grown) {
-				rc = TC_ERR_NOMEM;
-				goto out;
-			}
-			*out = grown;
+		void *grown = *out;
+		enum tc_rc grc = tc_vec_grow(&grown, &cap, *n + 1, sizeof(**out));
+		*out = grown;
+		if (grc) {
+			rc = grc;
+			goto out;
 		}
 		const char *why = read_row(row, col, &(*out)[*n]);
 		if (why) {

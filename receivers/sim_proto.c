@@ -15,6 +15,7 @@
 #include "rx_intake.h"
 #include "rx_state.h"
 #include "tc_proto.h"
+#include "tc_vec.h"
 
 #define AUDIO_TRIES 3
 #define PRUNE_MS (3600 * 1000) /* as often as tocsin-receiver prunes its seen-list */
@@ -107,16 +108,7 @@ struct sim_proto {
 /* Make room for one more element in *arr (elem bytes each); false when out of memory. */
 static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
-	void **p = arr;
-	if (n < *cap)
-		return true;
-	size_t c = *cap ? 2 * *cap : 4;
-	void *g = realloc(*p, c * elem);
-	if (!g)
-		return false;
-	*p = g;
-	*cap = c;
-	return true;
+	return n < *cap || tc_vec_grow(arr, cap, n + 1, elem) == TC_OK;
 }
 
 static int64_t wall(void)
