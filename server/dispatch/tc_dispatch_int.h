@@ -1,0 +1,144 @@
+/*
+ * tc_dispatch_int.h — what the dispatcher's files share (not for other
+ * modules): its state, and the few helpers every job of it uses.
+ *
+ *   tc_dispatch.c          the dispatcher itself: mails in, work rounds, store
+ *                          failures, the payload cache, metrics
+ *   tc_dispatch_publish.c  publishing: rendering, region and direct messages,
+ *                          clearing ended alerts, putting active ones back
+ *   tc_dispatch_track.c    acknowledgments, statuses and timers: the owner
+ *                          thread's side of tc_track, and asking receivers
+ *                          again after an unclean stop
+ *   tc_dispatch_watch.c    the watched alerts whose receipt is logged
+ *
+ * All of it runs on the owner thread. A store call's result goes through
+ * tc_dispatch_stored(): the first failure of a transaction is kept in
+ * dp->failure and every job stops at tc_dispatch_failing(); whoever ends
+ * the transaction (tc_dispatch_handle, tc_dispatch_work) rolls it back and
+ * logs it.
+ */
+#ifndef TC_DISPATCH_INT_H
+#define TC_DISPATCH_INT_H
+
+#include "tc_dispatch.h"
+
+#define TC_DISPATCH_MAX_INFLIGHT 64
+#define TC_DISPATCH_PAYLOAD_CACHE 8
+#define TC_DISPATCH_MAX_WATCHED 32
+
+/* A sealed payload, cached (owned by the cache). */
+struct tc_dispatch_payload {
+	char id[17];
+	unsigned char *data;
+	size_t len;
+};
+
+/* An alert published by this process, watched until no target is waiting for it any more
+ * (every one acknowledged receipt, or failed, or was escalated): the log reports that moment
+ * with the time since publication. */
+struct tc_dispatch_watched {
+	char id[17];
+	int64_t published_ms; /* wall clock */
+	bool dirty;
+};
+
+/* What the dispatcher asks of the store, for counting and naming failures. */
+enum tc_dispatch_op {
+	TC_DOP_BEGIN = 0,
+	TC_DOP_COMMIT,
+	TC_DOP_READ,
+	TC_DOP_ACK,
+	TC_DOP_DELIVERY,
+	TC_DOP_ALERT,
+	TC_DOP_PAYLOAD,
+	TC_DOP_PUBLISHED,
+	TC_DOP_RECEIVER,
+	TC_DOP_AUDIT,
+	TC_DOP_N,
+};
+
+/* The first store failure of the transaction at hand. */
+struct tc_dispatch_failure {
+	bool set;
+	enum tc_dispatch_op op;
+	enum tc_rc rc;
+	char alert[17], target[64];
+};
+
+struct tc_dispatch {
+	struct tc_store *store;
+	struct tc_mqtt *mq;
+	struct tc_renderer *rd;
+	struct tc_dispatch_options o;
+	char prefix[128];
+	struct tc_dispatch_stats stats;
+	char inflight[TC_DISPATCH_MAX_INFLIGHT][17]; /* alerts with the render worker */
+	size_t n_inflight;
+	bool republish; /* the broker lost our session: put retained messages back */
+	struct tc_dispatch_payload payloads[TC_DISPATCH_PAYLOAD_CACHE];
+	size_t next_payload;
+	struct tc_dispatch_watched watched[TC_DISPATCH_MAX_WATCHED];
+	size_t n_watched;
+	bool work_due;  /* what a batch did calls for tc_dispatch_work (and the SMS side) at once */
+	bool ask_again; /* the last run stopped uncleanly: ask the receivers of unsettled deliveries again */
+	struct tc_mail_held held;           /* a batch the store could not take, tried again with the next */
+	struct tc_dispatch_failure failure; /* of the transaction at hand */
+	unsigned long store_errors[TC_DOP_N];
+	unsigned work_refused; /* rounds of work rolled back in a row */
+	bool watch_failing;    /* the last look at a watched alert could not read the store */
+};
+
+/* --- tc_dispatch.c ------------------------------------------------------------------ */
+
+/* Count a failed store call (also one that fails no transaction). */
+void tc_dispatch_count_error(struct tc_dispatch *dp, enum tc_dispatch_op op);
+/* True when a store call went through (rc TC_OK); otherwise it is counted, and the transaction
+ * at hand fails (the first failure is kept for the log, with the alert and target it was about). */
+bool tc_dispatch_stored(struct tc_dispatch *dp, enum tc_rc rc, enum tc_dispatch_op op, const char *alert,
+			const char *target);
+/* Whether the transaction at hand has failed: stop and let it be rolled back. */
+bool tc_dispatch_failing(const struct tc_dispatch *dp);
+/*
+ * The sealed payload of an alert (owned by the cache, valid until the next call); NULL when it
+ * has none yet, or when the store could not be read (then tc_dispatch_failing()).
+ */
+const struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id);
+/* The MQTT message expiry for an alert expiring at expires_at (0: none, the default expiry). */
+uint32_t tc_dispatch_expiry(const struct tc_dispatch *dp, int64_t expires_at, int64_t now);
+/* The same for alert id, read from the store (the default when it is unknown). */
+uint32_t tc_dispatch_alert_expiry(struct tc_dispatch *dp, const char *id, int64_t now);
+/* Publish to one receiver's command topic. */
+enum tc_rc tc_dispatch_send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
+				   uint32_t expiry);
+
+/* --- tc_dispatch_publish.c ---------------------------------------------------------- */
+
+/* Publish (or have rendered) every alert with planned deliveries. */
+void tc_dispatch_publish_planned(struct tc_dispatch *dp, int64_t now);
+/* Keep what the render worker made of an alert, or fail its planned deliveries. */
+void tc_dispatch_on_rendered(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now);
+/* Ended alerts: clear their retained messages; an operator's cancel is also told to each receiver. */
+void tc_dispatch_clear_ended(struct tc_dispatch *dp, int64_t now);
+/* After a (re)connect: every active alert's retained messages again. True when all are back. */
+bool tc_dispatch_republish(struct tc_dispatch *dp, int64_t now);
+
+/* --- tc_dispatch_track.c ------------------------------------------------------------ */
+
+/* An acknowledgment or a status from a receiver. */
+void tc_dispatch_on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t now);
+/* Deliveries whose timer fired: re-send, or escalate. */
+void tc_dispatch_fire_timers(struct tc_dispatch *dp, int64_t now);
+/* After an unclean stop: every receiver of an unsettled delivery gets its alert again. */
+void tc_dispatch_ask_receivers(struct tc_dispatch *dp, int64_t now);
+
+/* --- tc_dispatch_watch.c ------------------------------------------------------------ */
+
+int64_t tc_dispatch_wall_ms(void);
+/* Watch alert id, published at published_ms (again, when a rolled-back round published it before). */
+void tc_dispatch_watch(struct tc_dispatch *dp, const char *id, int64_t published_ms);
+/* Something happened to one of alert id's deliveries: look at it again. */
+void tc_dispatch_mark_watched(struct tc_dispatch *dp, const char *id);
+/* Report the watched alerts no target is waiting for any more. */
+void tc_dispatch_check_watched(struct tc_dispatch *dp);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * tc_dispatch_track.c — acknowledgments, statuses and timers (tc_dispatch_int.h): the owner
+ * thread's side of the delivery state machine (tc_track.h). An acknowledgment moves its
+ * delivery; a receiver that comes back online gets what it is still missing; a timer re-sends
+ * or escalates. After an unclean stop the receivers of unsettled deliveries are asked again.
+ */
+#include "tc_dispatch_int.h"
+
+#include <string.h>
+
+#include "tc_log.h"
+#include "tc_proto.h"
+
+#define TIMER_BATCH 2000
+
+/* Write what event ev does to row r; false when the store refused (a refused event is logged). */
+static bool apply_event(struct tc_dispatch *dp, const struct tc_delivery_row *r, enum tc_devent ev, const char *reason,
+			int64_t now, struct tc_track_step *step)
+{
+	enum tc_rc rc = tc_track_apply(dp->store, &dp->o.policy, r, ev, reason, now, step);
+	if (rc == TC_ERR_INVALID && !step->accepted) {
+		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the event %s", r->alert_id, r->target,
+		       r->state, tc_devent_name(ev));
+		return true;
+	}
+	return tc_dispatch_stored(dp, rc, TC_DOP_DELIVERY, r->alert_id, r->target);
+}
+
+static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
+{
+	struct tc_ack ack;
+	struct tc_delivery_row row;
+	struct tc_diags *d = tc_diags_new();
+	if (tc_ack_decode(m->data, m->len, &ack, d) != TC_OK) {
+		dp->stats.acks_refused++;
+		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable acknowledgment: %s", rx,
+		       tc_diags_count(d) ? tc_diags_get(d, 0)->message : "?");
+		tc_diags_free(d);
+		return;
+	}
+	tc_diags_free(d);
+	enum tc_rc rc = tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row);
+	if (rc == TC_ERR_NOTFOUND) {
+		dp->stats.acks_unknown++;
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s acknowledged %s, but the alert was not sent to it",
+		       ack.alert_id, rx, tc_ack_kind_name(ack.kind));
+		return;
+	}
+	if (!tc_dispatch_stored(dp, rc, TC_DOP_READ, ack.alert_id, rx))
+		return;
+	dp->stats.acks++;
+	tc_dispatch_mark_watched(dp, ack.alert_id);
+	if (!tc_dispatch_stored(dp, tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now), TC_DOP_ACK,
+		    ack.alert_id, rx))
+		return;
+	struct tc_track_step step = { 0 };
+	if (!apply_event(dp, &row, tc_devent_of_ack(ack.kind), ack.reason, now, &step) || !step.changed)
+		return;
+	if (step.action == TC_TRACK_ESCALATE)
+		dp->work_due = true; /* an escalation for the SMS side */
+	tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s", ack.alert_id, rx, tc_dstate_name(step.next));
+}
+
+struct resend_ctx {
+	struct tc_dispatch *dp;
+	int64_t now;
+};
+
+static void resend_pending(const struct tc_delivery_row *r, void *user)
+{
+	struct resend_ctx *rc = user;
+	struct tc_dispatch *dp = rc->dp;
+	struct tc_track_step step = { 0 };
+	if (tc_dispatch_failing(dp))
+		return;
+	const struct tc_dispatch_payload *pl = tc_dispatch_payload(dp, r->alert_id);
+	uint32_t expiry = pl ? tc_dispatch_alert_expiry(dp, r->alert_id, rc->now) : 0;
+	if (!pl || tc_dispatch_failing(dp) || tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry) != TC_OK)
+		return; /* not rendered yet, or the broker went away: the timer sends it */
+	dp->stats.resends++;
+	apply_event(dp, r, TC_EV_SENT, NULL, rc->now, &step);
+}
+
+static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
+{
+	struct tc_rx_status st;
+	dp->stats.statuses++;
+	if (!m->len) /* a cleared retained status */
+		return;
+	if (tc_rx_status_decode(m->data, m->len, &st, NULL) != TC_OK) {
+		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable status", rx);
+		return;
+	}
+	enum tc_rc rc = tc_store_receiver_seen(dp->store, rx, st.online, now);
+	if (rc == TC_ERR_NOTFOUND) {
+		tc_log(TC_LOG_DEBUG, "track", "target=%s is not registered; its status is ignored", rx);
+		return;
+	}
+	if (!tc_dispatch_stored(dp, rc, TC_DOP_RECEIVER, NULL, rx) || !st.online)
+		return;
+	struct resend_ctx ctx = { dp, now };
+	tc_dispatch_stored(dp, tc_store_receiver_pending(dp->store, rx, now, resend_pending, &ctx), TC_DOP_READ, NULL, rx);
+}
+
+void tc_dispatch_on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t now)
+{
+	char rx[128], b[64];
+	switch (tc_proto_parse_topic(dp->prefix, m->topic, rx, sizeof(rx), b, sizeof(b))) {
+	case TC_TOPIC_RX_ACK: on_ack(dp, rx, m, now); break;
+	case TC_TOPIC_RX_STATUS: on_status(dp, rx, m, now); break;
+	default: tc_log(TC_LOG_DEBUG, "mqtt", "ignored a message on %s", m->topic); break;
+	}
+}
+
+/* --- timers ------------------------------------------------------------------------------- */
+
+static void on_timer(const struct tc_delivery_row *r, void *user)
+{
+	struct resend_ctx *rc = user;
+	struct tc_dispatch *dp = rc->dp;
+	struct tc_track_step step = { 0 };
+	if (tc_dispatch_failing(dp) || !apply_event(dp, r, TC_EV_TIMEOUT, NULL, rc->now, &step) || !step.changed)
+		return;
+	if (step.action == TC_TRACK_RESEND) {
+		const struct tc_dispatch_payload *pl = tc_dispatch_payload(dp, r->alert_id);
+		if (pl && tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, (uint32_t)dp->o.policy.ack_timeout_s * 4) == TC_OK)
+			dp->stats.resends++;
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=sent attempt %ld", r->alert_id, r->target,
+		       step.attempts);
+	} else if (step.action == TC_TRACK_ESCALATE) {
+		dp->stats.escalations++;
+		tc_dispatch_mark_watched(dp, r->alert_id); /* no longer waited for */
+		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s region=%s state=escalated (%s)", r->alert_id, r->target,
+		       r->region, !strcmp(r->state, "received") ? "received but never played" : "no receipt");
+	}
+}
+
+/* --- asking again after an unclean stop ------------------------------------------------- */
+
+struct ask_ctx {
+	struct tc_dispatch *dp;
+	int64_t now;
+	char alert[17];  /* the alert the rows are at (they come by alert) */
+	size_t alert_n;  /* its receivers asked so far */
+	size_t alerts, sent;
+	const struct tc_dispatch_payload *pl;
+	uint32_t expiry;
+	enum tc_rc rc;
+};
+
+/* The audit entry of the alert the rows were at. */
+static void asked_alert(struct ask_ctx *ac)
+{
+	char detail[96];
+	if (!ac->alert_n)
+		return;
+	snprintf(detail, sizeof(detail), "%zu receiver(s) asked for their last acknowledgment after an unclean stop",
+		 ac->alert_n);
+	if (!tc_dispatch_stored(ac->dp, tc_store_audit(ac->dp->store, ac->now, "dispatch", "asked again", ac->alert, detail),
+		    TC_DOP_AUDIT, ac->alert, NULL))
+		ac->rc = TC_ERR_IO;
+}
+
+/* A copy of its alert to the receiver of one unsettled delivery. */
+static void ask_one(const struct tc_delivery_row *r, void *user)
+{
+	struct ask_ctx *ac = user;
+	struct tc_dispatch *dp = ac->dp;
+	if (ac->rc || tc_dispatch_failing(dp))
+		return;
+	if (!ac->alerts || strcmp(ac->alert, r->alert_id)) {
+		asked_alert(ac);
+		snprintf(ac->alert, sizeof(ac->alert), "%s", r->alert_id);
+		ac->alert_n = 0;
+		ac->alerts++;
+		ac->pl = tc_dispatch_payload(dp, r->alert_id);
+		ac->expiry = tc_dispatch_alert_expiry(dp, r->alert_id, ac->now);
+	}
+	if (!ac->pl || ac->rc || tc_dispatch_failing(dp))
+		return;
+	ac->rc = tc_dispatch_send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
+	if (!ac->rc) {
+		ac->alert_n++;
+		ac->sent++;
+		dp->stats.asked_again++;
+	}
+}
+
+/*
+ * After an unclean stop. libmosquitto answers an acknowledgment's PUBACK before tocsind has
+ * written it, so the last run may have taken acknowledgments it never wrote, and the broker
+ * keeps no copy. Every receiver of an unsettled delivery gets its alert once more; it knows the
+ * alert and answers with its last acknowledgment, never playing twice. Nothing changes state
+ * here: what comes back does that, as any acknowledgment.
+ */
+void tc_dispatch_ask_receivers(struct tc_dispatch *dp, int64_t now)
+{
+	struct ask_ctx ac = { .dp = dp, .now = now };
+	if (!tc_dispatch_stored(dp, tc_store_each_unsettled(dp->store, now, ask_one, &ac), TC_DOP_READ, NULL, NULL))
+		return;
+	asked_alert(&ac);
+	if (tc_dispatch_failing(dp))
+		return;
+	tc_log(ac.rc ? TC_LOG_WARN : TC_LOG_INFO, "dispatch",
+	       "after an unclean stop: %zu receiver(s) of %zu alert(s) asked again for their last acknowledgment%s",
+	       ac.sent, ac.alerts, ac.rc ? " (stopped: the broker went away; all are asked again on reconnect)" : "");
+	dp->ask_again = ac.rc != TC_OK;
+}
+
+void tc_dispatch_fire_timers(struct tc_dispatch *dp, int64_t now)
+{
+	struct resend_ctx rc = { dp, now };
+	tc_dispatch_stored(dp, tc_store_due_deliveries(dp->store, now, TIMER_BATCH, on_timer, &rc), TC_DOP_READ, NULL,
+			   NULL);
+}
