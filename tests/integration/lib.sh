@@ -49,6 +49,33 @@ wait_for() {
 	return 1
 }
 
+# check_log LOG [PATTERN...]: the server's log LOG holds no error line but those the test
+# provokes on purpose, each matching one of the extended regular expressions PATTERN. An error
+# line is one tc_log wrote at level error ("... tocsind error category: ..."), or one of a
+# sanitizer or a failed assert(). Each unexpected line is printed, and fails the test.
+check_log() {
+	local log=$1 unexpected p
+	shift
+	if [ ! -f "$log" ]; then
+		fail=$((fail + 1))
+		echo "FAIL no log at $log"
+		return
+	fi
+	unexpected=$(grep -aE '^[0-9TZ:.-]+ [a-z-]+ error |ERROR: [A-Za-z]*Sanitizer|runtime error: |Assertion .* failed' \
+		"$log" || true)
+	for p in "$@"; do
+		unexpected=$(printf '%s\n' "$unexpected" | grep -avE -- "$p" || true)
+	done
+	unexpected=$(printf '%s\n' "$unexpected" | sed '/^$/d')
+	if [ -z "$unexpected" ]; then
+		pass=$((pass + 1))
+		return
+	fi
+	fail=$((fail + 1))
+	echo "FAIL unexpected error line(s) in $log:"
+	printf '%s\n' "$unexpected" | head -20 | sed 's/^/  /'
+}
+
 # finish: print the counts and exit non-zero on any failure
 finish() {
 	echo "$pass passed, $fail failed"

@@ -105,4 +105,5 @@ n_t=$(echo "$segs" | tr ' ' '\n' | grep -c T)
 check "three programmes, each after its attention signal (got '$segs')" 3 "$n_t"
 expect "speech after each signal" test "$(echo "$segs" | tr -d ' ' | sed 's/TSS*/x/g')" = xxx
 tm send-keys -t sg C-c
+check_log "$tmp/tocsind.log"
 finish

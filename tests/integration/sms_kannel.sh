@@ -123,4 +123,5 @@ expect "metrics" grep -q 'tocsin_kannel_requests_total{outcome="accepted"} 2' <(
 kill -TERM "$pid"
 wait "$pid"
 check "clean stop" 0 $?
+check_log "$tmp/tocsind.log"
 finish

@@ -112,4 +112,5 @@ kill -TERM "$pid"
 wait "$pid"
 check "clean stop" 0 $?
 pid=
+check_log "$tmp/tocsind.log"
 finish

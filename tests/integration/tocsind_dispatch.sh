@@ -147,5 +147,5 @@ kill -TERM "$pid"
 wait "$pid"
 check "clean stop" 0 $?
 pid=
-grep -q "ERROR\|Assertion" "$tmp/tocsind.log" && { echo "tocsind log:"; tail -30 "$tmp/tocsind.log"; }
+check_log "$tmp/tocsind.log"
 finish

@@ -151,5 +151,6 @@ wait "$pid"
 check "clean stop exit status" 0 $?
 pid=
 expect "stop logged" grep -q stopping "$tmp/log"
+check_log "$tmp/log"
 
 finish

@@ -90,5 +90,6 @@ check "a clean stop is not taken for an unclean one" 1 "$(grep -c "did not stop 
 kill -TERM "$pid"
 wait "$pid"
 pid=
-grep -q "ERROR\|Assertion" "$tmp/tocsind.log" && { echo "tocsind log:"; grep "ERROR\|Assertion" "$tmp/tocsind.log" | tail; }
+# The store held locked on purpose (twice): the work rounds and batches it refused, nothing else.
+check_log "$tmp/tocsind.log" 'tocsind error store: alert=- target=- op=begin the store could not start a transaction \(io\): '
 finish
