@@ -328,8 +328,13 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "# HELP tocsin_mqtt_published_total Messages handed to the broker.\n"
 		   "# TYPE tocsin_mqtt_published_total counter\ntocsin_mqtt_published_total %lu\n",
 		tc_mqtt_published(dp->mq));
-	fprintf(f, "# HELP tocsin_receivers_online Registered receivers whose last status said online.\n"
-		   "# TYPE tocsin_receivers_online gauge\ntocsin_receivers_online %ld\n", tc_store_count_online(dp->store));
+	long online = tc_store_count_online(dp->store);
+	fprintf(f, "# HELP tocsin_receivers_online Registered receivers whose last status said online (NaN: the store "
+		   "could not be read).\n# TYPE tocsin_receivers_online gauge\n");
+	if (online < 0)
+		fprintf(f, "tocsin_receivers_online NaN\n");
+	else
+		fprintf(f, "tocsin_receivers_online %ld\n", online);
 	fprintf(f, "# HELP tocsin_acks_total Acknowledgments from receivers, by outcome.\n# TYPE tocsin_acks_total counter\n");
 	fprintf(f, "tocsin_acks_total{outcome=\"applied\"} %lu\n", s->acks);
 	fprintf(f, "tocsin_acks_total{outcome=\"unreadable\"} %lu\n", s->acks_refused);
