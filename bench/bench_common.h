@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,6 +63,45 @@ static inline double bench_peak_rss_mib(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss / 1024.0;
+}
+
+/*
+ * The CAP 1.2 files the corpus lists in VERDICTS.tsv (file, version, schema
+ * verdict, ...), as malloc'ed paths under corpus; only those whose schema
+ * verdict is "pass" when valid_only. Returns their count (0 when the list
+ * cannot be read).
+ */
+static inline size_t bench_corpus_files(const char *corpus, int valid_only, char **paths, size_t max)
+{
+	char path[1024], line[4096];
+	snprintf(path, sizeof(path), "%s/VERDICTS.tsv", corpus);
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		char *file = strtok(line, "\t"), *ver = strtok(NULL, "\t"), *verdict = strtok(NULL, "\t");
+		if (!file || !ver || strcmp(ver, "1.2") != 0 || (valid_only && (!verdict || strcmp(verdict, "pass") != 0)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", corpus, file);
+		if ((paths[n] = strdup(path)))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n values (sorts v). */
+static inline double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 #endif

@@ -28,24 +28,18 @@ struct doc {
 	size_t len;
 };
 
+/* Every CAP 1.2 file the corpus lists, read into memory; their count. */
 static size_t load(const char *corpus, struct doc *docs, size_t max)
 {
-	char path[1024], line[4096];
-	snprintf(path, sizeof(path), "%s/VERDICTS.tsv", corpus);
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n < max) {
-		char *file = strtok(line, "\t"), *ver = strtok(NULL, "\t");
-		if (!file || !ver || strcmp(ver, "1.2") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", corpus, file);
-		docs[n].xml = tc_file_slurp(path, &docs[n].len);
+	char *paths[1024];
+	size_t listed = bench_corpus_files(corpus, 0, paths, max < 1024 ? max : 1024), n = 0;
+	for (size_t i = 0; i < listed; i++) {
+		docs[n].xml = tc_file_slurp(paths[i], &docs[n].len);
 		if (docs[n].xml)
-			docs[n++].path = strdup(path);
+			docs[n++].path = paths[i];
+		else
+			free(paths[i]);
 	}
-	fclose(f);
 	return n;
 }
 
@@ -92,13 +86,7 @@ static double print_pairs(const char *what, double *v, int n)
 	printf("  %s, tocsin/xmllint throughput:", what);
 	for (int i = 0; i < n; i++)
 		printf(" %.2fx", v[i]);
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double tmp = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = tmp;
-		}
-	double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double median = bench_median(v, n);
 	printf(" (median %.2fx)\n", median);
 	return median;
 }

@@ -22,38 +22,6 @@
 
 #define MAX_FILES 1024
 
-/* The valid CAP 1.2 files of the corpus, as paths (malloc'ed); their count. */
-static size_t load(const char *corpus, char **paths, size_t max)
-{
-	char path[1024], line[4096];
-	snprintf(path, sizeof(path), "%s/VERDICTS.tsv", corpus);
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n < max) {
-		char *file = strtok(line, "\t"), *ver = strtok(NULL, "\t"), *verdict = strtok(NULL, "\t");
-		if (!file || !ver || !verdict || strcmp(ver, "1.2") != 0 || strcmp(verdict, "pass") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", corpus, file);
-		paths[n++] = strdup(path);
-	}
-	fclose(f);
-	return n;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	const char *corpus = TOCSIN_CORPUS_DIR, *schema = TOCSIN_SCHEMA, *tocsin = TOCSIN_CLI;
@@ -71,7 +39,7 @@ int main(int argc, char **argv)
 	if (runs < 1 || runs > 501)
 		runs = 31;
 	static char *paths[MAX_FILES];
-	size_t n = load(corpus, paths, MAX_FILES);
+	size_t n = bench_corpus_files(corpus, 1, paths, MAX_FILES);
 	if (!n) {
 		printf("SKIPPED: no valid CAP 1.2 files listed in %s/VERDICTS.tsv\n", corpus);
 		return 77;
@@ -113,7 +81,7 @@ int main(int argc, char **argv)
 	       t_sum / runs / (double)n * 1e3);
 	printf("  xmllint --schema: best %.1f ms, mean %.1f ms\n", x_best * 1e3, x_sum / runs * 1e3);
 	printf("  best of each side: %.2fx\n", x_best / t_best);
-	double mw = median(wall, runs), mc = median(cpu, runs);
+	double mw = bench_median(wall, runs), mc = bench_median(cpu, runs);
 	printf("  median of the pairs: %.2fx by wall clock, %.2fx by CPU time (target: >= 0.8x): %s\n", mw, mc,
 	       mw >= 0.8 ? "met" : "NOT met");
 	return 0;
