@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Exit statuses every subcommand uses. */
 #define TC_EXIT_OK 0
@@ -23,6 +24,18 @@ int tc_cli_import(int argc, char **argv);
 int tc_cli_export(int argc, char **argv);
 int tc_cli_status(int argc, char **argv);
 int tc_cli_cancel(int argc, char **argv);
+
+/*
+ * Whether the command's arguments ask for help (--help or -h anywhere before "--"). A command
+ * that prints only its usage line answers it on stdout with TC_EXIT_OK, as 'tocsin --help' says.
+ */
+static inline int tc_cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
 
 #define TC_CLI_DEFAULT_SERVER "http://127.0.0.1:8080"
 

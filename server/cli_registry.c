@@ -19,6 +19,9 @@
 #include "cli.h"
 #include "tc_file.h"
 
+#define IMPORT_USAGE "usage: tocsin import receivers|contacts|shelters FILE [--server URL]\n"
+#define EXPORT_USAGE "usage: tocsin export receivers|contacts|shelters [--csv] [--server URL]\n"
+
 static const char *const kinds[] = { "receivers", "contacts", "shelters" };
 
 static bool kind_ok(const char *k)
@@ -67,9 +70,11 @@ static int parse(int argc, char **argv, const char **server, bool *csv, int want
 int tc_cli_import(int argc, char **argv)
 {
 	const char *server = TC_CLI_DEFAULT_SERVER;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(IMPORT_USAGE, stdout), TC_EXIT_OK;
 	int at = parse(argc, argv, &server, NULL, 2);
 	if (at < 0) {
-		fprintf(stderr, "usage: tocsin import receivers|contacts|shelters FILE [--server URL]\n");
+		fputs(IMPORT_USAGE, stderr);
 		return TC_EXIT_USAGE;
 	}
 	char *text = NULL, url[1024];
@@ -108,9 +113,11 @@ int tc_cli_export(int argc, char **argv)
 {
 	const char *server = TC_CLI_DEFAULT_SERVER;
 	bool csv = false;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(EXPORT_USAGE, stdout), TC_EXIT_OK;
 	int at = parse(argc, argv, &server, &csv, 1);
 	if (at < 0) {
-		fprintf(stderr, "usage: tocsin export receivers|contacts|shelters [--csv] [--server URL]\n");
+		fputs(EXPORT_USAGE, stderr);
 		return TC_EXIT_USAGE;
 	}
 	char url[1024];

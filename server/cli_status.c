@@ -128,6 +128,9 @@ static void print_text(const char *id, const struct status *st, bool bar)
 	}
 }
 
+#define STATUS_USAGE "usage: tocsin status ID [--server URL] [--json] [--watch [--timeout SECONDS]]\n"
+#define CANCEL_USAGE "usage: tocsin cancel ID [--server URL]\n"
+
 int tc_cli_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -139,6 +142,8 @@ int tc_cli_status(int argc, char **argv)
 	bool json = false, watch = false;
 	long timeout = 600;
 	int c;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(STATUS_USAGE, stdout), TC_EXIT_OK;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jwt:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -150,7 +155,7 @@ int tc_cli_status(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || timeout < 1) {
-		fprintf(stderr, "usage: tocsin status ID [--server URL] [--json] [--watch [--timeout SECONDS]]\n");
+		fputs(STATUS_USAGE, stderr);
 		return TC_EXIT_USAGE;
 	}
 	const char *id = argv[optind];
@@ -187,6 +192,8 @@ int tc_cli_cancel(int argc, char **argv)
 	static const struct option longopts[] = { { "server", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
 	const char *server = TC_CLI_DEFAULT_SERVER;
 	int c;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(CANCEL_USAGE, stdout), TC_EXIT_OK;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
 		if (c != 's')
@@ -194,7 +201,7 @@ int tc_cli_cancel(int argc, char **argv)
 		server = optarg;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: tocsin cancel ID [--server URL]\n");
+		fputs(CANCEL_USAGE, stderr);
 		return TC_EXIT_USAGE;
 	}
 	char url[1024];

@@ -8,7 +8,10 @@
  * tocsin-verify, tocsin-client) and of the front `tocsin` itself; each links
  * the cli_<name>.c files of its own commands. A command whose code is linked
  * here runs here; any other is handed (execv, same arguments) to the program
- * beside this one that holds it.
+ * beside this one that holds it: the folder this executable really is in
+ * (/proc/self/exe, links resolved), never PATH or the working folder, so a
+ * program of the same name planted there is not run
+ * (tests/integration/cli_programs.sh).
  *
  * Each command returns the process exit status: 0 success, 1 the input was
  * refused, 2 usage or I/O error.
