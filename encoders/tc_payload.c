@@ -117,6 +117,20 @@ static json_t *references_json(const char *refs)
 	return a;
 }
 
+static json_t *strings_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *scope_json(const struct tc_payload_options *opt)
+{
+	return json_pack("{s:o, s:o}", "regions", strings_json(opt->scope_regions, opt->n_scope_regions), "receivers",
+			 strings_json(opt->scope_receivers, opt->n_scope_receivers));
+}
+
 /* The info that governs colour, priority, expiry: the most severe one. */
 static const struct tc_cap_info *lead_info(const struct tc_cap_alert *a)
 {
@@ -168,7 +182,10 @@ enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payloa
 	json_object_set_new(o, "repeats", json_integer(lead ? tc_payload_repeats(lead, opt->default_repeats)
 							    : opt->default_repeats));
 	json_object_set_new(o, "expires", exp ? json_string(exp->text) : json_null());
-	json_object_set_new(o, "expires_at", exp ? json_integer(exp->epoch) : json_null());
+	json_object_set_new(o, "kid", json_string(opt->kid ? opt->kid : ""));
+	json_object_set_new(o, "issued_at", json_integer(opt->issued_at));
+	json_object_set_new(o, "expires_at", json_integer(exp ? exp->epoch : opt->issued_at + opt->default_expiry_s));
+	json_object_set_new(o, "scope", scope_json(opt));
 	json_object_set(o, "infos", infos);
 	*out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!*out) {

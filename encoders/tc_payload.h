@@ -6,9 +6,15 @@
  *   {"v":1, "id":"<tocsin alert id>", "identifier", "sender", "sent",
  *    "status", "msgType", "drill":bool, "references":[...],
  *    "colour":"blue|yellow|orange|red|none", "severity", "urgency",
- *    "priority":0-100, "repeats":n, "expires":"<CAP date-time>", "expires_at":<unix s>,
+ *    "priority":0-100, "repeats":n, "expires":"<CAP date-time>"|null,
+ *    "kid":"<key id of the sealing key>", "issued_at":<unix s>, "expires_at":<unix s>,
+ *    "scope":{"regions":["<region code prefix>",...], "receivers":["<receiver id>",...]},
  *    "infos":[{"lang", "event", "headline", "area", "instruction", "sender_name",
  *              "audio":{"id","format","sha256","length","duration_ms"}|null}]}
+ *
+ * expires_at is always there: the CAP's latest <expires>, else issued_at +
+ * default_expiry_s. scope says who may act on it (docs/protocol.md,
+ * "What a receiver checks").
  *
  * The payload is built once per alert and sealed with tc_sign_seal(); its
  * bytes are exactly what is signed. Audio travels as its own message and
@@ -51,6 +57,13 @@ struct tc_payload_options {
 	int default_repeats;     /* when the alert has no REPEAT parameter */
 	const struct tc_payload_audio *audio; /* one per info language, may be NULL */
 	size_t n_audio;
+	const char *kid;         /* the key id it is sealed with (tc_sign_kid) */
+	int64_t issued_at;       /* unix seconds */
+	long default_expiry_s;   /* expires_at = issued_at + this when the alert has no <expires> */
+	const char *const *scope_regions;   /* region code prefixes in scope */
+	size_t n_scope_regions;
+	const char *const *scope_receivers; /* receiver ids in scope */
+	size_t n_scope_receivers;
 };
 
 /*

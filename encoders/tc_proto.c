@@ -259,6 +259,10 @@ size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len)
 			      (json_int_t)c->at, "nonce", c->nonce);
 	if (j && c->kind == TC_CMD_CANCEL)
 		json_object_set_new(j, "alert", json_string(c->alert_id));
+	if (j) {
+		json_object_set_new(j, "rx", json_string(c->rx));
+		json_object_set_new(j, "kid", json_string(c->kid));
+	}
 	return dump(j, out, len);
 }
 
@@ -283,6 +287,10 @@ enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct
 	else if (k == TC_CMD_CANCEL &&
 		 (!get_text(j, "alert", out->alert_id, sizeof(out->alert_id)) || !is_alert_id(out->alert_id)))
 		tc_err(d, "proto.cmd.alert", "alert", "a cancel command must name the alert id (16 hex digits)");
+	else if (!get_text(j, "rx", out->rx, sizeof(out->rx)) || !out->rx[0])
+		tc_err(d, "proto.cmd.rx", "rx", "the command must name the receiver it is for (\"rx\")");
+	else if (!get_text(j, "kid", out->kid, sizeof(out->kid)) || strlen(out->kid) != 16)
+		tc_err(d, "proto.cmd.kid", "kid", "the command must name its key id (\"kid\", 16 hex digits)");
 	else {
 		out->kind = (enum tc_cmd_kind)k;
 		out->at = (int64_t)json_integer_value(at);
@@ -356,6 +364,59 @@ static enum tc_rc read_references(json_t *refs, struct tc_rx_alert *a)
 	return TC_OK;
 }
 
+/* The strings of array key of scope into a calloc'ed array of n fixed-size slots; false when one is not a short string. */
+static bool read_strings(json_t *scope, const char *key, size_t width, void **out, size_t *n)
+{
+	json_t *arr = json_object_get(scope, key);
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(arr))
+		return false;
+	size_t k = json_array_size(arr);
+	char *v = calloc(k ? k : 1, width);
+	if (!v)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		json_t *e = json_array_get(arr, i);
+		if (!json_is_string(e) || !json_string_length(e) || json_string_length(e) >= width) {
+			free(v);
+			return false;
+		}
+		memcpy(v + i * width, json_string_value(e), json_string_length(e) + 1);
+	}
+	*out = v;
+	*n = k;
+	return true;
+}
+
+/* kid, issued_at, expires_at and scope: what says who may act on the alert, and when. */
+static enum tc_rc read_bounds(json_t *j, struct tc_rx_alert *a, struct tc_diags *d)
+{
+	json_t *issued = json_object_get(j, "issued_at"), *expires = json_object_get(j, "expires_at");
+	json_t *scope = json_object_get(j, "scope");
+	void *regions = NULL, *receivers = NULL;
+	if (!get_text(j, "kid", a->kid, sizeof(a->kid)) || strlen(a->kid) != 16) {
+		tc_err(d, "proto.payload.kid", "kid", "the alert payload has no key id (\"kid\", 16 hex digits)");
+		return TC_ERR_INVALID;
+	}
+	if (!json_is_integer(issued) || !json_is_integer(expires)) {
+		tc_err(d, "proto.payload.time", "issued_at", "the alert payload needs issued_at and expires_at (unix seconds)");
+		return TC_ERR_INVALID;
+	}
+	if (!json_is_object(scope) || !read_strings(scope, "regions", sizeof(*a->scope_regions), &regions, &a->n_scope_regions) ||
+	    !read_strings(scope, "receivers", sizeof(*a->scope_receivers), &receivers, &a->n_scope_receivers)) {
+		free(regions);
+		tc_err(d, "proto.payload.scope", "scope",
+		       "the alert payload needs a scope {\"regions\":[...], \"receivers\":[...]} of short strings");
+		return TC_ERR_INVALID;
+	}
+	a->scope_regions = regions;
+	a->scope_receivers = receivers;
+	a->issued_at = (int64_t)json_integer_value(issued);
+	a->expires_at = (int64_t)json_integer_value(expires);
+	return TC_OK;
+}
+
 enum tc_rc tc_rx_alert_parse(const void *payload, size_t len, struct tc_rx_alert **out, struct tc_diags *d)
 {
 	*out = NULL;
@@ -387,12 +448,13 @@ enum tc_rc tc_rx_alert_parse(const void *payload, size_t len, struct tc_rx_alert
 		a->drill = json_is_true(json_object_get(j, "drill"));
 		a->priority = (int)int_member(j, "priority", 0);
 		a->repeats = (int)int_member(j, "repeats", 1);
-		a->expires_at = (int64_t)int_member(j, "expires_at", 0);
 		if (!a->msg_type) {
 			tc_err(d, "proto.payload.msgType", "msgType", "the alert payload has no msgType");
 			rc = TC_ERR_INVALID;
 		}
 	}
+	if (!rc)
+		rc = read_bounds(j, a, d);
 	if (!rc)
 		rc = read_references(json_object_get(j, "references"), a);
 	if (!rc) {
@@ -432,6 +494,8 @@ void tc_rx_alert_free(struct tc_rx_alert *a)
 	}
 	free(a->infos);
 	free(a->references);
+	free(a->scope_regions);
+	free(a->scope_receivers);
 	free(a);
 }
 

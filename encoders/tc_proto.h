@@ -127,6 +127,8 @@ struct tc_cmd {
 	char alert_id[17]; /* TC_CMD_CANCEL */
 	int64_t at;        /* when it was issued; receivers drop commands older than they accept */
 	char nonce[17];    /* unique per command, so a replayed command is recognised */
+	char rx[64];       /* the receiver it is for (a receiver obeys only its own) */
+	char kid[17];      /* the key id it is sealed with */
 };
 size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len);
 enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d);
@@ -152,7 +154,13 @@ struct tc_rx_alert {
 	char *identifier, *sender, *sent, *status, *msg_type, *colour, *severity, *urgency, *expires;
 	bool drill;
 	int priority, repeats;
-	int64_t expires_at;     /* 0 when the alert has none */
+	int64_t issued_at;      /* unix seconds */
+	int64_t expires_at;     /* unix seconds (always there) */
+	char kid[17];           /* the key id the payload says it is sealed with */
+	char (*scope_regions)[16];   /* region code prefixes in scope */
+	size_t n_scope_regions;
+	char (*scope_receivers)[64]; /* receiver ids in scope */
+	size_t n_scope_receivers;
 	char (*references)[17]; /* the tocsin ids of the referenced alerts */
 	size_t n_references;
 	struct tc_rx_info *infos;
@@ -161,7 +169,8 @@ struct tc_rx_alert {
 
 /*
  * Parse a payload. TC_ERR_INVALID (with the reason) when it is not JSON, of
- * another protocol version, or lacks id, msgType or infos.
+ * another protocol version, or lacks id, msgType, infos, kid, issued_at,
+ * expires_at or scope.
  */
 enum tc_rc tc_rx_alert_parse(const void *payload, size_t len, struct tc_rx_alert **out, struct tc_diags *d);
 void tc_rx_alert_free(struct tc_rx_alert *a);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_file.h"
 #include "tc_settings.h"
+#include "tc_sign.h"
 
 #define FIELD(f) TC_SETTING_FIELD(struct rx_config, f)
 #define TEXT(f, def, help) { #f, TC_SET_TEXT, FIELD(f), def, 0, 0, NULL, help }
@@ -21,7 +23,10 @@ static const struct tc_setting settings[] = {
 	TEXT(broker, "127.0.0.1:1883", "HOST:PORT of the MQTT broker"),
 	TEXT(username, "", "MQTT user name; empty: none"),
 	TEXT(password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),
-	TEXT(pubkey, "", "file with the bureau's public key (tocsind's signing.pub); required"),
+	TEXT(pubkey, "", "file with the bureau's public keys, one a line ('tocsin key trusted'); this or pubkeys is required"),
+	TEXT(pubkeys, "", "the bureau's public keys inline (base64), comma or space separated"),
+	LONG(clock_skew_s, "300", 0, 86400, "an alert issued up to this far ahead of this receiver's clock is still taken"),
+	LONG(max_packet, "8388608", 65536, 268435456, "largest incoming message in bytes; larger ones are dropped unread"),
 	TEXT(state_dir, "", "folder of the seen-list and the queue of unsent acknowledgments; required"),
 	TEXT(prefix, "tocsin/v1", "topic prefix of the receiver protocol"),
 	TEXT(lang, "zh-CN", "the info language played or shown first"),
@@ -91,7 +96,6 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 	static const struct { const char *name; size_t off; } required[] = {
 		{ "id", offsetof(struct rx_config, id) },
 		{ "broker", offsetof(struct rx_config, broker) },
-		{ "pubkey", offsetof(struct rx_config, pubkey) },
 		{ "state_dir", offsetof(struct rx_config, state_dir) },
 	};
 	int bad = 0;
@@ -101,6 +105,11 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 			       required[i].name, required[i].name);
 			bad++;
 		}
+	if (!c->pubkey[0] && !c->pubkeys[0]) {
+		tc_err(d, "config.required", "pubkey",
+		       "pubkey (a file of trusted keys) or pubkeys (the keys inline) is required");
+		bad++;
+	}
 	if (c->id[0] && strpbrk(c->id, "/+# ")) {
 		tc_err(d, "config.value", "id", "id '%s' must not hold '/', '+', '#' or spaces", c->id);
 		bad++;
@@ -111,6 +120,39 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 		bad++;
 	}
 	return bad ? TC_ERR_INVALID : TC_OK;
+}
+
+enum tc_rc rx_config_keyring(const struct rx_config *c, struct tc_keyring *ring, struct tc_diags *d)
+{
+	size_t bad = 0;
+	enum tc_rc rc;
+	memset(ring, 0, sizeof(*ring));
+	if (c->pubkey[0]) {
+		char *text = NULL;
+		size_t len = 0;
+		int err = tc_file_read(c->pubkey, 65536, &text, &len);
+		if (err) {
+			tc_err(d, "config.pubkey", c->pubkey, "cannot read the public keys %s: %s", c->pubkey, strerror(err));
+			return TC_ERR_IO;
+		}
+		rc = tc_keyring_add_text(ring, text, &bad);
+		free(text);
+		if (rc) {
+			tc_err(d, "config.pubkey", c->pubkey, "%s: key %zu is %s", c->pubkey, bad,
+			       rc == TC_ERR_LIMIT ? "one too many (at most 8 keys)" : "not an Ed25519 public key (base64 of 32 bytes)");
+			return rc;
+		}
+	}
+	if (c->pubkeys[0] && (rc = tc_keyring_add_text(ring, c->pubkeys, &bad))) {
+		tc_err(d, "config.pubkeys", "pubkeys", "pubkeys: key %zu is %s", bad,
+		       rc == TC_ERR_LIMIT ? "one too many (at most 8 keys)" : "not an Ed25519 public key (base64 of 32 bytes)");
+		return rc;
+	}
+	if (!ring->n) {
+		tc_err(d, "config.pubkey", "pubkey", "no trusted public key: pubkey names an empty file and pubkeys is empty");
+		return TC_ERR_INVALID;
+	}
+	return TC_OK;
 }
 
 void rx_config_print(FILE *f)

@@ -21,7 +21,10 @@ struct rx_config {
 	char broker[256];       /* HOST:PORT */
 	char username[128];
 	char password[128];
-	char pubkey[1024];      /* file holding the bureau's public key (base64) */
+	char pubkey[1024];      /* file holding the bureau's public keys (base64, one a line) */
+	char pubkeys[1024];     /* the bureau's public keys inline, comma or space separated */
+	long clock_skew_s;      /* how far ahead of this clock an alert may be issued */
+	long max_packet;        /* bytes: larger incoming messages are dropped unread */
 	char state_dir[1024];
 	char prefix[128];
 	char lang[16];
@@ -63,7 +66,7 @@ enum tc_rc rx_config_load(struct rx_config *c, const char *path, struct tc_diags
 /* Set one setting by name from text (as a flag does); errors name the setting and its bounds. */
 enum tc_rc rx_config_set(struct rx_config *c, const char *name, const char *value, struct tc_diags *d);
 
-/* What a daemon cannot start without (id, region, broker, pubkey, state_dir), checked once. */
+/* What a daemon cannot start without (id, region, broker, pubkey or pubkeys, state_dir), checked once. */
 enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d);
 
 /*
@@ -71,6 +74,13 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d);
  * out; returns how many, 0 when one is bad.
  */
 size_t rx_config_regions(const struct rx_config *c, char out[RX_MAX_REGIONS][16]);
+
+/*
+ * The trusted keys of c: those of the pubkey file, then the pubkeys list.
+ * Errors name the file or setting and the bad key.
+ */
+struct tc_keyring;
+enum tc_rc rx_config_keyring(const struct rx_config *c, struct tc_keyring *ring, struct tc_diags *d);
 
 /* Write every setting with its help and default, as an example file. */
 void rx_config_print(FILE *f);

@@ -21,7 +21,7 @@ struct rx_core {
 	struct rx_config cfg;
 	char kind[16];
 	bool restore_active;
-	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
+	struct tc_keyring keys; /* the bureau's keys this receiver trusts */
 	char regions[RX_MAX_REGIONS][16];
 	size_t n_regions;
 	char ack_topic[TC_PROTO_MAX_TOPIC];
@@ -136,7 +136,7 @@ static void alert(struct rx_core *c, struct tc_rx_alert *a, enum rx_verdict v, c
 		tc_log(TC_LOG_DEBUG, "intake", "alert=%s seen before (%s): acknowledging again", a->id,
 		       s ? rx_phase_name(s->phase) : "forgotten");
 	else if (v == RX_REFUSED)
-		tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", a->id, reason);
+		tc_log(TC_LOG_WARN, "intake", "alert=%s refused: %s", a->id, reason);
 	if (v != RX_TAKEN)
 		goto out;
 	if (!restored && rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
@@ -158,8 +158,8 @@ static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict
 	if (v == RX_IGNORED) {
 		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s replayed: ignored", kind, cmd->nonce);
 	} else if (v == RX_REFUSED) {
-		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s issued %lld s ago: refused (cmd_max_age_s=%ld)", kind,
-		       cmd->nonce, (long long)(now - cmd->at), c->cfg.cmd_max_age_s);
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s rx=%s issued %lld s ago: refused (cmd_max_age_s=%ld)", kind,
+		       cmd->nonce, cmd->rx, (long long)(now - cmd->at), c->cfg.cmd_max_age_s);
 	} else {
 		tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", kind, cmd->alert_id);
 		if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
@@ -173,7 +173,12 @@ static void on_message(void *ctx, const char *topic, const void *msg, size_t len
 	struct rx_msg m;
 	const char *reason = NULL;
 	int64_t now = wall();
-	rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
+	if (len > (size_t)c->cfg.max_packet) {
+		tc_log(TC_LOG_WARN, "intake", "topic=%s message of %zu bytes dropped unread (max_packet=%ld)", topic, len,
+		       c->cfg.max_packet);
+		return;
+	}
+	rx_intake(c->cfg.prefix, c->cfg.id, &c->keys, topic, msg, len, &m);
 	if (m.kind == RX_MSG_AUDIO) {
 		if (c->out.audio)
 			c->out.audio(c->out.ctx, m.audio_id, msg, len);
@@ -185,7 +190,10 @@ static void on_message(void *ctx, const char *topic, const void *msg, size_t len
 	else if (m.kind == RX_MSG_CMD)
 		command(c, &m.cmd, v, now);
 	else if (m.kind == RX_MSG_REJECT)
-		tc_log(TC_LOG_WARN, "intake", "alert=%s rejected: %s", m.topic_id[0] ? m.topic_id : "(unknown)", reason);
+		tc_log(TC_LOG_WARN, "intake", "topic=%s refused, not acknowledged: %s", topic, reason);
+	else if (m.kind == RX_MSG_CLEAR)
+		tc_log(TC_LOG_WARN, "intake", "topic=%s empty message ignored (only a signed Cancel, command or expiry ends an alert)",
+		       topic);
 }
 
 static void on_connected(void *ctx)
@@ -220,26 +228,6 @@ void rx_core_run(struct rx_core *c, volatile sig_atomic_t *stop, int64_t deadlin
 
 /* --- life cycle -------------------------------------------------------------------- */
 
-static enum tc_rc read_pubkey(struct rx_core *c, struct tc_diags *d)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int err = tc_file_read(c->cfg.pubkey, 4096, &text, &len);
-	if (err) {
-		tc_err(d, "config.pubkey", c->cfg.pubkey, "cannot read the public key %s: %s", c->cfg.pubkey,
-		       strerror(err));
-		return TC_ERR_IO;
-	}
-	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	enum tc_rc rc = tc_sign_key_from_text(text, c->pk, sizeof(c->pk));
-	free(text);
-	if (rc)
-		tc_err(d, "config.pubkey", c->cfg.pubkey, "%s is not an Ed25519 public key (base64 of 32 bytes)",
-		       c->cfg.pubkey);
-	return rc;
-}
-
 enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool restore_active, struct rx_core **out,
 		       struct tc_diags *d)
 {
@@ -254,7 +242,7 @@ enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool resto
 	snprintf(c->kind, sizeof(c->kind), "%s", kind);
 	c->restore_active = restore_active;
 	c->n_regions = rx_config_regions(cfg, c->regions);
-	if ((rc = tc_sign_init()) || (rc = read_pubkey(c, d)))
+	if ((rc = tc_sign_init()) || (rc = rx_config_keyring(cfg, &c->keys, d)))
 		goto out;
 	if ((rc = tc_proto_topic(c->ack_topic, sizeof(c->ack_topic), cfg->prefix, TC_TOPIC_RX_ACK, cfg->id, NULL))) {
 		tc_err(d, "config.value", "id", "id '%s' cannot be used in a topic", cfg->id);
@@ -262,15 +250,16 @@ enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool resto
 	}
 	if ((rc = rx_state_open(cfg->state_dir, cfg->seen_keep_s, &c->st, d)))
 		goto out;
-	c->rules = (struct rx_rules){ .st = c->st, .accept_drills = cfg->accept_drills,
-				      .cmd_max_age_s = cfg->cmd_max_age_s, .ctx = c, .ack = rules_ack,
-				      .stop = rules_stop };
+	c->rules = (struct rx_rules){ .st = c->st, .self = c->cfg.id, .regions = (const char(*)[16])c->regions,
+				      .n_regions = c->n_regions, .accept_drills = cfg->accept_drills,
+				      .cmd_max_age_s = cfg->cmd_max_age_s, .skew_s = cfg->clock_skew_s, .ctx = c,
+				      .ack = rules_ack, .stop = rules_stop };
 	struct rx_session_options so = { .id = cfg->id, .broker = cfg->broker, .username = cfg->username,
 					 .password = cfg->password, .prefix = cfg->prefix, .kind = kind,
 					 .version = TOCSIN_VERSION, .regions = (const char(*)[16])c->regions,
 					 .n_regions = c->n_regions, .keepalive_s = cfg->keepalive_s,
 					 .session_expiry_s = cfg->session_expiry_s, .heartbeat_s = cfg->heartbeat_s,
-					 .reconnect_max_s = cfg->reconnect_max_s };
+					 .reconnect_max_s = cfg->reconnect_max_s, .max_packet = cfg->max_packet };
 	struct rx_session_callbacks cb = { .ctx = c, .message = on_message, .connected = on_connected };
 	rc = rx_session_new(&so, &cb, &c->ses, d);
 out:
@@ -318,7 +307,7 @@ void rx_core_restore(struct rx_core *c)
 			/* a kept message is read as if it came on our own topic */
 			char topic[TC_PROTO_MAX_TOPIC];
 			if (!tc_proto_topic(topic, sizeof(topic), c->cfg.prefix, TC_TOPIC_RX_CMD, c->cfg.id, NULL))
-				rx_intake(c->cfg.prefix, c->cfg.id, c->pk, topic, msg, len, &m);
+				rx_intake(c->cfg.prefix, c->cfg.id, &c->keys, topic, msg, len, &m);
 			if (m.kind == RX_MSG_ALERT && !strcmp(m.alert->id, ids[i])) {
 				const char *reason = NULL;
 				enum rx_verdict v = rx_intake_restore(&c->rules, m.alert, wall(), &reason);

@@ -24,10 +24,10 @@ static void reject(struct rx_msg *out, const char *reason)
 	out->reason = reason;
 }
 
-void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const void *msg, size_t len,
+void rx_intake_sealed(const struct tc_keyring *ring, bool region, const void *msg, size_t len,
 		      struct rx_msg *out)
 {
-	enum tc_verify v = tc_sign_open(msg, len, pk, &out->body, &out->body_len);
+	enum tc_verify v = tc_sign_open(msg, len, ring, &out->body, &out->body_len, out->kid);
 	if (v != TC_VERIFY_OK) {
 		reject(out, tc_verify_name(v));
 		return;
@@ -42,11 +42,17 @@ void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const
 			reject(out, "command-on-region-topic");
 		else if (tc_cmd_decode(out->body, out->body_len, &out->cmd, d))
 			reject(out, "malformed-command");
+		else if (strcmp(out->cmd.kid, out->kid))
+			reject(out, "key-mismatch");
 		else
 			out->kind = RX_MSG_CMD;
 	} else if (tc_rx_alert_parse(out->body, out->body_len, &out->alert, d)) {
 		out->alert = NULL;
 		reject(out, tc_diags_find(d, "proto.version") ? "unsupported-version" : "malformed-payload");
+	} else if (strcmp(out->alert->kid, out->kid)) {
+		tc_rx_alert_free(out->alert);
+		out->alert = NULL;
+		reject(out, "key-mismatch");
 	} else {
 		out->kind = RX_MSG_ALERT;
 	}
@@ -76,12 +82,12 @@ bool rx_intake_topic(const char *prefix, const char *self, const char *topic, si
 	return false;
 }
 
-void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PUBLIC_BYTES], const char *topic,
+void rx_intake(const char *prefix, const char *self, const struct tc_keyring *ring, const char *topic,
 	       const void *msg, size_t len, struct rx_msg *out)
 {
 	bool region;
 	if (rx_intake_topic(prefix, self, topic, len, out, &region))
-		rx_intake_sealed(pk, region, msg, len, out);
+		rx_intake_sealed(ring, region, msg, len, out);
 }
 
 /* --- the rules ---------------------------------------------------------------------- */
@@ -146,14 +152,40 @@ static void end_references(const struct rx_rules *r, const struct tc_rx_alert *a
 				clear(r, a->references[i], ends[k].reason, false, now);
 }
 
-static enum rx_verdict alert(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now, const char **reason)
+bool rx_intake_in_scope(const struct rx_rules *r, const struct tc_rx_alert *a)
 {
+	for (size_t i = 0; r->self && i < a->n_scope_receivers; i++)
+		if (!strcmp(a->scope_receivers[i], r->self))
+			return true;
+	for (size_t i = 0; i < a->n_scope_regions; i++)
+		for (size_t k = 0; k < r->n_regions; k++)
+			if (!strncmp(r->regions[k], a->scope_regions[i], strlen(a->scope_regions[i])))
+				return true;
+	return false;
+}
+
+/* Refused without a word: the message is not this receiver's to answer. */
+static enum rx_verdict drop(const char *why, const char **reason)
+{
+	*reason = why;
+	return RX_REFUSED;
+}
+
+static enum rx_verdict alert(const struct rx_rules *r, const struct tc_rx_alert *a, const char *topic_id,
+			     int64_t now, const char **reason)
+{
+	if (topic_id[0] && strcmp(topic_id, a->id))
+		return drop("topic-mismatch", reason);
+	if (!rx_intake_in_scope(r, a))
+		return drop("out-of-scope", reason);
+	if (a->issued_at > now + r->skew_s)
+		return drop("not-yet-valid", reason);
 	const struct rx_seen *s = rx_state_find(r->st, a->id);
 	if (s) {
 		r->ack(r->ctx, s->id, (enum tc_ack_kind)s->final, s->reason[0] ? s->reason : NULL, true);
 		return RX_REPEATED;
 	}
-	if (a->expires_at && a->expires_at <= now)
+	if (a->expires_at <= now)
 		return refuse_alert(r, a->id, "expired", now, reason);
 	if (a->drill && !r->accept_drills)
 		return refuse_alert(r, a->id, "drill-refused", now, reason);
@@ -170,6 +202,8 @@ static enum rx_verdict command(const struct rx_rules *r, const struct tc_cmd *c,
 {
 	int64_t age = now - c->at;
 	bool cancel = c->kind == TC_CMD_CANCEL && c->alert_id[0];
+	if (!r->self || strcmp(c->rx, r->self))
+		return drop("not-for-this-receiver", reason);
 	if (!rx_state_nonce(r->st, c->nonce))
 		return RX_IGNORED;
 	if (age > r->cmd_max_age_s || age < -r->cmd_max_age_s)
@@ -179,23 +213,15 @@ static enum rx_verdict command(const struct rx_rules *r, const struct tc_cmd *c,
 	return RX_OBEYED;
 }
 
-static enum rx_verdict withdraw(const struct rx_rules *r, const char *id, int64_t now)
-{
-	if (!rx_state_in_force(r->st, id))
-		return RX_IGNORED;
-	clear(r, id, "withdrawn", false, now);
-	return RX_OBEYED;
-}
-
 enum rx_verdict rx_intake_apply(const struct rx_rules *r, const struct rx_msg *m, int64_t now, const char **reason)
 {
 	const char *why = NULL;
 	enum rx_verdict v = RX_IGNORED;
 	switch (m->kind) {
-	case RX_MSG_ALERT: v = alert(r, m->alert, now, &why); break;
+	case RX_MSG_ALERT: v = alert(r, m->alert, m->topic_id, now, &why); break;
 	case RX_MSG_CMD: v = command(r, &m->cmd, now, &why); break;
-	case RX_MSG_CLEAR: v = withdraw(r, m->topic_id, now); break;
-	case RX_MSG_REJECT: v = refuse(r, m->topic_id, m->reason, &why); break;
+	case RX_MSG_CLEAR: why = "empty-message"; break;
+	case RX_MSG_REJECT: v = drop(m->reason, &why); break;
 	case RX_MSG_AUDIO:
 	case RX_MSG_IGNORE: break;
 	}
@@ -209,7 +235,7 @@ enum rx_verdict rx_intake_restore(const struct rx_rules *r, const struct tc_rx_a
 {
 	const char *why = NULL;
 	enum rx_verdict v = RX_TAKEN;
-	if (a->expires_at && a->expires_at <= now) {
+	if (a->expires_at <= now) {
 		clear(r, a->id, "expired", false, now);
 		v = RX_IGNORED;
 	} else if (a->drill && !r->accept_drills) {

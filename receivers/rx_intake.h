@@ -6,27 +6,34 @@
  *
  * 1. rx_intake(): which topic it came on, whether its seal verifies
  *    (tc_sign_open, before any byte is parsed), and what it is — an alert
- *    payload, a command, an empty retained message withdrawing an alert, an
+ *    payload, a command, an empty retained message (ignored), an
  *    audio message — or why it is refused. Pure: no state, no I/O, no clock.
  *
  * 2. rx_intake_apply(): the rules, against this receiver's seen-list and
  *    nonces (rx_state) at a time the caller gives:
  *
- *    an alert  seen before                -> its last acknowledgment again, nothing else
+ *    an alert  on a topic naming another id  -> refused topic-mismatch, not acknowledged
+ *              not in scope (none of our region codes under a scope region,
+ *              our id not among the scope receivers) -> refused out-of-scope, not acknowledged
+ *              issued over skew_s after now    -> refused not-yet-valid, not acknowledged
+ *              seen before                -> its last acknowledgment again, nothing else
  *              expired (expires_at <= now) -> rejected expired, remembered
  *              a drill, drills refused     -> rejected drill-refused, remembered
  *              Cancel / Update             -> each referenced alert in force stopped and
  *                                             cleared (cancelled / updated); one never seen
  *                                             remembered as cleared; then
  *              new                         -> pending, received: the caller carries it out
- *    a command nonce seen before            -> ignored (the nonce is remembered first)
+ *    a command for another receiver         -> refused not-for-this-receiver, not acknowledged
+ *              nonce seen before            -> ignored (the nonce is remembered first)
  *              issued over cmd_max_age_s before or after now -> refused command-too-old
  *                                             (a cancel: rejected for its alert)
  *              cancel                      -> its alert cleared (cancelled), acknowledged
  *                                             even when it was not in force
  *              test-tone                   -> for the caller to play
- *    withdrawn (empty retained)            -> cleared withdrawn when in force
- *    refused by step 1                     -> rejected, when the alert id is known
+ *    empty (retained)                      -> ignored (reason empty-message): only a signed
+ *                                             Cancel, a signed command or expiry ends an alert
+ *    refused by step 1                     -> refused, never acknowledged: nothing in it
+ *                                             (not even the topic's alert id) is verified
  *
  *    and rx_intake_expire() clears what is in force once its expiry has come.
  *
@@ -50,7 +57,7 @@
 enum rx_msg_kind {
 	RX_MSG_ALERT = 0, /* alert: a verified, parsed payload */
 	RX_MSG_CMD,       /* cmd: a verified command on our own topic */
-	RX_MSG_CLEAR,     /* an empty retained message on P/region/<c>/alert/<id> */
+	RX_MSG_CLEAR,     /* an empty retained message on P/region/<c>/alert/<id>: ignored */
 	RX_MSG_AUDIO,     /* an audio message (not sealed: its digest is in the signed payload) */
 	RX_MSG_REJECT,    /* refused: reason (acknowledged when topic_id is known) */
 	RX_MSG_IGNORE,    /* not for us (another receiver's topic, an empty command) */
@@ -63,18 +70,19 @@ struct rx_msg {
 	char audio_id[128];     /* RX_MSG_AUDIO */
 	struct tc_rx_alert *alert; /* RX_MSG_ALERT; the caller frees it (tc_rx_alert_free) */
 	struct tc_cmd cmd;      /* RX_MSG_CMD */
-	const char *reason;     /* RX_MSG_REJECT: unsigned, malformed-signature, bad-signature,
-				   malformed-payload, unsupported-version, malformed-command,
-				   command-on-region-topic */
+	const char *reason;     /* RX_MSG_REJECT: unsigned, malformed-signature, unknown-key,
+				   bad-signature, malformed-payload, unsupported-version,
+				   malformed-command, command-on-region-topic, key-mismatch */
+	char kid[17];           /* the key id that verified it (ALERT, CMD) */
 	const uint8_t *body;    /* the verified payload bytes inside msg (ALERT, CMD) */
 	size_t body_len;
 };
 
 /*
  * Read one message received on topic by receiver self under prefix, with
- * the bureau's key pk. msg is borrowed (body points into it).
+ * the bureau's keys this receiver trusts. msg is borrowed (body points into it).
  */
-void rx_intake(const char *prefix, const char *self, const uint8_t pk[TC_SIGN_PUBLIC_BYTES], const char *topic,
+void rx_intake(const char *prefix, const char *self, const struct tc_keyring *ring, const char *topic,
 	       const void *msg, size_t len, struct rx_msg *out);
 
 /*
@@ -90,7 +98,7 @@ bool rx_intake_topic(const char *prefix, const char *self, const char *topic, si
  * it came on a region alert topic (where a command is refused). Sets kind
  * (ALERT, CMD or REJECT), reason, alert, cmd, body.
  */
-void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const void *msg, size_t len,
+void rx_intake_sealed(const struct tc_keyring *ring, bool region, const void *msg, size_t len,
 		      struct rx_msg *out);
 
 /* --- the rules ---------------------------------------------------------------------- */
@@ -98,8 +106,12 @@ void rx_intake_sealed(const uint8_t pk[TC_SIGN_PUBLIC_BYTES], bool region, const
 /* One receiver: its state, its settings, and how what it says leaves it. */
 struct rx_rules {
 	struct rx_state *st;   /* this receiver's seen-list and nonces (borrowed) */
+	const char *self;      /* this receiver's id */
+	const char (*regions)[16]; /* its region codes */
+	size_t n_regions;
 	bool accept_drills;    /* rx_config accept_drills */
 	long cmd_max_age_s;    /* rx_config cmd_max_age_s */
+	long skew_s;           /* rx_config clock_skew_s: how far ahead of now an alert may be issued */
 	void *ctx;
 	/*
 	 * Send or queue acknowledgment kind of id (reason NULL when none). again:
@@ -111,18 +123,22 @@ struct rx_rules {
 	void (*stop)(void *ctx, const char *id);
 };
 
+/* Whether alert a names this receiver (its id, or one of its region codes under a scope region). */
+bool rx_intake_in_scope(const struct rx_rules *r, const struct tc_rx_alert *a);
+
 enum rx_verdict {
 	RX_TAKEN = 0, /* an alert to carry out: pending, acknowledged received (the caller keeps and plays it) */
 	RX_REPEATED,  /* an alert seen before: its last acknowledgment said again, nothing else */
-	RX_REFUSED,   /* refused (reason): acknowledged rejected when the alert id is known */
-	RX_OBEYED,    /* a command or a withdrawal carried out; a test-tone is left to the caller */
-	RX_IGNORED,   /* nothing done: a replayed command, a withdrawal of what is not in force, audio, not ours */
+	RX_REFUSED,   /* refused (reason): acknowledged rejected only for a verified alert id in scope */
+	RX_OBEYED,    /* a command carried out; a test-tone is left to the caller */
+	RX_IGNORED,   /* nothing done: a replayed command, an empty message (reason), audio, not ours */
 };
 const char *rx_verdict_name(enum rx_verdict v);
 
 /*
  * Apply m (from rx_intake) at now (unix seconds). *reason (when reason is
- * not NULL) names the refusal (RX_REFUSED), else NULL. m and m->alert stay
+ * not NULL) names the refusal (RX_REFUSED) or why a message was ignored
+ * (empty-message), else NULL. m and m->alert stay
  * the caller's.
  */
 enum rx_verdict rx_intake_apply(const struct rx_rules *r, const struct rx_msg *m, int64_t now, const char **reason);

@@ -174,6 +174,8 @@ enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_se
 	if (!tc_proto_topic(topic, sizeof(topic), s->prefix, TC_TOPIC_RX_STATUS, s->id, NULL))
 		mosquitto_will_set_v5(s->m, topic, (int)will_len, will, 1, true, NULL);
 	mosquitto_property_add_int32(&s->props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
+	if (o->max_packet > 0) /* MQTT 5 maximum packet size: the broker drops larger messages for us */
+		mosquitto_property_add_int32(&s->props, MQTT_PROP_MAXIMUM_PACKET_SIZE, (uint32_t)o->max_packet + 4096);
 	mosquitto_connect_v5_callback_set(s->m, on_connect);
 	mosquitto_disconnect_v5_callback_set(s->m, on_disconnect);
 	mosquitto_message_v5_callback_set(s->m, on_message);

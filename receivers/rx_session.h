@@ -26,6 +26,7 @@ struct rx_session_options {
 	const char (*regions)[16];
 	size_t n_regions;
 	long keepalive_s, session_expiry_s, heartbeat_s, reconnect_max_s;
+	long max_packet;           /* bytes: the broker is asked to send nothing larger (0: no limit) */
 };
 
 struct rx_session_callbacks {

@@ -73,6 +73,8 @@ struct reason_count {
  * measured. --verify-each turns this off.
  */
 #define VERDICTS 16
+#define SKEW_S 300                /* tocsin-receiver's clock_skew_s default */
+#define MAX_PACKET (8u << 20)     /* tocsin-receiver's max_packet default */
 
 struct verdict {
 	unsigned char *bytes; /* the sealed message, NULL for an empty slot */
@@ -225,6 +227,7 @@ static void say(struct sim_proto *p, size_t rx, const char *id, enum tc_ack_kind
 struct sim_rx {
 	struct sim_proto *p;
 	size_t rx;
+	char region[1][16];
 };
 
 static void rules_ack(void *ctx, const char *id, enum tc_ack_kind kind, const char *reason, bool again)
@@ -236,10 +239,12 @@ static void rules_ack(void *ctx, const char *id, enum tc_ack_kind kind, const ch
 /* Receiver rx's rules; who (borrowed by the result) names it to the callbacks. */
 static struct rx_rules rules_of(struct sim_proto *p, size_t rx, struct sim_rx *who)
 {
-	*who = (struct sim_rx){ p, rx };
+	*who = (struct sim_rx){ p, rx, { "" } };
+	snprintf(who->region[0], sizeof(who->region[0]), "%s", p->ids[rx].region);
 	/* nothing to stop: a cleared entry makes its playing timer and audio wait do nothing */
-	return (struct rx_rules){ .st = p->st[rx], .accept_drills = p->accept_drills,
-				  .cmd_max_age_s = p->cmd_max_age_s, .ctx = who, .ack = rules_ack };
+	return (struct rx_rules){ .st = p->st[rx], .self = p->ids[rx].id, .regions = (const char(*)[16])who->region,
+				  .n_regions = who->region[0][0] ? 1 : 0, .accept_drills = p->accept_drills,
+				  .cmd_max_age_s = p->cmd_max_age_s, .skew_s = SKEW_S, .ctx = who, .ack = rules_ack };
 }
 
 /* Whether alert id on receiver rx is still in progress with kind as its last acknowledgment. */
@@ -432,7 +437,7 @@ static void take_alert(struct sim_proto *p, size_t rx, const struct tc_rx_alert 
 		start_playing(p, rx, a->id, now_ms);
 }
 
-/* A refusal: counted by reason (the rules acknowledged it when the alert id was known). */
+/* A refusal: counted by reason (the rules acknowledged it only for a verified alert id in scope). */
 static void refused(struct sim_proto *p, size_t rx, const struct rx_msg *m, const char *reason)
 {
 	const char *id = m->kind == RX_MSG_ALERT ? m->alert->id : m->kind == RX_MSG_CMD ? m->cmd.alert_id : m->topic_id;
@@ -487,7 +492,7 @@ static const struct verdict *verdict_of(struct sim_proto *p, bool region, const 
 	tc_rx_alert_free(e->m.alert);
 	memcpy(copy, msg, len);
 	*e = (struct verdict){ .bytes = copy, .len = len, .region = region };
-	rx_intake_sealed(p->o.pk, region, copy, len, &e->m);
+	rx_intake_sealed(&p->o.keys, region, copy, len, &e->m);
 	return e;
 }
 
@@ -497,7 +502,7 @@ static void sealed(struct sim_proto *p, size_t rx, struct rx_msg *m, bool region
 {
 	const struct verdict *e = p->o.verify_each ? NULL : verdict_of(p, region, msg, len);
 	if (!e) {
-		rx_intake_sealed(p->o.pk, region, msg, len, m);
+		rx_intake_sealed(&p->o.keys, region, msg, len, m);
 		apply(p, rx, m, now_ms);
 		tc_rx_alert_free(m->alert);
 		return;
@@ -508,6 +513,7 @@ static void sealed(struct sim_proto *p, size_t rx, struct rx_msg *m, bool region
 	m->cmd = e->m.cmd;
 	m->body = e->m.body;
 	m->body_len = e->m.body_len;
+	memcpy(m->kid, e->m.kid, sizeof(m->kid));
 	apply(p, rx, m, now_ms);
 }
 
@@ -518,6 +524,11 @@ void sim_proto_message(struct sim_proto *p, size_t rx, const char *topic, const 
 	bool region;
 	if (rx >= p->n)
 		return;
+	if (len > MAX_PACKET) { /* as tocsin-receiver's max_packet: dropped unread */
+		p->messages++;
+		count_reason(p, "too-large");
+		return;
+	}
 	bool is_sealed = rx_intake_topic(p->o.prefix, p->ids[rx].id, topic, len, &m, &region);
 	if (m.kind == RX_MSG_AUDIO) {
 		audio_arrived(p, rx, m.audio_id, msg, len, now_ms);

@@ -19,11 +19,12 @@
  *                                     --digest or length differs, no audio after 3 tries--> done/failed
  *     loudspeaker, no audio:          pending/playing --delay--> active/played
  *     signage (never playing):        --delay--> active/displayed
- *   pending | active --Cancel, Update, cancel command, empty retained, expiry--> done/cleared
+ *   pending | active --signed Cancel, Update, cancel command, expiry--> done/cleared
+ *   (an empty retained message changes nothing)
  *
  * Invariants:
- *   1. Nothing is acknowledged before tc_sign_open() said OK, except the
- *      rejection itself (and only when the alert id is known from the topic).
+ *   1. Nothing is acknowledged before tc_sign_open() said OK with a trusted
+ *      key, and no refusal of an unverified message is acknowledged at all.
  *   2. An alert id plays at most once per receiver: a second copy only
  *      repeats its last acknowledgment.
  *   3. Silent receivers (--fail-rate) count what they receive and publish nothing.
@@ -56,7 +57,7 @@ struct sim_proto_options {
 	const char *lang;           /* the info language receivers play, "zh-CN" */
 	unsigned delay_ms;          /* simulated playing time between playing and played */
 	unsigned audio_timeout_ms;  /* one audio fetch attempt; three attempts in all */
-	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
+	struct tc_keyring keys;     /* the bureau's keys the receivers trust */
 	int64_t start_ms;           /* monotonic time the run started (for the milestone line) */
 	int verbose;
 	bool verify_each;           /* every receiver verifies and parses its own copy (else: once per distinct message) */

@@ -87,7 +87,7 @@ static void usage(FILE *f)
 		"rejected (with a reason) and failed on tocsin/v1/rx/<id>/ack.\n"
 		"\n"
 		"  --broker HOST:PORT     the MQTT broker (127.0.0.1:1883); unreachable: retried with backoff\n"
-		"  --pubkey FILE          the server's public key (base64 text, e.g. DATA_DIR/signing.pub)\n"
+		"  --pubkey FILE          the server's public keys, one a line (tocsin key trusted)\n"
 		"  --count N              how many receivers: ids <prefix>00000, <prefix>00001, ...\n"
 		"  --region CODE[,...]    GB/T 2260 codes (2-12 digits), given to the receivers round robin\n"
 		"  --id-prefix P          receiver id prefix (sim-)\n"
@@ -283,14 +283,19 @@ static void print_diags(const struct tc_diags *d)
 		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, i)->message);
 }
 
-static enum tc_rc read_pubkey(const char *path, uint8_t pk[TC_SIGN_PUBLIC_BYTES], struct tc_diags *d)
+/* The keys of path (one or more, one a line) added to ring. */
+static enum tc_rc read_pubkey(const char *path, struct tc_keyring *ring, struct tc_diags *d)
 {
-	size_t len = 0;
+	size_t len = 0, bad = 0;
 	char *text = tc_file_slurp(path, &len);
-	enum tc_rc rc = text ? tc_sign_key_from_text(text, pk, TC_SIGN_PUBLIC_BYTES) : TC_ERR_IO;
-	if (rc)
-		tc_err(d, "sim.pubkey", path, "%s is not a readable public key (base64 of 32 bytes): %s", path,
-		       text ? "wrong length or not base64" : strerror(errno));
+	enum tc_rc rc = text ? tc_keyring_add_text(ring, text, &bad) : TC_ERR_IO;
+	if (rc == TC_ERR_IO)
+		tc_err(d, "sim.pubkey", path, "%s is not readable: %s", path, strerror(errno));
+	else if (rc)
+		tc_err(d, "sim.pubkey", path, "%s: key %zu is %s", path, bad,
+		       rc == TC_ERR_LIMIT ? "one too many (at most 8 keys)" : "not a public key (base64 of 32 bytes)");
+	else if (!ring->n)
+		tc_err(d, "sim.pubkey", path, "%s holds no public key", path), rc = TC_ERR_INVALID;
 	free(text);
 	return rc;
 }
@@ -350,7 +355,7 @@ static int run(struct args *a, struct tc_diags *d)
 	if (!rc)
 		rc = tc_sign_init();
 	if (!rc)
-		rc = read_pubkey(a->pubkey, a->proto.pk, d);
+		rc = read_pubkey(a->pubkey, &a->proto.keys, d);
 	if (rc)
 		goto out;
 	signals();

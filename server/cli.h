@@ -19,6 +19,7 @@ int tc_cli_validate(int argc, char **argv);
 int tc_cli_speak(int argc, char **argv);
 int tc_cli_render(int argc, char **argv);
 int tc_cli_verify(int argc, char **argv);
+int tc_cli_key(int argc, char **argv);
 int tc_cli_submit(int argc, char **argv);
 int tc_cli_import(int argc, char **argv);
 int tc_cli_export(int argc, char **argv);

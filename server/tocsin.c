@@ -29,6 +29,7 @@
 #pragma weak tc_cli_render
 #pragma weak tc_cli_speak
 #pragma weak tc_cli_verify
+#pragma weak tc_cli_key
 #pragma weak tc_cli_submit
 #pragma weak tc_cli_import
 #pragma weak tc_cli_export
@@ -46,6 +47,7 @@ static const struct {
 	  "render an alert's channels: speech, audio, SMS, SAME, signed payload" },
 	{ "speak", "tocsin-render", tc_cli_speak, "print the speech script of a text, or speak it to an audio file" },
 	{ "verify", "tocsin-verify", tc_cli_verify, "check a payload's signature as receivers do" },
+	{ "key", "tocsin-verify", tc_cli_key, "the signing keys: new, rotate, retire, list, trusted" },
 	{ "submit", "tocsin-client", tc_cli_submit, "send an alert to tocsind; prints its id once it is durable" },
 	{ "import", "tocsin-client", tc_cli_import, "load receivers, contacts or shelters (CSV or JSON) into tocsind" },
 	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },

@@ -10,7 +10,8 @@
  * documented example file.
  * DIR holds the database (tocsin.db) and the bureau's signing key pair
  * (signing.key, signing.pub: what receivers are given), created on first
- * start. The main loop owns the store and serves the HTTP API on the same
+ * start and never overwritten (keys/tc_keys.h); SIGHUP makes it seal with
+ * the key now in DIR (after `tocsin key rotate`). The main loop owns the store and serves the HTTP API on the same
  * thread. SIGTERM or SIGINT stop it cleanly. Logs go to stderr. It writes
  * the address it listens on to DIR/http.addr (useful with port 0).
  * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
@@ -35,17 +36,20 @@
 #include "tc_config.h"
 #include "tc_spool.h"
 #include "tc_file.h"
+#include "tc_keys.h"
 #include "tc_plan.h"
 #include "tc_sign.h"
 #include "tc_sms_engine.h"
 #include "tc_store.h"
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reloading;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reloading = 1;
+	else
+		stopping = 1;
 }
 
 #define log_line(level, ...) tc_log(level, "server", __VA_ARGS__)
@@ -67,27 +71,18 @@ static int write_text(const char *path, const char *text, mode_t mode)
 	return bad ? -1 : chmod(path, mode);
 }
 
-/* The key pair in dir, made on first start. */
+/* The key files of dir (tc_keys.h): made on first start, never overwritten. */
 static int ensure_keys(const char *dir)
 {
-	char sk_path[4096], pk_path[4096], text[128];
-	uint8_t pk[TC_SIGN_PUBLIC_BYTES], sk[TC_SIGN_SECRET_BYTES];
-	snprintf(sk_path, sizeof(sk_path), "%s/signing.key", dir);
-	snprintf(pk_path, sizeof(pk_path), "%s/signing.pub", dir);
-	if (access(sk_path, R_OK) == 0 && access(pk_path, R_OK) == 0)
-		return 0;
-	if (tc_sign_keypair(pk, sk))
-		return -1;
-	tc_sign_key_to_text(sk, sizeof(sk), text, sizeof(text));
-	strcat(text, "\n");
-	if (write_text(sk_path, text, 0600))
-		return -1;
-	tc_sign_key_to_text(pk, sizeof(pk), text, sizeof(text));
-	strcat(text, "\n");
-	if (write_text(pk_path, text, 0644))
-		return -1;
-	log_line(TC_LOG_INFO, "made a new signing key pair; give %s to the receivers", pk_path);
-	return 0;
+	bool made = false;
+	struct tc_diags *d = tc_diags_new();
+	int bad = !d || tc_keys_ensure(dir, &made, d) != TC_OK;
+	if (d)
+		log_diags(d);
+	tc_diags_free(d);
+	if (made)
+		log_line(TC_LOG_INFO, "made a new signing key pair; give %s/signing.pub to the receivers", dir);
+	return bad ? -1 : 0;
 }
 
 static void usage(FILE *f)
@@ -164,6 +159,34 @@ static bool take_mails(struct engine *en)
 	return true;
 }
 
+static int read_secret_key(const char *dir, uint8_t sk[TC_SIGN_SECRET_BYTES])
+{
+	struct tc_diags *d = tc_diags_new();
+	int bad = !d || tc_keys_load(dir, sk, d) != TC_OK;
+	if (d)
+		log_diags(d);
+	tc_diags_free(d);
+	return bad ? -1 : 0;
+}
+
+/* SIGHUP: seal with the key in the data directory from now on (after a rotation). */
+static void reload_key(const char *dir, struct engine *en)
+{
+	uint8_t sk[TC_SIGN_SECRET_BYTES];
+	char kid[TC_KID_HEX + 1];
+	if (ensure_keys(dir) || read_secret_key(dir, sk)) {
+		log_line(TC_LOG_ERROR, "reload: the signing key in %s cannot be used; still sealing with the old one", dir);
+		return;
+	}
+	tc_sign_kid_of_secret(sk, kid);
+	if (en->renderer && tc_renderer_set_key(en->renderer, sk))
+		log_line(TC_LOG_ERROR, "reload: the render worker did not take the new key");
+	if (en->dispatch)
+		tc_dispatch_set_key(en->dispatch, sk);
+	sodium_memzero(sk, sizeof(sk));
+	log_line(TC_LOG_INFO, "reload: sealing with key %s from now on", kid);
+}
+
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		  const struct tc_ingest_options *io, struct engine *en)
 {
@@ -171,6 +194,10 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		fd_set rs, ws, es;
+		if (reloading) {
+			reloading = 0;
+			reload_key(cfg->data_dir, en);
+		}
 		int max_fd = -1;
 		long timeout_ms = 1000;
 		int64_t now = now_ms();
@@ -252,20 +279,6 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 	}
 }
 
-static int read_secret_key(const char *dir, uint8_t sk[TC_SIGN_SECRET_BYTES])
-{
-	char path[4096], *text = NULL;
-	size_t len = 0;
-	snprintf(path, sizeof(path), "%s/signing.key", dir);
-	if (tc_file_read(path, 4096, &text, &len))
-		return -1;
-	text[strcspn(text, "\r\n")] = '\0';
-	int bad = tc_sign_key_from_text(text, sk, TC_SIGN_SECRET_BYTES) != TC_OK;
-	sodium_memzero(text, len);
-	free(text);
-	return bad ? -1 : 0;
-}
-
 static void metrics_extra(FILE *f, void *user)
 {
 	struct engine *en = user;
@@ -332,7 +345,8 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 /* The broker connection, the render worker and the dispatcher. */
 static int start_engine(const struct tc_config *cfg, struct tc_store *store, struct engine *en, struct tc_diags *d)
 {
-	struct tc_renderer_options ro = { .lexicon_path = cfg->lexicon, .default_repeats = (int)cfg->default_repeats };
+	struct tc_renderer_options ro = { .lexicon_path = cfg->lexicon, .default_repeats = (int)cfg->default_repeats,
+					  .default_expiry_s = cfg->default_expiry_s };
 	struct tc_dispatch_options dopt = {
 		.prefix = cfg->mqtt_prefix,
 		.policy = { cfg->ack_timeout_s, cfg->play_timeout_s, cfg->max_attempts },
@@ -350,7 +364,7 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		return -1;
 	}
 	if (read_secret_key(cfg->data_dir, ro.secret_key)) {
-		log_line(TC_LOG_ERROR, "cannot read the signing key %s/signing.key", cfg->data_dir);
+		log_line(TC_LOG_ERROR, "cannot use the signing key %s/signing.key", cfg->data_dir);
 		return -1;
 	}
 	memcpy(dopt.secret_key, ro.secret_key, sizeof(ro.secret_key));
@@ -503,6 +517,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tc_store_audit(store, (int64_t)time(NULL), "system", "start", NULL, where);
 	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);

@@ -352,3 +352,8 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	for (int op = 0; op < TC_DOP_N; op++)
 		fprintf(f, "tocsin_store_errors_total{op=\"%s\"} %lu\n", ops[op].name, dp->store_errors[op]);
 }
+
+void tc_dispatch_set_key(struct tc_dispatch *dp, const uint8_t sk[TC_SIGN_SECRET_BYTES])
+{
+	memcpy(dp->o.secret_key, sk, TC_SIGN_SECRET_BYTES);
+}

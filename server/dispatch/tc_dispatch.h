@@ -81,4 +81,7 @@ const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp);
 /* Prometheus lines for /metrics. */
 void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f);
 
+/* Seal commands with sk from now on (a key reload). */
+void tc_dispatch_set_key(struct tc_dispatch *dp, const uint8_t sk[TC_SIGN_SECRET_BYTES]);
+
 #endif

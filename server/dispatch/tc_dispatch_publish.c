@@ -280,19 +280,60 @@ out:
 	return rc;
 }
 
+/* Receivers named one by one in a payload's scope; beyond this, their region codes are named instead. */
+#define SCOPE_RECEIVERS_MAX 256
+
+/*
+ * Who may act on the payload of an alert, from its planned deliveries (rows
+ * by region): "rx ID" lines, or when there are more than
+ * SCOPE_RECEIVERS_MAX receivers, "region CODE" lines of their distinct
+ * region codes (and "rx ID" for a receiver without one). NULL when out of memory.
+ */
+static char *scope_text(const struct rows *rs)
+{
+	size_t n = 0, cap = 1;
+	for (size_t i = 0; i < rs->all.n; i++)
+		if (!strcmp(row_at(rs, i)->channel, "mqtt")) {
+			n++;
+			cap += strlen(row_at(rs, i)->target) + strlen(row_at(rs, i)->region) + 10;
+		}
+	char *out = malloc(cap), *p = out;
+	if (!out)
+		return NULL;
+	*p = '\0';
+	const char *last = NULL;
+	for (size_t i = 0; i < rs->all.n; i++) {
+		const struct tc_delivery_row *r = row_at(rs, i);
+		if (strcmp(r->channel, "mqtt"))
+			continue;
+		if (n <= SCOPE_RECEIVERS_MAX || !r->region[0])
+			p += sprintf(p, "rx %s\n", r->target);
+		else if (!last || strcmp(last, r->region))
+			p += sprintf(p, "region %s\n", (last = r->region));
+	}
+	return out;
+}
+
 static void submit_render(struct tc_dispatch *dp, const char *id)
 {
 	struct tc_store_alert sa;
+	struct rows rs = ROWS;
 	for (size_t i = 0; i < dp->n_inflight; i++)
 		if (!strcmp(dp->inflight[i], id))
 			return;
 	if (dp->n_inflight == TC_DISPATCH_MAX_INFLIGHT)
 		return;
-	if (!tc_dispatch_stored(dp, tc_store_get_alert(dp->store, id, &sa), TC_DOP_READ, id, NULL))
-		return;
-	if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len) == TC_OK) /* else tried again next round */
-		snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);
-	tc_store_alert_release(&sa);
+	if (!gather_rows(dp, id, NULL, &rs))
+		goto out;
+	char *scope = scope_text(&rs);
+	if (scope && tc_dispatch_stored(dp, tc_store_get_alert(dp->store, id, &sa), TC_DOP_READ, id, NULL)) {
+		if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len, scope) == TC_OK) /* else tried again next round */
+			snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);
+		tc_store_alert_release(&sa);
+	}
+	free(scope);
+out:
+	tc_vec_free(&rs.all);
 }
 
 /* Render (once) or publish an alert with planned deliveries. */
@@ -410,13 +451,15 @@ static void send_cancel(const struct tc_delivery_row *r, void *user)
 {
 	struct clear_ctx *cc = user;
 	uint8_t nonce[8];
-	char text[256];
-	unsigned char sealed[256 + TC_SIGN_HEADER_LEN];
+	char text[512];
+	unsigned char sealed[512 + TC_SIGN_HEADER_LEN];
 	size_t len = 0;
 	if (cc->rc || !r->attempts)
 		return;
 	struct tc_cmd cmd = { .kind = TC_CMD_CANCEL, .at = cc->now };
 	snprintf(cmd.alert_id, sizeof(cmd.alert_id), "%s", cc->alert_id);
+	snprintf(cmd.rx, sizeof(cmd.rx), "%s", r->target);
+	tc_sign_kid_of_secret(cc->dp->o.secret_key, cmd.kid);
 	randombytes_buf(nonce, sizeof(nonce));
 	sodium_bin2hex(cmd.nonce, sizeof(cmd.nonce), nonce, sizeof(nonce));
 	size_t n = tc_cmd_encode(&cmd, text, sizeof(text));

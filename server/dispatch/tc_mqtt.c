@@ -3,6 +3,9 @@
  */
 #include "tc_mqtt.h"
 
+/* Largest message tocsind reads (receivers send acknowledgments and statuses of a few hundred bytes). */
+#define TC_MQTT_MAX_PACKET (256 * 1024)
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -77,6 +80,11 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 {
 	(void)mosq;
 	(void)props;
+	if (msg->payloadlen > TC_MQTT_MAX_PACKET) {
+		tc_log(TC_LOG_WARN, "mqtt", "a message of %d bytes on %s dropped unread (at most %d)", msg->payloadlen,
+		       msg->topic, TC_MQTT_MAX_PACKET);
+		return;
+	}
 	post(obj, TC_MQTT_MESSAGE, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
@@ -143,6 +151,8 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	if (o->username)
 		mosquitto_username_pw_set(m->mosq, o->username, o->password);
 	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
+	/* the broker sends nothing larger (MQTT 5 maximum packet size); acknowledgments and statuses are small */
+	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_MAXIMUM_PACKET_SIZE, TC_MQTT_MAX_PACKET + 4096);
 	mosquitto_connect_v5_callback_set(m->mosq, on_connect);
 	mosquitto_message_v5_callback_set(m->mosq, on_message);
 	if (pthread_create(&m->thread, NULL, run, m)) {

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "tc_cap_check.h"
 #include "tc_log.h"
@@ -66,9 +69,43 @@ static enum tc_rc take_audio(struct tc_rendered *out, struct tc_render *r)
 	return TC_OK;
 }
 
-static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, struct tc_rendered *out,
-		       struct tc_diags *d)
+#define KEY_MAIL 1
+#define SCOPE_MAX 100000
+
+/* The entries of a scope text ("region CODE" / "rx ID" lines) into regions and receivers (pointing into text). */
+static void scope_lists(char *text, const char **regions, size_t *n_regions, const char **receivers,
+			size_t *n_receivers)
 {
+	*n_regions = *n_receivers = 0;
+	for (char *line = text; line && *line;) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "region ", 7) && *n_regions < SCOPE_MAX)
+			regions[(*n_regions)++] = line + 7;
+		else if (!strncmp(line, "rx ", 3) && *n_receivers < SCOPE_MAX)
+			receivers[(*n_receivers)++] = line + 3;
+		line = next;
+	}
+}
+
+static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, const char *scope,
+		       struct tc_rendered *out, struct tc_diags *d)
+{
+	char kid[TC_KID_HEX + 1], *scope_text = strdup(scope ? scope : "");
+	size_t lines = 1;
+	for (const char *p = scope_text; p && *p; p++)
+		lines += *p == '\n';
+	const char **regions = calloc(lines, sizeof(*regions)), **receivers = calloc(lines, sizeof(*receivers));
+	if (!scope_text || !regions || !receivers) {
+		free(scope_text);
+		free(regions);
+		free(receivers);
+		return TC_ERR_NOMEM;
+	}
+	size_t n_regions, n_receivers;
+	scope_lists(scope_text, regions, &n_regions, receivers, &n_receivers);
+	tc_sign_kid_of_secret(rd->o.secret_key, kid);
 	struct tc_payload_audio pa[32];
 	size_t n = out->n_audio < 32 ? out->n_audio : 32;
 	for (size_t i = 0; i < n; i++)
@@ -78,7 +115,10 @@ static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, str
 	for (size_t i = 0; i < n; i++)
 		memcpy(pa[i].sha256, out->audio[i].sha256, sizeof(pa[i].sha256));
 	struct tc_payload_options po = { .alert_id = out->alert_id, .default_repeats = rd->o.default_repeats,
-					 .audio = pa, .n_audio = n };
+					 .audio = pa, .n_audio = n, .kid = kid, .issued_at = (int64_t)time(NULL),
+					 .default_expiry_s = rd->o.default_expiry_s, .scope_regions = regions,
+					 .n_scope_regions = n_regions, .scope_receivers = receivers,
+					 .n_scope_receivers = n_receivers };
 	char *payload = NULL;
 	size_t len = 0;
 	enum tc_rc rc = tc_payload_build(a, &po, &payload, &len, d);
@@ -94,10 +134,14 @@ static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, str
 			out->priority = p;
 	}
 	free(payload);
+	free(scope_text);
+	free(regions);
+	free(receivers);
 	return rc;
 }
 
-static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, const char *xml, size_t len)
+static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, const char *xml, size_t len,
+				      const char *scope)
 {
 	struct tc_rendered *out = calloc(1, sizeof(*out));
 	struct tc_diags *d = tc_diags_new();
@@ -120,7 +164,7 @@ static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, co
 	if (!out->rc)
 		out->rc = take_audio(out, r);
 	if (!out->rc)
-		out->rc = seal(rd, a, out, d);
+		out->rc = seal(rd, a, scope, out, d);
 	if (out->rc)
 		first_error(out, d, "the alert could not be rendered");
 	tc_render_free(r);
@@ -139,8 +183,12 @@ static void *run(void *arg)
 		struct tc_mail *m = tc_mailbox_take(rd->in);
 		while (m) {
 			struct tc_mail *next = m->next;
-			if (!atomic_load(&rd->stop)) {
-				struct tc_rendered *res = render_one(rd, m->topic, m->data, m->len);
+			if (m->kind == KEY_MAIL) {
+				if (m->len == TC_SIGN_SECRET_BYTES)
+					memcpy(rd->o.secret_key, m->data, TC_SIGN_SECRET_BYTES);
+				sodium_memzero(m->data, m->len);
+			} else if (!atomic_load(&rd->stop)) {
+				struct tc_rendered *res = render_one(rd, m->topic, m->data, m->len, m->ptr);
 				struct tc_mail *reply = res ? tc_mail_new(TC_RENDER_DONE, NULL, NULL, 0) : NULL;
 				if (reply) {
 					reply->ptr = res;
@@ -207,7 +255,23 @@ void tc_renderer_stop(struct tc_renderer *rd)
 	free(rd);
 }
 
-enum tc_rc tc_renderer_submit(struct tc_renderer *rd, const char *alert_id, const char *xml, size_t len)
+enum tc_rc tc_renderer_submit(struct tc_renderer *rd, const char *alert_id, const char *xml, size_t len,
+			      const char *scope)
 {
-	return tc_mailbox_post(rd->in, tc_mail_new(0, alert_id, xml, len));
+	struct tc_mail *m = tc_mail_new(0, alert_id, xml, len);
+	if (m && scope) {
+		m->ptr = strdup(scope);
+		m->ptr_free = free;
+		if (!m->ptr) {
+			tc_mail_free(m);
+			m = NULL;
+		}
+	}
+	return m ? tc_mailbox_post(rd->in, m) : TC_ERR_NOMEM;
+}
+
+enum tc_rc tc_renderer_set_key(struct tc_renderer *rd, const uint8_t sk[TC_SIGN_SECRET_BYTES])
+{
+	struct tc_mail *m = tc_mail_new(KEY_MAIL, NULL, sk, TC_SIGN_SECRET_BYTES);
+	return m ? tc_mailbox_post(rd->in, m) : TC_ERR_NOMEM;
 }

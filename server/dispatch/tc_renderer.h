@@ -45,6 +45,7 @@ struct tc_renderer_options {
 	struct tc_render_options render; /* repeats, SMS segments, Opus rate, ... */
 	const char *lexicon_path;        /* extra pronunciation lexicon; NULL: the built-in one only */
 	int default_repeats;
+	long default_expiry_s;           /* an alert without <expires> expires this long after it is sealed */
 	uint8_t secret_key[TC_SIGN_SECRET_BYTES];
 };
 
@@ -56,7 +57,15 @@ enum tc_rc tc_renderer_start(const struct tc_renderer_options *o, struct tc_mail
 /* Stop it (the job in progress is finished first); NULL is a no-op. */
 void tc_renderer_stop(struct tc_renderer *r);
 
-/* Queue alert id for rendering (xml is copied). */
-enum tc_rc tc_renderer_submit(struct tc_renderer *r, const char *alert_id, const char *xml, size_t len);
+/*
+ * Queue alert id for rendering (xml and scope are copied). scope says who
+ * may act on the payload, one entry a line: "region CODE" or "rx ID"
+ * (docs/protocol.md, "What a receiver checks").
+ */
+enum tc_rc tc_renderer_submit(struct tc_renderer *r, const char *alert_id, const char *xml, size_t len,
+			      const char *scope);
+
+/* Seal what is rendered from now on with sk (a key reload); the worker takes it between two alerts. */
+enum tc_rc tc_renderer_set_key(struct tc_renderer *r, const uint8_t sk[TC_SIGN_SECRET_BYTES]);
 
 #endif

@@ -22,7 +22,7 @@ bin=$(dirname "$tocsin")
 typhoon=$examples/cn-typhoon-orange.xml
 
 "$tocsin" --help >"$tmp/help"; check "help" 0 $?
-for c in validate render speak verify submit import export status cancel; do
+for c in validate render speak verify key submit import export status cancel; do
 	expect "help lists $c" grep -q "^  $c " "$tmp/help"
 	"$tocsin" "$c" --help >/dev/null 2>&1; check "$c --help reaches its program" 0 $?
 done

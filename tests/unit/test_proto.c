@@ -242,7 +242,8 @@ static void test_cmd_round_trip(void **state)
 {
 	(void)state;
 	char buf[256];
-	struct tc_cmd in = { .kind = TC_CMD_CANCEL, .alert_id = "00ff00ff00ff00ff", .at = 99, .nonce = "n-1" }, out;
+	struct tc_cmd in = { .kind = TC_CMD_CANCEL, .alert_id = "00ff00ff00ff00ff", .at = 99, .nonce = "n-1",
+			     .rx = "rx-7", .kid = "0123456789abcdef" }, out;
 	size_t n = tc_cmd_encode(&in, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_true(tc_proto_is_cmd(buf, n));
@@ -251,7 +252,9 @@ static void test_cmd_round_trip(void **state)
 	assert_string_equal(out.alert_id, "00ff00ff00ff00ff");
 	assert_int_equal(out.at, 99);
 	assert_string_equal(out.nonce, "n-1");
-	struct tc_cmd tone = { .kind = TC_CMD_TEST_TONE, .at = 5, .nonce = "n-2" };
+	assert_string_equal(out.rx, "rx-7");
+	assert_string_equal(out.kid, "0123456789abcdef");
+	struct tc_cmd tone = { .kind = TC_CMD_TEST_TONE, .at = 5, .nonce = "n-2", .rx = "rx-7", .kid = "0123456789abcdef" };
 	n = tc_cmd_encode(&tone, buf, sizeof(buf));
 	assert_null(strstr(buf, "alert"));
 	assert_int_equal(tc_cmd_decode(buf, n, &out, NULL), TC_OK);
@@ -280,6 +283,13 @@ static void test_cmd_decode_errors(void **state)
 			    "{\"v\":1,\"cmd\":\"cancel\",\"at\":1,\"nonce\":\"n\",\"alert\":\"0123\"}", "proto.cmd.alert");
 	ASSERT_DECODE_FAILS(tc_cmd_decode, struct tc_cmd, "{\"v\":2,\"cmd\":\"test-tone\",\"at\":1,\"nonce\":\"n\"}",
 			    "proto.version");
+	ASSERT_DECODE_FAILS(tc_cmd_decode, struct tc_cmd, "{\"v\":1,\"cmd\":\"test-tone\",\"at\":1,\"nonce\":\"n\"}",
+			    "proto.cmd.rx");
+	ASSERT_DECODE_FAILS(tc_cmd_decode, struct tc_cmd,
+			    "{\"v\":1,\"cmd\":\"test-tone\",\"at\":1,\"nonce\":\"n\",\"rx\":\"a\"}", "proto.cmd.kid");
+	ASSERT_DECODE_FAILS(tc_cmd_decode, struct tc_cmd,
+			    "{\"v\":1,\"cmd\":\"test-tone\",\"at\":1,\"nonce\":\"n\",\"rx\":\"a\",\"kid\":\"12\"}",
+			    "proto.cmd.kid");
 	ASSERT_DECODE_FAILS(tc_cmd_decode, struct tc_cmd, "", "proto.json");
 	assert_false(tc_proto_is_cmd("{\"v\":1,\"id\":\"x\"}", 16));
 	assert_false(tc_proto_is_cmd("garbage", 7));
@@ -313,8 +323,11 @@ static struct tc_rx_alert *round_trip(const char *name, char id[17], bool with_a
 	memset(au.sha256, 'a', 64);
 	au.sha256[64] = '\0';
 	tc_payload_alert_id(cap, id);
+	static const char *const regions[] = { "12" }, *const receivers[] = { "rx-1" };
 	struct tc_payload_options po = { .alert_id = id, .default_repeats = 1, .audio = &au,
-					 .n_audio = with_audio ? 1 : 0 };
+					 .n_audio = with_audio ? 1 : 0, .kid = "0123456789abcdef", .issued_at = 1700000000,
+					 .default_expiry_s = 3600, .scope_regions = regions, .n_scope_regions = 1,
+					 .scope_receivers = receivers, .n_scope_receivers = 1 };
 	char *s = NULL;
 	size_t n = 0;
 	assert_int_equal(tc_payload_build(cap, &po, &s, &n, NULL), TC_OK);
@@ -337,6 +350,12 @@ static void test_payload_parse(void **state)
 	assert_string_equal(a->colour, "orange");
 	assert_false(a->drill);
 	assert_true(a->expires_at > 0);
+	assert_string_equal(a->kid, "0123456789abcdef");
+	assert_int_equal(a->issued_at, 1700000000);
+	assert_int_equal(a->n_scope_regions, 1);
+	assert_string_equal(a->scope_regions[0], "12");
+	assert_int_equal(a->n_scope_receivers, 1);
+	assert_string_equal(a->scope_receivers[0], "rx-1");
 	assert_int_equal(a->n_references, 0);
 	assert_int_equal(a->n_infos, 2);
 	const struct tc_rx_info *zh = tc_rx_alert_info(a, "zh-CN");
@@ -400,6 +419,13 @@ static void test_payload_parse_errors(void **state)
 		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\"}", "proto.payload.infos" },
 		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":[]}", "proto.payload.infos" },
 		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":{}}", "proto.payload.infos" },
+		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":[{}]}", "proto.payload.kid" },
+		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":[{}],\"kid\":\"0123456789abcdef\"}",
+		  "proto.payload.time" },
+		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":[{}],\"kid\":\"0123456789abcdef\","
+		  "\"issued_at\":1,\"expires_at\":2}", "proto.payload.scope" },
+		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Alert\",\"infos\":[{}],\"kid\":\"0123456789abcdef\","
+		  "\"issued_at\":1,\"expires_at\":2,\"scope\":{\"regions\":[12],\"receivers\":[]}}", "proto.payload.scope" },
 		{ "{\"v\":1,\"id\":\"0123456789abcdef\",\"infos\":[{}]}", "proto.payload.msgType" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -413,7 +439,8 @@ static void test_payload_parse_errors(void **state)
 	}
 	/* Odd but harmless: non-string references are skipped, odd infos read as empty. */
 	const char *odd = "{\"v\":1,\"id\":\"0123456789abcdef\",\"msgType\":\"Update\",\"references\":[7,\"a,b,c\"],"
-			  "\"infos\":[3,{\"lang\":\"zh-CN\",\"audio\":\"none\"}]}";
+			  "\"infos\":[3,{\"lang\":\"zh-CN\",\"audio\":\"none\"}],\"kid\":\"0123456789abcdef\","
+			  "\"issued_at\":0,\"expires_at\":0,\"scope\":{\"regions\":[],\"receivers\":[]}}";
 	struct tc_rx_alert *a = NULL;
 	assert_int_equal(tc_rx_alert_parse(odd, strlen(odd), &a, NULL), TC_OK);
 	assert_int_equal(a->n_references, 1);

@@ -251,17 +251,21 @@ static void said_stop(void *ctx, const char *id)
 	((struct said *)ctx)->stopped++;
 }
 
+static const char my_regions[1][16] = { "120116" };
+static char scope_12[1][16] = { "12" };
+
 static struct rx_rules rules(struct rx_state *s, struct said *w)
 {
 	memset(w, 0, sizeof(*w));
-	return (struct rx_rules){ .st = s, .accept_drills = false, .cmd_max_age_s = 600, .ctx = w, .ack = said_ack,
-				  .stop = said_stop };
+	return (struct rx_rules){ .st = s, .self = "rx-1", .regions = my_regions, .n_regions = 1,
+				  .accept_drills = false, .cmd_max_age_s = 600, .skew_s = 300, .ctx = w,
+				  .ack = said_ack, .stop = said_stop };
 }
 
 static enum rx_verdict cmd(const struct rx_rules *r, enum tc_cmd_kind kind, const char *alert, int64_t at,
 			   const char *nonce, const char **reason)
 {
-	struct rx_msg m = { .kind = RX_MSG_CMD, .cmd = { .kind = kind, .at = at } };
+	struct rx_msg m = { .kind = RX_MSG_CMD, .cmd = { .kind = kind, .at = at, .rx = "rx-1" } };
 	snprintf(m.cmd.alert_id, sizeof(m.cmd.alert_id), "%s", alert);
 	snprintf(m.cmd.nonce, sizeof(m.cmd.nonce), "%s", nonce);
 	return rx_intake_apply(r, &m, NOW, reason);
@@ -298,11 +302,14 @@ static void test_rules_alerts(void **state)
 	struct said w;
 	const char *why = NULL;
 	char refs[1][17] = { "b1b1b1b1b1b1b1b1" };
-	struct tc_rx_alert orig = { .id = "b1b1b1b1b1b1b1b1", .msg_type = "Alert", .expires_at = NOW + 60 };
+#define SCOPE .scope_regions = scope_12, .n_scope_regions = 1
+	struct tc_rx_alert orig = { .id = "b1b1b1b1b1b1b1b1", .msg_type = "Alert", .expires_at = NOW + 60, SCOPE };
 	struct tc_rx_alert cancel = { .id = "c1c1c1c1c1c1c1c1", .msg_type = "Cancel", .references = refs,
-				      .n_references = 1, .expires_at = NOW + 30 };
-	struct tc_rx_alert old = { .id = "d1d1d1d1d1d1d1d1", .msg_type = "Alert", .expires_at = NOW };
-	struct tc_rx_alert drill = { .id = "e1e1e1e1e1e1e1e1", .msg_type = "Alert", .drill = true };
+				      .n_references = 1, .expires_at = NOW + 30, SCOPE };
+	struct tc_rx_alert old = { .id = "d1d1d1d1d1d1d1d1", .msg_type = "Alert", .expires_at = NOW, SCOPE };
+	struct tc_rx_alert drill = { .id = "e1e1e1e1e1e1e1e1", .msg_type = "Alert", .drill = true, .expires_at = NOW + 60,
+				     SCOPE };
+#undef SCOPE
 	struct rx_msg m = { .kind = RX_MSG_ALERT, .alert = &orig };
 	struct rx_state *s = rx_state_new(3600);
 	struct rx_rules r = rules(s, &w);
