@@ -3,7 +3,7 @@
  * before trusting it (rx_intake): the topic, the seal, then — signed here
  * with a test key, so the parsers behind the signature are reached — the
  * alert payload or the command, the rules applied to it (rx_intake_apply,
- * on a fresh state in memory, then the expiry), and the signage layout of
+ * on a fresh state in memory: scope, topic, time bounds, then the expiry), and the signage layout of
  * what parsed.
  *
  * Input: one byte choosing the topic (region alert, own command topic,
@@ -24,6 +24,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t pk[TC_SIGN_PUBLIC_BYTES], sk[TC_SIGN_SECRET_BYTES];
+static struct tc_keyring ring;
+static const char regions[1][16] = { "120116" };
 static int ready;
 
 static const char *const topics[] = {
@@ -46,7 +48,8 @@ static void apply(const struct rx_msg *m)
 	struct rx_state *st = rx_state_new(3600);
 	if (!st)
 		return;
-	struct rx_rules r = { .st = st, .accept_drills = m->body_len & 1, .cmd_max_age_s = 600, .ack = no_ack };
+	struct rx_rules r = { .st = st, .self = "rx-1", .regions = regions, .n_regions = 1,
+			      .accept_drills = m->body_len & 1, .cmd_max_age_s = 600, .skew_s = 300, .ack = no_ack };
 	rx_intake_apply(&r, m, 1800000000, NULL);
 	rx_intake_apply(&r, m, 1800000000, NULL);
 	rx_intake_expire(&r, INT64_MAX);
@@ -71,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t seed[32] = { 7 };
 		tc_sign_init();
 		crypto_sign_seed_keypair(pk, sk, seed);
+		tc_keyring_add(&ring, pk);
 		ready = 1;
 	}
 	if (size < 2 || size > 65536)
@@ -89,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = sealed_len;
 	}
 	struct rx_msg m;
-	rx_intake("tocsin/v1", "rx-1", pk, topic, msg, len, &m);
+	rx_intake("tocsin/v1", "rx-1", &ring, topic, msg, len, &m);
 	apply(&m);
 	if (m.kind == RX_MSG_ALERT) {
 		lay_out(m.alert);

@@ -47,3 +47,41 @@ int publish_read_key(const char *path, uint8_t sk[TC_SIGN_SECRET_BYTES])
 	free(text);
 	return bad ? -1 : 0;
 }
+
+static const char *const every_region[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9" };
+
+void publish_scope_default(struct publish_scope *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < sizeof(every_region) / sizeof(every_region[0]); i++)
+		s->regions[s->n_regions++] = every_region[i];
+}
+
+int publish_scope_arg(struct publish_scope *s, int argc, char **argv, int i)
+{
+	static bool chosen;
+	if (i + 1 >= argc)
+		return 0;
+	bool region = !strcmp(argv[i], "--scope-region"), rx = !strcmp(argv[i], "--scope-rx");
+	if (region || rx) {
+		if (!chosen) { /* the first choice replaces the default */
+			s->n_regions = 0;
+			chosen = true;
+		}
+		if (region && s->n_regions < 16)
+			s->regions[s->n_regions++] = argv[i + 1];
+		if (rx && s->n_receivers < 16)
+			s->receivers[s->n_receivers++] = argv[i + 1];
+		return 2;
+	}
+	if (!strcmp(argv[i], "--issued-in")) {
+		s->issued_in = atoll(argv[i + 1]);
+		return 2;
+	}
+	return 0;
+}
+
+void publish_kid(const uint8_t sk[TC_SIGN_SECRET_BYTES], char kid[17])
+{
+	tc_sign_kid_of_secret(sk, kid);
+}

@@ -8,9 +8,9 @@
  *   rx_publish alert KEY DIR NAME [--type Alert|Update|Cancel] [--ref NAME]... [--priority P]
  *        [--repeats N] [--expires-in S] [--drill] [--colour C] [--event T] [--headline T]
  *        [--instruction T] [--area T] [--lang L] [--message tone|speech|none] [--message-ms MS]
- *        [--bad-digest]
+ *        [--bad-digest] [--scope-region CODE]... [--scope-rx ID]... [--issued-in S]
  *        DIR/NAME.sealed, DIR/NAME.id, DIR/NAME.json, DIR/NAME.audio, DIR/NAME.audio_id
- *   rx_publish cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S]
+ *   rx_publish cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S] [--rx ID]   (ID: rx-1)
  *   rx_publish flood KEY HOST PORT PREFIX REGION N OUT.tsv
  *        N alerts without audio published at QoS 1 to P/region/REGION/alert/<id>; priorities
  *        spread over 10..89, one of 99 in the middle; OUT.tsv: "id priority" per alert.
@@ -110,7 +110,17 @@ struct alert_opts {
 	long long expires_in;
 	unsigned message_ms;
 	bool drill, bad_digest;
+	struct publish_scope scope;
+	char kid[17];
 };
+
+static json_t *strings(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
 
 static json_t *payload_json(const char *name, const struct alert_opts *o, const char *id, const char *audio_id,
 			    const unsigned char *audio, size_t audio_len)
@@ -132,11 +142,18 @@ static json_t *payload_json(const char *name, const struct alert_opts *o, const 
 	json_t *info = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "lang", o->lang, "event", o->event, "headline",
 				 o->headline, "area", o->area, "instruction", o->instruction, "sender_name", "滨海新区气象台",
 				 "audio", au);
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:i, s:i, s:s, s:I, s:[o]}",
-			 "v", 1, "id", id, "identifier", name, "sender", SENDER, "sent", SENT, "status",
-			 o->drill ? "Exercise" : "Actual", "msgType", o->type, "drill", o->drill, "references", refs,
-			 "colour", o->colour, "severity", "Severe", "urgency", "Immediate", "priority", o->priority,
-			 "repeats", o->repeats, "expires", expires, "expires_at", (json_int_t)exp, "infos", info);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:i, s:i, s:s, s:I, s:[o]}",
+			      "v", 1, "id", id, "identifier", name, "sender", SENDER, "sent", SENT, "status",
+			      o->drill ? "Exercise" : "Actual", "msgType", o->type, "drill", o->drill, "references", refs,
+			      "colour", o->colour, "severity", "Severe", "urgency", "Immediate", "priority", o->priority,
+			      "repeats", o->repeats, "expires", expires, "expires_at", (json_int_t)exp, "infos", info);
+	if (j) {
+		json_object_set_new(j, "kid", json_string(o->kid));
+		json_object_set_new(j, "issued_at", json_integer((json_int_t)time(NULL) + o->scope.issued_in));
+		json_object_set_new(j, "scope", json_pack("{s:o, s:o}", "regions", strings(o->scope.regions, o->scope.n_regions),
+							  "receivers", strings(o->scope.receivers, o->scope.n_receivers)));
+	}
+	return j;
 }
 
 static int parse_alert_opts(int argc, char **argv, int i, struct alert_opts *o)
@@ -144,8 +161,14 @@ static int parse_alert_opts(int argc, char **argv, int i, struct alert_opts *o)
 	*o = (struct alert_opts){ .type = "Alert", .colour = "orange", .event = "台风", .headline = "滨海新区发布台风橙色预警",
 				  .instruction = "请立即到就近的避难场所避险。", .area = "新城镇", .lang = "zh-CN",
 				  .message = "tone", .priority = 60, .repeats = 2, .expires_in = 3600, .message_ms = 1200 };
+	publish_scope_default(&o->scope);
 	for (; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int took = publish_scope_arg(&o->scope, argc, argv, i);
+		if (took) {
+			i += took - 1;
+			continue;
+		}
 		if (!strcmp(a, "--drill"))
 			o->drill = true;
 		else if (!strcmp(a, "--bad-digest"))
@@ -196,6 +219,7 @@ static int alert(int argc, char **argv)
 	if (argc < 5 || publish_read_key(argv[2], sk) || parse_alert_opts(argc, argv, 5, &o))
 		return fail("alert KEY DIR NAME [options]: see the head of rx_publish.c");
 	const char *dir = argv[3], *name = argv[4];
+	publish_kid(sk, o.kid);
 	alert_id(name, id);
 	snprintf(audio_id, sizeof(audio_id), "%s-%s", id, o.lang);
 	if (strcmp(o.message, "none") &&
@@ -221,9 +245,17 @@ static int cmd(int argc, char **argv)
 	char buf[512];
 	struct tc_cmd c = { .at = (int64_t)time(NULL) };
 	if (argc < 7 || publish_read_key(argv[2], sk))
-		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S]");
-	if (argc == 9 && !strcmp(argv[7], "--age"))
-		c.at -= atoll(argv[8]);
+		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S] [--rx ID]");
+	snprintf(c.rx, sizeof(c.rx), "rx-1");
+	publish_kid(sk, c.kid);
+	for (int i = 7; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--age"))
+			c.at -= atoll(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rx"))
+			snprintf(c.rx, sizeof(c.rx), "%s", argv[i + 1]);
+		else
+			return fail("cmd: unknown option");
+	}
 	c.kind = !strcmp(argv[3], "cancel") ? TC_CMD_CANCEL : TC_CMD_TEST_TONE;
 	snprintf(c.alert_id, sizeof(c.alert_id), "%s", strcmp(argv[4], "-") ? argv[4] : "");
 	snprintf(c.nonce, sizeof(c.nonce), "%s", argv[5]);
@@ -251,6 +283,7 @@ static int flood(int argc, char **argv)
 		size_t len = 0;
 		struct alert_opts o;
 		parse_alert_opts(0, NULL, 0, &o);
+		publish_kid(sk, o.kid);
 		o.message = "none";
 		o.repeats = 1;
 		o.priority = i == n / 2 ? 99 : 10 + (i * 37) % 80;

@@ -6,10 +6,13 @@
  *
  *   sim_publish keygen DIR                 DIR/signing.key, DIR/signing.pub
  *   sim_publish alert KEY ALERT.xml DIR [--expires-in S] [--no-audio]
+ *        [--scope-region CODE]... [--scope-rx ID]... [--issued-in S]
  *        DIR/payload.json, DIR/sealed, DIR/id, and per info language L:
  *        DIR/L.audio (bytes), DIR/L.audio_id
- *   sim_publish cmd KEY cancel|test-tone ALERT_ID NONCE OUT   (ALERT_ID "-" for none)
+ *   sim_publish cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--rx ID] [--at T]
+ *        (ALERT_ID "-" for none; ID: sim-00001; T: unix seconds, default now)
  *   sim_publish seal KEY IN OUT
+ *   sim_publish kid KEY                    prints the key id of KEY
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,10 +99,17 @@ static int alert(int argc, char **argv)
 	struct tc_cap_options opt;
 	bool no_audio = false;
 	long long expires_in = 0;
+	struct publish_scope scope;
+	char kid[17];
+	publish_scope_default(&scope);
 	if (argc < 5 || publish_read_key(argv[2], sk))
 		return fail("alert KEY ALERT.xml DIR [--expires-in S] [--no-audio]: cannot read KEY");
+	publish_kid(sk, kid);
 	for (int i = 5; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-audio"))
+		int took = publish_scope_arg(&scope, argc, argv, i);
+		if (took)
+			i += took - 1;
+		else if (!strcmp(argv[i], "--no-audio"))
 			no_audio = true;
 		else if (!strcmp(argv[i], "--expires-in") && i + 1 < argc)
 			expires_in = atoll(argv[++i]);
@@ -129,7 +139,10 @@ static int alert(int argc, char **argv)
 		write_file(dir, name, ids[n], strlen(ids[n]));
 		n++;
 	}
-	struct tc_payload_options po = { .alert_id = id, .default_repeats = 1, .audio = audio, .n_audio = n };
+	struct tc_payload_options po = { .alert_id = id, .default_repeats = 1, .audio = audio, .n_audio = n, .kid = kid,
+					 .issued_at = (int64_t)time(NULL) + scope.issued_in, .default_expiry_s = 3600,
+					 .scope_regions = scope.regions, .n_scope_regions = scope.n_regions,
+					 .scope_receivers = scope.receivers, .n_scope_receivers = scope.n_receivers };
 	int bad = tc_payload_build(a, &po, &payload, &len, d) != TC_OK;
 	if (!bad && expires_in)
 		bad = set_expiry(&payload, &len, (long long)time(NULL) + expires_in);
@@ -147,8 +160,18 @@ static int cmd(int argc, char **argv)
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
 	char buf[512];
 	struct tc_cmd c = { .at = (int64_t)time(NULL) };
-	if (argc != 7 || publish_read_key(argv[2], sk))
-		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT");
+	if (argc < 7 || publish_read_key(argv[2], sk))
+		return fail("cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--rx ID] [--at T]");
+	snprintf(c.rx, sizeof(c.rx), "sim-00001");
+	publish_kid(sk, c.kid);
+	for (int i = 7; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--rx"))
+			snprintf(c.rx, sizeof(c.rx), "%s", argv[i + 1]);
+		else if (!strcmp(argv[i], "--at"))
+			c.at = atoll(argv[i + 1]);
+		else
+			return fail("cmd: unknown option");
+	}
 	c.kind = !strcmp(argv[3], "cancel") ? TC_CMD_CANCEL : TC_CMD_TEST_TONE;
 	snprintf(c.alert_id, sizeof(c.alert_id), "%s", strcmp(argv[4], "-") ? argv[4] : "");
 	snprintf(c.nonce, sizeof(c.nonce), "%s", argv[5]);
@@ -182,5 +205,14 @@ int main(int argc, char **argv)
 		return cmd(argc, argv);
 	if (!strcmp(argv[1], "seal"))
 		return seal(argc, argv);
-	return fail("usage: sim_publish keygen|alert|cmd|seal ...");
+	if (!strcmp(argv[1], "kid")) {
+		uint8_t sk[TC_SIGN_SECRET_BYTES];
+		char kid[17];
+		if (publish_read_key(argv[2], sk))
+			return fail("kid KEY: cannot read KEY");
+		publish_kid(sk, kid);
+		printf("%s\n", kid);
+		return 0;
+	}
+	return fail("usage: sim_publish keygen|alert|cmd|seal|kid ...");
 }
