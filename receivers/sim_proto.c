@@ -471,6 +471,8 @@ static void apply(struct sim_proto *p, size_t rx, const struct rx_msg *m, int64_
 		p->resent++;
 	else if (v == RX_REFUSED)
 		refused(p, rx, m, reason);
+	else if (reason) /* ignored with a reason: an empty message */
+		count_reason(p, reason);
 	if (m->kind == RX_MSG_CMD)
 		commanded(p, &m->cmd, v);
 }
