@@ -152,14 +152,16 @@ out:
 }
 
 /* What the rules made of a verified command: logged; a test-tone goes to the output. */
-static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, int64_t now)
+static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now)
 {
 	const char *kind = tc_cmd_kind_name(cmd->kind);
 	if (v == RX_IGNORED) {
 		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s replayed: ignored", kind, cmd->nonce);
+	} else if (v == RX_REFUSED && strcmp(reason, "command-too-old")) {
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s rx=%s refused: %s", kind, cmd->nonce, cmd->rx, reason);
 	} else if (v == RX_REFUSED) {
-		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s rx=%s issued %lld s ago: refused (cmd_max_age_s=%ld)", kind,
-		       cmd->nonce, cmd->rx, (long long)(now - cmd->at), c->cfg.cmd_max_age_s);
+		tc_log(TC_LOG_WARN, "cmd", "cmd=%s nonce=%s issued %lld s ago: refused (cmd_max_age_s=%ld)", kind,
+		       cmd->nonce, (long long)(now - cmd->at), c->cfg.cmd_max_age_s);
 	} else {
 		tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", kind, cmd->alert_id);
 		if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
@@ -188,7 +190,7 @@ static void on_message(void *ctx, const char *topic, const void *msg, size_t len
 	if (m.kind == RX_MSG_ALERT)
 		alert(c, m.alert, v, reason, msg, len, false);
 	else if (m.kind == RX_MSG_CMD)
-		command(c, &m.cmd, v, now);
+		command(c, &m.cmd, v, reason, now);
 	else if (m.kind == RX_MSG_REJECT)
 		tc_log(TC_LOG_WARN, "intake", "topic=%s refused, not acknowledged: %s", topic, reason);
 	else if (m.kind == RX_MSG_CLEAR)
