@@ -66,6 +66,8 @@ struct args {
 	struct sim_net_options net;
 	struct sim_proto_options proto;
 	const char *broker, *pubkey, *registry, *emit, *regions;
+	const char *pubkeys[TC_KEYRING_MAX]; /* every --pubkey FILE given */
+	size_t n_pubkeys;
 	double fail_rate;
 	bool have_count;
 };
@@ -87,7 +89,8 @@ static void usage(FILE *f)
 		"rejected (with a reason) and failed on tocsin/v1/rx/<id>/ack.\n"
 		"\n"
 		"  --broker HOST:PORT     the MQTT broker (127.0.0.1:1883); unreachable: retried with backoff\n"
-		"  --pubkey FILE          the server's public keys, one a line (tocsin key trusted)\n"
+		"  --pubkey FILE          the server's public keys, one a line (tocsin key trusted); may be given\n"
+		"                         again for more files (at most 8 keys in all)\n"
 		"  --count N              how many receivers: ids <prefix>00000, <prefix>00001, ...\n"
 		"  --region CODE[,...]    GB/T 2260 codes (2-12 digits), given to the receivers round robin\n"
 		"  --id-prefix P          receiver id prefix (sim-)\n"
@@ -189,7 +192,12 @@ static const char *take_option(struct args *a, int c, const char *v)
 	unsigned long u;
 	switch (c) {
 	case 'b': a->broker = v; return parse_broker(v, &a->net) ? "--broker" : NULL;
-	case 'k': a->pubkey = v; return NULL;
+	case 'k':
+		a->pubkey = v;
+		if (a->n_pubkeys == TC_KEYRING_MAX)
+			return "--pubkey";
+		a->pubkeys[a->n_pubkeys++] = v;
+		return NULL;
 	case 'n': a->have_count = true; a->fleet.count = strtoul(v, NULL, 10);
 		return parse_uint(v, 1000000, &u) || !u ? "--count" : NULL;
 	case 'r': a->regions = v; return NULL;
@@ -355,7 +363,8 @@ static int run(struct args *a, struct tc_diags *d)
 	if (!rc)
 		rc = tc_sign_init();
 	if (!rc)
-		rc = read_pubkey(a->pubkey, &a->proto.keys, d);
+		for (size_t i = 0; !rc && i < a->n_pubkeys; i++)
+			rc = read_pubkey(a->pubkeys[i], &a->proto.keys, d);
 	if (rc)
 		goto out;
 	signals();
