@@ -75,6 +75,38 @@ static void test_typhoon_orange(void **state)
 	tc_cap_alert_free(a);
 }
 
+/* kid, issued_at, expires_at (the CAP's, else issued_at + default_expiry_s) and scope: always there. */
+static void test_seal_fields(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = load("cn-typhoon-orange.xml");
+	static const char *const regions[] = { "120116", "310115" }, *const receivers[] = { "rx-1" };
+	struct tc_payload_options opt = { .alert_id = "a1", .default_repeats = 2, .kid = "0123456789abcdef",
+					  .issued_at = 1800000000, .default_expiry_s = 21600, .scope_regions = regions,
+					  .n_scope_regions = 2, .scope_receivers = receivers, .n_scope_receivers = 1 };
+	json_t *j = build(a, &opt);
+	assert_string_equal(json_string_value(json_object_get(j, "kid")), "0123456789abcdef");
+	assert_int_equal(json_integer_value(json_object_get(j, "issued_at")), 1800000000);
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_at")), 1786615200); /* 2026-08-13T18:00+08 */
+	json_t *scope = json_object_get(j, "scope");
+	assert_int_equal(json_array_size(json_object_get(scope, "regions")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(scope, "regions"), 1)), "310115");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(scope, "receivers"), 0)), "rx-1");
+	json_decref(j);
+	/* no <expires>: default_expiry_s after it is sealed */
+	for (size_t i = 0; i < a->n_infos; i++)
+		a->infos[i].expires.valid = false;
+	opt.n_scope_regions = opt.n_scope_receivers = 0;
+	j = build(a, &opt);
+	assert_true(json_is_null(json_object_get(j, "expires")));
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_at")), 1800000000 + 21600);
+	scope = json_object_get(j, "scope");
+	assert_true(json_is_array(json_object_get(scope, "regions")));
+	assert_int_equal(json_array_size(json_object_get(scope, "receivers")), 0);
+	json_decref(j);
+	tc_cap_alert_free(a);
+}
+
 static void test_update_references_and_priority(void **state)
 {
 	(void)state;
@@ -133,6 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typhoon_orange),
+		cmocka_unit_test(test_seal_fields),
 		cmocka_unit_test(test_update_references_and_priority),
 		cmocka_unit_test(test_drill_flag),
 		cmocka_unit_test(test_repeats_parameter_bounds),
