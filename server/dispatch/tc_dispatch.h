@@ -81,6 +81,16 @@ const struct tc_dispatch_stats *tc_dispatch_stats(const struct tc_dispatch *dp);
 /* Prometheus lines for /metrics. */
 void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f);
 
+/*
+ * Who may act on an alert's payload, from its deliveries rows (sorted by
+ * region, as tc_store_each_delivery_row gives them), as the render worker
+ * takes it (tc_renderer_submit): "rx ID" lines for the mqtt targets, or when
+ * there are more than 256 of them "region CODE" lines of their distinct
+ * region codes (and "rx ID" for one without a region). Malloc'ed; NULL when
+ * out of memory.
+ */
+char *tc_dispatch_scope_text(const struct tc_delivery_row *rows, size_t n_rows);
+
 /* Seal commands with sk from now on (a key reload). */
 void tc_dispatch_set_key(struct tc_dispatch *dp, const uint8_t sk[TC_SIGN_SECRET_BYTES]);
 

@@ -283,27 +283,21 @@ out:
 /* Receivers named one by one in a payload's scope; beyond this, their region codes are named instead. */
 #define SCOPE_RECEIVERS_MAX 256
 
-/*
- * Who may act on the payload of an alert, from its planned deliveries (rows
- * by region): "rx ID" lines, or when there are more than
- * SCOPE_RECEIVERS_MAX receivers, "region CODE" lines of their distinct
- * region codes (and "rx ID" for a receiver without one). NULL when out of memory.
- */
-static char *scope_text(const struct rows *rs)
+char *tc_dispatch_scope_text(const struct tc_delivery_row *rows, size_t n_rows)
 {
 	size_t n = 0, cap = 1;
-	for (size_t i = 0; i < rs->all.n; i++)
-		if (!strcmp(row_at(rs, i)->channel, "mqtt")) {
+	for (size_t i = 0; i < n_rows; i++)
+		if (!strcmp(rows[i].channel, "mqtt")) {
 			n++;
-			cap += strlen(row_at(rs, i)->target) + strlen(row_at(rs, i)->region) + 10;
+			cap += strlen(rows[i].target) + strlen(rows[i].region) + 10;
 		}
 	char *out = malloc(cap), *p = out;
 	if (!out)
 		return NULL;
 	*p = '\0';
 	const char *last = NULL;
-	for (size_t i = 0; i < rs->all.n; i++) {
-		const struct tc_delivery_row *r = row_at(rs, i);
+	for (size_t i = 0; i < n_rows; i++) {
+		const struct tc_delivery_row *r = &rows[i];
 		if (strcmp(r->channel, "mqtt"))
 			continue;
 		if (n <= SCOPE_RECEIVERS_MAX || !r->region[0])
@@ -325,7 +319,7 @@ static void submit_render(struct tc_dispatch *dp, const char *id)
 		return;
 	if (!gather_rows(dp, id, NULL, &rs))
 		goto out;
-	char *scope = scope_text(&rs);
+	char *scope = tc_dispatch_scope_text(rs.all.n ? row_at(&rs, 0) : NULL, rs.all.n);
 	if (scope && tc_dispatch_stored(dp, tc_store_get_alert(dp->store, id, &sa), TC_DOP_READ, id, NULL)) {
 		if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len, scope) == TC_OK) /* else tried again next round */
 			snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);

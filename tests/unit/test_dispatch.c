@@ -469,12 +469,38 @@ static void test_publish_written_whole(void **state)
 	stop_broker();
 }
 
+/* A payload's scope: the receivers by id, or their regions when there are more than 256. */
+static void test_scope_text(void **state)
+{
+	(void)state;
+	struct tc_delivery_row rows[300];
+	memset(rows, 0, sizeof(rows));
+	for (size_t i = 0; i < 300; i++) {
+		snprintf(rows[i].target, sizeof(rows[i].target), "rx-%03zu", i);
+		snprintf(rows[i].channel, sizeof(rows[i].channel), "mqtt");
+		snprintf(rows[i].region, sizeof(rows[i].region), "%s", i < 150 ? "120116001001" : "120116002001");
+	}
+	snprintf(rows[0].channel, sizeof(rows[0].channel), "sms"); /* not a receiver */
+	char *s = tc_dispatch_scope_text(rows, 3);
+	assert_string_equal(s, "rx rx-001\nrx rx-002\n");
+	free(s);
+	s = tc_dispatch_scope_text(rows, 257); /* 256 receivers */
+	assert_non_null(strstr(s, "rx rx-256\n"));
+	assert_null(strstr(s, "region"));
+	free(s);
+	rows[299].region[0] = '\0';
+	s = tc_dispatch_scope_text(rows, 300);
+	assert_string_equal(s, "region 120116001001\nregion 120116002001\nrx rx-299\n");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ack_kept_when_not_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_kept_when_its_delivery_is_not_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rendered_kept_whole, setup, teardown),
+		cmocka_unit_test(test_scope_text),
 		cmocka_unit_test_setup_teardown(test_render_failure_written_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escalation_written_with_its_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_written_whole, setup, teardown),
