@@ -11,9 +11,10 @@
  * DIR holds the database (tocsin.db) and the bureau's signing key pair
  * (signing.key, signing.pub: what receivers are given), created on first
  * start and never overwritten (keys/tc_keys.h); SIGHUP makes it seal with
- * the key now in DIR (after `tocsin key rotate`). The main loop owns the store and serves the HTTP API on the same
- * thread. SIGTERM or SIGINT stop it cleanly. Logs go to stderr. It writes
- * the address it listens on to DIR/http.addr (useful with port 0).
+ * the key now in DIR (after `tocsin key rotate`). The main loop owns the
+ * store and serves the HTTP API on the same thread. SIGTERM or SIGINT stop
+ * it cleanly. Logs go to stderr. It writes the address it listens on to
+ * DIR/http.addr (useful with port 0).
  * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
  * (sms/tc_sms_engine.h) runs beside MQTT dispatch on the same loop.
  */
