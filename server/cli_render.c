@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <libgen.h>
@@ -43,8 +46,8 @@ static void help(FILE *f)
 		"Writes, per info language L: DIR/L.script.txt, DIR/L.wav, DIR/L.opus, DIR/L.sms.json;\n"
 		"and DIR/payload.json with its signature DIR/payload.sig.\n"
 		"\n"
-		"  --key FILE        the bureau's signing key (base64 Ed25519 secret key); without it a\n"
-		"                    new pair is written to DIR/signing.key and DIR/signing.pub\n"
+		"  --key FILE        the bureau's signing key (base64 Ed25519 secret key); without it\n"
+		"                    DIR/signing.key, made with DIR/signing.pub when missing (never replaced)\n"
 		"  --lexicon FILE    extra pronunciations on top of the built-in lexicon\n"
 		"  --repeats N       times the message plays when the alert has no REPEAT parameter (1)\n"
 		"  --tone-ms MS      attention signal length (3000; 0 for none)\n"
@@ -54,26 +57,37 @@ static void help(FILE *f)
 		"When the alert has SAME codes, DIR/same.wav and DIR/same.txt hold the EAS programme.\n");
 }
 
+/* DIR/name holding the key as base64, created with O_EXCL and its mode before a byte is written. */
 static enum tc_rc write_key_text(const char *dir, const char *name, const uint8_t *key, size_t n, mode_t mode,
 				 struct tc_diags *d)
 {
 	char path[4096], text[128];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	tc_sign_key_to_text(key, n, text, sizeof(text));
+	tc_sign_key_to_text(key, n, text, sizeof(text) - 1);
 	strcat(text, "\n");
-	enum tc_rc rc = tc_cli_write_file(path, text, strlen(text), d);
-	if (!rc)
-		chmod(path, mode);
-	return rc;
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	int bad = fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) != 0;
+	if (fd >= 0)
+		bad |= close(fd) != 0;
+	memset(text, 0, sizeof(text));
+	if (bad) {
+		tc_err(d, "io.write", path, "cannot create %s: %s", path, strerror(errno));
+		return TC_ERR_IO;
+	}
+	return TC_OK;
 }
 
 static enum tc_rc signing_key(const struct render_args *ra, uint8_t sk[TC_SIGN_SECRET_BYTES], struct tc_diags *d)
 {
 	uint8_t pk[TC_SIGN_PUBLIC_BYTES];
-	if (ra->key) {
-		enum tc_rc rc = tc_cli_read_key(ra->key, sk, TC_SIGN_SECRET_BYTES);
+	char own[4096];
+	snprintf(own, sizeof(own), "%s/signing.key", ra->dir);
+	const char *path = ra->key ? ra->key : access(own, F_OK) == 0 ? own : NULL;
+	if (path) { /* a key given, or the one an earlier run made here: never replaced */
+		enum tc_rc rc = tc_cli_read_key(path, sk, TC_SIGN_SECRET_BYTES);
 		if (rc)
-			tc_err(d, "key.read", ra->key, "%s is not a readable base64 Ed25519 secret key (64 bytes)", ra->key);
+			tc_err(d, "key.read", path, "%s is not a readable base64 Ed25519 secret key (64 bytes)", path);
 		return rc;
 	}
 	enum tc_rc rc = tc_sign_keypair(pk, sk);
@@ -143,9 +157,23 @@ static enum tc_rc write_payload(const struct render_args *ra, const struct tc_ca
 						      .length = l->opus_len, .duration_ms = l->message_ms };
 		tc_sign_sha256_hex(l->opus, l->opus_len, audio[i].sha256);
 	}
+	/* scope: the alert's geocodes (tocsind names the receivers it plans instead) */
+	const char *regions[64];
+	char kid[TC_KID_HEX + 1];
+	size_t n_regions = 0;
+	for (size_t i = 0; i < a->n_infos; i++)
+		for (size_t k = 0; k < a->infos[i].n_areas; k++)
+			for (size_t g = 0; g < a->infos[i].areas[k].n_geocodes && n_regions < 64; g++) {
+				const char *v = a->infos[i].areas[k].geocodes[g].value;
+				if (v && strlen(v) >= 2 && strlen(v) <= 12 && strspn(v, "0123456789") == strlen(v))
+					regions[n_regions++] = v;
+			}
 	struct tc_payload_options po = { .alert_id = alert_id, .default_repeats = (int)ra->ro.programme.repeats,
-					 .audio = audio, .n_audio = n };
+					 .audio = audio, .n_audio = n, .kid = kid, .issued_at = (int64_t)time(NULL),
+					 .default_expiry_s = 21600, .scope_regions = regions, .n_scope_regions = n_regions };
 	enum tc_rc rc = signing_key(ra, sk, d);
+	if (!rc)
+		tc_sign_kid_of_secret(sk, kid);
 	if (!rc)
 		rc = tc_payload_build(a, &po, &payload, &len, d);
 	if (!rc)
