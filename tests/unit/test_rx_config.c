@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rx_config.h"
+#include "tc_sign.h"
 
 static const char *write_conf(const char *text)
 {
@@ -112,6 +113,50 @@ static void test_print_is_loadable(void **state)
 	tc_diags_free(d);
 }
 
+/* Trusted keys: a file of one or more (comments allowed), the inline list, or both; a bad key named. */
+static void test_keyring(void **state)
+{
+	(void)state;
+	uint8_t pk[3][TC_SIGN_PUBLIC_BYTES], sk[TC_SIGN_SECRET_BYTES];
+	char text[3][64], file_text[256], inline_keys[160];
+	struct tc_keyring ring;
+	struct rx_config c;
+	struct tc_diags *d = tc_diags_new();
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(tc_sign_keypair(pk[i], sk), TC_OK);
+		tc_sign_key_to_text(pk[i], sizeof(pk[i]), text[i], sizeof(text[i]));
+	}
+	snprintf(file_text, sizeof(file_text), "# tocsin key trusted\n%s\n%s\n", text[0], text[1]);
+	const char *path = write_conf(file_text);
+	rx_config_defaults(&c);
+	rx_config_set(&c, "pubkey", path, d);
+	assert_int_equal(rx_config_keyring(&c, &ring, d), TC_OK);
+	assert_int_equal(ring.n, 2);
+	snprintf(inline_keys, sizeof(inline_keys), "%s, %s", text[1], text[2]);
+	assert_int_equal(rx_config_set(&c, "pubkeys", inline_keys, d), TC_OK);
+	assert_int_equal(rx_config_keyring(&c, &ring, d), TC_OK);
+	assert_int_equal(ring.n, 3); /* the same key once */
+	rx_config_set(&c, "pubkey", "", d);
+	assert_int_equal(rx_config_keyring(&c, &ring, d), TC_OK);
+	assert_int_equal(ring.n, 2);
+	rx_config_set(&c, "pubkeys", "bm90IGEga2V5", d);
+	assert_int_equal(rx_config_keyring(&c, &ring, d), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(d, "config.pubkeys"));
+	unlink(path);
+	/* neither: the check says one of them is required */
+	tc_diags_clear(d);
+	rx_config_defaults(&c);
+	rx_config_set(&c, "id", "rx-1", d);
+	rx_config_set(&c, "region", "120116", d);
+	rx_config_set(&c, "state_dir", "/s", d);
+	assert_int_equal(rx_config_check(&c, d), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(d, "config.required"));
+	tc_diags_clear(d);
+	rx_config_set(&c, "pubkeys", text[0], d);
+	assert_int_equal(rx_config_check(&c, d), TC_OK);
+	tc_diags_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_named_nothing_applied),
 		cmocka_unit_test(test_set_and_check),
 		cmocka_unit_test(test_print_is_loadable),
+		cmocka_unit_test(test_keyring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
