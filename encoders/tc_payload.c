@@ -153,6 +153,12 @@ static const struct tc_cap_time *latest_expiry(const struct tc_cap_alert *a)
 	return t;
 }
 
+int64_t tc_payload_expires_at(const struct tc_cap_alert *a, int64_t issued_at, long default_expiry_s)
+{
+	const struct tc_cap_time *exp = latest_expiry(a);
+	return exp ? (int64_t)exp->epoch : issued_at + default_expiry_s;
+}
+
 enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payload_options *opt,
 			    char **out, size_t *out_len, struct tc_diags *d)
 {
@@ -184,7 +190,7 @@ enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payloa
 	json_object_set_new(o, "expires", exp ? json_string(exp->text) : json_null());
 	json_object_set_new(o, "kid", json_string(opt->kid ? opt->kid : ""));
 	json_object_set_new(o, "issued_at", json_integer(opt->issued_at));
-	json_object_set_new(o, "expires_at", json_integer(exp ? exp->epoch : opt->issued_at + opt->default_expiry_s));
+	json_object_set_new(o, "expires_at", json_integer(tc_payload_expires_at(a, opt->issued_at, opt->default_expiry_s)));
 	json_object_set_new(o, "scope", scope_json(opt));
 	json_object_set(o, "infos", infos);
 	*out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -74,6 +74,12 @@ enum tc_rc tc_payload_build(const struct tc_cap_alert *a, const struct tc_payloa
 			    char **out, size_t *out_len, struct tc_diags *d);
 
 /*
+ * The payload's expires_at: the latest <expires> of the alert's infos, else
+ * issued_at + default_expiry_s.
+ */
+int64_t tc_payload_expires_at(const struct tc_cap_alert *a, int64_t issued_at, long default_expiry_s);
+
+/*
  * A stable id for an alert: the first 16 hex digits of the SHA-256 of
  * "sender,identifier,sent" — the triplet CAP uses to name a message.
  */

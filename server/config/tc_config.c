@@ -37,7 +37,7 @@ static const struct tc_setting settings[] = {
 	LONG(ack_timeout_s, "30", 1, 86400, "a sent alert with no receipt after this is re-sent directly to the receiver"),
 	LONG(play_timeout_s, "600", 1, 86400, "a received alert not played or displayed after this is escalated"),
 	LONG(max_attempts, "3", 1, 100, "sends (first and re-sends) before a silent receiver is escalated to people"),
-	LONG(default_expiry_s, "21600", 60, 2592000, "how long an alert without <expires> stays active: its payload says it expires this long after it is sealed, and receivers end it then"),
+	LONG(default_expiry_s, "21600", 60, 2592000, "how long an alert without <expires> stays active: its payload says it expires this long after it is sealed, and receivers and tocsind end it then"),
 	LONG(default_repeats, "3", 1, 10, "times a loudspeaker repeats a message when the alert has no REPEAT parameter"),
 	TEXT(lexicon, "", "extra Chinese pronunciation lexicon (word<TAB>pinyin) on top of the built-in one"),
 	{ "sms_gateway", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, sms_gateway),

@@ -397,6 +397,8 @@ static void keep_rendered(struct tc_dispatch *dp, const struct tc_rendered *r)
 		       r->alert_id);
 		return;
 	}
+	if (!rc && r->expires_at > 0) /* tocsind ends it when the receivers do */
+		rc = tc_store_set_default_expiry(dp->store, r->alert_id, r->expires_at);
 	for (size_t i = 0; !rc && i < r->n_audio; i++) {
 		const struct tc_rendered_audio *au = &r->audio[i];
 		rc = tc_store_put_audio(dp->store, au->id, r->alert_id, au->lang, "ogg-opus", au->sha256, au->duration_ms,

@@ -121,6 +121,7 @@ static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, con
 					 .n_scope_receivers = n_receivers };
 	char *payload = NULL;
 	size_t len = 0;
+	out->expires_at = tc_payload_expires_at(a, po.issued_at, po.default_expiry_s);
 	enum tc_rc rc = tc_payload_build(a, &po, &payload, &len, d);
 	if (!rc) {
 		out->sealed = malloc(len + TC_SIGN_HEADER_LEN);

@@ -36,6 +36,7 @@ struct tc_rendered {
 	unsigned char *sealed;     /* the sealed payload */
 	size_t sealed_len;
 	int priority;
+	int64_t expires_at;        /* the payload's: the alert's <expires>, else default_expiry_s after sealing */
 	struct tc_rendered_audio *audio;
 	size_t n_audio;
 };

@@ -252,6 +252,11 @@ long tc_store_awaiting_receipt(struct tc_store *s, const char *alert_id);
 /* The sealed payload of an alert (what receivers get) and its priority. */
 enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const void *sealed, size_t len,
 				int priority);
+/*
+ * An alert without <expires> (expires_at 0) expires at expires_at: when its
+ * payload says receivers end it. One that has an expiry keeps it.
+ */
+enum tc_rc tc_store_set_default_expiry(struct tc_store *s, const char *alert_id, int64_t expires_at);
 /* *out is malloc'ed (the caller frees it); TC_ERR_NOTFOUND when the alert has no payload yet. */
 enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len);
 

@@ -289,6 +289,17 @@ enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const 
 	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
+enum tc_rc tc_store_set_default_expiry(struct tc_store *s, const char *alert_id, int64_t expires_at)
+{
+	static const char sql[] = "UPDATE alerts SET expires_at = ? WHERE id = ? AND expires_at = 0";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, expires_at);
+	sqlite3_bind_text(q, 2, alert_id, -1, SQLITE_STATIC);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
 enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len)
 {
 	static const char sql[] = "SELECT payload FROM alerts WHERE id = ? AND payload IS NOT NULL";

@@ -201,6 +201,24 @@ static void test_expire_and_finish(void **state)
 	assert_string_equal(r.state, "expired");
 	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
 	assert_int_equal(st, TC_ALERT_EXPIRED);
+	/* an expiry the alert has is kept; one without gets its payload's */
+	int64_t before = expires;
+	assert_int_equal(tc_store_set_default_expiry(store, id, NOW + 5), TC_OK);
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(expires, before);
+	tc_cap_alert_free(a);
+	a = NULL;
+	char *other = fixture_replace(xml, "<identifier>2", "<identifier>3");
+	char *no_exp = fixture_replace(other, "<expires>2026-08-13T18:00:00+08:00</expires>", "");
+	free(other);
+	assert_int_equal(fixture_check(no_exp, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(expires, 0);
+	assert_int_equal(tc_store_set_default_expiry(store, id, NOW + 5), TC_OK);
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(expires, NOW + 5);
+	free(no_exp);
 	tc_cap_alert_free(a);
 	free(xml);
 }
