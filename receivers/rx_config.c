@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_id.h"
 #include "tc_settings.h"
 
 #define FIELD(f) TC_SETTING_FIELD(struct rx_config, f)
@@ -101,8 +102,8 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 			       required[i].name, required[i].name);
 			bad++;
 		}
-	if (c->id[0] && strpbrk(c->id, "/+# ")) {
-		tc_err(d, "config.value", "id", "id '%s' must not hold '/', '+', '#' or spaces", c->id);
+	if (c->id[0] && !tc_id_valid(c->id)) {
+		tc_err(d, "config.value", "id", "id '%s' %s", c->id, tc_id_problem(c->id));
 		bad++;
 	}
 	if (!rx_config_regions(c, regions)) {

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "tc_id.h"
 #include "tc_log.h"
 #include "tc_proto.h"
 #include "tc_vec.h"
@@ -213,15 +214,56 @@ static bool put_back(struct tc_dispatch *dp, const struct rows *rs, struct scope
 	return true;
 }
 
+/*
+ * A target that cannot be published to (an id outside the grammar of tc_id.h, or a message the
+ * broker client refuses for that topic alone) fails with the reason and is escalated like
+ * silence; the rest of the alert goes on. It was never sent (attempts 0): no acknowledgment
+ * counts for it. False when the store refused.
+ */
+static bool fail_target(struct tc_dispatch *dp, const struct tc_delivery_row *r, const char *reason, int64_t now)
+{
+	struct tc_delivery_row w = *r;
+	snprintf(w.state, sizeof(w.state), "failed");
+	w.attempts = 0;
+	w.due_at = 0;
+	if (!tc_dispatch_stored(dp, tc_store_update_delivery(dp->store, &w, reason, now), TC_DOP_DELIVERY, r->alert_id,
+				r->target) ||
+	    !tc_dispatch_stored(dp, tc_store_put_escalation(dp->store, r->alert_id, r->target, r->region, reason, now),
+				TC_DOP_DELIVERY, r->alert_id, r->target))
+		return false;
+	dp->stats.unpublishable++;
+	dp->stats.escalations++;
+	dp->work_due = true; /* an escalation for the SMS side */
+	tc_log(TC_LOG_WARN, "dispatch", "alert=%s target=%s region=%s state=failed escalated: %s", r->alert_id, r->target,
+	       r->region, reason);
+	return true;
+}
+
+/* Why row r's target cannot be published to, into why; false when it can (as far as can be told). */
+static bool unpublishable(const struct tc_delivery_row *r, char *why, size_t len)
+{
+	const char *problem = tc_id_problem(r->target);
+	if (problem)
+		snprintf(why, len, "the receiver id '%s' %s; it cannot be published to", r->target, problem);
+	return problem != NULL;
+}
+
 /* One region message for scope s (retained, recorded) or one direct message for row i. */
 static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct tc_dispatch_payload *pl,
-			      const struct tc_delivery_row *r, struct scope *s, uint32_t expiry, bool *direct_ok)
+			      const struct tc_delivery_row *r, struct scope *s, uint32_t expiry, int64_t now, bool *direct_ok)
 {
 	char topic[TC_PROTO_MAX_TOPIC];
 	enum tc_rc rc = TC_OK;
 	if (!s) {
 		rc = tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry);
 		*direct_ok = !rc;
+		if (rc == TC_ERR_INVALID) { /* this target alone: it fails, the others go on */
+			char why[192];
+			if (!unpublishable(r, why, sizeof(why)))
+				snprintf(why, sizeof(why), "the broker client refused the message to receiver '%s'", r->target);
+			*direct_ok = true; /* settled: not put back */
+			return fail_target(dp, r, why, now) ? TC_OK : TC_ERR_IO;
+		}
 		return rc;
 	}
 	if (s->used)
@@ -261,18 +303,22 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 		    TC_DOP_DELIVERY, a->id, NULL))
 		goto out;
 	for (size_t i = 0; !tc_dispatch_failing(dp) && i < n; i++)
-		chosen[i] = row_at(rs, i)->region[0] ? widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
+		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) ?
+				    widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = tc_dispatch_wall_ms();
+	unsigned long failed = dp->stats.unpublishable;
 	for (size_t i = 0; !rc && !tc_dispatch_failing(dp) && i < n; i++) {
 		bool was_used = chosen[i] && chosen[i]->used;
-		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, &direct_ok[i]);
+		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, now, &direct_ok[i]);
 		regions += chosen[i] && chosen[i]->used && !was_used;
 		direct += !chosen[i] && direct_ok[i];
 	}
+	failed = dp->stats.unpublishable - failed;
+	direct -= failed;
 	if (tc_dispatch_failing(dp) || (rc && !put_back(dp, rs, chosen, direct_ok, now)))
 		goto out; /* the round is rolled back */
-	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
-	       n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
+	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct, %lu failed%s",
+	       a->id, n, regions, direct, failed, rc ? " (stopped: the broker went away; the rest follows)" : "");
 out:
 	free(chosen);
 	free(direct_ok);
