@@ -86,6 +86,7 @@ struct scope {
 	char code[16];
 	bool full; /* every receiver registered under it is a target */
 	bool used;
+	bool refused; /* its message cannot be published: its receivers are sent to directly */
 };
 
 /* A count the store answers with -1 when it cannot be read. */
@@ -111,6 +112,7 @@ static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const s
 	snprintf(s->code, sizeof(s->code), "%s", code);
 	s->full = (long)rows_under(rs, code) == registered;
 	s->used = false;
+	s->refused = false;
 	return s;
 }
 
@@ -188,6 +190,11 @@ static void publish_audio(const char *id, const void *data, size_t len, void *us
 	if (ac->rc || tc_proto_topic(topic, sizeof(topic), ac->dp->prefix, TC_TOPIC_AUDIO, id, NULL))
 		return;
 	ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
+	if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id, id);
+		ac->rc = TC_OK;
+		return;
+	}
 	if (!ac->rc && !tc_dispatch_stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic), TC_DOP_PUBLISHED,
 			       ac->alert_id, NULL))
 		ac->rc = TC_ERR_IO;
@@ -260,7 +267,9 @@ static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brie
 		if (rc == TC_ERR_INVALID) { /* this target alone: it fails, the others go on */
 			char why[192];
 			if (!unpublishable(r, why, sizeof(why)))
-				snprintf(why, sizeof(why), "the broker client refused the message to receiver '%s'", r->target);
+				snprintf(why, sizeof(why),
+					 "the message to receiver '%s' (%zu bytes) was refused: too large or not valid for its topic",
+					 r->target, pl->len);
 			*direct_ok = true; /* settled: not put back */
 			return fail_target(dp, r, why, now) ? TC_OK : TC_ERR_IO;
 		}
@@ -308,8 +317,15 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 	*first_ms = tc_dispatch_wall_ms();
 	unsigned long failed = dp->stats.unpublishable;
 	for (size_t i = 0; !rc && !tc_dispatch_failing(dp) && i < n; i++) {
+		if (chosen[i] && chosen[i]->refused)
+			chosen[i] = NULL;
 		bool was_used = chosen[i] && chosen[i]->used;
 		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, now, &direct_ok[i]);
+		if (rc == TC_ERR_INVALID && chosen[i]) { /* the region message alone refused: directly */
+			chosen[i]->refused = true;
+			chosen[i] = NULL;
+			rc = publish_one(dp, a, pl, row_at(rs, i), NULL, expiry, now, &direct_ok[i]);
+		}
 		regions += chosen[i] && chosen[i]->used && !was_used;
 		direct += !chosen[i] && direct_ok[i];
 	}

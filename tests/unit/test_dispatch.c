@@ -429,6 +429,7 @@ static void test_rejected_escalates(void **state)
 /* --- publishing, against a real broker ------------------------------------------------------- */
 
 static pid_t broker_pid;
+static const char *broker_extra = ""; /* more lines for the broker's configuration */
 
 /* A port nothing listens on now. */
 static int free_port(void)
@@ -464,7 +465,7 @@ static int start_broker(void)
 	FILE *f = fopen(conf, "w");
 	if (port < 0 || !f)
 		return -1;
-	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s", port, broker_extra);
 	fclose(f);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -630,6 +631,30 @@ static void test_bad_id_fails_only_its_target(void **state)
 	disconnect_dispatcher(&c);
 }
 
+/* A message the broker client refuses for its size (over the broker's maximum packet size): the
+ * region message and then each direct one are refused alone; each target fails with the reason,
+ * nothing stays planned, and the connection is kept. */
+static void test_refused_message_fails_its_targets(void **state)
+{
+	(void)state;
+	struct connected c;
+	static char big[4096];
+	memset(big, 'x', sizeof(big));
+	broker_extra = "max_packet_size 2048\n";
+	bool up = connect_dispatcher(&c);
+	broker_extra = "";
+	if (!up)
+		skip();
+	assert_int_equal(tc_store_set_payload(store, alert_id, big, sizeof(big), 0), TC_OK);
+	tc_dispatch_work(c.dp, NOW);
+	assert_string_equal(state_of("a"), "failed");
+	assert_string_equal(state_of("b"), "failed");
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 2);
+	assert_int_equal(tc_store_awaiting_receipt(store, alert_id), 0);
+	assert_true(tc_mqtt_connected(c.mq));
+	disconnect_dispatcher(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejected_escalates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_online_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_id_fails_only_its_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_message_fails_its_targets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
