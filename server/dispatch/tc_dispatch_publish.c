@@ -485,6 +485,11 @@ static void send_cancel(const struct tc_delivery_row *r, void *user)
 	if (!n || tc_sign_seal(text, n, cc->dp->o.secret_key, sealed, sizeof(sealed), &len))
 		return;
 	cc->rc = tc_dispatch_send_direct(cc->dp, r->target, sealed, len, (uint32_t)cc->dp->o.default_expiry_s);
+	if (cc->rc == TC_ERR_INVALID) { /* this receiver cannot be addressed; the others are told */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s target=%s the cancel command cannot be published to it",
+		       cc->alert_id, r->target);
+		cc->rc = TC_OK;
+	}
 }
 
 /* Clear one ended alert's retained messages (and tell its receivers of an operator's cancel). */

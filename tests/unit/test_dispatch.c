@@ -655,6 +655,24 @@ static void test_refused_message_fails_its_targets(void **state)
 	disconnect_dispatcher(&c);
 }
 
+/* An operator's cancel reaches every receiver it can be published to; one that cannot be (an id
+ * sent to before the grammar) does not keep the alert's retained messages from being cleared. */
+static void test_cancel_skips_unaddressable(void **state)
+{
+	(void)state;
+	struct connected c;
+	const char targets[1][64] = { "p+q" };
+	assert_int_equal(tc_store_plan_alert(store, alert_id, targets, 1, "mqtt", NOW), TC_OK);
+	mark_sent(NOW); /* p+q too: sent once, as an older tocsind may have */
+	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116001/alert/x"), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(store, alert_id, TC_ALERT_CANCELLED, NOW), TC_OK);
+	if (!connect_dispatcher(&c))
+		skip();
+	tc_dispatch_work(c.dp, NOW + 1);
+	assert_int_equal(tc_dispatch_stats(c.dp)->cleared, 1);
+	disconnect_dispatcher(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +690,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_online_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_id_fails_only_its_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_message_fails_its_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_skips_unaddressable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
