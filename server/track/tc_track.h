@@ -16,8 +16,8 @@
  *  1. Coverage counts only played and displayed: a state reached by an
  *     acknowledgment from the receiver itself.
  *  2. A late played/displayed always wins (a receiver that was escalated,
- *     failed or expired and then did play is covered); nothing else leaves
- *     a final state.
+ *     failed, rejected or expired and then did play is covered); nothing
+ *     else leaves a final state.
  *  3. Only sent and received carry a timer; entering any other state
  *     clears it.
  *  4. A Cancel is tracked like any alert: loudspeakers announce that the
