@@ -401,6 +401,22 @@ static void test_ack_naming_another_receiver_ignored(void **state)
 	tc_dispatch_free(dp);
 }
 
+/* A status counts only for the receiver of its topic: one naming another receiver is ignored. */
+static void test_status_naming_another_receiver_ignored(void **state)
+{
+	(void)state;
+	static const char foreign[] = "{\"v\":1,\"state\":\"online\",\"at\":1000000,\"rx\":\"b\"}";
+	static const char own[] = "{\"v\":1,\"state\":\"online\",\"at\":1000000,\"rx\":\"a\"}";
+	char topic[TC_PROTO_MAX_TOPIC];
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	assert_int_equal(tc_proto_topic(topic, sizeof(topic), TC_PROTO_DEFAULT_PREFIX, TC_TOPIC_RX_STATUS, "a", NULL), TC_OK);
+	tc_dispatch_handle(dp, tc_mail_new(TC_MQTT_MESSAGE, topic, foreign, strlen(foreign)), NOW);
+	assert_int_equal(tc_store_count_online(store), 0);
+	tc_dispatch_handle(dp, tc_mail_new(TC_MQTT_MESSAGE, topic, own, strlen(own)), NOW);
+	assert_int_equal(tc_store_count_online(store), 1);
+	tc_dispatch_free(dp);
+}
+
 /* rejected (any reason) escalates to the village's people like silence; a later played counts. */
 static void test_rejected_escalates(void **state)
 {
@@ -686,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_publish_written_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_on_planned_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_naming_another_receiver_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_naming_another_receiver_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_escalates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_online_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_id_fails_only_its_target, setup, teardown),
