@@ -58,7 +58,7 @@ mkdir -p "$tmp/data"
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
 start_smsc "$tmp" --default-mode deliver --receipt-delay-ms 100 ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
-printf '[tocsind]\nack_timeout_s = 5\nplay_timeout_s = 60\nmax_attempts = 3\nlog_level = debug\n' >"$tmp/tocsind.conf"
+printf '[tocsind]\nack_timeout_s = 10\nplay_timeout_s = 60\nmax_attempts = 3\nlog_level = debug\n' >"$tmp/tocsind.conf"
 start_server
 expect "server up" curl -sf "$url/healthz"
 
@@ -107,7 +107,7 @@ check "rx:7 still failed" failed "$(state_of 'rx:7')"
 # --- an acknowledgment naming another receiver than its topic's ----------------------------
 forge_ack sim-00009 played "" sim-00001
 expect "counted as other-receiver" wait_until 5 test "$(metric 'tocsin_acks_total{outcome="other-receiver"}')" = 1
-check "sim-00009 not played" sent "$(state_of sim-00009)"
+check "sim-00009 not played" true "$(case $(state_of sim-00009) in sent | escalated) echo true ;; esac)"
 
 # --- a forged rejected escalates at once, to the village's officer -------------------------
 forge_ack sim-00004 rejected malformed-payload
