@@ -191,6 +191,8 @@ size_t tc_ack_encode(const struct tc_ack *a, char *out, size_t len)
 			      tc_ack_kind_name(a->kind), "at", (json_int_t)a->at);
 	if (j && a->reason[0])
 		json_object_set_new(j, "reason", json_string(a->reason));
+	if (j && a->rx[0])
+		json_object_set_new(j, "rx", json_string(a->rx));
 	return dump(j, out, len);
 }
 
@@ -212,6 +214,8 @@ enum tc_rc tc_ack_decode(const void *msg, size_t len, struct tc_ack *out, struct
 		tc_err(d, "proto.ack.at", "at", "the acknowledgment has no time (\"at\", unix seconds)");
 	else if (json_object_get(j, "reason") && !get_text(j, "reason", out->reason, sizeof(out->reason)))
 		tc_err(d, "proto.ack.reason", "reason", "the acknowledgment's reason is not text of under 128 bytes");
+	else if (json_object_get(j, "rx") && !get_text(j, "rx", out->rx, sizeof(out->rx)))
+		tc_err(d, "proto.ack.rx", "rx", "the acknowledgment's receiver (\"rx\") is not text of under 64 bytes");
 	else {
 		out->at = (int64_t)json_integer_value(at);
 		rc = TC_OK;
@@ -247,7 +251,10 @@ enum tc_rc tc_rx_status_decode(const void *msg, size_t len, struct tc_rx_status 
 		out->at = json_is_integer(at) ? (int64_t)json_integer_value(at) : 0;
 		get_text(j, "kind", out->kind, sizeof(out->kind));
 		get_text(j, "version", out->version, sizeof(out->version));
-		rc = TC_OK;
+		if (json_object_get(j, "rx") && !get_text(j, "rx", out->rx, sizeof(out->rx)))
+			tc_err(d, "proto.status.rx", "rx", "the status's receiver (\"rx\") is not text of under 64 bytes");
+		else
+			rc = TC_OK;
 	}
 	json_decref(j);
 	return rc;

@@ -98,6 +98,7 @@ struct tc_ack {
 	enum tc_ack_kind kind;
 	int64_t at;        /* unix seconds, the receiver's clock */
 	char reason[128];  /* "" when none */
+	char rx[64];       /* the receiver it names ("rx"), "" when none: must be the topic's */
 };
 
 /* Encode into out (NUL-terminated); returns the length, or 0 when out is too small. */
@@ -110,6 +111,7 @@ struct tc_rx_status {
 	int64_t at;
 	char kind[16];     /* loudspeaker | signage | sim; "" unknown */
 	char version[32];
+	char rx[64];       /* the receiver it names ("rx"), "" when none: must be the topic's */
 };
 size_t tc_rx_status_encode(const struct tc_rx_status *s, char *out, size_t len);
 enum tc_rc tc_rx_status_decode(const void *msg, size_t len, struct tc_rx_status *out, struct tc_diags *d);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tc_file.h"
+#include "tc_id.h"
 #include "tc_settings.h"
 #include "tc_sign.h"
 
@@ -110,8 +111,8 @@ enum tc_rc rx_config_check(const struct rx_config *c, struct tc_diags *d)
 		       "pubkey (a file of trusted keys) or pubkeys (the keys inline) is required");
 		bad++;
 	}
-	if (c->id[0] && strpbrk(c->id, "/+# ")) {
-		tc_err(d, "config.value", "id", "id '%s' must not hold '/', '+', '#' or spaces", c->id);
+	if (c->id[0] && !tc_id_valid(c->id)) {
+		tc_err(d, "config.value", "id", "id '%s' %s", c->id, tc_id_problem(c->id));
 		bad++;
 	}
 	if (!rx_config_regions(c, regions)) {

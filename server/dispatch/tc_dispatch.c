@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_id.h"
 #include "tc_log.h"
 #include "tc_proto.h"
 
@@ -176,8 +177,8 @@ enum tc_rc tc_dispatch_send_direct(struct tc_dispatch *dp, const char *target, c
 			      uint32_t expiry)
 {
 	char topic[TC_PROTO_MAX_TOPIC];
-	if (tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_RX_CMD, target, NULL))
-		return TC_ERR_USAGE;
+	if (!tc_id_valid(target) || tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_RX_CMD, target, NULL))
+		return TC_ERR_INVALID; /* this receiver cannot be addressed; the others can */
 	return tc_mqtt_publish(dp->mq, topic, data, len, false, expiry);
 }
 
@@ -339,8 +340,17 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "tocsin_acks_total{outcome=\"applied\"} %lu\n", s->acks);
 	fprintf(f, "tocsin_acks_total{outcome=\"unreadable\"} %lu\n", s->acks_refused);
 	fprintf(f, "tocsin_acks_total{outcome=\"not-a-target\"} %lu\n", s->acks_unknown);
+	fprintf(f, "tocsin_acks_total{outcome=\"not-sent\"} %lu\n", s->acks_not_sent);
+	fprintf(f, "tocsin_acks_total{outcome=\"other-receiver\"} %lu\n", s->acks_foreign);
+	fprintf(f, "tocsin_acks_total{outcome=\"refused\"} %lu\n", s->acks_out_of_order);
 	fprintf(f, "# HELP tocsin_resends_total Alerts re-sent directly to a receiver.\n"
 		   "# TYPE tocsin_resends_total counter\ntocsin_resends_total %lu\n", s->resends);
+	fprintf(f, "# HELP tocsin_resends_held_total Re-sends an online status asked for within ack_timeout_s of the "
+		   "last one, held.\n# TYPE tocsin_resends_held_total counter\ntocsin_resends_held_total %lu\n",
+		s->resends_held);
+	fprintf(f, "# HELP tocsin_unpublishable_total Targets that could not be published to (an id outside the "
+		   "grammar, a message refused for that topic): failed and escalated.\n"
+		   "# TYPE tocsin_unpublishable_total counter\ntocsin_unpublishable_total %lu\n", s->unpublishable);
 	fprintf(f, "# HELP tocsin_asked_again_total Alerts sent again after an unclean stop, for the last acknowledgment.\n"
 		   "# TYPE tocsin_asked_again_total counter\ntocsin_asked_again_total %lu\n", s->asked_again);
 	fprintf(f, "# HELP tocsin_escalations_total Deliveries escalated to people.\n"

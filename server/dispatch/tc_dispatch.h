@@ -41,6 +41,11 @@ struct tc_dispatch_options {
 struct tc_dispatch_stats {
 	unsigned long acks, acks_refused, acks_unknown, statuses, resends, escalations, published_alerts, cleared,
 		asked_again;
+	unsigned long acks_not_sent;      /* for a delivery never sent: ignored */
+	unsigned long acks_foreign;       /* naming another receiver than the topic's: ignored */
+	unsigned long acks_out_of_order;  /* refused by the delivery's state (logged) */
+	unsigned long resends_held;       /* online re-sends held: one per delivery per ack_timeout_s */
+	unsigned long unpublishable;      /* targets failed because they cannot be published to */
 	unsigned long store_errors; /* store calls that failed (their transaction was rolled back, done again) */
 };
 

@@ -26,6 +26,14 @@
 #define TC_DISPATCH_PAYLOAD_CACHE 8
 #define TC_DISPATCH_MAX_WATCHED 32
 
+#define TC_DISPATCH_RESENT_SLOTS 4096
+
+/* A delivery re-sent because its receiver said it is online, and when (tc_dispatch_track.c). */
+struct tc_dispatch_resent {
+	char alert[17], target[64];
+	int64_t at; /* 0: free */
+};
+
 /* A sealed payload, cached (owned by the cache). */
 struct tc_dispatch_payload {
 	char id[17];
@@ -86,6 +94,7 @@ struct tc_dispatch {
 	unsigned long store_errors[TC_DOP_N];
 	unsigned work_refused; /* rounds of work rolled back in a row */
 	bool watch_failing;    /* the last look at a watched alert could not read the store */
+	struct tc_dispatch_resent resent[TC_DISPATCH_RESENT_SLOTS]; /* recent online re-sends */
 };
 
 /* --- tc_dispatch.c ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "tc_id.h"
 #include "tc_log.h"
 #include "tc_proto.h"
 #include "tc_vec.h"
@@ -85,6 +86,7 @@ struct scope {
 	char code[16];
 	bool full; /* every receiver registered under it is a target */
 	bool used;
+	bool refused; /* its message cannot be published: its receivers are sent to directly */
 };
 
 /* A count the store answers with -1 when it cannot be read. */
@@ -110,6 +112,7 @@ static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const s
 	snprintf(s->code, sizeof(s->code), "%s", code);
 	s->full = (long)rows_under(rs, code) == registered;
 	s->used = false;
+	s->refused = false;
 	return s;
 }
 
@@ -187,6 +190,11 @@ static void publish_audio(const char *id, const void *data, size_t len, void *us
 	if (ac->rc || tc_proto_topic(topic, sizeof(topic), ac->dp->prefix, TC_TOPIC_AUDIO, id, NULL))
 		return;
 	ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
+	if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id, id);
+		ac->rc = TC_OK;
+		return;
+	}
 	if (!ac->rc && !tc_dispatch_stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic), TC_DOP_PUBLISHED,
 			       ac->alert_id, NULL))
 		ac->rc = TC_ERR_IO;
@@ -213,15 +221,58 @@ static bool put_back(struct tc_dispatch *dp, const struct rows *rs, struct scope
 	return true;
 }
 
+/*
+ * A target that cannot be published to (an id outside the grammar of tc_id.h, or a message the
+ * broker client refuses for that topic alone) fails with the reason and is escalated like
+ * silence; the rest of the alert goes on. It was never sent (attempts 0): no acknowledgment
+ * counts for it. False when the store refused.
+ */
+static bool fail_target(struct tc_dispatch *dp, const struct tc_delivery_row *r, const char *reason, int64_t now)
+{
+	struct tc_delivery_row w = *r;
+	snprintf(w.state, sizeof(w.state), "failed");
+	w.attempts = 0;
+	w.due_at = 0;
+	if (!tc_dispatch_stored(dp, tc_store_update_delivery(dp->store, &w, reason, now), TC_DOP_DELIVERY, r->alert_id,
+				r->target) ||
+	    !tc_dispatch_stored(dp, tc_store_put_escalation(dp->store, r->alert_id, r->target, r->region, reason, now),
+				TC_DOP_DELIVERY, r->alert_id, r->target))
+		return false;
+	dp->stats.unpublishable++;
+	dp->stats.escalations++;
+	dp->work_due = true; /* an escalation for the SMS side */
+	tc_log(TC_LOG_WARN, "dispatch", "alert=%s target=%s region=%s state=failed escalated: %s", r->alert_id, r->target,
+	       r->region, reason);
+	return true;
+}
+
+/* Why row r's target cannot be published to, into why; false when it can (as far as can be told). */
+static bool unpublishable(const struct tc_delivery_row *r, char *why, size_t len)
+{
+	const char *problem = tc_id_problem(r->target);
+	if (problem)
+		snprintf(why, len, "the receiver id '%s' %s; it cannot be published to", r->target, problem);
+	return problem != NULL;
+}
+
 /* One region message for scope s (retained, recorded) or one direct message for row i. */
 static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brief *a, const struct tc_dispatch_payload *pl,
-			      const struct tc_delivery_row *r, struct scope *s, uint32_t expiry, bool *direct_ok)
+			      const struct tc_delivery_row *r, struct scope *s, uint32_t expiry, int64_t now, bool *direct_ok)
 {
 	char topic[TC_PROTO_MAX_TOPIC];
 	enum tc_rc rc = TC_OK;
 	if (!s) {
 		rc = tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry);
 		*direct_ok = !rc;
+		if (rc == TC_ERR_INVALID) { /* this target alone: it fails, the others go on */
+			char why[192];
+			if (!unpublishable(r, why, sizeof(why)))
+				snprintf(why, sizeof(why),
+					 "the message to receiver '%s' (%zu bytes) was refused: too large or not valid for its topic",
+					 r->target, pl->len);
+			*direct_ok = true; /* settled: not put back */
+			return fail_target(dp, r, why, now) ? TC_OK : TC_ERR_IO;
+		}
 		return rc;
 	}
 	if (s->used)
@@ -261,18 +312,29 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 		    TC_DOP_DELIVERY, a->id, NULL))
 		goto out;
 	for (size_t i = 0; !tc_dispatch_failing(dp) && i < n; i++)
-		chosen[i] = row_at(rs, i)->region[0] ? widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
+		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) ?
+				    widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = tc_dispatch_wall_ms();
+	unsigned long failed = dp->stats.unpublishable;
 	for (size_t i = 0; !rc && !tc_dispatch_failing(dp) && i < n; i++) {
+		if (chosen[i] && chosen[i]->refused)
+			chosen[i] = NULL;
 		bool was_used = chosen[i] && chosen[i]->used;
-		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, &direct_ok[i]);
+		rc = publish_one(dp, a, pl, row_at(rs, i), chosen[i], expiry, now, &direct_ok[i]);
+		if (rc == TC_ERR_INVALID && chosen[i]) { /* the region message alone refused: directly */
+			chosen[i]->refused = true;
+			chosen[i] = NULL;
+			rc = publish_one(dp, a, pl, row_at(rs, i), NULL, expiry, now, &direct_ok[i]);
+		}
 		regions += chosen[i] && chosen[i]->used && !was_used;
 		direct += !chosen[i] && direct_ok[i];
 	}
+	failed = dp->stats.unpublishable - failed;
+	direct -= failed;
 	if (tc_dispatch_failing(dp) || (rc && !put_back(dp, rs, chosen, direct_ok, now)))
 		goto out; /* the round is rolled back */
-	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct%s", a->id,
-	       n, regions, direct, rc ? " (stopped: the broker went away; the rest follows)" : "");
+	tc_log(TC_LOG_INFO, "dispatch", "alert=%s published to %zu target(s): %zu region topic(s), %zu direct, %lu failed%s",
+	       a->id, n, regions, direct, failed, rc ? " (stopped: the broker went away; the rest follows)" : "");
 out:
 	free(chosen);
 	free(direct_ok);
@@ -462,6 +524,11 @@ static void send_cancel(const struct tc_delivery_row *r, void *user)
 	if (!n || tc_sign_seal(text, n, cc->dp->o.secret_key, sealed, sizeof(sealed), &len))
 		return;
 	cc->rc = tc_dispatch_send_direct(cc->dp, r->target, sealed, len, (uint32_t)cc->dp->o.default_expiry_s);
+	if (cc->rc == TC_ERR_INVALID) { /* this receiver cannot be addressed; the others are told */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s target=%s the cancel command cannot be published to it",
+		       cc->alert_id, r->target);
+		cc->rc = TC_OK;
+	}
 }
 
 /* Clear one ended alert's retained messages (and tell its receivers of an operator's cancel). */

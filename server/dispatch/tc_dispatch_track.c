@@ -26,6 +26,25 @@ static bool apply_event(struct tc_dispatch *dp, const struct tc_delivery_row *r,
 	return tc_dispatch_stored(dp, rc, TC_DOP_DELIVERY, r->alert_id, r->target);
 }
 
+/* An acknowledgment the delivery's state refused; counted, logged (tc_track.h, invariants 5 and 6). */
+static void refused_ack(struct tc_dispatch *dp, const struct tc_delivery_row *r, const struct tc_ack *ack)
+{
+	if (r->attempts < 1) {
+		dp->stats.acks_not_sent++;
+		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s state=%s acknowledged %s, but the delivery was never sent; ignored",
+		       r->alert_id, r->target, r->state, tc_ack_kind_name(ack->kind));
+	} else {
+		dp->stats.acks_out_of_order++;
+		tc_log(TC_LOG_INFO, "track", "alert=%s target=%s state=%s refused the acknowledgment %s", r->alert_id, r->target,
+		       r->state, tc_ack_kind_name(ack->kind));
+	}
+}
+
+/*
+ * The receiver is the topic's (P/rx/<id>/ack): the broker lets only that receiver write it. An
+ * acknowledgment naming another receiver, or for a delivery never sent, is ignored; rejected and
+ * failed escalate (tc_track.h).
+ */
 static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail *m, int64_t now)
 {
 	struct tc_ack ack;
@@ -39,6 +58,12 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 		return;
 	}
 	tc_diags_free(d);
+	if (ack.rx[0] && strcmp(ack.rx, rx)) {
+		dp->stats.acks_foreign++;
+		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s acknowledged %s on behalf of receiver %s; ignored",
+		       ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.rx);
+		return;
+	}
 	enum tc_rc rc = tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row);
 	if (rc == TC_ERR_NOTFOUND) {
 		dp->stats.acks_unknown++;
@@ -48,16 +73,34 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 	}
 	if (!tc_dispatch_stored(dp, rc, TC_DOP_READ, ack.alert_id, rx))
 		return;
+	enum tc_dstate st;
+	struct tc_track_step step = { 0 };
+	if (tc_dstate_parse(row.state, &st) == TC_OK)
+		step = tc_track_decide(st, tc_devent_of_ack(ack.kind), row.attempts, row.due_at, &dp->o.policy, now);
+	if (!step.accepted) {
+		refused_ack(dp, &row, &ack);
+		return;
+	}
+	if (step.action == TC_TRACK_ESCALATE) { /* the escalation names the receiver's village */
+		char kind[16];
+		rc = tc_store_receiver_info(dp->store, rx, kind, row.region);
+		if (rc != TC_ERR_NOTFOUND && !tc_dispatch_stored(dp, rc, TC_DOP_READ, ack.alert_id, rx))
+			return;
+	}
 	dp->stats.acks++;
 	tc_dispatch_mark_watched(dp, ack.alert_id);
 	if (!tc_dispatch_stored(dp, tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now), TC_DOP_ACK,
 		    ack.alert_id, rx))
 		return;
-	struct tc_track_step step = { 0 };
 	if (!apply_event(dp, &row, tc_devent_of_ack(ack.kind), ack.reason, now, &step) || !step.changed)
 		return;
-	if (step.action == TC_TRACK_ESCALATE)
+	if (step.action == TC_TRACK_ESCALATE) {
+		dp->stats.escalations++;
 		dp->work_due = true; /* an escalation for the SMS side */
+		tc_log(TC_LOG_WARN, "track", "alert=%s target=%s region=%s state=%s escalated (%s)", ack.alert_id, rx, row.region,
+		       tc_dstate_name(step.next), ack.reason[0] ? ack.reason : "no reason given");
+		return;
+	}
 	tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s", ack.alert_id, rx, tc_dstate_name(step.next));
 }
 
@@ -65,6 +108,40 @@ struct resend_ctx {
 	struct tc_dispatch *dp;
 	int64_t now;
 };
+
+/* The slot of delivery (alert, target) in the table of recent online re-sends. */
+static struct tc_dispatch_resent *resent_slot(struct tc_dispatch *dp, const char *alert, const char *target)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over both ids */
+	for (const char *p = alert; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &dp->resent[h % TC_DISPATCH_RESENT_SLOTS];
+}
+
+/*
+ * Whether an online status must leave delivery r alone now: it was re-sent for one less than
+ * ack_timeout_s ago, so that a flood of statuses causes no flood of alerts (at most one re-send
+ * per delivery per ack_timeout_s). Kept in memory (a restart forgets it); a slot taken since by
+ * another delivery lets the next status through.
+ */
+static bool resend_held(struct tc_dispatch *dp, const struct tc_delivery_row *r, int64_t now)
+{
+	const struct tc_dispatch_resent *e = resent_slot(dp, r->alert_id, r->target);
+	return e->at && !strcmp(e->alert, r->alert_id) && !strcmp(e->target, r->target) &&
+	       now - e->at < dp->o.policy.ack_timeout_s;
+}
+
+/* Delivery r was re-sent at now for an online status. */
+static void resend_noted(struct tc_dispatch *dp, const struct tc_delivery_row *r, int64_t now)
+{
+	struct tc_dispatch_resent *e = resent_slot(dp, r->alert_id, r->target);
+	snprintf(e->alert, sizeof(e->alert), "%s", r->alert_id);
+	snprintf(e->target, sizeof(e->target), "%s", r->target);
+	e->at = now;
+}
 
 static void resend_pending(const struct tc_delivery_row *r, void *user)
 {
@@ -75,8 +152,17 @@ static void resend_pending(const struct tc_delivery_row *r, void *user)
 		return;
 	const struct tc_dispatch_payload *pl = tc_dispatch_payload(dp, r->alert_id);
 	uint32_t expiry = pl ? tc_dispatch_alert_expiry(dp, r->alert_id, rc->now) : 0;
-	if (!pl || tc_dispatch_failing(dp) || tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry) != TC_OK)
-		return; /* not rendered yet, or the broker went away: the timer sends it */
+	if (!pl || tc_dispatch_failing(dp))
+		return; /* not rendered yet: the timer sends it */
+	if (resend_held(dp, r, rc->now)) {
+		dp->stats.resends_held++;
+		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=%s online again within ack_timeout_s; re-send held",
+		       r->alert_id, r->target, r->state);
+		return;
+	}
+	if (tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry) != TC_OK)
+		return; /* the broker went away: the timer sends it */
+	resend_noted(dp, r, rc->now);
 	dp->stats.resends++;
 	apply_event(dp, r, TC_EV_SENT, NULL, rc->now, &step);
 }
@@ -89,6 +175,10 @@ static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_ma
 		return;
 	if (tc_rx_status_decode(m->data, m->len, &st, NULL) != TC_OK) {
 		tc_log(TC_LOG_WARN, "track", "target=%s sent an unreadable status", rx);
+		return;
+	}
+	if (st.rx[0] && strcmp(st.rx, rx)) {
+		tc_log(TC_LOG_WARN, "track", "target=%s sent a status on behalf of receiver %s; ignored", rx, st.rx);
 		return;
 	}
 	enum tc_rc rc = tc_store_receiver_seen(dp->store, rx, st.online, now);
@@ -178,7 +268,10 @@ static void ask_one(const struct tc_delivery_row *r, void *user)
 	}
 	if (!ac->pl || ac->rc || tc_dispatch_failing(dp))
 		return;
-	ac->rc = tc_dispatch_send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
+	enum tc_rc rc = tc_dispatch_send_direct(dp, r->target, ac->pl->data, ac->pl->len, ac->expiry);
+	if (rc == TC_ERR_INVALID) /* this receiver cannot be addressed; the others are asked */
+		return;
+	ac->rc = rc;
 	if (!ac->rc) {
 		ac->alert_n++;
 		ac->sent++;

@@ -193,6 +193,19 @@ bool tc_mqtt_connected(const struct tc_mqtt *m)
 	return m && atomic_load(&m->connected);
 }
 
+/* Whether libmosquitto refused this one message (its topic or size), the connection being fine. */
+static bool message_refused(int rc)
+{
+	switch (rc) {
+	case MOSQ_ERR_INVAL:
+	case MOSQ_ERR_PAYLOAD_SIZE:
+	case MOSQ_ERR_MALFORMED_UTF8:
+	case MOSQ_ERR_OVERSIZE_PACKET:
+	case MOSQ_ERR_QOS_NOT_SUPPORTED: return true;
+	default: return false;
+	}
+}
+
 enum tc_rc tc_mqtt_publish(struct tc_mqtt *m, const char *topic, const void *data, size_t len, bool retain,
 			   uint32_t expiry_s)
 {
@@ -205,7 +218,7 @@ enum tc_rc tc_mqtt_publish(struct tc_mqtt *m, const char *topic, const void *dat
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		tc_log(TC_LOG_WARN, "mqtt", "publishing to %s failed: %s", topic, mosquitto_strerror(rc));
-		return TC_ERR_IO;
+		return message_refused(rc) ? TC_ERR_INVALID : TC_ERR_IO;
 	}
 	atomic_fetch_add(&m->published, 1);
 	return TC_OK;

@@ -57,7 +57,10 @@ bool tc_mqtt_connected(const struct tc_mqtt *m);
 /*
  * Publish at QoS 1 with an MQTT 5 message expiry (0: none). An empty
  * retained message (len 0) clears the topic. TC_ERR_IO when not connected
- * (nothing is queued then).
+ * (nothing is queued then) or the connection failed; TC_ERR_INVALID when
+ * this one message cannot be published (a topic with a wildcard or an
+ * invalid level, a payload too large) while the connection is fine: the
+ * caller fails that message alone and goes on with the others.
  */
 enum tc_rc tc_mqtt_publish(struct tc_mqtt *m, const char *topic, const void *data, size_t len, bool retain,
 			   uint32_t expiry_s);

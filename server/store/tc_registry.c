@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "tc_id.h"
 #include "tc_utf8.h"
 #include "tc_vec.h"
 
@@ -128,7 +129,12 @@ static const char *set_phone(char *dst, const char *v, bool required)
 }
 
 #define S(name) static const char *name(union row *row, const char *v)
-S(r_id) { return set_text(row->r.id, sizeof(row->r.id), v, true, true); }
+/* A receiver id is a topic level and a broker user name: the one grammar of tc_id.h. */
+S(r_id)
+{
+	const char *why = tc_id_problem(v);
+	return why ? why : set_text(row->r.id, sizeof(row->r.id), v, true, true);
+}
 S(r_kind)
 {
 	if (strcmp(v, "loudspeaker") && strcmp(v, "signage"))

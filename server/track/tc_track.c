@@ -62,13 +62,13 @@ enum {
 /* next[state][event] */
 static const int next_state[TC_DS_N][TC_EV_N] = {
 	/*               SENT  RECV  PLAYING PLAYED DISPL CLEARED REJECT FAILED TIMEOUT */
-	[TC_DS_PLANNED] = { SE, RE, RE, PD, DI, STAY, RJ, FA, NO },
+	[TC_DS_PLANNED] = { SE, NO, NO, NO, NO, NO, NO, NO, NO },
 	[TC_DS_SENT] = { SE, RE, RE, PD, DI, STAY, RJ, FA, RETRY },
 	[TC_DS_RECEIVED] = { STAY, STAY, STAY, PD, DI, STAY, RJ, FA, ES },
 	[TC_DS_PLAYED] = { STAY, STAY, STAY, STAY, STAY, STAY, STAY, STAY, NO },
 	[TC_DS_DISPLAYED] = { STAY, STAY, STAY, STAY, STAY, STAY, STAY, STAY, NO },
 	[TC_DS_FAILED] = { STAY, STAY, STAY, PD, DI, STAY, STAY, STAY, NO },
-	[TC_DS_REJECTED] = { STAY, STAY, STAY, STAY, STAY, STAY, STAY, STAY, NO },
+	[TC_DS_REJECTED] = { STAY, STAY, STAY, PD, DI, STAY, STAY, STAY, NO },
 	[TC_DS_EXPIRED] = { NO, STAY, STAY, PD, DI, STAY, STAY, STAY, NO },
 	[TC_DS_CANCELLED] = { NO, STAY, STAY, STAY, STAY, STAY, STAY, STAY, NO },
 	[TC_DS_ESCALATED] = { STAY, STAY, STAY, PD, DI, STAY, STAY, STAY, NO },
@@ -84,11 +84,19 @@ static int64_t timer_of(enum tc_dstate st, const struct tc_track_policy *p, int6
 	return 0;
 }
 
+/* Whether ev is an acknowledgment from the receiver (not a publication or a timer). */
+static bool is_ack(enum tc_devent ev)
+{
+	return ev != TC_EV_SENT && ev != TC_EV_TIMEOUT;
+}
+
 struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long attempts, int64_t due_at,
 				     const struct tc_track_policy *p, int64_t now)
 {
 	struct tc_track_step step = { .next = st, .attempts = attempts, .due_at = due_at };
 	if (st >= TC_DS_N || ev >= TC_EV_N || next_state[st][ev] == NO)
+		return step;
+	if (is_ack(ev) && attempts < 1) /* invariant 6: never sent, nothing to acknowledge */
 		return step;
 	step.accepted = true;
 	int cell = next_state[st][ev];
@@ -111,8 +119,8 @@ struct tc_track_step tc_track_decide(enum tc_dstate st, enum tc_devent ev, long 
 	step.next = (enum tc_dstate)cell;
 	if (ev == TC_EV_SENT)
 		step.attempts = attempts + 1;
-	if (step.next == TC_DS_ESCALATED)
-		step.action = TC_TRACK_ESCALATE;
+	if (step.next == TC_DS_ESCALATED || step.next == TC_DS_REJECTED || step.next == TC_DS_FAILED)
+		step.action = TC_TRACK_ESCALATE; /* invariant 7 */
 	/* Staying in received (playing after received) keeps the running timer. */
 	step.due_at = step.next == st ? due_at : timer_of(step.next, p, now);
 	return step;
@@ -137,9 +145,14 @@ enum tc_rc tc_track_apply(struct tc_store *s, const struct tc_track_policy *p, c
 	w.attempts = step.attempts;
 	w.due_at = step.due_at;
 	rc = tc_store_update_delivery(s, &w, reason, now);
-	if (!rc && step.action == TC_TRACK_ESCALATE)
-		rc = tc_store_put_escalation(s, r->alert_id, r->target, r->region,
-					     st == TC_DS_RECEIVED ? "received but never played" : "no receipt after every attempt",
-					     now);
+	if (!rc && step.action == TC_TRACK_ESCALATE) {
+		char why[192];
+		if (step.next != TC_DS_ESCALATED)
+			snprintf(why, sizeof(why), "%s: %s", tc_dstate_name(step.next), reason && *reason ? reason : "no reason given");
+		else
+			snprintf(why, sizeof(why), "%s",
+				 st == TC_DS_RECEIVED ? "received but never played" : "no receipt after every attempt");
+		rc = tc_store_put_escalation(s, r->alert_id, r->target, r->region, why, now);
+	}
 	return rc;
 }

@@ -8,7 +8,7 @@
  *                   │  └─ re-send directly             v
  *                   └── TIMEOUT, attempts = max ──> escalated (the village's people are told)
  *
- *   any open state ── rejected ──> rejected, ── failed ──> failed
+ *   sent | received ── rejected ──> rejected, ── failed ──> failed; both escalate
  *   open states are also ended from outside: expired (the alert expired),
  *   cancelled (Cancel, Update, operator).
  *
@@ -16,13 +16,18 @@
  *  1. Coverage counts only played and displayed: a state reached by an
  *     acknowledgment from the receiver itself.
  *  2. A late played/displayed always wins (a receiver that was escalated,
- *     failed or expired and then did play is covered); nothing else leaves
- *     a final state.
+ *     failed, rejected or expired and then did play is covered); nothing
+ *     else leaves a final state.
  *  3. Only sent and received carry a timer; entering any other state
  *     clears it.
  *  4. A Cancel is tracked like any alert: loudspeakers announce that the
  *     warning is lifted (played), displays clear it (displayed).
  *  5. An event a state does not accept is refused and logged, never fatal.
+ *  6. An acknowledgment counts only for a delivery that was sent (attempts
+ *     above 0): planned takes none, and a delivery ended before it was ever
+ *     sent (failed, expired, cancelled) takes none either.
+ *  7. rejected and failed, whatever the reason, escalate like silence: the
+ *     village's people are told. A later played/displayed still counts.
  */
 #ifndef TC_TRACK_H
 #define TC_TRACK_H

@@ -144,6 +144,28 @@ static struct tc_mail *ack_mail(const char *rx, enum tc_ack_kind kind)
 	return tc_mail_new(TC_MQTT_MESSAGE, topic, text, n);
 }
 
+/* An acknowledgment on rx's topic whose payload names receiver named ("": none) and reason. */
+static struct tc_mail *ack_mail_as(const char *rx, const char *named, enum tc_ack_kind kind, const char *reason)
+{
+	struct tc_ack a = { .kind = kind, .at = NOW };
+	char text[320], topic[TC_PROTO_MAX_TOPIC];
+	snprintf(a.alert_id, sizeof(a.alert_id), "%s", alert_id);
+	snprintf(a.rx, sizeof(a.rx), "%s", named);
+	snprintf(a.reason, sizeof(a.reason), "%s", reason);
+	size_t n = tc_ack_encode(&a, text, sizeof(text));
+	assert_int_equal(tc_proto_topic(topic, sizeof(topic), TC_PROTO_DEFAULT_PREFIX, TC_TOPIC_RX_ACK, rx, NULL), TC_OK);
+	return tc_mail_new(TC_MQTT_MESSAGE, topic, text, n);
+}
+
+static struct tc_mail *status_mail(const char *rx, bool online)
+{
+	struct tc_rx_status st = { .online = online, .at = NOW };
+	char text[256], topic[TC_PROTO_MAX_TOPIC];
+	size_t n = tc_rx_status_encode(&st, text, sizeof(text));
+	assert_int_equal(tc_proto_topic(topic, sizeof(topic), TC_PROTO_DEFAULT_PREFIX, TC_TOPIC_RX_STATUS, rx, NULL), TC_OK);
+	return tc_mail_new(TC_MQTT_MESSAGE, topic, text, n);
+}
+
 /* The alert's deliveries as publishing leaves them: sent once, the timer running from at. */
 static void mark_sent(int64_t at)
 {
@@ -344,9 +366,86 @@ static void test_locked_store(void **state)
 	tc_dispatch_free(dp);
 }
 
+/* --- what an acknowledgment may change ------------------------------------------------------ */
+
+/* A played on a delivery never sent (planned) is logged, counted and ignored: coverage unchanged. */
+static void test_ack_on_planned_ignored(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_PLAYED), NOW + 1);
+	tc_dispatch_handle(dp, ack_mail("b", TC_ACK_DISPLAYED), NOW + 1);
+	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_REJECTED), NOW + 1);
+	assert_false(tc_dispatch_holding(dp));
+	assert_string_equal(state_of("a"), "planned");
+	assert_string_equal(state_of("b"), "planned");
+	assert_int_equal(tc_store_ack_count(store, alert_id), 0);
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 0);
+	assert_int_equal(tc_dispatch_stats(dp)->acks, 0);
+	assert_int_equal(metric(dp, "tocsin_acks_total{outcome=\"not-sent\"} "), 3);
+	tc_dispatch_free(dp);
+}
+
+/* The receiver is the topic's: an acknowledgment naming another receiver changes nothing. */
+static void test_ack_naming_another_receiver_ignored(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	mark_sent(NOW);
+	tc_dispatch_handle(dp, ack_mail_as("a", "b", TC_ACK_DISPLAYED, ""), NOW + 1);
+	assert_string_equal(state_of("a"), "sent");
+	assert_string_equal(state_of("b"), "sent");
+	assert_int_equal(metric(dp, "tocsin_acks_total{outcome=\"other-receiver\"} "), 1);
+	tc_dispatch_handle(dp, ack_mail_as("a", "a", TC_ACK_PLAYED, ""), NOW + 2); /* its own name: counts */
+	assert_string_equal(state_of("a"), "played");
+	tc_dispatch_free(dp);
+}
+
+/* A status counts only for the receiver of its topic: one naming another receiver is ignored. */
+static void test_status_naming_another_receiver_ignored(void **state)
+{
+	(void)state;
+	static const char foreign[] = "{\"v\":1,\"state\":\"online\",\"at\":1000000,\"rx\":\"b\"}";
+	static const char own[] = "{\"v\":1,\"state\":\"online\",\"at\":1000000,\"rx\":\"a\"}";
+	char topic[TC_PROTO_MAX_TOPIC];
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	assert_int_equal(tc_proto_topic(topic, sizeof(topic), TC_PROTO_DEFAULT_PREFIX, TC_TOPIC_RX_STATUS, "a", NULL), TC_OK);
+	tc_dispatch_handle(dp, tc_mail_new(TC_MQTT_MESSAGE, topic, foreign, strlen(foreign)), NOW);
+	assert_int_equal(tc_store_count_online(store), 0);
+	tc_dispatch_handle(dp, tc_mail_new(TC_MQTT_MESSAGE, topic, own, strlen(own)), NOW);
+	assert_int_equal(tc_store_count_online(store), 1);
+	tc_dispatch_free(dp);
+}
+
+/* rejected (any reason) escalates to the village's people like silence; a later played counts. */
+static void test_rejected_escalates(void **state)
+{
+	(void)state;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &options);
+	mark_sent(NOW);
+	tc_dispatch_handle(dp, ack_mail_as("a", "", TC_ACK_REJECTED, "malformed"), NOW + 1);
+	tc_dispatch_handle(dp, ack_mail_as("b", "", TC_ACK_RECEIVED, ""), NOW + 1);
+	tc_dispatch_handle(dp, ack_mail_as("b", "", TC_ACK_FAILED, "audio-timeout"), NOW + 2);
+	assert_string_equal(state_of("a"), "rejected");
+	assert_string_equal(state_of("b"), "failed");
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 2);
+	assert_int_equal(tc_dispatch_stats(dp)->escalations, 2);
+	sqlite3_stmt *q = NULL; /* the escalation names the receiver's village, for its officers */
+	assert_int_equal(sqlite3_prepare_v2(other, "SELECT region, reason FROM escalations WHERE target = 'a'", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "120116001001");
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "rejected: malformed");
+	sqlite3_finalize(q);
+	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_PLAYED), NOW + 3);
+	assert_string_equal(state_of("a"), "played");
+	tc_dispatch_free(dp);
+}
+
 /* --- publishing, against a real broker ------------------------------------------------------- */
 
 static pid_t broker_pid;
+static const char *broker_extra = ""; /* more lines for the broker's configuration */
 
 /* A port nothing listens on now. */
 static int free_port(void)
@@ -382,7 +481,7 @@ static int start_broker(void)
 	FILE *f = fopen(conf, "w");
 	if (port < 0 || !f)
 		return -1;
-	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s", port, broker_extra);
 	fclose(f);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -494,6 +593,127 @@ static void test_scope_text(void **state)
 	free(s);
 }
 
+/* A dispatcher connected to a fresh broker (skips when mosquitto cannot be started). */
+struct connected {
+	struct tc_mailbox *mb;
+	struct tc_mqtt *mq;
+	struct tc_dispatch *dp;
+};
+
+static bool connect_dispatcher(struct connected *c)
+{
+	int port = start_broker();
+	if (port < 0) {
+		stop_broker();
+		return false;
+	}
+	c->mb = tc_mailbox_new(0);
+	struct tc_mqtt_options mo = { .host = "127.0.0.1", .port = port, .client_id = "test-dispatch",
+				      .prefix = TC_PROTO_DEFAULT_PREFIX, .keepalive_s = 30, .session_expiry_s = 60 };
+	assert_int_equal(tc_mqtt_start(&mo, c->mb, &c->mq, NULL), TC_OK);
+	c->dp = tc_dispatch_new(store, c->mq, NULL, &options);
+	wait_connected(c->dp, c->mq, c->mb);
+	return true;
+}
+
+static void disconnect_dispatcher(struct connected *c)
+{
+	tc_dispatch_free(c->dp);
+	tc_mqtt_stop(c->mq);
+	tc_mail_free_list(tc_mailbox_take(c->mb));
+	tc_mailbox_free(c->mb);
+	stop_broker();
+}
+
+/* A flood of online statuses re-sends each pending delivery at most once per ack_timeout_s. */
+static void test_online_flood_bounded(void **state)
+{
+	(void)state;
+	struct connected c;
+	if (!connect_dispatcher(&c))
+		skip();
+	mark_sent(NOW);
+	for (int i = 0; i < 50; i++)
+		tc_dispatch_handle(c.dp, status_mail("a", true), NOW + 1 + i / 10);
+	assert_int_equal(tc_dispatch_stats(c.dp)->resends, 1);
+	assert_int_equal(metric(c.dp, "\ntocsin_resends_held_total "), 49);
+	assert_int_equal(row_of("a").attempts, 2);
+	tc_dispatch_handle(c.dp, status_mail("a", true), NOW + 1 + 30); /* a timeout later: once more */
+	assert_int_equal(tc_dispatch_stats(c.dp)->resends, 2);
+	disconnect_dispatcher(&c);
+}
+
+/* A target whose id cannot be published (a store from before the id grammar) fails with its
+ * reason and is escalated; the rest of the alert goes out, and nothing stays planned. */
+static void test_bad_id_fails_only_its_target(void **state)
+{
+	(void)state;
+	struct connected c;
+	const char targets[2][64] = { "x#y", "p+q" };
+	sql("INSERT INTO receivers (id, kind, name, lat, lon, region) VALUES ('x#y', 'loudspeaker', 'X', 39.0, 117.7, "
+	    "'120116002002'), ('p+q', 'signage', 'P', 39.0, 117.7, '')");
+	assert_int_equal(tc_store_plan_alert(store, alert_id, targets, 2, "mqtt", NOW), TC_OK);
+	if (!connect_dispatcher(&c))
+		skip();
+	assert_int_equal(tc_store_set_payload(store, alert_id, "sealed", 6, 0), TC_OK);
+	tc_dispatch_work(c.dp, NOW);
+	assert_string_equal(state_of("a"), "sent");
+	assert_string_equal(state_of("b"), "sent");
+	assert_string_equal(state_of("x#y"), "failed");
+	assert_string_equal(state_of("p+q"), "failed");
+	assert_int_equal(row_of("x#y").attempts, 0);
+	assert_int_equal(alert_state(), TC_ALERT_DISPATCHING);
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 2);
+	assert_int_equal(metric(c.dp, "\ntocsin_unpublishable_total "), 2);
+	assert_int_equal(tc_store_awaiting_receipt(store, alert_id), 2); /* a and b, sent; none planned */
+	/* An acknowledgment forged for it changes nothing: it was never sent. */
+	tc_dispatch_handle(c.dp, ack_mail("c", TC_ACK_PLAYED), NOW + 1); /* c: not a target */
+	assert_int_equal(tc_dispatch_stats(c.dp)->acks, 0);
+	disconnect_dispatcher(&c);
+}
+
+/* A message the broker client refuses for its size (over the broker's maximum packet size): the
+ * region message and then each direct one are refused alone; each target fails with the reason,
+ * nothing stays planned, and the connection is kept. */
+static void test_refused_message_fails_its_targets(void **state)
+{
+	(void)state;
+	struct connected c;
+	static char big[4096];
+	memset(big, 'x', sizeof(big));
+	broker_extra = "max_packet_size 2048\n";
+	bool up = connect_dispatcher(&c);
+	broker_extra = "";
+	if (!up)
+		skip();
+	assert_int_equal(tc_store_set_payload(store, alert_id, big, sizeof(big), 0), TC_OK);
+	tc_dispatch_work(c.dp, NOW);
+	assert_string_equal(state_of("a"), "failed");
+	assert_string_equal(state_of("b"), "failed");
+	assert_int_equal(tc_store_escalation_count(store, alert_id), 2);
+	assert_int_equal(tc_store_awaiting_receipt(store, alert_id), 0);
+	assert_true(tc_mqtt_connected(c.mq));
+	disconnect_dispatcher(&c);
+}
+
+/* An operator's cancel reaches every receiver it can be published to; one that cannot be (an id
+ * sent to before the grammar) does not keep the alert's retained messages from being cleared. */
+static void test_cancel_skips_unaddressable(void **state)
+{
+	(void)state;
+	struct connected c;
+	const char targets[1][64] = { "p+q" };
+	assert_int_equal(tc_store_plan_alert(store, alert_id, targets, 1, "mqtt", NOW), TC_OK);
+	mark_sent(NOW); /* p+q too: sent once, as an older tocsind may have */
+	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116001/alert/x"), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(store, alert_id, TC_ALERT_CANCELLED, NOW), TC_OK);
+	if (!connect_dispatcher(&c))
+		skip();
+	tc_dispatch_work(c.dp, NOW + 1);
+	assert_int_equal(tc_dispatch_stats(c.dp)->cleared, 1);
+	disconnect_dispatcher(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +726,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_written_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish_written_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_on_planned_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_naming_another_receiver_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_naming_another_receiver_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected_escalates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_online_flood_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_id_fails_only_its_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_message_fails_its_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_skips_unaddressable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,35 @@ static void test_bad_rows_import_nothing(void **state)
 	tc_diags_free(d);
 }
 
+/* Receiver ids follow one grammar, [A-Za-z0-9._-]{1,63}: a bad one is named with its line. */
+static void test_receiver_id_grammar(void **state)
+{
+	(void)state;
+	static const char csv[] = "id,kind,name,lat,lon,region\n"
+				  "a#b,loudspeaker,A,38.9,117.6,120116\n"
+				  "x+y,loudspeaker,B,38.9,117.6,120116\n"
+				  "rx:7,loudspeaker,C,38.9,117.6,120116\n"
+				  "1234567890123456789012345678901234567890123456789012345678901234,signage,D,38.9,117.6,120116\n"
+				  "Ok.id_1-2,signage,E,38.9,117.6,120116\n";
+	struct tc_diags *d = tc_diags_new();
+	size_t n = 99;
+	long before = tc_store_count(store, "receivers");
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, csv, strlen(csv), &n, d), TC_ERR_INVALID);
+	assert_int_equal(tc_store_count(store, "receivers"), before);
+	assert_int_equal(tc_diags_errors(d), 4);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "line 2: id 'a#b' may hold only"));
+	assert_non_null(strstr(tc_diags_get(d, 1)->message, "line 3: id 'x+y' may hold only"));
+	assert_non_null(strstr(tc_diags_get(d, 2)->message, "line 4: id 'rx:7' may hold only"));
+	assert_non_null(strstr(tc_diags_get(d, 3)->message, "line 5: id '"));
+	assert_non_null(strstr(tc_diags_get(d, 3)->message, "is longer than 63 bytes"));
+	tc_diags_free(d);
+	static const char good[] = "id,kind,name,lat,lon,region\n"
+				   "Ok.id_1-2,signage,E,38.9,117.6,120116\n"
+				   "123456789012345678901234567890123456789012345678901234567890123,signage,F,38.9,117.6,120116\n";
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, good, strlen(good), &n, NULL), TC_OK);
+	assert_int_equal(n, 2);
+}
+
 static void test_header_problems(void **state)
 {
 	(void)state;
@@ -337,7 +366,7 @@ int main(void)
 		cmocka_unit_test(test_header_problems), cmocka_unit_test(test_contacts_and_phones),
 		cmocka_unit_test(test_shelters_json),   cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_export_never_drops_a_row), cmocka_unit_test(test_example_registry_any_order),
-		cmocka_unit_test(test_shelter_linked_when_it_comes),
+		cmocka_unit_test(test_shelter_linked_when_it_comes), cmocka_unit_test(test_receiver_id_grammar),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -92,6 +92,17 @@ static void test_set_and_check(void **state)
 	assert_int_equal(rx_config_check(&c, d), TC_OK);
 	rx_config_set(&c, "id", "rx/1", d);
 	assert_int_equal(rx_config_check(&c, d), TC_ERR_INVALID);
+	/* The one id grammar, [A-Za-z0-9._-]{1,63}, as at import and before publishing. */
+	static const char *const bad[] = { "rx#1", "rx+1", "rx:1", "rx\u00e9", "rx 1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tc_diags_clear(d);
+		rx_config_set(&c, "id", bad[i], d);
+		if (rx_config_check(&c, d) != TC_ERR_INVALID || !strstr(tc_diags_get(d, 0)->message, "may hold only"))
+			fail_msg("id '%s' was taken", bad[i]);
+	}
+	tc_diags_clear(d);
+	rx_config_set(&c, "id", "Rx.north_1-2", d);
+	assert_int_equal(rx_config_check(&c, d), TC_OK);
 	tc_diags_free(d);
 }
 

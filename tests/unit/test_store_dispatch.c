@@ -323,6 +323,67 @@ static void test_unsettled(void **state)
 	free(xml);
 }
 
+static void count_row(const struct tc_delivery_row *r, void *user)
+{
+	(void)r;
+	(*(int *)user)++;
+}
+
+struct listed {
+	const char *id;
+	bool seen;
+};
+
+static void find_id(const struct tc_alert_brief *b, void *user)
+{
+	struct listed *l = user;
+	l->seen |= !strcmp(b->id, l->id);
+}
+
+/* A target that could not be published to is failed, never sent (attempts 0): final, nothing
+ * re-sends it, asks it again or waits for it, and its alert is no longer one to dispatch. */
+static void test_unpublishable_target_settled(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	struct tc_delivery_row r;
+	char id[17];
+	bool dup;
+	int pending = 0;
+	const char targets[2][64] = { "a", "b" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>5");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets, 2, "mqtt", NOW), TC_OK);
+	assert_int_equal(tc_store_set_alert_state(store, id, TC_ALERT_DISPATCHING, NOW), TC_OK);
+	struct listed l = { id, false };
+	assert_int_equal(tc_store_alerts_to_dispatch(store, find_id, &l), TC_OK);
+	assert_true(l.seen); /* planned deliveries: to dispatch */
+	set_state(id, "a", "failed", 0);
+	set_state(id, "b", "sent", 1);
+	assert_int_equal(tc_store_get_delivery_state(store, id, "a", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "failed");
+	assert_int_equal(r.attempts, 0); /* what tells tocsind it was never sent */
+	assert_int_equal(tc_store_receiver_pending(store, "a", NOW, count_row, &pending), TC_OK);
+	assert_int_equal(pending, 0);
+	assert_int_equal(tc_store_receiver_pending(store, "b", NOW, count_row, &pending), TC_OK);
+	assert_int_equal(pending, 1);
+	l.seen = false;
+	assert_int_equal(tc_store_alerts_to_dispatch(store, find_id, &l), TC_OK);
+	assert_false(l.seen);
+	set_state(id, "b", "played", 1);
+	long done = 0;
+	assert_int_equal(tc_store_finish_alerts(store, NOW, &done), TC_OK);
+	assert_true(done >= 1);
+	char msg_type[16];
+	enum tc_alert_state st;
+	int64_t expires;
+	assert_int_equal(tc_store_alert_brief(store, id, msg_type, &st, &expires), TC_OK);
+	assert_int_equal(st, TC_ALERT_DONE);
+	tc_cap_alert_free(a);
+	free(xml);
+}
+
 /* An officer's reply in village 120116001001 confirms a, escalated there. */
 static void confirm_village_of_a(const char *id)
 {
@@ -407,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_expire_and_finish),
 		cmocka_unit_test(test_move_and_awaiting),
 		cmocka_unit_test(test_unsettled),
+		cmocka_unit_test(test_unpublishable_target_settled),
 		cmocka_unit_test(test_last_run),
 		cmocka_unit_test(test_coverage_with_people),
 	};

@@ -126,18 +126,42 @@ static void test_cleared_changes_nothing(void **state)
 	assert_false(s.changed);
 }
 
-/* tocsind applies an acknowledgment to a row read without its receiver's region, which only an
- * escalation needs: no acknowledgment escalates, from any state. */
-static void test_no_ack_escalates(void **state)
+/* rejected and failed, whatever the reason, escalate like silence; no other acknowledgment does. */
+static void test_rejected_and_failed_escalate(void **state)
 {
 	(void)state;
 	for (int st = 0; st < TC_DS_N; st++)
 		for (int k = 0; k < TC_ACK_N_KINDS; k++) {
 			struct tc_track_step s = step((enum tc_dstate)st, tc_devent_of_ack((enum tc_ack_kind)k), 1);
-			if (s.action == TC_TRACK_ESCALATE || (s.changed && s.next == TC_DS_ESCALATED))
-				fail_msg("%s escalates from %s", tc_ack_kind_name((enum tc_ack_kind)k),
+			bool open = st == TC_DS_SENT || st == TC_DS_RECEIVED;
+			bool should = open && (k == TC_ACK_REJECTED || k == TC_ACK_FAILED);
+			if ((s.action == TC_TRACK_ESCALATE) != should)
+				fail_msg("%s from %s: escalates %d, should %d", tc_ack_kind_name((enum tc_ack_kind)k),
+					 tc_dstate_name((enum tc_dstate)st), s.action == TC_TRACK_ESCALATE, should);
+		}
+	/* A later genuine played still counts for coverage. */
+	assert_int_equal(step(TC_DS_REJECTED, TC_EV_PLAYED, 1).next, TC_DS_PLAYED);
+	assert_int_equal(step(TC_DS_REJECTED, TC_EV_DISPLAYED, 1).next, TC_DS_DISPLAYED);
+	assert_int_equal(step(TC_DS_FAILED, TC_EV_PLAYED, 1).next, TC_DS_PLAYED);
+}
+
+/* An acknowledgment counts only for a delivery that was sent: none from planned, none for a
+ * delivery ended before it was ever sent (attempts 0), whatever it says. */
+static void test_acks_need_a_send(void **state)
+{
+	(void)state;
+	for (int st = 0; st < TC_DS_N; st++)
+		for (int k = 0; k < TC_ACK_N_KINDS; k++) {
+			struct tc_track_step s = step((enum tc_dstate)st, tc_devent_of_ack((enum tc_ack_kind)k), 0);
+			if (s.accepted || s.changed)
+				fail_msg("%s on a never-sent %s delivery was taken", tc_ack_kind_name((enum tc_ack_kind)k),
 					 tc_dstate_name((enum tc_dstate)st));
 		}
+	/* planned refuses every acknowledgment, whatever its attempts say */
+	for (int k = 0; k < TC_ACK_N_KINDS; k++)
+		assert_false(step(TC_DS_PLANNED, tc_devent_of_ack((enum tc_ack_kind)k), 1).accepted);
+	/* sending still works from planned */
+	assert_int_equal(step(TC_DS_PLANNED, TC_EV_SENT, 0).next, TC_DS_SENT);
 }
 
 /* An acknowledgment sent at QoS 0 may be lost: once received (QoS 1, sent first) is in, it changes
@@ -205,6 +229,41 @@ static void test_apply_writes_store(void **state)
 	fixture_store_remove();
 }
 
+/* A rejection is written with its reason and becomes an escalation for the receiver's village. */
+static void test_apply_rejected_escalates(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	struct tc_cap_alert *a = parse(fixture_alert);
+	char id[17];
+	bool dup;
+	const char targets[1][64] = { "rx-1" };
+	struct tc_delivery_row r;
+	struct tc_track_step st;
+	assert_int_equal(fixture_store_dir(), 0);
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_put_alert(s, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(s, id, targets, 1, "mqtt", NOW), TC_OK);
+	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
+	/* Before it is sent, a rejection is refused and nothing is escalated. */
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_REJECTED, "garbage", NOW, &st), TC_ERR_INVALID);
+	assert_int_equal(tc_store_escalation_count(s, id), 0);
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_SENT, NULL, NOW, NULL), TC_OK);
+	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_REJECTED, "bad-signature", NOW + 1, &st), TC_OK);
+	assert_int_equal(st.action, TC_TRACK_ESCALATE);
+	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "rejected");
+	assert_int_equal(tc_store_escalation_count(s, id), 1);
+	/* A later genuine played counts. */
+	assert_int_equal(tc_track_apply(s, &policy, &r, TC_EV_PLAYED, NULL, NOW + 2, &st), TC_OK);
+	assert_int_equal(tc_store_get_delivery(s, id, "rx-1", "mqtt", &r), TC_OK);
+	assert_string_equal(r.state, "played");
+	tc_cap_alert_free(a);
+	tc_store_close(s);
+	fixture_store_remove();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,7 +272,9 @@ int main(void)
 		cmocka_unit_test(test_timeouts_resend_then_escalate),
 		cmocka_unit_test(test_final_states_hold_but_late_play_wins),
 		cmocka_unit_test(test_cleared_changes_nothing),
-		cmocka_unit_test(test_no_ack_escalates),
+		cmocka_unit_test(test_rejected_and_failed_escalate),
+		cmocka_unit_test(test_acks_need_a_send),
+		cmocka_unit_test(test_apply_rejected_escalates),
 		cmocka_unit_test(test_qos0_acks_change_nothing_after_receipt),
 		cmocka_unit_test(test_apply_writes_store),
 	};
