@@ -34,6 +34,7 @@
 #pragma weak tc_cli_export
 #pragma weak tc_cli_status
 #pragma weak tc_cli_cancel
+#pragma weak tc_cli_broker
 
 static const struct {
 	const char *name;
@@ -51,6 +52,7 @@ static const struct {
 	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 	{ "status", "tocsin-client", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
 	{ "cancel", "tocsin-client", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
+	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
