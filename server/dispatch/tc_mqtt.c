@@ -142,6 +142,15 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	mosquitto_max_inflight_messages_set(m->mosq, 1000);
 	if (o->username)
 		mosquitto_username_pw_set(m->mosq, o->username, o->password);
+	m->o.username = m->o.password = NULL; /* libmosquitto keeps its own copies */
+	/* The broker's certificate must be signed by cafile and name the host (libmosquitto checks both). */
+	if (o->cafile && mosquitto_tls_set(m->mosq, o->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
+		tc_err(d, "mqtt.tls", o->cafile, "cannot use %s as the broker's CA certificate", o->cafile);
+		mosquitto_destroy(m->mosq);
+		free(m);
+		return TC_ERR_USAGE;
+	}
+	m->o.cafile = NULL;
 	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
 	mosquitto_connect_v5_callback_set(m->mosq, on_connect);
 	mosquitto_message_v5_callback_set(m->mosq, on_message);
