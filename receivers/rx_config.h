@@ -21,6 +21,7 @@ struct rx_config {
 	char broker[256];       /* HOST:PORT */
 	char username[128];
 	char password[128];
+	char cafile[1024];      /* mqtts: the broker's CA certificate (PEM) */
 	char pubkey[1024];      /* file holding the bureau's public key (base64) */
 	char state_dir[1024];
 	char prefix[128];
