@@ -131,9 +131,12 @@ void broker_link_free(struct broker_link *bl)
 void broker_link_changed(void *user)
 {
 	struct broker_link *bl = user;
-	if (bl->accounts)
+	if (bl->accounts) {
+		/* Sent before the import is answered, so the accounts work at once (the rest, if any, by the loop). */
 		tc_accounts_changed(bl->accounts);
-	else
+		for (int i = 0; i < 40 && tc_accounts_work(bl->accounts, (int64_t)time(NULL)); i++)
+			;
+	} else
 		tc_secrets_ensure(bl->store, (int64_t)time(NULL), NULL);
 }
 
