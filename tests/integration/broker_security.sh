@@ -5,12 +5,13 @@
 # another receiver's session; an imported receiver's account works at once, a removed one's
 # is gone at once; provisioning writes what devices need, 0600, and no secret reaches a log.
 # What a forgery would have done is watched by a subscriber with tocsind's rights.
-# Usage: broker_security.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR
+# Usage: broker_security.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR TOCSIN_RECEIVER
 set -u
 tocsind=$1
 tocsin=$2
 sim=$3
 examples=$4
+receiver=$5
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
@@ -19,7 +20,8 @@ watch_pid=
 
 mkdir -p "$tmp/data"
 start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start the secured mosquitto"; cat "$tmp/mosquitto.log"; exit 1; }
-trap 'kill $watch_pid 2>/dev/null; cleanup' EXIT
+rx_pid=
+trap 'kill $watch_pid $rx_pid 2>/dev/null; cleanup' EXIT
 check "tocsind's password is 0600" 600 "$(stat -c %a "$tmp/data/broker.password")"
 check "the plugin's file is 0600" 600 "$(stat -c %a "$tmp/broker/dynamic-security.json")"
 check "the server key is 0600" 600 "$(stat -c %a "$tmp/broker/server.key")"
@@ -130,15 +132,30 @@ start_server
 expect "accounts restored on connect" wait_until 15 pub r-b r-b "$sb" tocsin/v1/rx/r-b/status \
 	'{"v":1,"state":"online","at":7}'
 
-# The whole loop over the secured broker: simulated receivers with their credentials.
+# The whole loop over the secured broker: simulated receivers with their credentials, and a
+# real loudspeaker with nothing but its provisioned file (and where to keep its state).
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null
 grep -v '^r-c,' "$tmp/rx.csv" >"$tmp/sim.csv"
 start_sim a --registry "$tmp/sim.csv" --delay-ms 100
+printf 'id,kind,name,lat,lon,region\nr-d,loudspeaker,D,39.03,117.70,120116001003\n' >"$tmp/rx-d.csv"
+"$tocsin" import receivers "$tmp/rx-d.csv" --server "$url" >/dev/null
+"$tocsin" provision r-d --server "$url" --out "$tmp/r-d.conf" >/dev/null
+printf 'audio_out = %s\nrealtime = false\ntone_ms = 500\nmax_repeats = 1\n' "$tmp/r-d.wav" >>"$tmp/r-d.conf"
+keys=()
+if ! "$receiver" --config "$tmp/r-d.conf" --print-config >/dev/null 2>&1; then
+	# a receiver that reads no inline keys yet: the same file without them, and the key file
+	sed -i '/^pubkeys = /d' "$tmp/r-d.conf"
+	keys=(--pubkey "$tmp/data/signing.pub")
+fi
+"$receiver" --config "$tmp/r-d.conf" "${keys[@]}" --state-dir "$tmp/r-d-state" 2>>"$tmp/rx.log" &
+rx_pid=$!
+expect "the loudspeaker logs in over TLS" wait_until 10 grep -q 'connected to 127.0.0.1' "$tmp/rx.log"
 fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
 orange=$("$tocsin" submit "$tmp/orange.xml" --server "$url")
-expect "the alert played on the secured broker" wait_for "$orange" '.counts.played == 1'
+expect "the alert played on the secured broker" wait_for "$orange" '.counts.played == 2' 60
 
 check "no secret in any log" "" "$(grep -l -e "$sa" -e "$sb" -e "$sc" -e "$(cat "$tmp/data/broker.password")" \
 	"$tmp"/*.log "$tmp/mosquitto.log" 2>/dev/null)"
+expect "no secret on a command line" test -z "$(ps -eo args | grep -e "$sa" -e "$sb" | grep -v grep)"
 check_log "$tmp/tocsind.log"
 finish
