@@ -53,17 +53,17 @@ void tc_accounts_changed(struct tc_accounts *a)
 	a->changed = true;
 }
 
-static void make_one(const char *id, const char *region, const char *secret, void *user)
+static void make_one(const char *id, const char *region, const char *secret, bool moved, void *user)
 {
 	struct tc_accounts *a = user;
-	char *text = tc_broker_rx_commands(a->prefix, id, region, secret);
+	char *text = tc_broker_rx_commands(a->prefix, id, region, secret, moved);
 	if (!text) {
 		tc_log(TC_LOG_ERROR, "broker", "receiver %s cannot have a broker account (its id or region %s cannot be "
 		       "in a topic)", id, region);
-		tc_secrets_synced(a->store, id); /* nothing to send, ever */
+		tc_secrets_synced(a->store, id, region); /* nothing to send, ever */
 		return;
 	}
-	if (a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_synced(a->store, id) == TC_OK)
+	if (a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
 		a->sent++;
 	else
 		a->failed++;

@@ -49,18 +49,22 @@ static json_t *rx_acls(const char *prefix, const char *id, const char *region)
 	return a;
 }
 
-char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret)
+char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret, bool moved)
 {
 	char role[96];
 	json_t *acls = rx_acls(prefix, id, region);
 	if (!acls)
 		return NULL;
 	snprintf(role, sizeof(role), "rx:%s", id);
-	return dump(json_pack("{s:[{s:s, s:s}, {s:s, s:s, s:o}, {s:s, s:s, s:s, s:s, s:[{s:s}]}]}", "commands",
-			      "command", "createRole", "rolename", role,
-			      "command", "modifyRole", "rolename", role, "acls", acls,
-			      "command", "createClient", "username", id, "password", secret, "clientid", id,
-			      "roles", "rolename", role));
+	json_t *cmds = json_array();
+	json_array_append_new(cmds, json_pack("{s:s, s:s, s:O}", "command", "createRole", "rolename", role, "acls", acls));
+	if (moved)
+		json_array_append_new(cmds, json_pack("{s:s, s:s, s:O}", "command", "modifyRole", "rolename", role, "acls",
+						      acls));
+	json_array_append_new(cmds, json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}]}", "command", "createClient", "username", id,
+					      "password", secret, "clientid", id, "roles", "rolename", role));
+	json_decref(acls);
+	return dump(json_pack("{s:o}", "commands", cmds));
 }
 
 char *tc_broker_rx_delete(const char *id)

@@ -17,6 +17,7 @@
 #ifndef TC_BROKER_H
 #define TC_BROKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,11 +33,14 @@
 
 /*
  * The commands that make receiver id's account and role as they should be,
- * whether or not they exist already: createRole, modifyRole (its ACLs),
- * createClient (fails harmlessly when it exists: its secret never changes).
- * NULL when id or region cannot be in a topic.
+ * whether or not they exist already: createRole with its ACLs and createClient
+ * (each refused harmlessly when it exists: a secret never changes), and with
+ * moved (its region changed) modifyRole to replace the ACLs. The plugin
+ * rewrites its whole file after each command that changes something, so
+ * nothing is sent that changes nothing. NULL when id or region cannot be in
+ * a topic.
  */
-char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret);
+char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret, bool moved);
 /* The commands that remove receiver id's account and role (its session is ended by the broker). */
 char *tc_broker_rx_delete(const char *id);
 /*

@@ -24,7 +24,8 @@ enum tc_rc tc_secrets_ensure(struct tc_store *s, int64_t now, size_t *added)
 {
 	static const char missing[] = "SELECT r.id FROM receivers r LEFT JOIN receiver_secrets x ON x.receiver_id = r.id"
 				      " WHERE x.receiver_id IS NULL OR x.removed = 1";
-	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at) VALUES (?, ?, ?)";
+	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at)"
+				  " VALUES (?, ?, ?)";
 	char ids[64][64], secret[TC_SECRET_CHARS + 1];
 	size_t total = 0;
 	for (;;) { /* in rounds of 64, each one transaction */
@@ -110,11 +111,27 @@ enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const 
 }
 
 enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
-			       void (*cb)(const char *id, const char *region, const char *secret, void *user), void *user)
+			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+					  void *user),
+			       void *user)
 {
-	static const char sql[] = "SELECT r.id, r.region, x.secret FROM receivers r JOIN receiver_secrets x"
-				  " ON x.receiver_id = r.id WHERE x.removed = 0 AND x.synced = 0 LIMIT ?";
-	return rows(s, sql, max, cb, user);
+	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region != r.region FROM receivers r"
+				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
+				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
+	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		tc_store_text_col(q, 0, id, sizeof(id));
+		tc_store_text_col(q, 1, region, sizeof(region));
+		tc_store_text_col(q, 2, secret, sizeof(secret));
+		cb(id, region, secret, sqlite3_column_int(q, 3) != 0, user);
+	}
+	memset(secret, 0, sizeof(secret));
+	return tc_store_done(q, r);
 }
 
 static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
@@ -127,10 +144,15 @@ static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
 	return tc_store_done(q, sqlite3_step(q));
 }
 
-enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id)
+enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region)
 {
-	static const char sql[] = "UPDATE receiver_secrets SET synced = 1 WHERE receiver_id = ?";
-	return exec_id(s, sql, id);
+	static const char sql[] = "UPDATE receiver_secrets SET synced = 1, acl_region = ? WHERE receiver_id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, region, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
+	return tc_store_done(q, sqlite3_step(q));
 }
 
 enum tc_rc tc_secrets_resync(struct tc_store *s)

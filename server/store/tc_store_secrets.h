@@ -25,11 +25,16 @@ enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char
 enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const char *region, const char *secret,
 							   void *user),
 			   void *user);
-/* Receivers whose broker account is to be made or brought up to date (synced = 0), at most max. */
+/*
+ * Receivers whose broker account is to be sent (made, or again after a new connection) or whose
+ * region changed since their role was last given (moved: its ACLs must be replaced), at most max.
+ */
 enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
-			       void (*cb)(const char *id, const char *region, const char *secret, void *user), void *user);
-/* Mark receiver id's account as up to date on the broker. */
-enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id);
+			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+					  void *user),
+			       void *user);
+/* Mark receiver id's account as sent, with its role for region. */
+enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region);
 /* Every account to be sent again (after a new connection to the broker, or an import). */
 enum tc_rc tc_secrets_resync(struct tc_store *s);
 /* Removed receivers whose account is still to be deleted. */

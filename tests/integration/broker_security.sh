@@ -110,6 +110,14 @@ check "r-a cannot read acknowledgments" 0 "$(sub_a tocsin/v1/rx/+/ack tocsin/v1/
 	"{\"v\":1,\"alert\":\"0123456789abcdef\",\"ack\":\"received\",\"at\":$now}")"
 check "r-a cannot read everything" 0 "$(sub_a 'tocsin/v1/#' tocsin/v1/region/310101/alert/x)"
 
+# Imported again in another region: its rights move with it, at once.
+printf 'id,kind,name,lat,lon,region\nr-a,loudspeaker,A,31.23,121.47,310101001001\n' >"$tmp/rx-moved.csv"
+"$tocsin" import receivers "$tmp/rx-moved.csv" --server "$url" >/dev/null
+check "moved: r-a reads its new region" 1 "$(sub_a tocsin/v1/region/310101/alert/+)"
+check "moved: r-a no longer reads its old one" 0 "$(sub_a tocsin/v1/region/120116/alert/+)"
+"$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+check "moved back" 1 "$(sub_a tocsin/v1/region/120116/alert/+)"
+
 # Accounts follow the registry while the broker runs.
 printf 'id,kind,name,lat,lon,region\nr-c,loudspeaker,C,39.03,117.70,120116001002\n' >"$tmp/rx-c.csv"
 "$tocsin" import receivers "$tmp/rx-c.csv" --server "$url" >/dev/null

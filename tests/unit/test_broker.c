@@ -40,13 +40,15 @@ static void acl_lines(json_t *acls, char *out, size_t len)
 static void receiver_rights(void **state)
 {
 	(void)state;
-	char *text = tc_broker_rx_commands("tocsin/v1", "r-1", "120116001001", "0123456789abcdef0123456789abcdef");
+	char *text = tc_broker_rx_commands("tocsin/v1", "r-1", "120116001001", "0123456789abcdef0123456789abcdef", true);
 	assert_non_null(text);
 	json_t *all = json_loads(text, 0, NULL);
 	assert_non_null(all);
-	assert_string_equal(json_string_value(json_object_get(command(all, 0, "createRole"), "rolename")), "rx:r-1");
+	json_t *create = command(all, 0, "createRole");
+	assert_string_equal(json_string_value(json_object_get(create, "rolename")), "rx:r-1");
 	json_t *mod = command(all, 1, "modifyRole");
 	assert_string_equal(json_string_value(json_object_get(mod, "rolename")), "rx:r-1");
+	assert_true(json_equal(json_object_get(create, "acls"), json_object_get(mod, "acls")));
 	char lines[2048];
 	acl_lines(json_object_get(mod, "acls"), lines, sizeof(lines));
 	assert_string_equal(lines, "publishClientSend tocsin/v1/rx/r-1/ack\n"
@@ -68,6 +70,14 @@ static void receiver_rights(void **state)
 	assert_int_equal(json_array_size(json_object_get(all, "commands")), 3);
 	json_decref(all);
 	free(text);
+	/* sent again after a reconnection, same region: nothing that would rewrite the plugin's file */
+	text = tc_broker_rx_commands("tocsin/v1", "r-1", "120116001001", "0123456789abcdef0123456789abcdef", false);
+	all = json_loads(text, 0, NULL);
+	command(all, 0, "createRole");
+	command(all, 1, "createClient");
+	assert_int_equal(json_array_size(json_object_get(all, "commands")), 2);
+	json_decref(all);
+	free(text);
 }
 
 static void bad_ids_have_no_account(void **state)
@@ -75,9 +85,9 @@ static void bad_ids_have_no_account(void **state)
 	(void)state;
 	const char *ids[] = { "a+b", "a#", "a/b", "" };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		assert_null(tc_broker_rx_commands("tocsin/v1", ids[i], "120116", "s"));
-	assert_null(tc_broker_rx_commands("tocsin/v1", "r-1", "12x", "s"));
-	assert_null(tc_broker_rx_commands("tocsin/v1", "r-1", "", "s"));
+		assert_null(tc_broker_rx_commands("tocsin/v1", ids[i], "120116", "s", true));
+	assert_null(tc_broker_rx_commands("tocsin/v1", "r-1", "12x", "s", true));
+	assert_null(tc_broker_rx_commands("tocsin/v1", "r-1", "", "s", false));
 }
 
 static void delete_account(void **state)
@@ -141,6 +151,16 @@ static void collect(const char *id, const char *region, const char *secret, void
 	snprintf(out + strlen(out), 256 - strlen(out), "%s ", id);
 }
 
+/* "id" or "id(moved)" */
+static void collect_unsynced(const char *id, const char *region, const char *secret, bool moved, void *user)
+{
+	(void)region;
+	char *out = user;
+	assert_int_equal(strlen(secret), TC_SECRET_CHARS);
+	assert_int_equal(strspn(secret, "0123456789abcdef"), TC_SECRET_CHARS);
+	snprintf(out + strlen(out), 256 - strlen(out), "%s%s ", id, moved ? "(moved)" : "");
+}
+
 static void collect_id(const char *id, void *user)
 {
 	char *out = user;
@@ -170,16 +190,25 @@ static void secrets_follow_the_registry(void **state)
 	assert_int_equal(tc_secrets_get(s, "r-2", again, region), TC_OK);
 	assert_string_not_equal(secret, again);
 	assert_int_equal(tc_secrets_get(s, "nobody", again, region), TC_ERR_NOTFOUND);
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect, ids), TC_OK);
-	assert_string_equal(ids, "r-1 r-2 ");
-	assert_int_equal(tc_secrets_synced(s, "r-1"), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_string_equal(ids, "r-1(moved) r-2(moved) ");
+	assert_int_equal(tc_secrets_synced(s, "r-1", "120116001001"), TC_OK);
 	ids[0] = '\0';
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect, ids), TC_OK);
-	assert_string_equal(ids, "r-2 ");
+	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_string_equal(ids, "r-2(moved) ");
+	assert_int_equal(tc_secrets_synced(s, "r-2", "120116001002"), TC_OK);
 	assert_int_equal(tc_secrets_resync(s), TC_OK);
 	ids[0] = '\0';
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
 	assert_string_equal(ids, "r-1 r-2 ");
+	/* a receiver imported again in another village: its role's ACLs are replaced */
+	static const char moved[] = "id,kind,name,lat,lon,region\nr-2,signage,B,39.1,117.2,120116001003\n";
+	assert_int_equal(tc_secrets_synced(s, "r-1", "120116001001"), TC_OK);
+	assert_int_equal(tc_secrets_synced(s, "r-2", "120116001002"), TC_OK);
+	assert_int_equal(tc_registry_import(s, TC_REG_RECEIVERS, moved, strlen(moved), &n, d), TC_OK);
+	ids[0] = '\0';
+	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_string_equal(ids, "r-2(moved) ");
 	/* removal: the receiver goes, its account waits to be deleted, then is forgotten */
 	assert_int_equal(tc_store_remove_receiver(s, "r-1"), TC_OK);
 	assert_int_equal(tc_store_remove_receiver(s, "r-1"), TC_ERR_NOTFOUND);
