@@ -13,8 +13,9 @@
  * --ca-cert/--cert/--key a CA of the bureau's own is made (ca.key, kept and
  * used again by a later setup, so devices keep trusting ca.crt) and the server
  * certificate names HOST and each --name. DIR gets broker.password (tocsind's
- * password, 0600) and broker-ca.crt. Receivers' accounts are not here:
- * tocsind adds them through the plugin once it is connected.
+ * password, 0600) and broker-ca.crt. The receivers already in DIR/tocsin.db
+ * get their accounts in the plugin's file at once (each with its secret,
+ * made now if it has none); tocsind adds later ones through the plugin.
  * Exit 0 done, 2 usage or I/O error.
  */
 #include <arpa/inet.h>
@@ -37,6 +38,8 @@
 #include "tc_broker.h"
 #include "tc_file.h"
 #include "tc_proto.h"
+#include "tc_store.h"
+#include "tc_store_secrets.h"
 
 #define BROKER_USAGE                                                                                       \
 	"usage: tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR\n"                   \
@@ -281,6 +284,70 @@ static int parse_listen(const char *s, char *host, size_t len, unsigned *port)
 	return 0;
 }
 
+/* The receivers registered in DIR's store, each with its secret and a new salt. */
+struct receivers {
+	struct tc_broker_rx *v;
+	size_t n, cap;
+	bool failed;
+};
+
+static void add_receiver(const char *id, const char *region, const char *secret, void *user)
+{
+	struct receivers *r = user;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct tc_broker_rx *v = realloc(r->v, cap * sizeof(*v));
+		if (!v) {
+			r->failed = true;
+			return;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	struct tc_broker_rx *x = &r->v[r->n];
+	x->id = strdup(id);
+	x->region = strdup(region);
+	x->secret = strdup(secret);
+	if (!x->id || !x->region || !x->secret || gnutls_rnd(GNUTLS_RND_NONCE, x->salt, sizeof(x->salt)) < 0) {
+		r->failed = true;
+		return;
+	}
+	r->n++;
+}
+
+static void free_receivers(struct receivers *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free((char *)r->v[i].id);
+		free((char *)r->v[i].region);
+		gnutls_memset((char *)r->v[i].secret, 0, strlen(r->v[i].secret));
+		free((char *)r->v[i].secret);
+	}
+	free(r->v);
+}
+
+/* Open DIR's store when there is one (NULL otherwise) and read its receivers; -1 when it cannot be read. */
+static int read_receivers(const char *dir, struct tc_store **store, struct receivers *r)
+{
+	char path[4096];
+	struct tc_diags *d = tc_diags_new();
+	int rc = 0;
+	*store = NULL;
+	join(path, sizeof(path), dir, "tocsin.db");
+	if (access(path, F_OK) != 0) {
+		tc_diags_free(d);
+		return 0;
+	}
+	if (tc_store_open(path, store, d) || tc_secrets_ensure(*store, (int64_t)time(NULL), NULL) ||
+	    tc_secrets_each(*store, add_receiver, r) || r->failed) {
+		fprintf(stderr, "tocsin broker: cannot read the receivers in %s%s%s\n", path, tc_diags_count(d) ? ": " : "",
+			tc_diags_count(d) ? tc_diags_get(d, 0)->message : "");
+		rc = -1;
+	}
+	tc_diags_free(d);
+	return rc;
+}
+
 /* Let mosquitto (which drops to its own user when started as root) read the broker's files. */
 static void give_to_mosquitto(const char *out)
 {
@@ -394,10 +461,26 @@ static int setup(int argc, char **argv)
 	      gnutls_said(gnutls_rnd(GNUTLS_RND_NONCE, salt, sizeof(salt)), "random");
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(password + 2 * i, 3, "%02x", raw[i]);
-	char *dynsec = bad ? NULL : tc_broker_dynsec_config(prefix, password, salt);
+	struct tc_store *store = NULL;
+	struct receivers rx = { 0 };
+	bad = bad || read_receivers(dir, &store, &rx);
+	char *dynsec = bad ? NULL : tc_broker_dynsec_config(prefix, password, salt, rx.v, rx.n);
 	join(path, sizeof(path), real_out, "dynamic-security.json");
 	bad = bad || !dynsec || write_mode(path, dynsec, strlen(dynsec), 0600);
+	if (dynsec)
+		gnutls_memset(dynsec, 0, strlen(dynsec));
 	free(dynsec);
+	/* The roles are given: tocsind, connecting, sends nothing that would rewrite the file. */
+	if (!bad && store && tc_store_begin(store) == TC_OK) {
+		for (size_t i = 0; i < rx.n; i++)
+			tc_secrets_synced(store, rx.v[i].id, rx.v[i].region);
+		if (tc_store_commit(store))
+			tc_store_rollback(store);
+	}
+	if (!bad && rx.n)
+		printf("%zu receivers' accounts are in the plugin's file\n", rx.n);
+	free_receivers(&rx);
+	tc_store_close(store);
 	int conf_len = snprintf(conf, sizeof(conf),
 		 "# Written by tocsin broker setup (docs/operations.md, \"Broker security\").\n"
 		 "# Run: mosquitto -c %s/mosquitto.conf\n"

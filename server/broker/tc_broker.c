@@ -88,25 +88,46 @@ enum tc_rc tc_broker_hash(const char *password, const uint8_t salt[TC_BROKER_SAL
 	return TC_OK;
 }
 
-char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES])
+/* A client of the plugin's file: username, hashed password, salt, rounds, one role. */
+static json_t *client(const char *user, const char *clientid, const char *password, const uint8_t *salt,
+		      const char *role)
 {
-	char hash[128], salt64[BASE64_ENCODE_RAW_LENGTH(TC_BROKER_SALT_BYTES) + 1], all[TC_PROTO_MAX_TOPIC];
+	char hash[128], salt64[BASE64_ENCODE_RAW_LENGTH(TC_BROKER_SALT_BYTES) + 1];
 	if (tc_broker_hash(password, salt, TC_BROKER_ITERATIONS, hash, sizeof(hash)))
 		return NULL;
 	base64_encode_raw(salt64, TC_BROKER_SALT_BYTES, salt);
 	salt64[sizeof(salt64) - 1] = '\0';
+	json_t *c = json_pack("{s:s, s:s, s:s, s:i, s:[{s:s}]}", "username", user, "password", hash, "salt", salt64,
+			      "iterations", TC_BROKER_ITERATIONS, "roles", "rolename", role);
+	if (c && clientid)
+		json_object_set_new(c, "clientid", json_string(clientid));
+	return c;
+}
+
+char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES],
+			      const struct tc_broker_rx *rx, size_t n)
+{
+	char all[TC_PROTO_MAX_TOPIC];
+	json_t *me = client(TC_BROKER_USER, NULL, password, salt, TC_BROKER_USER);
+	if (!me)
+		return NULL;
 	snprintf(all, sizeof(all), "%s/#", prefix);
 	json_t *acls = json_array();
 	json_array_append_new(acls, acl("publishClientSend", all));
 	json_array_append_new(acls, acl("subscribePattern", all));
 	json_array_append_new(acls, acl("publishClientSend", TC_BROKER_CONTROL "/#"));
 	json_array_append_new(acls, acl("subscribePattern", TC_BROKER_CONTROL "/#"));
-	return dump(json_pack("{s:{s:b, s:b, s:b, s:b}, s:[{s:s, s:s, s:s, s:i, s:[{s:s}]}], s:[], s:[{s:s, s:o}]}",
-			      "defaultACLAccess", "publishClientSend", 0, "publishClientReceive", 1, "subscribe", 0,
-			      "unsubscribe", 1,
-			      "clients",
-			      "username", TC_BROKER_USER, "password", hash, "salt", salt64, "iterations",
-			      TC_BROKER_ITERATIONS, "roles", "rolename", TC_BROKER_USER,
-			      "groups",
-			      "roles", "rolename", TC_BROKER_USER, "acls", acls));
+	json_t *clients = json_pack("[o]", me), *roles = json_pack("[{s:s, s:o}]", "rolename", TC_BROKER_USER, "acls", acls);
+	for (size_t i = 0; i < n; i++) {
+		char role[96];
+		json_t *rx_acl = rx_acls(prefix, rx[i].id, rx[i].region);
+		if (!rx_acl)
+			continue;
+		snprintf(role, sizeof(role), "rx:%s", rx[i].id);
+		json_array_append_new(roles, json_pack("{s:s, s:o}", "rolename", role, "acls", rx_acl));
+		json_array_append_new(clients, client(rx[i].id, rx[i].id, rx[i].secret, rx[i].salt, role));
+	}
+	return dump(json_pack("{s:{s:b, s:b, s:b, s:b}, s:o, s:[], s:o}", "defaultACLAccess", "publishClientSend", 0,
+			      "publishClientReceive", 1, "subscribe", 0, "unsubscribe", 1, "clients", clients, "groups",
+			      "roles", roles));
 }

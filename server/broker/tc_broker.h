@@ -43,11 +43,21 @@
 char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret, bool moved);
 /* The commands that remove receiver id's account and role (its session is ended by the broker). */
 char *tc_broker_rx_delete(const char *id);
+/* A receiver's account as the plugin's file holds it (its secret hashed with salt). */
+struct tc_broker_rx {
+	const char *id, *region, *secret;
+	uint8_t salt[TC_BROKER_SALT_BYTES];
+};
+
 /*
  * The plugin's whole configuration file: default access (deny publish and subscribe),
- * the role "tocsind" and the client "tocsind" with password hashed with salt.
+ * the role "tocsind" and the client "tocsind" with password hashed with salt, and the n
+ * receivers' roles and accounts (a receiver whose id or region cannot be in a topic is left
+ * out). Writing them here, at setup, costs one file; the plugin rewrites its whole file
+ * after each command, so thousands of accounts sent one by one cost thousands of rewrites.
  */
-char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES]);
+char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES],
+			      const struct tc_broker_rx *rx, size_t n);
 /* PBKDF2-HMAC-SHA512 of password as the plugin stores it: base64 of 64 bytes (out >= 89 bytes). */
 enum tc_rc tc_broker_hash(const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES], int iterations,
 			  char *out, size_t out_len);

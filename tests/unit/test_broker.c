@@ -120,14 +120,21 @@ static void plugin_file(void **state)
 	uint8_t salt[TC_BROKER_SALT_BYTES];
 	for (size_t i = 0; i < sizeof(salt); i++)
 		salt[i] = (uint8_t)i;
-	char *text = tc_broker_dynsec_config("tocsin/v1", "secret", salt);
+	struct tc_broker_rx rx[2] = { { "r-1", "120116001001", "s1", { 0 } }, { "a+b", "120116", "s2", { 0 } } };
+	char *text = tc_broker_dynsec_config("tocsin/v1", "secret", salt, rx, 2);
 	json_t *j = json_loads(text, 0, NULL);
 	assert_non_null(j);
 	json_t *def = json_object_get(j, "defaultACLAccess");
 	assert_true(json_is_false(json_object_get(def, "publishClientSend")));
 	assert_true(json_is_false(json_object_get(def, "subscribe")));
 	json_t *cl = json_array_get(json_object_get(j, "clients"), 0);
-	assert_int_equal(json_array_size(json_object_get(j, "clients")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "clients")), 2); /* a+b cannot be in a topic: left out */
+	json_t *r1 = json_array_get(json_object_get(j, "clients"), 1);
+	assert_string_equal(json_string_value(json_object_get(r1, "username")), "r-1");
+	assert_string_equal(json_string_value(json_object_get(r1, "clientid")), "r-1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "roles"), 1), "rolename")),
+			    "rx:r-1");
+	assert_int_equal(json_array_size(json_object_get(j, "roles")), 2);
 	assert_string_equal(json_string_value(json_object_get(cl, "username")), "tocsind");
 	assert_string_equal(json_string_value(json_object_get(cl, "salt")), "AAECAwQFBgcICQoL");
 	assert_int_equal(json_integer_value(json_object_get(cl, "iterations")), 101);
