@@ -50,8 +50,9 @@ stop_broker() {
 
 # start_secure_broker DIR DATA_DIR [PORT]: the broker exactly as an operator sets it up
 # (docs/operations.md, "Broker security"): `tocsin broker setup --data-dir DATA_DIR --listen
-# 127.0.0.1:PORT --out DIR/broker` once (needs $tocsin), then mosquitto -c DIR/broker/mosquitto.conf;
-# a second call with the same DIR starts the same broker again. Sets broker_pid, broker_port,
+# 127.0.0.1:PORT --out DIR/broker` (needs $tocsin), then mosquitto -c DIR/broker/mosquitto.conf;
+# a call with the same DIR and PORT starts the same broker again (setup runs again only when
+# DIR/broker/mosquitto.conf is gone). Sets broker_pid, broker_port,
 # broker_url (mqtts://127.0.0.1:PORT) and broker_ca (the CA devices need). Fails after 20 tries.
 start_secure_broker() {
 	local dir=$1 data=$2 want=${3:-} port
@@ -59,7 +60,6 @@ start_secure_broker() {
 	for _ in $(seq 20); do
 		port=${want:-$(loopback_port)}
 		if [ ! -f "$dir/broker/mosquitto.conf" ] || [ -z "$want" ]; then
-			rm -rf "$dir/broker"
 			"$tocsin" broker setup --data-dir "$data" --listen "127.0.0.1:$port" --out "$dir/broker" \
 				>>"$dir/mosquitto.log" 2>&1 || return 1
 		fi

@@ -27,6 +27,7 @@ check "the plugin's file is 0600" 600 "$(stat -c %a "$tmp/broker/dynamic-securit
 check "the server key is 0600" 600 "$(stat -c %a "$tmp/broker/server.key")"
 expect "the CA devices need" openssl verify -CAfile "$broker_ca" "$tmp/broker/server.crt"
 expect "no anonymous access in the config" grep -qx 'allow_anonymous false' "$tmp/broker/mosquitto.conf"
+cp "$tmp/broker/dynamic-security.json" "$tmp/dynsec-first.json" # tocsind's account only
 
 printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\n' >"$tmp/tocsind.conf"
 start_server
@@ -131,14 +132,28 @@ expect "a removed receiver's account is gone at once" wait_until 5 \
 check "removed from the registry" "r-a r-b" "$("$tocsin" export receivers --server "$url" | jq -r '[.[].id] | join(" ")')"
 check "removing an unknown receiver" 1 "$("$tocsin" remove receivers r-c --server "$url" 2>/dev/null; echo $?)"
 
-# tocsind puts every account back when it connects: a broker started afresh from the setup's files.
-kill -9 "$pid"
+# tocsind puts every account back when it connects: the broker restarted with the plugin's
+# first file, which has none of them.
 stop_broker
-rm -rf "$tmp/broker"
+cp "$tmp/dynsec-first.json" "$tmp/broker/dynamic-security.json"
+expect "the first file has no receiver" test "$(grep -c r-b "$tmp/broker/dynamic-security.json")" = 0
 start_secure_broker "$tmp" "$tmp/data" "$broker_port" || { echo "cannot restart the broker"; exit 1; }
-start_server
-expect "accounts restored on connect" wait_until 15 pub r-b r-b "$sb" tocsin/v1/rx/r-b/status \
+expect "accounts restored on reconnection" wait_until 15 pub r-b r-b "$sb" tocsin/v1/rx/r-b/status \
 	'{"v":1,"state":"online","at":7}'
+
+# Setup again (a new server certificate, the same CA): the registered receivers' accounts are
+# in the plugin's file at once, before tocsind is even there.
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+stop_broker
+rm "$tmp/broker/dynamic-security.json" "$tmp/broker/mosquitto.conf"
+start_secure_broker "$tmp" "$tmp/data" "$broker_port" || { echo "cannot set the broker up again"; exit 1; }
+check "the CA is kept" 0 "$(openssl verify -CAfile "$tmp/broker/ca.crt" "$tmp/broker/server.crt" >/dev/null 2>&1; echo $?)"
+check "the device's CA still trusts the broker" 0 \
+	"$(openssl verify -CAfile "$(sed -n 's/^cafile = //p' "$tmp/r-a.ini")" "$tmp/broker/server.crt" >/dev/null 2>&1; echo $?)"
+expect "accounts written by setup work without tocsind" pub r-a r-a "$sa" tocsin/v1/rx/r-a/status \
+	'{"v":1,"state":"online","at":8}'
+start_server
 
 # The whole loop over the secured broker: simulated receivers with their credentials, and a
 # real loudspeaker with nothing but its provisioned file (and where to keep its state).
