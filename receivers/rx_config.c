@@ -22,6 +22,7 @@ static const struct tc_setting settings[] = {
 	TEXT(username, "", "MQTT user name; empty: none"),
 	TEXT(password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),
 	TEXT(cafile, "", "broker = mqtts://...: the broker's CA certificate (BROKER_DIR/ca.crt); empty: the system's"),
+	{ "ca_cert", TC_SET_TEXT, FIELD(cafile), "", 0, 0, NULL, "the same as cafile" },
 	TEXT(pubkey, "", "file with the bureau's public key (tocsind's signing.pub); required"),
 	TEXT(state_dir, "", "folder of the seen-list and the queue of unsent acknowledgments; required"),
 	TEXT(prefix, "tocsin/v1", "topic prefix of the receiver protocol"),
