@@ -88,19 +88,23 @@ wait_until 10 probe last
 check "nothing forged got through" "" "$(grep -E 'f":"(ack|status)-b|forged' "$tmp/watch.log")"
 
 # Reading: its own region and cmd topic, not another region's.
-# sub_a FILTER [TOPIC [MESSAGE]]: how many messages r-a receives on FILTER within 3 s of one
-# published on TOPIC (FILTER with its first + filled in) with tocsind's rights
+# sub_a FILTER [TOPIC [MESSAGE]]: how many messages r-a receives on FILTER within 2 s of one
+# published on TOPIC (FILTER with its first + filled in) with tocsind's rights, once the broker
+# has answered r-a's subscription (granted or not)
 sub_a() {
-	local topic=${2:-${1/+/0123456789abcdef}} p
-	timeout 10 mosquitto_sub -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i r-a -u r-a -P "$sa" \
-		-t "$1" -C 1 -W 3 >"$tmp/sub.out" 2>/dev/null &
+	local topic=${2:-${1/+/0123456789abcdef}} msg=${3:-probe} p
+	timeout 20 stdbuf -oL mosquitto_sub -V 5 -d -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i r-a -u r-a -P "$sa" \
+		-t "$1" -C 1 -W 8 >"$tmp/sub.out" 2>/dev/null &
 	p=$!
-	sleep 1
+	wait_until 8 grep -q 'received SUBACK' "$tmp/sub.out"
 	timeout 10 mosquitto_pub -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i probe -u tocsind \
-		-P "$(cat "$tmp/data/broker.password")" -q 1 -t "$topic" -m "${3:-probe}"
-	wait "$p"
-	grep -c . "$tmp/sub.out"
+		-P "$(cat "$tmp/data/broker.password")" -q 1 -t "$topic" -m "$msg"
+	wait_until 2 grep -qxF -- "$msg" "$tmp/sub.out"
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	grep -cxF -- "$msg" "$tmp/sub.out"
 }
+
 check "r-a reads its region" 1 "$(sub_a tocsin/v1/region/120116/alert/+)"
 check "r-a reads its village" 1 "$(sub_a tocsin/v1/region/120116001001/alert/+)"
 check "r-a reads its cmd topic" 1 "$(sub_a tocsin/v1/rx/r-a/cmd)"
