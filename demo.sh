@@ -48,16 +48,17 @@ pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap stop_all EXIT
 . tests/integration/broker.sh
-start_broker "$demo" || { echo "mosquitto did not start"; exit 1; }
+start_secure_broker "$demo" "$server_dir" || { echo "mosquitto did not start"; exit 1; }
 pids+=("$broker_pid")
-echo "mosquitto on 127.0.0.1:$broker_port (queues sized so nothing is dropped; see $demo/mosquitto.conf)"
+echo "mosquitto on $broker_url, set up by 'tocsin broker setup' (TLS, no anonymous access, an account"
+echo "and rights per receiver; queues sized so nothing is dropped; see $demo/broker/mosquitto.conf)"
 . tests/integration/smsc.sh
 start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' ||
 	{ echo "the SMSC simulator did not start"; exit 1; }
 pids+=("$smsc_pid")
 echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
 printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
-build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "127.0.0.1:$broker_port" \
+build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "$broker_url" \
 	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-password secret --smpp-tps 50 \
 	--config "$demo/tocsind.conf" 2>"$demo/tocsind.log" &
 pids+=($!)
@@ -88,11 +89,19 @@ $tocsin import contacts "$demo/officers.csv" --server "$url"
 printf 'id,kind,name,lat,lon,region,shelter,drills\nbh-tg-101,loudspeaker,塘沽街道新港社区大喇叭（实机）,39.0105,117.6955,120116001001,,yes\nbh-tg-s101,signage,塘沽第一中学避难场所显示屏（实机）,39.0186,117.6533,120116001003,sh-tanggu-1,yes\n' >"$demo/real.csv"
 $tocsin import receivers "$demo/real.csv" --server "$url"
 rm -rf "$demo/rx-state" "$demo/sg-state" "$demo/loudspeaker.wav"
-build/receivers/tocsin-receiver --id bh-tg-101 --region 120116001001 --broker "127.0.0.1:$broker_port" \
+# Each device gets its configuration (broker, account, CA) from tocsin provision; the simulated
+# ones their ids and secrets as CSV.
+for r in bh-tg-101 bh-tg-s101; do
+	$tocsin provision "$r" --server "$url" --out "$demo/$r.prov" >/dev/null
+	{ echo "[receiver]"; grep -E '^(id|region|broker|username|password|cafile) = ' "$demo/$r.prov"; } >"$demo/$r.conf"
+done
+$tocsin provision --all --csv --server "$url" --out "$demo/credentials.csv"
+build/receivers/tocsin-receiver --config "$demo/bh-tg-101.conf" \
 	--pubkey "$server_dir/signing.pub" --state-dir "$demo/rx-state" --audio-out "$demo/loudspeaker.wav" \
 	--realtime false 2>"$demo/receiver.log" &
 pids+=($!)
-sim="build/receivers/tocsin-sim --broker 127.0.0.1:$broker_port --pubkey $server_dir/signing.pub --delay-ms 300"
+sim="build/receivers/tocsin-sim --broker $broker_url --cafile $broker_ca --credentials $demo/credentials.csv"
+sim="$sim --pubkey $server_dir/signing.pub --delay-ms 300"
 $sim --registry "$registry/receivers.csv" --report "$demo/named.json" 2>"$demo/sim-named.log" &
 pids+=($!)
 $sim --registry "$demo/villages.csv" --fail-rate 0.05 --report "$demo/villages.json" 2>"$demo/sim-villages.log" &
@@ -131,13 +140,22 @@ echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer'
 jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{4}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
+echo "-- a forgery refused: the shelter display bh-tg-s101, with its own account, says the loudspeaker"
+echo "   bh-tg-101 played the orange warning; and someone without an account tries too:"
+secret=$(sed -n 's/^password = //p' "$demo/bh-tg-s101.conf")
+printf '{"v":1,"alert":"%s","ack":"played","at":%s}' "$orange" "$(date +%s)" >"$demo/forged.json"
+mosquitto_pub -V 5 -d -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i bh-tg-s101 -u bh-tg-s101 \
+	-P "$secret" -q 1 -t tocsin/v1/rx/bh-tg-101/ack -f "$demo/forged.json" 2>&1 | grep -m1 PUBACK |
+	sed 's/^/   /; s/$/ (135: not authorised: the broker dropped it)/' || true
+mosquitto_pub -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i forger -q 1 \
+	-t tocsin/v1/rx/bh-tg-101/ack -f "$demo/forged.json" 2>&1 | head -1 | sed 's/^/   anonymous: /' || true
 red=$($tocsin submit "$demo/red.xml" --server "$url")
 echo "-- upgraded to red ($red):"
 $tocsin status "$red" --watch --timeout 60 --server "$url"
 echo "   the orange warning is now $(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
 echo "-- the shelter display now (tocsin-signage --once):"
-TZ=Asia/Shanghai build/receivers/tocsin-signage --id bh-tg-s101 --region 120116001003 \
-	--broker "127.0.0.1:$broker_port" --pubkey "$server_dir/signing.pub" --state-dir "$demo/sg-state" \
+TZ=Asia/Shanghai build/receivers/tocsin-signage --config "$demo/bh-tg-s101.conf" \
+	--pubkey "$server_dir/signing.pub" --state-dir "$demo/sg-state" \
 	--shelter-name 塘沽第一中学避难场所 --shelter-capacity 1200 --once --once-wait 2 --width 80 --height 16 \
 	2>"$demo/signage.log"
 cancel=$($tocsin submit "$demo/cancel.xml" --server "$url")

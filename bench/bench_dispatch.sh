@@ -3,7 +3,12 @@
 # the raw broker round trip of N QoS 1 messages out and N back, in the same
 # run and through the same broker.
 #
-#   bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS]
+#   bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS] [--secure]
+#
+# --secure: the broker as tocsin broker setup makes it (TLS, an account and rights per receiver,
+# the receivers' accounts written by setup once they are imported); tocsind, the simulated
+# receivers and the raw figures all go through it with their own credentials. For the raw figures
+# only, every account is also allowed bench/# (added to the plugin's file before the broker starts).
 #
 # Each of R rounds (default 5) POSTs one alert (a new identifier each time)
 # and then takes the two raw figures (bench_mqtt_rtt), with messages out of
@@ -30,6 +35,7 @@ rounds=5
 play_ms=3000
 build=build
 alert=cap-schemas/examples/cn-lightning-yellow.xml
+secure=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--receivers) n=$2; shift 2 ;;
@@ -37,7 +43,8 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--alert) alert=$2; shift 2 ;;
 	--play-ms) play_ms=$2; shift 2 ;;
-	*) echo "usage: bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS]" >&2; exit 2 ;;
+	--secure) secure=1; shift ;;
+	*) echo "usage: bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS] [--secure]" >&2; exit 2 ;;
 	esac
 done
 tmp=$(mktemp -d)
@@ -48,20 +55,50 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ms() { date +%s%3N; }
 
-start_broker "$tmp" || { echo "mosquitto did not start" >&2; exit 1; }
-pids+=("$broker_pid")
 printf '[tocsind]\nack_timeout_s = 120\nlog_level = info\n' >"$tmp/tocsind.conf"
-"$build/server/tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
-	--broker "127.0.0.1:$broker_port" 2>"$tmp/tocsind.log" &
-server=$!
-pids+=($server)
-for _ in $(seq 100); do [ -s "$tmp/data/http.addr" ] && break; sleep 0.1; done
-url="http://$(cat "$tmp/data/http.addr")"
-
+# start_tocsind BROKER: tocsind on a free HTTP port; sets server and url
+start_tocsind() {
+	rm -f "$tmp/data/http.addr"
+	"$build/server/tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
+		--broker "$1" 2>>"$tmp/tocsind.log" &
+	server=$!
+	pids+=($server)
+	for _ in $(seq 100); do [ -s "$tmp/data/http.addr" ] && break; sleep 0.1; done
+	url="http://$(cat "$tmp/data/http.addr")"
+}
 "$build/receivers/tocsin-sim" --emit-registry "$tmp/rx.csv" --count "$n" --id-prefix b- --kind mixed \
 	--region 120116001001,120116001002,120116002001,120116105201
-"$build/server/tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
-"$build/receivers/tocsin-sim" --registry "$tmp/rx.csv" --broker "127.0.0.1:$broker_port" \
+raw_auth=()
+sim_auth=()
+if [ -n "$secure" ]; then
+	# The registry first, so that setup writes every receiver's account into the plugin's file.
+	start_tocsind none
+	"$build/server/tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+	kill "$server"
+	wait "$server" 2>/dev/null || true
+	tocsin=$build/server/tocsin
+	port=$(loopback_port)
+	chmod o+x "$tmp"
+	"$tocsin" broker setup --data-dir "$tmp/data" --listen "127.0.0.1:$port" --out "$tmp/broker" >/dev/null
+	f=$tmp/broker/dynamic-security.json
+	jq '.roles += [{"rolename": "bench", "acls": [{"acltype": "publishClientSend", "topic": "bench/#", "allow": true},
+		{"acltype": "subscribePattern", "topic": "bench/#", "allow": true}]}]
+		| .clients[].roles += [{"rolename": "bench"}]' "$f" >"$tmp/dynsec.json"
+	cat "$tmp/dynsec.json" >"$f" # keeps the file's owner and mode
+	start_secure_broker "$tmp" "$tmp/data" "$port" || { echo "mosquitto did not start" >&2; exit 1; }
+	pids+=("$broker_pid")
+	start_tocsind "$broker_url"
+	"$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
+	raw_auth=(--cafile "$broker_ca" --username tocsind --password-file "$tmp/data/broker.password")
+	sim_auth=(--cafile "$broker_ca" --credentials "$tmp/credentials.csv")
+else
+	start_broker "$tmp" || { echo "mosquitto did not start" >&2; exit 1; }
+	pids+=("$broker_pid")
+	broker_url=127.0.0.1:$broker_port
+	start_tocsind "$broker_url"
+	"$build/server/tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+fi
+"$build/receivers/tocsin-sim" --registry "$tmp/rx.csv" --broker "$broker_url" "${sim_auth[@]}" \
 	--pubkey "$tmp/data/signing.pub" --delay-ms "$play_ms" --echo bench/fanout 2>"$tmp/sim.log" &
 sim=$!
 pids+=($sim)
@@ -70,7 +107,7 @@ until [ "$(curl -s "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}')
 	[ $SECONDS -lt $deadline ] || { echo "the receivers did not all come online" >&2; exit 1; }
 	sleep 0.5
 done
-echo "$n simulated receivers online (one MQTT connection each) on broker 127.0.0.1:$broker_port"
+echo "$n simulated receivers online (one MQTT connection each) on broker $broker_url${secure:+ (TLS, an account each)}"
 
 today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
 tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
@@ -114,11 +151,11 @@ one_round() {
 	done
 	[ -n "$t_done" ] || { echo "not every receiver acknowledged played/displayed within 300 s ($fin)" >&2; exit 1; }
 	bytes=$(grep -m1 "alert=$id rendered" "$tmp/tocsind.log" | sed -n 's/.* payload \([0-9]*\) bytes.*/\1/p')
-	"$build/bench/bench_mqtt_rtt" --broker "127.0.0.1:$broker_port" --count "$n" --bytes "$bytes" \
+	"$build/bench/bench_mqtt_rtt" --broker "127.0.0.1:$broker_port" "${raw_auth[@]}" --count "$n" --bytes "$bytes" \
 		--back-bytes 64 >"$tmp/raw1.txt"
 	local b0 s0
 	b0=$(cpu "$broker_pid"); s0=$(cpu "$sim")
-	"$build/bench/bench_mqtt_rtt" --broker "127.0.0.1:$broker_port" --count "$n" --bytes "$bytes" \
+	"$build/bench/bench_mqtt_rtt" --broker "127.0.0.1:$broker_port" "${raw_auth[@]}" --count "$n" --bytes "$bytes" \
 		--fanout bench/fanout >"$tmp/raw2.txt"
 	local rb=$(( ($(cpu "$broker_pid") - b0) * 1000 / hz )) rs=$(( ($(cpu "$sim") - s0) * 1000 / hz ))
 	raw1=$(sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$tmp/raw1.txt")

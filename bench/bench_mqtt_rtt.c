@@ -14,6 +14,9 @@
  * subscribed to (tocsin-sim --echo TOPIC: the simulated receivers' own
  * connections); each answers on TOPIC/back/<id>, and "out" counts N answers.
  *
+ * With --cafile, --username and --password-file both clients speak TLS and
+ * log in (a broker made by tocsin broker setup).
+ *
  * Prints the time from the first publish to the last message back, and the
  * rate.
  */
@@ -63,12 +66,23 @@ static void on_back(struct mosquitto *m, void *obj, const struct mosquitto_messa
 	atomic_fetch_add(&back, 1);
 }
 
+/* --cafile, --username, --password-file: a secured broker (TLS, an account) */
+static const char *cafile, *username;
+static char password[256];
+
 static struct mosquitto *client(const char *id, const char *host, int port, const char *sub,
 				void (*on_msg)(struct mosquitto *, void *, const struct mosquitto_message *))
 {
 	struct mosquitto *m = mosquitto_new(id, true, NULL);
 	if (!m)
 		return NULL;
+	if ((cafile && mosquitto_tls_set(m, cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) ||
+	    (username && mosquitto_username_pw_set(m, username, password) != MOSQ_ERR_SUCCESS)) {
+		fprintf(stderr, "bench_mqtt_rtt: cannot use the CA %s or the account %s\n", cafile ? cafile : "-",
+			username ? username : "-");
+		mosquitto_destroy(m);
+		return NULL;
+	}
 	mosquitto_max_inflight_messages_set(m, 1000);
 	mosquitto_message_callback_set(m, on_msg);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
@@ -84,7 +98,8 @@ static struct mosquitto *client(const char *id, const char *host, int port, cons
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench_mqtt_rtt --broker HOST:PORT [--count N] [--bytes B] [--back-bytes B2]\n"
-			"       bench_mqtt_rtt --broker HOST:PORT --fanout TOPIC --count N [--bytes B]\n");
+			"       bench_mqtt_rtt --broker HOST:PORT --fanout TOPIC --count N [--bytes B]\n"
+			"       either with [--cafile FILE --username U --password-file FILE] (TLS and an account)\n");
 	return 2;
 }
 
@@ -107,6 +122,20 @@ int main(int argc, char **argv)
 			bytes = atol(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--back-bytes")) {
 			back_bytes = atol(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--cafile")) {
+			cafile = argv[i + 1];
+		} else if (!strcmp(argv[i], "--username")) {
+			username = argv[i + 1];
+		} else if (!strcmp(argv[i], "--password-file")) {
+			FILE *f = fopen(argv[i + 1], "r");
+			if (!f || !fgets(password, sizeof(password), f)) {
+				fprintf(stderr, "bench_mqtt_rtt: cannot read %s\n", argv[i + 1]);
+				if (f)
+					fclose(f);
+				return 2;
+			}
+			fclose(f);
+			password[strcspn(password, "\r\n")] = '\0';
 		} else if (!strcmp(argv[i], "--fanout")) {
 			fanout = argv[i + 1];
 		} else {

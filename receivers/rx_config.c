@@ -24,6 +24,8 @@ static const struct tc_setting settings[] = {
 	TEXT(broker, "127.0.0.1:1883", "HOST:PORT of the MQTT broker"),
 	TEXT(username, "", "MQTT user name; empty: none"),
 	TEXT(password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),
+	TEXT(cafile, "", "broker = mqtts://...: the broker's CA certificate (BROKER_DIR/ca.crt); empty: the system's"),
+	{ "ca_cert", TC_SET_TEXT, FIELD(cafile), "", 0, 0, NULL, "the same as cafile" },
 	TEXT(pubkey, "", "file with the bureau's public keys, one a line ('tocsin key trusted'); this or pubkeys is required"),
 	TEXT(pubkeys, "", "the bureau's public keys inline (base64), comma or space separated"),
 	LONG(clock_skew_s, "300", 0, 86400, "an alert issued up to this far ahead of this receiver's clock is still taken"),

@@ -21,6 +21,7 @@ struct rx_config {
 	char broker[256];       /* HOST:PORT */
 	char username[128];
 	char password[128];
+	char cafile[1024];      /* mqtts: the broker's CA certificate (PEM) */
 	char pubkey[1024];      /* file holding the bureau's public keys (base64, one a line) */
 	char pubkeys[1024];     /* the bureau's public keys inline, comma or space separated */
 	long clock_skew_s;      /* how far ahead of this clock an alert may be issued */

@@ -257,7 +257,7 @@ enum tc_rc rx_core_new(const struct rx_config *cfg, const char *kind, bool resto
 				      .cmd_max_age_s = cfg->cmd_max_age_s, .skew_s = cfg->clock_skew_s, .ctx = c,
 				      .ack = rules_ack, .stop = rules_stop };
 	struct rx_session_options so = { .id = cfg->id, .broker = cfg->broker, .username = cfg->username,
-					 .password = cfg->password, .prefix = cfg->prefix, .kind = kind,
+					 .password = cfg->password, .cafile = cfg->cafile, .prefix = cfg->prefix, .kind = kind,
 					 .version = TOCSIN_VERSION, .regions = (const char(*)[16])c->regions,
 					 .n_regions = c->n_regions, .keepalive_s = cfg->keepalive_s,
 					 .session_expiry_s = cfg->session_expiry_s, .heartbeat_s = cfg->heartbeat_s,

@@ -154,8 +154,10 @@ enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_se
 	snprintf(s->prefix, sizeof(s->prefix), "%s", o->prefix);
 	snprintf(s->kind, sizeof(s->kind), "%s", o->kind);
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "");
-	if (!parse_broker(o->broker, s->host, sizeof(s->host), &s->port)) {
-		tc_err(d, "config.value", "broker", "broker '%s' is not HOST:PORT", o->broker);
+	bool tls = !strncmp(o->broker, "mqtts://", 8);
+	const char *hp = tls ? o->broker + 8 : !strncmp(o->broker, "mqtt://", 7) ? o->broker + 7 : o->broker;
+	if (!parse_broker(hp, s->host, sizeof(s->host), &s->port)) {
+		tc_err(d, "config.value", "broker", "broker '%s' is not HOST:PORT or mqtts://HOST:PORT", o->broker);
 		free(s);
 		return TC_ERR_USAGE;
 	}
@@ -170,6 +172,13 @@ enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_se
 	mosquitto_int_option(s->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	if (s->user[0])
 		mosquitto_username_pw_set(s->m, s->user, s->pass[0] ? s->pass : NULL);
+	if (tls && mosquitto_tls_set(s->m, o->cafile && o->cafile[0] ? o->cafile : NULL,
+				     o->cafile && o->cafile[0] ? NULL : "/etc/ssl/certs", NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
+		tc_err(d, "config.value", "cafile", "cannot use '%s' as the broker's CA certificate",
+		       o->cafile && o->cafile[0] ? o->cafile : "/etc/ssl/certs");
+		rx_session_free(s);
+		return TC_ERR_USAGE;
+	}
 	status(s, false, will, sizeof(will), &will_len);
 	if (!tc_proto_topic(topic, sizeof(topic), s->prefix, TC_TOPIC_RX_STATUS, s->id, NULL))
 		mosquitto_will_set_v5(s->m, topic, (int)will_len, will, 1, true, NULL);

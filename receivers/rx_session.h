@@ -21,6 +21,7 @@
 
 struct rx_session_options {
 	const char *id, *broker, *username, *password, *prefix;
+	const char *cafile;        /* mqtts: the broker's CA (NULL or "": the system's) */
 	const char *kind;          /* loudspeaker | signage: in the status message */
 	const char *version;
 	const char (*regions)[16];
@@ -39,7 +40,11 @@ struct rx_session_callbacks {
 
 struct rx_session;
 
-/* Strings in o are copied. TC_ERR_USAGE (with a message) when broker is not HOST:PORT. */
+/*
+ * Strings in o are copied. broker is HOST:PORT or mqtt://HOST:PORT (plain) or mqtts://HOST:PORT
+ * (TLS: the broker's certificate must be signed by cafile and name HOST). TC_ERR_USAGE (with a
+ * message) when broker is none of these.
+ */
 enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_session_callbacks *cb,
 			  struct rx_session **out, struct tc_diags *d);
 /* Says goodbye (retained status offline), disconnects; NULL is a no-op. */

@@ -449,6 +449,14 @@ static enum tc_rc make_clients(struct sim_net *net, struct tc_diags *d)
 		}
 		mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 		mosquitto_int_option(c->m, MOSQ_OPT_TCP_NODELAY, 1); /* acks are small and one at a time */
+		if (net->o->secrets && net->o->secrets[i])
+			mosquitto_username_pw_set(c->m, net->ids[i].id, net->o->secrets[i]);
+		if (net->o->tls && mosquitto_tls_set(c->m, net->o->cafile, net->o->cafile ? NULL : "/etc/ssl/certs", NULL,
+						     NULL, NULL) != MOSQ_ERR_SUCCESS) {
+			tc_err(d, "sim.cafile", net->o->cafile ? net->o->cafile : "", "cannot use %s as the broker's CA",
+			       net->o->cafile ? net->o->cafile : "/etc/ssl/certs");
+			return TC_ERR_USAGE;
+		}
 		mosquitto_connect_callback_set(c->m, on_connect);
 		mosquitto_disconnect_callback_set(c->m, on_disconnect);
 		mosquitto_message_callback_set(c->m, on_message);

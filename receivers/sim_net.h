@@ -27,6 +27,9 @@
 struct sim_net_options {
 	const char *host;
 	int port;
+	bool tls;                     /* mqtts: the broker's certificate is checked against cafile */
+	const char *cafile;           /* NULL: the system's CAs */
+	const char *const *secrets;   /* receiver i's password (username = its id); NULL: none */
 	const char *prefix;
 	const char *version;          /* sent in the status message */
 	unsigned keepalive_s;         /* 30 */

@@ -65,7 +65,7 @@ struct args {
 	struct sim_fleet_options fleet;
 	struct sim_net_options net;
 	struct sim_proto_options proto;
-	const char *broker, *pubkey, *registry, *emit, *regions;
+	const char *broker, *pubkey, *registry, *emit, *regions, *credentials;
 	const char *pubkeys[TC_KEYRING_MAX]; /* every --pubkey FILE given */
 	size_t n_pubkeys;
 	double fail_rate;
@@ -88,7 +88,11 @@ static void usage(FILE *f)
 		"alerts (simulated) and acknowledge received, playing, played|displayed, cleared,\n"
 		"rejected (with a reason) and failed on tocsin/v1/rx/<id>/ack.\n"
 		"\n"
-		"  --broker HOST:PORT     the MQTT broker (127.0.0.1:1883); unreachable: retried with backoff\n"
+		"  --broker HOST:PORT     the MQTT broker (127.0.0.1:1883); unreachable: retried with backoff;\n"
+		"                         mqtts://HOST:PORT: TLS, the broker's certificate checked with --cafile\n"
+		"  --cafile FILE          the broker's CA certificate (BROKER_DIR/ca.crt of 'tocsin broker setup')\n"
+		"  --credentials CSV      each receiver's secret (header id,secret: 'tocsin provision --all --csv');\n"
+		"                         it logs in with its id as username and client id\n"
 		"  --pubkey FILE          the server's public keys, one a line (tocsin key trusted); may be given\n"
 		"                         again for more files (at most 8 keys in all)\n"
 		"  --count N              how many receivers: ids <prefix>00000, <prefix>00001, ...\n"
@@ -163,6 +167,11 @@ static int parse_broker(const char *s, struct sim_net_options *n)
 {
 	static char host[256];
 	unsigned long port = 1883;
+	n->tls = !strncmp(s, "mqtts://", 8);
+	if (n->tls)
+		s += 8, port = 8883;
+	else if (!strncmp(s, "mqtt://", 7))
+		s += 7;
 	const char *colon = strrchr(s, ':');
 	size_t len = colon ? (size_t)(colon - s) : strlen(s);
 	if (!len || len >= sizeof(host) || (colon && (parse_uint(colon + 1, 65535, &port) || !port)))
@@ -198,6 +207,8 @@ static const char *take_option(struct args *a, int c, const char *v)
 			return "--pubkey";
 		a->pubkeys[a->n_pubkeys++] = v;
 		return NULL;
+	case 'C': a->credentials = v; return NULL;
+	case 'T': a->net.cafile = v; return NULL;
 	case 'n': a->have_count = true; a->fleet.count = strtoul(v, NULL, 10);
 		return parse_uint(v, 1000000, &u) || !u ? "--count" : NULL;
 	case 'r': a->regions = v; return NULL;
@@ -245,6 +256,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "audio-timeout-ms", required_argument, NULL, 'A' },
 		{ "verify-each", no_argument, NULL, 'E' },     { "echo", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
+		{ "credentials", required_argument, NULL, 'C' }, { "cafile", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -308,6 +320,73 @@ static enum tc_rc read_pubkey(const char *path, struct tc_keyring *ring, struct 
 	return rc;
 }
 
+/*
+ * Each receiver's secret from a CSV with a header naming id and secret (any order, other columns
+ * ignored), in the order of ids; every receiver must have one. The caller frees the array and texts.
+ */
+static enum tc_rc read_credentials(const char *path, const struct sim_identity *ids, size_t n, char ***out,
+				   struct tc_diags *d)
+{
+	size_t len = 0;
+	char *text = tc_file_slurp(path, &len), *save = NULL;
+	int id_col = -1, secret_col = -1;
+	char **secrets = calloc(n ? n : 1, sizeof(*secrets));
+	enum tc_rc rc = TC_OK;
+	*out = NULL;
+	if (!text || !secrets) {
+		tc_err(d, "sim.credentials", path, "cannot read %s: %s", path, text ? "out of memory" : strerror(errno));
+		free(text);
+		free(secrets);
+		return TC_ERR_IO;
+	}
+	size_t line_no = 0;
+	for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		char *fields[16], *fs = NULL;
+		int nf = 0;
+		line_no++;
+		line[strcspn(line, "\r")] = '\0';
+		for (char *f = strtok_r(line, ",", &fs); f && nf < 16; f = strtok_r(NULL, ",", &fs))
+			fields[nf++] = f;
+		if (id_col < 0) {
+			for (int i = 0; i < nf; i++) {
+				if (!strcmp(fields[i], "id"))
+					id_col = i;
+				else if (!strcmp(fields[i], "secret"))
+					secret_col = i;
+			}
+			if (id_col < 0 || secret_col < 0) {
+				tc_err(d, "sim.credentials", path, "%s line 1: the header must name the columns id and secret",
+				       path);
+				rc = TC_ERR_INVALID;
+			}
+			continue;
+		}
+		if (nf <= id_col || nf <= secret_col) {
+			tc_err(d, "sim.credentials", path, "%s line %zu: no id or secret", path, line_no);
+			rc = TC_ERR_INVALID;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!secrets[i] && !strcmp(ids[i].id, fields[id_col]))
+				secrets[i] = strdup(fields[secret_col]);
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		if (!secrets[i]) {
+			tc_err(d, "sim.credentials", path, "%s has no secret for the receiver %s", path, ids[i].id);
+			rc = TC_ERR_INVALID;
+		}
+	memset(text, 0, len);
+	free(text);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(secrets[i]);
+		free(secrets);
+		return rc;
+	}
+	*out = secrets;
+	return TC_OK;
+}
+
 static void signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -346,6 +425,7 @@ static int run(struct args *a, struct tc_diags *d)
 {
 	struct sim_identity *ids = NULL;
 	bool *silent = NULL;
+	char **secrets = NULL;
 	size_t n = 0;
 	int status = 1;
 	enum tc_rc rc = make_fleet(a, &ids, &n, &silent, d);
@@ -365,6 +445,8 @@ static int run(struct args *a, struct tc_diags *d)
 	if (!rc)
 		for (size_t i = 0; !rc && i < a->n_pubkeys; i++)
 			rc = read_pubkey(a->pubkeys[i], &a->proto.keys, d);
+	if (!rc && a->credentials && !(rc = read_credentials(a->credentials, ids, n, &secrets, d)))
+		a->net.secrets = (const char *const *)secrets;
 	if (rc)
 		goto out;
 	signals();
@@ -379,6 +461,9 @@ static int run(struct args *a, struct tc_diags *d)
 	status = rc ? 1 : 0;
 out:
 	print_diags(d);
+	for (size_t i = 0; secrets && i < n; i++)
+		free(secrets[i]);
+	free(secrets);
 	free(ids);
 	free(silent);
 	return status;

@@ -6,6 +6,10 @@ TOCSIN_TEST_PACKAGES="libcmocka-dev libxml2-utils jq clang libclang-rt-14-dev mu
 # The SMS channel: libsmpp34 packs SMPP PDUs; Net::SMPP is the SMSC simulator of the tests, Kannel the HTTP gateway.
 TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libsmpp34-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES libnet-smpp-perl kannel kannel-extras"
+# The secured broker: GnuTLS makes its certificates (tocsin broker setup); mosquitto's
+# dynamic-security plugin ships in the mosquitto package; openssl checks them in the tests.
+TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libgnutls28-dev"
+TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES openssl"
 
 # tocsin_install PACKAGE... : install the ones not yet installed.
 # As root: apt-get update, then apt-get install. Otherwise print the exact

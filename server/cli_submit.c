@@ -50,6 +50,8 @@ int tc_cli_http(const char *method, const char *url, const char *data, size_t le
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
+	if (strcmp(method, "POST") && strcmp(method, "GET"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	CURLcode r = curl_easy_perform(c);
 	if (r != CURLE_OK)
 		fprintf(stderr, "tocsin: cannot reach %s: %s\n", url, curl_easy_strerror(r));

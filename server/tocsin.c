@@ -35,6 +35,9 @@
 #pragma weak tc_cli_export
 #pragma weak tc_cli_status
 #pragma weak tc_cli_cancel
+#pragma weak tc_cli_broker
+#pragma weak tc_cli_provision
+#pragma weak tc_cli_remove
 
 static const struct {
 	const char *name;
@@ -53,6 +56,9 @@ static const struct {
 	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 	{ "status", "tocsin-client", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
 	{ "cancel", "tocsin-client", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
+	{ "provision", "tocsin-client", tc_cli_provision, "a device's configuration (or every receiver's secret) for the secured broker" },
+	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
+	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -42,6 +42,7 @@
 #include "tc_sign.h"
 #include "tc_sms_engine.h"
 #include "tc_store.h"
+#include "tocsind_broker.h"
 
 static volatile sig_atomic_t stopping, reloading;
 
@@ -98,7 +99,8 @@ static void usage(FILE *f)
 		   "  --lenient        upstream feeds: accept alerts whose only faults are element order\n"
 		   "                   or (cn) an identifier without its _N sequence digit\n"
 		   "  --spool DIR      ingest CAP files dropped in DIR (moved to done/ or failed/)\n"
-		   "  --broker H:P     the MQTT broker receivers listen to (default 127.0.0.1:1883; none: no dispatch)\n"
+		   "  --broker B       the MQTT broker receivers listen to: mqtts://H:P (set up by 'tocsin broker setup'),\n"
+		   "                   or plain H:P (default 127.0.0.1:1883; none: no dispatch)\n"
 		   "  --smpp H:P       send SMS through this SMSC (SMPP 3.4); with --smpp-system-id ID,\n"
 		   "                   --smpp-password PW and --smpp-tps N (the operator's rate, default 50)\n"
 		   "  --log-level L    debug, info (default), warn or error\n"
@@ -148,6 +150,7 @@ struct engine {
 	struct tc_renderer *renderer;
 	struct tc_dispatch *dispatch; /* NULL with broker = none */
 	struct tc_sms *sms;           /* NULL with sms_gateway = none */
+	struct broker_link link;      /* the broker's address, credentials and accounts */
 };
 
 /* Hand what is in the mailbox to the dispatcher (or drop it without one); true when work is due. */
@@ -263,6 +266,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			break;
 		}
 		tc_api_run(api);
+		broker_link_work(&en->link);
 		if (take_mail && (held || FD_ISSET(mail_fd, &rs))) {
 			bool due = take_mails(en);
 			/* A batch the store refused is tried again a second later, with what came meanwhile. */
@@ -353,17 +357,15 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		.policy = { cfg->ack_timeout_s, cfg->play_timeout_s, cfg->max_attempts },
 		.default_expiry_s = cfg->default_expiry_s,
 	};
-	char host[256];
-	unsigned port = 0;
 	en->mail = tc_mailbox_new(0);
 	if (!en->mail)
 		return -1;
+	en->link.store = store; /* provisioning works without a broker too */
+	en->link.cfg = cfg;
 	if (!strcmp(cfg->broker, "none"))
 		return 0;
-	if (parse_http(cfg->broker, host, sizeof(host), &port) || !port) {
-		log_line(TC_LOG_ERROR, "broker = '%s' is not HOST:PORT, e.g. 127.0.0.1:1883 (or none)", cfg->broker);
+	if (broker_link_parse(&en->link, cfg, store))
 		return -1;
-	}
 	if (read_secret_key(cfg->data_dir, ro.secret_key)) {
 		log_line(TC_LOG_ERROR, "cannot use the signing key %s/signing.key", cfg->data_dir);
 		return -1;
@@ -371,17 +373,19 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 	memcpy(dopt.secret_key, ro.secret_key, sizeof(ro.secret_key));
 	tc_render_defaults(&ro.render);
 	ro.render.programme.repeats = (unsigned)cfg->default_repeats;
-	struct tc_mqtt_options mo = { .host = host, .port = (int)port, .client_id = cfg->mqtt_client_id,
+	struct tc_mqtt_options mo = { .client_id = cfg->mqtt_client_id,
 				      .username = cfg->mqtt_username[0] ? cfg->mqtt_username : NULL,
 				      .password = cfg->mqtt_password[0] ? cfg->mqtt_password : NULL,
 				      .prefix = cfg->mqtt_prefix, .keepalive_s = (int)cfg->mqtt_keepalive_s,
 				      .session_expiry_s = cfg->mqtt_session_expiry_s };
+	broker_link_options(&en->link, &mo);
 	int bad = tc_renderer_start(&ro, en->mail, &en->renderer, d) || tc_mqtt_start(&mo, en->mail, &en->mqtt, d) ||
-		  !(en->dispatch = tc_dispatch_new(store, en->mqtt, en->renderer, &dopt));
+		  broker_link_start(&en->link, en->mqtt) || !(en->dispatch = tc_dispatch_new(store, en->mqtt, en->renderer, &dopt));
 	sodium_memzero(ro.secret_key, sizeof(ro.secret_key));
 	sodium_memzero(dopt.secret_key, sizeof(dopt.secret_key));
 	if (!bad)
-		log_line(TC_LOG_INFO, "dispatching over MQTT to %s:%u (topics %s/...)", host, port, cfg->mqtt_prefix);
+		log_line(TC_LOG_INFO, "dispatching over MQTT%s to %s:%u (topics %s/...)", en->link.tls ? " (TLS)" : "",
+			 en->link.host, en->link.port, cfg->mqtt_prefix);
 	return bad ? -1 : 0;
 }
 
@@ -389,6 +393,7 @@ static void stop_engine(struct engine *en)
 {
 	tc_sms_free(en->sms);
 	tc_mqtt_stop(en->mqtt);
+	broker_link_free(&en->link);
 	tc_renderer_stop(en->renderer);
 	tc_dispatch_free(en->dispatch);
 	tc_mailbox_free(en->mail);
@@ -506,6 +511,9 @@ int main(int argc, char **argv)
 	ao.metrics_user = &en;
 	ao.callback = sms_callback;
 	ao.callback_user = &en;
+	ao.provision = broker_link_provision;
+	ao.receivers_changed = broker_link_changed;
+	ao.provision_user = &en.link;
 	if (tc_api_start(store, &ao, &api, d) || start_sms(&cfg, store, addr, tc_api_port(api), &en, d) ||
 	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);

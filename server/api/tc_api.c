@@ -10,6 +10,7 @@
 #include "tc_csv.h"
 #include "tc_ingest.h"
 #include "tc_registry.h"
+#include "tc_store_secrets.h"
 #include "tc_store_sms.h"
 #include "tc_vec.h"
 
@@ -387,6 +388,8 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 			tc_registry_index_free(api->index);
 			api->index = fresh;
 		}
+		if (k == TC_REG_RECEIVERS && api->o.receivers_changed)
+			api->o.receivers_changed(api->o.provision_user);
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu %s", n, tc_registry_kind_name(k));
 		tc_store_audit(api->store, now_of(api), "api", "import", NULL, detail);
@@ -495,6 +498,42 @@ static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c
 			       (json_int_t)n));
 }
 
+/* DELETE /api/v1/receivers/{id}: the receiver leaves the registry; its broker account follows. */
+static enum MHD_Result remove_receiver(struct tc_api *api, struct MHD_Connection *c, const char *id)
+{
+	enum tc_rc rc = tc_store_remove_receiver(api->store, id);
+	if (rc == TC_ERR_NOTFOUND)
+		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no receiver with that id");
+	if (rc)
+		return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the receiver could not be removed");
+	struct tc_registry_index *fresh = NULL;
+	if (tc_registry_index_load(api->store, &fresh) == TC_OK) {
+		tc_registry_index_free(api->index);
+		api->index = fresh;
+	}
+	tc_store_audit(api->store, now_of(api), "api", "remove", NULL, id);
+	if (api->o.receivers_changed)
+		api->o.receivers_changed(api->o.provision_user);
+	return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:b}", "id", id, "removed", 1));
+}
+
+/* GET /api/v1/provision[/{id}]: answered by tocsind (o.provision). */
+static enum MHD_Result provision(struct tc_api *api, struct MHD_Connection *c, const char *id)
+{
+	char *text = NULL;
+	if (!api->o.provision)
+		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "this server does not provision devices");
+	unsigned st = api->o.provision(id, &text, api->o.provision_user);
+	if (!text)
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "provision", "the device's configuration could not be made");
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ok = MHD_queue_response(c, st, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static const char *query_arg(void *conn, const char *name)
 {
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
@@ -533,6 +572,13 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 		if (st)
 			return reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
 	}
+	static const char receivers[] = "/api/v1/receivers/", prov[] = "/api/v1/provision";
+	if (!strcmp(method, "DELETE") && !strncmp(url, receivers, sizeof(receivers) - 1) && url[sizeof(receivers) - 1])
+		return remove_receiver(api, c, url + sizeof(receivers) - 1);
+	if (get && !strcmp(url, prov))
+		return provision(api, c, NULL);
+	if (get && !strncmp(url, prov, sizeof(prov) - 1) && url[sizeof(prov) - 1] == '/' && url[sizeof(prov)])
+		return provision(api, c, url + sizeof(prov));
 	enum tc_registry_kind k;
 	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
 		if (post)

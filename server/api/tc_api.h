@@ -17,6 +17,10 @@
  *   POST /api/v1/{receivers,contacts,shelters}  CSV or JSON → 200 {"imported"} or
  *                                  422 with each bad row by line; all rows or none
  *   GET  /api/v1/{receivers,contacts,shelters}[?format=csv]  the registry
+ *   DELETE /api/v1/receivers/{id}  remove a receiver (and, through receivers_changed, its
+ *                                  broker account) → 200, 404 when unknown
+ *   GET  /api/v1/provision/{id}    one device's configuration, with its secret
+ *   GET  /api/v1/provision         every receiver's id and secret
  *   GET  /healthz                  {"status":"ok"}
  */
 #ifndef TC_API_H
@@ -49,6 +53,14 @@ struct tc_api_options {
 	 */
 	unsigned (*callback)(const char *path, const char *(*arg)(void *conn, const char *name), void *conn, void *user);
 	void *callback_user;
+	/*
+	 * GET /api/v1/provision[/{id}]: what devices need (tocsind knows the broker and the keys).
+	 * Sets *json (malloc'ed) and returns the HTTP status. NULL: 404.
+	 */
+	unsigned (*provision)(const char *id, char **json, void *user);
+	/* The receivers changed (an import, DELETE /api/v1/receivers/{id}); NULL: nobody is told. */
+	void (*receivers_changed)(void *user);
+	void *provision_user;
 };
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,

@@ -29,6 +29,7 @@ struct tc_mqtt {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop, connected;
+	bool refused; /* the last CONNACK refused us (network thread only) */
 	atomic_ulong published;
 	mosquitto_property *connect_props;
 };
@@ -47,10 +48,13 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, con
 	char present = flags & 1 ? '1' : '0'; /* CONNACK "session present" */
 	char acks[TC_PROTO_MAX_TOPIC], status[TC_PROTO_MAX_TOPIC];
 	if (rc) {
-		tc_log(TC_LOG_ERROR, "mqtt", "the broker %s:%d refused the connection: %s", m->host, m->o.port,
-		       mosquitto_reason_string(rc));
+		if (!m->refused) /* said once until a connection is accepted */
+			tc_log(TC_LOG_ERROR, "mqtt", "the broker %s:%d refused the connection: %s", m->host, m->o.port,
+			       mosquitto_reason_string(rc));
+		m->refused = true;
 		return;
 	}
+	m->refused = false;
 	/* Subscription filters: tc_proto_topic() refuses "+" as a receiver id, on purpose. */
 	snprintf(acks, sizeof(acks), "%s/rx/+/ack", m->prefix);
 	snprintf(status, sizeof(status), "%s/rx/+/status", m->prefix);
@@ -112,13 +116,20 @@ static void *run(void *arg)
 			backoff = backoff < 5000 ? backoff * 2 : 5000;
 			continue;
 		}
-		if (warned)
-			tc_log(TC_LOG_INFO, "mqtt", "connected to the broker %s:%d", m->host, m->o.port);
-		warned = false;
-		backoff = 100;
-		while (!atomic_load(&m->stop) && (rc = mosquitto_loop(m->mosq, 100, 1)) == MOSQ_ERR_SUCCESS)
-			;
+		while (!atomic_load(&m->stop) && (rc = mosquitto_loop(m->mosq, 100, 1)) == MOSQ_ERR_SUCCESS) {
+			if (atomic_load(&m->connected) && warned) {
+				tc_log(TC_LOG_INFO, "mqtt", "connected to the broker %s:%d", m->host, m->o.port);
+				warned = false;
+			}
+			if (atomic_load(&m->connected))
+				backoff = 100;
+		}
 		on_disconnect(m->mosq, m, rc, NULL);
+		/* Refused (wrong credentials, not authorised) or lost at once: wait before the next try too. */
+		warned = true;
+		for (long t = 0; t < backoff && !atomic_load(&m->stop); t += 50)
+			nap_ms(50);
+		backoff = backoff < 5000 ? backoff * 2 : 5000;
 	}
 	return NULL;
 }
@@ -150,6 +161,15 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	mosquitto_max_inflight_messages_set(m->mosq, 1000);
 	if (o->username)
 		mosquitto_username_pw_set(m->mosq, o->username, o->password);
+	m->o.username = m->o.password = NULL; /* libmosquitto keeps its own copies */
+	/* The broker's certificate must be signed by cafile and name the host (libmosquitto checks both). */
+	if (o->cafile && mosquitto_tls_set(m->mosq, o->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
+		tc_err(d, "mqtt.tls", o->cafile, "cannot use %s as the broker's CA certificate", o->cafile);
+		mosquitto_destroy(m->mosq);
+		free(m);
+		return TC_ERR_USAGE;
+	}
+	m->o.cafile = NULL;
 	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
 	/* the broker sends nothing larger (MQTT 5 maximum packet size); acknowledgments and statuses are small */
 	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_MAXIMUM_PACKET_SIZE, TC_MQTT_MAX_PACKET + 4096);

@@ -34,6 +34,7 @@ struct tc_mqtt_options {
 	int port;
 	const char *client_id;
 	const char *username, *password; /* NULL: none */
+	const char *cafile;              /* TLS, trusting this CA (PEM); NULL: plain MQTT */
 	const char *prefix;              /* topic prefix, e.g. tocsin/v1 */
 	int keepalive_s;
 	long session_expiry_s;

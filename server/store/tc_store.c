@@ -97,6 +97,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE awaited_shelters ("
 	"  receiver_id TEXT PRIMARY KEY REFERENCES receivers (id), shelter_id TEXT NOT NULL);"
 	"CREATE INDEX awaited_shelters_by_shelter ON awaited_shelters (shelter_id);",
+	/* 6: each receiver's secret, its password on the broker (tc_store_secrets.h), and the region
+	 * its broker role was last given; a removed receiver's row stays, marked, until its broker
+	 * account is deleted too */
+	"CREATE TABLE receiver_secrets ("
+	"  receiver_id TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  synced INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, acl_region TEXT NOT NULL DEFAULT '');",
 };
 
 

@@ -47,3 +47,37 @@ stop_broker() {
 	[ -n "${broker_pid:-}" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
 	broker_pid=
 }
+
+# start_secure_broker DIR DATA_DIR [PORT]: the broker exactly as an operator sets it up
+# (docs/operations.md, "Broker security"): `tocsin broker setup --data-dir DATA_DIR --listen
+# 127.0.0.1:PORT --out DIR/broker` (needs $tocsin), then mosquitto -c DIR/broker/mosquitto.conf;
+# a call with the same DIR and PORT starts the same broker again (setup runs again only when
+# DIR/broker/mosquitto.conf is gone). Sets broker_pid, broker_port,
+# broker_url (mqtts://127.0.0.1:PORT) and broker_ca (the CA devices need). Fails after 20 tries.
+start_secure_broker() {
+	local dir=$1 data=$2 want=${3:-} port
+	chmod o+x "$dir" # mosquitto, started as root, reads its files as the user mosquitto
+	for _ in $(seq 20); do
+		port=${want:-$(loopback_port)}
+		if [ ! -f "$dir/broker/mosquitto.conf" ] || [ -z "$want" ]; then
+			"$tocsin" broker setup --data-dir "$data" --listen "127.0.0.1:$port" --out "$dir/broker" \
+				>>"$dir/mosquitto.log" 2>&1 || return 1
+		fi
+		mosquitto -c "$dir/broker/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+		broker_pid=$!
+		for _ in $(seq 50); do
+			kill -0 "$broker_pid" 2>/dev/null || break
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				broker_port=$port
+				broker_url=mqtts://127.0.0.1:$port
+				broker_ca=$dir/broker/ca.crt
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$broker_pid" 2>/dev/null
+		wait "$broker_pid" 2>/dev/null
+		[ -n "$want" ] && sleep 0.5
+	done
+	return 1
+}

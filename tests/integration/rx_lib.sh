@@ -18,9 +18,12 @@ keys() {
 # record_acks [append]: every ack and status line, "topic payload qos=Q", in $tmp/acks (a new
 # file unless "append")
 record_acks() {
+	local secure=()
 	[ "${1:-}" = append ] || : >"$tmp/acks"
-	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 -F '%t %p qos=%q' -t "$P/rx/+/ack" -t "$P/rx/+/status" \
-		>>"$tmp/acks" 2>/dev/null &
+	# on the secured broker (start_secure_broker) it listens with tocsind's rights
+	[ -n "${broker_url:-}" ] && secure=(--cafile "$broker_ca" -i recorder -u tocsind -P "$(cat "$tmp/data/broker.password")")
+	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 "${secure[@]}" -F '%t %p qos=%q' -t "$P/rx/+/ack" \
+		-t "$P/rx/+/status" >>"$tmp/acks" 2>/dev/null &
 	sub_pid=$!
 	sleep 0.3
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rx_tocsind.sh — the real chain: tocsind (renders speech, seals, publishes
-# over a real mosquitto), one tocsin-receiver whose sound card is an ALSA
-# file device, one tocsin-signage on a tmux terminal. A typhoon warning is
+# over the secured mosquitto of tocsin broker setup), one tocsin-receiver whose
+# sound card is an ALSA file device, one tocsin-signage on a tmux terminal,
+# both with the configuration tocsin provision writes for them. A typhoon warning is
 # played (signal, then speech) and shown, its Update replaces it, its Cancel
 # stops it and lifts it; coverage comes from their acknowledgments.
 # Usage: rx_tocsind.sh TOCSIND TOCSIN TOCSIN_RECEIVER TOCSIN_SIGNAGE RX_ANALYSE EXAMPLES_DIR
@@ -39,12 +40,12 @@ screen() { tm capture-pane -p -t sg; }
 shows() { screen | grep -qF -- "$1"; }
 gone() { ! shows "$1"; }
 
-start_broker "$tmp" || { echo "no broker"; exit 1; }
-record_acks
 mkdir -p "$tmp/data"
+start_secure_broker "$tmp" "$tmp/data" || { echo "no broker"; exit 1; }
+record_acks
 printf '[tocsind]\nack_timeout_s = 30\nplay_timeout_s = 300\n' >"$tmp/tocsind.conf"
 "$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
-	--broker "127.0.0.1:$broker_port" 2>>"$tmp/tocsind.log" &
+	--broker "$broker_url" 2>>"$tmp/tocsind.log" &
 pid=$!
 wait_until 20 test -s "$tmp/data/http.addr"
 url="http://$(cat "$tmp/data/http.addr")"
@@ -54,10 +55,15 @@ printf 'id,kind,name,lat,lon,region,shelter,drills\nrx-tg-1,loudspeaker,新港�
 "$tocsin" import receivers "$tmp/receivers.csv" --server "$url" >/dev/null
 check "receivers imported" 0 $?
 
-common="--region $REGION --broker 127.0.0.1:$broker_port --pubkey $tmp/data/signing.pub"
-cat >"$tmp/rx.conf" <<-EOF2
-	[receiver]
-	id = rx-tg-1
+# Each device's broker address, account and CA, as provisioned (the keys come from --pubkey).
+common="--region $REGION --pubkey $tmp/data/signing.pub"
+for r in rx-tg-1 sg-tg-1; do
+	"$tocsin" provision "$r" --server "$url" --out "$tmp/$r.prov" >/dev/null
+	{ echo "[receiver]"; grep -E '^(id|broker|username|password|cafile) = ' "$tmp/$r.prov"; } >"$tmp/$r.conf"
+done
+check "provisioned for TLS" "broker = $broker_url" "$(grep '^broker' "$tmp/sg-tg-1.conf")"
+cp "$tmp/rx-tg-1.conf" "$tmp/rx.conf"
+cat >>"$tmp/rx.conf" <<-EOF2
 	state_dir = $tmp/rx-state
 	tone_ms = 1000
 	max_repeats = 2
@@ -66,7 +72,7 @@ EOF2
 rx_start chain $common
 tm new-session -d -s sg -x 100 -y 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=Asia/Shanghai bash --norc"
 sleep 0.3
-tm send-keys -t sg "exec 2>>'$tmp/sg.log'; '$signage' --id sg-tg-1 $common --state-dir '$tmp/sg-state' --shelter-name 新港小学 --shelter-capacity 600" Enter
+tm send-keys -t sg "exec 2>>'$tmp/sg.log'; '$signage' --config '$tmp/sg-tg-1.conf' $common --state-dir '$tmp/sg-state' --shelter-name 新港小学 --shelter-capacity 600" Enter
 wait_until 10 shows "当前没有生效的预警"
 check "signage idle" 0 $?
 wait_until 10 test "$(grep -c 'status .*"online"' "$tmp/acks")" -ge 2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sms_escalation.sh — the SMS channel with real parts: mosquitto on a free
-# loopback port, tocsind with --smpp, tocsin-sim loudspeakers of which 10 %
+# sms_escalation.sh — the SMS channel with real parts: the secured mosquitto of
+# tocsin broker setup on a free loopback port, tocsind with --smpp, tocsin-sim loudspeakers of which 10 %
 # never acknowledge, and the SMSC simulator (Net::SMPP).
 #
 # An orange typhoon warning for the county goes to 20 villages' loudspeakers.
@@ -35,14 +35,14 @@ trap cleanup EXIT
 start_server() {
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
-		--broker "127.0.0.1:$broker_port" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
+		--broker "$broker_url" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
 		--smpp-password secret --smpp-tps 40 2>>"$tmp/tocsind.log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
 
 mkdir -p "$tmp/data"
-start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
 start_smsc "$tmp" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' --receipt-delay-ms 100 \
 	--mode 90000002=undeliverable --mode 90000003=reject --mode 90000004=noreceipt ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
@@ -50,7 +50,7 @@ printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nsms
 	>"$tmp/tocsind.conf"
 start_server
 expect "server up" curl -sf "$url/healthz"
-check "schema 5" 5 "$(curl -s "$url/healthz" | jq .schema)"
+check "schema 6" 6 "$(curl -s "$url/healthz" | jq .schema)"
 
 # 20 villages of Binhai (120116), one loudspeaker each; 10 % (sim-00009, sim-00019) silent.
 villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)
@@ -67,7 +67,9 @@ if ! "$tocsin" import contacts "$tmp/contacts.csv" --server "$url" >"$tmp/import
 	echo "FAIL contacts import: $(cat "$tmp/import.out")"
 	exit 1
 fi
-"$sim" --registry "$tmp/rx.csv" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/data/signing.pub" --fail-rate 0.1 \
+"$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
+"$sim" --registry "$tmp/rx.csv" --broker "$broker_url" --cafile "$broker_ca" --credentials "$tmp/credentials.csv" \
+	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 \
 	--delay-ms 100 2>>"$tmp/sim.log" &
 sim_pid=$!
 sleep 1.5

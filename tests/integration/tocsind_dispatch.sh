@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tocsind_dispatch.sh — the whole delivery loop with real parts: a mosquitto
-# broker on a free loopback port, tocsind, and tocsin-sim receivers that
+# tocsind_dispatch.sh — the whole delivery loop with real parts: the secured mosquitto
+# broker of tocsin broker setup on a free loopback port, tocsind, and tocsin-sim receivers that
 # verify, acknowledge and play. Coverage must come from acknowledgments:
 # silent receivers are re-sent to, then escalated; an Update supersedes, a
 # Cancel clears; an area covering part of a village goes directly to its
@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 . "$(dirname "$0")/tocsind_lib.sh"
 
 mkdir -p "$tmp/data"
-start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
 printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nlog_level = debug\n' >"$tmp/tocsind.conf"
 start_server
 expect "server up" curl -sf "$url/healthz"
@@ -122,7 +122,7 @@ fresh cn-rainstorm-blue-exercise.xml >"$tmp/drill.xml"
 drill=$("$tocsin" submit "$tmp/drill.xml" --server "$url")
 stop_broker
 sleep 1
-start_broker "$tmp" "$broker_port" || echo "FAIL broker did not come back on $broker_port"
+start_secure_broker "$tmp" "$tmp/data" "$broker_port" || echo "FAIL broker did not come back on $broker_port"
 expect "drill reached everyone after the broker came back" wait_for "$drill" '(.counts.played + .counts.displayed) == 36' 180
 
 # --- kill -9 while acknowledgments are on their way: the broker keeps them -----

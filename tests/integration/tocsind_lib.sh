@@ -15,20 +15,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() { # tocsind on a free loopback port; sets pid and url
+# start_server: tocsind on a free loopback port; sets pid and url. On the secured broker of
+# start_secure_broker (broker_url set) it connects with TLS and its own credentials, else to the
+# plain broker on $broker_port.
+start_server() {
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
-		--broker "127.0.0.1:$broker_port" 2>>"$tmp/tocsind.log" &
+		--broker "${broker_url:-127.0.0.1:$broker_port}" 2>>"$tmp/tocsind.log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
 
-# start_sim NAME ARGS...: a tocsin-sim in the background with a report file
+# start_sim NAME ARGS...: a tocsin-sim in the background with a report file; on the secured
+# broker its receivers log in with the credentials tocsind provisions (import them first)
 start_sim() {
-	local name=$1
+	local name=$1 secure=()
 	shift
-	"$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/data/signing.pub" --report "$tmp/$name.json" "$@" \
-		2>>"$tmp/sim-$name.log" &
+	if [ -n "${broker_url:-}" ]; then
+		"$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
+		secure=(--cafile "$broker_ca" --credentials "$tmp/credentials.csv")
+	fi
+	"$sim" --broker "${broker_url:-127.0.0.1:$broker_port}" "${secure[@]}" --pubkey "$tmp/data/signing.pub" \
+		--report "$tmp/$name.json" "$@" 2>>"$tmp/sim-$name.log" &
 	sims+=($!)
 	eval "sim_$name=$!"
 }

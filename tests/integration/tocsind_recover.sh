@@ -27,7 +27,7 @@ played_by_sim() { report r | jq --arg id "$1" '.alerts[$id].played // 0'; }
 all_played() { test "$(played_by_sim "$1")" = 20; }
 
 mkdir -p "$tmp/data"
-start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
 # A long play timeout: a receipt whose "played" went missing would stay "received" for the
 # whole test, not be escalated, so only an acknowledgment can make it "played".
 printf '[tocsind]\nack_timeout_s = 3\nplay_timeout_s = 600\nmax_attempts = 3\nlog_level = debug\n' >"$tmp/tocsind.conf"

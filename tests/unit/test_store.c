@@ -68,6 +68,7 @@ static void test_migrates_from_3(void **state)
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE awaited_shelters;"
+				      "DROP TABLE receiver_secrets;"
 				      "DROP INDEX deliveries_of_target;"
 				      "CREATE INDEX deliveries_by_target ON deliveries (target, state);"
 				      "INSERT INTO alerts (id, sender, identifier, sent, msg_type, status, state, received_at,"

@@ -1,0 +1,114 @@
+/*
+ * tc_accounts.c — broker accounts that follow the registry (tc_accounts.h).
+ */
+#include "tc_accounts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_broker.h"
+#include "tc_log.h"
+#include "tc_store_secrets.h"
+
+#define BATCH 500 /* accounts sent per call, so the main loop stays responsive */
+
+struct tc_accounts {
+	struct tc_store *store;
+	char prefix[128];
+	int (*publish)(void *user, const char *topic, const char *text);
+	void *user;
+	bool up, changed, resync;
+	size_t sent, failed;
+};
+
+struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix,
+				    int (*publish)(void *user, const char *topic, const char *text), void *user)
+{
+	struct tc_accounts *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->store = store;
+	snprintf(a->prefix, sizeof(a->prefix), "%s", prefix);
+	a->publish = publish;
+	a->user = user;
+	a->changed = true;
+	return a;
+}
+
+void tc_accounts_free(struct tc_accounts *a)
+{
+	free(a);
+}
+
+void tc_accounts_connected(struct tc_accounts *a, bool up)
+{
+	a->up = up;
+	if (up)
+		a->resync = a->changed = true;
+}
+
+void tc_accounts_changed(struct tc_accounts *a)
+{
+	a->changed = true;
+}
+
+static void make_one(const char *id, const char *region, const char *secret, bool moved, void *user)
+{
+	struct tc_accounts *a = user;
+	char *text = tc_broker_rx_commands(a->prefix, id, region, secret, moved);
+	if (!text) {
+		tc_log(TC_LOG_ERROR, "broker", "receiver %s cannot have a broker account (its id or region %s cannot be "
+		       "in a topic)", id, region);
+		tc_secrets_synced(a->store, id, region); /* nothing to send, ever */
+		return;
+	}
+	if (a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
+		a->sent++;
+	else
+		a->failed++;
+	free(text);
+}
+
+static void delete_one(const char *id, void *user)
+{
+	struct tc_accounts *a = user;
+	char *text = tc_broker_rx_delete(id);
+	if (text && a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_forget(a->store, id) == TC_OK) {
+		tc_log(TC_LOG_INFO, "broker", "deleted the broker account of the removed receiver %s", id);
+		a->sent++;
+	} else {
+		a->failed++;
+	}
+	free(text);
+}
+
+bool tc_accounts_work(struct tc_accounts *a, int64_t now)
+{
+	if (!a->up || !a->changed)
+		return false;
+	size_t added = 0;
+	if (a->resync) {
+		if (tc_secrets_resync(a->store))
+			return true;
+		a->resync = false;
+	}
+	if (tc_secrets_ensure(a->store, now, &added))
+		return true;
+	a->sent = a->failed = 0;
+	if (tc_store_begin(a->store))
+		return true;
+	tc_secrets_removed(a->store, BATCH, delete_one, a);
+	tc_secrets_unsynced(a->store, BATCH, make_one, a);
+	if (tc_store_commit(a->store))
+		tc_store_rollback(a->store);
+	if (a->failed) /* not connected any more: all again on the next connection */
+		return true;
+	if (a->sent == 0) {
+		a->changed = false;
+		return false;
+	}
+	if (added)
+		tc_log(TC_LOG_INFO, "broker", "%zu new receiver(s) have their secret and broker account", added);
+	return true;
+}

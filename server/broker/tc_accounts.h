@@ -1,0 +1,32 @@
+/*
+ * tc_accounts.h — keeping the broker's accounts in step with the registry.
+ *
+ * Owned by tocsind's main thread, beside the store. Each receiver gets a
+ * secret (tc_store_secrets.h) and an account made through the
+ * dynamic-security plugin's control topic (tc_broker.h), without restarting
+ * the broker: after an import, after a removal, and for every receiver again
+ * whenever tocsind (re)connects, since the broker may have lost or never had
+ * them. What cannot be sent now (not connected) is sent on the next call.
+ */
+#ifndef TC_ACCOUNTS_H
+#define TC_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tc_store.h"
+
+struct tc_accounts;
+
+/* publish sends one control message (QoS 1); it returns 0 when the broker connection took it. */
+struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix,
+				    int (*publish)(void *user, const char *topic, const char *text), void *user);
+void tc_accounts_free(struct tc_accounts *a);
+/* The broker connection came (every account is sent again) or went. */
+void tc_accounts_connected(struct tc_accounts *a, bool up);
+/* The registry changed (an import, a removal). */
+void tc_accounts_changed(struct tc_accounts *a);
+/* Send what is due; true when more is left for the next call. */
+bool tc_accounts_work(struct tc_accounts *a, int64_t now);
+
+#endif

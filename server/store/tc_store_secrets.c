@@ -1,0 +1,207 @@
+/*
+ * tc_store_secrets.c — receivers' secrets and their broker accounts (tc_store_secrets.h).
+ */
+#include "tc_store_secrets.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "tc_store_int.h"
+
+static enum tc_rc new_secret(char out[TC_SECRET_CHARS + 1])
+{
+	unsigned char raw[TC_SECRET_CHARS / 2];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return TC_ERR_IO;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	memset(raw, 0, sizeof(raw));
+	return TC_OK;
+}
+
+enum tc_rc tc_secrets_ensure(struct tc_store *s, int64_t now, size_t *added)
+{
+	static const char missing[] = "SELECT r.id FROM receivers r LEFT JOIN receiver_secrets x ON x.receiver_id = r.id"
+				      " WHERE x.receiver_id IS NULL OR x.removed = 1";
+	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at)"
+				  " VALUES (?, ?, ?)";
+	char ids[64][64], secret[TC_SECRET_CHARS + 1];
+	size_t total = 0;
+	for (;;) { /* in rounds of 64, each one transaction */
+		sqlite3_stmt *q = tc_store_stmt(s, missing);
+		size_t n = 0;
+		int r;
+		if (!q)
+			return TC_ERR_IO;
+		while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
+			tc_store_text_col(q, 0, ids[n++], sizeof(ids[0]));
+		sqlite3_reset(q);
+		if (!n)
+			break;
+		if (tc_store_begin(s))
+			return TC_ERR_IO;
+		for (size_t i = 0; i < n; i++) {
+			sqlite3_stmt *w = tc_store_stmt(s, put);
+			if (!w || new_secret(secret)) {
+				tc_store_rollback(s);
+				return TC_ERR_IO;
+			}
+			sqlite3_bind_text(w, 1, ids[i], -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(w, 2, secret, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(w, 3, now);
+			if (tc_store_done(w, sqlite3_step(w))) {
+				tc_store_rollback(s);
+				return TC_ERR_IO;
+			}
+		}
+		memset(secret, 0, sizeof(secret));
+		if (tc_store_commit(s))
+			return TC_ERR_IO;
+		total += n;
+	}
+	if (added)
+		*added = total;
+	return TC_OK;
+}
+
+enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char *region)
+{
+	static const char sql[] = "SELECT x.secret, r.region FROM receivers r JOIN receiver_secrets x"
+				  " ON x.receiver_id = r.id WHERE r.id = ? AND x.removed = 0";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		tc_store_text_col(q, 0, secret, TC_SECRET_CHARS + 1);
+		tc_store_text_col(q, 1, region, 16);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
+		       void (*cb)(const char *id, const char *region, const char *secret, void *user), void *user)
+{
+	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		tc_store_text_col(q, 0, id, sizeof(id));
+		tc_store_text_col(q, 1, region, sizeof(region));
+		tc_store_text_col(q, 2, secret, sizeof(secret));
+		cb(id, region, secret, user);
+	}
+	memset(secret, 0, sizeof(secret));
+	return tc_store_done(q, r);
+}
+
+enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const char *region, const char *secret,
+							   void *user),
+			   void *user)
+{
+	static const char sql[] = "SELECT r.id, r.region, x.secret FROM receivers r JOIN receiver_secrets x"
+				  " ON x.receiver_id = r.id WHERE x.removed = 0 ORDER BY r.id LIMIT ?";
+	return rows(s, sql, (size_t)INT64_MAX, cb, user);
+}
+
+enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
+			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+					  void *user),
+			       void *user)
+{
+	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region != r.region FROM receivers r"
+				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
+				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
+	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		tc_store_text_col(q, 0, id, sizeof(id));
+		tc_store_text_col(q, 1, region, sizeof(region));
+		tc_store_text_col(q, 2, secret, sizeof(secret));
+		cb(id, region, secret, sqlite3_column_int(q, 3) != 0, user);
+	}
+	memset(secret, 0, sizeof(secret));
+	return tc_store_done(q, r);
+}
+
+static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
+{
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	if (id)
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region)
+{
+	static const char sql[] = "UPDATE receiver_secrets SET synced = 1, acl_region = ? WHERE receiver_id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, region, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_secrets_resync(struct tc_store *s)
+{
+	static const char sql[] = "UPDATE receiver_secrets SET synced = 0 WHERE synced = 1";
+	return exec_id(s, sql, NULL);
+}
+
+enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, void *user), void *user)
+{
+	static const char sql[] = "SELECT receiver_id FROM receiver_secrets WHERE removed = 1 LIMIT ?";
+	char id[64];
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		tc_store_text_col(q, 0, id, sizeof(id));
+		cb(id, user);
+	}
+	return tc_store_done(q, r);
+}
+
+enum tc_rc tc_secrets_forget(struct tc_store *s, const char *id)
+{
+	static const char sql[] = "DELETE FROM receiver_secrets WHERE receiver_id = ? AND removed = 1";
+	return exec_id(s, sql, id);
+}
+
+enum tc_rc tc_store_remove_receiver(struct tc_store *s, const char *id)
+{
+	static const char where[] = "DELETE FROM receivers_where WHERE rowid = (SELECT rowid FROM receivers WHERE id = ?)";
+	static const char awaited[] = "DELETE FROM awaited_shelters WHERE receiver_id = ?";
+	static const char rx[] = "DELETE FROM receivers WHERE id = ?";
+	static const char mark[] = "UPDATE receiver_secrets SET removed = 1, synced = 0 WHERE receiver_id = ?";
+	if (tc_store_begin(s))
+		return TC_ERR_IO;
+	if (exec_id(s, where, id) || exec_id(s, awaited, id) || exec_id(s, rx, id)) {
+		tc_store_rollback(s);
+		return TC_ERR_IO;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		tc_store_rollback(s);
+		return TC_ERR_NOTFOUND;
+	}
+	if (exec_id(s, mark, id)) {
+		tc_store_rollback(s);
+		return TC_ERR_IO;
+	}
+	return tc_store_commit(s);
+}
