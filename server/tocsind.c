@@ -455,12 +455,18 @@ int main(int argc, char **argv)
 	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
 				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
-	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes };
+	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
+					.cross_sender = cfg.cap_cross_sender_allowed };
+	ao.cross_sender = cfg.cap_cross_sender_allowed;
 	const char *dir = cfg.data_dir;
 	struct tc_diags *d = tc_diags_new();
 	struct tc_store *store = NULL;
 	struct tc_api *api = NULL;
 	status = 1;
+	if (tc_ingest_cross_sender_check(cfg.cap_cross_sender_allowed, d)) {
+		log_diags(d);
+		goto out;
+	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		log_line(TC_LOG_ERROR, "cannot create %s: %s", dir, strerror(errno));
 		goto out;

@@ -23,6 +23,9 @@ static const struct tc_setting settings[] = {
 	  NULL, "how often the spool folder is looked at" },
 	{ "max_alert_bytes", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, max_alert_bytes), "16777216", 1024,
 	  67108864, NULL, "largest CAP document accepted" },
+	{ "cap_cross_sender_allowed", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, cap_cross_sender_allowed), "",
+	  0, 0, NULL, "senders whose Update or Cancel may reference another sender's alerts: A>B (A may end B's), "
+	  "A>* (A anyone's), separated by commas; empty: each sender only its own" },
 #define TEXT(name, def, help) \
 	{ #name, TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, name), def, 0, 0, NULL, help }
 #define LONG(name, def, min, max, help) \

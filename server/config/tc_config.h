@@ -20,6 +20,7 @@ struct tc_config {
 	char spool_dir[1024]; /* "" for none */
 	long spool_interval_ms;
 	long max_alert_bytes;
+	char cap_cross_sender_allowed[1024]; /* "A>B, C>*": who may update or cancel another sender's alerts */
 	char broker[256];   /* HOST:PORT, or "none" */
 	char mqtt_prefix[128];
 	char mqtt_client_id[128];

@@ -107,6 +107,18 @@ sed 's/2026-/2027-/g' "$examples/cn-typhoon-cancel.xml" >"$tmp/cancel.xml"
 update=$("$tocsin" submit "$tmp/update.xml" --server "$url")
 expect "update planned" jq -e '.targets == 2' <(curl -s "$url/api/v1/alerts/$update")
 expect "original superseded" jq -e '.state == "superseded"' <(curl -s "$url/api/v1/alerts/$id")
+# A Cancel from another sender that references them is refused, and nothing changes.
+sed -e 's|<sender>12011641600000</sender>|<sender>12011700000000</sender>|' \
+	-e 's|<identifier>12011641600000_|<identifier>12011700000000_|' "$tmp/cancel.xml" >"$tmp/foreign.xml"
+code=$(curl -s -o "$tmp/foreign.json" -w '%{http_code}' --data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
+check "foreign cancel is 422" 422 "$code"
+expect "422 names the reference and both senders" jq -e '.errors[0].code == "ingest.reference-foreign" and
+	(.errors[0].message | contains("sender 12011700000000") and contains("12011641600000,12011641600000_") and
+	contains("alert of sender 12011641600000"))' "$tmp/foreign.json"
+expect "the update still active, its deliveries still planned" jq -e '.state == "planned" and .counts.planned == 2' \
+	<(curl -s "$url/api/v1/alerts/$update")
+expect "the foreign cancel not kept" jq -e '[.alerts[] | select(.sender == "12011700000000")] | length == 0' \
+	<(curl -s "$url/api/v1/alerts")
 cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
 expect "update cancelled, its open deliveries too" jq -e '.state == "cancelled" and .counts.cancelled == 2 and .counts.planned == 0' \
 	<(curl -s "$url/api/v1/alerts/$update")
