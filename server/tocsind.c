@@ -294,6 +294,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.default_cc = cfg->sms_default_cc, .escalation_roles = cfg->sms_escalation_roles,
 		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
+		.reply_code_required = cfg->sms_reply_code_required,
 		.submit_ahead = cfg->smpp_window * 20,
 	};
 	if (tc_sms_policy_parse(cfg->sms_policy, &so.policy, d))

@@ -56,6 +56,7 @@ struct tc_config {
 	long sms_max_segments;
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
+	bool sms_reply_code_required;
 };
 
 /* The defaults of every setting. */

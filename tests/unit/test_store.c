@@ -67,6 +67,8 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX sms_messages_by_code;"
+				      "ALTER TABLE sms_messages DROP COLUMN sent_at;"
 				      "DROP TABLE awaited_shelters;"
 				      "DROP INDEX deliveries_of_target;"
 				      "CREATE INDEX deliveries_by_target ON deliveries (target, state);"
@@ -74,6 +76,9 @@ static void test_migrates_from_3(void **state)
 				      " updated_at, expires_at, xml) VALUES ('a', 's', 'i', 't', 'Alert', 'Actual', 2, 0, 0, 0, '');"
 				      "INSERT INTO deliveries (alert_id, target, channel, state, updated_at)"
 				      " VALUES ('a', 'rx-1', 'mqtt', 'sent', 0);"
+				      "INSERT INTO sms_messages (alert_id, phone, purpose, code, text, parts, state, created_at, updated_at)"
+				      " VALUES ('a', '+8613800100009', 'escalation', '4821', 't', 1, 'delivered', 5, 7),"
+				      " ('a', '+8613800100008', 'escalation', '4822', 't', 1, 'queued', 5, 5);"
 				      "PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -88,6 +93,8 @@ static void test_migrates_from_3(void **state)
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_by_target'"), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_of_target'"), 1);
+	/* what was sent before counts as sent when it was last changed; what was queued, never */
+	assert_int_equal(count_rows(db, "SELECT sum(sent_at) FROM sms_messages"), 7);
 	sqlite3_close(db);
 }
 
