@@ -52,7 +52,7 @@ start_broker "$demo" || { echo "mosquitto did not start"; exit 1; }
 pids+=("$broker_pid")
 echo "mosquitto on 127.0.0.1:$broker_port (queues sized so nothing is dropped; see $demo/mosquitto.conf)"
 . tests/integration/smsc.sh
-start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' ||
+start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' ||
 	{ echo "the SMSC simulator did not start"; exit 1; }
 pids+=("$smsc_pid")
 echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
@@ -128,7 +128,7 @@ $tocsin status "$orange" --json --server "$url" | jq -c '{sms: .channels.sms, pe
 $tocsin status "$orange" --json --server "$url" |
 	jq -r '.escalated[] | "   \(.region) (\(.receivers | join(","))): \([.officers[] | "\(.name) \(.phone) \(.state)\(if .confirmed then ", replied" else "" end)"] | join("; "))"'
 echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer's reply:"
-jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{4}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
+jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
 red=$($tocsin submit "$demo/red.xml" --server "$url")
