@@ -484,6 +484,8 @@ int main(int argc, char **argv)
 		log_diags(d);
 		goto out;
 	}
+	log_diags(d); /* warnings: a database file that was open to others */
+	tc_diags_clear(d);
 	if (!clean) {
 		char when[32];
 		struct tm tm;

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cap_fixture.h"
@@ -45,6 +46,40 @@ static void test_schema_created_and_kept(void **state)
 	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK); /* reopening migrates nothing */
 	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
 	tc_store_close(s);
+}
+
+static unsigned mode_of(const char *tail)
+{
+	char p[200];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s%s", fixture_db, tail);
+	assert_int_equal(stat(p, &st), 0);
+	return (unsigned)(st.st_mode & 0777);
+}
+
+/* The database and its WAL files are the owner's alone, whatever the umask; a looser one is narrowed. */
+static void test_files_private(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	struct tc_diags *d = tc_diags_new();
+	mode_t old = umask(0);
+	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_OK);
+	assert_int_equal(tc_store_audit(s, 1, "test", "write", NULL, NULL), TC_OK); /* the WAL exists now */
+	umask(old);
+	assert_int_equal(mode_of(""), 0600);
+	assert_int_equal(mode_of("-wal"), 0600);
+	assert_int_equal(mode_of("-shm"), 0600);
+	assert_int_equal(tc_diags_count(d), 0);
+	tc_store_close(s);
+	assert_int_equal(chmod(fixture_db, 0644), 0);
+	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_OK);
+	assert_int_equal(mode_of(""), 0600);
+	assert_int_equal(tc_diags_count(d), 1);
+	assert_string_equal(tc_diags_get(d, 0)->code, "store.mode");
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "was mode 644"));
+	tc_store_close(s);
+	tc_diags_free(d);
 }
 
 static int count_rows(sqlite3 *db, const char *sql)
@@ -208,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_created_and_kept),
+		cmocka_unit_test(test_files_private),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_alert_durable_and_idempotent),
 		cmocka_unit_test(test_states_list_and_audit),
