@@ -33,25 +33,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {
+start_server() { # ARGS: how the SMPP password is given
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 		--broker "127.0.0.1:$broker_port" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
-		--smpp-password secret --smpp-tps 40 2>>"$tmp/tocsind.log" &
+		"$@" --smpp-tps 40 2>>"$tmp/tocsind.log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
 
 mkdir -p "$tmp/data"
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
-start_smsc "$tmp" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' --receipt-delay-ms 100 \
+start_smsc "$tmp" --password s3cr3t --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' --receipt-delay-ms 100 \
 	--mode 90000002=undeliverable --mode 90000003=reject --mode 90000004=noreceipt ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
 printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nsms_receipt_timeout_s = 4\nlog_level = debug\n' \
 	>"$tmp/tocsind.conf"
-start_server
+start_server --smpp-password s3cr3t
 expect "server up" curl -sf "$url/healthz"
+expect "the password given as a flag is wiped from the command line" \
+	bash -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q -- '--smpp-system-id tocsin' && ! grep -q s3cr3t /proc/$pid/cmdline"
+expect "with a warning" grep -q -- "--smpp-password was visible to other users" "$tmp/tocsind.log"
 check "schema 6" 6 "$(curl -s "$url/healthz" | jq .schema)"
+check "the database and its WAL are the owner's alone" "600 600 600" \
+	"$(cd "$tmp/data" && stat -c %a tocsin.db tocsin.db-wal tocsin.db-shm | xargs)"
 
 # 20 villages of Binhai (120116), one loudspeaker each; 10 % (sim-00009, sim-00019) silent.
 villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)
@@ -163,11 +168,16 @@ kill -TERM "$pid"
 wait "$pid"
 check "clean stop" 0 $?
 check "unbind on stop" 1 "$(smsc_count "$tmp" '.cmd == "unbind"')"
-start_server
+printf 's3cr3t\n' >"$tmp/smpp.password"
+chmod 600 "$tmp/smpp.password"
+start_server --smpp-password-file "$tmp/smpp.password"
+expect "up again, the password from its file" curl -sf "$url/healthz"
+expect "no secret on its command line" bash -c "! grep -q s3cr3t /proc/$pid/cmdline"
 sleep 3
 check "nothing sent again after the restart" "$before" "$(smsc_count "$tmp" '.cmd == "submit_sm" and .status == 0')"
 check "bound again" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
 expect "metrics" grep -q 'tocsin_smpp_bound 1' <(curl -s "$url/metrics")
+expect "no secret in the log" bash -c "! grep -q s3cr3t '$tmp/tocsind.log'"
 
 kill -TERM "$pid"
 wait "$pid"

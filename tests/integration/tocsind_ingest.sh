@@ -30,6 +30,20 @@ start
 expect "server up" curl -sf "$url/healthz"
 expect "keys made" test -s "$tmp/data/signing.pub"
 expect "secret key private" test "$(stat -c %a "$tmp/data/signing.key")" = 600
+expect "database private (it holds phone numbers)" test "$(stat -c %a "$tmp/data/tocsin.db")" = 600
+expect "its WAL too" test "$(stat -c %a "$tmp/data/tocsin.db-wal")" = 600
+
+# Secrets are never echoed: not by --print-config, not in an error about them.
+printf '[tocsind]\nsmpp_password = pw4x9q\nkannel_password = kp7z2w\n' >"$tmp/secret.conf"
+expect "--print-config shows no secret of the file" \
+	bash -c "! '$tocsind' --config '$tmp/secret.conf' --print-config | grep -qE 'pw4x9q|kp7z2w'"
+"$tocsind" --data-dir "$tmp/other" --smpp-password 'toolong-pw4x9q' 2>"$tmp/err"
+check "a bad password refused" 2 $?
+expect "named without echoing it" grep -q "smpp_password = '(hidden)'" "$tmp/err"
+expect "not echoed" bash -c "! grep -q pw4x9q '$tmp/err'"
+"$tocsind" --data-dir "$tmp/other" --smpp-password-file "$tmp/nonexistent" 2>"$tmp/err"
+check "a missing password file refused" 2 $?
+expect "named" grep -q "cannot read the secret file $tmp/nonexistent" "$tmp/err"
 
 id=$("$tocsin" submit "$tmp/typhoon.xml" --server "$url")
 check "submit exit" 0 $?

@@ -315,11 +315,30 @@ static void test_replies_checked(void **state)
 	tc_sms_free(e);
 }
 
+/* Kannel's URL is logged without the credentials it may carry. */
+static void test_kannel_url_shown(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "http://127.0.0.1:13013/cgi-bin/sendsms", "http://127.0.0.1:13013/cgi-bin/sendsms" },
+		{ "http://tocsin:s3cret@kannel:13013/cgi-bin/sendsms", "http://kannel:13013/cgi-bin/sendsms" },
+		{ "https://k/cgi-bin/sendsms?username=t&password=s3cret", "https://k/cgi-bin/sendsms?(hidden)" },
+		{ "http://u:p@k?password=s3cret", "http://k?(hidden)" },
+		{ "kannel/x@y", "kannel/x@y" },
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tc_sms_kannel_url_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_before_answer),
 		cmocka_unit_test(test_replies_checked),
+		cmocka_unit_test(test_kannel_url_shown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
