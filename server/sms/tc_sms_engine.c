@@ -540,7 +540,8 @@ static bool mo_phone(const char *from, const char *cc, char out[24])
 
 const char *tc_sms_refusal_name(enum tc_sms_refusal r)
 {
-	static const char *const names[] = { "not-a-reply", "no-message", "no-code", "wrong-code", "never-sent", "expired" };
+	static const char *const names[] = { "not-a-reply", "no-message", "no-code", "wrong-code", "never-sent", "expired",
+					     "locked" };
 	return (unsigned)r < TC_SMS_N_REFUSALS ? names[r] : "unknown";
 }
 
@@ -559,8 +560,17 @@ static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 	if (kind == TC_SMS_REPLY_ACK && e->o.reply_code_required)
 		return TC_SMS_REFUSED_NO_CODE;
 	bool coded = kind == TC_SMS_REPLY_ACK_CODE;
-	if (tc_store_sms_reply_target(e->store, phone, coded ? code : NULL, since, id, &sent_at) != TC_OK)
+	long wrong = 0;
+	/* a code is 1 in a million: after a few wrong ones from a phone, its codes stop counting (guessing) */
+	if (coded && tc_store_sms_wrong_replies(e->store, phone, since) >= TC_SMS_MAX_WRONG_CODES)
+		return TC_SMS_REFUSED_LOCKED;
+	if (tc_store_sms_reply_target(e->store, phone, coded ? code : NULL, since, id, &sent_at) != TC_OK) {
+		if (coded && tc_store_sms_wrong_reply(e->store, phone, since, &wrong) == TC_OK &&
+		    wrong == TC_SMS_MAX_WRONG_CODES)
+			tc_log(TC_LOG_WARN, "sms", "phone=%s sent %ld wrong reply codes: its replies with a code confirm "
+			       "nothing more for sms_reply_window_s", phone, wrong);
 		return coded ? TC_SMS_REFUSED_WRONG_CODE : TC_SMS_REFUSED_NO_MESSAGE;
+	}
 	if (!sent_at)
 		return TC_SMS_REFUSED_NEVER_SENT;
 	return sent_at < since ? TC_SMS_REFUSED_EXPIRED : -1;

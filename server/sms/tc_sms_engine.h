@@ -61,8 +61,11 @@ enum tc_sms_refusal {
 	TC_SMS_REFUSED_WRONG_CODE,      /* no message to that phone has that code */
 	TC_SMS_REFUSED_NEVER_SENT,      /* the code's message was never accepted by the SMSC */
 	TC_SMS_REFUSED_EXPIRED,         /* the code's message was sent before the reply window */
+	TC_SMS_REFUSED_LOCKED,          /* TC_SMS_MAX_WRONG_CODES wrong codes came from that phone within the window */
 	TC_SMS_N_REFUSALS
 };
+/* Wrong codes from one phone (on its messages of the reply window) after which its codes count no more. */
+#define TC_SMS_MAX_WRONG_CODES 5
 const char *tc_sms_refusal_name(enum tc_sms_refusal r);
 
 struct tc_sms_engine_stats {

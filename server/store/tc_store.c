@@ -102,9 +102,11 @@ static const char *const migrations[] = {
 	"  receiver_id TEXT PRIMARY KEY REFERENCES receivers (id), shelter_id TEXT NOT NULL);"
 	"CREATE INDEX awaited_shelters_by_shelter ON awaited_shelters (shelter_id);",
 	/* 6: a reply confirms only an SMS the SMSC accepted (sent_at, 0: never), within the reply
-	 * window; its code is random (it was a hash of alert and phone anyone could work out), and
-	 * a reply finds its message by phone and code */
+	 * window; its code is random (it was a hash of alert and phone anyone could work out), a
+	 * reply finds its message by phone and code, and wrong codes from a phone are counted on
+	 * its messages (wrong_replies) so that guessing stops after a few */
 	"ALTER TABLE sms_messages ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sms_messages ADD COLUMN wrong_replies INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE sms_messages SET sent_at = updated_at WHERE state NOT IN ('queued', 'rejected');"
 	"CREATE INDEX sms_messages_by_code ON sms_messages (phone, code);",
 };

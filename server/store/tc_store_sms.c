@@ -395,6 +395,38 @@ enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, cons
 	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
+enum tc_rc tc_store_sms_wrong_reply(struct tc_store *s, const char *phone, int64_t since, long *most)
+{
+	static const char sql[] = "UPDATE sms_messages SET wrong_replies = wrong_replies + 1"
+				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*most = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	if (!rc)
+		*most = tc_store_sms_wrong_replies(s, phone, since);
+	return rc;
+}
+
+long tc_store_sms_wrong_replies(struct tc_store *s, const char *phone, int64_t since)
+{
+	static const char sql[] = "SELECT coalesce(max(wrong_replies), 0) FROM sms_messages"
+				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	long n = 0;
+	if (!q)
+		return 0;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
+}
+
 enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *reply, int64_t now)
 {
 	static const char sql[] = "UPDATE sms_messages SET confirmed_at = ?, reply = ?, updated_at = ?"

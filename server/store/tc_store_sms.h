@@ -101,6 +101,14 @@ enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, t
  */
 enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, const char *code, int64_t since,
 				     int64_t *id, int64_t *sent_at);
+/*
+ * A reply from phone named a code none of its messages has: counted on its
+ * messages queued or sent at or after since. *most receives the most wrong codes
+ * counted on one of them (tc_store_sms_wrong_replies).
+ */
+enum tc_rc tc_store_sms_wrong_reply(struct tc_store *s, const char *phone, int64_t since, long *most);
+/* The most wrong codes counted on one message to phone queued or sent at or after since (0: none). */
+long tc_store_sms_wrong_replies(struct tc_store *s, const char *phone, int64_t since);
 /* Mark a message confirmed by a reply (the first reply wins). */
 enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *reply, int64_t now);
 

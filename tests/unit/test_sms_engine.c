@@ -300,6 +300,19 @@ static void test_replies_checked(void **state)
 	reply(e, "8613990000013", "收到 345678"); /* the genuine reply */
 	assert_true(confirmed(sent));
 	assert_int_equal(tc_sms_stats(e)->replies_matched, 1);
+
+	/* guessing: after 5 wrong codes from a phone, even the right one counts no more */
+	int64_t guessed = queued_sms("+8613990000015", "567890");
+	assert_int_equal(tc_store_sms_mark_sent(store, guessed, t - 60), TC_OK);
+	char guess[16];
+	for (int i = 0; i < TC_SMS_MAX_WRONG_CODES; i++) {
+		snprintf(guess, sizeof(guess), "ACK %06d", 100000 + i);
+		reply(e, "8613990000015", guess);
+	}
+	assert_int_equal(metric(e, REFUSED("wrong-code")), 2 + TC_SMS_MAX_WRONG_CODES);
+	reply(e, "8613990000015", "ACK 567890");
+	assert_false(confirmed(guessed));
+	assert_int_equal(metric(e, REFUSED("locked")), 1);
 	tc_sms_free(e);
 
 	/* with sms_reply_code_required a plain reply confirms nothing, a coded one still does */

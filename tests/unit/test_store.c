@@ -104,6 +104,7 @@ static void test_migrates_from_3(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP INDEX sms_messages_by_code;"
 				      "ALTER TABLE sms_messages DROP COLUMN sent_at;"
+				      "ALTER TABLE sms_messages DROP COLUMN wrong_replies;"
 				      "DROP TABLE awaited_shelters;"
 				      "DROP INDEX deliveries_of_target;"
 				      "CREATE INDEX deliveries_by_target ON deliveries (target, state);"
