@@ -455,11 +455,16 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 			flags[n].name = name;
 			flags[n++].value = c == 'l' ? "true" : c == 5 ? smpp_password : optarg;
 		} else if (c == 'c') {
+			struct stat st;
 			if (tc_config_load(cfg, optarg, d)) {
 				log_diags(d);
 				tc_diags_free(d);
 				return 2;
 			}
+			if ((cfg->smpp_password[0] || cfg->kannel_password[0] || cfg->mqtt_password[0]) &&
+			    stat(optarg, &st) == 0 && (st.st_mode & 077))
+				fprintf(stderr, "tocsind: warning: %s holds a password and is mode %03o, open to other users; "
+					"make it 0600\n", optarg, (unsigned)(st.st_mode & 0777));
 		} else if (c == 'P') {
 			tc_config_print(stdout);
 			tc_diags_free(d);

@@ -35,6 +35,10 @@ expect "its WAL too" test "$(stat -c %a "$tmp/data/tocsin.db-wal")" = 600
 
 # Secrets are never echoed: not by --print-config, not in an error about them.
 printf '[tocsind]\nsmpp_password = pw4x9q\nkannel_password = kp7z2w\n' >"$tmp/secret.conf"
+chmod 644 "$tmp/secret.conf"
+"$tocsind" --config "$tmp/secret.conf" --data-dir "$tmp/other" --http nonsense 2>"$tmp/err"
+expect "a configuration holding a password, open to others, is named" \
+	grep -q "secret.conf holds a password and is mode 644, open to other users; make it 0600" "$tmp/err"
 expect "--print-config shows no secret of the file" \
 	bash -c "! '$tocsind' --config '$tmp/secret.conf' --print-config | grep -qE 'pw4x9q|kp7z2w'"
 "$tocsind" --data-dir "$tmp/other" --smpp-password 'toolong-pw4x9q' 2>"$tmp/err"
