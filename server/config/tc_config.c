@@ -68,7 +68,8 @@ static const struct tc_setting settings[] = {
 	LONG(sms_receipt_timeout_s, "600", 1, 604800, "a submitted SMS without a delivery receipt after this is no-receipt"),
 	LONG(sms_reply_window_s, "86400", 60, 2592000, "a reply (收到 CODE, ACK CODE, or a plain 1 or 收到) confirms an SMS sent this long ago, at most"),
 	{ "sms_reply_code_required", TC_SET_BOOL, TC_SETTING_FIELD(struct tc_config, sms_reply_code_required), "false", 0, 0,
-	  NULL, "a reply must carry the code of the SMS it confirms; a plain 1 or 收到 then confirms nothing" },
+	  NULL, "a reply must carry the code of the SMS it confirms; a plain 1 or 收到 then confirms nothing, not even "
+	  "the warning SMS (an escalation always needs its code)" },
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

@@ -548,7 +548,9 @@ const char *tc_sms_refusal_name(enum tc_sms_refusal r)
 /*
  * Which message a reply confirms (*id), or why it confirms none: a code must
  * be one tocsind gave that phone, for a message the SMSC accepted no longer
- * than the reply window ago; a plain reply confirms the latest such message.
+ * than the reply window ago; a plain reply confirms the latest such message
+ * unless that is an escalation (whose text shows the code, and whose
+ * confirmation counts in coverage: only its code proves it was read).
  */
 static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now, char phone[24], int64_t *id)
 {
@@ -573,7 +575,12 @@ static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 	}
 	if (!sent_at)
 		return TC_SMS_REFUSED_NEVER_SENT;
-	return sent_at < since ? TC_SMS_REFUSED_EXPIRED : -1;
+	if (sent_at < since)
+		return TC_SMS_REFUSED_EXPIRED;
+	struct row_copy rc = { 0 };
+	if (!coded && (tc_store_sms_get(e->store, *id, copy_row, &rc) != TC_OK || !strcmp(rc.r.purpose, "escalation")))
+		return TC_SMS_REFUSED_NO_CODE;
+	return -1;
 }
 
 static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)

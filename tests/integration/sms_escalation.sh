@@ -150,11 +150,12 @@ wrong=$(printf '%06d' $(( (10#$official + 1) % 1000000 )))
 check "a reply for the SMS the SMSC refused (never sent), its right code" 200 "$(mo 8613990000003 "ACK $(code_of +8613990000003)")"
 check "a wrong code" 200 "$(mo 8613990000001 "ACK $wrong")"
 check "a code of the old kind" 200 "$(mo 8613990000002 "ACK 2101")"
+check "a plain reply for an escalation (only its code counts)" 200 "$(mo 8613800100009 "收到")"
 sql "UPDATE sms_messages SET sent_at = sent_at - 172800 WHERE phone = '+8613990000004' AND purpose = 'policy'"
 check "the right code, two days after the SMS" 200 "$(mo 8613990000004 "ACK $(code_of +8613990000004)")"
 check "forgeries confirmed nothing" 2 "$("$tocsin" status "$id" --json --server "$url" | jq .channels.sms.confirmed)"
 curl -s "$url/metrics" >"$tmp/metrics"
-for r in 'never-sent"} 1' 'wrong-code"} 2' 'expired"} 1'; do
+for r in 'never-sent"} 1' 'wrong-code"} 2' 'expired"} 1' 'no-code"} 1'; do
 	expect "refusal counted: $r" grep -qF "tocsin_sms_replies_refused_total{reason=\"$r" "$tmp/metrics"
 done
 expect "refusals logged" grep -q "replied 'ACK 2101', which confirms nothing tocsind sent: refused (reason=wrong-code)" \

@@ -201,13 +201,13 @@ static void test_report_before_answer(void **state)
 	close(lfd);
 }
 
-/* An SMS to phone with code, queued (never sent); its id. */
-static int64_t queued_sms(const char *phone, const char *code)
+/* An SMS to phone with code, for purpose, queued (never sent); its id. */
+static int64_t queued_for(const char *phone, const char *code, const char *purpose)
 {
 	struct tc_sms_row r = { .batch = 0, .text = "Typhoon orange warning", .parts = 1 };
 	snprintf(r.alert_id, sizeof(r.alert_id), "%s", alert_id);
 	snprintf(r.phone, sizeof(r.phone), "%s", phone);
-	snprintf(r.purpose, sizeof(r.purpose), "escalation");
+	snprintf(r.purpose, sizeof(r.purpose), "%s", purpose);
 	snprintf(r.region, sizeof(r.region), "120116001009");
 	snprintf(r.code, sizeof(r.code), "%s", code);
 	bool added = false;
@@ -215,6 +215,12 @@ static int64_t queued_sms(const char *phone, const char *code)
 	assert_int_equal(tc_store_sms_add(store, &r, NOW, &added, &id), TC_OK);
 	assert_true(added);
 	return id;
+}
+
+/* An escalation SMS to phone with code, queued (never sent); its id. */
+static int64_t queued_sms(const char *phone, const char *code)
+{
+	return queued_for(phone, code, "escalation");
 }
 
 static void copy_confirmed(const struct tc_sms_row *r, void *user)
@@ -285,21 +291,26 @@ static void test_replies_checked(void **state)
 	reply(e, "8613990000013", "ACK 345679"); /* a wrong code */
 	reply(e, "8613990000013", "ACK 4821");   /* a code of the old kind */
 	reply(e, "8613990000013", "hello");      /* not a reply */
+	reply(e, "8613990000013", "收到");       /* plain, to an escalation: only its code counts */
 	assert_false(confirmed(unsent));
 	assert_false(confirmed(old));
 	assert_false(confirmed(sent));
 	assert_int_equal(tc_sms_stats(e)->replies_matched, 0);
-	assert_int_equal(tc_sms_stats(e)->replies_unmatched, 7);
+	assert_int_equal(tc_sms_stats(e)->replies_unmatched, 8);
 	assert_int_equal(metric(e, REFUSED("never-sent")), 1);
 	assert_int_equal(metric(e, REFUSED("no-message")), 2);
 	assert_int_equal(metric(e, REFUSED("expired")), 1);
 	assert_int_equal(metric(e, REFUSED("wrong-code")), 2);
 	assert_int_equal(metric(e, REFUSED("not-a-reply")), 1);
-	assert_int_equal(metric(e, REFUSED("no-code")), 0);
+	assert_int_equal(metric(e, REFUSED("no-code")), 1);
 
 	reply(e, "8613990000013", "收到 345678"); /* the genuine reply */
 	assert_true(confirmed(sent));
 	assert_int_equal(tc_sms_stats(e)->replies_matched, 1);
+	int64_t warning = queued_for("+8613990000016", "678901", "policy"); /* the warning itself shows no code */
+	assert_int_equal(tc_store_sms_mark_sent(store, warning, t - 60), TC_OK);
+	reply(e, "8613990000016", "1");
+	assert_true(confirmed(warning));
 
 	/* guessing: after 5 wrong codes from a phone, even the right one counts no more */
 	int64_t guessed = queued_sms("+8613990000015", "567890");
@@ -316,7 +327,7 @@ static void test_replies_checked(void **state)
 	tc_sms_free(e);
 
 	/* with sms_reply_code_required a plain reply confirms nothing, a coded one still does */
-	int64_t more = queued_sms("+8613990000014", "456789");
+	int64_t more = queued_for("+8613990000014", "456789", "policy");
 	assert_int_equal(tc_store_sms_mark_sent(store, more, t - 60), TC_OK);
 	o.reply_code_required = true;
 	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
