@@ -131,6 +131,9 @@ echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer'
 jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
+echo "-- a forged reply through the SMS callback (a made-up code for an officer's phone) confirms nothing:"
+curl -s -o /dev/null -G "$url/api/v1/sms/mo" --data-urlencode "from=8613900110004" --data-urlencode "text=ACK 2101"
+grep -o "phone=8613900110004 replied 'ACK 2101'.*" "$demo/tocsind.log"
 red=$($tocsin submit "$demo/red.xml" --server "$url")
 echo "-- upgraded to red ($red):"
 $tocsin status "$red" --watch --timeout 60 --server "$url"
