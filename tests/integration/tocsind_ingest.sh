@@ -152,10 +152,15 @@ sed 's/2026-/2028-/g' "$examples/cn-lightning-yellow.xml" >"$tmp/spool/.lightnin
 mv "$tmp/spool/.lightning.xml" "$tmp/spool/lightning.xml"
 printf '<alert>broken' >"$tmp/spool/.broken.xml"
 mv "$tmp/spool/.broken.xml" "$tmp/spool/broken.xml"
+cp "$tmp/foreign.xml" "$tmp/spool/.foreign.xml"
+mv "$tmp/spool/.foreign.xml" "$tmp/spool/foreign.xml"
 for _ in $(seq 50); do
-	[ -e "$tmp/spool/done/lightning.xml" ] && [ -e "$tmp/spool/failed/broken.xml.reason.txt" ] && break
+	[ -e "$tmp/spool/done/lightning.xml" ] && [ -e "$tmp/spool/failed/broken.xml.reason.txt" ] &&
+		[ -e "$tmp/spool/failed/foreign.xml.reason.txt" ] && break
 	sleep 0.1
 done
+expect "a foreign Cancel in the spool refused, with the reason" \
+	grep -q ingest.reference-foreign "$tmp/spool/failed/foreign.xml.reason.txt"
 expect "spooled alert accepted" test -e "$tmp/spool/done/lightning.xml"
 expect "spooled garbage refused" test -e "$tmp/spool/failed/broken.xml"
 expect "refusal reason written" grep -q xml.syntax "$tmp/spool/failed/broken.xml.reason.txt"
