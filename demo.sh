@@ -53,7 +53,7 @@ pids+=("$broker_pid")
 echo "mosquitto on $broker_url, set up by 'tocsin broker setup' (TLS, no anonymous access, an account"
 echo "and rights per receiver; queues sized so nothing is dropped; see $demo/broker/mosquitto.conf)"
 . tests/integration/smsc.sh
-start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' ||
+start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' ||
 	{ echo "the SMSC simulator did not start"; exit 1; }
 pids+=("$smsc_pid")
 echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
@@ -137,7 +137,7 @@ $tocsin status "$orange" --json --server "$url" | jq -c '{sms: .channels.sms, pe
 $tocsin status "$orange" --json --server "$url" |
 	jq -r '.escalated[] | "   \(.region) (\(.receivers | join(","))): \([.officers[] | "\(.name) \(.phone) \(.state)\(if .confirmed then ", replied" else "" end)"] | join("; "))"'
 echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer's reply:"
-jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{4}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
+jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
 echo "-- a forgery refused: the shelter display bh-tg-s101, with its own account, says the loudspeaker"
@@ -149,6 +149,9 @@ mosquitto_pub -V 5 -d -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i bh
 	sed 's/^/   /; s/$/ (135: not authorised: the broker dropped it)/' || true
 mosquitto_pub -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i forger -q 1 \
 	-t tocsin/v1/rx/bh-tg-101/ack -f "$demo/forged.json" 2>&1 | head -1 | sed 's/^/   anonymous: /' || true
+echo "-- a forged reply through the SMS callback (a made-up code for an officer's phone) confirms nothing:"
+curl -s -o /dev/null -G "$url/api/v1/sms/mo" --data-urlencode "from=8613900110004" --data-urlencode "text=ACK 2101"
+grep -o "phone=8613900110004 replied 'ACK 2101'.*" "$demo/tocsind.log"
 red=$($tocsin submit "$demo/red.xml" --server "$url")
 echo "-- upgraded to red ($red):"
 $tocsin status "$red" --watch --timeout 60 --server "$url"

@@ -100,7 +100,9 @@ enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *
 	const char *why = apply(base, st, value);
 	if (why) {
 		explain(st, bounds, sizeof(bounds));
-		tc_err(d, "config.value", name, "%s = '%.60s' %s%s", name, value, why, bounds);
+		/* a secret is never echoed, not even a wrong one: it may be a real password misplaced */
+		bool secret = strstr(name, "password") || strstr(name, "secret");
+		tc_err(d, "config.value", name, "%s = '%.60s' %s%s", name, secret ? "(hidden)" : value, why, bounds);
 		return TC_ERR_INVALID;
 	}
 	return TC_OK;

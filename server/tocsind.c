@@ -3,7 +3,7 @@
  *
  *   tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]
  *           [--lenient] [--spool DIR] [--broker HOST:PORT]
- *           [--smpp HOST:PORT --smpp-system-id ID --smpp-password PW [--smpp-tps N]]
+ *           [--smpp HOST:PORT --smpp-system-id ID --smpp-password-file FILE [--smpp-tps N]]
  *
  * Settings come from the table in config/tc_config.c: defaults, then the
  * --config file, then the flags. `tocsind --print-config` writes the
@@ -91,7 +91,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]\n"
 		   "               [--lenient] [--spool DIR] [--broker HOST:PORT] [--log-level L]\n"
-		   "               [--smpp HOST:PORT --smpp-system-id ID --smpp-password PW [--smpp-tps N]] | --print-config\n"
+		   "               [--smpp HOST:PORT --smpp-system-id ID --smpp-password-file FILE [--smpp-tps N]]\n"
+		   "               | --print-config\n"
 		   "  --data-dir DIR   database and signing keys (created on first start)\n"
 		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
 		   "  --config FILE    settings file (INI); flags override it\n"
@@ -102,7 +103,9 @@ static void usage(FILE *f)
 		   "  --broker B       the MQTT broker receivers listen to: mqtts://H:P (set up by 'tocsin broker setup'),\n"
 		   "                   or plain H:P (default 127.0.0.1:1883; none: no dispatch)\n"
 		   "  --smpp H:P       send SMS through this SMSC (SMPP 3.4); with --smpp-system-id ID,\n"
-		   "                   --smpp-password PW and --smpp-tps N (the operator's rate, default 50)\n"
+		   "                   --smpp-password-file FILE (its first line; --smpp-password PW works,\n"
+		   "                   but is visible to other users until tocsind wipes it) and --smpp-tps N\n"
+		   "                   (the operator's rate, default 50)\n"
 		   "  --log-level L    debug, info (default), warn or error\n"
 		   "  --print-config   print every setting with its default and stop\n");
 }
@@ -312,6 +315,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.default_cc = cfg->sms_default_cc, .escalation_roles = cfg->sms_escalation_roles,
 		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
+		.reply_code_required = cfg->sms_reply_code_required,
 		.submit_ahead = cfg->smpp_window * 20,
 	};
 	if (tc_sms_policy_parse(cfg->sms_policy, &so.policy, d))
@@ -341,9 +345,11 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		return -1;
 	if (so.gw.kind == TC_SMS_GW_SMPP)
 		log_line(TC_LOG_INFO, "sending SMS through the SMSC %s (SMPP, %ld a second at most)", cfg->smpp, cfg->smpp_tps);
-	else
-		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", cfg->kannel_url,
-			 so.gw.kannel.dlr_url);
+	else {
+		char shown[512];
+		tc_sms_kannel_url_shown(cfg->kannel_url, shown, sizeof(shown));
+		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", shown, so.gw.kannel.dlr_url);
+	}
 	return 0;
 }
 
@@ -399,6 +405,37 @@ static void stop_engine(struct engine *en)
 	tc_mailbox_free(en->mail);
 }
 
+/*
+ * A secret from the first line of path into out (cap bytes); 0, or -1 with
+ * the reason on stderr (never the content). A file open to others is named.
+ */
+static int secret_from_file(const char *path, char *out, size_t cap)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int err = tc_file_read(path, cap + 2, &buf, &len);
+	if (err) {
+		fprintf(stderr, "tocsind: cannot read the secret file %s: %s\n", path, strerror(err));
+		return -1;
+	}
+	len = strcspn(buf, "\r\n");
+	if (len >= cap) {
+		fprintf(stderr, "tocsind: the secret in %s is longer than %zu characters\n", path, cap - 1);
+		sodium_memzero(buf, strlen(buf));
+		free(buf);
+		return -1;
+	}
+	memcpy(out, buf, len);
+	out[len] = '\0';
+	sodium_memzero(buf, strlen(buf));
+	free(buf);
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "tocsind: warning: the secret file %s is mode %03o, open to other users; make it 0600\n", path,
+			(unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
 /* Defaults, then --config, then the other flags. Returns 0, 1 to stop with success, 2 on usage errors. */
 static int configure(int argc, char **argv, struct tc_config *cfg)
 {
@@ -410,30 +447,44 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		{ "broker", required_argument, NULL, 'b' },   { "log-level", required_argument, NULL, 'L' },
 		{ "smpp", required_argument, NULL, 1 },       { "smpp-system-id", required_argument, NULL, 2 },
 		{ "smpp-password", required_argument, NULL, 3 }, { "smpp-tps", required_argument, NULL, 4 },
+		{ "smpp-password-file", required_argument, NULL, 5 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct { const char *name, *value; } flags[24];
-	int n = 0, c;
+	static char smpp_password[128]; /* from --smpp-password-file */
+	char *wipe[8];                  /* secrets given as flags: wiped from argv (ps, /proc/PID/cmdline) once read */
+	int n = 0, c, n_wipe = 0;
 	struct tc_diags *d = tc_diags_new();
 	tc_config_defaults(cfg);
 	while ((c = getopt_long(argc, argv, "d:H:p:lc:s:Phb:L:", longopts, NULL)) != -1) {
 		const char *name = c == 'd' ? "data_dir" : c == 'H' ? "http" : c == 'p' ? "profile" :
 				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : c == 'b' ? "broker" :
 				   c == 'L' ? "log_level" : c == 1 ? "smpp" : c == 2 ? "smpp_system_id" :
-				   c == 3 ? "smpp_password" : c == 4 ? "smpp_tps" : NULL;
+				   c == 3 ? "smpp_password" : c == 4 ? "smpp_tps" : c == 5 ? "smpp_password" : NULL;
+		if (c == 3 && n_wipe < 8)
+			wipe[n_wipe++] = optarg;
+		if (c == 5 && secret_from_file(optarg, smpp_password, sizeof(smpp_password))) {
+			tc_diags_free(d);
+			return 2;
+		}
 		if (name && n < 23) {
 			if (c == 1) { /* --smpp chooses the SMPP gateway */
 				flags[n].name = "sms_gateway";
 				flags[n++].value = "smpp";
 			}
 			flags[n].name = name;
-			flags[n++].value = c == 'l' ? "true" : optarg;
+			flags[n++].value = c == 'l' ? "true" : c == 5 ? smpp_password : optarg;
 		} else if (c == 'c') {
+			struct stat st;
 			if (tc_config_load(cfg, optarg, d)) {
 				log_diags(d);
 				tc_diags_free(d);
 				return 2;
 			}
+			if ((cfg->smpp_password[0] || cfg->kannel_password[0] || cfg->mqtt_password[0]) &&
+			    stat(optarg, &st) == 0 && (st.st_mode & 077))
+				fprintf(stderr, "tocsind: warning: %s holds a password and is mode %03o, open to other users; "
+					"make it 0600\n", optarg, (unsigned)(st.st_mode & 0777));
 		} else if (c == 'P') {
 			tc_config_print(stdout);
 			tc_diags_free(d);
@@ -444,12 +495,19 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 			return c == 'h' ? 1 : 2;
 		}
 	}
-	for (int i = 0; i < n; i++)
-		if (tc_config_set(cfg, flags[i].name, flags[i].value, d)) {
-			log_diags(d);
-			tc_diags_free(d);
-			return 2;
-		}
+	int bad = 0;
+	for (int i = 0; !bad && i < n; i++)
+		bad = tc_config_set(cfg, flags[i].name, flags[i].value, d) != TC_OK;
+	for (int i = 0; i < n_wipe; i++)
+		sodium_memzero(wipe[i], strlen(wipe[i]));
+	sodium_memzero(smpp_password, sizeof(smpp_password));
+	if (n_wipe)
+		log_line(TC_LOG_WARN, "--smpp-password was visible to other users (ps) until now; use --smpp-password-file");
+	if (bad) {
+		log_diags(d);
+		tc_diags_free(d);
+		return 2;
+	}
 	tc_diags_free(d);
 	if (!cfg->data_dir[0] || optind != argc) {
 		usage(stderr);
@@ -475,12 +533,18 @@ int main(int argc, char **argv)
 	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
 				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
-	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes };
+	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
+					.cross_sender = cfg.cap_cross_sender_allowed };
+	ao.cross_sender = cfg.cap_cross_sender_allowed;
 	const char *dir = cfg.data_dir;
 	struct tc_diags *d = tc_diags_new();
 	struct tc_store *store = NULL;
 	struct tc_api *api = NULL;
 	status = 1;
+	if (tc_ingest_cross_sender_check(cfg.cap_cross_sender_allowed, d)) {
+		log_diags(d);
+		goto out;
+	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		log_line(TC_LOG_ERROR, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
@@ -497,6 +561,8 @@ int main(int argc, char **argv)
 		log_diags(d);
 		goto out;
 	}
+	log_diags(d); /* warnings: a database file that was open to others */
+	tc_diags_clear(d);
 	if (!clean) {
 		char when[32];
 		struct tm tm;

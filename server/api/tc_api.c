@@ -85,7 +85,7 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
-					.index = api->index };
+					.index = api->index, .cross_sender = api->o.cross_sender };
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum MHD_Result ok;

@@ -41,6 +41,7 @@ struct tc_api_options {
 	unsigned port;                /* 0: any free port (see tc_api_port) */
 	enum tc_cap_profile profile;  /* profile every submitted alert must meet */
 	bool lenient;
+	const char *cross_sender;     /* cap_cross_sender_allowed (tc_ingest.h); NULL: none */
 	size_t max_bytes;             /* largest request body; 0: 16 MiB */
 	int64_t (*clock)(void);       /* seconds since 1970; NULL: time() */
 	/* More lines for GET /metrics (called on the owner thread); NULL: none. */

@@ -23,6 +23,9 @@ static const struct tc_setting settings[] = {
 	  NULL, "how often the spool folder is looked at" },
 	{ "max_alert_bytes", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, max_alert_bytes), "16777216", 1024,
 	  67108864, NULL, "largest CAP document accepted" },
+	{ "cap_cross_sender_allowed", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, cap_cross_sender_allowed), "",
+	  0, 0, NULL, "senders whose Update or Cancel may reference another sender's alerts: A>B (A may end B's), "
+	  "A>* (A anyone's), separated by commas; empty: each sender only its own" },
 #define TEXT(name, def, help) \
 	{ #name, TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, name), def, 0, 0, NULL, help }
 #define LONG(name, def, min, max, help) \
@@ -63,7 +66,10 @@ static const struct tc_setting settings[] = {
 	LONG(sms_batch_size, "1000", 1, 1000000, "recipients a batch (the CSV export and the carriers' bulk platforms use them)"),
 	LONG(sms_max_segments, "3", 1, 16, "parts an SMS may have (the text is cut at a sentence end to fit)"),
 	LONG(sms_receipt_timeout_s, "600", 1, 604800, "a submitted SMS without a delivery receipt after this is no-receipt"),
-	LONG(sms_reply_window_s, "86400", 60, 2592000, "a reply such as 1 or 收到 confirms the latest SMS sent this long ago, at most"),
+	LONG(sms_reply_window_s, "86400", 60, 2592000, "a reply (收到 CODE, ACK CODE, or a plain 1 or 收到) confirms an SMS sent this long ago, at most"),
+	{ "sms_reply_code_required", TC_SET_BOOL, TC_SETTING_FIELD(struct tc_config, sms_reply_code_required), "false", 0, 0,
+	  NULL, "a reply must carry the code of the SMS it confirms; a plain 1 or 收到 then confirms nothing, not even "
+	  "the warning SMS (an escalation always needs its code)" },
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

@@ -20,6 +20,7 @@ struct tc_config {
 	char spool_dir[1024]; /* "" for none */
 	long spool_interval_ms;
 	long max_alert_bytes;
+	char cap_cross_sender_allowed[1024]; /* "A>B, C>*": who may update or cancel another sender's alerts */
 	char broker[256];   /* HOST:PORT, or "none" */
 	char mqtt_prefix[128];
 	char mqtt_client_id[128];
@@ -55,6 +56,7 @@ struct tc_config {
 	long sms_max_segments;
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
+	bool sms_reply_code_required;
 };
 
 /* The defaults of every setting. */

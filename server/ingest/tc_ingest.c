@@ -112,6 +112,91 @@ static void apply_references(struct tc_store *s, const struct tc_cap_alert *a, c
 	tc_vec_free(&reach.ids);
 }
 
+/* One reference "sender,identifier,sent" of the list at *p: its sender into sender; false at the end. */
+static bool next_reference(const char **p, char ref[512], char sender[256])
+{
+	while (**p) {
+		*p += strspn(*p, " \t\r\n");
+		size_t len = strcspn(*p, " \t\r\n");
+		if (!len)
+			break;
+		const char *at = *p;
+		*p += len;
+		if (len >= 512)
+			continue;
+		memcpy(ref, at, len);
+		ref[len] = '\0';
+		size_t s = strcspn(ref, ",");
+		if (!ref[s] || s >= 256)
+			continue;
+		memcpy(sender, ref, s);
+		sender[s] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Whether list (cap_cross_sender_allowed: "A>B, C>*") lets sender reference alerts of owner. */
+static bool cross_allowed(const char *list, const char *sender, const char *owner)
+{
+	const char *p = list ? list : "";
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t len = strcspn(p, " \t,;");
+		const char *gt = memchr(p, '>', len);
+		if (gt && (size_t)(gt - p) == strlen(sender) && !strncmp(p, sender, (size_t)(gt - p))) {
+			size_t rest = len - (size_t)(gt - p) - 1;
+			if ((rest == 1 && gt[1] == '*') || (rest == strlen(owner) && !strncmp(gt + 1, owner, rest)))
+				return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+enum tc_rc tc_ingest_cross_sender_check(const char *list, struct tc_diags *d)
+{
+	const char *p = list ? list : "";
+	enum tc_rc rc = TC_OK;
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t len = strcspn(p, " \t,;");
+		const char *gt = len ? memchr(p, '>', len) : NULL;
+		if (len && (!gt || gt == p || gt == p + len - 1 || memchr(gt + 1, '>', len - (size_t)(gt - p) - 1))) {
+			tc_err(d, "config.cap-cross-sender", "cap_cross_sender_allowed",
+			       "'%.*s' is not SENDER>SENDER or SENDER>* (a sender allowed to update or cancel another's alerts)",
+			       (int)len, p);
+			rc = TC_ERR_INVALID;
+		}
+		p += len;
+	}
+	return rc;
+}
+
+/*
+ * An Update or Cancel may reference only alerts of its own sender, or of a
+ * sender the configuration lets it; any other reference refuses the whole
+ * alert before anything is stored, cancelled or sent.
+ */
+static enum tc_rc check_references(const struct tc_cap_alert *a, const char *allowed, struct tc_diags *d)
+{
+	enum tc_rc rc = TC_OK;
+	char ref[512], owner[256];
+	const char *p = a->references;
+	if (a->msg_type != TC_CAP_UPDATE && a->msg_type != TC_CAP_CANCEL)
+		return TC_OK;
+	while (p && next_reference(&p, ref, owner)) {
+		if (!strcmp(owner, a->sender) || cross_allowed(allowed, a->sender, owner))
+			continue;
+		tc_err(d, "ingest.reference-foreign", "alert/references",
+		       "the %s from sender %s references %s, an alert of sender %s; an Update or Cancel may reference only "
+		       "its own sender's alerts (or those cap_cross_sender_allowed lets it); nothing was changed",
+		       a->msg_type == TC_CAP_CANCEL ? "Cancel" : "Update", a->sender, ref, owner);
+		rc = TC_ERR_INVALID;
+	}
+	return rc;
+}
+
 enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
 			   size_t len, int64_t now, struct tc_ingest_result *out, struct tc_diags *d)
 {
@@ -129,6 +214,8 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 		tc_err(d, "ingest.expired", "alert", "the alert has already expired; nothing was sent");
 		rc = TC_ERR_INVALID;
 	}
+	if (rc == TC_OK)
+		rc = check_references(a, o->cross_sender, d);
 	if (rc) {
 		out->unreadable = unreadable(d);
 		tc_cap_alert_free(a);

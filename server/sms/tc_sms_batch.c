@@ -275,12 +275,12 @@ char *tc_sms_escalation_text(const char *language, const char *village, const ch
 {
 	char head[512];
 	if (language && !strncasecmp(language, "zh", 2))
-		snprintf(head, sizeof(head), "【应急广播】区划%s的大喇叭未确认播放预警，请立即通知村民。收到请回复1或“收到”（ACK %s）。",
-			 village, code);
+		snprintf(head, sizeof(head), "【应急广播】回复“收到 %s”或“ACK %s”确认。区划%s的大喇叭未确认播放预警，请立即通知村民。",
+			 code, code, village);
 	else
 		snprintf(head, sizeof(head),
-			 "[Warning] The loudspeaker of village %s did not confirm the alert; tell the villagers now. "
-			 "Reply 1 or ACK %s. ", village, code);
+			 "[Warning] Reply ACK %s to confirm. The loudspeaker of village %s did not confirm the alert; "
+			 "tell the villagers now. ", code, village);
 	size_t h = strlen(head), t = alert_text ? strlen(alert_text) : 0;
 	char *out = malloc(h + t + 1);
 	if (!out)

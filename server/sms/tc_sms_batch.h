@@ -100,8 +100,9 @@ void tc_sms_texts_release(struct tc_sms_texts *t);
 size_t tc_sms_texts_pick(const struct tc_sms_texts *t, const char *language);
 
 /*
- * The escalation text: the village (code), what did not play, how to
- * confirm (code), then as much of the alert's text as fits max_segments.
+ * The escalation text: how to confirm first ("收到 <code>" or "ACK <code>",
+ * docs/sms-replies.md; in the first part of a long SMS), the village, what
+ * did not play, then as much of the alert's text as fits max_segments.
  * malloc'ed; NULL when out of memory.
  */
 char *tc_sms_escalation_text(const char *language, const char *village, const char *code, const char *alert_text,

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "tc_log.h"
 #include "tc_registry.h"
 #include "tc_sms_track.h"
@@ -71,7 +73,7 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 		e->o.max_segments = 3;
 	if (e->o.submit_ahead < 1)
 		e->o.submit_ahead = 200;
-	e->mb = tc_mailbox_new(0);
+	e->mb = sodium_init() < 0 ? NULL : tc_mailbox_new(0);
 	long n = 0;
 	enum tc_rc rc = e->mb ? tc_store_sms_requeue(s, &n) : TC_ERR_NOMEM;
 	if (!rc)
@@ -106,15 +108,14 @@ const struct tc_sms_engine_stats *tc_sms_stats(const struct tc_sms *e)
 	return &e->stats;
 }
 
-/* A 4-digit code for replies, from the alert and the phone. */
-static void reply_code(const char *alert_id, const char *phone, char code[9])
+/*
+ * A code for replies: 6 random digits (libsodium), so that a reply that
+ * names it shows its sender read that SMS; nobody can work it out from the
+ * alert and the phone.
+ */
+static void reply_code(char code[9])
 {
-	uint32_t h = 2166136261u;
-	for (const char *p = alert_id; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	for (const char *p = phone; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	snprintf(code, 9, "%04u", 1000 + h % 9000);
+	snprintf(code, 9, "%06u", (unsigned)randombytes_uniform(1000000));
 }
 
 /* --- the alert's texts and areas ---------------------------------------------------------- */
@@ -250,7 +251,7 @@ static enum tc_rc queue_batch(struct tc_sms *e, const struct alert_view *av, con
 		snprintf(row.role, sizeof(row.role), "%s", r->role);
 		snprintf(row.region, sizeof(row.region), "%s", r->region);
 		snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
-		reply_code(av->id, r->phone, row.code);
+		reply_code(row.code);
 		bool ok = false;
 		rc = tc_store_sms_add(e->store, &row, now, &ok, NULL);
 		*added += ok;
@@ -358,7 +359,7 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		char phone[24], code[9];
 		if (!tc_registry_phone(c->phone, e->cc, phone, sizeof(phone)))
 			continue;
-		reply_code(x->alert_id, phone, code);
+		reply_code(code);
 		size_t t = tc_sms_texts_pick(&ec->av.texts, c->language);
 		char *text = tc_sms_escalation_text(ec->av.texts.v[t].lang, x->region, code, ec->av.texts.v[t].text,
 						    e->o.max_segments);
@@ -471,6 +472,7 @@ static bool submitted(struct tc_sms *e, uint64_t ref, const char *message_id, in
 	int64_t id = (int64_t)(ref / 16);
 	if (tc_store_sms_part_submitted(e->store, id, (long)(ref % 16), message_id) != TC_OK)
 		return false;
+	tc_store_sms_mark_sent(e->store, id, now); /* a reply may confirm it from now on */
 	if (tc_store_sms_parts_in(e->store, id, "queued") == 0 && tc_store_sms_parts_in(e->store, id, "sending") == 0)
 		apply(e, id, TC_SMS_EV_ALL_SUBMITTED, now);
 	return true;
@@ -536,17 +538,63 @@ static bool mo_phone(const char *from, const char *cc, char out[24])
 	return tc_registry_phone(from, cc, out, 24);
 }
 
+const char *tc_sms_refusal_name(enum tc_sms_refusal r)
+{
+	static const char *const names[] = { "not-a-reply", "no-message", "no-code", "wrong-code", "never-sent", "expired",
+					     "locked" };
+	return (unsigned)r < TC_SMS_N_REFUSALS ? names[r] : "unknown";
+}
+
+/*
+ * Which message a reply confirms (*id), or why it confirms none: a code must
+ * be one tocsind gave that phone, for a message the SMSC accepted no longer
+ * than the reply window ago; a plain reply confirms the latest such message
+ * unless that is an escalation (whose text shows the code, and whose
+ * confirmation counts in coverage: only its code proves it was read).
+ */
+static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now, char phone[24], int64_t *id)
+{
+	char code[9];
+	int64_t sent_at = 0, since = now - e->o.reply_window_s;
+	enum tc_sms_reply kind = tc_sms_reply_parse(ev->text, strlen(ev->text), code);
+	if (!mo_phone(ev->from, e->cc, phone) || kind == TC_SMS_REPLY_NONE)
+		return TC_SMS_REFUSED_NOT_A_REPLY;
+	if (kind == TC_SMS_REPLY_ACK && e->o.reply_code_required)
+		return TC_SMS_REFUSED_NO_CODE;
+	bool coded = kind == TC_SMS_REPLY_ACK_CODE;
+	long wrong = 0;
+	/* a code is 1 in a million: after a few wrong ones from a phone, its codes stop counting (guessing) */
+	if (coded && tc_store_sms_wrong_replies(e->store, phone, since) >= TC_SMS_MAX_WRONG_CODES)
+		return TC_SMS_REFUSED_LOCKED;
+	if (tc_store_sms_reply_target(e->store, phone, coded ? code : NULL, since, id, &sent_at) != TC_OK) {
+		if (coded && tc_store_sms_wrong_reply(e->store, phone, since, &wrong) == TC_OK &&
+		    wrong == TC_SMS_MAX_WRONG_CODES)
+			tc_log(TC_LOG_WARN, "sms", "phone=%s sent %ld wrong reply codes: its replies with a code confirm "
+			       "nothing more for sms_reply_window_s", phone, wrong);
+		return coded ? TC_SMS_REFUSED_WRONG_CODE : TC_SMS_REFUSED_NO_MESSAGE;
+	}
+	if (!sent_at)
+		return TC_SMS_REFUSED_NEVER_SENT;
+	if (sent_at < since)
+		return TC_SMS_REFUSED_EXPIRED;
+	struct row_copy rc = { 0 };
+	if (!coded && (tc_store_sms_get(e->store, *id, copy_row, &rc) != TC_OK || !strcmp(rc.r.purpose, "escalation")))
+		return TC_SMS_REFUSED_NO_CODE;
+	return -1;
+}
+
 static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 {
-	char phone[24], code[9];
+	char phone[24] = "";
 	int64_t id = 0;
 	e->stats.replies++;
-	enum tc_sms_reply kind = tc_sms_reply_parse(ev->text, strlen(ev->text), code);
-	if (!mo_phone(ev->from, e->cc, phone) || kind == TC_SMS_REPLY_NONE ||
-	    tc_store_sms_reply_target(e->store, phone, kind == TC_SMS_REPLY_ACK_CODE ? code : NULL,
-				      now - e->o.reply_window_s, &id) != TC_OK) {
+	int why = reply_check(e, ev, now, phone, &id);
+	if (why >= 0) {
 		e->stats.replies_unmatched++;
-		tc_log(TC_LOG_INFO, "sms", "phone=%s replied '%.60s', which confirms nothing tocsind sent", ev->from, ev->text);
+		e->stats.replies_refused[why]++;
+		tc_log(why >= TC_SMS_REFUSED_NO_CODE ? TC_LOG_WARN : TC_LOG_INFO, "sms",
+		       "phone=%s replied '%.60s', which confirms nothing tocsind sent: refused (reason=%s)", ev->from, ev->text,
+		       tc_sms_refusal_name((enum tc_sms_refusal)why));
 		return;
 	}
 	struct row_copy rc = { 0 };
@@ -662,5 +710,10 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	fprintf(f, "tocsin_sms_total{event=\"receipt_unknown\"} %lu\n", s->receipts_unknown);
 	fprintf(f, "tocsin_sms_total{event=\"reply_matched\"} %lu\n", s->replies_matched);
 	fprintf(f, "tocsin_sms_total{event=\"reply_unmatched\"} %lu\n", s->replies_unmatched);
+	fprintf(f, "# HELP tocsin_sms_replies_refused_total Replies that confirmed nothing, by reason.\n"
+		   "# TYPE tocsin_sms_replies_refused_total counter\n");
+	for (int r = 0; r < TC_SMS_N_REFUSALS; r++)
+		fprintf(f, "tocsin_sms_replies_refused_total{reason=\"%s\"} %lu\n", tc_sms_refusal_name((enum tc_sms_refusal)r),
+			s->replies_refused[r]);
 	tc_sms_gateway_metrics(e->gw, f);
 }

@@ -49,12 +49,29 @@ struct tc_sms_engine_options {
 	unsigned max_segments;         /* parts a message, at most */
 	long receipt_timeout_s;        /* submitted, no receipt after this: no-receipt */
 	long reply_window_s;           /* a reply counts for a message sent this long ago, at most */
+	bool reply_code_required;      /* a plain reply ("1", "收到") confirms nothing (escalations need their code anyway) */
 	long submit_ahead;             /* parts handed to the gateway before it has answered */
 };
+
+/* Why a reply confirmed nothing (docs/sms-replies.md). */
+enum tc_sms_refusal {
+	TC_SMS_REFUSED_NOT_A_REPLY = 0, /* not a confirmation, or no readable number */
+	TC_SMS_REFUSED_NO_MESSAGE,      /* plain reply: nothing sent to that phone within the window */
+	TC_SMS_REFUSED_NO_CODE,         /* plain reply to an escalation, or to anything while sms_reply_code_required */
+	TC_SMS_REFUSED_WRONG_CODE,      /* no message to that phone has that code */
+	TC_SMS_REFUSED_NEVER_SENT,      /* the code's message was never accepted by the SMSC */
+	TC_SMS_REFUSED_EXPIRED,         /* the code's message was sent before the reply window */
+	TC_SMS_REFUSED_LOCKED,          /* TC_SMS_MAX_WRONG_CODES wrong codes came from that phone within the window */
+	TC_SMS_N_REFUSALS
+};
+/* Wrong codes from one phone (on its messages of the reply window) after which its codes count no more. */
+#define TC_SMS_MAX_WRONG_CODES 5
+const char *tc_sms_refusal_name(enum tc_sms_refusal r);
 
 struct tc_sms_engine_stats {
 	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
 		replies, replies_matched, replies_unmatched;
+	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
 };
 
 struct tc_sms;

@@ -30,6 +30,7 @@
 
 struct kannel {
 	char url[512], user[128], password[128], dlr_url[512], from[32];
+	char shown[512]; /* url as logged: no credentials */
 	struct tc_mailbox *mb;
 	pthread_t thread;
 	bool started;
@@ -41,6 +42,17 @@ struct kannel {
 	bool busy; /* parts taken but not yet answered */
 	unsigned long sent, refused, failures;
 };
+
+void tc_sms_kannel_url_shown(const char *url, char *out, size_t cap)
+{
+	const char *auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	size_t host_end = strcspn(auth, "/?#");
+	const char *at = memchr(auth, '@', host_end);
+	const char *host = at ? at + 1 : auth;
+	size_t rest = strcspn(host, "?#");
+	snprintf(out, cap, "%.*s%.*s%s", (int)(auth - url), url, (int)rest, host, host[rest] ? "?(hidden)" : "");
+}
 
 static size_t sink(char *p, size_t size, size_t n, void *user)
 {
@@ -109,12 +121,12 @@ static int send_whole(struct kannel *k, CURL *c, const struct whole *w, long *co
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	if (cr != CURLE_OK || *code >= 500 || *code == 0) {
 		if (atomic_exchange(&k->up, false))
-			tc_log(TC_LOG_WARN, "kannel", "Kannel at %s does not answer (%s); trying again", k->url,
+			tc_log(TC_LOG_WARN, "kannel", "Kannel at %s does not answer (%s); trying again", k->shown,
 			       cr != CURLE_OK ? curl_easy_strerror(cr) : "server error");
 		return -1;
 	}
 	if (!atomic_exchange(&k->up, true)) {
-		tc_log(TC_LOG_INFO, "kannel", "Kannel at %s answers", k->url);
+		tc_log(TC_LOG_INFO, "kannel", "Kannel at %s answers", k->shown);
 		tc_sms_event_post(k->mb, TC_SMS_GW_UP, NULL);
 	}
 	return *code == 200 || *code == 202 ? 0 : 1;
@@ -225,6 +237,7 @@ static enum tc_rc kannel_new(const struct tc_sms_kannel_options *o, struct tc_ma
 	if (!k)
 		return TC_ERR_NOMEM;
 	snprintf(k->url, sizeof(k->url), "%s", o->url);
+	tc_sms_kannel_url_shown(o->url, k->shown, sizeof(k->shown));
 	snprintf(k->user, sizeof(k->user), "%s", o->user ? o->user : "");
 	snprintf(k->password, sizeof(k->password), "%s", o->password ? o->password : "");
 	snprintf(k->dlr_url, sizeof(k->dlr_url), "%s", o->dlr_url);

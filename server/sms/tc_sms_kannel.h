@@ -22,6 +22,12 @@ enum tc_rc tc_sms_kannel_start(const struct tc_sms_kannel_options *o, struct tc_
 			       struct tc_sms_gateway **out, struct tc_diags *d);
 
 /*
+ * url as it may be logged: without user:password@ and without its query
+ * (which may carry a password), shown as "?(hidden)". Into out (cap bytes).
+ */
+void tc_sms_kannel_url_shown(const char *url, char *out, size_t cap);
+
+/*
  * A Kannel callback on tocsind's HTTP API: GET /api/v1/sms/dlr?ref=R[&n=N]&type=T
  * (T: Kannel's dlr type, 1 delivered, 2 failed, 4 buffered, 8 submitted,
  * 16 rejected) or /api/v1/sms/mo?from=P&text=T, posted to mb as the

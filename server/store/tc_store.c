@@ -7,10 +7,14 @@
  */
 #include "tc_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -103,6 +107,14 @@ static const char *const migrations[] = {
 	"CREATE TABLE receiver_secrets ("
 	"  receiver_id TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  synced INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, acl_region TEXT NOT NULL DEFAULT '');",
+	/* 7: a reply confirms only an SMS the SMSC accepted (sent_at, 0: never), within the reply
+	 * window; its code is random (it was a hash of alert and phone anyone could work out), a
+	 * reply finds its message by phone and code, and wrong codes from a phone are counted on
+	 * its messages (wrong_replies) so that guessing stops after a few */
+	"ALTER TABLE sms_messages ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sms_messages ADD COLUMN wrong_replies INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE sms_messages SET sent_at = updated_at WHERE state NOT IN ('queued', 'rejected');"
+	"CREATE INDEX sms_messages_by_code ON sms_messages (phone, code);",
 };
 
 
@@ -218,6 +230,36 @@ static int alert_functions(struct tc_store *s)
 	return r;
 }
 
+/*
+ * The database holds phone numbers and SMS reply codes: its files are the
+ * owner's alone. A new database file is made 0600 before SQLite opens it
+ * (SQLite gives the -wal, -shm and -journal files the main file's mode); an
+ * existing file readable or writable by others is narrowed to 0600, with a
+ * warning in d.
+ */
+static enum tc_rc private_files(const char *path, struct tc_diags *d)
+{
+	static const char *const tails[] = { "", "-wal", "-shm", "-journal" };
+	char p[4096];
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		struct stat st;
+		snprintf(p, sizeof(p), "%s%s", path, tails[i]);
+		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+			continue;
+		if (chmod(p, 0600) != 0) {
+			tc_err(d, "store.mode", p, "%s is mode %03o, open to other users, and cannot be made 0600: %s", p,
+			       (unsigned)(st.st_mode & 0777), strerror(errno));
+			return TC_ERR_IO;
+		}
+		tc_warn(d, "store.mode", p, "%s was mode %03o, open to other users; made 0600 (it holds phone numbers)", p,
+			(unsigned)(st.st_mode & 0777));
+	}
+	return TC_OK;
+}
+
 enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d)
 {
 	struct tc_store *s = calloc(1, sizeof(*s));
@@ -225,6 +267,9 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 	*out = NULL;
 	if (!s)
 		return TC_ERR_NOMEM;
+	rc = private_files(path, d);
+	if (rc)
+		goto out;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		tc_err(d, "store.open", path, "cannot open the database %s: %s", path,

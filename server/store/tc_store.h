@@ -22,11 +22,14 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 6
+#define TC_STORE_SCHEMA_VERSION 7
 
 struct tc_store;
 
-/* Open (creating and migrating as needed) the database at path. */
+/*
+ * Open (creating and migrating as needed) the database at path. Its files
+ * are made mode 0600 (a looser existing one is narrowed: a warning in d).
+ */
 enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d);
 /* Close; NULL is a no-op. */
 void tc_store_close(struct tc_store *s);

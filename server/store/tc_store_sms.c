@@ -134,6 +134,17 @@ enum tc_rc tc_store_sms_set_code(struct tc_store *s, int64_t id, const char *cod
 	return tc_store_done(q, sqlite3_step(q));
 }
 
+enum tc_rc tc_store_sms_mark_sent(struct tc_store *s, int64_t id, int64_t now)
+{
+	static const char sql[] = "UPDATE sms_messages SET sent_at = ? WHERE id = ? AND sent_at = 0";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, id);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
 enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*fn)(const char *id, void *user),
 					void *user)
 {
@@ -361,10 +372,11 @@ enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, t
 }
 
 enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, const char *code, int64_t since,
-				     int64_t *id)
+				     int64_t *id, int64_t *sent_at)
 {
-	static const char by_code[] = "SELECT id FROM sms_messages WHERE phone = ? AND code = ? ORDER BY id DESC LIMIT 1";
-	static const char latest[] = "SELECT id FROM sms_messages WHERE phone = ? AND created_at >= ? AND state <> 'queued'"
+	static const char by_code[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND code = ? AND code <> ''"
+				      " ORDER BY id DESC LIMIT 1";
+	static const char latest[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND sent_at > 0 AND sent_at >= ?"
 				     " ORDER BY purpose = 'escalation' DESC, id DESC LIMIT 1";
 	sqlite3_stmt *q = tc_store_stmt(s, code ? by_code : latest);
 	if (!q)
@@ -375,10 +387,44 @@ enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, cons
 	else
 		sqlite3_bind_int64(q, 2, since);
 	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
+		*sent_at = sqlite3_column_int64(q, 1);
+	}
 	sqlite3_reset(q);
 	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_sms_wrong_reply(struct tc_store *s, const char *phone, int64_t since, long *most)
+{
+	static const char sql[] = "UPDATE sms_messages SET wrong_replies = wrong_replies + 1"
+				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*most = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	if (!rc)
+		*most = tc_store_sms_wrong_replies(s, phone, since);
+	return rc;
+}
+
+long tc_store_sms_wrong_replies(struct tc_store *s, const char *phone, int64_t since)
+{
+	static const char sql[] = "SELECT coalesce(max(wrong_replies), 0) FROM sms_messages"
+				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	long n = 0;
+	if (!q)
+		return 0;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
 }
 
 enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *reply, int64_t now)

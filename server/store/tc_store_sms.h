@@ -1,5 +1,6 @@
 /*
- * tc_store_sms.h — what the SMS channel keeps in the store (schema 3):
+ * tc_store_sms.h — what the SMS channel keeps in the store (schema 3, and
+ * 7: when a message was sent, and its random reply code):
  * one message per (alert, phone, purpose) with its text and state, its
  * parts as handed to the SMSC (with the SMSC's message ids), the alerts
  * whose policy batch was built, and the escalations it has acted on.
@@ -25,7 +26,7 @@ struct tc_sms_row {
 	char purpose[16];      /* policy | escalation */
 	char name[128], role[64], region[16], language[16];
 	long batch;
-	char code[9];          /* what "ACK <code>" names */
+	char code[9];          /* what "ACK <code>" names: random, 6 digits (tc_sms_engine.c) */
 	const char *text;      /* valid during a callback; copied by tc_store_sms_add */
 	long parts;
 	char state[16];
@@ -41,6 +42,8 @@ typedef void (*tc_sms_row_fn)(const struct tc_sms_row *r, void *user);
 enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int64_t now, bool *added, int64_t *id);
 /* Give a message its code for replies. */
 enum tc_rc tc_store_sms_set_code(struct tc_store *s, int64_t id, const char *code);
+/* The SMSC accepted a part of message id at now: it was sent (the first time counts). */
+enum tc_rc tc_store_sms_mark_sent(struct tc_store *s, int64_t id, int64_t now);
 
 /* Alerts being delivered (planned, dispatching, done), not expired at now, received in the last 6 hours, with no policy batch yet. */
 enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*fn)(const char *id, void *user),
@@ -91,12 +94,21 @@ enum tc_rc tc_store_sms_set_state(struct tc_store *s, int64_t id, const char *st
 enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, tc_sms_row_fn fn, void *user);
 
 /*
- * The message a reply from phone answers: the one with code when code is
- * not NULL, else the latest sent to it since since (escalations first).
- * TC_ERR_NOTFOUND when none.
+ * The message a reply from phone answers. With code: the latest message to
+ * phone with that code, whether sent or not (*sent_at 0: never sent; the
+ * caller refuses it, and one sent before since). Without: the latest sent
+ * to it at or after since (escalations first). TC_ERR_NOTFOUND when none.
  */
 enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, const char *code, int64_t since,
-				     int64_t *id);
+				     int64_t *id, int64_t *sent_at);
+/*
+ * A reply from phone named a code none of its messages has: counted on its
+ * messages queued or sent at or after since. *most receives the most wrong codes
+ * counted on one of them (tc_store_sms_wrong_replies).
+ */
+enum tc_rc tc_store_sms_wrong_reply(struct tc_store *s, const char *phone, int64_t since, long *most);
+/* The most wrong codes counted on one message to phone queued or sent at or after since (0: none). */
+long tc_store_sms_wrong_replies(struct tc_store *s, const char *phone, int64_t since);
 /* Mark a message confirmed by a reply (the first reply wins). */
 enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *reply, int64_t now);
 

@@ -6,8 +6,9 @@
 # An orange typhoon warning for the county goes to 20 villages' loudspeakers.
 # By policy its SMS goes to every 信息员 of the county and to the officials;
 # the two villages whose loudspeaker stays silent are escalated, and exactly
-# their officers get the escalation SMS; their replies ("收到") mark the
-# villages confirmed; the report shows coverage by loudspeaker and by
+# their officers get the escalation SMS; their replies ("收到 <code>") mark the
+# villages confirmed; forged replies (an SMS never sent, a wrong code, a code
+# too old) confirm nothing; the report shows coverage by loudspeaker and by
 # person. The officials' numbers exercise the simulator's other modes:
 # undeliverable, rejected, no receipt. A restart of tocsind sends nothing twice.
 # Usage: sms_escalation.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR
@@ -32,25 +33,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {
+start_server() { # ARGS: how the SMPP password is given
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 		--broker "$broker_url" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
-		--smpp-password secret --smpp-tps 40 2>>"$tmp/tocsind.log" &
+		"$@" --smpp-tps 40 2>>"$tmp/tocsind.log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
 
 mkdir -p "$tmp/data"
 start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
-start_smsc "$tmp" --default-mode reply --reply-match 'ACK [0-9]{4}' --reply-text '收到' --receipt-delay-ms 100 \
+start_smsc "$tmp" --password s3cr3t --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' --receipt-delay-ms 100 \
 	--mode 90000002=undeliverable --mode 90000003=reject --mode 90000004=noreceipt ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
 printf '[tocsind]\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nsms_receipt_timeout_s = 4\nlog_level = debug\n' \
 	>"$tmp/tocsind.conf"
-start_server
+start_server --smpp-password s3cr3t
 expect "server up" curl -sf "$url/healthz"
-check "schema 6" 6 "$(curl -s "$url/healthz" | jq .schema)"
+expect "the password given as a flag is wiped from the command line" \
+	bash -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q -- '--smpp-system-id tocsin' && ! grep -q s3cr3t /proc/$pid/cmdline"
+expect "with a warning" grep -q -- "--smpp-password was visible to other users" "$tmp/tocsind.log"
+check "schema 7" 7 "$(curl -s "$url/healthz" | jq .schema)"
+check "the database and its WAL are the owner's alone" "600 600 600" \
+	"$(cd "$tmp/data" && stat -c %a tocsin.db tocsin.db-wal tocsin.db-shm | xargs)"
 
 # 20 villages of Binhai (120116), one loudspeaker each; 10 % (sim-00009, sim-00019) silent.
 villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)
@@ -117,7 +123,7 @@ check "escalated villages" '["120116001009","120116001019"]' "$(jq -c '[.escalat
 check "their officers, delivered and confirmed" '[["+8613800100009","delivered",true],["+8613800100019","delivered",true]]' \
 	"$(jq -c '[.escalated[].officers[] | [.phone, .state, .confirmed]]' "$tmp/status.json")"
 check "escalation SMS went only to them" '["8613800100009","8613800100019"]' \
-	"$(jq -s -c '[.[] | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{4}")))] | map(.dest) | unique' "$tmp/smsc.jsonl")"
+	"$(jq -s -c '[.[] | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}")))] | map(.dest) | unique' "$tmp/smsc.jsonl")"
 check "the escalation SMS names the village" true \
 	"$(jq -s '[.[] | select(.cmd == "submit_sm" and .dest == "8613800100009" and (.text | test("120116001009")))] | length > 0' "$tmp/smsc.jsonl")"
 check "replies sent by the simulator" 2 "$(smsc_count "$tmp" '.kind == "mo"')"
@@ -132,17 +138,49 @@ curl -s "$url/api/v1/alerts/$id/sms?format=csv" >"$tmp/sms.csv"
 check "CSV header" "number,text,segments" "$(head -1 "$tmp/sms.csv")"
 check "CSV rows" 26 "$(tail -n +2 "$tmp/sms.csv" | grep -c '^+86')"
 
+# --- forged replies confirm nothing; the genuine code does -----------------------------------
+db="$tmp/data/tocsin.db"
+sql() { sqlite3 -separator ' ' -cmd '.timeout 5000' "$db" "$1"; }
+code_of() { sql "SELECT code FROM sms_messages WHERE phone = '$1' AND purpose = 'policy'"; }
+mo() { curl -s -o /dev/null -w '%{http_code}' -G "$url/api/v1/sms/mo" --data-urlencode "from=$1" --data-urlencode "text=$2"; }
+check "reply codes: 6 digits each" "26 26" \
+	"$(sql "SELECT count(*), sum(code GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]') FROM sms_messages")"
+check "sent: what the SMSC accepted" "25 0" \
+	"$(sql "SELECT sum(sent_at > 0), sum(sent_at > 0 AND state = 'rejected') FROM sms_messages")"
+official=$(code_of +8613990000001)
+wrong=$(printf '%06d' $(( (10#$official + 1) % 1000000 )))
+check "a reply for the SMS the SMSC refused (never sent), its right code" 200 "$(mo 8613990000003 "ACK $(code_of +8613990000003)")"
+check "a wrong code" 200 "$(mo 8613990000001 "ACK $wrong")"
+check "a code of the old kind" 200 "$(mo 8613990000002 "ACK 2101")"
+check "a plain reply for an escalation (only its code counts)" 200 "$(mo 8613800100009 "收到")"
+sql "UPDATE sms_messages SET sent_at = sent_at - 172800 WHERE phone = '+8613990000004' AND purpose = 'policy'"
+check "the right code, two days after the SMS" 200 "$(mo 8613990000004 "ACK $(code_of +8613990000004)")"
+check "forgeries confirmed nothing" 2 "$("$tocsin" status "$id" --json --server "$url" | jq .channels.sms.confirmed)"
+curl -s "$url/metrics" >"$tmp/metrics"
+for r in 'never-sent"} 1' 'wrong-code"} 2' 'expired"} 1' 'no-code"} 1'; do
+	expect "refusal counted: $r" grep -qF "tocsin_sms_replies_refused_total{reason=\"$r" "$tmp/metrics"
+done
+expect "refusals logged" grep -q "replied 'ACK 2101', which confirms nothing tocsind sent: refused (reason=wrong-code)" \
+	"$tmp/tocsind.log"
+check "the genuine reply with its code counts" 200 "$(mo 8613990000001 "收到 $official")"
+check "confirmed by it" 3 "$("$tocsin" status "$id" --json --server "$url" | jq .channels.sms.confirmed)"
+
 # --- a restart sends nothing twice ----------------------------------------------------------
 before=$(smsc_count "$tmp" '.cmd == "submit_sm" and .status == 0')
 kill -TERM "$pid"
 wait "$pid"
 check "clean stop" 0 $?
 check "unbind on stop" 1 "$(smsc_count "$tmp" '.cmd == "unbind"')"
-start_server
+printf 's3cr3t\n' >"$tmp/smpp.password"
+chmod 600 "$tmp/smpp.password"
+start_server --smpp-password-file "$tmp/smpp.password"
+expect "up again, the password from its file" curl -sf "$url/healthz"
+expect "no secret on its command line" bash -c "! grep -q s3cr3t /proc/$pid/cmdline"
 sleep 3
 check "nothing sent again after the restart" "$before" "$(smsc_count "$tmp" '.cmd == "submit_sm" and .status == 0')"
 check "bound again" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
 expect "metrics" grep -q 'tocsin_smpp_bound 1' <(curl -s "$url/metrics")
+expect "no secret in the log" bash -c "! grep -q s3cr3t '$tmp/tocsind.log'"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -30,6 +30,24 @@ start
 expect "server up" curl -sf "$url/healthz"
 expect "keys made" test -s "$tmp/data/signing.pub"
 expect "secret key private" test "$(stat -c %a "$tmp/data/signing.key")" = 600
+expect "database private (it holds phone numbers)" test "$(stat -c %a "$tmp/data/tocsin.db")" = 600
+expect "its WAL too" test "$(stat -c %a "$tmp/data/tocsin.db-wal")" = 600
+
+# Secrets are never echoed: not by --print-config, not in an error about them.
+printf '[tocsind]\nsmpp_password = pw4x9q\nkannel_password = kp7z2w\n' >"$tmp/secret.conf"
+chmod 644 "$tmp/secret.conf"
+"$tocsind" --config "$tmp/secret.conf" --data-dir "$tmp/other" --http nonsense 2>"$tmp/err"
+expect "a configuration holding a password, open to others, is named" \
+	grep -q "secret.conf holds a password and is mode 644, open to other users; make it 0600" "$tmp/err"
+expect "--print-config shows no secret of the file" \
+	bash -c "! '$tocsind' --config '$tmp/secret.conf' --print-config | grep -qE 'pw4x9q|kp7z2w'"
+"$tocsind" --data-dir "$tmp/other" --smpp-password 'toolong-pw4x9q' 2>"$tmp/err"
+check "a bad password refused" 2 $?
+expect "named without echoing it" grep -q "smpp_password = '(hidden)'" "$tmp/err"
+expect "not echoed" bash -c "! grep -q pw4x9q '$tmp/err'"
+"$tocsind" --data-dir "$tmp/other" --smpp-password-file "$tmp/nonexistent" 2>"$tmp/err"
+check "a missing password file refused" 2 $?
+expect "named" grep -q "cannot read the secret file $tmp/nonexistent" "$tmp/err"
 
 id=$("$tocsin" submit "$tmp/typhoon.xml" --server "$url")
 check "submit exit" 0 $?
@@ -107,6 +125,18 @@ sed 's/2026-/2027-/g' "$examples/cn-typhoon-cancel.xml" >"$tmp/cancel.xml"
 update=$("$tocsin" submit "$tmp/update.xml" --server "$url")
 expect "update planned" jq -e '.targets == 2' <(curl -s "$url/api/v1/alerts/$update")
 expect "original superseded" jq -e '.state == "superseded"' <(curl -s "$url/api/v1/alerts/$id")
+# A Cancel from another sender that references them is refused, and nothing changes.
+sed -e 's|<sender>12011641600000</sender>|<sender>12011700000000</sender>|' \
+	-e 's|<identifier>12011641600000_|<identifier>12011700000000_|' "$tmp/cancel.xml" >"$tmp/foreign.xml"
+code=$(curl -s -o "$tmp/foreign.json" -w '%{http_code}' --data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
+check "foreign cancel is 422" 422 "$code"
+expect "422 names the reference and both senders" jq -e '.errors[0].code == "ingest.reference-foreign" and
+	(.errors[0].message | contains("sender 12011700000000") and contains("12011641600000,12011641600000_") and
+	contains("alert of sender 12011641600000"))' "$tmp/foreign.json"
+expect "the update still active, its deliveries still planned" jq -e '.state == "planned" and .counts.planned == 2' \
+	<(curl -s "$url/api/v1/alerts/$update")
+expect "the foreign cancel not kept" jq -e '[.alerts[] | select(.sender == "12011700000000")] | length == 0' \
+	<(curl -s "$url/api/v1/alerts")
 cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
 expect "update cancelled, its open deliveries too" jq -e '.state == "cancelled" and .counts.cancelled == 2 and .counts.planned == 0' \
 	<(curl -s "$url/api/v1/alerts/$update")
@@ -122,10 +152,15 @@ sed 's/2026-/2028-/g' "$examples/cn-lightning-yellow.xml" >"$tmp/spool/.lightnin
 mv "$tmp/spool/.lightning.xml" "$tmp/spool/lightning.xml"
 printf '<alert>broken' >"$tmp/spool/.broken.xml"
 mv "$tmp/spool/.broken.xml" "$tmp/spool/broken.xml"
+cp "$tmp/foreign.xml" "$tmp/spool/.foreign.xml"
+mv "$tmp/spool/.foreign.xml" "$tmp/spool/foreign.xml"
 for _ in $(seq 50); do
-	[ -e "$tmp/spool/done/lightning.xml" ] && [ -e "$tmp/spool/failed/broken.xml.reason.txt" ] && break
+	[ -e "$tmp/spool/done/lightning.xml" ] && [ -e "$tmp/spool/failed/broken.xml.reason.txt" ] &&
+		[ -e "$tmp/spool/failed/foreign.xml.reason.txt" ] && break
 	sleep 0.1
 done
+expect "a foreign Cancel in the spool refused, with the reason" \
+	grep -q ingest.reference-foreign "$tmp/spool/failed/foreign.xml.reason.txt"
 expect "spooled alert accepted" test -e "$tmp/spool/done/lightning.xml"
 expect "spooled garbage refused" test -e "$tmp/spool/failed/broken.xml"
 expect "refusal reason written" grep -q xml.syntax "$tmp/spool/failed/broken.xml.reason.txt"

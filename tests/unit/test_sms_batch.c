@@ -121,11 +121,12 @@ static void test_texts(void **state)
 
 	char *esc = tc_sms_escalation_text("zh-CN", "120116001009", "4821", t.v[0].text, 2);
 	assert_non_null(strstr(esc, "120116001009"));
+	assert_non_null(strstr(esc, "收到 4821"));
 	assert_non_null(strstr(esc, "ACK 4821"));
 	assert_true(tc_sms_count_segments(esc, strlen(esc), false, NULL) <= 2);
 	free(esc);
 	esc = tc_sms_escalation_text("en-US", "120116001009", "4821", t.v[1].text, 3);
-	assert_non_null(strstr(esc, "Reply 1 or ACK 4821"));
+	assert_non_null(strstr(esc, "Reply ACK 4821 to confirm"));
 	free(esc);
 	tc_sms_texts_release(&t);
 	tc_cap_alert_free(a);
@@ -214,6 +215,7 @@ static void test_store(void **state)
 	assert_int_equal(tc_store_sms_add(s, &r, 100, &added, NULL), TC_OK);
 	assert_false(added); /* queued once */
 	snprintf(r.purpose, sizeof(r.purpose), "policy");
+	snprintf(r.code, sizeof(r.code), "5555");
 	assert_int_equal(tc_store_sms_add(s, &r, 101, &added, NULL), TC_OK);
 	assert_true(added); /* the same phone for another purpose */
 
@@ -244,12 +246,22 @@ static void test_store(void **state)
 	assert_int_equal(got.due_at, 200);
 	assert_int_equal(tc_store_sms_get(s, 9999, copy, &got), TC_ERR_NOTFOUND);
 
-	/* a reply: by code, or the latest (escalations first) */
-	int64_t target = 0;
-	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", "4821", 0, &target), TC_OK);
-	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", NULL, 0, &target), TC_OK);
+	/* a reply: by code (sent or not: the caller refuses the unsent), or the latest sent (escalations first) */
+	int64_t target = 0, sent_at = -1;
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", "4821", 0, &target, &sent_at), TC_OK);
+	assert_int_equal(sent_at, 0); /* never accepted by the SMSC */
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", NULL, 0, &target, &sent_at), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_sms_mark_sent(s, mid, 140), TC_OK);
+	assert_int_equal(tc_store_sms_mark_sent(s, mid, 145), TC_OK); /* the first time counts */
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", "4821", 0, &target, &sent_at), TC_OK);
 	assert_int_equal(target, mid);
-	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100001", NULL, 0, &target), TC_ERR_NOTFOUND);
+	assert_int_equal(sent_at, 140);
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", "4822", 0, &target, &sent_at), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", "", 0, &target, &sent_at), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", NULL, 141, &target, &sent_at), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100009", NULL, 0, &target, &sent_at), TC_OK);
+	assert_int_equal(target, mid);
+	assert_int_equal(tc_store_sms_reply_target(s, "+8613800100001", NULL, 0, &target, &sent_at), TC_ERR_NOTFOUND);
 	assert_int_equal(tc_store_sms_confirm(s, mid, "收到", 300), TC_OK);
 	assert_int_equal(tc_store_sms_confirm(s, mid, "1", 301), TC_OK); /* the first reply wins */
 	assert_int_equal(tc_store_sms_counts(s, id, counts, &total, &confirmed), TC_OK);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cap_fixture.h"
@@ -200,10 +201,168 @@ static void test_report_before_answer(void **state)
 	close(lfd);
 }
 
+/* An SMS to phone with code, for purpose, queued (never sent); its id. */
+static int64_t queued_for(const char *phone, const char *code, const char *purpose)
+{
+	struct tc_sms_row r = { .batch = 0, .text = "Typhoon orange warning", .parts = 1 };
+	snprintf(r.alert_id, sizeof(r.alert_id), "%s", alert_id);
+	snprintf(r.phone, sizeof(r.phone), "%s", phone);
+	snprintf(r.purpose, sizeof(r.purpose), "%s", purpose);
+	snprintf(r.region, sizeof(r.region), "120116001009");
+	snprintf(r.code, sizeof(r.code), "%s", code);
+	bool added = false;
+	int64_t id = 0;
+	assert_int_equal(tc_store_sms_add(store, &r, NOW, &added, &id), TC_OK);
+	assert_true(added);
+	return id;
+}
+
+/* An escalation SMS to phone with code, queued (never sent); its id. */
+static int64_t queued_sms(const char *phone, const char *code)
+{
+	return queued_for(phone, code, "escalation");
+}
+
+static void copy_confirmed(const struct tc_sms_row *r, void *user)
+{
+	*(int64_t *)user = r->confirmed_at;
+}
+
+static bool confirmed(int64_t id)
+{
+	int64_t at = 0;
+	assert_int_equal(tc_store_sms_get(store, id, copy_confirmed, &at), TC_OK);
+	return at > 0;
+}
+
+/* Kannel brings a reply from phone (GET /api/v1/sms/mo). */
+static void reply(struct tc_sms *e, const char *from, const char *text)
+{
+	struct query q = { { "from", "text", NULL }, { from, text, NULL } };
+	assert_int_equal(tc_sms_http(e, "/api/v1/sms/mo", query_arg, &q), 200);
+}
+
+/* The value of one metric line (name with labels) of the engine. */
+static unsigned long metric(struct tc_sms *e, const char *line)
+{
+	char *text = NULL, *at;
+	size_t len = 0;
+	unsigned long n = ~0ul;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	tc_sms_metrics(e, f);
+	fclose(f);
+	if ((at = strstr(text, line)))
+		n = strtoul(at + strlen(line), NULL, 10);
+	free(text);
+	return n;
+}
+
+#define REFUSED(reason) "tocsin_sms_replies_refused_total{reason=\"" reason "\"} "
+
+/*
+ * A reply confirms only a message the SMSC accepted, within the reply
+ * window, and with a code, only that message's code: a forged reply for an
+ * SMS never sent, a wrong code or an old one is refused and counted.
+ */
+static void test_replies_checked(void **state)
+{
+	(void)state;
+	struct tc_sms_engine_options o = {
+		.gw = { .kind = TC_SMS_GW_KANNEL,
+			.kannel = { .url = "http://127.0.0.1:9/cgi-bin/sendsms", .user = "tocsin", .password = "secret",
+				    .dlr_url = "http://127.0.0.1:8080/api/v1/sms/dlr" } },
+		.default_cc = "86", .escalation_roles = "信息员", .batch_size = 100, .max_segments = 6,
+		.receipt_timeout_s = 3600, .reply_window_s = 86400, .submit_ahead = 100,
+	};
+	int64_t t = (int64_t)time(NULL); /* the engine answers Kannel at the real time */
+	int64_t unsent = queued_sms("+8613990000011", "123456");
+	int64_t old = queued_sms("+8613990000012", "234567");
+	int64_t sent = queued_sms("+8613990000013", "345678");
+	assert_int_equal(tc_store_sms_mark_sent(store, old, t - 86400 - 60), TC_OK);
+	assert_int_equal(tc_store_sms_mark_sent(store, sent, t - 60), TC_OK);
+	struct tc_sms *e = NULL;
+	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
+
+	reply(e, "8613990000011", "ACK 123456"); /* the right code of an SMS never sent */
+	reply(e, "8613990000011", "1");          /* a plain reply: nothing was sent to that phone */
+	reply(e, "8613990000012", "ACK 234567"); /* sent before the window */
+	reply(e, "8613990000012", "收到");       /* plain, also too old */
+	reply(e, "8613990000013", "ACK 345679"); /* a wrong code */
+	reply(e, "8613990000013", "ACK 4821");   /* a code of the old kind */
+	reply(e, "8613990000013", "hello");      /* not a reply */
+	reply(e, "8613990000013", "收到");       /* plain, to an escalation: only its code counts */
+	assert_false(confirmed(unsent));
+	assert_false(confirmed(old));
+	assert_false(confirmed(sent));
+	assert_int_equal(tc_sms_stats(e)->replies_matched, 0);
+	assert_int_equal(tc_sms_stats(e)->replies_unmatched, 8);
+	assert_int_equal(metric(e, REFUSED("never-sent")), 1);
+	assert_int_equal(metric(e, REFUSED("no-message")), 2);
+	assert_int_equal(metric(e, REFUSED("expired")), 1);
+	assert_int_equal(metric(e, REFUSED("wrong-code")), 2);
+	assert_int_equal(metric(e, REFUSED("not-a-reply")), 1);
+	assert_int_equal(metric(e, REFUSED("no-code")), 1);
+
+	reply(e, "8613990000013", "收到 345678"); /* the genuine reply */
+	assert_true(confirmed(sent));
+	assert_int_equal(tc_sms_stats(e)->replies_matched, 1);
+	int64_t warning = queued_for("+8613990000016", "678901", "policy"); /* the warning itself shows no code */
+	assert_int_equal(tc_store_sms_mark_sent(store, warning, t - 60), TC_OK);
+	reply(e, "8613990000016", "1");
+	assert_true(confirmed(warning));
+
+	/* guessing: after 5 wrong codes from a phone, even the right one counts no more */
+	int64_t guessed = queued_sms("+8613990000015", "567890");
+	assert_int_equal(tc_store_sms_mark_sent(store, guessed, t - 60), TC_OK);
+	char guess[16];
+	for (int i = 0; i < TC_SMS_MAX_WRONG_CODES; i++) {
+		snprintf(guess, sizeof(guess), "ACK %06d", 100000 + i);
+		reply(e, "8613990000015", guess);
+	}
+	assert_int_equal(metric(e, REFUSED("wrong-code")), 2 + TC_SMS_MAX_WRONG_CODES);
+	reply(e, "8613990000015", "ACK 567890");
+	assert_false(confirmed(guessed));
+	assert_int_equal(metric(e, REFUSED("locked")), 1);
+	tc_sms_free(e);
+
+	/* with sms_reply_code_required a plain reply confirms nothing, a coded one still does */
+	int64_t more = queued_for("+8613990000014", "456789", "policy");
+	assert_int_equal(tc_store_sms_mark_sent(store, more, t - 60), TC_OK);
+	o.reply_code_required = true;
+	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
+	reply(e, "8613990000014", "收到");
+	assert_false(confirmed(more));
+	assert_int_equal(metric(e, REFUSED("no-code")), 1);
+	reply(e, "8613990000014", "ACK 456789");
+	assert_true(confirmed(more));
+	tc_sms_free(e);
+}
+
+/* Kannel's URL is logged without the credentials it may carry. */
+static void test_kannel_url_shown(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "http://127.0.0.1:13013/cgi-bin/sendsms", "http://127.0.0.1:13013/cgi-bin/sendsms" },
+		{ "http://tocsin:s3cret@kannel:13013/cgi-bin/sendsms", "http://kannel:13013/cgi-bin/sendsms" },
+		{ "https://k/cgi-bin/sendsms?username=t&password=s3cret", "https://k/cgi-bin/sendsms?(hidden)" },
+		{ "http://u:p@k?password=s3cret", "http://k?(hidden)" },
+		{ "kannel/x@y", "kannel/x@y" },
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tc_sms_kannel_url_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_before_answer),
+		cmocka_unit_test(test_replies_checked),
+		cmocka_unit_test(test_kannel_url_shown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

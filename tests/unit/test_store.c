@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cap_fixture.h"
@@ -47,6 +48,40 @@ static void test_schema_created_and_kept(void **state)
 	tc_store_close(s);
 }
 
+static unsigned mode_of(const char *tail)
+{
+	char p[200];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s%s", fixture_db, tail);
+	assert_int_equal(stat(p, &st), 0);
+	return (unsigned)(st.st_mode & 0777);
+}
+
+/* The database and its WAL files are the owner's alone, whatever the umask; a looser one is narrowed. */
+static void test_files_private(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	struct tc_diags *d = tc_diags_new();
+	mode_t old = umask(0);
+	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_OK);
+	assert_int_equal(tc_store_audit(s, 1, "test", "write", NULL, NULL), TC_OK); /* the WAL exists now */
+	umask(old);
+	assert_int_equal(mode_of(""), 0600);
+	assert_int_equal(mode_of("-wal"), 0600);
+	assert_int_equal(mode_of("-shm"), 0600);
+	assert_int_equal(tc_diags_count(d), 0);
+	tc_store_close(s);
+	assert_int_equal(chmod(fixture_db, 0644), 0);
+	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_OK);
+	assert_int_equal(mode_of(""), 0600);
+	assert_int_equal(tc_diags_count(d), 1);
+	assert_string_equal(tc_diags_get(d, 0)->code, "store.mode");
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "was mode 644"));
+	tc_store_close(s);
+	tc_diags_free(d);
+}
+
 static int count_rows(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *q;
@@ -67,6 +102,9 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX sms_messages_by_code;"
+				      "ALTER TABLE sms_messages DROP COLUMN sent_at;"
+				      "ALTER TABLE sms_messages DROP COLUMN wrong_replies;"
 				      "DROP TABLE awaited_shelters;"
 				      "DROP TABLE receiver_secrets;"
 				      "DROP INDEX deliveries_of_target;"
@@ -75,6 +113,9 @@ static void test_migrates_from_3(void **state)
 				      " updated_at, expires_at, xml) VALUES ('a', 's', 'i', 't', 'Alert', 'Actual', 2, 0, 0, 0, '');"
 				      "INSERT INTO deliveries (alert_id, target, channel, state, updated_at)"
 				      " VALUES ('a', 'rx-1', 'mqtt', 'sent', 0);"
+				      "INSERT INTO sms_messages (alert_id, phone, purpose, code, text, parts, state, created_at, updated_at)"
+				      " VALUES ('a', '+8613800100009', 'escalation', '4821', 't', 1, 'delivered', 5, 7),"
+				      " ('a', '+8613800100008', 'escalation', '4822', 't', 1, 'queued', 5, 5);"
 				      "PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -89,6 +130,8 @@ static void test_migrates_from_3(void **state)
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_by_target'"), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_of_target'"), 1);
+	/* what was sent before counts as sent when it was last changed; what was queued, never */
+	assert_int_equal(count_rows(db, "SELECT sum(sent_at) FROM sms_messages"), 7);
 	sqlite3_close(db);
 }
 
@@ -202,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_created_and_kept),
+		cmocka_unit_test(test_files_private),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_alert_durable_and_idempotent),
 		cmocka_unit_test(test_states_list_and_audit),
