@@ -186,7 +186,7 @@ static void secrets_follow_the_registry(void **state)
 				  "r-2,signage,B,39.1,117.2,120116001002\n";
 	assert_int_equal(fixture_store_dir(), 0);
 	assert_int_equal(tc_store_open(fixture_db, &s, d), TC_OK);
-	assert_int_equal(tc_store_schema_version(s), 6);
+	assert_int_equal(tc_store_schema_version(s), TC_STORE_SCHEMA_VERSION);
 	assert_int_equal(tc_registry_import(s, TC_REG_RECEIVERS, csv, strlen(csv), &n, d), TC_OK);
 	assert_int_equal(tc_secrets_ensure(s, 100, &n), TC_OK);
 	assert_int_equal(n, 2);
