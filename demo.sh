@@ -89,15 +89,13 @@ $tocsin import contacts "$demo/officers.csv" --server "$url"
 printf 'id,kind,name,lat,lon,region,shelter,drills\nbh-tg-101,loudspeaker,塘沽街道新港社区大喇叭（实机）,39.0105,117.6955,120116001001,,yes\nbh-tg-s101,signage,塘沽第一中学避难场所显示屏（实机）,39.0186,117.6533,120116001003,sh-tanggu-1,yes\n' >"$demo/real.csv"
 $tocsin import receivers "$demo/real.csv" --server "$url"
 rm -rf "$demo/rx-state" "$demo/sg-state" "$demo/loudspeaker.wav"
-# Each device gets its configuration (broker, account, CA) from tocsin provision; the simulated
-# ones their ids and secrets as CSV.
+# Each device gets its configuration (broker, account, CA, the keys it trusts) from tocsin
+# provision; the simulated ones their ids and secrets as CSV.
 for r in bh-tg-101 bh-tg-s101; do
-	$tocsin provision "$r" --server "$url" --out "$demo/$r.prov" >/dev/null
-	{ echo "[receiver]"; grep -E '^(id|region|broker|username|password|cafile) = ' "$demo/$r.prov"; } >"$demo/$r.conf"
+	$tocsin provision "$r" --server "$url" --out "$demo/$r.conf" >/dev/null
 done
 $tocsin provision --all --csv --server "$url" --out "$demo/credentials.csv"
-build/receivers/tocsin-receiver --config "$demo/bh-tg-101.conf" \
-	--pubkey "$server_dir/signing.pub" --state-dir "$demo/rx-state" --audio-out "$demo/loudspeaker.wav" \
+build/receivers/tocsin-receiver --config "$demo/bh-tg-101.conf" --state-dir "$demo/rx-state" --audio-out "$demo/loudspeaker.wav" \
 	--realtime false 2>"$demo/receiver.log" &
 pids+=($!)
 sim="build/receivers/tocsin-sim --broker $broker_url --cafile $broker_ca --credentials $demo/credentials.csv"
@@ -157,8 +155,7 @@ echo "-- upgraded to red ($red):"
 $tocsin status "$red" --watch --timeout 60 --server "$url"
 echo "   the orange warning is now $(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
 echo "-- the shelter display now (tocsin-signage --once):"
-TZ=Asia/Shanghai build/receivers/tocsin-signage --config "$demo/bh-tg-s101.conf" \
-	--pubkey "$server_dir/signing.pub" --state-dir "$demo/sg-state" \
+TZ=Asia/Shanghai build/receivers/tocsin-signage --config "$demo/bh-tg-s101.conf" --state-dir "$demo/sg-state" \
 	--shelter-name 塘沽第一中学避难场所 --shelter-capacity 1200 --once --once-wait 2 --width 80 --height 16 \
 	2>"$demo/signage.log"
 cancel=$($tocsin submit "$demo/cancel.xml" --server "$url")

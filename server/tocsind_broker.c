@@ -15,6 +15,7 @@
 
 #include "tc_broker.h"
 #include "tc_file.h"
+#include "tc_keys.h"
 #include "tc_log.h"
 #include "tc_proto.h"
 #include "tc_store_secrets.h"
@@ -146,19 +147,23 @@ static void add_secret(const char *id, const char *region, const char *secret, v
 	json_array_append_new(user, json_pack("{s:s, s:s}", "id", id, "secret", secret));
 }
 
-/* The public key(s) receivers trust, as the data dir holds them. */
+/* The public keys receivers trust: the current one, and during a change-over the next or the
+ * previous one too (tocsin key trusted; docs/operations.md, "Signing keys"). */
 static json_t *pubkeys(const char *dir)
 {
-	char path[1100], *text = NULL;
+	char *text = NULL;
 	size_t len = 0;
 	json_t *keys = json_array();
-	snprintf(path, sizeof(path), "%s/signing.pub", dir);
-	if (tc_file_read(path, 64 * 1024, &text, &len) == TC_OK) {
-		for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n"))
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return keys;
+	enum tc_rc rc = tc_keys_trusted(dir, f, NULL);
+	fclose(f);
+	if (!rc)
+		for (char *save = NULL, *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
 			if (*line)
 				json_array_append_new(keys, json_string(line));
-		free(text);
-	}
+	free(text);
 	return keys;
 }
 

@@ -168,13 +168,7 @@ printf 'id,kind,name,lat,lon,region\nr-d,loudspeaker,D,39.03,117.70,120116001003
 "$tocsin" import receivers "$tmp/rx-d.csv" --server "$url" >/dev/null
 "$tocsin" provision r-d --server "$url" --out "$tmp/r-d.conf" >/dev/null
 printf 'audio_out = %s\nrealtime = false\ntone_ms = 500\nmax_repeats = 1\n' "$tmp/r-d.wav" >>"$tmp/r-d.conf"
-keys=()
-if ! "$receiver" --config "$tmp/r-d.conf" --print-config >/dev/null 2>&1; then
-	# a receiver that reads no inline keys yet: the same file without them, and the key file
-	sed -i '/^pubkeys = /d' "$tmp/r-d.conf"
-	keys=(--pubkey "$tmp/data/signing.pub")
-fi
-"$receiver" --config "$tmp/r-d.conf" "${keys[@]}" --state-dir "$tmp/r-d-state" 2>>"$tmp/rx.log" &
+"$receiver" --config "$tmp/r-d.conf" --state-dir "$tmp/r-d-state" 2>>"$tmp/rx.log" &
 rx_pid=$!
 expect "the loudspeaker logs in over TLS" wait_until 10 grep -q 'connected to 127.0.0.1' "$tmp/rx.log"
 fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
