@@ -75,6 +75,11 @@ int rx_cli_parse(int argc, char **argv, const char *usage, const struct rx_cli_s
 			if (rx_config_set(c, name, argv[++i], d)) {
 				print_diags(d);
 				rc = usage_error(usage, "bad flag", a);
+			} else if (!strcmp(name, "password")) {
+				/* Copied: the command line, which ps shows to every user, loses it. */
+				memset(argv[i], 0, strlen(argv[i]));
+				fputs("warning: --password was visible to other users (ps) until now; keep it in the "
+				      "--config file (mode 0600)\n", stderr);
 			}
 		} else {
 			rc = usage_error(usage, "unknown argument", a);

@@ -178,5 +178,14 @@ expect "the alert played on the secured broker" wait_for "$orange" '.counts.play
 check "no secret in any log" "" "$(grep -l -e "$sa" -e "$sb" -e "$sc" -e "$(cat "$tmp/data/broker.password")" \
 	"$tmp"/*.log "$tmp/mosquitto.log" 2>/dev/null)"
 expect "no secret on a command line" test -z "$(ps -eo args | grep -e "$sa" -e "$sb" | grep -v grep)"
+# A password given as a flag anyway leaves the command line at once, with a warning.
+flag_secret=f1a9$(date +%s%N)
+"$receiver" --config "$tmp/r-d.conf" --id r-x --username r-x --password "$flag_secret" \
+	--state-dir "$tmp/r-x-state" 2>"$tmp/rx-flag.log" &
+flag_pid=$!
+expect "a --password flag is read, with a warning" \
+	wait_until 10 grep -q -- '--password was visible to other users' "$tmp/rx-flag.log"
+expect "and wiped from the command line" bash -c "! grep -q -- '$flag_secret' /proc/$flag_pid/cmdline"
+kill "$flag_pid"
 check_log "$tmp/tocsind.log"
 finish
