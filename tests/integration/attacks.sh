@@ -275,6 +275,7 @@ surge=$("$tocsin" submit "$tmp/surge.xml" --server "$url")
 expect "9: a new alert, sealed after the restart, played by every live loudspeaker" \
 	wait_for "$surge" ".counts.played == $((live + 1))" 30
 check "7: the sim receiver attacked kept its session" 1 "$(acks "$surge" played ta-00001)"
+check "7: ... never lost its connection" 0 "$(grep -c 'lost' "$tmp/sim-a.log")"
 check "7: the real receiver kept its session" 1 "$(grep -c 'connected to 127.0.0.1' "$tmp/rx.log")"
 check "7: the real receiver played the new alert" 1 "$(acks "$surge" played r-d)"
 expect "the genuine alert complete: played by all live ones, the late one too" \
@@ -284,6 +285,7 @@ kill -TERM "$pid"
 wait "$pid"
 pid=
 check_log "$tmp/tocsind.log"
+check_log "$tmp/rx.log"
 
 # --- the receivers' own checks, no access control (a plain anonymous broker) -----------------
 kill "${sims[@]}" "$rx_pid" 2>/dev/null
@@ -308,4 +310,8 @@ expect "ACL off: Binhai refused the unsigned copy and the garbage" wait_until 10
 	test "$(report pa | jq -c .rejected)" = '{"unsigned":8,"empty-message":4}'
 check "ACL off: not a single acknowledgment, anywhere" "0 0" \
 	"$(for n in pa ps; do report "$n" | jq '[.acks[]] | add'; done | xargs)"
+kill "${sims[@]}"
+wait "${sims[@]}"
+sims=()
+for f in "$tmp"/sim-*.log; do check_log "$f"; done
 finish
