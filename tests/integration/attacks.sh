@@ -300,16 +300,20 @@ start_sim pa --registry "$tmp/a.csv" --delay-ms 100
 start_sim ps --registry "$tmp/s.csv" --delay-ms 100
 sleep 1.5
 anon() { mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V 5 -q 1 "$@"; }
+anon -r -t "$orange_topic" -f "$tmp/orange.sealed" # the genuine alert, to Binhai
+expect "ACL off: the genuine alert taken in Binhai (received; no audio without tocsind)" wait_until 10 \
+	test "$(report pa | jq --arg a "$orange" '.alerts[$a].received // 0')" = 4
 payload orange >"$tmp/orange.unsigned"
 anon -t "$orange_topic" -f "$tmp/orange.unsigned"
-anon -r -t "$P/region/120116/alert/0123456789abcdef" -m garbage
-anon -r -n -t "$P/region/120116/alert/0123456789abcdef"
+anon -r -t "$orange_topic" -m garbage
+anon -r -n -t "$orange_topic"
 anon -r -t "$P/region/310101/alert/$orange" -f "$tmp/orange.sealed"
 expect "ACL off: Shanghai refused the replay" wait_until 10 test "$(report ps | jq '.rejected["out-of-scope"] // 0')" = 2
-expect "ACL off: Binhai refused the unsigned copy and the garbage" wait_until 10 \
+expect "ACL off: Binhai refused the unsigned copy, the garbage and the empty message" wait_until 10 \
 	test "$(report pa | jq -c .rejected)" = '{"unsigned":8,"empty-message":4}'
-check "ACL off: not a single acknowledgment, anywhere" "0 0" \
-	"$(for n in pa ps; do report "$n" | jq '[.acks[]] | add'; done | xargs)"
+check "ACL off: Binhai neither cleared nor rejected the alert" "0 0" \
+	"$(report pa | jq -r '"\(.acks.cleared) \(.acks.rejected)"')"
+check "ACL off: not a word from Shanghai" 0 "$(report ps | jq '[.acks[]] | add')"
 kill "${sims[@]}"
 wait "${sims[@]}"
 sims=()
