@@ -191,6 +191,8 @@ mq pub ta-00001 st-1 "$stolen" -q 1 -t "$P/rx/ta-00001/status" -m forged-7b 2>>"
 expect "7b: a receiver's id with another receiver's credentials: refused" test $? -ne 0
 mq pub r-d st-1 "$stolen" -q 1 -t "$P/rx/r-d/status" -m forged-7c 2>>"$tmp/takeover.log"
 expect "7c: the real receiver's id with another receiver's credentials: refused" test $? -ne 0
+mq pub tocsind st-1 "$stolen" -q 1 -t "$P/rx/st-1/status" -m forged-7d 2>>"$tmp/takeover.log"
+expect "7d: tocsind's client id with a receiver's credentials: refused" test $? -ne 0
 
 check "2, 3: each refused by the broker: not authorised" 5 "$(refused)"
 expect "probe" probe
@@ -248,10 +250,11 @@ check "11: nothing confirmed" "$confirmed" "$(counts "$orange" '.channels.sms.co
 kid=$("$tocsin" key list --data-dir "$tmp/data" | awk '$1 == "current" { print $2 }')
 kill -TERM "$pid"
 wait "$pid"
-rm "$tmp/data/signing.pub"
+mv "$tmp/data/signing.pub" "$tmp/signing.pub.before"
 start_server "${smpp[@]}"
 expect "9: server up again" curl -sf "$url/healthz"
 check "9: the same key id, re-derived" "$kid" "$("$tocsin" key list --data-dir "$tmp/data" | awk '$1 == "current" { print $2 }')"
+expect "9: the same public key" cmp "$tmp/signing.pub.before" "$tmp/data/signing.pub"
 
 # --- 5, 6. after the expiries: the receivers ended both; a replay plays nowhere -------------
 ends=$(($(payload noexp | jq .expires_at) + 1 - $(date +%s)))
@@ -278,6 +281,8 @@ check "7: the sim receiver attacked kept its session" 1 "$(acks "$surge" played 
 check "7: ... never lost its connection" 0 "$(grep -c 'lost' "$tmp/sim-a.log")"
 check "7: the real receiver kept its session" 1 "$(grep -c 'connected to 127.0.0.1' "$tmp/rx.log")"
 check "7: the real receiver played the new alert" 1 "$(acks "$surge" played r-d)"
+check "7: tocsind kept its session (one disconnection: the restart)" 1 \
+	"$(grep -c 'disconnected from the broker' "$tmp/tocsind.log")"
 expect "the genuine alert complete: played by all live ones, the late one too" \
 	wait_for "$orange" ".counts.played == $((live + 1)) and .state == \"$state\"" 10
 
