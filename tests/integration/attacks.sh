@@ -20,6 +20,7 @@
 #  9. signing.pub deleted: tocsind comes back with the same key id, receivers take new alerts;
 # 10. a Cancel of another sender for the live alert: 422 ingest.reference-foreign;
 # 11. an SMS reply with a made-up code: confirms nothing, counted.
+# Also an acknowledgment of 1 MiB on the attacker's own topic: kept from tocsind by the broker.
 # Then the receivers' own checks with no access control at all (a plain anonymous broker):
 # unsigned, garbage and empty messages, and a cross-region replay, ignored
 # (tocsind_trust.sh goes through these in depth: unknown keys, rotation).
@@ -194,12 +195,18 @@ expect "7c: the real receiver's id with another receiver's credentials: refused"
 mq pub tocsind st-1 "$stolen" -q 1 -t "$P/rx/st-1/status" -m forged-7d 2>>"$tmp/takeover.log"
 expect "7d: tocsind's client id with a receiver's credentials: refused" test $? -ne 0
 
+# An acknowledgment of 1 MiB on the attacker's own topic: more than tocsind takes (256 KiB);
+# the broker keeps it from tocsind, which keeps its session (checked at the end).
+head -c 1048576 /dev/zero | tr '\0' a >"$tmp/big"
+as_attacker -t "$P/rx/st-1/ack" -f "$tmp/big"
 check "2, 3: each refused by the broker: not authorised" 5 "$(refused)"
 expect "probe" probe
 check "1-3, 7: nothing forged reached tocsind's topics" "" \
 	"$(grep -E 'forged|garbage' "$tmp/watch.log" | grep -v '"forged":"1c"')"
 check "2: the victim's delivery still sent" sent "$(state_of "$orange" ta-00003)"
 check "2: no re-send" "$resends" "$(($(metric tocsin_resends_total) + $(metric tocsin_resends_held_total)))"
+check "1 MiB: through the broker (the watcher has it)" 1 "$(grep -c aaaaaaaa "$tmp/watch.log")"
+check "1 MiB: never delivered to tocsind" 0 "$(grep -c 'dropped unread' "$tmp/tocsind.log")"
 check "1-3: coverage unchanged" "$before" "$(counts "$orange" '.counts')"
 expect "3: the genuine sealed alert still retained" cmp "$tmp/orange.sealed" \
 	<(mq sub grab tocsind "$server_pw" -t "$orange_topic" -C 1 -W 5 -N 2>/dev/null)
@@ -281,7 +288,7 @@ check "7: the sim receiver attacked kept its session" 1 "$(acks "$surge" played 
 check "7: ... never lost its connection" 0 "$(grep -c 'lost' "$tmp/sim-a.log")"
 check "7: the real receiver kept its session" 1 "$(grep -c 'connected to 127.0.0.1' "$tmp/rx.log")"
 check "7: the real receiver played the new alert" 1 "$(acks "$surge" played r-d)"
-check "7: tocsind kept its session (one disconnection: the restart)" 1 \
+check "7, 1 MiB: tocsind kept its session (one disconnection: the restart)" 1 \
 	"$(grep -c 'disconnected from the broker' "$tmp/tocsind.log")"
 expect "the genuine alert complete: played by all live ones, the late one too" \
 	wait_for "$orange" ".counts.played == $((live + 1)) and .state == \"$state\"" 10
