@@ -115,7 +115,7 @@ printf 'audio_out = %s\nrealtime = false\ntone_ms = 300\nmax_repeats = 1\n' "$tm
 "$receiver" --config "$tmp/r-d.conf" --state-dir "$tmp/r-d-state" 2>>"$tmp/rx.log" &
 rx_pid=$!
 expect "the loudspeaker logs in over TLS" wait_until 10 grep -q 'connected to 127.0.0.1' "$tmp/rx.log"
-expect "sims connected" wait_until 10 grep -q 'ta-00002' <(grep "^$P/rx/ta-.*/status .*online" "$tmp/watch.log")
+expect "sims connected" wait_until 10 grep -q "^$P/rx/ta-00002/status .*online" "$tmp/watch.log"
 sleep 1
 
 # The genuine alert (until tomorrow), one that expires in 25 s, one without <expires>.
