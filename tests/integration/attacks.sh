@@ -12,7 +12,8 @@
 #  1. forged `played` for the victim with st-1's credentials and anonymously;
 #  2. forged `rejected` and `online` for the victim with st-1's credentials;
 #  3. empty and garbage retained messages on the alert's region topic, with st-1's credentials;
-#  4. a genuine sealed alert replayed on Shanghai's topics with tocsind's stolen password;
+#  4. a genuine sealed alert replayed on Shanghai's topics, and on Binhai's under another alert
+#     id, with tocsind's stolen password;
 #  5. an alert with a short <expires> replayed after it passed, to a receiver that never saw it;
 #  6. an alert without <expires>: its payload carries expires_at, the receivers end it then;
 #  7. session take-over of a sim receiver and of the real receiver: both stay connected;
@@ -222,6 +223,13 @@ probe
 check "4: not a word from Shanghai" 0 "$(grep -c "^$P/rx/ts-[^ ]*/ack " "$tmp/watch.log")"
 check "4: Shanghai played nothing" 0 "$(jq '(.acks.playing // 0) + (.acks.played // 0)' "$tmp/s.json")"
 as_server -r -n -t "$P/region/310101/alert/$orange"
+# ... and on Binhai's own topic under another alert id
+as_server -t "$P/region/120116/alert/0123456789abcdef" -f "$tmp/orange.sealed"
+expect "4: under another id: refused by Binhai's receivers (topic-mismatch)" \
+	wait_until 10 test "$(report a | jq '.rejected["topic-mismatch"] // 0')" = 3
+probe
+check "4: ... never acknowledged" 0 "$(grep -c '"alert":"0123456789abcdef"' "$tmp/watch.log")"
+check "4: ... also by the real receiver" 1 "$(grep -c "alert=$orange refused: topic-mismatch" "$tmp/rx.log")"
 
 # --- 8. ids with # and + in an import -----------------------------------------------------
 printf 'id,kind,name,lat,lon,region\nok-8,loudspeaker,K,39.0,117.7,120116001001\nx#y,loudspeaker,X,39.0,117.7,120116001001\n' \
