@@ -15,13 +15,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_server: tocsind on a free loopback port; sets pid and url. On the secured broker of
-# start_secure_broker (broker_url set) it connects with TLS and its own credentials, else to the
-# plain broker on $broker_port.
+# start_server [ARGS...]: tocsind on a free loopback port, with ARGS added; sets pid and url. On
+# the secured broker of start_secure_broker (broker_url set) it connects with TLS and its own
+# credentials, else to the plain broker on $broker_port.
 start_server() {
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
-		--broker "${broker_url:-127.0.0.1:$broker_port}" 2>>"$tmp/tocsind.log" &
+		--broker "${broker_url:-127.0.0.1:$broker_port}" "$@" 2>>"$tmp/tocsind.log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
