@@ -55,6 +55,7 @@ secure_site() {
 as_tocsind() {
 	secure=()
 	[ -n "${broker_url:-}" ] && secure=(--cafile "$broker_ca" -u tocsind -P "$(cat "$tmp/data/broker.password")")
+	return 0
 }
 
 # record_acks [append]: every ack and status line, "topic payload qos=Q", in $tmp/acks (a new
