@@ -116,4 +116,5 @@ expect "memory stays bounded (RSS $rss kB < 200 MB)" test "$rss" -lt 200000
 wait_until 30 test -n "$(nth_playing 2)"
 check "then the next best (priority 89)" 89 "$(awk -v id="$(nth_playing 2)" '$1 == id { print $2 }' "$tmp/flood.tsv")"
 rx_stop
+expect "no sanitizer reports" no_sanitizer_reports
 finish

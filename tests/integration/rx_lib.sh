@@ -158,6 +158,11 @@ segments() {
 	"$analyse" "$tmp/$1.wav" | sed -n 's/^segments *//p'
 }
 
+# no_sanitizer_reports: neither the receivers' log nor tocsind's holds a sanitizer's report
+no_sanitizer_reports() {
+	! grep -qaE 'ERROR: [A-Za-z]*Sanitizer|runtime error: ' "$tmp/rx.log" "$tmp/tocsind.log" 2>/dev/null
+}
+
 rx_cleanup() {
 	[ -n "$rx_pid" ] && kill -KILL "$rx_pid" 2>/dev/null
 	[ -n "$sub_pid" ] && kill -KILL "$sub_pid" 2>/dev/null

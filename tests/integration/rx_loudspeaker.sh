@@ -210,4 +210,5 @@ check "--volume 50 halves the level" "peak 0.45" "$("$analyse" "$tmp/quiet.wav" 
 "$receiver" --test-tone --test-tone-s 1 --audio-out "$tmp/test.wav" >/dev/null 2>&1
 check "--test-tone: one second of the signal" "segments T ms 1000" "$("$analyse" "$tmp/test.wav" | head -2 | tr '\n' ' ' | sed 's/ $//')"
 
+expect "no sanitizer reports" no_sanitizer_reports
 finish

@@ -148,4 +148,5 @@ LANG=C.UTF-8 "$signage" --config "$tmp/sg-2-test.conf" --once --once-wait 2 \
 expect "--once from the broker shows a new alert" grep -qF "风暴潮红色预警" "$tmp/once2.txt"
 wait_until 5 grep -q "rx/sg-2/ack .*\"alert\":\"$(id_of o1)\",\"ack\":\"displayed\"" "$tmp/acks"
 check "--once acknowledges displayed" 0 $?
+expect "no sanitizer reports" no_sanitizer_reports
 finish
