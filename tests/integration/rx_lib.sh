@@ -3,25 +3,69 @@
 # receiver whose sound card is an ALSA file device (docs/operations.md: the
 # capture holds exactly what was played), bounded waits.
 # Sourced after lib.sh and broker.sh; needs $tmp, $receiver, $publish,
-# $analyse; call rx_cleanup from the EXIT trap.
+# $analyse (and $tocsind, $tocsin for secure_site); call rx_cleanup from
+# the EXIT trap.
 P=tocsin/v1
 REGION=120116001001
 rx_pid=
 sub_pid=
 
-# keys: the bureau's key pair in $tmp/bureau, a forger's in $tmp/forger
+# keys: the bureau's key pair in $tmp/bureau, a forger's in $tmp/forger; after secure_site the
+# bureau's key is tocsind's own signing key (the one provisioned receivers trust)
 keys() {
 	mkdir -p "$tmp/bureau" "$tmp/forger" "$tmp/m"
-	"$publish" keygen "$tmp/bureau" && "$publish" keygen "$tmp/forger"
+	if [ -n "${broker_url:-}" ]; then
+		cp "$tmp/data/signing.key" "$tmp/data/signing.pub" "$tmp/bureau/" || return 1
+	else
+		"$publish" keygen "$tmp/bureau" || return 1
+	fi
+	"$publish" keygen "$tmp/forger"
+}
+
+# secure_site KIND PORT ID...: the site as an operator sets it up (docs/operations.md, "Broker
+# security"): the secured broker of start_secure_broker on PORT (empty: a free one), data dir
+# $tmp/data; tocsind started once to import the receivers ID... (of KIND, in $REGION) and
+# provision each into $tmp/ID.conf (broker, account, CA, trusted keys), then stopped. The broker
+# is left running. Needs $tocsind and $tocsin.
+secure_site() {
+	local kind=$1 want=$2 url tpid r
+	shift 2
+	mkdir -p "$tmp/data"
+	start_secure_broker "$tmp" "$tmp/data" "$want" || { echo "no secured broker"; return 1; }
+	"$tocsind" --data-dir "$tmp/data" --http 127.0.0.1:0 --broker "$broker_url" 2>>"$tmp/tocsind.log" &
+	tpid=$!
+	url=$(server_url "$tmp/data") || { kill "$tpid"; return 1; }
+	echo "id,kind,name,lat,lon,region" >"$tmp/receivers.csv"
+	for r in "$@"; do
+		echo "$r,$kind,$r,39.0102,117.6950,$REGION" >>"$tmp/receivers.csv"
+	done
+	"$tocsin" import receivers "$tmp/receivers.csv" --server "$url" >/dev/null &&
+		for r in "$@"; do
+			"$tocsin" provision "$r" --server "$url" --out "$tmp/$r.conf" >/dev/null || break
+		done
+	local rc=$?
+	kill -TERM "$tpid"
+	wait "$tpid" 2>/dev/null
+	[ "$rc" = 0 ] || echo "cannot import and provision $*"
+	return "$rc"
+}
+
+# as_tocsind: in the array secure, what gives mosquitto_pub and mosquitto_sub tocsind's rights on
+# the secured broker (nothing on the plain one)
+as_tocsind() {
+	secure=()
+	[ -n "${broker_url:-}" ] && secure=(--cafile "$broker_ca" -u tocsind -P "$(cat "$tmp/data/broker.password")")
+	return 0
 }
 
 # record_acks [append]: every ack and status line, "topic payload qos=Q", in $tmp/acks (a new
 # file unless "append")
 record_acks() {
-	local secure=()
+	local secure
 	[ "${1:-}" = append ] || : >"$tmp/acks"
 	# on the secured broker (start_secure_broker) it listens with tocsind's rights
-	[ -n "${broker_url:-}" ] && secure=(--cafile "$broker_ca" -i recorder -u tocsind -P "$(cat "$tmp/data/broker.password")")
+	as_tocsind
+	[ -n "${broker_url:-}" ] && secure+=(-i recorder)
 	mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 "${secure[@]}" -F '%t %p qos=%q' -t "$P/rx/+/ack" \
 		-t "$P/rx/+/status" >>"$tmp/acks" 2>/dev/null &
 	sub_pid=$!
@@ -37,9 +81,18 @@ make() {
 
 id_of() { cat "$tmp/m/$1.id"; }
 
-# pub TOPIC FILE [retain]
+# pub TOPIC FILE [retain]: published as tocsind would (with its rights on the secured broker)
 pub() {
-	mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 ${3:+-r} -t "$1" -f "$2"
+	local secure
+	as_tocsind
+	mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 "${secure[@]}" ${3:+-r} -t "$1" -f "$2"
+}
+
+# flood N OUT.tsv: rx_publish's flood of N alerts to the county, as tocsind would publish them
+flood() {
+	local secure=()
+	[ -n "${broker_url:-}" ] && secure=(--cafile "$broker_ca" --user tocsind --password-file "$tmp/data/broker.password")
+	"$publish" flood "$tmp/bureau/signing.key" 127.0.0.1 "$broker_port" "$P" "${REGION:0:6}" "$1" "$2" "${secure[@]}"
 }
 
 # send NAME [direct]: its audio (retained) then its sealed payload, retained on the county's
@@ -76,13 +129,14 @@ alsa_conf() {
 		"$tmp/$1.wav" >"$tmp/$1.asound"
 }
 
-# rx_start CAPTURE [flags...]: the receiver, its sound card captured to $tmp/CAPTURE.wav
+# rx_start CAPTURE [flags...]: the receiver (configured by $RXCONF, default $tmp/rx.conf), its
+# sound card captured to $tmp/CAPTURE.wav
 rx_start() {
 	local cap=$1
 	shift
 	alsa_conf "$cap"
 	rm -f "$tmp/$cap.wav"
-	ALSA_CONFIG_PATH="$tmp/$cap.asound" "$receiver" --config "$tmp/rx.conf" "$@" 2>>"$tmp/rx.log" &
+	ALSA_CONFIG_PATH="$tmp/$cap.asound" "$receiver" --config "${RXCONF:-$tmp/rx.conf}" "$@" 2>>"$tmp/rx.log" &
 	rx_pid=$!
 }
 
@@ -102,6 +156,11 @@ rx_stop() {
 # segments CAPTURE: the content letters of a capture ("T A A"; "" when nothing was played)
 segments() {
 	"$analyse" "$tmp/$1.wav" | sed -n 's/^segments *//p'
+}
+
+# no_sanitizer_reports: neither the receivers' log nor tocsind's holds a sanitizer's report
+no_sanitizer_reports() {
+	! grep -qaE 'ERROR: [A-Za-z]*Sanitizer|runtime error: ' "$tmp/rx.log" "$tmp/tocsind.log" 2>/dev/null
 }
 
 rx_cleanup() {

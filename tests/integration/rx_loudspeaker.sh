@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# rx_loudspeaker.sh — tocsin-receiver against a real mosquitto, its sound
-# card an ALSA file device: what it plays (attention signal, the message ×
-# repeats, drill notices), in which order (priority interrupts), what it
-# refuses (forged, expired, digest mismatch, drills when told not to) —
-# with nothing at all captured then — and what it acknowledges.
-# Usage: rx_loudspeaker.sh TOCSIN_RECEIVER RX_PUBLISH RX_ANALYSE
+# rx_loudspeaker.sh — tocsin-receiver against the secured mosquitto of tocsin
+# broker setup (TLS, its own account, configured by the file tocsin provision
+# writes), its sound card an ALSA file device: what it plays (attention
+# signal, the message × repeats, drill notices), in which order (priority
+# interrupts), what it refuses (forged, expired, digest mismatch, drills when
+# told not to) — with nothing at all captured then — and what it
+# acknowledges. Everything is published with tocsind's account, forgeries
+# too: the receiver's own seal check refuses what got through the broker.
+# Usage: rx_loudspeaker.sh TOCSIN_RECEIVER RX_PUBLISH RX_ANALYSE TOCSIND TOCSIN
 set -u
 receiver=$1
 publish=$2
 analyse=$3
+tocsind=$4
+tocsin=$5
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
@@ -16,16 +21,11 @@ tmp=$(mktemp -d)
 trap rx_cleanup EXIT
 export RXID=rx-1
 
-start_broker "$tmp" || { echo "no broker"; exit 1; }
+secure_site loudspeaker "" rx-1 || { cat "$tmp/mosquitto.log" "$tmp/tocsind.log"; exit 1; }
 keys || exit 1
 record_acks
-cat >"$tmp/rx.conf" <<-EOF2
-	# a village loudspeaker
-	[receiver]
-	id = rx-1
-	region = $REGION
-	broker = 127.0.0.1:$broker_port
-	pubkey = $tmp/bureau/signing.pub
+# a village loudspeaker: as provisioned, with test timings
+cat "$tmp/rx-1.conf" - >"$tmp/rx.conf" <<-EOF2
 	state_dir = $tmp/state
 	tone_ms = 1000
 	gap_ms = 800
@@ -52,7 +52,8 @@ wait_until 30 has_ack "$(id_of a1)" played
 check "a1 acks in order" "received playing played" "$(ack_order "$(id_of a1)")"
 check "playing at QoS 0, received and played at QoS 1" "1 1 1" \
 	"$(acks_at_qos "$tmp/acks" playing 0) $(acks_at_qos "$tmp/acks" received 1) $(acks_at_qos "$tmp/acks" played 1)"
-st=$(mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -C 1 -W 5 -t "$P/rx/rx-1/status" 2>/dev/null)
+as_tocsind
+st=$(mosquitto_sub -h 127.0.0.1 -p "$broker_port" -V mqttv5 "${secure[@]}" -C 1 -W 5 -t "$P/rx/rx-1/status" 2>/dev/null)
 expect "retained status online, kind loudspeaker" grep -q '"state":"online".*"kind":"loudspeaker"' <<<"$st"
 send f1
 send e1
@@ -61,6 +62,8 @@ wait_until 10 has_ack "$(id_of b1)" failed digest-mismatch
 wait_until 5 has_ack "$(id_of e1)" rejected expired
 check "forged: never acknowledged" "" "$(ack_order "$(id_of f1)")"
 check "forged: never received" 0 "$(acks "$(id_of f1)" received)"
+expect "forged: through the broker (tocsind's account), refused by the receiver's own seal check" \
+	grep -q "topic=$P/region/${REGION:0:6}/alert/$(id_of f1) refused, not acknowledged: unknown-key" "$tmp/rx.log"
 check "expired: rejected expired" 1 "$(acks "$(id_of e1)" rejected expired)"
 check "expired: never playing" 0 "$(acks "$(id_of e1)" playing)"
 check "digest mismatch: failed" 1 "$(acks "$(id_of b1)" failed digest-mismatch)"
@@ -171,6 +174,8 @@ rx_stop
 check "captured: one 2 s test tone" "T" "$(segments tone)"
 expect "replayed nonce ignored" grep -q "nonce=n-0001 replayed: ignored" "$tmp/rx.log"
 expect "old command refused" grep -q "nonce=n-0002 issued .* s ago: refused" "$tmp/rx.log"
+expect "forged command refused by the seal check" \
+	grep -q "topic=$P/rx/rx-1/cmd refused, not acknowledged: unknown-key" "$tmp/rx.log"
 
 make k1 --repeats 6
 "$publish" cmd "$tmp/bureau/signing.key" cancel "$(id_of k1)" n-0004 "$tmp/m/cancel.cmd"
@@ -205,4 +210,5 @@ check "--volume 50 halves the level" "peak 0.45" "$("$analyse" "$tmp/quiet.wav" 
 "$receiver" --test-tone --test-tone-s 1 --audio-out "$tmp/test.wav" >/dev/null 2>&1
 check "--test-tone: one second of the signal" "segments T ms 1000" "$("$analyse" "$tmp/test.wav" | head -2 | tr '\n' ' ' | sed 's/ $//')"
 
+expect "no sanitizer reports" no_sanitizer_reports
 finish

@@ -11,9 +11,11 @@
  *        [--bad-digest] [--scope-region CODE]... [--scope-rx ID]... [--issued-in S]
  *        DIR/NAME.sealed, DIR/NAME.id, DIR/NAME.json, DIR/NAME.audio, DIR/NAME.audio_id
  *   rx_publish cmd KEY cancel|test-tone ALERT_ID NONCE OUT [--age S] [--rx ID]   (ID: rx-1)
- *   rx_publish flood KEY HOST PORT PREFIX REGION N OUT.tsv
+ *   rx_publish flood KEY HOST PORT PREFIX REGION N OUT.tsv [--cafile CA --user NAME --password-file FILE]
  *        N alerts without audio published at QoS 1 to P/region/REGION/alert/<id>; priorities
  *        spread over 10..89, one of 99 in the middle; OUT.tsv: "id priority" per alert.
+ *        With --cafile over TLS, logged in as NAME with the password in FILE (the secured
+ *        broker of tocsin broker setup; the password never on the command line).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,12 +269,41 @@ static int cmd(int argc, char **argv)
 static int flood(int argc, char **argv)
 {
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
-	if (argc != 9 || publish_read_key(argv[2], sk))
-		return fail("flood KEY HOST PORT PREFIX REGION N OUT.tsv");
+	const char *cafile = NULL, *user = NULL, *pwfile = NULL;
+	char *password = NULL;
+	int bad_opts = argc < 9;
+	for (int i = 9; i < argc && !bad_opts; i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			bad_opts = 1;
+		else if (!strcmp(argv[i], "--cafile"))
+			cafile = v;
+		else if (!strcmp(argv[i], "--user"))
+			user = v;
+		else if (!strcmp(argv[i], "--password-file"))
+			pwfile = v;
+		else
+			bad_opts = 1;
+	}
+	if (bad_opts || publish_read_key(argv[2], sk))
+		return fail("flood KEY HOST PORT PREFIX REGION N OUT.tsv [--cafile CA --user NAME --password-file FILE]");
+	if (pwfile) {
+		size_t plen;
+		password = tc_file_slurp(pwfile, &plen);
+		while (password && plen && (password[plen - 1] == '\n' || password[plen - 1] == '\r'))
+			password[--plen] = '\0';
+		if (!password)
+			return fail("cannot read the password file");
+	}
 	int n = atoi(argv[7]);
 	FILE *tsv = fopen(argv[8], "w");
 	mosquitto_lib_init();
 	struct mosquitto *m = mosquitto_new(NULL, true, NULL);
+	if (m && user && mosquitto_username_pw_set(m, user, password) != MOSQ_ERR_SUCCESS)
+		return fail("cannot set the user name and password");
+	if (m && cafile && mosquitto_tls_set(m, cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS)
+		return fail("cannot use the CA file");
+	free(password);
 	if (!tsv || !m || mosquitto_connect(m, argv[3], atoi(argv[4]), 30) || mosquitto_loop_start(m))
 		return fail("cannot reach the broker");
 	mosquitto_max_inflight_messages_set(m, 100);

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# rx_signage.sh — tocsin-signage against a real mosquitto, on a terminal
-# (tmux: send-keys starts it, capture-pane reads the screen): the idle
-# screen, a Chinese headline shown with its colour level and aligned to the
-# columns, alerts by priority, forged and expired ones never shown, Cancel
-# clearing and showing "warning lifted", withdrawal and expiry clearing,
-# the screen back after a restart, and --once printing it for scripts.
-# Usage: rx_signage.sh TOCSIN_SIGNAGE RX_PUBLISH
+# rx_signage.sh — tocsin-signage against the secured mosquitto of tocsin
+# broker setup (TLS, its own account, configured by the file tocsin provision
+# writes), on a terminal (tmux: send-keys starts it, capture-pane reads the
+# screen): the idle screen, a Chinese headline shown with its colour level
+# and aligned to the columns, alerts by priority, forged and expired ones
+# never shown (published with tocsind's account: its own checks refuse them),
+# Cancel clearing and showing "warning lifted", withdrawal and expiry
+# clearing, the screen back after a restart, and --once printing it for
+# scripts.
+# Usage: rx_signage.sh TOCSIN_SIGNAGE RX_PUBLISH TOCSIND TOCSIN
 set -u
 signage=$1
 publish=$2
+tocsind=$3
+tocsin=$4
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
@@ -22,19 +27,18 @@ cleanup() {
 trap cleanup EXIT
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 77; }
 
-start_broker "$tmp" || { echo "no broker"; exit 1; }
+secure_site signage "" sg-1 sg-2 || { cat "$tmp/mosquitto.log" "$tmp/tocsind.log"; exit 1; }
 keys || exit 1
 record_acks
-cat >"$tmp/rx.conf" <<-EOF2
-	[receiver]
-	id = sg-1
-	region = $REGION
-	broker = 127.0.0.1:$broker_port
-	pubkey = $tmp/bureau/signing.pub
+# as provisioned, with the shelter's name and capacity
+cat "$tmp/sg-1.conf" - >"$tmp/rx.conf" <<-EOF2
 	state_dir = $tmp/state
 	shelter_name = 新城镇第一小学避难场所
 	shelter_capacity = 800
 	notice_s = 600
+EOF2
+cat "$tmp/sg-2.conf" - >"$tmp/sg-2-test.conf" <<-EOF2
+	state_dir = $tmp/state2
 EOF2
 
 screen() { tm capture-pane -p -t rx; }
@@ -84,6 +88,8 @@ expect "red above orange" test "$(line_of "[红色 RED] 暴雨")" -lt "$(line_of
 expect "forged: never shown" gone "伪造的预警不应显示"
 expect "expired: never shown" gone "过期的预警不应显示"
 check "forged: never acknowledged" "" "$(ack_order "$(id_of f1)")"
+expect "forged: through the broker (tocsind's account), refused by the sign's own seal check" \
+	grep -q "topic=$P/region/${REGION:0:6}/alert/$(id_of f1) refused, not acknowledged: unknown-key" "$tmp/rx.log"
 check "expired: rejected expired" 1 "$(acks "$(id_of e1)" rejected expired)"
 expect "footer counts 2" shows "生效预警 2 条"
 
@@ -98,7 +104,7 @@ wait_until 5 has_ack "$(id_of x1)" displayed
 check "Cancel displayed" "received displayed" "$(ack_order "$(id_of x1)")"
 
 # an empty retained message on r1's topic changes nothing; the bureau's signed cancel command ends it
-mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -r -n -t "$P/region/120116/alert/$(id_of r1)"
+as_tocsind && mosquitto_pub -h 127.0.0.1 -p "$broker_port" "${secure[@]}" -q 1 -r -n -t "$P/region/120116/alert/$(id_of r1)"
 sleep 1
 expect "empty retained: still shown" shows "暴雨红色预警：停课停业"
 check "empty retained: not cleared" 0 "$(acks "$(id_of r1)" cleared)"
@@ -120,7 +126,7 @@ check "expiry: cleared expired" 1 "$(acks "$(id_of s1)" cleared expired)"
 tm send-keys -t rx C-c
 wait_until 10 grep -q "rx/sg-1/status .*offline" "$tmp/acks"
 check "stopped with Ctrl-C: status offline" 0 $?
-mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -r -n -t "$P/region/120116/alert/$(id_of x1)" # not there on the broker any more
+as_tocsind && mosquitto_pub -h 127.0.0.1 -p "$broker_port" "${secure[@]}" -q 1 -r -n -t "$P/region/120116/alert/$(id_of x1)" # not there on the broker any more
 tm send-keys -t rx "clear; '$signage' --config '$tmp/rx.conf' --broker 127.0.0.1:1" Enter
 wait_until 10 shows "台风橙色预警解除"
 check "restart without broker: the notice is back from disk" 0 $?
@@ -137,9 +143,10 @@ check "--once prints 20 lines" 20 "$(wc -l <"$tmp/once.txt")"
 expect "--once shows the notice" grep -qF "[解除 LIFTED] 台风" "$tmp/once.txt"
 make o1 --colour red --priority 95 --event 风暴潮 --headline "风暴潮红色预警" --message none
 send o1
-LANG=C.UTF-8 "$signage" --config "$tmp/rx.conf" --id sg-2 --state-dir "$tmp/state2" --once --once-wait 2 \
+LANG=C.UTF-8 "$signage" --config "$tmp/sg-2-test.conf" --once --once-wait 2 \
 	>"$tmp/once2.txt" 2>>"$tmp/rx.log"
 expect "--once from the broker shows a new alert" grep -qF "风暴潮红色预警" "$tmp/once2.txt"
 wait_until 5 grep -q "rx/sg-2/ack .*\"alert\":\"$(id_of o1)\",\"ack\":\"displayed\"" "$tmp/acks"
 check "--once acknowledges displayed" 0 $?
+expect "no sanitizer reports" no_sanitizer_reports
 finish
