@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
-tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto libnet-smpp-perl sox
+tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto mosquitto-clients libnet-smpp-perl sox
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target tocsin >/dev/null
