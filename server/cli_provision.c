@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "tc_id.h"
 
 #define PROVISION_USAGE                                                                                    \
 	"usage: tocsin provision RECEIVER_ID --out FILE [--server URL] [--cafile PATH] [--state-dir DIR]\n" \
@@ -50,6 +51,15 @@ static int write_secret_file(const char *path, const char *text, mode_t mode)
 		return -1;
 	}
 	return 0;
+}
+
+/* Write text (holding secrets) to path 0600, then wipe and free it. */
+static int write_secrets_and_wipe(const char *path, char *text, size_t len)
+{
+	int bad = write_secret_file(path, text, 0600);
+	memset(text, 0, len);
+	free(text);
+	return bad;
 }
 
 /* GET path from the server as JSON; NULL after saying why. */
@@ -96,10 +106,7 @@ static int provision_all(const char *server, const char *out)
 	}
 	fclose(f);
 	json_decref(j);
-	int bad = write_secret_file(out, text, 0600);
-	memset(text, 0, len);
-	free(text);
-	if (bad)
+	if (write_secrets_and_wipe(out, text, len))
 		return TC_EXIT_USAGE;
 	printf("%zu receivers' credentials in %s (0600)\n", n, out);
 	return TC_EXIT_OK;
@@ -108,9 +115,8 @@ static int provision_all(const char *server, const char *out)
 static int provision_one(const char *server, const char *id, const char *out, const char *cafile, const char *state_dir)
 {
 	char path[1100], ca_path[4096];
-	if (strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(id) || !*id ||
-	    strlen(id) > 63) {
-		fprintf(stderr, "tocsin provision: '%s' is not a receiver id ([A-Za-z0-9._-], at most 63)\n", id);
+	if (!tc_id_valid(id)) {
+		fprintf(stderr, "tocsin provision: '%s' is not a receiver id: it %s\n", id, tc_id_problem(id));
 		return TC_EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/api/v1/provision/%s", id);
@@ -152,10 +158,7 @@ static int provision_one(const char *server, const char *id, const char *out, co
 		fprintf(f, "state_dir = %s\n", state_dir);
 	fclose(f);
 	json_decref(j);
-	int bad = write_secret_file(out, text, 0600);
-	memset(text, 0, len);
-	free(text);
-	if (bad)
+	if (write_secrets_and_wipe(out, text, len))
 		return TC_EXIT_USAGE;
 	printf("the configuration of %s is in %s (0600)%s%s\n", id, out, cafile ? "; broker CA: " : "",
 	       cafile ? cafile : "");
@@ -215,8 +218,8 @@ int tc_cli_remove(int argc, char **argv)
 		char url[1024];
 		struct tc_cli_body answer = { 0 };
 		long code = 0;
-		if (strspn(argv[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[i])) {
-			fprintf(stderr, "tocsin remove: '%s' is not a receiver id ([A-Za-z0-9._-])\n", argv[i]);
+		if (!tc_id_valid(argv[i])) {
+			fprintf(stderr, "tocsin remove: '%s' is not a receiver id: it %s\n", argv[i], tc_id_problem(argv[i]));
 			status = TC_EXIT_USAGE;
 			continue;
 		}

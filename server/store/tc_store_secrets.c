@@ -82,42 +82,11 @@ enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char
 	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
+/* Each row of sql (id, region, secret, moved; bound to at most max rows) to cb. */
 static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
-		       void (*cb)(const char *id, const char *region, const char *secret, void *user), void *user)
+		       void (*cb)(const char *id, const char *region, const char *secret, bool moved, void *user),
+		       void *user)
 {
-	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	int r;
-	if (!q)
-		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		tc_store_text_col(q, 0, id, sizeof(id));
-		tc_store_text_col(q, 1, region, sizeof(region));
-		tc_store_text_col(q, 2, secret, sizeof(secret));
-		cb(id, region, secret, user);
-	}
-	memset(secret, 0, sizeof(secret));
-	return tc_store_done(q, r);
-}
-
-enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const char *region, const char *secret,
-							   void *user),
-			   void *user)
-{
-	static const char sql[] = "SELECT r.id, r.region, x.secret FROM receivers r JOIN receiver_secrets x"
-				  " ON x.receiver_id = r.id WHERE x.removed = 0 ORDER BY r.id LIMIT ?";
-	return rows(s, sql, (size_t)INT64_MAX, cb, user);
-}
-
-enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
-			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
-					  void *user),
-			       void *user)
-{
-	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region != r.region FROM receivers r"
-				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
-				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
 	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	int r;
@@ -132,6 +101,39 @@ enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
 	}
 	memset(secret, 0, sizeof(secret));
 	return tc_store_done(q, r);
+}
+
+struct each {
+	void (*cb)(const char *id, const char *region, const char *secret, void *user);
+	void *user;
+};
+
+static void each_row(const char *id, const char *region, const char *secret, bool moved, void *user)
+{
+	(void)moved;
+	struct each *e = user;
+	e->cb(id, region, secret, e->user);
+}
+
+enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const char *region, const char *secret,
+							   void *user),
+			   void *user)
+{
+	static const char sql[] = "SELECT r.id, r.region, x.secret, 0 FROM receivers r JOIN receiver_secrets x"
+				  " ON x.receiver_id = r.id WHERE x.removed = 0 ORDER BY r.id LIMIT ?";
+	struct each e = { cb, user };
+	return rows(s, sql, (size_t)INT64_MAX, each_row, &e);
+}
+
+enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
+			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+					  void *user),
+			       void *user)
+{
+	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region != r.region FROM receivers r"
+				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
+				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
+	return rows(s, sql, max, cb, user);
 }
 
 static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
