@@ -18,6 +18,24 @@ loopback_port() {
 	return 1
 }
 
+# run_broker CONF LOG PORT: mosquitto -c CONF in the background until it listens on PORT
+# (5 s at most); sets broker_pid and broker_port, or stops it again and fails.
+run_broker() {
+	mosquitto -c "$1" >>"$2" 2>&1 &
+	broker_pid=$!
+	for _ in $(seq 50); do
+		kill -0 "$broker_pid" 2>/dev/null || break
+		if (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null; then
+			broker_port=$3
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill "$broker_pid" 2>/dev/null
+	wait "$broker_pid" 2>/dev/null
+	return 1
+}
+
 # start_broker DIR [PORT]: start mosquitto (on PORT when given, else a free
 # one); sets broker_pid and broker_port. Fails after 20 tries.
 start_broker() {
@@ -26,18 +44,7 @@ start_broker() {
 		port=${want:-$(loopback_port)}
 		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_queued_bytes 0\nmax_inflight_messages 1000\nmax_keepalive 600\n' \
 			"$port" >"$dir/mosquitto.conf"
-		mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
-		broker_pid=$!
-		for _ in $(seq 50); do
-			kill -0 "$broker_pid" 2>/dev/null || break
-			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-				broker_port=$port
-				return 0
-			fi
-			sleep 0.1
-		done
-		kill "$broker_pid" 2>/dev/null
-		wait "$broker_pid" 2>/dev/null
+		run_broker "$dir/mosquitto.conf" "$dir/mosquitto.log" "$port" && return 0
 		[ -n "$want" ] && sleep 0.5
 	done
 	return 1
@@ -63,20 +70,11 @@ start_secure_broker() {
 			"$tocsin" broker setup --data-dir "$data" --listen "127.0.0.1:$port" --out "$dir/broker" \
 				>>"$dir/mosquitto.log" 2>&1 || return 1
 		fi
-		mosquitto -c "$dir/broker/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
-		broker_pid=$!
-		for _ in $(seq 50); do
-			kill -0 "$broker_pid" 2>/dev/null || break
-			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-				broker_port=$port
-				broker_url=mqtts://127.0.0.1:$port
-				broker_ca=$dir/broker/ca.crt
-				return 0
-			fi
-			sleep 0.1
-		done
-		kill "$broker_pid" 2>/dev/null
-		wait "$broker_pid" 2>/dev/null
+		if run_broker "$dir/broker/mosquitto.conf" "$dir/mosquitto.log" "$port"; then
+			broker_url=mqtts://127.0.0.1:$port
+			broker_ca=$dir/broker/ca.crt
+			return 0
+		fi
 		[ -n "$want" ] && sleep 0.5
 	done
 	return 1
