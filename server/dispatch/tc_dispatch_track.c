@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "tc_hash.h"
 #include "tc_log.h"
 #include "tc_proto.h"
 
@@ -112,12 +113,7 @@ struct resend_ctx {
 /* The slot of delivery (alert, target) in the table of recent online re-sends. */
 static struct tc_dispatch_resent *resent_slot(struct tc_dispatch *dp, const char *alert, const char *target)
 {
-	uint32_t h = 2166136261u; /* FNV-1a over both ids */
-	for (const char *p = alert; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h = (h ^ '/') * 16777619u;
-	for (const char *p = target; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
+	uint32_t h = tc_fnv1a(tc_fnv1a(tc_fnv1a(TC_FNV1A_INIT, alert), "/"), target);
 	return &dp->resent[h % TC_DISPATCH_RESENT_SLOTS];
 }
 

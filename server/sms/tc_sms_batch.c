@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tc_hash.h"
 #include "tc_registry.h"
 #include "tc_script.h"
 #include "tc_vec.h"
@@ -137,10 +138,7 @@ void tc_sms_batch_free(struct tc_sms_batch *b)
 
 static uint32_t hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return tc_fnv1a(TC_FNV1A_INIT, s);
 }
 
 static bool grow_slots(struct tc_sms_batch *b)
