@@ -436,7 +436,7 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 {
 	static const char *const delivery_names[] = { TC_DELIVERY_STATES };
-	long alerts[TC_ALERT_EXPIRED + 1], deliveries[TC_DELIVERY_N_STATES];
+	long alerts[TC_ALERT_N_STATES], deliveries[TC_DELIVERY_N_STATES];
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -447,7 +447,7 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 	}
 	fprintf(f, "# HELP tocsin_alerts Alerts stored, by state.\n# TYPE tocsin_alerts gauge\n");
-	for (int i = 0; i <= TC_ALERT_EXPIRED; i++)
+	for (int i = 0; i < TC_ALERT_N_STATES; i++)
 		fprintf(f, "tocsin_alerts{state=\"%s\"} %ld\n", tc_alert_state_name((enum tc_alert_state)i), alerts[i]);
 	fprintf(f, "# HELP tocsin_deliveries Deliveries, by state.\n# TYPE tocsin_deliveries gauge\n");
 	for (int i = 0; i < TC_DELIVERY_N_STATES; i++)

@@ -8,12 +8,14 @@
 static const char *const state_names[TC_ALERT_N_STATES] = {
 	[TC_ALERT_ACCEPTED] = "accepted", [TC_ALERT_PLANNED] = "planned",     [TC_ALERT_DISPATCHING] = "dispatching",
 	[TC_ALERT_DONE] = "done",         [TC_ALERT_CANCELLED] = "cancelled", [TC_ALERT_SUPERSEDED] = "superseded",
-	[TC_ALERT_EXPIRED] = "expired",
+	[TC_ALERT_EXPIRED] = "expired",   [TC_ALERT_PENDING_APPROVAL] = "pending-approval",
+	[TC_ALERT_REJECTED] = "rejected",
 };
 
 static const char *const event_names[TC_AEV_N] = {
 	[TC_AEV_PLAN] = "plan",     [TC_AEV_PUBLISH] = "publish",       [TC_AEV_FINISH] = "finish",
 	[TC_AEV_CANCEL] = "cancel", [TC_AEV_SUPERSEDE] = "supersede",   [TC_AEV_EXPIRE] = "expire",
+	[TC_AEV_APPROVE] = "approve", [TC_AEV_REJECT] = "reject",
 };
 
 const char *tc_alert_state_name(enum tc_alert_state st)
@@ -65,16 +67,21 @@ enum {
 #define SU TC_ALERT_SUPERSEDED
 #define EX TC_ALERT_EXPIRED
 
+#define AC TC_ALERT_ACCEPTED
+#define RE TC_ALERT_REJECTED
+
 /* next[state][event] */
 static const int next_state[TC_ALERT_N_STATES][TC_AEV_N] = {
-	/*                       PLAN  PUBLISH FINISH CANCEL SUPERSEDE EXPIRE */
-	[TC_ALERT_ACCEPTED] = { PL, NO, NO, CA, SU, EX },
-	[TC_ALERT_PLANNED] = { STAY, DI, NO, CA, SU, EX },
-	[TC_ALERT_DISPATCHING] = { STAY, STAY, DO, CA, SU, EX },
-	[TC_ALERT_DONE] = { DI, NO, STAY, CA, SU, EX },
-	[TC_ALERT_CANCELLED] = { NO, NO, NO, STAY, NO, NO },
-	[TC_ALERT_SUPERSEDED] = { NO, NO, NO, CA, STAY, NO },
-	[TC_ALERT_EXPIRED] = { NO, NO, NO, CA, SU, STAY },
+	/*                       PLAN  PUBLISH FINISH CANCEL SUPERSEDE EXPIRE APPROVE REJECT */
+	[TC_ALERT_ACCEPTED] = { PL, NO, NO, CA, SU, EX, NO, NO },
+	[TC_ALERT_PLANNED] = { STAY, DI, NO, CA, SU, EX, NO, NO },
+	[TC_ALERT_DISPATCHING] = { STAY, STAY, DO, CA, SU, EX, NO, NO },
+	[TC_ALERT_DONE] = { DI, NO, STAY, CA, SU, EX, NO, NO },
+	[TC_ALERT_CANCELLED] = { NO, NO, NO, STAY, NO, NO, NO, NO },
+	[TC_ALERT_SUPERSEDED] = { NO, NO, NO, CA, STAY, NO, NO, NO },
+	[TC_ALERT_EXPIRED] = { NO, NO, NO, CA, SU, STAY, NO, NO },
+	[TC_ALERT_PENDING_APPROVAL] = { NO, NO, NO, CA, SU, EX, AC, RE },
+	[TC_ALERT_REJECTED] = { NO, NO, NO, NO, NO, NO, NO, STAY },
 };
 
 struct tc_alert_step tc_alert_decide(enum tc_alert_state st, enum tc_alert_event ev)

@@ -8,12 +8,15 @@
  *                                               └────── PLAN ──────┘
  *                                                 (more targets)
  *
- *   accepted, planned, dispatching, done ── CANCEL ──> cancelled
+ *   pending-approval ── APPROVE ──> accepted      (an alert held for a second person, tc_auth.h)
+ *                    ── REJECT ───> rejected
+ *
+ *   pending-approval, accepted, planned, dispatching, done ── CANCEL ──> cancelled
  *                                        ── SUPERSEDE ─> superseded ── CANCEL ──> cancelled
  *                                        ── EXPIRE ──> expired ── CANCEL, SUPERSEDE ──> cancelled, superseded
  *
  * Invariants:
- *  1. cancelled is final. A CAP Cancel ends a whole chain, so superseded
+ *  1. cancelled and rejected are final. A CAP Cancel ends a whole chain, so superseded
  *     and expired alerts it references become cancelled; nothing else
  *     leaves superseded.
  *  2. Once published an alert never goes back to accepted or planned:
@@ -43,8 +46,10 @@ enum tc_alert_state {
 	TC_ALERT_CANCELLED,
 	TC_ALERT_SUPERSEDED,   /* replaced by an Update */
 	TC_ALERT_EXPIRED,
+	TC_ALERT_PENDING_APPROVAL, /* durable, held until another person approves it; not planned */
+	TC_ALERT_REJECTED,         /* refused by an approver: never planned nor sent */
 };
-#define TC_ALERT_N_STATES (TC_ALERT_EXPIRED + 1)
+#define TC_ALERT_N_STATES (TC_ALERT_REJECTED + 1)
 
 /* "accepted", "planned", ...; "unknown" for anything else. */
 const char *tc_alert_state_name(enum tc_alert_state st);
@@ -57,6 +62,8 @@ enum tc_alert_event {
 	TC_AEV_CANCEL,     /* a CAP Cancel referencing it, or an operator's cancel */
 	TC_AEV_SUPERSEDE,  /* a CAP Update referencing it */
 	TC_AEV_EXPIRE,     /* its expiry passed */
+	TC_AEV_APPROVE,    /* a second person released it (or its author, by the urgent path) */
+	TC_AEV_REJECT,     /* an approver refused it, with a reason */
 	TC_AEV_N,
 };
 const char *tc_alert_event_name(enum tc_alert_event e);

@@ -115,6 +115,38 @@ static const char *const migrations[] = {
 	"ALTER TABLE sms_messages ADD COLUMN wrong_replies INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE sms_messages SET sent_at = updated_at WHERE state NOT IN ('queued', 'rejected');"
 	"CREATE INDEX sms_messages_by_code ON sms_messages (phone, code);",
+	/* 8: staff. Users with one role, a scope of region codes and the senders (departments) they
+	 * may issue as; API tokens and browser sessions kept only as SHA-256 hashes; an alert waiting
+	 * for a second person (approvals); and the audit log as a chain: each row names its user,
+	 * role and source address, the SHA-256 of the request body, and the hash of the row before
+	 * it, so that a changed or deleted row shows (tc_store_audit.h) */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY, role TEXT NOT NULL, regions TEXT NOT NULL DEFAULT '',"
+	"  departments TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+	"  failed_logins INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users (name), hash TEXT NOT NULL UNIQUE,"
+	"  label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0, last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tokens_by_user ON tokens (username);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users (name), csrf TEXT NOT NULL,"
+	"  source TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+	"CREATE TABLE approvals ("
+	"  alert_id TEXT PRIMARY KEY REFERENCES alerts (id), author TEXT NOT NULL, submitted_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending', decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '', urgent INTEGER NOT NULL DEFAULT 0, regions TEXT NOT NULL DEFAULT '',"
+	"  targets INTEGER NOT NULL DEFAULT 0, warnings TEXT NOT NULL DEFAULT '[]', text TEXT NOT NULL DEFAULT '',"
+	"  notified_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX approvals_by_state ON approvals (state, submitted_at);"
+	"ALTER TABLE audit ADD COLUMN username TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN object TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
 };
 
 
@@ -838,18 +870,18 @@ enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, 
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
-enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1], long deliveries[TC_DELIVERY_N_STATES])
+enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_N_STATES], long deliveries[TC_DELIVERY_N_STATES])
 {
 	static const char *const names[] = { TC_DELIVERY_STATES };
 	sqlite3_stmt *q = NULL;
 	int r;
-	memset(alerts, 0, sizeof(long) * (TC_ALERT_EXPIRED + 1));
+	memset(alerts, 0, sizeof(long) * (TC_ALERT_N_STATES));
 	memset(deliveries, 0, sizeof(long) * TC_DELIVERY_N_STATES);
 	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM alerts GROUP BY state", -1, &q, NULL) != SQLITE_OK)
 		return TC_ERR_IO;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int st = sqlite3_column_int(q, 0);
-		if (st >= 0 && st <= TC_ALERT_EXPIRED)
+		if (st >= 0 && st < TC_ALERT_N_STATES)
 			alerts[st] = (long)sqlite3_column_int64(q, 1);
 	}
 	sqlite3_finalize(q);

@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 7
+#define TC_STORE_SCHEMA_VERSION 8
 
 struct tc_store;
 
@@ -116,7 +116,7 @@ enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, cons
 				  void (*fn)(const struct tc_delivery *dl, void *user), void *user);
 
 /* Alerts per state and deliveries per state, over everything stored (for metrics). */
-enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_EXPIRED + 1], long deliveries[TC_DELIVERY_N_STATES]);
+enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_N_STATES], long deliveries[TC_DELIVERY_N_STATES]);
 
 /* Ids of alerts in a state, oldest first (to resume work after a restart). */
 enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),

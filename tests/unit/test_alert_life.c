@@ -92,6 +92,15 @@ static void test_the_life(void **state)
 	expect_step(TC_ALERT_CANCELLED, TC_AEV_CANCEL, true, TC_ALERT_CANCELLED);
 	expect_step((enum tc_alert_state)99, TC_AEV_CANCEL, false, (enum tc_alert_state)99);
 	expect_step(TC_ALERT_PLANNED, TC_AEV_N, false, TC_ALERT_PLANNED);
+	/* a held alert: released by approval (to be planned), or rejected for good; never planned as held */
+	expect_step(TC_ALERT_PENDING_APPROVAL, TC_AEV_APPROVE, true, TC_ALERT_ACCEPTED);
+	expect_step(TC_ALERT_PENDING_APPROVAL, TC_AEV_REJECT, true, TC_ALERT_REJECTED);
+	expect_step(TC_ALERT_PENDING_APPROVAL, TC_AEV_PLAN, false, TC_ALERT_PENDING_APPROVAL);
+	expect_step(TC_ALERT_PENDING_APPROVAL, TC_AEV_EXPIRE, true, TC_ALERT_EXPIRED);
+	expect_step(TC_ALERT_ACCEPTED, TC_AEV_APPROVE, false, TC_ALERT_ACCEPTED);
+	expect_step(TC_ALERT_DONE, TC_AEV_REJECT, false, TC_ALERT_DONE);
+	expect_step(TC_ALERT_REJECTED, TC_AEV_APPROVE, false, TC_ALERT_REJECTED);
+	expect_step(TC_ALERT_REJECTED, TC_AEV_CANCEL, false, TC_ALERT_REJECTED);
 }
 
 /* The invariants of tc_alert_life.h, over the whole table. */
@@ -101,14 +110,21 @@ static void test_invariants(void **state)
 	for (int st = 0; st < TC_ALERT_N_STATES; st++)
 		for (int ev = 0; ev < TC_AEV_N; ev++) {
 			struct tc_alert_step s = tc_alert_decide((enum tc_alert_state)st, (enum tc_alert_event)ev);
-			bool published = st >= TC_ALERT_DISPATCHING;
-			assert_false(s.changed && s.next == TC_ALERT_ACCEPTED);                  /* never back */
+			bool published = st >= TC_ALERT_DISPATCHING && st <= TC_ALERT_EXPIRED;
+			/* never back to accepted; only approval leads there, from pending-approval alone */
+			assert_false(s.changed && s.next == TC_ALERT_ACCEPTED &&
+				     !(st == TC_ALERT_PENDING_APPROVAL && ev == TC_AEV_APPROVE));
+			assert_false(s.changed && st == TC_ALERT_REJECTED);                      /* 1: final */
+			/* approve and reject touch only held alerts */
+			if ((ev == TC_AEV_APPROVE || ev == TC_AEV_REJECT) && st != TC_ALERT_PENDING_APPROVAL)
+				assert_false(s.changed);
 			assert_false(s.changed && published && s.next == TC_ALERT_PLANNED);     /* 2 */
 			assert_false(s.changed && st == TC_ALERT_CANCELLED);                     /* 1: final */
 			assert_false(s.changed && st == TC_ALERT_SUPERSEDED && s.next != TC_ALERT_CANCELLED);
 			assert_true(s.accepted || !s.changed);
 			/* every living state ends by cancel, supersede and expire */
-			if (st <= TC_ALERT_DONE && ev >= TC_AEV_CANCEL)
+			if ((st <= TC_ALERT_DONE || st == TC_ALERT_PENDING_APPROVAL) && ev >= TC_AEV_CANCEL &&
+			    ev <= TC_AEV_EXPIRE)
 				assert_true(s.changed);
 		}
 }

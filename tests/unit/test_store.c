@@ -102,6 +102,11 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE approvals; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users;"
+				      "ALTER TABLE audit DROP COLUMN username; ALTER TABLE audit DROP COLUMN role;"
+				      "ALTER TABLE audit DROP COLUMN source; ALTER TABLE audit DROP COLUMN object;"
+				      "ALTER TABLE audit DROP COLUMN body_sha256; ALTER TABLE audit DROP COLUMN prev_hash;"
+				      "ALTER TABLE audit DROP COLUMN hash;"
 				      "DROP INDEX sms_messages_by_code;"
 				      "ALTER TABLE sms_messages DROP COLUMN sent_at;"
 				      "ALTER TABLE sms_messages DROP COLUMN wrong_replies;"
