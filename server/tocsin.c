@@ -5,13 +5,13 @@
  * command loads only the libraries it needs: checking an alert never loads
  * the speech engine, the audio codecs or the HTTP client. This file is the
  * main of every one of those programs (tocsin-validate, tocsin-render,
- * tocsin-verify, tocsin-client) and of the front `tocsin` itself; each links
- * the cli_<name>.c files of its own commands. A command whose code is linked
- * here runs here; any other is handed (execv, same arguments) to the program
- * beside this one that holds it: the folder this executable really is in
- * (/proc/self/exe, links resolved), never PATH or the working folder, so a
- * program of the same name planted there is not run
- * (tests/integration/cli_programs.sh).
+ * tocsin-verify, tocsin-client, tocsin-broker, tocsin-admin) and of the
+ * front `tocsin` itself; each links the cli_<name>.c files of its own
+ * commands. A command whose code is linked here runs here; any other is
+ * handed (execv, same arguments) to the program beside this one that holds
+ * it: the folder this executable really is in (/proc/self/exe, links
+ * resolved), never PATH or the working folder, so a program of the same name
+ * planted there is not run (tests/integration/cli_programs.sh).
  *
  * Each command returns the process exit status: 0 success, 1 the input was
  * refused, 2 usage or I/O error.
@@ -38,6 +38,7 @@
 #pragma weak tc_cli_broker
 #pragma weak tc_cli_provision
 #pragma weak tc_cli_remove
+#pragma weak tc_cli_audit
 
 static const struct {
 	const char *name;
@@ -59,6 +60,7 @@ static const struct {
 	{ "provision", "tocsin-client", tc_cli_provision, "a device's configuration (or every receiver's secret) for the secured broker" },
 	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
 	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
+	{ "audit", "tocsin-admin", tc_cli_audit, "verify the audit trail's hash chain, or export it as JSON lines" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

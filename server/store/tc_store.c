@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -157,7 +158,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET_ALERT] = "SELECT id, sender, identifier, sent, msg_type, status, state, received_at, expires_at, xml"
 			 " FROM alerts WHERE id = ?",
 	[ST_SET_STATE] = "UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?",
-	[ST_AUDIT] = "INSERT INTO audit (at, actor, action, alert_id, detail) VALUES (?, ?, ?, ?, ?)",
 	[ST_LIST] = "SELECT id, sender, identifier, sent, msg_type, status, state, received_at, expires_at, xml"
 		    " FROM alerts ORDER BY received_at DESC, rowid DESC LIMIT ?",
 };
@@ -320,6 +320,8 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 		goto out;
 	}
 	rc = migrate(s, d);
+	if (!rc)
+		rc = tc_store_audit_open(s, (int64_t)time(NULL), d);
 	for (int i = 0; !rc && i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
 			rc = fail(s, d, "preparing statements");
@@ -511,54 +513,6 @@ enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_
 	if (r != SQLITE_DONE)
 		return TC_ERR_IO;
 	return sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
-}
-
-enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, const char *action,
-			  const char *alert_id, const char *detail)
-{
-	sqlite3_stmt *q = use(s, ST_AUDIT);
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_text(q, 2, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
-	if (alert_id)
-		sqlite3_bind_text(q, 4, alert_id, -1, SQLITE_STATIC);
-	if (detail)
-		sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
-}
-
-long tc_store_audit_count(struct tc_store *s, const char *alert_id)
-{
-	sqlite3_stmt *q = NULL;
-	long n = -1;
-	const char *sql = alert_id ? "SELECT count(*) FROM audit WHERE alert_id = ?" : "SELECT count(*) FROM audit";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	if (alert_id)
-		sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return n;
-}
-
-enum tc_rc tc_store_last_run(struct tc_store *s, bool *clean, int64_t *started_at)
-{
-	static const char sql[] = "SELECT action, at FROM audit WHERE actor = 'system' AND action IN ('start', 'stop')"
-				  " ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *q = cached(s, sql);
-	*clean = true;
-	*started_at = 0;
-	if (!q)
-		return TC_ERR_IO;
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "start")) {
-		*clean = false;
-		*started_at = sqlite3_column_int64(q, 1);
-	}
-	return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
 }
 
 /* --- the registry --------------------------------------------------------------- */

@@ -122,7 +122,10 @@ enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_N_STATES], l
 enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),
 				    void *user);
 
-/* Append to the audit log: who did what to which alert (alert_id may be NULL). */
+/*
+ * Append to the audit log: which component did what to which alert (alert_id and detail may be
+ * NULL); tc_store_audit_by() (tc_store_audit.h) with no user, object or request body.
+ */
 enum tc_rc tc_store_audit(struct tc_store *s, int64_t now, const char *actor, const char *action,
 			  const char *alert_id, const char *detail);
 /* Number of audit entries for an alert (all when alert_id is NULL). */

@@ -14,7 +14,6 @@ enum tc_store_fixed_stmt {
 	ST_INSERT_ALERT,
 	ST_GET_ALERT,
 	ST_SET_STATE,
-	ST_AUDIT,
 	ST_LIST,
 	ST_COUNT
 };
@@ -38,6 +37,12 @@ struct tc_store {
  * NULL when it cannot be prepared.
  */
 sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql);
+
+/*
+ * Chain the audit rows written before schema 8 (tc_store_audit.c); tc_store_open() calls it once
+ * the schema is current. Errors are named in d.
+ */
+enum tc_rc tc_store_audit_open(struct tc_store *s, int64_t now, struct tc_diags *d);
 
 /* Text column col of the current row into out ("" for NULL), cut to len. */
 void tc_store_text_col(sqlite3_stmt *q, int col, char *out, size_t len);
