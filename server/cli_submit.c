@@ -5,6 +5,7 @@
  * on stderr when it refuses (exit 1); exit 2 when the server cannot be
  * reached or the file read.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +31,42 @@ static size_t gather(char *p, size_t size, size_t n, void *user)
 	return rc ? 0 : add; /* curl stops at a short count */
 }
 
+/*
+ * The caller's API token: TOCSIN_TOKEN, else the first line of the file TOCSIN_TOKEN_FILE (which
+ * the front sets from --token-file). 0 with the token in out ("" when neither is set), -1 when
+ * the file cannot be read (said on stderr).
+ */
+static int token_of(char *out, size_t cap)
+{
+	const char *env = getenv("TOCSIN_TOKEN"), *file = getenv("TOCSIN_TOKEN_FILE");
+	char *text = NULL;
+	size_t len = 0;
+	out[0] = '\0';
+	if (env && *env) {
+		snprintf(out, cap, "%.*s", (int)strcspn(env, "\r\n"), env);
+		return 0;
+	}
+	if (!file || !*file)
+		return 0;
+	int err = tc_file_read(file, 4096, &text, &len);
+	if (err) {
+		fprintf(stderr, "tocsin: cannot read the token file %s: %s\n", file, strerror(err));
+		return -1;
+	}
+	snprintf(out, cap, "%.*s", (int)strcspn(text, "\r\n"), text);
+	memset(text, 0, len);
+	free(text);
+	return 0;
+}
+
 int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
 		struct tc_cli_body *answer)
 {
-	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
-	char header[128];
+	char header[128], token[256], auth[300];
+	if (token_of(token, sizeof(token)))
+		return -1;
+	CURL *c = curl_easy_init();
 	if (!c)
 		return -1;
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -43,13 +74,19 @@ int tc_cli_http(const char *method, const char *url, const char *data, size_t le
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (getenv("TOCSIN_CAFILE")) /* the bureau's own CA for an https:// server */
+		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("TOCSIN_CAFILE"));
+	if (token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
 	if (!strcmp(method, "POST")) {
 		snprintf(header, sizeof(header), "Content-Type: %s", type);
 		h = curl_slist_append(h, header);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (strcmp(method, "POST") && strcmp(method, "GET"))
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	CURLcode r = curl_easy_perform(c);
@@ -58,7 +95,16 @@ int tc_cli_http(const char *method, const char *url, const char *data, size_t le
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	curl_slist_free_all(h);
+	memset(auth, 0, sizeof(auth));
+	memset(token, 0, sizeof(token));
 	curl_easy_cleanup(c);
+	if (r == CURLE_OK && (*code == 401 || *code == 403)) { /* say why, whatever the command makes of it */
+		json_t *j = answer->s ? json_loads(answer->s, 0, NULL) : NULL;
+		const char *why = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
+		fprintf(stderr, "tocsin: the server refused (HTTP %ld): %s%s\n", *code, why ? why : "no reason given",
+			*code == 401 && !token[0] ? " (give a token: --token-file FILE or TOCSIN_TOKEN)" : "");
+		json_decref(j);
+	}
 	return r == CURLE_OK ? 0 : -1;
 }
 
@@ -106,12 +152,15 @@ int tc_cli_submit(int argc, char **argv)
 	if (tc_cli_http("POST", url, xml, len, "application/cap+xml", &code, &answer) == 0) {
 		json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
 		const char *id = json_string_value(json_object_get(j, "id"));
-		if ((code == 201 || code == 200) && id) {
+		if ((code == 201 || code == 200 || code == 202) && id) {
 			printf("%s\n", id);
 			if (json_is_true(json_object_get(j, "duplicate")))
 				fprintf(stderr, "tocsin submit: the server already had this alert\n");
+			if (!strcmp(json_string_value(json_object_get(j, "state")) ?: "", "pending-approval"))
+				fprintf(stderr, "tocsin submit: alert %s waits for approval by another approver "
+					"(tocsin approve %s); nothing is sent until then\n", id, id);
 			status = TC_EXIT_OK;
-		} else if (code == 400 || code == 422 || code == 413) {
+		} else if (code == 400 || code == 422 || code == 413 || code == 403 || code == 415) {
 			fprintf(stderr, "tocsin submit: the server refused %s (HTTP %ld):\n", argv[optind], code);
 			print_reasons(j);
 			status = TC_EXIT_REFUSED;

@@ -15,10 +15,15 @@
  *
  * Each command returns the process exit status: 0 success, 1 the input was
  * refused, 2 usage or I/O error.
+ *
+ * The front takes --token-file FILE (anywhere before "--") off the arguments
+ * and hands it on as TOCSIN_TOKEN_FILE, so every command that talks to the
+ * server sends that API token (or TOCSIN_TOKEN's) without parsing it itself.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +44,9 @@
 #pragma weak tc_cli_provision
 #pragma weak tc_cli_remove
 #pragma weak tc_cli_audit
+#pragma weak tc_cli_approve
+#pragma weak tc_cli_reject
+#pragma weak tc_cli_approvals
 
 static const struct {
 	const char *name;
@@ -57,6 +65,9 @@ static const struct {
 	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 	{ "status", "tocsin-client", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
 	{ "cancel", "tocsin-client", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
+	{ "approve", "tocsin-client", tc_cli_approve, "release an alert another user submitted (two-person release)" },
+	{ "reject", "tocsin-client", tc_cli_reject, "refuse an alert held for approval, with a reason" },
+	{ "approvals", "tocsin-client", tc_cli_approvals, "the alerts waiting for approval" },
 	{ "provision", "tocsin-client", tc_cli_provision, "a device's configuration (or every receiver's secret) for the secured broker" },
 	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
 	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
@@ -70,7 +81,37 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tocsin COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'tocsin COMMAND --help' describes each command.\n");
+	fprintf(f, "\n'tocsin COMMAND --help' describes each command. Commands that talk to tocsind send the API\n"
+		   "token of --token-file FILE or of the environment variable TOCSIN_TOKEN ('tocsin user token').\n");
+}
+
+/* Take --token-file FILE / --token-file=FILE out of argv into TOCSIN_TOKEN_FILE; the new argc, or -1. */
+static int take_token_file(int argc, char **argv)
+{
+	int w = 1;
+	for (int r = 1; r < argc; r++) {
+		if (!strcmp(argv[r], "--")) {
+			while (r < argc)
+				argv[w++] = argv[r++];
+			break;
+		}
+		const char *file = NULL;
+		if (!strcmp(argv[r], "--token-file")) {
+			if (r + 1 >= argc) {
+				fprintf(stderr, "tocsin: --token-file needs a file\n");
+				return -1;
+			}
+			file = argv[++r];
+		} else if (!strncmp(argv[r], "--token-file=", 13)) {
+			file = argv[r] + 13;
+		}
+		if (file)
+			setenv("TOCSIN_TOKEN_FILE", file, 1);
+		else
+			argv[w++] = argv[r];
+	}
+	argv[w] = NULL;
+	return w;
 }
 
 /* Run program (the one beside this executable) with the same arguments; returns only on failure. */
@@ -101,6 +142,9 @@ static int hand_over(const char *program, char **argv)
 
 int main(int argc, char **argv)
 {
+	argc = take_token_file(argc, argv);
+	if (argc < 0)
+		return TC_EXIT_USAGE;
 	if (argc < 2) {
 		usage(stderr);
 		return TC_EXIT_USAGE;

@@ -32,7 +32,9 @@
 #include <sodium.h>
 
 #include "tc_api.h"
+#include "tc_auth.h"
 #include "tc_dispatch.h"
+#include "tc_ingest.h"
 #include "tc_log.h"
 #include "tc_config.h"
 #include "tc_spool.h"
@@ -43,6 +45,7 @@
 #include "tc_sms_engine.h"
 #include "tc_store.h"
 #include "tocsind_broker.h"
+#include "tocsind_remind.h"
 
 static volatile sig_atomic_t stopping, reloading;
 
@@ -131,12 +134,26 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Files dropped in the spool folder, submitted as spool_user (read each pass: a disabled user stops it). */
 static void spool_pass(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		       const struct tc_ingest_options *io)
 {
 	struct tc_spool_stats st = { 0 };
-	struct tc_diags *d = tc_diags_new();
 	struct tc_ingest_options now_io = *io;
+	struct tc_user user;
+	if (tc_auth_user_get(store, cfg->spool_user, &user) != TC_OK || user.disabled ||
+	    !tc_role_may(user.role, TC_PERM_SUBMIT)) {
+		static int64_t said;
+		if (time(NULL) - said > 300) {
+			said = time(NULL);
+			log_line(TC_LOG_ERROR, "spool: user %s is unknown, disabled or may not submit alerts; files in %s wait",
+				 cfg->spool_user, cfg->spool_dir);
+		}
+		return;
+	}
+	struct tc_diags *d = tc_diags_new();
+	now_io.user = &user;
+	now_io.source_address = "spool";
 	now_io.index = tc_api_index(api); /* the registry as of now */
 	tc_spool_scan(store, &now_io, cfg->spool_dir, (int64_t)time(NULL), &st, d);
 	log_diags(d);
@@ -197,7 +214,7 @@ static void reload_key(const char *dir, struct engine *en)
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
 		  const struct tc_ingest_options *io, struct engine *en)
 {
-	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0;
+	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0, next_remind = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		fd_set rs, ws, es;
@@ -236,6 +253,11 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			}
 			if (next_sms - now < timeout_ms)
 				timeout_ms = (long)(next_sms - now);
+		}
+		if (now >= next_remind) {
+			if (tocsind_remind_approvers(store, cfg->approval_timeout_s, en->sms != NULL, (int64_t)time(NULL)))
+				next_sms = 0;
+			next_remind = now + 10000;
 		}
 		FD_ZERO(&rs);
 		FD_ZERO(&ws);
@@ -305,7 +327,7 @@ static unsigned sms_callback(const char *path, const char *(*arg)(void *conn, co
 
 /* The SMS channel, once the HTTP API listens (Kannel's callbacks come to it). */
 static int start_sms(const struct tc_config *cfg, struct tc_store *store, const char *addr, unsigned port,
-		     struct engine *en, struct tc_diags *d)
+		     const char *gateway_key, struct engine *en, struct tc_diags *d)
 {
 	char host[256], dlr[512];
 	unsigned smsc_port = 0;
@@ -334,7 +356,8 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 						       .response_timeout_s = cfg->smpp_response_timeout_s,
 						       .queue_max = cfg->smpp_window * 40 };
 	} else {
-		snprintf(dlr, sizeof(dlr), "http://%s:%u/api/v1/sms/dlr", addr, port);
+		/* delivery reports prove themselves with tocsind's own key (the API wants credentials) */
+		snprintf(dlr, sizeof(dlr), "http://%s:%u/api/v1/sms/dlr?key=%s", addr, port, gateway_key);
 		so.gw.kind = TC_SMS_GW_KANNEL;
 		so.gw.kannel = (struct tc_sms_kannel_options){ .url = cfg->kannel_url, .user = cfg->kannel_user,
 							       .password = cfg->kannel_password,
@@ -348,7 +371,8 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 	else {
 		char shown[512];
 		tc_sms_kannel_url_shown(cfg->kannel_url, shown, sizeof(shown));
-		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %s)", shown, so.gw.kannel.dlr_url);
+		log_line(TC_LOG_INFO, "sending SMS through Kannel %s (delivery reports to %.*s)", shown,
+			 (int)strcspn(so.gw.kannel.dlr_url, "?"), so.gw.kannel.dlr_url); /* never the key */
 	}
 	return 0;
 }
@@ -530,8 +554,14 @@ int main(int argc, char **argv)
 	}
 	tc_log_setup("tocsind", (enum tc_log_level)tc_log_level_parse(cfg.log_level));
 	struct engine en = { 0 };
+	char gateway_key[TC_TOKEN_TEXT];
+	unsigned char raw[24];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(gateway_key, sizeof(gateway_key), raw, sizeof(raw));
 	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
-				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra };
+				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra,
+				     .hosts = cfg.http_hosts, .approval = cfg.approval_required, .gateway_key = gateway_key,
+				     .session_ttl_s = cfg.session_ttl_s };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
 					.cross_sender = cfg.cap_cross_sender_allowed };
@@ -541,7 +571,13 @@ int main(int argc, char **argv)
 	struct tc_store *store = NULL;
 	struct tc_api *api = NULL;
 	status = 1;
-	if (tc_ingest_cross_sender_check(cfg.cap_cross_sender_allowed, d)) {
+	io.approval = cfg.approval_required;
+	if (cfg.spool_dir[0] && !cfg.spool_user[0]) {
+		log_line(TC_LOG_ERROR, "spool_dir needs spool_user: the user its alerts are submitted as ('tocsin user add')");
+		goto out;
+	}
+	if (tc_ingest_cross_sender_check(cfg.cap_cross_sender_allowed, d) ||
+	    tc_ingest_approval_check(cfg.approval_required, d)) {
 		log_diags(d);
 		goto out;
 	}
@@ -580,7 +616,7 @@ int main(int argc, char **argv)
 	ao.provision = broker_link_provision;
 	ao.receivers_changed = broker_link_changed;
 	ao.provision_user = &en.link;
-	if (tc_api_start(store, &ao, &api, d) || start_sms(&cfg, store, addr, tc_api_port(api), &en, d) ||
+	if (tc_api_start(store, &ao, &api, d) || start_sms(&cfg, store, addr, tc_api_port(api), gateway_key, &en, d) ||
 	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);
 		goto out;

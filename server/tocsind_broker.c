@@ -143,8 +143,7 @@ void broker_link_changed(void *user)
 
 static void add_secret(const char *id, const char *region, const char *secret, void *user)
 {
-	(void)region;
-	json_array_append_new(user, json_pack("{s:s, s:s}", "id", id, "secret", secret));
+	json_array_append_new(user, json_pack("{s:s, s:s, s:s}", "id", id, "region", region, "secret", secret));
 }
 
 /* The public keys receivers trust: the current one, and during a change-over the next or the

@@ -6,13 +6,12 @@
  * check the alert, store it durably, and only then say 201.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "tc_api.h"
+#include "tc_api_int.h"
 #include "tc_csv.h"
 #include "tc_ingest.h"
-#include "tc_registry.h"
+#include "tc_store_approval.h"
 #include "tc_store_secrets.h"
 #include "tc_store_sms.h"
-#include "tc_vec.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -23,48 +22,14 @@
 
 #include <math.h>
 
-#include <jansson.h>
-#include <microhttpd.h>
+#include <sodium.h>
 
-struct tc_api {
-	struct MHD_Daemon *mhd;
-	struct tc_store *store;
-	struct tc_api_options o;
-	unsigned port;
-	unsigned long requests, refused, accepted;
-	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
-};
-
-struct request {
-	struct tc_vec body; /* bytes, NUL-terminated once anything came */
-	bool too_large;
-};
-
-static int64_t now_of(const struct tc_api *api)
-{
-	return api->o.clock ? api->o.clock() : (int64_t)time(NULL);
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *j)
-{
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	json_decref(j);
-	if (!text)
-		return MHD_NO;
-	size_t n = strlen(text);
-	text[n] = '\n';
-	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	enum MHD_Result ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ok;
-}
+#define now_of tc_api_now
+#define reply tc_api_reply
 
 static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
 {
-	return reply(c, status,
-		     json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
-			       "warnings"));
+	return tc_api_error(c, status, code, "%s", message);
 }
 
 static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
@@ -85,17 +50,20 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
-					.index = api->index, .cross_sender = api->o.cross_sender };
+					.index = api->index, .cross_sender = api->o.cross_sender, .user = &rq->user,
+					.approval = api->o.approval, .source_address = rq->source };
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum MHD_Result ok;
 	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, now_of(api),
 					&res, d);
-	if (rc == TC_OK)
+	if (rc == TC_OK && !res.held)
 		api->accepted += !res.duplicate;
 	if (rc == TC_ERR_INVALID) {
 		api->refused++;
-		ok = reply(c, res.unreadable ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNPROCESSABLE_CONTENT,
+		if (res.forbidden)
+			api->forbidden++;
+		ok = reply(c, res.forbidden ? MHD_HTTP_FORBIDDEN : res.unreadable ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 				     diags_json(d, TC_SEV_WARNING)));
 	} else if (rc) {
@@ -103,13 +71,15 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 				 "the alert could not be stored; it was NOT accepted, send it again");
 	} else {
 		json_t *channels = json_array();
-		if (res.targets)
+		if (res.targets && !res.held)
 			json_array_append_new(channels, json_string("mqtt"));
-		json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "id", res.id, "targets", (json_int_t)res.targets, "channels",
-				      channels, "warnings", diags_json(d, TC_SEV_WARNING));
+		json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", res.id, "state",
+				      res.held ? "pending-approval" : "accepted", "targets", (json_int_t)res.targets,
+				      "channels", channels, "warnings", diags_json(d, TC_SEV_WARNING));
 		if (res.duplicate)
 			json_object_set_new(j, "duplicate", json_true());
-		ok = reply(c, res.duplicate ? MHD_HTTP_OK : MHD_HTTP_CREATED, j);
+		/* 202: held for a second person, nothing sent yet */
+		ok = reply(c, res.duplicate ? MHD_HTTP_OK : res.held ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED, j);
 	}
 	tc_diags_free(d);
 	return ok;
@@ -178,6 +148,7 @@ static json_t *report_json(struct report *r, const char *id)
 
 /* Escalated villages with their officers' state, and coverage with them. */
 struct people {
+	bool phones;      /* the reader may see phone numbers (else they are masked) */
 	json_t *villages; /* [{"region","receivers":[...],"officers":[...],"confirmed"}] */
 	long escalated, confirmed, targets_confirmed;
 	long targets, covered; /* distinct targets; of them played, displayed or confirmed by a person */
@@ -205,8 +176,13 @@ static void village_add(const struct tc_sms_village *v, void *user)
 	if (!v->officer)
 		return;
 	const struct tc_sms_row *o = v->officer;
+	char masked[24];
+	size_t n_phone = strlen(o->phone);
+	/* a viewer sees that an officer was told, not the number: +86138****0009 */
+	snprintf(masked, sizeof(masked), "%.*s****%s", (int)(n_phone > 10 ? 6 : 0), o->phone,
+		 n_phone > 10 ? o->phone + n_phone - 4 : "");
 	json_array_append_new(json_object_get(last, "officers"),
-			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "phone", o->phone, "name", o->name, "role", o->role,
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "phone", pp->phones ? o->phone : masked, "name", o->name, "role", o->role,
 					"state", o->state, "confirmed", o->confirmed_at > 0));
 	if (o->confirmed_at > 0 && !json_is_true(json_object_get(last, "confirmed"))) {
 		json_object_set_new(last, "confirmed", json_true());
@@ -216,9 +192,9 @@ static void village_add(const struct tc_sms_village *v, void *user)
 }
 
 /* *pp (its villages are the caller's to release, also on failure) from the store. */
-static enum tc_rc people_of(struct tc_api *api, const char *id, struct people *pp)
+static enum tc_rc people_of(struct tc_api *api, const char *id, bool phones, struct people *pp)
 {
-	*pp = (struct people){ .villages = json_array() };
+	*pp = (struct people){ .villages = json_array(), .phones = phones };
 	enum tc_rc rc = tc_store_sms_each_village(api->store, id, village_add, pp);
 	return rc ? rc : tc_store_sms_coverage(api->store, id, &pp->targets, &pp->covered);
 }
@@ -231,8 +207,8 @@ static json_t *people_json(const struct people *pp)
 			 "coverage_with_people", pp->targets ? round(1000.0 * pp->covered / pp->targets) / 10 : 0.0);
 }
 
-static enum tc_rc sms_status(struct tc_api *api, const char *id, json_t *j, const long counts[TC_DELIVERY_N_STATES],
-			     long total)
+static enum tc_rc sms_status(struct tc_api *api, const char *id, bool phones, json_t *j,
+			     const long counts[TC_DELIVERY_N_STATES], long total)
 {
 	static const char *const mqtt_names[] = { TC_DELIVERY_STATES };
 	static const char *const sms_names[] = { TC_STORE_SMS_STATES };
@@ -244,7 +220,7 @@ static enum tc_rc sms_status(struct tc_api *api, const char *id, json_t *j, cons
 	for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
 		json_object_set_new(sms, sms_names[i], json_integer(sc[i]));
 	struct people pp;
-	enum tc_rc rc = people_of(api, id, &pp);
+	enum tc_rc rc = people_of(api, id, phones, &pp);
 	json_object_set_new(j, "channels",
 			    json_pack("{s:{s:I, s:o}, s:{s:I, s:o, s:I}}", "mqtt", "targets", (json_int_t)total, "counts",
 				      mqtt, "sms", "recipients", (json_int_t)recipients, "counts", sms, "confirmed",
@@ -310,7 +286,7 @@ static enum MHD_Result sms_list(struct tc_api *api, struct MHD_Connection *c, co
 	return ok;
 }
 
-static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
+static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest, bool phones)
 {
 	char id[17];
 	size_t n = strcspn(rest, "/");
@@ -341,7 +317,7 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
 		json_t *rj = report_json(&r, id);
 		struct people pp;
-		if (people_of(api, id, &pp)) {
+		if (people_of(api, id, phones, &pp)) {
 			json_decref(rj);
 			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		} else {
@@ -361,7 +337,15 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 			json_object_set_new(cj, names[i], json_integer(counts[i]));
 		json_object_set_new(j, "targets", json_integer(total));
 		json_object_set_new(j, "counts", cj);
-		if (sms_status(api, id, j, counts, total)) {
+		struct tc_approval ap;
+		if (tc_store_approval_get(api->store, id, &ap) == TC_OK) {
+			json_object_set_new(j, "approval",
+					    json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "author", ap.author, "state", ap.state,
+						      "decided_by", ap.decided_by, "decided_at", (json_int_t)ap.decided_at,
+						      "reason", ap.reason, "urgent", ap.urgent));
+			tc_approval_release(&ap);
+		}
+		if (sms_status(api, id, phones, j, counts, total)) {
 			json_decref(j);
 			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		} else {
@@ -374,13 +358,19 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 	return ok;
 }
 
-/* POST /api/v1/{receivers,contacts,shelters}: CSV or JSON, all rows or none. */
-static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection *c, enum tc_registry_kind k,
-				       const struct request *rq)
+static bool user_scope(const char *region, void *user)
+{
+	return tc_user_in_scope(user, region);
+}
+
+/* POST /api/v1/{receivers,contacts,shelters}: CSV or JSON, all rows or none, each inside the user's regions. */
+static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	struct tc_diags *d = tc_diags_new();
 	size_t n = 0;
-	enum tc_rc rc = tc_registry_import(api->store, k, rq->body.v ? rq->body.v : "", rq->body.n, &n, d);
+	enum tc_registry_kind k = rq->kind;
+	enum tc_rc rc = tc_registry_import_scoped(api->store, k, rq->body.v ? rq->body.v : "", rq->body.n, user_scope,
+						  (void *)&rq->user, &n, d);
 	enum MHD_Result ok;
 	if (rc == TC_OK) {
 		struct tc_registry_index *fresh = NULL;
@@ -391,8 +381,8 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 		if (k == TC_REG_RECEIVERS && api->o.receivers_changed)
 			api->o.receivers_changed(api->o.provision_user);
 		char detail[64];
-		snprintf(detail, sizeof(detail), "%zu %s", n, tc_registry_kind_name(k));
-		tc_store_audit(api->store, now_of(api), "api", "import", NULL, detail);
+		snprintf(detail, sizeof(detail), "%zu rows", n);
+		tc_api_audit(api, rq, "import", NULL, tc_registry_kind_name(k), detail);
 		ok = reply(c, MHD_HTTP_OK,
 			   json_pack("{s:s, s:I, s:I, s:o}", "kind", tc_registry_kind_name(k), "imported", (json_int_t)n,
 				     "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k)), "warnings",
@@ -472,13 +462,49 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 	return ok;
 }
 
-/* POST /api/v1/alerts/{id}/cancel: the operator ends an alert; open deliveries are cancelled. */
-static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c, const char *rest)
+struct regions_seen {
+	const struct tc_user *user;
+	char outside[16];
+};
+
+static void delivery_scope(const struct tc_delivery *dl, void *user)
 {
-	char id[17];
+	struct regions_seen *r = user;
+	if (!r->outside[0] && dl->region && dl->region[0] && !tc_user_in_scope(r->user, dl->region))
+		snprintf(r->outside, sizeof(r->outside), "%s", dl->region);
+}
+
+/*
+ * Whether the user may act on alert id: one of their departments sent it, and every receiver it
+ * went to (or, held, would go to) is in their regions. 0, or -1 with the refusal queued.
+ */
+static int alert_in_reach(struct tc_api *api, struct MHD_Connection *c, const struct request *rq, const char *sender)
+{
+	struct regions_seen r = { .user = &rq->user };
+	struct tc_approval ap;
+	if (!tc_user_may_send_as(&rq->user, sender)) {
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.department", "alert %s is from %s, not a department of user %s",
+			     rq->id, sender, rq->user.name);
+		return -1;
+	}
+	tc_store_each_delivery(api->store, rq->id, NULL, delivery_scope, &r);
+	if (!r.outside[0] && tc_store_approval_get(api->store, rq->id, &ap) == TC_OK) {
+		tc_api_regions_in_scope(&rq->user, ap.regions, r.outside);
+		tc_approval_release(&ap);
+	}
+	if (r.outside[0]) {
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.region", "alert %s reaches region %s, outside the regions of user %s",
+			     rq->id, r.outside, rq->user.name);
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /api/v1/alerts/{id}/cancel: the operator ends an alert; open deliveries are cancelled. */
+static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	const char *id = rq->id;
 	struct tc_store_alert a;
-	memcpy(id, rest, 16);
-	id[16] = '\0';
 	enum tc_rc rc = tc_store_get_alert(api->store, id, &a);
 	if (rc == TC_ERR_NOTFOUND)
 		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no alert with that id");
@@ -486,11 +512,16 @@ static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c
 		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 	long n = 0;
 	enum tc_alert_state was = a.state;
+	int refused = alert_in_reach(api, c, rq, a.sender);
 	tc_store_alert_release(&a);
+	if (refused)
+		return MHD_YES;
+	if (was == TC_ALERT_REJECTED)
+		return error_reply(c, MHD_HTTP_CONFLICT, "alert.rejected", "the alert was rejected; it was never sent");
 	if (was != TC_ALERT_CANCELLED && was != TC_ALERT_SUPERSEDED) {
 		if (tc_store_close_alert(api->store, id, TC_ALERT_CANCELLED, now_of(api), &n))
 			return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the alert could not be cancelled");
-		tc_store_audit(api->store, now_of(api), "api", "cancelled", id, "by operator");
+		tc_api_audit(api, rq, "cancelled", id, NULL, was == TC_ALERT_PENDING_APPROVAL ? "withdrawn while held" : "by operator");
 	}
 	return reply(c, MHD_HTTP_OK,
 		     json_pack("{s:s, s:s, s:I}", "id", id, "state",
@@ -499,9 +530,16 @@ static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c
 }
 
 /* DELETE /api/v1/receivers/{id}: the receiver leaves the registry; its broker account follows. */
-static enum MHD_Result remove_receiver(struct tc_api *api, struct MHD_Connection *c, const char *id)
+static enum MHD_Result remove_receiver(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
-	enum tc_rc rc = tc_store_remove_receiver(api->store, id);
+	const char *id = rq->id;
+	char kind[16], region[16];
+	enum tc_rc rc = tc_store_receiver_info(api->store, id, kind, region);
+	if (rc == TC_OK && !tc_user_in_scope(&rq->user, region))
+		return tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.region",
+				    "receiver %s is in region %s, outside the regions of user %s", id, region, rq->user.name);
+	if (rc == TC_OK)
+		rc = tc_store_remove_receiver(api->store, id);
 	if (rc == TC_ERR_NOTFOUND)
 		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no receiver with that id");
 	if (rc)
@@ -511,21 +549,54 @@ static enum MHD_Result remove_receiver(struct tc_api *api, struct MHD_Connection
 		tc_registry_index_free(api->index);
 		api->index = fresh;
 	}
-	tc_store_audit(api->store, now_of(api), "api", "remove", NULL, id);
+	tc_api_audit(api, rq, "remove", NULL, id, region);
 	if (api->o.receivers_changed)
 		api->o.receivers_changed(api->o.provision_user);
 	return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:b}", "id", id, "removed", 1));
 }
 
-/* GET /api/v1/provision[/{id}]: answered by tocsind (o.provision). */
-static enum MHD_Result provision(struct tc_api *api, struct MHD_Connection *c, const char *id)
+/*
+ * GET /api/v1/provision[/{id}]: answered by tocsind (o.provision), limited to the receivers in
+ * the user's regions; every answer that carries a secret is audited.
+ */
+static enum MHD_Result provision(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	char *text = NULL;
+	const char *id = rq->id[0] ? rq->id : NULL;
 	if (!api->o.provision)
 		return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "this server does not provision devices");
 	unsigned st = api->o.provision(id, &text, api->o.provision_user);
 	if (!text)
 		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "provision", "the device's configuration could not be made");
+	json_t *j = st == MHD_HTTP_OK ? json_loads(text, 0, NULL) : NULL;
+	if (j && id && !tc_user_in_scope(&rq->user, json_string_value(json_object_get(j, "regions")) ?: "")) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+		json_decref(j);
+		return tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.region", "receiver %s is outside the regions of user %s", id,
+				    rq->user.name);
+	}
+	size_t given = 1;
+	if (j && !id) { /* every receiver: only those in the user's regions */
+		json_t *list = json_object_get(j, "receivers"), *kept = json_array(), *it;
+		size_t i;
+		json_array_foreach(list, i, it)
+			if (tc_user_in_scope(&rq->user, json_string_value(json_object_get(it, "region")) ?: ""))
+				json_array_append(kept, it);
+		given = json_array_size(kept);
+		json_object_set_new(j, "receivers", kept);
+		sodium_memzero(text, strlen(text));
+		free(text);
+		text = json_dumps(j, JSON_INDENT(1));
+	}
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	if (st == MHD_HTTP_OK) {
+		char detail[48];
+		snprintf(detail, sizeof(detail), "%zu secret(s)", given);
+		tc_api_audit(api, rq, "provision", NULL, id ? id : "*", detail);
+	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -539,54 +610,77 @@ static const char *query_arg(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static void user_json(const struct tc_user *u, void *user)
+{
+	json_t *regions = json_array(), *departments = json_array();
+	for (size_t i = 0; i < u->n_regions; i++)
+		json_array_append_new(regions, json_string(u->regions[i]));
+	for (size_t i = 0; i < u->n_departments; i++)
+		json_array_append_new(departments, json_string(u->departments[i]));
+	json_array_append_new(user, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:I}", "name", u->name, "role",
+					      tc_role_name(u->role), "regions", regions, "departments", departments,
+					      "disabled", u->disabled, "password", u->has_password, "created_at",
+					      (json_int_t)u->created_at));
+}
+
+static enum MHD_Result list_alerts(struct tc_api *api, struct MHD_Connection *c)
+{
+	json_t *list = json_array();
+	if (tc_store_list_alerts(api->store, 100, add_to_list, list)) {
+		json_decref(list);
+		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
+	}
+	return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "alerts", list));
+}
+
+/* The request, which tc_api_gate let through, answered by its endpoint. */
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
 			     const struct request *rq)
 {
-	static const char alerts[] = "/api/v1/alerts";
-	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+	static const char alerts[] = "/api/v1/alerts/";
+	bool get = !strcmp(method, "GET");
+	bool phones = tc_role_may(rq->user.role, TC_PERM_READ_CONTACTS);
 	api->requests++;
-	if (!strcmp(url, "/metrics") && get)
-		return metrics(api, c);
-	if (!strcmp(url, "/healthz") && get)
+	if (rq->too_large)
+		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, rq->ep == EP_ALERTS ? "xml.too-large" : "http.too-large",
+				   "the request is larger than the server accepts (max_alert_bytes)");
+	switch (rq->ep) {
+	case EP_HEALTH:
 		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
-	if (!strcmp(url, alerts) && post) {
-		if (rq->too_large)
-			return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "xml.too-large", "the alert is larger than the server accepts (max_alert_bytes)");
-		return submit(api, c, rq);
-	}
-	if (!strcmp(url, alerts) && get) {
+	case EP_METRICS: return metrics(api, c);
+	case EP_LOGIN: return tc_api_login(api, c, rq);
+	case EP_LOGOUT: return tc_api_logout(api, c, rq);
+	case EP_WHOAMI: return tc_api_whoami(api, c, rq);
+	case EP_ALERTS: return get ? list_alerts(api, c) : submit(api, c, rq);
+	case EP_ALERT:
+	case EP_ALERT_CAP:
+	case EP_ALERT_REPORT:
+	case EP_ALERT_SMS:
+	case EP_DELIVERIES: return get_alert(api, c, url + sizeof(alerts) - 1, phones);
+	case EP_CANCEL: return cancel_alert(api, c, rq);
+	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
+	case EP_REJECT: return tc_api_decide(api, c, rq, false);
+	case EP_APPROVALS: return tc_api_approvals(api, c, rq);
+	case EP_REGISTRY: return get ? export_registry(api, c, rq->kind) : import_registry(api, c, rq);
+	case EP_RECEIVER: return remove_receiver(api, c, rq);
+	case EP_PROVISION: return provision(api, c, rq);
+	case EP_AUDIT: return tc_api_audit_list(api, c, rq);
+	case EP_USERS: {
 		json_t *list = json_array();
-		if (tc_store_list_alerts(api->store, 100, add_to_list, list)) {
+		if (tc_auth_user_each(api->store, user_json, list)) {
 			json_decref(list);
 			return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		}
-		return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "alerts", list));
+		return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "users", list));
 	}
-	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && get)
-		return get_alert(api, c, url + sizeof(alerts));
-	if (!strncmp(url, alerts, sizeof(alerts) - 1) && url[sizeof(alerts) - 1] == '/' && post &&
-	    strlen(url + sizeof(alerts)) == 16 + 7 && !strcmp(url + sizeof(alerts) + 16, "/cancel"))
-		return cancel_alert(api, c, url + sizeof(alerts));
-	if (api->o.callback && !strncmp(url, "/api/v1/sms/", 12) && get) {
-		unsigned st = api->o.callback(url, query_arg, c, api->o.callback_user);
-		if (st)
-			return reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
-	}
-	static const char receivers[] = "/api/v1/receivers/", prov[] = "/api/v1/provision";
-	if (!strcmp(method, "DELETE") && !strncmp(url, receivers, sizeof(receivers) - 1) && url[sizeof(receivers) - 1])
-		return remove_receiver(api, c, url + sizeof(receivers) - 1);
-	if (get && !strcmp(url, prov))
-		return provision(api, c, NULL);
-	if (get && !strncmp(url, prov, sizeof(prov) - 1) && url[sizeof(prov) - 1] == '/' && url[sizeof(prov)])
-		return provision(api, c, url + sizeof(prov));
-	enum tc_registry_kind k;
-	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &k) == TC_OK) {
-		if (post)
-			return rq->too_large ? error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "registry.too-large",
-							   "the registry file is larger than the server accepts (max_alert_bytes)")
-					     : import_registry(api, c, k, rq);
-		if (get)
-			return export_registry(api, c, k);
+	case EP_SMS:
+		if (api->o.callback) {
+			unsigned st = api->o.callback(url, query_arg, c, api->o.callback_user);
+			if (st)
+				return reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
+		}
+		break;
+	case EP_NONE: break;
 	}
 	return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 }
@@ -603,6 +697,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		tc_vec_init(&rq->body, 1);
 		*con_cls = rq;
+		/* who asks and for what, before a byte of the body is read */
+		if (tc_api_gate(api, c, url, method, rq))
+			rq->answered = true;
+		return MHD_YES;
+	}
+	if (rq->answered) {
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -624,6 +725,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	(void)t;
 	struct request *rq = *con_cls;
 	if (rq) {
+		if (rq->ep == EP_LOGIN && rq->body.v) /* a password */
+			sodium_memzero(rq->body.v, rq->body.n);
 		tc_vec_free(&rq->body);
 		free(rq);
 	}

@@ -21,7 +21,17 @@
  *                                  broker account) → 200, 404 when unknown
  *   GET  /api/v1/provision/{id}    one device's configuration, with its secret
  *   GET  /api/v1/provision         every receiver's id and secret
- *   GET  /healthz                  {"status":"ok"}
+ *   POST /api/v1/alerts/{id}/approve, /reject, GET /api/v1/approvals   two-person release
+ *                                  (tc_api_approve.c)
+ *   POST /api/v1/login, /logout, GET /api/v1/whoami   browser sessions (tc_api_gate.c)
+ *   GET  /api/v1/audit             the audit trail (admins)
+ *   GET  /api/v1/users             the users (admins)
+ *   GET  /healthz                  {"status":"ok"}, the one request needing no credentials
+ *
+ * Every other request is authenticated and authorised before its body is
+ * read (tc_api_gate.c): 401 without credentials, 403 outside the user's
+ * role, departments or regions, 405 for a method the path does not take,
+ * 415 for a body of the wrong type.
  */
 #ifndef TC_API_H
 #define TC_API_H
@@ -62,6 +72,14 @@ struct tc_api_options {
 	/* The receivers changed (an import, DELETE /api/v1/receivers/{id}); NULL: nobody is told. */
 	void (*receivers_changed)(void *user);
 	void *provision_user;
+	/* http_hosts: names the Host header may carry besides the listen address, localhost and 127.0.0.1 */
+	const char *hosts;
+	/* approval_required: CAP statuses whose alerts wait for a second person (tc_ingest.h) */
+	const char *approval;
+	/* tocsind's own key in the delivery-report URLs it gives an SMS gateway (?key=); NULL: none */
+	const char *gateway_key;
+	int64_t session_ttl_s;  /* a browser session's life; 0: 8 hours */
+	bool secure_cookies;    /* the API is served over TLS: session cookies are Secure */
 };
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,

@@ -19,6 +19,9 @@ static const struct tc_setting settings[] = {
 	  "accept alerts whose only fault is element order (upstream feeds)" },
 	{ "spool_dir", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, spool_dir), "",
 	  0, 0, NULL, "folder watched for CAP files to ingest (moved to done/ or failed/); empty: none" },
+	{ "spool_user", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, spool_user), "", 0, 0, NULL,
+	  "the user spool alerts are submitted as (its role, departments and regions apply, as over HTTP); "
+	  "required with spool_dir" },
 	{ "spool_interval_ms", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, spool_interval_ms), "1000", 100, 60000,
 	  NULL, "how often the spool folder is looked at" },
 	{ "max_alert_bytes", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, max_alert_bytes), "16777216", 1024,
@@ -26,6 +29,17 @@ static const struct tc_setting settings[] = {
 	{ "cap_cross_sender_allowed", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, cap_cross_sender_allowed), "",
 	  0, 0, NULL, "senders whose Update or Cancel may reference another sender's alerts: A>B (A may end B's), "
 	  "A>* (A anyone's), separated by commas; empty: each sender only its own" },
+	{ "approval_required", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, approval_required), "Actual", 0, 0, NULL,
+	  "CAP statuses whose alerts wait until a second person (an approver, not the author) releases them, "
+	  "separated by spaces, e.g. \"Actual Exercise\"; none: every alert goes out at once" },
+	{ "approval_timeout_s", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, approval_timeout_s), "600", 0, 86400, NULL,
+	  "an alert held longer than this for approval is logged, audited (approval-overdue) and, with an SMS "
+	  "gateway, its approvers (users with a phone who may release it) are told by SMS; 0: never" },
+	{ "http_hosts", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, http_hosts), "", 0, 0, NULL,
+	  "names clients reach the API by (the Host header), besides the listen address, localhost and 127.0.0.1, "
+	  "separated by commas; a request naming another host, or from another site's page (Origin), is refused" },
+	{ "session_ttl_s", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, session_ttl_s), "28800", 300, 604800, NULL,
+	  "how long a browser sign-in lasts" },
 #define TEXT(name, def, help) \
 	{ #name, TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, name), def, 0, 0, NULL, help }
 #define LONG(name, def, min, max, help) \

@@ -21,6 +21,11 @@ struct tc_config {
 	long spool_interval_ms;
 	long max_alert_bytes;
 	char cap_cross_sender_allowed[1024]; /* "A>B, C>*": who may update or cancel another sender's alerts */
+	char spool_user[64];       /* the account spool alerts are submitted as */
+	char approval_required[64]; /* CAP statuses held for a second person ("Actual"), or "none" */
+	char http_hosts[512];      /* names the Host header may carry besides the listen address and localhost */
+	long session_ttl_s;
+	long approval_timeout_s;   /* a held alert waiting longer is audited and its approvers told by SMS */
 	char broker[256];   /* HOST:PORT, or "none" */
 	char mqtt_prefix[128];
 	char mqtt_client_id[128];

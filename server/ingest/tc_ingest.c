@@ -7,9 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
 
 #include "tc_log.h"
 #include "tc_plan.h"
+#include "tc_registry_index.h"
+#include "tc_store_approval.h"
+#include "tc_store_audit.h"
 #include "tc_vec.h"
 
 static bool expired(const struct tc_cap_alert *a, int64_t now)
@@ -197,6 +203,240 @@ static enum tc_rc check_references(const struct tc_cap_alert *a, const char *all
 	return rc;
 }
 
+/* The audit log's entry for what the submitting user (or the way in, without one) did, with the document's hash. */
+static void audit(struct tc_store *s, const struct tc_ingest_options *o, const char *source, int64_t now,
+		  const char *action, const char *id, const struct tc_cap_alert *a)
+{
+	struct tc_audit_who who = { o->user ? o->user->name : "", o->user ? tc_role_name(o->user->role) : "",
+				    o->source_address };
+	tc_store_audit_by(s, now, &who, source, action, id, a->sender, a->identifier, a->xml, a->xml_len);
+}
+
+/* The user's regions as one line, for messages. */
+static const char *regions_text(const struct tc_user *u, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < u->n_regions && at + 1 < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "", u->regions[i]);
+	return u->n_regions ? buf : "none";
+}
+
+/* What an alert reaches: its receivers' regions (each once) and how many receivers. */
+struct reach {
+	struct tc_vec regions; /* char[16] each, distinct */
+	const struct tc_user *user;
+	char outside[2][64];   /* the first receiver outside the user's regions and its region */
+};
+
+static void note_region(struct reach *r, const char *region)
+{
+	for (size_t i = 0; i < r->regions.n; i++)
+		if (!strcmp(((char (*)[16])r->regions.v)[i], region))
+			return;
+	char *slot = tc_vec_push(&r->regions);
+	if (slot)
+		snprintf(slot, 16, "%s", region);
+}
+
+/* The receivers of plan p: their regions noted; the first outside r->user's regions kept. */
+static enum tc_rc reach_of(struct tc_store *s, const struct tc_plan *p, struct reach *r)
+{
+	char kind[16], region[16];
+	for (size_t i = 0; i < p->n; i++) {
+		enum tc_rc rc = tc_store_receiver_info(s, p->targets[i], kind, region);
+		if (rc)
+			return rc;
+		note_region(r, region);
+		if (r->user && !r->outside[0][0] && !tc_user_in_scope(r->user, region)) {
+			snprintf(r->outside[0], sizeof(r->outside[0]), "%s", p->targets[i]);
+			snprintf(r->outside[1], sizeof(r->outside[1]), "%s", region);
+		}
+	}
+	return TC_OK;
+}
+
+static enum tc_rc plan_of(struct tc_store *s, const struct tc_ingest_options *o, const struct tc_cap_alert *a,
+			  struct tc_plan *p, struct tc_diags *d)
+{
+	return o->index ? tc_plan_targets_indexed(o->index, a, p, d) : tc_plan_targets(s, a, p, d);
+}
+
+/*
+ * The user may issue this alert: its sender is one of the user's departments, and each area
+ * stays inside the user's regions, by its admin codes and by the receivers it reaches. The
+ * first area that does not is named (auth.region); the alert is refused whole.
+ */
+static enum tc_rc check_user(struct tc_store *s, const struct tc_ingest_options *o, const struct tc_cap_alert *a,
+			     struct tc_diags *d)
+{
+	const struct tc_user *u = o->user;
+	char mine[256];
+	if (!tc_user_may_send_as(u, a->sender ? a->sender : "")) {
+		tc_err(d, "auth.department", "alert/sender",
+		       "the alert's sender %s is not a department user %s may issue as; nothing was accepted",
+		       a->sender ? a->sender : "(none)", u->name);
+		return TC_ERR_INVALID;
+	}
+	for (size_t i = 0; i < a->n_infos; i++) {
+		for (size_t j = 0; j < a->infos[i].n_areas; j++) {
+			const struct tc_cap_area *ar = &a->infos[i].areas[j];
+			const char *name = ar->area_desc ? ar->area_desc : "";
+			char path[64];
+			snprintf(path, sizeof(path), "alert/info[%zu]/area[%zu]", i, j);
+			for (size_t k = 0; k < ar->n_geocodes; k++) {
+				if (!tc_plan_is_admin_code(&ar->geocodes[k]) || tc_user_in_scope(u, ar->geocodes[k].value))
+					continue;
+				tc_err(d, "auth.region", path,
+				       "area '%s' names region %s, outside the regions of user %s (%s); nothing was accepted",
+				       name, ar->geocodes[k].value, u->name, regions_text(u, mine, sizeof(mine)));
+				return TC_ERR_INVALID;
+			}
+			/* the receivers this one area reaches (its polygons and circles included) */
+			struct tc_cap_info one = a->infos[i];
+			struct tc_cap_alert only = *a;
+			one.areas = (struct tc_cap_area *)ar;
+			one.n_areas = 1;
+			only.infos = &one;
+			only.n_infos = 1;
+			struct tc_plan p = { 0 };
+			struct reach r = { .regions = TC_VEC_OF(char[16]), .user = u };
+			enum tc_rc rc = plan_of(s, o, &only, &p, d);
+			if (!rc)
+				rc = reach_of(s, &p, &r);
+			tc_plan_release(&p);
+			tc_vec_free(&r.regions);
+			if (rc)
+				return rc;
+			if (r.outside[0][0]) {
+				tc_err(d, "auth.region", path,
+				       "area '%s' reaches receiver %s in region %s, outside the regions of user %s (%s); "
+				       "nothing was accepted", name, r.outside[0], r.outside[1], u->name,
+				       regions_text(u, mine, sizeof(mine)));
+				return TC_ERR_INVALID;
+			}
+		}
+	}
+	return TC_OK;
+}
+
+bool tc_ingest_needs_approval(const char *approval, const char *status)
+{
+	const char *p = approval ? approval : "";
+	size_t n = strlen(status);
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t len = strcspn(p, " \t,;");
+		if (len == n && !strncasecmp(p, status, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+enum tc_rc tc_ingest_approval_check(const char *approval, struct tc_diags *d)
+{
+	static const char *const statuses[] = { "Actual", "Exercise", "System", "Test", "Draft", "none" };
+	const char *p = approval ? approval : "";
+	enum tc_rc rc = TC_OK;
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t len = strcspn(p, " \t,;"), k = 0;
+		while (len && k < sizeof(statuses) / sizeof(statuses[0]) &&
+		       !(strlen(statuses[k]) == len && !strncasecmp(p, statuses[k], len)))
+			k++;
+		if (len && k == sizeof(statuses) / sizeof(statuses[0])) {
+			tc_err(d, "config.approval", "approval_required",
+			       "'%.*s' is not a CAP status (Actual, Exercise, System, Test, Draft) nor none", (int)len, p);
+			rc = TC_ERR_INVALID;
+		}
+		p += len;
+	}
+	return rc;
+}
+
+/* What approvers read: headline and description of each info, with its language. */
+static char *reading_of(const struct tc_cap_alert *a)
+{
+	struct tc_vec t = TC_VEC_OF(char);
+	for (size_t i = 0; i < a->n_infos; i++) {
+		const struct tc_cap_info *in = &a->infos[i];
+		char head[64];
+		snprintf(head, sizeof(head), "%s[%s] ", i ? "\n\n" : "", in->language ? in->language : "en-US");
+		const char *parts[] = { head, in->headline ? in->headline : "", "\n", in->description ? in->description : "" };
+		for (size_t k = 0; k < 4; k++)
+			if (tc_vec_append_text(&t, parts[k], strlen(parts[k])))
+				break;
+	}
+	if (!t.v)
+		return strdup("");
+	return tc_vec_take(&t);
+}
+
+static char *warnings_of(const struct tc_diags *d)
+{
+	json_t *w = json_array();
+	for (size_t i = 0; i < tc_diags_count(d); i++) {
+		const struct tc_diag *it = tc_diags_get(d, i);
+		if (it->sev == TC_SEV_WARNING)
+			json_array_append_new(w, json_pack("{s:s, s:s, s:s}", "code", it->code, "path", it->path, "message",
+							   it->message));
+	}
+	char *text = json_dumps(w, JSON_COMPACT);
+	json_decref(w);
+	return text;
+}
+
+/* Keep a held: planned only as a count and the regions reached, with what approvers read. */
+static enum tc_rc hold(struct tc_store *s, const struct tc_ingest_options *o, const char *source,
+		       const struct tc_cap_alert *a, int64_t now, struct tc_ingest_result *out, struct tc_diags *d)
+{
+	struct tc_plan p = { 0 };
+	struct reach r = { .regions = TC_VEC_OF(char[16]) };
+	struct tc_vec regions = TC_VEC_OF(char);
+	enum tc_rc rc = plan_of(s, o, a, &p, d);
+	if (!rc)
+		rc = reach_of(s, &p, &r);
+	for (size_t i = 0; !rc && i < r.regions.n; i++) {
+		const char *code = ((char (*)[16])r.regions.v)[i];
+		rc = tc_vec_append_text(&regions, " ", i > 0) ? TC_ERR_NOMEM : tc_vec_append_text(&regions, code, strlen(code));
+	}
+	char *text = reading_of(a), *warnings = warnings_of(d);
+	struct tc_approval_new n = { .author = o->user ? o->user->name : source, .regions = regions.v ? regions.v : "",
+				     .warnings = warnings, .text = text, .targets = (long)p.n };
+	if (!rc && (!text || !warnings))
+		rc = TC_ERR_NOMEM;
+	if (!rc)
+		rc = tc_store_put_held_alert(s, a, &n, now, out->id, &out->duplicate, d);
+	if (!rc) {
+		out->targets = p.n;
+		out->held = true;
+		if (!out->duplicate)
+			audit(s, o, source, now, "submitted", out->id, a);
+	}
+	free(text);
+	free(warnings);
+	tc_vec_free(&regions);
+	tc_vec_free(&r.regions);
+	tc_plan_release(&p);
+	return rc;
+}
+
+/* Plan a (stored as id) and let its references act: the step after acceptance, or after approval. */
+static void release(struct tc_store *s, const struct tc_ingest_options *o, const struct tc_cap_alert *a, const char *id,
+		    int64_t now, size_t *targets, struct tc_diags *d)
+{
+	/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
+	if (tc_plan_stored_alert(s, o->index, id, now, targets, d) == TC_OK)
+		tc_store_audit(s, now, "planner", "planned", id, NULL);
+	if (a->msg_type == TC_CAP_UPDATE || a->msg_type == TC_CAP_CANCEL) {
+		long counts[TC_DELIVERY_N_STATES], total = 0;
+		apply_references(s, a, id, now, d);
+		tc_store_delivery_counts(s, id, counts, &total);
+		*targets = (size_t)total;
+	}
+}
+
 enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
 			   size_t len, int64_t now, struct tc_ingest_result *out, struct tc_diags *d)
 {
@@ -216,10 +456,26 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 	}
 	if (rc == TC_OK)
 		rc = check_references(a, o->cross_sender, d);
+	if (rc == TC_OK && o->user) {
+		rc = check_user(s, o, a, d);
+		out->forbidden = rc == TC_ERR_INVALID;
+	}
 	if (rc) {
 		out->unreadable = unreadable(d);
 		tc_cap_alert_free(a);
-		return rc == TC_ERR_NOMEM ? rc : TC_ERR_INVALID;
+		return rc == TC_ERR_NOMEM || rc == TC_ERR_IO ? rc : TC_ERR_INVALID;
+	}
+	if (tc_ingest_needs_approval(o->approval, tc_cap_status_name(a->status))) {
+		rc = hold(s, o, source, a, now, out, d);
+		if (rc == TC_OK && out->duplicate) {
+			char msg_type[16];
+			enum tc_alert_state st = TC_ALERT_ACCEPTED;
+			int64_t expires;
+			tc_store_alert_brief(s, out->id, msg_type, &st, &expires);
+			out->held = st == TC_ALERT_PENDING_APPROVAL;
+		}
+		tc_cap_alert_free(a);
+		return rc ? TC_ERR_IO : TC_OK;
 	}
 	rc = tc_store_put_alert(s, a, now, out->id, &out->duplicate, d);
 	if (rc) {
@@ -227,21 +483,44 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 		return TC_ERR_IO;
 	}
 	if (!out->duplicate) {
-		tc_store_audit(s, now, source, "accepted", out->id, a->identifier);
-		/* Accepted is durable now; a planning failure leaves the alert "accepted" for the next start. */
-		if (tc_plan_stored_alert(s, o->index, out->id, now, &out->targets, d) == TC_OK)
-			tc_store_audit(s, now, "planner", "planned", out->id, NULL);
-		if (a->msg_type == TC_CAP_UPDATE || a->msg_type == TC_CAP_CANCEL) {
-			long counts[TC_DELIVERY_N_STATES], total = 0;
-			apply_references(s, a, out->id, now, d);
-			tc_store_delivery_counts(s, out->id, counts, &total);
-			out->targets = (size_t)total;
-		}
+		audit(s, o, source, now, "accepted", out->id, a);
+		release(s, o, a, out->id, now, &out->targets, d);
 	} else {
 		long counts[TC_DELIVERY_N_STATES], total = 0;
+		char msg_type[16];
+		enum tc_alert_state st = TC_ALERT_ACCEPTED;
+		int64_t expires;
 		tc_store_delivery_counts(s, out->id, counts, &total);
 		out->targets = (size_t)total;
+		tc_store_alert_brief(s, out->id, msg_type, &st, &expires);
+		out->held = st == TC_ALERT_PENDING_APPROVAL;
 	}
 	tc_cap_alert_free(a);
 	return TC_OK;
+}
+
+enum tc_rc tc_ingest_release(struct tc_store *s, const struct tc_ingest_options *o, const char *id, int64_t now,
+			     size_t *targets, struct tc_diags *d)
+{
+	struct tc_store_alert rec;
+	struct tc_cap_options co;
+	struct tc_cap_alert *a = NULL;
+	size_t n = 0;
+	enum tc_rc rc = tc_store_get_alert(s, id, &rec);
+	if (rc)
+		return rc;
+	/* It was checked when submitted; read it leniently so a later, stricter tocsin still releases it. */
+	tc_cap_options_default(&co);
+	co.lenient = true;
+	co.now = now;
+	tc_cap_check(rec.xml, rec.xml_len, &co, &a, NULL);
+	if (a)
+		release(s, o, a, id, now, &n, d);
+	else
+		rc = TC_ERR_INVALID;
+	if (targets)
+		*targets = n;
+	tc_cap_alert_free(a);
+	tc_store_alert_release(&rec);
+	return rc;
 }

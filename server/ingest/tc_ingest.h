@@ -4,10 +4,19 @@
  * and plan it. The same alert twice is answered with the first id. An
  * Update or Cancel that references another sender's alert is refused
  * (ingest.reference-foreign) unless cap_cross_sender_allowed lets it.
+ *
+ * A person submits within limits (docs/security.md, "Two-person release"):
+ * the alert's sender must be one of the user's departments, and every area
+ * must stay inside the user's regions (its admin codes, and the receivers
+ * its polygons and circles reach); the first area that does not is named.
+ * An alert whose status needs approval is kept held (pending-approval) and
+ * released by tc_ingest_release once another person approves it: only then
+ * is it planned, and only then do its references cancel or supersede.
  */
 #ifndef TC_INGEST_H
 #define TC_INGEST_H
 
+#include "tc_auth.h"
 #include "tc_cap_check.h"
 #include "tc_store.h"
 
@@ -20,6 +29,12 @@ struct tc_ingest_options {
 	const struct tc_registry_index *index; /* plan from this in-memory index; NULL: from the store */
 	/* cap_cross_sender_allowed: "A>B, C>*" lets sender A update or cancel B's alerts, C anyone's; NULL: none */
 	const char *cross_sender;
+	/* Who submits; NULL: nobody's limits apply (internal callers and tests of other rules). */
+	const struct tc_user *user;
+	/* approval_required: the CAP statuses whose alerts wait for a second person, e.g. "Actual"; NULL or "": none */
+	const char *approval;
+	/* The audit log's source of the submission (a client address, "spool"); NULL: "". */
+	const char *source_address;
 };
 
 struct tc_ingest_result {
@@ -27,6 +42,8 @@ struct tc_ingest_result {
 	bool duplicate;
 	size_t targets;
 	bool unreadable; /* refused before it could be read as CAP (bad XML, unsafe, not CAP, too large) */
+	bool held;       /* kept in pending-approval: nothing is planned or sent until it is approved */
+	bool forbidden;  /* refused because the user may not issue it (department, region): HTTP 403 */
 };
 
 /*
@@ -36,6 +53,20 @@ struct tc_ingest_result {
  */
 enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o, const char *source, const char *xml,
 			   size_t len, int64_t now, struct tc_ingest_result *out, struct tc_diags *d);
+
+/*
+ * Release held alert id after its approval (tc_store_approval_decide): plan it and apply its
+ * references, as tc_ingest_alert does for an alert that needs no approval. *targets (may be
+ * NULL) receives how many receivers it reaches.
+ */
+enum tc_rc tc_ingest_release(struct tc_store *s, const struct tc_ingest_options *o, const char *id, int64_t now,
+			     size_t *targets, struct tc_diags *d);
+
+/* Whether alerts of status (a CAP status name) need approval under the list approval ("Actual Exercise"). */
+bool tc_ingest_needs_approval(const char *approval, const char *status);
+
+/* Check an approval_required list: CAP status names, or "none". TC_ERR_INVALID names a bad one. */
+enum tc_rc tc_ingest_approval_check(const char *approval, struct tc_diags *d);
 
 /*
  * Check a cap_cross_sender_allowed list: entries SENDER>SENDER or SENDER>*,

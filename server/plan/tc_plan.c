@@ -139,15 +139,16 @@ static enum tc_rc area_targets(const struct source *s, const struct tc_cap_area 
 		rc = polygon_targets(s, &ar->polygons[k], g);
 	for (size_t k = 0; !rc && k < ar->n_circles; k++)
 		rc = circle_targets(s, &ar->circles[k], g);
-	for (size_t k = 0; !rc && k < ar->n_geocodes; k++) {
-		const char *v = ar->geocodes[k].value;
-		size_t n = v ? strlen(v) : 0;
-		if (!tc_cap_name_is(ar->geocodes[k].name, adcode_names) || n < 2 || n > 12 ||
-		    strspn(v, "0123456789") != n)
-			continue;
-		rc = s->region(s->ctx, v, take, g);
-	}
+	for (size_t k = 0; !rc && k < ar->n_geocodes; k++)
+		if (tc_plan_is_admin_code(&ar->geocodes[k]))
+			rc = s->region(s->ctx, ar->geocodes[k].value, take, g);
 	return rc;
+}
+
+bool tc_plan_is_admin_code(const struct tc_cap_pair *g)
+{
+	size_t n = g->value ? strlen(g->value) : 0;
+	return tc_cap_name_is(g->name, adcode_names) && n >= 2 && n <= 12 && strspn(g->value, "0123456789") == n;
 }
 
 static int by_id(const void *a, const void *b)

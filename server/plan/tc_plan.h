@@ -42,6 +42,9 @@ enum tc_rc tc_plan_stored_alert(struct tc_store *s, const struct tc_registry_ind
 /* Plan every alert still in state "accepted" (after a restart); returns how many were planned. */
 size_t tc_plan_resume(struct tc_store *s, int64_t now, struct tc_diags *d);
 
+/* Whether a geocode names an admin code planning follows (valueName ADCODE, GB2260 or GBT2260, 2 to 12 digits). */
+bool tc_plan_is_admin_code(const struct tc_cap_pair *g);
+
 /* Whether (lat, lon) lies inside the polygon (ray casting; the ring may be open or closed). */
 bool tc_plan_in_polygon(const struct tc_cap_polygon *poly, double lat, double lon);
 /* Great-circle distance in km. */

@@ -276,16 +276,27 @@ static enum tc_rc store_row(struct tc_store *s, enum tc_registry_kind k, const u
 	return TC_ERR_USAGE;
 }
 
+/* Whose rows may be imported: receivers and contacts only in regions in_scope accepts. */
+struct scope {
+	bool (*in_scope)(const char *region, void *user); /* NULL: every region */
+	void *user;
+};
+
 /*
  * Check one row and, while no earlier row was bad, store it. Returns the
  * number of new problems (the import is rolled back when there are any).
  */
 static int add_row(struct tc_store *s, enum tc_registry_kind k, const struct fields *f, const char *where, int bad,
-		   struct tc_diags *d)
+		   const struct scope *sc, struct tc_diags *d)
 {
 	union row row;
 	if (build_row(k, f, &row, where, d))
 		return 1;
+	const char *region = k == TC_REG_RECEIVERS ? row.r.region : k == TC_REG_CONTACTS ? row.c.region : NULL;
+	if (region && sc->in_scope && !sc->in_scope(region, sc->user)) {
+		tc_err(d, "registry.region", where, "%s: region %s is outside the regions you may change", where, region);
+		return 1;
+	}
 	if (!bad && store_row(s, k, &row)) {
 		tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
 		return 1;
@@ -364,7 +375,7 @@ static void trim(char *s)
 	memmove(s, s + k, n - k + 1);
 }
 
-static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *text, size_t *count,
+static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *text, const struct scope *sc, size_t *count,
 			     struct tc_diags *d)
 {
 	const struct column *cols = columns_of(k);
@@ -415,7 +426,7 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 			trim(fields[i]);
 			f.v[map[i]] = fields[i];
 		}
-		bad += add_row(s, k, &f, where, bad, d);
+		bad += add_row(s, k, &f, where, bad, sc, d);
 		rows++;
 	}
 	if (bad) {
@@ -429,7 +440,7 @@ static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *
 /* --- JSON ------------------------------------------------------------------------- */
 
 static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
-			      size_t *count, struct tc_diags *d)
+			      const struct scope *sc, size_t *count, struct tc_diags *d)
 {
 	json_error_t err;
 	json_t *a = json_loadb(text, len, 0, &err);
@@ -473,7 +484,7 @@ static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const
 				f.v[c] = json_is_true(v) ? "yes" : "no";
 			}
 		}
-		bad += add_row(s, k, &f, where, bad, d);
+		bad += add_row(s, k, &f, where, bad, sc, d);
 	}
 	json_decref(a);
 	if (bad) {
@@ -487,16 +498,24 @@ static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const
 enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
 			      size_t *count, struct tc_diags *d)
 {
+	return tc_registry_import_scoped(s, k, text, len, NULL, NULL, count, d);
+}
+
+enum tc_rc tc_registry_import_scoped(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
+				     bool (*in_scope)(const char *region, void *user), void *user, size_t *count,
+				     struct tc_diags *d)
+{
+	struct scope sc = { in_scope, user };
 	*count = 0;
 	size_t skip = strspn(text, " \t\r\n");
 	if (skip < len && text[skip] == '[')
-		return import_json(s, k, text, len, count, d);
+		return import_json(s, k, text, len, &sc, count, d);
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return TC_ERR_NOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	enum tc_rc rc = import_csv(s, k, copy, count, d);
+	enum tc_rc rc = import_csv(s, k, copy, &sc, count, d);
 	free(copy);
 	return rc;
 }

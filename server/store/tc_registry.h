@@ -31,6 +31,13 @@ enum tc_rc tc_registry_kind_parse(const char *name, enum tc_registry_kind *out);
 /* Import CSV or JSON text (told apart by its first character). *count receives the rows stored. */
 enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
 			      size_t *count, struct tc_diags *d);
+/*
+ * The same for a person whose scope is limited: a receiver or contact whose region in_scope
+ * refuses fails its row (registry.region, by line), and so the whole import. in_scope NULL: any.
+ */
+enum tc_rc tc_registry_import_scoped(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
+				     bool (*in_scope)(const char *region, void *user), void *user, size_t *count,
+				     struct tc_diags *d);
 
 /*
  * Every row as CSV (with the header) or as a JSON array; *out is malloc'ed.

@@ -18,7 +18,7 @@ enum tc_store_fixed_stmt {
 	ST_COUNT
 };
 
-#define TC_STORE_CACHE_SIZE 128
+#define TC_STORE_CACHE_SIZE 256
 
 struct tc_store {
 	sqlite3 *db;

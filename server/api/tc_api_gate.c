@@ -1,0 +1,558 @@
+/*
+ * tc_api_gate.c — who may ask what (tc_api_int.h): every request but
+ * /healthz is authenticated and authorised before its body is read.
+ *
+ * Credentials: an API token (Authorization: Bearer), or a browser session
+ * (cookie tocsin_session, HttpOnly, SameSite=Strict) whose requests that
+ * change anything also carry the session's CSRF token (X-CSRF-Token). An
+ * SMS gateway's callbacks may give a gateway user's token as ?token=, and
+ * the delivery reports tocsind asks Kannel for carry tocsind's own key.
+ * The Host header must name this server (a DNS-rebinding page cannot), and
+ * an Origin, when sent, must be this server too; what a role may do is
+ * tc_role_may's table (docs/security.md, "Roles").
+ */
+#include "tc_api_int.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "tc_hash.h"
+#include "tc_store_audit.h"
+
+#define SESSION_COOKIE "tocsin_session"
+#define FAILURES_BEFORE_WAIT 10
+#define MAX_WAIT_S 900
+
+static bool is_hex16(const char *s, size_t n)
+{
+	return n == 16 && strspn(s, "0123456789abcdef") == 16;
+}
+
+/* The endpoint url names, its parameters into rq, and the methods it takes into *allow. */
+static enum tc_endpoint resolve(const char *url, struct request *rq, const char **allow)
+{
+	static const char alerts[] = "/api/v1/alerts/", receivers[] = "/api/v1/receivers/", prov[] = "/api/v1/provision";
+	static const struct {
+		const char *path;
+		enum tc_endpoint ep;
+		const char *allow;
+	} fixed[] = {
+		{ "/healthz", EP_HEALTH, "GET" },          { "/metrics", EP_METRICS, "GET" },
+		{ "/api/v1/login", EP_LOGIN, "POST" },     { "/api/v1/logout", EP_LOGOUT, "POST" },
+		{ "/api/v1/whoami", EP_WHOAMI, "GET" },    { "/api/v1/alerts", EP_ALERTS, "GET, POST" },
+		{ "/api/v1/approvals", EP_APPROVALS, "GET" }, { "/api/v1/audit", EP_AUDIT, "GET" },
+		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
+	};
+	static const struct {
+		const char *tail;
+		enum tc_endpoint ep;
+		const char *allow;
+	} alert_tails[] = {
+		{ "", EP_ALERT, "GET" },          { "/cap", EP_ALERT_CAP, "GET" },   { "/report", EP_ALERT_REPORT, "GET" },
+		{ "/sms", EP_ALERT_SMS, "GET" },  { "/cancel", EP_CANCEL, "POST" },  { "/approve", EP_APPROVE, "POST" },
+		{ "/reject", EP_REJECT, "POST" }, { "/deliveries", EP_DELIVERIES, "GET" },
+	};
+	rq->id[0] = '\0';
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(url, fixed[i].path))
+			return *allow = fixed[i].allow, fixed[i].ep;
+	if (!strncmp(url, alerts, sizeof(alerts) - 1) && is_hex16(url + sizeof(alerts) - 1, strcspn(url + sizeof(alerts) - 1, "/"))) {
+		const char *tail = url + sizeof(alerts) - 1 + 16;
+		for (size_t i = 0; i < sizeof(alert_tails) / sizeof(alert_tails[0]); i++)
+			if (!strcmp(tail, alert_tails[i].tail)) {
+				snprintf(rq->id, sizeof(rq->id), "%.16s", url + sizeof(alerts) - 1);
+				return *allow = alert_tails[i].allow, alert_tails[i].ep;
+			}
+		return EP_NONE;
+	}
+	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &rq->kind) == TC_OK)
+		return *allow = "GET, POST", EP_REGISTRY;
+	if (!strncmp(url, receivers, sizeof(receivers) - 1) && url[sizeof(receivers) - 1] &&
+	    strlen(url + sizeof(receivers) - 1) < sizeof(rq->id)) {
+		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(receivers) - 1);
+		return *allow = "DELETE", EP_RECEIVER;
+	}
+	if (!strncmp(url, prov, sizeof(prov) - 1) && url[sizeof(prov) - 1] == '/' && url[sizeof(prov)] &&
+	    strlen(url + sizeof(prov)) < sizeof(rq->id)) {
+		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(prov));
+		return *allow = "GET", EP_PROVISION;
+	}
+	if (!strncmp(url, "/api/v1/sms/", 12))
+		return *allow = "GET", EP_SMS;
+	return EP_NONE;
+}
+
+/* What the endpoint asks of the caller's role for this method; TC_PERM_N: nothing (no credentials needed). */
+static int perm_of(const struct request *rq, bool get)
+{
+	switch (rq->ep) {
+	case EP_HEALTH:
+	case EP_LOGIN: return TC_PERM_N;
+	case EP_LOGOUT:
+	case EP_WHOAMI: return -1; /* anyone signed in */
+	case EP_ALERTS: return get ? TC_PERM_READ : TC_PERM_SUBMIT;
+	case EP_ALERT_SMS: return TC_PERM_READ_CONTACTS;
+	case EP_CANCEL: return TC_PERM_CANCEL;
+	case EP_APPROVE:
+	case EP_REJECT: return TC_PERM_APPROVE;
+	case EP_REGISTRY:
+		return !get ? TC_PERM_REGISTRY : rq->kind == TC_REG_CONTACTS ? TC_PERM_READ_CONTACTS : TC_PERM_READ;
+	case EP_RECEIVER: return TC_PERM_REGISTRY;
+	case EP_PROVISION: return TC_PERM_PROVISION;
+	case EP_AUDIT: return TC_PERM_AUDIT;
+	case EP_USERS: return TC_PERM_USERS;
+	case EP_SMS: return TC_PERM_GATEWAY;
+	default: return TC_PERM_READ;
+	}
+}
+
+int64_t tc_api_now(const struct tc_api *api)
+{
+	return api->o.clock ? api->o.clock() : (int64_t)time(NULL);
+}
+
+enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	size_t n = strlen(text);
+	text[n] = '\n';
+	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* An error answer with extra headers (name, value pairs, NULL-terminated). */
+static enum MHD_Result error_with(struct MHD_Connection *c, unsigned status, const char *code, const char *message,
+				  const char *const *headers)
+{
+	json_t *j = json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
+			      "warnings");
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	size_t n = strlen(text);
+	text[n] = '\n';
+	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	for (size_t i = 0; headers && headers[i]; i += 2)
+		MHD_add_response_header(r, headers[i], headers[i + 1]);
+	enum MHD_Result ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return error_with(c, status, code, message, NULL);
+}
+
+/* The host part of a Host header or of an Origin's authority ("[::1]:8080" → "::1", "a.cn:80" → "a.cn"). */
+static void host_part(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t n;
+	if (len && in[0] == '[') {
+		const char *end = memchr(in, ']', len);
+		n = end ? (size_t)(end - in - 1) : len - 1;
+		in++;
+	} else {
+		const char *colon = memchr(in, ':', len);
+		n = colon ? (size_t)(colon - in) : len;
+	}
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), in);
+}
+
+/* Whether host (without its port) is a name this server answers to. */
+static bool host_allowed(const struct tc_api *api, const char *host)
+{
+	if (!strcasecmp(host, "localhost") || !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") ||
+	    !strcmp(host, api->o.address))
+		return true;
+	const char *p = api->o.hosts ? api->o.hosts : "";
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t len = strcspn(p, " \t,;");
+		char name[256];
+		host_part(p, len, name, sizeof(name));
+		if (len && !strcasecmp(name, host))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* Host and Origin: 0 when they name this server; else the refusal is queued. */
+static int check_origin(struct tc_api *api, struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	char name[256];
+	if (!host) {
+		tc_api_error(c, MHD_HTTP_BAD_REQUEST, "http.host", "the request has no Host header");
+		return -1;
+	}
+	host_part(host, strlen(host), name, sizeof(name));
+	if (!host_allowed(api, name)) {
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "http.host",
+			     "Host '%.200s' is not a name of this server (http_hosts lists the names it answers to)", host);
+		return -1;
+	}
+	if (origin) {
+		const char *auth = strstr(origin, "://");
+		if (auth) {
+			auth += 3;
+			host_part(auth, strcspn(auth, "/"), name, sizeof(name));
+		}
+		if (!auth || !host_allowed(api, name)) {
+			tc_api_error(c, MHD_HTTP_FORBIDDEN, "http.origin",
+				     "a request from the page of '%.200s' is refused: only this server's own pages may call it",
+				     origin);
+			return -1;
+		}
+	}
+	if (site && !strcmp(site, "cross-site")) {
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "http.origin", "a request from another site's page is refused");
+		return -1;
+	}
+	return 0;
+}
+
+/* The token of "Authorization: Bearer TOKEN"; NULL when none. */
+static const char *bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	h += 7;
+	return h + strspn(h, " ");
+}
+
+/* Who asks: 0 with rq->user set, or -1 with the refusal queued (401, or 403 for a missing CSRF token). */
+static int authenticate(struct tc_api *api, struct MHD_Connection *c, struct request *rq, bool get)
+{
+	static const char *const challenge[] = { "WWW-Authenticate", "Bearer realm=\"tocsin\"", NULL };
+	const char *token = bearer(c), *why = NULL;
+	const char *session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SESSION_COOKIE);
+	int64_t now = tc_api_now(api);
+	if (rq->ep == EP_SMS && !token) {
+		const char *key = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
+		const char *gk = api->o.gateway_key;
+		if (key && gk && gk[0] && strlen(key) == strlen(gk) && !sodium_memcmp(key, gk, strlen(gk))) {
+			rq->user = (struct tc_user){ .role = TC_ROLE_GATEWAY };
+			snprintf(rq->user.name, sizeof(rq->user.name), "tocsind-gateway");
+			rq->authed = true;
+			return 0;
+		}
+		token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	}
+	if (token) {
+		if (tc_auth_token_check(api->store, token, now, &rq->user, NULL, &why) == TC_OK) {
+			rq->authed = true;
+			return 0;
+		}
+		api->unauthenticated++;
+		error_with(c, MHD_HTTP_UNAUTHORIZED, "auth.token", why && !strcmp(why, "expired") ? "the API token has expired; make a new one (tocsin user token)" :
+			   why && !strcmp(why, "revoked") ? "the API token was revoked" :
+			   why && !strcmp(why, "disabled") ? "the token's user is disabled" : "the API token is not known here",
+			   challenge);
+		return -1;
+	}
+	if (session) {
+		const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+		bool csrf_ok = false;
+		if (tc_auth_session_check(api->store, session, csrf, now, &rq->user, &csrf_ok) != TC_OK) {
+			api->unauthenticated++;
+			error_with(c, MHD_HTTP_UNAUTHORIZED, "auth.session", "the session has ended; sign in again", challenge);
+			return -1;
+		}
+		if (!get && !csrf_ok) {
+			api->forbidden++;
+			tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.csrf",
+				     "a browser request that changes anything must carry the session's X-CSRF-Token");
+			return -1;
+		}
+		rq->authed = rq->by_session = true;
+		return 0;
+	}
+	api->unauthenticated++;
+	error_with(c, MHD_HTTP_UNAUTHORIZED, "auth.required",
+		   "credentials are required: Authorization: Bearer TOKEN (tocsin --token-file, TOCSIN_TOKEN) or a signed-in session",
+		   challenge);
+	return -1;
+}
+
+/* Whether the media type (parameters ignored) is one of the list. */
+static bool type_is(const char *type, const char *const *list)
+{
+	size_t n = type ? strcspn(type, "; \t") : 0;
+	for (size_t i = 0; type && list[i]; i++)
+		if (strlen(list[i]) == n && !strncasecmp(type, list[i], n))
+			return true;
+	return false;
+}
+
+/* The body's Content-Type fits the endpoint (a body-less POST needs none). */
+static int check_type(struct MHD_Connection *c, const struct request *rq, bool post)
+{
+	static const char *const cap[] = { "application/cap+xml", "application/xml", "text/xml", NULL };
+	static const char *const registry[] = { "text/csv", "application/json", NULL };
+	static const char *const json[] = { "application/json", NULL };
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	bool empty = !type && (!length || !strcmp(length, "0"));
+	const char *const *want = NULL;
+	const char *what = NULL;
+	if (!post)
+		return 0;
+	if (rq->ep == EP_ALERTS)
+		want = cap, what = "a CAP alert is sent as application/cap+xml, application/xml or text/xml";
+	else if (rq->ep == EP_REGISTRY)
+		want = registry, what = "registry rows are sent as text/csv or application/json";
+	else if (!empty || rq->ep == EP_LOGIN)
+		want = json, what = "this endpoint takes application/json";
+	if (!want || type_is(type, want))
+		return 0;
+	tc_api_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "http.content-type", "Content-Type '%.100s' refused: %s",
+		     type ? type : "(none)", what);
+	return -1;
+}
+
+int tc_api_gate(struct tc_api *api, struct MHD_Connection *c, const char *url, const char *method,
+		struct request *rq)
+{
+	const char *allow = NULL;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, rq->source, sizeof(rq->source));
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, rq->source, sizeof(rq->source));
+	rq->ep = resolve(url, rq, &allow);
+	if (rq->ep == EP_NONE) {
+		tc_api_error(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
+		return -1;
+	}
+	size_t n = strlen(method);
+	const char *at = strstr(allow, method);
+	if (!at || (at[n] && at[n] != ',')) {
+		const char *const headers[] = { "Allow", allow, NULL };
+		char message[128];
+		snprintf(message, sizeof(message), "%s is not a method of %s (it takes %s)", method, url, allow);
+		error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "http.method", message, headers);
+		return -1;
+	}
+	bool get = !strcmp(method, "GET");
+	if (rq->ep == EP_HEALTH)
+		return 0;
+	if (check_origin(api, c))
+		return -1;
+	int perm = perm_of(rq, get);
+	if (perm == TC_PERM_N)
+		return check_type(c, rq, !get);
+	if (authenticate(api, c, rq, get))
+		return -1;
+	if (perm >= 0 && !tc_role_may(rq->user.role, (enum tc_perm)perm)) {
+		api->forbidden++;
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.role", "user %s (%s) may not %s", rq->user.name,
+			     tc_role_name(rq->user.role), tc_perm_name((enum tc_perm)perm));
+		return -1;
+	}
+	return check_type(c, rq, !get);
+}
+
+void tc_api_audit(struct tc_api *api, const struct request *rq, const char *action, const char *alert_id,
+		  const char *object, const char *detail)
+{
+	struct tc_audit_who who = { rq->authed ? rq->user.name : "", rq->authed ? tc_role_name(rq->user.role) : "",
+				    rq->source };
+	/* a sign-in's body holds a password: its hash is not kept either */
+	bool body = rq->ep != EP_LOGIN && rq->body.n;
+	tc_store_audit_by(api->store, tc_api_now(api), &who, "api", action, alert_id, object, detail,
+			  body ? rq->body.v : NULL, body ? rq->body.n : 0);
+}
+
+static void audit_row(const struct tc_audit_row *r, void *user)
+{
+	json_t *row = tc_store_audit_json(r);
+	if (row)
+		json_array_append_new(user, row);
+}
+
+enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	(void)rq;
+	const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	long long from = after ? atoll(after) : 0, n = limit ? atoll(limit) : 1000;
+	if (from < 0 || n < 1 || n > 10000)
+		return tc_api_error(c, MHD_HTTP_BAD_REQUEST, "http.query", "after must be 0 or more, limit 1 to 10000");
+	struct tc_audit_check chk;
+	json_t *rows = json_array();
+	if (tc_store_audit_each(api->store, from, (size_t)n, audit_row, rows) ||
+	    tc_store_audit_verify(api->store, &chk)) {
+		json_decref(rows);
+		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the audit trail could not be read");
+	}
+	json_t *chain = json_pack("{s:b, s:I, s:s}", "holds", chk.bad_id == 0, "rows", (json_int_t)chk.rows, "head", chk.head);
+	if (chk.bad_id) {
+		json_object_set_new(chain, "first_bad_row", json_integer(chk.bad_id));
+		json_object_set_new(chain, "why", json_string(chk.why));
+	}
+	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o, s:o}", "chain", chain, "rows", rows));
+}
+
+bool tc_api_regions_in_scope(const struct tc_user *u, const char *list, char outside[16])
+{
+	const char *p = list ? list : "";
+	while (*p) {
+		p += strspn(p, " ");
+		size_t len = strcspn(p, " ");
+		char code[16];
+		snprintf(code, sizeof(code), "%.*s", (int)(len < 15 ? len : 15), p);
+		if (len && !tc_user_in_scope(u, code)) {
+			memcpy(outside, code, sizeof(code));
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+/* --- signing in ----------------------------------------------------------------------- */
+
+/* The throttle slot of a client address (failed logins from it). */
+static size_t slot_of(struct tc_api *api, const char *address)
+{
+	size_t i = (size_t)(tc_fnv1a(TC_FNV1A_INIT, address) % TC_API_THROTTLE_SLOTS);
+	if (strcmp(api->throttle[i].address, address) != 0) {
+		snprintf(api->throttle[i].address, sizeof(api->throttle[i].address), "%s", address);
+		api->throttle[i].failures = 0;
+		api->throttle[i].until = 0;
+	}
+	return i;
+}
+
+static enum MHD_Result too_many(struct MHD_Connection *c, int64_t wait, const char *whose)
+{
+	char secs[24], message[160];
+	snprintf(secs, sizeof(secs), "%lld", (long long)(wait > 0 ? wait : 1));
+	snprintf(message, sizeof(message), "too many failed sign-ins %s; try again in %s s", whose, secs);
+	const char *const headers[] = { "Retry-After", secs, NULL };
+	return error_with(c, MHD_HTTP_TOO_MANY_REQUESTS, "auth.throttled", message, headers);
+}
+
+enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	int64_t now = tc_api_now(api), retry = 0;
+	size_t slot = slot_of(api, rq->source);
+	if (api->throttle[slot].until > now)
+		return too_many(c, api->throttle[slot].until - now, "from this address");
+	json_t *j = rq->body.n ? json_loadb(rq->body.v, rq->body.n, 0, NULL) : NULL;
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *password = json_string_value(json_object_get(j, "password"));
+	if (!name || !password) {
+		json_decref(j);
+		return tc_api_error(c, MHD_HTTP_BAD_REQUEST, "auth.login", "sign in with {\"name\": ..., \"password\": ...}");
+	}
+	char session[TC_TOKEN_TEXT], csrf[TC_TOKEN_TEXT], who[TC_AUTH_NAME_MAX + 1];
+	struct tc_user u;
+	enum tc_rc rc = TC_OK;
+	int64_t ttl = api->o.session_ttl_s > 0 ? api->o.session_ttl_s : 8 * 3600;
+	snprintf(who, sizeof(who), "%s", name);
+	enum tc_login res = tc_auth_login(api->store, name, password, rq->source, now, ttl, session, csrf, &retry, &u, &rc);
+	json_decref(j); /* the password goes with it */
+	struct request as = *rq;
+	snprintf(as.user.name, sizeof(as.user.name), "%s", who);
+	as.authed = true;
+	if (res == TC_LOGIN_LOCKED) {
+		tc_api_audit(api, &as, "login-locked", NULL, who, NULL);
+		return too_many(c, retry, "for this account");
+	}
+	if (res != TC_LOGIN_OK) {
+		struct { unsigned *n; int64_t *until; } t = { &api->throttle[slot].failures, &api->throttle[slot].until };
+		if (++*t.n >= FAILURES_BEFORE_WAIT) {
+			unsigned over = *t.n - FAILURES_BEFORE_WAIT;
+			*t.until = now + (over >= 10 ? MAX_WAIT_S : (1 << over) < MAX_WAIT_S ? (1 << over) : MAX_WAIT_S);
+		}
+		tc_api_audit(api, &as, "login-failed", NULL, who, rc ? tc_rc_name(rc) : NULL);
+		return tc_api_error(c, rc ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_UNAUTHORIZED, "auth.login",
+				    rc ? "the store could not be read; try again" : "wrong name or password");
+	}
+	api->throttle[slot].failures = 0;
+	as.user = u;
+	tc_api_audit(api, &as, "login", NULL, u.name, NULL);
+	char cookie[TC_TOKEN_TEXT + 128];
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s", session,
+		 (long long)ttl, api->o.secure_cookies ? "; Secure" : "");
+	json_t *out = json_pack("{s:s, s:s, s:s, s:I}", "name", u.name, "role", tc_role_name(u.role), "csrf", csrf,
+				"expires_at", (json_int_t)(now + ttl));
+	sodium_memzero(session, sizeof(session));
+	sodium_memzero(csrf, sizeof(csrf));
+	char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(out);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	sodium_memzero(cookie, sizeof(cookie));
+	return ok;
+}
+
+enum MHD_Result tc_api_logout(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	const char *session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SESSION_COOKIE);
+	if (session)
+		tc_auth_session_end(api->store, session);
+	tc_api_audit(api, rq, "logout", NULL, rq->user.name, NULL);
+	char *text = strdup("{\"signed_out\":true}\n");
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
+				SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+enum MHD_Result tc_api_whoami(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	(void)api;
+	json_t *regions = json_array(), *departments = json_array(), *may = json_array();
+	for (size_t i = 0; i < rq->user.n_regions; i++)
+		json_array_append_new(regions, json_string(rq->user.regions[i]));
+	for (size_t i = 0; i < rq->user.n_departments; i++)
+		json_array_append_new(departments, json_string(rq->user.departments[i]));
+	for (int p = 0; p < TC_PERM_N; p++)
+		if (tc_role_may(rq->user.role, (enum tc_perm)p))
+			json_array_append_new(may, json_string(tc_perm_name((enum tc_perm)p)));
+	return tc_api_reply(c, MHD_HTTP_OK,
+			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "name", rq->user.name, "role",
+				      tc_role_name(rq->user.role), "regions", regions, "departments", departments, "may",
+				      may, "via", rq->by_session ? "session" : "token"));
+}

@@ -1,0 +1,106 @@
+/*
+ * tc_api_int.h — what the API's own files share (not for other modules):
+ * the server, one request, the endpoints and the replies.
+ */
+#ifndef TC_API_INT_H
+#define TC_API_INT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "tc_api.h"
+#include "tc_auth.h"
+#include "tc_registry.h"
+#include "tc_vec.h"
+
+/* Failed logins remembered per client address (tc_api_gate.c). */
+#define TC_API_THROTTLE_SLOTS 256
+
+struct tc_api {
+	struct MHD_Daemon *mhd;
+	struct tc_store *store;
+	struct tc_api_options o;
+	unsigned port;
+	unsigned long requests, refused, accepted;
+	unsigned long unauthenticated, forbidden; /* answered 401, 403 */
+	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
+	struct {
+		char address[48];
+		unsigned failures;
+		int64_t until; /* no login from this address before (seconds) */
+	} throttle[TC_API_THROTTLE_SLOTS];
+};
+
+enum tc_endpoint {
+	EP_NONE = 0,
+	EP_HEALTH,      /* GET /healthz */
+	EP_METRICS,     /* GET /metrics */
+	EP_LOGIN,       /* POST /api/v1/login */
+	EP_LOGOUT,      /* POST /api/v1/logout */
+	EP_WHOAMI,      /* GET /api/v1/whoami */
+	EP_ALERTS,      /* GET, POST /api/v1/alerts */
+	EP_ALERT,       /* GET /api/v1/alerts/{id} */
+	EP_ALERT_CAP,   /* GET .../cap */
+	EP_ALERT_REPORT,/* GET .../report */
+	EP_ALERT_SMS,   /* GET .../sms */
+	EP_DELIVERIES,  /* GET .../deliveries */
+	EP_CANCEL,      /* POST .../cancel */
+	EP_APPROVE,     /* POST .../approve */
+	EP_REJECT,      /* POST .../reject */
+	EP_APPROVALS,   /* GET /api/v1/approvals */
+	EP_REGISTRY,    /* GET, POST /api/v1/{receivers,contacts,shelters} */
+	EP_RECEIVER,    /* DELETE /api/v1/receivers/{id} */
+	EP_PROVISION,   /* GET /api/v1/provision[/{id}] */
+	EP_AUDIT,       /* GET /api/v1/audit */
+	EP_USERS,       /* GET /api/v1/users */
+	EP_SMS,         /* GET /api/v1/sms/... (a gateway's callbacks) */
+};
+
+struct request {
+	struct tc_vec body; /* bytes, NUL-terminated once anything came */
+	bool too_large;
+	bool answered;      /* refused before its body was read: the rest is dropped */
+	enum tc_endpoint ep;
+	char id[64];        /* the alert, receiver or device the path names; "" none */
+	enum tc_registry_kind kind;
+	char source[48];    /* the client's address */
+	bool authed;
+	bool by_session;    /* a browser session (cookie), not a token */
+	struct tc_user user;
+};
+
+int64_t tc_api_now(const struct tc_api *api);
+enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j);
+enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Before the body is read: which endpoint the path is, whether the method fits it (405), the Host
+ * and Origin headers (403), who is asking (401), whether their role may (403), the body's type
+ * (415). 0 when the request may go on; else the response is queued and the body will be dropped.
+ */
+int tc_api_gate(struct tc_api *api, struct MHD_Connection *c, const char *url, const char *method,
+		struct request *rq);
+
+/* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */
+enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_logout(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_whoami(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+
+/* The audit log's row for what the request's user did (object and detail may be NULL). */
+void tc_api_audit(struct tc_api *api, const struct request *rq, const char *action, const char *alert_id,
+		  const char *object, const char *detail);
+
+/* Whether every space-separated region code in list lies in the user's scope; the first that does not in *outside. */
+bool tc_api_regions_in_scope(const struct tc_user *u, const char *list, char outside[16]);
+
+/* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
+enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+
+/* GET /api/v1/approvals, POST .../approve, .../reject (tc_api_approve.c). */
+enum MHD_Result tc_api_approvals(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_decide(struct tc_api *api, struct MHD_Connection *c, const struct request *rq, bool approve);
+
+#endif
