@@ -311,12 +311,20 @@ struct json_t *tc_store_audit_json(const struct tc_audit_row *r)
 			 "body_sha256", r->body_sha256, "prev_hash", r->prev_hash, "hash", r->hash);
 }
 
-/* Whether row r, read faithfully or not, fits after the row before it (whose id and hash are in c). */
+/*
+ * Whether row r, read faithfully or not, fits after the rows of c (c->rows of them, the last with
+ * hash c->head). When it does not, c->bad_id and c->why say which row and why.
+ */
 static bool fits(const struct tc_audit_row *r, bool faithful, struct tc_audit_check *c)
 {
 	char want[TC_AUDIT_HASH_HEX + 1];
 	int64_t expected = c->rows + 1;
-	if (r->id != expected) {
+	c->bad_id = r->id < expected ? r->id : expected;
+	if (r->id < expected) { /* only a first row below 1 can be: ids are unique and read in order */
+		snprintf(c->why, sizeof(c->why), "its id comes before row 1, where the chain starts");
+		return false;
+	}
+	if (r->id > expected) {
 		snprintf(c->why, sizeof(c->why), "row %" PRId64 " is missing", expected);
 		return false;
 	}
@@ -332,6 +340,7 @@ static bool fits(const struct tc_audit_row *r, bool faithful, struct tc_audit_ch
 		snprintf(c->why, sizeof(c->why), "its hash does not match its content");
 		return false;
 	}
+	c->bad_id = 0;
 	return true;
 }
 
@@ -347,7 +356,6 @@ enum tc_rc tc_store_audit_verify(struct tc_store *s, struct tc_audit_check *out)
 		struct tc_audit_row row;
 		bool faithful = read_row(q, &row);
 		if (!fits(&row, faithful, out)) {
-			out->bad_id = row.id == out->rows + 1 ? row.id : out->rows + 1;
 			r = SQLITE_DONE;
 			break;
 		}

@@ -81,7 +81,8 @@ enum tc_rc tc_store_audit_each(struct tc_store *s, int64_t after_id, size_t limi
 
 /*
  * A row as a JSON object with every field (those of tc_audit_row, by the same names), for the
- * export and the API. New reference (the caller json_decref()s it); NULL when out of memory.
+ * export and the API. New reference (the caller json_decref()s it); NULL when out of memory, or
+ * when a field is not UTF-8 (JSON cannot carry it; the store writes none such).
  */
 struct json_t *tc_store_audit_json(const struct tc_audit_row *r);
 

@@ -200,6 +200,8 @@ static void test_deleted_row_named(void **state)
 	expect_broken(2, "row 2 is missing", 1);
 	tamper("DELETE FROM audit WHERE id = 1");
 	expect_broken(1, "row 1 is missing", 0);
+	tamper("INSERT INTO audit (id, at, actor, action) VALUES (0, 1, 'x', 'y')");
+	expect_broken(0, "its id comes before row 1, where the chain starts", 0);
 }
 
 /* A changed hash is named; a row rewritten with a hash that fits its new content breaks the next link. */
