@@ -28,6 +28,7 @@ int tc_cli_cancel(int argc, char **argv);
 int tc_cli_broker(int argc, char **argv);
 int tc_cli_provision(int argc, char **argv);
 int tc_cli_remove(int argc, char **argv);
+int tc_cli_user(int argc, char **argv);
 
 /*
  * Whether the command's arguments ask for help (--help or -h anywhere before "--"). A command

@@ -38,6 +38,7 @@
 #pragma weak tc_cli_broker
 #pragma weak tc_cli_provision
 #pragma weak tc_cli_remove
+#pragma weak tc_cli_user
 
 static const struct {
 	const char *name;
@@ -59,6 +60,7 @@ static const struct {
 	{ "provision", "tocsin-client", tc_cli_provision, "a device's configuration (or every receiver's secret) for the secured broker" },
 	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
 	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
+	{ "user", "tocsin-admin", tc_cli_user, "staff accounts on the data directory: add, token, revoke, disable, list" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
