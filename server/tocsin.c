@@ -47,6 +47,7 @@
 #pragma weak tc_cli_approve
 #pragma weak tc_cli_reject
 #pragma weak tc_cli_approvals
+#pragma weak tc_cli_user
 
 static const struct {
 	const char *name;
@@ -72,6 +73,7 @@ static const struct {
 	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
 	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
 	{ "audit", "tocsin-admin", tc_cli_audit, "verify the audit trail's hash chain, or export it as JSON lines" },
+	{ "user", "tocsin-admin", tc_cli_user, "staff accounts on the data directory: add, token, revoke, disable, list" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

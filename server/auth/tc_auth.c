@@ -699,7 +699,7 @@ enum tc_rc tc_auth_token_each(struct tc_store *s, const char *user, void (*fn)(c
 			      void *u)
 {
 	static const char sql[] = "SELECT id, username, label, created_at, expires_at, revoked_at, last_used FROM tokens"
-				  " WHERE ?1 IS NULL OR username = ?1 ORDER BY created_at DESC, id";
+				  " WHERE ?1 IS NULL OR username = ?1 ORDER BY created_at DESC, rowid DESC";
 	struct tc_token_info t;
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	int r;
