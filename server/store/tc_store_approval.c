@@ -8,8 +8,8 @@
 
 #include "tc_store_int.h"
 
-#define COLUMNS "alert_id, author, submitted_at, state, decided_by, decided_at, urgent, targets, notified_at," \
-		" reason, regions, warnings, text"
+#define COLUMNS "p.alert_id, p.author, p.submitted_at, p.state, p.decided_by, p.decided_at, p.urgent, p.targets," \
+		" p.notified_at, p.reason, p.regions, p.warnings, p.text"
 
 void tc_approval_release(struct tc_approval *a)
 {
@@ -82,7 +82,7 @@ enum tc_rc tc_store_put_held_alert(struct tc_store *s, const struct tc_cap_alert
 
 enum tc_rc tc_store_approval_get(struct tc_store *s, const char *alert_id, struct tc_approval *out)
 {
-	static const char sql[] = "SELECT " COLUMNS " FROM approvals WHERE alert_id = ?";
+	static const char sql[] = "SELECT " COLUMNS " FROM approvals p WHERE p.alert_id = ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	memset(out, 0, sizeof(*out));
 	if (!q)

@@ -9,16 +9,20 @@ tocsind=$1 tocsin=$2 examples=$3 tmp=$(mktemp -d) pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 
-# tocsind on a free loopback port, then a clean stop: its start and stop rows, and those of an
-# alert when the API takes one without a token.
-printf '[tocsind]\nhttp = 127.0.0.1:8080\nbroker = none\n' >"$tmp/tocsind.conf"
+# tocsind on a free loopback port, an alert submitted by a user of its own, then a clean stop:
+# the user's creation, the start, the acceptance and the stop are rows.
+mkdir -p "$tmp/data"
+export TOCSIN_TOKEN=$("$tocsin" user add forecaster --role drafter --region 120116 --department 12011641600000 \
+	--data-dir "$tmp/data" 2>/dev/null | tail -1)
+printf '[tocsind]\nhttp = 127.0.0.1:8080\nbroker = none\napproval_required = none\n' >"$tmp/tocsind.conf"
 "$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/log" &
 pid=$!
 url=$(server_url "$tmp/data")
 expect "server up" curl -sf "$url/healthz"
 sed 's/2026-/2027-/g' "$examples/cn-typhoon-orange.xml" >"$tmp/typhoon.xml"
-submitted=0
-"$tocsin" submit "$tmp/typhoon.xml" --server "$url" >/dev/null 2>&1 && submitted=1
+"$tocsin" submit "$tmp/typhoon.xml" --server "$url" >/dev/null
+check "the alert submitted" 0 $?
+submitted=1
 
 # verify while tocsind runs (the store is shared through WAL)
 out=$("$tocsin" audit verify --data-dir "$tmp/data")
@@ -48,8 +52,8 @@ expect "every line a JSON object with every field" jq -e 'has("id") and has("at"
 	(.hash|test("^[0-9a-f]{64}$"))' "$tmp/audit.jsonl"
 check "rows in id order, linked" "true" "$(jq -s '. as $r | ([range(1; length) as $i | $r[$i].id == $i + 1 and
 	$r[$i].prev_hash == $r[$i - 1].hash] | all) and $r[0].id == 1 and $r[0].prev_hash == ""' "$tmp/audit.jsonl")"
-check "tocsind's start is row 1" '"system" "start"' "$(jq -r 'select(.id == 1) | "\"\(.actor)\" \"\(.action)\""' \
-	"$tmp/audit.jsonl")"
+check "the user's creation and token are rows 1 and 2, tocsind's start row 3" \
+	'"cli" "user-add" "cli" "token-new" "system" "start"' "$(jq -r 'select(.id <= 3) | "\"\(.actor)\" \"\(.action)\""' "$tmp/audit.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 [ "$submitted" = 1 ] && expect "the alert's acceptance is a row" jq -se 'any(.action == "accepted")' "$tmp/audit.jsonl"
 "$tocsin" audit export --data-dir "$tmp/data" --after 1 >"$tmp/after.jsonl" 2>/dev/null
 check "export --after 1 to stdout" "$((rows - 1))" "$(jq -s 'map(select(.id > 1)) | length' "$tmp/after.jsonl")"

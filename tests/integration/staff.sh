@@ -79,7 +79,7 @@ check "a foreign Origin refused" 403 \
 	"$(as county-drafter "${cap[@]}" -H 'Origin: http://evil.example' --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 check "a foreign Host refused (DNS rebinding)" 403 \
 	"$(as county-drafter "${cap[@]}" -H 'Host: evil.example' --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
-check "the issue's attack: text/plain from evil.example, no credentials" 401 \
+check "the issue's attack: text/plain from evil.example, no credentials" 403 \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' \
 		-H 'Host: evil.example' --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 check "a wrong method: 405" 405 "$(as viewer -X PUT "$url/api/v1/alerts")"
