@@ -76,6 +76,45 @@ check_log() {
 	printf '%s\n' "$unexpected" | head -20 | sed 's/^/  /'
 }
 
+# staff DATA_DIR: the people a test's tocsind serves, made with `tocsin user add` on its data
+# directory (before it starts or while it runs), each of every region and department:
+# t-approver, t-drafter, t-registry, t-viewer and t-admin, their API tokens in $tmp/token.ROLE.
+# Afterwards TOCSIN_TOKEN is the approver's, and $tocsin is a wrapper that sends the registry
+# clerk's token for import, export, provision and remove (the roles are apart on purpose).
+# Scripts not about approval run tocsind with approval_required = none (start_server does).
+staff() {
+	local dir=$1 role real=${tocsin_real:-$tocsin}
+	mkdir -p "$dir"
+	for role in approver drafter registry viewer admin; do
+		local scope=()
+		case $role in
+		approver | drafter) scope=(--region '*' --department '*') ;;
+		registry) scope=(--region '*') ;;
+		esac
+		"$real" user add "t-$role" --role "$role" "${scope[@]}" --data-dir "$dir" 2>>"$tmp/staff.log" |
+			tail -1 >"$tmp/token.$role"
+		[ -s "$tmp/token.$role" ] || echo "staff: could not add t-$role (see $tmp/staff.log)"
+	done
+	TOCSIN_TOKEN=$(cat "$tmp/token.approver")
+	export TOCSIN_TOKEN
+	tocsin_real=$real
+	cat >"$tmp/tocsin-staff" <<WRAP
+#!/bin/sh
+# tocsin as the test's staff: registry work with the registry clerk's token, the rest as TOCSIN_TOKEN
+case "\$1" in import | export | provision | remove) TOCSIN_TOKEN=\$(cat "$tmp/token.registry"); export TOCSIN_TOKEN ;; esac
+exec "$real" "\$@"
+WRAP
+	chmod +x "$tmp/tocsin-staff"
+	tocsin=$tmp/tocsin-staff
+}
+
+# api ROLE CURL-ARGS...: curl with the token of the test's ROLE (staff made them)
+api() {
+	local role=$1
+	shift
+	curl -H "Authorization: Bearer $(cat "$tmp/token.$role")" "$@"
+}
+
 # finish: print the counts and exit non-zero on any failure
 finish() {
 	echo "$pass passed, $fail failed"

@@ -17,8 +17,12 @@ trap cleanup EXIT
 
 # start_server [ARGS...]: tocsind on a free loopback port, with ARGS added; sets pid and url. On
 # the secured broker of start_secure_broker (broker_url set) it connects with TLS and its own
-# credentials, else to the plain broker on $broker_port.
+# credentials, else to the plain broker on $broker_port. The first start makes the test's staff
+# (lib.sh) and, unless $tmp/tocsind.conf names approval_required, lets alerts out without a
+# second person: these scripts are about delivery (staff.sh is about approval).
 start_server() {
+	[ -s "$tmp/token.approver" ] || staff "$tmp/data"
+	grep -q '^approval_required' "$tmp/tocsind.conf" 2>/dev/null || echo 'approval_required = none' >>"$tmp/tocsind.conf"
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 		--broker "${broker_url:-127.0.0.1:$broker_port}" "$@" 2>>"$tmp/tocsind.log" &
