@@ -43,6 +43,9 @@ int tc_cli_http(const char *method, const char *url, const char *data, size_t le
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	const char *ca = getenv("TOCSIN_CA_FILE"); /* https:// to a server with a private CA or its own certificate */
+	if (ca && *ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (!strcmp(method, "POST")) {
 		snprintf(header, sizeof(header), "Content-Type: %s", type);
 		h = curl_slist_append(h, header);

@@ -3,11 +3,12 @@
 # HTTPS with a certificate made here, plain HTTP refused off loopback, 2,000
 # slow connections, 20 large unfinished uploads against the body budget, the
 # per-address limit and the idle timeout. Every client runs on 127.0.0.1.
-# Usage: http_load.sh TOCSIND
+# Usage: http_load.sh TOCSIND TOCSIN
 # HTTP_LOAD_EXTRA: settings lines added to every configuration (to show a
 # check failing, e.g. "http_body_memory = 4294967296").
 set -u
 tocsind=$1
+tocsin=$2
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 pid=
@@ -57,6 +58,11 @@ expect "healthz over TLS" curl -sf -m 5 --cacert "$tmp/cert.pem" "$url/healthz"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")
 check "plain HTTP to the TLS port gets no answer" 000 "$code"
 expect "the log says https" grep -q "listening on https://127.0.0.1:$port" "$tmp/log"
+"$tocsin" status 0123456789abcdef --server "$url" 2>"$tmp/err"
+check "the CLI does not trust a certificate it was not given" 2 $?
+TOCSIN_CA_FILE=$tmp/cert.pem "$tocsin" status 0123456789abcdef --server "$url" 2>"$tmp/err"
+check "the CLI with TOCSIN_CA_FILE reaches the server" 1 $?
+expect "and is answered" grep -qE "HTTP [0-9]{3}" "$tmp/err"
 stop
 
 "$tocsind" --data-dir "$tmp/data" --broker none --http 127.0.0.1:0 --tls-cert "$tmp/cert.pem" \
