@@ -770,6 +770,10 @@ enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, 
 		tc_err(d, "api.tls", "", "HTTPS needs both a certificate and its key (--tls-cert and --tls-key)");
 		return TC_ERR_USAGE;
 	}
+	if (o->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		tc_err(d, "api.tls", "", "this libmicrohttpd was built without TLS; HTTPS needs one built with GnuTLS");
+		return TC_ERR_USAGE;
+	}
 	rc = plain_check(o, &sa, d);
 	if (rc)
 		return rc;

@@ -8,8 +8,10 @@
 #include "tc_api_tls.h"
 #include "tc_file.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <gnutls/gnutls.h>
@@ -18,8 +20,11 @@
 #define PEM_MAX (1u << 20)
 #define CHAIN_MAX 16
 
-static enum tc_rc read_pem(const char *path, const char *what, char **out, size_t *len, struct tc_diags *d)
+/* A PEM file of at most PEM_MAX bytes; a secret one open to other users is warned about. */
+static enum tc_rc read_pem(const char *path, const char *what, bool secret, char **out, size_t *len,
+			   struct tc_diags *d)
 {
+	struct stat st;
 	int err = tc_file_read(path, PEM_MAX, out, len);
 	if (err) {
 		tc_err(d, "api.tls", "", "cannot read the TLS %s %s: %s", what, path, strerror(err));
@@ -29,6 +34,9 @@ static enum tc_rc read_pem(const char *path, const char *what, char **out, size_
 		tc_err(d, "api.tls", "", "the TLS %s %s is larger than %u bytes; is it the right file?", what, path, PEM_MAX);
 		return TC_ERR_INVALID;
 	}
+	if (secret && stat(path, &st) == 0 && (st.st_mode & 077))
+		tc_warn(d, "api.tls", "", "the TLS key %s is mode %03o, open to other users; make it 0600", path,
+			(unsigned)(st.st_mode & 0777));
 	return TC_OK;
 }
 
@@ -94,9 +102,9 @@ enum tc_rc tc_api_tls_load(const char *cert_path, const char *key_path, char **c
 	char *c = NULL, *k = NULL;
 	size_t c_len = 0, k_len = 0;
 	*cert = *key = NULL;
-	enum tc_rc rc = read_pem(cert_path, "certificate", &c, &c_len, d);
+	enum tc_rc rc = read_pem(cert_path, "certificate", false, &c, &c_len, d);
 	if (!rc)
-		rc = read_pem(key_path, "key", &k, &k_len, d);
+		rc = read_pem(key_path, "key", true, &k, &k_len, d);
 	if (!rc)
 		rc = check_cert(cert_path, c, c_len, d);
 	if (!rc)

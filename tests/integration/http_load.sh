@@ -130,6 +130,21 @@ check "a body declared past max_alert_bytes is 413" 413 "$code"
 expect "saying so" jq -e '.errors[0].code == "http.too-large" and (.errors[0].message | test("max_alert_bytes"))' "$tmp/huge.json"
 stop
 
+# A body sent without Content-Length is counted as it comes: past the budget it is dropped and
+# answered 503 at its end.
+start 'http_body_memory = 1048576\nmax_alert_bytes = 1000000'
+python3 "$here/http_load.py" upload "$port" 1 900000 800000 8 "$tmp/held" &
+load=$!
+wait_until 30 test -s "$tmp/held"
+head -c 500000 "$tmp/big" >"$tmp/half"
+code=$(curl -s -m 10 -o "$tmp/busy.json" -w '%{http_code}' "${auth[@]}" -H 'Content-Type: application/cap+xml' \
+	-H 'Transfer-Encoding: chunked' --data-binary @"$tmp/half" "$url/api/v1/alerts")
+check "a chunked body past the budget is 503" 503 "$code"
+expect "saying why" jq -e '.errors[0].code == "http.busy"' "$tmp/busy.json"
+wait "$load"
+load=
+stop
+
 # --- (c) the per-address limit, and the idle timeout -----------------------------------------
 start 'http_max_connections_per_address = 50\nhttp_timeout_s = 2'
 python3 "$here/http_load.py" idle "$port" 80 1 "$tmp/idle"
