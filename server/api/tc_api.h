@@ -19,7 +19,8 @@
  *                                  once the alert is durable; 200 with "duplicate":true
  *                                  for the same sender, identifier and sent; 400 for XML
  *                                  that is unreadable or unsafe, 422 for an invalid or
- *                                  expired alert, 413 for a body over the size limit
+ *                                  expired alert, 413 for a body over the size limit,
+ *                                  503 while too many unfinished uploads are held
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received

@@ -86,6 +86,10 @@ def slow(port, n, seconds, status):
     write_status(status, ["open %d" % n, "held %d" % held])
 
 
+def upload_lines(answers, n):
+    return ["answer %s" % a for a in answers.values()] + ["unanswered %d" % (n - len(answers))]
+
+
 def upload(port, n, size, sent, seconds, status):
     files_for(n)
     token = os.environ.get("TOCSIN_TOKEN")
@@ -93,13 +97,13 @@ def upload(port, n, size, sent, seconds, status):
             "Content-Type: application/cap+xml\r\nContent-Length: %d\r\n" % size)
     if token:
         head += "Authorization: Bearer %s\r\n" % token
-    head = (head + "\r\n").encode()
-    body = b"<" + b"x" * (sent - 1)
+    whole = memoryview((head + "\r\n").encode() + b"<" + b"x" * (sent - 1))  # one copy for all
     socks = connect_all(port, n)
-    todo = {s: memoryview(head + body) for s in socks}
+    todo = {s: whole for s in socks}
     answers = {}
     end = time.monotonic() + seconds
-    settled = None  # when every body was sent (or refused): the status is written a second later
+    sent_at = None  # when every body was sent (or refused): the status is written a second later
+    reported = False
     while time.monotonic() < end:
         writing = [s for s in socks if len(todo[s]) and s not in answers]
         reading = [s for s in socks if s not in answers]
@@ -116,13 +120,12 @@ def upload(port, n, size, sent, seconds, status):
             except OSError:
                 data = b""
             answers[s] = data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/1.1 ") else "closed"
-        if not writing and settled is None:
-            settled = time.monotonic()
-        if settled is not None and time.monotonic() > settled + 1 and settled > 0:
-            settled = 0
-            write_status(status, ["answer %s" % a for a in answers.values()] +
-                         ["unanswered %d" % (n - len(answers))])
-    write_status(status, ["answer %s" % a for a in answers.values()] + ["unanswered %d" % (n - len(answers))])
+        if not writing and sent_at is None:
+            sent_at = time.monotonic()
+        if sent_at is not None and not reported and time.monotonic() > sent_at + 1:
+            reported = True
+            write_status(status, upload_lines(answers, n))
+    write_status(status, upload_lines(answers, n))
 
 
 def idle(port, n, seconds, status):
