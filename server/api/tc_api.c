@@ -15,6 +15,7 @@
 #include "tc_api_tls.h"
 #include "tc_csv.h"
 #include "tc_ingest.h"
+#include "tc_log.h"
 #include "tc_registry.h"
 #include "tc_store_secrets.h"
 #include "tc_store_sms.h"
@@ -30,6 +31,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -42,6 +44,7 @@ struct tc_api {
 	unsigned long requests, refused, accepted;
 	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
 	size_t held;                     /* body bytes all unfinished requests hold (or have declared) */
+	unsigned long busy;              /* requests answered 503 for the body budget */
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
 	int epoll_fd;
 };
@@ -445,6 +448,20 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 	return ok;
 }
 
+/* The connections and request bodies held now, and the requests the body budget turned away. */
+static void http_metrics(const struct tc_api *api, FILE *f)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	fprintf(f, "# HELP tocsin_http_connections HTTP connections open.\n# TYPE tocsin_http_connections gauge\n");
+	fprintf(f, "tocsin_http_connections %u\n", info ? info->num_connections : 0);
+	fprintf(f, "# HELP tocsin_http_body_bytes Bytes held for unfinished request bodies.\n"
+		   "# TYPE tocsin_http_body_bytes gauge\n");
+	fprintf(f, "tocsin_http_body_bytes %zu\n", api->held);
+	fprintf(f, "# HELP tocsin_http_busy_total Requests answered 503 because request bodies held too much memory.\n"
+		   "# TYPE tocsin_http_busy_total counter\n");
+	fprintf(f, "tocsin_http_busy_total %lu\n", api->busy);
+}
+
 /* GET /metrics: Prometheus text format. */
 static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 {
@@ -471,6 +488,7 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 	fprintf(f, "tocsin_registry{kind=\"shelters\"} %ld\n", tc_store_count(api->store, "shelters"));
 	fprintf(f, "# HELP tocsin_http_requests_total HTTP requests answered.\n# TYPE tocsin_http_requests_total counter\n");
 	fprintf(f, "tocsin_http_requests_total %lu\n", api->requests);
+	http_metrics(api, f);
 	fprintf(f, "# HELP tocsin_alerts_submitted_total Alerts submitted over HTTP, by outcome.\n"
 		   "# TYPE tocsin_alerts_submitted_total counter\n");
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"accepted\"} %lu\n", api->accepted);
@@ -629,8 +647,9 @@ static bool body_hold(struct tc_api *api, struct request *rq, size_t more)
 	return true;
 }
 
-static enum MHD_Result busy_reply(struct MHD_Connection *c)
+static enum MHD_Result busy_reply(struct tc_api *api, struct MHD_Connection *c)
 {
+	api->busy++;
 	return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "http.busy",
 			   "the server holds too many unfinished uploads; send again later");
 }
@@ -659,7 +678,7 @@ static enum MHD_Result body_admit(struct tc_api *api, struct MHD_Connection *c, 
 	}
 	if (!body_hold(api, rq, (size_t)n + 1)) {
 		rq->over_budget = true;
-		return busy_reply(c);
+		return busy_reply(api, c);
 	}
 	return tc_vec_reserve(&rq->body, (size_t)n + 1) == TC_OK ? MHD_YES : MHD_NO;
 }
@@ -703,7 +722,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return body_take(api, rq, upload, n);
 	}
 	if (rq->over_budget)
-		return busy_reply(c);
+		return busy_reply(api, c);
 	return route(api, c, method, url, rq);
 }
 
@@ -739,6 +758,18 @@ static enum tc_rc plain_check(const struct tc_api_options *o, const struct socka
 	return TC_OK;
 }
 
+/* libmicrohttpd's own messages (a client that went away, one over a limit): per connection, so debug. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char text[512];
+	(void)cls;
+	if (!tc_log_enabled(TC_LOG_DEBUG))
+		return;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	text[strcspn(text, "\n")] = '\0';
+	tc_log(TC_LOG_DEBUG, "http", "%s", text);
+}
+
 /* The daemon, external event loop on epoll, with the limits and (when given) TLS. */
 static struct MHD_Daemon *daemon_start(struct tc_api *api, const struct sockaddr_in *sa)
 {
@@ -753,7 +784,8 @@ static struct MHD_Daemon *daemon_start(struct tc_api *api, const struct sockaddr
 		flags, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
 		api, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u, MHD_OPTION_CONNECTION_LIMIT,
 		o->max_connections ? o->max_connections : TC_API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		o->max_per_address ? o->max_per_address : TC_API_MAX_PER_ADDRESS, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+		o->max_per_address ? o->max_per_address : TC_API_MAX_PER_ADDRESS, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,

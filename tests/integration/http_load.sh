@@ -41,6 +41,9 @@ stop() {
 
 hwm_mb() { awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$pid/status"; }
 
+# metric NAME: its value on the server's /metrics
+metric() { curl -s -m 5 "${auth[@]}" "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
 # answers STATUS CODE: how many answers with CODE the load client wrote to STATUS
 answers() { grep -c "^answer $2\$" "$1" || true; }
 
@@ -91,6 +94,7 @@ sleep 2
 expect "2,000 connections held by tocsind" test "$(ls "/proc/$pid/fd" | wc -l)" -ge 2000
 t0=$(date +%s%N)
 expect "healthz answers beside them" curl -sf -m 2 "$url/healthz"
+expect "and /metrics counts them" test "$(metric tocsin_http_connections)" -ge 2000
 echo "healthz beside 2,000 slow connections: $((($(date +%s%N) - t0) / 1000000)) ms"
 wait "$load"
 load=
@@ -114,6 +118,8 @@ expect "saying why" jq -e '.errors[0].code == "http.busy" and (.errors[0].messag
 sort "$tmp/upload" | uniq -c | sed 's/^/  uploads: /'
 check "the uploads past the budget were answered 503" 16 "$(answers "$tmp/upload" 503)"
 expect "four held" grep -qx "unanswered 4" "$tmp/upload"
+check "/metrics: the bytes they hold" $((4 * ((15 << 20) + 1))) "$(metric tocsin_http_body_bytes)"
+check "/metrics: the uploads turned away" 17 "$(metric tocsin_http_busy_total)"
 mb=$(hwm_mb)
 echo "tocsind's peak with 20 unfinished 15 MiB uploads: $mb MB"
 expect "tocsind stays under 150 MB" test "$mb" -lt 150
