@@ -781,10 +781,10 @@ static struct MHD_Daemon *daemon_start(struct tc_api *api, const struct sockaddr
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	return MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-		api, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u, MHD_OPTION_CONNECTION_LIMIT,
-		o->max_connections ? o->max_connections : TC_API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		o->max_per_address ? o->max_per_address : TC_API_MAX_PER_ADDRESS, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, api, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
+		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : TC_API_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_address ? o->max_per_address : TC_API_MAX_PER_ADDRESS,
 		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
