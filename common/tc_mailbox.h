@@ -2,7 +2,7 @@
  * tc_mailbox.h — how other threads hand work to the thread that owns the
  * state (docs/architecture.md, "Threads and who owns state"): a bounded FIFO
  * of mails with a file descriptor that is readable while mail waits, so the
- * owner's select() loop wakes.
+ * owner's poll() loop wakes.
  *
  * Ownership: tc_mailbox_post() takes the mail (also when it refuses it: the
  * mail is freed and counted as dropped); tc_mailbox_take() hands the whole

@@ -55,7 +55,10 @@ struct tc_cli_body {
 	size_t cap; /* bytes allocated at s (tc_cli_http's own) */
 };
 
-/* GET or POST (data, len, content type) to url: 0 with the status in *code, -1 when unreachable (said on stderr). */
+/*
+ * GET or POST (data, len, content type) to url: 0 with the status in *code, -1 when unreachable (said on stderr).
+ * An https:// server's certificate is checked against the system's CAs, or the PEM file TOCSIN_CA_FILE names.
+ */
 int tc_cli_http(const char *method, const char *url, const char *data, size_t len, const char *type, long *code,
 		struct tc_cli_body *answer);
 

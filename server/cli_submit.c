@@ -74,8 +74,9 @@ int tc_cli_http(const char *method, const char *url, const char *data, size_t le
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	if (getenv("TOCSIN_CAFILE")) /* the bureau's own CA for an https:// server */
-		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("TOCSIN_CAFILE"));
+	const char *ca = getenv("TOCSIN_CA_FILE"); /* https:// to a server with a private CA or its own certificate */
+	if (ca && *ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (token[0]) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);

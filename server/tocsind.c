@@ -1,8 +1,8 @@
 /*
  * tocsind.c — the tocsin server.
  *
- *   tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]
- *           [--lenient] [--spool DIR] [--broker HOST:PORT]
+ *   tocsind --data-dir DIR [--http ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--config FILE]
+ *           [--profile cn|ipaws] [--lenient] [--spool DIR] [--broker HOST:PORT]
  *           [--smpp HOST:PORT --smpp-system-id ID --smpp-password-file FILE [--smpp-tps N]]
  *
  * Settings come from the table in config/tc_config.c: defaults, then the
@@ -14,7 +14,8 @@
  * the key now in DIR (after `tocsin key rotate`). The main loop owns the
  * store and serves the HTTP API on the same thread. SIGTERM or SIGINT stop
  * it cleanly. Logs go to stderr. It writes the address it listens on to
- * DIR/http.addr (useful with port 0).
+ * DIR/http.addr as ADDR:PORT (useful with port 0), and its URL, http:// or
+ * https:// (with --tls-cert and --tls-key), to DIR/http.url.
  * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
  * (sms/tc_sms_engine.h) runs beside MQTT dispatch on the same loop.
  */
@@ -24,7 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,12 +94,16 @@ static int ensure_keys(const char *dir)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--config FILE] [--profile cn|ipaws]\n"
-		   "               [--lenient] [--spool DIR] [--broker HOST:PORT] [--log-level L]\n"
+	fprintf(f, "usage: tocsind --data-dir DIR [--http ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+		   "               [--config FILE] [--profile cn|ipaws] [--lenient] [--spool DIR]\n"
+		   "               [--broker HOST:PORT] [--log-level L]\n"
 		   "               [--smpp HOST:PORT --smpp-system-id ID --smpp-password-file FILE [--smpp-tps N]]\n"
 		   "               | --print-config\n"
 		   "  --data-dir DIR   database and signing keys (created on first start)\n"
-		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free)\n"
+		   "  --http ADDR:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 = any free);\n"
+		   "                   an address other than loopback needs --tls-cert and --tls-key\n"
+		   "  --tls-cert FILE  the API speaks HTTPS with this PEM certificate (chain) ...\n"
+		   "  --tls-key FILE   ... and this PEM private key\n"
 		   "  --config FILE    settings file (INI); flags override it\n"
 		   "  --profile P      the CAP profile every submitted alert must meet (default none)\n"
 		   "  --lenient        upstream feeds: accept alerts whose only faults are element order\n"
@@ -217,12 +223,10 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0, next_remind = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
-		fd_set rs, ws, es;
 		if (reloading) {
 			reloading = 0;
 			reload_key(cfg->data_dir, en);
 		}
-		int max_fd = -1;
 		long timeout_ms = 1000;
 		int64_t now = now_ms();
 		if (cfg->spool_dir[0]) {
@@ -259,10 +263,9 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 				next_sms = 0;
 			next_remind = now + 10000;
 		}
-		FD_ZERO(&rs);
-		FD_ZERO(&ws);
-		FD_ZERO(&es);
-		tc_api_fds(api, &rs, &ws, &es, &max_fd, &timeout_ms);
+		/* The API's connections are all behind one descriptor (poll, not select: any number is fine). */
+		struct pollfd pf[3] = { { .fd = tc_api_fd(api, &timeout_ms), .events = POLLIN },
+					{ .fd = -1, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
 		/*
 		 * Mail is taken at most every MAIL_BATCH_MS: under a burst of
 		 * acknowledgments each batch is one transaction (one fsync) of many,
@@ -271,28 +274,22 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		int mail_fd = tc_mailbox_fd(en->mail), sms_fd = en->sms ? tc_sms_fd(en->sms) : -1;
 		bool take_mail = now >= next_mail, held = en->dispatch && tc_dispatch_holding(en->dispatch);
 		if (take_mail) {
-			FD_SET(mail_fd, &rs);
-			if (mail_fd > max_fd)
-				max_fd = mail_fd;
+			pf[1].fd = mail_fd;
 			if (held)
 				timeout_ms = 0;
 		} else if (next_mail - now < timeout_ms) {
 			timeout_ms = (long)(next_mail - now);
 		}
-		if (sms_fd >= 0)
-			FD_SET(sms_fd, &rs);
-		if (sms_fd > max_fd)
-			max_fd = sms_fd;
+		pf[2].fd = sms_fd;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
-		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-		if (select(max_fd + 1, &rs, &ws, &es, &tv) < 0 && errno != EINTR) {
-			log_line(TC_LOG_ERROR, "select: %s", strerror(errno));
+		if (poll(pf, 3, (int)timeout_ms) < 0 && errno != EINTR) {
+			log_line(TC_LOG_ERROR, "poll: %s", strerror(errno));
 			break;
 		}
 		tc_api_run(api);
 		broker_link_work(&en->link);
-		if (take_mail && (held || FD_ISSET(mail_fd, &rs))) {
+		if (take_mail && (held || pf[1].revents)) {
 			bool due = take_mails(en);
 			/* A batch the store refused is tried again a second later, with what came meanwhile. */
 			bool refused = en->dispatch && tc_dispatch_holding(en->dispatch);
@@ -302,7 +299,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 				next_sms = 0;  /* an escalation was recorded */
 			}
 		}
-		if (sms_fd >= 0 && FD_ISSET(sms_fd, &rs)) {
+		if (sms_fd >= 0 && pf[2].revents) {
 			tc_sms_handle(en->sms, (int64_t)time(NULL));
 			next_sms = 0; /* the gateway took parts: hand it more */
 		}
@@ -357,7 +354,8 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 						       .queue_max = cfg->smpp_window * 40 };
 	} else {
 		/* delivery reports prove themselves with tocsind's own key (the API wants credentials) */
-		snprintf(dlr, sizeof(dlr), "http://%s:%u/api/v1/sms/dlr?key=%s", addr, port, gateway_key);
+		snprintf(dlr, sizeof(dlr), "%s://%s:%u/api/v1/sms/dlr?key=%s", cfg->tls_cert[0] ? "https" : "http", addr,
+			 port, gateway_key);
 		so.gw.kind = TC_SMS_GW_KANNEL;
 		so.gw.kannel = (struct tc_sms_kannel_options){ .url = cfg->kannel_url, .user = cfg->kannel_user,
 							       .password = cfg->kannel_password,
@@ -430,6 +428,40 @@ static void stop_engine(struct engine *en)
 }
 
 /*
+ * As many open files as the system lets this process have: every HTTP
+ * connection is one. Warned about when fewer than http_max_connections.
+ */
+static void raise_file_limit(const struct tc_config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = was;
+	}
+	log_line(TC_LOG_DEBUG, "open files: up to %llu", (unsigned long long)rl.rlim_cur);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg->http_max_connections + 64)
+		log_line(TC_LOG_WARN, "http_max_connections = %ld, but this process may open only %llu files (ulimit -n); "
+			 "connections past that are refused", cfg->http_max_connections, (unsigned long long)rl.rlim_cur);
+}
+
+/* The API's settings from the configuration. */
+static void api_limits(const struct tc_config *cfg, struct tc_api_options *ao)
+{
+	ao->tls_cert = cfg->tls_cert[0] ? cfg->tls_cert : NULL;
+	ao->tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL;
+	ao->secure_cookies = ao->tls_cert != NULL; /* a session cookie never travels in clear */
+	ao->plain_allowed = cfg->http_plain_allowed;
+	ao->max_connections = (unsigned)cfg->http_max_connections;
+	ao->max_per_address = (unsigned)cfg->http_max_connections_per_address;
+	ao->timeout_s = (unsigned)cfg->http_timeout_s;
+	ao->body_memory = (size_t)cfg->http_body_memory;
+}
+
+/*
  * A secret from the first line of path into out (cap bytes); 0, or -1 with
  * the reason on stderr (never the content). A file open to others is named.
  */
@@ -472,6 +504,7 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		{ "smpp", required_argument, NULL, 1 },       { "smpp-system-id", required_argument, NULL, 2 },
 		{ "smpp-password", required_argument, NULL, 3 }, { "smpp-tps", required_argument, NULL, 4 },
 		{ "smpp-password-file", required_argument, NULL, 5 },
+		{ "tls-cert", required_argument, NULL, 6 },   { "tls-key", required_argument, NULL, 7 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct { const char *name, *value; } flags[24];
@@ -484,7 +517,8 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		const char *name = c == 'd' ? "data_dir" : c == 'H' ? "http" : c == 'p' ? "profile" :
 				   c == 'l' ? "lenient" : c == 's' ? "spool_dir" : c == 'b' ? "broker" :
 				   c == 'L' ? "log_level" : c == 1 ? "smpp" : c == 2 ? "smpp_system_id" :
-				   c == 3 ? "smpp_password" : c == 4 ? "smpp_tps" : c == 5 ? "smpp_password" : NULL;
+				   c == 3 ? "smpp_password" : c == 4 ? "smpp_tps" : c == 5 ? "smpp_password" :
+				   c == 6 ? "tls_cert" : c == 7 ? "tls_key" : NULL;
 		if (c == 3 && n_wipe < 8)
 			wipe[n_wipe++] = optarg;
 		if (c == 5 && secret_from_file(optarg, smpp_password, sizeof(smpp_password))) {
@@ -553,6 +587,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	tc_log_setup("tocsind", (enum tc_log_level)tc_log_level_parse(cfg.log_level));
+	if (cfg.http_body_memory <= cfg.max_alert_bytes) {
+		fprintf(stderr, "tocsind: http_body_memory = %ld is not more than max_alert_bytes = %ld: the largest "
+			"alert could never be taken in\n", cfg.http_body_memory, cfg.max_alert_bytes);
+		return 2;
+	}
+	raise_file_limit(&cfg);
 	struct engine en = { 0 };
 	char gateway_key[TC_TOKEN_TEXT];
 	unsigned char raw[24];
@@ -563,6 +603,7 @@ int main(int argc, char **argv)
 				     .hosts = cfg.http_hosts, .approval = cfg.approval_required, .gateway_key = gateway_key,
 				     .session_ttl_s = cfg.session_ttl_s };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
+	api_limits(&cfg, &ao);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
 					.cross_sender = cfg.cap_cross_sender_allowed };
 	ao.cross_sender = cfg.cap_cross_sender_allowed;
@@ -621,8 +662,14 @@ int main(int argc, char **argv)
 		log_diags(d);
 		goto out;
 	}
-	char where[96];
+	log_diags(d); /* warnings: plain HTTP off loopback */
+	tc_diags_clear(d);
+	const char *scheme = ao.tls_cert ? "https" : "http";
+	char where[96], url[128];
 	snprintf(where, sizeof(where), "%s:%u\n", addr, tc_api_port(api));
+	snprintf(url, sizeof(url), "%s://%s", scheme, where);
+	snprintf(path, sizeof(path), "%s/http.url", dir);
+	write_text(path, url, 0644); /* before http.addr, which scripts wait for */
 	snprintf(path, sizeof(path), "%s/http.addr", dir);
 	write_text(path, where, 0644);
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -634,7 +681,7 @@ int main(int argc, char **argv)
 	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);
 	if (resumed)
 		log_line(TC_LOG_INFO, "planned %zu alert(s) accepted before the last stop", resumed);
-	log_line(TC_LOG_INFO, "listening on http://%s:%u (profile %s)%s%s", addr, tc_api_port(api), cfg.profile,
+	log_line(TC_LOG_INFO, "listening on %s://%s:%u (profile %s)%s%s", scheme, addr, tc_api_port(api), cfg.profile,
 		 cfg.spool_dir[0] ? ", spool " : "", cfg.spool_dir);
 	serve(api, store, &cfg, &io, &en);
 	log_line(TC_LOG_INFO, "stopping");

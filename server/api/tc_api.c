@@ -4,23 +4,33 @@
  * A request body is gathered in the connection's own buffer (bounded by the
  * CAP size limit), then the whole request is answered at once: parse and
  * check the alert, store it durably, and only then say 201.
+ *
+ * The memory all bodies hold is accounted in one sum (struct tc_api.held):
+ * a request adds its declared Content-Length when its headers are read (or
+ * its bytes as they come, without one) and gives it back in on_done, which
+ * libmicrohttpd calls for every request that began, finished or not.
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "tc_api_int.h"
+#include "tc_api_tls.h"
 #include "tc_csv.h"
 #include "tc_ingest.h"
+#include "tc_log.h"
 #include "tc_store_approval.h"
 #include "tc_store_secrets.h"
 #include "tc_store_sms.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 
 #include <sodium.h>
 
@@ -422,6 +432,20 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 	return ok;
 }
 
+/* The connections and request bodies held now, and the requests the body budget turned away. */
+static void http_metrics(const struct tc_api *api, FILE *f)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	fprintf(f, "# HELP tocsin_http_connections HTTP connections open.\n# TYPE tocsin_http_connections gauge\n");
+	fprintf(f, "tocsin_http_connections %u\n", info ? info->num_connections : 0);
+	fprintf(f, "# HELP tocsin_http_body_bytes Bytes held for unfinished request bodies.\n"
+		   "# TYPE tocsin_http_body_bytes gauge\n");
+	fprintf(f, "tocsin_http_body_bytes %zu\n", api->held);
+	fprintf(f, "# HELP tocsin_http_busy_total Requests answered 503 because request bodies held too much memory.\n"
+		   "# TYPE tocsin_http_busy_total counter\n");
+	fprintf(f, "tocsin_http_busy_total %lu\n", api->busy);
+}
+
 /* GET /metrics: Prometheus text format. */
 static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 {
@@ -448,6 +472,7 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 	fprintf(f, "tocsin_registry{kind=\"shelters\"} %ld\n", tc_store_count(api->store, "shelters"));
 	fprintf(f, "# HELP tocsin_http_requests_total HTTP requests answered.\n# TYPE tocsin_http_requests_total counter\n");
 	fprintf(f, "tocsin_http_requests_total %lu\n", api->requests);
+	http_metrics(api, f);
 	fprintf(f, "# HELP tocsin_alerts_submitted_total Alerts submitted over HTTP, by outcome.\n"
 		   "# TYPE tocsin_alerts_submitted_total counter\n");
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"accepted\"} %lu\n", api->accepted);
@@ -685,6 +710,88 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	return error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 }
 
+/* --- request bodies: the largest one, and the memory they may hold together --------------- */
+
+static size_t max_body(const struct tc_api *api)
+{
+	return api->o.max_bytes ? api->o.max_bytes : 16u << 20;
+}
+
+/* The request's body is dropped and its bytes given back to the budget. */
+static void body_release(struct tc_api *api, struct request *rq)
+{
+	api->held -= rq->held;
+	rq->held = 0;
+	if (rq->ep == EP_LOGIN && rq->body.v) /* a password */
+		sodium_memzero(rq->body.v, rq->body.n);
+	tc_vec_free(&rq->body);
+}
+
+/* Hold more bytes for rq, when the budget has them; false when it has not. */
+static bool body_hold(struct tc_api *api, struct request *rq, size_t more)
+{
+	if (more > api->o.body_memory - api->held)
+		return false;
+	api->held += more;
+	rq->held += more;
+	return true;
+}
+
+static enum MHD_Result busy_reply(struct tc_api *api, struct MHD_Connection *c)
+{
+	api->busy++;
+	return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "http.busy",
+			   "the server holds too many unfinished uploads; send again later");
+}
+
+/*
+ * Headers read, no body yet: a declared body larger than the largest
+ * accepted is refused (413) before it is read; one the budget cannot hold
+ * now, 503, and what comes of either body is dropped. Otherwise its
+ * declared length is held from the budget.
+ */
+static enum MHD_Result body_admit(struct tc_api *api, struct MHD_Connection *c, struct request *rq)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end, text[160];
+	if (!cl || !*cl)
+		return MHD_YES;
+	errno = 0;
+	uintmax_t n = strtoumax(cl, &end, 10);
+	if (*end || errno || n == 0)
+		return MHD_YES; /* libmicrohttpd refuses a malformed length itself */
+	if (n > max_body(api)) {
+		rq->too_large = true;
+		snprintf(text, sizeof(text), "the request body is %ju bytes; the server accepts %zu at most (max_alert_bytes)",
+			 n, max_body(api));
+		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "http.too-large", text);
+	}
+	if (!body_hold(api, rq, (size_t)n + 1)) {
+		rq->over_budget = true;
+		return busy_reply(api, c);
+	}
+	return tc_vec_reserve(&rq->body, (size_t)n + 1) == TC_OK ? MHD_YES : MHD_NO;
+}
+
+/* n more bytes of rq's body: kept, or dropped (too large, over the budget) with the request marked. */
+static enum MHD_Result body_take(struct tc_api *api, struct request *rq, const char *bytes, size_t n)
+{
+	if (rq->too_large || rq->over_budget)
+		return MHD_YES;
+	if (n > max_body(api) - rq->body.n) {
+		rq->too_large = true;
+		body_release(api, rq);
+		return MHD_YES;
+	}
+	size_t need = rq->body.n + n + 1;
+	if (need > rq->held && !body_hold(api, rq, need - rq->held)) {
+		rq->over_budget = true;
+		body_release(api, rq);
+		return MHD_YES;
+	}
+	return tc_vec_append_text(&rq->body, bytes, n) == TC_OK ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -697,68 +804,134 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		tc_vec_init(&rq->body, 1);
 		*con_cls = rq;
-		/* who asks and for what, before a byte of the body is read */
-		if (tc_api_gate(api, c, url, method, rq))
+		/* who asks and for what, before a byte of the body is read or held */
+		if (tc_api_gate(api, c, url, method, rq)) {
 			rq->answered = true;
-		return MHD_YES;
+			return MHD_YES;
+		}
+		return body_admit(api, c, rq);
 	}
 	if (rq->answered) {
 		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		size_t n = *upload_size, max = api->o.max_bytes ? api->o.max_bytes : 16u << 20;
+		size_t n = *upload_size;
 		*upload_size = 0;
-		if (rq->too_large || n > max - rq->body.n) {
-			rq->too_large = true;
-			return MHD_YES;
-		}
-		return tc_vec_append_text(&rq->body, upload, n) == TC_OK ? MHD_YES : MHD_NO;
+		return body_take(api, rq, upload, n);
 	}
+	if (rq->over_budget)
+		return busy_reply(api, c);
 	return route(api, c, method, url, rq);
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-	(void)cls;
 	(void)c;
 	(void)t;
 	struct request *rq = *con_cls;
 	if (rq) {
-		if (rq->ep == EP_LOGIN && rq->body.v) /* a password */
-			sodium_memzero(rq->body.v, rq->body.n);
-		tc_vec_free(&rq->body);
+		body_release(cls, rq);
 		free(rq);
 	}
 	*con_cls = NULL;
+}
+
+/* Plain HTTP on this address: loopback always; elsewhere only when allowed, with a warning. */
+static enum tc_rc plain_check(const struct tc_api_options *o, const struct sockaddr_in *sa, struct tc_diags *d)
+{
+	if (o->tls_cert || (ntohl(sa->sin_addr.s_addr) >> 24) == 127)
+		return TC_OK;
+	if (!o->plain_allowed) {
+		tc_err(d, "api.plain-http", "",
+		       "the API would listen on %s in plain HTTP, where tokens and alerts can be read and changed on the "
+		       "way; give it a certificate and key (--tls-cert FILE --tls-key FILE), or listen on 127.0.0.1 "
+		       "behind a TLS proxy (http_plain_allowed = true accepts the risk)",
+		       o->address);
+		return TC_ERR_USAGE;
+	}
+	tc_warn(d, "api.plain-http", "",
+		"the API listens on %s in plain HTTP (http_plain_allowed = true): tokens and alerts cross the network "
+		"readable; use --tls-cert and --tls-key",
+		o->address);
+	return TC_OK;
+}
+
+/* libmicrohttpd's own messages (a client that went away, one over a limit): per connection, so debug. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char text[512];
+	(void)cls;
+	if (!tc_log_enabled(TC_LOG_DEBUG))
+		return;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	text[strcspn(text, "\n")] = '\0';
+	tc_log(TC_LOG_DEBUG, "http", "%s", text);
+}
+
+/* The daemon, external event loop on epoll, with the limits and (when given) TLS. */
+static struct MHD_Daemon *daemon_start(struct tc_api *api, const struct sockaddr_in *sa)
+{
+	const struct tc_api_options *o = &api->o;
+	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_EPOLL | (api->tls_cert ? MHD_USE_TLS : 0);
+	struct MHD_OptionItem tls[] = {
+		{ api->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, api->tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	return MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, api, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
+		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : TC_API_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_address ? o->max_per_address : TC_API_MAX_PER_ADDRESS,
+		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,
 			struct tc_diags *d)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o->port) };
+	enum tc_rc rc;
 	*out = NULL;
 	if (inet_pton(AF_INET, o->address, &sa.sin_addr) != 1) {
 		tc_err(d, "api.address", "", "'%s' is not an IPv4 address to listen on", o->address);
 		return TC_ERR_USAGE;
 	}
+	if (!o->tls_cert != !o->tls_key) {
+		tc_err(d, "api.tls", "", "HTTPS needs both a certificate and its key (--tls-cert and --tls-key)");
+		return TC_ERR_USAGE;
+	}
+	if (o->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		tc_err(d, "api.tls", "", "this libmicrohttpd was built without TLS; HTTPS needs one built with GnuTLS");
+		return TC_ERR_USAGE;
+	}
+	rc = plain_check(o, &sa, d);
+	if (rc)
+		return rc;
 	struct tc_api *api = calloc(1, sizeof(*api));
 	if (!api)
 		return TC_ERR_NOMEM;
 	api->store = store;
 	api->o = *o;
-	api->mhd = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &sa,
-				    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-				    (unsigned)30, MHD_OPTION_END);
-	if (!api->mhd) {
+	if (!api->o.body_memory)
+		api->o.body_memory = TC_API_BODY_MEMORY;
+	rc = o->tls_cert ? tc_api_tls_load(o->tls_cert, o->tls_key, &api->tls_cert, &api->tls_key, d) : TC_OK;
+	if (rc) {
+		free(api);
+		return rc;
+	}
+	api->mhd = daemon_start(api, &sa);
+	const union MHD_DaemonInfo *info = api->mhd ? MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!info) {
 		tc_err(d, "api.listen", "", "cannot listen on %s:%u (in use, or not an address of this machine)",
 		       o->address, o->port);
-		free(api);
+		tc_api_stop(api);
 		return TC_ERR_IO;
 	}
+	api->epoll_fd = info->epoll_fd;
 	if (tc_registry_index_load(store, &api->index) != TC_OK)
 		api->index = NULL; /* planning then reads the store */
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	api->port = info ? info->port : o->port;
 	*out = api;
 	return TC_OK;
@@ -768,8 +941,11 @@ void tc_api_stop(struct tc_api *api)
 {
 	if (!api)
 		return;
-	MHD_stop_daemon(api->mhd);
+	if (api->mhd)
+		MHD_stop_daemon(api->mhd);
 	tc_registry_index_free(api->index);
+	free(api->tls_cert);
+	tc_api_tls_wipe(api->tls_key);
 	free(api);
 }
 
@@ -778,14 +954,12 @@ unsigned tc_api_port(const struct tc_api *api)
 	return api->port;
 }
 
-void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms)
+int tc_api_fd(struct tc_api *api, long *timeout_ms)
 {
-	MHD_socket m = 0;
 	MHD_UNSIGNED_LONG_LONG t;
-	if (MHD_get_fdset(api->mhd, rs, ws, es, &m) == MHD_YES && (int)m > *max_fd)
-		*max_fd = (int)m;
 	if (MHD_get_timeout(api->mhd, &t) == MHD_YES && (long long)t < *timeout_ms)
 		*timeout_ms = (long)t;
+	return api->epoll_fd;
 }
 
 void tc_api_run(struct tc_api *api)

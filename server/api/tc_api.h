@@ -2,14 +2,25 @@
  * tc_api.h — tocsind's HTTP API (libmicrohttpd, JSON via jansson).
  *
  * The server runs without threads of its own: tocsind's main loop, which
- * owns the store, asks tc_api_fds() what to wait for and calls tc_api_run()
- * when a socket is ready, so every handler runs on the owner thread.
+ * owns the store, waits on the one descriptor tc_api_fd() gives (an epoll
+ * set holding every connection, so thousands of them are no trouble) and
+ * calls tc_api_run() when it is ready, so every handler runs on the owner
+ * thread.
+ *
+ * Limits (tc_api_options): connections in all and per client address, an
+ * idle timeout, the largest body, and the memory all unfinished request
+ * bodies may hold at once. A body declared larger than the largest is
+ * answered 413 before it is read; one that would take the bodies past their
+ * budget is answered 503 ("send again later") and its bytes are not kept.
+ * Plain HTTP listens on loopback (127.0.0.0/8) only, unless plain_allowed;
+ * elsewhere the API needs a certificate and key (HTTPS).
  *
  *   POST /api/v1/alerts            CAP XML body → 201 {"id","targets","channels","warnings"}
  *                                  once the alert is durable; 200 with "duplicate":true
  *                                  for the same sender, identifier and sent; 400 for XML
  *                                  that is unreadable or unsafe, 422 for an invalid or
- *                                  expired alert, 413 for a body over the size limit
+ *                                  expired alert, 413 for a body over the size limit,
+ *                                  503 while too many unfinished uploads are held
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
@@ -36,9 +47,9 @@
 #ifndef TC_API_H
 #define TC_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/select.h>
 
 #include "tc_cap_check.h"
 #include "tc_registry_index.h"
@@ -80,22 +91,37 @@ struct tc_api_options {
 	const char *gateway_key;
 	int64_t session_ttl_s;  /* a browser session's life; 0: 8 hours */
 	bool secure_cookies;    /* the API is served over TLS: session cookies are Secure */
+	/* HTTPS: PEM files of the certificate (chain) and its key, read once at start; NULL: plain HTTP. */
+	const char *tls_cert, *tls_key;
+	bool plain_allowed;          /* plain HTTP on an address other than loopback (a warning) */
+	unsigned max_connections;    /* open at once; 0: TC_API_MAX_CONNECTIONS */
+	unsigned max_per_address;    /* open at once from one client address; 0: TC_API_MAX_PER_ADDRESS */
+	unsigned timeout_s;          /* an idle connection is closed after this; 0: 30 */
+	size_t body_memory;          /* bytes all unfinished request bodies may hold; 0: TC_API_BODY_MEMORY */
 };
+
+#define TC_API_MAX_CONNECTIONS 4096u
+#define TC_API_MAX_PER_ADDRESS 256u
+#define TC_API_BODY_MEMORY ((size_t)64 << 20)
 
 enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, struct tc_api **out,
 			struct tc_diags *d);
 void tc_api_stop(struct tc_api *api);
 unsigned tc_api_port(const struct tc_api *api);
 
-/* Add the API's sockets to the sets; *max_fd raised; *timeout_ms lowered when MHD wants a call sooner. */
-void tc_api_fds(struct tc_api *api, fd_set *rs, fd_set *ws, fd_set *es, int *max_fd, long *timeout_ms);
+/*
+ * The descriptor to wait on for reading (poll, or select: it is one low
+ * number however many connections are open); *timeout_ms lowered when the
+ * API wants tc_api_run() sooner (a connection's timeout).
+ */
+int tc_api_fd(struct tc_api *api, long *timeout_ms);
 /* The in-memory receiver index planning uses (NULL when it could not be built). */
 const struct tc_registry_index *tc_api_index(const struct tc_api *api);
 
 /* Alerts accepted (new, not duplicates) since start, from every way in: a change means work for dispatch. */
 unsigned long tc_api_accepted(const struct tc_api *api);
 
-/* Serve what is ready. */
+/* Serve what is ready (it never waits). */
 void tc_api_run(struct tc_api *api);
 
 #endif

@@ -26,6 +26,10 @@ struct tc_api {
 	unsigned long requests, refused, accepted;
 	unsigned long unauthenticated, forbidden; /* answered 401, 403 */
 	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
+	size_t held;                     /* body bytes all unfinished requests hold (or have declared) */
+	unsigned long busy;              /* requests answered 503 for the body budget */
+	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
+	int epoll_fd;
 	struct {
 		char address[48];
 		unsigned failures;
@@ -61,6 +65,8 @@ enum tc_endpoint {
 struct request {
 	struct tc_vec body; /* bytes, NUL-terminated once anything came */
 	bool too_large;
+	bool over_budget;   /* would have taken the bodies past o.body_memory: its bytes are dropped */
+	size_t held;        /* this request's part of api->held */
 	bool answered;      /* refused before its body was read: the rest is dropped */
 	enum tc_endpoint ep;
 	char id[64];        /* the alert, receiver or device the path names; "" none */

@@ -8,7 +8,10 @@
  *    declared;
  *  - never touches the network or the file system (no DTD loading, an
  *    external entity loader that refuses everything, XML_PARSE_NONET);
- *  - bounds the document's size, nesting depth and element count.
+ *  - bounds the document's size, nesting depth and element count. Elements
+ *    are counted as the parser meets them, and it is stopped at the first one
+ *    past the limit: a document of millions of tiny elements is refused
+ *    before its tree (far larger than its text) is built.
  *
  * The bytes are handed to libxml2 in small pieces through a read callback,
  * as a file would be: xmlCtxtReadMemory() first copies the whole document
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
@@ -30,6 +34,8 @@ struct read_state {
 	struct tc_diags *d;
 	bool doctype;
 	bool failed;
+	size_t elements, max_elements; /* met so far; the limit */
+	bool too_many;                 /* the parser was stopped at the limit */
 };
 
 /* The document in memory, read by libxml2 a piece at a time. */
@@ -84,6 +90,20 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id, co
 	xmlStopParser(ctxt);
 }
 
+/* Every start tag: counted, then given to the tree builder unless it is one too many. */
+static void on_element(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri, int n_ns,
+		       const xmlChar **ns, int n_attrs, int n_defaulted, const xmlChar **attrs)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct read_state *st = ctxt->_private;
+	if (++st->elements > st->max_elements) {
+		st->too_many = true;
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(ctx, name, prefix, uri, n_ns, ns, n_attrs, n_defaulted, attrs);
+}
+
 static void trim_message(const char *msg, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", msg ? msg : "");
@@ -96,7 +116,7 @@ static void on_xml_error(void *data, xmlErrorPtr err)
 {
 	struct read_state *st = data;
 	char msg[512];
-	if (st->doctype || !err)
+	if (st->doctype || st->too_many || !err)
 		return;
 	trim_message(err->message, msg, sizeof(msg));
 	if (err->level == XML_ERR_WARNING) {
@@ -110,16 +130,14 @@ static void on_xml_error(void *data, xmlErrorPtr err)
 		     "not well-formed XML at line %d, column %d: %s", err->line, err->int2, msg);
 }
 
-/* Depth and element count of the tree, iteratively (no recursion on input). */
+/* Depth of the tree, iteratively (no recursion on input); elements were counted while parsing. */
 static enum tc_rc check_shape(xmlDocPtr doc, const struct tc_cap_limits *lim, struct tc_diags *d)
 {
-	size_t elements = 0;
 	unsigned depth = 0, worst = 0;
 	const xmlNode *deepest = NULL;
 	xmlNode *n = xmlDocGetRootElement(doc);
 	while (n) {
 		if (n->type == XML_ELEMENT_NODE) {
-			elements++;
 			depth++;
 			if (depth > worst) {
 				worst = depth;
@@ -149,11 +167,6 @@ static enum tc_rc check_shape(xmlDocPtr doc, const struct tc_cap_limits *lim, st
 		       lim->max_depth);
 		return TC_ERR_LIMIT;
 	}
-	if (elements > lim->max_elements) {
-		tc_err(d, "xml.too-many-elements", "", "the document has %zu elements; the limit is %zu",
-		       elements, lim->max_elements);
-		return TC_ERR_LIMIT;
-	}
 	return TC_OK;
 }
 
@@ -163,7 +176,7 @@ enum tc_rc tc_cap_xml_read(const char *xml, size_t len, const struct tc_cap_limi
 	enum tc_rc rc = TC_OK;
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
-	struct read_state st = { .d = d };
+	struct read_state st = { .d = d, .max_elements = lim->max_elements };
 	struct mem_source src = { .next = xml, .left = len };
 
 	*out = NULL;
@@ -182,6 +195,7 @@ enum tc_rc tc_cap_xml_read(const char *xml, size_t len, const struct tc_cap_limi
 		return TC_ERR_NOMEM;
 	ctxt->_private = &st;
 	ctxt->sax->internalSubset = on_doctype;
+	ctxt->sax->startElementNs = on_element;
 	xmlSetStructuredErrorFunc(&st, on_xml_error);
 	doc = xmlCtxtReadIO(ctxt, read_piece, NULL, &src, NULL, NULL, PARSE_OPTIONS);
 	xmlSetStructuredErrorFunc(NULL, NULL);
@@ -190,6 +204,12 @@ enum tc_rc tc_cap_xml_read(const char *xml, size_t len, const struct tc_cap_limi
 		       "the document has a <!DOCTYPE> declaration, which CAP alerts never need and "
 		       "which can carry external entities or entity expansion; remove it");
 		rc = TC_ERR_INVALID;
+		goto out;
+	}
+	if (st.too_many) {
+		tc_err(d, "xml.too-many-elements", "", "the document has more than %zu elements, the limit",
+		       lim->max_elements);
+		rc = TC_ERR_LIMIT;
 		goto out;
 	}
 	if (!doc || !ctxt->wellFormed) {

@@ -15,6 +15,13 @@
 struct tc_config {
 	char data_dir[1024];
 	char http[128];     /* ADDR:PORT */
+	char tls_cert[1024]; /* PEM; with tls_key the API speaks HTTPS */
+	char tls_key[1024];
+	bool http_plain_allowed;
+	long http_max_connections;
+	long http_max_connections_per_address;
+	long http_timeout_s;
+	long http_body_memory;
 	char profile[16];   /* none | cn | ipaws */
 	bool lenient;
 	char spool_dir[1024]; /* "" for none */

@@ -26,13 +26,18 @@ wait_until() {
 }
 
 # server_url DATA_DIR: the URL of the tocsind started with --data-dir DATA_DIR
-# --http 127.0.0.1:0, once it has written DATA_DIR/http.addr (up to 10 s)
+# --http 127.0.0.1:0, once it has written DATA_DIR/http.addr (up to 10 s):
+# https:// when it serves TLS (DATA_DIR/http.url, written just before)
 server_url() {
 	for _ in $(seq 100); do
 		[ -s "$1/http.addr" ] && break
 		sleep 0.1
 	done
-	echo "http://$(cat "$1/http.addr" 2>/dev/null)"
+	if [ -s "$1/http.url" ]; then
+		cat "$1/http.url"
+	else
+		echo "http://$(cat "$1/http.addr" 2>/dev/null)"
+	fi
 }
 
 # wait_for ID JQ [SECONDS]: until `$tocsin status ID --json --server $url`

@@ -2,13 +2,16 @@
  * test_cap_model.c — the CAP model holds every element; versions 1.1 and 1.0
  * are read; date-times; limits; diagnostics and the arena underneath; long
  * coordinates and large embedded resources; checking without a model; the
- * colour a headline announces.
+ * colour a headline announces; a flood of tiny elements refused before its
+ * tree is built.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/resource.h>
 
 #include "cap_fixture.h"
 #include "tc_arena.h"
@@ -203,6 +206,42 @@ static void test_limits(void **state)
 	assert_int_not_equal(tc_cap_check(deep, strlen(deep), NULL, NULL, d), TC_OK);
 	assert_true(tc_diags_errors(d) >= 1);
 	free(deep);
+	tc_diags_free(d);
+}
+
+static long peak_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/*
+ * 16 MB of <a/> is four million elements: built as a tree it took half a
+ * gigabyte. Counted while parsing, it is refused at the limit, and the peak
+ * grows by little more than the limit's elements. Run first, while the
+ * process's peak is still low.
+ */
+static void test_element_flood_refused_while_parsing(void **state)
+{
+	(void)state;
+	static const char head[] = "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>", tail[] = "</alert>";
+	size_t len = 16000000, n = (len - sizeof(head) - sizeof(tail)) / 4;
+	char *xml = malloc(len + 1), *p = xml;
+	struct tc_diags *d = tc_diags_new();
+	p += sprintf(p, "%s", head);
+	for (size_t i = 0; i < n; i++, p += 4)
+		memcpy(p, "<a/>", 4);
+	p += sprintf(p, "%s", tail);
+	long before = peak_kib();
+	assert_int_equal(tc_cap_check(xml, (size_t)(p - xml), NULL, NULL, d), TC_ERR_LIMIT);
+	long grown_mb = (peak_kib() - before) / 1024;
+	print_message("    peak grew by %ld MB parsing %zu elements\n", grown_mb, n);
+	const struct tc_diag *it = tc_diags_find(d, "xml.too-many-elements");
+	assert_non_null(it);
+	assert_non_null(strstr(it->message, "200000"));
+	assert_true(grown_mb < 60);
+	free(xml);
 	tc_diags_free(d);
 }
 
@@ -655,6 +694,7 @@ static void test_model_outlives_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_element_flood_refused_while_parsing),
 		cmocka_unit_test(test_every_element),
 		cmocka_unit_test(test_version_1_1_and_1_0),
 		cmocka_unit_test(test_time_parse),
