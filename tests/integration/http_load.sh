@@ -20,8 +20,11 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$here/lib.sh"
-auth=()
-[ -n "${TOCSIN_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $TOCSIN_TOKEN")
+# the uploads come from a drafter who may send them (the API reads no body of a stranger's)
+staff "$tmp/data"
+TOCSIN_TOKEN=$(cat "$tmp/token.drafter")
+export TOCSIN_TOKEN
+auth=(-H "Authorization: Bearer $TOCSIN_TOKEN")
 
 # start SETTINGS [FLAG...]: tocsind on a free loopback port with these settings lines; sets pid, url, port
 start() {
