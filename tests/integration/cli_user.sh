@@ -31,6 +31,12 @@ refused() {
 	expect "$name: no token printed" test ! -s "$tmp/out"
 }
 
+"$tocsin" --help >"$tmp/help"
+expect "tocsin --help lists user" grep -q "^  user " "$tmp/help"
+"$tocsin" user --help >"$tmp/out"
+check "user --help" 0 $?
+expect "user --help shows the usage" grep -q "tocsin user add NAME --role ROLE" "$tmp/out"
+
 # The first administrator comes before the server's first start: add makes the database.
 mkdir -p "$data"
 user add admin --role admin
