@@ -106,6 +106,7 @@ user revoke drafter-town --token "$id"
 check "revoke one" 0 $?
 expect "revoke says how many" grep -q "revoked 1 token of 'drafter-town'" "$tmp/err"
 user list --json
+# shellcheck disable=SC2016 # $id is jq's
 expect "that one revoked, the other not" jq -e --arg id "$id" '.[] | select(.name == "drafter-town") |
 	[.tokens[] | select(.id == $id) | .revoked] == [true] and [.tokens[] | select(.id != $id) | .revoked] == [false]' "$tmp/out"
 refused "unknown token id" 1 "user 'drafter-town' has no token ffffffffffffffff" revoke drafter-town --token ffffffffffffffff
