@@ -214,7 +214,7 @@ static void join_list(const struct list_kind *k, const char *items, size_t n, ch
 	size_t at = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < n && i < k->max && at < len; i++)
-		at += (size_t)snprintf(out + at, len - at, "%s%s", i ? " " : "", items + i * k->width);
+		at += (size_t)snprintf(out + at, len - at, "%s%.*s", i ? " " : "", (int)(k->width - 1), items + i * k->width);
 }
 
 enum tc_rc tc_user_set_regions(struct tc_user *u, const char *list, struct tc_diags *d)

@@ -31,6 +31,12 @@ refused() {
 	expect "$name: no token printed" test ! -s "$tmp/out"
 }
 
+"$tocsin" --help >"$tmp/help"
+expect "tocsin --help lists user" grep -q "^  user " "$tmp/help"
+"$tocsin" user --help >"$tmp/out"
+check "user --help" 0 $?
+expect "user --help shows the usage" grep -q "tocsin user add NAME --role ROLE" "$tmp/out"
+
 # The first administrator comes before the server's first start: add makes the database.
 mkdir -p "$data"
 user add admin --role admin
@@ -100,6 +106,7 @@ user revoke drafter-town --token "$id"
 check "revoke one" 0 $?
 expect "revoke says how many" grep -q "revoked 1 token of 'drafter-town'" "$tmp/err"
 user list --json
+# shellcheck disable=SC2016 # $id is jq's
 expect "that one revoked, the other not" jq -e --arg id "$id" '.[] | select(.name == "drafter-town") |
 	[.tokens[] | select(.id == $id) | .revoked] == [true] and [.tokens[] | select(.id != $id) | .revoked] == [false]' "$tmp/out"
 refused "unknown token id" 1 "user 'drafter-town' has no token ffffffffffffffff" revoke drafter-town --token ffffffffffffffff

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_fixture.h"
 #include "tc_auth.h"
@@ -396,6 +397,36 @@ static void test_login(void **state)
 	assert_int_equal(failed_logins("duty"), 0); /* success resets */
 }
 
+/* Seconds a login of name with password takes, the least of three. */
+static double login_seconds(const char *name, const char *password)
+{
+	double least = 1e9;
+	for (int i = 0; i < 3; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		login(name, password, NOW + i, NULL, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double t = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		least = t < least ? t : least;
+	}
+	return least;
+}
+
+/* A name without an account, or without a password, costs a password check as a wrong password does. */
+static void test_login_timing(void **state)
+{
+	(void)state;
+	add_user("duty", TC_ROLE_APPROVER, "120116", "tj-binhai-qxt@cma.cn");
+	add_user("nopass", TC_ROLE_VIEWER, "", "");
+	assert_int_equal(tc_auth_set_password(store, "duty", PASSWORD, NULL), TC_OK);
+	double wrong = login_seconds("duty", "wrong horse battery");
+	double unknown = login_seconds("nobody", "wrong horse battery");
+	double none = login_seconds("nopass", "wrong horse battery");
+	if (unknown < wrong / 3 || none < wrong / 3)
+		fail_msg("a wrong password takes %.3f s, an unknown name %.3f s, a user without one %.3f s", wrong, unknown,
+			 none);
+}
+
 static void test_login_lock(void **state)
 {
 	(void)state;
@@ -539,6 +570,7 @@ int main(void)
 		T(test_token_last_used),
 		T(test_password_rules),
 		T(test_login),
+		T(test_login_timing),
 		T(test_login_lock),
 		T(test_sessions),
 		T(test_disable),
