@@ -57,6 +57,23 @@ start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-tex
 	{ echo "the SMSC simulator did not start"; exit 1; }
 pids+=("$smsc_pid")
 echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
+# The bureau's staff, on the data directory (tocsin user works while tocsind runs too): a duty
+# forecaster who drafts, a chief forecaster who approves (审核/签发), a registry clerk, the SMS
+# gateway's account, and an administrator. Each first token is shown once: kept here in files.
+mkdir -p "$server_dir" "$demo/tokens"
+sender=12011641600000 # 天津市滨海新区气象台
+staff() { # NAME ROLE ARGS...
+	build/server/tocsin user add "$1" --role "$2" "${@:3}" --data-dir "$server_dir" 2>/dev/null | tail -1 >"$demo/tokens/$1"
+	chmod 600 "$demo/tokens/$1"
+}
+staff forecaster drafter --region 120116 --department "$sender"
+staff chief approver --region 120116 --department "$sender"
+staff registrar registry --region 120116 --region 120110
+staff sms-gateway gateway
+staff admin admin
+build/server/tocsin user list --data-dir "$server_dir" | sed 's/^/   /'
+as() { local who=$1; shift; $tocsin --token-file "$demo/tokens/$who" "$@"; }
+api() { local who=$1; shift; curl -s -H "Authorization: Bearer $(cat "$demo/tokens/$who")" "$@"; }
 printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
 build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "$broker_url" \
 	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-password secret --smpp-tps 50 \
@@ -73,9 +90,9 @@ registry=cap-schemas/examples/registry
 build/receivers/tocsin-sim --emit-registry "$demo/villages.csv" --count 200 --id-prefix bh-v --kind mixed \
 	--region 120116001004,120116001005,120116002003,120116002004,120116105203,120116105204
 for kind in shelters receivers contacts; do
-	$tocsin import "$kind" "$registry/$kind.csv" --server "$url"
+	as registrar import "$kind" "$registry/$kind.csv" --server "$url"
 done
-$tocsin import receivers "$demo/villages.csv" --server "$url"
+as registrar import receivers "$demo/villages.csv" --server "$url"
 # An information officer (信息员) for each simulated village.
 printf 'phone,name,role,region,language\n' >"$demo/officers.csv"
 i=0
@@ -83,18 +100,18 @@ for v in 120116001004 120116001005 120116002003 120116002004 120116105203 120116
 	i=$((i + 1))
 	echo "139 0011 000$i,信息员$v,信息员,$v,zh-CN" >>"$demo/officers.csv"
 done
-$tocsin import contacts "$demo/officers.csv" --server "$url"
+as registrar import contacts "$demo/officers.csv" --server "$url"
 # One real loudspeaker and one real shelter display beside the simulated ones
 # (no sound card here: the loudspeaker writes what it plays to a WAV file).
 printf 'id,kind,name,lat,lon,region,shelter,drills\nbh-tg-101,loudspeaker,塘沽街道新港社区大喇叭（实机）,39.0105,117.6955,120116001001,,yes\nbh-tg-s101,signage,塘沽第一中学避难场所显示屏（实机）,39.0186,117.6533,120116001003,sh-tanggu-1,yes\n' >"$demo/real.csv"
-$tocsin import receivers "$demo/real.csv" --server "$url"
+as registrar import receivers "$demo/real.csv" --server "$url"
 rm -rf "$demo/rx-state" "$demo/sg-state" "$demo/loudspeaker.wav"
 # Each device gets its configuration (broker, account, CA, the keys it trusts) from tocsin
 # provision; the simulated ones their ids and secrets as CSV.
 for r in bh-tg-101 bh-tg-s101; do
-	$tocsin provision "$r" --server "$url" --out "$demo/$r.conf" >/dev/null
+	as registrar provision "$r" --server "$url" --out "$demo/$r.conf" >/dev/null
 done
-$tocsin provision --all --csv --server "$url" --out "$demo/credentials.csv"
+as registrar provision --all --csv --server "$url" --out "$demo/credentials.csv"
 build/receivers/tocsin-receiver --config "$demo/bh-tg-101.conf" --state-dir "$demo/rx-state" --audio-out "$demo/loudspeaker.wav" \
 	--realtime false 2>"$demo/receiver.log" &
 pids+=($!)
@@ -118,21 +135,29 @@ fresh cap-schemas/examples/cn-typhoon-orange.xml >"$demo/orange.xml"
 fresh cap-schemas/examples/cn-typhoon-red-update.xml >"$demo/red.xml"
 fresh cap-schemas/examples/cn-typhoon-cancel.xml >"$demo/cancel.xml"
 
-orange=$($tocsin submit "$demo/orange.xml" --server "$url")
-echo "-- typhoon orange accepted as $orange; live progress until every delivery is final:"
-$tocsin status "$orange" --watch --timeout 60 --server "$url"
+echo "-- the release as in a bureau: the duty forecaster submits the typhoon orange warning; it waits"
+echo "   for a second person (approval_required = Actual):"
+orange=$(as forecaster submit "$demo/orange.xml" --server "$url")
+echo "   $orange is $(as chief status "$orange" --json --server "$url" | jq -r .state); the chief's queue:"
+as chief approvals --server "$url" | sed 's/^/   /'
+echo "   the forecaster cannot release it; the chief does:"
+as forecaster approve "$orange" --server "$url" 2>&1 | sed "s/^/   /" || true
+as chief approve "$orange" --server "$url" | sed 's/^/   /'
+echo "-- typhoon orange released; live progress until every delivery is final:"
+as chief status "$orange" --watch --timeout 60 --server "$url"
 echo "-- its coverage report, from acknowledgments (the silent loudspeakers were re-sent to, then escalated):"
-curl -s "$url/api/v1/alerts/$orange/report" | jq -c .
+api chief "$url/api/v1/alerts/$orange/report" | jq -c .
 echo "-- escalated villages (for their information officers):"
-curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -r '.deliveries[] | "   \(.target) in \(.region)"'
+api chief "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -r '.deliveries[] | "   \(.target) in \(.region)"'
 echo "-- SMS: the officials and 信息员 by policy, the silent villages' officers by escalation; their replies:"
 for _ in $(seq 50); do
-	$tocsin status "$orange" --json --server "$url" |
+	as chief status "$orange" --json --server "$url" |
 		jq -e '.people.villages_escalated > 0 and .people.villages_confirmed == .people.villages_escalated' >/dev/null && break
 	sleep 0.2
 done
-$tocsin status "$orange" --json --server "$url" | jq -c '{sms: .channels.sms, people}'
-$tocsin status "$orange" --json --server "$url" |
+as chief status "$orange" --json --server "$url" | jq -c '{sms: .channels.sms, people}'
+echo "   (the chief sees officers' numbers masked; the registry clerk and the administrator see them)"
+as registrar status "$orange" --json --server "$url" |
 	jq -r '.escalated[] | "   \(.region) (\(.receivers | join(","))): \([.officers[] | "\(.name) \(.phone) \(.state)\(if .confirmed then ", replied" else "" end)"] | join("; "))"'
 echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer's reply:"
 jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
@@ -147,26 +172,35 @@ mosquitto_pub -V 5 -d -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i bh
 	sed 's/^/   /; s/$/ (135: not authorised: the broker dropped it)/' || true
 mosquitto_pub -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i forger -q 1 \
 	-t tocsin/v1/rx/bh-tg-101/ack -f "$demo/forged.json" 2>&1 | head -1 | sed 's/^/   anonymous: /' || true
-echo "-- a forged reply through the SMS callback (a made-up code for an officer's phone) confirms nothing:"
-curl -s -o /dev/null -G "$url/api/v1/sms/mo" --data-urlencode "from=8613900110004" --data-urlencode "text=ACK 2101"
+echo "-- the API refuses strangers: a web page's POST (text/plain, Origin and Host evil.example), a"
+echo "   forged SMS reply without the gateway's token, a read of every device secret:"
+curl -s -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' -H 'Host: evil.example' \
+	--data-binary @"$demo/orange.xml" "$url/api/v1/alerts" | jq -r '"   " + .errors[0].message'
+curl -s -G "$url/api/v1/sms/mo" --data-urlencode "from=8613900110004" --data-urlencode "text=ACK 2101" |
+	jq -r '"   " + .errors[0].message'
+curl -s "$url/api/v1/provision" | jq -r '"   " + .errors[0].message'
+echo "-- even through the gateway's own account, a made-up reply code confirms nothing:"
+api sms-gateway -o /dev/null -G "$url/api/v1/sms/mo" --data-urlencode "from=8613900110004" --data-urlencode "text=ACK 2101"
 grep -o "phone=8613900110004 replied 'ACK 2101'.*" "$demo/tocsind.log"
-red=$($tocsin submit "$demo/red.xml" --server "$url")
-echo "-- upgraded to red ($red):"
-$tocsin status "$red" --watch --timeout 60 --server "$url"
-echo "   the orange warning is now $(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+red=$(as forecaster submit "$demo/red.xml" --server "$url" 2>/dev/null)
+as chief approve "$red" --server "$url" >/dev/null
+echo "-- upgraded to red ($red, submitted by the forecaster, approved by the chief):"
+as chief status "$red" --watch --timeout 60 --server "$url"
+echo "   the orange warning is now $(api chief "$url/api/v1/alerts/$orange" | jq -r .state)"
 echo "-- the shelter display now (tocsin-signage --once):"
 TZ=Asia/Shanghai build/receivers/tocsin-signage --config "$demo/bh-tg-s101.conf" --state-dir "$demo/sg-state" \
 	--shelter-name 塘沽第一中学避难场所 --shelter-capacity 1200 --once --once-wait 2 --width 80 --height 16 \
 	2>"$demo/signage.log"
-cancel=$($tocsin submit "$demo/cancel.xml" --server "$url")
-echo "-- lifted ($cancel), reaching every receiver the warning went to:"
-$tocsin status "$cancel" --watch --timeout 60 --server "$url"
-$tocsin status "$cancel" --json --server "$url"
+cancel=$(as forecaster submit "$demo/cancel.xml" --server "$url" 2>/dev/null)
+as chief approve "$cancel" --server "$url" >/dev/null
+echo "-- lifted ($cancel, approved by the chief), reaching every receiver the warning went to:"
+as chief status "$cancel" --watch --timeout 60 --server "$url"
+as chief status "$cancel" --json --server "$url"
 echo "-- what the simulated receivers did (acknowledgments they sent):"
 kill -USR1 "$sim_villages"; sleep 0.5
 jq -c '{receivers, connected, acks, silent: (.silent | length)}' "$demo/villages.json"
 echo "-- tocsind's metrics (excerpt):"
-curl -s "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalations_total|mqtt_connected)'
+api chief "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalations_total|mqtt_connected)'
 echo "-- the real loudspeaker bh-tg-101 (its programme is in $demo/loudspeaker.wav):"
 grep -oE 'alert=[0-9a-f]+ ack=(played|cleared)( reason=[a-z-]+)?' "$demo/receiver.log" || true
 soxi -d "$demo/loudspeaker.wav" 2>/dev/null | sed 's/^/   length of the recording: /'
@@ -175,3 +209,7 @@ stop_all
 trap - EXIT
 echo "-- everything stopped; tocsind's log (last lines; all in $demo/tocsind.log):"
 tail -8 "$demo/tocsind.log"
+echo "-- the audit trail of the orange warning (who, as what, from where), and its hash chain:"
+$tocsin audit export --data-dir "$server_dir" 2>/dev/null |
+	jq -r "select(.alert_id == \"$orange\" and .username != \"\") | \"   #\\(.id) \\(.action) by \\(.username) (\\(.role)) from \\(.source)\""
+$tocsin audit verify --data-dir "$server_dir" | sed 's/^/   /'

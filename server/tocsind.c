@@ -46,10 +46,12 @@
 #include "tc_sign.h"
 #include "tc_sms_engine.h"
 #include "tc_store.h"
+#include "tc_store_audit.h"
 #include "tocsind_broker.h"
 #include "tocsind_remind.h"
 
 static volatile sig_atomic_t stopping, reloading;
+static char config_path[1024]; /* --config, for the audit trail: "" none */
 
 static void on_signal(int sig)
 {
@@ -200,7 +202,7 @@ static int read_secret_key(const char *dir, uint8_t sk[TC_SIGN_SECRET_BYTES])
 }
 
 /* SIGHUP: seal with the key in the data directory from now on (after a rotation). */
-static void reload_key(const char *dir, struct engine *en)
+static void reload_key(const char *dir, struct tc_store *store, struct engine *en)
 {
 	uint8_t sk[TC_SIGN_SECRET_BYTES];
 	char kid[TC_KID_HEX + 1];
@@ -215,6 +217,7 @@ static void reload_key(const char *dir, struct engine *en)
 		tc_dispatch_set_key(en->dispatch, sk);
 	sodium_memzero(sk, sizeof(sk));
 	log_line(TC_LOG_INFO, "reload: sealing with key %s from now on", kid);
+	tc_store_audit_by(store, (int64_t)time(NULL), NULL, "system", "key-reload", NULL, kid, "sealing with this key", NULL, 0);
 }
 
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
@@ -225,7 +228,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 	while (!stopping) {
 		if (reloading) {
 			reloading = 0;
-			reload_key(cfg->data_dir, en);
+			reload_key(cfg->data_dir, store, en);
 		}
 		long timeout_ms = 1000;
 		int64_t now = now_ms();
@@ -534,6 +537,7 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 			flags[n++].value = c == 'l' ? "true" : c == 5 ? smpp_password : optarg;
 		} else if (c == 'c') {
 			struct stat st;
+			snprintf(config_path, sizeof(config_path), "%s", optarg);
 			if (tc_config_load(cfg, optarg, d)) {
 				log_diags(d);
 				tc_diags_free(d);
@@ -678,6 +682,15 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tc_store_audit(store, (int64_t)time(NULL), "system", "start", NULL, where);
+	if (config_path[0]) { /* the configuration it runs with, by its hash: a change between starts shows */
+		char *text = NULL;
+		size_t len = 0;
+		if (tc_file_read(config_path, 1u << 20, &text, &len) == 0)
+			tc_store_audit_by(store, (int64_t)time(NULL), NULL, "system", "config", NULL, config_path, NULL, text, len);
+		if (text)
+			sodium_memzero(text, len);
+		free(text);
+	}
 	size_t resumed = tc_plan_resume(store, (int64_t)time(NULL), d);
 	if (resumed)
 		log_line(TC_LOG_INFO, "planned %zu alert(s) accepted before the last stop", resumed);

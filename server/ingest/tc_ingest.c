@@ -397,6 +397,12 @@ static enum tc_rc hold(struct tc_store *s, const struct tc_ingest_options *o, co
 	enum tc_rc rc = plan_of(s, o, a, &p, d);
 	if (!rc)
 		rc = reach_of(s, &p, &r);
+	/* the admin codes it names count as reached, receivers there or not: approvers are chosen by them */
+	for (size_t i = 0; i < a->n_infos; i++)
+		for (size_t j = 0; j < a->infos[i].n_areas; j++)
+			for (size_t k = 0; k < a->infos[i].areas[j].n_geocodes; k++)
+				if (tc_plan_is_admin_code(&a->infos[i].areas[j].geocodes[k]))
+					note_region(&r, a->infos[i].areas[j].geocodes[k].value);
 	for (size_t i = 0; !rc && i < r.regions.n; i++) {
 		const char *code = ((char (*)[16])r.regions.v)[i];
 		rc = tc_vec_append_text(&regions, " ", i > 0) ? TC_ERR_NOMEM : tc_vec_append_text(&regions, code, strlen(code));

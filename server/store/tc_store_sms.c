@@ -230,7 +230,8 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 	 */
 	static const char sql[] = "SELECT " MSG_COLUMNS ", p.seq FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
 				  " JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
-				  " AND a.state IN " LIVE_ALERTS
+				  " AND (a.state IN " LIVE_ALERTS
+				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval')))"
 				  " ORDER BY p.message_id, p.seq LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;

@@ -209,9 +209,12 @@ check "…held, by the spool's user" feed "$(jq -r '.pending[] | select(.text | 
 sed 's/<value>120116<\/value>/<value>120105<\/value>/' "$tmp/spool/done/t6.xml" | sed 's/_6</_7</' >"$tmp/spool/t7.xml"
 wait_until 30 test -e "$tmp/spool/failed/t7.xml"
 check "a spool file outside the user's regions is refused" 0 $?
-expect "…with the reason" grep -q "names region 120105, outside the regions of user feed" "$tmp/spool/failed/t7.xml.reason.txt"
+# the reason is written beside it just after the move
+expect "…with the reason" wait_until 10 grep -q "names region 120105, outside the regions of user feed" "$tmp/spool/failed/t7.xml.reason.txt"
 
 # --- the audit trail ------------------------------------------------------------------------------
+kill -HUP "$pid" # a key reload (after `tocsin key rotate`) is a row too
+wait_until 10 grep -q "reload: sealing with key" "$tmp/log"
 kill "$pid"
 wait "$pid"
 pid=
@@ -225,6 +228,10 @@ expect "the rejection" jq -se "map(select(.action == \"reject\" and .alert_id ==
 expect "failed sign-ins" jq -se 'map(select(.action == "login-failed" and .object == "approver-b")) | length >= 5' "$tmp/audit.jsonl"
 expect "locked ones" jq -se 'map(select(.action == "login-locked" and .object == "approver-b")) | length >= 1' "$tmp/audit.jsonl"
 expect "user changes" jq -se 'map(select(.action == "user-add")) | length >= 9' "$tmp/audit.jsonl"
+expect "the configuration it started with, by its hash" jq -se "map(select(.action == \"config\" and .object == \"$tmp/tocsind.conf\" and .body_sha256 == \"$(sha256sum "$tmp/tocsind.conf" | cut -c1-64)\")) | length == 1" "$tmp/audit.jsonl"
+expect "the key reload" jq -se 'map(select(.action == "key-reload" and (.object | length) > 0)) | length == 1' "$tmp/audit.jsonl"
+expect "provisioning, by whom" jq -se 'map(select(.action == "provision" and .username == "registry")) | length >= 1' "$tmp/audit.jsonl"
+expect "the import" jq -se 'map(select(.action == "import" and .username == "registry" and .object == "receivers")) | length == 1' "$tmp/audit.jsonl"
 expect "no password or token in the trail" bash -c "! grep -qE 'correct horse|tct_[0-9a-f]{16}_' '$tmp/audit.jsonl'"
 row=$(jq -s -r "map(select(.action == \"approve\" and .alert_id == \"$id\"))[0].id" "$tmp/audit.jsonl")
 sqlite3 "$data/tocsin.db" "UPDATE audit SET username = 'someone-else' WHERE id = $row"
