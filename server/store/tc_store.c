@@ -310,7 +310,7 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	if (alert_functions(s)) {
+	if (alert_functions(s) || tc_store_secret_functions(s->db)) {
 		rc = fail(s, d, "adding the alert state functions");
 		goto out;
 	}

@@ -44,6 +44,9 @@ sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql);
  */
 enum tc_rc tc_store_audit_open(struct tc_store *s, int64_t now, struct tc_diags *d);
 
+/* The SQL function new_secret() (tc_store_secrets.c), added at open: SQLITE_OK or an error code. */
+int tc_store_secret_functions(sqlite3 *db);
+
 /* Text column col of the current row into out ("" for NULL), cut to len. */
 void tc_store_text_col(sqlite3_stmt *q, int col, char *out, size_t len);
 /* Reset q after its step returned r: TC_OK when r is SQLITE_DONE, else TC_ERR_IO. */
