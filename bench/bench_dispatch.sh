@@ -52,10 +52,15 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 . tests/integration/broker.sh
+. tests/integration/lib.sh # staff and api: the API takes no request without a token
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ms() { date +%s%3N; }
 
-printf '[tocsind]\nack_timeout_s = 120\nlog_level = info\n' >"$tmp/tocsind.conf"
+# alerts go out without a second person: the figure is delivery, not approval
+printf '[tocsind]\nack_timeout_s = 120\nlog_level = info\napproval_required = none\n' >"$tmp/tocsind.conf"
+# the staff on the data directory: the registry clerk imports and provisions, the approver submits
+tocsin=$(realpath "$build/server/tocsin")
+staff "$tmp/data"
 # start_tocsind BROKER: tocsind on a free HTTP port; sets server and url
 start_tocsind() {
 	rm -f "$tmp/data/http.addr"
@@ -73,10 +78,9 @@ sim_auth=()
 if [ -n "$secure" ]; then
 	# The registry first, so that setup writes every receiver's account into the plugin's file.
 	start_tocsind none
-	"$build/server/tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+	"$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
 	kill "$server"
 	wait "$server" 2>/dev/null || true
-	tocsin=$build/server/tocsin
 	port=$(loopback_port)
 	chmod o+x "$tmp"
 	"$tocsin" broker setup --data-dir "$tmp/data" --listen "127.0.0.1:$port" --out "$tmp/broker" >/dev/null
@@ -96,14 +100,14 @@ else
 	pids+=("$broker_pid")
 	broker_url=127.0.0.1:$broker_port
 	start_tocsind "$broker_url"
-	"$build/server/tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+	"$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
 fi
 "$build/receivers/tocsin-sim" --registry "$tmp/rx.csv" --broker "$broker_url" "${sim_auth[@]}" \
 	--pubkey "$tmp/data/signing.pub" --delay-ms "$play_ms" --echo bench/fanout 2>"$tmp/sim.log" &
 sim=$!
 pids+=($sim)
 deadline=$((SECONDS + 300))
-until [ "$(curl -s "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}')" = "$n" ]; do
+until [ "$(api viewer -s "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}')" = "$n" ]; do
 	[ $SECONDS -lt $deadline ] || { echo "the receivers did not all come online" >&2; exit 1; }
 	sleep 0.5
 done
@@ -125,7 +129,7 @@ one_round() {
 		-e "s/_2026[0-9]\{4\}/_${today//-/}/g" -e "s|_[0-9]*</identifier>|_$k</identifier>|" \
 		"$alert" >"$tmp/alert.xml"
 	t0=$(ms)
-	id=$("$build/server/tocsin" submit "$tmp/alert.xml" --server "$url")
+	id=$("$tocsin" submit "$tmp/alert.xml" --server "$url")
 	line=
 	c0=
 	while IFS= read -r -t 300 l <&3; do
@@ -145,7 +149,7 @@ one_round() {
 	t_done=
 	local deadline=$((SECONDS + 300))
 	while [ -z "$t_done" ] && [ $SECONDS -lt $deadline ]; do
-		fin=$(curl -s "$url/api/v1/alerts/$id" | jq -r '.counts | .played + .displayed')
+		fin=$(api viewer -s "$url/api/v1/alerts/$id" | jq -r '.counts | .played + .displayed')
 		[ "$fin" -ge "$n" ] && t_done=$(ms)
 		[ -n "$t_done" ] || sleep 0.2
 	done

@@ -39,6 +39,7 @@ printf 'id,kind,name,lat,lon,region\nr-a,loudspeaker,A,39.03,117.70,120116001001
 "$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
 check "provision all" 0 "$("$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null; echo $?)"
 check "credentials 0600" 600 "$(stat -c %a "$tmp/cred.csv")"
+check "the API gives the credentials to no outsider" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/provision")"
 check "credentials header and rows" "id,secret 3" "$(head -1 "$tmp/cred.csv") $(wc -l <"$tmp/cred.csv")"
 sa=$(awk -F, '$1 == "r-a" {print $2}' "$tmp/cred.csv")
 sb=$(awk -F, '$1 == "r-b" {print $2}' "$tmp/cred.csv")

@@ -22,6 +22,7 @@ tmp=$(mktemp -d)
 trap rx_cleanup EXIT
 export RXID=rx-1
 port=$(loopback_port) # below the ephemeral range (broker.sh): the broker restarts on it
+staff "$tmp/data" # the registry clerk who imports and provisions the devices
 secure_site loudspeaker "$port" rx-1 rx-9 || { cat "$tmp/mosquitto.log" "$tmp/tocsind.log"; exit 1; }
 stop_broker # the receiver starts first
 keys || exit 1

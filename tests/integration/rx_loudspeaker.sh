@@ -21,6 +21,7 @@ tmp=$(mktemp -d)
 trap rx_cleanup EXIT
 export RXID=rx-1
 
+staff "$tmp/data" # the registry clerk who imports and provisions the devices
 secure_site loudspeaker "" rx-1 || { cat "$tmp/mosquitto.log" "$tmp/tocsind.log"; exit 1; }
 keys || exit 1
 record_acks

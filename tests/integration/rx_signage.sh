@@ -27,6 +27,7 @@ cleanup() {
 trap cleanup EXIT
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 77; }
 
+staff "$tmp/data" # the registry clerk who imports and provisions the devices
 secure_site signage "" sg-1 sg-2 || { cat "$tmp/mosquitto.log" "$tmp/tocsind.log"; exit 1; }
 keys || exit 1
 record_acks

@@ -41,9 +41,11 @@ shows() { screen | grep -qF -- "$1"; }
 gone() { ! shows "$1"; }
 
 mkdir -p "$tmp/data"
+staff "$tmp/data" # the registry clerk imports and provisions, the approver submits
 start_secure_broker "$tmp" "$tmp/data" || { echo "no broker"; exit 1; }
 record_acks
-printf '[tocsind]\nack_timeout_s = 30\nplay_timeout_s = 300\n' >"$tmp/tocsind.conf"
+# about delivery, not approval: alerts go out without a second person
+printf '[tocsind]\nack_timeout_s = 30\nplay_timeout_s = 300\napproval_required = none\n' >"$tmp/tocsind.conf"
 "$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 	--broker "$broker_url" 2>>"$tmp/tocsind.log" &
 pid=$!
