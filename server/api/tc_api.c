@@ -477,6 +477,10 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 		   "# TYPE tocsin_alerts_submitted_total counter\n");
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"accepted\"} %lu\n", api->accepted);
 	fprintf(f, "tocsin_alerts_submitted_total{outcome=\"refused\"} %lu\n", api->refused);
+	fprintf(f, "# HELP tocsin_http_denied_total Requests refused for missing or bad credentials (401) or rights (403).\n"
+		   "# TYPE tocsin_http_denied_total counter\n");
+	fprintf(f, "tocsin_http_denied_total{status=\"401\"} %lu\n", api->unauthenticated);
+	fprintf(f, "tocsin_http_denied_total{status=\"403\"} %lu\n", api->forbidden);
 	if (api->o.metrics)
 		api->o.metrics(f, api->o.metrics_user);
 	fclose(f);

@@ -201,16 +201,21 @@ check "an expired token: 401" 401 "$(as registry "$url/api/v1/receivers")"
 expect "…named expired" jq -e '.errors[0].message | test("expired")' "$tmp/out.json"
 
 # --- the spool is its user ---------------------------------------------------------------------------
-alert cn-typhoon-orange.xml 6 >"$tmp/spool/t6.xml"
+# written beside the folder, then renamed into it, as the spool wants (a half-written file is not an alert)
+alert cn-typhoon-orange.xml 6 >"$tmp/t6.xml" && mv "$tmp/t6.xml" "$tmp/spool/t6.xml"
 wait_until 30 test -e "$tmp/spool/done/t6.xml"
 check "a spool file is accepted" 0 $?
 as approver-a "$url/api/v1/approvals" >/dev/null
 check "…held, by the spool's user" feed "$(jq -r '.pending[] | select(.text | length > 0) | .author' "$tmp/out.json" | head -1)"
-sed 's/<value>120116<\/value>/<value>120105<\/value>/' "$tmp/spool/done/t6.xml" | sed 's/_6</_7</' >"$tmp/spool/t7.xml"
+sed 's/<value>120116<\/value>/<value>120105<\/value>/' "$tmp/spool/done/t6.xml" | sed 's/_6</_7</' >"$tmp/t7.xml"
+mv "$tmp/t7.xml" "$tmp/spool/t7.xml"
 wait_until 30 test -e "$tmp/spool/failed/t7.xml"
 check "a spool file outside the user's regions is refused" 0 $?
 # the reason is written beside it just after the move
 expect "…with the reason" wait_until 10 grep -q "names region 120105, outside the regions of user feed" "$tmp/spool/failed/t7.xml.reason.txt"
+
+as approver-a "$url/metrics" >/dev/null
+expect "refusals counted in /metrics" bash -c "grep -qE '^tocsin_http_denied_total\{status=\"401\"\} [1-9]' '$tmp/out.json' && grep -qE '^tocsin_http_denied_total\{status=\"403\"\} [1-9]' '$tmp/out.json'"
 
 # --- the audit trail ------------------------------------------------------------------------------
 kill -HUP "$pid" # a key reload (after `tocsin key rotate`) is a row too
