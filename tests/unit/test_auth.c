@@ -232,7 +232,7 @@ static bool file_holds(const char *path, const char *text, size_t n)
 static void test_tokens(void **state)
 {
 	(void)state;
-	char token[TC_TOKEN_TEXT], id[TC_TOKEN_ID], seen[TC_TOKEN_ID], wrong[TC_TOKEN_TEXT];
+	char token[TC_TOKEN_TEXT], id[TC_TOKEN_ID], seen[TC_TOKEN_ID], wrong[TC_TOKEN_TEXT + 1];
 	struct tc_user u;
 	const char *why;
 	add_user("script", TC_ROLE_DRAFTER, "120116", "tj-binhai-qxt@cma.cn");
