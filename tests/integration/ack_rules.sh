@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() { # tocsind_lib's, with the SMS channel
+	[ -s "$tmp/token.approver" ] || staff "$tmp/data"
 	rm -f "$tmp/data/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 		--broker "127.0.0.1:$broker_port" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
@@ -43,9 +44,9 @@ start_server() { # tocsind_lib's, with the SMS channel
 	url=$(server_url "$tmp/data")
 }
 
-metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-state_of() { curl -s "$url/api/v1/alerts/$id/deliveries" | jq -r --arg t "$1" '.deliveries[] | select(.target == $t) | .state'; }
-delivery_of() { curl -s "$url/api/v1/alerts/$id/deliveries" | jq -c --arg t "$1" '.deliveries[] | select(.target == $t)'; }
+metric() { api viewer -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+state_of() { api viewer -s "$url/api/v1/alerts/$id/deliveries" | jq -r --arg t "$1" '.deliveries[] | select(.target == $t) | .state'; }
+delivery_of() { api viewer -s "$url/api/v1/alerts/$id/deliveries" | jq -c --arg t "$1" '.deliveries[] | select(.target == $t)'; }
 forge_ack() { # forge_ack TOPIC_ID KIND [REASON] [RX]: an acknowledgment from anyone on the broker
 	local body
 	body=$(jq -nc --arg a "$id" --arg k "$2" --arg r "${3:-}" --arg rx "${4:-}" --argjson at "$(date +%s)" \
@@ -58,7 +59,7 @@ mkdir -p "$tmp/data"
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
 start_smsc "$tmp" --default-mode deliver --receipt-delay-ms 100 ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
-printf '[tocsind]\nack_timeout_s = 10\nplay_timeout_s = 60\nmax_attempts = 3\nlog_level = debug\n' >"$tmp/tocsind.conf"
+printf '[tocsind]\nack_timeout_s = 10\nplay_timeout_s = 60\nmax_attempts = 3\nlog_level = debug\napproval_required = none\n' >"$tmp/tocsind.conf"
 start_server
 expect "server up" curl -sf "$url/healthz"
 

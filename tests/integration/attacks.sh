@@ -20,7 +20,12 @@
 #  8. an import with `#` and `+` ids: refused with the line, nothing imported;
 #  9. signing.pub deleted: tocsind comes back with the same key id, receivers take new alerts;
 # 10. a Cancel of another sender for the live alert: 422 ingest.reference-foreign;
-# 11. an SMS reply with a made-up code: confirms nothing, counted.
+# 11. an SMS reply with a made-up code, through the gateway: confirms nothing, counted; and a
+#     reply with the right code straight to the API without the gateway's token: 401;
+# 12. the API itself, from an outsider on 127.0.0.1 without credentials: every receiver's
+#     secret (401, no secret in the answer), removing the victim (401, still registered), a
+#     CAP alert as text/plain from a page of evil.example (403, nothing stored); and with a
+#     stolen viewer's token: the secrets (403).
 # Also an acknowledgment of 1 MiB on the attacker's own topic: kept from tocsind by the broker.
 # Then the receivers' own checks with no access control at all (a plain anonymous broker):
 # unsigned, garbage and empty messages, and a cross-region replay, ignored
@@ -55,6 +60,8 @@ printf '[tocsind]\nack_timeout_s = 120\nplay_timeout_s = 60\nmax_attempts = 3\nd
 start_server "${smpp[@]}"
 expect "server up" curl -sf "$url/healthz"
 server_pw=$(cat "$tmp/data/broker.password")
+# The SMS gateway's account (the role its callbacks need), beside the staff start_server made
+"$tocsin_real" user add t-gateway --role gateway --data-dir "$tmp/data" 2>>"$tmp/staff.log" | tail -1 >"$tmp/token.gateway"
 
 "$sim" --emit-registry "$tmp/a.csv" --count 4 --region 120116001001 --id-prefix ta-
 "$sim" --emit-registry "$tmp/s.csv" --count 2 --region 310101001001 --id-prefix ts- --center 31.23,121.47
@@ -102,9 +109,9 @@ probe() {
 acks() {
 	grep "^$P/rx/${3:-[^/]*}/ack .*\"alert\":\"$1\"" "$tmp/watch.log" | grep -c "\"ack\":\"$2\""
 }
-metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric() { api viewer -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 state_of() { # state_of ALERT TARGET
-	curl -s "$url/api/v1/alerts/$1/deliveries" | jq -r --arg t "$2" '.deliveries[] | select(.target == $t) | .state'
+	api viewer -s "$url/api/v1/alerts/$1/deliveries" | jq -r --arg t "$2" '.deliveries[] | select(.target == $t) | .state'
 }
 # bj EPOCH: the time in Beijing as CAP writes it
 bj() { TZ=Asia/Shanghai date -d "@$1" +%Y-%m-%dT%H:%M:%S+08:00; }
@@ -244,10 +251,11 @@ check "8: nothing imported" "$registered" "$("$tocsin" export receivers --server
 # --- 10. a Cancel of another sender for the live alert ------------------------------------
 fresh cn-typhoon-cancel.xml | sed -e 's|<sender>12011641600000</sender>|<sender>12011700000000</sender>|' \
 	-e 's|<identifier>12011641600000_|<identifier>12011700000000_|' >"$tmp/foreign.xml"
-state=$(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)
-code=$(curl -s -o "$tmp/foreign.json" -w '%{http_code}' --data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
+state=$(api viewer -s "$url/api/v1/alerts/$orange" | jq -r .state)
+code=$(api approver -s -o "$tmp/foreign.json" -w '%{http_code}' -H 'Content-Type: application/cap+xml' \
+	--data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
 check "10: foreign Cancel refused" "422 ingest.reference-foreign" "$code $(jq -r '.errors[0].code' "$tmp/foreign.json")"
-check "10: the alert still $state" "$state" "$(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+check "10: the alert still $state" "$state" "$(api viewer -s "$url/api/v1/alerts/$orange" | jq -r .state)"
 
 # --- 11. an SMS reply with a made-up code ----------------------------------------------------
 expect "the officer's SMS sent" wait_for "$orange" '.channels.sms.counts.delivered >= 1' 30
@@ -255,11 +263,55 @@ codes=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT code FROM sms
 made_up=123456
 while grep -qx "$made_up" <<<"$codes"; do made_up=$((made_up + 1)); done
 confirmed=$(counts "$orange" '.channels.sms.confirmed')
+# Straight to the API, past the gateway, with the code the officer was really sent: no credentials
+orange_code=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" \
+	"SELECT code FROM sms_messages WHERE alert_id = '$orange' AND code != '' LIMIT 1")
+expect "11: the officer's code known" test -n "$orange_code"
+check "11: a reply without the gateway's token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' -G \
+	"$url/api/v1/sms/mo" --data-urlencode from=8613800100000 --data-urlencode "text=ACK $orange_code")"
+# Through the gateway (its token as Kannel's get-url gives it): the phone's reply is taken
 check "11: the forged reply is taken (200)" 200 "$(curl -s -o /dev/null -w '%{http_code}' -G "$url/api/v1/sms/mo" \
-	--data-urlencode from=8613800100000 --data-urlencode "text=ACK $made_up")"
+	--data-urlencode "token=$(cat "$tmp/token.gateway")" --data-urlencode from=8613800100000 \
+	--data-urlencode "text=ACK $made_up")"
 expect "11: ... and refused: wrong-code" wait_until 5 \
 	test "$(metric 'tocsin_sms_replies_refused_total{reason="wrong-code"}')" = 1
 check "11: nothing confirmed" "$confirmed" "$(counts "$orange" '.channels.sms.confirmed')"
+
+# --- 12. the API itself, from an outsider on 127.0.0.1 --------------------------------------
+# outsider CURL-ARGS...: the HTTP status of a request without credentials (body in $tmp/out.txt)
+outsider() { curl -s -o "$tmp/out.txt" -w '%{http_code}' "$@"; }
+# every receiver's secret, as the sims were given them (id,secret)
+tail -n +2 "$tmp/credentials.csv" | cut -d, -f2 | sed '/^$/d' >"$tmp/secrets"
+check "12: the secrets the attacker is after" "$registered" "$(wc -l <"$tmp/secrets")"
+secrets_in() { grep -cF -f "$tmp/secrets" "$1"; }
+check "12: every receiver's secret without credentials: 401" 401 "$(outsider "$url/api/v1/provision")"
+check "12: ... not one secret in the answer" 0 "$(secrets_in "$tmp/out.txt")"
+check "12: one receiver's secret without credentials: 401" 401 "$(outsider "$url/api/v1/provision/st-1")"
+check "12: ... not its secret" 0 "$(grep -cF "$stolen" "$tmp/out.txt")"
+check "12: removing the victim without credentials: 401" 401 \
+	"$(outsider -X DELETE "$url/api/v1/receivers/ta-00003")"
+check "12: ... the victim still registered" 1 \
+	"$("$tocsin" export receivers --server "$url" | jq '[.[] | select(.id == "ta-00003")] | length')"
+check "12: ... so is everyone" "$registered" "$("$tocsin" export receivers --server "$url" | jq length)"
+# a CAP alert a page on evil.example could send: a form's text/plain, its Origin, a rebound Host
+fresh cn-lightning-yellow.xml | sed 's|<identifier>\([^<]*\)_[0-9]*</identifier>|<identifier>\1_12</identifier>|' \
+	>"$tmp/evil.xml"
+evil_id=$(sed -n 's|.*<identifier>\([^<]*\)</identifier>.*|\1|p' "$tmp/evil.xml")
+stored() { sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts WHERE identifier = '$evil_id'"; }
+alerts=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts")
+check "12: the alert would be new" 0 "$(stored)"
+check "12: a CAP alert as text/plain from evil.example: 403" 403 \
+	"$(outsider -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' -H 'Host: evil.example' \
+		--data-binary @"$tmp/evil.xml" "$url/api/v1/alerts")"
+check "12: ... refused for the Host it names" http.host "$(jq -r '.errors[0].code' "$tmp/out.txt")"
+check "12: ... nothing stored" 0 "$(stored)"
+check "12: ... no alert at all" "$alerts" \
+	"$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts")"
+# a viewer's token, stolen: it reads, but not the secrets
+check "12: every receiver's secret with a stolen viewer's token: 403" 403 \
+	"$(curl -s -o "$tmp/out.txt" -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/token.viewer")" \
+		"$url/api/v1/provision")"
+check "12: ... not one secret in the answer" 0 "$(secrets_in "$tmp/out.txt")"
 
 # --- 9. signing.pub deleted -----------------------------------------------------------------
 kid=$("$tocsin" key list --data-dir "$tmp/data" | awk '$1 == "current" { print $2 }')

@@ -49,27 +49,27 @@ check "coverage percentage" '91.1' "$(counts "$orange" '.coverage * 10 | round /
 report a >"$tmp/a-1.json"
 check "the silent four are the escalated four" \
 	"$(jq -c '.silent | sort' "$tmp/a-1.json")" \
-	"$(curl -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -c '[.deliveries[].target] | sort')"
+	"$(api viewer -s "$url/api/v1/alerts/$orange/deliveries?state=escalated" | jq -c '[.deliveries[].target] | sort')"
 check "each live receiver played or showed it once" 36 \
 	"$(jq --arg id "$orange" '.alerts[$id].played + .alerts[$id].displayed' "$tmp/a-1.json")"
 check "late receivers played it after coming online" 5 "$(report b | jq --arg id "$orange" '.alerts[$id].played')"
-expect "silent receivers were re-sent to" test "$(curl -s "$url/metrics" | awk '/^tocsin_resends_total/ {print $2}')" -ge 4
-expect "escalations recorded" test "$(curl -s "$url/metrics" | awk '/^tocsin_escalations_total/ {print $2}')" -ge 4
+expect "silent receivers were re-sent to" test "$(api viewer -s "$url/metrics" | awk '/^tocsin_resends_total/ {print $2}')" -ge 4
+expect "escalations recorded" test "$(api viewer -s "$url/metrics" | awk '/^tocsin_escalations_total/ {print $2}')" -ge 4
 expect "report per region" jq -e '.regions[0].region == "120116" and .covered == 41' \
-	<(curl -s "$url/api/v1/alerts/$orange/report")
+	<(api viewer -s "$url/api/v1/alerts/$orange/report")
 
 # --- Update: red supersedes orange --------------------------------------------
 fresh cn-typhoon-red-update.xml >"$tmp/red.xml"
 red=$("$tocsin" submit "$tmp/red.xml" --server "$url")
 expect "red played" wait_for "$red" '(.counts.played + .counts.displayed) == 41'
-check "orange superseded" superseded "$(curl -s "$url/api/v1/alerts/$orange" | jq -r .state)"
+check "orange superseded" superseded "$(api viewer -s "$url/api/v1/alerts/$orange" | jq -r .state)"
 expect "receivers dropped orange" test "$(report a | jq --arg id "$orange" '.alerts[$id].cleared')" -ge 36
 
 # --- Cancel: reaches everyone who had the warning -----------------------------
 fresh cn-typhoon-cancel.xml >"$tmp/cancel.xml"
 cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
 expect "the lifting announced by the live receivers" wait_for "$cancel" '(.counts.played + .counts.displayed) == 41'
-check "red cancelled" cancelled "$(curl -s "$url/api/v1/alerts/$red" | jq -r .state)"
+check "red cancelled" cancelled "$(api viewer -s "$url/api/v1/alerts/$red" | jq -r .state)"
 expect "receivers cleared red" test "$(report a | jq --arg id "$red" '.alerts[$id].cleared')" -ge 36
 
 # --- an area covering part of a village: sent directly -------------------------

@@ -13,14 +13,21 @@ cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 
-start() { # start tocsind on a free loopback port; sets pid and url
+# start tocsind on a free loopback port; sets pid and url. Its staff (lib.sh) are made on the
+# first start; the spool submits as the drafter; alerts go out without a second person (this
+# script is about ingest; staff.sh is about approval).
+start() {
+	[ -s "$tmp/token.approver" ] || staff "$tmp/data"
 	rm -f "$tmp/data/http.addr"
-	printf '[tocsind]\nhttp = 127.0.0.1:8080\nspool_interval_ms = 200\nbroker = none\n' >"$tmp/tocsind.conf"
+	printf '[tocsind]\nhttp = 127.0.0.1:8080\nspool_interval_ms = 200\nbroker = none\nspool_user = t-drafter\napproval_required = none\n' \
+		>"$tmp/tocsind.conf"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --spool "$tmp/spool" \
 		2>>"$tmp/log" &
 	pid=$!
 	url=$(server_url "$tmp/data")
 }
+
+cap=(-H 'Content-Type: application/cap+xml') # what the API takes a CAP alert as
 
 # Alerts a year ahead of the examples, so none is expired.
 sed 's/2026-/2027-/g' "$examples/cn-typhoon-orange.xml" >"$tmp/typhoon.xml"
@@ -54,31 +61,31 @@ check "submit exit" 0 $?
 expect "id is 16 hex digits" grep -qxE '[0-9a-f]{16}' <<<"$id"
 again=$("$tocsin" submit "$tmp/typhoon.xml" --server "$url" 2>/dev/null)
 check "duplicate answered with the same id" "$id" "$again"
-code=$(curl -s -o "$tmp/dup.json" -w '%{http_code}' --data-binary @"$tmp/typhoon.xml" "$url/api/v1/alerts")
+code=$(api approver -s -o "$tmp/dup.json" -w '%{http_code}' "${cap[@]}" --data-binary @"$tmp/typhoon.xml" "$url/api/v1/alerts")
 check "duplicate is HTTP 200" 200 "$code"
 expect "duplicate flagged" jq -e '.duplicate == true' "$tmp/dup.json"
 
-code=$(curl -s -o "$tmp/new.json" -w '%{http_code}' --data-binary @"$tmp/lightning.xml" "$url/api/v1/alerts")
+code=$(api approver -s -o "$tmp/new.json" -w '%{http_code}' "${cap[@]}" --data-binary @"$tmp/lightning.xml" "$url/api/v1/alerts")
 check "new alert is HTTP 201" 201 "$code"
 expect "201 body" jq -e '(.id|length) == 16 and .targets == 0 and (.channels|type) == "array"' "$tmp/new.json"
 
 "$tocsin" submit "$examples/cn-rainstorm-red.xml" --server "$url" 2>"$tmp/err"
 check "expired alert refused" 1 $?
 expect "reason named" grep -q ingest.expired "$tmp/err"
-code=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' --data-binary 'not xml at all' "$url/api/v1/alerts")
+code=$(api approver -s -o "$tmp/bad.json" -w '%{http_code}' "${cap[@]}" --data-binary 'not xml at all' "$url/api/v1/alerts")
 check "unreadable XML is 400" 400 "$code"
 expect "400 names the fault" jq -e '.errors[0].code == "xml.syntax"' "$tmp/bad.json"
 sed 's|<severity>Severe</severity>|<severity>Observed</severity>|' "$tmp/typhoon.xml" >"$tmp/invalid.xml"
-code=$(curl -s -o "$tmp/inv.json" -w '%{http_code}' --data-binary @"$tmp/invalid.xml" "$url/api/v1/alerts")
+code=$(api approver -s -o "$tmp/inv.json" -w '%{http_code}' "${cap[@]}" --data-binary @"$tmp/invalid.xml" "$url/api/v1/alerts")
 check "invalid alert is 422" 422 "$code"
 expect "422 names element and rule" jq -e '.errors[0].code == "xsd.enumeration" and (.errors[0].path|contains("severity"))' "$tmp/inv.json"
 
-curl -s "$url/api/v1/alerts/$id" >"$tmp/one.json"
+api viewer -s "$url/api/v1/alerts/$id" >"$tmp/one.json"
 expect "alert record" jq -e --arg id "$id" '.id == $id and .state == "planned" and .msgType == "Alert" and .targets == 0' "$tmp/one.json"
-curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back.xml"
+api viewer -s "$url/api/v1/alerts/$id/cap" >"$tmp/back.xml"
 expect "original bytes kept" cmp "$tmp/typhoon.xml" "$tmp/back.xml"
-expect "list" jq -e '(.alerts|length) == 2' <(curl -s "$url/api/v1/alerts")
-code=$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/alerts/0123456789abcdef")
+expect "list" jq -e '(.alerts|length) == 2' <(api viewer -s "$url/api/v1/alerts")
+code=$(api viewer -s -o /dev/null -w '%{http_code}' "$url/api/v1/alerts/0123456789abcdef")
 check "unknown alert 404" 404 "$code"
 
 # The registry: all rows or none, bad rows named by line.
@@ -100,17 +107,17 @@ expect "phone stored in E.164" jq -e '.[0].phone == "+8613800138000"' <("$tocsin
 
 # Planning: an alert for county 120116 reaches both registered receivers.
 sed 's/2026-/2027-/g' "$examples/cn-storm-surge-yellow.xml" >"$tmp/surge.xml"
-curl -s --data-binary @"$tmp/surge.xml" "$url/api/v1/alerts" >"$tmp/surge.json"
+api approver -s "${cap[@]}" --data-binary @"$tmp/surge.xml" "$url/api/v1/alerts" >"$tmp/surge.json"
 expect "targets planned" jq -e '.targets == 2 and .channels == ["mqtt"]' "$tmp/surge.json"
 surge=$(jq -r .id "$tmp/surge.json")
 expect "deliveries planned" jq -e '.state == "planned" and .counts.planned == 2 and .targets == 2' \
-	<(curl -s "$url/api/v1/alerts/$surge")
+	<(api viewer -s "$url/api/v1/alerts/$surge")
 expect "deliveries list" jq -e '(.deliveries|length) == 2 and .deliveries[0].target == "rx-1" and
 	.deliveries[0].state == "planned" and .deliveries[0].channel == "mqtt" and .deliveries[1].region == "120116001"' \
-	<(curl -s "$url/api/v1/alerts/$surge/deliveries")
-expect "deliveries by state" jq -e '(.deliveries|length) == 0' <(curl -s "$url/api/v1/alerts/$surge/deliveries?state=played")
+	<(api viewer -s "$url/api/v1/alerts/$surge/deliveries")
+expect "deliveries by state" jq -e '(.deliveries|length) == 0' <(api viewer -s "$url/api/v1/alerts/$surge/deliveries?state=played")
 expect "report per county" jq -e '.targets == 2 and .covered == 0 and .coverage == 0 and
-	.regions[0].region == "120116" and .regions[0].targets == 2' <(curl -s "$url/api/v1/alerts/$surge/report")
+	.regions[0].region == "120116" and .regions[0].targets == 2' <(api viewer -s "$url/api/v1/alerts/$surge/report")
 "$tocsin" status "$surge" --json --server "$url" >"$tmp/status.json"
 check "status exit" 0 $?
 expect "status json" jq -e --arg id "$surge" '.id == $id and .state == "planned" and .targets == 2 and
@@ -123,24 +130,24 @@ check "status of an unknown alert" 1 $?
 sed 's/2026-/2027-/g' "$examples/cn-typhoon-red-update.xml" >"$tmp/update.xml"
 sed 's/2026-/2027-/g' "$examples/cn-typhoon-cancel.xml" >"$tmp/cancel.xml"
 update=$("$tocsin" submit "$tmp/update.xml" --server "$url")
-expect "update planned" jq -e '.targets == 2' <(curl -s "$url/api/v1/alerts/$update")
-expect "original superseded" jq -e '.state == "superseded"' <(curl -s "$url/api/v1/alerts/$id")
+expect "update planned" jq -e '.targets == 2' <(api viewer -s "$url/api/v1/alerts/$update")
+expect "original superseded" jq -e '.state == "superseded"' <(api viewer -s "$url/api/v1/alerts/$id")
 # A Cancel from another sender that references them is refused, and nothing changes.
 sed -e 's|<sender>12011641600000</sender>|<sender>12011700000000</sender>|' \
 	-e 's|<identifier>12011641600000_|<identifier>12011700000000_|' "$tmp/cancel.xml" >"$tmp/foreign.xml"
-code=$(curl -s -o "$tmp/foreign.json" -w '%{http_code}' --data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
+code=$(api approver -s -o "$tmp/foreign.json" -w '%{http_code}' "${cap[@]}" --data-binary @"$tmp/foreign.xml" "$url/api/v1/alerts")
 check "foreign cancel is 422" 422 "$code"
 expect "422 names the reference and both senders" jq -e '.errors[0].code == "ingest.reference-foreign" and
 	(.errors[0].message | contains("sender 12011700000000") and contains("12011641600000,12011641600000_") and
 	contains("alert of sender 12011641600000"))' "$tmp/foreign.json"
 expect "the update still active, its deliveries still planned" jq -e '.state == "planned" and .counts.planned == 2' \
-	<(curl -s "$url/api/v1/alerts/$update")
+	<(api viewer -s "$url/api/v1/alerts/$update")
 expect "the foreign cancel not kept" jq -e '[.alerts[] | select(.sender == "12011700000000")] | length == 0' \
-	<(curl -s "$url/api/v1/alerts")
+	<(api viewer -s "$url/api/v1/alerts")
 cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
 expect "update cancelled, its open deliveries too" jq -e '.state == "cancelled" and .counts.cancelled == 2 and .counts.planned == 0' \
-	<(curl -s "$url/api/v1/alerts/$update")
-expect "cancel reaches the receivers" jq -e '.targets == 2 and .msgType == "Cancel"' <(curl -s "$url/api/v1/alerts/$cancel")
+	<(api viewer -s "$url/api/v1/alerts/$update")
+expect "cancel reaches the receivers" jq -e '.targets == 2 and .msgType == "Cancel"' <(api viewer -s "$url/api/v1/alerts/$cancel")
 out=$("$tocsin" cancel "$surge" --server "$url")
 check "operator cancel" "$surge cancelled, 2 open deliveries cancelled" "$out"
 expect "cancel is idempotent" grep -q "cancelled, 0 open" <("$tocsin" cancel "$surge" --server "$url")
@@ -165,10 +172,10 @@ expect "spooled alert accepted" test -e "$tmp/spool/done/lightning.xml"
 expect "spooled garbage refused" test -e "$tmp/spool/failed/broken.xml"
 expect "refusal reason written" grep -q xml.syntax "$tmp/spool/failed/broken.xml.reason.txt"
 expect "spool emptied" test -z "$(find "$tmp/spool" -maxdepth 1 -type f)"
-expect "spooled alert stored" jq -e '(.alerts|length) == 6' <(curl -s "$url/api/v1/alerts")
+expect "spooled alert stored" jq -e '(.alerts|length) == 6' <(api viewer -s "$url/api/v1/alerts")
 
 # Metrics in the Prometheus text format.
-curl -s "$url/metrics" >"$tmp/metrics"
+api viewer -s "$url/metrics" >"$tmp/metrics"
 expect "metrics alerts" grep -qx 'tocsin_alerts{state="cancelled"} 3' "$tmp/metrics"
 expect "metrics deliveries" grep -qx 'tocsin_deliveries{state="cancelled"} 4' "$tmp/metrics"
 expect "metrics registry" grep -qx 'tocsin_registry{kind="receivers"} 2' "$tmp/metrics"
@@ -177,7 +184,7 @@ expect "metrics registry" grep -qx 'tocsin_registry{kind="receivers"} 2' "$tmp/m
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 start
-curl -s "$url/api/v1/alerts/$id/cap" >"$tmp/back2.xml"
+api viewer -s "$url/api/v1/alerts/$id/cap" >"$tmp/back2.xml"
 expect "durable across kill -9" cmp "$tmp/typhoon.xml" "$tmp/back2.xml"
 expect "registry durable too" grep -q rx-1 <("$tocsin" export receivers --csv --server "$url")
 

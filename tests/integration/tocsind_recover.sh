@@ -77,7 +77,7 @@ expect "asking again is in the audit log" test "$(sqlite3 "$tmp/data/tocsin.db" 
 	"SELECT count(*) FROM audit WHERE action = 'asked again' AND alert_id = '$second'")" -eq 1
 check "each receiver played the second once" 20 "$(played_by_sim "$second")"
 expect "the copies were answered, not played" test "$(report r | jq '.repeated_copies')" -ge 20
-expect "asked-again count in the metrics" sh -c "curl -sf '$url/metrics' | grep -q '^tocsin_asked_again_total [1-9]'"
+expect "asked-again count in the metrics" grep -q '^tocsin_asked_again_total [1-9]' <(api viewer -sf "$url/metrics")
 
 # --- 3. a clean stop, then a start that asks nothing ----------------------------------
 kill -TERM "$pid"
