@@ -219,8 +219,11 @@ int tc_cli_cancel(int argc, char **argv)
 		       json_string_value(json_object_get(j, "state")),
 		       (long long)json_integer_value(json_object_get(j, "cancelled")));
 		rc = TC_EXIT_OK;
-	} else {
-		fprintf(stderr, "tocsin cancel: no alert %s on %s (HTTP %ld)\n", argv[optind], server, code);
+	} else if (code == 404) {
+		fprintf(stderr, "tocsin cancel: no alert %s on %s\n", argv[optind], server);
+	} else if (code != 401 && code != 403) { /* tc_cli_http said why for those */
+		const char *why = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
+		fprintf(stderr, "tocsin cancel: refused (HTTP %ld): %s\n", code, why ? why : "no reason given");
 	}
 	json_decref(j);
 	free(answer.s);
