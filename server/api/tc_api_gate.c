@@ -339,6 +339,20 @@ static int check_type(struct MHD_Connection *c, const struct request *rq, bool p
 	return -1;
 }
 
+/* Whether method is one of the list allow ("GET, POST"), exactly. */
+static bool method_allowed(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = allow; *p;) {
+		p += strspn(p, ", ");
+		size_t len = strcspn(p, ", ");
+		if (len == n && !strncmp(p, method, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
 int tc_api_gate(struct tc_api *api, struct MHD_Connection *c, const char *url, const char *method,
 		struct request *rq)
 {
@@ -353,9 +367,7 @@ int tc_api_gate(struct tc_api *api, struct MHD_Connection *c, const char *url, c
 		tc_api_error(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
 		return -1;
 	}
-	size_t n = strlen(method);
-	const char *at = strstr(allow, method);
-	if (!at || (at[n] && at[n] != ',')) {
+	if (!method_allowed(allow, method)) {
 		const char *const headers[] = { "Allow", allow, NULL };
 		char message[128];
 		snprintf(message, sizeof(message), "%s is not a method of %s (it takes %s)", method, url, allow);

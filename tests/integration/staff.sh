@@ -83,6 +83,8 @@ check "the issue's attack: text/plain from evil.example, no credentials" 403 \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' \
 		-H 'Host: evil.example' --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 check "a wrong method: 405" 405 "$(as viewer -X PUT "$url/api/v1/alerts")"
+check "a made-up method that is part of a right one: 405, not a submission" 405 \
+	"$(as county-drafter -X ET "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 expect "…with Allow" bash -c "curl -s -D - -o /dev/null -X DELETE -H 'Authorization: Bearer $(cat "$tmp/viewer.token")' '$url/api/v1/alerts' | grep -qi '^Allow: GET, POST'"
 check "nothing was stored by the refusals" 0 "$(as viewer "$url/api/v1/alerts" >/dev/null; jq '.alerts | length' "$tmp/out.json")"
 
