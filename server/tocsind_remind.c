@@ -50,18 +50,8 @@ static void keep_held(const struct tc_approval *a, void *user)
 /* Whether approver u may release alert a of sender. */
 static bool may_release(const struct tc_user *u, const struct tc_approval *a, const char *sender)
 {
-	if (!tc_user_may_send_as(u, sender) || !strcmp(u->name, a->author))
-		return false;
-	for (const char *p = a->regions ? a->regions : ""; *p;) {
-		p += strspn(p, " ");
-		size_t len = strcspn(p, " ");
-		char code[16];
-		snprintf(code, sizeof(code), "%.*s", (int)(len < 15 ? len : 15), p);
-		if (len && !tc_user_in_scope(u, code))
-			return false;
-		p += len;
-	}
-	return true;
+	char outside[16];
+	return tc_user_may_send_as(u, sender) && strcmp(u->name, a->author) != 0 && tc_user_covers(u, a->regions, outside);
 }
 
 static void remind_one(struct remind *r, const struct tc_approval *a)

@@ -518,7 +518,7 @@ static int alert_in_reach(struct tc_api *api, struct MHD_Connection *c, const st
 	}
 	tc_store_each_delivery(api->store, rq->id, NULL, delivery_scope, &r);
 	if (!r.outside[0] && tc_store_approval_get(api->store, rq->id, &ap) == TC_OK) {
-		tc_api_regions_in_scope(&rq->user, ap.regions, r.outside);
+		tc_user_covers(&rq->user, ap.regions, r.outside);
 		tc_approval_release(&ap);
 	}
 	if (r.outside[0]) {

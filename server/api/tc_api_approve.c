@@ -46,7 +46,7 @@ static void add_pending(const struct tc_approval *a, void *user)
 {
 	struct listing *l = user;
 	char outside[16];
-	if (tc_api_regions_in_scope(l->user, a->regions, outside))
+	if (tc_user_covers(l->user, a->regions, outside))
 		json_array_append_new(l->list, approval_json(a));
 }
 
@@ -94,7 +94,7 @@ enum MHD_Result tc_api_decide(struct tc_api *api, struct MHD_Connection *c, cons
 	if (!tc_user_may_send_as(u, sender)) {
 		ok = tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.department",
 				  "alert %s is from %s, not a department of user %s", rq->id, sender, u->name);
-	} else if (!tc_api_regions_in_scope(u, a.regions, outside)) {
+	} else if (!tc_user_covers(u, a.regions, outside)) {
 		ok = tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.region",
 				  "alert %s reaches region %s, outside the regions of user %s", rq->id, outside, u->name);
 	} else if (!approve && !reason_copy[0]) {

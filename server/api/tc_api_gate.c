@@ -118,7 +118,8 @@ int64_t tc_api_now(const struct tc_api *api)
 	return api->o.clock ? api->o.clock() : (int64_t)time(NULL);
 }
 
-enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j)
+/* j (taken) as the answer, with extra headers (name, value pairs, NULL-terminated; may be NULL). */
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j, const char *const *headers)
 {
 	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(j);
@@ -130,31 +131,26 @@ enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *
 	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; headers && headers[i]; i += 2)
+		MHD_add_response_header(r, headers[i], headers[i + 1]);
 	enum MHD_Result ok = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ok;
+}
+
+enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	return send_json(c, status, j, NULL);
 }
 
 /* An error answer with extra headers (name, value pairs, NULL-terminated). */
 static enum MHD_Result error_with(struct MHD_Connection *c, unsigned status, const char *code, const char *message,
 				  const char *const *headers)
 {
-	json_t *j = json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
-			      "warnings");
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text)
-		return MHD_NO;
-	size_t n = strlen(text);
-	text[n] = '\n';
-	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	for (size_t i = 0; headers && headers[i]; i += 2)
-		MHD_add_response_header(r, headers[i], headers[i + 1]);
-	enum MHD_Result ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ok;
+	return send_json(c, status,
+			 json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
+				   "warnings"),
+			 headers);
 }
 
 enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
@@ -434,23 +430,6 @@ enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, 
 	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o, s:o}", "chain", chain, "rows", rows));
 }
 
-bool tc_api_regions_in_scope(const struct tc_user *u, const char *list, char outside[16])
-{
-	const char *p = list ? list : "";
-	while (*p) {
-		p += strspn(p, " ");
-		size_t len = strcspn(p, " ");
-		char code[16];
-		snprintf(code, sizeof(code), "%.*s", (int)(len < 15 ? len : 15), p);
-		if (len && !tc_user_in_scope(u, code)) {
-			memcpy(outside, code, sizeof(code));
-			return false;
-		}
-		p += len;
-	}
-	return true;
-}
-
 /* --- signing in ----------------------------------------------------------------------- */
 
 /* The throttle slot of a client address (failed logins from it). */
@@ -521,16 +500,8 @@ enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const
 				"expires_at", (json_int_t)(now + ttl));
 	sodium_memzero(session, sizeof(session));
 	sodium_memzero(csrf, sizeof(csrf));
-	char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(out);
-	if (!text)
-		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
-	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	const char *const headers[] = { MHD_HTTP_HEADER_SET_COOKIE, cookie, NULL };
+	enum MHD_Result ok = send_json(c, MHD_HTTP_OK, out, headers);
 	sodium_memzero(cookie, sizeof(cookie));
 	return ok;
 }
@@ -541,16 +512,9 @@ enum MHD_Result tc_api_logout(struct tc_api *api, struct MHD_Connection *c, cons
 	if (session)
 		tc_auth_session_end(api->store, session);
 	tc_api_audit(api, rq, "logout", NULL, rq->user.name, NULL);
-	char *text = strdup("{\"signed_out\":true}\n");
-	if (!text)
-		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
-				SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
-	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ok;
+	const char *const headers[] = { MHD_HTTP_HEADER_SET_COOKIE,
+					SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict", NULL };
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "signed_out", 1), headers);
 }
 
 enum MHD_Result tc_api_whoami(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)

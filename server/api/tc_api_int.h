@@ -99,8 +99,6 @@ enum MHD_Result tc_api_whoami(struct tc_api *api, struct MHD_Connection *c, cons
 void tc_api_audit(struct tc_api *api, const struct request *rq, const char *action, const char *alert_id,
 		  const char *object, const char *detail);
 
-/* Whether every space-separated region code in list lies in the user's scope; the first that does not in *outside. */
-bool tc_api_regions_in_scope(const struct tc_user *u, const char *list, char outside[16]);
 
 /* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
 enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

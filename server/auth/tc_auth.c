@@ -120,6 +120,23 @@ bool tc_user_in_scope(const struct tc_user *u, const char *region)
 	return false;
 }
 
+bool tc_user_covers(const struct tc_user *u, const char *list, char outside[16])
+{
+	const char *p = list ? list : "";
+	while (*p) {
+		p += strspn(p, " ");
+		size_t len = strcspn(p, " ");
+		char code[16];
+		snprintf(code, sizeof(code), "%.*s", (int)(len < 15 ? len : 15), p);
+		if (len && !tc_user_in_scope(u, code)) {
+			memcpy(outside, code, sizeof(code));
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
 bool tc_user_may_send_as(const struct tc_user *u, const char *sender)
 {
 	if (!u || !sender || !*sender)

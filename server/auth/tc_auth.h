@@ -71,6 +71,11 @@ struct tc_user {
 
 /* Whether region (a receiver's or a geocode's code) lies in the user's scope. */
 bool tc_user_in_scope(const struct tc_user *u, const char *region);
+/*
+ * Whether every code of a space-separated list of region codes lies in the user's scope; the
+ * first that does not into outside. An empty list is covered.
+ */
+bool tc_user_covers(const struct tc_user *u, const char *list, char outside[16]);
 /* Whether the user may issue alerts with this CAP sender. */
 bool tc_user_may_send_as(const struct tc_user *u, const char *sender);
 

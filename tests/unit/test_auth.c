@@ -96,6 +96,12 @@ static void test_scope(void **state)
 	assert_true(tc_user_in_scope(&town, "120116001"));
 	assert_true(tc_user_in_scope(&town, "120116001002"));
 	assert_false(tc_user_in_scope(&town, "120116002"));
+	/* a list of the regions an alert reaches: covered only when every one is in scope */
+	char outside[16] = "";
+	assert_true(tc_user_covers(&town, "120116001001 120116001002", outside));
+	assert_true(tc_user_covers(&town, "", outside));
+	assert_false(tc_user_covers(&town, "120116001001  120116002001 120105", outside));
+	assert_string_equal(outside, "120116002001");
 	assert_false(tc_user_in_scope(&town, "120117001"));
 	assert_false(tc_user_in_scope(&town, "120116")); /* the county is wider than the town */
 	assert_int_equal(tc_user_set_regions(&city, "12", NULL), TC_OK);
