@@ -131,7 +131,10 @@ fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
 orange=$("$tocsin" submit "$tmp/orange.xml" --server "$url")
 check "orange accepted" 0 $?
 now=$(date +%s)
-fresh cn-rainstorm-red.xml "$(bj $((now + 25)))" | sed "s|<sent>[^<]*</sent>|<sent>$(bj "$now")</sent>|" >"$tmp/short.xml"
+# in force from now (the example's effective and onset, moved to today, lie after its 25 s before 14:30 Beijing time)
+fresh cn-rainstorm-red.xml "$(bj $((now + 25)))" | sed -e "s|<sent>[^<]*</sent>|<sent>$(bj "$now")</sent>|" \
+	-e "s|<effective>[^<]*</effective>|<effective>$(bj "$now")</effective>|" -e "s|<onset>[^<]*</onset>|<onset>$(bj "$now")</onset>|" \
+	>"$tmp/short.xml"
 short=$("$tocsin" submit "$tmp/short.xml" --server "$url")
 check "short accepted" 0 $?
 fresh cn-lightning-yellow.xml | sed '/<expires>/d' >"$tmp/noexp.xml"
