@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -54,12 +55,20 @@ int tc_mailbox_fd(const struct tc_mailbox *mb)
 	return mb->fd;
 }
 
+int64_t tc_mail_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct tc_mail *tc_mail_new(int kind, const char *topic, const void *data, size_t len)
 {
 	struct tc_mail *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->kind = kind;
+	m->posted_ms = tc_mail_now_ms();
 	if (topic && !(m->topic = strdup(topic)))
 		goto fail;
 	if (data) {

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tc_rc.h"
 
@@ -24,7 +25,11 @@ struct tc_mail {
 	size_t len;
 	void *ptr;               /* optional object, freed by ptr_free */
 	void (*ptr_free)(void *);
+	int64_t posted_ms;       /* CLOCK_MONOTONIC milliseconds when it was made (tc_mail_now_ms) */
 };
+
+/* Milliseconds of CLOCK_MONOTONIC, the clock of posted_ms. */
+int64_t tc_mail_now_ms(void);
 
 struct tc_mailbox;
 

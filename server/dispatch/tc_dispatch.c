@@ -222,6 +222,24 @@ static void hold(struct tc_dispatch *dp, struct tc_mail *mails)
 		log_failure(dp, then);
 }
 
+/* How long the broker's messages of a written batch waited, from their arrival to the commit. */
+static void note_waits(struct tc_dispatch *dp, const struct tc_mail *mails)
+{
+	static const int64_t bounds[] = { TC_DISPATCH_WAIT_BUCKETS_MS };
+	int64_t now = tc_mail_now_ms();
+	for (const struct tc_mail *m = mails; m; m = m->next) {
+		if (m->kind != TC_MQTT_MESSAGE)
+			continue;
+		int64_t w = now - m->posted_ms;
+		size_t b = 0;
+		while (b < sizeof(bounds) / sizeof(bounds[0]) && w > bounds[b])
+			b++;
+		dp->stats.waited[b]++;
+		if (w > dp->stats.waited_max_ms)
+			dp->stats.waited_max_ms = w;
+	}
+}
+
 bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t now)
 {
 	mails = tc_mail_held_take(&dp->held, mails); /* the held batch first */
@@ -240,6 +258,7 @@ bool tc_dispatch_handle(struct tc_dispatch *dp, struct tc_mail *mails, int64_t n
 		hold(dp, mails);
 		return false;
 	}
+	note_waits(dp, mails);
 	unsigned tries = tc_mail_held_done(&dp->held);
 	if (tries)
 		tc_log(TC_LOG_INFO, "store", "the held batch of %zu mail(s) is written, after %u tries", count_mails(mails),
@@ -357,6 +376,20 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 		   "# TYPE tocsin_escalations_total counter\ntocsin_escalations_total %lu\n", s->escalations);
 	fprintf(f, "# HELP tocsin_receiver_statuses_total Status messages from receivers.\n"
 		   "# TYPE tocsin_receiver_statuses_total counter\ntocsin_receiver_statuses_total %lu\n", s->statuses);
+	static const int64_t bounds[] = { TC_DISPATCH_WAIT_BUCKETS_MS };
+	unsigned long below = 0;
+	fprintf(f, "# HELP tocsin_broker_message_wait_seconds From a broker message's arrival (an acknowledgment, a "
+		   "status) to its write being committed.\n# TYPE tocsin_broker_message_wait_seconds histogram\n");
+	for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
+		below += s->waited[b];
+		fprintf(f, "tocsin_broker_message_wait_seconds_bucket{le=\"%g\"} %lu\n", (double)bounds[b] / 1000, below);
+	}
+	below += s->waited[sizeof(bounds) / sizeof(bounds[0])];
+	fprintf(f, "tocsin_broker_message_wait_seconds_bucket{le=\"+Inf\"} %lu\ntocsin_broker_message_wait_seconds_count %lu\n",
+		below, below);
+	fprintf(f, "# HELP tocsin_broker_message_wait_max_seconds The longest such wait since the start.\n"
+		   "# TYPE tocsin_broker_message_wait_max_seconds gauge\ntocsin_broker_message_wait_max_seconds %.3f\n",
+		(double)s->waited_max_ms / 1000);
 	fprintf(f, "# HELP tocsin_store_errors_total Store reads and writes of dispatch and tracking that failed, by "
 		   "operation (the work was rolled back and done again).\n# TYPE tocsin_store_errors_total counter\n");
 	for (int op = 0; op < TC_DOP_N; op++)

@@ -47,7 +47,12 @@ struct tc_dispatch_stats {
 	unsigned long resends_held;       /* online re-sends held: one per delivery per ack_timeout_s */
 	unsigned long unpublishable;      /* targets failed because they cannot be published to */
 	unsigned long store_errors; /* store calls that failed (their transaction was rolled back, done again) */
+	/* broker messages (acknowledgments, statuses) by the time from their arrival to their write being
+	 * committed: counts per bucket of TC_DISPATCH_WAIT_BUCKETS_MS (the last: longer), the longest */
+	unsigned long waited[8];
+	int64_t waited_max_ms;
 };
+#define TC_DISPATCH_WAIT_BUCKETS_MS 20, 50, 100, 200, 500, 1000, 5000
 
 struct tc_dispatch;
 

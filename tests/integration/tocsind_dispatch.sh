@@ -55,6 +55,12 @@ check "each live receiver played or showed it once" 36 \
 check "late receivers played it after coming online" 5 "$(report b | jq --arg id "$orange" '.alerts[$id].played')"
 expect "silent receivers were re-sent to" test "$(api viewer -s "$url/metrics" | awk '/^tocsin_resends_total/ {print $2}')" -ge 4
 expect "escalations recorded" test "$(api viewer -s "$url/metrics" | awk '/^tocsin_escalations_total/ {print $2}')" -ge 4
+# how long acknowledgments waited to be written: every one counted in the histogram, the last bucket all of them
+api viewer -s "$url/metrics" >"$tmp/metrics.txt"
+expect "acknowledgments' waits measured" test "$(awk '/^tocsin_broker_message_wait_seconds_count/ {print $2}' "$tmp/metrics.txt")" -ge 40
+check "…the buckets add up" "$(awk '/^tocsin_broker_message_wait_seconds_count/ {print $2}' "$tmp/metrics.txt")" \
+	"$(awk '/^tocsin_broker_message_wait_seconds_bucket\{le="\+Inf"\}/ {print $2}' "$tmp/metrics.txt")"
+expect "…with the longest" grep -qE '^tocsin_broker_message_wait_max_seconds [0-9.]+$' "$tmp/metrics.txt"
 expect "report per region" jq -e '.regions[0].region == "120116" and .covered == 41' \
 	<(api viewer -s "$url/api/v1/alerts/$orange/report")
 
