@@ -222,21 +222,37 @@ static const char *regions_text(const struct tc_user *u, char *buf, size_t len)
 	return u->n_regions ? buf : "none";
 }
 
-/* What an alert reaches: its receivers' regions (each once) and how many receivers. */
+/* What an alert reaches: its receivers' regions. */
 struct reach {
-	struct tc_vec regions; /* char[16] each, distinct */
+	struct tc_vec regions; /* char[16] each; distinct once reach_distinct ran */
 	const struct tc_user *user;
 	char outside[2][64];   /* the first receiver outside the user's regions and its region */
 };
 
 static void note_region(struct reach *r, const char *region)
 {
-	for (size_t i = 0; i < r->regions.n; i++)
-		if (!strcmp(((char (*)[16])r->regions.v)[i], region))
-			return;
 	char *slot = tc_vec_push(&r->regions);
 	if (slot)
 		snprintf(slot, 16, "%s", region);
+}
+
+static int by_code(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Each region once (sorted): one sort, not a search per receiver. */
+static void reach_distinct(struct reach *r)
+{
+	char (*v)[16] = r->regions.v;
+	size_t w = 0;
+	if (!r->regions.n)
+		return;
+	qsort(v, r->regions.n, sizeof(v[0]), by_code);
+	for (size_t i = 0; i < r->regions.n; i++)
+		if (!w || strcmp(v[w - 1], v[i]) != 0)
+			memmove(v[w++], v[i], sizeof(v[0]));
+	r->regions.n = w;
 }
 
 /* The receivers of plan p: their regions noted; the first outside r->user's regions kept. */
@@ -265,10 +281,12 @@ static enum tc_rc plan_of(struct tc_store *s, const struct tc_ingest_options *o,
 /*
  * The user may issue this alert: its sender is one of the user's departments, and each area
  * stays inside the user's regions, by its admin codes and by the receivers it reaches. The
- * first area that does not is named (auth.region); the alert is refused whole.
+ * first area that does not is named (auth.region); the alert is refused whole. whole is what
+ * the alert reaches as one: only when a receiver of it lies outside is each area planned alone,
+ * to name the area.
  */
 static enum tc_rc check_user(struct tc_store *s, const struct tc_ingest_options *o, const struct tc_cap_alert *a,
-			     struct tc_diags *d)
+			     const struct reach *whole, struct tc_diags *d)
 {
 	const struct tc_user *u = o->user;
 	char mine[256];
@@ -292,6 +310,8 @@ static enum tc_rc check_user(struct tc_store *s, const struct tc_ingest_options 
 				       name, ar->geocodes[k].value, u->name, regions_text(u, mine, sizeof(mine)));
 				return TC_ERR_INVALID;
 			}
+			if (!whole->outside[0][0])
+				continue;
 			/* the receivers this one area reaches (its polygons and circles included) */
 			struct tc_cap_info one = a->infos[i];
 			struct tc_cap_alert only = *a;
@@ -389,33 +409,32 @@ static char *warnings_of(const struct tc_diags *d)
 
 /* Keep a held: planned only as a count and the regions reached, with what approvers read. */
 static enum tc_rc hold(struct tc_store *s, const struct tc_ingest_options *o, const char *source,
-		       const struct tc_cap_alert *a, int64_t now, struct tc_ingest_result *out, struct tc_diags *d)
+		       const struct tc_cap_alert *a, const struct tc_plan *p, struct reach *reach, int64_t now,
+		       struct tc_ingest_result *out, struct tc_diags *d)
 {
-	struct tc_plan p = { 0 };
-	struct reach r = { .regions = TC_VEC_OF(char[16]) };
+	struct reach *r = reach; /* its regions grow here; the caller frees them and p */
 	struct tc_vec regions = TC_VEC_OF(char);
-	enum tc_rc rc = plan_of(s, o, a, &p, d);
-	if (!rc)
-		rc = reach_of(s, &p, &r);
+	enum tc_rc rc = TC_OK;
 	/* the admin codes it names count as reached, receivers there or not: approvers are chosen by them */
 	for (size_t i = 0; i < a->n_infos; i++)
 		for (size_t j = 0; j < a->infos[i].n_areas; j++)
 			for (size_t k = 0; k < a->infos[i].areas[j].n_geocodes; k++)
 				if (tc_plan_is_admin_code(&a->infos[i].areas[j].geocodes[k]))
-					note_region(&r, a->infos[i].areas[j].geocodes[k].value);
-	for (size_t i = 0; !rc && i < r.regions.n; i++) {
-		const char *code = ((char (*)[16])r.regions.v)[i];
+					note_region(r, a->infos[i].areas[j].geocodes[k].value);
+	reach_distinct(r);
+	for (size_t i = 0; !rc && i < r->regions.n; i++) {
+		const char *code = ((char (*)[16])r->regions.v)[i];
 		rc = tc_vec_append_text(&regions, " ", i > 0) ? TC_ERR_NOMEM : tc_vec_append_text(&regions, code, strlen(code));
 	}
 	char *text = reading_of(a), *warnings = warnings_of(d);
 	struct tc_approval_new n = { .author = o->user ? o->user->name : source, .regions = regions.v ? regions.v : "",
-				     .warnings = warnings, .text = text, .targets = (long)p.n };
+				     .warnings = warnings, .text = text, .targets = (long)p->n };
 	if (!rc && (!text || !warnings))
 		rc = TC_ERR_NOMEM;
 	if (!rc)
 		rc = tc_store_put_held_alert(s, a, &n, now, out->id, &out->duplicate, d);
 	if (!rc) {
-		out->targets = p.n;
+		out->targets = p->n;
 		out->held = true;
 		if (!out->duplicate)
 			audit(s, o, source, now, "submitted", out->id, a);
@@ -423,8 +442,6 @@ static enum tc_rc hold(struct tc_store *s, const struct tc_ingest_options *o, co
 	free(text);
 	free(warnings);
 	tc_vec_free(&regions);
-	tc_vec_free(&r.regions);
-	tc_plan_release(&p);
 	return rc;
 }
 
@@ -462,18 +479,30 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 	}
 	if (rc == TC_OK)
 		rc = check_references(a, o->cross_sender, d);
+	/* what it reaches, planned once for the user's limits and for a hold */
+	bool held = rc == TC_OK && tc_ingest_needs_approval(o->approval, tc_cap_status_name(a->status));
+	struct tc_plan p = { 0 };
+	struct reach r = { .regions = TC_VEC_OF(char[16]), .user = o->user };
+	if (rc == TC_OK && (o->user || held)) {
+		rc = plan_of(s, o, a, &p, d);
+		if (!rc)
+			rc = reach_of(s, &p, &r);
+	}
 	if (rc == TC_OK && o->user) {
-		rc = check_user(s, o, a, d);
+		rc = check_user(s, o, a, &r, d);
 		out->forbidden = rc == TC_ERR_INVALID;
 	}
+	if (rc == TC_OK && held)
+		rc = hold(s, o, source, a, &p, &r, now, out, d);
+	tc_plan_release(&p);
+	tc_vec_free(&r.regions);
 	if (rc) {
 		out->unreadable = unreadable(d);
 		tc_cap_alert_free(a);
 		return rc == TC_ERR_NOMEM || rc == TC_ERR_IO ? rc : TC_ERR_INVALID;
 	}
-	if (tc_ingest_needs_approval(o->approval, tc_cap_status_name(a->status))) {
-		rc = hold(s, o, source, a, now, out, d);
-		if (rc == TC_OK && out->duplicate) {
+	if (held) {
+		if (out->duplicate) {
 			char msg_type[16];
 			enum tc_alert_state st = TC_ALERT_ACCEPTED;
 			int64_t expires;
@@ -481,7 +510,7 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 			out->held = st == TC_ALERT_PENDING_APPROVAL;
 		}
 		tc_cap_alert_free(a);
-		return rc ? TC_ERR_IO : TC_OK;
+		return TC_OK;
 	}
 	rc = tc_store_put_alert(s, a, now, out->id, &out->duplicate, d);
 	if (rc) {
