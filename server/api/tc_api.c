@@ -34,8 +34,6 @@
 
 #include <sodium.h>
 
-#define now_of tc_api_now
-#define reply tc_api_reply
 
 static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
 {
@@ -65,7 +63,7 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum MHD_Result ok;
-	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, now_of(api),
+	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, tc_api_now(api),
 					&res, d);
 	if (rc == TC_OK && !res.held)
 		api->accepted += !res.duplicate;
@@ -73,7 +71,7 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 		api->refused++;
 		if (res.forbidden)
 			api->forbidden++;
-		ok = reply(c, res.forbidden ? MHD_HTTP_FORBIDDEN : res.unreadable ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNPROCESSABLE_CONTENT,
+		ok = tc_api_reply(c, res.forbidden ? MHD_HTTP_FORBIDDEN : res.unreadable ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 				     diags_json(d, TC_SEV_WARNING)));
 	} else if (rc) {
@@ -89,7 +87,7 @@ static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, cons
 		if (res.duplicate)
 			json_object_set_new(j, "duplicate", json_true());
 		/* 202: held for a second person, nothing sent yet */
-		ok = reply(c, res.duplicate ? MHD_HTTP_OK : res.held ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED, j);
+		ok = tc_api_reply(c, res.duplicate ? MHD_HTTP_OK : res.held ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED, j);
 	}
 	tc_diags_free(d);
 	return ok;
@@ -277,7 +275,7 @@ static enum MHD_Result sms_list(struct tc_api *api, struct MHD_Connection *c, co
 	if (!format || strcmp(format, "csv") != 0) {
 		sc.list = json_array();
 		tc_store_sms_each(api->store, id, sms_row, &sc);
-		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "sms", sc.list));
+		return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "sms", sc.list));
 	}
 	sc.f = open_memstream(&text, &len);
 	if (!sc.f)
@@ -321,7 +319,7 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
 		json_t *list = json_array();
 		tc_store_each_delivery(api->store, id, state && *state ? state : NULL, delivery_json, list);
-		ok = reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "deliveries", list));
+		ok = tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "deliveries", list));
 	} else if (!strcmp(rest + 16, "/report")) {
 		struct report r = { .regions = json_object() };
 		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
@@ -332,7 +330,7 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		} else {
 			json_object_set_new(rj, "people", people_json(&pp));
-			ok = reply(c, MHD_HTTP_OK, rj);
+			ok = tc_api_reply(c, MHD_HTTP_OK, rj);
 		}
 		json_decref(pp.villages);
 		json_decref(r.regions);
@@ -359,7 +357,7 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 			json_decref(j);
 			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		} else {
-			ok = reply(c, MHD_HTTP_OK, j);
+			ok = tc_api_reply(c, MHD_HTTP_OK, j);
 		}
 	} else {
 		ok = error_reply(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no such resource");
@@ -393,12 +391,12 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu rows", n);
 		tc_api_audit(api, rq, "import", NULL, tc_registry_kind_name(k), detail);
-		ok = reply(c, MHD_HTTP_OK,
+		ok = tc_api_reply(c, MHD_HTTP_OK,
 			   json_pack("{s:s, s:I, s:I, s:o}", "kind", tc_registry_kind_name(k), "imported", (json_int_t)n,
 				     "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k)), "warnings",
 				     diags_json(d, TC_SEV_WARNING)));
 	} else if (rc == TC_ERR_INVALID) {
-		ok = reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		ok = tc_api_reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o, s:i}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 				     diags_json(d, TC_SEV_WARNING), "imported", 0));
 	} else {
@@ -418,7 +416,7 @@ static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection
 	enum tc_rc rc = tc_registry_export(api->store, k, csv, &text, d);
 	enum MHD_Result ok;
 	if (rc == TC_ERR_INVALID) { /* rows JSON cannot carry: each named, none left out */
-		ok = reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		ok = tc_api_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			   json_pack("{s:o, s:[]}", "errors", diags_json(d, TC_SEV_ERROR), "warnings"));
 	} else if (rc) {
 		ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the registry could not be read");
@@ -548,11 +546,11 @@ static enum MHD_Result cancel_alert(struct tc_api *api, struct MHD_Connection *c
 	if (was == TC_ALERT_REJECTED)
 		return error_reply(c, MHD_HTTP_CONFLICT, "alert.rejected", "the alert was rejected; it was never sent");
 	if (was != TC_ALERT_CANCELLED && was != TC_ALERT_SUPERSEDED) {
-		if (tc_store_close_alert(api->store, id, TC_ALERT_CANCELLED, now_of(api), &n))
+		if (tc_store_close_alert(api->store, id, TC_ALERT_CANCELLED, tc_api_now(api), &n))
 			return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the alert could not be cancelled");
 		tc_api_audit(api, rq, "cancelled", id, NULL, was == TC_ALERT_PENDING_APPROVAL ? "withdrawn while held" : "by operator");
 	}
-	return reply(c, MHD_HTTP_OK,
+	return tc_api_reply(c, MHD_HTTP_OK,
 		     json_pack("{s:s, s:s, s:I}", "id", id, "state",
 			       tc_alert_state_name(was == TC_ALERT_SUPERSEDED ? was : TC_ALERT_CANCELLED), "cancelled",
 			       (json_int_t)n));
@@ -581,7 +579,7 @@ static enum MHD_Result remove_receiver(struct tc_api *api, struct MHD_Connection
 	tc_api_audit(api, rq, "remove", NULL, id, region);
 	if (api->o.receivers_changed)
 		api->o.receivers_changed(api->o.provision_user);
-	return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:b}", "id", id, "removed", 1));
+	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:b}", "id", id, "removed", 1));
 }
 
 /*
@@ -659,7 +657,7 @@ static enum MHD_Result list_alerts(struct tc_api *api, struct MHD_Connection *c)
 		json_decref(list);
 		return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 	}
-	return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "alerts", list));
+	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o}", "alerts", list));
 }
 
 /* The request, which tc_api_gate let through, answered by its endpoint. */
@@ -675,7 +673,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 				   "the request is larger than the server accepts (max_alert_bytes)");
 	switch (rq->ep) {
 	case EP_HEALTH:
-		return reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
+		return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
 	case EP_METRICS: return metrics(api, c);
 	case EP_LOGIN: return tc_api_login(api, c, rq);
 	case EP_LOGOUT: return tc_api_logout(api, c, rq);
@@ -700,13 +698,13 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 			json_decref(list);
 			return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		}
-		return reply(c, MHD_HTTP_OK, json_pack("{s:o}", "users", list));
+		return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o}", "users", list));
 	}
 	case EP_SMS:
 		if (api->o.callback) {
 			unsigned st = api->o.callback(url, query_arg, c, api->o.callback_user);
 			if (st)
-				return reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
+				return tc_api_reply(c, st, json_pack("{s:b}", "ok", st == MHD_HTTP_OK));
 		}
 		break;
 	case EP_NONE: break;
