@@ -192,6 +192,14 @@ check "wrong passwords make the account wait" 429 "$code"
 code=$(curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	-d '{"name":"approver-b","password":"correct horse battery"}' "$url/api/v1/login")
 check "…even for the right one" 429 "$code"
+# names guessed from one address: after ten failures the address waits, whatever the name
+for i in $(seq 15); do
+	code=$(curl -s -o "$tmp/out.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d '{"name":"guess-'$i'","password":"wrong password '$i'"}' "$url/api/v1/login")
+	[ "$code" = 429 ] && break
+done
+check "guessing names from one address makes the address wait" 429 "$code"
+expect "…said so" jq -e '.errors[0].message | test("from this address")' "$tmp/out.json"
 expect "…with Retry-After" grep -qi '^Retry-After: [0-9]' "$tmp/h"
 
 # --- tokens end -----------------------------------------------------------------------------------
