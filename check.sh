@@ -20,7 +20,7 @@ echo "== build and test with ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOCSIN_SANITIZE=ON -DTOCSIN_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE bench
+	ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE "bench|load"
 
 echo "== fuzz (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DTOCSIN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

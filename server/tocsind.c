@@ -43,6 +43,7 @@
 #include "tc_file.h"
 #include "tc_keys.h"
 #include "tc_plan.h"
+#include "tc_registry.h"
 #include "tc_sign.h"
 #include "tc_sms_engine.h"
 #include "tc_store.h"
@@ -637,13 +638,17 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
 	bool clean = true;
 	int64_t last_start = 0;
+	size_t finished = 0;
+	/* an import accepted before a stop is finished before anything reads the registry */
 	if (tc_store_open(path, &store, d) || tc_store_last_run(store, &clean, &last_start) ||
-	    start_engine(&cfg, store, &en, d)) {
+	    tc_registry_recover(store, (int64_t)time(NULL), &finished, d) || start_engine(&cfg, store, &en, d)) {
 		log_diags(d);
 		goto out;
 	}
 	log_diags(d); /* warnings: a database file that was open to others */
 	tc_diags_clear(d);
+	if (finished)
+		log_line(TC_LOG_INFO, "finished %zu registry import(s) accepted before the last stop", finished);
 	if (!clean) {
 		char when[32];
 		struct tm tm;

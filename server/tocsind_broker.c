@@ -133,12 +133,11 @@ void broker_link_changed(void *user)
 {
 	struct broker_link *bl = user;
 	if (bl->accounts) {
-		/* Sent before the import is answered, so the accounts work at once (the rest, if any, by the loop). */
+		/* Sent before the import is answered, so the accounts work at once; the rest of a large
+		 * import's by the loop, a batch a turn, so that acknowledgments are not held up. */
 		tc_accounts_changed(bl->accounts);
-		for (int i = 0; i < 40 && tc_accounts_work(bl->accounts, (int64_t)time(NULL)); i++)
-			;
-	} else
-		tc_secrets_ensure(bl->store, (int64_t)time(NULL), NULL);
+		tc_accounts_work(bl->accounts, (int64_t)time(NULL));
+	}
 }
 
 static void add_secret(const char *id, const char *region, const char *secret, void *user)

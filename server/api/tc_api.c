@@ -371,19 +371,17 @@ static bool user_scope(const char *region, void *user)
 	return tc_user_in_scope(user, region);
 }
 
-/* POST /api/v1/{receivers,contacts,shelters}: CSV or JSON, all rows or none, each inside the user's regions. */
-static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+/* The answer to an import that is over. */
+static enum MHD_Result import_reply(struct tc_api *api, struct MHD_Connection *c, struct request *rq)
 {
-	struct tc_diags *d = tc_diags_new();
+	struct tc_diags *d = rq->job_diags;
 	size_t n = 0;
 	enum tc_registry_kind k = rq->kind;
-	enum tc_rc rc = tc_registry_import_scoped(api->store, k, rq->body.v ? rq->body.v : "", rq->body.n, user_scope,
-						  (void *)&rq->user, &n, d);
-	enum MHD_Result ok;
+	enum tc_rc rc = rq->job ? tc_registry_job_result(rq->job, &n) : TC_ERR_INVALID;
 	if (rc == TC_OK) {
 		struct tc_registry_index *fresh = NULL;
-		if (k == TC_REG_RECEIVERS && tc_registry_index_load(api->store, &fresh) == TC_OK) {
-			tc_registry_index_free(api->index);
+		if (k == TC_REG_RECEIVERS && !rq->indexed && tc_registry_index_load(api->store, &fresh) == TC_OK) {
+			tc_registry_index_free(api->index); /* the loader could not be started: here, then */
 			api->index = fresh;
 		}
 		if (k == TC_REG_RECEIVERS && api->o.receivers_changed)
@@ -391,19 +389,82 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu rows", n);
 		tc_api_audit(api, rq, "import", NULL, tc_registry_kind_name(k), detail);
-		ok = tc_api_reply(c, MHD_HTTP_OK,
+		return tc_api_reply(c, MHD_HTTP_OK,
 			   json_pack("{s:s, s:I, s:I, s:o}", "kind", tc_registry_kind_name(k), "imported", (json_int_t)n,
 				     "total", (json_int_t)tc_store_count(api->store, tc_registry_kind_name(k)), "warnings",
 				     diags_json(d, TC_SEV_WARNING)));
-	} else if (rc == TC_ERR_INVALID) {
-		ok = tc_api_reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+	}
+	if (rc == TC_ERR_INVALID)
+		return tc_api_reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
 			   json_pack("{s:o, s:o, s:i}", "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 				     diags_json(d, TC_SEV_WARNING), "imported", 0));
-	} else {
-		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the registry could not be written; nothing was imported");
+	return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the registry could not be written; nothing was imported");
+}
+
+/* A receivers import that is over and went well: planning's index is reloaded in a thread of its
+ * own (true: started, the request waits for it). */
+static bool import_index(struct tc_api *api, struct request *rq)
+{
+	return rq->kind == TC_REG_RECEIVERS && tc_registry_job_result(rq->job, NULL) == TC_OK &&
+	       tc_registry_index_load_start(api->store, &rq->loader) == TC_OK;
+}
+
+/*
+ * POST /api/v1/{receivers,contacts,shelters}: CSV or JSON, all rows or none, each inside the
+ * user's regions. A small import is answered at once; a large one is queued and worked on a
+ * step at a time by tc_api_run, its connection suspended until it is over, so that the loop
+ * goes on writing acknowledgments and dispatching meanwhile.
+ */
+static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->job_diags) /* resumed: the import is over */
+		return import_reply(api, c, rq);
+	rq->job_diags = tc_diags_new();
+	if (!rq->job_diags)
+		return MHD_NO;
+	enum tc_rc rc = tc_registry_job_new(api->store, rq->kind, rq->body.v ? rq->body.v : "", rq->body.n, user_scope,
+					    &rq->user, tc_api_now(api), rq->job_diags, &rq->job);
+	if (rc == TC_ERR_NOMEM)
+		return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "http.busy", "out of memory; send the import again later");
+	if (rc || (!api->imports && tc_registry_job_step(rq->job, TC_API_IMPORT_STEP_MS) && !import_index(api, rq))) {
+		api->imported++;
+		return import_reply(api, c, rq);
 	}
-	tc_diags_free(d);
-	return ok;
+	rq->conn = c;
+	if (api->imports_last)
+		api->imports_last->next_import = rq;
+	else
+		api->imports = rq;
+	api->imports_last = rq;
+	MHD_suspend_connection(c);
+	return MHD_YES;
+}
+
+/* One step of the import at the head of the queue; its connection is resumed when it is over. */
+static void import_work(struct tc_api *api)
+{
+	struct request *rq = api->imports;
+	if (!rq)
+		return;
+	if (rq->loader) {
+		struct tc_registry_index *fresh;
+		enum tc_rc rc;
+		if (!tc_registry_index_load_done(rq->loader, &fresh, &rc))
+			return;
+		rq->loader = NULL;
+		if (fresh) {
+			tc_registry_index_free(api->index);
+			api->index = fresh;
+			rq->indexed = true;
+		}
+	} else if (!tc_registry_job_step(rq->job, TC_API_IMPORT_STEP_MS) || import_index(api, rq)) {
+		return;
+	}
+	api->imports = rq->next_import;
+	if (!api->imports)
+		api->imports_last = NULL;
+	api->imported++;
+	MHD_resume_connection(rq->conn); /* answered by import_registry on the next MHD_run */
 }
 
 /* GET /api/v1/{receivers,contacts,shelters}[?format=csv] */
@@ -479,6 +540,17 @@ static enum MHD_Result metrics(struct tc_api *api, struct MHD_Connection *c)
 		   "# TYPE tocsin_http_denied_total counter\n");
 	fprintf(f, "tocsin_http_denied_total{status=\"401\"} %lu\n", api->unauthenticated);
 	fprintf(f, "tocsin_http_denied_total{status=\"403\"} %lu\n", api->forbidden);
+	unsigned waiting = 0;
+	for (const struct request *rq = api->imports; rq; rq = rq->next_import)
+		waiting++;
+	fprintf(f, "# HELP tocsin_registry_imports_total Registry imports over HTTP that are over (any outcome).\n"
+		   "# TYPE tocsin_registry_imports_total counter\ntocsin_registry_imports_total %lu\n"
+		   "# HELP tocsin_registry_imports_under_way Registry imports being worked on in steps, or waiting.\n"
+		   "# TYPE tocsin_registry_imports_under_way gauge\ntocsin_registry_imports_under_way %u\n",
+		api->imported, waiting);
+	fprintf(f, "# HELP tocsin_receivers_indexed Receivers in planning's index (reloaded after each import).\n"
+		   "# TYPE tocsin_receivers_indexed gauge\ntocsin_receivers_indexed %zu\n",
+		api->index ? tc_registry_index_size(api->index) : 0);
 	if (api->o.metrics)
 		api->o.metrics(f, api->o.metrics_user);
 	fclose(f);
@@ -662,7 +734,7 @@ static enum MHD_Result list_alerts(struct tc_api *api, struct MHD_Connection *c)
 
 /* The request, which tc_api_gate let through, answered by its endpoint. */
 static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const char *method, const char *url,
-			     const struct request *rq)
+			     struct request *rq)
 {
 	static const char alerts[] = "/api/v1/alerts/";
 	bool get = !strcmp(method, "GET");
@@ -834,6 +906,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	struct request *rq = *con_cls;
 	if (rq) {
 		body_release(cls, rq);
+		tc_registry_index_load_cancel(rq->loader);
+		tc_registry_job_free(rq->job);
+		tc_diags_free(rq->job_diags);
 		free(rq);
 	}
 	*con_cls = NULL;
@@ -875,7 +950,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static struct MHD_Daemon *daemon_start(struct tc_api *api, const struct sockaddr_in *sa)
 {
 	const struct tc_api_options *o = &api->o;
-	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_EPOLL | (api->tls_cert ? MHD_USE_TLS : 0);
+	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (api->tls_cert ? MHD_USE_TLS : 0);
 	struct MHD_OptionItem tls[] = {
 		{ api->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, api->tls_cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key },
@@ -943,6 +1018,15 @@ void tc_api_stop(struct tc_api *api)
 {
 	if (!api)
 		return;
+	/* imports not yet accepted are dropped, accepted ones finished at the next start */
+	for (struct request *rq = api->imports; rq; rq = rq->next_import) {
+		tc_registry_job_free(rq->job);
+		rq->job = NULL;
+		tc_registry_index_load_cancel(rq->loader);
+		rq->loader = NULL;
+		MHD_resume_connection(rq->conn);
+	}
+	api->imports = api->imports_last = NULL;
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
 	tc_registry_index_free(api->index);
@@ -961,12 +1045,20 @@ int tc_api_fd(struct tc_api *api, long *timeout_ms)
 	MHD_UNSIGNED_LONG_LONG t;
 	if (MHD_get_timeout(api->mhd, &t) == MHD_YES && (long long)t < *timeout_ms)
 		*timeout_ms = (long)t;
+	if (api->imports && !api->imports->loader)
+		*timeout_ms = 0; /* an import's next step */
+	else if (api->imports && *timeout_ms > 5)
+		*timeout_ms = 5; /* is its index loaded? */
 	return api->epoll_fd;
 }
 
 void tc_api_run(struct tc_api *api)
 {
 	MHD_run(api->mhd);
+	if (api->imports) {
+		import_work(api);
+		MHD_run(api->mhd); /* a resumed connection gets its answer */
+	}
 }
 
 unsigned long tc_api_accepted(const struct tc_api *api)

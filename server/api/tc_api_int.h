@@ -30,6 +30,8 @@ struct tc_api {
 	unsigned long busy;              /* requests answered 503 for the body budget */
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
 	int epoll_fd;
+	struct request *imports, *imports_last; /* imports under way, in the order they came */
+	unsigned long imported;                 /* imports finished (any result) */
 	struct {
 		char address[48];
 		unsigned failures;
@@ -75,7 +77,18 @@ struct request {
 	bool authed;
 	bool by_session;    /* a browser session (cookie), not a token */
 	struct tc_user user;
+	/* POST to the registry: the import runs in steps between the loop's other work, its
+	 * connection suspended meanwhile (tc_api.c, import_registry) */
+	struct tc_registry_job *job;
+	struct tc_registry_index_loader *loader; /* planning's index, reloaded off the loop once it is over */
+	bool indexed;                            /* ...and swapped in */
+	struct tc_diags *job_diags;
+	struct MHD_Connection *conn;
+	struct request *next_import;
 };
+
+/* How long one step of an import may hold the loop (acknowledgments wait meanwhile). */
+#define TC_API_IMPORT_STEP_MS 10u
 
 int64_t tc_api_now(const struct tc_api *api);
 enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j);

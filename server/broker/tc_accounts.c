@@ -19,6 +19,7 @@ struct tc_accounts {
 	int (*publish)(void *user, const char *topic, const char *text);
 	void *user;
 	bool up, changed, resync;
+	bool ensure; /* secrets for receivers that have none: once per connection (imports make their own) */
 	size_t sent, failed;
 };
 
@@ -45,7 +46,7 @@ void tc_accounts_connected(struct tc_accounts *a, bool up)
 {
 	a->up = up;
 	if (up)
-		a->resync = a->changed = true;
+		a->resync = a->changed = a->ensure = true;
 }
 
 void tc_accounts_changed(struct tc_accounts *a)
@@ -93,8 +94,11 @@ bool tc_accounts_work(struct tc_accounts *a, int64_t now)
 			return true;
 		a->resync = false;
 	}
-	if (tc_secrets_ensure(a->store, now, &added))
-		return true;
+	if (a->ensure) {
+		if (tc_secrets_ensure(a->store, now, &added))
+			return true;
+		a->ensure = false;
+	}
 	a->sent = a->failed = 0;
 	if (tc_store_begin(a->store))
 		return true;

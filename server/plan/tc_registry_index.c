@@ -5,6 +5,8 @@
 #include "tc_vec.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +77,7 @@ enum tc_rc tc_registry_index_load(struct tc_store *s, struct tc_registry_index *
 	if (!x)
 		return TC_ERR_NOMEM;
 	struct loading l = { .recs = TC_VEC_OF(struct rec) };
-	enum tc_rc rc = tc_store_each_receiver(s, add, &l);
+	enum tc_rc rc = tc_store_each_receiver_place(s, add, &l);
 	if (!rc)
 		rc = l.rc;
 	x->n = l.recs.n;
@@ -104,6 +106,68 @@ enum tc_rc tc_registry_index_load(struct tc_store *s, struct tc_registry_index *
 	}
 	*out = x;
 	return TC_OK;
+}
+
+struct tc_registry_index_loader {
+	pthread_t thread;
+	struct tc_store *reader;
+	struct tc_registry_index *index;
+	enum tc_rc rc;
+	atomic_bool done;
+};
+
+static void *load_in_thread(void *arg)
+{
+	struct tc_registry_index_loader *l = arg;
+	l->rc = tc_registry_index_load(l->reader, &l->index);
+	atomic_store(&l->done, true);
+	return NULL;
+}
+
+enum tc_rc tc_registry_index_load_start(struct tc_store *s, struct tc_registry_index_loader **out)
+{
+	struct tc_registry_index_loader *l = calloc(1, sizeof(*l));
+	*out = NULL;
+	if (!l)
+		return TC_ERR_NOMEM;
+	atomic_init(&l->done, false);
+	enum tc_rc rc = tc_store_open_reader(s, &l->reader);
+	if (!rc && pthread_create(&l->thread, NULL, load_in_thread, l))
+		rc = TC_ERR_NOMEM;
+	if (rc) {
+		tc_store_close(l->reader);
+		free(l);
+		return rc;
+	}
+	*out = l;
+	return TC_OK;
+}
+
+static void loader_free(struct tc_registry_index_loader *l)
+{
+	pthread_join(l->thread, NULL);
+	tc_store_close(l->reader);
+	free(l);
+}
+
+bool tc_registry_index_load_done(struct tc_registry_index_loader *l, struct tc_registry_index **out, enum tc_rc *rc)
+{
+	if (!atomic_load(&l->done))
+		return false;
+	*out = l->index;
+	*rc = l->rc;
+	loader_free(l);
+	return true;
+}
+
+void tc_registry_index_load_cancel(struct tc_registry_index_loader *l)
+{
+	if (!l)
+		return;
+	pthread_join(l->thread, NULL);
+	tc_registry_index_free(l->index);
+	tc_store_close(l->reader);
+	free(l);
 }
 
 void tc_registry_index_free(struct tc_registry_index *x)

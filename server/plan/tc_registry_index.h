@@ -25,6 +25,17 @@ struct tc_registry_index;
 /* Load every receiver from the store. */
 enum tc_rc tc_registry_index_load(struct tc_store *s, struct tc_registry_index **out);
 void tc_registry_index_free(struct tc_registry_index *x);
+
+/*
+ * The same in a thread of its own, on a reader connection (tc_store_open_reader), so that the
+ * owner's loop goes on meanwhile (110,000 receivers: 40 ms or more). _start is called on the
+ * owner thread; _done returns false while the load runs, then true once with *out the index
+ * (NULL when it failed: *rc says why) and the loader freed; _cancel waits for it and drops it.
+ */
+struct tc_registry_index_loader;
+enum tc_rc tc_registry_index_load_start(struct tc_store *s, struct tc_registry_index_loader **out);
+bool tc_registry_index_load_done(struct tc_registry_index_loader *l, struct tc_registry_index **out, enum tc_rc *rc);
+void tc_registry_index_load_cancel(struct tc_registry_index_loader *l);
 size_t tc_registry_index_size(const struct tc_registry_index *x);
 
 /* The id of the receiver at index i (as tc_receiver_pos.index gives it). */

@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "tc_id.h"
+#include "tc_store_int.h"
+#include "tc_store_secrets.h"
 #include "tc_utf8.h"
 #include "tc_vec.h"
 
@@ -282,33 +286,6 @@ struct scope {
 	void *user;
 };
 
-/*
- * Check one row and, while no earlier row was bad, store it. Returns the
- * number of new problems (the import is rolled back when there are any).
- */
-static int add_row(struct tc_store *s, enum tc_registry_kind k, const struct fields *f, const char *where, int bad,
-		   const struct scope *sc, struct tc_diags *d)
-{
-	union row row;
-	if (build_row(k, f, &row, where, d))
-		return 1;
-	const char *region = k == TC_REG_RECEIVERS ? row.r.region : k == TC_REG_CONTACTS ? row.c.region : NULL;
-	if (region && sc->in_scope && !sc->in_scope(region, sc->user)) {
-		tc_err(d, "registry.region", where, "%s: region %s is outside the regions you may change", where, region);
-		return 1;
-	}
-	if (!bad && store_row(s, k, &row)) {
-		tc_err(d, "registry.store", where, "%s: the row could not be stored", where);
-		return 1;
-	}
-	if (!bad && k == TC_REG_RECEIVERS && row.r.shelter_id[0] &&
-	    tc_store_shelter_known(s, row.r.shelter_id) == TC_ERR_NOTFOUND)
-		tc_warn(d, "registry.shelter-awaited", where,
-			"%s: shelter '%s' is not registered yet; the receiver is linked to it once shelters are imported", where,
-			row.r.shelter_id);
-	return 0;
-}
-
 /* --- CSV ------------------------------------------------------------------------ */
 
 /* Split one CSV record at *p into fields (in place); advances *p; counts lines. */
@@ -375,124 +352,560 @@ static void trim(char *s)
 	memmove(s, s + k, n - k + 1);
 }
 
-static enum tc_rc import_csv(struct tc_store *s, enum tc_registry_kind k, char *text, const struct scope *sc, size_t *count,
-			     struct tc_diags *d)
+/* --- an import, in steps -------------------------------------------------------- */
+
+/*
+ * An import goes through three phases, each in steps the caller bounds in
+ * time (tc_registry.h): check (every row read and checked, nothing written;
+ * the good rows kept as their values), stage (the rows written to
+ * import_rows, one transaction per step; the last step marks the import
+ * 'merging', and from then on it is accepted: a restart finishes it), merge
+ * (the staged rows put into the registry, one transaction per step, each
+ * deleting the staged rows it merged). An import that fits in one step, or
+ * one run without a limit, skips the staging: checked, then written in one
+ * transaction.
+ */
+enum phase { CHECK, STAGE, MERGE, OVER };
+
+/* Rows written in one transaction when there is no staging (about 70 µs a row). */
+#define DIRECT_ROWS 300
+
+struct tc_registry_job {
+	struct tc_store *s;
+	enum tc_registry_kind k;
+	struct scope sc;
+	struct tc_diags *d;
+	enum phase phase;
+	enum tc_rc rc;
+	int64_t now;
+	char *text;           /* a copy, NUL-terminated; CSV fields are cut in place */
+	size_t len;
+	bool json;
+	size_t pos;           /* JSON: where the next item starts */
+	char *p;              /* CSV: the next record */
+	int line;             /* CSV: the next record's line; JSON: the line at pos */
+	int map[64];          /* CSV: header field i is column map[i] */
+	size_t nh;
+	size_t read;          /* rows read */
+	int bad;              /* rows (or header fields) found wrong */
+	struct tc_vec vals;   /* the good rows: per row, one NUL-terminated value per column */
+	size_t rows;          /* rows in vals */
+	size_t staged;        /* rows staged; at the same time bytes of vals staged: at */
+	size_t at;
+	int64_t id;           /* its imports row, once staged */
+	size_t merged;
+};
+
+static int64_t now_ms(void)
 {
-	const struct column *cols = columns_of(k);
-	char *fields[64], *p = text, where[48], shown[48];
-	int map[64], line = 1, bad = 0;
-	if (!strncmp(p, "\xEF\xBB\xBF", 3)) /* a byte order mark, as spreadsheets write */
-		p += 3;
-	size_t nh = csv_record(&p, fields, 64, &line);
-	for (size_t i = 0; i < nh; i++) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t columns_count(enum tc_registry_kind k)
+{
+	size_t n = 0;
+	for (const struct column *c = columns_of(k); c->name; c++)
+		n++;
+	return n;
+}
+
+/* Check one row; a good one is kept while no row before it was bad. */
+static void check_row(struct tc_registry_job *j, const struct fields *f, const char *where)
+{
+	union row row;
+	if (build_row(j->k, f, &row, where, j->d)) {
+		j->bad++;
+		return;
+	}
+	const char *region = j->k == TC_REG_RECEIVERS ? row.r.region : j->k == TC_REG_CONTACTS ? row.c.region : NULL;
+	if (region && j->sc.in_scope && !j->sc.in_scope(region, j->sc.user)) {
+		tc_err(j->d, "registry.region", where, "%s: region %s is outside the regions you may change", where, region);
+		j->bad++;
+		return;
+	}
+	if (j->k == TC_REG_RECEIVERS && row.r.shelter_id[0] &&
+	    tc_store_shelter_known(j->s, row.r.shelter_id) == TC_ERR_NOTFOUND)
+		tc_warn(j->d, "registry.shelter-awaited", where,
+			"%s: shelter '%s' is not registered yet; the receiver is linked to it once shelters are imported", where,
+			row.r.shelter_id);
+	if (j->bad)
+		return; /* nothing will be written: keep no more */
+	size_t cols = columns_count(j->k);
+	for (size_t c = 0; c < cols; c++) {
+		const char *v = f->v[c] ? f->v[c] : "";
+		if (tc_vec_append_text(&j->vals, v, strlen(v) + 1)) {
+			tc_err(j->d, "registry.memory", where, "%s: out of memory", where);
+			j->bad++;
+			return;
+		}
+	}
+	j->rows++;
+}
+
+/* The values of the row at vals into f; returns the byte after them. */
+static const char *row_values(enum tc_registry_kind k, const char *vals, struct fields *f)
+{
+	size_t cols = columns_count(k);
+	memset(f, 0, sizeof(*f));
+	for (size_t c = 0; c < cols; c++) {
+		f->v[c] = vals;
+		vals += strlen(vals) + 1;
+	}
+	return vals;
+}
+
+/* Put one checked row into the registry; a new receiver gets its broker secret at once. */
+static enum tc_rc write_row(struct tc_registry_job *j, const char *vals)
+{
+	struct fields f;
+	union row row;
+	row_values(j->k, vals, &f);
+	if (build_row(j->k, &f, &row, "", NULL))
+		return TC_ERR_INVALID; /* checked before: only a changed tocsin could tell otherwise */
+	enum tc_rc rc = store_row(j->s, j->k, &row);
+	if (!rc && j->k == TC_REG_RECEIVERS)
+		rc = tc_secrets_ensure_one(j->s, row.r.id, j->now);
+	return rc;
+}
+
+/* Read and check rows from CSV text until the end or the deadline; true at the end. */
+static bool check_csv(struct tc_registry_job *j, int64_t deadline)
+{
+	char *fields[64], where[48];
+	for (unsigned i = 0; *j->p; i++) {
+		if ((i & 63) == 63 && deadline && now_ms() >= deadline)
+			return false;
+		int at = j->line;
+		size_t n = csv_record(&j->p, fields, 64, &j->line);
+		if (n == 1 && !*fields[0])
+			continue; /* blank line */
+		snprintf(where, sizeof(where), "line %d", at);
+		j->read++;
+		if (n != j->nh) {
+			tc_err(j->d, "registry.columns", where, "%s: %zu fields, the header has %zu", where, n, j->nh);
+			j->bad++;
+			continue;
+		}
+		struct fields f = { 0 };
+		for (size_t k = 0; k < n; k++) {
+			trim(fields[k]);
+			f.v[j->map[k]] = fields[k];
+		}
+		check_row(j, &f, where);
+	}
+	return true;
+}
+
+static enum tc_rc csv_header(struct tc_registry_job *j)
+{
+	const struct column *cols = columns_of(j->k);
+	char *fields[64], shown[48];
+	j->p = j->text;
+	j->line = 1;
+	if (!strncmp(j->p, "\xEF\xBB\xBF", 3)) /* a byte order mark, as spreadsheets write */
+		j->p += 3;
+	j->nh = csv_record(&j->p, fields, 64, &j->line);
+	for (size_t i = 0; i < j->nh; i++) {
 		trim(fields[i]);
-		map[i] = -1;
+		j->map[i] = -1;
 		for (int c = 0; cols[c].name; c++)
 			if (!strcmp(fields[i], cols[c].name))
-				map[i] = c;
-		if (map[i] < 0) {
-			tc_err(d, "registry.header", "line 1", "line 1: unknown column '%s' for %s",
-			       excerpt(fields[i], 40, shown), tc_registry_kind_name(k));
-			bad++;
+				j->map[i] = c;
+		if (j->map[i] < 0) {
+			tc_err(j->d, "registry.header", "line 1", "line 1: unknown column '%s' for %s",
+			       excerpt(fields[i], 40, shown), tc_registry_kind_name(j->k));
+			j->bad++;
 		}
 	}
 	for (int c = 0; cols[c].name; c++) {
 		bool found = false;
-		for (size_t i = 0; i < nh; i++)
-			found |= map[i] == c;
+		for (size_t i = 0; i < j->nh; i++)
+			found |= j->map[i] == c;
 		if (cols[c].required && !found) {
-			tc_err(d, "registry.header", "line 1", "line 1: the header has no '%s' column", cols[c].name);
-			bad++;
+			tc_err(j->d, "registry.header", "line 1", "line 1: the header has no '%s' column", cols[c].name);
+			j->bad++;
 		}
 	}
-	if (bad)
-		return TC_ERR_INVALID;
-	if (tc_store_begin(s))
-		return TC_ERR_IO;
-	size_t rows = 0;
-	while (*p) {
-		int at = line;
-		size_t n = csv_record(&p, fields, 64, &line);
-		if (n == 1 && !*fields[0])
-			continue; /* blank line */
-		snprintf(where, sizeof(where), "line %d", at);
-		if (n != nh) {
-			tc_err(d, "registry.columns", where, "%s: %zu fields, the header has %zu", where, n, nh);
-			bad++;
-			continue;
-		}
-		struct fields f = { 0 };
-		for (size_t i = 0; i < n; i++) {
-			trim(fields[i]);
-			f.v[map[i]] = fields[i];
-		}
-		bad += add_row(s, k, &f, where, bad, sc, d);
-		rows++;
-	}
-	if (bad) {
-		tc_store_rollback(s);
-		return TC_ERR_INVALID;
-	}
-	*count = rows;
-	return tc_store_commit(s);
+	return j->bad ? TC_ERR_INVALID : TC_OK;
 }
 
-/* --- JSON ------------------------------------------------------------------------- */
+/* --- JSON: one item at a time, so that a large array is read in steps --------------- */
 
-static enum tc_rc import_json(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
-			      const struct scope *sc, size_t *count, struct tc_diags *d)
+/* Skip white space from pos, counting lines. */
+static void json_space(struct tc_registry_job *j)
 {
-	json_error_t err;
-	json_t *a = json_loadb(text, len, 0, &err);
-	const struct column *cols = columns_of(k);
+	while (j->pos < j->len && strchr(" \t\r\n", j->text[j->pos]) && j->text[j->pos]) {
+		if (j->text[j->pos] == '\n')
+			j->line++;
+		j->pos++;
+	}
+}
+
+static void json_lines(struct tc_registry_job *j, size_t upto)
+{
+	for (; j->pos < upto; j->pos++)
+		if (j->text[j->pos] == '\n')
+			j->line++;
+}
+
+/* A problem with the array itself: reading stops. */
+static bool json_broken(struct tc_registry_job *j, const char *code, const char *why)
+{
+	char shown[JSON_ERROR_TEXT_LENGTH + 4];
+	tc_err(j->d, code, "", "not a JSON array of objects (line %d: %s)", j->line,
+	       excerpt(why, JSON_ERROR_TEXT_LENGTH, shown));
+	j->bad++;
+	return true;
+}
+
+static bool check_json(struct tc_registry_job *j, int64_t deadline)
+{
+	const struct column *cols = columns_of(j->k);
 	char where[48], numbuf[MAX_COLS][48];
-	int bad = 0;
-	if (!a && json_error_code(&err) == json_error_invalid_utf8) {
-		tc_err(d, "registry.encoding", "", "line %d: the text is not valid UTF-8", err.line);
-		return TC_ERR_INVALID;
-	}
-	if (!json_is_array(a)) {
-		char shown[JSON_ERROR_TEXT_LENGTH + 4];
-		tc_err(d, "registry.json", "", "not a JSON array of objects (line %d: %s)", err.line,
-		       a ? "not an array" : excerpt(err.text, JSON_ERROR_TEXT_LENGTH, shown));
-		json_decref(a);
-		return TC_ERR_INVALID;
-	}
-	if (tc_store_begin(s)) {
-		json_decref(a);
-		return TC_ERR_IO;
-	}
-	size_t i;
-	json_t *o;
-	json_array_foreach(a, i, o)
-	{
-		struct fields f = { 0 };
-		snprintf(where, sizeof(where), "item %zu", i + 1);
+	for (unsigned i = 0;; i++) {
+		if ((i & 63) == 63 && deadline && now_ms() >= deadline)
+			return false;
+		json_space(j);
+		if (j->pos < j->len && j->text[j->pos] == ']' && j->read == 0) {
+			j->pos++;
+			break; /* [] */
+		}
+		json_error_t err;
+		json_t *o = json_loadb(j->text + j->pos, j->len - j->pos, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &err);
+		if (!o) {
+			if (json_error_code(&err) == json_error_invalid_utf8) {
+				tc_err(j->d, "registry.encoding", "", "line %d: the text is not valid UTF-8", j->line + err.line - 1);
+				j->bad++;
+				return true;
+			}
+			j->line += err.line - 1;
+			return json_broken(j, "registry.json", err.text);
+		}
+		json_lines(j, j->pos + (size_t)err.position);
+		snprintf(where, sizeof(where), "item %zu", ++j->read);
 		if (!json_is_object(o)) {
-			tc_err(d, "registry.json", where, "%s: not an object", where);
-			bad++;
+			tc_err(j->d, "registry.json", where, "%s: not an object", where);
+			j->bad++;
+		} else {
+			struct fields f = { 0 };
+			for (int c = 0; cols[c].name; c++) {
+				json_t *v = json_object_get(o, cols[c].name);
+				if (json_is_string(v)) {
+					f.v[c] = json_string_value(v);
+				} else if (json_is_number(v)) {
+					snprintf(numbuf[c], sizeof(numbuf[c]), "%.10g", json_number_value(v));
+					f.v[c] = numbuf[c];
+				} else if (json_is_boolean(v)) {
+					f.v[c] = json_is_true(v) ? "yes" : "no";
+				}
+			}
+			check_row(j, &f, where);
+		}
+		json_decref(o);
+		json_space(j);
+		if (j->pos < j->len && j->text[j->pos] == ',') {
+			j->pos++;
 			continue;
 		}
-		for (int c = 0; cols[c].name; c++) {
-			json_t *v = json_object_get(o, cols[c].name);
-			if (json_is_string(v)) {
-				f.v[c] = json_string_value(v);
-			} else if (json_is_number(v)) {
-				snprintf(numbuf[c], sizeof(numbuf[c]), "%.10g", json_number_value(v));
-				f.v[c] = numbuf[c];
-			} else if (json_is_boolean(v)) {
-				f.v[c] = json_is_true(v) ? "yes" : "no";
-			}
+		if (j->pos < j->len && j->text[j->pos] == ']') {
+			j->pos++;
+			break;
 		}
-		bad += add_row(s, k, &f, where, bad, sc, d);
+		return json_broken(j, "registry.json", j->pos < j->len ? "',' or ']' expected" : "the array is not closed");
 	}
-	json_decref(a);
-	if (bad) {
-		tc_store_rollback(s);
+	json_space(j);
+	if (j->pos < j->len)
+		return json_broken(j, "registry.json", "text after the array");
+	return true;
+}
+
+/* --- writing -------------------------------------------------------------------------- */
+
+/* Every checked row in one transaction (no staging). */
+static enum tc_rc write_direct(struct tc_registry_job *j)
+{
+	if (tc_store_begin(j->s))
+		return TC_ERR_IO;
+	const char *v = j->vals.v;
+	enum tc_rc rc = TC_OK;
+	for (size_t i = 0; !rc && i < j->rows; i++) {
+		struct fields f;
+		rc = write_row(j, v);
+		v = row_values(j->k, v, &f);
+	}
+	if (rc) {
+		tc_store_rollback(j->s);
+		return rc;
+	}
+	return tc_store_commit(j->s);
+}
+
+/* Run sql (a constant) with the import's id bound to ?1 and, when it has a second parameter, seq to ?2. */
+static enum tc_rc run_id(struct tc_store *s, const char *sql, int64_t id, int64_t seq)
+{
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_bind_parameter_count(q) > 1)
+		sqlite3_bind_int64(q, 2, seq);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
+/* Stage rows until the deadline; the step that stages the last marks the import accepted. */
+static enum tc_rc stage(struct tc_registry_job *j, int64_t deadline)
+{
+	static const char start[] = "INSERT INTO imports (kind, rows, state, started_at) VALUES (?, ?, 'staging', ?)";
+	static const char put[] = "INSERT INTO import_rows (import_id, seq, vals) VALUES (?, ?, ?)";
+	static const char accept[] = "UPDATE imports SET state = 'merging' WHERE id = ?";
+	if (tc_store_begin(j->s))
+		return TC_ERR_IO;
+	enum tc_rc rc = TC_OK;
+	sqlite3_stmt *q;
+	if (!j->id) {
+		q = tc_store_stmt(j->s, start);
+		rc = q ? TC_OK : TC_ERR_IO;
+		if (!rc) {
+			sqlite3_bind_text(q, 1, tc_registry_kind_name(j->k), -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, (sqlite3_int64)j->rows);
+			sqlite3_bind_int64(q, 3, j->now);
+			rc = tc_store_done(q, sqlite3_step(q));
+		}
+		if (!rc)
+			j->id = sqlite3_last_insert_rowid(j->s->db);
+	}
+	size_t staged = j->staged, at = j->at;
+	for (unsigned i = 0; !rc && staged < j->rows; i++) {
+		if ((i & 63) == 63 && now_ms() >= deadline)
+			break;
+		struct fields f;
+		const char *v = (const char *)j->vals.v + at, *end = row_values(j->k, v, &f);
+		q = tc_store_stmt(j->s, put);
+		if (!q) {
+			rc = TC_ERR_IO;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, j->id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)staged);
+		sqlite3_bind_blob(q, 3, v, (int)(end - v), SQLITE_STATIC);
+		rc = tc_store_done(q, sqlite3_step(q));
+		at += (size_t)(end - v);
+		staged++;
+	}
+	if (!rc && staged == j->rows)
+		rc = run_id(j->s, accept, j->id, 0);
+	if (!rc)
+		rc = tc_store_commit(j->s);
+	if (rc) {
+		tc_store_rollback(j->s);
+		return rc;
+	}
+	j->staged = staged;
+	j->at = at;
+	return TC_OK;
+}
+
+/* Merge staged rows until the deadline (0: all); *over when none is left. */
+static enum tc_rc merge(struct tc_registry_job *j, int64_t deadline, bool *over)
+{
+	static const char next[] = "SELECT seq, vals FROM import_rows WHERE import_id = ? ORDER BY seq";
+	static const char drop[] = "DELETE FROM import_rows WHERE import_id = ? AND seq <= ?";
+	static const char end[] = "UPDATE imports SET state = 'done' WHERE id = ?";
+	*over = false;
+	if (tc_store_begin(j->s))
+		return TC_ERR_IO;
+	sqlite3_stmt *q = tc_store_stmt(j->s, next);
+	enum tc_rc rc = q ? TC_OK : TC_ERR_IO;
+	sqlite3_int64 last = -1;
+	int r = SQLITE_DONE;
+	if (q) {
+		sqlite3_bind_int64(q, 1, j->id);
+		for (unsigned i = 0; !rc && (r = sqlite3_step(q)) == SQLITE_ROW; i++) {
+			const char *vals = sqlite3_column_blob(q, 1);
+			int n = sqlite3_column_bytes(q, 1);
+			if (!vals || n < 1 || vals[n - 1]) {
+				rc = TC_ERR_INVALID;
+				break;
+			}
+			rc = write_row(j, vals);
+			last = sqlite3_column_int64(q, 0);
+			j->merged++;
+			if (deadline && (i & 63) == 63 && now_ms() >= deadline)
+				break;
+		}
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			rc = TC_ERR_IO;
+		*over = r == SQLITE_DONE;
+		sqlite3_reset(q);
+	}
+	if (!rc && last >= 0)
+		rc = run_id(j->s, drop, j->id, last);
+	if (!rc && *over)
+		rc = run_id(j->s, end, j->id, 0);
+	if (!rc)
+		rc = tc_store_commit(j->s);
+	if (rc) {
+		tc_store_rollback(j->s);
+		*over = false;
+	}
+	return rc;
+}
+
+/* A staged import that cannot go on: its rows are dropped (what was merged stays). */
+static void abandon(struct tc_registry_job *j)
+{
+	static const char drop[] = "DELETE FROM import_rows WHERE import_id = ?";
+	static const char mark[] = "UPDATE imports SET state = 'abandoned' WHERE id = ? AND state = 'staging'";
+	if (j->id) {
+		run_id(j->s, drop, j->id, 0);
+		run_id(j->s, mark, j->id, 0);
+	}
+}
+
+static void finish(struct tc_registry_job *j, enum tc_rc rc)
+{
+	j->rc = rc;
+	j->phase = OVER;
+	tc_vec_free(&j->vals);
+	free(j->text);
+	j->text = NULL;
+	j->p = NULL;
+}
+
+enum tc_rc tc_registry_job_new(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
+			       bool (*in_scope)(const char *region, void *user), void *user, int64_t now,
+			       struct tc_diags *d, struct tc_registry_job **out)
+{
+	*out = NULL;
+	struct tc_registry_job *j = calloc(1, sizeof(*j));
+	if (!j || !(j->text = malloc(len + 1))) {
+		free(j);
+		return TC_ERR_NOMEM;
+	}
+	memcpy(j->text, text, len);
+	j->text[len] = '\0';
+	j->len = len;
+	j->s = s;
+	j->k = k;
+	j->sc = (struct scope){ in_scope, user };
+	j->d = d;
+	j->now = now;
+	tc_vec_init(&j->vals, 1);
+	size_t skip = strspn(j->text, " \t\r\n");
+	if (skip < len && j->text[skip] == '[') {
+		j->json = true;
+		j->line = 1;
+		json_lines(j, skip + 1);
+	} else if (csv_header(j)) {
+		tc_registry_job_free(j);
 		return TC_ERR_INVALID;
 	}
-	*count = i;
-	return tc_store_commit(s);
+	*out = j;
+	return TC_OK;
+}
+
+bool tc_registry_job_step(struct tc_registry_job *j, unsigned budget_ms)
+{
+	int64_t deadline = budget_ms ? now_ms() + budget_ms : 0;
+	enum tc_rc rc;
+	bool over;
+	switch (j->phase) {
+	case CHECK:
+		if (!(j->json ? check_json(j, deadline) : check_csv(j, deadline)))
+			return false;
+		if (j->bad) {
+			finish(j, TC_ERR_INVALID);
+		} else if (!budget_ms || j->rows <= DIRECT_ROWS) {
+			finish(j, write_direct(j));
+		} else {
+			free(j->text); /* the values are in vals */
+			j->text = NULL;
+			j->phase = STAGE;
+		}
+		break;
+	case STAGE:
+		rc = stage(j, deadline);
+		if (rc) {
+			abandon(j);
+			finish(j, rc);
+		} else if (j->staged == j->rows) {
+			tc_vec_free(&j->vals);
+			j->phase = MERGE;
+		}
+		break;
+	case MERGE:
+		rc = merge(j, deadline, &over);
+		if (rc || over)
+			finish(j, rc); /* accepted: after a failure here, the next start finishes it */
+		break;
+	case OVER:
+		break;
+	}
+	return j->phase == OVER;
+}
+
+enum tc_rc tc_registry_job_result(const struct tc_registry_job *j, size_t *count)
+{
+	if (count)
+		*count = j->rc ? 0 : j->rows;
+	return j->phase == OVER ? j->rc : TC_ERR_USAGE;
+}
+
+size_t tc_registry_job_rows(const struct tc_registry_job *j)
+{
+	return j->read;
+}
+
+void tc_registry_job_free(struct tc_registry_job *j)
+{
+	if (!j)
+		return;
+	if (j->phase == CHECK || j->phase == STAGE)
+		abandon(j); /* never accepted */
+	tc_vec_free(&j->vals);
+	free(j->text);
+	free(j);
+}
+
+enum tc_rc tc_registry_recover(struct tc_store *s, int64_t now, size_t *finished, struct tc_diags *d)
+{
+	static const char forget[] = "UPDATE imports SET state = 'abandoned' WHERE state = 'staging'";
+	static const char dropped[] = "DELETE FROM import_rows WHERE import_id IN"
+				      " (SELECT id FROM imports WHERE state = 'abandoned')";
+	static const char accepted[] = "SELECT id, kind, rows FROM imports WHERE state = 'merging' ORDER BY id LIMIT 1";
+	sqlite3_stmt *q;
+	*finished = 0;
+	if (!(q = tc_store_stmt(s, forget)) || tc_store_done(q, sqlite3_step(q)) || !(q = tc_store_stmt(s, dropped)) ||
+	    tc_store_done(q, sqlite3_step(q)))
+		return TC_ERR_IO;
+	for (;;) {
+		if (!(q = tc_store_stmt(s, accepted)))
+			return TC_ERR_IO;
+		int r = sqlite3_step(q);
+		if (r == SQLITE_DONE) {
+			sqlite3_reset(q);
+			return TC_OK;
+		}
+		if (r != SQLITE_ROW) {
+			sqlite3_reset(q);
+			return TC_ERR_IO;
+		}
+		struct tc_registry_job j = { .s = s, .phase = MERGE, .now = now, .id = sqlite3_column_int64(q, 0) };
+		enum tc_rc rc = tc_registry_kind_parse((const char *)sqlite3_column_text(q, 1), &j.k);
+		j.rows = (size_t)sqlite3_column_int64(q, 2);
+		sqlite3_reset(q);
+		bool over = false;
+		if (!rc)
+			rc = merge(&j, 0, &over);
+		if (rc || !over) {
+			tc_err(d, "registry.recover", "", "import %lld of %s, accepted before the last stop, could not be finished",
+			       (long long)j.id, tc_registry_kind_name(j.k));
+			return TC_ERR_IO;
+		}
+		++*finished;
+	}
 }
 
 enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
@@ -505,18 +918,15 @@ enum tc_rc tc_registry_import_scoped(struct tc_store *s, enum tc_registry_kind k
 				     bool (*in_scope)(const char *region, void *user), void *user, size_t *count,
 				     struct tc_diags *d)
 {
-	struct scope sc = { in_scope, user };
+	struct tc_registry_job *j;
 	*count = 0;
-	size_t skip = strspn(text, " \t\r\n");
-	if (skip < len && text[skip] == '[')
-		return import_json(s, k, text, len, &sc, count, d);
-	char *copy = malloc(len + 1);
-	if (!copy)
-		return TC_ERR_NOMEM;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	enum tc_rc rc = import_csv(s, k, copy, &sc, count, d);
-	free(copy);
+	enum tc_rc rc = tc_registry_job_new(s, k, text, len, in_scope, user, (int64_t)time(NULL), d, &j);
+	if (rc)
+		return rc;
+	while (!tc_registry_job_step(j, 0))
+		;
+	rc = tc_registry_job_result(j, count);
+	tc_registry_job_free(j);
 	return rc;
 }
 

@@ -9,13 +9,14 @@
  *   contacts   phone,name,role,region[,language]
  *   shelters   id,name,lat,lon,capacity,area_m2[,manager][,phone]
  * Every bad row is reported with its line (CSV) or position (JSON) and what
- * is wrong; when any row is bad nothing is imported: an import is one
- * transaction. Telephone numbers are stored in E.164 (+86 by default).
+ * is wrong; when any row is bad nothing is imported. Telephone numbers are stored in E.164 (+86 by default).
  */
 #ifndef TC_REGISTRY_H
 #define TC_REGISTRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "tc_store.h"
 
@@ -38,6 +39,38 @@ enum tc_rc tc_registry_import(struct tc_store *s, enum tc_registry_kind k, const
 enum tc_rc tc_registry_import_scoped(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
 				     bool (*in_scope)(const char *region, void *user), void *user, size_t *count,
 				     struct tc_diags *d);
+
+/*
+ * An import in steps, for a server that must go on with other work meanwhile (tocsind's loop:
+ * acknowledgments are written between the steps). tc_registry_job_new reads the CSV header
+ * (TC_ERR_INVALID with the problems in d when it is wrong: no job) and keeps a copy of text;
+ * each tc_registry_job_step works for about budget_ms (0: until the end) and returns true once
+ * the job is over. Every row is checked before any is written: a bad row anywhere and nothing
+ * is imported. A large import is then staged in the store a step at a time and, once every row
+ * is staged, accepted: merged into the registry a step at a time, and finished by
+ * tc_registry_recover at the next start should tocsind stop first; until then readers may see
+ * part of it. An import of at most a few hundred rows, or one stepped without a limit, is
+ * written in one transaction. in_scope and user must stay valid while the job checks rows;
+ * d (may be NULL) receives every problem and warning. now: the time new secrets are made at.
+ */
+struct tc_registry_job;
+
+enum tc_rc tc_registry_job_new(struct tc_store *s, enum tc_registry_kind k, const char *text, size_t len,
+			       bool (*in_scope)(const char *region, void *user), void *user, int64_t now,
+			       struct tc_diags *d, struct tc_registry_job **out);
+bool tc_registry_job_step(struct tc_registry_job *j, unsigned budget_ms);
+/* Once over: TC_OK with *count rows imported, TC_ERR_INVALID (bad rows, in d), TC_ERR_IO. */
+enum tc_rc tc_registry_job_result(const struct tc_registry_job *j, size_t *count);
+/* Rows read so far. */
+size_t tc_registry_job_rows(const struct tc_registry_job *j);
+/* Free; a job not yet accepted is dropped (nothing of it is imported), an accepted one is
+ * finished by tc_registry_recover at the next start. NULL is a no-op. */
+void tc_registry_job_free(struct tc_registry_job *j);
+/*
+ * At start, before anything else writes the registry: finish every import accepted before the
+ * last stop (*finished counts them) and drop the staged rows of those that were not.
+ */
+enum tc_rc tc_registry_recover(struct tc_store *s, int64_t now, size_t *finished, struct tc_diags *d);
 
 /*
  * Every row as CSV (with the header) or as a JSON array; *out is malloc'ed.

@@ -148,6 +148,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
+	/* 9: a large registry import is written in steps, so that acknowledgments are not held up
+	 * behind it: its checked rows are staged first (import_rows), and once all are staged the
+	 * import is accepted ('merging') and merged a step at a time; a restart finishes an accepted
+	 * import and forgets one still staging (tc_registry.h) */
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, rows INTEGER NOT NULL, started_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('staging', 'merging', 'done', 'abandoned')));"
+	"CREATE TABLE import_rows ("
+	"  import_id INTEGER NOT NULL REFERENCES imports (id), seq INTEGER NOT NULL, vals BLOB NOT NULL,"
+	"  PRIMARY KEY (import_id, seq)) WITHOUT ROWID;",
 };
 
 
@@ -331,6 +341,23 @@ out:
 		return rc;
 	}
 	*out = s;
+	return TC_OK;
+}
+
+enum tc_rc tc_store_open_reader(struct tc_store *s, struct tc_store **out)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	struct tc_store *r = calloc(1, sizeof(*r));
+	*out = NULL;
+	if (!r)
+		return TC_ERR_NOMEM;
+	if (!path || sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		tc_store_close(r);
+		return TC_ERR_IO;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	r->version = s->version;
+	*out = r;
 	return TC_OK;
 }
 
@@ -668,6 +695,25 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_each_receiver_place(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *),
+					void *user)
+{
+	static const char sql[] = "SELECT id, region, lat, lon, accepts_drills FROM receivers";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_receiver x = { .lat = sqlite3_column_double(q, 2), .lon = sqlite3_column_double(q, 3),
+					 .accepts_drills = sqlite3_column_int(q, 4) != 0 };
+		tc_store_text_col(q, 0, x.id, sizeof(x.id));
+		tc_store_text_col(q, 1, x.region, sizeof(x.region));
+		fn(&x, user);
+	}
+	sqlite3_reset(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 

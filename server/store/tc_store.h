@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 8
+#define TC_STORE_SCHEMA_VERSION 9
 
 struct tc_store;
 
@@ -33,6 +33,11 @@ struct tc_store;
 enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d);
 /* Close; NULL is a no-op. */
 void tc_store_close(struct tc_store *s);
+/*
+ * A second connection to s's database for reading only, which another thread may use while the
+ * owner writes (WAL: it reads the last commit before each statement). No migrations, no writes.
+ */
+enum tc_rc tc_store_open_reader(struct tc_store *s, struct tc_store **out);
 int tc_store_schema_version(const struct tc_store *s);
 
 /* Alert states and what moves an alert between them: tc_alert_life.h. */
@@ -203,6 +208,10 @@ enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, 
 
 /* Every row, in id (contacts: phone) order. */
 enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user);
+/* Every receiver, in no set order, with only id, region, lat, lon and accepts_drills filled
+ * (what planning's index needs: several times quicker than tc_store_each_receiver). */
+enum tc_rc tc_store_each_receiver_place(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *),
+					void *user);
 enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user);
 enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user);
 

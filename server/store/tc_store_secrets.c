@@ -62,6 +62,20 @@ enum tc_rc tc_secrets_ensure(struct tc_store *s, int64_t now, size_t *added)
 	return rc;
 }
 
+enum tc_rc tc_secrets_ensure_one(struct tc_store *s, const char *id, int64_t now)
+{
+	/* as tc_secrets_ensure: a new secret when there is none or the old one was removed */
+	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at)"
+				  " SELECT ?1, new_secret(), ?2 WHERE NOT EXISTS"
+				  " (SELECT 1 FROM receiver_secrets WHERE receiver_id = ?1 AND removed = 0)";
+	sqlite3_stmt *q = tc_store_stmt(s, put);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 2, now);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
 enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char *region)
 {
 	static const char sql[] = "SELECT x.secret, r.region FROM receivers r JOIN receiver_secrets x"

@@ -19,6 +19,8 @@
 
 /* A secret for every receiver that has none; *added (may be NULL) counts them. */
 enum tc_rc tc_secrets_ensure(struct tc_store *s, int64_t now, size_t *added);
+/* The same for one receiver (a step of an import; inside the caller's transaction). */
+enum tc_rc tc_secrets_ensure_one(struct tc_store *s, const char *id, int64_t now);
 /* Receiver id's secret (out: TC_SECRET_CHARS + 1 bytes) and region (16 bytes); TC_ERR_NOTFOUND. */
 enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char *region);
 /* Every registered receiver with its region and secret, in id order. */

@@ -12,40 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_store.h"
 #include "tc_auth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct tc_store *store;
 static char token[TC_TOKEN_TEXT], session[TC_TOKEN_TEXT], csrf[TC_TOKEN_TEXT];
-static char dir[] = "/tmp/fuzz_auth.XXXXXX";
-
-/* The store's files go with the process. */
-static void cleanup(void)
-{
-	static const char *const tails[] = { "", "-wal", "-shm", "-journal" };
-	char path[64];
-	tc_store_close(store);
-	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
-		snprintf(path, sizeof(path), "%s/tocsin.db%s", dir, tails[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
 
 static void setup(void)
 {
-	char path[64];
 	struct tc_user u = { .role = TC_ROLE_APPROVER };
 	char id[TC_TOKEN_ID];
 	int64_t retry = 0;
 	enum tc_rc rc;
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
-	if (tc_store_open(path, &store, NULL) != TC_OK)
-		abort();
-	atexit(cleanup);
+	store = fuzz_store_open();
 	snprintf(u.name, sizeof(u.name), "duty");
 	if (tc_user_set_regions(&u, "120116", NULL) || tc_user_set_departments(&u, "12011641600000", NULL) ||
 	    tc_auth_user_add(store, &u, 1000, NULL) || tc_auth_token_new(store, "duty", "fuzz", 1000, 1LL << 40, token, id) ||

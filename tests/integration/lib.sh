@@ -120,6 +120,17 @@ api() {
 	curl -H "Authorization: Bearer $(cat "$tmp/token.$role")" "$@"
 }
 
+# message_waits URL: "written late longest" from tocsind's /metrics (read as the viewer): the
+# broker messages written, how many of them more than 0.2 s after they arrived, and the longest
+# wait in seconds (tocsin_broker_message_wait_seconds and its maximum)
+message_waits() {
+	api viewer -s "$1/metrics" | awk '
+		/^tocsin_broker_message_wait_seconds_bucket\{le="0.2"\}/ { le = $2 }
+		/^tocsin_broker_message_wait_seconds_count/ { all = $2 }
+		/^tocsin_broker_message_wait_max_seconds/ { max = $2 }
+		END { print all, all - le, max }'
+}
+
 # finish: print the counts and exit non-zero on any failure
 finish() {
 	echo "$pass passed, $fail failed"

@@ -64,19 +64,30 @@ static char *plan_of(const char *status, const char *areas)
 		strcat(out, i ? " " : "");
 		strcat(out, p.targets[i]);
 	}
-	/* the in-memory index must select exactly the same receivers */
-	struct tc_registry_index *x = NULL;
-	assert_int_equal(tc_registry_index_load(store, &x), TC_OK);
-	assert_int_equal(tc_plan_targets_indexed(x, a, &q, NULL), TC_OK);
-	assert_int_equal(q.n, p.n);
-	for (size_t i = 0; i < q.n; i++) {
-		bool found = false;
-		for (size_t k = 0; k < p.n; k++)
-			found |= strcmp(q.targets[i], p.targets[k]) == 0;
-		assert_true(found);
+	/* the in-memory index, loaded here or in a thread of its own, must select exactly the same receivers */
+	struct tc_registry_index *x[2] = { NULL, NULL };
+	struct tc_registry_index_loader *l = NULL;
+	enum tc_rc rc = TC_ERR_IO;
+	assert_int_equal(tc_registry_index_load(store, &x[0]), TC_OK);
+	assert_int_equal(tc_registry_index_load_start(store, &l), TC_OK);
+	for (int i = 0; !tc_registry_index_load_done(l, &x[1], &rc); i++) {
+		assert_true(i < 10000);
+		usleep(1000);
 	}
-	tc_plan_release(&q);
-	tc_registry_index_free(x);
+	assert_int_equal(rc, TC_OK);
+	assert_int_equal(tc_registry_index_size(x[1]), tc_registry_index_size(x[0]));
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(tc_plan_targets_indexed(x[w], a, &q, NULL), TC_OK);
+		assert_int_equal(q.n, p.n);
+		for (size_t i = 0; i < q.n; i++) {
+			bool found = false;
+			for (size_t k = 0; k < p.n; k++)
+				found |= strcmp(q.targets[i], p.targets[k]) == 0;
+			assert_true(found);
+		}
+		tc_plan_release(&q);
+		tc_registry_index_free(x[w]);
+	}
 	tc_plan_release(&p);
 	tc_cap_alert_free(a);
 	return out;

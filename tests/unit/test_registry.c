@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,179 @@ static void test_shelter_linked_when_it_comes(void **state)
 	tc_diags_free(d);
 }
 
+/* n receivers st-<first>... as CSV (or a JSON array), malloc'ed; bad: the last row's kind is wrong. */
+static char *many_receivers(int first, int n, bool json, bool bad)
+{
+	size_t cap = (size_t)n * 128 + 128, len = 0;
+	char *t = malloc(cap);
+	assert_non_null(t);
+	len += (size_t)snprintf(t, cap, "%s", json ? "[\n" : "id,kind,name,lat,lon,region\n");
+	for (int i = 0; i < n; i++) {
+		const char *kind = bad && i == n - 1 ? "siren" : "loudspeaker";
+		if (json)
+			len += (size_t)snprintf(t + len, cap - len,
+						"%s{\"id\":\"st-%d\",\"kind\":\"%s\",\"name\":\"村%d\",\"lat\":39.%d,\"lon\":117.%d,"
+						"\"region\":\"120116001%03d\"}\n",
+						i ? "," : "", first + i, kind, i, i % 1000, i % 997, i % 1000);
+		else
+			len += (size_t)snprintf(t + len, cap - len, "st-%d,%s,村%d,39.%d,117.%d,120116001%03d\n", first + i,
+						kind, i, i % 1000, i % 997, i % 1000);
+	}
+	if (json)
+		snprintf(t + len, cap - len, "]\n");
+	return t;
+}
+
+/* Step j with a 1 ms budget to its end; returns the steps; *partial: a step left part of it in the registry. */
+static int step_all(struct tc_registry_job *j, long before, long rows, bool *partial)
+{
+	int steps = 0;
+	*partial = false;
+	while (!tc_registry_job_step(j, 1)) {
+		long now = tc_store_count(store, "receivers");
+		*partial |= now > before && now < before + rows;
+		assert_true(++steps < 1000000);
+	}
+	return steps;
+}
+
+/* A large import in steps: checked first, staged, then merged a part at a time; secrets made on the way. */
+static void test_import_in_steps(void **state)
+{
+	(void)state;
+	long before = tc_store_count(store, "receivers");
+	for (int json = 0; json < 2; json++) {
+		char *text = many_receivers(json * 10000, 3000, json, false);
+		struct tc_registry_job *j = NULL;
+		struct tc_diags *d = tc_diags_new();
+		assert_int_equal(tc_registry_job_new(store, TC_REG_RECEIVERS, text, strlen(text), NULL, NULL, 100, d, &j),
+				 TC_OK);
+		free(text); /* the job has its copy */
+		bool partial;
+		assert_true(step_all(j, before, 3000, &partial) > 3);
+		assert_true(partial);
+		size_t n = 0;
+		assert_int_equal(tc_registry_job_result(j, &n), TC_OK);
+		assert_int_equal(n, 3000);
+		assert_int_equal(tc_diags_count(d), 0);
+		tc_registry_job_free(j);
+		tc_diags_free(d);
+		before += 3000;
+		assert_int_equal(tc_store_count(store, "receivers"), before);
+	}
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM receiver_secrets WHERE receiver_id LIKE 'st-%'"), 6000);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM import_rows"), 0);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM imports WHERE state = 'done' AND rows = 3000"), 2);
+}
+
+/* One bad row at the end of a large import in steps: nothing is written, not even staged. */
+static void test_import_in_steps_all_or_none(void **state)
+{
+	(void)state;
+	long before = tc_store_count(store, "receivers"), imports = count_sql(fixture_db, "SELECT count(*) FROM imports");
+	for (int json = 0; json < 2; json++) {
+		char *text = many_receivers(20000, 3000, json, true);
+		struct tc_registry_job *j = NULL;
+		struct tc_diags *d = tc_diags_new();
+		assert_int_equal(tc_registry_job_new(store, TC_REG_RECEIVERS, text, strlen(text), NULL, NULL, 100, d, &j),
+				 TC_OK);
+		free(text);
+		bool partial;
+		step_all(j, before, 3000, &partial);
+		assert_false(partial);
+		size_t n = 7;
+		assert_int_equal(tc_registry_job_result(j, &n), TC_ERR_INVALID);
+		assert_int_equal(n, 0);
+		assert_int_equal(tc_diags_count(d), 1);
+		assert_non_null(strstr(tc_diags_get(d, 0)->message, json ? "item 3000: kind 'siren'" : "line 3001: kind 'siren'"));
+		tc_registry_job_free(j);
+		tc_diags_free(d);
+	}
+	assert_int_equal(tc_store_count(store, "receivers"), before);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM imports"), imports);
+}
+
+/* Stopped half way: an accepted import (merging) is finished at the next start, one still staging is forgotten. */
+static void test_import_recovered(void **state)
+{
+	(void)state;
+	long before = tc_store_count(store, "receivers");
+	char *text = many_receivers(30000, 3000, false, false);
+	struct tc_registry_job *j = NULL;
+	assert_int_equal(tc_registry_job_new(store, TC_REG_RECEIVERS, text, strlen(text), NULL, NULL, 100, NULL, &j), TC_OK);
+	while (tc_store_count(store, "receivers") == before)
+		assert_false(tc_registry_job_step(j, 1));
+	tc_registry_job_free(j); /* the stop: part of it merged */
+	long part = tc_store_count(store, "receivers");
+	assert_true(part > before && part < before + 3000);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM imports WHERE state = 'merging'"), 1);
+	/* one still staging at the stop (a row staged, nothing merged) */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO imports (id, kind, rows, started_at, state) VALUES (900, 'receivers', 2, 0, 'staging');"
+				      "INSERT INTO import_rows (import_id, seq, vals) VALUES"
+				      " (900, 0, CAST('st-late' || char(0) || 'loudspeaker' || char(0) || 'x' || char(0) || '39' ||"
+				      " char(0) || '117' || char(0) || '120116' || char(0) || char(0) || char(0) AS BLOB))",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	size_t finished = 0;
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(tc_registry_recover(store, 100, &finished, d), TC_OK);
+	assert_int_equal(finished, 1);
+	assert_int_equal(tc_diags_count(d), 0);
+	assert_int_equal(tc_store_count(store, "receivers"), before + 3000);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM receivers WHERE id = 'st-late'"), 0);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM import_rows"), 0);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM imports WHERE id = 900 AND state = 'abandoned'"), 1);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM imports WHERE state IN ('staging', 'merging')"), 0);
+	/* a job given up while staging leaves nothing */
+	free(text);
+	text = many_receivers(40000, 6000, false, false);
+	assert_int_equal(tc_registry_job_new(store, TC_REG_RECEIVERS, text, strlen(text), NULL, NULL, 100, NULL, &j), TC_OK);
+	while (count_sql(fixture_db, "SELECT count(*) FROM import_rows") <= 0)
+		assert_false(tc_registry_job_step(j, 1));
+	tc_registry_job_free(j);
+	assert_int_equal(count_sql(fixture_db, "SELECT count(*) FROM import_rows"), 0);
+	assert_int_equal(tc_store_count(store, "receivers"), before + 3000);
+	free(text);
+	tc_diags_free(d);
+}
+
+/* JSON read an item at a time: what is wrong with the array itself is named with its line. */
+static void test_json_array_problems(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *says;
+	} cases[] = {
+		{ "[1,", "item 1: not an object" },
+		{ "[{\"id\":\"a\"}\n\n,", "line 3" },
+		{ "[] x", "text after the array" },
+		{ "[{\"id\":\"x\"} {}]", "',' or ']' expected" },
+		{ "[\n{\"id\":\"x\",\n\"name\":\"\xff\"}]", "line 3: the text is not valid UTF-8" },
+		{ "[{\"id\":", "line 1" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tc_diags *d = tc_diags_new();
+		size_t n = 9;
+		assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, cases[i].text, strlen(cases[i].text), &n, d),
+				 TC_ERR_INVALID);
+		assert_int_equal(n, 0);
+		bool found = false;
+		for (size_t k = 0; k < tc_diags_count(d); k++)
+			found |= strstr(tc_diags_get(d, k)->message, cases[i].says) != NULL;
+		if (!found)
+			fail_msg("case %zu: no message says \"%s\" (first: %s)", i, cases[i].says,
+				 tc_diags_count(d) ? tc_diags_get(d, 0)->message : "none");
+		tc_diags_free(d);
+	}
+	size_t n = 9;
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, " [ ] ", 5, &n, NULL), TC_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +541,8 @@ int main(void)
 		cmocka_unit_test(test_shelters_json),   cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_export_never_drops_a_row), cmocka_unit_test(test_example_registry_any_order),
 		cmocka_unit_test(test_shelter_linked_when_it_comes), cmocka_unit_test(test_receiver_id_grammar),
+		cmocka_unit_test(test_import_in_steps), cmocka_unit_test(test_import_in_steps_all_or_none),
+		cmocka_unit_test(test_import_recovered), cmocka_unit_test(test_json_array_problems),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
