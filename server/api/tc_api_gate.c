@@ -432,16 +432,25 @@ enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, 
 
 /* --- signing in ----------------------------------------------------------------------- */
 
-/* The throttle slot of a client address (failed logins from it). */
-static size_t slot_of(struct tc_api *api, const char *address)
+/* The throttle slot of key (a client address or a name) in table t (TC_API_THROTTLE_SLOTS). */
+static struct tc_api_throttle *slot_of(struct tc_api_throttle *t, const char *key)
 {
-	size_t i = (size_t)(tc_fnv1a(TC_FNV1A_INIT, address) % TC_API_THROTTLE_SLOTS);
-	if (strcmp(api->throttle[i].address, address) != 0) {
-		snprintf(api->throttle[i].address, sizeof(api->throttle[i].address), "%s", address);
-		api->throttle[i].failures = 0;
-		api->throttle[i].until = 0;
+	struct tc_api_throttle *s = &t[tc_fnv1a(TC_FNV1A_INIT, key) % TC_API_THROTTLE_SLOTS];
+	if (strncmp(s->key, key, sizeof(s->key) - 1) != 0) {
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		s->failures = 0;
+		s->until = 0;
 	}
-	return i;
+	return s;
+}
+
+/* One more failure: from the after-th in a row, a wait of 2^(n-after) s, at most max_s. */
+static void failed(struct tc_api_throttle *s, unsigned after, int64_t max_s, int64_t now)
+{
+	if (++s->failures >= after) {
+		unsigned over = s->failures - after;
+		s->until = now + (over >= 20 || (1 << over) > max_s ? max_s : (1 << over));
+	}
 }
 
 static enum MHD_Result too_many(struct MHD_Connection *c, int64_t wait, const char *whose)
@@ -456,9 +465,9 @@ static enum MHD_Result too_many(struct MHD_Connection *c, int64_t wait, const ch
 enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	int64_t now = tc_api_now(api), retry = 0;
-	size_t slot = slot_of(api, rq->source);
-	if (api->throttle[slot].until > now)
-		return too_many(c, api->throttle[slot].until - now, "from this address");
+	struct tc_api_throttle *from = slot_of(api->throttle, rq->source);
+	if (from->until > now)
+		return too_many(c, from->until - now, "from this address");
 	json_t *j = rq->body.n ? json_loadb(rq->body.v, rq->body.n, 0, NULL) : NULL;
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const char *password = json_string_value(json_object_get(j, "password"));
@@ -471,7 +480,18 @@ enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const
 	enum tc_rc rc = TC_OK;
 	int64_t ttl = api->o.session_ttl_s > 0 ? api->o.session_ttl_s : 8 * 3600;
 	snprintf(who, sizeof(who), "%s", name);
-	enum tc_login res = tc_auth_login(api->store, name, password, rq->source, now, ttl, session, csrf, &retry, &u, &rc);
+	/*
+	 * The account's own wait (kept in the store) has a twin here for every name, known or not,
+	 * on the same schedule and answered before any password is looked at: a name nobody has is
+	 * answered as one that exists, in what is said and in how long it takes, so that locking
+	 * it out cannot tell whether it does.
+	 */
+	struct tc_api_throttle *named = slot_of(api->names, who);
+	enum tc_login res = TC_LOGIN_LOCKED;
+	if (named->until > now)
+		retry = named->until - now;
+	else
+		res = tc_auth_login(api->store, name, password, rq->source, now, ttl, session, csrf, &retry, &u, &rc);
 	json_decref(j); /* the password goes with it */
 	struct request as = *rq;
 	snprintf(as.user.name, sizeof(as.user.name), "%s", who);
@@ -481,16 +501,15 @@ enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const
 		return too_many(c, retry, "for this account");
 	}
 	if (res != TC_LOGIN_OK) {
-		struct { unsigned *n; int64_t *until; } t = { &api->throttle[slot].failures, &api->throttle[slot].until };
-		if (++*t.n >= FAILURES_BEFORE_WAIT) {
-			unsigned over = *t.n - FAILURES_BEFORE_WAIT;
-			*t.until = now + (over >= 10 ? MAX_WAIT_S : (1 << over) < MAX_WAIT_S ? (1 << over) : MAX_WAIT_S);
-		}
+		failed(from, FAILURES_BEFORE_WAIT, MAX_WAIT_S, now);
+		failed(named, TC_AUTH_LOCK_AFTER, TC_AUTH_LOCK_MAX_S, now);
 		tc_api_audit(api, &as, "login-failed", NULL, who, rc ? tc_rc_name(rc) : NULL);
 		return tc_api_error(c, rc ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_UNAUTHORIZED, "auth.login",
 				    rc ? "the store could not be read; try again" : "wrong name or password");
 	}
-	api->throttle[slot].failures = 0;
+	from->failures = 0;
+	named->failures = 0;
+	named->until = 0;
 	as.user = u;
 	tc_api_audit(api, &as, "login", NULL, u.name, NULL);
 	char cookie[TC_TOKEN_TEXT + 128];

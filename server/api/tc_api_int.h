@@ -32,11 +32,12 @@ struct tc_api {
 	int epoll_fd;
 	struct request *imports, *imports_last; /* imports under way, in the order they came */
 	unsigned long imported;                 /* imports finished (any result) */
-	struct {
-		char address[48];
+	/* failed sign-ins by client address, and by name: known or not, a name is answered alike */
+	struct tc_api_throttle {
+		char key[72]; /* the address, or the name */
 		unsigned failures;
-		int64_t until; /* no login from this address before (seconds) */
-	} throttle[TC_API_THROTTLE_SLOTS];
+		int64_t until; /* no sign-in from this address, or for this name, before (seconds) */
+	} throttle[TC_API_THROTTLE_SLOTS], names[TC_API_THROTTLE_SLOTS];
 };
 
 enum tc_endpoint {

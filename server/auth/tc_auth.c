@@ -39,8 +39,8 @@
 #define LABEL_MAX 63
 #define PASSWORD_MIN 10   /* characters */
 #define PASSWORD_MAX 1024 /* bytes */
-#define LOCK_AFTER 5
-#define LOCK_MAX_S 900
+#define LOCK_AFTER TC_AUTH_LOCK_AFTER
+#define LOCK_MAX_S TC_AUTH_LOCK_MAX_S
 #define LAST_USED_EVERY_S 60
 #define LIST_SEPS ", \t\r\n"
 #define B64URL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

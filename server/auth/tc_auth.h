@@ -134,6 +134,10 @@ enum tc_rc tc_auth_token_each(struct tc_store *s, const char *user, void (*fn)(c
 
 /* --- passwords and browser sessions ----------------------------------------------------- */
 
+/* From the TC_AUTH_LOCK_AFTER-th failed sign-in in a row an account waits 2^(n-5) s, at most TC_AUTH_LOCK_MAX_S. */
+#define TC_AUTH_LOCK_AFTER 5
+#define TC_AUTH_LOCK_MAX_S 900
+
 enum tc_login {
 	TC_LOGIN_OK = 0,
 	TC_LOGIN_WRONG,  /* unknown user, no password, wrong password or disabled: one answer for all */

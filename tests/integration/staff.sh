@@ -181,14 +181,32 @@ expect "…named" jq -e '.errors[0].code == "auth.csrf"' "$tmp/out.json"
 check "with it" 200 "$(curl -s -b "$tmp/jar" -o /dev/null -w '%{http_code}' -X POST -H "X-CSRF-Token: $csrf" "$url/api/v1/alerts/$five/approve")"
 curl -s -b "$tmp/jar" -o /dev/null -X POST -H "X-CSRF-Token: $csrf" "$url/api/v1/logout"
 check "signed out: the session is gone" 401 "$(curl -s -b "$tmp/jar" -o /dev/null -w '%{http_code}' "$url/api/v1/approvals")"
+# a name nobody has is answered as one that exists: wrong five times, then a wait, and as fast
+# (so that locking names out cannot tell which exist)
+unknown=
+for i in $(seq 6); do
+	unknown="$unknown $(curl -s -o "$tmp/out.json" -w '%{http_code}:%{time_total}' -H 'Content-Type: application/json' \
+		-d '{"name":"nobody-here","password":"guess'$i'"}' "$url/api/v1/login")"
+done
+expect "…the wait for an unknown name is said as for an account" jq -e '.errors[0].message | test("for this account")' "$tmp/out.json"
+check "a right sign-in (clears the address's count)" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	-d '{"name":"approver-b","password":"correct horse battery"}' "$url/api/v1/login")"
 # wrong passwords until the account waits (the 5th starts a wait of 1 s, each one past it doubles
 # it), then at once the right one: it waits too
+known=
 for i in $(seq 12); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	code=$(curl -s -o /dev/null -w '%{http_code}:%{time_total}' -H 'Content-Type: application/json' \
 		-d '{"name":"approver-b","password":"guess'$i'"}' "$url/api/v1/login")
+	known="$known $code"
+	code=${code%%:*}
 	[ "$code" = 429 ] && break
 done
 check "wrong passwords make the account wait" 429 "$code"
+check "a name nobody has gets the same answers as an account" "$(echo "$known" | sed 's/:[0-9.]*//g')" \
+	"$(echo "$unknown" | sed 's/:[0-9.]*//g')"
+# the waits' answers come before any password is looked at: no slower for one than the other
+expect "…and the wait comes as fast for both (${unknown##* }, ${known##* })" \
+	awk -v a="${unknown##*:}" -v b="${known##*:}" 'BEGIN { d = a - b; exit !(d < 0.05 && d > -0.05) }'
 code=$(curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	-d '{"name":"approver-b","password":"correct horse battery"}' "$url/api/v1/login")
 check "…even for the right one" 429 "$code"
