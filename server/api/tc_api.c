@@ -467,14 +467,15 @@ static void import_work(struct tc_api *api)
 	MHD_resume_connection(rq->conn); /* answered by import_registry on the next MHD_run */
 }
 
-/* GET /api/v1/{receivers,contacts,shelters}[?format=csv] */
-static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection *c, enum tc_registry_kind k)
+/* GET /api/v1/{receivers,contacts,shelters}[?format=csv]: the receivers and contacts of the user's regions */
+static enum MHD_Result export_registry(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
+	enum tc_registry_kind k = rq->kind;
 	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
 	bool csv = format && !strcmp(format, "csv");
 	char *text = NULL;
 	struct tc_diags *d = tc_diags_new();
-	enum tc_rc rc = tc_registry_export(api->store, k, csv, &text, d);
+	enum tc_rc rc = tc_registry_export_scoped(api->store, k, csv, user_scope, (void *)&rq->user, &text, d);
 	enum MHD_Result ok;
 	if (rc == TC_ERR_INVALID) { /* rows JSON cannot carry: each named, none left out */
 		ok = tc_api_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -760,7 +761,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
 	case EP_REJECT: return tc_api_decide(api, c, rq, false);
 	case EP_APPROVALS: return tc_api_approvals(api, c, rq);
-	case EP_REGISTRY: return get ? export_registry(api, c, rq->kind) : import_registry(api, c, rq);
+	case EP_REGISTRY: return get ? export_registry(api, c, rq) : import_registry(api, c, rq);
 	case EP_RECEIVER: return remove_receiver(api, c, rq);
 	case EP_PROVISION: return provision(api, c, rq);
 	case EP_AUDIT: return tc_api_audit_list(api, c, rq);

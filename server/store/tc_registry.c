@@ -938,7 +938,13 @@ struct sink {
 	struct tc_vec text; /* CSV: bytes, NUL-terminated */
 	enum tc_rc rc;      /* not TC_OK once a piece or a row could not be kept */
 	struct tc_diags *d; /* the rows JSON cannot carry */
+	struct scope sc;    /* receivers and contacts outside it are left out */
 };
+
+static bool shown(const struct sink *k, const char *region)
+{
+	return !k->sc.in_scope || k->sc.in_scope(region, k->sc.user);
+}
 
 static void put(struct sink *k, const char *s)
 {
@@ -1000,6 +1006,8 @@ static void add_json(struct sink *k, json_t *o, const char *what, const struct t
 static void out_receiver(const struct tc_receiver *r, void *user)
 {
 	struct sink *k = user;
+	if (!shown(k, r->region))
+		return;
 	if (!k->csv) {
 		const struct text t[] = { { "id", r->id },         { "kind", r->kind },
 					  { "name", r->name },     { "region", r->region },
@@ -1024,6 +1032,8 @@ static void out_receiver(const struct tc_receiver *r, void *user)
 static void out_contact(const struct tc_contact *c, void *user)
 {
 	struct sink *k = user;
+	if (!shown(k, c->region))
+		return;
 	if (!k->csv) {
 		const struct text t[] = { { "phone", c->phone },   { "name", c->name },
 					  { "role", c->role },     { "region", c->region },
@@ -1067,10 +1077,18 @@ static void out_shelter(const struct tc_shelter *sh, void *user)
 enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out,
 			      struct tc_diags *d)
 {
+	return tc_registry_export_scoped(s, k, csv, NULL, NULL, out, d);
+}
+
+enum tc_rc tc_registry_export_scoped(struct tc_store *s, enum tc_registry_kind k, bool csv,
+				     bool (*in_scope)(const char *region, void *user), void *user, char **out,
+				     struct tc_diags *d)
+{
 	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills\n",
 					       "phone,name,role,region,language\n",
 					       "id,name,lat,lon,capacity,area_m2,manager,phone\n" };
-	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char), .d = d };
+	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char), .d = d,
+			     .sc = { in_scope, user } };
 	enum tc_rc rc;
 	*out = NULL;
 	if (csv)

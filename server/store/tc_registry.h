@@ -81,6 +81,11 @@ enum tc_rc tc_registry_recover(struct tc_store *s, int64_t now, size_t *finished
  */
 enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out,
 			      struct tc_diags *d);
+/* The same for a person whose scope is limited: receivers and contacts whose region in_scope
+ * refuses are left out (shelters, which have no region, are all given). in_scope NULL: all. */
+enum tc_rc tc_registry_export_scoped(struct tc_store *s, enum tc_registry_kind k, bool csv,
+				     bool (*in_scope)(const char *region, void *user), void *user, char **out,
+				     struct tc_diags *d);
 
 /*
  * A telephone number in E.164: spaces, dashes and brackets dropped; 00 → +;
