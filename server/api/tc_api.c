@@ -440,6 +440,34 @@ static enum MHD_Result import_registry(struct tc_api *api, struct MHD_Connection
 	return MHD_YES;
 }
 
+void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task)
+{
+	rq->task = task;
+	rq->conn = c;
+	rq->next_reading = api->reading;
+	api->reading = rq;
+	MHD_suspend_connection(c);
+}
+
+/* Requests whose store task is over are resumed: their handlers run again on the next MHD_run. */
+static bool reading_work(struct tc_api *api)
+{
+	bool resumed = false;
+	for (struct request **at = &api->reading; *at;) {
+		struct request *rq = *at;
+		if (!tc_store_task_done(rq->task, &rq->task_rc)) {
+			at = &rq->next_reading;
+			continue;
+		}
+		rq->task = NULL;
+		rq->task_over = true;
+		*at = rq->next_reading;
+		MHD_resume_connection(rq->conn);
+		resumed = true;
+	}
+	return resumed;
+}
+
 /* One step of the import at the head of the queue; its connection is resumed when it is over. */
 static void import_work(struct tc_api *api)
 {
@@ -907,6 +935,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	struct request *rq = *con_cls;
 	if (rq) {
 		body_release(cls, rq);
+		tc_store_task_wait(rq->task);
+		free(rq->chk);
 		tc_registry_index_load_cancel(rq->loader);
 		tc_registry_job_free(rq->job);
 		tc_diags_free(rq->job_diags);
@@ -1028,6 +1058,14 @@ void tc_api_stop(struct tc_api *api)
 		MHD_resume_connection(rq->conn);
 	}
 	api->imports = api->imports_last = NULL;
+	for (struct request *rq = api->reading; rq; rq = rq->next_reading) {
+		tc_store_task_wait(rq->task);
+		rq->task = NULL;
+		rq->task_over = true;
+		rq->task_rc = TC_ERR_IO; /* not answered: the connection closes */
+		MHD_resume_connection(rq->conn);
+	}
+	api->reading = NULL;
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
 	tc_registry_index_free(api->index);
@@ -1048,18 +1086,21 @@ int tc_api_fd(struct tc_api *api, long *timeout_ms)
 		*timeout_ms = (long)t;
 	if (api->imports && !api->imports->loader)
 		*timeout_ms = 0; /* an import's next step */
-	else if (api->imports && *timeout_ms > 5)
-		*timeout_ms = 5; /* is its index loaded? */
+	else if ((api->imports || api->reading) && *timeout_ms > 5)
+		*timeout_ms = 5; /* is a task in a thread over? */
 	return api->epoll_fd;
 }
 
 void tc_api_run(struct tc_api *api)
 {
 	MHD_run(api->mhd);
+	bool resumed = api->reading && reading_work(api);
 	if (api->imports) {
 		import_work(api);
-		MHD_run(api->mhd); /* a resumed connection gets its answer */
+		resumed = true;
 	}
+	if (resumed)
+		MHD_run(api->mhd); /* a resumed connection gets its answer */
 }
 
 unsigned long tc_api_accepted(const struct tc_api *api)

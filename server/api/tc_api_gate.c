@@ -407,25 +407,44 @@ static void audit_row(const struct tc_audit_row *r, void *user)
 		json_array_append_new(user, row);
 }
 
-enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+static enum tc_rc verify_task(struct tc_store *reader, void *arg)
 {
-	(void)rq;
+	return tc_store_audit_verify(reader, arg);
+}
+
+/*
+ * GET /api/v1/audit[?after=ID][&limit=N]: the rows, and whether the whole chain holds. Walking
+ * the chain reads every row (0.3 s for 100,000): it runs in a thread of its own, the request
+ * waiting, so that the loop goes on meanwhile.
+ */
+enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq)
+{
 	const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	long long from = after ? atoll(after) : 0, n = limit ? atoll(limit) : 1000;
 	if (from < 0 || n < 1 || n > 10000)
 		return tc_api_error(c, MHD_HTTP_BAD_REQUEST, "http.query", "after must be 0 or more, limit 1 to 10000");
-	struct tc_audit_check chk;
+	if (!rq->chk) {
+		struct tc_store_task *task = NULL;
+		rq->chk = calloc(1, sizeof(*rq->chk));
+		if (rq->chk && tc_store_task_start(api->store, verify_task, rq->chk, &task) == TC_OK) {
+			tc_api_wait_task(api, c, rq, task);
+			return MHD_YES;
+		}
+		rq->task_over = true; /* no thread: here, then */
+		rq->task_rc = rq->chk ? tc_store_audit_verify(api->store, rq->chk) : TC_ERR_NOMEM;
+	}
+	const struct tc_audit_check *chk = rq->chk;
 	json_t *rows = json_array();
-	if (tc_store_audit_each(api->store, from, (size_t)n, audit_row, rows) ||
-	    tc_store_audit_verify(api->store, &chk)) {
+	if (rq->task_rc || tc_store_audit_each(api->store, from, (size_t)n, audit_row, rows)) {
 		json_decref(rows);
 		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the audit trail could not be read");
 	}
-	json_t *chain = json_pack("{s:b, s:I, s:s}", "holds", chk.bad_id == 0, "rows", (json_int_t)chk.rows, "head", chk.head);
-	if (chk.bad_id) {
-		json_object_set_new(chain, "first_bad_row", json_integer(chk.bad_id));
-		json_object_set_new(chain, "why", json_string(chk.why));
+	json_t *chain = json_pack("{s:b, s:I, s:s}", "holds", chk->bad_id == 0, "rows", (json_int_t)chk->rows, "head",
+				  chk->head);
+	if (chk->bad_id) {
+		json_object_set_new(chain, "first_bad_row", json_integer(chk->bad_id));
+		json_object_set_new(chain, "why", json_string(chk->why));
 	}
 	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o, s:o}", "chain", chain, "rows", rows));
 }

@@ -13,6 +13,7 @@
 #include "tc_api.h"
 #include "tc_auth.h"
 #include "tc_registry.h"
+#include "tc_store_audit.h"
 #include "tc_vec.h"
 
 /* Failed logins remembered per client address (tc_api_gate.c). */
@@ -31,6 +32,7 @@ struct tc_api {
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
 	int epoll_fd;
 	struct request *imports, *imports_last; /* imports under way, in the order they came */
+	struct request *reading;                /* requests waiting for a store task (tc_store_task_start) */
 	unsigned long imported;                 /* imports finished (any result) */
 	/* failed sign-ins by client address, and by name: known or not, a name is answered alike */
 	struct tc_api_throttle {
@@ -86,6 +88,12 @@ struct request {
 	struct tc_diags *job_diags;
 	struct MHD_Connection *conn;
 	struct request *next_import;
+	/* a read too long for the loop (the audit chain's check) runs as a store task meanwhile */
+	struct tc_store_task *task;
+	bool task_over;
+	enum tc_rc task_rc;
+	struct tc_audit_check *chk;
+	struct request *next_reading;
 };
 
 /* How long one step of an import may hold the loop (acknowledgments wait meanwhile). */
@@ -115,7 +123,9 @@ void tc_api_audit(struct tc_api *api, const struct request *rq, const char *acti
 
 
 /* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
-enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+/* Suspend rq's connection until task is over (then its handler runs again with rq->task_over). */
+void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task);
 
 /* GET /api/v1/approvals, POST .../approve, .../reject (tc_api_approve.c). */
 enum MHD_Result tc_api_approvals(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

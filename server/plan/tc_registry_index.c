@@ -5,8 +5,6 @@
 #include "tc_vec.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,19 +107,14 @@ enum tc_rc tc_registry_index_load(struct tc_store *s, struct tc_registry_index *
 }
 
 struct tc_registry_index_loader {
-	pthread_t thread;
-	struct tc_store *reader;
+	struct tc_store_task *task;
 	struct tc_registry_index *index;
-	enum tc_rc rc;
-	atomic_bool done;
 };
 
-static void *load_in_thread(void *arg)
+static enum tc_rc load_task(struct tc_store *reader, void *arg)
 {
 	struct tc_registry_index_loader *l = arg;
-	l->rc = tc_registry_index_load(l->reader, &l->index);
-	atomic_store(&l->done, true);
-	return NULL;
+	return tc_registry_index_load(reader, &l->index);
 }
 
 enum tc_rc tc_registry_index_load_start(struct tc_store *s, struct tc_registry_index_loader **out)
@@ -130,12 +123,8 @@ enum tc_rc tc_registry_index_load_start(struct tc_store *s, struct tc_registry_i
 	*out = NULL;
 	if (!l)
 		return TC_ERR_NOMEM;
-	atomic_init(&l->done, false);
-	enum tc_rc rc = tc_store_open_reader(s, &l->reader);
-	if (!rc && pthread_create(&l->thread, NULL, load_in_thread, l))
-		rc = TC_ERR_NOMEM;
+	enum tc_rc rc = tc_store_task_start(s, load_task, l, &l->task);
 	if (rc) {
-		tc_store_close(l->reader);
 		free(l);
 		return rc;
 	}
@@ -143,20 +132,12 @@ enum tc_rc tc_registry_index_load_start(struct tc_store *s, struct tc_registry_i
 	return TC_OK;
 }
 
-static void loader_free(struct tc_registry_index_loader *l)
-{
-	pthread_join(l->thread, NULL);
-	tc_store_close(l->reader);
-	free(l);
-}
-
 bool tc_registry_index_load_done(struct tc_registry_index_loader *l, struct tc_registry_index **out, enum tc_rc *rc)
 {
-	if (!atomic_load(&l->done))
+	if (!tc_store_task_done(l->task, rc))
 		return false;
 	*out = l->index;
-	*rc = l->rc;
-	loader_free(l);
+	free(l);
 	return true;
 }
 
@@ -164,9 +145,8 @@ void tc_registry_index_load_cancel(struct tc_registry_index_loader *l)
 {
 	if (!l)
 		return;
-	pthread_join(l->thread, NULL);
+	tc_store_task_wait(l->task);
 	tc_registry_index_free(l->index);
-	tc_store_close(l->reader);
 	free(l);
 }
 

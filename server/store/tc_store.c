@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +361,63 @@ enum tc_rc tc_store_open_reader(struct tc_store *s, struct tc_store **out)
 	r->version = s->version;
 	*out = r;
 	return TC_OK;
+}
+
+struct tc_store_task {
+	pthread_t thread;
+	struct tc_store *reader;
+	enum tc_rc (*fn)(struct tc_store *reader, void *arg);
+	void *arg;
+	enum tc_rc rc;
+	atomic_bool done;
+};
+
+static void *task_thread(void *arg)
+{
+	struct tc_store_task *t = arg;
+	t->rc = t->fn(t->reader, t->arg);
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+enum tc_rc tc_store_task_start(struct tc_store *s, enum tc_rc (*fn)(struct tc_store *reader, void *arg), void *arg,
+			       struct tc_store_task **out)
+{
+	struct tc_store_task *t = calloc(1, sizeof(*t));
+	*out = NULL;
+	if (!t)
+		return TC_ERR_NOMEM;
+	atomic_init(&t->done, false);
+	t->fn = fn;
+	t->arg = arg;
+	enum tc_rc rc = tc_store_open_reader(s, &t->reader);
+	if (!rc && pthread_create(&t->thread, NULL, task_thread, t))
+		rc = TC_ERR_NOMEM;
+	if (rc) {
+		tc_store_close(t->reader);
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return TC_OK;
+}
+
+void tc_store_task_wait(struct tc_store_task *t)
+{
+	if (!t)
+		return;
+	pthread_join(t->thread, NULL);
+	tc_store_close(t->reader);
+	free(t);
+}
+
+bool tc_store_task_done(struct tc_store_task *t, enum tc_rc *rc)
+{
+	if (!atomic_load(&t->done))
+		return false;
+	*rc = t->rc;
+	tc_store_task_wait(t);
+	return true;
 }
 
 void tc_store_close(struct tc_store *s)

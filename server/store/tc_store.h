@@ -38,6 +38,19 @@ void tc_store_close(struct tc_store *s);
  * owner writes (WAL: it reads the last commit before each statement). No migrations, no writes.
  */
 enum tc_rc tc_store_open_reader(struct tc_store *s, struct tc_store **out);
+
+/*
+ * Reading that would hold the owner's loop too long (a whole table, the audit chain) run in a
+ * thread of its own on a reader connection: _start (owner thread) calls fn(reader, arg) there;
+ * _done is false while it runs, then true once with *rc what fn returned, the thread joined and
+ * the task freed; _wait waits for it and frees it (NULL: nothing). arg belongs to the caller and
+ * must stay until then; the caller touches it only after _done said true (or after _wait).
+ */
+struct tc_store_task;
+enum tc_rc tc_store_task_start(struct tc_store *s, enum tc_rc (*fn)(struct tc_store *reader, void *arg), void *arg,
+			       struct tc_store_task **out);
+bool tc_store_task_done(struct tc_store_task *t, enum tc_rc *rc);
+void tc_store_task_wait(struct tc_store_task *t);
 int tc_store_schema_version(const struct tc_store *s);
 
 /* Alert states and what moves an alert between them: tc_alert_life.h. */

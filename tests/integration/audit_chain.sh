@@ -70,6 +70,26 @@ out=$("$tocsin" audit verify --data-dir "$tmp/data")
 check "an edited row: exit 1" 1 $?
 check "names row 2 and why" "audit chain broken at row 2: its hash does not match its content (1 rows before it hold, head $(sqlite3 "$db" 'SELECT hash FROM audit WHERE id = 1'))" "$out"
 
+# the same through the API, which checks the chain in a thread of its own while tocsind runs:
+# audit_api QUERY: an administrator added, tocsind started, GET /api/v1/audit?QUERY into $tmp/api.json, stopped
+audit_api() {
+	local admin
+	admin=$("$tocsin" user add "auditor-$RANDOM" --role admin --data-dir "$tmp/data" 2>/dev/null | tail -1)
+	rm -f "$tmp/data/http.addr"
+	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/log" &
+	pid=$!
+	url=$(server_url "$tmp/data")
+	curl -s -H "Authorization: Bearer $admin" "$url/api/v1/audit?$1" >"$tmp/api.json"
+	kill -TERM "$pid"
+	wait "$pid"
+	pid=
+}
+audit_api limit=2
+check "GET /api/v1/audit names the edited row" "false 2 2" "$(jq -r '"\(.chain.holds) \(.chain.first_bad_row) \(.rows | length)"' "$tmp/api.json")"
+cp "$tmp/pristine.db" "$db"
+audit_api limit=1000
+expect "…and says an untouched chain holds" jq -e '.chain.holds == true and .chain.rows >= 2 and (.rows | length) == .chain.rows' "$tmp/api.json"
+
 cp "$tmp/pristine.db" "$db"
 sqlite3 "$db" "DELETE FROM audit WHERE id = 2"
 out=$("$tocsin" audit verify --data-dir "$tmp/data")

@@ -221,6 +221,14 @@ check "a name nobody has gets the same answers as an account" "5-7 wrong,429" "$
 # the waits' answers come before any password is looked at: no slower for one than the other
 expect "…and the wait comes as fast for both (${unknown##* }, ${known##* })" \
 	awk -v a="${unknown##*:}" -v b="${known##*:}" 'BEGIN { d = a - b; exit !(d < 0.05 && d > -0.05) }'
+# a wait of whole seconds may end at once: more wrong ones (after each wait) until it is 4 s or more
+for i in $(seq 8); do
+	code=$(curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d '{"name":"approver-b","password":"more'$i'"}' "$url/api/v1/login")
+	wait_s=$(awk 'tolower($1) == "retry-after:" { print $2 + 0 }' "$tmp/h")
+	[ "$code" = 429 ] && [ "${wait_s:-0}" -ge 4 ] && break
+	[ "$code" = 429 ] && sleep "$wait_s"
+done
 code=$(curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	-d '{"name":"approver-b","password":"correct horse battery"}' "$url/api/v1/login")
 check "…even for the right one" 429 "$code"
