@@ -776,6 +776,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_HEALTH:
 		return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
 	case EP_METRICS: return metrics(api, c);
+	case EP_CONSOLE: return tc_api_console(api, c, url);
 	case EP_LOGIN: return tc_api_login(api, c, rq);
 	case EP_LOGOUT: return tc_api_logout(api, c, rq);
 	case EP_WHOAMI: return tc_api_whoami(api, c, rq);

@@ -37,7 +37,8 @@
  *   POST /api/v1/login, /logout, GET /api/v1/whoami   browser sessions (tc_api_gate.c)
  *   GET  /api/v1/audit             the audit trail (admins)
  *   GET  /api/v1/users             the users (admins)
- *   GET  /healthz                  {"status":"ok"}, the one request needing no credentials
+ *   GET  /healthz                  {"status":"ok"}, needing no credentials
+ *   GET  /, /console/...           the web console's files (tc_api_console.c), needing none either
  *
  * Every other request is authenticated and authorised before its body is
  * read (tc_api_gate.c): 401 without credentials, 403 outside the user's
@@ -98,6 +99,7 @@ struct tc_api_options {
 	unsigned max_per_address;    /* open at once from one client address; 0: TC_API_MAX_PER_ADDRESS */
 	unsigned timeout_s;          /* an idle connection is closed after this; 0: 30 */
 	size_t body_memory;          /* bytes all unfinished request bodies may hold; 0: TC_API_BODY_MEMORY */
+	const char *console_dir;     /* the web console's files, served at /console/; NULL: none */
 };
 
 #define TC_API_MAX_CONNECTIONS 4096u

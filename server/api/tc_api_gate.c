@@ -86,6 +86,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 	}
 	if (!strncmp(url, "/api/v1/sms/", 12))
 		return *allow = "GET", EP_SMS;
+	if (!strcmp(url, "/") || !strcmp(url, "/console") || !strncmp(url, "/console/", 9))
+		return *allow = "GET", EP_CONSOLE;
 	return EP_NONE;
 }
 
@@ -94,6 +96,7 @@ static int perm_of(const struct request *rq, bool get)
 {
 	switch (rq->ep) {
 	case EP_HEALTH:
+	case EP_CONSOLE: /* files with no data: what they show comes from API calls */
 	case EP_LOGIN: return TC_PERM_N;
 	case EP_LOGOUT:
 	case EP_WHOAMI: return -1; /* anyone signed in */

@@ -65,6 +65,7 @@ enum tc_endpoint {
 	EP_AUDIT,       /* GET /api/v1/audit */
 	EP_USERS,       /* GET /api/v1/users */
 	EP_SMS,         /* GET /api/v1/sms/... (a gateway's callbacks) */
+	EP_CONSOLE,     /* GET /, /console/... (tc_api_console.c) */
 };
 
 struct request {
@@ -123,6 +124,9 @@ void tc_api_audit(struct tc_api *api, const struct request *rq, const char *acti
 
 
 /* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
+/* GET /, /console/...: the console's files; true when a path may name one. */
+enum MHD_Result tc_api_console(struct tc_api *api, struct MHD_Connection *c, const char *url);
+bool tc_api_console_path_ok(const char *path);
 enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 /* Suspend rq's connection until task is over (then its handler runs again with rq->task_over). */
 void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task);

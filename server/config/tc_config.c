@@ -56,6 +56,8 @@ static const struct tc_setting settings[] = {
 	{ "http_hosts", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, http_hosts), "", 0, 0, NULL,
 	  "names clients reach the API by (the Host header), besides the listen address, localhost and 127.0.0.1, "
 	  "separated by commas; a request naming another host, or from another site's page (Origin), is refused" },
+	{ "console_dir", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, console_dir), TOCSIN_CONSOLE_DIR, 0, 0, NULL,
+	  "the folder of the web console's files, served at /console/ (tc_api_console.c); empty: no console" },
 	{ "session_ttl_s", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, session_ttl_s), "28800", 300, 604800, NULL,
 	  "how long a browser sign-in lasts" },
 #define TEXT(name, def, help) \

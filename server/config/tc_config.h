@@ -31,6 +31,7 @@ struct tc_config {
 	char spool_user[64];       /* the account spool alerts are submitted as */
 	char approval_required[64]; /* CAP statuses held for a second person ("Actual"), or "none" */
 	char http_hosts[512];      /* names the Host header may carry besides the listen address and localhost */
+	char console_dir[1024];    /* the web console's files; "" none */
 	long session_ttl_s;
 	long approval_timeout_s;   /* a held alert waiting longer is audited and its approvers told by SMS */
 	char broker[256];   /* HOST:PORT, or "none" */

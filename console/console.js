@@ -1,0 +1,158 @@
+// console.js — the duty console in the browser. Every action is a call of tocsind's API with
+// the user's session (cookie) and, for changes, its CSRF token; what a role may not do is
+// refused by tocsind, and the console only leaves out the buttons. Text from the server is
+// always put in as text (textContent), never as markup.
+'use strict';
+
+const words = {
+  zh: {
+    title: 'tocsin 值班台', lang: 'English', logout: '退出', login: '登录', name: '用户名', password: '密码',
+    'sign-in': '登录', alerts: '预警', approvals: '待审核', sent: '发布时间', identifier: '标识',
+    sender: '发布单位', status: '类别', state: '状态', none: '暂无', author: '起草人', targets: '目标',
+    reason: '理由', urgent: '紧急发布（本人起草）', approve: '签发', reject: '退回',
+    'reason-needed': '退回须写明理由', 'urgent-needed': '紧急发布须写明理由', done: '已处理',
+  },
+  en: {
+    title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
+    password: 'Password', 'sign-in': 'Sign in', alerts: 'Alerts', approvals: 'Awaiting approval', sent: 'Sent',
+    identifier: 'Identifier', sender: 'Sender', status: 'Status', state: 'State', none: 'None',
+    author: 'Author', targets: 'Targets', reason: 'Reason', urgent: 'Urgent release (my own alert)',
+    approve: 'Approve', reject: 'Reject', 'reason-needed': 'A rejection needs a reason',
+    'urgent-needed': 'An urgent release needs a reason', done: 'Done',
+  },
+};
+let lang = localStorage.getItem('tocsin-lang') === 'en' ? 'en' : 'zh';
+let me = null;
+
+const $ = (id) => document.getElementById(id);
+const t = (key) => words[lang][key] || key;
+
+function translate() {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('title');
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+}
+
+// call METHOD PATH [BODY]: the API's answer as {status, json}; changes carry the CSRF token
+async function call(method, path, body) {
+  const headers = {};
+  if (method !== 'GET') headers['X-CSRF-Token'] = sessionStorage.getItem('tocsin-csrf') || '';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, {
+    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let json = null;
+  try { json = await r.json(); } catch (e) { json = null; }
+  return { status: r.status, json };
+}
+
+const why = (res) => (res.json && res.json.errors && res.json.errors[0] && res.json.errors[0].message) ||
+  `HTTP ${res.status}`;
+
+function show(view) {
+  for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== view;
+  for (const b of document.querySelectorAll('nav button')) b.classList.toggle('active', b.dataset.view === view);
+  if (view === 'approvals') loadApprovals(); else loadAlerts();
+}
+
+async function start() {
+  const res = await call('GET', '/api/v1/whoami');
+  me = res.status === 200 ? res.json : null;
+  $('login-view').hidden = !!me;
+  $('app-view').hidden = !me;
+  $('logout').hidden = !me;
+  $('who').textContent = me ? `${me.name} (${me.role})` : '';
+  if (!me) return;
+  const approver = me.may.includes('approve');
+  document.querySelector('nav [data-view="approvals"]').hidden = !approver;
+  show(approver ? 'approvals' : 'alerts');
+}
+
+async function loadAlerts() {
+  const res = await call('GET', '/api/v1/alerts');
+  if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+  const rows = $('alert-rows');
+  rows.replaceChildren();
+  for (const a of res.json.alerts) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = a.id;
+    for (const v of [a.sent, a.identifier, a.sender, a.status, a.state]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    tr.lastChild.className = `state-${a.state}`;
+    rows.append(tr);
+  }
+  $('alerts-empty').hidden = res.json.alerts.length > 0;
+}
+
+async function loadApprovals() {
+  const res = await call('GET', '/api/v1/approvals');
+  if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+  const list = $('pending');
+  list.replaceChildren();
+  for (const a of res.json.pending) {
+    const li = $('pending-item').content.firstElementChild.cloneNode(true);
+    li.dataset.id = a.id;
+    li.querySelector('.headline').textContent = a.text.split('\n')[0] || a.id;
+    li.querySelector('.author').textContent = a.author;
+    li.querySelector('.targets').textContent = String(a.targets);
+    li.querySelector('.regions').textContent = a.regions.join(' ');
+    li.querySelector('.text').textContent = a.text;
+    for (const w of a.warnings) {
+      const item = document.createElement('li');
+      item.textContent = typeof w === 'string' ? w : w.message;
+      li.querySelector('.warnings').append(item);
+    }
+    li.querySelector('.urgent-box').hidden = a.author !== me.name; // the urgent path: one's own alert
+    li.querySelector('.approve').addEventListener('click', () => decide(li, a, true));
+    li.querySelector('.reject').addEventListener('click', () => decide(li, a, false));
+    list.append(li);
+  }
+  translate();
+  $('pending-empty').hidden = res.json.pending.length > 0;
+}
+
+async function decide(li, a, approve) {
+  const reason = li.querySelector('.reason').value.trim();
+  const urgent = li.querySelector('.urgent').checked;
+  const error = li.querySelector('.error');
+  if (!approve && !reason) { error.textContent = t('reason-needed'); return; }
+  if (urgent && !reason) { error.textContent = t('urgent-needed'); return; }
+  const body = approve ? { reason, urgent } : { reason };
+  const res = await call('POST', `/api/v1/alerts/${a.id}/${approve ? 'approve' : 'reject'}`, body);
+  if (res.status !== 200) { error.textContent = why(res); return; }
+  li.remove();
+  loadApprovals();
+}
+
+$('login').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const res = await call('POST', '/api/v1/login', { name: f.name.value, password: f.password.value });
+  f.password.value = '';
+  if (res.status !== 200) { $('login-error').textContent = why(res); return; }
+  sessionStorage.setItem('tocsin-csrf', res.json.csrf);
+  $('login-error').textContent = '';
+  start();
+});
+$('logout').addEventListener('click', async () => {
+  await call('POST', '/api/v1/logout');
+  sessionStorage.removeItem('tocsin-csrf');
+  start();
+});
+$('lang').addEventListener('click', () => {
+  lang = lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('tocsin-lang', lang);
+  translate();
+});
+for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
+// the lists again every 15 s while the page is in view
+// (not while an approver is writing a reason)
+setInterval(() => {
+  const typing = [...document.querySelectorAll('.reason')].some((i) => i.value || i === document.activeElement);
+  if (me && !document.hidden && !typing) show(document.querySelector('.view:not([hidden])').id);
+}, 15000);
+translate();
+start();
