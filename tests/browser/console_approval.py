@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""console_approval.py — the duty console in headless Chromium (Selenium) against a real tocsind.
+
+A drafter's typhoon warning is held for approval; the approver signs in to the console, finds it
+in the queue with its author and text, cannot reject it without a reason, approves it, and the
+alert leaves the queue and is released (checked over the API). A viewer signs in and sees the
+alert but no queue and no button that changes anything. The language switch works, and the
+browser reports no Content-Security-Policy violation. Screenshots of each screen go to --out.
+
+Usage: console_approval.py --tocsind BIN --tocsin BIN --examples DIR --out DIR
+Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:
+    print("skipped: python3-selenium is not installed")
+    sys.exit(77)
+
+failures = 0
+
+
+def check(name, ok):
+    global failures
+    print(("ok   " if ok else "FAIL ") + name)
+    if not ok:
+        failures += 1
+
+
+def run(*args, stdin=None):
+    return subprocess.run(args, input=stdin, capture_output=True, text=True, check=True).stdout
+
+
+def api(url, path, token):
+    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tocsind", required=True)
+    p.add_argument("--tocsin", required=True)
+    p.add_argument("--examples", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_bin = shutil.which("chromedriver")
+    if not chromium or not driver_bin:
+        print("skipped: chromium and chromium-driver are not installed")
+        return 77
+    os.makedirs(a.out, exist_ok=True)
+    tmp = tempfile.mkdtemp()
+    data = os.path.join(tmp, "data")
+    os.makedirs(data)
+    server = None
+    browser = None
+    try:
+        sender = "12011641600000"
+        tokens = {}
+        for name, role in (("forecaster", "drafter"), ("chief", "approver"), ("watcher", "viewer")):
+            out = run(a.tocsin, "user", "add", name, "--role", role, "--region", "120116", "--department", sender,
+                      "--data-dir", data)
+            tokens[name] = out.strip().splitlines()[-1]
+        for name in ("chief", "watcher"):
+            run(a.tocsin, "user", "password", name, "--data-dir", data, stdin="a long duty password\n")
+        conf = os.path.join(tmp, "tocsind.conf")
+        with open(conf, "w") as f:
+            f.write("[tocsind]\nbroker = none\n")
+        log = open(os.path.join(tmp, "tocsind.log"), "w")
+        server = subprocess.Popen([a.tocsind, "--config", conf, "--data-dir", data, "--http", "127.0.0.1:0"],
+                                  stderr=log)
+        addr = os.path.join(data, "http.addr")
+        for _ in range(100):
+            if os.path.exists(addr) and os.path.getsize(addr):
+                break
+            time.sleep(0.1)
+        url = "http://" + open(addr).read().strip()
+        # the drafter's warning, moved to today (Beijing time)
+        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+        xml = open(os.path.join(a.examples, "cn-typhoon-orange.xml"), encoding="utf-8").read()
+        xml = re.sub(r"2026-0[678]-\d\dT", today.isoformat() + "T", xml)
+        xml = re.sub(r"_2026\d{4}", "_" + today.strftime("%Y%m%d"), xml)
+        xml = re.sub(r"<expires>[^T<]*T", "<expires>" + (today + datetime.timedelta(days=1)).isoformat() + "T", xml)
+        alert = os.path.join(tmp, "typhoon.xml")
+        with open(alert, "w", encoding="utf-8") as f:
+            f.write(xml)
+        env = dict(os.environ, TOCSIN_TOKEN=tokens["forecaster"])
+        alert_id = subprocess.run([a.tocsin, "submit", alert, "--server", url], env=env, capture_output=True,
+                                  text=True).stdout.strip()
+        check("the drafter's alert is held (%s)" % alert_id,
+              api(url, "/api/v1/alerts/" + alert_id, tokens["chief"]).get("state") == "pending-approval")
+
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = chromium
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+                    "--disable-dev-shm-usage"):
+            opts.add_argument(arg)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
+        browser.set_page_load_timeout(20)
+        wait = WebDriverWait(browser, 15)
+
+        def sign_in(name):
+            browser.get(url + "/")
+            wait.until(ec.visibility_of_element_located((By.ID, "login")))
+            form = browser.find_element(By.ID, "login")
+            form.find_element(By.NAME, "name").send_keys(name)
+            form.find_element(By.NAME, "password").send_keys("a long duty password")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait.until(ec.visibility_of_element_located((By.ID, "app-view")))
+
+        browser.get(url + "/")
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+        check("/ opens the console's sign-in", browser.current_url.endswith("/console/"))
+        browser.save_screenshot(os.path.join(a.out, "1-sign-in.png"))
+        sign_in("chief")
+        item = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'li.pending[data-id="%s"]' % alert_id)))
+        check("the approver sees the held alert in the queue", True)
+        check("…with its author", item.find_element(By.CLASS_NAME, "author").text == "forecaster")
+        check("…and its text", "台风" in item.find_element(By.CLASS_NAME, "text").text)
+        check("…without the urgent path, which is for one's own alert",
+              not item.find_element(By.CLASS_NAME, "urgent-box").is_displayed())
+        browser.save_screenshot(os.path.join(a.out, "2-queue.png"))
+        item.find_element(By.CLASS_NAME, "reject").click()
+        check("no rejection without a reason", item.find_element(By.CLASS_NAME, "error").text != "")
+        item.find_element(By.CLASS_NAME, "reason").send_keys("核对无误")
+        item.find_element(By.CLASS_NAME, "approve").click()
+        wait.until(ec.staleness_of(item))
+        check("approved: it leaves the queue", True)
+        state = api(url, "/api/v1/alerts/" + alert_id, tokens["chief"]).get("state")
+        check("…and the alert is released (%s)" % state, state not in ("pending-approval", "rejected"))
+        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="alerts"]').click()
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-id="%s"]' % alert_id)))
+        browser.save_screenshot(os.path.join(a.out, "3-alerts.png"))
+        browser.find_element(By.ID, "lang").click()
+        check("the English switch", browser.find_element(By.CSS_SELECTOR, "header h1").text == "tocsin duty console")
+        browser.find_element(By.ID, "lang").click()
+        browser.find_element(By.ID, "logout").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+
+        sign_in("watcher")
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-id="%s"]' % alert_id)))
+        check("a viewer sees the alert", True)
+        check("…no approval queue",
+              not browser.find_element(By.CSS_SELECTOR, 'nav [data-view="approvals"]').is_displayed())
+        check("…and no button that changes anything",
+              not [b for b in browser.find_elements(By.CSS_SELECTOR, "button.approve, button.reject")
+                   if b.is_displayed()])
+        browser.save_screenshot(os.path.join(a.out, "4-viewer.png"))
+        logs = [e["message"] for e in browser.get_log("browser")]
+        check("no Content-Security-Policy violation in the browser",
+              not [m for m in logs if "Content Security Policy" in m])
+    finally:
+        if browser:
+            browser.quit()
+        if server:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d check(s) failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
