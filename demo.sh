@@ -5,9 +5,16 @@
 # county: mosquitto, an SMSC simulator, tocsind, simulated and real
 # receivers; a typhoon warning, its Update and its Cancel; coverage from
 # acknowledgments, escalation SMS to information officers and their replies.
-# Everything it starts it stops.
+# Everything it starts it stops. With --serve it keeps the system running at
+# the end, the duty console's address and a sign-in printed, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")"
+serve=
+case "${1:-}" in
+--serve) serve=1 ;;
+"") ;;
+*) echo "usage: ./demo.sh [--serve]" >&2; exit 2 ;;
+esac
 . scripts/deps.sh
 tocsin_install $TOCSIN_BUILD_PACKAGES curl jq mosquitto mosquitto-clients libnet-smpp-perl sox
 
@@ -72,6 +79,9 @@ staff registrar registry --region 120116 --region 120110
 staff sms-gateway gateway
 staff admin admin
 build/server/tocsin user list --data-dir "$server_dir" | sed 's/^/   /'
+# the chief signs in to the duty console with a password (made here, shown at the end)
+console_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$console_password" | build/server/tocsin user password chief --data-dir "$server_dir" 2>/dev/null
 as() { local who=$1; shift; $tocsin --token-file "$demo/tokens/$who" "$@"; }
 api() { local who=$1; shift; curl -s -H "Authorization: Bearer $(cat "$demo/tokens/$who")" "$@"; }
 printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
@@ -204,6 +214,13 @@ api chief "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalation
 echo "-- the real loudspeaker bh-tg-101 (its programme is in $demo/loudspeaker.wav):"
 grep -oE 'alert=[0-9a-f]+ ack=(played|cleared)( reason=[a-z-]+)?' "$demo/receiver.log" || true
 soxi -d "$demo/loudspeaker.wav" 2>/dev/null | sed 's/^/   length of the recording: /'
+echo "-- the duty console: $url/ (sign in as chief, password $console_password)"
+if [ -n "$serve" ]; then
+	echo "   everything keeps running until Ctrl-C"
+	trap 'serve=' INT
+	while [ -n "$serve" ]; do sleep 1 || true; done
+	trap - INT
+fi
 
 stop_all
 trap - EXIT

@@ -67,7 +67,6 @@ make r1 --colour red --priority 90 --event 暴雨 --headline "暴雨红色预警
 make e1 --headline "过期的预警不应显示" --expires-in -30 --message none
 "$publish" alert "$tmp/forger/signing.key" "$tmp/m" f1 --headline "伪造的预警不应显示" --message none
 make x1 --type Cancel --ref t1 --colour none --event 台风 --headline "台风橙色预警解除" --priority 10 --message none
-make s1 --colour yellow --priority 40 --event 雷电 --headline "雷电黄色预警很快到期" --expires-in 4 --message none
 
 send t1
 wait_until 10 shows "滨海新区发布台风橙色预警"
@@ -116,8 +115,11 @@ check "cancel command: off the screen" 0 $?
 wait_until 5 has_ack "$(id_of r1)" cleared cancelled
 check "cancel command: cleared" 1 "$(acks "$(id_of r1)" cleared cancelled)"
 
+# made just before it is sent: it expires 4 s after, whatever the steps above took
+make s1 --colour yellow --priority 40 --event 雷电 --headline "雷电黄色预警很快到期" --expires-in 4 --message none
 send s1
 wait_until 10 shows "雷电黄色预警很快到期"
+check "soon-to-expire: shown first" 0 $?
 wait_until 10 gone "雷电黄色预警很快到期"
 check "expiry clears" 0 $?
 wait_until 5 has_ack "$(id_of s1)" cleared expired
