@@ -11,6 +11,9 @@ const words = {
     sender: '发布单位', status: '类别', state: '状态', none: '暂无', author: '起草人', targets: '目标',
     reason: '理由', urgent: '紧急发布（本人起草）', approve: '签发', reject: '退回',
     'reason-needed': '退回须写明理由', 'urgent-needed': '紧急发布须写明理由', done: '已处理',
+    audit: '审计', alert: '预警', coverage: '覆盖率', region: '区域', covered: '已覆盖',
+    escalated: '升级到人员的村', time: '时间', user: '用户', action: '操作', object: '对象', from: '来源',
+    'chain-holds': '审计链完整', 'chain-broken': '审计链在第 {row} 行断开', rows: '行', confirmed: '已确认',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -19,6 +22,10 @@ const words = {
     author: 'Author', targets: 'Targets', reason: 'Reason', urgent: 'Urgent release (my own alert)',
     approve: 'Approve', reject: 'Reject', 'reason-needed': 'A rejection needs a reason',
     'urgent-needed': 'An urgent release needs a reason', done: 'Done',
+    audit: 'Audit', alert: 'Alert', coverage: 'Coverage', region: 'Region', covered: 'Covered',
+    escalated: 'Villages escalated to people', time: 'Time', user: 'User', action: 'Action', object: 'Object',
+    from: 'From', 'chain-holds': 'The audit chain holds', 'chain-broken': 'The audit chain breaks at row {row}',
+    rows: 'rows', confirmed: 'confirmed',
   },
 };
 let lang = localStorage.getItem('tocsin-lang') === 'en' ? 'en' : 'zh';
@@ -49,11 +56,23 @@ async function call(method, path, body) {
 const why = (res) => (res.json && res.json.errors && res.json.errors[0] && res.json.errors[0].message) ||
   `HTTP ${res.status}`;
 
+let shown = null; // the alert whose detail is open
+
 function show(view) {
   for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== view;
   for (const b of document.querySelectorAll('nav button')) b.classList.toggle('active', b.dataset.view === view);
-  if (view === 'approvals') loadApprovals(); else loadAlerts();
+  if (view === 'approvals') loadApprovals();
+  else if (view === 'audit') loadAudit();
+  else if (view === 'alert') loadAlert();
+  else loadAlerts();
 }
+
+const cell = (tr, text) => {
+  const td = document.createElement('td');
+  td.textContent = text;
+  tr.append(td);
+  return td;
+};
 
 async function start() {
   const res = await call('GET', '/api/v1/whoami');
@@ -65,6 +84,7 @@ async function start() {
   if (!me) return;
   const approver = me.may.includes('approve');
   document.querySelector('nav [data-view="approvals"]').hidden = !approver;
+  document.querySelector('nav [data-view="audit"]').hidden = !me.may.includes('audit');
   show(approver ? 'approvals' : 'alerts');
 }
 
@@ -76,12 +96,10 @@ async function loadAlerts() {
   for (const a of res.json.alerts) {
     const tr = document.createElement('tr');
     tr.dataset.id = a.id;
-    for (const v of [a.sent, a.identifier, a.sender, a.status, a.state]) {
-      const td = document.createElement('td');
-      td.textContent = v;
-      tr.append(td);
-    }
+    tr.className = 'link';
+    for (const v of [a.sent, a.identifier, a.sender, a.status, a.state]) cell(tr, v);
     tr.lastChild.className = `state-${a.state}`;
+    tr.addEventListener('click', () => { shown = a.id; show('alert'); });
     rows.append(tr);
   }
   $('alerts-empty').hidden = res.json.alerts.length > 0;
@@ -112,6 +130,58 @@ async function loadApprovals() {
   }
   translate();
   $('pending-empty').hidden = res.json.pending.length > 0;
+}
+
+// One alert: its state and coverage from acknowledgments, per region, and the villages escalated
+// to people, asked again every 5 s while it is open.
+async function loadAlert() {
+  if (!shown) return;
+  const [st, rep] = await Promise.all([call('GET', `/api/v1/alerts/${shown}`),
+    call('GET', `/api/v1/alerts/${shown}/report`)]);
+  if (st.status !== 200 || rep.status !== 200) { $('app-error').textContent = why(st.status !== 200 ? st : rep); return; }
+  $('alert-id').textContent = shown;
+  $('alert-state').textContent = st.json.state;
+  $('alert-targets').textContent = String(rep.json.targets);
+  $('alert-coverage').textContent = `${rep.json.coverage} %`;
+  const rows = $('region-rows');
+  rows.replaceChildren();
+  for (const r of rep.json.regions) {
+    const tr = document.createElement('tr');
+    for (const v of [r.region, r.targets, r.covered, `${r.coverage} %`]) cell(tr, String(v));
+    rows.append(tr);
+  }
+  const villages = $('villages');
+  villages.replaceChildren();
+  for (const v of (rep.json.people && rep.json.people.villages) || []) {
+    const li = document.createElement('li');
+    const officers = (v.officers || []).map((o) => `${o.name || ''} ${o.phone || ''} ${o.state || ''}`.trim());
+    li.textContent = `${v.region}: ${(v.receivers || []).join(' ')} → ${officers.join('; ')}` +
+      (v.confirmed ? ` (${t('confirmed')})` : '');
+    villages.append(li);
+  }
+}
+
+// The audit trail's latest rows and whether its whole chain holds (tocsind checks it each time).
+async function loadAudit() {
+  const first = await call('GET', '/api/v1/audit?limit=1');
+  if (first.status !== 200) { $('app-error').textContent = why(first); return; }
+  const total = first.json.chain.rows;
+  const res = await call('GET', `/api/v1/audit?after=${Math.max(0, total - 200)}&limit=200`);
+  if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+  const chain = res.json.chain;
+  $('chain').textContent = chain.holds ? `${t('chain-holds')}: ${chain.rows} ${t('rows')}, ${chain.head}`
+    : `${t('chain-broken').replace('{row}', chain.first_bad_row)}: ${chain.why}`;
+  $('chain').className = chain.holds ? 'holds' : 'error';
+  const rows = $('audit-rows');
+  rows.replaceChildren();
+  for (const r of res.json.rows.slice().reverse()) {
+    const tr = document.createElement('tr');
+    const who = r.username ? `${r.username} (${r.role})` : r.actor;
+    for (const v of [r.id, new Date(r.at * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB'), who, r.action, r.object || r.alert_id, r.source]) {
+      cell(tr, String(v));
+    }
+    rows.append(tr);
+  }
 }
 
 async function decide(li, a, approve) {
@@ -154,5 +224,8 @@ setInterval(() => {
   const typing = [...document.querySelectorAll('.reason')].some((i) => i.value || i === document.activeElement);
   if (me && !document.hidden && !typing) show(document.querySelector('.view:not([hidden])').id);
 }, 15000);
+setInterval(() => {
+  if (me && !document.hidden && !$('alert').hidden) loadAlert();
+}, 5000);
 translate();
 start();

@@ -73,11 +73,12 @@ def main():
     try:
         sender = "12011641600000"
         tokens = {}
-        for name, role in (("forecaster", "drafter"), ("chief", "approver"), ("watcher", "viewer")):
-            out = run(a.tocsin, "user", "add", name, "--role", role, "--region", "120116", "--department", sender,
-                      "--data-dir", data)
+        for name, role in (("forecaster", "drafter"), ("chief", "approver"), ("watcher", "viewer"),
+                           ("auditor", "admin")):
+            scope = ["--region", "120116", "--department", sender] if role != "admin" else []
+            out = run(a.tocsin, "user", "add", name, "--role", role, *scope, "--data-dir", data)
             tokens[name] = out.strip().splitlines()[-1]
-        for name in ("chief", "watcher"):
+        for name in ("chief", "watcher", "auditor"):
             run(a.tocsin, "user", "password", name, "--data-dir", data, stdin="a long duty password\n")
         conf = os.path.join(tmp, "tocsind.conf")
         with open(conf, "w") as f:
@@ -146,8 +147,14 @@ def main():
         state = api(url, "/api/v1/alerts/" + alert_id, tokens["chief"]).get("state")
         check("…and the alert is released (%s)" % state, state not in ("pending-approval", "rejected"))
         browser.find_element(By.CSS_SELECTOR, 'nav [data-view="alerts"]').click()
-        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-id="%s"]' % alert_id)))
+        row = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-id="%s"]' % alert_id)))
         browser.save_screenshot(os.path.join(a.out, "3-alerts.png"))
+        row.click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "alert-id"), alert_id))
+        check("an alert's detail: its state and coverage",
+              browser.find_element(By.ID, "alert-state").text not in ("", "pending-approval")
+              and browser.find_element(By.ID, "alert-coverage").text.endswith("%"))
+        browser.save_screenshot(os.path.join(a.out, "3b-alert.png"))
         browser.find_element(By.ID, "lang").click()
         check("the English switch", browser.find_element(By.CSS_SELECTOR, "header h1").text == "tocsin duty console")
         browser.find_element(By.ID, "lang").click()
@@ -163,6 +170,18 @@ def main():
               not [b for b in browser.find_elements(By.CSS_SELECTOR, "button.approve, button.reject")
                    if b.is_displayed()])
         browser.save_screenshot(os.path.join(a.out, "4-viewer.png"))
+        check("…no audit trail", not browser.find_element(By.CSS_SELECTOR, 'nav [data-view="audit"]').is_displayed())
+        browser.find_element(By.ID, "logout").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+
+        sign_in("auditor")
+        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="audit"]').click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "chain"), "审计链完整"))
+        check("an administrator sees the audit chain hold", True)
+        actions = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#audit-rows tr")]
+        check("…and the approval in the trail, by whom",
+              any("approve" in r and "chief (approver)" in r for r in actions))
+        browser.save_screenshot(os.path.join(a.out, "5-audit.png"))
         logs = [e["message"] for e in browser.get_log("browser")]
         check("no Content-Security-Policy violation in the browser",
               not [m for m in logs if "Content Security Policy" in m])
