@@ -55,6 +55,44 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 	return a;
 }
 
+static void reached_json(const char *region, size_t receivers, void *user)
+{
+	json_array_append_new(user, json_pack("{s:s, s:I}", "region", region, "receivers", (json_int_t)receivers));
+}
+
+/*
+ * POST /api/v1/alerts/check: what a submission of this CAP alert by this user would meet, with
+ * nothing stored, audited or sent — 200 {"valid":true,"held","targets","regions":[{"region",
+ * "receivers"}],"warnings"} or 422 {"valid":false,"errors","warnings"} (the user's limits
+ * included). For the console's checks as the officer types.
+ */
+static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	json_t *regions = json_array();
+	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
+					.index = api->index, .cross_sender = api->o.cross_sender, .user = &rq->user,
+					.approval = api->o.approval, .dry_run = true, .reached = reached_json,
+					.reached_user = regions };
+	struct tc_ingest_result res;
+	struct tc_diags *d = tc_diags_new();
+	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, tc_api_now(api),
+					&res, d);
+	enum MHD_Result ok;
+	if (rc == TC_OK)
+		ok = tc_api_reply(c, MHD_HTTP_OK,
+				  json_pack("{s:b, s:b, s:I, s:O, s:o}", "valid", 1, "held", res.held, "targets",
+					    (json_int_t)res.targets, "regions", regions, "warnings", diags_json(d, TC_SEV_WARNING)));
+	else if (rc == TC_ERR_INVALID)
+		ok = tc_api_reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+				  json_pack("{s:b, s:o, s:o}", "valid", 0, "errors", diags_json(d, TC_SEV_ERROR), "warnings",
+					    diags_json(d, TC_SEV_WARNING)));
+	else
+		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.read", "the registry could not be read; try again");
+	json_decref(regions);
+	tc_diags_free(d);
+	return ok;
+}
+
 static enum MHD_Result submit(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
 {
 	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
@@ -770,7 +808,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	bool phones = tc_role_may(rq->user.role, TC_PERM_READ_CONTACTS);
 	api->requests++;
 	if (rq->too_large)
-		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, rq->ep == EP_ALERTS ? "xml.too-large" : "http.too-large",
+		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK ? "xml.too-large" : "http.too-large",
 				   "the request is larger than the server accepts (max_alert_bytes)");
 	switch (rq->ep) {
 	case EP_HEALTH:
@@ -781,6 +819,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_LOGOUT: return tc_api_logout(api, c, rq);
 	case EP_WHOAMI: return tc_api_whoami(api, c, rq);
 	case EP_ALERTS: return get ? list_alerts(api, c) : submit(api, c, rq);
+	case EP_ALERT_CHECK: return check_alert(api, c, rq);
 	case EP_ALERT:
 	case EP_ALERT_CAP:
 	case EP_ALERT_REPORT:

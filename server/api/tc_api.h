@@ -21,6 +21,8 @@
  *                                  that is unreadable or unsafe, 422 for an invalid or
  *                                  expired alert, 413 for a body over the size limit,
  *                                  503 while too many unfinished uploads are held
+ *   POST /api/v1/alerts/check      the same CAP body checked and planned, nothing kept →
+ *                                  200 {"valid":true,"held","targets","regions"} or 422
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received

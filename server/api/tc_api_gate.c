@@ -49,6 +49,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/whoami", EP_WHOAMI, "GET" },    { "/api/v1/alerts", EP_ALERTS, "GET, POST" },
 		{ "/api/v1/approvals", EP_APPROVALS, "GET" }, { "/api/v1/audit", EP_AUDIT, "GET" },
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
+		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" },
 	};
 	static const struct {
 		const char *tail;
@@ -101,6 +102,7 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_LOGOUT:
 	case EP_WHOAMI: return -1; /* anyone signed in */
 	case EP_ALERTS: return get ? TC_PERM_READ : TC_PERM_SUBMIT;
+	case EP_ALERT_CHECK: return TC_PERM_SUBMIT;
 	case EP_ALERT_SMS: return TC_PERM_READ_CONTACTS;
 	case EP_CANCEL: return TC_PERM_CANCEL;
 	case EP_APPROVE:
@@ -325,7 +327,7 @@ static int check_type(struct MHD_Connection *c, const struct request *rq, bool p
 	const char *what = NULL;
 	if (!post)
 		return 0;
-	if (rq->ep == EP_ALERTS)
+	if (rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK)
 		want = cap, what = "a CAP alert is sent as application/cap+xml, application/xml or text/xml";
 	else if (rq->ep == EP_REGISTRY)
 		want = registry, what = "registry rows are sent as text/csv or application/json";

@@ -50,6 +50,7 @@ enum tc_endpoint {
 	EP_LOGOUT,      /* POST /api/v1/logout */
 	EP_WHOAMI,      /* GET /api/v1/whoami */
 	EP_ALERTS,      /* GET, POST /api/v1/alerts */
+	EP_ALERT_CHECK, /* POST /api/v1/alerts/check: every rule and the plan, nothing kept */
 	EP_ALERT,       /* GET /api/v1/alerts/{id} */
 	EP_ALERT_CAP,   /* GET .../cap */
 	EP_ALERT_REPORT,/* GET .../report */

@@ -272,6 +272,20 @@ static enum tc_rc reach_of(struct tc_store *s, const struct tc_plan *p, struct r
 	return TC_OK;
 }
 
+/* A check's answer: each region the alert reaches, with its receivers (r's regions, one per target). */
+static void tell_reached(const struct tc_ingest_options *o, struct reach *r)
+{
+	char (*v)[16] = r->regions.v;
+	if (!o->reached || !r->regions.n)
+		return;
+	qsort(v, r->regions.n, sizeof(v[0]), by_code);
+	for (size_t i = 0, n = 1; i < r->regions.n; i++, n++)
+		if (i + 1 == r->regions.n || strcmp(v[i], v[i + 1])) {
+			o->reached(v[i], n, o->reached_user);
+			n = 0;
+		}
+}
+
 static enum tc_rc plan_of(struct tc_store *s, const struct tc_ingest_options *o, const struct tc_cap_alert *a,
 			  struct tc_plan *p, struct tc_diags *d)
 {
@@ -483,7 +497,7 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 	bool held = rc == TC_OK && tc_ingest_needs_approval(o->approval, tc_cap_status_name(a->status));
 	struct tc_plan p = { 0 };
 	struct reach r = { .regions = TC_VEC_OF(char[16]), .user = o->user };
-	if (rc == TC_OK && (o->user || held)) {
+	if (rc == TC_OK && (o->user || held || o->dry_run)) {
 		rc = plan_of(s, o, a, &p, d);
 		if (!rc)
 			rc = reach_of(s, &p, &r);
@@ -492,14 +506,23 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 		rc = check_user(s, o, a, &r, d);
 		out->forbidden = rc == TC_ERR_INVALID;
 	}
-	if (rc == TC_OK && held)
+	if (rc == TC_OK && o->dry_run) {
+		out->targets = p.n;
+		out->held = held;
+		tell_reached(o, &r);
+	} else if (rc == TC_OK && held) {
 		rc = hold(s, o, source, a, &p, &r, now, out, d);
+	}
 	tc_plan_release(&p);
 	tc_vec_free(&r.regions);
 	if (rc) {
 		out->unreadable = unreadable(d);
 		tc_cap_alert_free(a);
 		return rc == TC_ERR_NOMEM || rc == TC_ERR_IO ? rc : TC_ERR_INVALID;
+	}
+	if (o->dry_run) {
+		tc_cap_alert_free(a);
+		return TC_OK;
 	}
 	if (held) {
 		if (out->duplicate) {

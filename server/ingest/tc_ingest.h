@@ -35,6 +35,15 @@ struct tc_ingest_options {
 	const char *approval;
 	/* The audit log's source of the submission (a client address, "spool"); NULL: "". */
 	const char *source_address;
+	/*
+	 * A check only (the console's "check as you type"): every rule is applied and the alert
+	 * planned, but nothing is stored, audited or sent; out->targets and out->held say what a
+	 * submission would do, and reached (may be NULL) is told each region code the alert reaches
+	 * with how many receivers there, in code order.
+	 */
+	bool dry_run;
+	void (*reached)(const char *region, size_t receivers, void *user);
+	void *reached_user;
 };
 
 struct tc_ingest_result {

@@ -126,6 +126,24 @@ expect "…names the receiver outside" jq -e '.errors[0].message | test("reaches
 check "another department's drafter" 403 "$(as other-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 expect "…the sender named" jq -e '.errors[0].code == "auth.department"' "$tmp/out.json"
 
+# --- a check before sending (the console's): every rule and the plan, nothing kept ------------
+audit_rows=$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")
+alerts_before=$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")
+check "a drafter checks an alert" 200 "$(as county-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts/check")"
+check "…valid, to be held for approval, reaching its receivers by village" \
+	'true true 3 [{"region":"120116001001","receivers":1},{"region":"120116001002","receivers":1},{"region":"120116002001","receivers":1}]' \
+	"$(jq -c '"\(.valid) \(.held) \(.targets) \(.regions)"' -r "$tmp/out.json")"
+check "…nothing stored" "$alerts_before" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")"
+check "…nothing audited" "$audit_rows" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")"
+check "the town drafter's check says what a submission would" 422 \
+	"$(as town-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts/check")"
+expect "…the area outside named" jq -e '.valid == false and .errors[0].code == "auth.region"' "$tmp/out.json"
+sed 's|<msgType>Alert</msgType>|<msgType>Alarm</msgType>|' "$tmp/t1.xml" >"$tmp/wrong.xml"
+check "a check of a wrong message type" 422 "$(as county-drafter "${cap[@]}" --data-binary @"$tmp/wrong.xml" "$url/api/v1/alerts/check")"
+expect "…every error with its place" jq -e '.valid == false and (.errors | length) >= 1 and (.errors[0].path | length) > 0' "$tmp/out.json"
+check "a viewer may not check" 403 "$(as viewer "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts/check")"
+check "…nor GET it" 405 "$(as county-drafter "$url/api/v1/alerts/check")"
+
 # --- two-person release -----------------------------------------------------------------------
 check "a drafter's Actual alert is held" 202 "$(as county-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts")"
 id=$(jq -r .id "$tmp/out.json")
