@@ -14,6 +14,10 @@ const words = {
     audit: '审计', alert: '预警', coverage: '覆盖率', region: '区域', covered: '已覆盖',
     escalated: '升级到人员的村', time: '时间', user: '用户', action: '操作', object: '对象', from: '来源',
     'chain-holds': '审计链完整', 'chain-broken': '审计链在第 {row} 行断开', rows: '行', confirmed: '已确认',
+    compose: '起草', event: '灾种', colour: '级别', areas: '区域代码', 'area-desc': '区域描述',
+    hours: '有效时长（小时）', headline: '标题', description: '内容', instruction: '防御指南',
+    submit: '提交审核', valid: '校验通过', invalid: '校验未通过', 'would-reach': '将送达 {n} 个接收终端',
+    'would-hold': '需第二人签发', receivers: '个终端', 'submitted-as': '已提交：{id}（{state}）',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -26,6 +30,11 @@ const words = {
     escalated: 'Villages escalated to people', time: 'Time', user: 'User', action: 'Action', object: 'Object',
     from: 'From', 'chain-holds': 'The audit chain holds', 'chain-broken': 'The audit chain breaks at row {row}',
     rows: 'rows', confirmed: 'confirmed',
+    compose: 'Compose', event: 'Event', colour: 'Level', areas: 'Region codes', 'area-desc': 'Area',
+    hours: 'Valid for (hours)', headline: 'Headline', description: 'Description', instruction: 'Instructions',
+    submit: 'Submit for approval', valid: 'Valid', invalid: 'Not valid', 'would-reach': 'Would reach {n} receivers',
+    'would-hold': 'needs a second person to release it', receivers: 'receivers',
+    'submitted-as': 'Submitted: {id} ({state})',
   },
 };
 let lang = localStorage.getItem('tocsin-lang') === 'en' ? 'en' : 'zh';
@@ -64,6 +73,7 @@ function show(view) {
   if (view === 'approvals') loadApprovals();
   else if (view === 'audit') loadAudit();
   else if (view === 'alert') loadAlert();
+  else if (view === 'compose') checkDraft();
   else loadAlerts();
 }
 
@@ -85,6 +95,7 @@ async function start() {
   const approver = me.may.includes('approve');
   document.querySelector('nav [data-view="approvals"]').hidden = !approver;
   document.querySelector('nav [data-view="audit"]').hidden = !me.may.includes('audit');
+  document.querySelector('nav [data-view="compose"]').hidden = !me.may.includes('submit');
   show(approver ? 'approvals' : 'alerts');
 }
 
@@ -183,6 +194,134 @@ async function loadAudit() {
     rows.append(tr);
   }
 }
+
+// --- composing: GB/T 35561 events and the four colour levels, CAP 1.2 made here -----------------
+
+const events = [
+  ['11B01', '台风', 'Typhoon'], ['11B03', '暴雨', 'Rainstorm'], ['11E02', '风暴潮', 'Storm surge'],
+  ['11B14', '雷电', 'Lightning'], ['11B06', '大风', 'Gale'], ['11B09', '高温', 'Heat'],
+  ['11B05', '寒潮', 'Cold wave'], ['11B17', '大雾', 'Fog'], ['11B15', '冰雹', 'Hail'],
+];
+// colour → CAP severity, as the cn profile reads it (蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme)
+const colours = [['蓝色', 'Blue', 'Minor'], ['黄色', 'Yellow', 'Moderate'], ['橙色', 'Orange', 'Severe'],
+  ['红色', 'Red', 'Extreme']];
+
+function fillDraftChoices() {
+  const ev = $('c-event'), co = $('c-colour');
+  if (ev.options.length) return;
+  for (const [code, zh, en] of events) ev.add(new Option(`${zh} ${en}`, code));
+  for (const [zh, en] of colours) co.add(new Option(`${zh} ${en}`, zh));
+  co.value = '橙色';
+}
+
+// Beijing time as CAP wants it, and as the identifier's 14 digits
+function beijing(date) {
+  const b = new Date(date.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 19);
+  return { cap: `${b}+08:00`, digits: b.replace(/[-T:]/g, '') };
+}
+
+// The draft as CAP 1.2 (built as a document, so every text is escaped by the serializer)
+function draftXml() {
+  const ns = 'urn:oasis:names:tc:emergency:cap:1.2';
+  const doc = document.implementation.createDocument(ns, 'alert', null);
+  const el = (parent, name, text) => {
+    const e = doc.createElementNS(ns, name);
+    if (text !== undefined) e.textContent = text;
+    parent.append(e);
+    return e;
+  };
+  const sender = (me.departments && me.departments[0]) || me.name;
+  const now = beijing(new Date());
+  const until = beijing(new Date(Date.now() + Number($('c-hours').value || 24) * 3600 * 1000));
+  const [code, zhEvent] = events.find((e) => e[0] === $('c-event').value);
+  const colour = colours.find((c) => c[0] === $('c-colour').value);
+  const root = doc.documentElement;
+  el(root, 'identifier', `${sender}_${now.digits}_0`);
+  el(root, 'sender', sender);
+  el(root, 'sent', now.cap);
+  el(root, 'status', 'Actual');
+  el(root, 'msgType', 'Alert');
+  el(root, 'scope', 'Public');
+  const info = el(root, 'info');
+  el(info, 'language', 'zh-CN');
+  el(info, 'category', 'Met');
+  el(info, 'event', zhEvent);
+  el(info, 'urgency', 'Expected');
+  el(info, 'severity', colour[2]);
+  el(info, 'certainty', 'Likely');
+  const ec = el(info, 'eventCode');
+  el(ec, 'valueName', 'GB/T 35561');
+  el(ec, 'value', code);
+  el(info, 'effective', now.cap);
+  el(info, 'expires', until.cap);
+  el(info, 'headline', $('c-headline').value || `${zhEvent}${colour[0]}预警`);
+  if ($('c-description').value) el(info, 'description', $('c-description').value);
+  if ($('c-instruction').value) el(info, 'instruction', $('c-instruction').value);
+  const par = el(info, 'parameter');
+  el(par, 'valueName', 'COLOUR');
+  el(par, 'value', colour[0]);
+  const area = el(info, 'area');
+  el(area, 'areaDesc', $('c-area-desc').value || $('c-areas').value);
+  for (const c of $('c-areas').value.split(/[\s,，]+/).filter(Boolean)) {
+    const g = el(area, 'geocode');
+    el(g, 'valueName', 'ADCODE');
+    el(g, 'value', c);
+  }
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(doc);
+}
+
+async function postXml(path) {
+  const r = await fetch(path, {
+    method: 'POST', credentials: 'same-origin', body: draftXml(),
+    headers: { 'Content-Type': 'application/cap+xml', 'X-CSRF-Token': sessionStorage.getItem('tocsin-csrf') || '' },
+  });
+  let json = null;
+  try { json = await r.json(); } catch (e) { json = null; }
+  return { status: r.status, json };
+}
+
+// Checked as the officer types: every error with its place, and what the alert would reach
+let checking = null;
+async function checkDraft() {
+  fillDraftChoices();
+  const res = await postXml('/api/v1/alerts/check');
+  const errors = $('check-errors'), regions = $('check-regions');
+  errors.replaceChildren();
+  regions.replaceChildren();
+  if (!res.json) { $('check-summary').textContent = why(res); return; }
+  const ok = res.json.valid === true;
+  $('check-summary').textContent = ok
+    ? `${t('valid')} · ${t('would-reach').replace('{n}', res.json.targets)}${res.json.held ? ' · ' + t('would-hold') : ''}`
+    : t('invalid');
+  $('check-summary').className = ok ? 'holds' : 'error';
+  for (const e of res.json.errors || []) {
+    const li = document.createElement('li');
+    li.textContent = `${e.path}: ${e.message}`;
+    li.dataset.code = e.code;
+    errors.append(li);
+  }
+  for (const r of res.json.regions || []) {
+    const li = document.createElement('li');
+    li.textContent = `${r.region}: ${r.receivers} ${t('receivers')}`;
+    regions.append(li);
+  }
+}
+$('draft').addEventListener('input', () => {
+  clearTimeout(checking);
+  checking = setTimeout(checkDraft, 500);
+});
+$('draft').addEventListener('change', () => {
+  clearTimeout(checking);
+  checking = setTimeout(checkDraft, 100);
+});
+$('draft').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const res = await postXml('/api/v1/alerts');
+  if (res.status >= 300) { $('submitted').textContent = why(res); $('submitted').className = 'error'; return; }
+  $('submitted').className = 'holds';
+  $('submitted').textContent = t('submitted-as').replace('{id}', res.json.id).replace('{state}', res.json.state);
+  $('submitted').dataset.id = res.json.id;
+});
 
 async function decide(li, a, approve) {
   const reason = li.querySelector('.reason').value.trim();

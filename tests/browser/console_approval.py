@@ -78,11 +78,11 @@ def main():
             scope = ["--region", "120116", "--department", sender] if role != "admin" else []
             out = run(a.tocsin, "user", "add", name, "--role", role, *scope, "--data-dir", data)
             tokens[name] = out.strip().splitlines()[-1]
-        for name in ("chief", "watcher", "auditor"):
+        for name in ("forecaster", "chief", "watcher", "auditor"):
             run(a.tocsin, "user", "password", name, "--data-dir", data, stdin="a long duty password\n")
         conf = os.path.join(tmp, "tocsind.conf")
         with open(conf, "w") as f:
-            f.write("[tocsind]\nbroker = none\n")
+            f.write("[tocsind]\nbroker = none\nprofile = cn\n")
         log = open(os.path.join(tmp, "tocsind.log"), "w")
         server = subprocess.Popen([a.tocsind, "--config", conf, "--data-dir", data, "--http", "127.0.0.1:0"],
                                   stderr=log)
@@ -130,6 +130,32 @@ def main():
         wait.until(ec.visibility_of_element_located((By.ID, "login")))
         check("/ opens the console's sign-in", browser.current_url.endswith("/console/"))
         browser.save_screenshot(os.path.join(a.out, "1-sign-in.png"))
+
+        # the forecaster composes a typhoon orange warning, checked as it is typed
+        sign_in("forecaster")
+        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="compose"]').click()
+        wait.until(ec.visibility_of_element_located((By.ID, "draft")))
+        areas = browser.find_element(By.ID, "c-areas")
+        areas.send_keys("990116")  # no such province
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#check-errors li"))
+        errs = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#check-errors li")]
+        check("a wrong region code is named as it is typed (%s)" % (errs[:1],), any("990116" in e for e in errs))
+        browser.save_screenshot(os.path.join(a.out, "0-compose-error.png"))
+        areas.clear()
+        areas.send_keys("120116")
+        wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#check-errors li"))
+        check("…and the error goes once it is right", "校验通过" in browser.find_element(By.ID, "check-summary").text)
+        check("…said to need a second person", "需第二人签发" in browser.find_element(By.ID, "check-summary").text)
+        browser.find_element(By.ID, "c-headline").send_keys("天津市滨海新区气象台发布台风橙色预警")
+        browser.find_element(By.CSS_SELECTOR, "#draft button[type=submit]").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "submitted"), "pending-approval"))
+        composed = browser.find_element(By.ID, "submitted").get_attribute("data-id")
+        check("submitted from the console: held (%s)" % composed,
+              api(url, "/api/v1/alerts/" + composed, tokens["chief"]).get("state") == "pending-approval")
+        browser.save_screenshot(os.path.join(a.out, "0-compose.png"))
+        browser.find_element(By.ID, "logout").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+
         sign_in("chief")
         item = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, 'li.pending[data-id="%s"]' % alert_id)))
         check("the approver sees the held alert in the queue", True)
