@@ -456,12 +456,13 @@ static const char *row_values(enum tc_registry_kind k, const char *vals, struct 
 	return vals;
 }
 
-/* Put one checked row into the registry; a new receiver gets its broker secret at once. */
-static enum tc_rc write_row(struct tc_registry_job *j, const char *vals)
+/* Put one checked row (at *vals, advanced past it) into the registry; a new receiver gets its
+ * broker secret at once. */
+static enum tc_rc write_row(struct tc_registry_job *j, const char **vals)
 {
 	struct fields f;
 	union row row;
-	row_values(j->k, vals, &f);
+	*vals = row_values(j->k, *vals, &f);
 	if (build_row(j->k, &f, &row, "", NULL))
 		return TC_ERR_INVALID; /* checked before: only a changed tocsin could tell otherwise */
 	enum tc_rc rc = store_row(j->s, j->k, &row);
@@ -630,11 +631,8 @@ static enum tc_rc write_direct(struct tc_registry_job *j)
 		return TC_ERR_IO;
 	const char *v = j->vals.v;
 	enum tc_rc rc = TC_OK;
-	for (size_t i = 0; !rc && i < j->rows; i++) {
-		struct fields f;
-		rc = write_row(j, v);
-		v = row_values(j->k, v, &f);
-	}
+	for (size_t i = 0; !rc && i < j->rows; i++)
+		rc = write_row(j, &v);
 	if (rc) {
 		tc_store_rollback(j->s);
 		return rc;
@@ -729,7 +727,7 @@ static enum tc_rc merge(struct tc_registry_job *j, int64_t deadline, bool *over)
 				rc = TC_ERR_INVALID;
 				break;
 			}
-			rc = write_row(j, vals);
+			rc = write_row(j, &vals);
 			last = sqlite3_column_int64(q, 0);
 			j->merged++;
 			if (deadline && (i & 63) == 63 && now_ms() >= deadline)
