@@ -146,7 +146,8 @@ def main():
         wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#check-errors li"))
         check("…and the error goes once it is right", "校验通过" in browser.find_element(By.ID, "check-summary").text)
         check("…said to need a second person", "需第二人签发" in browser.find_element(By.ID, "check-summary").text)
-        browser.find_element(By.ID, "c-headline").send_keys("天津市滨海新区气象台发布台风橙色预警")
+        # a headline with markup in it, as a careless paste or a hostile drafter might give
+        browser.find_element(By.ID, "c-headline").send_keys("天津市滨海新区气象台发布台风橙色预警<img src=x onerror=alert(1)>")
         browser.find_element(By.CSS_SELECTOR, "#draft button[type=submit]").click()
         wait.until(ec.text_to_be_present_in_element((By.ID, "submitted"), "pending-approval"))
         composed = browser.find_element(By.ID, "submitted").get_attribute("data-id")
@@ -170,6 +171,9 @@ def main():
         item.find_element(By.CLASS_NAME, "approve").click()
         wait.until(ec.staleness_of(item))
         check("approved: it leaves the queue", True)
+        other = browser.find_element(By.CSS_SELECTOR, 'li.pending[data-id="%s"]' % composed)
+        check("markup in a drafter's text is shown as text, never run",
+              "<img src=x" in other.text and not other.find_elements(By.TAG_NAME, "img"))
         state = api(url, "/api/v1/alerts/" + alert_id, tokens["chief"]).get("state")
         check("…and the alert is released (%s)" % state, state not in ("pending-approval", "rejected"))
         browser.find_element(By.CSS_SELECTOR, 'nav [data-view="alerts"]').click()
