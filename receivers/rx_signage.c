@@ -131,15 +131,8 @@ struct rx_output rx_signage_output(struct rx_signage *s)
 size_t rx_signage_view(const struct rx_signage *s, struct rx_view_alert *out, size_t max)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < s->n && k < max; i++) {
-		const struct tc_rx_alert *a = s->v[i].a;
-		const struct tc_rx_info *in = s->v[i].info;
-		out[k++] = (struct rx_view_alert){ .id = a->id, .colour = a->colour, .event = in ? in->event : NULL,
-						   .headline = in ? in->headline : NULL,
-						   .instruction = in ? in->instruction : NULL,
-						   .area = in ? in->area : NULL, .sent = a->sent, .expires = a->expires,
-						   .priority = a->priority, .drill = a->drill, .lifted = s->v[i].lifted };
-	}
+	for (size_t i = 0; i < s->n && k < max; i++)
+		out[k++] = rx_view_alert_of(s->v[i].a, s->v[i].info);
 	return k;
 }
 

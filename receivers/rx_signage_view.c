@@ -19,6 +19,15 @@ const char *rx_view_style_name(enum rx_view_style s)
 	return (unsigned)s < RX_STYLE_N ? names[s] : "unknown";
 }
 
+struct rx_view_alert rx_view_alert_of(const struct tc_rx_alert *a, const struct tc_rx_info *in)
+{
+	return (struct rx_view_alert){ .id = a->id, .colour = a->colour, .event = in ? in->event : NULL,
+				       .headline = in ? in->headline : NULL, .instruction = in ? in->instruction : NULL,
+				       .area = in ? in->area : NULL, .sent = a->sent, .expires = a->expires,
+				       .priority = a->priority, .drill = a->drill,
+				       .lifted = a->msg_type && !strcmp(a->msg_type, "Cancel") };
+}
+
 /* East Asian wide and fullwidth ranges (Unicode 15, the ones a warning can hold). */
 static bool wide(int32_t c)
 {

@@ -22,8 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tc_proto.h"
+
 #define RX_VIEW_LINE_MAX 1024 /* bytes of one line's text */
 #define RX_VIEW_MAX_WIDTH 300
+#define RX_VIEW_WIDTH 80  /* the screen --once prints, and tocsind's preview shows, unless told */
+#define RX_VIEW_HEIGHT 24
 
 enum rx_view_style {
 	RX_STYLE_PLAIN = 0,
@@ -47,6 +51,12 @@ struct rx_view_alert {
 	bool drill;
 	bool lifted; /* a Cancel: the warning is lifted */
 };
+
+/*
+ * Alert a as the screen shows it, with its info in (tc_rx_alert_info: the display's language;
+ * may be NULL); a Cancel is a "warning lifted" notice. The strings point into a and in.
+ */
+struct rx_view_alert rx_view_alert_of(const struct tc_rx_alert *a, const struct tc_rx_info *in);
 
 struct rx_view_header {
 	const char *shelter_name;

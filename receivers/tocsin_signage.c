@@ -167,7 +167,8 @@ int main(int argc, char **argv)
 		if (!offline)
 			rx_core_run(core, &stop, rx_now_ms() + 1000L * bounded(wait_s, 3, 0, 60));
 		const char *cols = getenv("COLUMNS");
-		print_screen(sg, bounded(width ? width : cols, 80, 20, RX_VIEW_MAX_WIDTH), bounded(height, 24, 2, 200));
+		print_screen(sg, bounded(width ? width : cols, RX_VIEW_WIDTH, 20, RX_VIEW_MAX_WIDTH),
+			     bounded(height, RX_VIEW_HEIGHT, 2, 200));
 	} else {
 		rx_core_run(core, &stop, 0);
 		endwin();
