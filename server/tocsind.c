@@ -176,16 +176,36 @@ static void spool_pass(struct tc_api *api, struct tc_store *store, const struct 
 struct engine {
 	struct tc_mailbox *mail;      /* from the broker thread and the render worker */
 	struct tc_mqtt *mqtt;         /* NULL with broker = none */
-	struct tc_renderer *renderer;
+	struct tc_renderer *renderer; /* also with broker = none, for previews; NULL when it could not start then */
 	struct tc_dispatch *dispatch; /* NULL with broker = none */
+	struct tc_api *api;           /* previews made by the render worker go back to it */
 	struct tc_sms *sms;           /* NULL with sms_gateway = none */
 	struct broker_link link;      /* the broker's address, credentials and accounts */
 };
 
+/* Previews the render worker made go to the API; the other mails are returned, in order. */
+static struct tc_mail *take_previews(struct engine *en, struct tc_mail *m)
+{
+	struct tc_mail *rest = NULL, **tail = &rest;
+	for (struct tc_mail *next; m; m = next) {
+		next = m->next;
+		m->next = NULL;
+		if (m->kind == TC_RENDER_PREVIEW && en->api) {
+			tc_api_preview_done(en->api, m->ptr);
+			m->ptr = NULL; /* the API's now */
+			tc_mail_free(m);
+		} else {
+			*tail = m;
+			tail = &m->next;
+		}
+	}
+	return rest;
+}
+
 /* Hand what is in the mailbox to the dispatcher (or drop it without one); true when work is due. */
 static bool take_mails(struct engine *en)
 {
-	struct tc_mail *m = tc_mailbox_take(en->mail);
+	struct tc_mail *m = take_previews(en, tc_mailbox_take(en->mail));
 	if (en->dispatch)
 		return tc_dispatch_handle(en->dispatch, m, (int64_t)time(NULL));
 	tc_mail_free_list(m);
@@ -310,6 +330,13 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 	}
 }
 
+/* A drafter's preview for the render worker (tc_api_options.preview). */
+static enum tc_rc preview_job(const char *id, const char *xml, size_t len, void *user)
+{
+	struct engine *en = user;
+	return tc_renderer_preview(en->renderer, id, xml, len);
+}
+
 static void metrics_extra(FILE *f, void *user)
 {
 	struct engine *en = user;
@@ -379,6 +406,23 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 	return 0;
 }
 
+/*
+ * Without a broker nothing is dispatched, but drafters still preview their alerts: the render
+ * worker starts for that alone (it seals nothing). When it cannot — no speech engine — tocsind
+ * serves without previews, and says so.
+ */
+static int start_previews(struct tc_renderer_options *ro, struct engine *en)
+{
+	struct tc_diags *d = tc_diags_new();
+	if (d && tc_renderer_start(ro, en->mail, &en->renderer, d) != TC_OK) {
+		const struct tc_diag *first = tc_diags_count(d) ? tc_diags_get(d, 0) : NULL;
+		log_line(TC_LOG_WARN, "broker = none and no render worker (%s): alert previews are not available",
+			 first ? first->message : "it did not start");
+	}
+	tc_diags_free(d);
+	return 0;
+}
+
 /* The broker connection, the render worker and the dispatcher. */
 static int start_engine(const struct tc_config *cfg, struct tc_store *store, struct engine *en, struct tc_diags *d)
 {
@@ -394,8 +438,10 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		return -1;
 	en->link.store = store; /* provisioning works without a broker too */
 	en->link.cfg = cfg;
+	tc_render_defaults(&ro.render);
+	ro.render.programme.repeats = (unsigned)cfg->default_repeats;
 	if (!strcmp(cfg->broker, "none"))
-		return 0;
+		return start_previews(&ro, en);
 	if (broker_link_parse(&en->link, cfg, store))
 		return -1;
 	if (read_secret_key(cfg->data_dir, ro.secret_key)) {
@@ -403,8 +449,6 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		return -1;
 	}
 	memcpy(dopt.secret_key, ro.secret_key, sizeof(ro.secret_key));
-	tc_render_defaults(&ro.render);
-	ro.render.programme.repeats = (unsigned)cfg->default_repeats;
 	struct tc_mqtt_options mo = { .client_id = cfg->mqtt_client_id,
 				      .username = cfg->mqtt_username[0] ? cfg->mqtt_username : NULL,
 				      .password = cfg->mqtt_password[0] ? cfg->mqtt_password : NULL,
@@ -666,11 +710,16 @@ int main(int argc, char **argv)
 	ao.provision = broker_link_provision;
 	ao.receivers_changed = broker_link_changed;
 	ao.provision_user = &en.link;
+	if (en.renderer) {
+		ao.preview = preview_job;
+		ao.preview_user = &en;
+	}
 	if (tc_api_start(store, &ao, &api, d) || start_sms(&cfg, store, addr, tc_api_port(api), gateway_key, &en, d) ||
 	    (cfg.spool_dir[0] && tc_spool_prepare(cfg.spool_dir, d))) {
 		log_diags(d);
 		goto out;
 	}
+	en.api = api;
 	log_diags(d); /* warnings: plain HTTP off loopback */
 	tc_diags_clear(d);
 	const char *scheme = ao.tls_cert ? "https" : "http";

@@ -16,6 +16,7 @@
 #include "tc_csv.h"
 #include "tc_ingest.h"
 #include "tc_log.h"
+#include "tc_preview.h"
 #include "tc_store_approval.h"
 #include "tc_store_secrets.h"
 #include "tc_store_sms.h"
@@ -65,9 +66,15 @@ static void reached_json(const char *region, size_t receivers, void *user)
  * nothing stored, audited or sent — 200 {"valid":true,"held","targets","regions":[{"region",
  * "receivers"}],"warnings"} or 422 {"valid":false,"errors","warnings"} (the user's limits
  * included). For the console's checks as the officer types.
+ *
+ * POST /api/v1/alerts/preview (preview) goes this same way first; a valid alert is then handed
+ * to the render worker (tc_api_preview.c), and one outside the user's departments or regions
+ * is answered 403 as a submission would be.
  */
-static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c, struct request *rq, bool preview)
 {
+	if (preview && rq->preview_over) /* resumed: the render worker has answered */
+		return tc_api_preview_reply(api, c, rq);
 	json_t *regions = json_array();
 	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
 					.index = api->index, .cross_sender = api->o.cross_sender, .user = &rq->user,
@@ -78,16 +85,24 @@ static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c,
 	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, tc_api_now(api),
 					&res, d);
 	enum MHD_Result ok;
-	if (rc == TC_OK)
+	if (rc == TC_OK && preview)
+		ok = tc_api_preview_start(api, c, rq);
+	else if (rc == TC_OK)
 		ok = tc_api_reply(c, MHD_HTTP_OK,
 				  json_pack("{s:b, s:b, s:I, s:O, s:o}", "valid", 1, "held", res.held, "targets",
 					    (json_int_t)res.targets, "regions", regions, "warnings", diags_json(d, TC_SEV_WARNING)));
-	else if (rc == TC_ERR_INVALID)
-		ok = tc_api_reply(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+	else if (rc == TC_ERR_INVALID) {
+		unsigned status = MHD_HTTP_UNPROCESSABLE_CONTENT;
+		if (preview && res.forbidden) { /* as a submission: outside the user's departments or regions */
+			api->forbidden++;
+			status = MHD_HTTP_FORBIDDEN;
+		}
+		ok = tc_api_reply(c, status,
 				  json_pack("{s:b, s:o, s:o}", "valid", 0, "errors", diags_json(d, TC_SEV_ERROR), "warnings",
 					    diags_json(d, TC_SEV_WARNING)));
-	else
+	} else {
 		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.read", "the registry could not be read; try again");
+	}
 	json_decref(regions);
 	tc_diags_free(d);
 	return ok;
@@ -808,7 +823,8 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	bool phones = tc_role_may(rq->user.role, TC_PERM_READ_CONTACTS);
 	api->requests++;
 	if (rq->too_large)
-		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK ? "xml.too-large" : "http.too-large",
+		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				   rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK || rq->ep == EP_ALERT_PREVIEW ? "xml.too-large" : "http.too-large",
 				   "the request is larger than the server accepts (max_alert_bytes)");
 	switch (rq->ep) {
 	case EP_HEALTH:
@@ -819,7 +835,9 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_LOGOUT: return tc_api_logout(api, c, rq);
 	case EP_WHOAMI: return tc_api_whoami(api, c, rq);
 	case EP_ALERTS: return get ? list_alerts(api, c) : submit(api, c, rq);
-	case EP_ALERT_CHECK: return check_alert(api, c, rq);
+	case EP_ALERT_CHECK: return check_alert(api, c, rq, false);
+	case EP_ALERT_PREVIEW: return check_alert(api, c, rq, true);
+	case EP_PREVIEW_AUDIO: return tc_api_preview_audio(api, c, rq);
 	case EP_ALERT:
 	case EP_ALERT_CAP:
 	case EP_ALERT_REPORT:
@@ -976,6 +994,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	if (rq) {
 		body_release(cls, rq);
 		tc_store_task_wait(rq->task);
+		tc_api_preview_forget(cls, rq);
 		free(rq->chk);
 		tc_registry_index_load_cancel(rq->loader);
 		tc_registry_job_free(rq->job);
@@ -1061,10 +1080,16 @@ enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, 
 		return TC_ERR_NOMEM;
 	api->store = store;
 	api->o = *o;
+	api->previews = tc_previews_new(TC_PREVIEWS_MAX, TC_PREVIEWS_BYTES, TC_PREVIEW_TTL_S);
+	if (!api->previews) {
+		free(api);
+		return TC_ERR_NOMEM;
+	}
 	if (!api->o.body_memory)
 		api->o.body_memory = TC_API_BODY_MEMORY;
 	rc = o->tls_cert ? tc_api_tls_load(o->tls_cert, o->tls_key, &api->tls_cert, &api->tls_key, d) : TC_OK;
 	if (rc) {
+		tc_previews_free(api->previews);
 		free(api);
 		return rc;
 	}
@@ -1106,8 +1131,14 @@ void tc_api_stop(struct tc_api *api)
 		MHD_resume_connection(rq->conn);
 	}
 	api->reading = NULL;
+	while (api->previewing) { /* not answered: the connection closes */
+		struct request *rq = api->previewing;
+		tc_api_preview_forget(api, rq);
+		MHD_resume_connection(rq->conn);
+	}
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
+	tc_previews_free(api->previews);
 	tc_registry_index_free(api->index);
 	free(api->tls_cert);
 	tc_api_tls_wipe(api->tls_key);
@@ -1128,6 +1159,8 @@ int tc_api_fd(struct tc_api *api, long *timeout_ms)
 		*timeout_ms = 0; /* an import's next step */
 	else if ((api->imports || api->reading) && *timeout_ms > 5)
 		*timeout_ms = 5; /* is a task in a thread over? */
+	else if (api->previewing && *timeout_ms > 1000)
+		*timeout_ms = 1000; /* has a preview waited too long? */
 	return api->epoll_fd;
 }
 
@@ -1135,6 +1168,7 @@ void tc_api_run(struct tc_api *api)
 {
 	MHD_run(api->mhd);
 	bool resumed = api->reading && reading_work(api);
+	resumed |= api->previewing && tc_api_preview_work(api);
 	if (api->imports) {
 		import_work(api);
 		resumed = true;

@@ -23,6 +23,10 @@
  *                                  503 while too many unfinished uploads are held
  *   POST /api/v1/alerts/check      the same CAP body checked and planned, nothing kept →
  *                                  200 {"valid":true,"held","targets","regions"} or 422
+ *   POST /api/v1/alerts/preview    the same checks, then what the public would hear and read:
+ *                                  200 {"preview","expires_in","languages","display"}
+ *                                  (tc_api_preview.c; made by the render worker, o.preview)
+ *   GET  /api/v1/previews/{id}/{lang}.ogg  a preview's audio, to the user who made it only
  *   GET  /api/v1/alerts            the latest alerts
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
@@ -102,6 +106,13 @@ struct tc_api_options {
 	unsigned timeout_s;          /* an idle connection is closed after this; 0: 30 */
 	size_t body_memory;          /* bytes all unfinished request bodies may hold; 0: TC_API_BODY_MEMORY */
 	const char *console_dir;     /* the web console's files, served at /console/; NULL: none */
+	/*
+	 * POST /api/v1/alerts/preview: hand alert xml to the render worker as preview id (its result
+	 * comes back through tc_api_preview_done). TC_ERR_LIMIT: too many previews wait already.
+	 * NULL: this server makes no previews (503).
+	 */
+	enum tc_rc (*preview)(const char *id, const char *xml, size_t len, void *user);
+	void *preview_user;
 };
 
 #define TC_API_MAX_CONNECTIONS 4096u
@@ -124,6 +135,13 @@ const struct tc_registry_index *tc_api_index(const struct tc_api *api);
 
 /* Alerts accepted (new, not duplicates) since start, from every way in: a change means work for dispatch. */
 unsigned long tc_api_accepted(const struct tc_api *api);
+
+/*
+ * A preview the render worker made (taken; NULL is a no-op): its request is answered, and the
+ * preview kept for its maker. A preview nobody waits for any more is freed.
+ */
+struct tc_preview;
+void tc_api_preview_done(struct tc_api *api, struct tc_preview *p);
 
 /* Serve what is ready (it never waits). */
 void tc_api_run(struct tc_api *api);

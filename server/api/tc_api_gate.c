@@ -35,6 +35,25 @@ static bool is_hex16(const char *s, size_t n)
 	return n == 16 && strspn(s, "0123456789abcdef") == 16;
 }
 
+/* /api/v1/previews/{32 lowercase hex}/{lang}.ogg: the id and language into rq. */
+static bool preview_audio(const char *url, struct request *rq)
+{
+	static const char prefix[] = "/api/v1/previews/", ogg[] = ".ogg";
+	static const char lang_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
+	if (strncmp(url, prefix, sizeof(prefix) - 1))
+		return false;
+	const char *id = url + sizeof(prefix) - 1;
+	if (strspn(id, "0123456789abcdef") != 32 || id[32] != '/')
+		return false;
+	const char *lang = id + 33;
+	size_t n = strcspn(lang, "."); /* the language, before ".ogg" */
+	if (!n || n >= sizeof(rq->lang) || strspn(lang, lang_chars) != n || strcmp(lang + n, ogg))
+		return false;
+	snprintf(rq->id, sizeof(rq->id), "%.32s", id);
+	snprintf(rq->lang, sizeof(rq->lang), "%.*s", (int)n, lang);
+	return true;
+}
+
 /* The endpoint url names, its parameters into rq, and the methods it takes into *allow. */
 static enum tc_endpoint resolve(const char *url, struct request *rq, const char **allow)
 {
@@ -49,7 +68,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/whoami", EP_WHOAMI, "GET" },    { "/api/v1/alerts", EP_ALERTS, "GET, POST" },
 		{ "/api/v1/approvals", EP_APPROVALS, "GET" }, { "/api/v1/audit", EP_AUDIT, "GET" },
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
-		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" },
+		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" }, { "/api/v1/alerts/preview", EP_ALERT_PREVIEW, "POST" },
 	};
 	static const struct {
 		const char *tail;
@@ -85,6 +104,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(prov));
 		return *allow = "GET", EP_PROVISION;
 	}
+	if (preview_audio(url, rq))
+		return *allow = "GET", EP_PREVIEW_AUDIO;
 	if (!strncmp(url, "/api/v1/sms/", 12))
 		return *allow = "GET", EP_SMS;
 	if (!strcmp(url, "/") || !strcmp(url, "/console") || !strncmp(url, "/console/", 9))
@@ -102,7 +123,9 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_LOGOUT:
 	case EP_WHOAMI: return -1; /* anyone signed in */
 	case EP_ALERTS: return get ? TC_PERM_READ : TC_PERM_SUBMIT;
-	case EP_ALERT_CHECK: return TC_PERM_SUBMIT;
+	case EP_ALERT_CHECK:
+	case EP_ALERT_PREVIEW: return TC_PERM_SUBMIT;
+	case EP_PREVIEW_AUDIO: return -1; /* anyone signed in: the handler answers its maker only, 404 to others */
 	case EP_ALERT_SMS: return TC_PERM_READ_CONTACTS;
 	case EP_CANCEL: return TC_PERM_CANCEL;
 	case EP_APPROVE:
@@ -156,6 +179,12 @@ static enum MHD_Result error_with(struct MHD_Connection *c, unsigned status, con
 			 json_pack("{s:[{s:s, s:s, s:s}], s:[]}", "errors", "code", code, "path", "", "message", message,
 				   "warnings"),
 			 headers);
+}
+
+enum MHD_Result tc_api_error_with(struct MHD_Connection *c, unsigned status, const char *code, const char *message,
+				  const char *const *headers)
+{
+	return error_with(c, status, code, message, headers);
 }
 
 enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
@@ -327,7 +356,7 @@ static int check_type(struct MHD_Connection *c, const struct request *rq, bool p
 	const char *what = NULL;
 	if (!post)
 		return 0;
-	if (rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK)
+	if (rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK || rq->ep == EP_ALERT_PREVIEW)
 		want = cap, what = "a CAP alert is sent as application/cap+xml, application/xml or text/xml";
 	else if (rq->ep == EP_REGISTRY)
 		want = registry, what = "registry rows are sent as text/csv or application/json";

@@ -32,6 +32,8 @@ struct tc_api {
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
 	int epoll_fd;
 	struct request *imports, *imports_last; /* imports under way, in the order they came */
+	struct request *previewing;             /* requests waiting for their preview (tc_api_preview.c) */
+	struct tc_previews *previews;           /* previews kept for their audio */
 	struct request *reading;                /* requests waiting for a store task (tc_store_task_start) */
 	unsigned long imported;                 /* imports finished (any result) */
 	/* failed sign-ins by client address, and by name: known or not, a name is answered alike */
@@ -51,6 +53,8 @@ enum tc_endpoint {
 	EP_WHOAMI,      /* GET /api/v1/whoami */
 	EP_ALERTS,      /* GET, POST /api/v1/alerts */
 	EP_ALERT_CHECK, /* POST /api/v1/alerts/check: every rule and the plan, nothing kept */
+	EP_ALERT_PREVIEW, /* POST /api/v1/alerts/preview: the check, then speech, SMS and screen (tc_api_preview.c) */
+	EP_PREVIEW_AUDIO, /* GET /api/v1/previews/{id}/{lang}.ogg: a preview's audio, for its maker */
 	EP_ALERT,       /* GET /api/v1/alerts/{id} */
 	EP_ALERT_CAP,   /* GET .../cap */
 	EP_ALERT_REPORT,/* GET .../report */
@@ -76,7 +80,8 @@ struct request {
 	size_t held;        /* this request's part of api->held */
 	bool answered;      /* refused before its body was read: the rest is dropped */
 	enum tc_endpoint ep;
-	char id[64];        /* the alert, receiver or device the path names; "" none */
+	char id[64];        /* the alert, receiver, device or preview the path names; "" none */
+	char lang[36];      /* the language a preview's audio path names */
 	enum tc_registry_kind kind;
 	char source[48];    /* the client's address */
 	bool authed;
@@ -96,6 +101,12 @@ struct request {
 	enum tc_rc task_rc;
 	struct tc_audit_check *chk;
 	struct request *next_reading;
+	/* a preview is made by the render worker meanwhile (tc_api_preview.c) */
+	bool previewing;            /* handed to the worker, the connection suspended */
+	bool preview_over;          /* resumed: preview holds the result, NULL when none came */
+	struct tc_preview *preview;
+	int64_t preview_deadline_ms; /* CLOCK_MONOTONIC: given up on after this */
+	struct request *next_preview;
 };
 
 /* How long one step of an import may hold the loop (acknowledgments wait meanwhile). */
@@ -105,6 +116,9 @@ int64_t tc_api_now(const struct tc_api *api);
 enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j);
 enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* An error answer with extra headers (name, value pairs, NULL-terminated). */
+enum MHD_Result tc_api_error_with(struct MHD_Connection *c, unsigned status, const char *code, const char *message,
+				  const char *const *headers);
 
 /*
  * Before the body is read: which endpoint the path is, whether the method fits it (405), the Host
@@ -131,6 +145,18 @@ bool tc_api_console_path_ok(const char *path);
 enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 /* Suspend rq's connection until task is over (then its handler runs again with rq->task_over). */
 void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task);
+
+/*
+ * POST /api/v1/alerts/preview once its checks passed: the alert goes to the render worker and the
+ * connection waits (tc_api_preview.c); resumed, the answer. GET /api/v1/previews/{id}/{lang}.ogg.
+ */
+enum MHD_Result tc_api_preview_start(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+enum MHD_Result tc_api_preview_reply(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+enum MHD_Result tc_api_preview_audio(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+/* Previews waited for too long are given up on (their connections resumed); true when one was. */
+bool tc_api_preview_work(struct tc_api *api);
+/* On the daemon's stop, or a request's end: what waits is let go. */
+void tc_api_preview_forget(struct tc_api *api, struct request *rq);
 
 /* GET /api/v1/approvals, POST .../approve, .../reject (tc_api_approve.c). */
 enum MHD_Result tc_api_approvals(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

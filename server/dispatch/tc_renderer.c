@@ -16,6 +16,7 @@
 #include "tc_cap_check.h"
 #include "tc_log.h"
 #include "tc_payload.h"
+#include "tc_preview.h"
 #include "tc_sign.h"
 
 struct tc_renderer {
@@ -25,6 +26,7 @@ struct tc_renderer {
 	struct tc_lexicon *lex;
 	pthread_t thread;
 	atomic_bool stop;
+	atomic_uint previews; /* queued or being made */
 };
 
 void tc_rendered_free(void *p)
@@ -70,6 +72,7 @@ static enum tc_rc take_audio(struct tc_rendered *out, struct tc_render *r)
 }
 
 #define KEY_MAIL 1
+#define PREVIEW_MAIL 2
 #define SCOPE_MAX 100000
 
 /* The entries of a scope text ("region CODE" / "rx ID" lines) into regions and receivers (pointing into text). */
@@ -174,36 +177,99 @@ static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, co
 	return out;
 }
 
+/* Mails in the order they are to be handled. */
+struct queue {
+	struct tc_mail *head, *tail;
+};
+
+static void enqueue(struct queue *q, struct tc_mail *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+}
+
+static struct tc_mail *dequeue(struct queue *q)
+{
+	struct tc_mail *m = q->head;
+	if (m) {
+		q->head = m->next;
+		if (!q->head)
+			q->tail = NULL;
+		m->next = NULL;
+	}
+	return m;
+}
+
+/* What waits in the inbox, sorted: alerts and key changes in the order they came, previews apart. */
+static void sort_in(struct tc_renderer *rd, struct queue *alerts, struct queue *previews)
+{
+	for (struct tc_mail *m = tc_mailbox_take(rd->in), *next; m; m = next) {
+		next = m->next;
+		enqueue(m->kind == PREVIEW_MAIL ? previews : alerts, m);
+	}
+}
+
+/* A key change, or an alert rendered and its result mailed to the owner. */
+static void handle_alert(struct tc_renderer *rd, struct tc_mail *m)
+{
+	if (m->kind == KEY_MAIL) {
+		if (m->len == TC_SIGN_SECRET_BYTES)
+			memcpy(rd->o.secret_key, m->data, TC_SIGN_SECRET_BYTES);
+		sodium_memzero(m->data, m->len);
+		return;
+	}
+	struct tc_rendered *res = render_one(rd, m->topic, m->data, m->len, m->ptr);
+	struct tc_mail *reply = res ? tc_mail_new(TC_RENDER_DONE, NULL, NULL, 0) : NULL;
+	if (reply) {
+		reply->ptr = res;
+		reply->ptr_free = tc_rendered_free;
+		tc_mailbox_post(rd->out, reply);
+	} else {
+		tc_rendered_free(res);
+		tc_log(TC_LOG_ERROR, "render", "alert=%s out of memory while rendering", m->topic);
+	}
+}
+
+/* A preview made and mailed to the owner; its place in the count is given back. */
+static void handle_preview(struct tc_renderer *rd, struct tc_mail *m)
+{
+	struct tc_preview *p = tc_preview_make(m->topic, m->data, m->len, rd->tts, &rd->o.render, (int64_t)time(NULL));
+	struct tc_mail *reply = p ? tc_mail_new(TC_RENDER_PREVIEW, NULL, NULL, 0) : NULL;
+	if (reply) {
+		reply->ptr = p;
+		reply->ptr_free = tc_preview_free;
+		tc_mailbox_post(rd->out, reply);
+	} else {
+		tc_preview_free(p);
+		tc_log(TC_LOG_ERROR, "render", "preview=%.8s… out of memory while rendering it", m->topic);
+	}
+	atomic_fetch_sub(&rd->previews, 1);
+}
+
+/* One job at a time: an alert (or key change) whenever one waits, a preview only when none does. */
 static void *run(void *arg)
 {
 	struct tc_renderer *rd = arg;
+	struct queue alerts = { 0 }, previews = { 0 };
 	while (!atomic_load(&rd->stop)) {
-		struct pollfd p = { .fd = tc_mailbox_fd(rd->in), .events = POLLIN };
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		struct tc_mail *m = tc_mailbox_take(rd->in);
-		while (m) {
-			struct tc_mail *next = m->next;
-			if (m->kind == KEY_MAIL) {
-				if (m->len == TC_SIGN_SECRET_BYTES)
-					memcpy(rd->o.secret_key, m->data, TC_SIGN_SECRET_BYTES);
-				sodium_memzero(m->data, m->len);
-			} else if (!atomic_load(&rd->stop)) {
-				struct tc_rendered *res = render_one(rd, m->topic, m->data, m->len, m->ptr);
-				struct tc_mail *reply = res ? tc_mail_new(TC_RENDER_DONE, NULL, NULL, 0) : NULL;
-				if (reply) {
-					reply->ptr = res;
-					reply->ptr_free = tc_rendered_free;
-					tc_mailbox_post(rd->out, reply);
-				} else {
-					tc_rendered_free(res);
-					tc_log(TC_LOG_ERROR, "render", "alert=%s out of memory while rendering", m->topic);
-				}
-			}
-			tc_mail_free(m);
-			m = next;
+		sort_in(rd, &alerts, &previews);
+		struct tc_mail *m = dequeue(&alerts);
+		if (m) {
+			handle_alert(rd, m);
+		} else if ((m = dequeue(&previews))) {
+			handle_preview(rd, m);
+		} else {
+			struct pollfd p = { .fd = tc_mailbox_fd(rd->in), .events = POLLIN };
+			poll(&p, 1, 200);
 		}
+		tc_mail_free(m);
 	}
+	tc_mail_free_list(alerts.head);
+	tc_mail_free_list(previews.head);
 	return NULL;
 }
 
@@ -269,6 +335,20 @@ enum tc_rc tc_renderer_submit(struct tc_renderer *rd, const char *alert_id, cons
 		}
 	}
 	return m ? tc_mailbox_post(rd->in, m) : TC_ERR_NOMEM;
+}
+
+enum tc_rc tc_renderer_preview(struct tc_renderer *rd, const char *id, const char *xml, size_t len)
+{
+	unsigned n = atomic_load(&rd->previews);
+	do {
+		if (n >= TC_RENDERER_PREVIEWS)
+			return TC_ERR_LIMIT;
+	} while (!atomic_compare_exchange_weak(&rd->previews, &n, n + 1));
+	struct tc_mail *m = tc_mail_new(PREVIEW_MAIL, id, xml, len);
+	enum tc_rc rc = m ? tc_mailbox_post(rd->in, m) : TC_ERR_NOMEM;
+	if (rc)
+		atomic_fetch_sub(&rd->previews, 1);
+	return rc;
 }
 
 enum tc_rc tc_renderer_set_key(struct tc_renderer *rd, const uint8_t sk[TC_SIGN_SECRET_BYTES])

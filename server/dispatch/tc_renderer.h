@@ -7,6 +7,12 @@
  * audio by id and SHA-256, seals it with the bureau's key, and mails the
  * result (struct tc_rendered, kind TC_RENDER_DONE) back. It never touches
  * the store.
+ *
+ * It also makes previews (tc_preview.h) for the HTTP API: a drafter's
+ * alert rendered as a real one would be, mailed back as TC_RENDER_PREVIEW
+ * (the mail's ptr a struct tc_preview). A preview never delays an alert:
+ * the worker takes every queued alert first, and at most
+ * TC_RENDERER_PREVIEWS previews wait at once.
  */
 #ifndef TC_RENDERER_H
 #define TC_RENDERER_H
@@ -18,7 +24,10 @@
 #include "tc_render.h"
 #include "tc_sign.h"
 
-enum { TC_RENDER_DONE = 200 };
+enum { TC_RENDER_DONE = 200, TC_RENDER_PREVIEW = 201 };
+
+/* Previews queued or being made at once; tc_renderer_preview refuses more. */
+#define TC_RENDERER_PREVIEWS 4
 
 struct tc_rendered_audio {
 	char id[64];    /* <alert id>-<lang>: the topic suffix P/audio/<id> */
@@ -65,6 +74,12 @@ void tc_renderer_stop(struct tc_renderer *r);
  */
 enum tc_rc tc_renderer_submit(struct tc_renderer *r, const char *alert_id, const char *xml, size_t len,
 			      const char *scope);
+
+/*
+ * Queue a preview of xml (copied), named id (TC_PREVIEW_ID_LEN hex digits), behind every alert.
+ * TC_ERR_LIMIT when TC_RENDERER_PREVIEWS are waiting already.
+ */
+enum tc_rc tc_renderer_preview(struct tc_renderer *r, const char *id, const char *xml, size_t len);
 
 /* Seal what is rendered from now on with sk (a key reload); the worker takes it between two alerts. */
 enum tc_rc tc_renderer_set_key(struct tc_renderer *r, const uint8_t sk[TC_SIGN_SECRET_BYTES]);
