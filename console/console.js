@@ -1,12 +1,14 @@
 // console.js — the duty console in the browser. Every action is a call of tocsind's API with
 // the user's session (cookie) and, for changes, its CSRF token; what a role may not do is
 // refused by tocsind, and the console only leaves out the buttons. Text from the server is
-// always put in as text (textContent), never as markup.
+// always put in as text (textContent), never as markup. The map (Leaflet, from Debian's
+// libjs-leaflet, served by tocsind) draws the registry and the alert's areas; tiles only when
+// the operator configured a tile server (map_tiles), so it works without the internet.
 'use strict';
 
 const words = {
   zh: {
-    title: 'tocsin 值班台', lang: 'English', logout: '退出', login: '登录', name: '用户名', password: '密码',
+    title: 'tocsin 值班台', lang: 'English', logout: '退出', login: '登录', name: '名称', password: '密码',
     'sign-in': '登录', alerts: '预警', approvals: '待审核', sent: '发布时间', identifier: '标识',
     sender: '发布单位', status: '类别', state: '状态', none: '暂无', author: '起草人', targets: '目标',
     reason: '理由', urgent: '紧急发布（本人起草）', approve: '签发', reject: '退回',
@@ -18,6 +20,28 @@ const words = {
     hours: '有效时长（小时）', headline: '标题', description: '内容', instruction: '防御指南',
     submit: '提交审核', valid: '校验通过', invalid: '校验未通过', 'would-reach': '将送达 {n} 个接收终端',
     'would-hold': '需第二人签发', receivers: '个终端', 'submitted-as': '已提交：{id}（{state}）',
+    fleet: '终端', 'in-force': '仅显示生效中', 'msg-type': '类型', refers: '更新/撤销', 'new-alert': '改为新预警',
+    'use-template': '套用标准模板', 'template-kept': '内容已修改，未套用模板；点按钮覆盖',
+    'template-used': '已套用{event}{colour}预警标准模板', shapes: '地图上的范围', 'draw-polygon': '画多边形',
+    'draw-circle': '画圆', 'draw-done': '完成', 'draw-clear': '清除', 'english-too': '同时发布英文 (en-US)',
+    preview: '试听预览', town: '乡镇', villages: '村', 'receivers-h': '终端', tree: '区县 → 乡镇 → 村',
+    'display-screen': '避难场所显示屏', update: '更新预警', cancel: '撤销预警', village: '村', officers: '信息员',
+    'sms-state': '短信状态', 'silent-only': '仅显示失联超过', 'hours-unit': '小时', receiver: '终端', kind: '类型',
+    online: '在线', 'last-seen': '最后联系', shelters: '避难场所', shelter: '场所', capacity: '容量',
+    import: '导入登记表 (CSV)', 'import-kind': '登记表', 'receivers-table': '终端', 'contacts-table': '联系人',
+    'shelters-table': '避难场所', file: '文件', 'import-go': '导入', search: '搜索', any: '全部', detail: '详情',
+    'no-area': '（未选区域）', polygon: '多边形', circle: '圆', 'click-vertices': '在地图上依次点击各顶点，点“完成”结束',
+    'click-centre': '在地图上点击圆心，再点击圆周上一点', rendering: '正在合成语音…', 'sms-text': '短信',
+    segments: '{n} 条（{enc}）', script: '播报稿', audio: '播报音频', 'fleet-summary': '{n} 个终端，{on} 个在线，{off} 个离线',
+    yes: '是', no: '否', never: '从未', imported: '已导入 {n} 行（共 {total} 行）', 'import-failed': '导入未完成，以下各行有误（未导入任何一行）：',
+    'choose-file': '请选择 CSV 文件', 'cancel-confirm': '确认撤销', 'cancel-reason': '撤销说明',
+    'cancel-sent': '撤销已提交：{id}（{state}）', loudspeakers: '大喇叭', signage: '显示屏', 'live-on': '实时',
+    'live-off': '连接中断，每 5 秒刷新', 'no-map': '地图库未安装（libjs-leaflet）', 'audit-count': '显示 {n} / {total} 行',
+    office: '发布单位（地名）', 'no-level': '国家标准没有{event}{colour}预警信号，请自行撰写',
+    unfilled: '请补全“……”处的内容后再提交', 'unofficial': '（此模板非国家标准文本，请核对）', planned: '待发', 'sent-s': '已发送',
+    received: '已收到', played: '已播放', displayed: '已显示', failed: '失败', rejected: '拒收', expired: '过期',
+    cancelled: '已撤销', 'escalated-s': '已升级', 'no-shape': '无', 'cap-update': '更新', 'cap-cancel': '撤销',
+    'receivers-shown': '（显示前 {n} 个）',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -29,19 +53,44 @@ const words = {
     audit: 'Audit', alert: 'Alert', coverage: 'Coverage', region: 'Region', covered: 'Covered',
     escalated: 'Villages escalated to people', time: 'Time', user: 'User', action: 'Action', object: 'Object',
     from: 'From', 'chain-holds': 'The audit chain holds', 'chain-broken': 'The audit chain breaks at row {row}',
-    rows: 'rows', confirmed: 'confirmed',
+    rows: 'rows', confirmed: 'Confirmed',
     compose: 'Compose', event: 'Event', colour: 'Level', areas: 'Region codes', 'area-desc': 'Area',
     hours: 'Valid for (hours)', headline: 'Headline', description: 'Description', instruction: 'Instructions',
     submit: 'Submit for approval', valid: 'Valid', invalid: 'Not valid', 'would-reach': 'Would reach {n} receivers',
-    'would-hold': 'needs a second person to release it', receivers: 'receivers',
-    'submitted-as': 'Submitted: {id} ({state})',
+    'would-hold': 'needs a second person to release', receivers: 'receivers', 'submitted-as': 'Submitted: {id} ({state})',
+    fleet: 'Receivers', 'in-force': 'In force only', 'msg-type': 'Type', refers: 'Updates/cancels', 'new-alert': 'Make it a new alert',
+    'use-template': 'Use the standard template', 'template-kept': 'Text edited, template not applied; press the button to replace it',
+    'template-used': 'Standard template for {event} {colour} applied', shapes: 'Drawn on the map', 'draw-polygon': 'Draw polygon',
+    'draw-circle': 'Draw circle', 'draw-done': 'Done', 'draw-clear': 'Clear', 'english-too': 'Also in English (en-US)',
+    preview: 'Preview', town: 'Town', villages: 'Villages', 'receivers-h': 'Receivers', tree: 'County → town → village',
+    'display-screen': 'Shelter display', update: 'Update', cancel: 'Cancel alert', village: 'Village', officers: 'Officers',
+    'sms-state': 'SMS state', 'silent-only': 'Only silent for more than', 'hours-unit': 'hours', receiver: 'Receiver',
+    kind: 'Kind', online: 'Online', 'last-seen': 'Last seen', shelters: 'Shelters', shelter: 'Shelter', capacity: 'Capacity',
+    import: 'Import a registry (CSV)', 'import-kind': 'Registry', 'receivers-table': 'Receivers', 'contacts-table': 'Contacts',
+    'shelters-table': 'Shelters', file: 'File', 'import-go': 'Import', search: 'Search', any: 'Any', detail: 'Detail',
+    'no-area': '(no area chosen)', polygon: 'polygon', circle: 'circle', 'click-vertices': 'Click each corner on the map, then Done',
+    'click-centre': 'Click the centre on the map, then a point on the edge', rendering: 'Rendering speech…', 'sms-text': 'SMS',
+    segments: '{n} segment(s) ({enc})', script: 'Spoken script', audio: 'Programme audio',
+    'fleet-summary': '{n} receivers, {on} online, {off} offline', yes: 'yes', no: 'no', never: 'never',
+    imported: 'Imported {n} rows (of {total})', 'import-failed': 'Nothing was imported; these rows are wrong:',
+    'choose-file': 'Choose a CSV file', 'cancel-confirm': 'Confirm cancel', 'cancel-reason': 'Why it is lifted',
+    'cancel-sent': 'Cancel submitted: {id} ({state})', loudspeakers: 'loudspeakers', signage: 'displays', 'live-on': 'live',
+    'live-off': 'connection lost, refreshing every 5 s', 'no-map': 'The map library is not installed (libjs-leaflet)',
+    'audit-count': 'Showing {n} of {total} rows', office: 'Issuing office (place)',
+    'no-level': 'The national standard has no {colour} {event} signal; write the text yourself',
+    unfilled: 'Fill in the places marked …… before submitting', unofficial: ' (not a national standard text: check it)', 
+    planned: 'planned', 'sent-s': 'sent', received: 'received', played: 'played', displayed: 'displayed', failed: 'failed',
+    rejected: 'rejected', expired: 'expired', cancelled: 'cancelled', 'escalated-s': 'escalated', 'no-shape': 'none',
+    'cap-update': 'Update', 'cap-cancel': 'Cancel', 'receivers-shown': '(first {n} shown)',
   },
 };
+
 let lang = localStorage.getItem('tocsin-lang') === 'en' ? 'en' : 'zh';
 let me = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => words[lang][key] || key;
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
 function translate() {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
@@ -49,40 +98,56 @@ function translate() {
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
 }
 
-// call METHOD PATH [BODY]: the API's answer as {status, json}; changes carry the CSRF token
-async function call(method, path, body) {
+// call METHOD PATH [BODY [TYPE]]: the API's answer as {status, json}; changes carry the CSRF token
+async function call(method, path, body, type) {
   const headers = {};
   if (method !== 'GET') headers['X-CSRF-Token'] = sessionStorage.getItem('tocsin-csrf') || '';
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(path, {
-    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  if (body !== undefined) headers['Content-Type'] = type || 'application/json';
+  let r;
+  try {
+    r = await fetch(path, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : type ? body : JSON.stringify(body),
+    });
+  } catch (e) {
+    return { status: 0, json: null };
+  }
   let json = null;
   try { json = await r.json(); } catch (e) { json = null; }
   return { status: r.status, json };
 }
 
 const why = (res) => (res.json && res.json.errors && res.json.errors[0] && res.json.errors[0].message) ||
-  `HTTP ${res.status}`;
+  (res.status ? `HTTP ${res.status}` : 'tocsind cannot be reached');
+const may = (right) => !!me && me.may.includes(right);
 
-let shown = null; // the alert whose detail is open
+let shown = null; // the alert whose dashboard is open
 
 function show(view) {
   for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== view;
   for (const b of document.querySelectorAll('nav button')) b.classList.toggle('active', b.dataset.view === view);
+  if (view !== 'alert') stopWatch();
+  $('app-error').textContent = '';
   if (view === 'approvals') loadApprovals();
   else if (view === 'audit') loadAudit();
-  else if (view === 'alert') loadAlert();
-  else if (view === 'compose') checkDraft();
+  else if (view === 'alert') watchAlert();
+  else if (view === 'compose') openCompose();
+  else if (view === 'fleet') loadFleetView();
   else loadAlerts();
 }
 
+const node = (tag, text, cls) => {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+};
 const cell = (tr, text) => {
-  const td = document.createElement('td');
-  td.textContent = text;
+  const td = node('td', text);
   tr.append(td);
   return td;
 };
+const when = (s) => (s ? new Date(s * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB') : t('never'));
 
 async function start() {
   const res = await call('GET', '/api/v1/whoami');
@@ -91,30 +156,166 @@ async function start() {
   $('app-view').hidden = !me;
   $('logout').hidden = !me;
   $('who').textContent = me ? `${me.name} (${me.role})` : '';
-  if (!me) return;
-  const approver = me.may.includes('approve');
-  document.querySelector('nav [data-view="approvals"]').hidden = !approver;
-  document.querySelector('nav [data-view="audit"]').hidden = !me.may.includes('audit');
-  document.querySelector('nav [data-view="compose"]').hidden = !me.may.includes('submit');
-  show(approver ? 'approvals' : 'alerts');
+  if (!me) { stopWatch(); return; }
+  document.querySelector('nav [data-view="approvals"]').hidden = !may('approve');
+  document.querySelector('nav [data-view="audit"]').hidden = !may('audit');
+  document.querySelector('nav [data-view="compose"]').hidden = !may('submit');
+  $('import').hidden = !may('registry');
+  show(may('approve') ? 'approvals' : 'alerts');
 }
+
+// --- the map: Leaflet without tiles unless the operator named a tile server ----------------------
+
+let mapSettings = null;
+const maps = {};
+
+async function mapOf(id) {
+  if (maps[id]) return maps[id];
+  if (typeof L === 'undefined') {
+    $(id).textContent = t('no-map');
+    return null;
+  }
+  if (!mapSettings) {
+    const r = await fetch('map.json', { credentials: 'same-origin' });
+    mapSettings = r.ok ? await r.json() : {};
+  }
+  const m = L.map(id, { preferCanvas: true, zoomSnap: 0.25 });
+  if (mapSettings.tiles) {
+    L.tileLayer(mapSettings.tiles, { attribution: mapSettings.attribution || '', maxZoom: 18 }).addTo(m);
+  }
+  m.setView([39.0, 117.7], 9);
+  maps[id] = { map: m, layers: L.layerGroup().addTo(m), shapes: L.layerGroup().addTo(m), fitted: false };
+  return maps[id];
+}
+
+// fit the map once to what it shows (receivers and shapes), not again on every refresh
+function fitOnce(mp, points) {
+  if (mp.fitted || !points.length) return;
+  mp.map.fitBounds(L.latLngBounds(points).pad(0.15));
+  mp.fitted = true;
+}
+
+const stateColours = {
+  planned: '#9e9e9e', sent: '#1565c0', received: '#00838f', played: '#2e7d32', displayed: '#2e7d32',
+  failed: '#c62828', rejected: '#c62828', expired: '#6d4c41', cancelled: '#757575', escalated: '#ef6c00',
+  online: '#2e7d32', offline: '#c62828', target: '#d84315', other: '#90a4ae',
+};
+const stateWord = (s) => t(s === 'sent' ? 'sent-s' : s === 'escalated' ? 'escalated-s' : s);
+
+// --- the registry with liveness: the receivers screen, the map's dots, the area tree -------------
+
+let fleet = null; // {receivers, shelters, byId, at}
+
+async function loadFleet(force) {
+  if (fleet && !force && Date.now() - fleet.at < 30000) return fleet;
+  const res = await call('GET', '/api/v1/fleet');
+  if (res.status !== 200) { $('app-error').textContent = why(res); return fleet; }
+  const byId = new Map();
+  for (const r of res.json.receivers) byId.set(r.id, r);
+  fleet = { receivers: res.json.receivers, shelters: res.json.shelters || [], byId, now: res.json.now, at: Date.now() };
+  return fleet;
+}
+
+const FLEET_ROWS = 2000; // rows drawn in the table; the map shows all
+
+async function loadFleetView() {
+  const f = await loadFleet(true);
+  if (!f) return;
+  let list = f.receivers;
+  const on = list.filter((r) => r.online).length;
+  $('fleet-summary').textContent = fill(t('fleet-summary'), { n: list.length, on, off: list.length - on });
+  if ($('silent-only').checked) {
+    const res = await call('GET', `/api/v1/fleet?silent=${Math.round(Number($('silent-hours').value || 24) * 3600)}`);
+    if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+    list = res.json.receivers;
+  }
+  const rows = $('fleet-rows');
+  rows.replaceChildren();
+  for (const r of list.slice(0, FLEET_ROWS)) {
+    const tr = node('tr');
+    tr.dataset.id = r.id;
+    for (const v of [r.id, r.kind === 'signage' ? t('signage') : t('loudspeakers'), r.name, r.region]) cell(tr, v);
+    cell(tr, r.online ? t('yes') : t('no')).className = r.online ? 'holds' : 'error';
+    cell(tr, when(r.last_seen));
+    rows.append(tr);
+  }
+  if (list.length > FLEET_ROWS) rows.append(node('tr', fill(t('receivers-shown'), { n: FLEET_ROWS })));
+  const shelters = $('shelter-rows');
+  shelters.replaceChildren();
+  for (const s of f.shelters) {
+    const tr = node('tr');
+    for (const v of [s.id, s.name, s.capacity]) cell(tr, v);
+    shelters.append(tr);
+  }
+  const mp = await mapOf('f-map');
+  if (!mp) return;
+  mp.layers.clearLayers();
+  const points = [];
+  for (const r of list) {
+    points.push([r.lat, r.lon]);
+    L.circleMarker([r.lat, r.lon], {
+      radius: 5, weight: 1, color: '#333', fillOpacity: 0.9,
+      fillColor: r.online ? stateColours.online : stateColours.offline,
+    }).bindTooltip(`${r.id} ${r.name}`).addTo(mp.layers);
+  }
+  for (const s of f.shelters) {
+    L.rectangle([[s.lat - 0.002, s.lon - 0.003], [s.lat + 0.002, s.lon + 0.003]], { color: '#1565c0', weight: 2 })
+      .bindTooltip(`${s.name} (${s.capacity})`).addTo(mp.layers);
+  }
+  fitOnce(mp, points);
+  mp.map.invalidateSize();
+}
+$('silent-only').addEventListener('change', loadFleetView);
+$('silent-hours').addEventListener('change', () => { if ($('silent-only').checked) loadFleetView(); });
+
+// A registry file from the officer's computer, imported all or nothing; every bad row by its line.
+$('import').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const file = $('import-file').files[0];
+  const result = $('import-result'), errors = $('import-errors');
+  errors.replaceChildren();
+  if (!file) { result.textContent = t('choose-file'); result.className = 'error'; return; }
+  result.textContent = '…';
+  result.className = '';
+  const res = await call('POST', `/api/v1/${$('import-kind').value}`, await file.text(), 'text/csv');
+  if (res.status === 200) {
+    result.className = 'holds';
+    result.textContent = fill(t('imported'), { n: res.json.imported, total: res.json.total });
+    for (const w of res.json.warnings || []) errors.append(node('li', w.message || w, 'warning'));
+    fleet = null;
+    loadFleetView();
+    return;
+  }
+  result.className = 'error';
+  result.textContent = res.json && res.json.errors ? t('import-failed') : why(res);
+  for (const e of (res.json && res.json.errors) || []) errors.append(node('li', e.message));
+});
+
+// --- the alerts -------------------------------------------------------------------------------------
+
+const ended = new Set(['cancelled', 'superseded', 'expired', 'rejected']);
+const inForce = (a, now) => !ended.has(a.state) && (!a.expires_at || a.expires_at > now);
 
 async function loadAlerts() {
   const res = await call('GET', '/api/v1/alerts');
   if (res.status !== 200) { $('app-error').textContent = why(res); return; }
   const rows = $('alert-rows');
   rows.replaceChildren();
-  for (const a of res.json.alerts) {
-    const tr = document.createElement('tr');
+  const now = Date.now() / 1000;
+  const list = res.json.alerts.filter((a) => !$('in-force').checked || inForce(a, now));
+  for (const a of list) {
+    const tr = node('tr', null, 'link');
     tr.dataset.id = a.id;
-    tr.className = 'link';
-    for (const v of [a.sent, a.identifier, a.sender, a.status, a.state]) cell(tr, v);
+    for (const v of [a.sent, a.identifier, a.sender, a.msgType, a.status, a.state]) cell(tr, v);
     tr.lastChild.className = `state-${a.state}`;
     tr.addEventListener('click', () => { shown = a.id; show('alert'); });
     rows.append(tr);
   }
-  $('alerts-empty').hidden = res.json.alerts.length > 0;
+  $('alerts-empty').hidden = list.length > 0;
 }
+$('in-force').addEventListener('change', loadAlerts);
+
+// --- approvals: the queue of alerts held for a second person ----------------------------------------
 
 async function loadApprovals() {
   const res = await call('GET', '/api/v1/approvals');
@@ -129,199 +330,20 @@ async function loadApprovals() {
     li.querySelector('.targets').textContent = String(a.targets);
     li.querySelector('.regions').textContent = a.regions.join(' ');
     li.querySelector('.text').textContent = a.text;
-    for (const w of a.warnings) {
-      const item = document.createElement('li');
-      item.textContent = typeof w === 'string' ? w : w.message;
-      li.querySelector('.warnings').append(item);
-    }
+    for (const w of a.warnings) li.querySelector('.warnings').append(node('li', typeof w === 'string' ? w : w.message));
     li.querySelector('.urgent-box').hidden = a.author !== me.name; // the urgent path: one's own alert
     li.querySelector('.approve').addEventListener('click', () => decide(li, a, true));
     li.querySelector('.reject').addEventListener('click', () => decide(li, a, false));
+    li.querySelector('.listen').addEventListener('click', async () => {
+      const cap = await fetch(`/api/v1/alerts/${a.id}/cap`, { credentials: 'same-origin' });
+      if (!cap.ok) { li.querySelector('.error').textContent = `HTTP ${cap.status}`; return; }
+      previewInto(li.querySelector('.listen-box'), await cap.text());
+    });
     list.append(li);
   }
   translate();
   $('pending-empty').hidden = res.json.pending.length > 0;
 }
-
-// One alert: its state and coverage from acknowledgments, per region, and the villages escalated
-// to people, asked again every 5 s while it is open.
-async function loadAlert() {
-  if (!shown) return;
-  const [st, rep] = await Promise.all([call('GET', `/api/v1/alerts/${shown}`),
-    call('GET', `/api/v1/alerts/${shown}/report`)]);
-  if (st.status !== 200 || rep.status !== 200) { $('app-error').textContent = why(st.status !== 200 ? st : rep); return; }
-  $('alert-id').textContent = shown;
-  $('alert-state').textContent = st.json.state;
-  $('alert-targets').textContent = String(rep.json.targets);
-  $('alert-coverage').textContent = `${rep.json.coverage} %`;
-  const rows = $('region-rows');
-  rows.replaceChildren();
-  for (const r of rep.json.regions) {
-    const tr = document.createElement('tr');
-    for (const v of [r.region, r.targets, r.covered, `${r.coverage} %`]) cell(tr, String(v));
-    rows.append(tr);
-  }
-  const villages = $('villages');
-  villages.replaceChildren();
-  for (const v of (rep.json.people && rep.json.people.villages) || []) {
-    const li = document.createElement('li');
-    const officers = (v.officers || []).map((o) => `${o.name || ''} ${o.phone || ''} ${o.state || ''}`.trim());
-    li.textContent = `${v.region}: ${(v.receivers || []).join(' ')} → ${officers.join('; ')}` +
-      (v.confirmed ? ` (${t('confirmed')})` : '');
-    villages.append(li);
-  }
-}
-
-// The audit trail's latest rows and whether its whole chain holds (tocsind checks it each time).
-async function loadAudit() {
-  const first = await call('GET', '/api/v1/audit?limit=1');
-  if (first.status !== 200) { $('app-error').textContent = why(first); return; }
-  const total = first.json.chain.rows;
-  const res = await call('GET', `/api/v1/audit?after=${Math.max(0, total - 200)}&limit=200`);
-  if (res.status !== 200) { $('app-error').textContent = why(res); return; }
-  const chain = res.json.chain;
-  $('chain').textContent = chain.holds ? `${t('chain-holds')}: ${chain.rows} ${t('rows')}, ${chain.head}`
-    : `${t('chain-broken').replace('{row}', chain.first_bad_row)}: ${chain.why}`;
-  $('chain').className = chain.holds ? 'holds' : 'error';
-  const rows = $('audit-rows');
-  rows.replaceChildren();
-  for (const r of res.json.rows.slice().reverse()) {
-    const tr = document.createElement('tr');
-    const who = r.username ? `${r.username} (${r.role})` : r.actor;
-    for (const v of [r.id, new Date(r.at * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB'), who, r.action, r.object || r.alert_id, r.source]) {
-      cell(tr, String(v));
-    }
-    rows.append(tr);
-  }
-}
-
-// --- composing: GB/T 35561 events and the four colour levels, CAP 1.2 made here -----------------
-
-const events = [
-  ['11B01', '台风', 'Typhoon'], ['11B03', '暴雨', 'Rainstorm'], ['11E02', '风暴潮', 'Storm surge'],
-  ['11B14', '雷电', 'Lightning'], ['11B06', '大风', 'Gale'], ['11B09', '高温', 'Heat'],
-  ['11B05', '寒潮', 'Cold wave'], ['11B17', '大雾', 'Fog'], ['11B15', '冰雹', 'Hail'],
-];
-// colour → CAP severity, as the cn profile reads it (蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme)
-const colours = [['蓝色', 'Blue', 'Minor'], ['黄色', 'Yellow', 'Moderate'], ['橙色', 'Orange', 'Severe'],
-  ['红色', 'Red', 'Extreme']];
-
-function fillDraftChoices() {
-  const ev = $('c-event'), co = $('c-colour');
-  if (ev.options.length) return;
-  for (const [code, zh, en] of events) ev.add(new Option(`${zh} ${en}`, code));
-  for (const [zh, en] of colours) co.add(new Option(`${zh} ${en}`, zh));
-  co.value = '橙色';
-}
-
-// Beijing time as CAP wants it, and as the identifier's 14 digits
-function beijing(date) {
-  const b = new Date(date.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 19);
-  return { cap: `${b}+08:00`, digits: b.replace(/[-T:]/g, '') };
-}
-
-// The draft as CAP 1.2 (built as a document, so every text is escaped by the serializer)
-function draftXml() {
-  const ns = 'urn:oasis:names:tc:emergency:cap:1.2';
-  const doc = document.implementation.createDocument(ns, 'alert', null);
-  const el = (parent, name, text) => {
-    const e = doc.createElementNS(ns, name);
-    if (text !== undefined) e.textContent = text;
-    parent.append(e);
-    return e;
-  };
-  const sender = (me.departments && me.departments[0]) || me.name;
-  const now = beijing(new Date());
-  const until = beijing(new Date(Date.now() + Number($('c-hours').value || 24) * 3600 * 1000));
-  const [code, zhEvent] = events.find((e) => e[0] === $('c-event').value);
-  const colour = colours.find((c) => c[0] === $('c-colour').value);
-  const root = doc.documentElement;
-  el(root, 'identifier', `${sender}_${now.digits}_0`);
-  el(root, 'sender', sender);
-  el(root, 'sent', now.cap);
-  el(root, 'status', 'Actual');
-  el(root, 'msgType', 'Alert');
-  el(root, 'scope', 'Public');
-  const info = el(root, 'info');
-  el(info, 'language', 'zh-CN');
-  el(info, 'category', 'Met');
-  el(info, 'event', zhEvent);
-  el(info, 'urgency', 'Expected');
-  el(info, 'severity', colour[2]);
-  el(info, 'certainty', 'Likely');
-  const ec = el(info, 'eventCode');
-  el(ec, 'valueName', 'GB/T 35561');
-  el(ec, 'value', code);
-  el(info, 'effective', now.cap);
-  el(info, 'expires', until.cap);
-  el(info, 'headline', $('c-headline').value || `${zhEvent}${colour[0]}预警`);
-  if ($('c-description').value) el(info, 'description', $('c-description').value);
-  if ($('c-instruction').value) el(info, 'instruction', $('c-instruction').value);
-  const par = el(info, 'parameter');
-  el(par, 'valueName', 'COLOUR');
-  el(par, 'value', colour[0]);
-  const area = el(info, 'area');
-  el(area, 'areaDesc', $('c-area-desc').value || $('c-areas').value);
-  for (const c of $('c-areas').value.split(/[\s,，]+/).filter(Boolean)) {
-    const g = el(area, 'geocode');
-    el(g, 'valueName', 'ADCODE');
-    el(g, 'value', c);
-  }
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(doc);
-}
-
-async function postXml(path) {
-  const r = await fetch(path, {
-    method: 'POST', credentials: 'same-origin', body: draftXml(),
-    headers: { 'Content-Type': 'application/cap+xml', 'X-CSRF-Token': sessionStorage.getItem('tocsin-csrf') || '' },
-  });
-  let json = null;
-  try { json = await r.json(); } catch (e) { json = null; }
-  return { status: r.status, json };
-}
-
-// Checked as the officer types: every error with its place, and what the alert would reach
-let checking = null;
-async function checkDraft() {
-  fillDraftChoices();
-  const res = await postXml('/api/v1/alerts/check');
-  const errors = $('check-errors'), regions = $('check-regions');
-  errors.replaceChildren();
-  regions.replaceChildren();
-  if (!res.json) { $('check-summary').textContent = why(res); return; }
-  const ok = res.json.valid === true;
-  $('check-summary').textContent = ok
-    ? `${t('valid')} · ${t('would-reach').replace('{n}', res.json.targets)}${res.json.held ? ' · ' + t('would-hold') : ''}`
-    : t('invalid');
-  $('check-summary').className = ok ? 'holds' : 'error';
-  for (const e of res.json.errors || []) {
-    const li = document.createElement('li');
-    li.textContent = `${e.path}: ${e.message}`;
-    li.dataset.code = e.code;
-    errors.append(li);
-  }
-  for (const r of res.json.regions || []) {
-    const li = document.createElement('li');
-    li.textContent = `${r.region}: ${r.receivers} ${t('receivers')}`;
-    regions.append(li);
-  }
-}
-$('draft').addEventListener('input', () => {
-  clearTimeout(checking);
-  checking = setTimeout(checkDraft, 500);
-});
-$('draft').addEventListener('change', () => {
-  clearTimeout(checking);
-  checking = setTimeout(checkDraft, 100);
-});
-$('draft').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const res = await postXml('/api/v1/alerts');
-  if (res.status >= 300) { $('submitted').textContent = why(res); $('submitted').className = 'error'; return; }
-  $('submitted').className = 'holds';
-  $('submitted').textContent = t('submitted-as').replace('{id}', res.json.id).replace('{state}', res.json.state);
-  $('submitted').dataset.id = res.json.id;
-});
 
 async function decide(li, a, approve) {
   const reason = li.querySelector('.reason').value.trim();
@@ -336,6 +358,754 @@ async function decide(li, a, approve) {
   loadApprovals();
 }
 
+// --- the live dashboard of one alert: server-sent events, a map by delivery state -------------------
+
+let stream = null, polling = null;
+let watch = null; // {id, deliveries: Map receiver → {state, region}, markers}
+
+function stopWatch() {
+  if (stream) stream.close();
+  stream = null;
+  clearInterval(polling);
+  polling = null;
+  watch = null;
+}
+
+async function watchAlert() {
+  stopWatch();
+  if (!shown) return;
+  watch = { id: shown, deliveries: new Map(), escalatedKey: '' };
+  $('alert-id').textContent = shown;
+  for (const id of ['alert-headline', 'alert-state', 'alert-targets', 'alert-coverage', 'alert-counts']) $(id).textContent = '';
+  $('region-rows').replaceChildren();
+  $('villages').replaceChildren();
+  await loadStatus();
+  const mp = await mapOf('a-map');
+  if (mp) {
+    mp.layers.clearLayers();
+    mp.shapes.clearLayers();
+    mp.fitted = false;
+    mp.map.invalidateSize();
+  }
+  await loadFleet();
+  legend();
+  const cap = await fetch(`/api/v1/alerts/${shown}/cap`, { credentials: 'same-origin' });
+  if (cap.ok && watch) {
+    const parsed = parseCap(await cap.text());
+    watch.cap = parsed;
+    $('alert-headline').textContent = parsed ? parsed.zh.headline || parsed.en.headline : '';
+    if (mp && parsed) drawShapes(mp, parsed.polygons, parsed.circles);
+  }
+  if (!watch) return;
+  if (typeof EventSource === 'undefined') { startPolling(); return; }
+  const id = shown;
+  stream = new EventSource(`/api/v1/alerts/${id}/events`);
+  stream.addEventListener('open', () => { $('live').textContent = t('live-on'); $('live').className = 'live on'; });
+  stream.addEventListener('report', (e) => { if (watch && watch.id === id) showReport(JSON.parse(e.data)); });
+  stream.addEventListener('deliveries', (e) => { if (watch && watch.id === id) showDeliveries(JSON.parse(e.data)); });
+  stream.addEventListener('state', () => { if (watch && watch.id === id) loadStatus(); });
+  stream.addEventListener('error', () => {
+    // the browser tries again by itself (retry: 3000); a refusal (401, 403, 429) closes the stream
+    if (stream && stream.readyState === EventSource.CLOSED) startPolling();
+    $('live').textContent = t('live-off');
+    $('live').className = 'live off';
+  });
+}
+
+function startPolling() {
+  if (stream) stream.close();
+  stream = null;
+  if (polling || !watch) return;
+  $('live').textContent = t('live-off');
+  $('live').className = 'live off';
+  const tick = async () => {
+    if (!watch || document.hidden) return;
+    const [rep, dl] = await Promise.all([call('GET', `/api/v1/alerts/${watch.id}/report`),
+      call('GET', `/api/v1/alerts/${watch.id}/deliveries`)]);
+    if (rep.status === 200) showReport(rep.json);
+    if (dl.status === 200) showDeliveries({ full: true, deliveries: dl.json.deliveries.map((d) => ({ receiver: d.target, state: d.state, region: d.region })) });
+  };
+  tick();
+  polling = setInterval(tick, 5000);
+}
+
+// The alert's state, the channels' counts and the villages escalated to people (GET /alerts/{id})
+async function loadStatus() {
+  if (!watch) return;
+  const st = await call('GET', `/api/v1/alerts/${watch.id}`);
+  if (st.status !== 200) { $('app-error').textContent = why(st); return; }
+  const a = st.json;
+  watch.status = a;
+  $('alert-state').textContent = a.state;
+  $('alert-state').className = `state-${a.state}`;
+  const live = !ended.has(a.state) && a.state !== 'pending-approval' && a.msgType !== 'Cancel';
+  $('alert-update').hidden = !may('submit') || !live;
+  $('alert-cancel').hidden = !may('submit') || !live;
+  const counts = (a.channels && a.channels.mqtt && a.channels.mqtt.counts) || {};
+  $('alert-counts').textContent = Object.entries(counts).filter(([, n]) => n > 0)
+    .map(([s, n]) => `${stateWord(s)} ${n}`).join(' · ');
+  const villages = $('villages');
+  villages.replaceChildren();
+  for (const v of a.escalated || []) {
+    const officers = v.officers || [];
+    const tr = node('tr');
+    tr.dataset.region = v.region;
+    cell(tr, v.region);
+    cell(tr, (v.receivers || []).join(' '));
+    cell(tr, officers.map((o) => `${o.name || ''} ${o.phone || ''}`.trim()).join('; '));
+    cell(tr, officers.map((o) => o.state + (o.reply ? ` “${o.reply}”` : '')).join('; '));
+    cell(tr, v.confirmed ? t('yes') : t('no')).className = v.confirmed ? 'holds' : '';
+    villages.append(tr);
+  }
+}
+
+function showReport(r) {
+  $('alert-targets').textContent = String(r.targets);
+  $('alert-coverage').textContent = `${r.coverage} %`;
+  // escalations and officers' replies change the status; ask for it when the people's figures move
+  const key = JSON.stringify(r.people || {});
+  if (watch && key !== watch.escalatedKey) {
+    watch.escalatedKey = key;
+    loadStatus();
+  }
+}
+
+// Deliveries: all of them once, then only the ones that changed; coverage per town from them
+function showDeliveries(ev) {
+  if (!watch) return;
+  if (ev.full) watch.deliveries.clear();
+  for (const d of ev.deliveries) watch.deliveries.set(d.receiver, d);
+  const towns = new Map();
+  for (const d of watch.deliveries.values()) {
+    const town = (d.region || '').slice(0, 9) || '—';
+    const c = towns.get(town) || { targets: 0, covered: 0 };
+    c.targets++;
+    if (d.state === 'played' || d.state === 'displayed') c.covered++;
+    towns.set(town, c);
+  }
+  const rows = $('region-rows');
+  rows.replaceChildren();
+  for (const [town, c] of [...towns.entries()].sort()) {
+    const tr = node('tr');
+    tr.dataset.town = town;
+    for (const v of [town, c.targets, c.covered, `${Math.round(1000 * c.covered / c.targets) / 10} %`]) cell(tr, v);
+    rows.append(tr);
+  }
+  drawDeliveries();
+}
+
+async function drawDeliveries() {
+  const mp = maps['a-map'];
+  if (!mp || !watch || !fleet) return;
+  mp.layers.clearLayers();
+  const points = [];
+  for (const d of watch.deliveries.values()) {
+    const r = fleet.byId.get(d.receiver);
+    if (!r) continue;
+    points.push([r.lat, r.lon]);
+    L.circleMarker([r.lat, r.lon], {
+      radius: 6, weight: 1, color: '#333', fillOpacity: 0.9, fillColor: stateColours[d.state] || stateColours.other,
+    }).bindTooltip(`${r.id} ${r.name}: ${stateWord(d.state)}`).addTo(mp.layers);
+  }
+  fitOnce(mp, points);
+}
+
+function legend() {
+  const ul = $('a-legend');
+  ul.replaceChildren();
+  for (const s of ['sent', 'received', 'played', 'failed', 'escalated', 'cancelled']) {
+    const li = node('li', stateWord(s));
+    li.classList.add(`dot-${s}`);
+    ul.append(li);
+  }
+}
+
+$('alert-update').addEventListener('click', () => {
+  if (!watch || !watch.cap) return;
+  composeFrom(watch.cap, 'Update');
+});
+$('alert-cancel').addEventListener('click', () => {
+  if (!watch || !watch.cap) return;
+  composeFrom(watch.cap, 'Cancel');
+});
+
+// --- audit: the trail, searchable, with the chain's verdict ----------------------------------------
+
+let auditRows = [];
+
+async function loadAudit() {
+  const first = await call('GET', '/api/v1/audit?limit=1');
+  if (first.status !== 200) { $('app-error').textContent = why(first); return; }
+  const total = first.json.chain.rows;
+  const rows = [];
+  let chain = first.json.chain;
+  for (let after = Math.max(0, total - 2000); after < total;) {
+    const res = await call('GET', `/api/v1/audit?after=${after}&limit=500`);
+    if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+    chain = res.json.chain;
+    if (!res.json.rows.length) break;
+    rows.push(...res.json.rows);
+    after = res.json.rows[res.json.rows.length - 1].id;
+  }
+  $('chain').textContent = chain.holds ? `${t('chain-holds')}: ${chain.rows} ${t('rows')}, ${chain.head}`
+    : `${t('chain-broken').replace('{row}', chain.first_bad_row)}: ${chain.why}`;
+  $('chain').className = chain.holds ? 'holds' : 'error';
+  auditRows = rows.reverse();
+  auditRows.total = total;
+  const select = $('audit-action'), chosen = select.value;
+  const actions = [...new Set(auditRows.map((r) => r.action))].sort();
+  select.replaceChildren(new Option(t('any'), ''), ...actions.map((a) => new Option(a, a)));
+  select.value = actions.includes(chosen) ? chosen : '';
+  showAudit();
+}
+
+function showAudit() {
+  const q = $('audit-search').value.trim().toLowerCase(), action = $('audit-action').value;
+  const list = auditRows.filter((r) => (!action || r.action === action) &&
+    (!q || [r.username, r.actor, r.role, r.action, r.object, r.alert_id, r.detail, r.source, String(r.id)]
+      .some((v) => v && String(v).toLowerCase().includes(q))));
+  const rows = $('audit-rows');
+  rows.replaceChildren();
+  for (const r of list.slice(0, 500)) {
+    const tr = node('tr');
+    const who = r.username ? `${r.username} (${r.role})` : r.actor;
+    for (const v of [r.id, when(r.at), who, r.action, r.object || r.alert_id, r.detail, r.source]) cell(tr, v || '');
+    rows.append(tr);
+  }
+  $('audit-count').textContent = fill(t('audit-count'), { n: Math.min(list.length, 500), total: auditRows.total });
+}
+$('audit-search').addEventListener('input', showAudit);
+$('audit-action').addEventListener('change', showAudit);
+
+// --- composing: standard templates per GB/T 35561 event and colour, CAP 1.2 made here ---------------
+
+const fallbackEvents = [
+  ['typhoon', '11B01', '台风', 'Typhoon'], ['rainstorm', '11B03', '暴雨', 'Rainstorm'],
+  ['storm-surge', '11E02', '风暴潮', 'Storm surge'], ['lightning', '11B14', '雷电', 'Lightning'],
+  ['gale', '11B06', '大风', 'Gale'], ['heat', '11B09', '高温', 'Heat'], ['cold-wave', '11B05', '寒潮', 'Cold wave'],
+  ['fog', '11B17', '大雾', 'Fog'], ['hail', '11B15', '冰雹', 'Hail'],
+];
+// [key, GB/T 35561 code, zh, en], from templates.js when it is there
+const events = typeof templates === 'object'
+  ? Object.entries(templates).map(([k, v]) => [k, v.code, v.zh.event, v.en.event]) : fallbackEvents;
+// colour → CAP severity, as the cn profile reads it (蓝 Minor, 黄 Moderate, 橙 Severe, 红 Extreme)
+const colours = [['blue', '蓝色', 'Blue', 'Minor'], ['yellow', '黄色', 'Yellow', 'Moderate'],
+  ['orange', '橙色', 'Orange', 'Severe'], ['red', '红色', 'Red', 'Extreme']];
+
+const draft = { msgType: 'Alert', references: '', polygons: [], circles: [], template: null };
+
+function fillDraftChoices() {
+  const ev = $('c-event'), co = $('c-colour');
+  if (ev.options.length) return;
+  for (const [key, , zh, en] of events) ev.add(new Option(`${zh} ${en}`, key));
+  for (const [key, zh, en] of colours) co.add(new Option(`${zh} ${en}`, key));
+  co.value = 'orange';
+  applyTemplate(true);
+}
+
+const textFields = ['c-headline', 'c-description', 'c-instruction', 'c-headline-en', 'c-description-en', 'c-instruction-en'];
+
+// The standard texts for the chosen event and colour; with onlyIfUntouched, not over the officer's own words
+function applyTemplate(onlyIfUntouched) {
+  const tpl = typeof templates === 'object' && templates[$('c-event').value];
+  const colour = colours.find((c) => c[0] === $('c-colour').value);
+  const level = tpl && tpl.levels && tpl.levels[colour[0]];
+  const note = $('c-template-note');
+  const names = { event: lang === 'zh' ? (tpl ? tpl.zh.event : '') : (tpl ? tpl.en.event : ''), colour: lang === 'zh' ? colour[1] : colour[2] };
+  if (!level) { note.textContent = tpl ? fill(t('no-level'), names) : ''; return; }
+  const current = textFields.map((f) => $(f).value);
+  const untouched = current.every((v, i) => !v || (draft.template && v === draft.template[i]));
+  if (onlyIfUntouched && !untouched) { note.textContent = t('template-kept'); return; }
+  const put = (s) => (s || '').replaceAll('{area}', officeName()).replaceAll('{hours}', String(level.hours || ''));
+  const values = [level.zh.headline, level.zh.description, level.zh.instruction,
+    level.en.headline, level.en.description, level.en.instruction].map(put);
+  textFields.forEach((f, i) => { $(f).value = values[i]; });
+  draft.template = values;
+  note.textContent = fill(t('template-used'), names) + (level.official === false ? t('unofficial') : '');
+}
+
+// The office's place name for the headline ({area}气象台), kept in this browser
+function officeName() {
+  return $('c-office').value.trim();
+}
+$('c-office').value = localStorage.getItem('tocsin-office') || '';
+$('c-office').addEventListener('change', () => {
+  localStorage.setItem('tocsin-office', $('c-office').value.trim());
+  if (draft.template) applyTemplate(true);
+});
+
+// The template's …… marks where the forecaster must add the specifics: never sent unfilled
+const unfilled = () => textFields.some((f) => /……|…/.test($(f).value));
+
+// Beijing time as CAP wants it, and as the identifier's 14 digits
+function beijing(date) {
+  const b = new Date(date.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 19);
+  return { cap: `${b}+08:00`, digits: b.replace(/[-T:]/g, '') };
+}
+
+const areaCodes = () => $('c-areas').value.split(/[\s,，、]+/).filter(Boolean);
+
+// The draft as CAP 1.2 (built as a document, so every text is escaped by the serializer)
+function draftXml() {
+  const ns = 'urn:oasis:names:tc:emergency:cap:1.2';
+  const doc = document.implementation.createDocument(ns, 'alert', null);
+  const el = (parent, name, text) => {
+    const e = doc.createElementNS(ns, name);
+    if (text !== undefined) e.textContent = text;
+    parent.append(e);
+    return e;
+  };
+  const sender = (me.departments && me.departments[0]) || me.name;
+  const now = beijing(new Date());
+  const until = beijing(new Date(Date.now() + Number($('c-hours').value || 24) * 3600 * 1000));
+  const [, code, zhEvent, enEvent] = events.find((e) => e[0] === $('c-event').value);
+  const colour = colours.find((c) => c[0] === $('c-colour').value);
+  const cancel = draft.msgType === 'Cancel';
+  const root = doc.documentElement;
+  el(root, 'identifier', `${sender}_${now.digits}_0`);
+  el(root, 'sender', sender);
+  el(root, 'sent', now.cap);
+  el(root, 'status', 'Actual');
+  el(root, 'msgType', draft.msgType);
+  el(root, 'scope', 'Public');
+  if (draft.references) el(root, 'references', draft.references);
+  const blocks = [['zh-CN', zhEvent, '']];
+  if ($('c-english').checked) blocks.push(['en-US', enEvent, '-en']);
+  for (const [language, event, suffix] of blocks) {
+    const info = el(root, 'info');
+    el(info, 'language', language);
+    el(info, 'category', 'Met');
+    el(info, 'event', event);
+    if (cancel) el(info, 'responseType', 'AllClear');
+    el(info, 'urgency', cancel ? 'Past' : 'Expected');
+    el(info, 'severity', colour[3]);
+    el(info, 'certainty', cancel ? 'Observed' : 'Likely');
+    const ec = el(info, 'eventCode');
+    el(ec, 'valueName', 'GB/T 35561');
+    el(ec, 'value', code);
+    el(info, 'effective', now.cap);
+    el(info, 'expires', until.cap);
+    const headline = $(`c-headline${suffix}`).value ||
+      (language === 'zh-CN' ? `${zhEvent}${colour[1]}预警` : `${colour[2]} ${enEvent} warning`);
+    el(info, 'headline', headline);
+    if ($(`c-description${suffix}`).value) el(info, 'description', $(`c-description${suffix}`).value);
+    if ($(`c-instruction${suffix}`).value) el(info, 'instruction', $(`c-instruction${suffix}`).value);
+    const par = el(info, 'parameter');
+    el(par, 'valueName', 'COLOUR');
+    el(par, 'value', colour[1]);
+    const area = el(info, 'area');
+    el(area, 'areaDesc', $('c-area-desc').value || $('c-areas').value || shapesText());
+    for (const p of draft.polygons) el(area, 'polygon', p.concat([p[0]]).map(([la, lo]) => `${la.toFixed(4)},${lo.toFixed(4)}`).join(' '));
+    for (const c of draft.circles) el(area, 'circle', `${c.lat.toFixed(4)},${c.lon.toFixed(4)} ${c.km.toFixed(2)}`);
+    for (const c of areaCodes()) {
+      const g = el(area, 'geocode');
+      el(g, 'valueName', 'ADCODE');
+      el(g, 'value', c);
+    }
+  }
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(doc);
+}
+
+async function postXml(path, xml) {
+  let r;
+  try {
+    r = await fetch(path, {
+      method: 'POST', credentials: 'same-origin', body: xml === undefined ? draftXml() : xml,
+      headers: { 'Content-Type': 'application/cap+xml', 'X-CSRF-Token': sessionStorage.getItem('tocsin-csrf') || '' },
+    });
+  } catch (e) {
+    return { status: 0, json: null };
+  }
+  let json = null;
+  try { json = await r.json(); } catch (e) { json = null; }
+  return { status: r.status, json };
+}
+
+// An existing alert as the console's fields: {msgType, sender, identifier, sent, zh, en, codes, polygons, circles, ...}
+function parseCap(text) {
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  if (doc.getElementsByTagName('parsererror').length) return null;
+  const first = (parent, name) => {
+    const e = parent.getElementsByTagNameNS('*', name)[0];
+    return e ? e.textContent.trim() : '';
+  };
+  const out = { sender: first(doc, 'sender'), identifier: first(doc, 'identifier'), sent: first(doc, 'sent'),
+    msgType: first(doc, 'msgType'), zh: {}, en: {}, codes: [], polygons: [], circles: [], areaDesc: '', code: '', colour: '' };
+  for (const info of doc.getElementsByTagNameNS('*', 'info')) {
+    const l = first(info, 'language').toLowerCase().startsWith('en') ? out.en : out.zh;
+    for (const f of ['headline', 'description', 'instruction', 'expires']) l[f] = first(info, f);
+    out.code = out.code || first(info.getElementsByTagNameNS('*', 'eventCode')[0] || info, 'value');
+    for (const p of info.getElementsByTagNameNS('*', 'parameter')) {
+      if (first(p, 'valueName') === 'COLOUR') out.colour = out.colour || first(p, 'value');
+    }
+    if (l !== out.zh && out.zh.headline !== undefined) continue; // the area once, from the first block
+    for (const area of info.getElementsByTagNameNS('*', 'area')) {
+      out.areaDesc = out.areaDesc || first(area, 'areaDesc');
+      for (const g of area.getElementsByTagNameNS('*', 'geocode')) out.codes.push(first(g, 'value'));
+      for (const p of area.getElementsByTagNameNS('*', 'polygon')) {
+        const pts = p.textContent.trim().split(/\s+/).map((s) => s.split(',').map(Number));
+        if (pts.length > 3) out.polygons.push(pts.slice(0, -1));
+      }
+      for (const c of area.getElementsByTagNameNS('*', 'circle')) {
+        const [centre, km] = c.textContent.trim().split(/\s+/);
+        const [lat, lon] = centre.split(',').map(Number);
+        out.circles.push({ lat, lon, km: Number(km) });
+      }
+    }
+  }
+  out.codes = [...new Set(out.codes)];
+  return out;
+}
+
+// Compose an Update or a Cancel of an alert in force: its texts, area and references
+function composeFrom(cap, msgType) {
+  draft.msgType = msgType;
+  draft.references = `${cap.sender},${cap.identifier},${cap.sent}`;
+  draft.polygons = cap.polygons.map((p) => p.slice());
+  draft.circles = cap.circles.map((c) => ({ ...c }));
+  show('compose');
+  const ev = events.find((e) => e[1] === cap.code);
+  if (ev) $('c-event').value = ev[0];
+  const colour = colours.find((c) => c[1] === cap.colour);
+  if (colour) $('c-colour').value = colour[0];
+  $('c-areas').value = cap.codes.join(', ');
+  $('c-area-desc').value = cap.areaDesc;
+  $('c-english').checked = !!cap.en.headline;
+  $('c-en').hidden = !cap.en.headline;
+  const zhEvent = ev ? ev[2] : '', enEvent = ev ? ev[3] : '';
+  const lifted = msgType === 'Cancel';
+  const office = officeName() || cap.areaDesc;
+  $('c-headline').value = lifted ? `${office}气象台解除${zhEvent}${colour ? colour[1] : ''}预警信号` : cap.zh.headline || '';
+  $('c-description').value = lifted ? '' : cap.zh.description || '';
+  $('c-instruction').value = lifted ? '' : cap.zh.instruction || '';
+  $('c-headline-en').value = lifted ? `${office}: the ${colour ? colour[2].toLowerCase() : ''} ${enEvent.toLowerCase()} warning is lifted` : cap.en.headline || '';
+  $('c-description-en').value = lifted ? '' : cap.en.description || '';
+  $('c-instruction-en').value = lifted ? '' : cap.en.instruction || '';
+  draft.template = null;
+  showDraftKind();
+  showShapes();
+  syncTree();
+  checkDraft();
+}
+
+function showDraftKind() {
+  const k = draft.msgType;
+  $('c-kind').textContent = k === 'Update' ? `(${t('cap-update')})` : k === 'Cancel' ? `(${t('cap-cancel')})` : '';
+  $('c-refers').hidden = !draft.references;
+  $('c-refers-id').textContent = draft.references;
+}
+$('c-new').addEventListener('click', () => {
+  draft.msgType = 'Alert';
+  draft.references = '';
+  showDraftKind();
+  checkDraft();
+});
+
+async function openCompose() {
+  fillDraftChoices();
+  showDraftKind();
+  const mp = await mapOf('c-map');
+  const f = await loadFleet();
+  if (f) buildTree(f);
+  if (mp) {
+    mp.map.invalidateSize();
+    drawComposeMap();
+  }
+  checkDraft();
+}
+
+// Errors next to the field they are about; what the check says about the rest at the bottom
+function fieldOf(e) {
+  const s = `${e.path || ''} ${e.code || ''}`;
+  if (/headline/.test(s)) return 'headline';
+  if (/description/.test(s)) return 'description';
+  if (/instruction/.test(s)) return 'instruction';
+  if (/area|geocode|polygon|circle|region/.test(s)) return 'areas';
+  if (/expires|effective|onset/.test(s)) return 'expires';
+  return 'other';
+}
+
+let checking = null, lastCheck = null;
+async function checkDraft() {
+  if (!me || !$('c-event').options.length) return;
+  const res = await postXml('/api/v1/alerts/check');
+  const errors = $('check-errors');
+  errors.replaceChildren();
+  for (const p of document.querySelectorAll('.field-error')) p.textContent = '';
+  $('check-towns').replaceChildren();
+  $('check-kinds').textContent = '';
+  lastCheck = null;
+  if (!res.json) { $('check-summary').textContent = why(res); $('check-summary').className = 'error'; drawComposeMap(); return; }
+  const ok = res.json.valid === true;
+  $('check-summary').textContent = ok
+    ? `${t('valid')} · ${fill(t('would-reach'), { n: res.json.targets })}${res.json.held ? ' · ' + t('would-hold') : ''}`
+    : t('invalid');
+  $('check-summary').className = ok ? 'holds' : 'error';
+  for (const e of res.json.errors || []) {
+    const li = node('li', `${e.path}: ${e.message}`);
+    li.dataset.code = e.code;
+    errors.append(li);
+    const at = document.querySelector(`.field-error[data-field="${fieldOf(e)}"]`);
+    at.textContent = (at.textContent ? at.textContent + '；' : '') + e.message;
+  }
+  if (ok) {
+    lastCheck = res.json;
+    showTargets(res.json);
+  }
+  document.querySelector('.field-error[data-field="unfilled"]').textContent = unfilled() ? t('unfilled') : '';
+  drawComposeMap();
+}
+
+// What the alert would reach: per town its villages and receivers, loudspeakers and displays
+function showTargets(r) {
+  const towns = new Map();
+  for (const g of r.regions || []) {
+    const town = g.region.slice(0, 9);
+    const c = towns.get(town) || { villages: 0, receivers: 0 };
+    c.villages++;
+    c.receivers += g.receivers;
+    towns.set(town, c);
+  }
+  const rows = $('check-towns');
+  for (const [town, c] of [...towns.entries()].sort()) {
+    const tr = node('tr');
+    tr.dataset.town = town;
+    for (const v of [town, c.villages, c.receivers]) cell(tr, v);
+    rows.append(tr);
+  }
+  if (fleet && Array.isArray(r.receivers)) {
+    let speakers = 0, displays = 0;
+    for (const id of r.receivers) {
+      const rx = fleet.byId.get(id);
+      if (rx && rx.kind === 'signage') displays++;
+      else speakers++;
+    }
+    $('check-kinds').textContent = `${t('loudspeakers')} ${speakers} · ${t('signage')} ${displays}`;
+  }
+}
+
+function drawShapes(mp, polygons, circles) {
+  mp.shapes.clearLayers();
+  for (const p of polygons) L.polygon(p, { color: '#d84315', weight: 2, fillOpacity: 0.08 }).addTo(mp.shapes);
+  for (const c of circles) L.circle([c.lat, c.lon], { radius: c.km * 1000, color: '#d84315', weight: 2, fillOpacity: 0.08 }).addTo(mp.shapes);
+}
+
+// The compose map: the registry in grey, the receivers the draft would reach in red, its shapes
+function drawComposeMap() {
+  const mp = maps['c-map'];
+  if (!mp || !fleet) return;
+  mp.layers.clearLayers();
+  const reached = new Set((lastCheck && lastCheck.receivers) || []);
+  const points = [];
+  for (const r of fleet.receivers) {
+    points.push([r.lat, r.lon]);
+    const hit = reached.has(r.id);
+    L.circleMarker([r.lat, r.lon], {
+      radius: hit ? 6 : 4, weight: 1, color: '#333', fillOpacity: hit ? 0.95 : 0.5,
+      fillColor: hit ? stateColours.target : stateColours.other,
+    }).bindTooltip(`${r.id} ${r.name} (${r.region})`).addTo(mp.layers);
+  }
+  drawShapes(mp, draft.polygons, draft.circles);
+  if (drawing && drawing.points.length) {
+    L.polyline(drawing.points, { color: '#6a1b9a', dashArray: '4 4' }).addTo(mp.shapes);
+  }
+  fitOnce(mp, points);
+}
+
+// Drawing on the map: a polygon by its corners, a circle by its centre and a point on its edge
+let drawing = null; // {kind, points}
+
+function startDrawing(kind) {
+  const mp = maps['c-map'];
+  if (!mp) return;
+  drawing = { kind, points: [] };
+  $('draw-done').hidden = kind !== 'polygon';
+  $('c-shapes').textContent = t(kind === 'polygon' ? 'click-vertices' : 'click-centre');
+  mp.map.getContainer().classList.add('drawing');
+}
+
+function stopDrawing() {
+  drawing = null;
+  $('draw-done').hidden = true;
+  const mp = maps['c-map'];
+  if (mp) mp.map.getContainer().classList.remove('drawing');
+  showShapes();
+  drawComposeMap();
+  checkDraft();
+}
+
+function shapesText() {
+  const parts = draft.polygons.map((p) => `${t('polygon')} (${p.length})`)
+    .concat(draft.circles.map((c) => `${t('circle')} ${c.km.toFixed(1)} km`));
+  return parts.join(', ');
+}
+function showShapes() { $('c-shapes').textContent = shapesText() || t('no-shape'); }
+
+$('draw-polygon').addEventListener('click', () => startDrawing('polygon'));
+$('draw-circle').addEventListener('click', () => startDrawing('circle'));
+$('draw-done').addEventListener('click', () => {
+  if (drawing && drawing.kind === 'polygon' && drawing.points.length >= 3) draft.polygons.push(drawing.points);
+  stopDrawing();
+});
+$('draw-clear').addEventListener('click', () => {
+  draft.polygons = [];
+  draft.circles = [];
+  drawing = null;
+  stopDrawing();
+});
+
+function mapClicked(e) {
+  if (!drawing) return;
+  const p = [e.latlng.lat, e.latlng.lng];
+  if (drawing.kind === 'polygon') {
+    drawing.points.push(p);
+    drawComposeMap();
+    return;
+  }
+  if (!drawing.points.length) { drawing.points.push(p); drawComposeMap(); return; }
+  const km = maps['c-map'].map.distance(drawing.points[0], p) / 1000;
+  draft.circles.push({ lat: drawing.points[0][0], lon: drawing.points[0][1], km: Math.max(0.1, km) });
+  stopDrawing();
+}
+
+// The tree of the registry's region codes: county (6 digits) → town (9) → village (12)
+let treeBuilt = null;
+
+function buildTree(f) {
+  if (treeBuilt === f) return;
+  treeBuilt = f;
+  const counties = new Map();
+  for (const r of f.receivers) {
+    const code = r.region || '';
+    const county = code.slice(0, 6), town = code.length >= 9 ? code.slice(0, 9) : null;
+    if (!counties.has(county)) counties.set(county, { n: 0, towns: new Map() });
+    const c = counties.get(county);
+    c.n++;
+    if (!town) continue;
+    if (!c.towns.has(town)) c.towns.set(town, { n: 0, villages: new Map() });
+    const tw = c.towns.get(town);
+    tw.n++;
+    if (code.length > 9) {
+      const v = tw.villages.get(code) || { n: 0, name: r.name };
+      v.n++;
+      tw.villages.set(code, v);
+    }
+  }
+  const item = (code, label, n) => {
+    const li = node('li');
+    const lab = node('label');
+    const box = node('input');
+    box.type = 'checkbox';
+    box.value = code;
+    box.addEventListener('change', treeChanged);
+    lab.append(box, ` ${code} ${label} (${n})`);
+    li.append(lab);
+    return li;
+  };
+  const root = $('tree');
+  root.replaceChildren();
+  for (const [county, c] of [...counties.entries()].sort()) {
+    const cl = item(county, '', c.n), tl = node('ul');
+    for (const [town, tw] of [...c.towns.entries()].sort()) {
+      const li = item(town, '', tw.n), vl = node('ul');
+      for (const [village, v] of [...tw.villages.entries()].sort()) vl.append(item(village, v.name, v.n));
+      li.append(vl);
+      tl.append(li);
+    }
+    cl.append(tl);
+    root.append(cl);
+  }
+  syncTree();
+}
+
+// Ticking a place puts its code in the area (and takes out the codes inside it)
+function treeChanged(ev) {
+  const box = ev.target;
+  let codes = areaCodes().filter((c) => !(c.startsWith(box.value) && c !== box.value));
+  if (box.checked && !codes.some((c) => box.value.startsWith(c))) codes.push(box.value);
+  if (!box.checked) codes = codes.filter((c) => c !== box.value);
+  $('c-areas').value = codes.join(', ');
+  syncTree();
+  clearTimeout(checking);
+  checking = setTimeout(checkDraft, 100);
+}
+
+function syncTree() {
+  const codes = areaCodes();
+  for (const box of document.querySelectorAll('#tree input')) {
+    const inside = codes.some((c) => box.value.startsWith(c) && c !== box.value);
+    box.checked = codes.includes(box.value) || inside;
+    box.disabled = inside;
+  }
+}
+
+$('draft').addEventListener('input', (ev) => {
+  if (ev.target.id === 'c-areas') syncTree();
+  clearTimeout(checking);
+  checking = setTimeout(checkDraft, 500);
+});
+$('draft').addEventListener('change', (ev) => {
+  if (ev.target.id === 'c-event' || ev.target.id === 'c-colour') applyTemplate(true);
+  if (ev.target.id === 'c-english') $('c-en').hidden = !$('c-english').checked;
+  clearTimeout(checking);
+  checking = setTimeout(checkDraft, 100);
+});
+$('c-template').addEventListener('click', () => { applyTemplate(false); checkDraft(); });
+$('draft').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (unfilled()) { $('submitted').textContent = t('unfilled'); $('submitted').className = 'error'; return; }
+  const res = await postXml('/api/v1/alerts');
+  if (res.status >= 300 || res.status === 0) { $('submitted').textContent = why(res); $('submitted').className = 'error'; return; }
+  $('submitted').className = 'holds';
+  $('submitted').textContent = fill(t('submitted-as'), { id: res.json.id, state: res.json.state });
+  $('submitted').dataset.id = res.json.id;
+});
+
+// --- preview: the spoken script and its audio, the SMS with its segments, the shelter screen --------
+
+$('c-preview').addEventListener('click', () => {
+  $('preview').hidden = false;
+  previewInto($('preview'), draftXml());
+});
+
+async function previewInto(box, xml) {
+  let state = box.querySelector('.preview-state');
+  if (!state) {
+    state = node('p', null, 'preview-state');
+    box.append(state);
+  }
+  const langs = box.querySelector('.preview-langs') || box.appendChild(node('div', null, 'preview-langs'));
+  const screen = box.querySelector('.screen') || box.appendChild(node('div', null, 'screen'));
+  langs.replaceChildren();
+  screen.replaceChildren();
+  state.textContent = t('rendering');
+  state.className = 'preview-state';
+  const res = await postXml('/api/v1/alerts/preview', xml);
+  if (res.status !== 200) {
+    state.textContent = res.json && res.json.errors ? res.json.errors.map((e) => e.message).join('；') : why(res);
+    state.className = 'preview-state error';
+    return;
+  }
+  state.textContent = '';
+  for (const l of res.json.languages) {
+    const div = node('div', null, 'preview-lang');
+    div.dataset.lang = l.lang;
+    div.append(node('h4', `${l.lang}`));
+    div.append(node('p', t('script'), 'label'), node('pre', l.script, 'script'));
+    const audio = node('audio');
+    audio.controls = true;
+    audio.preload = 'auto';
+    audio.src = l.audio;
+    div.append(node('p', `${t('audio')} (${(l.duration_ms / 1000).toFixed(1)} s)`, 'label'), audio);
+    div.append(node('p', `${t('sms-text')}: ${fill(t('segments'), { n: l.sms.segments, enc: l.sms.encoding })}`, 'label sms-info'),
+      node('pre', l.sms.text, 'sms'));
+    langs.append(div);
+  }
+  for (const line of (res.json.display && res.json.display.lines) || []) screen.append(node('div', line.text || '\u00a0', `line style-${line.style}`));
+}
+
+// --- signing in and out, the language, refreshing ---------------------------------------------------
+
 $('login').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = ev.target;
@@ -349,22 +1119,29 @@ $('login').addEventListener('submit', async (ev) => {
 $('logout').addEventListener('click', async () => {
   await call('POST', '/api/v1/logout');
   sessionStorage.removeItem('tocsin-csrf');
+  fleet = null;
+  treeBuilt = null;
   start();
 });
 $('lang').addEventListener('click', () => {
   lang = lang === 'zh' ? 'en' : 'zh';
   localStorage.setItem('tocsin-lang', lang);
   translate();
+  showShapes();
 });
 for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
-// the lists again every 15 s while the page is in view
-// (not while an approver is writing a reason)
+// the lists again every 15 s while the page is in view (not the dashboard: it is live; not compose;
+// not while an approver is writing a reason)
 setInterval(() => {
   const typing = [...document.querySelectorAll('.reason')].some((i) => i.value || i === document.activeElement);
-  if (me && !document.hidden && !typing) show(document.querySelector('.view:not([hidden])').id);
+  const view = document.querySelector('.view:not([hidden])');
+  if (me && !document.hidden && !typing && view && ['alerts', 'approvals'].includes(view.id)) show(view.id);
 }, 15000);
-setInterval(() => {
-  if (me && !document.hidden && !$('alert').hidden) loadAlert();
-}, 5000);
-translate();
-start();
+window.addEventListener('load', () => {
+  translate();
+  showShapes();
+  start().then(async () => {
+    const mp = await mapOf('c-map');
+    if (mp) mp.map.on('click', mapClicked);
+  });
+});

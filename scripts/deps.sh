@@ -10,6 +10,8 @@ TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES libnet-smpp-perl kannel kannel-extra
 # dynamic-security plugin ships in the mosquitto package; openssl checks them in the tests.
 TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libgnutls28-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES openssl"
+# The duty console's map: Leaflet from Debian (served by tocsind at /console/lib/leaflet/).
+TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libjs-leaflet"
 # The duty console in a browser: headless Chromium driven by Selenium.
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES chromium chromium-driver python3-selenium fonts-wqy-microhei"
 

@@ -650,7 +650,10 @@ int main(int argc, char **argv)
 	struct tc_api_options ao = { .address = addr, .port = port, .lenient = cfg.lenient,
 				     .max_bytes = (size_t)cfg.max_alert_bytes, .metrics = metrics_extra,
 				     .hosts = cfg.http_hosts, .approval = cfg.approval_required, .gateway_key = gateway_key,
-				     .session_ttl_s = cfg.session_ttl_s, .console_dir = cfg.console_dir[0] ? cfg.console_dir : NULL };
+				     .session_ttl_s = cfg.session_ttl_s, .console_dir = cfg.console_dir[0] ? cfg.console_dir : NULL,
+				     .leaflet_dir = cfg.console_leaflet_dir[0] ? cfg.console_leaflet_dir : NULL,
+				     .map_tiles = cfg.map_tiles[0] ? cfg.map_tiles : NULL,
+				     .map_attribution = cfg.map_attribution[0] ? cfg.map_attribution : NULL };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	api_limits(&cfg, &ao);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,

@@ -56,16 +56,27 @@ static json_t *diags_json(const struct tc_diags *d, enum tc_severity sev)
 	return a;
 }
 
+#define CHECK_RECEIVERS_MAX 20000 /* receivers a check names one by one (the console's map); counts cover all */
+
 static void reached_json(const char *region, size_t receivers, void *user)
 {
-	json_array_append_new(user, json_pack("{s:s, s:I}", "region", region, "receivers", (json_int_t)receivers));
+	json_array_append_new(json_object_get(user, "regions"),
+			      json_pack("{s:s, s:I}", "region", region, "receivers", (json_int_t)receivers));
+}
+
+static void target_json(const char *receiver, void *user)
+{
+	json_t *list = json_object_get(user, "receivers");
+	if (json_array_size(list) < CHECK_RECEIVERS_MAX)
+		json_array_append_new(list, json_string(receiver));
 }
 
 /*
  * POST /api/v1/alerts/check: what a submission of this CAP alert by this user would meet, with
  * nothing stored, audited or sent — 200 {"valid":true,"held","targets","regions":[{"region",
- * "receivers"}],"warnings"} or 422 {"valid":false,"errors","warnings"} (the user's limits
- * included). For the console's checks as the officer types.
+ * "receivers"}],"receivers":[id...],"warnings"} or 422 {"valid":false,"errors","warnings"} (the
+ * user's limits included). For the console's checks as the officer types; "receivers" names at
+ * most CHECK_RECEIVERS_MAX of them.
  *
  * POST /api/v1/alerts/preview (preview) goes this same way first; a valid alert is then handed
  * to the render worker (tc_api_preview.c), and one outside the user's departments or regions
@@ -75,11 +86,11 @@ static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c,
 {
 	if (preview && rq->preview_over) /* resumed: the render worker has answered */
 		return tc_api_preview_reply(api, c, rq);
-	json_t *regions = json_array();
+	json_t *reach = json_pack("{s:[], s:[]}", "regions", "receivers");
 	struct tc_ingest_options io = { .profile = api->o.profile, .lenient = api->o.lenient, .max_bytes = api->o.max_bytes,
 					.index = api->index, .cross_sender = api->o.cross_sender, .user = &rq->user,
 					.approval = api->o.approval, .dry_run = true, .reached = reached_json,
-					.reached_user = regions };
+					.target = target_json, .reached_user = reach };
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
 	enum tc_rc rc = tc_ingest_alert(api->store, &io, "api", rq->body.v ? rq->body.v : "", rq->body.n, tc_api_now(api),
@@ -89,8 +100,9 @@ static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c,
 		ok = tc_api_preview_start(api, c, rq);
 	else if (rc == TC_OK)
 		ok = tc_api_reply(c, MHD_HTTP_OK,
-				  json_pack("{s:b, s:b, s:I, s:O, s:o}", "valid", 1, "held", res.held, "targets",
-					    (json_int_t)res.targets, "regions", regions, "warnings", diags_json(d, TC_SEV_WARNING)));
+				  json_pack("{s:b, s:b, s:I, s:O, s:O, s:o}", "valid", 1, "held", res.held, "targets",
+					    (json_int_t)res.targets, "regions", json_object_get(reach, "regions"), "receivers",
+					    json_object_get(reach, "receivers"), "warnings", diags_json(d, TC_SEV_WARNING)));
 	else if (rc == TC_ERR_INVALID) {
 		unsigned status = MHD_HTTP_UNPROCESSABLE_CONTENT;
 		if (preview && res.forbidden) { /* as a submission: outside the user's departments or regions */
@@ -103,7 +115,7 @@ static enum MHD_Result check_alert(struct tc_api *api, struct MHD_Connection *c,
 	} else {
 		ok = error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.read", "the registry could not be read; try again");
 	}
-	json_decref(regions);
+	json_decref(reach);
 	tc_diags_free(d);
 	return ok;
 }
@@ -243,8 +255,8 @@ static void village_add(const struct tc_sms_village *v, void *user)
 	snprintf(masked, sizeof(masked), "%.*s****%s", (int)(n_phone > 10 ? 6 : 0), o->phone,
 		 n_phone > 10 ? o->phone + n_phone - 4 : "");
 	json_array_append_new(json_object_get(last, "officers"),
-			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "phone", pp->phones ? o->phone : masked, "name", o->name, "role", o->role,
-					"state", o->state, "confirmed", o->confirmed_at > 0));
+			      json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}", "phone", pp->phones ? o->phone : masked, "name", o->name,
+					"role", o->role, "state", o->state, "confirmed", o->confirmed_at > 0, "reply", o->reply));
 	if (o->confirmed_at > 0 && !json_is_true(json_object_get(last, "confirmed"))) {
 		json_object_set_new(last, "confirmed", json_true());
 		pp->confirmed++;
@@ -1087,7 +1099,9 @@ enum tc_rc tc_api_start(struct tc_store *store, const struct tc_api_options *o, 
 	}
 	if (!api->o.body_memory)
 		api->o.body_memory = TC_API_BODY_MEMORY;
-	rc = o->tls_cert ? tc_api_tls_load(o->tls_cert, o->tls_key, &api->tls_cert, &api->tls_key, d) : TC_OK;
+	rc = tc_api_console_setup(api, d);
+	if (!rc && o->tls_cert)
+		rc = tc_api_tls_load(o->tls_cert, o->tls_key, &api->tls_cert, &api->tls_key, d);
 	if (rc) {
 		tc_previews_free(api->previews);
 		free(api);

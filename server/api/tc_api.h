@@ -106,6 +106,9 @@ struct tc_api_options {
 	unsigned timeout_s;          /* an idle connection is closed after this; 0: 30 */
 	size_t body_memory;          /* bytes all unfinished request bodies may hold; 0: TC_API_BODY_MEMORY */
 	const char *console_dir;     /* the web console's files, served at /console/; NULL: none */
+	const char *leaflet_dir;     /* Leaflet's files, served at /console/lib/leaflet/; NULL: none */
+	const char *map_tiles;       /* the console map's tile URL template (http or https); NULL: no tiles */
+	const char *map_attribution; /* the tile server's credit line; NULL: none */
 	/*
 	 * POST /api/v1/alerts/preview: hand alert xml to the render worker as preview id (its result
 	 * comes back through tc_api_preview_done). TC_ERR_LIMIT: too many previews wait already.

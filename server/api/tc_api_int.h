@@ -27,6 +27,7 @@ struct tc_api {
 	unsigned long requests, refused, accepted;
 	unsigned long unauthenticated, forbidden; /* answered 401, 403 */
 	struct tc_registry_index *index; /* receivers in memory for planning; reloaded after imports */
+	char console_csp[1024];          /* the console's Content-Security-Policy (tc_api_console_setup) */
 	size_t held;                     /* body bytes all unfinished requests hold (or have declared) */
 	unsigned long busy;              /* requests answered 503 for the body budget */
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
@@ -142,6 +143,8 @@ void tc_api_audit(struct tc_api *api, const struct request *rq, const char *acti
 /* GET /, /console/...: the console's files; true when a path may name one. */
 enum MHD_Result tc_api_console(struct tc_api *api, struct MHD_Connection *c, const char *url);
 bool tc_api_console_path_ok(const char *path);
+/* Check map_tiles (an http or https URL template) and make the console's policy allow its host. */
+enum tc_rc tc_api_console_setup(struct tc_api *api, struct tc_diags *d);
 enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 /* Suspend rq's connection until task is over (then its handler runs again with rq->task_over). */
 void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task);

@@ -58,6 +58,15 @@ static const struct tc_setting settings[] = {
 	  "separated by commas; a request naming another host, or from another site's page (Origin), is refused" },
 	{ "console_dir", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, console_dir), TOCSIN_CONSOLE_DIR, 0, 0, NULL,
 	  "the folder of the web console's files, served at /console/ (tc_api_console.c); empty: no console" },
+	{ "console_leaflet_dir", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, console_leaflet_dir),
+	  "/usr/share/javascript/leaflet", 0, 0, NULL,
+	  "Leaflet's files (Debian's libjs-leaflet) for the console's map, served at /console/lib/leaflet/" },
+	{ "map_tiles", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, map_tiles), "", 0, 0, NULL,
+	  "the console map's tile server, an http(s) URL template with {z}, {x} and {y} (e.g. the bureau's own "
+	  "https://tiles.example.cn/{z}/{x}/{y}.png); empty: no tiles, the map draws the registry and the alert's "
+	  "areas only, which needs no internet" },
+	{ "map_attribution", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, map_attribution), "", 0, 0, NULL,
+	  "the credit line the tile server asks for, shown on the map" },
 	{ "session_ttl_s", TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, session_ttl_s), "28800", 300, 604800, NULL,
 	  "how long a browser sign-in lasts" },
 #define TEXT(name, def, help) \

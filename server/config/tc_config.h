@@ -32,6 +32,9 @@ struct tc_config {
 	char approval_required[64]; /* CAP statuses held for a second person ("Actual"), or "none" */
 	char http_hosts[512];      /* names the Host header may carry besides the listen address and localhost */
 	char console_dir[1024];    /* the web console's files; "" none */
+	char console_leaflet_dir[1024]; /* Leaflet's files (Debian's libjs-leaflet), served at /console/lib/leaflet/ */
+	char map_tiles[512];       /* the console map's tile URL template ({z}/{x}/{y}); "" none: no tiles */
+	char map_attribution[256]; /* shown on the map with those tiles */
 	long session_ttl_s;
 	long approval_timeout_s;   /* a held alert waiting longer is audited and its approvers told by SMS */
 	char broker[256];   /* HOST:PORT, or "none" */

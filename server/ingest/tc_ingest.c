@@ -510,6 +510,8 @@ enum tc_rc tc_ingest_alert(struct tc_store *s, const struct tc_ingest_options *o
 		out->targets = p.n;
 		out->held = held;
 		tell_reached(o, &r);
+		for (size_t i = 0; o->target && i < p.n; i++)
+			o->target(p.targets[i], o->reached_user);
 	} else if (rc == TC_OK && held) {
 		rc = hold(s, o, source, a, &p, &r, now, out, d);
 	}

@@ -39,10 +39,11 @@ struct tc_ingest_options {
 	 * A check only (the console's "check as you type"): every rule is applied and the alert
 	 * planned, but nothing is stored, audited or sent; out->targets and out->held say what a
 	 * submission would do, and reached (may be NULL) is told each region code the alert reaches
-	 * with how many receivers there, in code order.
+	 * with how many receivers there, in code order; target (may be NULL) each receiver it reaches.
 	 */
 	bool dry_run;
 	void (*reached)(const char *region, size_t receivers, void *user);
+	void (*target)(const char *receiver, void *user);
 	void *reached_user;
 };
 

@@ -37,6 +37,7 @@ static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
 	tc_store_text_col(q, 12, r->state, sizeof(r->state));
 	r->due_at = sqlite3_column_int64(q, 13);
 	r->confirmed_at = sqlite3_column_int64(q, 14);
+	r->reply = NULL;
 }
 
 /* Rows of a query gathered (texts copied), then handed to fn: fn may run other statements. */
@@ -491,7 +492,7 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 	static const char sql[] =
 		"WITH v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
 		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) GROUP BY region)"
-		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS " FROM v LEFT JOIN sms_messages m"
+		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN sms_messages m"
 		" ON m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> '' AND substr(v.region, 1, length(m.region)) = m.region"
 		" ORDER BY v.region, m.phone";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
@@ -519,6 +520,7 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 			tc_store_text_col(q, 15, row.state, sizeof(row.state));
 			row.due_at = sqlite3_column_int64(q, 16);
 			row.confirmed_at = sqlite3_column_int64(q, 17);
+			row.reply = (const char *)sqlite3_column_text(q, 18);
 			v.officer = &row;
 		}
 		fn(&v, user);

@@ -31,6 +31,7 @@ struct tc_sms_row {
 	long parts;
 	char state[16];
 	int64_t due_at, confirmed_at;
+	const char *reply; /* the officer's reply that confirmed it (escalated villages only; else NULL) */
 };
 typedef void (*tc_sms_row_fn)(const struct tc_sms_row *r, void *user);
 

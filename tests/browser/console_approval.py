@@ -147,6 +147,13 @@ def main():
         check("…and the error goes once it is right", "校验通过" in browser.find_element(By.ID, "check-summary").text)
         check("…said to need a second person", "需第二人签发" in browser.find_element(By.ID, "check-summary").text)
         # a headline with markup in it, as a careless paste or a hostile drafter might give
+        # the template's description marks where the forecaster adds specifics: it is not sent so
+        browser.find_element(By.CSS_SELECTOR, "#draft button[type=submit]").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "submitted"), "……"))
+        check("a template's unfilled places keep it from being submitted", True)
+        for field in ("c-headline", "c-description", "c-description-en"):
+            browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, "c-description").send_keys("预计未来12小时内，台风将影响滨海新区。")
         browser.find_element(By.ID, "c-headline").send_keys("天津市滨海新区气象台发布台风橙色预警<img src=x onerror=alert(1)>")
         browser.find_element(By.CSS_SELECTOR, "#draft button[type=submit]").click()
         wait.until(ec.text_to_be_present_in_element((By.ID, "submitted"), "pending-approval"))

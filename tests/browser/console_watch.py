@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""console_watch.py — the duty console's whole path in headless Chromium (Selenium), against the
+tocsind, mosquitto, SMSC simulator and tocsin-sim that console_watch.sh started.
+
+A drafter composes a typhoon orange warning from the standard template for two towns picked in
+the registry's tree, sees a validation error appear at its field and go, hears the preview (the
+audio element loads and plays), reads the SMS and the shelter screen, and submits; an approver
+approves; the live dashboard shows coverage rising to the simulated figure (18 of 20), the two
+escalated villages with their officers' SMS state and replies; a Cancel composed from the
+dashboard and approved ends it. A viewer sees masked phone numbers and no button that changes
+anything; the receivers screen lists the one that never came online as silent; the audit trail
+is searchable. Screenshots of each screen go to --out.
+
+Usage: console_watch.py --url URL --sender CODE --out DIR --token-approver T --token-viewer T
+Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:
+    print("skipped: python3-selenium is not installed")
+    sys.exit(77)
+
+failures = 0
+PASSWORD = "a long duty password"
+
+
+def check(name, ok):
+    global failures
+    print(("ok   " if ok else "FAIL ") + name)
+    if not ok:
+        failures += 1
+    return ok
+
+
+def api(url, path, token):
+    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for arg in ("--url", "--sender", "--out", "--token-approver", "--token-viewer"):
+        p.add_argument(arg, required=True)
+    a = p.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_bin = shutil.which("chromedriver")
+    if not chromium or not driver_bin:
+        print("skipped: chromium and chromium-driver are not installed")
+        return 77
+    os.makedirs(a.out, exist_ok=True)
+    url = a.url
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1360,1000",
+                "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
+    try:
+        run(browser, a, url)
+    finally:
+        browser.quit()
+    print("%s" % ("all checks passed" if not failures else "%d check(s) failed" % failures))
+    return 1 if failures else 0
+
+
+def run(browser, a, url):
+    browser.set_page_load_timeout(20)
+    wait = WebDriverWait(browser, 20)
+    slow = WebDriverWait(browser, 120, poll_frequency=0.5)
+    by_id = lambda i: browser.find_element(By.ID, i)  # noqa: E731
+    shot = lambda name: browser.save_screenshot(os.path.join(a.out, name + ".png"))  # noqa: E731
+
+    def waited(name, cond, w=wait):
+        try:
+            w.until(cond)
+            return check(name, True)
+        except TimeoutException:
+            return check(name + " (timed out)", False)
+
+    def sign_in(name):
+        browser.get(url + "/")
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+        form = by_id("login")
+        form.find_element(By.NAME, "name").send_keys(name)
+        form.find_element(By.NAME, "password").send_keys(PASSWORD)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "app-view")))
+
+    def sign_out():
+        by_id("logout").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+
+    def nav(view):
+        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="%s"]' % view).click()
+
+    def approve(alert_id, reason):
+        nav("approvals")
+        item = (By.CSS_SELECTOR, 'li.pending[data-id="%s"]' % alert_id)
+        if not waited("the approver finds %s in the queue" % alert_id, ec.presence_of_element_located(item)):
+            return
+        li = browser.find_element(*item)
+        li.find_element(By.CLASS_NAME, "reason").send_keys(reason)
+        li.find_element(By.CLASS_NAME, "approve").click()
+        waited("…approves it", lambda b: not b.find_elements(*item))
+
+    # --- the drafter composes from the template ------------------------------------------------
+    sign_in("forecaster")
+    nav("compose")
+    waited("the registry's tree is drawn", lambda b: b.find_elements(By.CSS_SELECTOR, '#tree input[value="120116001"]'))
+    by_id("c-office").send_keys("天津市滨海新区")
+    by_id("c-template").click()
+    headline = by_id("c-headline").get_attribute("value")
+    check("the typhoon orange template fills the headline (%s)" % headline,
+          headline.startswith("天津市滨海新区气象台") and "台风橙色预警" in headline)
+    check("…the standard instructions", len(by_id("c-instruction").get_attribute("value")) > 20)
+    check("…and the English ones", len(by_id("c-instruction-en").get_attribute("value")) > 20)
+    for town in ("120116001", "120116002"):
+        browser.find_element(By.CSS_SELECTOR, '#tree input[value="%s"]' % town).click()
+    check("…and marks what the forecaster must add", "……" in by_id("c-description").get_attribute("value"))
+    for field, text in (("c-description", "预计未来12小时内，第14号台风将影响滨海新区，沿海平均风力可达10级以上。"),
+                        ("c-description-en", "Typhoon No. 14 will affect Binhai within 12 hours; mean winds on the coast may reach force 10.")):
+        by_id(field).clear()
+        by_id(field).send_keys(text)
+    check("ticking two towns names them in the area", by_id("c-areas").get_attribute("value") == "120116001, 120116002")
+    waited("the check counts the targets per town", lambda b: len(b.find_elements(By.CSS_SELECTOR, "#check-towns tr")) == 2)
+    check("…20 receivers in all", "20" in by_id("check-summary").text)
+    reached = browser.execute_script("return document.querySelectorAll('.leaflet-interactive').length")
+    check("the map draws the receivers (%d)" % reached, reached >= 20)
+    by_id("c-areas").send_keys(", 130303")
+    waited("a region outside the drafter's appears as an error at the area field",
+           lambda b: b.find_element(By.CSS_SELECTOR, '.field-error[data-field="areas"]').text != "")
+    shot("2-compose-error")
+    area = by_id("c-areas")
+    area.clear()
+    area.send_keys("120116001, 120116002")
+    waited("…and goes when it is right",
+           lambda b: b.find_element(By.CSS_SELECTOR, '.field-error[data-field="areas"]').text == ""
+           and "校验通过" in b.find_element(By.ID, "check-summary").text)
+    check("…said to need a second person", "需第二人签发" in by_id("check-summary").text)
+
+    by_id("c-preview").click()
+    waited("the preview renders the spoken script", lambda b: b.find_elements(By.CSS_SELECTOR, "#preview .preview-lang pre.script"), slow)
+    script = browser.find_element(By.CSS_SELECTOR, '#preview .preview-lang[data-lang="zh-CN"] pre.script').text
+    check("…which says the headline", "台风" in script)
+    check("…the SMS in UCS2 with its segments",
+          "UCS2" in browser.find_element(By.CSS_SELECTOR, '#preview .preview-lang[data-lang="zh-CN"] .sms-info').text)
+    check("…the shelter display's screen", len(browser.find_elements(By.CSS_SELECTOR, "#preview .screen .line")) > 3)
+    waited("the preview audio loads", lambda b: b.execute_script(
+        "const a = document.querySelector('#preview audio'); return a && a.readyState >= 2 && a.duration > 1"))
+    played = browser.execute_async_script(
+        "const a = document.querySelector('#preview audio'); const done = arguments[arguments.length - 1];"
+        "a.play().then(() => setTimeout(() => { done(a.currentTime); a.pause(); }, 1500)).catch(() => done(-1));")
+    check("…and plays (%.2f s in)" % (played or 0), played and played > 0.3)
+    shot("3-compose-preview")
+
+    by_id("c-submit").click()
+    waited("submitted and held", lambda b: b.find_element(By.ID, "submitted").get_attribute("data-id"))
+    alert_id = by_id("submitted").get_attribute("data-id")
+    check("…as pending approval", "pending-approval" in by_id("submitted").text)
+    sign_out()
+
+    # --- the approver releases it --------------------------------------------------------------
+    sign_in("chief")
+    shot("4-approvals")
+    approve(alert_id, "核对无误，同意发布")
+    check("released (%s)" % api(url, "/api/v1/alerts/" + alert_id, a.token_approver)["state"],
+          api(url, "/api/v1/alerts/" + alert_id, a.token_approver)["state"] != "pending-approval")
+
+    # --- the live dashboard ---------------------------------------------------------------------
+    nav("alerts")
+    row = (By.CSS_SELECTOR, '#alert-rows tr[data-id="%s"]' % alert_id)
+    waited("the alert is in the list", ec.presence_of_element_located(row))
+    browser.find_element(*row).click()
+    waited("the dashboard is live (server-sent events)", lambda b: "on" in b.find_element(By.ID, "live").get_attribute("class"))
+    seen = set()
+
+    def coverage_seen(b):
+        seen.add(b.find_element(By.ID, "alert-coverage").text)
+        return b.find_element(By.ID, "alert-coverage").text == "90 %"
+    waited("coverage rises to the simulated figure, 90 %", coverage_seen, slow)
+    check("…through figures below it (%s)" % sorted(seen), len(seen) >= 2 or "0 %" in seen)
+    waited("two villages escalated to their officers",
+           lambda b: len(b.find_elements(By.CSS_SELECTOR, "#villages tr")) == 2, slow)
+    waited("…who confirmed by SMS, their replies shown",
+           lambda b: all("收到" in r.text and "是" in r.text for r in b.find_elements(By.CSS_SELECTOR, "#villages tr")), slow)
+    towns = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#region-rows tr")]
+    check("coverage per town (%s)" % towns, len(towns) == 2 and all("90 %" in t for t in towns))
+    colours = browser.execute_script(
+        "return [...document.querySelectorAll('#a-map .leaflet-interactive')].map(e => e.getAttribute('fill'))")
+    check("the map colours receivers by delivery state (%d green)" % colours.count("#2e7d32"), colours.count("#2e7d32") == 18)
+    shot("5-dashboard")
+    sign_out()
+
+    # --- a viewer: masked numbers, nothing to press ---------------------------------------------
+    sign_in("watcher")
+    nav("alerts")
+    waited("the viewer sees the alert", ec.presence_of_element_located(row))
+    browser.find_element(*row).click()
+    waited("…and its escalated villages", lambda b: len(b.find_elements(By.CSS_SELECTOR, "#villages tr")) == 2)
+    officers = " ".join(r.text for r in browser.find_elements(By.CSS_SELECTOR, "#villages tr"))
+    check("…with the officers' numbers masked", "****" in officers and "+861380010" not in officers)
+    buttons = [b.text for b in browser.find_elements(By.TAG_NAME, "button") if b.is_displayed()
+               and b.get_attribute("data-t") in ("update", "cancel", "approve", "reject", "submit", "import-go")]
+    check("…and no button that changes anything (%s)" % buttons, not buttons)
+    check("…no compose", not browser.find_element(By.CSS_SELECTOR, 'nav [data-view="compose"]').is_displayed())
+    nav("fleet")
+    waited("the receivers screen lists the registry", lambda b: len(b.find_elements(By.CSS_SELECTOR, "#fleet-rows tr")) == 21)
+    check("…its shelters with capacity", "1200" in by_id("shelter-rows").text)
+    check("…and no import for a viewer", not by_id("import").is_displayed())
+    by_id("silent-only").click()
+    waited("the silent filter keeps the one never switched on",
+           lambda b: [r.get_attribute("data-id") for r in b.find_elements(By.CSS_SELECTOR, "#fleet-rows tr")] == ["rx-dark-01"])
+    shot("6-receivers")
+    sign_out()
+
+    # --- the drafter cancels it from the dashboard; the approver releases the Cancel ------------
+    sign_in("forecaster")
+    nav("alerts")
+    waited("the drafter opens the alert", ec.presence_of_element_located(row))
+    browser.find_element(*row).click()
+    waited("…which offers Cancel", lambda b: b.find_element(By.ID, "alert-cancel").is_displayed())
+    by_id("alert-cancel").click()
+    waited("the Cancel is composed from it", lambda b: "撤销" in b.find_element(By.ID, "c-kind").text
+           and "校验通过" in b.find_element(By.ID, "check-summary").text)
+    check("…naming the alert it cancels", alert_id and len(by_id("c-refers-id").text.split(",")) == 3)
+    by_id("c-submit").click()
+    waited("…and submitted", lambda b: b.find_element(By.ID, "submitted").get_attribute("data-id"))
+    cancel_id = by_id("submitted").get_attribute("data-id")
+    sign_out()
+    sign_in("chief")
+    approve(cancel_id, "台风已减弱，解除预警")
+    nav("alerts")
+    waited("the approver opens the first alert", ec.presence_of_element_located(row))
+    browser.find_element(*row).click()
+    waited("the dashboard says it is cancelled", lambda b: b.find_element(By.ID, "alert-state").text == "cancelled", slow)
+    check("…and offers no Cancel any more", not by_id("alert-cancel").is_displayed())
+    shot("7-cancelled")
+    sign_out()
+
+    # --- the audit trail, searched ----------------------------------------------------------------
+    sign_in("auditor")
+    nav("audit")
+    waited("the audit chain holds", lambda b: b.find_element(By.ID, "chain").get_attribute("class") == "holds")
+    by_id("audit-search").send_keys("approve")
+    actions = {r.find_elements(By.TAG_NAME, "td")[3].text for r in browser.find_elements(By.CSS_SELECTOR, "#audit-rows tr")}
+    check("searching finds the approvals (%s)" % sorted(actions), actions and all("approve" in x for x in actions))
+    shot("8-audit")
+    logs = browser.get_log("browser")
+    csp = [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+    check("no Content-Security-Policy violation (%s)" % csp[:2], not csp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
