@@ -178,15 +178,9 @@ static void delivery_json(const struct tc_delivery *dl, void *user)
 					      (json_int_t)dl->attempts, "updated_at", (json_int_t)dl->updated_at));
 }
 
-/* Per county (the first 6 digits of a receiver's region): targets and covered (played or displayed). */
-struct report {
-	json_t *regions; /* code → {"targets","covered"} */
-	long targets, covered;
-};
-
-static void report_add(const struct tc_delivery *dl, void *user)
+void tc_api_report_add(const struct tc_delivery *dl, void *user)
 {
-	struct report *r = user;
+	struct tc_api_report *r = user;
 	char county[7] = "unknown";
 	if (dl->region && strlen(dl->region) >= 6)
 		snprintf(county, sizeof(county), "%.6s", dl->region);
@@ -202,7 +196,7 @@ static void report_add(const struct tc_delivery *dl, void *user)
 	r->covered += covered;
 }
 
-static json_t *report_json(struct report *r, const char *id)
+static json_t *report_json(const struct tc_api_report *r, const char *id)
 {
 	const char *code;
 	json_t *o, *list = json_array();
@@ -278,6 +272,18 @@ static json_t *people_json(const struct people *pp)
 	return json_pack("{s:I, s:I, s:I, s:f}", "villages_escalated", (json_int_t)pp->escalated, "villages_confirmed",
 			 (json_int_t)pp->confirmed, "targets_confirmed", (json_int_t)pp->targets_confirmed,
 			 "coverage_with_people", pp->targets ? round(1000.0 * pp->covered / pp->targets) / 10 : 0.0);
+}
+
+json_t *tc_api_report_json(struct tc_api *api, const struct tc_api_report *r, const char *id, bool phones)
+{
+	struct people pp;
+	json_t *rj = NULL;
+	if (people_of(api, id, phones, &pp) == TC_OK) {
+		rj = report_json(r, id);
+		json_object_set_new(rj, "people", people_json(&pp));
+	}
+	json_decref(pp.villages);
+	return rj;
 }
 
 static enum tc_rc sms_status(struct tc_api *api, const char *id, bool phones, json_t *j,
@@ -386,18 +392,11 @@ static enum MHD_Result get_alert(struct tc_api *api, struct MHD_Connection *c, c
 		tc_store_each_delivery(api->store, id, state && *state ? state : NULL, delivery_json, list);
 		ok = tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "id", id, "deliveries", list));
 	} else if (!strcmp(rest + 16, "/report")) {
-		struct report r = { .regions = json_object() };
-		tc_store_each_delivery(api->store, id, NULL, report_add, &r);
-		json_t *rj = report_json(&r, id);
-		struct people pp;
-		if (people_of(api, id, phones, &pp)) {
-			json_decref(rj);
-			ok = error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
-		} else {
-			json_object_set_new(rj, "people", people_json(&pp));
-			ok = tc_api_reply(c, MHD_HTTP_OK, rj);
-		}
-		json_decref(pp.villages);
+		struct tc_api_report r = { .regions = json_object() };
+		json_t *rj = tc_store_each_delivery(api->store, id, NULL, tc_api_report_add, &r) ? NULL
+			     : tc_api_report_json(api, &r, id, phones);
+		ok = rj ? tc_api_reply(c, MHD_HTTP_OK, rj)
+			: error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the store could not be read");
 		json_decref(r.regions);
 	} else if (!strcmp(rest + 16, "/sms")) {
 		ok = sms_list(api, c, id);
@@ -597,6 +596,8 @@ static void http_metrics(const struct tc_api *api, FILE *f)
 	fprintf(f, "# HELP tocsin_http_busy_total Requests answered 503 because request bodies held too much memory.\n"
 		   "# TYPE tocsin_http_busy_total counter\n");
 	fprintf(f, "tocsin_http_busy_total %lu\n", api->busy);
+	fprintf(f, "# HELP tocsin_http_event_streams Event streams open (GET .../events).\n"
+		   "# TYPE tocsin_http_event_streams gauge\ntocsin_http_event_streams %u\n", tc_api_events_open(api));
 }
 
 /* GET /metrics: Prometheus text format. */
@@ -855,6 +856,8 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_ALERT_REPORT:
 	case EP_ALERT_SMS:
 	case EP_DELIVERIES: return get_alert(api, c, url + sizeof(alerts) - 1, phones);
+	case EP_EVENTS: return tc_api_events(api, c, rq);
+	case EP_FLEET: return tc_api_fleet(api, c, rq);
 	case EP_CANCEL: return cancel_alert(api, c, rq);
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
 	case EP_REJECT: return tc_api_decide(api, c, rq, false);
@@ -1008,6 +1011,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 		tc_store_task_wait(rq->task);
 		tc_api_preview_forget(cls, rq);
 		free(rq->chk);
+		tc_api_fleet_free(rq->fleet);
 		tc_registry_index_load_cancel(rq->loader);
 		tc_registry_job_free(rq->job);
 		tc_diags_free(rq->job_diags);
@@ -1150,9 +1154,12 @@ void tc_api_stop(struct tc_api *api)
 		tc_api_preview_forget(api, rq);
 		MHD_resume_connection(rq->conn);
 	}
+	if (tc_api_events_stop(api) && api->mhd)
+		MHD_run(api->mhd); /* the streams' last bytes: their clients see them end, not break */
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
 	tc_previews_free(api->previews);
+	tc_api_events_free(api);
 	tc_registry_index_free(api->index);
 	free(api->tls_cert);
 	tc_api_tls_wipe(api->tls_key);
@@ -1175,6 +1182,7 @@ int tc_api_fd(struct tc_api *api, long *timeout_ms)
 		*timeout_ms = 5; /* is a task in a thread over? */
 	else if (api->previewing && *timeout_ms > 1000)
 		*timeout_ms = 1000; /* has a preview waited too long? */
+	tc_api_events_timeout(api, timeout_ms);
 	return api->epoll_fd;
 }
 
@@ -1183,6 +1191,7 @@ void tc_api_run(struct tc_api *api)
 	MHD_run(api->mhd);
 	bool resumed = api->reading && reading_work(api);
 	resumed |= api->previewing && tc_api_preview_work(api);
+	resumed |= tc_api_events_work(api);
 	if (api->imports) {
 		import_work(api);
 		resumed = true;

@@ -31,6 +31,9 @@
  *   GET  /api/v1/alerts/{id}       one alert's record
  *   GET  /api/v1/alerts/{id}/cap   the alert exactly as received
  *   GET  /api/v1/alerts/{id}/sms[?format=csv][&batch=N]  its SMS recipients (CSV: number,text,segments)
+ *   GET  /api/v1/alerts/{id}/events  its report, deliveries and state as Server-Sent Events
+ *                                  (tc_api_events.c)
+ *   GET  /api/v1/fleet[?silent=S]  receivers with liveness, shelters (tc_api_fleet.c)
  *   POST /api/v1/{receivers,contacts,shelters}  CSV or JSON → 200 {"imported"} or
  *                                  422 with each bad row by line; all rows or none
  *   GET  /api/v1/{receivers,contacts,shelters}[?format=csv]  the registry

@@ -69,6 +69,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/approvals", EP_APPROVALS, "GET" }, { "/api/v1/audit", EP_AUDIT, "GET" },
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
 		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" }, { "/api/v1/alerts/preview", EP_ALERT_PREVIEW, "POST" },
+		{ "/api/v1/fleet", EP_FLEET, "GET" },
 	};
 	static const struct {
 		const char *tail;
@@ -78,6 +79,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "", EP_ALERT, "GET" },          { "/cap", EP_ALERT_CAP, "GET" },   { "/report", EP_ALERT_REPORT, "GET" },
 		{ "/sms", EP_ALERT_SMS, "GET" },  { "/cancel", EP_CANCEL, "POST" },  { "/approve", EP_APPROVE, "POST" },
 		{ "/reject", EP_REJECT, "POST" }, { "/deliveries", EP_DELIVERIES, "GET" },
+		{ "/events", EP_EVENTS, "GET" },
 	};
 	rq->id[0] = '\0';
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -137,6 +139,8 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_AUDIT: return TC_PERM_AUDIT;
 	case EP_USERS: return TC_PERM_USERS;
 	case EP_SMS: return TC_PERM_GATEWAY;
+	case EP_EVENTS: /* what /report shows, as it changes */
+	case EP_FLEET: return TC_PERM_READ; /* the registry without contacts, with liveness */
 	default: return TC_PERM_READ;
 	}
 }
@@ -276,6 +280,23 @@ static const char *bearer(struct MHD_Connection *c)
 		return NULL;
 	h += 7;
 	return h + strspn(h, " ");
+}
+
+const char *tc_api_credential(struct MHD_Connection *c, bool *session)
+{
+	const char *token = bearer(c);
+	*session = !token;
+	return token ? token : MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SESSION_COOKIE);
+}
+
+bool tc_api_credential_holds(struct tc_api *api, const char *credential, bool session, struct tc_user *out)
+{
+	bool csrf_ok = false;
+	int64_t now = tc_api_now(api);
+	if (!credential)
+		return false;
+	return session ? tc_auth_session_check(api->store, credential, NULL, now, out, &csrf_ok) == TC_OK
+		       : tc_auth_token_check(api->store, credential, now, out, NULL, NULL) == TC_OK;
 }
 
 /* Who asks: 0 with rq->user set, or -1 with the refusal queued (401, or 403 for a missing CSRF token). */

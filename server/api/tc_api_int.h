@@ -32,6 +32,7 @@ struct tc_api {
 	unsigned long busy;              /* requests answered 503 for the body budget */
 	char *tls_cert, *tls_key;        /* PEM, kept while the daemon runs; NULL: plain HTTP */
 	int epoll_fd;
+	struct tc_api_streams *streams; /* event streams and the alerts they watch (tc_api_events.c) */
 	struct request *imports, *imports_last; /* imports under way, in the order they came */
 	struct request *previewing;             /* requests waiting for their preview (tc_api_preview.c) */
 	struct tc_previews *previews;           /* previews kept for their audio */
@@ -72,6 +73,8 @@ enum tc_endpoint {
 	EP_USERS,       /* GET /api/v1/users */
 	EP_SMS,         /* GET /api/v1/sms/... (a gateway's callbacks) */
 	EP_CONSOLE,     /* GET /, /console/... (tc_api_console.c) */
+	EP_EVENTS,      /* GET .../events: the report as it changes (tc_api_events.c) */
+	EP_FLEET,       /* GET /api/v1/fleet: receivers with liveness, shelters (tc_api_fleet.c) */
 };
 
 struct request {
@@ -108,6 +111,7 @@ struct request {
 	struct tc_preview *preview;
 	int64_t preview_deadline_ms; /* CLOCK_MONOTONIC: given up on after this */
 	struct request *next_preview;
+	struct tc_api_fleet *fleet; /* GET /api/v1/fleet: read off the loop (tc_api_fleet.c) */
 };
 
 /* How long one step of an import may hold the loop (acknowledgments wait meanwhile). */
@@ -129,6 +133,32 @@ enum MHD_Result tc_api_error_with(struct MHD_Connection *c, unsigned status, con
 int tc_api_gate(struct tc_api *api, struct MHD_Connection *c, const char *url, const char *method,
 		struct request *rq);
 
+/*
+ * The credential a request carries: its bearer token, else its session cookie (*session true);
+ * NULL when none. tc_api_credential_holds says whether it still does (not revoked, expired or
+ * disabled since), with its user now in *out: for requests that outlive their checks.
+ */
+const char *tc_api_credential(struct MHD_Connection *c, bool *session);
+bool tc_api_credential_holds(struct tc_api *api, const char *credential, bool session, struct tc_user *out);
+
+/*
+ * GET /api/v1/alerts/{id}/events (tc_api_events.c): Server-Sent Events of the alert's report,
+ * deliveries and state as they change, built once a second for every stream of the alert.
+ * _work (each turn of the loop) sends what is due and closes what must close; _stop closes every
+ * stream (the daemon stops next); _timeout lowers *ms to when _work is next due.
+ */
+enum MHD_Result tc_api_events(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+bool tc_api_events_work(struct tc_api *api);
+bool tc_api_events_stop(struct tc_api *api); /* true when a stream was resumed */
+void tc_api_events_free(struct tc_api *api); /* once the daemon has stopped */
+void tc_api_events_timeout(const struct tc_api *api, long *ms);
+/* Streams open now (for /metrics). */
+unsigned tc_api_events_open(const struct tc_api *api);
+
+/* GET /api/v1/fleet[?silent=S] (tc_api_fleet.c); _free releases rq->fleet (on_done). */
+enum MHD_Result tc_api_fleet(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+void tc_api_fleet_free(struct tc_api_fleet *f);
+
 /* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */
 enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
 enum MHD_Result tc_api_logout(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
@@ -139,12 +169,12 @@ void tc_api_audit(struct tc_api *api, const struct request *rq, const char *acti
 		  const char *object, const char *detail);
 
 
-/* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
 /* GET /, /console/...: the console's files; true when a path may name one. */
 enum MHD_Result tc_api_console(struct tc_api *api, struct MHD_Connection *c, const char *url);
 bool tc_api_console_path_ok(const char *path);
 /* Check map_tiles (an http or https URL template) and make the console's policy allow its host. */
 enum tc_rc tc_api_console_setup(struct tc_api *api, struct tc_diags *d);
+/* GET /api/v1/audit[?after=ID&limit=N]: rows of the audit trail and whether the chain holds. */
 enum MHD_Result tc_api_audit_list(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 /* Suspend rq's connection until task is over (then its handler runs again with rq->task_over). */
 void tc_api_wait_task(struct tc_api *api, struct MHD_Connection *c, struct request *rq, struct tc_store_task *task);
@@ -160,6 +190,19 @@ enum MHD_Result tc_api_preview_audio(struct tc_api *api, struct MHD_Connection *
 bool tc_api_preview_work(struct tc_api *api);
 /* On the daemon's stop, or a request's end: what waits is let go. */
 void tc_api_preview_forget(struct tc_api *api, struct request *rq);
+
+/*
+ * GET /api/v1/alerts/{id}/report, built from the alert's deliveries: each given to
+ * tc_api_report_add (a tc_store_each_delivery callback), then tc_api_report_json makes the object
+ * /report answers (the SMS channel's part read from the store; officers' numbers masked unless
+ * phones). NULL when the store could not be read. The caller releases r->regions.
+ */
+struct tc_api_report {
+	json_t *regions; /* county (first 6 digits of the region) → {"targets","covered"} */
+	long targets, covered;
+};
+void tc_api_report_add(const struct tc_delivery *dl, void *report);
+json_t *tc_api_report_json(struct tc_api *api, const struct tc_api_report *r, const char *id, bool phones);
 
 /* GET /api/v1/approvals, POST .../approve, .../reject (tc_api_approve.c). */
 enum MHD_Result tc_api_approvals(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

@@ -428,6 +428,7 @@ void tc_store_close(struct tc_store *s)
 		sqlite3_finalize(s->st[i]);
 	for (int i = 0; i < s->n_cache; i++)
 		sqlite3_finalize(s->cache[i].st);
+	tc_store_watch_release(s);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -754,6 +755,28 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn fn, void *user)
+{
+	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
+				  " r.online, r.last_seen FROM receivers r LEFT JOIN awaited_shelters w ON w.receiver_id = r.id"
+				  " ORDER BY r.id";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4) };
+		tc_store_text_col(q, 0, x.id, sizeof(x.id));
+		tc_store_text_col(q, 1, x.kind, sizeof(x.kind));
+		tc_store_text_col(q, 2, x.name, sizeof(x.name));
+		tc_store_text_col(q, 5, x.region, sizeof(x.region));
+		tc_store_text_col(q, 6, x.shelter_id, sizeof(x.shelter_id));
+		fn(&x, sqlite3_column_int(q, 7) != 0, sqlite3_column_int64(q, 8), user);
+	}
+	sqlite3_reset(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 

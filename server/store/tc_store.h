@@ -225,6 +225,10 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
  * (what planning's index needs: several times quicker than tc_store_each_receiver). */
 enum tc_rc tc_store_each_receiver_place(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *),
 					void *user);
+/* Every receiver, in id order, with its liveness: online as its last status said, last_seen (unix s,
+ * 0: never) when it last spoke. What a receivers screen and map need; the shelter as the export names it. */
+typedef void (*tc_receiver_live_fn)(const struct tc_receiver *r, bool online, int64_t last_seen, void *user);
+enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn fn, void *user);
 enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user);
 enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user);
 
@@ -335,6 +339,18 @@ enum tc_rc tc_store_receiver_seen(struct tc_store *s, const char *id, bool onlin
 long tc_store_count_region(struct tc_store *s, const char *prefix);
 /* Receivers online (status online last). */
 long tc_store_count_online(struct tc_store *s);
+
+/*
+ * Change watching, for those who follow alerts live (the API's event streams): while on, every
+ * row of deliveries, alerts, SMS messages and escalations this connection inserts or updates is
+ * noted (SQLite's update hook: each costs an append, whatever code wrote it).
+ * tc_store_changed_alerts calls fn once for each alert whose rows were noted since it last ran
+ * (an alert may come more than once), or once with NULL when too many were noted to keep (then
+ * take every alert as changed), and forgets them. A change later rolled back is noted too: a
+ * caller reads the alert again and finds nothing new. Turning it off forgets what was noted.
+ */
+enum tc_rc tc_store_watch(struct tc_store *s, bool on);
+enum tc_rc tc_store_changed_alerts(struct tc_store *s, void (*fn)(const char *alert_id, void *user), void *user);
 
 /* A village left without a working loudspeaker: recorded for the SMS channel to act on. */
 enum tc_rc tc_store_put_escalation(struct tc_store *s, const char *alert_id, const char *target, const char *region,

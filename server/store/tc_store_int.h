@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "tc_store.h"
+#include "tc_vec.h"
 
 enum tc_store_fixed_stmt {
 	ST_FIND_ALERT,
@@ -29,7 +30,14 @@ struct tc_store {
 	} cache[TC_STORE_CACHE_SIZE];
 	int n_cache;
 	int version;
+	/* rows of deliveries, alerts and the SMS channel written since tc_store_changed_alerts last
+	 * looked (tc_store_watch.c): recorded only while watching, on the owner's connection */
+	struct tc_vec changed; /* struct tc_store_change */
+	bool watching, changed_overflow;
 };
+
+/* Free what change watching holds (tc_store_close). */
+void tc_store_watch_release(struct tc_store *s);
 
 /*
  * The prepared statement for sql, which must be a string constant (it is

@@ -458,6 +458,65 @@ static void test_last_run(void **state)
 	assert_int_equal(started, NOW + 10);
 }
 
+static void note_alert(const char *id, void *user)
+{
+	char *seen = user;
+	strncat(seen, id ? id : "*", 200 - strlen(seen));
+	strncat(seen, " ", 200 - strlen(seen));
+}
+
+/* Which alerts changed: noted while watching, whatever wrote the rows; each read once; off forgets. */
+static void test_change_watching(void **state)
+{
+	(void)state;
+	char seen[201] = "", want[64];
+	struct tc_delivery_row r;
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	assert_string_equal(seen, ""); /* not watching: nothing */
+	assert_int_equal(tc_store_watch(store, true), TC_OK);
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	assert_string_equal(seen, "");
+	assert_int_equal(tc_store_get_delivery(store, alert_id, "a", "mqtt", &r), TC_OK);
+	snprintf(r.state, sizeof(r.state), "played");
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW + 1), TC_OK);
+	assert_int_equal(tc_store_update_delivery(store, &r, NULL, NOW + 2), TC_OK); /* the same row twice */
+	assert_int_equal(tc_store_receiver_seen(store, "b", true, NOW), TC_OK);  /* not a watched table */
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	snprintf(want, sizeof(want), "%s ", alert_id);
+	assert_string_equal(seen, want);
+	seen[0] = '\0';
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	assert_string_equal(seen, ""); /* forgotten once read */
+	assert_int_equal(tc_store_put_escalation(store, alert_id, "b", "120116001002", "no receipt", NOW), TC_OK);
+	assert_int_equal(tc_store_watch(store, false), TC_OK);
+	assert_int_equal(tc_store_watch(store, true), TC_OK);
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	assert_string_equal(seen, ""); /* turning it off forgot the escalation */
+	long n = 0;
+	assert_int_equal(tc_store_close_alert(store, alert_id, TC_ALERT_CANCELLED, NOW + 3, &n), TC_OK);
+	assert_int_equal(tc_store_changed_alerts(store, note_alert, seen), TC_OK);
+	assert_string_equal(seen, want); /* the alert's row and its deliveries: one alert */
+	assert_int_equal(tc_store_watch(store, false), TC_OK);
+}
+
+static void live_row(const struct tc_receiver *r, bool online, int64_t last_seen, void *user)
+{
+	char *out = user, row[96];
+	snprintf(row, sizeof(row), "%s:%s:%d:%lld ", r->id, r->region, online, (long long)last_seen);
+	strncat(out, row, 200 - strlen(out));
+}
+
+static void test_receivers_with_liveness(void **state)
+{
+	(void)state;
+	char out[201] = "";
+	/* b came online in the test before; c never, until it says it is offline */
+	assert_int_equal(tc_store_receiver_seen(store, "a", true, NOW + 10), TC_OK);
+	assert_int_equal(tc_store_receiver_seen(store, "c", false, NOW + 20), TC_OK);
+	assert_int_equal(tc_store_each_receiver_live(store, live_row, out), TC_OK);
+	assert_string_equal(out, "a:120116001001:1:1000010 b:120116001002:1:1000000 c:120116002001:0:1000020 ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,5 +531,11 @@ int main(void)
 		cmocka_unit_test(test_last_run),
 		cmocka_unit_test(test_coverage_with_people),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	/* on a store of their own: the tests above leave the alert ended */
+	const struct CMUnitTest watching[] = {
+		cmocka_unit_test(test_change_watching),
+		cmocka_unit_test(test_receivers_with_liveness),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+	return failed + cmocka_run_group_tests(watching, setup, teardown);
 }
