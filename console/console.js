@@ -179,7 +179,7 @@ async function mapOf(id) {
     const r = await fetch('map.json', { credentials: 'same-origin' });
     mapSettings = r.ok ? await r.json() : {};
   }
-  const m = L.map(id, { preferCanvas: true, zoomSnap: 0.25 });
+  const m = L.map(id, { zoomSnap: 0.25 });
   if (mapSettings.tiles) {
     L.tileLayer(mapSettings.tiles, { attribution: mapSettings.attribution || '', maxZoom: 18 }).addTo(m);
   }
@@ -194,6 +194,9 @@ function fitOnce(mp, points) {
   mp.map.fitBounds(L.latLngBounds(points).pad(0.15));
   mp.fitted = true;
 }
+
+// thousands of dots draw on one canvas; a few hundred as SVG elements, each with its own tooltip
+const rendererFor = (n) => (n > 3000 ? L.canvas({ padding: 0.2 }) : L.svg());
 
 const stateColours = {
   planned: '#9e9e9e', sent: '#1565c0', received: '#00838f', played: '#2e7d32', displayed: '#2e7d32',
@@ -250,11 +253,11 @@ async function loadFleetView() {
   const mp = await mapOf('f-map');
   if (!mp) return;
   mp.layers.clearLayers();
-  const points = [];
+  const points = [], renderer = rendererFor(list.length);
   for (const r of list) {
     points.push([r.lat, r.lon]);
     L.circleMarker([r.lat, r.lon], {
-      radius: 5, weight: 1, color: '#333', fillOpacity: 0.9,
+      renderer, radius: 5, weight: 1, color: '#333', fillOpacity: 0.9,
       fillColor: r.online ? stateColours.online : stateColours.offline,
     }).bindTooltip(`${r.id} ${r.name}`).addTo(mp.layers);
   }
@@ -498,13 +501,13 @@ async function drawDeliveries() {
   const mp = maps['a-map'];
   if (!mp || !watch || !fleet) return;
   mp.layers.clearLayers();
-  const points = [];
+  const points = [], renderer = rendererFor(watch.deliveries.size);
   for (const d of watch.deliveries.values()) {
     const r = fleet.byId.get(d.receiver);
     if (!r) continue;
     points.push([r.lat, r.lon]);
     L.circleMarker([r.lat, r.lon], {
-      radius: 6, weight: 1, color: '#333', fillOpacity: 0.9, fillColor: stateColours[d.state] || stateColours.other,
+      renderer, radius: 6, weight: 1, color: '#333', fillOpacity: 0.9, fillColor: stateColours[d.state] || stateColours.other,
     }).bindTooltip(`${r.id} ${r.name}: ${stateWord(d.state)}`).addTo(mp.layers);
   }
   fitOnce(mp, points);
@@ -569,7 +572,7 @@ function showAudit() {
   for (const r of list.slice(0, 500)) {
     const tr = node('tr');
     const who = r.username ? `${r.username} (${r.role})` : r.actor;
-    for (const v of [r.id, when(r.at), who, r.action, r.object || r.alert_id, r.detail, r.source]) cell(tr, v || '');
+    for (const v of [r.id, when(r.at), who, r.action, [r.alert_id, r.object].filter(Boolean).join(' · '), r.detail, r.source]) cell(tr, v || '');
     rows.append(tr);
   }
   $('audit-count').textContent = fill(t('audit-count'), { n: Math.min(list.length, 500), total: auditRows.total });
@@ -685,6 +688,11 @@ function draftXml() {
     el(ec, 'value', code);
     el(info, 'effective', now.cap);
     el(info, 'expires', until.cap);
+    const tpl = typeof templates === 'object' && templates[$('c-event').value];
+    if (officeName()) {
+      el(info, 'senderName', language === 'zh-CN' ? officeName() + (tpl ? tpl.zh.unit : '')
+        : `${officeName()} ${tpl ? tpl.en.unit : ''}`.trim());
+    }
     const headline = $(`c-headline${suffix}`).value ||
       (language === 'zh-CN' ? `${zhEvent}${colour[1]}预警` : `${colour[2]} ${enEvent} warning`);
     el(info, 'headline', headline);
@@ -694,7 +702,7 @@ function draftXml() {
     el(par, 'valueName', 'COLOUR');
     el(par, 'value', colour[1]);
     const area = el(info, 'area');
-    el(area, 'areaDesc', $('c-area-desc').value || $('c-areas').value || shapesText());
+    el(area, 'areaDesc', $('c-area-desc').value || officeName() || $('c-areas').value || shapesText());
     for (const p of draft.polygons) el(area, 'polygon', p.concat([p[0]]).map(([la, lo]) => `${la.toFixed(4)},${lo.toFixed(4)}`).join(' '));
     for (const c of draft.circles) el(area, 'circle', `${c.lat.toFixed(4)},${c.lon.toFixed(4)} ${c.km.toFixed(2)}`);
     for (const c of areaCodes()) {
@@ -896,12 +904,12 @@ function drawComposeMap() {
   if (!mp || !fleet) return;
   mp.layers.clearLayers();
   const reached = new Set((lastCheck && lastCheck.receivers) || []);
-  const points = [];
+  const points = [], renderer = rendererFor(fleet.receivers.length);
   for (const r of fleet.receivers) {
     points.push([r.lat, r.lon]);
     const hit = reached.has(r.id);
     L.circleMarker([r.lat, r.lon], {
-      radius: hit ? 6 : 4, weight: 1, color: '#333', fillOpacity: hit ? 0.95 : 0.5,
+      renderer, radius: hit ? 6 : 4, weight: 1, color: '#333', fillOpacity: hit ? 0.95 : 0.5,
       fillColor: hit ? stateColours.target : stateColours.other,
     }).bindTooltip(`${r.id} ${r.name} (${r.region})`).addTo(mp.layers);
   }

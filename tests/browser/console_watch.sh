@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v chromium >/dev/null && command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null ||
+command -v chromium >/dev/null && command -v chromedriver >/dev/null && /usr/bin/python3 -c 'import selenium' 2>/dev/null ||
 	{ echo "skipped: chromium, chromium-driver or python3-selenium is not installed"; exit 77; }
 [ -f /usr/share/javascript/leaflet/leaflet.js ] || { echo "skipped: libjs-leaflet is not installed"; exit 77; }
 
@@ -47,19 +47,22 @@ TOCSIN_TOKEN=$(cat "$tmp/token.clerk")
 export TOCSIN_TOKEN
 
 start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
-start_smsc "$tmp" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' --receipt-delay-ms 100 ||
+start_smsc "$tmp" --password s3cr3t --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' --receipt-delay-ms 100 ||
 	{ echo "cannot start the SMSC simulator: $(cat "$tmp/smsc.log")"; exit 1; }
 printf '[tocsind]\nprofile = cn\nack_timeout_s = 2\nplay_timeout_s = 30\nmax_attempts = 2\nsms_receipt_timeout_s = 4\n' \
 	>"$tmp/tocsind.conf"
+printf 's3cr3t\n' >"$tmp/smpp.password"
+chmod 600 "$tmp/smpp.password"
 "$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 --broker "$broker_url" \
-	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-tps 40 2>>"$tmp/tocsind.log" &
+	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-password-file "$tmp/smpp.password" --smpp-tps 40 2>>"$tmp/tocsind.log" &
 pid=$!
 url=$(server_url "$tmp/data")
 wait_until 10 curl -sf "$url/healthz" || { echo "FAIL tocsind did not start: $(tail -5 "$tmp/tocsind.log")"; exit 1; }
 
 # 20 villages in two towns of Binhai (120116001, 120116002), one loudspeaker each; sim-00009 and
-# sim-00019 never answer. One more loudspeaker in a third town was never switched on.
-villages=$(for i in $(seq -w 0 9); do printf '1201160010%s,1201160020%s,' "$i" "$i"; done)
+# sim-00019 never answer; the others play for 6 s before they say played, so that coverage is
+# seen to rise. One more loudspeaker in a third town was never switched on.
+villages=$(for i in $(seq -w 0 9); do printf '12011600100%s,12011600200%s,' "$i" "$i"; done)
 "$sim" --emit-registry "$tmp/rx.csv" --count 20 --region "${villages%,}"
 cp "$tmp/rx.csv" "$tmp/rx-all.csv"
 echo "rx-dark-01,loudspeaker,太平镇未开通大喇叭,38.78,117.28,120116105201" >>"$tmp/rx-all.csv"
@@ -77,12 +80,12 @@ echo "rx-dark-01,loudspeaker,太平镇未开通大喇叭,38.78,117.28,1201161052
 	{ echo "FAIL the registry could not be imported"; exit 1; }
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
 "$sim" --registry "$tmp/rx.csv" --broker "$broker_url" --cafile "$broker_ca" --credentials "$tmp/credentials.csv" \
-	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 --delay-ms 100 2>>"$tmp/sim.log" &
+	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 --delay-ms 6000 2>>"$tmp/sim.log" &
 sim_pid=$!
 wait_until 15 bash -c "curl -s '$url/metrics' -H 'Authorization: Bearer $(cat "$tmp/token.watcher")' |
 	grep -q '^tocsin_receivers_online 20'" || echo "warning: not every simulated receiver is online yet"
 
-python3 "$here/console_watch.py" --url "$url" --sender "$sender" --out "$screens" \
+/usr/bin/python3 "$here/console_watch.py" --url "$url" --sender "$sender" --out "$screens" \
 	--token-approver "$(cat "$tmp/token.chief")" --token-viewer "$(cat "$tmp/token.watcher")"
 rc=$?
 kill -TERM "$pid"

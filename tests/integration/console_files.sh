@@ -51,5 +51,40 @@ for f in "$console"/*.html; do
 	expect "$(basename "$f"): no event handler attributes" bash -c "! grep -qiE ' on[a-z]+=' '$f'"
 	expect "$(basename "$f"): no inline style" bash -c "! grep -qiE '<style| style=' '$f'"
 done
-expect "the script never writes markup from data" bash -c "! grep -qE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' '$console/console.js'"
+for f in "$console"/*.js; do
+	expect "$(basename "$f") never writes markup from data" bash -c "! grep -qE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' '$f'"
+done
+check "the standard templates" "200 text/javascript; charset=utf-8" "$(get /console/templates.js)"
+
+# The map: Leaflet from Debian's libjs-leaflet, beside the console's files; no tiles unless configured
+check "Leaflet's script" "200 text/javascript; charset=utf-8" "$(get /console/lib/leaflet/leaflet.js)"
+expect "…Debian's" cmp -s "$tmp/body" /usr/share/javascript/leaflet/leaflet.js
+check "…its style" "200 text/css; charset=utf-8" "$(get /console/lib/leaflet/leaflet.css)"
+check "…its images" "200 image/png" "$(get /console/lib/leaflet/images/layers.png)"
+check "…and nothing else of that folder's parents" 404 "$(get /console/lib/leaflet/../../../../etc/passwd | cut -d' ' -f1)"
+check "the map's settings" "200 application/json; charset=utf-8" "$(get /console/map.json)"
+check "…no tile server: the map needs no internet" "null" "$(jq -c .tiles "$tmp/body")"
+check "…and images only from tocsind" "img-src 'self' data:;" "$(header Content-Security-Policy | grep -o "img-src[^;]*;")"
+kill "$pid"
+wait "$pid"
+printf '[tocsind]\nbroker = none\nconsole_dir = %s\nmap_tiles = https://tiles.example.cn:8443/osm/{z}/{x}/{y}.png\nmap_attribution = 滨海新区测绘\n' \
+	"$console" >"$tmp/tocsind.conf"
+rm -f "$tmp/data/http.addr"
+"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 2>>"$tmp/log" &
+pid=$!
+url=$(server_url "$tmp/data")
+check "a bureau's own tile server" "200 application/json; charset=utf-8" "$(get /console/map.json)"
+check "…in the map's settings" '"https://tiles.example.cn:8443/osm/{z}/{x}/{y}.png" "滨海新区测绘"' \
+	"$(jq -r '"\(.tiles|tojson) \(.attribution|tojson)"' "$tmp/body")"
+check "…and its origin alone added to the images allowed" "img-src 'self' data: https://tiles.example.cn:8443;" \
+	"$(get /console/ >/dev/null; header Content-Security-Policy | grep -o "img-src[^;]*;")"
+kill "$pid"
+wait "$pid"
+pid=
+for bad in "javascript:alert(1)//{z}{x}{y}" "https://tiles.example.cn/osm.png" "https://a.example;script-src *;/{z}/{x}/{y}" \
+	"https:///{z}/{x}/{y}"; do
+	printf '[tocsind]\nbroker = none\nmap_tiles = %s\n' "$bad" >"$tmp/bad.conf"
+	timeout 10 "$tocsind" --config "$tmp/bad.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 2>"$tmp/bad.log"
+	check "map_tiles '$bad' refused at start" 1 "$([ $? -ne 0 ] && grep -q "map_tiles" "$tmp/bad.log" && echo 1)"
+done
 finish

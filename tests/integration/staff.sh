@@ -133,6 +133,7 @@ check "a drafter checks an alert" 200 "$(as county-drafter "${cap[@]}" --data-bi
 check "…valid, to be held for approval, reaching its receivers by village" \
 	'true true 3 [{"region":"120116001001","receivers":1},{"region":"120116001002","receivers":1},{"region":"120116002001","receivers":1}]' \
 	"$(jq -c '"\(.valid) \(.held) \(.targets) \(.regions)"' -r "$tmp/out.json")"
+check "…and naming each receiver it reaches (the console's map)" '["rx-1","rx-2","rx-3"]' "$(jq -c '.receivers | sort' "$tmp/out.json")"
 check "…nothing stored" "$alerts_before" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")"
 check "…nothing audited" "$audit_rows" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")"
 check "the town drafter's check says what a submission would" 422 \
