@@ -79,9 +79,12 @@ staff registrar registry --region 120116 --region 120110
 staff sms-gateway gateway
 staff admin admin
 build/server/tocsin user list --data-dir "$server_dir" | sed 's/^/   /'
-# the chief signs in to the duty console with a password (made here, shown at the end)
+# the chief and the forecaster sign in to the duty console with a password (made here, shown at
+# the end): the forecaster composes and previews, the chief approves and watches
 console_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
-printf '%s\n' "$console_password" | build/server/tocsin user password chief --data-dir "$server_dir" 2>/dev/null
+for who in chief forecaster; do
+	printf '%s\n' "$console_password" | build/server/tocsin user password "$who" --data-dir "$server_dir" 2>/dev/null
+done
 as() { local who=$1; shift; $tocsin --token-file "$demo/tokens/$who" "$@"; }
 api() { local who=$1; shift; curl -s -H "Authorization: Bearer $(cat "$demo/tokens/$who")" "$@"; }
 printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
@@ -214,7 +217,7 @@ api chief "$url/metrics" | grep -E '^tocsin_(acks_total|resends_total|escalation
 echo "-- the real loudspeaker bh-tg-101 (its programme is in $demo/loudspeaker.wav):"
 grep -oE 'alert=[0-9a-f]+ ack=(played|cleared)( reason=[a-z-]+)?' "$demo/receiver.log" || true
 soxi -d "$demo/loudspeaker.wav" 2>/dev/null | sed 's/^/   length of the recording: /'
-echo "-- the duty console: $url/ (sign in as chief, password $console_password)"
+echo "-- the duty console: $url/ (sign in as forecaster to compose, or chief to approve; password $console_password)"
 if [ -n "$serve" ]; then
 	echo "   everything keeps running until Ctrl-C"
 	trap 'serve=' INT

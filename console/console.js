@@ -297,7 +297,8 @@ $('import').addEventListener('submit', async (ev) => {
 // --- the alerts -------------------------------------------------------------------------------------
 
 const ended = new Set(['cancelled', 'superseded', 'expired', 'rejected']);
-const inForce = (a, now) => !ended.has(a.state) && (!a.expires_at || a.expires_at > now);
+// in force: a warning (not a Cancel) neither ended, rejected nor expired
+const inForce = (a, now) => !ended.has(a.state) && a.msgType !== 'Cancel' && (!a.expires_at || a.expires_at > now);
 
 async function loadAlerts() {
   const res = await call('GET', '/api/v1/alerts');

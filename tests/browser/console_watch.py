@@ -146,6 +146,17 @@ def run(browser, a, url):
     check("…20 receivers in all", "20" in by_id("check-summary").text)
     reached = browser.execute_script("return document.querySelectorAll('.leaflet-interactive').length")
     check("the map draws the receivers (%d)" % reached, reached >= 20)
+    # a circle drawn on the map: its centre, then a point on its edge
+    from selenium.webdriver.common.action_chains import ActionChains
+    by_id("draw-circle").click()
+    the_map = by_id("c-map")
+    ActionChains(browser).move_to_element_with_offset(the_map, 0, 0).click().perform()
+    ActionChains(browser).move_to_element_with_offset(the_map, 40, 0).click().perform()
+    waited("a circle drawn on the map becomes part of the area", lambda b: "圆" in b.find_element(By.ID, "c-shapes").text)
+    waited("…and the draft with it is checked valid", lambda b: "校验通过" in b.find_element(By.ID, "check-summary").text)
+    check("…the circle on the map", browser.execute_script("return document.querySelectorAll('#c-map path.leaflet-interactive').length") >= 1)
+    by_id("draw-clear").click()
+    waited("…and cleared", lambda b: "圆" not in b.find_element(By.ID, "c-shapes").text)
     by_id("c-areas").send_keys(", 130303")
     waited("a region outside the drafter's appears as an error at the area field",
            lambda b: b.find_element(By.CSS_SELECTOR, '.field-error[data-field="areas"]').text != "")
@@ -276,6 +287,10 @@ def run(browser, a, url):
     browser.find_element(*row).click()
     waited("the dashboard says it is cancelled", lambda b: b.find_element(By.ID, "alert-state").text == "cancelled", slow)
     check("…and offers no Cancel any more", not by_id("alert-cancel").is_displayed())
+    nav("alerts")
+    by_id("in-force").click()
+    waited("the alerts in force leave it out", lambda b: not b.find_elements(*row))
+    by_id("in-force").click()
     shot("7-cancelled")
     sign_out()
 
