@@ -353,6 +353,16 @@ static unsigned sms_callback(const char *path, const char *(*arg)(void *conn, co
 	return en->sms ? tc_sms_http(en->sms, path, arg, conn) : 0;
 }
 
+/* relay_min_colour as enum tc_cap_colour; none (0): the relay never starts. */
+static int relay_colour(const char *name)
+{
+	static const char *const names[] = { "none", "blue", "yellow", "orange", "red" };
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return 0;
+}
+
 /* The SMS channel, once the HTTP API listens (Kannel's callbacks come to it). */
 static int start_sms(const struct tc_config *cfg, struct tc_store *store, const char *addr, unsigned port,
 		     const char *gateway_key, struct engine *en, struct tc_diags *d)
@@ -367,6 +377,8 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
 		.reply_code_required = cfg->sms_reply_code_required,
 		.submit_ahead = cfg->smpp_window * 20,
+		.relay_min_colour = relay_colour(cfg->relay_min_colour),
+		.relay_confirm_s = cfg->relay_confirm_s, .relay_duty_role = cfg->relay_duty_role,
 	};
 	if (tc_sms_policy_parse(cfg->sms_policy, &so.policy, d))
 		return -1;

@@ -18,6 +18,7 @@
 #include "tc_log.h"
 #include "tc_preview.h"
 #include "tc_store_approval.h"
+#include "tc_store_relay.h"
 #include "tc_store_secrets.h"
 #include "tc_store_sms.h"
 
@@ -219,7 +220,49 @@ struct people {
 	json_t *villages; /* [{"region","receivers":[...],"officers":[...],"confirmed"}] */
 	long escalated, confirmed, targets_confirmed;
 	long targets, covered; /* distinct targets; of them played, displayed or confirmed by a person */
+	json_t *relay;    /* [{"region","level","state","started_at","ended_at","steps":[...]}] */
+	long relay_confirmed, relay_ran_out;
 };
+
+/* A phone as a reader without read-contacts sees it: +86138****0009. */
+static const char *masked_phone(const char *phone, char out[24])
+{
+	size_t n = strlen(phone);
+	snprintf(out, 24, "%.*s****%s", (int)(n > 10 ? 6 : 0), phone, n > 10 ? phone + n - 4 : "");
+	return out;
+}
+
+static void relay_chain_add(const struct tc_relay_chain *c, void *user)
+{
+	struct people *pp = user;
+	json_array_append_new(pp->relay, json_pack("{s:s, s:s, s:s, s:I, s:I, s:[]}", "region", c->region, "level",
+						   strlen(c->region) == 9 ? "town" : "village", "state", c->state,
+						   "started_at", (json_int_t)c->started_at, "ended_at",
+						   (json_int_t)c->ended_at, "steps"));
+	pp->relay_confirmed += !strcmp(c->state, "confirmed");
+	pp->relay_ran_out += !strcmp(c->state, "ran-out");
+}
+
+static void relay_step_add(const struct tc_relay_step *st, void *user)
+{
+	struct people *pp = user;
+	size_t i;
+	json_t *chain;
+	char masked[24];
+	json_array_foreach(pp->relay, i, chain) {
+		if (strcmp(json_string_value(json_object_get(chain, "region")), st->region ? st->region : "") != 0)
+			continue;
+		const char *phone = st->phone ? st->phone : "";
+		json_array_append_new(json_object_get(chain, "steps"),
+				      json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:I, s:s?}", "position",
+						st->position, "phone", pp->phones ? phone : masked_phone(phone, masked), "name",
+						st->name ? st->name : "", "role", st->role ? st->role : "", "told_at",
+						(json_int_t)st->told_at, "sent_at", (json_int_t)st->sent_at, "state",
+						st->state ? st->state : "", "confirmed", st->confirmed_at > 0, "confirmed_at",
+						(json_int_t)st->confirmed_at, "reply", st->reply));
+		return;
+	}
+}
 
 static void village_add(const struct tc_sms_village *v, void *user)
 {
@@ -244,10 +287,8 @@ static void village_add(const struct tc_sms_village *v, void *user)
 		return;
 	const struct tc_sms_row *o = v->officer;
 	char masked[24];
-	size_t n_phone = strlen(o->phone);
 	/* a viewer sees that an officer was told, not the number: +86138****0009 */
-	snprintf(masked, sizeof(masked), "%.*s****%s", (int)(n_phone > 10 ? 6 : 0), o->phone,
-		 n_phone > 10 ? o->phone + n_phone - 4 : "");
+	masked_phone(o->phone, masked);
 	json_array_append_new(json_object_get(last, "officers"),
 			      json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}", "phone", pp->phones ? o->phone : masked, "name", o->name,
 					"role", o->role, "state", o->state, "confirmed", o->confirmed_at > 0, "reply", o->reply));
@@ -261,16 +302,21 @@ static void village_add(const struct tc_sms_village *v, void *user)
 /* *pp (its villages are the caller's to release, also on failure) from the store. */
 static enum tc_rc people_of(struct tc_api *api, const char *id, bool phones, struct people *pp)
 {
-	*pp = (struct people){ .villages = json_array(), .phones = phones };
+	*pp = (struct people){ .villages = json_array(), .relay = json_array(), .phones = phones };
 	enum tc_rc rc = tc_store_sms_each_village(api->store, id, village_add, pp);
+	if (!rc)
+		rc = tc_store_relay_each(api->store, id, relay_chain_add, pp);
+	if (!rc)
+		rc = tc_store_relay_steps(api->store, id, relay_step_add, pp);
 	return rc ? rc : tc_store_sms_coverage(api->store, id, &pp->targets, &pp->covered);
 }
 
 /* Coverage by loudspeaker (acknowledged) or by person (a silent village whose officer confirmed), each target once. */
 static json_t *people_json(const struct people *pp)
 {
-	return json_pack("{s:I, s:I, s:I, s:f}", "villages_escalated", (json_int_t)pp->escalated, "villages_confirmed",
-			 (json_int_t)pp->confirmed, "targets_confirmed", (json_int_t)pp->targets_confirmed,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "villages_escalated", (json_int_t)pp->escalated,
+			 "villages_confirmed", (json_int_t)pp->confirmed, "targets_confirmed", (json_int_t)pp->targets_confirmed,
+			 "relay_confirmed", (json_int_t)pp->relay_confirmed, "relay_ran_out", (json_int_t)pp->relay_ran_out,
 			 "coverage_with_people", pp->targets ? round(1000.0 * pp->covered / pp->targets) / 10 : 0.0);
 }
 
@@ -281,8 +327,10 @@ json_t *tc_api_report_json(struct tc_api *api, const struct tc_api_report *r, co
 	if (people_of(api, id, phones, &pp) == TC_OK) {
 		rj = report_json(r, id);
 		json_object_set_new(rj, "people", people_json(&pp));
+		json_object_set(rj, "relay", pp.relay);
 	}
 	json_decref(pp.villages);
+	json_decref(pp.relay);
 	return rj;
 }
 
@@ -306,6 +354,7 @@ static enum tc_rc sms_status(struct tc_api *api, const char *id, bool phones, js
 				      (json_int_t)confirmed));
 	json_object_set_new(j, "escalated", pp.villages);
 	json_object_set_new(j, "people", people_json(&pp));
+	json_object_set_new(j, "relay", pp.relay);
 	return rc;
 }
 

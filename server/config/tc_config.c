@@ -113,6 +113,12 @@ static const struct tc_setting settings[] = {
 	{ "sms_reply_code_required", TC_SET_BOOL, TC_SETTING_FIELD(struct tc_config, sms_reply_code_required), "false", 0, 0,
 	  NULL, "a reply must carry the code of the SMS it confirms; a plain 1 or 收到 then confirms nothing, not even "
 	  "the warning SMS (an escalation always needs its code)" },
+	{ "relay_min_colour", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, relay_min_colour), "orange", 0, 0,
+	  "none|blue|yellow|orange|red", "alerts of this colour or above start the relay with confirmation (叫应) along "
+	  "the contacts' relay chains of the towns and villages they reach; none: never" },
+	LONG(relay_confirm_s, "600", 1, 86400, "a person of a relay chain who has not confirmed by reply after this: the next is told"),
+	TEXT(relay_duty_role, "区值班室", "the role of the district duty room, told by one SMS of the towns and villages whose "
+	     "relay chains ran out without a confirmation"),
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

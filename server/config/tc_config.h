@@ -73,6 +73,9 @@ struct tc_config {
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
 	bool sms_reply_code_required;
+	char relay_min_colour[16]; /* blue | yellow | orange | red | none */
+	long relay_confirm_s;
+	char relay_duty_role[64];
 };
 
 /* The defaults of every setting. */

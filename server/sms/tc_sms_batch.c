@@ -268,6 +268,51 @@ size_t tc_sms_texts_pick(const struct tc_sms_texts *t, const char *language)
 	return 0;
 }
 
+/* head then as much of alert_text as fits max_segments (at a sentence end). */
+static char *head_and_text(const char *head, const char *alert_text, unsigned max_segments)
+{
+	size_t h = strlen(head), t = alert_text ? strlen(alert_text) : 0;
+	char *out = malloc(h + t + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, head, h);
+	memcpy(out + h, alert_text ? alert_text : "", t);
+	out[h + t] = '\0';
+	out[tc_sms_fit(out, h + t, max_segments ? max_segments : 3, false)] = '\0';
+	return out;
+}
+
+char *tc_sms_relay_text(const char *language, const char *region, const char *code, long minutes,
+			const char *alert_text, unsigned max_segments)
+{
+	char head[512];
+	if (language && !strncasecmp(language, "zh", 2))
+		snprintf(head, sizeof(head), "【应急广播】叫应：请于%ld分钟内回复“收到 %s”或“ACK %s”确认已收到区划%s的预警，"
+			 "未确认将通知下一位责任人。", minutes, code, code, region);
+	else
+		snprintf(head, sizeof(head), "[Warning] Reply ACK %s within %ld min to confirm you received the alert for "
+			 "region %s; otherwise the next person is told. ", code, minutes, region);
+	return head_and_text(head, alert_text, max_segments);
+}
+
+char *tc_sms_relay_duty_text(const char *language, const char *regions, long n_regions, const char *alert_text,
+			     unsigned max_segments)
+{
+	size_t n = strlen(regions) + 512;
+	char *head = malloc(n), *out;
+	if (!head)
+		return NULL;
+	if (language && !strncasecmp(language, "zh", 2))
+		snprintf(head, n, "【应急广播】叫应无人确认：%ld个镇村（%s）的责任人均未确认收到预警，请立即处置。", n_regions,
+			 regions);
+	else
+		snprintf(head, n, "[Warning] Nobody confirmed the alert in %ld town(s) and village(s) (%s); act now. ",
+			 n_regions, regions);
+	out = head_and_text(head, alert_text, max_segments);
+	free(head);
+	return out;
+}
+
 char *tc_sms_escalation_text(const char *language, const char *village, const char *code, const char *alert_text,
 			     unsigned max_segments)
 {

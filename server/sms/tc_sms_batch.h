@@ -107,6 +107,20 @@ size_t tc_sms_texts_pick(const struct tc_sms_texts *t, const char *language);
  */
 char *tc_sms_escalation_text(const char *language, const char *village, const char *code, const char *alert_text,
 			     unsigned max_segments);
+/*
+ * The relay text (叫应) to a person of region's chain: how to confirm first,
+ * within how many minutes, then as much of the alert's text as fits.
+ * malloc'ed; NULL when out of memory.
+ */
+char *tc_sms_relay_text(const char *language, const char *region, const char *code, long minutes,
+			const char *alert_text, unsigned max_segments);
+/*
+ * The duty room's text: the alert's headline and the towns and villages
+ * (regions, comma separated) whose chains ran out without a confirmation;
+ * no codes, no numbers. Cut to max_segments. malloc'ed; NULL when out of memory.
+ */
+char *tc_sms_relay_duty_text(const char *language, const char *regions, long n_regions, const char *alert_text,
+			     unsigned max_segments);
 
 /* --- export --------------------------------------------------------------------------------- */
 

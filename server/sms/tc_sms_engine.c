@@ -17,7 +17,9 @@
 
 #include "tc_log.h"
 #include "tc_registry.h"
+#include "tc_sms_relay.h"
 #include "tc_sms_track.h"
+#include "tc_store_relay.h"
 #include "tc_store_sms.h"
 #include "tc_vec.h"
 
@@ -26,7 +28,7 @@ _Static_assert(TC_STORE_SMS_N_STATES == TC_SMS_N_STATES, "the store keeps tc_sms
 struct tc_sms {
 	struct tc_store *store;
 	struct tc_sms_engine_options o;
-	char cc[8], roles[256];
+	char cc[8], roles[256], duty_role[64];
 	struct tc_mailbox *mb;
 	struct tc_sms_gateway *gw;
 	struct tc_sms_engine_stats stats;
@@ -67,6 +69,10 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 	snprintf(e->roles, sizeof(e->roles), "%s", o->escalation_roles ? o->escalation_roles : "");
 	e->o.default_cc = e->cc;
 	e->o.escalation_roles = e->roles;
+	snprintf(e->duty_role, sizeof(e->duty_role), "%s", o->relay_duty_role ? o->relay_duty_role : "");
+	e->o.relay_duty_role = e->duty_role;
+	if (e->o.relay_confirm_s < 1)
+		e->o.relay_confirm_s = 600;
 	if (e->o.batch_size < 1)
 		e->o.batch_size = 1000;
 	if (e->o.max_segments < 1 || e->o.max_segments > TC_SMS_MAX_SEGMENTS)
@@ -211,6 +217,248 @@ static enum tc_rc view_alert(struct tc_sms *e, const char *id, struct alert_view
 	return rc;
 }
 
+/* --- the relay with confirmation (叫应, tc_sms_relay.h) ------------------------------------------ */
+
+/* Queue the relay SMS to c, the person at its place in the chain of c->region: *id its message. */
+static enum tc_rc relay_tell(struct tc_sms *e, const struct alert_view *av, const struct tc_contact *c, int64_t now,
+			     int64_t *id)
+{
+	char phone[24], code[9];
+	*id = 0;
+	if (!tc_registry_phone(c->phone, e->cc, phone, sizeof(phone)))
+		return TC_OK; /* the registry keeps E.164: only a changed tocsin could tell otherwise */
+	reply_code(code);
+	size_t t = tc_sms_texts_pick(&av->texts, c->language);
+	char *text = tc_sms_relay_text(av->texts.v[t].lang, c->region, code, (e->o.relay_confirm_s + 59) / 60,
+				       av->texts.v[t].text, e->o.max_segments);
+	if (!text)
+		return TC_ERR_NOMEM;
+	struct tc_sms_row row = { .text = text, .batch = c->relay,
+				  .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
+	snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
+	snprintf(row.phone, sizeof(row.phone), "%s", phone);
+	snprintf(row.purpose, sizeof(row.purpose), "relay");
+	snprintf(row.name, sizeof(row.name), "%s", c->name);
+	snprintf(row.role, sizeof(row.role), "%s", c->role);
+	snprintf(row.region, sizeof(row.region), "%s", c->region);
+	snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
+	snprintf(row.code, sizeof(row.code), "%s", code);
+	bool added = false;
+	enum tc_rc rc = tc_store_sms_add(e->store, &row, now, &added, id);
+	free(text);
+	if (!rc && added) {
+		e->stats.relay_sent++;
+		tc_log(TC_LOG_INFO, "sms", "alert=%s region=%s relay=%d phone=%s role=%s told; confirmation due in %lds",
+		       av->id, c->region, c->relay, phone, c->role, e->o.relay_confirm_s);
+	}
+	return rc;
+}
+
+struct chained {
+	struct tc_vec v; /* struct tc_contact: the contacts with a relay place */
+	enum tc_rc rc;
+};
+
+static void add_chained(const struct tc_contact *c, void *user)
+{
+	struct chained *ch = user;
+	struct tc_contact *slot;
+	if (ch->rc || c->relay <= 0)
+		return;
+	if (!(slot = tc_vec_push(&ch->v)))
+		ch->rc = TC_ERR_NOMEM;
+	else
+		*slot = *c;
+}
+
+/* Start the chains of every town and village the alert reaches, once, when its colour asks for it. */
+static enum tc_rc relay_start(struct tc_sms *e, const struct alert_view *av, int64_t now)
+{
+	struct chained ch = { .v = TC_VEC_OF(struct tc_contact) };
+	size_t *order = NULL;
+	bool first = false;
+	long chains = 0;
+	if (!e->o.relay_min_colour || (int)av->texts.colour < e->o.relay_min_colour)
+		return TC_OK;
+	enum tc_rc rc = tc_store_each_contact(e->store, add_chained, &ch);
+	rc = rc ? rc : ch.rc;
+	if (!rc && !(order = calloc(ch.v.n ? ch.v.n : 1, sizeof(size_t))))
+		rc = TC_ERR_NOMEM;
+	for (size_t i = 0; !rc && i < ch.v.n; i++) {
+		const struct tc_contact *c = tc_vec_at(&ch.v, i);
+		if (!tc_relay_reaches(c->region, regions_of(av), av->regions.n))
+			continue;
+		if (tc_relay_chain(ch.v.v, ch.v.n, c->region, order, ch.v.n) == 0 || order[0] != i)
+			continue; /* not the first of its chain */
+		int64_t id = 0;
+		rc = relay_tell(e, av, c, now, &id);
+		if (!rc && id)
+			rc = tc_store_relay_start(e->store, av->id, c->region, c->relay, id, now, now + e->o.relay_confirm_s);
+		chains += id != 0;
+	}
+	if (!rc)
+		rc = tc_store_relay_mark_started(e->store, av->id, chains, now, &first);
+	if (!rc)
+		tc_log(chains ? TC_LOG_INFO : TC_LOG_DEBUG, "sms", "alert=%s colour=%s relay: %ld chain(s) started", av->id,
+		       tc_cap_colour_name(av->texts.colour), chains);
+	free(order);
+	tc_vec_free(&ch.v);
+	return rc;
+}
+
+struct relay_ctx {
+	struct tc_sms *e;
+	int64_t now;
+	struct alert_view av; /* the last alert seen ("" id: none) */
+};
+
+/* The alert's texts, read once for a run of its chains; false when they cannot be read now. */
+static bool relay_view(struct relay_ctx *rx, const char *alert_id)
+{
+	if (!strcmp(rx->av.id, alert_id))
+		return true;
+	view_release(&rx->av);
+	if (view_alert(rx->e, alert_id, &rx->av, false) == TC_OK)
+		return true;
+	view_release(&rx->av);
+	return false;
+}
+
+/* A chain's step is over with no confirmation: the next person is told, or the chain ran out. */
+static void on_relay_due(const struct tc_relay_chain *c, void *user)
+{
+	struct relay_ctx *rx = user;
+	struct tc_sms *e = rx->e;
+	struct tc_contact next;
+	enum tc_rc found = tc_store_relay_next(e->store, c->region, c->position, &next);
+	if (found != TC_OK && found != TC_ERR_NOTFOUND)
+		return; /* tried again next round */
+	enum tc_relay_action act = tc_relay_decide(c->state, c->due_at, rx->now, found == TC_OK);
+	if (act == TC_RELAY_RAN_OUT) {
+		if (tc_store_relay_ran_out(e->store, c->alert_id, c->region, rx->now) == TC_OK) {
+			e->stats.relay_ran_out++;
+			tc_log(TC_LOG_WARN, "sms", "alert=%s region=%s relay ran out: nobody of its chain confirmed", c->alert_id,
+			       c->region);
+		}
+		return;
+	}
+	int64_t id = 0;
+	if (act != TC_RELAY_TELL_NEXT || !relay_view(rx, c->alert_id) || relay_tell(e, &rx->av, &next, rx->now, &id))
+		return;
+	if (id)
+		tc_store_relay_advance(e->store, c->alert_id, c->region, next.relay, id, rx->now + e->o.relay_confirm_s);
+	else /* told before (a chain that came back to a person): go on after them */
+		tc_store_relay_advance(e->store, c->alert_id, c->region, next.relay, c->message_id, rx->now);
+}
+
+struct duty_ctx {
+	struct tc_vec regions; /* char[16]: the chains that ran out, duty room not told */
+	struct tc_vec rooms;   /* struct tc_contact: the duty rooms */
+	const char *role;
+	enum tc_rc rc;
+};
+
+static void add_ran_out(const struct tc_relay_chain *c, void *user)
+{
+	struct duty_ctx *dc = user;
+	char *slot;
+	if (strcmp(c->state, "ran-out") != 0 || c->duty_told)
+		return;
+	if (!(slot = tc_vec_push(&dc->regions)))
+		dc->rc = TC_ERR_NOMEM;
+	else
+		snprintf(slot, 16, "%s", c->region);
+}
+
+static void add_duty_room(const struct tc_contact *c, void *user)
+{
+	struct duty_ctx *dc = user;
+	struct tc_contact *slot;
+	if (strcmp(c->role, dc->role) != 0)
+		return;
+	if (!(slot = tc_vec_push(&dc->rooms)))
+		dc->rc = TC_ERR_NOMEM;
+	else
+		*slot = *c;
+}
+
+/* One duty room's SMS: the chains of its district that ran out. */
+static void duty_tell(struct tc_sms *e, const struct alert_view *av, const struct duty_ctx *dc,
+		      const struct tc_contact *room, int64_t now, long *told)
+{
+	struct tc_vec list = TC_VEC_OF(char);
+	long n = 0;
+	size_t len = strlen(room->region);
+	char phone[24];
+	for (size_t i = 0; i < dc->regions.n; i++) {
+		const char *r = tc_vec_at(&dc->regions, i);
+		if (strncmp(r, room->region, len) != 0)
+			continue;
+		if ((n && tc_vec_append_text(&list, "、", strlen("、"))) || tc_vec_append_text(&list, r, strlen(r)))
+			goto out;
+		n++;
+	}
+	if (!n || tc_vec_append_text(&list, "", 1) || !tc_registry_phone(room->phone, e->cc, phone, sizeof(phone)))
+		goto out;
+	size_t t = tc_sms_texts_pick(&av->texts, room->language);
+	char *text = tc_sms_relay_duty_text(av->texts.v[t].lang, list.v, n, av->texts.v[t].text, e->o.max_segments);
+	if (!text)
+		goto out;
+	struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
+	snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
+	snprintf(row.phone, sizeof(row.phone), "%s", phone);
+	snprintf(row.purpose, sizeof(row.purpose), "relay-duty");
+	snprintf(row.name, sizeof(row.name), "%s", room->name);
+	snprintf(row.role, sizeof(row.role), "%s", room->role);
+	snprintf(row.region, sizeof(row.region), "%s", room->region);
+	snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
+	reply_code(row.code);
+	bool added = false;
+	if (tc_store_sms_add(e->store, &row, now, &added, NULL) == TC_OK && added) {
+		(*told)++;
+		tc_log(TC_LOG_WARN, "sms", "alert=%s phone=%s role=%s told of %ld relay chain(s) that ran out: %s", av->id, phone,
+		       room->role, n, (char *)list.v);
+	}
+	free(text);
+out:
+	tc_vec_free(&list);
+}
+
+/* Every chain of the alert has ended, some ran out: the district duty room gets one SMS naming them. */
+static void on_duty_due(const char *alert_id, void *user)
+{
+	struct relay_ctx *rx = user;
+	struct tc_sms *e = rx->e;
+	struct duty_ctx dc = { .regions = TC_VEC_OF(char[16]), .rooms = TC_VEC_OF(struct tc_contact),
+			       .role = e->duty_role };
+	long told = 0;
+	enum tc_rc rc = tc_store_relay_each(e->store, alert_id, add_ran_out, &dc);
+	if (!rc)
+		rc = tc_store_each_contact(e->store, add_duty_room, &dc);
+	if (!rc && !dc.rc && relay_view(rx, alert_id)) {
+		for (size_t i = 0; i < dc.rooms.n; i++)
+			duty_tell(e, &rx->av, &dc, tc_vec_at(&dc.rooms, i), rx->now, &told);
+		if (!told)
+			tc_log(TC_LOG_WARN, "sms", "alert=%s: %zu relay chain(s) ran out, and no %s is registered for them",
+			       alert_id, dc.regions.n, e->duty_role);
+		e->stats.relay_duty += (unsigned long)told;
+		tc_store_relay_duty_told(e->store, alert_id);
+	}
+	tc_vec_free(&dc.regions);
+	tc_vec_free(&dc.rooms);
+}
+
+/* Fire the relay's timers and tell the duty rooms. */
+static void relay_work(struct tc_sms *e, int64_t now)
+{
+	struct relay_ctx rx = { .e = e, .now = now };
+	view_release(&rx.av);
+	tc_store_relay_due(e->store, now, 500, on_relay_due, &rx);
+	tc_store_relay_duty_due(e->store, on_duty_due, &rx);
+	view_release(&rx.av);
+	tc_vec_free(&rx.av.regions);
+}
+
 /* --- policy batches ------------------------------------------------------------------------- */
 
 struct policy_ctx {
@@ -279,6 +527,8 @@ static void build_policy(const char *id, void *user)
 		rc = pc.rc;
 	if (!rc)
 		rc = queue_batch(e, &av, b, "policy", now, &added);
+	if (!rc)
+		rc = relay_start(e, &av, now);
 	if (!rc)
 		rc = tc_store_sms_mark_built(e->store, id, added, now);
 	if (!rc) {
@@ -578,7 +828,8 @@ static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 	if (sent_at < since)
 		return TC_SMS_REFUSED_EXPIRED;
 	struct row_copy rc = { 0 };
-	if (!coded && (tc_store_sms_get(e->store, *id, copy_row, &rc) != TC_OK || !strcmp(rc.r.purpose, "escalation")))
+	if (!coded && (tc_store_sms_get(e->store, *id, copy_row, &rc) != TC_OK || !strcmp(rc.r.purpose, "escalation") ||
+		       !strcmp(rc.r.purpose, "relay")))
 		return TC_SMS_REFUSED_NO_CODE;
 	return -1;
 }
@@ -603,6 +854,12 @@ static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 	e->stats.replies_matched++;
 	tc_log(TC_LOG_INFO, "sms", "alert=%s phone=%s region=%s purpose=%s confirmed by reply '%.40s'", rc.r.alert_id,
 	       phone, rc.r.region, rc.r.purpose, ev->text);
+	bool chain = false;
+	if (!strcmp(rc.r.purpose, "relay") && tc_store_relay_confirmed(e->store, id, now, &chain) == TC_OK && chain) {
+		e->stats.relay_confirmed++;
+		tc_log(TC_LOG_INFO, "sms", "alert=%s region=%s relay=%ld phone=%s: the relay chain is confirmed",
+		       rc.r.alert_id, rc.r.region, rc.r.batch, phone);
+	}
 	tc_store_audit(e->store, now, "sms", "confirmed", rc.r.alert_id, phone);
 }
 
@@ -672,6 +929,7 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 	struct esc_ctx ec = { .e = e, .now = now, .os.v = TC_VEC_OF(struct tc_contact) };
 	tc_store_sms_escalations(e->store, now, 500, on_escalation, &ec);
 	view_release(&ec.av);
+	relay_work(e, now);
 	tc_vec_free(&ec.os.v);
 	size_t pending = tc_sms_gateway_pending(e->gw);
 	if (tc_sms_gateway_up(e->gw) && pending < (size_t)e->o.submit_ahead) {
@@ -710,6 +968,12 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	fprintf(f, "tocsin_sms_total{event=\"receipt_unknown\"} %lu\n", s->receipts_unknown);
 	fprintf(f, "tocsin_sms_total{event=\"reply_matched\"} %lu\n", s->replies_matched);
 	fprintf(f, "tocsin_sms_total{event=\"reply_unmatched\"} %lu\n", s->replies_unmatched);
+	fprintf(f, "# HELP tocsin_relay_total The relay with confirmation (叫应), by what happened.\n"
+		   "# TYPE tocsin_relay_total counter\n");
+	fprintf(f, "tocsin_relay_total{event=\"sent\"} %lu\n", s->relay_sent);
+	fprintf(f, "tocsin_relay_total{event=\"confirmed\"} %lu\n", s->relay_confirmed);
+	fprintf(f, "tocsin_relay_total{event=\"ran_out\"} %lu\n", s->relay_ran_out);
+	fprintf(f, "tocsin_relay_total{event=\"duty_told\"} %lu\n", s->relay_duty);
 	fprintf(f, "# HELP tocsin_sms_replies_refused_total Replies that confirmed nothing, by reason.\n"
 		   "# TYPE tocsin_sms_replies_refused_total counter\n");
 	for (int r = 0; r < TC_SMS_N_REFUSALS; r++)

@@ -51,6 +51,9 @@ struct tc_sms_engine_options {
 	long reply_window_s;           /* a reply counts for a message sent this long ago, at most */
 	bool reply_code_required;      /* a plain reply ("1", "收到") confirms nothing (escalations need their code anyway) */
 	long submit_ahead;             /* parts handed to the gateway before it has answered */
+	int relay_min_colour;          /* enum tc_cap_colour; alerts at or above it start the relay (0: never) */
+	long relay_confirm_s;          /* a relay step not confirmed after this: the next person is told */
+	const char *relay_duty_role;   /* the district duty room, told of chains that ran out: "区值班室" */
 };
 
 /* Why a reply confirmed nothing (docs/sms-replies.md). */
@@ -70,7 +73,7 @@ const char *tc_sms_refusal_name(enum tc_sms_refusal r);
 
 struct tc_sms_engine_stats {
 	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
-		replies, replies_matched, replies_unmatched;
+		replies, replies_matched, replies_unmatched, relay_sent, relay_confirmed, relay_ran_out, relay_duty;
 	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
 };
 

@@ -165,6 +165,17 @@ S(c_name) { return set_text(row->c.name, sizeof(row->c.name), v, true, false); }
 S(c_role) { return set_text(row->c.role, sizeof(row->c.role), v, true, false); }
 S(c_region) { return set_region(row->c.region, v); }
 S(c_language) { return set_text(row->c.language, sizeof(row->c.language), *v ? v : "zh-CN", true, true); }
+S(c_relay)
+{
+	double x = 0;
+	row->c.relay = 0;
+	if (!*v)
+		return NULL;
+	if (set_number(&x, v, 1, TC_REGISTRY_RELAY_MAX) || x != floor(x))
+		return "must be empty or the person's place in the region's relay chain: 1, 2, 3 ... (at most 99)";
+	row->c.relay = (int)x;
+	return NULL;
+}
 S(s_id) { return set_text(row->s.id, sizeof(row->s.id), v, true, true); }
 S(s_name) { return set_text(row->s.name, sizeof(row->s.name), v, true, false); }
 S(s_lat) { return set_number(&row->s.lat, v, -90, 90); }
@@ -196,7 +207,8 @@ static const struct column receiver_cols[] = {
 };
 static const struct column contact_cols[] = {
 	{ "phone", true, c_phone }, { "name", true, c_name }, { "role", true, c_role },
-	{ "region", true, c_region }, { "language", false, c_language }, { NULL, false, NULL },
+	{ "region", true, c_region }, { "language", false, c_language }, { "relay", false, c_relay },
+	{ NULL, false, NULL },
 };
 static const struct column shelter_cols[] = {
 	{ "id", true, s_id },     { "name", true, s_name },         { "lat", true, s_lat },
@@ -394,6 +406,14 @@ struct tc_registry_job {
 	size_t at;
 	int64_t id;           /* its imports row, once staged */
 	size_t merged;
+	struct tc_vec people; /* contacts: struct chain_place of every good row, to check the relay chains */
+};
+
+/* A contact row's place in a relay chain, as the file gives it (relay 0: in none). */
+struct chain_place {
+	char phone[24], region[16], where[48];
+	int relay;
+	char taken_by[24]; /* another contact the store has at that place ("": none) */
 };
 
 static int64_t now_ms(void)
@@ -411,6 +431,66 @@ static size_t columns_count(enum tc_registry_kind k)
 	return n;
 }
 
+/*
+ * A contact's relay place: two rows of the file may not take the same place
+ * of a region's chain. One the store gives another contact is noted, and
+ * refused at the end unless the file moves that contact too (chain_check).
+ */
+static void chain_place(struct tc_registry_job *j, const struct tc_contact *c, const char *where)
+{
+	static const char holder[] = "SELECT phone FROM contacts WHERE region = ? AND relay = ? AND phone <> ? LIMIT 1";
+	struct chain_place *p = tc_vec_push(&j->people);
+	if (!p) {
+		tc_err(j->d, "registry.memory", where, "%s: out of memory", where);
+		j->bad++;
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	snprintf(p->phone, sizeof(p->phone), "%s", c->phone);
+	snprintf(p->region, sizeof(p->region), "%s", c->region);
+	snprintf(p->where, sizeof(p->where), "%s", where);
+	p->relay = c->relay;
+	if (!c->relay)
+		return;
+	for (size_t i = 0; i + 1 < j->people.n; i++) {
+		const struct chain_place *o = tc_vec_at(&j->people, i);
+		if (o->relay == c->relay && !strcmp(o->region, c->region) && strcmp(o->phone, c->phone)) {
+			tc_err(j->d, "registry.relay", where, "%s: relay %d of region %s is already %s's (%s): a chain has one "
+			       "person at each place", where, c->relay, c->region, o->where, o->phone);
+			j->bad++;
+			return;
+		}
+	}
+	sqlite3_stmt *q = tc_store_stmt(j->s, holder);
+	if (!q)
+		return;
+	sqlite3_bind_text(q, 1, c->region, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, c->relay);
+	sqlite3_bind_text(q, 3, c->phone, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		tc_store_text_col(q, 0, p->taken_by, sizeof(p->taken_by));
+	sqlite3_reset(q);
+}
+
+/* After every row: a place the store gives a contact the file leaves where it is is refused. */
+static void chain_check(struct tc_registry_job *j)
+{
+	for (size_t i = 0; i < j->people.n; i++) {
+		const struct chain_place *p = tc_vec_at(&j->people, i);
+		bool moved = !p->taken_by[0];
+		for (size_t k = 0; !moved && k < j->people.n; k++) {
+			const struct chain_place *o = tc_vec_at(&j->people, k);
+			moved = !strcmp(o->phone, p->taken_by) &&
+				(o->relay != p->relay || strcmp(o->region, p->region) != 0);
+		}
+		if (moved)
+			continue;
+		tc_err(j->d, "registry.relay", p->where, "%s: relay %d of region %s is registered for %s already; give "
+		       "that contact another place (or none) in the same file", p->where, p->relay, p->region, p->taken_by);
+		j->bad++;
+	}
+}
+
 /* Check one row; a good one is kept while no row before it was bad. */
 static void check_row(struct tc_registry_job *j, const struct fields *f, const char *where)
 {
@@ -425,6 +505,8 @@ static void check_row(struct tc_registry_job *j, const struct fields *f, const c
 		j->bad++;
 		return;
 	}
+	if (j->k == TC_REG_CONTACTS)
+		chain_place(j, &row.c, where);
 	if (j->k == TC_REG_RECEIVERS && row.r.shelter_id[0] &&
 	    tc_store_shelter_known(j->s, row.r.shelter_id) == TC_ERR_NOTFOUND)
 		tc_warn(j->d, "registry.shelter-awaited", where,
@@ -767,6 +849,7 @@ static void finish(struct tc_registry_job *j, enum tc_rc rc)
 	j->rc = rc;
 	j->phase = OVER;
 	tc_vec_free(&j->vals);
+	tc_vec_free(&j->people);
 	free(j->text);
 	j->text = NULL;
 	j->p = NULL;
@@ -791,6 +874,7 @@ enum tc_rc tc_registry_job_new(struct tc_store *s, enum tc_registry_kind k, cons
 	j->d = d;
 	j->now = now;
 	tc_vec_init(&j->vals, 1);
+	tc_vec_init(&j->people, sizeof(struct chain_place));
 	size_t skip = strspn(j->text, " \t\r\n");
 	if (skip < len && j->text[skip] == '[') {
 		j->json = true;
@@ -813,6 +897,8 @@ bool tc_registry_job_step(struct tc_registry_job *j, unsigned budget_ms)
 	case CHECK:
 		if (!(j->json ? check_json(j, deadline) : check_csv(j, deadline)))
 			return false;
+		chain_check(j);
+		tc_vec_free(&j->people);
 		if (j->bad) {
 			finish(j, TC_ERR_INVALID);
 		} else if (!budget_ms || j->rows <= DIRECT_ROWS) {
@@ -863,6 +949,7 @@ void tc_registry_job_free(struct tc_registry_job *j)
 	if (j->phase == CHECK || j->phase == STAGE)
 		abandon(j); /* never accepted */
 	tc_vec_free(&j->vals);
+	tc_vec_free(&j->people);
 	free(j->text);
 	free(j);
 }
@@ -1037,8 +1124,10 @@ static void out_contact(const struct tc_contact *c, void *user)
 					  { "role", c->role },     { "region", c->region },
 					  { "language", c->language } };
 		add_json(k,
-			 json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", c->phone, "name", c->name, "role", c->role, "region",
-				   c->region, "language", c->language),
+			 c->relay ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "phone", c->phone, "name", c->name, "role",
+					      c->role, "region", c->region, "language", c->language, "relay", c->relay)
+				  : json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", c->phone, "name", c->name, "role", c->role,
+					      "region", c->region, "language", c->language),
 			 "contact", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
@@ -1046,7 +1135,11 @@ static void out_contact(const struct tc_contact *c, void *user)
 	put_field(k, c->name, false);
 	put_field(k, c->role, false);
 	put_field(k, c->region, false);
-	put_field(k, c->language, true);
+	put_field(k, c->language, false);
+	if (c->relay)
+		put_num(k, c->relay, true);
+	else
+		put_field(k, "", true);
 }
 
 static void out_shelter(const struct tc_shelter *sh, void *user)
@@ -1083,7 +1176,7 @@ enum tc_rc tc_registry_export_scoped(struct tc_store *s, enum tc_registry_kind k
 				     struct tc_diags *d)
 {
 	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills\n",
-					       "phone,name,role,region,language\n",
+					       "phone,name,role,region,language,relay\n",
 					       "id,name,lat,lon,capacity,area_m2,manager,phone\n" };
 	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char), .d = d,
 			     .sc = { in_scope, user } };

@@ -6,7 +6,9 @@
  * quoted fields as RFC 4180) or JSON (an array of objects with the same
  * keys). Columns:
  *   receivers  id,kind,name,lat,lon,region[,shelter][,drills]
- *   contacts   phone,name,role,region[,language]
+ *   contacts   phone,name,role,region[,language][,relay]
+ *              (relay: the person's place, 1, 2, 3 ..., in the relay chain of its
+ *              region; empty when not in it; one person a place)
  *   shelters   id,name,lat,lon,capacity,area_m2[,manager][,phone]
  * Every bad row is reported with its line (CSV) or position (JSON) and what
  * is wrong; when any row is bad nothing is imported. Telephone numbers are stored in E.164 (+86 by default).
@@ -93,5 +95,8 @@ enum tc_rc tc_registry_export_scoped(struct tc_store *s, enum tc_registry_kind k
  * default_cc (e.g. "86"). False when it cannot be a number.
  */
 bool tc_registry_phone(const char *in, const char *default_cc, char *out, size_t len);
+
+/* The last place a relay chain may have. */
+#define TC_REGISTRY_RELAY_MAX 99
 
 #endif

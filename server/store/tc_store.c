@@ -160,6 +160,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE import_rows ("
 	"  import_id INTEGER NOT NULL REFERENCES imports (id), seq INTEGER NOT NULL, vals BLOB NOT NULL,"
 	"  PRIMARY KEY (import_id, seq)) WITHOUT ROWID;",
+	/* the relay with confirmation (叫应): a contact's place in its region's chain (contacts.relay,
+	 * 0: not in one); per alert and town or village, the chain's progress: the position of the
+	 * person told last, that person's SMS, when the next is due (a restart goes on from here),
+	 * and whether it ended confirmed or ran out; duty_told once the duty room heard of it */
+	"ALTER TABLE contacts ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX contacts_by_relay ON contacts (region, relay) WHERE relay > 0;"
+	"CREATE TABLE relay_chains ("
+	"  alert_id TEXT NOT NULL REFERENCES alerts (id), region TEXT NOT NULL, position INTEGER NOT NULL,"
+	"  message_id INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'waiting'"
+	"  CHECK (state IN ('waiting', 'confirmed', 'ran-out')), started_at INTEGER NOT NULL,"
+	"  due_at INTEGER NOT NULL DEFAULT 0, ended_at INTEGER NOT NULL DEFAULT 0,"
+	"  duty_told INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (alert_id, region));"
+	"CREATE INDEX relay_chains_due ON relay_chains (state, due_at);"
+	"CREATE TABLE relay_alerts (alert_id TEXT PRIMARY KEY REFERENCES alerts (id), at INTEGER NOT NULL,"
+	"  chains INTEGER NOT NULL);",
 };
 
 
@@ -670,10 +685,10 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 
 enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c)
 {
-	static const char put[] = "INSERT INTO contacts (phone, name, role, region, language) VALUES (?, ?, ?, ?, ?)"
+	static const char put[] = "INSERT INTO contacts (phone, name, role, region, language, relay) VALUES (?, ?, ?, ?, ?, ?)"
 				  " ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role,"
-				  " region = excluded.region, language = excluded.language";
-	return run(s, put, "ttttt", c->phone, c->name, c->role, c->region, c->language);
+				  " region = excluded.region, language = excluded.language, relay = excluded.relay";
+	return run(s, put, "ttttti", c->phone, c->name, c->role, c->region, c->language, (long)c->relay);
 }
 
 enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
@@ -802,7 +817,7 @@ enum tc_rc tc_store_each_receiver_place(struct tc_store *s, void (*fn)(const str
 enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user)
 {
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT phone, name, role, region, language FROM contacts ORDER BY phone", -1,
+	if (sqlite3_prepare_v2(s->db, "SELECT phone, name, role, region, language, relay FROM contacts ORDER BY phone", -1,
 			       &q, NULL) != SQLITE_OK)
 		return TC_ERR_IO;
 	int r;
@@ -813,6 +828,7 @@ enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_
 		tc_store_text_col(q, 2, x.role, sizeof(x.role));
 		tc_store_text_col(q, 3, x.region, sizeof(x.region));
 		tc_store_text_col(q, 4, x.language, sizeof(x.language));
+		x.relay = sqlite3_column_int(q, 5);
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);

@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 9
+#define TC_STORE_SCHEMA_VERSION 10
 
 struct tc_store;
 
@@ -173,6 +173,7 @@ struct tc_contact {
 	char role[64];      /* 信息员, official, ... */
 	char region[16];
 	char language[16];
+	int relay;          /* place in its region's relay chain, 1 first; 0: not in it */
 };
 
 struct tc_shelter {

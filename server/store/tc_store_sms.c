@@ -379,7 +379,7 @@ enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, cons
 	static const char by_code[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND code = ? AND code <> ''"
 				      " ORDER BY id DESC LIMIT 1";
 	static const char latest[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND sent_at > 0 AND sent_at >= ?"
-				     " ORDER BY purpose = 'escalation' DESC, id DESC LIMIT 1";
+				     " ORDER BY purpose IN ('escalation', 'relay') DESC, id DESC LIMIT 1";
 	sqlite3_stmt *q = tc_store_stmt(s, code ? by_code : latest);
 	if (!q)
 		return TC_ERR_IO;
@@ -537,8 +537,10 @@ enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long 
 		"WITH people AS (SELECT e.target FROM escalations e WHERE e.alert_id = ?1 AND EXISTS"
 		"  (SELECT 1 FROM sms_messages m WHERE m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> ''"
 		"   AND substr(e.region, 1, length(m.region)) = m.region AND m.confirmed_at > 0))"
+		" , relayed AS (SELECT r.id FROM receivers r JOIN relay_chains c ON c.alert_id = ?1"
+		"  AND c.state = 'confirmed' AND c.region = r.region)"
 		" SELECT count(DISTINCT d.target), count(DISTINCT CASE WHEN d.state IN ('played', 'displayed')"
-		"  OR d.target IN (SELECT target FROM people) THEN d.target END)"
+		"  OR d.target IN (SELECT target FROM people) OR d.target IN (SELECT id FROM relayed) THEN d.target END)"
 		" FROM deliveries d WHERE d.alert_id = ?1";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	*targets = *covered = 0;

@@ -133,7 +133,10 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 /*
  * Coverage with people: *targets the alert's distinct targets, *covered how
  * many of them acknowledged played or displayed, or were escalated in a
- * village whose officer confirmed by reply. Each target counts once, however
+ * village whose officer confirmed by reply, or are receivers of a village
+ * (the receiver's region) whose relay chain was confirmed (tc_store_relay.h;
+ * a town's confirmed chain covers none of its villages' receivers by
+ * itself). Each target counts once, however
  * it was reached (a loudspeaker that played late in a confirmed village too).
  */
 enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long *targets, long *covered);

@@ -133,7 +133,7 @@ static void test_contacts_and_phones(void **state)
 	assert_int_equal(n, 3);
 	char *out = NULL;
 	assert_int_equal(tc_registry_export(store, TC_REG_CONTACTS, true, &out, NULL), TC_OK);
-	assert_non_null(strstr(out, "+8613800138000,张三,信息员,120116105201,zh-CN\n"));
+	assert_non_null(strstr(out, "+8613800138000,张三,信息员,120116105201,zh-CN,\n"));
 	assert_non_null(strstr(out, "+862225201234,李四"));
 	assert_non_null(strstr(out, "+862225201235,王五,official,120116,en-US"));
 	free(out);
@@ -533,6 +533,54 @@ static void test_json_array_problems(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The relay column: a place in the region's chain; one person a place, refused with both lines. */
+static void test_contacts_relay_chains(void **state)
+{
+	(void)state;
+	static const char ok[] = "phone,name,role,region,relay\n"
+				 "13800000101,值班室,镇值班室,120116001,1\n"
+				 "13800000102,副镇长,分管副镇长,120116001,2\n"
+				 "13800000103,镇长,镇长,120116001,4\n"
+				 "13800000104,信息员,信息员,120116001001,\n";
+	static const char twice[] = "phone,name,role,region,relay\n"
+				    "13800000201,甲,信息员,120116002001,1\n"
+				    "13800000202,乙,村支书,120116002001,1\n";
+	static const char bad[] = "phone,name,role,region,relay\n13800000301,丙,信息员,120116002002,first\n";
+	static const char taken[] = "phone,name,role,region,relay\n13800000401,丁,镇长,120116001,2\n";
+	static const char moved[] = "phone,name,role,region,relay\n13800000401,丁,镇长,120116001,2\n"
+				    "13800000102,副镇长,分管副镇长,120116001,3\n";
+	static const char json[] = "[{\"phone\":\"13800000501\",\"name\":\"戊\",\"role\":\"信息员\","
+				   "\"region\":\"120116003001\",\"relay\":1}]";
+	size_t n = 0;
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, ok, strlen(ok), &n, d), TC_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, twice, strlen(twice), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "line 3: relay 1 of region 120116002001 is already line 2's"));
+	tc_diags_free(d);
+	d = tc_diags_new();
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, bad, strlen(bad), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "line 2: relay 'first' must be empty or"));
+	tc_diags_free(d);
+	d = tc_diags_new();
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, taken, strlen(taken), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message,
+			       "line 2: relay 2 of region 120116001 is registered for +8613800000102 already"));
+	tc_diags_free(d);
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, moved, strlen(moved), &n, NULL), TC_OK);
+	assert_int_equal(tc_registry_import(store, TC_REG_CONTACTS, json, strlen(json), &n, NULL), TC_OK);
+	char *out = NULL;
+	assert_int_equal(tc_registry_export(store, TC_REG_CONTACTS, true, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "phone,name,role,region,language,relay\n"));
+	assert_non_null(strstr(out, "+8613800000101,值班室,镇值班室,120116001,zh-CN,1\n"));
+	assert_non_null(strstr(out, "+8613800000102,副镇长,分管副镇长,120116001,zh-CN,3\n"));
+	assert_non_null(strstr(out, "+8613800000104,信息员,信息员,120116001001,zh-CN,\n"));
+	free(out);
+	assert_int_equal(tc_registry_export(store, TC_REG_CONTACTS, false, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "\"relay\": 1"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_shelter_linked_when_it_comes), cmocka_unit_test(test_receiver_id_grammar),
 		cmocka_unit_test(test_import_in_steps), cmocka_unit_test(test_import_in_steps_all_or_none),
 		cmocka_unit_test(test_import_recovered), cmocka_unit_test(test_json_array_problems),
+		cmocka_unit_test(test_contacts_relay_chains),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

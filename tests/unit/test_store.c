@@ -102,6 +102,8 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE relay_alerts; DROP TABLE relay_chains; DROP INDEX contacts_by_relay;"
+				      "ALTER TABLE contacts DROP COLUMN relay;"
 				      "DROP TABLE import_rows; DROP TABLE imports;"
 				      "DROP TABLE approvals; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users;"
 				      "ALTER TABLE audit DROP COLUMN username; ALTER TABLE audit DROP COLUMN role;"
