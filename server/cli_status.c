@@ -84,7 +84,7 @@ static void print_json(const char *id, const struct status *st)
 			      json_string_value(json_object_get(st->alert, "state")), "targets", (json_int_t)st->targets,
 			      "counts", counts, "coverage", round(st->coverage * 10) / 10);
 	/* per channel, the escalated villages with their officers' state, coverage by person (with SMS) */
-	static const char *const extra[] = { "channels", "escalated", "people" };
+	static const char *const extra[] = { "channels", "escalated", "people", "relay" };
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		if (json_object_get(st->alert, extra[i]))
 			json_object_set(o, extra[i], json_object_get(st->alert, extra[i]));
@@ -92,6 +92,36 @@ static void print_json(const char *id, const struct status *st)
 	printf("%s\n", s ? s : "{}");
 	free(s);
 	json_decref(o);
+}
+
+/* A moment as HH:MM:SS local time ("-" for 0). */
+static const char *clock_of(json_t *v, char out[16])
+{
+	time_t t = (time_t)json_integer_value(v);
+	struct tm tm;
+	if (!t || !localtime_r(&t, &tm))
+		return "-";
+	strftime(out, 16, "%H:%M:%S", &tm);
+	return out;
+}
+
+/* One line per relay chain: its town or village, its state, and each person told, in order. */
+static void print_relay(json_t *relay)
+{
+	size_t i, k;
+	json_t *chain, *step;
+	char told[16], ok[16];
+	json_array_foreach(relay, i, chain) {
+		printf("  relay %s %s %s:", json_string_value(json_object_get(chain, "region")),
+		       json_string_value(json_object_get(chain, "level")), json_string_value(json_object_get(chain, "state")));
+		json_array_foreach(json_object_get(chain, "steps"), k, step) {
+			printf("%s %lld %s told %s", k ? ";" : "", (long long)json_integer_value(json_object_get(step, "position")),
+			       json_string_value(json_object_get(step, "role")), clock_of(json_object_get(step, "told_at"), told));
+			if (json_is_true(json_object_get(step, "confirmed")))
+				printf(", confirmed %s", clock_of(json_object_get(step, "confirmed_at"), ok));
+		}
+		printf("\n");
+	}
 }
 
 static void print_text(const char *id, const struct status *st, bool bar)
@@ -126,6 +156,7 @@ static void print_text(const char *id, const struct status *st, bool bar)
 		       (long long)json_integer_value(json_object_get(people, "villages_escalated")),
 		       json_number_value(json_object_get(people, "coverage_with_people")));
 	}
+	print_relay(json_object_get(st->alert, "relay"));
 }
 
 #define STATUS_USAGE "usage: tocsin status ID [--server URL] [--json] [--watch [--timeout SECONDS]]\n"
