@@ -60,7 +60,7 @@ url=$(server_url "$tmp/data")
 wait_until 10 curl -sf "$url/healthz" || { echo "FAIL tocsind did not start: $(tail -5 "$tmp/tocsind.log")"; exit 1; }
 
 # 20 villages in two towns of Binhai (120116001, 120116002), one loudspeaker each; sim-00009 and
-# sim-00019 never answer; the others play for 6 s before they say played, so that coverage is
+# sim-00019 never answer; the others play for 12 s before they say played, so that coverage is
 # seen to rise. One more loudspeaker in a third town was never switched on.
 villages=$(for i in $(seq -w 0 9); do printf '12011600100%s,12011600200%s,' "$i" "$i"; done)
 "$sim" --emit-registry "$tmp/rx.csv" --count 20 --region "${villages%,}"
@@ -80,7 +80,7 @@ echo "rx-dark-01,loudspeaker,太平镇未开通大喇叭,38.78,117.28,1201161052
 	{ echo "FAIL the registry could not be imported"; exit 1; }
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
 "$sim" --registry "$tmp/rx.csv" --broker "$broker_url" --cafile "$broker_ca" --credentials "$tmp/credentials.csv" \
-	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 --delay-ms 6000 2>>"$tmp/sim.log" &
+	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 --delay-ms 12000 2>>"$tmp/sim.log" &
 sim_pid=$!
 wait_until 15 bash -c "curl -s '$url/metrics' -H 'Authorization: Bearer $(cat "$tmp/token.watcher")' |
 	grep -q '^tocsin_receivers_online 20'" || echo "warning: not every simulated receiver is online yet"
