@@ -663,3 +663,19 @@ enum tc_shelter_sms_kind tc_shelter_sms_parse(const char *text, long *count)
 	*count = strtol(t, NULL, 10);
 	return TC_SHELTER_SMS_COUNT;
 }
+
+void tc_shelter_apply(struct tc_shelter *sh, enum tc_shelter_sms_kind k, long count, int64_t now)
+{
+	switch (k) {
+	case TC_SHELTER_SMS_FULL: snprintf(sh->state, sizeof(sh->state), "full"); break;
+	case TC_SHELTER_SMS_COUNT:
+		sh->occupancy = count;
+		if (strcmp(sh->state, "closed"))
+			snprintf(sh->state, sizeof(sh->state), "open");
+		break;
+	case TC_SHELTER_SMS_OPEN: snprintf(sh->state, sizeof(sh->state), "open"); break;
+	case TC_SHELTER_SMS_CLOSED: snprintf(sh->state, sizeof(sh->state), "closed"); break;
+	case TC_SHELTER_SMS_NONE: return;
+	}
+	sh->occupancy_at = now;
+}

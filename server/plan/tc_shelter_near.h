@@ -157,5 +157,11 @@ const char *tc_shelter_sms_kind_name(enum tc_shelter_sms_kind k);
  * is at most 9999999 (*count).
  */
 enum tc_shelter_sms_kind tc_shelter_sms_parse(const char *text, long *count);
+/*
+ * A report applied to sh (a copy the caller then stores): full sets the state full; a number
+ * sets the occupancy and, unless the shelter is closed, the state open (full again by itself
+ * when the number reaches the capacity); open and closed set the state. occupancy_at = now.
+ */
+void tc_shelter_apply(struct tc_shelter *sh, enum tc_shelter_sms_kind k, long count, int64_t now);
 
 #endif

@@ -51,7 +51,19 @@ struct tc_sms_engine_options {
 	long reply_window_s;           /* a reply counts for a message sent this long ago, at most */
 	bool reply_code_required;      /* a plain reply ("1", "收到") confirms nothing (escalations need their code anyway) */
 	long submit_ahead;             /* parts handed to the gateway before it has answered */
+	/* a shelter manager's report changed shelter id (README, "Shelters"); NULL: nobody is told */
+	void (*shelter_changed)(const char *shelter_id, void *user);
+	void *shelter_user;
 };
+
+/* What came of an SMS from a shelter manager's registered phone. */
+enum tc_sms_shelter_outcome {
+	TC_SMS_SHELTER_APPLIED = 0,     /* full, a number, open or closed: the shelter changed */
+	TC_SMS_SHELTER_NOT_UNDERSTOOD,  /* anything else: no effect */
+	TC_SMS_SHELTER_SEVERAL,         /* the phone manages more than one shelter: which one is unknown */
+	TC_SMS_N_SHELTER_OUTCOMES
+};
+const char *tc_sms_shelter_outcome_name(enum tc_sms_shelter_outcome o);
 
 /* Why a reply confirmed nothing (docs/sms-replies.md). */
 enum tc_sms_refusal {
@@ -72,6 +84,7 @@ struct tc_sms_engine_stats {
 	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
 		replies, replies_matched, replies_unmatched;
 	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
+	unsigned long shelter_reports[TC_SMS_N_SHELTER_OUTCOMES]; /* messages from shelter managers' phones */
 };
 
 struct tc_sms;

@@ -273,13 +273,38 @@ static void manager_sms(void **state)
 	}
 }
 
+static void reports_applied(void **state)
+{
+	(void)state;
+	struct tc_shelter s = shelter("a", "甲", 0, 0, 100);
+	tc_shelter_apply(&s, TC_SHELTER_SMS_COUNT, 40, 10);
+	assert_int_equal(s.occupancy, 40);
+	assert_int_equal(s.occupancy_at, 10);
+	assert_true(tc_store_shelter_open(&s));
+	tc_shelter_apply(&s, TC_SHELTER_SMS_FULL, 0, 11);
+	assert_string_equal(s.state, "full");
+	assert_int_equal(s.occupancy, 40);
+	assert_false(tc_store_shelter_open(&s));
+	tc_shelter_apply(&s, TC_SHELTER_SMS_COUNT, 60, 12); /* people left: open again */
+	assert_true(tc_store_shelter_open(&s));
+	tc_shelter_apply(&s, TC_SHELTER_SMS_COUNT, 100, 13); /* at capacity: full by itself */
+	assert_string_equal(s.state, "open");
+	assert_true(tc_store_shelter_full(&s));
+	tc_shelter_apply(&s, TC_SHELTER_SMS_CLOSED, 0, 14);
+	tc_shelter_apply(&s, TC_SHELTER_SMS_COUNT, 5, 15); /* a number does not open a closed shelter */
+	assert_string_equal(s.state, "closed");
+	assert_false(tc_store_shelter_open(&s));
+	tc_shelter_apply(&s, TC_SHELTER_SMS_OPEN, 0, 16);
+	assert_true(tc_store_shelter_open(&s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(distances_and_directions), cmocka_unit_test(rounding_and_chinese_numbers),
 		cmocka_unit_test(sentences),                cmocka_unit_test(nearest_assignment_and_full),
 		cmocka_unit_test(grid_matches_naive),       cmocka_unit_test(planning_report),
-		cmocka_unit_test(manager_sms),
+		cmocka_unit_test(manager_sms),              cmocka_unit_test(reports_applied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
