@@ -113,6 +113,7 @@ static const struct tc_setting settings[] = {
 	{ "sms_reply_code_required", TC_SET_BOOL, TC_SETTING_FIELD(struct tc_config, sms_reply_code_required), "false", 0, 0,
 	  NULL, "a reply must carry the code of the SMS it confirms; a plain 1 or 收到 then confirms nothing, not even "
 	  "the warning SMS (an escalation always needs its code)" },
+	LONG(shelter_walk_m, "500", 50, 20000, "how far people are sent to a shelter on foot, in metres: the nearest open shelters within it are named in the guidance and the planning report"),
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

@@ -73,6 +73,7 @@ struct tc_config {
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
 	bool sms_reply_code_required;
+	long shelter_walk_m;
 };
 
 /* The defaults of every setting. */

@@ -773,6 +773,47 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
+enum tc_rc tc_store_displays_of_shelter(struct tc_store *s, const char *id, void (*fn)(const char *rx, void *),
+					void *user)
+{
+	static const char sql[] = "SELECT id FROM receivers WHERE shelter_id = ? AND kind = 'signage' ORDER BY id";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0), user);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_receiver *out)
+{
+	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
+				  " r.accepts_drills, r.population FROM receivers r LEFT JOIN awaited_shelters w"
+				  " ON w.receiver_id = r.id WHERE r.id = ?";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->lat = sqlite3_column_double(q, 3);
+		out->lon = sqlite3_column_double(q, 4);
+		out->accepts_drills = sqlite3_column_int(q, 7) != 0;
+		out->population = (long)sqlite3_column_int64(q, 8);
+		tc_store_text_col(q, 0, out->id, sizeof(out->id));
+		tc_store_text_col(q, 1, out->kind, sizeof(out->kind));
+		tc_store_text_col(q, 2, out->name, sizeof(out->name));
+		tc_store_text_col(q, 5, out->region, sizeof(out->region));
+		tc_store_text_col(q, 6, out->shelter_id, sizeof(out->shelter_id));
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
 enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn fn, void *user)
 {
 	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"

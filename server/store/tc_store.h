@@ -353,6 +353,11 @@ enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n);
 enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_type[16], enum tc_alert_state *state,
 				int64_t *expires_at);
 
+/* The shelter displays (signage receivers) linked to shelter id: fn with each one's id. */
+enum tc_rc tc_store_displays_of_shelter(struct tc_store *s, const char *id, void (*fn)(const char *rx, void *),
+					void *user);
+/* One receiver as the export shows it; TC_ERR_NOTFOUND when it is not registered. */
+enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_receiver *out);
 /* A receiver's kind and region; TC_ERR_NOTFOUND when it is not registered. */
 enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[16], char region[16]);
 /* Liveness from the receiver's status messages. */
