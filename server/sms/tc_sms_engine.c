@@ -19,6 +19,7 @@
 #include "tc_registry.h"
 #include "tc_shelter_near.h"
 #include "tc_sms_track.h"
+#include "tc_store_audit.h"
 #include "tc_store_sms.h"
 #include "tc_vec.h"
 
@@ -629,11 +630,11 @@ static bool on_shelter_sms(struct tc_sms *e, const struct tc_sms_event *ev, int6
 		return true;
 	}
 	char detail[160];
-	snprintf(detail, sizeof(detail), "%s by SMS from %s: %s, occupancy %ld, state %s", sh.id, phone,
-		 tc_shelter_sms_kind_name(k), sh.occupancy, sh.state);
+	snprintf(detail, sizeof(detail), "by SMS from %s: %s, occupancy %ld, state %s%s", phone,
+		 tc_shelter_sms_kind_name(k), sh.occupancy, sh.state, tc_store_shelter_full(&sh) ? " (full)" : "");
 	tc_log(TC_LOG_INFO, "sms", "shelter=%s phone=%s occupancy=%ld state=%s%s", sh.id, phone, sh.occupancy, sh.state,
 	       tc_store_shelter_full(&sh) ? " (full)" : "");
-	tc_store_audit(e->store, now, "sms", "shelter-occupancy", NULL, detail);
+	tc_store_audit_by(e->store, now, NULL, "sms", "shelter-occupancy", NULL, sh.id, detail, NULL, 0);
 	char *id = tc_vec_push(&e->changed);
 	if (id)
 		snprintf(id, 64, "%s", sh.id);
