@@ -172,5 +172,11 @@ short-of-room,,sh-b,北塘小学,800,100,1,," "$(cat "$tmp/report.csv")"
 check "scoped by the user's regions" "0 0" \
 	"$(api town2 -s "$url/api/v1/shelters/report" | jq -r '"\(.villages) \(.without_shelter | length)"')"
 
+# a clean stop: a sanitizer build reports leaks then
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+check "tocsind stopped cleanly" 0 $?
+pid=
 check_log "$tmp/tocsind.log"
+check_log "$tmp/sg.log"
 finish
