@@ -133,7 +133,7 @@ int tc_ack_qos(enum tc_ack_kind k)
 	return k == TC_ACK_PLAYING ? 0 : 1;
 }
 
-static const char *const cmd_names[] = { "cancel", "test-tone" };
+static const char *const cmd_names[] = { "cancel", "test-tone", "shelter" };
 
 const char *tc_cmd_kind_name(enum tc_cmd_kind k)
 {
@@ -266,11 +266,32 @@ size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len)
 			      (json_int_t)c->at, "nonce", c->nonce);
 	if (j && c->kind == TC_CMD_CANCEL)
 		json_object_set_new(j, "alert", json_string(c->alert_id));
+	if (j && c->kind == TC_CMD_SHELTER) {
+		json_object_set_new(j, "name", json_string(c->shelter_name));
+		json_object_set_new(j, "capacity", json_integer(c->capacity));
+		json_object_set_new(j, "occupancy", json_integer(c->occupancy));
+		json_object_set_new(j, "full", json_boolean(c->full));
+	}
 	if (j) {
 		json_object_set_new(j, "rx", json_string(c->rx));
 		json_object_set_new(j, "kid", json_string(c->kid));
 	}
 	return dump(j, out, len);
+}
+
+/* A shelter command's own fields into out; false when one is missing or out of range. */
+static bool shelter_fields(json_t *j, struct tc_cmd *out)
+{
+	json_t *cap = json_object_get(j, "capacity"), *occ = json_object_get(j, "occupancy"),
+	       *full = json_object_get(j, "full");
+	if (!get_text(j, "name", out->shelter_name, sizeof(out->shelter_name)) || !json_is_integer(cap) ||
+	    !json_is_integer(occ) || !json_is_boolean(full) || json_integer_value(cap) < 0 || json_integer_value(occ) < 0 ||
+	    json_integer_value(cap) > 100000000 || json_integer_value(occ) > 100000000)
+		return false;
+	out->capacity = (long)json_integer_value(cap);
+	out->occupancy = (long)json_integer_value(occ);
+	out->full = json_is_true(full);
+	return true;
 }
 
 enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d)
@@ -288,12 +309,15 @@ enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct
 				k = i;
 	json_t *at = json_object_get(j, "at");
 	if (k < 0)
-		tc_err(d, "proto.cmd.kind", "cmd", "the command must be one of cancel, test-tone");
+		tc_err(d, "proto.cmd.kind", "cmd", "the command must be one of cancel, test-tone, shelter");
 	else if (!json_is_integer(at) || !get_text(j, "nonce", out->nonce, sizeof(out->nonce)) || !out->nonce[0])
 		tc_err(d, "proto.cmd.at", "at", "the command needs its time (\"at\") and a nonce");
 	else if (k == TC_CMD_CANCEL &&
 		 (!get_text(j, "alert", out->alert_id, sizeof(out->alert_id)) || !is_alert_id(out->alert_id)))
 		tc_err(d, "proto.cmd.alert", "alert", "a cancel command must name the alert id (16 hex digits)");
+	else if (k == TC_CMD_SHELTER && !shelter_fields(j, out))
+		tc_err(d, "proto.cmd.shelter", "name", "a shelter command needs name (a string under 128 bytes), capacity "
+		       "and occupancy (whole numbers, 0 or more) and full (true or false)");
 	else if (!get_text(j, "rx", out->rx, sizeof(out->rx)) || !out->rx[0])
 		tc_err(d, "proto.cmd.rx", "rx", "the command must name the receiver it is for (\"rx\")");
 	else if (!get_text(j, "kid", out->kid, sizeof(out->kid)) || strlen(out->kid) != 16)

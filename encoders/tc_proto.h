@@ -120,6 +120,7 @@ enum tc_rc tc_rx_status_decode(const void *msg, size_t len, struct tc_rx_status 
 enum tc_cmd_kind {
 	TC_CMD_CANCEL = 0, /* stop and clear alert_id now */
 	TC_CMD_TEST_TONE,  /* play the attention signal for a few seconds (installers) */
+	TC_CMD_SHELTER,    /* a shelter display's own shelter: name, capacity, occupancy, full */
 	TC_CMD_N_KINDS,
 };
 const char *tc_cmd_kind_name(enum tc_cmd_kind k);
@@ -131,6 +132,10 @@ struct tc_cmd {
 	char nonce[17];    /* unique per command, so a replayed command is recognised */
 	char rx[64];       /* the receiver it is for (a receiver obeys only its own) */
 	char kid[17];      /* the key id it is sealed with */
+	/* TC_CMD_SHELTER: as the registry and the shelter's manager say */
+	char shelter_name[128];
+	long capacity, occupancy;
+	bool full;
 };
 size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len);
 enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d);

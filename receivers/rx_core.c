@@ -166,6 +166,8 @@ static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict
 		tc_log(TC_LOG_INFO, "cmd", "cmd=%s alert=%s", kind, cmd->alert_id);
 		if (cmd->kind == TC_CMD_TEST_TONE && c->out.test_tone)
 			c->out.test_tone(c->out.ctx, (unsigned)c->cfg.test_tone_s);
+		if (cmd->kind == TC_CMD_SHELTER && c->out.shelter)
+			c->out.shelter(c->out.ctx, cmd);
 	}
 }
 

@@ -41,6 +41,8 @@ struct rx_output {
 	void (*audio)(void *ctx, const char *audio_id, const void *msg, size_t len);
 	/* The test-tone command. */
 	void (*test_tone)(void *ctx, unsigned seconds);
+	/* The shelter command (a display's own shelter: name, capacity, occupancy, full; borrowed). */
+	void (*shelter)(void *ctx, const struct tc_cmd *cmd);
 	/* Once per turn of the loop (about every 50 ms). */
 	void (*tick)(void *ctx, int64_t now_ms);
 };

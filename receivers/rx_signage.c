@@ -27,6 +27,11 @@ struct rx_signage {
 	int64_t drawn_s;
 	rx_signage_redraw redraw;
 	void *redraw_ctx;
+	/* the shelter as tocsind last told it (the shelter command); at 0: never */
+	char shelter_name[128];
+	long capacity, occupancy;
+	bool full;
+	int64_t shelter_at;
 };
 
 static void drop(struct rx_signage *s, size_t i)
@@ -79,6 +84,25 @@ static void clear(void *ctx, const char *id)
 		}
 }
 
+/* tocsind's word on this display's shelter; an older word than the last is ignored. */
+static void shelter(void *ctx, const struct tc_cmd *cmd)
+{
+	struct rx_signage *s = ctx;
+	if (cmd->at < s->shelter_at) {
+		tc_log(TC_LOG_INFO, "show", "shelter=%s occupancy from %lld is older than the one shown: ignored",
+		       cmd->shelter_name, (long long)cmd->at);
+		return;
+	}
+	snprintf(s->shelter_name, sizeof(s->shelter_name), "%s", cmd->shelter_name);
+	s->capacity = cmd->capacity;
+	s->occupancy = cmd->occupancy;
+	s->full = cmd->full;
+	s->shelter_at = cmd->at;
+	s->dirty = true;
+	tc_log(TC_LOG_INFO, "show", "shelter=%s capacity=%ld occupancy=%ld%s", s->shelter_name, s->capacity, s->occupancy,
+	       s->full ? " full" : "");
+}
+
 static void tick(void *ctx, int64_t now_ms)
 {
 	struct rx_signage *s = ctx;
@@ -125,7 +149,7 @@ void rx_signage_free(struct rx_signage *s)
 
 struct rx_output rx_signage_output(struct rx_signage *s)
 {
-	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .tick = tick };
+	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .tick = tick, .shelter = shelter };
 }
 
 size_t rx_signage_view(const struct rx_signage *s, struct rx_view_alert *out, size_t max)
@@ -142,5 +166,12 @@ size_t rx_signage_layout(const struct rx_signage *s, int width, int height, stru
 	size_t n = rx_signage_view(s, v, MAX_SHOWN);
 	struct rx_view_header h = { .shelter_name = s->cfg->shelter_name, .capacity = s->cfg->shelter_capacity,
 				    .online = rx_core_connected(s->core) };
+	if (s->shelter_at) {
+		h.shelter_name = s->shelter_name;
+		h.capacity = s->capacity;
+		h.occupancy_known = true;
+		h.occupancy = s->occupancy;
+		h.full = s->full;
+	}
 	return rx_view_layout(&h, v, n, (int64_t)time(NULL), width, height, out);
 }

@@ -177,12 +177,15 @@ static void header(struct page *p, const struct rx_view_header *h, int64_t now)
 	time_t t = (time_t)now;
 	localtime_r(&t, &tm);
 	strftime(clock, sizeof(clock), "%Y-%m-%d %H:%M:%S", &tm);
-	if (h->capacity > 0)
-		snprintf(left, sizeof(left), "%s  容纳 %ld 人", h->shelter_name && *h->shelter_name ? h->shelter_name
-												: "应急避难场所",
-			 h->capacity);
+	const char *name = h->shelter_name && *h->shelter_name ? h->shelter_name : "应急避难场所";
+	if (h->occupancy_known && h->full)
+		snprintf(left, sizeof(left), "%s  容量%ld 已满 FULL", name, h->capacity);
+	else if (h->occupancy_known)
+		snprintf(left, sizeof(left), "%s  容量%ld 已入住%ld", name, h->capacity, h->occupancy);
+	else if (h->capacity > 0)
+		snprintf(left, sizeof(left), "%s  容纳 %ld 人", name, h->capacity);
 	else
-		snprintf(left, sizeof(left), "%s", h->shelter_name && *h->shelter_name ? h->shelter_name : "应急避难场所");
+		snprintf(left, sizeof(left), "%s", name);
 	struct rx_view_line *l = line(p, RX_STYLE_TITLE);
 	int room = p->width - rx_view_columns(clock) - 1;
 	put(l, left, room > 0 ? room : 0);

@@ -6,7 +6,7 @@
  * (wcwidth, with the East Asian wide ranges as a fallback when the locale
  * does not know them), so columns line up.
  *
- *   line 0        shelter name, capacity ............... clock
+ *   line 0        shelter name, capacity[, occupancy or 已满 FULL] ... clock
  *   line 1        a rule
  *   per alert     [红色 RED] event (演习 DRILL)            (by priority, highest first;
  *                 headline                                 lifted notices last)
@@ -62,6 +62,11 @@ struct rx_view_header {
 	const char *shelter_name;
 	long capacity;
 	bool online;
+	/* told by tocsind (the shelter command): "NAME  容量1200 已入住350", or "… 已满 FULL" when full;
+	 * without it, "NAME  容纳 1200 人" from the display's own configuration */
+	bool occupancy_known;
+	long occupancy;
+	bool full;
 };
 
 struct rx_view_line {

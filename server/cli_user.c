@@ -47,7 +47,7 @@
 	"       tocsin user enable NAME --data-dir DIR\n"                                                        \
 	"       tocsin user password NAME [--password-file FILE] --data-dir DIR\n"                               \
 	"       tocsin user list [--json] --data-dir DIR\n"                                                      \
-	"  --role ROLE          viewer, drafter, approver, registry, admin or gateway\n"                         \
+	"  --role ROLE          viewer, drafter, approver, registry, admin, gateway or shelter\n"                         \
 	"  --region CODE        a GB/T 2260 code or its first 2, 4, 6 or 9 digits; '*' every region\n"          \
 	"                       (drafters, approvers and registry staff need one; repeatable)\n"                \
 	"  --department SENDER  a CAP sender the user issues as ('*' any); repeatable\n"                         \
@@ -167,9 +167,9 @@ static int run_add(struct tc_store *s, const struct opts *o, int64_t now)
 	if (!d)
 		return said(TC_EXIT_USAGE, "out of memory");
 	if (!o->role)
-		status = said(TC_EXIT_USAGE, "add needs --role (viewer, drafter, approver, registry, admin or gateway)");
+		status = said(TC_EXIT_USAGE, "add needs --role (viewer, drafter, approver, registry, admin, gateway or shelter)");
 	else if (tc_role_parse(o->role, &u.role))
-		status = said(TC_EXIT_REFUSED, "no role '%s': viewer, drafter, approver, registry, admin or gateway",
+		status = said(TC_EXIT_REFUSED, "no role '%s': viewer, drafter, approver, registry, admin, gateway or shelter",
 			      o->role);
 	else if (strlen(o->phone ? o->phone : "") >= sizeof(u.phone))
 		status = said(TC_EXIT_REFUSED, "phone '%s' is not an E.164 number (at most 15 digits)", o->phone);

@@ -48,6 +48,7 @@
 #pragma weak tc_cli_reject
 #pragma weak tc_cli_approvals
 #pragma weak tc_cli_user
+#pragma weak tc_cli_shelters
 
 static const struct {
 	const char *name;
@@ -71,6 +72,8 @@ static const struct {
 	{ "approvals", "tocsin-client", tc_cli_approvals, "the alerts waiting for approval" },
 	{ "provision", "tocsin-client", tc_cli_provision, "a device's configuration (or every receiver's secret) for the secured broker" },
 	{ "remove", "tocsin-client", tc_cli_remove, "remove receivers and their broker accounts" },
+	{ "shelters", "tocsin-client", tc_cli_shelters,
+	  "the way to shelter: the planning report, a village's guidance, a shelter's occupancy" },
 	{ "broker", "tocsin-broker", tc_cli_broker, "set up the secured MQTT broker (TLS, accounts, rights)" },
 	{ "audit", "tocsin-admin", tc_cli_audit, "verify the audit trail's hash chain, or export it as JSON lines" },
 	{ "user", "tocsin-admin", tc_cli_user, "staff accounts on the data directory: add, token, revoke, disable, list" },

@@ -346,6 +346,14 @@ static void metrics_extra(FILE *f, void *user)
 		tc_sms_metrics(en->sms, f);
 }
 
+/* A shelter's occupancy or state changed (its manager's SMS, the API): its displays are told. */
+static void shelter_changed(const char *shelter_id, void *user)
+{
+	struct engine *en = user;
+	if (en->dispatch)
+		tc_dispatch_shelter_changed(en->dispatch, shelter_id, (int64_t)time(NULL));
+}
+
 static unsigned sms_callback(const char *path, const char *(*arg)(void *conn, const char *name), void *conn,
 			     void *user)
 {
@@ -379,6 +387,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.submit_ahead = cfg->smpp_window * 20,
 		.relay_min_colour = relay_colour(cfg->relay_min_colour),
 		.relay_confirm_s = cfg->relay_confirm_s, .relay_duty_role = cfg->relay_duty_role,
+		.shelter_changed = shelter_changed, .shelter_user = en,
 	};
 	if (tc_sms_policy_parse(cfg->sms_policy, &so.policy, d))
 		return -1;
@@ -724,6 +733,9 @@ int main(int argc, char **argv)
 	ao.callback_user = &en;
 	ao.provision = broker_link_provision;
 	ao.receivers_changed = broker_link_changed;
+	ao.shelter_walk_m = (double)cfg.shelter_walk_m;
+	ao.shelter_changed = shelter_changed;
+	ao.shelter_user = &en;
 	ao.provision_user = &en.link;
 	if (en.renderer) {
 		ao.preview = preview_job;

@@ -907,6 +907,9 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_DELIVERIES: return get_alert(api, c, url + sizeof(alerts) - 1, phones);
 	case EP_EVENTS: return tc_api_events(api, c, rq);
 	case EP_FLEET: return tc_api_fleet(api, c, rq);
+	case EP_SHELTER_GUIDANCE: return tc_api_shelter_guidance(api, c, rq);
+	case EP_SHELTER_OCCUPANCY: return tc_api_shelter_occupancy(api, c, rq);
+	case EP_SHELTER_REPORT: return tc_api_shelter_report(api, c, rq);
 	case EP_CANCEL: return cancel_alert(api, c, rq);
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
 	case EP_REJECT: return tc_api_decide(api, c, rq, false);
@@ -1061,6 +1064,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 		tc_api_preview_forget(cls, rq);
 		free(rq->chk);
 		tc_api_fleet_free(rq->fleet);
+		tc_api_shelter_report_free(rq->shelter_report);
 		tc_registry_index_load_cancel(rq->loader);
 		tc_registry_job_free(rq->job);
 		tc_diags_free(rq->job_diags);

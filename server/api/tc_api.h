@@ -39,6 +39,10 @@
  *   GET  /api/v1/{receivers,contacts,shelters}[?format=csv]  the registry
  *   DELETE /api/v1/receivers/{id}  remove a receiver (and, through receivers_changed, its
  *                                  broker account) → 200, 404 when unknown
+ *   GET  /api/v1/shelters/guidance?receiver=ID  what the receiver's village is told: its
+ *                                  shelter, distance, direction, sentences (tc_api_shelters.c)
+ *   POST /api/v1/shelters/{id}/occupancy  {"occupancy":N} | {"full":true} | {"state":S}
+ *   GET  /api/v1/shelters/report[?format=csv]  villages without a shelter, shelters short of room
  *   GET  /api/v1/provision/{id}    one device's configuration, with its secret
  *   GET  /api/v1/provision         every receiver's id and secret
  *   POST /api/v1/alerts/{id}/approve, /reject, GET /api/v1/approvals   two-person release
@@ -90,6 +94,10 @@ struct tc_api_options {
 	 * Sets *json (malloc'ed) and returns the HTTP status. NULL: 404.
 	 */
 	unsigned (*provision)(const char *id, char **json, void *user);
+	double shelter_walk_m;       /* shelter_walk_m: how far people are sent on foot; 0: 500 */
+	/* A shelter's occupancy or state changed (POST .../occupancy); NULL: nobody is told. */
+	void (*shelter_changed)(const char *shelter_id, void *user);
+	void *shelter_user;
 	/* The receivers changed (an import, DELETE /api/v1/receivers/{id}); NULL: nobody is told. */
 	void (*receivers_changed)(void *user);
 	void *provision_user;

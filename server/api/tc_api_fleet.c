@@ -4,7 +4,7 @@
  *
  *   {"now":T,
  *    "receivers":[{"id","kind","name","lat","lon","region","shelter","online","last_seen"}],
- *    "shelters":[{"id","name","lat","lon","capacity","area_m2"}]}
+ *    "shelters":[{"id","name","lat","lon","capacity","area_m2","occupancy","occupancy_at","state","full"}]}
  *
  * shelter is null when the receiver names none; last_seen 0 when it never
  * spoke. With silent=S only receivers offline, or not heard from for S
@@ -95,15 +95,18 @@ static void receiver_row(const struct tc_receiver *r, bool online, int64_t last_
 static void shelter_row(const struct tc_shelter *sh, void *user)
 {
 	struct tc_api_fleet *f = user;
-	char tail[96];
+	char tail[192];
 	bool first = f->text.n && ((const char *)f->text.v)[f->text.n - 1] == '[';
 	put(f, first ? "{\"id\":" : ",{\"id\":");
 	put_string(f, sh->id);
 	put(f, ",\"name\":");
 	put_string(f, sh->name);
 	put_place(f, sh->lat, sh->lon);
-	snprintf(tail, sizeof(tail), ",\"capacity\":%ld,\"area_m2\":%.1f}", sh->capacity, sh->area_m2);
+	snprintf(tail, sizeof(tail), ",\"capacity\":%ld,\"area_m2\":%.1f,\"occupancy\":%ld,\"occupancy_at\":%" PRId64 ",\"state\":",
+		 sh->capacity, sh->area_m2, sh->occupancy, sh->occupancy_at);
 	put(f, tail);
+	put_string(f, sh->state);
+	put(f, tc_store_shelter_full(sh) ? ",\"full\":true}" : ",\"full\":false}");
 }
 
 /* The answer's text, on a reader connection (in a thread of its own, or here when none could start). */

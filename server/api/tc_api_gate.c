@@ -54,6 +54,20 @@ static bool preview_audio(const char *url, struct request *rq)
 	return true;
 }
 
+/* /api/v1/shelters/{id}/occupancy: the id into rq->id. */
+static bool shelter_occupancy(const char *url, struct request *rq)
+{
+	static const char head[] = "/api/v1/shelters/", tail[] = "/occupancy";
+	if (strncmp(url, head, sizeof(head) - 1))
+		return false;
+	const char *id = url + sizeof(head) - 1;
+	size_t n = strcspn(id, "/");
+	if (!n || n >= sizeof(rq->id) || strcmp(id + n, tail))
+		return false;
+	snprintf(rq->id, sizeof(rq->id), "%.*s", (int)n, id);
+	return true;
+}
+
 /* The endpoint url names, its parameters into rq, and the methods it takes into *allow. */
 static enum tc_endpoint resolve(const char *url, struct request *rq, const char **allow)
 {
@@ -70,6 +84,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
 		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" }, { "/api/v1/alerts/preview", EP_ALERT_PREVIEW, "POST" },
 		{ "/api/v1/fleet", EP_FLEET, "GET" },
+		{ "/api/v1/shelters/guidance", EP_SHELTER_GUIDANCE, "GET" },
+		{ "/api/v1/shelters/report", EP_SHELTER_REPORT, "GET" },
 	};
 	static const struct {
 		const char *tail;
@@ -96,6 +112,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 	}
 	if (!strncmp(url, "/api/v1/", 8) && tc_registry_kind_parse(url + 8, &rq->kind) == TC_OK)
 		return *allow = "GET, POST", EP_REGISTRY;
+	if (shelter_occupancy(url, rq))
+		return *allow = "POST", EP_SHELTER_OCCUPANCY;
 	if (!strncmp(url, receivers, sizeof(receivers) - 1) && url[sizeof(receivers) - 1] &&
 	    strlen(url + sizeof(receivers) - 1) < sizeof(rq->id)) {
 		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(receivers) - 1);
@@ -141,6 +159,9 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_SMS: return TC_PERM_GATEWAY;
 	case EP_EVENTS: /* what /report shows, as it changes */
 	case EP_FLEET: return TC_PERM_READ; /* the registry without contacts, with liveness */
+	case EP_SHELTER_GUIDANCE:
+	case EP_SHELTER_REPORT: return TC_PERM_READ;
+	case EP_SHELTER_OCCUPANCY: return TC_PERM_SHELTER; /* a manager: its own shelter (tc_api_shelters.c) */
 	default: return TC_PERM_READ;
 	}
 }

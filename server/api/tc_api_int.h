@@ -75,6 +75,9 @@ enum tc_endpoint {
 	EP_CONSOLE,     /* GET /, /console/... (tc_api_console.c) */
 	EP_EVENTS,      /* GET .../events: the report as it changes (tc_api_events.c) */
 	EP_FLEET,       /* GET /api/v1/fleet: receivers with liveness, shelters (tc_api_fleet.c) */
+	EP_SHELTER_GUIDANCE,  /* GET /api/v1/shelters/guidance?receiver=ID (tc_api_shelters.c) */
+	EP_SHELTER_OCCUPANCY, /* POST /api/v1/shelters/{id}/occupancy */
+	EP_SHELTER_REPORT,    /* GET /api/v1/shelters/report[?format=csv] */
 };
 
 struct request {
@@ -112,6 +115,7 @@ struct request {
 	int64_t preview_deadline_ms; /* CLOCK_MONOTONIC: given up on after this */
 	struct request *next_preview;
 	struct tc_api_fleet *fleet; /* GET /api/v1/fleet: read off the loop (tc_api_fleet.c) */
+	struct tc_api_shelter_report *shelter_report; /* GET /api/v1/shelters/report: off the loop too */
 };
 
 /* How long one step of an import may hold the loop (acknowledgments wait meanwhile). */
@@ -157,6 +161,12 @@ unsigned tc_api_events_open(const struct tc_api *api);
 
 /* GET /api/v1/fleet[?silent=S] (tc_api_fleet.c); _free releases rq->fleet (on_done). */
 enum MHD_Result tc_api_fleet(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+/* The way to shelter (tc_api_shelters.c). */
+struct tc_api_shelter_report;
+void tc_api_shelter_report_free(struct tc_api_shelter_report *r);
+enum MHD_Result tc_api_shelter_guidance(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_shelter_occupancy(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
+enum MHD_Result tc_api_shelter_report(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 void tc_api_fleet_free(struct tc_api_fleet *f);
 
 /* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */

@@ -63,21 +63,23 @@ static const unsigned role_may[TC_ROLE_N] = {
 	[TC_ROLE_VIEWER] = MAY(READ),
 	[TC_ROLE_DRAFTER] = MAY(READ) | MAY(SUBMIT),
 	[TC_ROLE_APPROVER] = MAY(READ) | MAY(SUBMIT) | MAY(APPROVE) | MAY(CANCEL),
-	[TC_ROLE_REGISTRY] = MAY(READ) | MAY(READ_CONTACTS) | MAY(REGISTRY) | MAY(PROVISION),
+	[TC_ROLE_REGISTRY] = MAY(READ) | MAY(READ_CONTACTS) | MAY(REGISTRY) | MAY(PROVISION) | MAY(SHELTER),
 	[TC_ROLE_ADMIN] = MAY(READ) | MAY(READ_CONTACTS) | MAY(USERS) | MAY(AUDIT),
 	[TC_ROLE_GATEWAY] = MAY(GATEWAY),
+	[TC_ROLE_SHELTER] = MAY(READ) | MAY(SHELTER),
 };
 
 static const char *const role_names[TC_ROLE_N] = {
 	[TC_ROLE_VIEWER] = "viewer",     [TC_ROLE_DRAFTER] = "drafter", [TC_ROLE_APPROVER] = "approver",
 	[TC_ROLE_REGISTRY] = "registry", [TC_ROLE_ADMIN] = "admin",     [TC_ROLE_GATEWAY] = "gateway",
+	[TC_ROLE_SHELTER] = "shelter",
 };
 
 static const char *const perm_names[TC_PERM_N] = {
 	[TC_PERM_READ] = "read",         [TC_PERM_READ_CONTACTS] = "read-contacts", [TC_PERM_SUBMIT] = "submit",
 	[TC_PERM_APPROVE] = "approve",   [TC_PERM_CANCEL] = "cancel",               [TC_PERM_REGISTRY] = "registry",
 	[TC_PERM_PROVISION] = "provision", [TC_PERM_USERS] = "users",               [TC_PERM_AUDIT] = "audit",
-	[TC_PERM_GATEWAY] = "gateway",
+	[TC_PERM_GATEWAY] = "gateway",   [TC_PERM_SHELTER] = "shelter",
 };
 
 const char *tc_role_name(enum tc_role r)

@@ -28,6 +28,7 @@ enum tc_role {
 	TC_ROLE_REGISTRY,   /* imports and removes receivers, contacts, shelters; provisions devices */
 	TC_ROLE_ADMIN,      /* users and the audit trail */
 	TC_ROLE_GATEWAY,    /* an SMS gateway's callbacks (delivery reports, replies) only */
+	TC_ROLE_SHELTER,    /* a shelter's manager: reports the occupancy of the shelter registered with its phone */
 	TC_ROLE_N,
 };
 const char *tc_role_name(enum tc_role r); /* "viewer", ...; "unknown" */
@@ -44,6 +45,7 @@ enum tc_perm {
 	TC_PERM_USERS,          /* see users */
 	TC_PERM_AUDIT,          /* read the audit trail */
 	TC_PERM_GATEWAY,        /* /api/v1/sms/... callbacks */
+	TC_PERM_SHELTER,        /* report a shelter's occupancy (a manager: only the shelter of its phone) */
 	TC_PERM_N,
 };
 const char *tc_perm_name(enum tc_perm p);

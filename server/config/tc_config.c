@@ -119,6 +119,7 @@ static const struct tc_setting settings[] = {
 	LONG(relay_confirm_s, "600", 1, 86400, "a person of a relay chain who has not confirmed by reply after this: the next is told"),
 	TEXT(relay_duty_role, "区值班室", "the role of the district duty room, told by one SMS of the towns and villages whose "
 	     "relay chains ran out without a confirmation"),
+	LONG(shelter_walk_m, "500", 50, 20000, "how far people are sent to a shelter on foot, in metres: the nearest open shelters within it are named in the guidance and the planning report"),
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

@@ -76,6 +76,7 @@ struct tc_config {
 	char relay_min_colour[16]; /* blue | yellow | orange | red | none */
 	long relay_confirm_s;
 	char relay_duty_role[64];
+	long shelter_walk_m;
 };
 
 /* The defaults of every setting. */

@@ -101,6 +101,14 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f);
  */
 char *tc_dispatch_scope_text(const struct tc_delivery_row *rows, size_t n_rows);
 
+/*
+ * Tell the shelter displays linked to shelter id (tc_store_displays_of_shelter) its name,
+ * capacity, occupancy and whether it is full: a sealed shelter command on each one's
+ * P/rx/<id>/cmd (docs/protocol.md). Also sent by itself to a display that comes online.
+ * Nothing when the broker is not connected (the display is told when it comes online).
+ */
+void tc_dispatch_shelter_changed(struct tc_dispatch *dp, const char *shelter_id, int64_t now);
+
 /* Seal commands with sk from now on (a key reload). */
 void tc_dispatch_set_key(struct tc_dispatch *dp, const uint8_t sk[TC_SIGN_SECRET_BYTES]);
 

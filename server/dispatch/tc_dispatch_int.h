@@ -120,6 +120,9 @@ uint32_t tc_dispatch_alert_expiry(struct tc_dispatch *dp, const char *id, int64_
 enum tc_rc tc_dispatch_send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
 				   uint32_t expiry);
 
+/* A shelter display that came online is told of its shelter (tc_dispatch_shelter.c). */
+void tc_dispatch_shelter_online(struct tc_dispatch *dp, const char *rx, int64_t now);
+
 /* --- tc_dispatch_publish.c ---------------------------------------------------------- */
 
 /* Publish (or have rendered) every alert with planned deliveries. */

@@ -184,6 +184,7 @@ static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_ma
 	}
 	if (!tc_dispatch_stored(dp, rc, TC_DOP_RECEIVER, NULL, rx) || !st.online)
 		return;
+	tc_dispatch_shelter_online(dp, rx, now);
 	struct resend_ctx ctx = { dp, now };
 	tc_dispatch_stored(dp, tc_store_receiver_pending(dp->store, rx, now, resend_pending, &ctx), TC_DOP_READ, NULL, rx);
 }

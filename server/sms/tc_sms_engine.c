@@ -17,8 +17,10 @@
 
 #include "tc_log.h"
 #include "tc_registry.h"
+#include "tc_shelter_near.h"
 #include "tc_sms_relay.h"
 #include "tc_sms_track.h"
+#include "tc_store_audit.h"
 #include "tc_store_relay.h"
 #include "tc_store_sms.h"
 #include "tc_vec.h"
@@ -33,6 +35,7 @@ struct tc_sms {
 	struct tc_sms_gateway *gw;
 	struct tc_sms_engine_stats stats;
 	struct tc_mail_held held; /* results the store could not take, handled again first */
+	struct tc_vec changed;    /* shelter ids (char[64]) managers changed, told once written */
 };
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
@@ -61,6 +64,8 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 {
 	*out = NULL;
 	struct tc_sms *e = calloc(1, sizeof(*e));
+	if (e)
+		tc_vec_init(&e->changed, 64);
 	if (!e)
 		return TC_ERR_NOMEM;
 	e->store = s;
@@ -101,6 +106,7 @@ void tc_sms_free(struct tc_sms *e)
 	tc_sms_gateway_stop(e->gw);
 	tc_mail_free_list(e->held.mails);
 	tc_mailbox_free(e->mb);
+	tc_vec_free(&e->changed);
 	free(e);
 }
 
@@ -834,10 +840,66 @@ static int reply_check(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 	return -1;
 }
 
+const char *tc_sms_shelter_outcome_name(enum tc_sms_shelter_outcome o)
+{
+	static const char *const names[] = { "applied", "not-understood", "several-shelters" };
+	return (unsigned)o < TC_SMS_N_SHELTER_OUTCOMES ? names[o] : "unknown";
+}
+
+static void copy_shelter(const struct tc_shelter *sh, void *user)
+{
+	*(struct tc_shelter *)user = *sh;
+}
+
+/*
+ * A message from a shelter manager's registered phone is a report on that shelter, never a
+ * confirmation; only a reply with a code (收到 483920) still goes to the replies, for a
+ * manager who is also an officer. False when the message is for the replies.
+ */
+static bool on_shelter_sms(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
+{
+	char phone[24], code[9];
+	struct tc_shelter sh;
+	size_t n = 0;
+	long count = 0;
+	if (!mo_phone(ev->from, e->cc, phone) ||
+	    tc_store_shelters_of_phone(e->store, phone, copy_shelter, &sh, &n) != TC_OK || !n ||
+	    tc_sms_reply_parse(ev->text, strlen(ev->text), code) == TC_SMS_REPLY_ACK_CODE)
+		return false;
+	enum tc_shelter_sms_kind k = tc_shelter_sms_parse(ev->text, &count);
+	enum tc_sms_shelter_outcome o = n > 1 ? TC_SMS_SHELTER_SEVERAL
+				      : k == TC_SHELTER_SMS_NONE ? TC_SMS_SHELTER_NOT_UNDERSTOOD : TC_SMS_SHELTER_APPLIED;
+	if (o == TC_SMS_SHELTER_APPLIED) {
+		tc_shelter_apply(&sh, k, count, now);
+		if (tc_store_shelter_report(e->store, sh.id, sh.occupancy, sh.state, now) != TC_OK)
+			return true; /* the transaction fails: the message is handled again */
+	}
+	e->stats.shelter_reports[o]++;
+	if (o != TC_SMS_SHELTER_APPLIED) {
+		tc_log(TC_LOG_WARN, "sms", "phone=%s (a shelter manager) sent '%.60s', which changes nothing (reason=%s)",
+		       phone, ev->text, tc_sms_shelter_outcome_name(o));
+		return true;
+	}
+	char detail[160];
+	snprintf(detail, sizeof(detail), "by SMS from %s: %s, occupancy %ld, state %s%s", phone,
+		 tc_shelter_sms_kind_name(k), sh.occupancy, sh.state, tc_store_shelter_full(&sh) ? " (full)" : "");
+	tc_log(TC_LOG_INFO, "sms", "shelter=%s phone=%s occupancy=%ld state=%s%s", sh.id, phone, sh.occupancy, sh.state,
+	       tc_store_shelter_full(&sh) ? " (full)" : "");
+	tc_store_audit_by(e->store, now, NULL, "sms", "shelter-occupancy", NULL, sh.id, detail, NULL, 0);
+	char *id = tc_vec_push(&e->changed);
+	if (id)
+		snprintf(id, 64, "%s", sh.id);
+	else if (e->o.shelter_changed) /* no memory to wait for the commit: now, then */
+		e->o.shelter_changed(sh.id, e->o.shelter_user);
+	return true;
+}
+
 static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 {
 	char phone[24] = "";
 	int64_t id = 0;
+	if (on_shelter_sms(e, ev, now))
+		return;
 	e->stats.replies++;
 	int why = reply_check(e, ev, now, phone, &id);
 	if (why >= 0) {
@@ -894,8 +956,12 @@ bool tc_sms_handle(struct tc_sms *e, int64_t now)
 	if (tc_store_commit(e->store) != TC_OK) {
 		tc_store_rollback(e->store);
 		e->stats = before;
+		e->changed.n = 0;
 		return hold(e, mails, "the store could not write");
 	}
+	for (size_t i = 0; e->o.shelter_changed && i < e->changed.n; i++)
+		e->o.shelter_changed(tc_vec_at(&e->changed, i), e->o.shelter_user);
+	e->changed.n = 0;
 	unsigned tries = tc_mail_held_done(&e->held);
 	if (tries)
 		tc_log(TC_LOG_INFO, "store", "the held SMS results are written, after %u tries", tries);
@@ -979,5 +1045,10 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	for (int r = 0; r < TC_SMS_N_REFUSALS; r++)
 		fprintf(f, "tocsin_sms_replies_refused_total{reason=\"%s\"} %lu\n", tc_sms_refusal_name((enum tc_sms_refusal)r),
 			s->replies_refused[r]);
+	fprintf(f, "# HELP tocsin_sms_shelter_reports_total Messages from shelter managers' phones, by outcome.\n"
+		   "# TYPE tocsin_sms_shelter_reports_total counter\n");
+	for (int o = 0; o < TC_SMS_N_SHELTER_OUTCOMES; o++)
+		fprintf(f, "tocsin_sms_shelter_reports_total{outcome=\"%s\"} %lu\n",
+			tc_sms_shelter_outcome_name((enum tc_sms_shelter_outcome)o), s->shelter_reports[o]);
 	tc_sms_gateway_metrics(e->gw, f);
 }

@@ -54,7 +54,19 @@ struct tc_sms_engine_options {
 	int relay_min_colour;          /* enum tc_cap_colour; alerts at or above it start the relay (0: never) */
 	long relay_confirm_s;          /* a relay step not confirmed after this: the next person is told */
 	const char *relay_duty_role;   /* the district duty room, told of chains that ran out: "区值班室" */
+	/* a shelter manager's report changed shelter id (README, "Shelters"); NULL: nobody is told */
+	void (*shelter_changed)(const char *shelter_id, void *user);
+	void *shelter_user;
 };
+
+/* What came of an SMS from a shelter manager's registered phone. */
+enum tc_sms_shelter_outcome {
+	TC_SMS_SHELTER_APPLIED = 0,     /* full, a number, open or closed: the shelter changed */
+	TC_SMS_SHELTER_NOT_UNDERSTOOD,  /* anything else: no effect */
+	TC_SMS_SHELTER_SEVERAL,         /* the phone manages more than one shelter: which one is unknown */
+	TC_SMS_N_SHELTER_OUTCOMES
+};
+const char *tc_sms_shelter_outcome_name(enum tc_sms_shelter_outcome o);
 
 /* Why a reply confirmed nothing (docs/sms-replies.md). */
 enum tc_sms_refusal {
@@ -75,6 +87,7 @@ struct tc_sms_engine_stats {
 	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
 		replies, replies_matched, replies_unmatched, relay_sent, relay_confirmed, relay_ran_out, relay_duty;
 	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
+	unsigned long shelter_reports[TC_SMS_N_SHELTER_OUTCOMES]; /* messages from shelter managers' phones */
 };
 
 struct tc_sms;

@@ -160,6 +160,15 @@ S(r_drills)
 		return "must be yes or no";
 	return NULL;
 }
+S(r_population)
+{
+	double x = 0;
+	const char *why = *v ? set_number(&x, v, 0, 1e8) : NULL;
+	if (!why && x != floor(x))
+		why = "must be a whole number of people";
+	row->r.population = (long)x;
+	return why;
+}
 S(c_phone) { return set_phone(row->c.phone, v, true); }
 S(c_name) { return set_text(row->c.name, sizeof(row->c.name), v, true, false); }
 S(c_role) { return set_text(row->c.role, sizeof(row->c.role), v, true, false); }
@@ -192,6 +201,14 @@ S(s_capacity)
 S(s_area) { return set_number(&row->s.area_m2, v, 0, 1e9); }
 S(s_manager) { return set_text(row->s.manager, sizeof(row->s.manager), v, false, false); }
 S(s_phone) { return set_phone(row->s.phone, v, false); }
+S(s_name_en) { return set_text(row->s.name_en, sizeof(row->s.name_en), v, false, false); }
+/* what the manager reports is not the registry's: an export's columns import again, unread */
+S(s_reported)
+{
+	(void)row;
+	(void)v;
+	return NULL;
+}
 #undef S
 
 struct column {
@@ -203,7 +220,8 @@ struct column {
 static const struct column receiver_cols[] = {
 	{ "id", true, r_id },       { "kind", true, r_kind },       { "name", true, r_name },
 	{ "lat", true, r_lat },     { "lon", true, r_lon },         { "region", true, r_region },
-	{ "shelter", false, r_shelter }, { "drills", false, r_drills }, { NULL, false, NULL },
+	{ "shelter", false, r_shelter }, { "drills", false, r_drills }, { "population", false, r_population },
+	{ NULL, false, NULL },
 };
 static const struct column contact_cols[] = {
 	{ "phone", true, c_phone }, { "name", true, c_name }, { "role", true, c_role },
@@ -213,7 +231,9 @@ static const struct column contact_cols[] = {
 static const struct column shelter_cols[] = {
 	{ "id", true, s_id },     { "name", true, s_name },         { "lat", true, s_lat },
 	{ "lon", true, s_lon },   { "capacity", true, s_capacity }, { "area_m2", true, s_area },
-	{ "manager", false, s_manager }, { "phone", false, s_phone }, { NULL, false, NULL },
+	{ "manager", false, s_manager }, { "phone", false, s_phone }, { "name_en", false, s_name_en },
+	{ "occupancy", false, s_reported }, { "occupancy_at", false, s_reported }, { "state", false, s_reported },
+	{ NULL, false, NULL },
 };
 
 static const struct column *columns_of(enum tc_registry_kind k)
@@ -526,12 +546,15 @@ static void check_row(struct tc_registry_job *j, const struct fields *f, const c
 	j->rows++;
 }
 
-/* The values of the row at vals into f; returns the byte after them. */
-static const char *row_values(enum tc_registry_kind k, const char *vals, struct fields *f)
+/*
+ * The values of the row at vals into f; returns the byte after them. end (NULL: none) is where
+ * the row's bytes stop: a row staged by an older tocsin has fewer columns, the rest are empty.
+ */
+static const char *row_values(enum tc_registry_kind k, const char *vals, const char *end, struct fields *f)
 {
 	size_t cols = columns_count(k);
 	memset(f, 0, sizeof(*f));
-	for (size_t c = 0; c < cols; c++) {
+	for (size_t c = 0; c < cols && (!end || vals < end); c++) {
 		f->v[c] = vals;
 		vals += strlen(vals) + 1;
 	}
@@ -540,11 +563,11 @@ static const char *row_values(enum tc_registry_kind k, const char *vals, struct 
 
 /* Put one checked row (at *vals, advanced past it) into the registry; a new receiver gets its
  * broker secret at once. */
-static enum tc_rc write_row(struct tc_registry_job *j, const char **vals)
+static enum tc_rc write_row(struct tc_registry_job *j, const char **vals, const char *end)
 {
 	struct fields f;
 	union row row;
-	*vals = row_values(j->k, *vals, &f);
+	*vals = row_values(j->k, *vals, end, &f);
 	if (build_row(j->k, &f, &row, "", NULL))
 		return TC_ERR_INVALID; /* checked before: only a changed tocsin could tell otherwise */
 	enum tc_rc rc = store_row(j->s, j->k, &row);
@@ -714,7 +737,7 @@ static enum tc_rc write_direct(struct tc_registry_job *j)
 	const char *v = j->vals.v;
 	enum tc_rc rc = TC_OK;
 	for (size_t i = 0; !rc && i < j->rows; i++)
-		rc = write_row(j, &v);
+		rc = write_row(j, &v, NULL);
 	if (rc) {
 		tc_store_rollback(j->s);
 		return rc;
@@ -761,7 +784,7 @@ static enum tc_rc stage(struct tc_registry_job *j, int64_t deadline)
 		if ((i & 63) == 63 && now_ms() >= deadline)
 			break;
 		struct fields f;
-		const char *v = (const char *)j->vals.v + at, *end = row_values(j->k, v, &f);
+		const char *v = (const char *)j->vals.v + at, *end = row_values(j->k, v, NULL, &f);
 		q = tc_store_stmt(j->s, put);
 		if (!q) {
 			rc = TC_ERR_IO;
@@ -809,7 +832,7 @@ static enum tc_rc merge(struct tc_registry_job *j, int64_t deadline, bool *over)
 				rc = TC_ERR_INVALID;
 				break;
 			}
-			rc = write_row(j, &vals);
+			rc = write_row(j, &vals, vals + n);
 			last = sqlite3_column_int64(q, 0);
 			j->merged++;
 			if (deadline && (i & 63) == 63 && now_ms() >= deadline)
@@ -1098,9 +1121,9 @@ static void out_receiver(const struct tc_receiver *r, void *user)
 					  { "name", r->name },     { "region", r->region },
 					  { "shelter", r->shelter_id } };
 		add_json(k,
-			 json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:b}", "id", r->id, "kind", r->kind, "name", r->name,
-				   "lat", r->lat, "lon", r->lon, "region", r->region, "shelter", r->shelter_id, "drills",
-				   r->accepts_drills),
+			 json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:b, s:I}", "id", r->id, "kind", r->kind, "name",
+				   r->name, "lat", r->lat, "lon", r->lon, "region", r->region, "shelter", r->shelter_id,
+				   "drills", r->accepts_drills, "population", (json_int_t)r->population),
 			 "receiver", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
@@ -1111,7 +1134,11 @@ static void out_receiver(const struct tc_receiver *r, void *user)
 	put_num(k, r->lon, false);
 	put_field(k, r->region, false);
 	put_field(k, r->shelter_id, false);
-	put_field(k, r->accepts_drills ? "yes" : "no", true);
+	put_field(k, r->accepts_drills ? "yes" : "no", false);
+	if (r->population)
+		put_num(k, (double)r->population, true);
+	else
+		put_field(k, "", true);
 }
 
 static void out_contact(const struct tc_contact *c, void *user)
@@ -1147,12 +1174,13 @@ static void out_shelter(const struct tc_shelter *sh, void *user)
 	struct sink *k = user;
 	if (!k->csv) {
 		const struct text t[] = { { "id", sh->id }, { "name", sh->name }, { "manager", sh->manager },
-					  { "phone", sh->phone } };
-		add_json(k,
-			 json_pack("{s:s, s:s, s:f, s:f, s:I, s:f, s:s, s:s}", "id", sh->id, "name", sh->name, "lat", sh->lat,
-				   "lon", sh->lon, "capacity", (json_int_t)sh->capacity, "area_m2", sh->area_m2, "manager",
-				   sh->manager, "phone", sh->phone),
-			 "shelter", t, sizeof(t) / sizeof(t[0]));
+					  { "phone", sh->phone }, { "name_en", sh->name_en } };
+		json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:I, s:f, s:s, s:s, s:s, s:I, s:I, s:s, s:b}", "id", sh->id,
+				      "name", sh->name, "lat", sh->lat, "lon", sh->lon, "capacity", (json_int_t)sh->capacity,
+				      "area_m2", sh->area_m2, "manager", sh->manager, "phone", sh->phone, "name_en",
+				      sh->name_en, "occupancy", (json_int_t)sh->occupancy, "occupancy_at",
+				      (json_int_t)sh->occupancy_at, "state", sh->state, "full", tc_store_shelter_full(sh));
+		add_json(k, o, "shelter", t, sizeof(t) / sizeof(t[0]));
 		return;
 	}
 	put_field(k, sh->id, false);
@@ -1162,7 +1190,11 @@ static void out_shelter(const struct tc_shelter *sh, void *user)
 	put_num(k, (double)sh->capacity, false);
 	put_num(k, sh->area_m2, false);
 	put_field(k, sh->manager, false);
-	put_field(k, sh->phone, true);
+	put_field(k, sh->phone, false);
+	put_field(k, sh->name_en, false);
+	put_num(k, (double)sh->occupancy, false);
+	put_num(k, (double)sh->occupancy_at, false);
+	put_field(k, sh->state, true);
 }
 
 enum tc_rc tc_registry_export(struct tc_store *s, enum tc_registry_kind k, bool csv, char **out,
@@ -1175,9 +1207,10 @@ enum tc_rc tc_registry_export_scoped(struct tc_store *s, enum tc_registry_kind k
 				     bool (*in_scope)(const char *region, void *user), void *user, char **out,
 				     struct tc_diags *d)
 {
-	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills\n",
+	static const char *const headers[] = { "id,kind,name,lat,lon,region,shelter,drills,population\n",
 					       "phone,name,role,region,language,relay\n",
-					       "id,name,lat,lon,capacity,area_m2,manager,phone\n" };
+					       "id,name,lat,lon,capacity,area_m2,manager,phone,name_en,occupancy,"
+					       "occupancy_at,state\n" };
 	struct sink sink = { .csv = csv, .array = csv ? NULL : json_array(), .text = TC_VEC_OF(char), .d = d,
 			     .sc = { in_scope, user } };
 	enum tc_rc rc;

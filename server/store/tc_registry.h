@@ -5,11 +5,13 @@
  * CSV (a header row naming the columns, any order; UTF-8, a BOM allowed,
  * quoted fields as RFC 4180) or JSON (an array of objects with the same
  * keys). Columns:
- *   receivers  id,kind,name,lat,lon,region[,shelter][,drills]
+ *   receivers  id,kind,name,lat,lon,region[,shelter][,drills][,population]
  *   contacts   phone,name,role,region[,language][,relay]
  *              (relay: the person's place, 1, 2, 3 ..., in the relay chain of its
  *              region; empty when not in it; one person a place)
- *   shelters   id,name,lat,lon,capacity,area_m2[,manager][,phone]
+ *   shelters   id,name,lat,lon,capacity,area_m2[,manager][,phone][,name_en]
+ * A shelter's export adds occupancy,occupancy_at,state (what its manager reported); an import
+ * reads those columns and ignores them, so an export imports again and keeps the reports.
  * Every bad row is reported with its line (CSV) or position (JSON) and what
  * is wrong; when any row is bad nothing is imported. Telephone numbers are stored in E.164 (+86 by default).
  */

@@ -160,7 +160,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE import_rows ("
 	"  import_id INTEGER NOT NULL REFERENCES imports (id), seq INTEGER NOT NULL, vals BLOB NOT NULL,"
 	"  PRIMARY KEY (import_id, seq)) WITHOUT ROWID;",
-	/* the relay with confirmation (叫应): a contact's place in its region's chain (contacts.relay,
+	/* 10: the relay with confirmation (叫应): a contact's place in its region's chain (contacts.relay,
 	 * 0: not in one); per alert and town or village, the chain's progress: the position of the
 	 * person told last, that person's SMS, when the next is due (a restart goes on from here),
 	 * and whether it ended confirmed or ran out; duty_told once the duty room heard of it */
@@ -175,6 +175,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX relay_chains_due ON relay_chains (state, due_at);"
 	"CREATE TABLE relay_alerts (alert_id TEXT PRIMARY KEY REFERENCES alerts (id), at INTEGER NOT NULL,"
 	"  chains INTEGER NOT NULL);",
+	/* 11: the way to shelter: a shelter's English name, its occupancy and state as its manager
+	 * reports them (SMS or API; an import of the shelters keeps them), and the population of a
+	 * loudspeaker's village for the planning report (tc_shelter_near.h) */
+	"ALTER TABLE shelters ADD COLUMN name_en TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE shelters ADD COLUMN occupancy INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE shelters ADD COLUMN occupancy_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE shelters ADD COLUMN state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'full', 'closed'));"
+	"CREATE INDEX shelters_by_phone ON shelters (phone);"
+	"ALTER TABLE receivers ADD COLUMN population INTEGER NOT NULL DEFAULT 0;",
 };
 
 
@@ -663,17 +672,18 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 {
 	/* linked to its shelter when the shelter is known, else the shelter is awaited */
 	static const char put[] =
-		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills)"
-		" VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM shelters WHERE id = ?), ?) ON CONFLICT (id) DO UPDATE SET"
+		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills, population)"
+		" VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM shelters WHERE id = ?), ?, ?) ON CONFLICT (id) DO UPDATE SET"
 		" kind = excluded.kind, name = excluded.name, lat = excluded.lat, lon = excluded.lon,"
-		" region = excluded.region, shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills";
+		" region = excluded.region, shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills,"
+		" population = excluded.population";
 	static const char unawait[] = "DELETE FROM awaited_shelters WHERE receiver_id = ?";
 	static const char await[] = "INSERT INTO awaited_shelters (receiver_id, shelter_id) SELECT ?1, ?2"
 				    " WHERE ?2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shelters WHERE id = ?2)";
 	static const char where[] = "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
 				    " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?";
-	enum tc_rc rc = run(s, put, "tttrrtti", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
-			    (long)r->accepts_drills);
+	enum tc_rc rc = run(s, put, "tttrrttii", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
+			    (long)r->accepts_drills, r->population);
 	if (!rc)
 		rc = run(s, unawait, "t", r->id);
 	if (!rc)
@@ -693,14 +703,18 @@ enum tc_rc tc_store_put_contact(struct tc_store *s, const struct tc_contact *c)
 
 enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
 {
-	static const char put[] = "INSERT OR REPLACE INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone)"
-				  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	/* what the manager reported (occupancy, state) is not the registry's: an import keeps it */
+	static const char put[] = "INSERT INTO shelters (id, name, lat, lon, capacity, area_m2, manager, phone, name_en)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, '')) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+				  " lat = excluded.lat, lon = excluded.lon, capacity = excluded.capacity,"
+				  " area_m2 = excluded.area_m2, manager = excluded.manager, phone = excluded.phone,"
+				  " name_en = excluded.name_en";
 	/* the receivers that named it before it came */
 	static const char link[] = "UPDATE receivers SET shelter_id = ?1"
 				   " WHERE id IN (SELECT receiver_id FROM awaited_shelters WHERE shelter_id = ?1)";
 	static const char linked[] = "DELETE FROM awaited_shelters WHERE shelter_id = ?";
-	enum tc_rc rc = run(s, put, "ttrrirtt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2,
-			    sh->manager, sh->phone);
+	enum tc_rc rc = run(s, put, "ttrrirttt", sh->id, sh->name, sh->lat, sh->lon, sh->capacity, sh->area_m2,
+			    sh->manager, sh->phone, sh->name_en);
 	if (!rc)
 		rc = run(s, link, "t", sh->id);
 	if (!rc)
@@ -754,14 +768,15 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
-			       " r.accepts_drills FROM receivers r LEFT JOIN awaited_shelters w ON w.receiver_id = r.id"
-			       " ORDER BY r.id",
+			       " r.accepts_drills, r.population FROM receivers r LEFT JOIN awaited_shelters w"
+			       " ON w.receiver_id = r.id ORDER BY r.id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return TC_ERR_IO;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4),
-					 .accepts_drills = sqlite3_column_int(q, 7) != 0 };
+					 .accepts_drills = sqlite3_column_int(q, 7) != 0,
+					 .population = (long)sqlite3_column_int64(q, 8) };
 		tc_store_text_col(q, 0, x.id, sizeof(x.id));
 		tc_store_text_col(q, 1, x.kind, sizeof(x.kind));
 		tc_store_text_col(q, 2, x.name, sizeof(x.name));
@@ -771,6 +786,47 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 	}
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_displays_of_shelter(struct tc_store *s, const char *id, void (*fn)(const char *rx, void *),
+					void *user)
+{
+	static const char sql[] = "SELECT id FROM receivers WHERE shelter_id = ? AND kind = 'signage' ORDER BY id";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0), user);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_receiver *out)
+{
+	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
+				  " r.accepts_drills, r.population FROM receivers r LEFT JOIN awaited_shelters w"
+				  " ON w.receiver_id = r.id WHERE r.id = ?";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->lat = sqlite3_column_double(q, 3);
+		out->lon = sqlite3_column_double(q, 4);
+		out->accepts_drills = sqlite3_column_int(q, 7) != 0;
+		out->population = (long)sqlite3_column_int64(q, 8);
+		tc_store_text_col(q, 0, out->id, sizeof(out->id));
+		tc_store_text_col(q, 1, out->kind, sizeof(out->kind));
+		tc_store_text_col(q, 2, out->name, sizeof(out->name));
+		tc_store_text_col(q, 5, out->region, sizeof(out->region));
+		tc_store_text_col(q, 6, out->shelter_id, sizeof(out->shelter_id));
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn fn, void *user)
@@ -835,25 +891,103 @@ enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
+bool tc_store_shelter_full(const struct tc_shelter *sh)
+{
+	return !strcmp(sh->state, "full") || (sh->capacity > 0 && sh->occupancy >= sh->capacity);
+}
+
+bool tc_store_shelter_open(const struct tc_shelter *sh)
+{
+	return (!sh->state[0] || !strcmp(sh->state, "open")) && !tc_store_shelter_full(sh);
+}
+
+#define SHELTER_COLS "id, name, lat, lon, capacity, area_m2, manager, phone, name_en, occupancy, occupancy_at, state"
+
+static void shelter_row(sqlite3_stmt *q, struct tc_shelter *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->lat = sqlite3_column_double(q, 2);
+	x->lon = sqlite3_column_double(q, 3);
+	x->capacity = (long)sqlite3_column_int64(q, 4);
+	x->area_m2 = sqlite3_column_double(q, 5);
+	x->occupancy = (long)sqlite3_column_int64(q, 9);
+	x->occupancy_at = sqlite3_column_int64(q, 10);
+	tc_store_text_col(q, 0, x->id, sizeof(x->id));
+	tc_store_text_col(q, 1, x->name, sizeof(x->name));
+	tc_store_text_col(q, 6, x->manager, sizeof(x->manager));
+	tc_store_text_col(q, 7, x->phone, sizeof(x->phone));
+	tc_store_text_col(q, 8, x->name_en, sizeof(x->name_en));
+	tc_store_text_col(q, 11, x->state, sizeof(x->state));
+}
+
 enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user)
 {
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, name, lat, lon, capacity, area_m2, manager, phone FROM shelters ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT " SHELTER_COLS " FROM shelters ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		return TC_ERR_IO;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_shelter x = { .lat = sqlite3_column_double(q, 2), .lon = sqlite3_column_double(q, 3),
-					.capacity = (long)sqlite3_column_int64(q, 4), .area_m2 = sqlite3_column_double(q, 5) };
-		tc_store_text_col(q, 0, x.id, sizeof(x.id));
-		tc_store_text_col(q, 1, x.name, sizeof(x.name));
-		tc_store_text_col(q, 6, x.manager, sizeof(x.manager));
-		tc_store_text_col(q, 7, x.phone, sizeof(x.phone));
+		struct tc_shelter x;
+		shelter_row(q, &x);
 		fn(&x, user);
 	}
 	sqlite3_finalize(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_get_shelter(struct tc_store *s, const char *id, struct tc_shelter *out)
+{
+	static const char sql[] = "SELECT " SHELTER_COLS " FROM shelters WHERE id = ?";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		shelter_row(q, out);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_shelters_of_phone(struct tc_store *s, const char *phone,
+				      void (*fn)(const struct tc_shelter *, void *), void *user, size_t *n)
+{
+	static const char sql[] = "SELECT " SHELTER_COLS " FROM shelters WHERE phone = ? ORDER BY id";
+	sqlite3_stmt *q = cached(s, sql);
+	*n = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_shelter x;
+		shelter_row(q, &x);
+		(*n)++;
+		if (fn)
+			fn(&x, user);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_shelter_report(struct tc_store *s, const char *id, long occupancy, const char *state,
+				   int64_t now)
+{
+	static const char sql[] = "UPDATE shelters SET occupancy = CASE WHEN ?2 < 0 THEN occupancy ELSE ?2 END,"
+				  " state = coalesce(?3, state), occupancy_at = ?4 WHERE id = ?1";
+	sqlite3_stmt *q = cached(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, occupancy);
+	if (state)
+		sqlite3_bind_text(q, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, now);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return TC_ERR_IO;
+	return sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 static enum tc_rc each_pos(sqlite3_stmt *q, tc_receiver_fn fn, void *user)

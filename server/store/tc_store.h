@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 10
+#define TC_STORE_SCHEMA_VERSION 11
 
 struct tc_store;
 
@@ -165,6 +165,7 @@ struct tc_receiver {
 	char region[16];    /* GB/T 2260 code: 6, 9 or 12 digits */
 	char shelter_id[64]; /* "" when none; a shelter not registered yet is awaited (tc_store_put_receiver) */
 	bool accepts_drills;
+	long population;     /* people of its village, 0: not given (the shelters' planning report) */
 };
 
 struct tc_contact {
@@ -184,7 +185,28 @@ struct tc_shelter {
 	double area_m2;
 	char manager[128];
 	char phone[24];
+	char name_en[128];  /* "" when none: English guidance uses name */
+	/* reported by the shelter's manager (SMS or API); an import keeps them */
+	long occupancy;     /* people inside at occupancy_at */
+	int64_t occupancy_at; /* unix s, 0: never reported */
+	char state[8];      /* open | full | closed */
 };
+
+/* Full: state full, or occupancy at or above a capacity above 0. Open: state open and not full. */
+bool tc_store_shelter_full(const struct tc_shelter *sh);
+bool tc_store_shelter_open(const struct tc_shelter *sh);
+
+/*
+ * A shelter's occupancy and state as its manager reports them: occupancy < 0 and state NULL
+ * leave each as it is. TC_ERR_NOTFOUND when there is no such shelter.
+ */
+enum tc_rc tc_store_shelter_report(struct tc_store *s, const char *id, long occupancy, const char *state,
+				   int64_t now);
+/* One shelter by id; TC_ERR_NOTFOUND when none. */
+enum tc_rc tc_store_get_shelter(struct tc_store *s, const char *id, struct tc_shelter *out);
+/* The shelters whose manager's phone is phone (E.164): fn for each; *n how many. */
+enum tc_rc tc_store_shelters_of_phone(struct tc_store *s, const char *phone,
+				      void (*fn)(const struct tc_shelter *, void *), void *user, size_t *n);
 
 /* A transaction around many writes: all of them land, or none. */
 enum tc_rc tc_store_begin(struct tc_store *s);
@@ -332,6 +354,11 @@ enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n);
 enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_type[16], enum tc_alert_state *state,
 				int64_t *expires_at);
 
+/* The shelter displays (signage receivers) linked to shelter id: fn with each one's id. */
+enum tc_rc tc_store_displays_of_shelter(struct tc_store *s, const char *id, void (*fn)(const char *rx, void *),
+					void *user);
+/* One receiver as the export shows it; TC_ERR_NOTFOUND when it is not registered. */
+enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_receiver *out);
 /* A receiver's kind and region; TC_ERR_NOTFOUND when it is not registered. */
 enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[16], char region[16]);
 /* Liveness from the receiver's status messages. */

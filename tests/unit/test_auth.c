@@ -77,6 +77,12 @@ static void test_roles(void **state)
 		if (r != TC_ROLE_GATEWAY)
 			assert_false(tc_role_may((enum tc_role)r, TC_PERM_GATEWAY));
 	assert_false(tc_role_may(TC_ROLE_N, TC_PERM_READ));
+	/* a shelter's manager reads and reports occupancy, nothing more; a registry clerk may too */
+	for (int p = 0; p < TC_PERM_N; p++)
+		assert_int_equal(tc_role_may(TC_ROLE_SHELTER, (enum tc_perm)p), p == TC_PERM_READ || p == TC_PERM_SHELTER);
+	assert_true(tc_role_may(TC_ROLE_REGISTRY, TC_PERM_SHELTER));
+	assert_false(tc_role_may(TC_ROLE_VIEWER, TC_PERM_SHELTER));
+	assert_string_equal(tc_role_name(TC_ROLE_SHELTER), "shelter");
 
 	enum tc_role r;
 	for (int i = 0; i < TC_ROLE_N; i++) {

@@ -262,6 +262,23 @@ static void test_cmd_round_trip(void **state)
 	assert_string_equal(out.alert_id, "");
 	assert_int_equal(tc_cmd_encode(&in, buf, 16), 0);
 	assert_string_equal(tc_cmd_kind_name(TC_CMD_TEST_TONE), "test-tone");
+	/* a shelter display's own shelter */
+	struct tc_cmd sh = { .kind = TC_CMD_SHELTER, .at = 6, .nonce = "n-3", .rx = "rx-8", .kid = "0123456789abcdef",
+			     .shelter_name = "塘沽第一中学应急避难场所", .capacity = 1200, .occupancy = 350 };
+	assert_true(tc_cmd_encode(&sh, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"cmd\":\"shelter\""));
+	assert_int_equal(tc_cmd_decode(buf, strlen(buf), &out, NULL), TC_OK);
+	assert_int_equal(out.kind, TC_CMD_SHELTER);
+	assert_string_equal(out.shelter_name, "塘沽第一中学应急避难场所");
+	assert_int_equal(out.capacity, 1200);
+	assert_int_equal(out.occupancy, 350);
+	assert_false(out.full);
+	static const char no_name[] = "{\"v\":1,\"cmd\":\"shelter\",\"at\":6,\"nonce\":\"n\",\"capacity\":5,"
+				      "\"occupancy\":1,\"full\":true,\"rx\":\"rx-8\",\"kid\":\"0123456789abcdef\"}";
+	struct tc_diags *dd = tc_diags_new();
+	assert_int_equal(tc_cmd_decode(no_name, strlen(no_name), &out, dd), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(dd, "proto.cmd.shelter"));
+	tc_diags_free(dd);
 	assert_string_equal(tc_cmd_kind_name(TC_CMD_N_KINDS), "unknown");
 }
 

@@ -49,7 +49,7 @@ static void test_receivers_csv(void **state)
 	assert_int_equal(tc_store_count(store, "receivers"), 2);
 	char *out = NULL;
 	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
-	assert_non_null(strstr(out, "rx-002,signage,\"塘沽避难场所, 北门\",39.01,117.65,120116001,,yes\n"));
+	assert_non_null(strstr(out, "rx-002,signage,\"塘沽避难场所, 北门\",39.01,117.65,120116001,,yes,\n"));
 	free(out);
 	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, false, &out, NULL), TC_OK);
 	assert_non_null(strstr(out, "\"kind\": \"loudspeaker\""));
@@ -175,6 +175,57 @@ static void test_shelters_json(void **state)
 	assert_int_equal(tc_registry_kind_parse("shelters", &k), TC_OK);
 	assert_int_equal(k, TC_REG_SHELTERS);
 	assert_int_equal(tc_registry_kind_parse("sirens", &k), TC_ERR_USAGE);
+}
+
+/* A shelter's reported occupancy survives an import of the shelters; its export imports again; population. */
+static void test_shelter_occupancy_kept(void **state)
+{
+	(void)state;
+	static const char sh[] = "id,name,lat,lon,capacity,area_m2,manager,phone,name_en\n"
+				 "sh-501,塘沽第一中学,39.02,117.65,1200,5400,赵六,13900139501,Tanggu No. 1 Middle School\n";
+	size_t n = 0;
+	struct tc_shelter got;
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh, strlen(sh), &n, NULL), TC_OK);
+	assert_int_equal(tc_store_get_shelter(store, "sh-501", &got), TC_OK);
+	assert_string_equal(got.state, "open");
+	assert_string_equal(got.name_en, "Tanggu No. 1 Middle School");
+	assert_true(tc_store_shelter_open(&got));
+	assert_int_equal(tc_store_shelter_report(store, "sh-501", 350, NULL, 1000), TC_OK);
+	assert_int_equal(tc_store_shelter_report(store, "sh-nope", 1, NULL, 1000), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh, strlen(sh), &n, NULL), TC_OK);
+	assert_int_equal(tc_store_get_shelter(store, "sh-501", &got), TC_OK);
+	assert_int_equal(got.occupancy, 350);
+	assert_int_equal(got.occupancy_at, 1000);
+	assert_int_equal(tc_store_shelter_report(store, "sh-501", -1, "full", 1001), TC_OK);
+	assert_int_equal(tc_store_get_shelter(store, "sh-501", &got), TC_OK);
+	assert_true(tc_store_shelter_full(&got));
+	assert_false(tc_store_shelter_open(&got));
+	size_t phones = 0;
+	assert_int_equal(tc_store_shelters_of_phone(store, "+8613900139501", NULL, NULL, &phones), TC_OK);
+	assert_int_equal(phones, 1);
+	char *out = NULL;
+	assert_int_equal(tc_registry_export(store, TC_REG_SHELTERS, true, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "sh-501,塘沽第一中学,39.02,117.65,1200,5400,赵六,+8613900139501,"
+				    "Tanggu No. 1 Middle School,350,1001,full\n"));
+	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, out, strlen(out), &n, NULL), TC_OK);
+	free(out);
+	assert_int_equal(tc_registry_export(store, TC_REG_SHELTERS, false, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "\"occupancy\": 350"));
+	assert_non_null(strstr(out, "\"full\": true"));
+	free(out);
+	static const char rx[] = "id,kind,name,lat,lon,region,population\n"
+				 "rx-501,loudspeaker,新港村,39.02,117.65,120116001001,1350\n"
+				 "rx-502,loudspeaker,新河村,39.02,117.66,120116001002,\n";
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, rx, strlen(rx), &n, NULL), TC_OK);
+	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
+	assert_non_null(strstr(out, "rx-501,loudspeaker,新港村,39.02,117.65,120116001001,,yes,1350\n"));
+	assert_non_null(strstr(out, "rx-502,loudspeaker,新河村,39.02,117.66,120116001002,,yes,\n"));
+	free(out);
+	static const char bad[] = "id,kind,name,lat,lon,region,population\nrx-503,loudspeaker,x,39,117,120116,12.5\n";
+	struct tc_diags *d = tc_diags_new();
+	assert_int_equal(tc_registry_import(store, TC_REG_RECEIVERS, bad, strlen(bad), &n, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, "line 2: population '12.5' must be a whole number of people"));
+	tc_diags_free(d);
 }
 
 /* Whether s is UTF-8, as JSON (and so the API's answer) needs. */
@@ -306,7 +357,7 @@ static void test_example_registry_any_order(void **state)
 	snprintf(b, sizeof(b), "%s/receivers-first.db", fixture_dir);
 	char *one = import_example(a, shelters_first), *other = import_example(b, receivers_first);
 	assert_string_equal(one, other);
-	assert_non_null(strstr(one, "bh-tg-s01,signage,塘沽第一中学避难场所显示屏,39.0185,117.6532,120116001003,sh-tanggu-1,yes\n"));
+	assert_non_null(strstr(one, "bh-tg-s01,signage,塘沽第一中学避难场所显示屏,39.0185,117.6532,120116001003,sh-tanggu-1,yes,\n"));
 	assert_int_equal(count_sql(a, linked), 3);
 	assert_int_equal(count_sql(b, linked), 3);
 	free(one);
@@ -340,7 +391,7 @@ static void test_shelter_linked_when_it_comes(void **state)
 			    "line 2: shelter 'sh-401' is not registered yet; the receiver is linked to it once shelters are imported");
 	assert_int_equal(count_sql(fixture_db, linked), 0);
 	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
-	assert_non_null(strstr(out, "rx-401,signage,北塘中学显示屏,39.1,117.7,120116,sh-401,yes\n")); /* as imported */
+	assert_non_null(strstr(out, "rx-401,signage,北塘中学显示屏,39.1,117.7,120116,sh-401,yes,\n")); /* as imported */
 	free(out);
 	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh, strlen(sh), &n, NULL), TC_OK);
 	assert_int_equal(count_sql(fixture_db, linked), 1);
@@ -355,7 +406,7 @@ static void test_shelter_linked_when_it_comes(void **state)
 	assert_int_equal(tc_registry_import(store, TC_REG_SHELTERS, sh2, strlen(sh2), &n, NULL), TC_OK);
 	assert_int_equal(count_sql(fixture_db, linked), 1);
 	assert_int_equal(tc_registry_export(store, TC_REG_RECEIVERS, true, &out, NULL), TC_OK);
-	assert_non_null(strstr(out, "rx-402,signage,北塘体育馆显示屏,39.1,117.7,120116,,yes\n"));
+	assert_non_null(strstr(out, "rx-402,signage,北塘体育馆显示屏,39.1,117.7,120116,,yes,\n"));
 	free(out);
 	tc_diags_free(d);
 }
@@ -587,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_receivers_csv),   cmocka_unit_test(test_bad_rows_import_nothing),
 		cmocka_unit_test(test_header_problems), cmocka_unit_test(test_contacts_and_phones),
 		cmocka_unit_test(test_shelters_json),   cmocka_unit_test(test_invalid_utf8_refused),
+		cmocka_unit_test(test_shelter_occupancy_kept),
 		cmocka_unit_test(test_export_never_drops_a_row), cmocka_unit_test(test_example_registry_any_order),
 		cmocka_unit_test(test_shelter_linked_when_it_comes), cmocka_unit_test(test_receiver_id_grammar),
 		cmocka_unit_test(test_import_in_steps), cmocka_unit_test(test_import_in_steps_all_or_none),

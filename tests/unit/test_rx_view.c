@@ -122,10 +122,33 @@ static void test_idle(void **state)
 	assert_int_equal(rx_view_layout(&off, NULL, 0, NOW, 10, 24, lines), 0);
 }
 
+/* The header with tocsind's word on the shelter: occupancy, then full. */
+static void test_header_occupancy(void **state)
+{
+	(void)state;
+	struct rx_view_header h = { .shelter_name = "塘沽第一中学应急避难场所", .capacity = 1200, .online = true,
+				    .occupancy_known = true, .occupancy = 350 };
+	assert_int_equal(rx_view_layout(&h, NULL, 0, NOW, 80, 24, lines), 24);
+	assert_non_null(strstr(lines[0].text, "塘沽第一中学应急避难场所  容量1200 已入住350"));
+	assert_non_null(strstr(lines[0].text, "2026-12-02 08:00:00"));
+	assert_true(rx_view_columns(lines[0].text) <= 80);
+	h.full = true;
+	assert_int_equal(rx_view_layout(&h, NULL, 0, NOW, 80, 24, lines), 24);
+	assert_non_null(strstr(lines[0].text, "塘沽第一中学应急避难场所  容量1200 已满 FULL"));
+	assert_null(strstr(lines[0].text, "已入住"));
+	/* narrow: the clock stays, the text is cut to fit */
+	assert_int_equal(rx_view_layout(&h, NULL, 0, NOW, 30, 24, lines), 24);
+	assert_true(rx_view_columns(lines[0].text) <= 30);
+	/* not told yet: the configured capacity, as before */
+	assert_int_equal(rx_view_layout(&hdr, NULL, 0, NOW, 80, 24, lines), 24);
+	assert_non_null(strstr(lines[0].text, "新城镇第一小学避难场所  容纳 800 人"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_header_occupancy),
 		cmocka_unit_test(test_every_line_fits),
 		cmocka_unit_test(test_priority_order_and_lifted_last),
 		cmocka_unit_test(test_overflow_counted),

@@ -339,6 +339,64 @@ static void test_replies_checked(void **state)
 	tc_sms_free(e);
 }
 
+/* Shelters the engine said changed. */
+static char told[8][64];
+static int n_told;
+
+static void shelter_told(const char *id, void *user)
+{
+	(void)user;
+	if (n_told < 8)
+		snprintf(told[n_told++], 64, "%s", id);
+}
+
+#define SHELTER(outcome) "tocsin_sms_shelter_reports_total{outcome=\"" outcome "\"} "
+
+/*
+ * A shelter manager's SMS from the registered phone changes the shelter (full, a number,
+ * open, closed) and is no confirmation; anything else from that phone changes nothing and is
+ * counted; the same words from any other phone change nothing.
+ */
+static void test_shelter_manager_sms(void **state)
+{
+	(void)state;
+	struct tc_sms_engine_options o = {
+		.gw = { .kind = TC_SMS_GW_KANNEL,
+			.kannel = { .url = "http://127.0.0.1:9/cgi-bin/sendsms", .user = "tocsin", .password = "secret",
+				    .dlr_url = "http://127.0.0.1:8080/api/v1/sms/dlr" } },
+		.default_cc = "86", .escalation_roles = "信息员", .batch_size = 100, .max_segments = 6,
+		.receipt_timeout_s = 3600, .reply_window_s = 86400, .submit_ahead = 100,
+		.shelter_changed = shelter_told,
+	};
+	struct tc_shelter sh = { .id = "sh-m1", .name = "塘沽第一中学", .lat = 39.02, .lon = 117.65, .capacity = 1200,
+				 .phone = "+8613990000031", .state = "open" };
+	assert_int_equal(tc_store_put_shelter(store, &sh), TC_OK);
+	struct tc_sms *e = NULL;
+	struct tc_shelter got;
+	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
+	reply(e, "8613990000031", "350");
+	assert_int_equal(tc_store_get_shelter(store, "sh-m1", &got), TC_OK);
+	assert_int_equal(got.occupancy, 350);
+	assert_true(got.occupancy_at > 0);
+	assert_int_equal(n_told, 1);
+	assert_string_equal(told[0], "sh-m1");
+	reply(e, "8613990000032", "已满"); /* another phone */
+	reply(e, "8613990000031", "hello"); /* the manager, not a report */
+	assert_int_equal(tc_store_get_shelter(store, "sh-m1", &got), TC_OK);
+	assert_string_equal(got.state, "open");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(metric(e, SHELTER("not-understood")), 1);
+	reply(e, "8613990000031", "已满");
+	assert_int_equal(tc_store_get_shelter(store, "sh-m1", &got), TC_OK);
+	assert_string_equal(got.state, "full");
+	assert_int_equal(got.occupancy, 350);
+	assert_int_equal(n_told, 2);
+	assert_int_equal(metric(e, SHELTER("applied")), 2);
+	/* a manager's message is never a confirmation: the replies saw only the other phone */
+	assert_int_equal(tc_sms_stats(e)->replies, 1);
+	tc_sms_free(e);
+}
+
 /* Kannel's URL is logged without the credentials it may carry. */
 static void test_kannel_url_shown(void **state)
 {
@@ -362,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_before_answer),
 		cmocka_unit_test(test_replies_checked),
+		cmocka_unit_test(test_shelter_manager_sms),
 		cmocka_unit_test(test_kannel_url_shown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

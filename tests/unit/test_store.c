@@ -104,6 +104,9 @@ static void test_migrates_from_3(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE relay_alerts; DROP TABLE relay_chains; DROP INDEX contacts_by_relay;"
 				      "ALTER TABLE contacts DROP COLUMN relay;"
+				      "DROP INDEX shelters_by_phone; ALTER TABLE shelters DROP COLUMN name_en;"
+				      "ALTER TABLE shelters DROP COLUMN occupancy; ALTER TABLE shelters DROP COLUMN occupancy_at;"
+				      "ALTER TABLE shelters DROP COLUMN state; ALTER TABLE receivers DROP COLUMN population;"
 				      "DROP TABLE import_rows; DROP TABLE imports;"
 				      "DROP TABLE approvals; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users;"
 				      "ALTER TABLE audit DROP COLUMN username; ALTER TABLE audit DROP COLUMN role;"
