@@ -324,14 +324,6 @@ char *tc_sms_escalation_text(const char *language, const char *village, const ch
 		snprintf(head, sizeof(head),
 			 "[Warning] Reply ACK %s to confirm. The loudspeaker of village %s did not confirm the alert; "
 			 "tell the villagers now. ", code, village);
-	size_t h = strlen(head), t = alert_text ? strlen(alert_text) : 0;
-	char *out = malloc(h + t + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, head, h);
-	memcpy(out + h, alert_text ? alert_text : "", t);
-	out[h + t] = '\0';
-	out[tc_sms_fit(out, h + t, max_segments ? max_segments : 3, false)] = '\0';
-	return out;
+	return head_and_text(head, alert_text, max_segments);
 }
 

@@ -130,6 +130,19 @@ static void reply_code(char code[9])
 	snprintf(code, 9, "%06u", (unsigned)randombytes_uniform(1000000));
 }
 
+/* row's addressing: the alert, the person (phone, name, role, region) and the text's language */
+static void address_row(struct tc_sms_row *row, const char *alert_id, const char *phone, const char *purpose,
+			const char *name, const char *role, const char *region, const char *lang)
+{
+	snprintf(row->alert_id, sizeof(row->alert_id), "%s", alert_id);
+	snprintf(row->phone, sizeof(row->phone), "%s", phone);
+	snprintf(row->purpose, sizeof(row->purpose), "%s", purpose);
+	snprintf(row->name, sizeof(row->name), "%s", name);
+	snprintf(row->role, sizeof(row->role), "%s", role);
+	snprintf(row->region, sizeof(row->region), "%s", region);
+	snprintf(row->language, sizeof(row->language), "%.*s", (int)sizeof(row->language) - 1, lang);
+}
+
 /* --- the alert's texts and areas ---------------------------------------------------------- */
 
 struct alert_view {
@@ -241,13 +254,7 @@ static enum tc_rc relay_tell(struct tc_sms *e, const struct alert_view *av, cons
 		return TC_ERR_NOMEM;
 	struct tc_sms_row row = { .text = text, .batch = c->relay,
 				  .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
-	snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
-	snprintf(row.phone, sizeof(row.phone), "%s", phone);
-	snprintf(row.purpose, sizeof(row.purpose), "relay");
-	snprintf(row.name, sizeof(row.name), "%s", c->name);
-	snprintf(row.role, sizeof(row.role), "%s", c->role);
-	snprintf(row.region, sizeof(row.region), "%s", c->region);
-	snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
+	address_row(&row, av->id, phone, "relay", c->name, c->role, c->region, av->texts.v[t].lang);
 	snprintf(row.code, sizeof(row.code), "%s", code);
 	bool added = false;
 	enum tc_rc rc = tc_store_sms_add(e->store, &row, now, &added, id);
@@ -411,13 +418,7 @@ static void duty_tell(struct tc_sms *e, const struct alert_view *av, const struc
 	if (!text)
 		goto out;
 	struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
-	snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
-	snprintf(row.phone, sizeof(row.phone), "%s", phone);
-	snprintf(row.purpose, sizeof(row.purpose), "relay-duty");
-	snprintf(row.name, sizeof(row.name), "%s", room->name);
-	snprintf(row.role, sizeof(row.role), "%s", room->role);
-	snprintf(row.region, sizeof(row.region), "%s", room->region);
-	snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
+	address_row(&row, av->id, phone, "relay-duty", room->name, room->role, room->region, av->texts.v[t].lang);
 	reply_code(row.code);
 	bool added = false;
 	if (tc_store_sms_add(e->store, &row, now, &added, NULL) == TC_OK && added) {
@@ -498,13 +499,7 @@ static enum tc_rc queue_batch(struct tc_sms *e, const struct alert_view *av, con
 		size_t t = tc_sms_texts_pick(&av->texts, r->language);
 		struct tc_sms_row row = { .batch = (long)i / e->o.batch_size, .text = av->texts.v[t].text,
 					  .parts = (long)av->texts.v[t].segments };
-		snprintf(row.alert_id, sizeof(row.alert_id), "%s", av->id);
-		snprintf(row.phone, sizeof(row.phone), "%s", r->phone);
-		snprintf(row.purpose, sizeof(row.purpose), "%s", purpose);
-		snprintf(row.name, sizeof(row.name), "%s", r->name);
-		snprintf(row.role, sizeof(row.role), "%s", r->role);
-		snprintf(row.region, sizeof(row.region), "%s", r->region);
-		snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, av->texts.v[t].lang);
+		address_row(&row, av->id, r->phone, purpose, r->name, r->role, r->region, av->texts.v[t].lang);
 		reply_code(row.code);
 		bool ok = false;
 		rc = tc_store_sms_add(e->store, &row, now, &ok, NULL);
@@ -622,13 +617,7 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		if (!text)
 			continue;
 		struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
-		snprintf(row.alert_id, sizeof(row.alert_id), "%s", x->alert_id);
-		snprintf(row.phone, sizeof(row.phone), "%s", phone);
-		snprintf(row.purpose, sizeof(row.purpose), "escalation");
-		snprintf(row.name, sizeof(row.name), "%s", c->name);
-		snprintf(row.role, sizeof(row.role), "%s", c->role);
-		snprintf(row.region, sizeof(row.region), "%s", c->region);
-		snprintf(row.language, sizeof(row.language), "%.*s", (int)sizeof(row.language) - 1, ec->av.texts.v[t].lang);
+		address_row(&row, x->alert_id, phone, "escalation", c->name, c->role, c->region, ec->av.texts.v[t].lang);
 		snprintf(row.code, sizeof(row.code), "%s", code);
 		bool added = false;
 		tc_store_sms_add(e->store, &row, ec->now, &added, NULL);
