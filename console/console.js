@@ -41,7 +41,8 @@ const words = {
     unfilled: '请补全“……”处的内容后再提交', 'unofficial': '（此模板非国家标准文本，请核对）', planned: '待发', 'sent-s': '已发送',
     received: '已收到', played: '已播放', displayed: '已显示', failed: '失败', rejected: '拒收', expired: '过期',
     cancelled: '已撤销', 'escalated-s': '已升级', 'no-shape': '无', 'cap-update': '更新', 'cap-cancel': '撤销',
-    'receivers-shown': '（显示前 {n} 个）',
+    'receivers-shown': '（显示前 {n} 个）', occupancy: '已入住', 'shelter-open': '开放', 'shelter-full': '已满',
+    'shelter-closed': '关闭',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -81,7 +82,8 @@ const words = {
     unfilled: 'Fill in the places marked …… before submitting', unofficial: ' (not a national standard text: check it)', 
     planned: 'planned', 'sent-s': 'sent', received: 'received', played: 'played', displayed: 'displayed', failed: 'failed',
     rejected: 'rejected', expired: 'expired', cancelled: 'cancelled', 'escalated-s': 'escalated', 'no-shape': 'none',
-    'cap-update': 'Update', 'cap-cancel': 'Cancel', 'receivers-shown': '(first {n} shown)',
+    'cap-update': 'Update', 'cap-cancel': 'Cancel', 'receivers-shown': '(first {n} shown)', occupancy: 'Inside',
+    'shelter-open': 'open', 'shelter-full': 'full', 'shelter-closed': 'closed',
   },
 };
 
@@ -247,7 +249,8 @@ async function loadFleetView() {
   shelters.replaceChildren();
   for (const s of f.shelters) {
     const tr = node('tr');
-    for (const v of [s.id, s.name, s.capacity]) cell(tr, v);
+    for (const v of [s.id, s.name, s.capacity, s.occupancy === undefined ? '' : s.occupancy]) cell(tr, v);
+    cell(tr, t(`shelter-${s.state || 'open'}`)).className = s.state && s.state !== 'open' ? 'error' : 'holds';
     shelters.append(tr);
   }
   const mp = await mapOf('f-map');
