@@ -160,6 +160,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE import_rows ("
 	"  import_id INTEGER NOT NULL REFERENCES imports (id), seq INTEGER NOT NULL, vals BLOB NOT NULL,"
 	"  PRIMARY KEY (import_id, seq)) WITHOUT ROWID;",
+	/* 10: drills and tests: each receiver's self-check answering a Test alert, and each run of a
+	 * drill schedule (its slot, so that a slot is never run twice, also across restarts) */
+	"CREATE TABLE self_checks ("
+	"  alert_id TEXT NOT NULL, receiver_id TEXT NOT NULL, at INTEGER NOT NULL, audio TEXT NOT NULL,"
+	"  storage TEXT NOT NULL, clock_offset_ms INTEGER NOT NULL, rtt_ms INTEGER NOT NULL,"
+	"  version TEXT NOT NULL DEFAULT '', kids TEXT NOT NULL DEFAULT '', PRIMARY KEY (alert_id, receiver_id));"
+	"CREATE INDEX self_checks_by_receiver ON self_checks (receiver_id, at);"
+	"CREATE TABLE drill_runs ("
+	"  id INTEGER PRIMARY KEY, schedule TEXT NOT NULL, slot INTEGER NOT NULL, alert_id TEXT,"
+	"  released_at INTEGER NOT NULL, UNIQUE (schedule, slot));",
 };
 
 

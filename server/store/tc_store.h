@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 9
+#define TC_STORE_SCHEMA_VERSION 10
 
 struct tc_store;
 
@@ -277,6 +277,17 @@ enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_
 enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
 			    const char *detail, int64_t at);
 long tc_store_ack_count(struct tc_store *s, const char *alert_id);
+
+/* A receiver's self-check answering a Test alert (docs/protocol.md, "Self-check"); strings borrowed. */
+struct tc_store_selfcheck {
+	const char *audio, *storage; /* "ok" or why not */
+	int64_t clock_offset_ms, rtt_ms;
+	const char *version;
+	const char *kids;            /* key ids, comma separated */
+};
+/* Keep receiver's self-check for alert_id (the last one wins). */
+enum tc_rc tc_store_put_selfcheck(struct tc_store *s, const char *alert_id, const char *receiver,
+				  const struct tc_store_selfcheck *c, int64_t at);
 
 /* An alert's deliveries still waiting for a receipt (planned or sent); -1 on error. */
 long tc_store_awaiting_receipt(struct tc_store *s, const char *alert_id);

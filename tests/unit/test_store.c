@@ -102,6 +102,7 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE drill_runs; DROP TABLE self_checks;"
 				      "DROP TABLE import_rows; DROP TABLE imports;"
 				      "DROP TABLE approvals; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users;"
 				      "ALTER TABLE audit DROP COLUMN username; ALTER TABLE audit DROP COLUMN role;"
