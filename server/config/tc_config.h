@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "tc_diag.h"
+#include "tc_drill.h"
+#include "tc_settings.h"
 
 struct tc_config {
 	char data_dir[1024];
@@ -73,6 +75,10 @@ struct tc_config {
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
 	bool sms_reply_code_required;
+	struct tc_setting_list drill; /* schedule entries (tc_drill.h), one `drill = ...` line each */
+	char drill_sender[256];       /* the CAP sender of the drills tocsind issues */
+	long drill_catchup_s;
+	long drill_target_s;
 };
 
 /* The defaults of every setting. */
@@ -87,6 +93,13 @@ enum tc_rc tc_config_load(struct tc_config *c, const char *path, struct tc_diags
 
 /* Set one setting by name from text (as a flag does); errors name the setting and its bounds. */
 enum tc_rc tc_config_set(struct tc_config *c, const char *name, const char *value, struct tc_diags *d);
+
+/*
+ * The drill schedules of c into out (TC_DRILL_MAX of room), *n of them. A bad
+ * entry, the same schedule twice, or drills without drill_sender are
+ * TC_ERR_INVALID, each named with the file and line it came from.
+ */
+enum tc_rc tc_config_drills(const struct tc_config *c, struct tc_drill *out, size_t *n, struct tc_diags *d);
 
 /* Write every setting with its help and default, as an example file. */
 void tc_config_print(FILE *f);

@@ -614,19 +614,42 @@ enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_
 
 /* --- the registry --------------------------------------------------------------- */
 
+/*
+ * Transactions nest: one begun inside another is a savepoint, so that a
+ * caller may put several writes that each keep their own transaction (an
+ * alert's acceptance, its plan, the run of a drill slot) into one. Only the
+ * outermost commit makes them durable; a rollback inside undoes its own part.
+ */
 enum tc_rc tc_store_begin(struct tc_store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+	if (exec(s, s->nest ? "SAVEPOINT tc_nested" : "BEGIN IMMEDIATE") != SQLITE_OK)
+		return TC_ERR_IO;
+	s->nest++;
+	return TC_OK;
 }
 
 enum tc_rc tc_store_commit(struct tc_store *s)
 {
-	return exec(s, "COMMIT") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+	if (exec(s, s->nest > 1 ? "RELEASE tc_nested" : "COMMIT") != SQLITE_OK) {
+		if (sqlite3_get_autocommit(s->db)) /* the transaction is gone all the same */
+			s->nest = 0;
+		return TC_ERR_IO;
+	}
+	if (s->nest)
+		s->nest--;
+	return TC_OK;
 }
 
 void tc_store_rollback(struct tc_store *s)
 {
+	if (s->nest > 1) {
+		exec(s, "ROLLBACK TO tc_nested");
+		exec(s, "RELEASE tc_nested");
+		s->nest--;
+		return;
+	}
 	exec(s, "ROLLBACK");
+	s->nest = 0;
 }
 
 /* Run sql with text and real parameters bound in order ("t" text, "r" real, "i" integer). */

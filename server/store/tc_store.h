@@ -185,7 +185,11 @@ struct tc_shelter {
 	char phone[24];
 };
 
-/* A transaction around many writes: all of them land, or none. */
+/*
+ * A transaction around many writes: all of them land, or none. Begun inside
+ * another it is a savepoint of that one: its writes are durable only when the
+ * outermost commits, and its rollback undoes only its own.
+ */
 enum tc_rc tc_store_begin(struct tc_store *s);
 enum tc_rc tc_store_commit(struct tc_store *s);
 void tc_store_rollback(struct tc_store *s);
