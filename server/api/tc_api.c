@@ -858,6 +858,9 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_DELIVERIES: return get_alert(api, c, url + sizeof(alerts) - 1, phones);
 	case EP_EVENTS: return tc_api_events(api, c, rq);
 	case EP_FLEET: return tc_api_fleet(api, c, rq);
+	case EP_DRILLS:
+	case EP_DRILL_RUNS:
+	case EP_DRILL_REPORT: return tc_api_drills(api, c, rq);
 	case EP_CANCEL: return cancel_alert(api, c, rq);
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
 	case EP_REJECT: return tc_api_decide(api, c, rq, false);

@@ -35,6 +35,20 @@ static bool is_hex16(const char *s, size_t n)
 	return n == 16 && strspn(s, "0123456789abcdef") == 16;
 }
 
+/* /api/v1/drills/runs/{id}/report, id 1 to 18 digits: the run's id into rq. */
+static bool drill_report(const char *url, struct request *rq)
+{
+	static const char head[] = "/api/v1/drills/runs/", tail[] = "/report";
+	if (strncmp(url, head, sizeof(head) - 1))
+		return false;
+	const char *id = url + sizeof(head) - 1;
+	size_t n = strspn(id, "0123456789");
+	if (!n || n > 18 || strcmp(id + n, tail))
+		return false;
+	snprintf(rq->id, sizeof(rq->id), "%.*s", (int)n, id);
+	return true;
+}
+
 /* /api/v1/previews/{32 lowercase hex}/{lang}.ogg: the id and language into rq. */
 static bool preview_audio(const char *url, struct request *rq)
 {
@@ -69,7 +83,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/approvals", EP_APPROVALS, "GET" }, { "/api/v1/audit", EP_AUDIT, "GET" },
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
 		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" }, { "/api/v1/alerts/preview", EP_ALERT_PREVIEW, "POST" },
-		{ "/api/v1/fleet", EP_FLEET, "GET" },
+		{ "/api/v1/fleet", EP_FLEET, "GET" },      { "/api/v1/drills", EP_DRILLS, "GET" },
+		{ "/api/v1/drills/runs", EP_DRILL_RUNS, "GET" },
 	};
 	static const struct {
 		const char *tail;
@@ -106,6 +121,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(prov));
 		return *allow = "GET", EP_PROVISION;
 	}
+	if (drill_report(url, rq))
+		return *allow = "GET", EP_DRILL_REPORT;
 	if (preview_audio(url, rq))
 		return *allow = "GET", EP_PREVIEW_AUDIO;
 	if (!strncmp(url, "/api/v1/sms/", 12))
@@ -141,6 +158,9 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_SMS: return TC_PERM_GATEWAY;
 	case EP_EVENTS: /* what /report shows, as it changes */
 	case EP_FLEET: return TC_PERM_READ; /* the registry without contacts, with liveness */
+	case EP_DRILLS:
+	case EP_DRILL_RUNS:
+	case EP_DRILL_REPORT: return TC_PERM_READ; /* a report counts the receivers of the user's regions only */
 	default: return TC_PERM_READ;
 	}
 }

@@ -75,6 +75,9 @@ enum tc_endpoint {
 	EP_CONSOLE,     /* GET /, /console/... (tc_api_console.c) */
 	EP_EVENTS,      /* GET .../events: the report as it changes (tc_api_events.c) */
 	EP_FLEET,       /* GET /api/v1/fleet: receivers with liveness, shelters (tc_api_fleet.c) */
+	EP_DRILLS,      /* GET /api/v1/drills: the schedules (tc_api_drills.c) */
+	EP_DRILL_RUNS,  /* GET /api/v1/drills/runs */
+	EP_DRILL_REPORT,/* GET /api/v1/drills/runs/{id}/report[?format=csv] */
 };
 
 struct request {
@@ -158,6 +161,9 @@ unsigned tc_api_events_open(const struct tc_api *api);
 /* GET /api/v1/fleet[?silent=S] (tc_api_fleet.c); _free releases rq->fleet (on_done). */
 enum MHD_Result tc_api_fleet(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 void tc_api_fleet_free(struct tc_api_fleet *f);
+
+/* GET /api/v1/drills, /drills/runs, /drills/runs/{id}/report (tc_api_drills.c). */
+enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 
 /* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */
 enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
