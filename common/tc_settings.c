@@ -31,11 +31,28 @@ static bool choice_ok(const char *choices, const char *v)
 	return false;
 }
 
-/* Parse v for st into base; NULL when fine, else why not. */
-static const char *apply(void *base, const struct tc_setting *st, const char *v)
+/* One more entry v of list l, given at where. */
+static const char *append(struct tc_setting_list *l, const char *v, const char *where)
+{
+	if (!*v)
+		return "is empty";
+	if (strlen(v) >= sizeof(l->v[0].text))
+		return "is too long";
+	if (l->n >= TC_SETTING_LIST_MAX)
+		return "is one entry too many (at most 32)";
+	snprintf(l->v[l->n].text, sizeof(l->v[0].text), "%s", v);
+	snprintf(l->v[l->n].where, sizeof(l->v[0].where), "%s", where ? where : "");
+	l->n++;
+	return NULL;
+}
+
+/* Parse v for st into base (given at where, for a list); NULL when fine, else why not. */
+static const char *apply(void *base, const struct tc_setting *st, const char *v, const char *where)
 {
 	char *dst = (char *)base + st->offset;
 	switch (st->type) {
+	case TC_SET_LIST:
+		return *v || where ? append((struct tc_setting_list *)(void *)dst, v, where) : NULL;
 	case TC_SET_TEXT:
 		if (strlen(v) >= st->size)
 			return "is too long";
@@ -77,6 +94,8 @@ static void explain(const struct tc_setting *st, char *buf, size_t len)
 		snprintf(buf, len, " (%s)", st->choices);
 	else if (st->type == TC_SET_BOOL)
 		snprintf(buf, len, " (true or false)");
+	else if (st->type == TC_SET_LIST)
+		snprintf(buf, len, " (repeatable: one entry a line)");
 	else
 		buf[0] = '\0';
 }
@@ -85,11 +104,12 @@ void tc_settings_defaults(const struct tc_settings *t, void *base)
 {
 	memset(base, 0, t->struct_size);
 	for (size_t i = 0; i < t->n; i++)
-		apply(base, &t->v[i], t->v[i].def);
+		apply(base, &t->v[i], t->v[i].def, NULL);
 }
 
-enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *name, const char *value,
-			   struct tc_diags *d)
+/* tc_settings_set, for a value given at where (FILE:LINE; NULL for a flag). */
+static enum tc_rc set_at(const struct tc_settings *t, void *base, const char *name, const char *value,
+			 const char *where, struct tc_diags *d)
 {
 	char bounds[160];
 	const struct tc_setting *st = find(t, name);
@@ -97,7 +117,7 @@ enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *
 		tc_err(d, "config.unknown", name, "unknown setting '%s'", name);
 		return TC_ERR_INVALID;
 	}
-	const char *why = apply(base, st, value);
+	const char *why = apply(base, st, value, where ? where : "");
 	if (why) {
 		explain(st, bounds, sizeof(bounds));
 		/* a secret is never echoed, not even a wrong one: it may be a real password misplaced */
@@ -106,6 +126,12 @@ enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *
 		return TC_ERR_INVALID;
 	}
 	return TC_OK;
+}
+
+enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *name, const char *value,
+			   struct tc_diags *d)
+{
+	return set_at(t, base, name, value, NULL, d);
 }
 
 static char *strip(char *s)
@@ -135,7 +161,7 @@ static bool load_line(const struct tc_settings *t, void *base, char *s, const ch
 	}
 	*eq = '\0';
 	struct tc_diags *ld = tc_diags_new();
-	bool ok = tc_settings_set(t, base, strip(s), strip(eq + 1), ld) == TC_OK;
+	bool ok = set_at(t, base, strip(s), strip(eq + 1), where, ld) == TC_OK;
 	if (!ok)
 		tc_err(d, "config.value", where, "%s: %s", where,
 		       tc_diags_count(ld) ? tc_diags_get(ld, 0)->message : "out of memory");

@@ -9,7 +9,10 @@
  *    the program's one [section]; '#' and ';' start comments), then flags;
  *  - an unknown name, another section or a bad value is an error naming the
  *    file and line, and nothing of a bad file applies;
- *  - the example file printed from the table is the documentation.
+ *  - the example file printed from the table is the documentation;
+ *  - a list setting may be given on many lines, each adding one entry that
+ *    remembers where it came from (file and line), so that whoever reads the
+ *    entries later can name the line of a bad one.
  */
 #ifndef TC_SETTINGS_H
 #define TC_SETTINGS_H
@@ -24,6 +27,19 @@ enum tc_setting_type {
 	TC_SET_BOOL,   /* true/yes/1, false/no/0 */
 	TC_SET_LONG,   /* within min..max */
 	TC_SET_CHOICE, /* one of choices, '|' separated */
+	TC_SET_LIST,   /* repeatable: each line adds an entry to a struct tc_setting_list */
+};
+
+#define TC_SETTING_LIST_MAX 32   /* entries a list setting holds */
+#define TC_SETTING_ITEM_MAX 160  /* bytes of one entry, with its NUL */
+
+/* The entries of a list setting, in the order given. */
+struct tc_setting_list {
+	size_t n;
+	struct {
+		char text[TC_SETTING_ITEM_MAX];
+		char where[128]; /* "FILE:LINE", or "" when set by a flag */
+	} v[TC_SETTING_LIST_MAX];
 };
 
 struct tc_setting {
@@ -48,7 +64,7 @@ struct tc_settings {
 
 /* Every setting of t at its default in the struct at base. */
 void tc_settings_defaults(const struct tc_settings *t, void *base);
-/* One setting by name from text; errors name the setting and its bounds. */
+/* One setting by name from text (a list setting gains an entry); errors name the setting and its bounds. */
 enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *name, const char *value,
 			   struct tc_diags *d);
 /* Read an INI file into base: all its lines, or (on any error) none. */

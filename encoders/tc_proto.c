@@ -111,7 +111,8 @@ size_t tc_proto_region_scopes(const char *code, char out[TC_PROTO_MAX_REGIONS][1
 
 /* --- small JSON messages ----------------------------------------------------------- */
 
-static const char *const ack_names[] = { "received", "playing", "played", "displayed", "cleared", "rejected", "failed" };
+static const char *const ack_names[] = { "received", "playing", "played", "displayed", "cleared", "rejected", "failed",
+					 "checked" };
 
 const char *tc_ack_kind_name(enum tc_ack_kind k)
 {
@@ -193,12 +194,61 @@ size_t tc_ack_encode(const struct tc_ack *a, char *out, size_t len)
 		json_object_set_new(j, "reason", json_string(a->reason));
 	if (j && a->rx[0])
 		json_object_set_new(j, "rx", json_string(a->rx));
+	if (j && a->kind == TC_ACK_CHECKED && a->has_check) {
+		const struct tc_selfcheck *c = &a->check;
+		json_t *kids = json_array();
+		for (size_t i = 0; kids && i < c->n_kids && i < TC_CHECK_MAX_KIDS; i++)
+			json_array_append_new(kids, json_string(c->kids[i]));
+		json_object_set_new(j, "check",
+				    json_pack("{s:s, s:s, s:I, s:I, s:s, s:o}", "audio", c->audio, "storage", c->storage,
+					      "clock_offset_ms", (json_int_t)c->clock_offset_ms, "rtt_ms",
+					      (json_int_t)c->rtt_ms, "version", c->version, "kids", kids));
+	}
 	return dump(j, out, len);
+}
+
+const char *tc_selfcheck_failed(const struct tc_selfcheck *c)
+{
+	if (strcmp(c->audio, "ok"))
+		return "audio";
+	if (strcmp(c->storage, "ok"))
+		return "storage";
+	return NULL;
+}
+
+/* The check object of a checked acknowledgment into c; NULL when fine, else what is wrong. */
+static const char *decode_check(json_t *o, struct tc_selfcheck *c)
+{
+	json_t *off = json_object_get(o, "clock_offset_ms"), *rtt = json_object_get(o, "rtt_ms");
+	json_t *kids = json_object_get(o, "kids");
+	if (!json_is_object(o))
+		return "\"check\" is not an object";
+	if (!get_text(o, "audio", c->audio, sizeof(c->audio)) || !c->audio[0])
+		return "check.audio is not ok or a reason of under 64 bytes";
+	if (!get_text(o, "storage", c->storage, sizeof(c->storage)) || !c->storage[0])
+		return "check.storage is not ok or a reason of under 64 bytes";
+	if (!json_is_integer(off) || !json_is_integer(rtt))
+		return "check.clock_offset_ms and check.rtt_ms must be whole numbers (milliseconds)";
+	if (json_object_get(o, "version") && !get_text(o, "version", c->version, sizeof(c->version)))
+		return "check.version is not text of under 32 bytes";
+	if (kids && (!json_is_array(kids) || json_array_size(kids) > TC_CHECK_MAX_KIDS))
+		return "check.kids is not a list of at most 8 key ids";
+	for (size_t i = 0; kids && i < json_array_size(kids); i++) {
+		json_t *k = json_array_get(kids, i);
+		if (!json_is_string(k) || json_string_length(k) >= sizeof(c->kids[0]))
+			return "check.kids holds something other than a key id";
+		memcpy(c->kids[i], json_string_value(k), json_string_length(k) + 1);
+		c->n_kids = i + 1;
+	}
+	c->clock_offset_ms = (int64_t)json_integer_value(off);
+	c->rtt_ms = (int64_t)json_integer_value(rtt);
+	return NULL;
 }
 
 enum tc_rc tc_ack_decode(const void *msg, size_t len, struct tc_ack *out, struct tc_diags *d)
 {
 	char kind[16];
+	const char *why = NULL;
 	memset(out, 0, sizeof(*out));
 	json_t *j = load_v1(msg, len, "acknowledgment", d);
 	if (!j)
@@ -209,15 +259,20 @@ enum tc_rc tc_ack_decode(const void *msg, size_t len, struct tc_ack *out, struct
 		tc_err(d, "proto.ack.alert", "alert", "the acknowledgment does not name an alert id (16 hex digits)");
 	else if (!get_text(j, "ack", kind, sizeof(kind)) || tc_ack_kind_parse(kind, &out->kind))
 		tc_err(d, "proto.ack.kind", "ack",
-		       "the acknowledgment kind must be one of received, playing, played, displayed, cleared, rejected, failed");
+		       "the acknowledgment kind must be one of received, playing, played, displayed, cleared, rejected, failed, "
+		       "checked");
 	else if (!json_is_integer(at))
 		tc_err(d, "proto.ack.at", "at", "the acknowledgment has no time (\"at\", unix seconds)");
 	else if (json_object_get(j, "reason") && !get_text(j, "reason", out->reason, sizeof(out->reason)))
 		tc_err(d, "proto.ack.reason", "reason", "the acknowledgment's reason is not text of under 128 bytes");
 	else if (json_object_get(j, "rx") && !get_text(j, "rx", out->rx, sizeof(out->rx)))
 		tc_err(d, "proto.ack.rx", "rx", "the acknowledgment's receiver (\"rx\") is not text of under 64 bytes");
+	else if (out->kind == TC_ACK_CHECKED && json_object_get(j, "check") &&
+		 (why = decode_check(json_object_get(j, "check"), &out->check)))
+		tc_err(d, "proto.ack.check", "check", "the acknowledgment's self-check is wrong: %s", why);
 	else {
 		out->at = (int64_t)json_integer_value(at);
+		out->has_check = out->kind == TC_ACK_CHECKED && json_object_get(j, "check");
 		rc = TC_OK;
 	}
 	json_decref(j);

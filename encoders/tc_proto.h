@@ -79,6 +79,7 @@ enum tc_ack_kind {
 	TC_ACK_CLEARED,      /* stopped or taken off the screen (Cancel, Update, expiry) */
 	TC_ACK_REJECTED,     /* refused: reason says why (bad-signature, expired, ...) */
 	TC_ACK_FAILED,       /* accepted but could not be carried out: reason says why */
+	TC_ACK_CHECKED,      /* a Test alert: nothing sounded, the self-check ran; its result in check */
 	TC_ACK_N_KINDS,
 };
 const char *tc_ack_kind_name(enum tc_ack_kind k);
@@ -93,12 +94,32 @@ enum tc_rc tc_ack_kind_parse(const char *s, enum tc_ack_kind *out);
  */
 int tc_ack_qos(enum tc_ack_kind k);
 
+/*
+ * A receiver's self-check, carried by a checked acknowledgment (docs/protocol.md,
+ * "Self-check"). audio and storage are "ok" or the reason they failed.
+ */
+#define TC_CHECK_MAX_KIDS 8
+struct tc_selfcheck {
+	char audio[64];
+	char storage[64];
+	int64_t clock_offset_ms; /* the receiver's clock at arrival minus the payload's issued_at */
+	int64_t rtt_ms;          /* the broker round trip of its last QoS 1 publication; -1 unknown */
+	char version[32];
+	char kids[TC_CHECK_MAX_KIDS][17];
+	size_t n_kids;
+};
+
+/* The name of the first failed field of c ("audio", "storage"), NULL when all are ok. */
+const char *tc_selfcheck_failed(const struct tc_selfcheck *c);
+
 struct tc_ack {
 	char alert_id[17];
 	enum tc_ack_kind kind;
 	int64_t at;        /* unix seconds, the receiver's clock */
 	char reason[128];  /* "" when none */
 	char rx[64];       /* the receiver it names ("rx"), "" when none: must be the topic's */
+	bool has_check;    /* checked: check is filled (a repeated checked may have none) */
+	struct tc_selfcheck check;
 };
 
 /* Encode into out (NUL-terminated); returns the length, or 0 when out is too small. */

@@ -3,10 +3,12 @@
  */
 #include "rx_core.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rx_intake.h"
 #include "rx_session.h"
@@ -56,16 +58,71 @@ static void log_diags(struct tc_diags *d, const char *cat)
 
 /* --- acknowledgments and the seen-list --------------------------------------------- */
 
-static void queue_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+static void queue_ack_check(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason,
+			    const struct tc_selfcheck *check)
 {
-	char buf[512];
+	char buf[1024];
 	struct tc_ack a = { .kind = kind, .at = wall() };
 	snprintf(a.alert_id, sizeof(a.alert_id), "%s", id);
 	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
+	if (check) {
+		a.check = *check;
+		a.has_check = true;
+	}
 	if (tc_ack_encode(&a, buf, sizeof(buf)))
 		rx_state_ack_push(c->st, buf);
 	tc_log(TC_LOG_INFO, "ack", "alert=%s ack=%s%s%s", id, tc_ack_kind_name(kind), reason ? " reason=" : "",
 	       reason ? reason : "");
+}
+
+static void queue_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
+{
+	queue_ack_check(c, id, kind, reason, NULL);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a file can be written, flushed to disk and removed in the state folder: "ok" or why not. */
+static void storage_check(const char *dir, char *why, size_t len)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/.selfcheck", dir);
+	FILE *f = fopen(path, "w");
+	int bad = !f || fputs("selfcheck\n", f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0;
+	int err = errno;
+	if (f)
+		bad |= fclose(f) != 0;
+	if (!bad && unlink(path) != 0) {
+		bad = 1;
+		err = errno;
+	}
+	snprintf(why, len, "%s", bad ? strerror(err ? err : EIO) : "ok");
+}
+
+/*
+ * A Test alert: nothing is played or shown; the self-check runs and its result goes in one
+ * checked acknowledgment, after which the Test is over (docs/protocol.md, "Self-check").
+ */
+static void self_check(struct rx_core *c, const struct tc_rx_alert *a, int64_t arrived_ms)
+{
+	struct tc_selfcheck k = { .clock_offset_ms = arrived_ms - a->issued_at * 1000,
+				  .rtt_ms = rx_session_rtt_ms(c->ses) };
+	snprintf(k.audio, sizeof(k.audio), "ok");
+	if (c->out.audio_check)
+		c->out.audio_check(c->out.ctx, k.audio, sizeof(k.audio));
+	storage_check(c->cfg.state_dir, k.storage, sizeof(k.storage));
+	snprintf(k.version, sizeof(k.version), "%s", TOCSIN_VERSION);
+	for (size_t i = 0; i < c->keys.n && k.n_kids < TC_CHECK_MAX_KIDS; i++)
+		snprintf(k.kids[k.n_kids++], sizeof(k.kids[0]), "%s", c->keys.kid[i]);
+	rx_state_record(c->st, a->id, TC_ACK_CHECKED, NULL, wall());
+	queue_ack_check(c, a->id, TC_ACK_CHECKED, NULL, &k);
+	tc_log(TC_LOG_INFO, "check", "alert=%s audio=%s storage=%s clock_offset_ms=%lld rtt_ms=%lld", a->id, k.audio,
+	       k.storage, (long long)k.clock_offset_ms, (long long)k.rtt_ms);
 }
 
 void rx_core_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
@@ -139,6 +196,10 @@ static void alert(struct rx_core *c, struct tc_rx_alert *a, enum rx_verdict v, c
 		tc_log(TC_LOG_WARN, "intake", "alert=%s refused: %s", a->id, reason);
 	if (v != RX_TAKEN)
 		goto out;
+	if (a->status && !strcmp(a->status, "Test")) { /* never played or shown */
+		self_check(c, a, wall_ms());
+		goto out;
+	}
 	if (!restored && rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
 		tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
 	tc_log(TC_LOG_INFO, "intake", "alert=%s msgType=%s priority=%d%s%s", a->id, a->msg_type, a->priority,

@@ -17,6 +17,11 @@
  * offline are sent in order on reconnect, and nothing is announced before
  * it is durable.
  *
+ * A Test alert (CAP status Test) is never handed to the output: the core
+ * runs the self-check (audio output, state folder writable, clock offset,
+ * broker round trip, version, trusted keys) and answers with one checked
+ * acknowledgment carrying it (docs/protocol.md, "Self-check").
+ *
  * One thread: rx_core_run() drives the session, the output's tick and the
  * timers; every callback runs inside it.
  */
@@ -45,6 +50,8 @@ struct rx_output {
 	void (*shelter)(void *ctx, const struct tc_cmd *cmd);
 	/* Once per turn of the loop (about every 50 ms). */
 	void (*tick)(void *ctx, int64_t now_ms);
+	/* The self-check of a Test alert: "ok" or why the audio output cannot play, into why; NULL: "ok". */
+	void (*audio_check)(void *ctx, char *why, size_t len);
 };
 
 /*

@@ -33,7 +33,14 @@ struct rx_session {
 	long backoff_ms;
 	char **extra;
 	size_t n_extra, cap_extra;
+	int probe_mid;           /* the QoS 1 publication being timed (0: none) ... */
+	int64_t probe_at_ms;     /* ... and when it was handed over */
+	int64_t rtt_ms;          /* the last PUBLISH-to-PUBACK time, -1 before the first */
 };
+
+/* Time one QoS 1 publication at a time: the broker round trip a self-check reports. */
+static void probe_start(struct rx_session *s, int mid, int qos);
+static void on_publish(struct mosquitto *m, void *ctx, int mid, int reason, const mosquitto_property *props);
 
 static int64_t mono_ms(void)
 {
@@ -54,9 +61,11 @@ static void publish_status(struct rx_session *s, bool online)
 {
 	char topic[TC_PROTO_MAX_TOPIC], buf[256];
 	size_t n;
+	int mid = 0;
 	status(s, online, buf, sizeof(buf), &n);
-	if (n && !tc_proto_topic(topic, sizeof(topic), s->prefix, TC_TOPIC_RX_STATUS, s->id, NULL))
-		mosquitto_publish_v5(s->m, NULL, topic, (int)n, buf, 1, true, NULL);
+	if (n && !tc_proto_topic(topic, sizeof(topic), s->prefix, TC_TOPIC_RX_STATUS, s->id, NULL) &&
+	    mosquitto_publish_v5(s->m, &mid, topic, (int)n, buf, 1, true, NULL) == MOSQ_ERR_SUCCESS)
+		probe_start(s, mid, 1);
 }
 
 static void subscribe_all(struct rx_session *s)
@@ -97,6 +106,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc, const mosquitt
 		tc_log(TC_LOG_WARN, "mqtt", "lost the broker %s:%d: %s", s->host, s->port,
 		       rc ? mosquitto_strerror(rc) : "closed");
 	s->connected = false;
+	s->probe_mid = 0; /* its PUBACK will not come */
 }
 
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
@@ -144,6 +154,8 @@ enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_se
 	size_t will_len;
 	*out = NULL;
 	struct rx_session *s = calloc(1, sizeof(*s));
+	if (s)
+		s->rtt_ms = -1;
 	if (!s)
 		return TC_ERR_NOMEM;
 	s->o = *o;
@@ -188,6 +200,7 @@ enum tc_rc rx_session_new(const struct rx_session_options *o, const struct rx_se
 	mosquitto_connect_v5_callback_set(s->m, on_connect);
 	mosquitto_disconnect_v5_callback_set(s->m, on_disconnect);
 	mosquitto_message_v5_callback_set(s->m, on_message);
+	mosquitto_publish_v5_callback_set(s->m, on_publish);
 	s->backoff_ms = 1000;
 	s->next_attempt_ms = 0;
 	*out = s;
@@ -255,6 +268,7 @@ void rx_session_run(struct rx_session *s, int timeout_ms)
 		tc_log(TC_LOG_WARN, "mqtt", "connection to %s:%d lost: %s", s->host, s->port,
 		       rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 	s->connected = false;
+	s->probe_mid = 0;
 	if (now >= s->next_attempt_ms)
 		attempt(s, now);
 	else
@@ -270,8 +284,34 @@ enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const voi
 {
 	if (!s->connected)
 		return TC_ERR_IO;
-	return mosquitto_publish_v5(s->m, NULL, topic, (int)len, buf, qos, false, NULL) == MOSQ_ERR_SUCCESS ? TC_OK
-												   : TC_ERR_IO;
+	int mid = 0;
+	if (mosquitto_publish_v5(s->m, &mid, topic, (int)len, buf, qos, false, NULL) != MOSQ_ERR_SUCCESS)
+		return TC_ERR_IO;
+	probe_start(s, mid, qos);
+	return TC_OK;
+}
+
+static void probe_start(struct rx_session *s, int mid, int qos)
+{
+	if (qos < 1 || s->probe_mid)
+		return;
+	s->probe_mid = mid;
+	s->probe_at_ms = mono_ms();
+}
+
+static void on_publish(struct mosquitto *m, void *ctx, int mid, int reason, const mosquitto_property *props)
+{
+	(void)m, (void)reason, (void)props;
+	struct rx_session *s = ctx;
+	if (s->probe_mid && mid == s->probe_mid) {
+		s->rtt_ms = mono_ms() - s->probe_at_ms;
+		s->probe_mid = 0;
+	}
+}
+
+int64_t rx_session_rtt_ms(const struct rx_session *s)
+{
+	return s->rtt_ms;
 }
 
 void rx_session_subscribe(struct rx_session *s, const char *topic)

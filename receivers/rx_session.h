@@ -15,6 +15,7 @@
 #define RX_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "tc_diag.h"
@@ -53,6 +54,8 @@ void rx_session_free(struct rx_session *s);
 /* Network work for at most timeout_ms: read, write, keepalive, reconnect, heartbeat. */
 void rx_session_run(struct rx_session *s, int timeout_ms);
 bool rx_session_connected(const struct rx_session *s);
+/* The broker round trip (PUBLISH to PUBACK, ms) of the last timed QoS 1 publication; -1 before one. */
+int64_t rx_session_rtt_ms(const struct rx_session *s);
 
 /* Publish at qos (0 or 1, not retained); TC_ERR_IO when not connected. */
 enum tc_rc rx_session_publish(struct rx_session *s, const char *topic, const void *buf, size_t len, int qos);

@@ -44,6 +44,7 @@ struct rx_speaker {
 	int64_t last_take_ms;
 	unsigned test_tone_s;
 	bool test_playing;
+	char audio_error[64]; /* the device's error at its last use, "" when it played (the self-check's audio) */
 	struct tc_diags *d;
 };
 
@@ -264,6 +265,7 @@ static bool start(struct rx_speaker *s, struct item *it)
 	tc_pcm_release(&notice);
 	tc_pcm_release(&prog);
 	if (rc) {
+		snprintf(s->audio_error, sizeof(s->audio_error), "player: %s", tc_rc_name(rc));
 		fail(s, it, "audio-device");
 		return false;
 	}
@@ -292,10 +294,12 @@ static void settle_player(struct rx_speaker *s)
 	struct item *it = s->current;
 	s->current = NULL;
 	if (st == RX_PLAY_DONE) {
+		s->audio_error[0] = '\0';
 		rx_core_ack(s->core, it->a->id, TC_ACK_PLAYED, NULL);
 		item_free(it);
 	} else {
 		tc_log(TC_LOG_ERROR, "play", "alert=%s audio device error: %s", it->a->id, err);
+		snprintf(s->audio_error, sizeof(s->audio_error), "device: %.50s", err);
 		fail(s, it, "audio-device");
 	}
 }
@@ -398,8 +402,18 @@ void rx_speaker_free(struct rx_speaker *s)
 	free(s);
 }
 
+/*
+ * The self-check's audio (rx_core.h): the player thread is there and the device did not fail at
+ * its last use. A Test opens nothing, so nothing can sound.
+ */
+static void audio_check(void *ctx, char *why, size_t len)
+{
+	struct rx_speaker *s = ctx;
+	snprintf(why, len, "%s", !s->player ? "no-player" : s->audio_error[0] ? s->audio_error : "ok");
+}
+
 struct rx_output rx_speaker_output(struct rx_speaker *s)
 {
 	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .audio = audio, .test_tone = test_tone,
-				   .tick = tick };
+				   .tick = tick, .audio_check = audio_check };
 }

@@ -252,7 +252,7 @@ static enum rx_phase phase_of(enum tc_ack_kind k)
 		[TC_ACK_RECEIVED] = RX_PHASE_PENDING, [TC_ACK_PLAYING] = RX_PHASE_PENDING,
 		[TC_ACK_PLAYED] = RX_PHASE_ACTIVE,    [TC_ACK_DISPLAYED] = RX_PHASE_ACTIVE,
 		[TC_ACK_CLEARED] = RX_PHASE_DONE,     [TC_ACK_REJECTED] = RX_PHASE_DONE,
-		[TC_ACK_FAILED] = RX_PHASE_DONE,
+		[TC_ACK_FAILED] = RX_PHASE_DONE,      [TC_ACK_CHECKED] = RX_PHASE_DONE, /* a Test is over once checked */
 	};
 	return (unsigned)k < TC_ACK_N_KINDS ? phases[k] : RX_PHASE_DONE;
 }

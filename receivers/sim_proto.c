@@ -193,15 +193,19 @@ static void count_reason(struct sim_proto *p, const char *reason)
  * repeat of what the receiver said before) also counts in the alert's row,
  * so the row says how many receivers did what.
  */
-static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum tc_ack_kind kind, const char *reason,
-		     bool repeat)
+static void send_ack_check(struct sim_proto *p, size_t rx, const char *alert_id, enum tc_ack_kind kind,
+			   const char *reason, bool repeat, const struct tc_selfcheck *check)
 {
-	char topic[TC_PROTO_MAX_TOPIC], buf[512];
+	char topic[TC_PROTO_MAX_TOPIC], buf[1024];
 	if (p->silent[rx])
 		return;
 	struct tc_ack a = { .kind = kind, .at = wall() };
 	snprintf(a.alert_id, sizeof(a.alert_id), "%s", alert_id);
 	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
+	if (check) {
+		a.check = *check;
+		a.has_check = true;
+	}
 	size_t len = tc_ack_encode(&a, buf, sizeof(buf));
 	if (!len || tc_proto_topic(topic, sizeof(topic), p->o.prefix, TC_TOPIC_RX_ACK, p->ids[rx].id, NULL))
 		return;
@@ -213,6 +217,12 @@ static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum 
 	if (p->o.verbose > 1)
 		fprintf(stderr, "tocsin-sim: rx=%s alert=%s ack=%s%s%s%s\n", p->ids[rx].id, alert_id,
 			tc_ack_kind_name(kind), reason ? " reason=" : "", reason ? reason : "", repeat ? " (repeated)" : "");
+}
+
+static void send_ack(struct sim_proto *p, size_t rx, const char *alert_id, enum tc_ack_kind kind, const char *reason,
+		     bool repeat)
+{
+	send_ack_check(p, rx, alert_id, kind, reason, repeat, NULL);
 }
 
 /* Record acknowledgment kind of id in receiver rx's seen-list, and send it. */
@@ -422,11 +432,30 @@ static void milestone(struct sim_proto *p, size_t rx, const struct tc_rx_alert *
 		a->msg_type, a->drill ? ", drill" : "", p->ids[rx].id, (double)(now_ms - p->o.start_ms) / 1000.0);
 }
 
+/* A Test: no sound, a simulated self-check in one checked acknowledgment (--fail-check fails some). */
+static void self_check(struct sim_proto *p, size_t rx, const struct tc_rx_alert *a)
+{
+	struct tc_selfcheck k = { .clock_offset_ms = (wall() - a->issued_at) * 1000, .rtt_ms = 1 };
+	bool fails = p->o.fail_check && sim_fleet_silent(p->n - 1 - rx, p->o.fail_check_share);
+	snprintf(k.audio, sizeof(k.audio), "%s", fails && !strcmp(p->o.fail_check, "audio") ? "simulated-failure" : "ok");
+	snprintf(k.storage, sizeof(k.storage), "%s",
+		 fails && !strcmp(p->o.fail_check, "storage") ? "simulated-failure" : "ok");
+	snprintf(k.version, sizeof(k.version), "%s-sim", TOCSIN_VERSION);
+	for (size_t i = 0; i < p->o.keys.n && k.n_kids < TC_CHECK_MAX_KIDS; i++)
+		snprintf(k.kids[k.n_kids++], sizeof(k.kids[0]), "%s", p->o.keys.kid[i]);
+	rx_state_record(p->st[rx], a->id, TC_ACK_CHECKED, NULL, wall());
+	send_ack_check(p, rx, a->id, TC_ACK_CHECKED, NULL, false, &k);
+}
+
 /* Carry out alert a, which the rules took on receiver rx: audio, playing, expiry. */
 static void take_alert(struct sim_proto *p, size_t rx, const struct tc_rx_alert *a, int64_t now_ms)
 {
 	milestone(p, rx, a, now_ms);
 	p->drills += a->drill;
+	if (a->status && !strcmp(a->status, "Test")) {
+		self_check(p, rx, a);
+		return;
+	}
 	if (a->expires_at)
 		timer_push(p, &(struct timer){ .due = now_ms + (a->expires_at - wall()) * 1000, .rx = (uint32_t)rx,
 					       .kind = T_EXPIRE });

@@ -61,6 +61,10 @@ struct sim_proto_options {
 	int64_t start_ms;           /* monotonic time the run started (for the milestone line) */
 	int verbose;
 	bool verify_each;           /* every receiver verifies and parses its own copy (else: once per distinct message) */
+	/* --fail-check FIELD:SHARE: that share of receivers, counted from the end of the list, answer a
+	 * Test with FIELD ("audio" or "storage") failed; NULL: every self-check passes */
+	const char *fail_check;
+	double fail_check_share;
 };
 
 struct sim_proto;

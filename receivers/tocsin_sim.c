@@ -103,6 +103,8 @@ static void usage(FILE *f)
 		"  --radius-km R          receivers are spread within R km of the centre (5)\n"
 		"  --registry FILE        simulate exactly the receivers of this CSV (id,kind,name,lat,lon,region)\n"
 		"  --emit-registry FILE   write the generated receivers as that CSV (- for stdout) and exit\n"
+		"  --fail-check C:S       answer Test alerts with check C (audio or storage) failed on a share S\n"
+		"                         (0..1) of the receivers, counted from the end of the list; the others pass\n"
 		"  --fail-rate F          share 0..1 of silent receivers: they receive but never acknowledge;\n"
 		"                         receiver i is silent when floor((i+1)F) > floor(iF)\n"
 		"  --delay-ms D           simulated playing time between playing and played (200)\n"
@@ -139,6 +141,22 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* --fail-check audio:0.1 (or storage:S) into o; -1 when it is not that. */
+static int parse_fail_check(const char *v, struct sim_proto_options *o)
+{
+	const char *colon = strchr(v, ':');
+	if (!colon)
+		return -1;
+	size_t n = (size_t)(colon - v);
+	if (n == 5 && !strncmp(v, "audio", 5))
+		o->fail_check = "audio";
+	else if (n == 7 && !strncmp(v, "storage", 7))
+		o->fail_check = "storage";
+	else
+		return -1;
+	return parse_double(colon + 1, 0, 1, &o->fail_check_share);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -233,6 +251,7 @@ static const char *take_option(struct args *a, int c, const char *v)
 		a->net.connect_inflight = (unsigned)u; return NULL;
 	case 'A': if (parse_uint(v, 3600000, &u) || !u) return "--audio-timeout-ms";
 		a->proto.audio_timeout_ms = (unsigned)u; return NULL;
+	case 'F': return parse_fail_check(v, &a->proto) ? "--fail-check" : NULL;
 	case 'X': if (!*v || strchr(v, '+') || strchr(v, '#') || strlen(v) > 64) return "--echo";
 		a->net.echo_topic = v; return NULL;
 	}
@@ -257,6 +276,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "verify-each", no_argument, NULL, 'E' },     { "echo", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
 		{ "credentials", required_argument, NULL, 'C' }, { "cafile", required_argument, NULL, 'T' },
+		{ "fail-check", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;

@@ -34,6 +34,7 @@ int tc_cli_reject(int argc, char **argv);
 int tc_cli_approvals(int argc, char **argv);
 int tc_cli_user(int argc, char **argv);
 int tc_cli_shelters(int argc, char **argv);
+int tc_cli_drills(int argc, char **argv);
 
 /*
  * Whether the command's arguments ask for help (--help or -h anywhere before "--"). A command

@@ -18,6 +18,10 @@
  * https:// (with --tls-cert and --tls-key), to DIR/http.url.
  * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
  * (sms/tc_sms_engine.h) runs beside MQTT dispatch on the same loop.
+ * The drill schedules of the configuration (drill = ...) are issued on it
+ * too, at their slots (tocsind_drill.h). For tests only, the environment
+ * variable TOCSIN_TEST_CLOCK_OFFSET (seconds) moves the clock those slots are
+ * read with; every other time stays the real one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +53,7 @@
 #include "tc_store.h"
 #include "tc_store_audit.h"
 #include "tocsind_broker.h"
+#include "tocsind_drill.h"
 #include "tocsind_remind.h"
 
 static volatile sig_atomic_t stopping, reloading;
@@ -242,9 +247,9 @@ static void reload_key(const char *dir, struct tc_store *store, struct engine *e
 }
 
 static void serve(struct tc_api *api, struct tc_store *store, const struct tc_config *cfg,
-		  const struct tc_ingest_options *io, struct engine *en)
+		  const struct tc_ingest_options *io, struct engine *en, struct tocsind_drills *drills)
 {
-	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0, next_remind = 0;
+	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0, next_remind = 0, next_drill = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
 		if (reloading) {
@@ -281,6 +286,15 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			}
 			if (next_sms - now < timeout_ms)
 				timeout_ms = (long)(next_sms - now);
+		}
+		if (drills->n) {
+			if (now >= next_drill) {
+				if (tocsind_drills_work(drills, store, io, tc_api_index(api), (int64_t)time(NULL)))
+					next_work = 0; /* a drill to render and publish */
+				next_drill = now + 1000;
+			}
+			if (next_drill - now < timeout_ms)
+				timeout_ms = (long)(next_drill - now);
 		}
 		if (now >= next_remind) {
 			if (tocsind_remind_approvers(store, cfg->approval_timeout_s, en->sms != NULL, (int64_t)time(NULL)))
@@ -561,8 +575,11 @@ static int secret_from_file(const char *path, char *out, size_t cap)
 	return 0;
 }
 
-/* Defaults, then --config, then the other flags. Returns 0, 1 to stop with success, 2 on usage errors. */
-static int configure(int argc, char **argv, struct tc_config *cfg)
+/*
+ * Defaults, then --config, then the other flags; the drill schedules into drills (TC_DRILL_MAX).
+ * Returns 0, 1 to stop with success, 2 on usage errors.
+ */
+static int configure(int argc, char **argv, struct tc_config *cfg, struct tc_drill *drills, size_t *n_drills)
 {
 	static const struct option longopts[] = {
 		{ "data-dir", required_argument, NULL, 'd' }, { "http", required_argument, NULL, 'H' },
@@ -636,6 +653,11 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 		tc_diags_free(d);
 		return 2;
 	}
+	if (tc_config_drills(cfg, drills, n_drills, d)) {
+		log_diags(d);
+		tc_diags_free(d);
+		return 2;
+	}
 	tc_diags_free(d);
 	if (!cfg->data_dir[0] || optind != argc) {
 		usage(stderr);
@@ -644,14 +666,38 @@ static int configure(int argc, char **argv, struct tc_config *cfg)
 	return 0;
 }
 
+/* TOCSIN_TEST_CLOCK_OFFSET into *offset: 0 when unset; -1 when it is not a number of seconds. */
+static int test_clock_offset(int64_t *offset)
+{
+	const char *v = getenv("TOCSIN_TEST_CLOCK_OFFSET");
+	char *end;
+	*offset = 0;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	long long x = strtoll(v, &end, 10);
+	if (*end || errno || x < -100LL * 365 * 86400 || x > 100LL * 365 * 86400) {
+		fprintf(stderr, "tocsind: TOCSIN_TEST_CLOCK_OFFSET = '%.40s' is not a number of seconds\n", v);
+		return -1;
+	}
+	*offset = x;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tc_config cfg;
 	char addr[64], path[4096];
 	unsigned port;
-	int status = configure(argc, argv, &cfg);
+	static struct tc_drill drill_v[TC_DRILL_MAX];
+	struct tocsind_drills drills = { .v = drill_v };
+	int status = configure(argc, argv, &cfg, drill_v, &drills.n);
 	if (status)
 		return status == 1 ? 0 : 2;
+	if (test_clock_offset(&drills.offset_s))
+		return 2;
+	drills.sender = cfg.drill_sender;
+	drills.catchup_s = cfg.drill_catchup_s;
 	if (parse_http(cfg.http, addr, sizeof(addr), &port)) {
 		fprintf(stderr, "tocsind: http = '%s' is not ADDR:PORT, e.g. 127.0.0.1:8080\n", cfg.http);
 		return 2;
@@ -675,6 +721,10 @@ int main(int argc, char **argv)
 				     .leaflet_dir = cfg.console_leaflet_dir[0] ? cfg.console_leaflet_dir : NULL,
 				     .map_tiles = cfg.map_tiles[0] ? cfg.map_tiles : NULL,
 				     .map_attribution = cfg.map_attribution[0] ? cfg.map_attribution : NULL };
+	ao.drills = drill_v;
+	ao.n_drills = drills.n;
+	ao.drill_target_s = cfg.drill_target_s;
+	ao.drill_clock_offset_s = drills.offset_s;
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	api_limits(&cfg, &ao);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
@@ -777,7 +827,12 @@ int main(int argc, char **argv)
 		log_line(TC_LOG_INFO, "planned %zu alert(s) accepted before the last stop", resumed);
 	log_line(TC_LOG_INFO, "listening on %s://%s:%u (profile %s)%s%s", scheme, addr, tc_api_port(api), cfg.profile,
 		 cfg.spool_dir[0] ? ", spool " : "", cfg.spool_dir);
-	serve(api, store, &cfg, &io, &en);
+	if (drills.offset_s)
+		log_line(TC_LOG_WARN, "TOCSIN_TEST_CLOCK_OFFSET = %lld: drill slots are read with a clock moved by that many "
+			 "seconds (for tests only)", (long long)drills.offset_s);
+	if (drills.n)
+		log_line(TC_LOG_INFO, "%zu drill schedule(s), issued as %s", drills.n, cfg.drill_sender);
+	serve(api, store, &cfg, &io, &en, &drills);
 	log_line(TC_LOG_INFO, "stopping");
 	/* Acknowledgments the broker thread took are written before the stop is: it is clean only then. */
 	tc_mqtt_halt(en.mqtt);

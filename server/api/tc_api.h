@@ -71,6 +71,8 @@
 
 struct tc_api;
 
+struct tc_drill;
+
 struct tc_api_options {
 	const char *address;          /* IPv4 address to listen on, e.g. 127.0.0.1 */
 	unsigned port;                /* 0: any free port (see tc_api_port) */
@@ -127,6 +129,11 @@ struct tc_api_options {
 	 */
 	enum tc_rc (*preview)(const char *id, const char *xml, size_t len, void *user);
 	void *preview_user;
+	/* The drill schedules of the configuration (GET /api/v1/drills; borrowed), n_drills of them. */
+	const struct tc_drill *drills;
+	size_t n_drills;
+	long drill_target_s;          /* a drill report's target: answered within this long; 0: 300 */
+	int64_t drill_clock_offset_s; /* TOCSIN_TEST_CLOCK_OFFSET: the clock next slots are read with (tests) */
 };
 
 #define TC_API_MAX_CONNECTIONS 4096u

@@ -35,6 +35,20 @@ static bool is_hex16(const char *s, size_t n)
 	return n == 16 && strspn(s, "0123456789abcdef") == 16;
 }
 
+/* /api/v1/drills/runs/{id}/report, id 1 to 18 digits: the run's id into rq. */
+static bool drill_report(const char *url, struct request *rq)
+{
+	static const char head[] = "/api/v1/drills/runs/", tail[] = "/report";
+	if (strncmp(url, head, sizeof(head) - 1))
+		return false;
+	const char *id = url + sizeof(head) - 1;
+	size_t n = strspn(id, "0123456789");
+	if (!n || n > 18 || strcmp(id + n, tail))
+		return false;
+	snprintf(rq->id, sizeof(rq->id), "%.*s", (int)n, id);
+	return true;
+}
+
 /* /api/v1/previews/{32 lowercase hex}/{lang}.ogg: the id and language into rq. */
 static bool preview_audio(const char *url, struct request *rq)
 {
@@ -86,6 +100,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/fleet", EP_FLEET, "GET" },
 		{ "/api/v1/shelters/guidance", EP_SHELTER_GUIDANCE, "GET" },
 		{ "/api/v1/shelters/report", EP_SHELTER_REPORT, "GET" },
+		{ "/api/v1/drills", EP_DRILLS, "GET" },      { "/api/v1/drills/runs", EP_DRILL_RUNS, "GET" },
 	};
 	static const struct {
 		const char *tail;
@@ -124,6 +139,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		snprintf(rq->id, sizeof(rq->id), "%s", url + sizeof(prov));
 		return *allow = "GET", EP_PROVISION;
 	}
+	if (drill_report(url, rq))
+		return *allow = "GET", EP_DRILL_REPORT;
 	if (preview_audio(url, rq))
 		return *allow = "GET", EP_PREVIEW_AUDIO;
 	if (!strncmp(url, "/api/v1/sms/", 12))
@@ -162,6 +179,9 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_SHELTER_GUIDANCE:
 	case EP_SHELTER_REPORT: return TC_PERM_READ;
 	case EP_SHELTER_OCCUPANCY: return TC_PERM_SHELTER; /* a manager: its own shelter (tc_api_shelters.c) */
+	case EP_DRILLS:
+	case EP_DRILL_RUNS:
+	case EP_DRILL_REPORT: return TC_PERM_READ; /* a report counts the receivers of the user's regions only */
 	default: return TC_PERM_READ;
 	}
 }

@@ -78,6 +78,9 @@ enum tc_endpoint {
 	EP_SHELTER_GUIDANCE,  /* GET /api/v1/shelters/guidance?receiver=ID (tc_api_shelters.c) */
 	EP_SHELTER_OCCUPANCY, /* POST /api/v1/shelters/{id}/occupancy */
 	EP_SHELTER_REPORT,    /* GET /api/v1/shelters/report[?format=csv] */
+	EP_DRILLS,      /* GET /api/v1/drills: the schedules (tc_api_drills.c) */
+	EP_DRILL_RUNS,  /* GET /api/v1/drills/runs */
+	EP_DRILL_REPORT,/* GET /api/v1/drills/runs/{id}/report[?format=csv] */
 };
 
 struct request {
@@ -168,6 +171,9 @@ enum MHD_Result tc_api_shelter_guidance(struct tc_api *api, struct MHD_Connectio
 enum MHD_Result tc_api_shelter_occupancy(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
 enum MHD_Result tc_api_shelter_report(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 void tc_api_fleet_free(struct tc_api_fleet *f);
+
+/* GET /api/v1/drills, /drills/runs, /drills/runs/{id}/report (tc_api_drills.c). */
+enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 
 /* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */
 enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

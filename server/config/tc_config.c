@@ -5,6 +5,7 @@
 #include "tc_config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "tc_settings.h"
 
@@ -120,6 +121,17 @@ static const struct tc_setting settings[] = {
 	TEXT(relay_duty_role, "区值班室", "the role of the district duty room, told by one SMS of the towns and villages whose "
 	     "relay chains ran out without a confirmation"),
 	LONG(shelter_walk_m, "500", 50, 20000, "how far people are sent to a shelter on foot, in metres: the nearest open shelters within it are named in the guidance and the planning report"),
+	{ "drill", TC_SET_LIST, TC_SETTING_FIELD(struct tc_config, drill), "", 0, 0, NULL,
+	  "a standing drill or test, one line each: daily HH:MM MODE REGION, weekly DAY HH:MM MODE REGION "
+	  "(DAY mon..sun) or monthly NTH-DAY HH:MM MODE REGION (NTH first..fourth, last), Beijing time; MODE "
+	  "silent (a CAP Test: receivers check themselves, nothing sounds) or audible (an Exercise, announced "
+	  "as a drill); REGION an administrative code or * for every county of the registry. Issued without "
+	  "approval, audited as the schedule's; e.g. drill = weekly wed 10:00 silent *" },
+	TEXT(drill_sender, "", "the CAP sender (the bureau) of the drills and tests tocsind issues; required with drill"),
+	LONG(drill_catchup_s, "1800", 0, 86400, "a slot missed while tocsind was down is run at start when it is younger than "
+	     "this; an older one is skipped (a slot never runs twice)"),
+	LONG(drill_target_s, "300", 1, 86400, "the drill report counts the receivers that answered within this long after "
+	     "release (the 5-minute target)"),
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT
@@ -142,6 +154,50 @@ enum tc_rc tc_config_set(struct tc_config *c, const char *name, const char *valu
 enum tc_rc tc_config_load(struct tc_config *c, const char *path, struct tc_diags *d)
 {
 	return tc_settings_load(&table, c, path, d);
+}
+
+/* One entry e into dr; its errors name where it came from. */
+static enum tc_rc one_drill(const char *text, const char *where, struct tc_drill *dr, struct tc_diags *d)
+{
+	struct tc_diags *ed = tc_diags_new();
+	enum tc_rc rc = ed ? tc_drill_parse(text, dr, ed) : TC_ERR_NOMEM;
+	if (rc == TC_ERR_INVALID) {
+		/* tc_drill says "drill 'TEXT': why"; the why is kept */
+		const char *m = tc_diags_count(ed) ? tc_diags_get(ed, 0)->message : "not a schedule", *why = strstr(m, "': ");
+		tc_err(d, "config.value", "drill", "%s%sdrill = '%.100s': %s", where, where[0] ? ": " : "", text,
+		       why ? why + 3 : m);
+	}
+	tc_diags_free(ed);
+	return rc;
+}
+
+enum tc_rc tc_config_drills(const struct tc_config *c, struct tc_drill *out, size_t *n, struct tc_diags *d)
+{
+	enum tc_rc rc = TC_OK;
+	*n = 0;
+	for (size_t i = 0; i < c->drill.n && i < TC_DRILL_MAX; i++) {
+		const char *where = c->drill.v[i].where;
+		if (one_drill(c->drill.v[i].text, where, &out[*n], d)) {
+			rc = TC_ERR_INVALID;
+			continue;
+		}
+		bool again = false;
+		for (size_t k = 0; k < *n; k++)
+			again |= !strcmp(out[k].spec, out[*n].spec);
+		if (again) {
+			tc_err(d, "config.value", "drill", "%s%sdrill = '%.100s': the same schedule is given twice", where,
+			       where[0] ? ": " : "", c->drill.v[i].text);
+			rc = TC_ERR_INVALID;
+			continue;
+		}
+		(*n)++;
+	}
+	if (c->drill.n && !c->drill_sender[0]) {
+		tc_err(d, "config.value", "drill_sender", "drills are configured but drill_sender is not: set it to the "
+		       "bureau's CAP sender, e.g. drill_sender = binhai-weather@example.cn");
+		rc = TC_ERR_INVALID;
+	}
+	return rc;
 }
 
 void tc_config_print(FILE *f)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "tc_diag.h"
+#include "tc_drill.h"
+#include "tc_settings.h"
 
 struct tc_config {
 	char data_dir[1024];
@@ -77,6 +79,10 @@ struct tc_config {
 	long relay_confirm_s;
 	char relay_duty_role[64];
 	long shelter_walk_m;
+	struct tc_setting_list drill; /* schedule entries (tc_drill.h), one `drill = ...` line each */
+	char drill_sender[256];       /* the CAP sender of the drills tocsind issues */
+	long drill_catchup_s;
+	long drill_target_s;
 };
 
 /* The defaults of every setting. */
@@ -91,6 +97,13 @@ enum tc_rc tc_config_load(struct tc_config *c, const char *path, struct tc_diags
 
 /* Set one setting by name from text (as a flag does); errors name the setting and its bounds. */
 enum tc_rc tc_config_set(struct tc_config *c, const char *name, const char *value, struct tc_diags *d);
+
+/*
+ * The drill schedules of c into out (TC_DRILL_MAX of room), *n of them. A bad
+ * entry, the same schedule twice, or drills without drill_sender are
+ * TC_ERR_INVALID, each named with the file and line it came from.
+ */
+enum tc_rc tc_config_drills(const struct tc_config *c, struct tc_drill *out, size_t *n, struct tc_diags *d);
 
 /* Write every setting with its help and default, as an example file. */
 void tc_config_print(FILE *f);

@@ -6,6 +6,7 @@
  */
 #include "tc_dispatch_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "tc_hash.h"
@@ -42,6 +43,33 @@ static void refused_ack(struct tc_dispatch *dp, const struct tc_delivery_row *r,
 }
 
 /*
+ * What an acknowledgment does to its delivery. A checked one counts as played when every field of
+ * its self-check is ok, and as failed otherwise, the reason naming the failed field
+ * ("check-audio: no audio output device"), so that it escalates like any failure; a repeated
+ * checked without its check counts as played (its check was taken the first time).
+ */
+static enum tc_devent checked_event(const struct tc_ack *ack, char *why, size_t len)
+{
+	const char *field = ack->kind == TC_ACK_CHECKED && ack->has_check ? tc_selfcheck_failed(&ack->check) : NULL;
+	if (!field)
+		return tc_devent_of_ack(ack->kind);
+	snprintf(why, len, "check-%s: %s", field, !strcmp(field, "audio") ? ack->check.audio : ack->check.storage);
+	return TC_EV_FAILED;
+}
+
+/* Keep the self-check of a checked acknowledgment from receiver rx. */
+static enum tc_rc put_check(struct tc_dispatch *dp, const struct tc_ack *ack, const char *rx, int64_t now)
+{
+	char kids[TC_CHECK_MAX_KIDS * 17 + 1] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < ack->check.n_kids && i < TC_CHECK_MAX_KIDS; i++)
+		n += (size_t)snprintf(kids + n, sizeof(kids) - n, "%s%s", i ? "," : "", ack->check.kids[i]);
+	struct tc_store_selfcheck c = { ack->check.audio, ack->check.storage, ack->check.clock_offset_ms,
+					ack->check.rtt_ms, ack->check.version, kids };
+	return tc_store_put_selfcheck(dp->store, ack->alert_id, rx, &c, now);
+}
+
+/*
  * The receiver is the topic's (P/rx/<id>/ack): the broker lets only that receiver write it. An
  * acknowledgment naming another receiver, or for a delivery never sent, is ignored; rejected and
  * failed escalate (tc_track.h).
@@ -65,6 +93,8 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 		       ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.rx);
 		return;
 	}
+	char why[160] = "";
+	enum tc_devent ev = checked_event(&ack, why, sizeof(why));
 	enum tc_rc rc = tc_store_get_delivery_state(dp->store, ack.alert_id, rx, "mqtt", &row);
 	if (rc == TC_ERR_NOTFOUND) {
 		dp->stats.acks_unknown++;
@@ -77,7 +107,7 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 	enum tc_dstate st;
 	struct tc_track_step step = { 0 };
 	if (tc_dstate_parse(row.state, &st) == TC_OK)
-		step = tc_track_decide(st, tc_devent_of_ack(ack.kind), row.attempts, row.due_at, &dp->o.policy, now);
+		step = tc_track_decide(st, ev, row.attempts, row.due_at, &dp->o.policy, now);
 	if (!step.accepted) {
 		refused_ack(dp, &row, &ack);
 		return;
@@ -90,10 +120,11 @@ static void on_ack(struct tc_dispatch *dp, const char *rx, const struct tc_mail 
 	}
 	dp->stats.acks++;
 	tc_dispatch_mark_watched(dp, ack.alert_id);
-	if (!tc_dispatch_stored(dp, tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind), ack.reason, now), TC_DOP_ACK,
-		    ack.alert_id, rx))
+	if (!tc_dispatch_stored(dp, tc_store_put_ack(dp->store, ack.alert_id, rx, tc_ack_kind_name(ack.kind),
+						     why[0] ? why : ack.reason, now), TC_DOP_ACK, ack.alert_id, rx) ||
+	    (ack.has_check && !tc_dispatch_stored(dp, put_check(dp, &ack, rx, now), TC_DOP_ACK, ack.alert_id, rx)))
 		return;
-	if (!apply_event(dp, &row, tc_devent_of_ack(ack.kind), ack.reason, now, &step) || !step.changed)
+	if (!apply_event(dp, &row, ev, why[0] ? why : ack.reason, now, &step) || !step.changed)
 		return;
 	if (step.action == TC_TRACK_ESCALATE) {
 		dp->stats.escalations++;

@@ -184,6 +184,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE shelters ADD COLUMN state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'full', 'closed'));"
 	"CREATE INDEX shelters_by_phone ON shelters (phone);"
 	"ALTER TABLE receivers ADD COLUMN population INTEGER NOT NULL DEFAULT 0;",
+	/* 12: drills and tests: each receiver's self-check answering a Test alert, and each run of a
+	 * drill schedule (its slot, so that a slot is never run twice, also across restarts) */
+	"CREATE TABLE self_checks ("
+	"  alert_id TEXT NOT NULL, receiver_id TEXT NOT NULL, at INTEGER NOT NULL, audio TEXT NOT NULL,"
+	"  storage TEXT NOT NULL, clock_offset_ms INTEGER NOT NULL, rtt_ms INTEGER NOT NULL,"
+	"  version TEXT NOT NULL DEFAULT '', kids TEXT NOT NULL DEFAULT '', PRIMARY KEY (alert_id, receiver_id));"
+	"CREATE INDEX self_checks_by_receiver ON self_checks (receiver_id, at);"
+	"CREATE TABLE drill_runs ("
+	"  id INTEGER PRIMARY KEY, schedule TEXT NOT NULL, slot INTEGER NOT NULL, alert_id TEXT,"
+	"  released_at INTEGER NOT NULL, UNIQUE (schedule, slot));",
 };
 
 
@@ -628,19 +638,42 @@ enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_
 
 /* --- the registry --------------------------------------------------------------- */
 
+/*
+ * Transactions nest: one begun inside another is a savepoint, so that a
+ * caller may put several writes that each keep their own transaction (an
+ * alert's acceptance, its plan, the run of a drill slot) into one. Only the
+ * outermost commit makes them durable; a rollback inside undoes its own part.
+ */
 enum tc_rc tc_store_begin(struct tc_store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+	if (exec(s, s->nest ? "SAVEPOINT tc_nested" : "BEGIN IMMEDIATE") != SQLITE_OK)
+		return TC_ERR_IO;
+	s->nest++;
+	return TC_OK;
 }
 
 enum tc_rc tc_store_commit(struct tc_store *s)
 {
-	return exec(s, "COMMIT") == SQLITE_OK ? TC_OK : TC_ERR_IO;
+	if (exec(s, s->nest > 1 ? "RELEASE tc_nested" : "COMMIT") != SQLITE_OK) {
+		if (sqlite3_get_autocommit(s->db)) /* the transaction is gone all the same */
+			s->nest = 0;
+		return TC_ERR_IO;
+	}
+	if (s->nest)
+		s->nest--;
+	return TC_OK;
 }
 
 void tc_store_rollback(struct tc_store *s)
 {
+	if (s->nest > 1) {
+		exec(s, "ROLLBACK TO tc_nested");
+		exec(s, "RELEASE tc_nested");
+		s->nest--;
+		return;
+	}
 	exec(s, "ROLLBACK");
+	s->nest = 0;
 }
 
 /* Run sql with text and real parameters bound in order ("t" text, "r" real, "i" integer). */

@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 11
+#define TC_STORE_SCHEMA_VERSION 12
 
 struct tc_store;
 
@@ -208,7 +208,11 @@ enum tc_rc tc_store_get_shelter(struct tc_store *s, const char *id, struct tc_sh
 enum tc_rc tc_store_shelters_of_phone(struct tc_store *s, const char *phone,
 				      void (*fn)(const struct tc_shelter *, void *), void *user, size_t *n);
 
-/* A transaction around many writes: all of them land, or none. */
+/*
+ * A transaction around many writes: all of them land, or none. Begun inside
+ * another it is a savepoint of that one: its writes are durable only when the
+ * outermost commits, and its rollback undoes only its own.
+ */
 enum tc_rc tc_store_begin(struct tc_store *s);
 enum tc_rc tc_store_commit(struct tc_store *s);
 void tc_store_rollback(struct tc_store *s);
@@ -300,6 +304,17 @@ enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_
 enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char *target, const char *kind,
 			    const char *detail, int64_t at);
 long tc_store_ack_count(struct tc_store *s, const char *alert_id);
+
+/* A receiver's self-check answering a Test alert (docs/protocol.md, "Self-check"); strings borrowed. */
+struct tc_store_selfcheck {
+	const char *audio, *storage; /* "ok" or why not */
+	int64_t clock_offset_ms, rtt_ms;
+	const char *version;
+	const char *kids;            /* key ids, comma separated */
+};
+/* Keep receiver's self-check for alert_id (the last one wins). */
+enum tc_rc tc_store_put_selfcheck(struct tc_store *s, const char *alert_id, const char *receiver,
+				  const struct tc_store_selfcheck *c, int64_t at);
 
 /* An alert's deliveries still waiting for a receipt (planned or sent); -1 on error. */
 long tc_store_awaiting_receipt(struct tc_store *s, const char *alert_id);

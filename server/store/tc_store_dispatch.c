@@ -248,6 +248,26 @@ enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char
 	return tc_store_done(q, sqlite3_step(q));
 }
 
+enum tc_rc tc_store_put_selfcheck(struct tc_store *s, const char *alert_id, const char *receiver,
+				  const struct tc_store_selfcheck *c, int64_t at)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO self_checks (alert_id, receiver_id, at, audio, storage, "
+				  "clock_offset_ms, rtt_ms, version, kids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, receiver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, at);
+	sqlite3_bind_text(q, 4, c->audio, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, c->storage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, c->clock_offset_ms);
+	sqlite3_bind_int64(q, 7, c->rtt_ms);
+	sqlite3_bind_text(q, 8, c->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, c->kids, -1, SQLITE_STATIC);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
 /* count(*) of a one-parameter query (the parameter may be NULL). */
 static long count_of(struct tc_store *s, const char *sql, const char *param)
 {

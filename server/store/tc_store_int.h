@@ -34,6 +34,8 @@ struct tc_store {
 	 * looked (tc_store_watch.c): recorded only while watching, on the owner's connection */
 	struct tc_vec changed; /* struct tc_store_change */
 	bool watching, changed_overflow;
+	/* transactions open (tc_store_begin): the first is BEGIN IMMEDIATE, the ones inside it savepoints */
+	int nest;
 };
 
 /* Free what change watching holds (tc_store_close). */

@@ -36,7 +36,7 @@ enum tc_devent tc_devent_of_ack(enum tc_ack_kind k)
 	static const enum tc_devent map[TC_ACK_N_KINDS] = {
 		[TC_ACK_RECEIVED] = TC_EV_RECEIVED, [TC_ACK_PLAYING] = TC_EV_PLAYING,   [TC_ACK_PLAYED] = TC_EV_PLAYED,
 		[TC_ACK_DISPLAYED] = TC_EV_DISPLAYED, [TC_ACK_CLEARED] = TC_EV_CLEARED, [TC_ACK_REJECTED] = TC_EV_REJECTED,
-		[TC_ACK_FAILED] = TC_EV_FAILED,
+		[TC_ACK_FAILED] = TC_EV_FAILED, [TC_ACK_CHECKED] = TC_EV_PLAYED, /* a passed self-check; a failed one: FAILED */
 	};
 	return k < TC_ACK_N_KINDS ? map[k] : TC_EV_N;
 }

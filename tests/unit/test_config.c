@@ -92,11 +92,48 @@ static void test_example_file_reads_back(void **state)
 	unlink(path);
 }
 
+static void test_drills_repeat_and_name_their_line(void **state)
+{
+	(void)state;
+	struct tc_config c;
+	struct tc_drill dr[TC_DRILL_MAX];
+	size_t n = 0;
+	struct tc_diags *d = tc_diags_new();
+	tc_config_defaults(&c);
+	char *path = write_tmp("[tocsind]\ndrill_sender = binhai@example.cn\ndrill = weekly wed 10:00 silent *\n"
+			       "drill = monthly first-mon 10:00 audible 120116\n");
+	assert_int_equal(tc_config_load(&c, path, d), TC_OK);
+	assert_int_equal(c.drill.n, 2);
+	assert_int_equal(tc_config_drills(&c, dr, &n, d), TC_OK);
+	assert_int_equal(n, 2);
+	assert_true(dr[1].audible);
+	assert_string_equal(dr[1].region, "120116");
+	unlink(path);
+	/* a bad entry and the same schedule twice are named by line; drills need a sender */
+	tc_config_defaults(&c);
+	path = write_tmp("drill = weekly wed 10:00 silent *\ndrill = weekly  wed 10:00 silent *\ndrill = hourly 10:00 silent *\n");
+	assert_int_equal(tc_config_load(&c, path, d), TC_OK);
+	assert_int_equal(tc_config_drills(&c, dr, &n, d), TC_ERR_INVALID);
+	assert_int_equal(tc_diags_errors(d), 3);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, ":2: drill = 'weekly  wed 10:00 silent *': the same schedule"));
+	assert_non_null(strstr(tc_diags_get(d, 1)->message, ":3: drill = 'hourly 10:00 silent *': "));
+	assert_non_null(strstr(tc_diags_get(d, 2)->message, "drill_sender"));
+	unlink(path);
+	tc_diags_clear(d);
+	/* an empty entry is refused as the file is read */
+	path = write_tmp("drill =\n");
+	assert_int_equal(tc_config_load(&c, path, d), TC_ERR_INVALID);
+	assert_non_null(strstr(tc_diags_get(d, 0)->message, ":1: drill = '' is empty"));
+	tc_diags_free(d);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_file_then_flags),
 		cmocka_unit_test(test_bad_file_changes_nothing), cmocka_unit_test(test_example_file_reads_back),
+		cmocka_unit_test(test_drills_repeat_and_name_their_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,42 @@ static void test_ack_round_trip(void **state)
 	assert_string_equal(tc_ack_kind_name(TC_ACK_N_KINDS), "unknown");
 }
 
+/* checked carries the self-check, bounded; a failing field is named; an old kind list still decodes. */
+static void test_ack_checked(void **state)
+{
+	(void)state;
+	char buf[1024];
+	struct tc_ack in = { .alert_id = "0123456789abcdef", .kind = TC_ACK_CHECKED, .at = 5, .has_check = true,
+			     .check = { .audio = "ok", .storage = "Read-only file system", .clock_offset_ms = -1200,
+					.rtt_ms = 7, .version = "0.1.0", .kids = { "5d1f0c2b9a7e4410" }, .n_kids = 1 } },
+		      out;
+	size_t n = tc_ack_encode(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(tc_ack_decode(buf, n, &out, NULL), TC_OK);
+	assert_true(out.has_check);
+	assert_string_equal(out.check.storage, "Read-only file system");
+	assert_int_equal(out.check.clock_offset_ms, -1200);
+	assert_int_equal(out.check.rtt_ms, 7);
+	assert_int_equal(out.check.n_kids, 1);
+	assert_string_equal(out.check.kids[0], "5d1f0c2b9a7e4410");
+	assert_string_equal(tc_selfcheck_failed(&out.check), "storage");
+	snprintf(out.check.storage, sizeof(out.check.storage), "ok");
+	assert_null(tc_selfcheck_failed(&out.check));
+	static const char *const bad[] = {
+		"{\"v\":1,\"alert\":\"0123456789abcdef\",\"ack\":\"checked\",\"at\":1,\"check\":[]}",
+		"{\"v\":1,\"alert\":\"0123456789abcdef\",\"ack\":\"checked\",\"at\":1,\"check\":{\"audio\":\"ok\","
+		"\"storage\":\"ok\",\"clock_offset_ms\":\"x\",\"rtt_ms\":1}}",
+		"{\"v\":1,\"alert\":\"0123456789abcdef\",\"ack\":\"checked\",\"at\":1,\"check\":{\"audio\":\"ok\","
+		"\"storage\":\"ok\",\"clock_offset_ms\":1,\"rtt_ms\":1,\"kids\":[1]}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(tc_ack_decode(bad[i], strlen(bad[i]), &out, NULL), TC_ERR_INVALID);
+	/* a repeated checked may come without its check */
+	const char *bare = "{\"v\":1,\"alert\":\"0123456789abcdef\",\"ack\":\"checked\",\"at\":1}";
+	assert_int_equal(tc_ack_decode(bare, strlen(bare), &out, NULL), TC_OK);
+	assert_false(out.has_check);
+}
+
 static void test_ack_qos(void **state)
 {
 	(void)state;
@@ -479,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_region_scopes),
 		cmocka_unit_test(test_ack_round_trip),
 		cmocka_unit_test(test_ack_qos),
+		cmocka_unit_test(test_ack_checked),
 		cmocka_unit_test(test_ack_decode_errors),
 		cmocka_unit_test(test_status_round_trip),
 		cmocka_unit_test(test_cmd_round_trip),

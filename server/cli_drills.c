@@ -1,0 +1,173 @@
+/*
+ * cli_drills.c — `tocsin drills [runs | report RUN [--csv]] [--server URL] [--json]`:
+ * the drill schedules tocsind runs (with their next slot), the runs so far
+ * (newest first), and one run's report: per town and village who answered
+ * and how fast against the target, the receivers that failed with why, and
+ * the trend of the schedule's last runs. --csv prints the report's CSV, one
+ * row per receiver, as the bureau keeps it; --json the API's answer as is.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+#define DRILLS_USAGE                                                                                   \
+	"usage: tocsin drills [--server URL] [--json]\n"                                               \
+	"       tocsin drills runs [--server URL] [--json]\n"                                          \
+	"       tocsin drills report RUN [--csv | --json] [--server URL]\n"                            \
+	"The drill schedules of tocsind's configuration with their next slot; the runs so far; a run's\n" \
+	"report (per town and village: targets, answered, failed, median and worst seconds from release,\n" \
+	"within the target; the receivers that failed and why; the trend of the last runs).\n"
+
+/* GET path; the body into *out (malloc'ed). Exit status. */
+static int get(const char *server, const char *path, char **out)
+{
+	char url[1024];
+	struct tc_cli_body answer = { 0 };
+	long code = 0;
+	*out = NULL;
+	snprintf(url, sizeof(url), "%s%s", server, path);
+	if (tc_cli_http("GET", url, NULL, 0, NULL, &code, &answer)) {
+		free(answer.s);
+		return TC_EXIT_USAGE;
+	}
+	if (code != 200) {
+		json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
+		const char *why = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
+		if (code != 401 && code != 403) /* tc_cli_http said why for those */
+			fprintf(stderr, "tocsin drills: %s (HTTP %ld)\n", why ? why : "refused", code);
+		json_decref(j);
+		free(answer.s);
+		return TC_EXIT_REFUSED;
+	}
+	*out = answer.s ? answer.s : strdup("");
+	return TC_EXIT_OK;
+}
+
+static const char *text_of(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+	return s ? s : "";
+}
+
+static void print_schedules(json_t *j)
+{
+	size_t i;
+	json_t *d;
+	printf("%-40s %-26s %s\n", "SCHEDULE", "NEXT SLOT", "LAST RUN");
+	json_array_foreach(json_object_get(j, "drills"), i, d) {
+		json_t *last = json_object_get(d, "last_run");
+		printf("%-40s %-26s %s\n", text_of(d, "schedule"), text_of(d, "next_slot_time"),
+		       json_is_object(last) ? text_of(last, "slot_time") : "-");
+	}
+}
+
+static void print_runs(json_t *j)
+{
+	size_t i;
+	json_t *r;
+	printf("%-5s %-26s %-17s %s\n", "RUN", "SLOT", "ALERT", "SCHEDULE");
+	json_array_foreach(json_object_get(j, "runs"), i, r)
+		printf("%-5lld %-26s %-17s %s\n", (long long)json_integer_value(json_object_get(r, "id")),
+		       text_of(r, "slot_time"), text_of(r, "alert_id"), text_of(r, "schedule"));
+}
+
+static void print_figures(const char *name, json_t *g)
+{
+	json_t *med = json_object_get(g, "median_s"), *worst = json_object_get(g, "worst_s");
+	printf("%-14s %7lld %8lld %6lld %8s %7s %6lld\n", name, (long long)json_integer_value(json_object_get(g, "targets")),
+	       (long long)json_integer_value(json_object_get(g, "answered")),
+	       (long long)json_integer_value(json_object_get(g, "failed")), "", "",
+	       (long long)json_integer_value(json_object_get(g, "within_target")));
+	if (json_is_number(med))
+		printf("%-14s median %.1f s, worst %lld s\n", "", json_number_value(med), (long long)json_integer_value(worst));
+}
+
+static void print_report(json_t *j)
+{
+	size_t i;
+	json_t *g, *run = json_object_get(j, "run");
+	printf("run %lld: %s, slot %s, alert %s; target %lld s\n", (long long)json_integer_value(json_object_get(run, "id")),
+	       text_of(run, "schedule"), text_of(run, "slot_time"), text_of(run, "alert_id"),
+	       (long long)json_integer_value(json_object_get(j, "target_s")));
+	printf("%-14s %7s %8s %6s %8s %7s %6s\n", "REGION", "TARGETS", "ANSWERED", "FAILED", "", "", "WITHIN");
+	print_figures("all", j);
+	json_array_foreach(json_object_get(j, "towns"), i, g)
+		print_figures(text_of(g, "town"), g);
+	json_array_foreach(json_object_get(j, "villages"), i, g)
+		print_figures(text_of(g, "village"), g);
+	if (json_array_size(json_object_get(j, "failures")))
+		printf("failed:\n");
+	json_array_foreach(json_object_get(j, "failures"), i, g)
+		printf("  %-20s %-12s %s\n", text_of(g, "receiver"), text_of(g, "village"), text_of(g, "reason"));
+	printf("trend (newest first):\n");
+	json_array_foreach(json_object_get(j, "trend"), i, g) {
+		json_t *med = json_object_get(g, "median_s");
+		printf("  run %-5lld answered %5.1f %%  median %s%.1f s  failures %lld\n",
+		       (long long)json_integer_value(json_object_get(g, "run")),
+		       100.0 * json_number_value(json_object_get(g, "answer_rate")), json_is_number(med) ? "" : "-",
+		       json_is_number(med) ? json_number_value(med) : 0.0,
+		       (long long)json_integer_value(json_object_get(g, "failures")));
+	}
+}
+
+int tc_cli_drills(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
+						   { "json", no_argument, NULL, 'j' },
+						   { "csv", no_argument, NULL, 'c' },
+						   { NULL, 0, NULL, 0 } };
+	const char *server = TC_CLI_DEFAULT_SERVER;
+	int c, json = 0, csv = 0;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(DRILLS_USAGE, stdout), TC_EXIT_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (c == 's')
+			server = optarg;
+		else if (c == 'j')
+			json = 1;
+		else if (c == 'c')
+			csv = 1;
+		else
+			return fputs(DRILLS_USAGE, stderr), TC_EXIT_USAGE;
+	}
+	int rest = argc - optind;
+	const char *what = rest ? argv[optind] : "";
+	char path[256];
+	bool report = !strcmp(what, "report") && rest == 2 && strspn(argv[optind + 1], "0123456789") == strlen(argv[optind + 1]) &&
+		      argv[optind + 1][0];
+	if (!(rest == 0 || (rest == 1 && !strcmp(what, "runs")) || report) || (csv && (!report || json))) {
+		fprintf(stderr, "tocsin drills: %s\n%s", report || strcmp(what, "report") ? "bad arguments" :
+			"report needs a run number (tocsin drills runs lists them)", DRILLS_USAGE);
+		return TC_EXIT_USAGE;
+	}
+	if (report)
+		snprintf(path, sizeof(path), "/api/v1/drills/runs/%s/report%s", argv[optind + 1], csv ? "?format=csv" : "");
+	else
+		snprintf(path, sizeof(path), "/api/v1/drills%s", rest ? "/runs" : "");
+	char *body = NULL;
+	int rc = get(server, path, &body);
+	if (rc)
+		return rc;
+	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
+	if (csv || json)
+		fputs(body, stdout);
+	else if (!j)
+		fprintf(stderr, "tocsin drills: the server's answer is not JSON\n"), rc = TC_EXIT_REFUSED;
+	else if (report)
+		print_report(j);
+	else if (rest)
+		print_runs(j);
+	else
+		print_schedules(j);
+	if (json && body[0] && body[strlen(body) - 1] != '\n')
+		putchar('\n');
+	json_decref(j);
+	free(body);
+	return rc;
+}

@@ -1,0 +1,114 @@
+/*
+ * tc_store_drill.c — drill runs and the answers their reports read
+ * (tc_store_drill.h). The tables are schema 10's (tc_store.c).
+ */
+#include "tc_store_drill.h"
+
+#include <string.h>
+
+#include "tc_store_int.h"
+
+enum tc_rc tc_store_drill_last(struct tc_store *s, const char *schedule, int64_t *slot)
+{
+	static const char sql[] = "SELECT COALESCE(MAX(slot), 0) FROM drill_runs WHERE schedule = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*slot = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*slot = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_drill_record(struct tc_store *s, const char *schedule, int64_t slot, const char *alert_id,
+				 int64_t at)
+{
+	static const char sql[] = "INSERT INTO drill_runs (schedule, slot, alert_id, released_at) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, slot);
+	sqlite3_bind_text(q, 3, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, at);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : r == SQLITE_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_drill_counties(struct tc_store *s, struct tc_vec *codes)
+{
+	static const char sql[] = "SELECT DISTINCT substr(region, 1, 6) FROM receivers ORDER BY 1";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	enum tc_rc rc = q ? TC_OK : TC_ERR_IO;
+	int r = SQLITE_DONE;
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		char *slot = tc_vec_push(codes);
+		if (!slot)
+			rc = TC_ERR_NOMEM;
+		else
+			tc_store_text_col(q, 0, slot, codes->size);
+	}
+	if (q)
+		sqlite3_reset(q);
+	return rc ? rc : r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_drill_runs(struct tc_store *s, const char *schedule, int64_t id, size_t limit,
+			       void (*fn)(const struct tc_drill_run *r, void *user), void *user)
+{
+	static const char sql[] = "SELECT id, schedule, slot, COALESCE(alert_id, ''), released_at FROM drill_runs"
+				  " WHERE (?1 IS NULL OR schedule = ?1) AND (?2 = 0 OR id = ?2)"
+				  " ORDER BY slot DESC, id DESC LIMIT ?3";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	size_t n = 0;
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	if (schedule)
+		sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, id);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_drill_run run = { .id = sqlite3_column_int64(q, 0),
+					    .schedule = (const char *)sqlite3_column_text(q, 1),
+					    .slot = sqlite3_column_int64(q, 2),
+					    .alert_id = (const char *)sqlite3_column_text(q, 3),
+					    .released_at = sqlite3_column_int64(q, 4) };
+		fn(&run, user);
+		n++;
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return TC_ERR_IO;
+	return id && !n ? TC_ERR_NOTFOUND : TC_OK;
+}
+
+enum tc_rc tc_store_drill_answers(struct tc_store *s, const char *alert_id,
+				  void (*fn)(const struct tc_drill_answer *a, void *user), void *user)
+{
+	static const char sql[] =
+		"SELECT d.target, COALESCE(r.region, ''), d.state, COALESCE(d.reason, ''),"
+		" (SELECT COALESCE(MIN(k.at), 0) FROM acks k WHERE k.alert_id = d.alert_id AND k.target = d.target"
+		"   AND k.kind IN ('played', 'displayed', 'checked'))"
+		" FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
+		" WHERE d.alert_id = ? AND d.channel = 'mqtt' ORDER BY 2, 1";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_drill_answer a = { .receiver = (const char *)sqlite3_column_text(q, 0),
+					     .region = (const char *)sqlite3_column_text(q, 1),
+					     .state = (const char *)sqlite3_column_text(q, 2),
+					     .reason = (const char *)sqlite3_column_text(q, 3),
+					     .answered_at = sqlite3_column_int64(q, 4) };
+		fn(&a, user);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
