@@ -184,6 +184,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE shelters ADD COLUMN state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'full', 'closed'));"
 	"CREATE INDEX shelters_by_phone ON shelters (phone);"
 	"ALTER TABLE receivers ADD COLUMN population INTEGER NOT NULL DEFAULT 0;",
+	/* 12: the way to shelter at the end of a programme: each distinct guidance sentence's audio,
+	 * rendered once and kept for every alert that speaks it (tc_guidance.h) */
+	"CREATE TABLE guidance_audio ("
+	"  id TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 
