@@ -123,8 +123,10 @@ char *tc_dispatch_guidance_jobs(struct tc_dispatch *dp, const char *id, const st
 {
 	struct plan p;
 	size_t cap = strlen(scope) + 1, cached = 0, todo = 0;
-	if (make_plan(dp, id, rows, n, &p))
-		return NULL;
+	if (make_plan(dp, id, rows, n, &p)) {
+		tc_log(TC_LOG_WARN, "render", "alert=%s its guidance cannot be worked out now; rendered without new guidance", id);
+		return strdup(scope);
+	}
 	for (size_t i = 0; i < p.g.n_groups; i++)
 		cap += strlen(p.g.groups[i].text) + 80;
 	char *out = malloc(cap), *w = out;
@@ -188,20 +190,26 @@ static enum tc_rc send_one(struct tc_dispatch *dp, const char *alert_id, const c
 	return tc_dispatch_send_direct(dp, rx, sealed, len, expiry);
 }
 
-/* Guidance entries of p per receiver: for receiver target, the groups it is a member of. */
-static size_t entries_of(struct tc_dispatch *dp, const struct plan *p, const char *target, struct tc_cmd_guidance *out)
+/*
+ * Each group's command entry (entries[g]; length 0 when its audio is not in the store) and the
+ * group of each target (group_of[k]): a receiver's entries are then found in one pass over the
+ * targets, which make_plan adds row by row.
+ */
+static enum tc_rc entries_of_groups(struct tc_dispatch *dp, const struct plan *p, struct tc_cmd_guidance **entries,
+				    size_t **group_of)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < p->g.n_groups && n < TC_CMD_GUIDANCE_MAX; i++) {
+	*entries = calloc(p->g.n_groups ? p->g.n_groups : 1, sizeof(**entries));
+	*group_of = calloc(p->n ? p->n : 1, sizeof(**group_of));
+	if (!*entries || !*group_of)
+		return TC_ERR_NOMEM;
+	for (size_t i = 0; i < p->g.n_groups; i++) {
 		const struct tc_guidance_group *g = &p->g.groups[i];
+		struct tc_cmd_guidance *e = &(*entries)[i];
 		struct tc_guidance_audio ga;
-		bool member = false;
-		for (size_t k = 0; k < g->n && !member; k++)
-			member = !strcmp(p->t[p->g.members[g->first + k]].rx, target);
-		if (!member || tc_store_get_guidance_audio(dp->store, g->audio_id, &ga) != TC_OK)
+		for (size_t k = 0; k < g->n; k++)
+			(*group_of)[p->g.members[g->first + k]] = i;
+		if (tc_store_get_guidance_audio(dp->store, g->audio_id, &ga) != TC_OK)
 			continue;
-		struct tc_cmd_guidance *e = &out[n++];
-		memset(e, 0, sizeof(*e));
 		snprintf(e->lang, sizeof(e->lang), "%s", g->lang);
 		snprintf(e->text, sizeof(e->text), "%s", g->text);
 		snprintf(e->audio_id, sizeof(e->audio_id), "%s", g->audio_id);
@@ -210,16 +218,20 @@ static size_t entries_of(struct tc_dispatch *dp, const struct plan *p, const cha
 		e->length = ga.length;
 		e->duration_ms = ga.duration_ms;
 	}
-	return n;
+	return TC_OK;
 }
 
 enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
 				     size_t n, uint32_t expiry, int64_t now)
 {
 	struct plan p;
-	enum tc_rc rc = make_plan(dp, alert_id, rows, n, &p);
 	size_t told = 0;
 	char topic[TC_PROTO_MAX_TOPIC];
+	if (make_plan(dp, alert_id, rows, n, &p)) { /* the alert must not wait for its guidance */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
+		return TC_OK;
+	}
+	enum tc_rc rc = TC_OK;
 	for (size_t i = 0; !rc && i < p.g.n_groups; i++) {
 		unsigned char *data = NULL;
 		size_t len = 0;
@@ -234,11 +246,15 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 			rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
 		free(data);
 	}
-	struct tc_cmd_guidance *gs = calloc(TC_CMD_GUIDANCE_MAX, sizeof(*gs));
-	if (!rc && !gs)
-		rc = TC_ERR_NOMEM;
+	struct tc_cmd_guidance gs[TC_CMD_GUIDANCE_MAX], *entries = NULL;
+	size_t *group_of = NULL, at = 0;
+	if (!rc && p.g.n_groups)
+		rc = entries_of_groups(dp, &p, &entries, &group_of);
 	for (size_t i = 0; !rc && i < n && p.g.n_groups; i++) {
-		size_t k = entries_of(dp, &p, rows[i].target, gs);
+		size_t k = 0;
+		for (; at < p.n && !strcmp(p.t[at].rx, rows[i].target); at++)
+			if (k < TC_CMD_GUIDANCE_MAX && entries[group_of[at]].length)
+				gs[k++] = entries[group_of[at]];
 		if (!k)
 			continue;
 		rc = send_one(dp, alert_id, rows[i].target, gs, k, expiry, now);
@@ -250,7 +266,7 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 		}
 		if (!rc) {
 			told++;
-			tc_log(TC_LOG_INFO, "dispatch", "alert=%s target=%s guidance=%s told", alert_id, rows[i].target,
+			tc_log(TC_LOG_DEBUG, "dispatch", "alert=%s target=%s guidance=%s told", alert_id, rows[i].target,
 			       gs[0].audio_id);
 		}
 	}
@@ -259,7 +275,8 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 		tc_log(TC_LOG_INFO, "dispatch", "alert=%s guidance sent to %zu receiver(s), %zu distinct text(s)", alert_id, told,
 		       p.g.n_groups);
 	}
-	free(gs);
+	free(entries);
+	free(group_of);
 	plan_release(&p);
 	return rc;
 }
