@@ -134,7 +134,7 @@ int tc_ack_qos(enum tc_ack_kind k)
 	return k == TC_ACK_PLAYING ? 0 : 1;
 }
 
-static const char *const cmd_names[] = { "cancel", "test-tone", "shelter" };
+static const char *const cmd_names[] = { "cancel", "test-tone", "shelter", "guidance" };
 
 const char *tc_cmd_kind_name(enum tc_cmd_kind k)
 {
@@ -319,8 +319,19 @@ size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len)
 {
 	json_t *j = json_pack("{s:i, s:s, s:I, s:s}", "v", TC_PROTO_VERSION, "cmd", tc_cmd_kind_name(c->kind), "at",
 			      (json_int_t)c->at, "nonce", c->nonce);
-	if (j && c->kind == TC_CMD_CANCEL)
+	if (j && (c->kind == TC_CMD_CANCEL || c->kind == TC_CMD_GUIDANCE))
 		json_object_set_new(j, "alert", json_string(c->alert_id));
+	if (j && c->kind == TC_CMD_GUIDANCE) {
+		json_t *list = json_array();
+		for (size_t i = 0; list && i < c->n_guidance && i < TC_CMD_GUIDANCE_MAX; i++) {
+			const struct tc_cmd_guidance *g = &c->guidance[i];
+			json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:I}}", "lang", g->lang, "text",
+							      g->text, "audio", "id", g->audio_id, "format", g->format,
+							      "sha256", g->sha256, "length", (json_int_t)g->length,
+							      "duration_ms", (json_int_t)g->duration_ms));
+		}
+		json_object_set_new(j, "guidance", list);
+	}
 	if (j && c->kind == TC_CMD_SHELTER) {
 		json_object_set_new(j, "name", json_string(c->shelter_name));
 		json_object_set_new(j, "capacity", json_integer(c->capacity));
@@ -349,6 +360,37 @@ static bool shelter_fields(json_t *j, struct tc_cmd *out)
 	return true;
 }
 
+/* One guidance entry; false when a field is missing or out of range. */
+static bool guidance_entry(json_t *e, struct tc_cmd_guidance *g)
+{
+	json_t *au = json_object_get(e, "audio");
+	json_t *length = au ? json_object_get(au, "length") : NULL, *ms = au ? json_object_get(au, "duration_ms") : NULL;
+	if (!json_is_object(e) || !json_is_object(au) || !get_text(e, "lang", g->lang, sizeof(g->lang)) || !g->lang[0] ||
+	    !get_text(e, "text", g->text, sizeof(g->text)) || !g->text[0] ||
+	    !get_text(au, "id", g->audio_id, sizeof(g->audio_id)) || strncmp(g->audio_id, "g-", 2) ||
+	    strlen(g->audio_id) != 18 || !get_text(au, "format", g->format, sizeof(g->format)) ||
+	    !get_text(au, "sha256", g->sha256, sizeof(g->sha256)) || strlen(g->sha256) != 64 || !json_is_integer(length) ||
+	    !json_is_integer(ms) || json_integer_value(length) <= 0 || json_integer_value(length) > 64 * 1024 * 1024 ||
+	    json_integer_value(ms) < 0 || json_integer_value(ms) > 600000)
+		return false;
+	g->length = (size_t)json_integer_value(length);
+	g->duration_ms = (unsigned)json_integer_value(ms);
+	return true;
+}
+
+/* A guidance command's own fields into out; false when one is missing or out of range. */
+static bool guidance_fields(json_t *j, struct tc_cmd *out)
+{
+	json_t *list = json_object_get(j, "guidance");
+	if (!get_text(j, "alert", out->alert_id, sizeof(out->alert_id)) || !is_alert_id(out->alert_id) ||
+	    !json_is_array(list) || !json_array_size(list) || json_array_size(list) > TC_CMD_GUIDANCE_MAX)
+		return false;
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (!guidance_entry(json_array_get(list, i), &out->guidance[out->n_guidance++]))
+			return false;
+	return true;
+}
+
 enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d)
 {
 	char kind[16];
@@ -364,7 +406,7 @@ enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct
 				k = i;
 	json_t *at = json_object_get(j, "at");
 	if (k < 0)
-		tc_err(d, "proto.cmd.kind", "cmd", "the command must be one of cancel, test-tone, shelter");
+		tc_err(d, "proto.cmd.kind", "cmd", "the command must be one of cancel, test-tone, shelter, guidance");
 	else if (!json_is_integer(at) || !get_text(j, "nonce", out->nonce, sizeof(out->nonce)) || !out->nonce[0])
 		tc_err(d, "proto.cmd.at", "at", "the command needs its time (\"at\") and a nonce");
 	else if (k == TC_CMD_CANCEL &&
@@ -373,6 +415,10 @@ enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct
 	else if (k == TC_CMD_SHELTER && !shelter_fields(j, out))
 		tc_err(d, "proto.cmd.shelter", "name", "a shelter command needs name (a string under 128 bytes), capacity "
 		       "and occupancy (whole numbers, 0 or more) and full (true or false)");
+	else if (k == TC_CMD_GUIDANCE && !guidance_fields(j, out))
+		tc_err(d, "proto.cmd.guidance", "guidance", "a guidance command needs alert (16 hex digits) and guidance: 1 to 4 "
+		       "entries of lang, text (under 512 bytes) and audio (id g- and 16 hex digits, format, sha256 of 64 hex "
+		       "digits, length 1 byte to 64 MiB, duration_ms up to 600000)");
 	else if (!get_text(j, "rx", out->rx, sizeof(out->rx)) || !out->rx[0])
 		tc_err(d, "proto.cmd.rx", "rx", "the command must name the receiver it is for (\"rx\")");
 	else if (!get_text(j, "kid", out->kid, sizeof(out->kid)) || strlen(out->kid) != 16)

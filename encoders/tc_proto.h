@@ -142,13 +142,26 @@ enum tc_cmd_kind {
 	TC_CMD_CANCEL = 0, /* stop and clear alert_id now */
 	TC_CMD_TEST_TONE,  /* play the attention signal for a few seconds (installers) */
 	TC_CMD_SHELTER,    /* a shelter display's own shelter: name, capacity, occupancy, full */
+	TC_CMD_GUIDANCE,   /* the way to shelter that ends alert_id's programme on this loudspeaker */
 	TC_CMD_N_KINDS,
 };
 const char *tc_cmd_kind_name(enum tc_cmd_kind k);
 
+/* One guidance sentence of a guidance command and its audio (published like message audio). */
+#define TC_CMD_GUIDANCE_MAX 4
+struct tc_cmd_guidance {
+	char lang[36];
+	char text[512];
+	char audio_id[24];   /* g- and 16 hex digits */
+	char format[16];     /* "ogg-opus" */
+	char sha256[65];
+	size_t length;
+	unsigned duration_ms;
+};
+
 struct tc_cmd {
 	enum tc_cmd_kind kind;
-	char alert_id[17]; /* TC_CMD_CANCEL */
+	char alert_id[17]; /* TC_CMD_CANCEL, TC_CMD_GUIDANCE */
 	int64_t at;        /* when it was issued; receivers drop commands older than they accept */
 	char nonce[17];    /* unique per command, so a replayed command is recognised */
 	char rx[64];       /* the receiver it is for (a receiver obeys only its own) */
@@ -157,6 +170,9 @@ struct tc_cmd {
 	char shelter_name[128];
 	long capacity, occupancy;
 	bool full;
+	/* TC_CMD_GUIDANCE: one entry per language, at least one */
+	struct tc_cmd_guidance guidance[TC_CMD_GUIDANCE_MAX];
+	size_t n_guidance;
 };
 size_t tc_cmd_encode(const struct tc_cmd *c, char *out, size_t len);
 enum tc_rc tc_cmd_decode(const void *msg, size_t len, struct tc_cmd *out, struct tc_diags *d);

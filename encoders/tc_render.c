@@ -168,6 +168,35 @@ static enum tc_rc render_lang(const struct tc_cap_alert *a, struct tc_render_lan
 	return rc;
 }
 
+enum tc_rc tc_render_text(const char *lang, const char *text, struct tc_tts *tts, const struct tc_render_options *o,
+			  unsigned char **opus, size_t *opus_len, unsigned *duration_ms, struct tc_diags *d)
+{
+	struct tc_render_lang l = { 0 };
+	struct tc_pcm msg = { 0 };
+	struct tc_opus_pipe *pipe = NULL;
+	*opus = NULL;
+	*opus_len = 0;
+	*duration_ms = 0;
+	snprintf(l.lang, sizeof(l.lang), "%s", lang);
+	enum tc_rc rc = tc_script_engine_text(lang, text, o->lex, &l.engine_text, d);
+	if (!rc)
+		rc = speak(&l, tts, o, &msg, &pipe, d);
+	if (!rc)
+		rc = message_opus(&l, &msg, pipe, o, o->programme.peak, d);
+	else
+		tc_opus_pipe_free(pipe);
+	if (!rc) {
+		*opus = l.opus;
+		*opus_len = l.opus_len;
+		*duration_ms = l.message_ms;
+		l.opus = NULL;
+	}
+	free(l.opus);
+	free(l.engine_text);
+	tc_pcm_release(&msg);
+	return rc;
+}
+
 static bool seen_lang(const struct tc_render *r, const char *lang)
 {
 	for (size_t i = 0; i < r->n; i++)

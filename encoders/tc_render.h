@@ -61,4 +61,12 @@ enum tc_rc tc_render_alert(const struct tc_cap_alert *a, struct tc_tts *tts, con
 			   struct tc_render **out, struct tc_diags *d);
 void tc_render_free(struct tc_render *r);
 
+/*
+ * One sentence (a shelter guidance) spoken in lang with the same voice, lexicon, speaking rate,
+ * Opus rate and peak as a message, no attention signal: *opus (malloc'ed, the caller frees),
+ * its length and duration. tts must not be NULL.
+ */
+enum tc_rc tc_render_text(const char *lang, const char *text, struct tc_tts *tts, const struct tc_render_options *o,
+			  unsigned char **opus, size_t *opus_len, unsigned *duration_ms, struct tc_diags *d);
+
 #endif

@@ -212,6 +212,22 @@ out:
 	tc_rx_alert_free(a);
 }
 
+/* A guidance command: kept with its alert unless the alert's programme is over (then logged). */
+static void guidance(struct rx_core *c, const struct tc_cmd *cmd)
+{
+	const struct rx_seen *s = rx_state_find(c->st, cmd->alert_id);
+	for (size_t i = 0; i < cmd->n_guidance; i++)
+		tc_log(TC_LOG_INFO, "guidance", "alert=%s lang=%s audio=%s guidance: %s", cmd->alert_id, cmd->guidance[i].lang,
+		       cmd->guidance[i].audio_id, cmd->guidance[i].text);
+	if (s && s->phase != RX_PHASE_PENDING) {
+		tc_log(TC_LOG_WARN, "guidance", "alert=%s state=%s guidance arrived after the programme: not played",
+		       cmd->alert_id, rx_phase_name(s->phase));
+		return;
+	}
+	if (c->out.guidance)
+		c->out.guidance(c->out.ctx, cmd);
+}
+
 /* What the rules made of a verified command: logged; a test-tone goes to the output. */
 static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now)
 {
@@ -229,6 +245,8 @@ static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict
 			c->out.test_tone(c->out.ctx, (unsigned)c->cfg.test_tone_s);
 		if (cmd->kind == TC_CMD_SHELTER && c->out.shelter)
 			c->out.shelter(c->out.ctx, cmd);
+		if (cmd->kind == TC_CMD_GUIDANCE)
+			guidance(c, cmd);
 	}
 }
 

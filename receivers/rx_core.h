@@ -48,6 +48,8 @@ struct rx_output {
 	void (*test_tone)(void *ctx, unsigned seconds);
 	/* The shelter command (a display's own shelter: name, capacity, occupancy, full; borrowed). */
 	void (*shelter)(void *ctx, const struct tc_cmd *cmd);
+	/* The guidance command (the way to shelter that ends an alert's programme; borrowed). */
+	void (*guidance)(void *ctx, const struct tc_cmd *cmd);
 	/* Once per turn of the loop (about every 50 ms). */
 	void (*tick)(void *ctx, int64_t now_ms);
 	/* The self-check of a Test alert: "ok" or why the audio output cannot play, into why; NULL: "ok". */

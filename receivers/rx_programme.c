@@ -40,8 +40,12 @@ enum tc_rc rx_programme_build(const struct rx_programme_parts *p, struct tc_pcm 
 		goto out;
 	if ((rc = tc_pcm_silence(out, p->gap_ms)))
 		goto out;
-	for (unsigned i = 0; p->message && p->message->n && i < (p->repeats ? p->repeats : 1); i++)
-		if ((rc = append_at_rate(out, p->message, d)) || (rc = tc_pcm_silence(out, p->gap_ms)))
+	unsigned repeats = p->repeats ? p->repeats : 1;
+	bool guidance = p->guidance && p->guidance->n;
+	for (unsigned i = 0; p->message && p->message->n && i < repeats; i++)
+		if ((rc = append_at_rate(out, p->message, d)) ||
+		    (i + 1 == repeats && guidance && (rc = append_at_rate(out, p->guidance, d))) ||
+		    (rc = tc_pcm_silence(out, p->gap_ms)))
 			goto out;
 	if (notice)
 		rc = append_at_rate(out, p->notice, d);

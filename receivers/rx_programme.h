@@ -5,6 +5,9 @@
  *   [drill notice, gap]  attention signal (853 + 960 Hz), gap,
  *   (message, gap) x repeats  [drill notice]
  *
+ * with the way to shelter (guidance), when there is one, joined to the last
+ * message without a gap: ... message, guidance, gap.
+ *
  * The message is peak-normalised to the signal's level. Pure: samples in,
  * samples out.
  */
@@ -18,6 +21,7 @@ struct rx_programme_parts {
 	unsigned tone_ms, gap_ms, repeats;
 	const struct tc_pcm *message; /* any rate; NULL or empty: the signal alone */
 	const struct tc_pcm *notice;  /* drill notice, any rate; NULL: none */
+	const struct tc_pcm *guidance; /* the way to shelter, any rate; NULL or empty: none */
 };
 
 #define RX_PROGRAMME_PEAK 0.89 /* -1 dBFS */

@@ -31,7 +31,20 @@ struct item {
 	uint64_t seq;
 };
 
+/* The way to shelter of one alert in one language, and its audio once fetched. */
+#define GUIDES 32
+struct guide {
+	char alert_id[17];
+	struct tc_cmd_guidance g;
+	char topic[TC_PROTO_MAX_TOPIC];
+	unsigned char *audio;
+	size_t len;
+	bool used;
+};
+
 struct rx_speaker {
+	struct guide guides[GUIDES]; /* a ring: the oldest makes room */
+	size_t next_guide;
 	struct rx_core *core;
 	const struct rx_config *cfg;
 	struct rx_player *player;
@@ -150,6 +163,70 @@ static void clear(void *ctx, const char *id)
 		}
 }
 
+/* --- the way to shelter ------------------------------------------------------------ */
+
+static void guide_drop(struct rx_speaker *s, struct guide *g)
+{
+	if (g->used && !g->audio)
+		rx_core_unsubscribe(s->core, g->topic);
+	free(g->audio);
+	memset(g, 0, sizeof(*g));
+}
+
+/* A guidance command: each entry kept with its alert and its audio fetched like message audio. */
+static void guidance(void *ctx, const struct tc_cmd *cmd)
+{
+	struct rx_speaker *s = ctx;
+	for (size_t i = 0; i < cmd->n_guidance; i++) {
+		struct guide *g = &s->guides[s->next_guide];
+		s->next_guide = (s->next_guide + 1) % GUIDES;
+		guide_drop(s, g);
+		snprintf(g->alert_id, sizeof(g->alert_id), "%s", cmd->alert_id);
+		g->g = cmd->guidance[i];
+		if (tc_proto_topic(g->topic, sizeof(g->topic), s->cfg->prefix, TC_TOPIC_AUDIO, g->g.audio_id, NULL))
+			continue;
+		g->used = true;
+		rx_core_subscribe(s->core, g->topic);
+	}
+}
+
+/* Guidance audio arrived: kept for every guide that waits for it when its length and digest match. */
+static void guidance_audio(struct rx_speaker *s, const char *audio_id, const void *msg, size_t len, const char *sha)
+{
+	for (size_t i = 0; i < GUIDES; i++) {
+		struct guide *g = &s->guides[i];
+		if (!g->used || g->audio || strcmp(g->g.audio_id, audio_id))
+			continue;
+		rx_core_unsubscribe(s->core, g->topic);
+		if (len != g->g.length || strcmp(sha, g->g.sha256)) {
+			tc_log(TC_LOG_WARN, "guidance", "alert=%s audio=%s digest or length differs from the signed command; "
+			       "not played", g->alert_id, audio_id);
+			g->used = false;
+			continue;
+		}
+		if ((g->audio = malloc(len))) {
+			memcpy(g->audio, msg, len);
+			g->len = len;
+			tc_log(TC_LOG_INFO, "guidance", "alert=%s audio=%s fetched (%zu bytes)", g->alert_id, audio_id, len);
+		}
+	}
+}
+
+/* The guidance of alert id in lang (any language when lang is NULL) whose audio is here; NULL when none. */
+static const struct guide *guide_for(const struct rx_speaker *s, const char *id, const char *lang, bool *waiting)
+{
+	*waiting = false;
+	for (size_t i = 0; i < GUIDES; i++) {
+		const struct guide *g = &s->guides[i];
+		if (!g->used || strcmp(g->alert_id, id) || (lang && strcmp(g->g.lang, lang)))
+			continue;
+		if (g->audio)
+			return g;
+		*waiting = true;
+	}
+	return NULL;
+}
+
 /* --- audio ------------------------------------------------------------------------- */
 
 static void audio(void *ctx, const char *audio_id, const void *msg, size_t len)
@@ -159,6 +236,10 @@ static void audio(void *ctx, const char *audio_id, const void *msg, size_t len)
 	if (!len)
 		return; /* cleared retained audio: the fetch times out and is tried again */
 	tc_sign_sha256_hex(msg, len, sha);
+	if (!strncmp(audio_id, "g-", 2)) {
+		guidance_audio(s, audio_id, msg, len, sha);
+		return;
+	}
 	for (size_t i = 0; i < s->n_fetching;) {
 		struct item *it = s->fetching[i];
 		if (strcmp(it->info->audio_id, audio_id)) {
@@ -253,9 +334,21 @@ static bool start(struct rx_speaker *s, struct item *it)
 		speak(s, it->info ? it->info->lang : "zh-CN",
 		      is_zh(it->info ? it->info->lang : "zh") ? "这是演习。" : "This is a drill.", &notice);
 	long rep = it->a->repeats < 1 ? 1 : it->a->repeats > s->cfg->max_repeats ? s->cfg->max_repeats : it->a->repeats;
+	struct tc_pcm guide = { 0 };
+	bool waiting = false;
+	const struct guide *g = guide_for(s, it->a->id, it->info ? it->info->lang : NULL, &waiting);
+	if (g && tc_audio_decode(g->audio, g->len, &guide, s->d)) {
+		tc_log(TC_LOG_WARN, "guidance", "alert=%s audio=%s cannot be decoded; played without it", it->a->id,
+		       g->g.audio_id);
+		g = NULL;
+	} else if (!g && waiting) {
+		tc_log(TC_LOG_WARN, "guidance", "alert=%s its guidance audio is not here yet; played without it", it->a->id);
+	}
 	struct rx_programme_parts parts = { .rate = (int)s->cfg->sample_rate, .tone_ms = (unsigned)s->cfg->tone_ms,
 					    .gap_ms = (unsigned)s->cfg->gap_ms, .repeats = (unsigned)rep,
-					    .message = &msg, .notice = notice.n ? &notice : NULL };
+					    .message = &msg, .notice = notice.n ? &notice : NULL,
+					    .guidance = guide.n ? &guide : NULL };
+	const char *guided = g && guide.n ? g->g.audio_id : NULL;
 	tc_diags_clear(s->d);
 	enum tc_rc rc = rx_programme_build(&parts, &prog, s->d);
 	double secs = prog.rate ? (double)prog.n / prog.rate : 0;
@@ -263,6 +356,7 @@ static bool start(struct rx_speaker *s, struct item *it)
 		rc = rx_player_start(s->player, &prog, ++s->tag);
 	tc_pcm_release(&msg);
 	tc_pcm_release(&notice);
+	tc_pcm_release(&guide);
 	tc_pcm_release(&prog);
 	if (rc) {
 		snprintf(s->audio_error, sizeof(s->audio_error), "player: %s", tc_rc_name(rc));
@@ -271,8 +365,9 @@ static bool start(struct rx_speaker *s, struct item *it)
 	}
 	it->st = I_PLAYING;
 	s->current = it;
-	tc_log(TC_LOG_INFO, "play", "alert=%s priority=%d playing %.1f s (%ld x message%s)", it->a->id,
-	       it->a->priority, secs, rep, it->a->drill ? ", drill" : "");
+	tc_log(TC_LOG_INFO, "play", "alert=%s priority=%d playing %.1f s (%ld x message%s%s%s)", it->a->id,
+	       it->a->priority, secs, rep, it->a->drill ? ", drill" : "", guided ? ", guidance " : "",
+	       guided ? guided : "");
 	rx_core_ack(s->core, it->a->id, TC_ACK_PLAYING, NULL);
 	return true;
 }
@@ -396,6 +491,8 @@ void rx_speaker_free(struct rx_speaker *s)
 		item_free(qi.data);
 	for (size_t i = 0; i < s->n_fetching; i++)
 		item_free(s->fetching[i]);
+	for (size_t i = 0; i < GUIDES; i++)
+		free(s->guides[i].audio);
 	rx_queue_free(s->q);
 	free(s->fetching);
 	tc_diags_free(s->d);
@@ -415,5 +512,5 @@ static void audio_check(void *ctx, char *why, size_t len)
 struct rx_output rx_speaker_output(struct rx_speaker *s)
 {
 	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .audio = audio, .test_tone = test_tone,
-				   .tick = tick, .audio_check = audio_check };
+				   .guidance = guidance, .tick = tick, .audio_check = audio_check };
 }

@@ -103,7 +103,8 @@ struct sim_proto {
 	size_t n_alerts, cap_alerts;
 	struct reason_count *reasons;
 	size_t n_reasons, cap_reasons;
-	unsigned long messages, acks[TC_ACK_N_KINDS], drills, test_tones, cancel_cmds, replays, resent, audio_fetches;
+	unsigned long messages, acks[TC_ACK_N_KINDS], drills, test_tones, cancel_cmds, replays, resent, audio_fetches,
+		guidance_cmds, guidance_entries;
 	bool first_alert;
 };
 
@@ -483,7 +484,10 @@ static void commanded(struct sim_proto *p, const struct tc_cmd *c, enum rx_verdi
 		p->replays++;
 	else if (v == RX_OBEYED && c->kind == TC_CMD_CANCEL)
 		p->cancel_cmds++;
-	else if (v == RX_OBEYED)
+	else if (v == RX_OBEYED && c->kind == TC_CMD_GUIDANCE) {
+		p->guidance_cmds++;
+		p->guidance_entries += c->n_guidance;
+	} else if (v == RX_OBEYED && c->kind == TC_CMD_TEST_TONE)
 		p->test_tones++;
 }
 
@@ -675,12 +679,13 @@ static json_t *report_json(const struct sim_proto *p, size_t connected)
 	for (size_t i = 0; silent && i < p->n; i++)
 		if (p->silent[i])
 			json_array_append_new(silent, json_string(p->ids[i].id));
-	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "receivers",
+	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "receivers",
 			 (json_int_t)p->n, "connected", (json_int_t)connected, "messages", (json_int_t)p->messages,
 			 "acks", ack_counts(p->acks), "rejected", rej, "alerts", alerts, "silent", silent, "drills",
 			 (json_int_t)p->drills, "test_tones", (json_int_t)p->test_tones, "cancel_commands",
 			 (json_int_t)p->cancel_cmds, "replays_ignored", (json_int_t)p->replays, "repeated_copies",
-			 (json_int_t)p->resent, "audio_fetches", (json_int_t)p->audio_fetches);
+			 (json_int_t)p->resent, "audio_fetches", (json_int_t)p->audio_fetches, "guidance_commands",
+			 (json_int_t)p->guidance_cmds, "guidance_entries", (json_int_t)p->guidance_entries);
 }
 
 enum tc_rc sim_proto_report(const struct sim_proto *p, const char *path, size_t connected, struct tc_diags *d)

@@ -467,6 +467,7 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		.prefix = cfg->mqtt_prefix,
 		.policy = { cfg->ack_timeout_s, cfg->play_timeout_s, cfg->max_attempts },
 		.default_expiry_s = cfg->default_expiry_s,
+		.shelter_walk_m = (double)cfg->shelter_walk_m,
 	};
 	en->mail = tc_mailbox_new(0);
 	if (!en->mail)

@@ -370,6 +370,12 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "# HELP tocsin_unpublishable_total Targets that could not be published to (an id outside the "
 		   "grammar, a message refused for that topic): failed and escalated.\n"
 		   "# TYPE tocsin_unpublishable_total counter\ntocsin_unpublishable_total %lu\n", s->unpublishable);
+	fprintf(f, "# HELP tocsin_guidance_rendered_total Distinct guidance sentences rendered (each once).\n"
+		   "# TYPE tocsin_guidance_rendered_total counter\ntocsin_guidance_rendered_total %lu\n", s->guidance_rendered);
+	fprintf(f, "# HELP tocsin_guidance_cached_total Distinct guidance sentences of an alert already rendered.\n"
+		   "# TYPE tocsin_guidance_cached_total counter\ntocsin_guidance_cached_total %lu\n", s->guidance_cached);
+	fprintf(f, "# HELP tocsin_guidance_sent_total Guidance commands sent to loudspeakers.\n"
+		   "# TYPE tocsin_guidance_sent_total counter\ntocsin_guidance_sent_total %lu\n", s->guidance_sent);
 	fprintf(f, "# HELP tocsin_asked_again_total Alerts sent again after an unclean stop, for the last acknowledgment.\n"
 		   "# TYPE tocsin_asked_again_total counter\ntocsin_asked_again_total %lu\n", s->asked_again);
 	fprintf(f, "# HELP tocsin_escalations_total Deliveries escalated to people.\n"

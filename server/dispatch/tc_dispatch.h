@@ -36,6 +36,7 @@ struct tc_dispatch_options {
 	struct tc_track_policy policy;
 	long default_expiry_s;         /* for alerts without <expires> */
 	uint8_t secret_key[TC_SIGN_SECRET_BYTES]; /* seals commands (cancel) */
+	double shelter_walk_m;         /* the way to shelter's walking limit (0: TC_SHELTER_WALK_M_DEFAULT) */
 };
 
 struct tc_dispatch_stats {
@@ -46,6 +47,9 @@ struct tc_dispatch_stats {
 	unsigned long acks_out_of_order;  /* refused by the delivery's state (logged) */
 	unsigned long resends_held;       /* online re-sends held: one per delivery per ack_timeout_s */
 	unsigned long unpublishable;      /* targets failed because they cannot be published to */
+	unsigned long guidance_rendered;  /* distinct guidance sentences rendered (each once) */
+	unsigned long guidance_cached;    /* distinct guidance sentences of an alert found already rendered */
+	unsigned long guidance_sent;      /* guidance commands sent to receivers */
 	unsigned long store_errors; /* store calls that failed (their transaction was rolled back, done again) */
 	/* broker messages (acknowledgments, statuses) by the time from their arrival to their write being
 	 * committed: counts per bucket of TC_DISPATCH_WAIT_BUCKETS_MS (the last: longer), the longest */

@@ -114,6 +114,17 @@ bool tc_dispatch_failing(const struct tc_dispatch *dp);
 const struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id);
 /* The MQTT message expiry for an alert expiring at expires_at (0: none, the default expiry). */
 uint32_t tc_dispatch_expiry(const struct tc_dispatch *dp, int64_t expires_at, int64_t now);
+
+/* The way to shelter (tc_dispatch_guidance.c). The scope text for the render worker with a
+ * "guidance ID\tLANG\tTEXT" line per distinct sentence not rendered yet (malloc'ed; NULL when out
+ * of memory or the store failed). */
+char *tc_dispatch_guidance_jobs(struct tc_dispatch *dp, const char *id, const struct tc_delivery_row *rows, size_t n,
+				const char *scope);
+/* Keep a rendered alert's guidance audio; *rc the first store failure. */
+void tc_dispatch_guidance_keep(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now, enum tc_rc *rc);
+/* Publish the guidance audio and one guidance command per receiver of rows, before the alert. */
+enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
+				     size_t n, uint32_t expiry, int64_t now);
 /* The same for alert id, read from the store (the default when it is unknown). */
 uint32_t tc_dispatch_alert_expiry(struct tc_dispatch *dp, const char *id, int64_t now);
 /* Publish to one receiver's command topic. */

@@ -381,7 +381,9 @@ static void submit_render(struct tc_dispatch *dp, const char *id)
 		return;
 	if (!gather_rows(dp, id, NULL, &rs))
 		goto out;
-	char *scope = tc_dispatch_scope_text(rs.all.n ? row_at(&rs, 0) : NULL, rs.all.n);
+	char *plain = tc_dispatch_scope_text(rs.all.n ? row_at(&rs, 0) : NULL, rs.all.n);
+	char *scope = plain ? tc_dispatch_guidance_jobs(dp, id, rs.all.n ? row_at(&rs, 0) : NULL, rs.all.n, plain) : NULL;
+	free(plain);
 	if (scope && tc_dispatch_stored(dp, tc_store_get_alert(dp->store, id, &sa), TC_DOP_READ, id, NULL)) {
 		if (tc_renderer_submit(dp->rd, id, sa.xml, sa.xml_len, scope) == TC_OK) /* else tried again next round */
 			snprintf(dp->inflight[dp->n_inflight++], 17, "%s", id);
@@ -408,7 +410,9 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 	enum tc_rc rc = TC_OK;
 	if (!gather_rows(dp, a->id, "planned", &rs))
 		goto out;
-	if (rs.all.n)
+	if (rs.all.n) /* the guidance first: a receiver holds it before the alert it ends */
+		rc = tc_dispatch_guidance_send(dp, a->id, row_at(&rs, 0), rs.all.n, tc_dispatch_expiry(dp, a->expires_at, now), now);
+	if (!rc && rs.all.n)
 		rc = publish_rows(dp, a, pl, &rs, now, &first_ms);
 	if (rc || tc_dispatch_failing(dp) || !alert_event(dp, a->id, TC_AEV_PUBLISH, now) ||
 	    !tc_dispatch_stored(dp, tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL), TC_DOP_AUDIT, a->id, NULL))
@@ -451,7 +455,7 @@ out:
 }
 
 /* The payload and every audio of a rendered alert are kept together, or the batch fails. */
-static void keep_rendered(struct tc_dispatch *dp, const struct tc_rendered *r)
+static void keep_rendered(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now)
 {
 	enum tc_rc rc = tc_store_set_payload(dp->store, r->alert_id, r->sealed, r->sealed_len, r->priority);
 	if (rc == TC_ERR_NOTFOUND) {
@@ -466,6 +470,7 @@ static void keep_rendered(struct tc_dispatch *dp, const struct tc_rendered *r)
 		rc = tc_store_put_audio(dp->store, au->id, r->alert_id, au->lang, "ogg-opus", au->sha256, au->duration_ms,
 					au->data, au->len);
 	}
+	tc_dispatch_guidance_keep(dp, r, now, &rc);
 	if (tc_dispatch_stored(dp, rc, TC_DOP_PAYLOAD, r->alert_id, NULL))
 		tc_log(TC_LOG_INFO, "render", "alert=%s rendered: %zu language(s), payload %zu bytes", r->alert_id,
 		       r->n_audio, r->sealed_len);
@@ -480,7 +485,7 @@ void tc_dispatch_on_rendered(struct tc_dispatch *dp, const struct tc_rendered *r
 			break;
 		}
 	if (!r->rc) {
-		keep_rendered(dp, r);
+		keep_rendered(dp, r, now);
 		return;
 	}
 	tc_log(TC_LOG_ERROR, "render", "alert=%s cannot be rendered: %s", r->alert_id, r->error);

@@ -37,6 +37,9 @@ void tc_rendered_free(void *p)
 	for (size_t i = 0; i < r->n_audio; i++)
 		free(r->audio[i].data);
 	free(r->audio);
+	for (size_t i = 0; i < r->n_guidance; i++)
+		free(r->guidance[i].au.data);
+	free(r->guidance);
 	free(r->sealed);
 	free(r);
 }
@@ -144,6 +147,42 @@ static enum tc_rc seal(struct tc_renderer *rd, const struct tc_cap_alert *a, con
 	return rc;
 }
 
+/*
+ * The scope's "guidance ID\tLANG\tTEXT" lines, each spoken with the message's voice and settings
+ * (tc_render_text) right after the message, in the same job.
+ */
+static enum tc_rc render_guidance(struct tc_renderer *rd, const char *scope, struct tc_rendered *out, struct tc_diags *d)
+{
+	size_t n = 0;
+	for (const char *p = scope; p && (p = strstr(p, "guidance ")); p++)
+		n++;
+	if (!n)
+		return TC_OK;
+	out->guidance = calloc(n, sizeof(*out->guidance));
+	if (!out->guidance)
+		return TC_ERR_NOMEM;
+	enum tc_rc rc = TC_OK;
+	for (const char *p = scope; !rc && p && *p;) {
+		const char *end = strchr(p, '\n'), *t1, *t2;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!strncmp(p, "guidance ", 9) && (t1 = memchr(p, '\t', len)) && (t2 = memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - p))) &&
+		    out->n_guidance < n) {
+			struct tc_rendered_guidance *g = &out->guidance[out->n_guidance];
+			snprintf(g->au.id, sizeof(g->au.id), "%.*s", (int)(t1 - p - 9), p + 9);
+			snprintf(g->au.lang, sizeof(g->au.lang), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+			snprintf(g->text, sizeof(g->text), "%.*s", (int)(p + len - t2 - 1), t2 + 1);
+			rc = tc_render_text(g->au.lang, g->text, rd->tts, &rd->o.render, &g->au.data, &g->au.len,
+					    &g->au.duration_ms, d);
+			if (!rc) {
+				tc_sign_sha256_hex(g->au.data, g->au.len, g->au.sha256);
+				out->n_guidance++;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return rc;
+}
+
 static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, const char *xml, size_t len,
 				      const char *scope)
 {
@@ -169,6 +208,8 @@ static struct tc_rendered *render_one(struct tc_renderer *rd, const char *id, co
 		out->rc = take_audio(out, r);
 	if (!out->rc)
 		out->rc = seal(rd, a, scope, out, d);
+	if (!out->rc)
+		out->rc = render_guidance(rd, scope, out, d);
 	if (out->rc)
 		first_error(out, d, "the alert could not be rendered");
 	tc_render_free(r);

@@ -38,6 +38,11 @@ struct tc_rendered_audio {
 	unsigned duration_ms;
 };
 
+/* A guidance sentence rendered for the first time (id: g-<16 hex>). */
+struct tc_rendered_guidance {
+	struct tc_rendered_audio au;
+	char text[512];
+};
 struct tc_rendered {
 	char alert_id[17];
 	enum tc_rc rc;             /* TC_OK, or why nothing could be rendered (error says it) */
@@ -48,6 +53,8 @@ struct tc_rendered {
 	int64_t expires_at;        /* the payload's: the alert's <expires>, else default_expiry_s after sealing */
 	struct tc_rendered_audio *audio;
 	size_t n_audio;
+	struct tc_rendered_guidance *guidance; /* the scope's "guidance" lines, in order */
+	size_t n_guidance;
 };
 void tc_rendered_free(void *r);
 

@@ -194,6 +194,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE drill_runs ("
 	"  id INTEGER PRIMARY KEY, schedule TEXT NOT NULL, slot INTEGER NOT NULL, alert_id TEXT,"
 	"  released_at INTEGER NOT NULL, UNIQUE (schedule, slot));",
+	/* 13: the way to shelter at the end of a programme: each distinct guidance sentence's audio,
+	 * rendered once and kept for every alert that speaks it (tc_guidance.h) */
+	"CREATE TABLE guidance_audio ("
+	"  id TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 

@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 12
+#define TC_STORE_SCHEMA_VERSION 13
 
 struct tc_store;
 
@@ -336,6 +336,20 @@ enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *al
 			      size_t len);
 enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
 			       void (*fn)(const char *id, const void *data, size_t len, void *user), void *user);
+
+/* A guidance sentence's audio, kept across alerts (id: tc_guidance_audio_id). */
+struct tc_guidance_audio {
+	char id[24], lang[36], format[16], sha256[65];
+	unsigned duration_ms;
+	size_t length;
+};
+enum tc_rc tc_store_put_guidance_audio(struct tc_store *s, const char *id, const char *lang, const char *text,
+				       const char *format, const char *sha256, unsigned duration_ms, const void *data,
+				       size_t len, int64_t now);
+/* What is known of guidance audio id (not its bytes); TC_ERR_NOTFOUND when it was never rendered. */
+enum tc_rc tc_store_get_guidance_audio(struct tc_store *s, const char *id, struct tc_guidance_audio *out);
+/* Its bytes: *out is malloc'ed (the caller frees it); TC_ERR_NOTFOUND when it was never rendered. */
+enum tc_rc tc_store_get_guidance_data(struct tc_store *s, const char *id, unsigned char **out, size_t *len);
 
 /* Retained topics an alert was published on (so they can be cleared and re-published). */
 enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic);

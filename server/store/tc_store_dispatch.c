@@ -379,6 +379,71 @@ enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
 }
 
+enum tc_rc tc_store_put_guidance_audio(struct tc_store *s, const char *id, const char *lang, const char *text,
+				       const char *format, const char *sha256, unsigned duration_ms, const void *data,
+				       size_t len, int64_t now)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO guidance_audio (id, lang, text, format, sha256, duration_ms, data,"
+				  " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, duration_ms);
+	sqlite3_bind_blob64(q, 7, data, len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 8, now);
+	return tc_store_done(q, sqlite3_step(q));
+}
+
+enum tc_rc tc_store_get_guidance_audio(struct tc_store *s, const char *id, struct tc_guidance_audio *out)
+{
+	static const char sql[] = "SELECT lang, format, sha256, duration_ms, length(data) FROM guidance_audio WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	if (!rc) {
+		snprintf(out->id, sizeof(out->id), "%s", id);
+		snprintf(out->lang, sizeof(out->lang), "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(out->format, sizeof(out->format), "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(out->sha256, sizeof(out->sha256), "%s", (const char *)sqlite3_column_text(q, 2));
+		out->duration_ms = (unsigned)sqlite3_column_int64(q, 3);
+		out->length = (size_t)sqlite3_column_int64(q, 4);
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+enum tc_rc tc_store_get_guidance_data(struct tc_store *s, const char *id, unsigned char **out, size_t *len)
+{
+	static const char sql[] = "SELECT data FROM guidance_audio WHERE id = ?";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*out = NULL;
+	*len = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	if (!rc) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*out = malloc(*len ? *len : 1);
+		if (*out)
+			memcpy(*out, sqlite3_column_blob(q, 0), *len);
+		else
+			rc = TC_ERR_NOMEM;
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
 enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO published (alert_id, topic) VALUES (?, ?)";

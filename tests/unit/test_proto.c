@@ -316,6 +316,31 @@ static void test_cmd_round_trip(void **state)
 	assert_non_null(tc_diags_find(dd, "proto.cmd.shelter"));
 	tc_diags_free(dd);
 	assert_string_equal(tc_cmd_kind_name(TC_CMD_N_KINDS), "unknown");
+	/* the way to shelter at the end of an alert's programme */
+	static struct tc_cmd g = { .kind = TC_CMD_GUIDANCE, .at = 7, .nonce = "n-4", .rx = "rx-9", .kid = "0123456789abcdef",
+				   .alert_id = "00112233445566ff", .n_guidance = 1 };
+	g.guidance[0] = (struct tc_cmd_guidance){ .lang = "zh-CN", .text = "请前往塘沽第一中学避难场所，距离约四百米，向东。",
+						  .audio_id = "g-0123456789abcdef", .format = "ogg-opus", .length = 9000,
+						  .duration_ms = 4200 };
+	memset(g.guidance[0].sha256, 'a', 64);
+	char big[2048];
+	assert_true(tc_cmd_encode(&g, big, sizeof(big)) > 0);
+	assert_non_null(strstr(big, "\"cmd\":\"guidance\""));
+	static struct tc_cmd gout;
+	assert_int_equal(tc_cmd_decode(big, strlen(big), &gout, NULL), TC_OK);
+	assert_int_equal(gout.kind, TC_CMD_GUIDANCE);
+	assert_string_equal(gout.alert_id, "00112233445566ff");
+	assert_int_equal(gout.n_guidance, 1);
+	assert_string_equal(gout.guidance[0].text, g.guidance[0].text);
+	assert_string_equal(gout.guidance[0].audio_id, "g-0123456789abcdef");
+	assert_int_equal(gout.guidance[0].length, 9000);
+	assert_int_equal(gout.guidance[0].duration_ms, 4200);
+	static const char no_list[] = "{\"v\":1,\"cmd\":\"guidance\",\"at\":6,\"nonce\":\"n\",\"alert\":\"00112233445566ff\","
+				      "\"guidance\":[],\"rx\":\"rx-8\",\"kid\":\"0123456789abcdef\"}";
+	dd = tc_diags_new();
+	assert_int_equal(tc_cmd_decode(no_list, strlen(no_list), &gout, dd), TC_ERR_INVALID);
+	assert_non_null(tc_diags_find(dd, "proto.cmd.guidance"));
+	tc_diags_free(dd);
 }
 
 static void test_cmd_decode_errors(void **state)

@@ -199,6 +199,33 @@ static void test_render_alert(void **state)
 	tc_cap_alert_free(a);
 }
 
+/* A guidance sentence: the message's voice and Opus, no attention signal. */
+static void test_render_text(void **state)
+{
+	(void)state;
+	struct tc_render_options o;
+	unsigned char *opus = NULL;
+	size_t len = 0;
+	unsigned ms = 0;
+	struct tc_pcm back;
+	tc_render_defaults(&o);
+	o.lex = lex;
+	assert_int_equal(tc_render_text("zh-CN", "请前往塘沽第一中学避难场所，距离约四百米，向东。", tts, &o, &opus, &len, &ms, NULL),
+			 TC_OK);
+	assert_memory_equal(opus, "OggS", 4);
+	assert_true(ms > 1500 && ms < 15000);
+	assert_int_equal(tc_audio_decode(opus, len, &back, NULL), TC_OK);
+	assert_true(labs((long)(back.n / 24) - (long)ms) < 200);
+	assert_true(tc_pcm_peak(&back) > 0.8 && tc_pcm_peak(&back) < 1.05);
+	tc_pcm_release(&back);
+	free(opus);
+	assert_int_equal(tc_render_text("en-US", "Go to the Tanggu No. 1 Middle School shelter, about 400 metres to the east.", tts,
+					&o, &opus, &len, &ms, NULL),
+			 TC_OK);
+	assert_true(ms > 1500);
+	free(opus);
+}
+
 /* An alert whose info carries a recorded WAV message as derefUri. */
 static void test_render_prefers_recorded_voice(void **state)
 {
@@ -295,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_sms_text),
 		cmocka_unit_test(test_tts_voices),
 		cmocka_unit_test(test_render_alert),
+		cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_render_prefers_recorded_voice),
 		cmocka_unit_test(test_render_local_recording),
 	};

@@ -73,6 +73,23 @@ static void test_payload_audio_and_topics(void **state)
 	assert_int_equal(tc_store_put_audio(store, "x-zh-CN", alert_id, "zh-CN", "ogg-opus", "00", 1200, "ogg", 3), TC_OK);
 	assert_int_equal(tc_store_each_audio(store, alert_id, count_audio, &n), TC_OK);
 	assert_int_equal(n, 1);
+	/* guidance audio: kept by its words, for every alert */
+	struct tc_guidance_audio ga;
+	unsigned char *gd = NULL;
+	size_t gl = 0;
+	assert_int_equal(tc_store_get_guidance_audio(store, "g-0123456789abcdef", &ga), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_put_guidance_audio(store, "g-0123456789abcdef", "zh-CN", "请前往甲避难场所。", "ogg-opus",
+						     "ab", 2100, "OggS!", 5, NOW), TC_OK);
+	assert_int_equal(tc_store_get_guidance_audio(store, "g-0123456789abcdef", &ga), TC_OK);
+	assert_string_equal(ga.lang, "zh-CN");
+	assert_string_equal(ga.sha256, "ab");
+	assert_int_equal(ga.duration_ms, 2100);
+	assert_int_equal(ga.length, 5);
+	assert_int_equal(tc_store_get_guidance_data(store, "g-0123456789abcdef", &gd, &gl), TC_OK);
+	assert_int_equal(gl, 5);
+	assert_memory_equal(gd, "OggS!", 5);
+	free(gd);
+	assert_int_equal(tc_store_get_guidance_data(store, "g-ffffffffffffffff", &gd, &gl), TC_ERR_NOTFOUND);
 	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116/alert/x"), TC_OK);
 	assert_int_equal(tc_store_add_published(store, alert_id, "tocsin/v1/region/120116/alert/x"), TC_OK); /* once */
 	n = 0;
