@@ -320,15 +320,15 @@ enum tc_rc tc_store_set_default_expiry(struct tc_store *s, const char *alert_id,
 	return tc_store_done(q, sqlite3_step(q));
 }
 
-enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len)
+/* The one blob the query sql finds for key, copied to *out (malloc'ed); TC_ERR_NOTFOUND: none. */
+static enum tc_rc blob_of(struct tc_store *s, const char *sql, const char *key, unsigned char **out, size_t *len)
 {
-	static const char sql[] = "SELECT payload FROM alerts WHERE id = ? AND payload IS NOT NULL";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	*out = NULL;
 	*len = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int r = sqlite3_step(q);
 	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 	if (!rc) {
@@ -341,6 +341,11 @@ enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsign
 	}
 	sqlite3_reset(q);
 	return rc;
+}
+
+enum tc_rc tc_store_get_payload(struct tc_store *s, const char *alert_id, unsigned char **out, size_t *len)
+{
+	return blob_of(s, "SELECT payload FROM alerts WHERE id = ? AND payload IS NOT NULL", alert_id, out, len);
 }
 
 enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *alert_id, const char *lang,
@@ -423,25 +428,7 @@ enum tc_rc tc_store_get_guidance_audio(struct tc_store *s, const char *id, struc
 
 enum tc_rc tc_store_get_guidance_data(struct tc_store *s, const char *id, unsigned char **out, size_t *len)
 {
-	static const char sql[] = "SELECT data FROM guidance_audio WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
-	*out = NULL;
-	*len = 0;
-	if (!q)
-		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
-	if (!rc) {
-		*len = (size_t)sqlite3_column_bytes(q, 0);
-		*out = malloc(*len ? *len : 1);
-		if (*out)
-			memcpy(*out, sqlite3_column_blob(q, 0), *len);
-		else
-			rc = TC_ERR_NOMEM;
-	}
-	sqlite3_reset(q);
-	return rc;
+	return blob_of(s, "SELECT data FROM guidance_audio WHERE id = ?", id, out, len);
 }
 
 enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic)
