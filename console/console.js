@@ -200,6 +200,44 @@ function fitOnce(mp, points) {
 // thousands of dots draw on one canvas; a few hundred as SVG elements, each with its own tooltip
 const rendererFor = (n) => (n > 3000 ? L.canvas({ padding: 0.2 }) : L.svg());
 
+// The receivers as dots on a map, made once per registry read and restyled as their state
+// changes (an SSE event or a check restyles what changed, not thousands of dots anew).
+// look(r) gives a dot's colours and size; tip(r) its tooltip.
+function showDots(mp, list, look, tip) {
+  if (mp.dotsFor !== fleet) {
+    clearDots(mp);
+    mp.dotsFor = fleet;
+    mp.renderer = rendererFor(fleet.receivers.length);
+  }
+  const keep = new Set();
+  for (const r of list) {
+    keep.add(r.id);
+    const style = look(r), key = JSON.stringify(style);
+    let d = mp.dots.get(r.id);
+    if (!d) {
+      d = L.circleMarker([r.lat, r.lon], { renderer: mp.renderer, weight: 1, color: '#333', ...style })
+        .bindTooltip(tip(r)).addTo(mp.layers);
+      mp.dots.set(r.id, d);
+    } else if (d.key !== key) {
+      d.setStyle(style);
+      d.setTooltipContent(tip(r));
+    }
+    d.key = key;
+  }
+  for (const [id, d] of mp.dots) {
+    if (!keep.has(id)) {
+      mp.layers.removeLayer(d);
+      mp.dots.delete(id);
+    }
+  }
+}
+
+function clearDots(mp) {
+  mp.layers.clearLayers();
+  mp.dots = new Map();
+  mp.dotsFor = null;
+}
+
 const stateColours = {
   planned: '#9e9e9e', sent: '#1565c0', received: '#00838f', played: '#2e7d32', displayed: '#2e7d32',
   failed: '#c62828', rejected: '#c62828', expired: '#6d4c41', cancelled: '#757575', escalated: '#ef6c00',
@@ -389,7 +427,7 @@ async function watchAlert() {
   await loadStatus();
   const mp = await mapOf('a-map');
   if (mp) {
-    mp.layers.clearLayers();
+    clearDots(mp);
     mp.shapes.clearLayers();
     mp.fitted = false;
     mp.map.invalidateSize();
@@ -504,17 +542,11 @@ function showDeliveries(ev) {
 async function drawDeliveries() {
   const mp = maps['a-map'];
   if (!mp || !watch || !fleet) return;
-  mp.layers.clearLayers();
-  const points = [], renderer = rendererFor(watch.deliveries.size);
-  for (const d of watch.deliveries.values()) {
-    const r = fleet.byId.get(d.receiver);
-    if (!r) continue;
-    points.push([r.lat, r.lon]);
-    L.circleMarker([r.lat, r.lon], {
-      renderer, radius: 6, weight: 1, color: '#333', fillOpacity: 0.9, fillColor: stateColours[d.state] || stateColours.other,
-    }).bindTooltip(`${r.id} ${r.name}: ${stateWord(d.state)}`).addTo(mp.layers);
-  }
-  fitOnce(mp, points);
+  const list = [...watch.deliveries.values()].map((d) => fleet.byId.get(d.receiver)).filter(Boolean);
+  const state = (r) => watch.deliveries.get(r.id).state;
+  showDots(mp, list, (r) => ({ radius: 6, fillOpacity: 0.9, fillColor: stateColours[state(r)] || stateColours.other }),
+    (r) => `${r.id} ${r.name}: ${stateWord(state(r))}`);
+  if (!mp.fitted) fitOnce(mp, list.map((r) => [r.lat, r.lon]));
 }
 
 function legend() {
@@ -642,7 +674,7 @@ $('c-office').addEventListener('change', () => {
 });
 
 // The template's …… marks where the forecaster must add the specifics: never sent unfilled
-const unfilled = () => textFields.some((f) => /……|…/.test($(f).value));
+const unfilled = () => textFields.some((f) => $(f).value.includes('…'));
 
 // Beijing time as CAP wants it, and as the identifier's 14 digits
 function beijing(date) {
@@ -906,22 +938,15 @@ function drawShapes(mp, polygons, circles) {
 function drawComposeMap() {
   const mp = maps['c-map'];
   if (!mp || !fleet) return;
-  mp.layers.clearLayers();
   const reached = new Set((lastCheck && lastCheck.receivers) || []);
-  const points = [], renderer = rendererFor(fleet.receivers.length);
-  for (const r of fleet.receivers) {
-    points.push([r.lat, r.lon]);
-    const hit = reached.has(r.id);
-    L.circleMarker([r.lat, r.lon], {
-      renderer, radius: hit ? 6 : 4, weight: 1, color: '#333', fillOpacity: hit ? 0.95 : 0.5,
-      fillColor: hit ? stateColours.target : stateColours.other,
-    }).bindTooltip(`${r.id} ${r.name} (${r.region})`).addTo(mp.layers);
-  }
+  showDots(mp, fleet.receivers, (r) => (reached.has(r.id)
+    ? { radius: 6, fillOpacity: 0.95, fillColor: stateColours.target }
+    : { radius: 4, fillOpacity: 0.5, fillColor: stateColours.other }), (r) => `${r.id} ${r.name} (${r.region})`);
   drawShapes(mp, draft.polygons, draft.circles);
   if (drawing && drawing.points.length) {
     L.polyline(drawing.points, { color: '#6a1b9a', dashArray: '4 4' }).addTo(mp.shapes);
   }
-  fitOnce(mp, points);
+  if (!mp.fitted) fitOnce(mp, fleet.receivers.map((r) => [r.lat, r.lon]));
 }
 
 // Drawing on the map: a polygon by its corners, a circle by its centre and a point on its edge
