@@ -291,6 +291,59 @@ static void test_commands(void **state)
 	rig_down(&g);
 }
 
+/* A guidance or shelter command, sealed with key s for rx, issued at. */
+static size_t told(uint8_t *out, size_t cap, enum tc_cmd_kind kind, const uint8_t *s, const char *rx, int64_t at,
+		   const char *nonce)
+{
+	struct tc_cmd c = { .kind = kind, .at = at, .capacity = 1200, .occupancy = 1200, .full = true, .n_guidance = 1 };
+	char text[2048];
+	size_t n = 0;
+	snprintf(c.alert_id, sizeof(c.alert_id), "%s", ID_A);
+	snprintf(c.nonce, sizeof(c.nonce), "%s", nonce);
+	snprintf(c.rx, sizeof(c.rx), "%s", rx);
+	snprintf(c.shelter_name, sizeof(c.shelter_name), "塘沽第一中学");
+	c.guidance[0] = (struct tc_cmd_guidance){ .lang = "zh-CN", .text = "请前往塘沽第一中学避难场所，距离约四百米，向东。",
+						  .audio_id = "g-0123456789abcdef", .format = "ogg-opus", .length = 9000,
+						  .duration_ms = 4200 };
+	memset(c.guidance[0].sha256, 'a', 64);
+	memcpy(c.kid, s == sk ? kid : "0000000000000000", sizeof(c.kid));
+	size_t len = tc_cmd_encode(&c, text, sizeof(text));
+	assert_true(len > 0);
+	assert_int_equal(tc_sign_seal(text, len, s, out, cap, &n), TC_OK);
+	return n;
+}
+
+/* The way to shelter and a shelter's state obey the same rules as every command: from a trusted
+ * key only, for this receiver only, once, and not stale; a stolen receiver cannot send another
+ * village somewhere else, nor call a display's shelter full. */
+static void test_guidance_and_shelter_commands(void **state)
+{
+	(void)state;
+	static const enum tc_cmd_kind kinds[] = { TC_CMD_GUIDANCE, TC_CMD_SHELTER };
+	struct rig g;
+	uint8_t buf[4096];
+	const char *why = NULL;
+	rig_up(&g);
+	for (size_t k = 0; k < 2; k++) {
+		char nonce[8];
+		snprintf(nonce, sizeof(nonce), "g%zu", k);
+		size_t n = told(buf, sizeof(buf), kinds[k], sk, "rx-2", NOW, nonce);
+		assert_int_equal(receive(&g, P "/rx/rx-1/cmd", buf, n, NOW, &why), RX_REFUSED);
+		assert_string_equal(why, "not-for-this-receiver");
+		n = told(buf, sizeof(buf), kinds[k], other_sk, "rx-1", NOW, nonce);
+		assert_int_equal(receive(&g, P "/rx/rx-1/cmd", buf, n, NOW, &why), RX_REFUSED);
+		assert_string_equal(why, "unknown-key");
+		n = told(buf, sizeof(buf), kinds[k], sk, "rx-1", NOW - 601, nonce);
+		assert_int_equal(receive(&g, P "/rx/rx-1/cmd", buf, n, NOW, &why), RX_REFUSED);
+		assert_string_equal(why, "command-too-old");
+		snprintf(nonce, sizeof(nonce), "h%zu", k);
+		n = told(buf, sizeof(buf), kinds[k], sk, "rx-1", NOW, nonce);
+		assert_int_equal(receive(&g, P "/rx/rx-1/cmd", buf, n, NOW, &why), RX_OBEYED);
+		assert_int_equal(receive(&g, P "/rx/rx-1/cmd", buf, n, NOW, &why), RX_IGNORED); /* replayed */
+	}
+	rig_down(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_empty_and_garbage_change_nothing),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_guidance_and_shelter_commands),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
