@@ -4,7 +4,9 @@
 # warning into every channel's form, then run the whole system for a sample
 # county: mosquitto, an SMSC simulator, tocsind, simulated and real
 # receivers; a typhoon warning, its Update and its Cancel; coverage from
-# acknowledgments, escalation SMS to information officers and their replies.
+# acknowledgments, escalation SMS to information officers and their replies;
+# the district → town relay with confirmation (叫应), and a silent weekly
+# test of every loudspeaker with its drill report.
 # Everything it starts it stops. With --serve it keeps the system running at
 # the end, the duty console's address and a sign-in printed, until Ctrl-C.
 set -euo pipefail
@@ -60,7 +62,9 @@ pids+=("$broker_pid")
 echo "mosquitto on $broker_url, set up by 'tocsin broker setup' (TLS, no anonymous access, an account"
 echo "and rights per receiver; queues sized so nothing is dropped; see $demo/broker/mosquitto.conf)"
 . tests/integration/smsc.sh
-start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' ||
+# Everybody answers a coded SMS but three town duty people of the relay (see relay.csv below).
+start_smsc "$demo" --default-mode reply --reply-match 'ACK [0-9]{6}' --reply-text '收到 {code}' \
+	--mode 8613822002001=deliver --mode 8613822002003=deliver --mode 8613822002004=deliver ||
 	{ echo "the SMSC simulator did not start"; exit 1; }
 pids+=("$smsc_pid")
 echo "SMSC simulator (Net::SMPP) on 127.0.0.1:$smsc_port; every PDU it gets is in $demo/smsc.jsonl"
@@ -87,7 +91,12 @@ for who in chief forecaster; do
 done
 as() { local who=$1; shift; $tocsin --token-file "$demo/tokens/$who" "$@"; }
 api() { local who=$1; shift; curl -s -H "Authorization: Bearer $(cat "$demo/tokens/$who")" "$@"; }
-printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\n' >"$demo/tocsind.conf"
+# The bureau's standing weekly silent test, here set for the next minute of Beijing time that is
+# at least 40 s away (every loudspeaker and display checks itself and answers; nothing is heard).
+# The relay waits 8 s for each person's reply (600 s in a real county).
+drill_at=$(TZ=Asia/Shanghai date -d "@$(( ($(date +%s) + 40 + 59) / 60 * 60 ))" '+%a %H:%M' | tr 'A-Z' 'a-z')
+printf '[tocsind]\nack_timeout_s = 3\nmax_attempts = 2\nrelay_confirm_s = 8\n' >"$demo/tocsind.conf"
+printf 'drill_sender = %s\ndrill = weekly %s silent 120116\n' "$sender" "$drill_at" >>"$demo/tocsind.conf"
 build/server/tocsind --data-dir "$server_dir" --http 127.0.0.1:0 --broker "$broker_url" \
 	--smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin --smpp-password secret --smpp-tps 50 \
 	--config "$demo/tocsind.conf" 2>"$demo/tocsind.log" &
@@ -114,6 +123,18 @@ for v in 120116001004 120116001005 120116002003 120116002004 120116105203 120116
 	echo "139 0011 000$i,信息员$v,信息员,$v,zh-CN" >>"$demo/officers.csv"
 done
 as registrar import contacts "$demo/officers.csv" --server "$url"
+# The relay (叫应): for an orange warning or above each town's chain is told in order and must
+# confirm by reply; 塘沽街道's duty room never answers, its deputy head does; nobody in 新河街道
+# answers, so its chain runs out and the district duty room is told.
+cat >"$demo/relay.csv" <<'CSV'
+phone,name,role,region,language,relay
+138 2200 2001,塘沽街道值班室,镇值班室,120116001,zh-CN,1
+138 2200 2002,塘沽街道分管副主任,分管副镇长,120116001,zh-CN,2
+138 2200 2003,新河街道值班室,镇值班室,120116002,zh-CN,1
+138 2200 2004,新河街道主任,镇长,120116002,zh-CN,2
+139 2200 0099,滨海新区区值班室,区值班室,120116,zh-CN,
+CSV
+as registrar import contacts "$demo/relay.csv" --server "$url"
 # One real loudspeaker and one real shelter display beside the simulated ones
 # (no sound card here: the loudspeaker writes what it plays to a WAV file).
 printf 'id,kind,name,lat,lon,region,shelter,drills\nbh-tg-101,loudspeaker,塘沽街道新港社区大喇叭（实机）,39.0105,117.6955,120116001001,,yes\nbh-tg-s101,signage,塘沽第一中学避难场所显示屏（实机）,39.0186,117.6533,120116001003,sh-tanggu-1,yes\n' >"$demo/real.csv"
@@ -132,7 +153,7 @@ sim="build/receivers/tocsin-sim --broker $broker_url --cafile $broker_ca --crede
 sim="$sim --pubkey $server_dir/signing.pub --delay-ms 300"
 $sim --registry "$registry/receivers.csv" --report "$demo/named.json" 2>"$demo/sim-named.log" &
 pids+=($!)
-$sim --registry "$demo/villages.csv" --fail-rate 0.05 --report "$demo/villages.json" 2>"$demo/sim-villages.log" &
+$sim --registry "$demo/villages.csv" --fail-rate 0.05 --fail-check audio:0.02 --report "$demo/villages.json" 2>"$demo/sim-villages.log" &
 sim_villages=$!
 pids+=($sim_villages)
 sleep 2
@@ -176,6 +197,17 @@ echo "-- what the SMSC got: an officer's SMS, its delivery receipt, the officer'
 jq -c -n 'first(inputs | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}"))) | {dest, data_coding, udh, text})' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "receipt"))' "$demo/smsc.jsonl"
 jq -c -n 'first(inputs | select(.kind == "mo"))' "$demo/smsc.jsonl"
+echo "-- the relay (叫应): each town's chain, who was told, who confirmed, where it ran out:"
+for _ in $(seq 150); do
+	as chief status "$orange" --json --server "$url" |
+		jq -e '(.relay | length) > 0 and all(.relay[]; .state != "waiting")' >/dev/null && break
+	sleep 0.2
+done
+as chief status "$orange" --server "$url" | grep '^  relay ' || true
+echo "   the district duty room's SMS:"
+for _ in $(seq 50); do grep -q '"dest":"8613922000099"' "$demo/smsc.jsonl" && break; sleep 0.2; done
+jq -r -n 'first(inputs | select(.cmd == "submit_sm" and .dest == "8613922000099")) | "   " + (.text | split("。")[0]) + "。…"' \
+	"$demo/smsc.jsonl"
 echo "-- a forgery refused: the shelter display bh-tg-s101, with its own account, says the loudspeaker"
 echo "   bh-tg-101 played the orange warning; and someone without an account tries too:"
 secret=$(sed -n 's/^password = //p' "$demo/bh-tg-s101.conf")
@@ -209,6 +241,23 @@ as chief approve "$cancel" --server "$url" >/dev/null
 echo "-- lifted ($cancel, approved by the chief), reaching every receiver the warning went to:"
 as chief status "$cancel" --watch --timeout 60 --server "$url"
 as chief status "$cancel" --json --server "$url"
+echo "-- the weekly silent test ($drill_at Beijing time): the receivers check themselves and answer;"
+echo "   nothing is heard. Its run and report (the silent ones are the one in twenty that never answers; two in a hundred report a broken audio output):"
+drill=
+for _ in $(seq 600); do
+	drill=$(api chief "$url/api/v1/drills/runs" | jq -r '.runs[0].alert_id // empty')
+	[ -n "$drill" ] && break
+	sleep 0.2
+done
+if [ -n "$drill" ]; then
+	as chief status "$drill" --watch --timeout 60 --server "$url" >/dev/null
+	as chief drills --server "$url" | sed 's/^/   /'
+	# the county and its towns (the report goes on village by village; tocsin drills report N --csv has it all)
+	as chief drills report "$(api chief "$url/api/v1/drills/runs" | jq -r '.runs[0].id')" --server "$url" |
+		awk '$1 ~ /^[0-9]+$/ && length($1) == 12 {skip=1; next} skip && /^ +median/ {skip=0; next} {skip=0; print "   " $0}'
+else
+	echo "   (no run: tocsind's log says why)"
+fi
 echo "-- what the simulated receivers did (acknowledgments they sent):"
 kill -USR1 "$sim_villages"; sleep 0.5
 jq -c '{receivers, connected, acks, silent: (.silent | length)}' "$demo/villages.json"
