@@ -52,7 +52,7 @@ echo "== the whole job: a broker, tocsind, a county's receivers, a typhoon warni
 cmake --build build -j "$(nproc)" --target tocsind tocsin-sim tocsin-receiver tocsin-signage >/dev/null
 demo=build/demo
 server_dir=$demo/server
-rm -rf "$server_dir" "$demo"/*.log
+rm -rf "$server_dir" "$demo"/*.log "$demo/smsc.jsonl"
 pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap stop_all EXIT

@@ -150,6 +150,8 @@ struct alert_view {
 	struct tc_sms_texts texts;
 	struct tc_vec regions; /* char[16] each, each once */
 	enum tc_rc regions_rc; /* not TC_OK: a region could not be kept */
+	bool test;             /* CAP status Test: a silent check of the receivers, told to nobody */
+	bool cancel;           /* msgType Cancel: people are told, nobody must confirm */
 };
 
 static const char (*regions_of(const struct alert_view *av))[16]
@@ -211,8 +213,11 @@ static enum tc_rc view_alert(struct tc_sms *e, const char *id, struct alert_view
 	rc = tc_cap_check(sa.xml, sa.xml_len, &co, &a, d);
 	if (rc == TC_OK && !a)
 		rc = TC_ERR_INVALID;
-	if (!rc)
+	if (!rc) {
 		rc = tc_sms_texts_build(a, e->o.max_segments, &av->texts, d);
+		av->test = a->status == TC_CAP_TEST;
+		av->cancel = a->msg_type == TC_CAP_CANCEL;
+	}
 	for (size_t i = 0; !rc && with_regions && i < a->n_infos; i++)
 		for (size_t k = 0; k < a->infos[i].n_areas; k++) {
 			const struct tc_cap_area *ar = &a->infos[i].areas[k];
@@ -284,14 +289,17 @@ static void add_chained(const struct tc_contact *c, void *user)
 		*slot = *c;
 }
 
-/* Start the chains of every town and village the alert reaches, once, when its colour asks for it. */
+/*
+ * Start the chains of every town and village the alert reaches, once, when its colour asks for
+ * it. A Cancel starts none: the warning is lifted, there is nothing to confirm.
+ */
 static enum tc_rc relay_start(struct tc_sms *e, const struct alert_view *av, int64_t now)
 {
 	struct chained ch = { .v = TC_VEC_OF(struct tc_contact) };
 	size_t *order = NULL;
 	bool first = false;
 	long chains = 0;
-	if (!e->o.relay_min_colour || (int)av->texts.colour < e->o.relay_min_colour)
+	if (!e->o.relay_min_colour || (int)av->texts.colour < e->o.relay_min_colour || av->cancel)
 		return TC_OK;
 	enum tc_rc rc = tc_store_each_contact(e->store, add_chained, &ch);
 	rc = rc ? rc : ch.rc;
@@ -519,6 +527,12 @@ static void build_policy(const char *id, void *user)
 		view_release(&av);
 		if (!passing(rc))
 			tc_store_sms_mark_built(e->store, id, 0, now);
+		return;
+	}
+	if (av.test) { /* a silent test checks receivers; people hear of it only through its report */
+		if (!tc_store_sms_mark_built(e->store, id, 0, now))
+			tc_log(TC_LOG_INFO, "sms", "alert=%s is a Test: no SMS to anyone", id);
+		view_release(&av);
 		return;
 	}
 	struct tc_sms_batch *b = tc_sms_batch_new(e->cc);

@@ -179,6 +179,21 @@ for m in 'event="sent"} 2' 'event="ran_out"} 1' 'event="duty_told"} 1'; do
 done
 expect "metric: confirmations" grep -qE 'tocsin_relay_total\{event="confirmed"\} [12]$' "$tmp/metrics"
 
+# --- a Cancel starts no chain (nothing to confirm); a Test tells nobody -----------------------------
+sed -e "s/2026-08-1[23]T/${today}T/g" -e "s/_2026081[23]/_${today//-/}/g" "$examples/cn-typhoon-cancel.xml" |
+	sed "s|<expires>${today}T[0-9:]*|<expires>${tomorrow}T20:00:00|" >"$tmp/cancel.xml"
+cancel=$("$tocsin" submit "$tmp/cancel.xml" --server "$url")
+check "cancel accepted" 0 $?
+sed -e "s/2026-07-2[01]T/${today}T/g" -e "s/_20260720/_${today//-/}/g" -e "s|<status>Actual</status>|<status>Test</status>|" \
+	"$examples/cn-rainstorm-red.xml" | sed "s|<expires>${today}T[0-9:]*|<expires>${tomorrow}T02:30:00|g" >"$tmp/test.xml"
+test_id=$("$tocsin" submit "$tmp/test.xml" --server "$url")
+check "red Test accepted" 0 $?
+expect "the Cancel's SMS considered" wait_until 30 count_is "SELECT count(*) FROM sms_alerts WHERE alert_id = '$cancel'" 1
+expect "the Test's SMS considered" wait_until 30 count_is "SELECT count(*) FROM sms_alerts WHERE alert_id = '$test_id'" 1
+check "the Cancel starts no chain" 0 "$(sql "SELECT count(*) FROM relay_chains WHERE alert_id = '$cancel'")"
+check "the Test sends no SMS and starts no chain" '0 0' \
+	"$(sql "SELECT count(*), (SELECT count(*) FROM relay_chains WHERE alert_id = '$test_id') FROM sms_messages WHERE alert_id = '$test_id'")"
+
 stop_server
 check_log "$tmp/tocsind.log"
 finish
