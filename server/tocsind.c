@@ -746,6 +746,7 @@ int main(int argc, char **argv)
 	ao.n_drills = drills.n;
 	ao.drill_target_s = cfg.drill_target_s;
 	ao.drill_clock_offset_s = drills.offset_s;
+	ao.health = (struct tc_health_settings){ cfg.health_offline_h, cfg.health_silent_alerts, cfg.health_clock_s };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	api_limits(&cfg, &ao);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
