@@ -120,7 +120,7 @@ struct tc_health_item {
  */
 char *tc_health_daily_text(const char *lang, const struct tc_health_item *v, size_t n, unsigned max_segments);
 
-/* The SMS telling a maintenance contact that receiver id was escalated in alert_id. malloc'ed. */
+/* The SMS telling a maintenance contact that receiver id was escalated (silent or failed) in alert_id. malloc'ed. */
 char *tc_health_escalation_text(const char *lang, const char *id, const char *name, const char *region,
 				const char *alert_id);
 

@@ -79,10 +79,10 @@ char *tc_health_escalation_text(const char *lang, const char *id, const char *na
 	if (!text)
 		return NULL;
 	if (english(lang))
-		snprintf(text, 512, "[tocsin maintenance] Loudspeaker %s (%s, region %s) did not answer alert %s and was "
-			 "escalated to the village officers. Please check it.", id, name, region, alert_id);
+		snprintf(text, 512, "[tocsin maintenance] Loudspeaker %s (%s, region %s) did not play alert %s (no answer "
+			 "or a fault); the village officers were told. Please check it.", id, name, region, alert_id);
 	else
-		snprintf(text, 512, "【tocsin维护】广播终端 %s（%s，区划 %s）对预警 %s 无应答，已通知村级人员。请尽快检修。",
+		snprintf(text, 512, "【tocsin维护】广播终端 %s（%s，区划 %s）未能播放预警 %s（无应答或故障），已通知村级人员。请尽快检修。",
 			 id, name, region, alert_id);
 	return text;
 }

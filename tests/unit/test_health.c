@@ -254,7 +254,7 @@ static void test_texts(void **state)
 	assert_true(tc_sms_count_segments(t, strlen(t), false, NULL) <= 4);
 	free(t);
 	t = tc_health_escalation_text("en-US", "rx-1", "Village 2", "120116001002", "A1");
-	assert_non_null(strstr(t, "Loudspeaker rx-1 (Village 2, region 120116001002) did not answer alert A1"));
+	assert_non_null(strstr(t, "Loudspeaker rx-1 (Village 2, region 120116001002) did not play alert A1 (no answer or a fault)"));
 	free(t);
 }
 
