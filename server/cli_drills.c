@@ -59,6 +59,51 @@ static int get(const char *cmd, const char *server, const char *path, char **out
 	return TC_EXIT_OK;
 }
 
+/* GET path and print it: as it came (--csv, --json), or through print. Exit status. */
+static int show(const char *cmd, const char *server, const char *path, int csv, int json, void (*print)(json_t *j))
+{
+	char *body = NULL;
+	int rc = get(cmd, server, path, &body);
+	if (rc)
+		return rc;
+	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
+	if (csv || json)
+		fputs(body, stdout);
+	else if (!j)
+		fprintf(stderr, "tocsin %s: the server's answer is not JSON\n", cmd), rc = TC_EXIT_REFUSED;
+	else
+		print(j);
+	if (json && body[0] && body[strlen(body) - 1] != '\n')
+		putchar('\n');
+	json_decref(j);
+	free(body);
+	return rc;
+}
+
+/* --server, --json, --csv into the pointers; an exit status when that is all (help, bad flags), else -1. */
+static int options(int argc, char **argv, const char *usage, const char **server, int *json, int *csv)
+{
+	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
+						   { "json", no_argument, NULL, 'j' },
+						   { "csv", no_argument, NULL, 'c' },
+						   { NULL, 0, NULL, 0 } };
+	int c;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(usage, stdout), TC_EXIT_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (c == 's')
+			*server = optarg;
+		else if (c == 'j')
+			*json = 1;
+		else if (c == 'c')
+			*csv = 1;
+		else
+			return fputs(usage, stderr), TC_EXIT_USAGE;
+	}
+	return -1;
+}
+
 static const char *text_of(json_t *j, const char *key)
 {
 	const char *s = json_string_value(json_object_get(j, key));
@@ -128,25 +173,10 @@ static void print_report(json_t *j)
 
 int tc_cli_drills(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
-						   { "json", no_argument, NULL, 'j' },
-						   { "csv", no_argument, NULL, 'c' },
-						   { NULL, 0, NULL, 0 } };
 	const char *server = TC_CLI_DEFAULT_SERVER;
-	int c, json = 0, csv = 0;
-	if (tc_cli_wants_help(argc, argv))
-		return fputs(DRILLS_USAGE, stdout), TC_EXIT_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
-		if (c == 's')
-			server = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'c')
-			csv = 1;
-		else
-			return fputs(DRILLS_USAGE, stderr), TC_EXIT_USAGE;
-	}
+	int json = 0, csv = 0, done = options(argc, argv, DRILLS_USAGE, &server, &json, &csv);
+	if (done >= 0)
+		return done;
 	int rest = argc - optind;
 	const char *what = rest ? argv[optind] : "";
 	char path[256];
@@ -161,26 +191,7 @@ int tc_cli_drills(int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/drills/runs/%s/report%s", argv[optind + 1], csv ? "?format=csv" : "");
 	else
 		snprintf(path, sizeof(path), "/api/v1/drills%s", rest ? "/runs" : "");
-	char *body = NULL;
-	int rc = get("drills", server, path, &body);
-	if (rc)
-		return rc;
-	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
-	if (csv || json)
-		fputs(body, stdout);
-	else if (!j)
-		fprintf(stderr, "tocsin drills: the server's answer is not JSON\n"), rc = TC_EXIT_REFUSED;
-	else if (report)
-		print_report(j);
-	else if (rest)
-		print_runs(j);
-	else
-		print_schedules(j);
-	if (json && body[0] && body[strlen(body) - 1] != '\n')
-		putchar('\n');
-	json_decref(j);
-	free(body);
-	return rc;
+	return show("drills", server, path, csv, json, report ? print_report : rest ? print_runs : print_schedules);
 }
 
 static void print_health(json_t *j)
@@ -208,44 +219,14 @@ static void print_health(json_t *j)
 
 int tc_cli_health(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
-						   { "json", no_argument, NULL, 'j' },
-						   { "csv", no_argument, NULL, 'c' },
-						   { NULL, 0, NULL, 0 } };
 	const char *server = TC_CLI_DEFAULT_SERVER;
-	int c, json = 0, csv = 0;
-	if (tc_cli_wants_help(argc, argv))
-		return fputs(HEALTH_USAGE, stdout), TC_EXIT_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
-		if (c == 's')
-			server = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'c')
-			csv = 1;
-		else
-			return fputs(HEALTH_USAGE, stderr), TC_EXIT_USAGE;
-	}
+	int json = 0, csv = 0, done = options(argc, argv, HEALTH_USAGE, &server, &json, &csv);
+	if (done >= 0)
+		return done;
 	if (optind < argc || (csv && json)) {
 		fprintf(stderr, "tocsin health: %s\n%s", optind < argc ? "unexpected argument" : "--csv or --json, not both",
 			HEALTH_USAGE);
 		return TC_EXIT_USAGE;
 	}
-	char *body = NULL;
-	int rc = get("health", server, csv ? "/api/v1/health?format=csv" : "/api/v1/health", &body);
-	if (rc)
-		return rc;
-	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
-	if (csv || json)
-		fputs(body, stdout);
-	else if (!j)
-		fprintf(stderr, "tocsin health: the server's answer is not JSON\n"), rc = TC_EXIT_REFUSED;
-	else
-		print_health(j);
-	if (json && body[0] && body[strlen(body) - 1] != '\n')
-		putchar('\n');
-	json_decref(j);
-	free(body);
-	return rc;
+	return show("health", server, csv ? "/api/v1/health?format=csv" : "/api/v1/health", csv, json, print_health);
 }
