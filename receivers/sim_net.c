@@ -151,7 +151,7 @@ static bool io_connected(void *ctx, size_t rx)
 
 static size_t status_message(const struct client *c, bool online, char *buf, size_t len)
 {
-	struct tc_rx_status s = { .online = online, .at = (int64_t)time(NULL) };
+	struct tc_rx_status s = { .online = online, .at = (int64_t)time(NULL) + c->net->o->clock_offset_s };
 	snprintf(s.kind, sizeof(s.kind), "%s", sim_kind_name(c->net->ids[c->idx].kind));
 	snprintf(s.version, sizeof(s.version), "%s", c->net->o->version);
 	return tc_rx_status_encode(&s, buf, len);

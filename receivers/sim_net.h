@@ -41,6 +41,7 @@ struct sim_net_options {
 	const char *report;           /* JSON report path, or NULL */
 	const char *echo_topic;       /* benchmarks: also subscribed; each message answered on
 				       * <echo_topic>/back/<id> with its first 64 bytes (NULL: none) */
+	long clock_offset_s;          /* added to the `at` of every status (--clock-offset-s) */
 	int verbose;
 	volatile sig_atomic_t *stop;       /* set by SIGTERM / SIGINT */
 	volatile sig_atomic_t *report_now; /* set by SIGUSR1 */

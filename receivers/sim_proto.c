@@ -436,7 +436,7 @@ static void milestone(struct sim_proto *p, size_t rx, const struct tc_rx_alert *
 /* A Test: no sound, a simulated self-check in one checked acknowledgment (--fail-check fails some). */
 static void self_check(struct sim_proto *p, size_t rx, const struct tc_rx_alert *a)
 {
-	struct tc_selfcheck k = { .clock_offset_ms = (wall() - a->issued_at) * 1000, .rtt_ms = 1 };
+	struct tc_selfcheck k = { .clock_offset_ms = (wall() + p->o.clock_offset_s - a->issued_at) * 1000, .rtt_ms = 1 };
 	bool fails = p->o.fail_check && sim_fleet_silent(p->n - 1 - rx, p->o.fail_check_share);
 	snprintf(k.audio, sizeof(k.audio), "%s", fails && !strcmp(p->o.fail_check, "audio") ? "simulated-failure" : "ok");
 	snprintf(k.storage, sizeof(k.storage), "%s",

@@ -65,6 +65,7 @@ struct sim_proto_options {
 	 * Test with FIELD ("audio" or "storage") failed; NULL: every self-check passes */
 	const char *fail_check;
 	double fail_check_share;
+	long clock_offset_s;        /* --clock-offset-s: added to the self-check's clock offset */
 };
 
 struct sim_proto;

@@ -77,7 +77,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: tocsin-sim --broker HOST:PORT --pubkey FILE --count N --region CODE[,CODE...]\n"
 		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
-		"                  [--radius-km R] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
+		"                  [--radius-km R] [--clock-offset-s N] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
 		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
 		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC] [-v]\n"
 		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
@@ -105,6 +105,9 @@ static void usage(FILE *f)
 		"  --emit-registry FILE   write the generated receivers as that CSV (- for stdout) and exit\n"
 		"  --fail-check C:S       answer Test alerts with check C (audio or storage) failed on a share S\n"
 		"                         (0..1) of the receivers, counted from the end of the list; the others pass\n"
+		"  --clock-offset-s N     every receiver's clock is N seconds off (-86400..86400): the `at` of its\n"
+		"                         statuses and its self-check's clock offset say so (alerts are still\n"
+		"                         judged with the true clock)\n"
 		"  --fail-rate F          share 0..1 of silent receivers: they receive but never acknowledge;\n"
 		"                         receiver i is silent when floor((i+1)F) > floor(iF)\n"
 		"  --delay-ms D           simulated playing time between playing and played (200)\n"
@@ -217,6 +220,7 @@ static void defaults(struct args *a)
 static const char *take_option(struct args *a, int c, const char *v)
 {
 	unsigned long u;
+	double x;
 	switch (c) {
 	case 'b': a->broker = v; return parse_broker(v, &a->net) ? "--broker" : NULL;
 	case 'k':
@@ -252,6 +256,8 @@ static const char *take_option(struct args *a, int c, const char *v)
 	case 'A': if (parse_uint(v, 3600000, &u) || !u) return "--audio-timeout-ms";
 		a->proto.audio_timeout_ms = (unsigned)u; return NULL;
 	case 'F': return parse_fail_check(v, &a->proto) ? "--fail-check" : NULL;
+	case 'Z': if (parse_double(v, -86400, 86400, &x) || x != (double)(long)x) return "--clock-offset-s";
+		a->net.clock_offset_s = a->proto.clock_offset_s = (long)x; return NULL;
 	case 'X': if (!*v || strchr(v, '+') || strchr(v, '#') || strlen(v) > 64) return "--echo";
 		a->net.echo_topic = v; return NULL;
 	}
@@ -277,6 +283,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "verbose", no_argument, NULL, 'v' },         { "help", no_argument, NULL, 'h' },
 		{ "credentials", required_argument, NULL, 'C' }, { "cafile", required_argument, NULL, 'T' },
 		{ "fail-check", required_argument, NULL, 'F' },
+		{ "clock-offset-s", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;

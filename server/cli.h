@@ -35,6 +35,7 @@ int tc_cli_approvals(int argc, char **argv);
 int tc_cli_user(int argc, char **argv);
 int tc_cli_shelters(int argc, char **argv);
 int tc_cli_drills(int argc, char **argv);
+int tc_cli_health(int argc, char **argv);
 
 /*
  * Whether the command's arguments ask for help (--help or -h anywhere before "--"). A command

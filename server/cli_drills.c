@@ -5,11 +5,16 @@
  * and how fast against the target, the receivers that failed with why, and
  * the trend of the schedule's last runs. --csv prints the report's CSV, one
  * row per receiver, as the bureau keeps it; --json the API's answer as is.
+ *
+ * `tocsin health [--csv | --json] [--server URL]`: the maintenance list (README,
+ * "Receiver health") — each receiver on it with its problems and their
+ * evidence, and per town the share of its receivers not on it.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -23,8 +28,14 @@
 	"report (per town and village: targets, answered, failed, median and worst seconds from release,\n" \
 	"within the target; the receivers that failed and why; the trend of the last runs).\n"
 
-/* GET path; the body into *out (malloc'ed). Exit status. */
-static int get(const char *server, const char *path, char **out)
+#define HEALTH_USAGE                                                                                   \
+	"usage: tocsin health [--csv | --json] [--server URL]\n"                                      \
+	"The maintenance list: the receivers of your regions offline too long, failing their self-check,\n" \
+	"silent in their last alerts or with a clock off, with the evidence and since when; per town the\n" \
+	"share of its receivers not on the list. --csv: the list, one row per problem.\n"
+
+/* GET path for command cmd; the body into *out (malloc'ed). Exit status. */
+static int get(const char *cmd, const char *server, const char *path, char **out)
 {
 	char url[1024];
 	struct tc_cli_body answer = { 0 };
@@ -39,13 +50,58 @@ static int get(const char *server, const char *path, char **out)
 		json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
 		const char *why = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
 		if (code != 401 && code != 403) /* tc_cli_http said why for those */
-			fprintf(stderr, "tocsin drills: %s (HTTP %ld)\n", why ? why : "refused", code);
+			fprintf(stderr, "tocsin %s: %s (HTTP %ld)\n", cmd, why ? why : "refused", code);
 		json_decref(j);
 		free(answer.s);
 		return TC_EXIT_REFUSED;
 	}
 	*out = answer.s ? answer.s : strdup("");
 	return TC_EXIT_OK;
+}
+
+/* GET path and print it: as it came (--csv, --json), or through print. Exit status. */
+static int show(const char *cmd, const char *server, const char *path, int csv, int json, void (*print)(json_t *j))
+{
+	char *body = NULL;
+	int rc = get(cmd, server, path, &body);
+	if (rc)
+		return rc;
+	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
+	if (csv || json)
+		fputs(body, stdout);
+	else if (!j)
+		fprintf(stderr, "tocsin %s: the server's answer is not JSON\n", cmd), rc = TC_EXIT_REFUSED;
+	else
+		print(j);
+	if (json && body[0] && body[strlen(body) - 1] != '\n')
+		putchar('\n');
+	json_decref(j);
+	free(body);
+	return rc;
+}
+
+/* --server, --json, --csv into the pointers; an exit status when that is all (help, bad flags), else -1. */
+static int options(int argc, char **argv, const char *usage, const char **server, int *json, int *csv)
+{
+	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
+						   { "json", no_argument, NULL, 'j' },
+						   { "csv", no_argument, NULL, 'c' },
+						   { NULL, 0, NULL, 0 } };
+	int c;
+	if (tc_cli_wants_help(argc, argv))
+		return fputs(usage, stdout), TC_EXIT_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (c == 's')
+			*server = optarg;
+		else if (c == 'j')
+			*json = 1;
+		else if (c == 'c')
+			*csv = 1;
+		else
+			return fputs(usage, stderr), TC_EXIT_USAGE;
+	}
+	return -1;
 }
 
 static const char *text_of(json_t *j, const char *key)
@@ -117,25 +173,10 @@ static void print_report(json_t *j)
 
 int tc_cli_drills(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "server", required_argument, NULL, 's' },
-						   { "json", no_argument, NULL, 'j' },
-						   { "csv", no_argument, NULL, 'c' },
-						   { NULL, 0, NULL, 0 } };
 	const char *server = TC_CLI_DEFAULT_SERVER;
-	int c, json = 0, csv = 0;
-	if (tc_cli_wants_help(argc, argv))
-		return fputs(DRILLS_USAGE, stdout), TC_EXIT_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
-		if (c == 's')
-			server = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'c')
-			csv = 1;
-		else
-			return fputs(DRILLS_USAGE, stderr), TC_EXIT_USAGE;
-	}
+	int json = 0, csv = 0, done = options(argc, argv, DRILLS_USAGE, &server, &json, &csv);
+	if (done >= 0)
+		return done;
 	int rest = argc - optind;
 	const char *what = rest ? argv[optind] : "";
 	char path[256];
@@ -150,24 +191,42 @@ int tc_cli_drills(int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/drills/runs/%s/report%s", argv[optind + 1], csv ? "?format=csv" : "");
 	else
 		snprintf(path, sizeof(path), "/api/v1/drills%s", rest ? "/runs" : "");
-	char *body = NULL;
-	int rc = get(server, path, &body);
-	if (rc)
-		return rc;
-	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
-	if (csv || json)
-		fputs(body, stdout);
-	else if (!j)
-		fprintf(stderr, "tocsin drills: the server's answer is not JSON\n"), rc = TC_EXIT_REFUSED;
-	else if (report)
-		print_report(j);
-	else if (rest)
-		print_runs(j);
-	else
-		print_schedules(j);
-	if (json && body[0] && body[strlen(body) - 1] != '\n')
-		putchar('\n');
-	json_decref(j);
-	free(body);
-	return rc;
+	return show("drills", server, path, csv, json, report ? print_report : rest ? print_runs : print_schedules);
+}
+
+static void print_health(json_t *j)
+{
+	size_t i, k;
+	json_t *r, *p, *counts = json_object_get(j, "counts");
+	char since[24];
+	printf("%lld of %lld receiver(s) on the maintenance list\n", (long long)json_integer_value(json_object_get(counts, "listed")),
+	       (long long)json_integer_value(json_object_get(counts, "receivers")));
+	json_array_foreach(json_object_get(j, "receivers"), i, r) {
+		time_t t = (time_t)json_integer_value(json_object_get(r, "since"));
+		struct tm tm;
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		printf("%-20s %-11s %-12s %s (listed since %s)\n", text_of(r, "id"), text_of(r, "kind"), text_of(r, "region"),
+		       text_of(r, "name"), since);
+		json_array_foreach(json_object_get(r, "problems"), k, p)
+			printf("  %-10s %s\n", text_of(p, "problem"), text_of(p, "evidence"));
+	}
+	printf("%-12s %9s %7s %7s\n", "TOWN", "RECEIVERS", "LISTED", "HEALTH");
+	json_array_foreach(json_object_get(j, "towns"), i, r)
+		printf("%-12s %9lld %7lld %6.1f%%\n", text_of(r, "town"), (long long)json_integer_value(json_object_get(r, "receivers")),
+		       (long long)json_integer_value(json_object_get(r, "listed")),
+		       100.0 * json_number_value(json_object_get(r, "health")));
+}
+
+int tc_cli_health(int argc, char **argv)
+{
+	const char *server = TC_CLI_DEFAULT_SERVER;
+	int json = 0, csv = 0, done = options(argc, argv, HEALTH_USAGE, &server, &json, &csv);
+	if (done >= 0)
+		return done;
+	if (optind < argc || (csv && json)) {
+		fprintf(stderr, "tocsin health: %s\n%s", optind < argc ? "unexpected argument" : "--csv or --json, not both",
+			HEALTH_USAGE);
+		return TC_EXIT_USAGE;
+	}
+	return show("health", server, csv ? "/api/v1/health?format=csv" : "/api/v1/health", csv, json, print_health);
 }

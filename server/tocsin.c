@@ -50,6 +50,7 @@
 #pragma weak tc_cli_user
 #pragma weak tc_cli_shelters
 #pragma weak tc_cli_drills
+#pragma weak tc_cli_health
 
 static const struct {
 	const char *name;
@@ -68,6 +69,7 @@ static const struct {
 	{ "export", "tocsin-client", tc_cli_export, "print receivers, contacts or shelters as JSON or CSV" },
 	{ "status", "tocsin-client", tc_cli_status, "an alert's progress: targets, deliveries per state, coverage" },
 	{ "drills", "tocsin-client", tc_cli_drills, "the drill schedules, their runs, and a run's report (JSON or CSV)" },
+	{ "health", "tocsin-client", tc_cli_health, "the maintenance list of receivers and each town's health (JSON or CSV)" },
 	{ "cancel", "tocsin-client", tc_cli_cancel, "end an alert; its open deliveries are cancelled" },
 	{ "approve", "tocsin-client", tc_cli_approve, "release an alert another user submitted (two-person release)" },
 	{ "reject", "tocsin-client", tc_cli_reject, "refuse an alert held for approval, with a reason" },

@@ -54,6 +54,7 @@
 #include "tc_store_audit.h"
 #include "tocsind_broker.h"
 #include "tocsind_drill.h"
+#include "tocsind_health.h"
 #include "tocsind_remind.h"
 
 static volatile sig_atomic_t stopping, reloading;
@@ -186,6 +187,7 @@ struct engine {
 	struct tc_api *api;           /* previews made by the render worker go back to it */
 	struct tc_sms *sms;           /* NULL with sms_gateway = none */
 	struct broker_link link;      /* the broker's address, credentials and accounts */
+	struct tocsind_health health; /* the maintenance list and its figures */
 };
 
 /* Previews the render worker made go to the API; the other mails are returned, in order. */
@@ -296,6 +298,8 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			if (next_drill - now < timeout_ms)
 				timeout_ms = (long)(next_drill - now);
 		}
+		if (tocsind_health_work(&en->health, store, (int64_t)time(NULL)))
+			next_sms = 0; /* the daily maintenance SMS to hand over */
 		if (now >= next_remind) {
 			if (tocsind_remind_approvers(store, cfg->approval_timeout_s, en->sms != NULL, (int64_t)time(NULL)))
 				next_sms = 0;
@@ -358,6 +362,7 @@ static void metrics_extra(FILE *f, void *user)
 		tc_dispatch_metrics(en->dispatch, f);
 	if (en->sms)
 		tc_sms_metrics(en->sms, f);
+	tocsind_health_metrics(&en->health, f);
 }
 
 /* A shelter's occupancy or state changed (its manager's SMS, the API): its displays are told. */
@@ -395,6 +400,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		return 0;
 	struct tc_sms_engine_options so = {
 		.default_cc = cfg->sms_default_cc, .escalation_roles = cfg->sms_escalation_roles,
+		.maintenance_role = cfg->maintenance_role,
 		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
 		.reply_code_required = cfg->sms_reply_code_required,
@@ -509,6 +515,7 @@ static void stop_engine(struct engine *en)
 	tc_renderer_stop(en->renderer);
 	tc_dispatch_free(en->dispatch);
 	tc_mailbox_free(en->mail);
+	tocsind_health_free(&en->health);
 }
 
 /*
@@ -709,8 +716,21 @@ int main(int argc, char **argv)
 			"alert could never be taken in\n", cfg.http_body_memory, cfg.max_alert_bytes);
 		return 2;
 	}
+	int sms_minute = tc_health_parse_hhmm(cfg.maintenance_sms_at);
+	if (sms_minute < 0) {
+		fprintf(stderr, "tocsind: maintenance_sms_at = '%s' is not a time of day HH:MM (00:00 to 23:59), e.g. 08:30\n",
+			cfg.maintenance_sms_at);
+		return 2;
+	}
 	raise_file_limit(&cfg);
 	struct engine en = { 0 };
+	tocsind_health_init(&en.health);
+	en.health.set = (struct tc_health_settings){ cfg.health_offline_h, cfg.health_silent_alerts, cfg.health_clock_s };
+	en.health.role = cfg.maintenance_role;
+	en.health.cc = cfg.sms_default_cc;
+	en.health.max_segments = (unsigned)cfg.sms_max_segments;
+	en.health.sms_minute = sms_minute;
+	en.health.offset_s = drills.offset_s;
 	char gateway_key[TC_TOKEN_TEXT];
 	unsigned char raw[24];
 	randombytes_buf(raw, sizeof(raw));
@@ -726,6 +746,7 @@ int main(int argc, char **argv)
 	ao.n_drills = drills.n;
 	ao.drill_target_s = cfg.drill_target_s;
 	ao.drill_clock_offset_s = drills.offset_s;
+	ao.health = (struct tc_health_settings){ cfg.health_offline_h, cfg.health_silent_alerts, cfg.health_clock_s };
 	tc_cap_profile_parse(cfg.profile, &ao.profile);
 	api_limits(&cfg, &ao);
 	struct tc_ingest_options io = { .profile = ao.profile, .lenient = cfg.lenient, .max_bytes = (size_t)cfg.max_alert_bytes,
@@ -798,6 +819,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	en.api = api;
+	en.health.sms = en.sms != NULL;
 	log_diags(d); /* warnings: plain HTTP off loopback */
 	tc_diags_clear(d);
 	const char *scheme = ao.tls_cert ? "https" : "http";

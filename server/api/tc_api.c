@@ -913,6 +913,7 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_DRILLS:
 	case EP_DRILL_RUNS:
 	case EP_DRILL_REPORT: return tc_api_drills(api, c, rq);
+	case EP_RX_HEALTH: return tc_api_health(api, c, rq);
 	case EP_CANCEL: return cancel_alert(api, c, rq);
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);
 	case EP_REJECT: return tc_api_decide(api, c, rq, false);
@@ -1067,6 +1068,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 		tc_api_preview_forget(cls, rq);
 		free(rq->chk);
 		tc_api_fleet_free(rq->fleet);
+		tc_api_health_free(rq->health);
 		tc_api_shelter_report_free(rq->shelter_report);
 		tc_registry_index_load_cancel(rq->loader);
 		tc_registry_job_free(rq->job);

@@ -66,6 +66,7 @@
 #include <stdio.h>
 
 #include "tc_cap_check.h"
+#include "tc_health.h"
 #include "tc_registry_index.h"
 #include "tc_store.h"
 
@@ -134,6 +135,7 @@ struct tc_api_options {
 	size_t n_drills;
 	long drill_target_s;          /* a drill report's target: answered within this long; 0: 300 */
 	int64_t drill_clock_offset_s; /* TOCSIN_TEST_CLOCK_OFFSET: the clock next slots are read with (tests) */
+	struct tc_health_settings health; /* the maintenance list's rules (GET /api/v1/health) */
 };
 
 #define TC_API_MAX_CONNECTIONS 4096u

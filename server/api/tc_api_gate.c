@@ -98,6 +98,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/users", EP_USERS, "GET" },      { "/api/v1/provision", EP_PROVISION, "GET" },
 		{ "/api/v1/alerts/check", EP_ALERT_CHECK, "POST" }, { "/api/v1/alerts/preview", EP_ALERT_PREVIEW, "POST" },
 		{ "/api/v1/fleet", EP_FLEET, "GET" },
+		{ "/api/v1/health", EP_RX_HEALTH, "GET" },
 		{ "/api/v1/shelters/guidance", EP_SHELTER_GUIDANCE, "GET" },
 		{ "/api/v1/shelters/report", EP_SHELTER_REPORT, "GET" },
 		{ "/api/v1/drills", EP_DRILLS, "GET" },      { "/api/v1/drills/runs", EP_DRILL_RUNS, "GET" },
@@ -182,6 +183,7 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_DRILLS:
 	case EP_DRILL_RUNS:
 	case EP_DRILL_REPORT: return TC_PERM_READ; /* a report counts the receivers of the user's regions only */
+	case EP_RX_HEALTH: return TC_PERM_READ; /* the receivers of the user's regions only, no phone numbers */
 	default: return TC_PERM_READ;
 	}
 }

@@ -81,6 +81,7 @@ enum tc_endpoint {
 	EP_DRILLS,      /* GET /api/v1/drills: the schedules (tc_api_drills.c) */
 	EP_DRILL_RUNS,  /* GET /api/v1/drills/runs */
 	EP_DRILL_REPORT,/* GET /api/v1/drills/runs/{id}/report[?format=csv] */
+	EP_RX_HEALTH,   /* GET /api/v1/health[?format=csv]: the maintenance list (tc_api_health.c) */
 };
 
 struct request {
@@ -118,6 +119,7 @@ struct request {
 	int64_t preview_deadline_ms; /* CLOCK_MONOTONIC: given up on after this */
 	struct request *next_preview;
 	struct tc_api_fleet *fleet; /* GET /api/v1/fleet: read off the loop (tc_api_fleet.c) */
+	struct tc_api_health *health; /* GET /api/v1/health: read off the loop (tc_api_health.c) */
 	struct tc_api_shelter_report *shelter_report; /* GET /api/v1/shelters/report: off the loop too */
 };
 
@@ -171,6 +173,11 @@ enum MHD_Result tc_api_shelter_guidance(struct tc_api *api, struct MHD_Connectio
 enum MHD_Result tc_api_shelter_occupancy(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);
 enum MHD_Result tc_api_shelter_report(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 void tc_api_fleet_free(struct tc_api_fleet *f);
+
+/* GET /api/v1/health[?format=csv] (tc_api_health.c); _free releases rq->health (on_done). */
+struct tc_api_health;
+enum MHD_Result tc_api_health(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+void tc_api_health_free(struct tc_api_health *h);
 
 /* GET /api/v1/drills, /drills/runs, /drills/runs/{id}/report (tc_api_drills.c). */
 enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq);

@@ -132,6 +132,17 @@ static const struct tc_setting settings[] = {
 	     "this; an older one is skipped (a slot never runs twice)"),
 	LONG(drill_target_s, "300", 1, 86400, "the drill report counts the receivers that answered within this long after "
 	     "release (the 5-minute target)"),
+	LONG(health_offline_h, "24", 0, 8760, "a receiver offline (its last status or its Last Will said so; never heard "
+	     "from: since the store first knew it) for longer than this many hours is on the maintenance list"),
+	LONG(health_silent_alerts, "2", 1, 16, "a receiver that answered none of its last this many non-Test alerts "
+	     "(escalated, or expired unanswered) is on the maintenance list"),
+	LONG(health_clock_s, "30", 1, 86400, "a receiver whose clock is off by more than this many seconds (its latest "
+	     "self-check or status) is on the maintenance list"),
+	TEXT(maintenance_role, "维护", "the role of the maintenance contacts: told by SMS of a silent loudspeaker escalated "
+	     "in their region (once a receiver a day) and, daily at maintenance_sms_at, of their region's receivers "
+	     "on the maintenance list"),
+	TEXT(maintenance_sms_at, "08:30", "HH:MM, Beijing time, of the daily maintenance SMS (once a day, also across "
+	     "restarts; a start later that day sends it then)"),
 	{ "log_level", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, log_level),
 	  "info", 0, 0, "debug|info|warn|error", "lowest level of log lines written to stderr" },
 #undef TEXT

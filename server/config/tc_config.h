@@ -83,6 +83,11 @@ struct tc_config {
 	char drill_sender[256];       /* the CAP sender of the drills tocsind issues */
 	long drill_catchup_s;
 	long drill_target_s;
+	long health_offline_h;        /* receiver health (tc_health.h) */
+	long health_silent_alerts;
+	long health_clock_s;
+	char maintenance_role[64];
+	char maintenance_sms_at[8];   /* HH:MM, Beijing time */
 };
 
 /* The defaults of every setting. */

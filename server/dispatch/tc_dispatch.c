@@ -203,7 +203,8 @@ static void handle_mail(struct tc_dispatch *dp, struct tc_mail *m, int64_t now)
 		dp->work_due = true;
 		break;
 	case TC_MQTT_DISCONNECTED: break;
-	case TC_MQTT_MESSAGE: tc_dispatch_on_message(dp, m, now); break;
+	case TC_MQTT_MESSAGE:
+	case TC_MQTT_RETAINED: tc_dispatch_on_message(dp, m, now); break;
 	case TC_RENDER_DONE:
 		tc_dispatch_on_rendered(dp, m->ptr, now);
 		dp->work_due = true; /* publish it */
@@ -228,7 +229,7 @@ static void note_waits(struct tc_dispatch *dp, const struct tc_mail *mails)
 	static const int64_t bounds[] = { TC_DISPATCH_WAIT_BUCKETS_MS };
 	int64_t now = tc_mail_now_ms();
 	for (const struct tc_mail *m = mails; m; m = m->next) {
-		if (m->kind != TC_MQTT_MESSAGE)
+		if (m->kind != TC_MQTT_MESSAGE && m->kind != TC_MQTT_RETAINED)
 			continue;
 		int64_t w = now - m->posted_ms;
 		size_t b = 0;

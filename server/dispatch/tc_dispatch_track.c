@@ -12,6 +12,7 @@
 #include "tc_hash.h"
 #include "tc_log.h"
 #include "tc_proto.h"
+#include "tc_store_health.h"
 
 #define TIMER_BATCH 2000
 
@@ -214,6 +215,10 @@ static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_ma
 		return;
 	}
 	if (!tc_dispatch_stored(dp, rc, TC_DOP_RECEIVER, NULL, rx) || !st.online)
+		return;
+	/* a status sent now tells the receiver's clock; a retained one may be old, and a Will is */
+	if (m->kind == TC_MQTT_MESSAGE && st.at > 0 &&
+	    !tc_dispatch_stored(dp, tc_store_receiver_clock(dp->store, rx, st.at - now, now), TC_DOP_RECEIVER, NULL, rx))
 		return;
 	tc_dispatch_shelter_online(dp, rx, now);
 	struct resend_ctx ctx = { dp, now };

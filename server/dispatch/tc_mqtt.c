@@ -89,7 +89,7 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 		       msg->topic, TC_MQTT_MAX_PACKET);
 		return;
 	}
-	post(obj, TC_MQTT_MESSAGE, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	post(obj, msg->retain ? TC_MQTT_RETAINED : TC_MQTT_MESSAGE, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
 static void nap_ms(long ms)

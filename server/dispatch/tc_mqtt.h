@@ -27,6 +27,7 @@ enum tc_mqtt_mail {
 	TC_MQTT_CONNECTED = 100,
 	TC_MQTT_DISCONNECTED,
 	TC_MQTT_MESSAGE,
+	TC_MQTT_RETAINED, /* a message the broker kept (it may be old): handled as TC_MQTT_MESSAGE */
 };
 
 struct tc_mqtt_options {

@@ -15,12 +15,14 @@
 
 #include <sodium.h>
 
+#include "tc_health.h"
 #include "tc_log.h"
 #include "tc_registry.h"
 #include "tc_shelter_near.h"
 #include "tc_sms_relay.h"
 #include "tc_sms_track.h"
 #include "tc_store_audit.h"
+#include "tc_store_health.h"
 #include "tc_store_relay.h"
 #include "tc_store_sms.h"
 #include "tc_vec.h"
@@ -30,7 +32,7 @@ _Static_assert(TC_STORE_SMS_N_STATES == TC_SMS_N_STATES, "the store keeps tc_sms
 struct tc_sms {
 	struct tc_store *store;
 	struct tc_sms_engine_options o;
-	char cc[8], roles[256], duty_role[64];
+	char cc[8], roles[256], duty_role[64], maint_role[64];
 	struct tc_mailbox *mb;
 	struct tc_sms_gateway *gw;
 	struct tc_sms_engine_stats stats;
@@ -76,6 +78,8 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 	e->o.escalation_roles = e->roles;
 	snprintf(e->duty_role, sizeof(e->duty_role), "%s", o->relay_duty_role ? o->relay_duty_role : "");
 	e->o.relay_duty_role = e->duty_role;
+	snprintf(e->maint_role, sizeof(e->maint_role), "%s", o->maintenance_role ? o->maintenance_role : "");
+	e->o.maintenance_role = e->maint_role;
 	if (e->o.relay_confirm_s < 1)
 		e->o.relay_confirm_s = 600;
 	if (e->o.batch_size < 1)
@@ -585,9 +589,56 @@ struct esc_ctx {
 	struct tc_sms *e;
 	int64_t now;
 	struct officers os;
+	struct officers maint; /* the maintenance contacts */
 	bool loaded;
 	struct alert_view av; /* the last alert seen */
 };
+
+/* Queue the SMS telling maintenance contact c of the escalated receiver x; true when queued. */
+static bool maint_tell(struct esc_ctx *ec, const struct tc_contact *c, const struct tc_sms_escalation *x,
+		       const struct tc_receiver *r)
+{
+	struct tc_sms *e = ec->e;
+	char phone[24];
+	bool told = true, added = false;
+	/* once a receiver a Beijing day, restarts included: what was sent is in the store */
+	if (!tc_registry_phone(c->phone, e->cc, phone, sizeof(phone)) ||
+	    tc_store_health_told(e->store, phone, x->target, tc_health_day_start(ec->now), &told) || told)
+		return false;
+	char *text = tc_health_escalation_text(c->language, x->target, r->name, x->region, x->alert_id);
+	if (!text)
+		return false;
+	struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
+	address_row(&row, x->alert_id, phone, "maintenance", c->name, c->role, c->region,
+		    !strncmp(c->language, "en", 2) ? "en-US" : "zh-CN");
+	snprintf(row.subject, sizeof(row.subject), "%s", x->target);
+	tc_store_sms_add(e->store, &row, ec->now, &added, NULL);
+	free(text);
+	if (added)
+		tc_log(TC_LOG_INFO, "sms", "alert=%s target=%s phone=%s maintenance contact told", x->alert_id, x->target,
+		       phone);
+	return added;
+}
+
+/* The most specific maintenance contacts of the escalated receiver's region are told. */
+static void maint_escalation(struct esc_ctx *ec, const struct tc_sms_escalation *x)
+{
+	struct tc_receiver r;
+	int best = -1;
+	const char *role = ec->e->maint_role;
+	if (!ec->maint.v.n || tc_store_get_receiver(ec->e->store, x->target, &r) != TC_OK)
+		return;
+	for (size_t i = 0; i < ec->maint.v.n; i++) {
+		const struct tc_contact *c = tc_vec_at(&ec->maint.v, i);
+		int k = tc_health_covers(c->region, c->role, role, x->region);
+		best = k > best ? k : best;
+	}
+	for (size_t i = 0; best >= 0 && i < ec->maint.v.n; i++) {
+		const struct tc_contact *c = tc_vec_at(&ec->maint.v, i);
+		if (tc_health_covers(c->region, c->role, role, x->region) == best)
+			ec->e->stats.maintenance += maint_tell(ec, c, x, &r);
+	}
+}
 
 static void on_escalation(const struct tc_sms_escalation *x, void *user)
 {
@@ -595,8 +646,12 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 	struct tc_sms *e = ec->e;
 	if (!ec->loaded) {
 		ec->os.roles = e->roles;
+		ec->maint.roles = e->maint_role;
 		enum tc_rc rc = tc_store_each_contact(e->store, add_officer, &ec->os);
 		ec->os.rc = rc ? rc : ec->os.rc;
+		if (!rc && e->maint_role[0])
+			rc = tc_store_each_contact(e->store, add_officer, &ec->maint);
+		ec->os.rc = rc ? rc : ec->maint.rc ? ec->maint.rc : ec->os.rc;
 		ec->loaded = true;
 		if (ec->os.rc)
 			tc_log(TC_LOG_ERROR, "sms", "the information officers could not be listed (%s); escalations are "
@@ -638,6 +693,7 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		told += added;
 		free(text);
 	}
+	maint_escalation(ec, x);
 	tc_store_sms_escalation_handled(e->store, x->id);
 	e->stats.escalations++;
 	e->stats.officers += (unsigned long)told;
@@ -995,11 +1051,13 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 	if (tc_store_begin(e->store) != TC_OK)
 		return;
 	tc_store_sms_alerts_to_build(e->store, now, build_policy, ctx);
-	struct esc_ctx ec = { .e = e, .now = now, .os.v = TC_VEC_OF(struct tc_contact) };
+	struct esc_ctx ec = { .e = e, .now = now, .os.v = TC_VEC_OF(struct tc_contact),
+			      .maint.v = TC_VEC_OF(struct tc_contact) };
 	tc_store_sms_escalations(e->store, now, 500, on_escalation, &ec);
 	view_release(&ec.av);
 	relay_work(e, now);
 	tc_vec_free(&ec.os.v);
+	tc_vec_free(&ec.maint.v);
 	size_t pending = tc_sms_gateway_pending(e->gw);
 	if (tc_sms_gateway_up(e->gw) && pending < (size_t)e->o.submit_ahead) {
 		struct send_ctx sc = { .e = e, .cached_id = -1 };
@@ -1032,6 +1090,7 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	fprintf(f, "tocsin_sms_total{event=\"policy_recipient\"} %lu\n", s->recipients);
 	fprintf(f, "tocsin_sms_total{event=\"escalation\"} %lu\n", s->escalations);
 	fprintf(f, "tocsin_sms_total{event=\"officer_told\"} %lu\n", s->officers);
+	fprintf(f, "tocsin_sms_total{event=\"maintenance_told\"} %lu\n", s->maintenance);
 	fprintf(f, "tocsin_sms_total{event=\"part_sent\"} %lu\n", s->parts_sent);
 	fprintf(f, "tocsin_sms_total{event=\"receipt\"} %lu\n", s->receipts);
 	fprintf(f, "tocsin_sms_total{event=\"receipt_unknown\"} %lu\n", s->receipts_unknown);

@@ -54,6 +54,7 @@ struct tc_sms_engine_options {
 	int relay_min_colour;          /* enum tc_cap_colour; alerts at or above it start the relay (0: never) */
 	long relay_confirm_s;          /* a relay step not confirmed after this: the next person is told */
 	const char *relay_duty_role;   /* the district duty room, told of chains that ran out: "区值班室" */
+	const char *maintenance_role;  /* told of an escalated loudspeaker once a receiver a Beijing day: "维护" */
 	/* a shelter manager's report changed shelter id (README, "Shelters"); NULL: nobody is told */
 	void (*shelter_changed)(const char *shelter_id, void *user);
 	void *shelter_user;
@@ -85,7 +86,8 @@ const char *tc_sms_refusal_name(enum tc_sms_refusal r);
 
 struct tc_sms_engine_stats {
 	unsigned long batches, recipients, escalations, officers, parts_sent, receipts, receipts_unknown,
-		replies, replies_matched, replies_unmatched, relay_sent, relay_confirmed, relay_ran_out, relay_duty;
+		replies, replies_matched, replies_unmatched, relay_sent, relay_confirmed, relay_ran_out, relay_duty,
+		maintenance; /* maintenance contacts told of an escalated receiver */
 	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
 	unsigned long shelter_reports[TC_SMS_N_SHELTER_OUTCOMES]; /* messages from shelter managers' phones */
 };

@@ -199,6 +199,35 @@ static const char *const migrations[] = {
 	"CREATE TABLE guidance_audio ("
 	"  id TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL,"
 	"  sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);",
+	/* 14: receiver health (tc_health.h): when the store first knew each receiver, the clock offset of
+	 * its latest online status, and since when each receiver has been on the maintenance list; the
+	 * days whose maintenance SMS went out. An SMS to a maintenance contact may belong to no alert
+	 * (the daily list): sms_messages is rebuilt without its reference to alerts, with a subject
+	 * (the receiver, or the day) that keeps one message per (alert, phone, purpose, subject) */
+	"ALTER TABLE receivers ADD COLUMN known_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE receivers ADD COLUMN clock_offset_s INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE receivers ADD COLUMN clock_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE health_list (receiver_id TEXT PRIMARY KEY, since INTEGER NOT NULL);"
+	"CREATE TABLE health_days (day TEXT PRIMARY KEY, at INTEGER NOT NULL, messages INTEGER NOT NULL);"
+	"CREATE TABLE sms_messages_new ("
+	"  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, phone TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT '', batch INTEGER NOT NULL DEFAULT 0,"
+	"  code TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, parts INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'queued',"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0,"
+	"  confirmed_at INTEGER NOT NULL DEFAULT 0, reply TEXT, sent_at INTEGER NOT NULL DEFAULT 0,"
+	"  wrong_replies INTEGER NOT NULL DEFAULT 0, subject TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (alert_id, phone, purpose, subject));"
+	"INSERT INTO sms_messages_new (id, alert_id, phone, purpose, name, role, region, language, batch, code, text,"
+	"  parts, state, created_at, updated_at, due_at, confirmed_at, reply, sent_at, wrong_replies)"
+	"  SELECT id, alert_id, phone, purpose, name, role, region, language, batch, code, text, parts, state,"
+	"  created_at, updated_at, due_at, confirmed_at, reply, sent_at, wrong_replies FROM sms_messages;"
+	"DROP TABLE sms_messages;"
+	"ALTER TABLE sms_messages_new RENAME TO sms_messages;"
+	"CREATE INDEX sms_messages_by_state ON sms_messages (state, due_at);"
+	"CREATE INDEX sms_messages_by_phone ON sms_messages (phone, created_at);"
+	"CREATE INDEX sms_messages_by_code ON sms_messages (phone, code);"
+	"CREATE INDEX sms_messages_by_subject ON sms_messages (purpose, subject, phone, created_at);",
 };
 
 
@@ -366,11 +395,14 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 		goto out;
 	}
 	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA cache_size = -65536")) {
+	    exec(s, "PRAGMA cache_size = -65536")) {
 		rc = fail(s, d, "setting up the database");
 		goto out;
 	}
+	/* foreign keys are enforced once migrated: a migration may rebuild a table others refer to */
 	rc = migrate(s, d);
+	if (!rc && exec(s, "PRAGMA foreign_keys = ON"))
+		rc = fail(s, d, "setting up the database");
 	if (!rc)
 		rc = tc_store_audit_open(s, (int64_t)time(NULL), d);
 	for (int i = 0; !rc && i < ST_COUNT; i++)

@@ -91,7 +91,7 @@ static void gathered_release(struct gathered *g)
 enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int64_t now, bool *added, int64_t *id)
 {
 	static const char ins[] = "INSERT OR IGNORE INTO sms_messages (alert_id, phone, purpose, name, role, region, language,"
-				  " batch, code, text, parts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+				  " batch, code, text, parts, created_at, updated_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char part[] = "INSERT OR IGNORE INTO sms_parts (message_id, seq) VALUES (?, ?)";
 	sqlite3_stmt *q = tc_store_stmt(s, ins);
 	*added = false;
@@ -106,6 +106,7 @@ enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int6
 	sqlite3_bind_int64(q, 11, r->parts);
 	sqlite3_bind_int64(q, 12, now);
 	sqlite3_bind_int64(q, 13, now);
+	sqlite3_bind_text(q, 14, r->subject, -1, SQLITE_STATIC);
 	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
 	if (rc || !sqlite3_changes(s->db))
 		return rc;
@@ -228,11 +229,14 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 	/*
 	 * Parts of alerts cancelled, superseded or expired since they were
 	 * queued stay queued, as do the rest of a message already refused.
+	 * A maintenance contact's SMS goes whatever became of its alert (it
+	 * may have none).
 	 */
 	static const char sql[] = "SELECT " MSG_COLUMNS ", p.seq FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
-				  " JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
+				  " LEFT JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
 				  " AND (a.state IN " LIVE_ALERTS
-				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval')))"
+				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval'))"
+				  "  OR m.purpose = 'maintenance')"
 				  " ORDER BY p.message_id, p.seq LIMIT ?";
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
@@ -379,6 +383,7 @@ enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, cons
 	static const char by_code[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND code = ? AND code <> ''"
 				      " ORDER BY id DESC LIMIT 1";
 	static const char latest[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND sent_at > 0 AND sent_at >= ?"
+				     " AND purpose <> 'maintenance'"
 				     " ORDER BY purpose IN ('escalation', 'relay') DESC, id DESC LIMIT 1";
 	sqlite3_stmt *q = tc_store_stmt(s, code ? by_code : latest);
 	if (!q)

@@ -23,7 +23,8 @@ struct tc_sms_row {
 	int64_t id;
 	char alert_id[17];
 	char phone[24];
-	char purpose[16];      /* policy | escalation */
+	char purpose[16];      /* policy | escalation | relay | relay-duty | approval | maintenance */
+	char subject[64];      /* what a maintenance SMS is about: a receiver id, or daily:YYYY-MM-DD; else "" */
 	char name[128], role[64], region[16], language[16];
 	long batch;
 	char code[9];          /* what "ACK <code>" names: random, 6 digits (tc_sms_engine.c) */

@@ -102,6 +102,9 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE health_list; DROP TABLE health_days; DROP INDEX sms_messages_by_subject;"
+				      "ALTER TABLE receivers DROP COLUMN known_at; ALTER TABLE receivers DROP COLUMN clock_offset_s;"
+				      "ALTER TABLE receivers DROP COLUMN clock_at;"
 				      "DROP TABLE guidance_audio;"
 				      "DROP TABLE drill_runs; DROP TABLE self_checks;"
 				      "DROP TABLE relay_alerts; DROP TABLE relay_chains; DROP INDEX contacts_by_relay;"
