@@ -199,6 +199,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE guidance_audio ("
 	"  id TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL,"
 	"  sha256 TEXT NOT NULL, duration_ms INTEGER NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);",
+	/* 14: drill schedules added through the API, beside the configuration's (tc_store_drill.h);
+	 * an id is never given again, so that the audit's names one schedule; runs_after: only
+	 * slots after it run (the schedule clock when it was added) */
+	"CREATE TABLE drill_schedules ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL UNIQUE, created_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  runs_after INTEGER NOT NULL);",
 };
 
 

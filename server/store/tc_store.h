@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 13
+#define TC_STORE_SCHEMA_VERSION 14
 
 struct tc_store;
 
