@@ -43,6 +43,21 @@ const words = {
     cancelled: '已撤销', 'escalated-s': '已升级', 'no-shape': '无', 'cap-update': '更新', 'cap-cancel': '撤销',
     'receivers-shown': '（显示前 {n} 个）', occupancy: '已入住', 'shelter-open': '开放', 'shelter-full': '已满',
     'shelter-closed': '关闭',
+    drills: '演练', 'target-is': '到达目标', source: '来源', schedule: '计划', 'next-run': '下次', 'last-run': '上次',
+    'added-by': '添加人', 'drill-add': '添加演练计划', every: '周期', daily: '每天', weekly: '每周', monthly: '每月',
+    nth: '第几个', first: '第一个', second: '第二个', third: '第三个', fourth: '第四个', last: '最后一个', weekday: '星期',
+    mon: '星期一', tue: '星期二', wed: '星期三', thu: '星期四', fri: '星期五', sat: '星期六', sun: '星期日',
+    'time-bj': '时间（北京时间）', mode: '方式', silent: '静默测试（不出声，终端自检）', audible: '有声演练',
+    'region-code': '区域代码（* 为全部）', add: '添加', remove: '删除', 'drill-runs': '演练记录', slot: '时间',
+    'drill-report': '演练报告', csv: 'CSV', 'town-village': '乡镇 / 村', answered: '应答', median: '中位（秒）',
+    worst: '最慢（秒）', within: '目标内', 'failed-receivers': '未通过的终端', trend: '趋势（最近各次）',
+    'answer-rate': '应答率', 'report-of': '报告', 'src-config': '配置文件', 'src-api': '值班台/接口',
+    'drill-summary': '{targets} 个终端，{answered} 个应答（{rate} %），{failed} 个未通过；{within} 个在 {target} 秒内',
+    'drill-added': '已添加计划 {id}', 'audible-needs-approver': '有声演练须由签发人添加', all: '全部', 'all-towns': '合计',
+    relay: '叫应（逐级确认）', level: '层级', 'relay-state': '状态', 'relay-steps': '人员（依次）', 'relay-turn': '当前',
+    'level-town': '乡镇', 'level-village': '村', waiting: '等待确认', 'ran-out': '无人确认（已到链尾）',
+    'turn-of': '等待第 {n} 位：{who}', 'ran-out-at': '第 {n} 位后无人确认，已报区值班室', 'confirmed-by': '{who} 于 {at} 确认',
+    told: '已通知', 'not-told': '未通知', 'v-silent': '无应答', 'v-failed': '自检失败',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -84,6 +99,22 @@ const words = {
     rejected: 'rejected', expired: 'expired', cancelled: 'cancelled', 'escalated-s': 'escalated', 'no-shape': 'none',
     'cap-update': 'Update', 'cap-cancel': 'Cancel', 'receivers-shown': '(first {n} shown)', occupancy: 'Inside',
     'shelter-open': 'open', 'shelter-full': 'full', 'shelter-closed': 'closed',
+    drills: 'Drills', 'target-is': 'Target', source: 'Source', schedule: 'Schedule', 'next-run': 'Next', 'last-run': 'Last',
+    'added-by': 'Added by', 'drill-add': 'Add a drill schedule', every: 'Every', daily: 'day', weekly: 'week', monthly: 'month',
+    nth: 'Which', first: 'first', second: 'second', third: 'third', fourth: 'fourth', last: 'last', weekday: 'Day',
+    mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday',
+    'time-bj': 'Time (Beijing)', mode: 'Mode', silent: 'Silent test (self-check, nothing heard)', audible: 'Audible drill',
+    'region-code': 'Region code (* for all)', add: 'Add', remove: 'Remove', 'drill-runs': 'Runs', slot: 'Slot',
+    'drill-report': 'Drill report', csv: 'CSV', 'town-village': 'Town / village', answered: 'Answered', median: 'Median (s)',
+    worst: 'Worst (s)', within: 'Within target', 'failed-receivers': 'Receivers that failed', trend: 'Trend (last runs)',
+    'answer-rate': 'Answer rate', 'report-of': 'Report', 'src-config': 'configuration', 'src-api': 'console/API',
+    'drill-summary': '{targets} receivers, {answered} answered ({rate} %), {failed} failed; {within} within {target} s',
+    'drill-added': 'Schedule {id} added', 'audible-needs-approver': 'Only an approver may add an audible drill', all: 'all',
+    'all-towns': 'All', relay: 'Relay with confirmation', level: 'Level', 'relay-state': 'State', 'relay-steps': 'People (in turn)',
+    'relay-turn': 'Now', 'level-town': 'town', 'level-village': 'village', waiting: 'waiting', 'ran-out': 'ran out (nobody confirmed)',
+    'turn-of': 'waiting for no. {n}: {who}', 'ran-out-at': 'nobody confirmed after no. {n}; the district duty room was told',
+    'confirmed-by': 'confirmed by {who} at {at}', told: 'told', 'not-told': 'not told', 'v-silent': 'no answer',
+    'v-failed': 'check failed',
   },
 };
 
@@ -135,6 +166,7 @@ function show(view) {
   else if (view === 'alert') watchAlert();
   else if (view === 'compose') openCompose();
   else if (view === 'fleet') loadFleetView();
+  else if (view === 'drills') loadDrills();
   else loadAlerts();
 }
 
@@ -502,12 +534,52 @@ async function loadStatus() {
     cell(tr, v.confirmed ? t('yes') : t('no')).className = v.confirmed ? 'holds' : '';
     villages.append(tr);
   }
+  showRelay(a.relay);
+}
+
+// The relay (叫应) per town and village: each chain's people in turn, who confirmed and when, whose
+// turn it is, where it ran out. Phones come masked from tocsind for roles without read-contacts.
+const personOf = (p) => [p.role, p.name, p.phone].filter(Boolean).join(' ');
+const clock = (s) => (s ? new Date(s * 1000).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB') : '');
+
+function relayTurn(c) {
+  const steps = c.steps || [];
+  const yes = steps.find((p) => p.confirmed);
+  if (c.state === 'confirmed' && yes) return fill(t('confirmed-by'), { who: personOf(yes), at: clock(yes.confirmed_at) });
+  const told = steps.filter((p) => p.told_at);
+  const lastTold = told[told.length - 1];
+  if (c.state === 'ran-out') return fill(t('ran-out-at'), { n: lastTold ? lastTold.position : steps.length });
+  return lastTold ? fill(t('turn-of'), { n: lastTold.position, who: personOf(lastTold) }) : '';
+}
+
+function showRelay(chains) {
+  const list = chains || [];
+  $('relay-box').hidden = !list.length;
+  const rows = $('relay-rows');
+  rows.replaceChildren();
+  for (const c of list) {
+    const tr = node('tr');
+    tr.dataset.region = c.region;
+    tr.dataset.state = c.state;
+    cell(tr, c.region);
+    cell(tr, t(`level-${c.level}`));
+    cell(tr, t(c.state)).className = c.state === 'confirmed' ? 'holds' : c.state === 'ran-out' ? 'error' : '';
+    const steps = cell(tr, '');
+    for (const p of c.steps || []) {
+      const what = p.confirmed ? `✓ ${clock(p.confirmed_at)}${p.reply ? ` “${p.reply}”` : ''}`
+        : p.told_at ? `${t('told')} ${clock(p.told_at)}` : t('not-told');
+      steps.append(node('div', `${p.position}. ${personOf(p)} — ${what}`, p.confirmed ? 'holds step' : 'step'));
+    }
+    cell(tr, relayTurn(c)).className = 'turn';
+    rows.append(tr);
+  }
 }
 
 function showReport(r) {
   $('alert-targets').textContent = String(r.targets);
   $('alert-coverage').textContent = `${r.coverage} %`;
   // escalations and officers' replies change the status; ask for it when the people's figures move
+  if (r.relay) showRelay(r.relay);
   const key = JSON.stringify(r.people || {});
   if (watch && key !== watch.escalatedKey) {
     watch.escalatedKey = key;
@@ -566,6 +638,121 @@ $('alert-update').addEventListener('click', () => {
 $('alert-cancel').addEventListener('click', () => {
   if (!watch || !watch.cap) return;
   composeFrom(watch.cap, 'Cancel');
+});
+
+// --- drills: the schedules (the configuration's and the API's), adding and removing, the runs and
+// a run's report ---------------------------------------------------------------------------------------
+
+// Whether this user may add or remove a schedule of this mode (tocsind decides; this hides buttons)
+const mayDrill = (mode) => may('submit') && (mode !== 'audible' || may('approve'));
+
+function drillSpec() {
+  const every = $('d-every').value;
+  const day = every === 'weekly' ? $('d-day').value : every === 'monthly' ? `${$('d-nth').value}-${$('d-day').value}` : '';
+  return [every, day, $('d-time').value, $('d-mode').value, $('d-region').value.trim() || '*'].filter(Boolean).join(' ');
+}
+
+function drillFormChanged() {
+  const every = $('d-every').value;
+  $('d-nth-box').hidden = every !== 'monthly';
+  $('d-day-box').hidden = every === 'daily';
+  $('d-spec').textContent = drillSpec();
+}
+
+async function loadDrills() {
+  const [sch, runs] = await Promise.all([call('GET', '/api/v1/drills'), call('GET', '/api/v1/drills/runs?limit=50')]);
+  if (sch.status !== 200) { $('app-error').textContent = why(sch); return; }
+  $('drill-target').textContent = `${sch.json.target_s} s`;
+  $('drill-add').hidden = !may('submit');
+  $('d-mode').querySelector('option[value="audible"]').disabled = !may('approve');
+  drillFormChanged();
+  const rows = $('drill-rows');
+  rows.replaceChildren();
+  for (const d of sch.json.drills) {
+    const tr = node('tr');
+    tr.dataset.id = d.id;
+    // slots in Beijing time as tocsind writes them: the schedules' own clock, wherever the browser is
+    const last = d.last_run ? `${d.last_run.slot_time} (#${d.last_run.id})` : t('never');
+    for (const v of [d.id, t(`src-${d.source}`), d.schedule, d.next_slot_time, last, d.created_by || '']) cell(tr, v);
+    const act = cell(tr, '');
+    if (d.source === 'api' && mayDrill(d.mode)) {
+      const b = node('button', t('remove'), 'remove');
+      b.type = 'button';
+      b.addEventListener('click', () => removeDrill(d.id));
+      act.append(b);
+    }
+    rows.append(tr);
+  }
+  const runRows = $('drill-run-rows');
+  runRows.replaceChildren();
+  for (const r of (runs.status === 200 && runs.json.runs) || []) {
+    const tr = node('tr');
+    tr.dataset.run = r.id;
+    for (const v of [r.id, r.slot_time, r.schedule, t(r.mode), r.alert_id]) cell(tr, v);
+    const b = node('button', t('report-of'), 'open-report');
+    b.type = 'button';
+    b.addEventListener('click', () => showDrillReport(r.id));
+    cell(tr, '').append(b);
+    runRows.append(tr);
+  }
+}
+
+async function removeDrill(id) {
+  const res = await call('DELETE', `/api/v1/drills/${encodeURIComponent(id)}`);
+  $('drill-error').textContent = res.status === 200 ? '' : why(res);
+  loadDrills();
+}
+
+function groupRow(name, g) {
+  const tr = node('tr');
+  for (const v of [name, g.targets, g.answered, g.failed, g.median_s ?? '—', g.worst_s ?? '—', g.within_target]) cell(tr, v);
+  return tr;
+}
+
+async function showDrillReport(run) {
+  const res = await call('GET', `/api/v1/drills/runs/${run}/report`);
+  if (res.status !== 200) { $('app-error').textContent = why(res); return; }
+  const r = res.json;
+  $('drill-report').hidden = false;
+  $('dr-run').textContent = `#${run} ${r.run.schedule} · ${r.run.slot_time}`;
+  $('dr-csv').href = `/api/v1/drills/runs/${run}/report?format=csv`;
+  $('dr-summary').textContent = fill(t('drill-summary'), { targets: r.targets, answered: r.answered,
+    rate: Math.round(1000 * r.answer_rate) / 10, failed: r.failed, within: r.within_target, target: r.target_s });
+  const groups = $('dr-groups');
+  groups.replaceChildren(groupRow(t('all-towns'), r));
+  for (const g of r.towns) groups.append(groupRow(g.town, g));
+  for (const g of r.villages) {
+    const tr = groupRow(`· ${g.village}`, g);
+    tr.className = 'village';
+    groups.append(tr);
+  }
+  const failures = $('dr-failures');
+  failures.replaceChildren();
+  for (const f of r.failures) {
+    const tr = node('tr');
+    tr.dataset.receiver = f.receiver;
+    for (const v of [f.receiver, f.village, t(`v-${f.state}`), f.reason]) cell(tr, v);
+    failures.append(tr);
+  }
+  const trend = $('dr-trend');
+  trend.replaceChildren();
+  for (const p of r.trend) {
+    const tr = node('tr');
+    for (const v of [p.run, when(p.slot), `${Math.round(1000 * p.answer_rate) / 10} %`, p.median_s ?? '—', p.failures]) cell(tr, v);
+    trend.append(tr);
+  }
+}
+
+for (const id of ['d-every', 'd-nth', 'd-day', 'd-time', 'd-mode', 'd-region']) {
+  $(id).addEventListener('input', drillFormChanged);
+  $(id).addEventListener('change', drillFormChanged);
+}
+$('drill-add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const res = await call('POST', '/api/v1/drills', { schedule: drillSpec() });
+  $('drill-error').textContent = res.status === 201 ? fill(t('drill-added'), { id: res.json.id }) : why(res);
+  $('drill-error').className = res.status === 201 ? 'holds' : 'error';
+  loadDrills();
 });
 
 // --- audit: the trail, searchable, with the chain's verdict ----------------------------------------

@@ -1,7 +1,8 @@
 /*
- * cli_drills.c — `tocsin drills [runs | report RUN [--csv]] [--server URL] [--json]`:
- * the drill schedules tocsind runs (with their next slot), the runs so far
- * (newest first), and one run's report: per town and village who answered
+ * cli_drills.c — `tocsin drills [runs | report RUN [--csv] | add SPEC | remove ID] [--server URL] [--json]`:
+ * the drill schedules tocsind runs (with their source and next slot), adding
+ * one through the API (`add "weekly wed 10:00 silent 120116"`) and removing
+ * one added so, the runs so far (newest first), and one run's report: per town and village who answered
  * and how fast against the target, the receivers that failed with why, and
  * the trend of the schedule's last runs. --csv prints the report's CSV, one
  * row per receiver, as the bureau keeps it; --json the API's answer as is.
@@ -24,9 +25,14 @@
 	"usage: tocsin drills [--server URL] [--json]\n"                                               \
 	"       tocsin drills runs [--server URL] [--json]\n"                                          \
 	"       tocsin drills report RUN [--csv | --json] [--server URL]\n"                            \
-	"The drill schedules of tocsind's configuration with their next slot; the runs so far; a run's\n" \
+	"       tocsin drills add 'weekly wed 10:00 silent 120116' [--server URL] [--json]\n"           \
+	"       tocsin drills remove ID [--server URL] [--json]\n"                                     \
+	"The drill schedules (the configuration's and those added through the API) with their next slot;\n" \
+	"adding one (daily HH:MM MODE REGION, weekly DAY HH:MM MODE REGION, monthly NTH-DAY HH:MM MODE\n" \
+	"REGION) and removing one added so; the runs so far; a run's\n"                                \
 	"report (per town and village: targets, answered, failed, median and worst seconds from release,\n" \
 	"within the target; the receivers that failed and why; the trend of the last runs).\n"
+
 
 #define HEALTH_USAGE                                                                                   \
 	"usage: tocsin health [--csv | --json] [--server URL]\n"                                      \
@@ -34,19 +40,20 @@
 	"silent in their last alerts or with a clock off, with the evidence and since when; per town the\n" \
 	"share of its receivers not on the list. --csv: the list, one row per problem.\n"
 
-/* GET path for command cmd; the body into *out (malloc'ed). Exit status. */
-static int get(const char *cmd, const char *server, const char *path, char **out)
+
+/* method path (with body, JSON, or NULL) for command cmd; the answer's body into *out (malloc'ed). Exit status. */
+static int call(const char *cmd, const char *method, const char *server, const char *path, const char *body, char **out)
 {
 	char url[1024];
 	struct tc_cli_body answer = { 0 };
 	long code = 0;
 	*out = NULL;
 	snprintf(url, sizeof(url), "%s%s", server, path);
-	if (tc_cli_http("GET", url, NULL, 0, NULL, &code, &answer)) {
+	if (tc_cli_http(method, url, body, body ? strlen(body) : 0, body ? "application/json" : NULL, &code, &answer)) {
 		free(answer.s);
 		return TC_EXIT_USAGE;
 	}
-	if (code != 200) {
+	if (code != 200 && code != 201) {
 		json_t *j = answer.s ? json_loads(answer.s, 0, NULL) : NULL;
 		const char *why = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
 		if (code != 401 && code != 403) /* tc_cli_http said why for those */
@@ -59,11 +66,12 @@ static int get(const char *cmd, const char *server, const char *path, char **out
 	return TC_EXIT_OK;
 }
 
-/* GET path and print it: as it came (--csv, --json), or through print. Exit status. */
-static int show(const char *cmd, const char *server, const char *path, int csv, int json, void (*print)(json_t *j))
+/* method path (body as for call) and print the answer: as it came (--csv, --json), or through print. Exit status. */
+static int show(const char *cmd, const char *method, const char *server, const char *path, const char *send, int csv,
+		int json, void (*print)(json_t *j))
 {
 	char *body = NULL;
-	int rc = get(cmd, server, path, &body);
+	int rc = call(cmd, method, server, path, send, &body);
 	if (rc)
 		return rc;
 	json_t *j = csv || json ? NULL : json_loads(body, 0, NULL);
@@ -104,22 +112,32 @@ static int options(int argc, char **argv, const char *usage, const char **server
 	return -1;
 }
 
+
 static const char *text_of(json_t *j, const char *key)
 {
 	const char *s = json_string_value(json_object_get(j, key));
 	return s ? s : "";
 }
 
+static void print_schedules_head(void)
+{
+	printf("%-10s %-7s %-40s %-26s %s\n", "ID", "SOURCE", "SCHEDULE", "NEXT SLOT", "LAST RUN");
+}
+
+static void print_schedule(json_t *d)
+{
+	json_t *last = json_object_get(d, "last_run");
+	printf("%-10s %-7s %-40s %-26s %s\n", text_of(d, "id"), text_of(d, "source"), text_of(d, "schedule"),
+	       text_of(d, "next_slot_time"), json_is_object(last) ? text_of(last, "slot_time") : "-");
+}
+
 static void print_schedules(json_t *j)
 {
 	size_t i;
 	json_t *d;
-	printf("%-40s %-26s %s\n", "SCHEDULE", "NEXT SLOT", "LAST RUN");
-	json_array_foreach(json_object_get(j, "drills"), i, d) {
-		json_t *last = json_object_get(d, "last_run");
-		printf("%-40s %-26s %s\n", text_of(d, "schedule"), text_of(d, "next_slot_time"),
-		       json_is_object(last) ? text_of(last, "slot_time") : "-");
-	}
+	print_schedules_head();
+	json_array_foreach(json_object_get(j, "drills"), i, d)
+		print_schedule(d);
 }
 
 static void print_runs(json_t *j)
@@ -171,6 +189,30 @@ static void print_report(json_t *j)
 	}
 }
 
+/* {"schedule": the n words of v joined by spaces}, malloc'ed; NULL when out of memory. */
+static char *add_body(int n, char **v)
+{
+	char spec[512] = "";
+	size_t len = 0;
+	for (int i = 0; i < n && len < sizeof(spec); i++)
+		len += (size_t)snprintf(spec + len, sizeof(spec) - len, "%s%s", i ? " " : "", v[i]);
+	json_t *j = json_pack("{s:s}", "schedule", spec);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return text;
+}
+
+
+static void print_added(json_t *j)
+{
+	printf("added schedule %s: %s (next slot %s)\n", text_of(j, "id"), text_of(j, "schedule"), text_of(j, "next_slot_time"));
+}
+
+static void print_removed(json_t *j)
+{
+	printf("removed schedule %s: %s\n", text_of(j, "id"), text_of(j, "schedule"));
+}
+
 int tc_cli_drills(int argc, char **argv)
 {
 	const char *server = TC_CLI_DEFAULT_SERVER;
@@ -179,19 +221,29 @@ int tc_cli_drills(int argc, char **argv)
 		return done;
 	int rest = argc - optind;
 	const char *what = rest ? argv[optind] : "";
-	char path[256];
+	char path[256], *send = NULL;
 	bool report = !strcmp(what, "report") && rest == 2 && strspn(argv[optind + 1], "0123456789") == strlen(argv[optind + 1]) &&
 		      argv[optind + 1][0];
-	if (!(rest == 0 || (rest == 1 && !strcmp(what, "runs")) || report) || (csv && (!report || json))) {
-		fprintf(stderr, "tocsin drills: %s\n%s", report || strcmp(what, "report") ? "bad arguments" :
-			"report needs a run number (tocsin drills runs lists them)", DRILLS_USAGE);
+	bool add = !strcmp(what, "add") && rest >= 2, remove = !strcmp(what, "remove") && rest == 2 && argv[optind + 1][0] &&
+		   strspn(argv[optind + 1], "config-0123456789") == strlen(argv[optind + 1]);
+	if (!(rest == 0 || (rest == 1 && !strcmp(what, "runs")) || report || add || remove) || (csv && (!report || json))) {
+		fprintf(stderr, "tocsin drills: %s\n%s", !strcmp(what, "report") && !report ?
+			"report needs a run number (tocsin drills runs lists them)" : !strcmp(what, "remove") && !remove ?
+			"remove needs a schedule's id (tocsin drills lists them)" : "bad arguments", DRILLS_USAGE);
 		return TC_EXIT_USAGE;
 	}
+	if (add && !(send = add_body(argc - optind - 1, argv + optind + 1)))
+		return fputs("tocsin drills: out of memory\n", stderr), TC_EXIT_USAGE;
 	if (report)
 		snprintf(path, sizeof(path), "/api/v1/drills/runs/%s/report%s", argv[optind + 1], csv ? "?format=csv" : "");
+	else if (remove)
+		snprintf(path, sizeof(path), "/api/v1/drills/%s", argv[optind + 1]);
 	else
-		snprintf(path, sizeof(path), "/api/v1/drills%s", rest ? "/runs" : "");
-	return show("drills", server, path, csv, json, report ? print_report : rest ? print_runs : print_schedules);
+		snprintf(path, sizeof(path), "/api/v1/drills%s", rest == 1 ? "/runs" : "");
+	int rc = show("drills", add ? "POST" : remove ? "DELETE" : "GET", server, path, send, csv, json,
+		      report ? print_report : add ? print_added : remove ? print_removed : rest ? print_runs : print_schedules);
+	free(send);
+	return rc;
 }
 
 static void print_health(json_t *j)
@@ -228,5 +280,5 @@ int tc_cli_health(int argc, char **argv)
 			HEALTH_USAGE);
 		return TC_EXIT_USAGE;
 	}
-	return show("health", server, csv ? "/api/v1/health?format=csv" : "/api/v1/health", csv, json, print_health);
+	return show("health", "GET", server, csv ? "/api/v1/health?format=csv" : "/api/v1/health", NULL, csv, json, print_health);
 }

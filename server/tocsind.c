@@ -18,8 +18,8 @@
  * https:// (with --tls-cert and --tls-key), to DIR/http.url.
  * With an SMS gateway (--smpp, or sms_gateway = kannel) the SMS channel
  * (sms/tc_sms_engine.h) runs beside MQTT dispatch on the same loop.
- * The drill schedules of the configuration (drill = ...) are issued on it
- * too, at their slots (tocsind_drill.h). For tests only, the environment
+ * The drill schedules of the configuration (drill = ...) and those added
+ * through the API are issued on it too, at their slots (tocsind_drill.h). For tests only, the environment
  * variable TOCSIN_TEST_CLOCK_OFFSET (seconds) moves the clock those slots are
  * read with; every other time stays the real one.
  */
@@ -289,7 +289,7 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 			if (next_sms - now < timeout_ms)
 				timeout_ms = (long)(next_sms - now);
 		}
-		if (drills->n) {
+		{ /* the configuration's schedules and the store's (added through the API at any time) */
 			if (now >= next_drill) {
 				if (tocsind_drills_work(drills, store, io, tc_api_index(api), (int64_t)time(NULL)))
 					next_work = 0; /* a drill to render and publish */
@@ -744,6 +744,7 @@ int main(int argc, char **argv)
 				     .map_attribution = cfg.map_attribution[0] ? cfg.map_attribution : NULL };
 	ao.drills = drill_v;
 	ao.n_drills = drills.n;
+	ao.drill_sender = cfg.drill_sender;
 	ao.drill_target_s = cfg.drill_target_s;
 	ao.drill_clock_offset_s = drills.offset_s;
 	ao.health = (struct tc_health_settings){ cfg.health_offline_h, cfg.health_silent_alerts, cfg.health_clock_s };

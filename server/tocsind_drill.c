@@ -52,10 +52,9 @@ static void log_refusal(const struct tc_drill *dr, int64_t slot, enum tc_rc rc, 
 }
 
 /* Issue slot of dr; true when its alert was accepted. */
-static bool issue(struct tocsind_drills *dr, size_t i, int64_t slot, struct tc_store *s,
+static bool issue(const struct tocsind_drills *dr, const struct tc_drill *sch, int64_t slot, struct tc_store *s,
 		  const struct tc_ingest_options *io, int64_t now)
 {
-	const struct tc_drill *sch = &dr->v[i];
 	struct tc_vec codes = TC_VEC_OF(char[16]);
 	struct tc_ingest_result res;
 	struct tc_diags *d = tc_diags_new();
@@ -79,26 +78,97 @@ static bool issue(struct tocsind_drills *dr, size_t i, int64_t slot, struct tc_s
 	return rc == TC_OK;
 }
 
+/* The pass being made: the schedules as they are now, each with its last slot. */
+struct pass {
+	struct tocsind_drills *dr;
+	struct tc_store *s;
+	struct tocsind_drill_slot next[TOCSIND_DRILLS_MAX];
+	size_t n;
+	enum tc_rc rc;
+};
+
+/* Add spec to the pass; not_before: a slot at or before it counts as run (an API schedule's creation). */
+static void take(struct pass *p, const struct tc_drill *sch, int64_t not_before)
+{
+	struct tocsind_drill_slot *e = &p->next[p->n];
+	if (p->rc || p->n >= TOCSIND_DRILLS_MAX)
+		return;
+	e->dr = *sch;
+	e->last = -1;
+	for (size_t i = 0; i < p->dr->n_cur; i++)
+		if (!strcmp(p->dr->cur[i].dr.spec, sch->spec))
+			e->last = p->dr->cur[i].last;
+	if (e->last < 0 && (p->rc = tc_store_drill_last(p->s, sch->spec, &e->last)))
+		return;
+	if (e->last < not_before)
+		e->last = not_before;
+	p->n++;
+}
+
+static void take_stored(const struct tc_drill_schedule *sc, void *user)
+{
+	struct pass *p = user;
+	struct tc_drill sch;
+	if (tc_drill_parse(sc->spec, &sch, NULL)) {
+		log_line(TC_LOG_ERROR, "schedule %lld '%s' in the store cannot be read: skipped", (long long)sc->id, sc->spec);
+		return;
+	}
+	take(p, &sch, sc->runs_after);
+}
+
+/* Whether spec is among the n schedules of v. */
+static bool among(const struct tocsind_drill_slot *v, size_t n, const char *spec)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].dr.spec, spec))
+			return true;
+	return false;
+}
+
+/* Log the schedules added and removed since the last pass. */
+static void log_changes(const struct tocsind_drills *dr, const struct pass *p)
+{
+	for (size_t i = 0; dr->loaded && i < p->n; i++)
+		if (!among(dr->cur, dr->n_cur, p->next[i].dr.spec))
+			log_line(TC_LOG_INFO, "schedule='%s' taken on", p->next[i].dr.spec);
+	for (size_t i = 0; i < dr->n_cur; i++)
+		if (!among(p->next, p->n, dr->cur[i].dr.spec))
+			log_line(TC_LOG_INFO, "schedule='%s' dropped", dr->cur[i].dr.spec);
+}
+
 size_t tocsind_drills_work(struct tocsind_drills *dr, struct tc_store *s, const struct tc_ingest_options *io,
 			   const struct tc_registry_index *index, int64_t now)
 {
 	struct tc_ingest_options dio = *io;
+	struct pass *p = calloc(1, sizeof(*p));
 	size_t issued = 0;
-	dio.user = NULL;     /* the configuration's order: no one's limits */
+	dio.user = NULL;     /* a standing order: no one's limits */
 	dio.approval = NULL; /* and no second person */
 	dio.source_address = "schedule";
 	dio.index = index;
-	for (size_t i = 0; !dr->loaded && i < dr->n; i++)
-		if (tc_store_drill_last(s, dr->v[i].spec, &dr->last[i]))
-			return 0; /* the store cannot say which slots ran: nothing until it can */
+	if (!p)
+		return 0;
+	*p = (struct pass){ .dr = dr, .s = s };
+	for (size_t i = 0; i < dr->n; i++)
+		take(p, &dr->v[i], 0);
+	if (!p->rc && dr->sender[0])
+		p->rc = tc_store_drill_schedules(s, 0, take_stored, p);
+	if (p->rc) { /* the store cannot say which slots ran: nothing until it can */
+		free(p);
+		return 0;
+	}
+	log_changes(dr, p);
+	memcpy(dr->cur, p->next, p->n * sizeof(p->next[0]));
+	dr->n_cur = p->n;
 	dr->loaded = true;
-	for (size_t i = 0; i < dr->n; i++) {
-		int64_t slot = tc_drill_due(&dr->v[i], now + dr->offset_s, dr->last[i], dr->catchup_s);
+	free(p);
+	for (size_t i = 0; i < dr->n_cur; i++) {
+		int64_t slot = tc_drill_due(&dr->cur[i].dr, now + dr->offset_s, dr->cur[i].last, dr->catchup_s);
 		if (!slot)
 			continue;
 		/* tried once: a refused slot is logged, not tried again every second */
-		dr->last[i] = slot;
-		issued += issue(dr, i, slot, s, &dio, now);
+		dr->cur[i].last = slot;
+		issued += issue(dr, &dr->cur[i].dr, slot, s, &dio, now);
 	}
 	return issued;
 }

@@ -911,8 +911,9 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 	case EP_SHELTER_OCCUPANCY: return tc_api_shelter_occupancy(api, c, rq);
 	case EP_SHELTER_REPORT: return tc_api_shelter_report(api, c, rq);
 	case EP_DRILLS:
+	case EP_DRILL:
 	case EP_DRILL_RUNS:
-	case EP_DRILL_REPORT: return tc_api_drills(api, c, rq);
+	case EP_DRILL_REPORT: return tc_api_drills(api, c, rq, get);
 	case EP_RX_HEALTH: return tc_api_health(api, c, rq);
 	case EP_CANCEL: return cancel_alert(api, c, rq);
 	case EP_APPROVE: return tc_api_decide(api, c, rq, true);

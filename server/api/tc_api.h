@@ -43,6 +43,7 @@
  *                                  shelter, distance, direction, sentences (tc_api_shelters.c)
  *   POST /api/v1/shelters/{id}/occupancy  {"occupancy":N} | {"full":true} | {"state":S}
  *   GET  /api/v1/shelters/report[?format=csv]  villages without a shelter, shelters short of room
+ *   GET, POST /api/v1/drills, DELETE /api/v1/drills/{id}  drill schedules (tc_api_drills.c)
  *   GET  /api/v1/provision/{id}    one device's configuration, with its secret
  *   GET  /api/v1/provision         every receiver's id and secret
  *   POST /api/v1/alerts/{id}/approve, /reject, GET /api/v1/approvals   two-person release
@@ -133,6 +134,7 @@ struct tc_api_options {
 	/* The drill schedules of the configuration (GET /api/v1/drills; borrowed), n_drills of them. */
 	const struct tc_drill *drills;
 	size_t n_drills;
+	const char *drill_sender;     /* drill_sender: the CAP sender drills go out as ("" none; borrowed) */
 	long drill_target_s;          /* a drill report's target: answered within this long; 0: 300 */
 	int64_t drill_clock_offset_s; /* TOCSIN_TEST_CLOCK_OFFSET: the clock next slots are read with (tests) */
 	struct tc_health_settings health; /* the maintenance list's rules (GET /api/v1/health) */

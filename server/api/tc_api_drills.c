@@ -1,10 +1,26 @@
 /*
- * tc_api_drills.c — the bureau's drills through the API (read right):
+ * tc_api_drills.c — the bureau's drills through the API:
  *
- *   GET /api/v1/drills                         the schedules of the configuration, each with
- *                                              its next slot and its last run
+ *   GET /api/v1/drills                         the schedules, the configuration's (source
+ *                                              config, id config-N: its N-th drill line) and
+ *                                              the API's (source api, id N), each with its
+ *                                              next slot and its last run (read right)
+ *   POST /api/v1/drills {"schedule":"weekly wed 10:00 silent 120116"}
+ *                                              keep a schedule → 201 with its id
+ *   DELETE /api/v1/drills/{id}                 remove an API schedule
  *   GET /api/v1/drills/runs[?limit=N]          the runs, newest slot first
  *   GET /api/v1/drills/runs/{id}/report[?format=csv]
+ *
+ * Who may add or remove a schedule (docs/security.md, "Users and roles"):
+ * its slots release alerts to receivers with no second person, so a silent
+ * one (a Test: nothing is heard) takes the submit right and an audible one
+ * (an Exercise, played aloud every slot) the approve right, as releasing an
+ * alert does; its region must lie in the user's regions (`*` only for a
+ * user of every region) and drill_sender among the user's departments. The
+ * configuration's schedules are the bureau's: they are changed in its file,
+ * never here. Each addition and removal is audited with the user and the
+ * schedule. tocsind's drill timer reads the stored schedules at every pass
+ * (tocsind_drill.h), so a change takes effect without a restart.
  *
  * A report reads the run's alert's deliveries: per receiver whether it
  * answered (played, displayed, or a passed self-check), failed (a failed
@@ -22,6 +38,7 @@
 #include "tc_api_int.h"
 #include "tc_csv.h"
 #include "tc_drill.h"
+#include "tc_log.h"
 #include "tc_store_drill.h"
 
 #define TREND_RUNS 10
@@ -64,30 +81,202 @@ static void last_run(const struct tc_drill_run *r, void *user)
 		*j = run_json(r);
 }
 
+/* One schedule of GET /api/v1/drills; NULL when the store could not be read. */
+static json_t *schedule_json(struct tc_api *api, const struct tc_drill *dr, const char *id, const char *source,
+			     int64_t now)
+{
+	static const char *const every[] = { "daily", "weekly", "monthly" };
+	char when[32], at[16], day[16] = "";
+	json_t *last = NULL;
+	int64_t next = tc_drill_next(dr, now);
+	beijing(next, when);
+	snprintf(at, sizeof(at), "%02d:%02d", dr->minute / 60 % 24, dr->minute % 60);
+	if (dr->every != TC_DRILL_DAILY) /* the spec's second word: wed, first-mon */
+		snprintf(day, sizeof(day), "%.*s", (int)strcspn(strchr(dr->spec, ' ') + 1, " "), strchr(dr->spec, ' ') + 1);
+	if (tc_store_drill_runs(api->store, dr->spec, 0, 1, last_run, &last))
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "id", id, "source", source, "schedule",
+			 dr->spec, "every", every[dr->every], "time", at, "mode", dr->audible ? "audible" : "silent",
+			 "region", dr->region[0] ? dr->region : "*", "day", day,
+			 "next_slot", (json_int_t)next, "next_slot_time", when, "last_run", last ? last : json_null());
+}
+
+struct listing {
+	struct tc_api *api;
+	json_t *list;
+	int64_t now;
+	bool failed;
+};
+
+static void list_stored(const struct tc_drill_schedule *sc, void *user)
+{
+	struct listing *l = user;
+	struct tc_drill dr;
+	char id[24];
+	json_t *j = NULL;
+	snprintf(id, sizeof(id), "%lld", (long long)sc->id);
+	if (tc_drill_parse(sc->spec, &dr, NULL) == TC_OK && !(j = schedule_json(l->api, &dr, id, "api", l->now)))
+		l->failed = true;
+	if (j) {
+		json_object_set_new(j, "created_by", json_string(sc->created_by));
+		json_object_set_new(j, "created_at", json_integer(sc->created_at));
+		json_array_append_new(l->list, j);
+	}
+}
+
 /* GET /api/v1/drills */
 static enum MHD_Result schedules(struct tc_api *api, struct MHD_Connection *c)
 {
-	static const char *const every[] = { "daily", "weekly", "monthly" };
-	json_t *list = json_array();
-	int64_t now = tc_api_now(api) + api->o.drill_clock_offset_s;
-	for (size_t i = 0; i < api->o.n_drills; i++) {
-		const struct tc_drill *dr = &api->o.drills[i];
-		char when[32], at[16];
-		json_t *last = NULL;
-		int64_t next = tc_drill_next(dr, now);
-		beijing(next, when);
-		snprintf(at, sizeof(at), "%02d:%02d", dr->minute / 60 % 24, dr->minute % 60);
-		if (tc_store_drill_runs(api->store, dr->spec, 0, 1, last_run, &last)) {
-			json_decref(list);
-			return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the drill runs could not be read");
-		}
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "schedule", dr->spec,
-						      "every", every[dr->every], "time", at, "mode",
-						      dr->audible ? "audible" : "silent", "region",
-						      dr->region[0] ? dr->region : "*", "next_slot", (json_int_t)next,
-						      "next_slot_time", when, "last_run", last ? last : json_null()));
+	struct listing l = { api, json_array(), tc_api_now(api) + api->o.drill_clock_offset_s, false };
+	for (size_t i = 0; !l.failed && i < api->o.n_drills; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "config-%zu", i + 1);
+		json_t *j = schedule_json(api, &api->o.drills[i], id, "config", l.now);
+		l.failed = !j;
+		json_array_append_new(l.list, j);
 	}
-	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o, s:I}", "drills", list, "target_s", (json_int_t)target_of(api)));
+	if (l.failed || tc_store_drill_schedules(api->store, 0, list_stored, &l) || l.failed) {
+		json_decref(l.list);
+		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the drill schedules could not be read");
+	}
+	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:o, s:I}", "drills", l.list, "target_s", (json_int_t)target_of(api)));
+}
+
+/* --- adding and removing ------------------------------------------------------------------- */
+
+/*
+ * Whether the request's user may add or remove dr: 0, or -1 with the refusal queued (403 naming
+ * what the user lacks).
+ */
+static int may_change(struct tc_api *api, struct MHD_Connection *c, const struct request *rq, const struct tc_drill *dr)
+{
+	const struct tc_user *u = &rq->user;
+	bool every = false;
+	for (size_t i = 0; i < u->n_regions && i < TC_AUTH_MAX_REGIONS; i++)
+		every |= !strcmp(u->regions[i], "*");
+	if (dr->audible && !tc_role_may(u->role, TC_PERM_APPROVE))
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.role",
+			     "'%s' is audible: an Exercise played aloud at every slot with no second person needs the "
+			     "approve right, and user %s (%s) may not approve", dr->spec, u->name, tc_role_name(u->role));
+	else if (dr->region[0] ? !tc_user_in_scope(u, dr->region) : !every)
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.region", "'%s' reaches region %s, outside the regions of user %s",
+			     dr->spec, dr->region[0] ? dr->region : "* (every region)", u->name);
+	else if (!tc_user_may_send_as(u, api->o.drill_sender))
+		tc_api_error(c, MHD_HTTP_FORBIDDEN, "auth.department",
+			     "drills go out as %s (drill_sender), not a department of user %s", api->o.drill_sender, u->name);
+	else
+		return 0;
+	api->forbidden++;
+	return -1;
+}
+
+struct count {
+	const char *spec;
+	size_t n;
+	int64_t same; /* the id of a stored schedule with that spec */
+};
+
+static void count_stored(const struct tc_drill_schedule *sc, void *user)
+{
+	struct count *k = user;
+	k->n++;
+	if (!strcmp(sc->spec, k->spec))
+		k->same = sc->id;
+}
+
+/* The schedule a POST body names into dr; NULL, or the refusal's message into why. */
+static const char *body_schedule(const struct request *rq, struct tc_drill *dr, char *why, size_t len)
+{
+	json_t *j = rq->body.n ? json_loadb(rq->body.v, rq->body.n, 0, NULL) : NULL;
+	const char *text = json_string_value(json_object_get(j, "schedule"));
+	struct tc_diags *d = tc_diags_new();
+	const char *bad = NULL;
+	if (!text)
+		bad = "the body must be {\"schedule\": \"weekly wed 10:00 silent 120116\"}";
+	else if (!d)
+		bad = "out of memory";
+	else if (tc_drill_parse(text, dr, d)) {
+		snprintf(why, len, "%s", tc_diags_count(d) ? tc_diags_get(d, 0)->message : "the schedule cannot be read");
+		bad = why;
+	}
+	tc_diags_free(d);
+	json_decref(j);
+	return bad;
+}
+
+/* POST /api/v1/drills */
+static enum MHD_Result add(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	struct tc_drill dr;
+	char why[256], id[24];
+	const char *bad = body_schedule(rq, &dr, why, sizeof(why));
+	if (bad)
+		return tc_api_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "drill.syntax", "%s", bad);
+	if (!api->o.drill_sender || !api->o.drill_sender[0])
+		return tc_api_error(c, MHD_HTTP_CONFLICT, "drill.sender",
+				    "tocsind has no drill_sender: set the bureau's CAP sender in its configuration first");
+	if (may_change(api, c, rq, &dr))
+		return MHD_YES;
+	for (size_t i = 0; i < api->o.n_drills; i++)
+		if (!strcmp(api->o.drills[i].spec, dr.spec))
+			return tc_api_error(c, MHD_HTTP_CONFLICT, "drill.duplicate",
+					    "'%s' is schedule config-%zu already, in tocsind's configuration", dr.spec, i + 1);
+	struct count k = { dr.spec, 0, 0 };
+	if (tc_store_drill_schedules(api->store, 0, count_stored, &k))
+		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the drill schedules could not be read");
+	if (k.same)
+		return tc_api_error(c, MHD_HTTP_CONFLICT, "drill.duplicate", "'%s' is schedule %lld already", dr.spec,
+				    (long long)k.same);
+	if (k.n >= TC_DRILL_MAX)
+		return tc_api_error(c, MHD_HTTP_CONFLICT, "drill.limit",
+				    "there are %zu schedules through the API already, the most tocsind keeps: remove one first", k.n);
+	int64_t n = 0, now = tc_api_now(api);
+	if (tc_store_drill_schedule_add(api->store, dr.spec, rq->user.name, now, now + api->o.drill_clock_offset_s, &n))
+		return tc_api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the schedule could not be written");
+	snprintf(id, sizeof(id), "%lld", (long long)n);
+	tc_api_audit(api, rq, "drill-add", NULL, id, dr.spec);
+	tc_log(TC_LOG_INFO, "http", "schedule=%s '%s' added by user %s", id, dr.spec, rq->user.name);
+	json_t *j = schedule_json(api, &dr, id, "api", now + api->o.drill_clock_offset_s);
+	if (!j)
+		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the drill runs could not be read");
+	json_object_set_new(j, "created_by", json_string(rq->user.name));
+	json_object_set_new(j, "created_at", json_integer(now));
+	return tc_api_reply(c, MHD_HTTP_CREATED, j);
+}
+
+static void copy_stored(const struct tc_drill_schedule *sc, void *user)
+{
+	snprintf(user, sizeof(((struct tc_drill *)0)->spec), "%s", sc->spec);
+}
+
+/* DELETE /api/v1/drills/{id} */
+static enum MHD_Result remove_schedule(struct tc_api *api, struct MHD_Connection *c, const struct request *rq)
+{
+	struct tc_drill dr;
+	char spec[sizeof(dr.spec)] = "";
+	if (!strncmp(rq->id, "config-", 7)) {
+		long i = atol(rq->id + 7);
+		if (i < 1 || (size_t)i > api->o.n_drills)
+			return tc_api_error(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no drill schedule %s", rq->id);
+		return tc_api_error(c, MHD_HTTP_CONFLICT, "drill.config",
+				    "schedule %s ('%s') lives in tocsind's configuration file (its drill = lines): remove "
+				    "it there and restart tocsind", rq->id, api->o.drills[i - 1].spec);
+	}
+	enum tc_rc rc = tc_store_drill_schedules(api->store, atoll(rq->id), copy_stored, spec);
+	if (rc == TC_ERR_NOTFOUND)
+		return tc_api_error(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no drill schedule %s", rq->id);
+	if (rc || tc_drill_parse(spec, &dr, NULL))
+		return tc_api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store.read", "the drill schedule could not be read");
+	if (may_change(api, c, rq, &dr))
+		return MHD_YES;
+	rc = tc_store_drill_schedule_remove(api->store, atoll(rq->id), spec, sizeof(spec));
+	if (rc == TC_ERR_NOTFOUND)
+		return tc_api_error(c, MHD_HTTP_NOT_FOUND, "api.not-found", "no drill schedule %s", rq->id);
+	if (rc)
+		return tc_api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store.write", "the schedule could not be removed");
+	tc_api_audit(api, rq, "drill-remove", NULL, rq->id, spec);
+	tc_log(TC_LOG_INFO, "http", "schedule=%s '%s' removed by user %s", rq->id, spec, rq->user.name);
+	return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:s, s:b}", "id", rq->id, "schedule", spec, "removed", true));
 }
 
 /* GET /api/v1/drills/runs[?limit=N] */
@@ -320,11 +509,15 @@ static enum MHD_Result report(struct tc_api *api, struct MHD_Connection *c, cons
 	return ok;
 }
 
-enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq)
+enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq, bool get)
 {
 	if (rq->ep == EP_DRILL_RUNS)
 		return runs(api, c);
 	if (rq->ep == EP_DRILL_REPORT)
 		return report(api, c, rq);
+	if (rq->ep == EP_DRILL)
+		return remove_schedule(api, c, rq);
+	if (!get)
+		return add(api, c, rq);
 	return schedules(api, c);
 }

@@ -49,6 +49,20 @@ static bool drill_report(const char *url, struct request *rq)
 	return true;
 }
 
+/* /api/v1/drills/{id}: a schedule's id (digits, or config-N) into rq->id. */
+static bool drill_schedule(const char *url, struct request *rq)
+{
+	static const char head[] = "/api/v1/drills/", config[] = "config-";
+	if (strncmp(url, head, sizeof(head) - 1))
+		return false;
+	const char *id = url + sizeof(head) - 1, *digits = strncmp(id, config, sizeof(config) - 1) ? id : id + sizeof(config) - 1;
+	size_t n = strspn(digits, "0123456789");
+	if (!n || n > 18 || digits[n])
+		return false;
+	snprintf(rq->id, sizeof(rq->id), "%s", id);
+	return true;
+}
+
 /* /api/v1/previews/{32 lowercase hex}/{lang}.ogg: the id and language into rq. */
 static bool preview_audio(const char *url, struct request *rq)
 {
@@ -101,7 +115,7 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 		{ "/api/v1/health", EP_RX_HEALTH, "GET" },
 		{ "/api/v1/shelters/guidance", EP_SHELTER_GUIDANCE, "GET" },
 		{ "/api/v1/shelters/report", EP_SHELTER_REPORT, "GET" },
-		{ "/api/v1/drills", EP_DRILLS, "GET" },      { "/api/v1/drills/runs", EP_DRILL_RUNS, "GET" },
+		{ "/api/v1/drills", EP_DRILLS, "GET, POST" },      { "/api/v1/drills/runs", EP_DRILL_RUNS, "GET" },
 	};
 	static const struct {
 		const char *tail;
@@ -142,6 +156,8 @@ static enum tc_endpoint resolve(const char *url, struct request *rq, const char 
 	}
 	if (drill_report(url, rq))
 		return *allow = "GET", EP_DRILL_REPORT;
+	if (drill_schedule(url, rq))
+		return *allow = "DELETE", EP_DRILL;
 	if (preview_audio(url, rq))
 		return *allow = "GET", EP_PREVIEW_AUDIO;
 	if (!strncmp(url, "/api/v1/sms/", 12))
@@ -180,7 +196,9 @@ static int perm_of(const struct request *rq, bool get)
 	case EP_SHELTER_GUIDANCE:
 	case EP_SHELTER_REPORT: return TC_PERM_READ;
 	case EP_SHELTER_OCCUPANCY: return TC_PERM_SHELTER; /* a manager: its own shelter (tc_api_shelters.c) */
-	case EP_DRILLS:
+	/* adding or removing a schedule: submit at least; an audible one approve too (tc_api_drills.c) */
+	case EP_DRILLS: return get ? TC_PERM_READ : TC_PERM_SUBMIT;
+	case EP_DRILL: return TC_PERM_SUBMIT;
 	case EP_DRILL_RUNS:
 	case EP_DRILL_REPORT: return TC_PERM_READ; /* a report counts the receivers of the user's regions only */
 	case EP_RX_HEALTH: return TC_PERM_READ; /* the receivers of the user's regions only, no phone numbers */

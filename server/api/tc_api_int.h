@@ -78,7 +78,8 @@ enum tc_endpoint {
 	EP_SHELTER_GUIDANCE,  /* GET /api/v1/shelters/guidance?receiver=ID (tc_api_shelters.c) */
 	EP_SHELTER_OCCUPANCY, /* POST /api/v1/shelters/{id}/occupancy */
 	EP_SHELTER_REPORT,    /* GET /api/v1/shelters/report[?format=csv] */
-	EP_DRILLS,      /* GET /api/v1/drills: the schedules (tc_api_drills.c) */
+	EP_DRILLS,      /* GET, POST /api/v1/drills: the schedules (tc_api_drills.c) */
+	EP_DRILL,       /* DELETE /api/v1/drills/{id}: an API schedule */
 	EP_DRILL_RUNS,  /* GET /api/v1/drills/runs */
 	EP_DRILL_REPORT,/* GET /api/v1/drills/runs/{id}/report[?format=csv] */
 	EP_RX_HEALTH,   /* GET /api/v1/health[?format=csv]: the maintenance list (tc_api_health.c) */
@@ -179,8 +180,8 @@ struct tc_api_health;
 enum MHD_Result tc_api_health(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
 void tc_api_health_free(struct tc_api_health *h);
 
-/* GET /api/v1/drills, /drills/runs, /drills/runs/{id}/report (tc_api_drills.c). */
-enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq);
+/* GET, POST /api/v1/drills, DELETE /drills/{id}, GET /drills/runs, /drills/runs/{id}/report (tc_api_drills.c). */
+enum MHD_Result tc_api_drills(struct tc_api *api, struct MHD_Connection *c, struct request *rq, bool get);
 
 /* POST /api/v1/login, /logout, GET /api/v1/whoami (tc_api_gate.c). */
 enum MHD_Result tc_api_login(struct tc_api *api, struct MHD_Connection *c, const struct request *rq);

@@ -228,6 +228,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX sms_messages_by_phone ON sms_messages (phone, created_at);"
 	"CREATE INDEX sms_messages_by_code ON sms_messages (phone, code);"
 	"CREATE INDEX sms_messages_by_subject ON sms_messages (purpose, subject, phone, created_at);",
+	/* 15: drill schedules added through the API, beside the configuration's (tc_store_drill.h);
+	 * an id is never given again, so that the audit's names one schedule; runs_after: only
+	 * slots after it run (the schedule clock when it was added) */
+	"CREATE TABLE drill_schedules ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL UNIQUE, created_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  runs_after INTEGER NOT NULL);",
 };
 
 

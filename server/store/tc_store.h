@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 14
+#define TC_STORE_SCHEMA_VERSION 15
 
 struct tc_store;
 

@@ -1,9 +1,10 @@
 /*
  * tc_store_drill.c — drill runs and the answers their reports read
- * (tc_store_drill.h). The tables are schema 10's (tc_store.c).
+ * (tc_store_drill.h). The runs are schema 12's, the schedules schema 15's (tc_store.c).
  */
 #include "tc_store_drill.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "tc_store_int.h"
@@ -111,4 +112,75 @@ enum tc_rc tc_store_drill_answers(struct tc_store *s, const char *alert_id,
 	}
 	sqlite3_reset(q);
 	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_drill_schedule_add(struct tc_store *s, const char *spec, const char *by, int64_t at,
+				       int64_t runs_after, int64_t *id)
+{
+	static const char sql[] =
+		"INSERT INTO drill_schedules (spec, created_by, created_at, runs_after) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	*id = 0;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_text(q, 1, spec, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, at);
+	sqlite3_bind_int64(q, 4, runs_after);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return r == SQLITE_DONE ? TC_OK : r == SQLITE_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
+}
+
+struct text_buf {
+	char *s;
+	size_t len;
+};
+
+static void spec_into(const struct tc_drill_schedule *sc, void *user)
+{
+	struct text_buf *out = user;
+	snprintf(out->s, out->len, "%s", sc->spec);
+}
+
+enum tc_rc tc_store_drill_schedule_remove(struct tc_store *s, int64_t id, char *spec, size_t len)
+{
+	static const char sql[] = "DELETE FROM drill_schedules WHERE id = ?";
+	struct text_buf into = { spec, len };
+	enum tc_rc rc = tc_store_drill_schedules(s, id, spec_into, &into);
+	sqlite3_stmt *q = rc ? NULL : tc_store_stmt(s, sql);
+	if (rc || !q)
+		return rc ? rc : TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+}
+
+enum tc_rc tc_store_drill_schedules(struct tc_store *s, int64_t id,
+				    void (*fn)(const struct tc_drill_schedule *sc, void *user), void *user)
+{
+	static const char sql[] = "SELECT id, spec, created_by, created_at, runs_after FROM drill_schedules"
+				  " WHERE ?1 = 0 OR id = ?1 ORDER BY id";
+	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	size_t n = 0;
+	int r;
+	if (!q)
+		return TC_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tc_drill_schedule sc = { .id = sqlite3_column_int64(q, 0),
+						.spec = (const char *)sqlite3_column_text(q, 1),
+						.created_by = (const char *)sqlite3_column_text(q, 2),
+						.created_at = sqlite3_column_int64(q, 3),
+						.runs_after = sqlite3_column_int64(q, 4) };
+		fn(&sc, user);
+		n++;
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return TC_ERR_IO;
+	return id && !n ? TC_ERR_NOTFOUND : TC_OK;
 }

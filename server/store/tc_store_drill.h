@@ -51,4 +51,32 @@ struct tc_drill_answer {
 enum tc_rc tc_store_drill_answers(struct tc_store *s, const char *alert_id,
 				  void (*fn)(const struct tc_drill_answer *a, void *user), void *user);
 
+/*
+ * Drill schedules added through the API (the configuration's are not in the store): the
+ * entry as tc_drill_parse wrote it (unique), who added it and when (Unix seconds), and the
+ * time its slots begin after (the schedule clock when it was added: a slot already past then
+ * never runs).
+ */
+struct tc_drill_schedule {
+	int64_t id, created_at, runs_after;
+	const char *spec, *created_by; /* valid during the callback only */
+};
+
+/*
+ * Keep spec (already parsed, so its single-spaced form); its id into *id. TC_ERR_INVALID
+ * when the same spec is stored already.
+ */
+enum tc_rc tc_store_drill_schedule_add(struct tc_store *s, const char *spec, const char *by, int64_t at,
+				       int64_t runs_after, int64_t *id);
+
+/*
+ * Remove schedule id; its spec into spec (len bytes) first, for the audit. TC_ERR_NOTFOUND
+ * when there is none. Its runs stay, so a schedule added again later never reruns a slot.
+ */
+enum tc_rc tc_store_drill_schedule_remove(struct tc_store *s, int64_t id, char *spec, size_t len);
+
+/* Every stored schedule (or, with id not 0, that one: TC_ERR_NOTFOUND when none), oldest first. */
+enum tc_rc tc_store_drill_schedules(struct tc_store *s, int64_t id,
+				    void (*fn)(const struct tc_drill_schedule *sc, void *user), void *user);
+
 #endif

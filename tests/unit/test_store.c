@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
@@ -12,6 +14,7 @@
 #include "cap_fixture.h"
 #include "store_fixture.h"
 #include "tc_store.h"
+#include "tc_store_drill.h"
 
 
 static int setup(void **state)
@@ -102,7 +105,7 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE health_list; DROP TABLE health_days; DROP INDEX sms_messages_by_subject;"
+				      "DROP TABLE drill_schedules; DROP TABLE health_list; DROP TABLE health_days; DROP INDEX sms_messages_by_subject;"
 				      "ALTER TABLE receivers DROP COLUMN known_at; ALTER TABLE receivers DROP COLUMN clock_offset_s;"
 				      "ALTER TABLE receivers DROP COLUMN clock_at;"
 				      "DROP TABLE guidance_audio;"
@@ -245,6 +248,40 @@ static void test_states_list_and_audit(void **state)
 	free(xml2);
 }
 
+static void collect_schedule(const struct tc_drill_schedule *sc, void *user)
+{
+	char *out = user;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%lld %s %s %lld;", (long long)sc->id, sc->spec, sc->created_by, (long long)sc->runs_after);
+}
+
+/* API drill schedules: kept once each, listed oldest first, removed with their text, ids never reused. */
+static void test_drill_schedules(void **state)
+{
+	(void)state;
+	struct tc_store *s = NULL;
+	char list[256] = "", spec[128] = "";
+	int64_t a = 0, b = 0, c = 0;
+	assert_int_equal(tc_store_open(fixture_db, &s, NULL), TC_OK);
+	assert_int_equal(tc_store_drill_schedule_add(s, "weekly wed 10:00 silent 120116", "li", 100, 160, &a), TC_OK);
+	assert_int_equal(tc_store_drill_schedule_add(s, "daily 09:00 silent 12", "wang", 200, 260, &b), TC_OK);
+	assert_int_equal(tc_store_drill_schedule_add(s, "daily 09:00 silent 12", "zhao", 300, 360, &c), TC_ERR_INVALID);
+	assert_int_equal(tc_store_drill_schedules(s, 0, collect_schedule, list), TC_OK);
+	char want[256];
+	snprintf(want, sizeof(want), "%lld weekly wed 10:00 silent 120116 li 160;%lld daily 09:00 silent 12 wang 260;",
+		 (long long)a, (long long)b);
+	assert_string_equal(list, want);
+	assert_int_equal(tc_store_drill_schedule_remove(s, b, spec, sizeof(spec)), TC_OK);
+	assert_string_equal(spec, "daily 09:00 silent 12");
+	assert_int_equal(tc_store_drill_schedule_remove(s, b, spec, sizeof(spec)), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_drill_schedules(s, b, collect_schedule, list), TC_ERR_NOTFOUND);
+	assert_int_equal(tc_store_drill_schedule_add(s, "daily 09:00 silent 12", "zhao", 300, 360, &c), TC_OK);
+	assert_true(c > b); /* the removed one's id is not given again */
+	assert_int_equal(tc_store_drill_schedule_remove(s, a, spec, sizeof(spec)), TC_OK);
+	assert_int_equal(tc_store_drill_schedule_remove(s, c, spec, sizeof(spec)), TC_OK);
+	tc_store_close(s);
+}
+
 static void test_open_error_is_clear(void **state)
 {
 	(void)state;
@@ -266,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_alert_durable_and_idempotent),
 		cmocka_unit_test(test_states_list_and_audit),
 		cmocka_unit_test(test_open_error_is_clear),
+		cmocka_unit_test(test_drill_schedules),
 		cmocka_unit_test(test_migrates_from_3), /* last: it leaves rows behind */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
