@@ -247,24 +247,58 @@ out:
 	tc_rx_alert_free(a);
 }
 
-/* A guidance command: kept with its alert unless the alert's programme is over (then logged). */
-static void guidance(struct rx_core *c, const struct tc_cmd *cmd)
+/*
+ * A guidance command: kept with its alert (its sealed message on disk too, so that a restart
+ * keeps it) unless the alert's programme is over (then logged). sealed_msg is NULL when it is
+ * read back from the disk.
+ */
+static void guidance(struct rx_core *c, const struct tc_cmd *cmd, const void *sealed_msg, size_t sealed_len)
 {
 	const struct rx_seen *s = rx_state_find(c->st, cmd->alert_id);
 	for (size_t i = 0; i < cmd->n_guidance; i++)
-		tc_log(TC_LOG_INFO, "guidance", "alert=%s lang=%s audio=%s guidance: %s", cmd->alert_id, cmd->guidance[i].lang,
-		       cmd->guidance[i].audio_id, cmd->guidance[i].text);
+		tc_log(TC_LOG_INFO, "guidance", "alert=%s lang=%s audio=%s guidance: %s%s", cmd->alert_id,
+		       cmd->guidance[i].lang, cmd->guidance[i].audio_id, cmd->guidance[i].text,
+		       sealed_msg ? "" : " (restored)");
 	if (s && s->phase != RX_PHASE_PENDING) {
 		tc_log(TC_LOG_WARN, "guidance", "alert=%s state=%s guidance arrived after the programme: not played",
 		       cmd->alert_id, rx_phase_name(s->phase));
 		return;
 	}
+	if (sealed_msg && rx_state_keep_guidance(c->st, cmd->alert_id, sealed_msg, sealed_len))
+		tc_log(TC_LOG_WARN, "state", "alert=%s its guidance cannot be kept on disk", cmd->alert_id);
 	if (c->out.guidance)
 		c->out.guidance(c->out.ctx, cmd);
 }
 
+/* After a restart: each kept guidance command verified again and handed to the output, or dropped. */
+static void restore_guidance(struct rx_core *c)
+{
+	char ids[64][17];
+	size_t n = rx_state_guidance_ids(c->st, ids, 64);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *msg = NULL;
+		size_t len = 0;
+		const char *why = "unreadable";
+		struct tc_cmd cmd;
+		enum rx_verdict v = RX_REFUSED;
+		if (rx_state_load_guidance(c->st, ids[i], &msg, &len) == TC_OK)
+			v = rx_intake_kept_guidance(&c->rules, &c->keys, ids[i], msg, len, wall(), &cmd, &why);
+		free(msg);
+		if (v == RX_TAKEN) {
+			guidance(c, &cmd, NULL, 0);
+			continue;
+		}
+		if (v == RX_REFUSED)
+			tc_log(TC_LOG_WARN, "state", "alert=%s its kept guidance is refused (%s): dropped", ids[i], why);
+		else
+			tc_log(TC_LOG_INFO, "state", "alert=%s its kept guidance is %s: dropped", ids[i], why);
+		rx_state_drop_guidance(c->st, ids[i]);
+	}
+}
+
 /* What the rules made of a verified command: logged; a test-tone goes to the output. */
-static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now)
+static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now,
+		    const void *msg, size_t len)
 {
 	const char *kind = tc_cmd_kind_name(cmd->kind);
 	if (v == RX_IGNORED) {
@@ -281,7 +315,7 @@ static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict
 		if (cmd->kind == TC_CMD_SHELTER && c->out.shelter)
 			c->out.shelter(c->out.ctx, cmd);
 		if (cmd->kind == TC_CMD_GUIDANCE)
-			guidance(c, cmd);
+			guidance(c, cmd, msg, len);
 	}
 }
 
@@ -306,7 +340,7 @@ static void on_message(void *ctx, const char *topic, const void *msg, size_t len
 	if (m.kind == RX_MSG_ALERT)
 		alert(c, m.alert, v, reason, msg, len, false);
 	else if (m.kind == RX_MSG_CMD)
-		command(c, &m.cmd, v, reason, now);
+		command(c, &m.cmd, v, reason, now, msg, len);
 	else if (m.kind == RX_MSG_REJECT)
 		tc_log(TC_LOG_WARN, "intake", "topic=%s refused, not acknowledged: %s", topic, reason);
 	else if (m.kind == RX_MSG_CLEAR)
@@ -408,6 +442,7 @@ void rx_core_set_output(struct rx_core *c, const struct rx_output *o)
 
 void rx_core_restore(struct rx_core *c)
 {
+	restore_guidance(c); /* before the alerts, so that one taken again finds its guidance */
 	size_t n = rx_state_count(c->st);
 	char (*ids)[17] = calloc(n ? n : 1, sizeof(*ids));
 	size_t k = 0;

@@ -180,13 +180,31 @@ static void guide_drop(struct rx_speaker *s, struct guide *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* A guidance command: each entry kept with its alert and its audio fetched like message audio. */
+/* The guide kept for alert id in lang, or NULL. */
+static struct guide *guide_of(struct rx_speaker *s, const char *id, const char *lang)
+{
+	for (size_t i = 0; i < GUIDES; i++)
+		if (s->guides[i].used && !strcmp(s->guides[i].alert_id, id) && !strcmp(s->guides[i].g.lang, lang))
+			return &s->guides[i];
+	return NULL;
+}
+
+/*
+ * A guidance command: each entry kept with its alert and its audio fetched like message audio.
+ * A later command for the same alert and language (a re-send, the copy read back after a restart)
+ * replaces the entry; audio already fetched for the same id is kept.
+ */
 static void guidance(void *ctx, const struct tc_cmd *cmd)
 {
 	struct rx_speaker *s = ctx;
 	for (size_t i = 0; i < cmd->n_guidance; i++) {
-		struct guide *g = &s->guides[s->next_guide];
-		s->next_guide = (s->next_guide + 1) % GUIDES;
+		struct guide *g = guide_of(s, cmd->alert_id, cmd->guidance[i].lang);
+		if (g && g->audio && !strcmp(g->g.audio_id, cmd->guidance[i].audio_id))
+			continue;
+		if (!g) {
+			g = &s->guides[s->next_guide];
+			s->next_guide = (s->next_guide + 1) % GUIDES;
+		}
 		guide_drop(s, g);
 		snprintf(g->alert_id, sizeof(g->alert_id), "%s", cmd->alert_id);
 		g->g = cmd->guidance[i];
