@@ -18,6 +18,13 @@
 #include "tc_sign.h"
 
 #define TURN_MS 50
+#define CHECKS 8 /* Test alerts whose self-check may wait for the audio output at once */
+
+/* A self-check made but for its audio (self_check). */
+struct check {
+	char id[17];
+	struct tc_selfcheck k;
+};
 
 struct rx_core {
 	struct rx_config cfg;
@@ -31,6 +38,8 @@ struct rx_core {
 	struct rx_rules rules; /* the protocol's rules on st (rx_intake.h) */
 	struct rx_session *ses;
 	struct rx_output out;
+	struct check checks[CHECKS];
+	size_t n_checks;
 	int64_t next_expiry_ms, next_prune_ms;
 	struct tc_diags *d;
 };
@@ -104,25 +113,51 @@ static void storage_check(const char *dir, char *why, size_t len)
 	snprintf(why, len, "%s", bad ? strerror(err ? err : EIO) : "ok");
 }
 
+/* Answer the self-check of checks[i] with audio, and forget it. */
+static void check_answer(struct rx_core *c, size_t i, const char *audio)
+{
+	struct check *x = &c->checks[i];
+	snprintf(x->k.audio, sizeof(x->k.audio), "%s", audio);
+	rx_state_record(c->st, x->id, TC_ACK_CHECKED, NULL, wall());
+	queue_ack_check(c, x->id, TC_ACK_CHECKED, NULL, &x->k);
+	tc_log(TC_LOG_INFO, "check", "alert=%s audio=%s storage=%s clock_offset_ms=%lld rtt_ms=%lld", x->id,
+	       x->k.audio, x->k.storage, (long long)x->k.clock_offset_ms, (long long)x->k.rtt_ms);
+	c->checks[i] = c->checks[--c->n_checks];
+}
+
+/* Once per turn: the self-checks waiting for the audio output are answered once it has answered. */
+static void checks_poll(struct rx_core *c)
+{
+	char audio[sizeof(c->checks[0].k.audio)] = "ok";
+	if (!c->n_checks || (c->out.audio_check_done && !c->out.audio_check_done(c->out.ctx, audio, sizeof(audio))))
+		return;
+	while (c->n_checks)
+		check_answer(c, c->n_checks - 1, audio);
+}
+
 /*
  * A Test alert: nothing is played or shown; the self-check runs and its result goes in one
- * checked acknowledgment, after which the Test is over (docs/protocol.md, "Self-check").
+ * checked acknowledgment, after which the Test is over (docs/protocol.md, "Self-check"). The
+ * audio output's part comes within a few seconds (checks_poll); the rest is measured now.
  */
 static void self_check(struct rx_core *c, const struct tc_rx_alert *a, int64_t arrived_ms)
 {
-	struct tc_selfcheck k = { .clock_offset_ms = arrived_ms - a->issued_at * 1000,
-				  .rtt_ms = rx_session_rtt_ms(c->ses) };
-	snprintf(k.audio, sizeof(k.audio), "ok");
-	if (c->out.audio_check)
-		c->out.audio_check(c->out.ctx, k.audio, sizeof(k.audio));
-	storage_check(c->cfg.state_dir, k.storage, sizeof(k.storage));
-	snprintf(k.version, sizeof(k.version), "%s", TOCSIN_VERSION);
-	for (size_t i = 0; i < c->keys.n && k.n_kids < TC_CHECK_MAX_KIDS; i++)
-		snprintf(k.kids[k.n_kids++], sizeof(k.kids[0]), "%s", c->keys.kid[i]);
-	rx_state_record(c->st, a->id, TC_ACK_CHECKED, NULL, wall());
-	queue_ack_check(c, a->id, TC_ACK_CHECKED, NULL, &k);
-	tc_log(TC_LOG_INFO, "check", "alert=%s audio=%s storage=%s clock_offset_ms=%lld rtt_ms=%lld", a->id, k.audio,
-	       k.storage, (long long)k.clock_offset_ms, (long long)k.rtt_ms);
+	for (size_t i = 0; i < c->n_checks; i++)
+		if (!strcmp(c->checks[i].id, a->id))
+			return; /* already waiting */
+	if (c->n_checks == CHECKS)
+		check_answer(c, 0, "not checked: too many Tests at once");
+	struct check *x = &c->checks[c->n_checks++];
+	*x = (struct check){ .k = { .clock_offset_ms = arrived_ms - a->issued_at * 1000,
+				    .rtt_ms = rx_session_rtt_ms(c->ses) } };
+	snprintf(x->id, sizeof(x->id), "%s", a->id);
+	storage_check(c->cfg.state_dir, x->k.storage, sizeof(x->k.storage));
+	snprintf(x->k.version, sizeof(x->k.version), "%s", TOCSIN_VERSION);
+	for (size_t i = 0; i < c->keys.n && x->k.n_kids < TC_CHECK_MAX_KIDS; i++)
+		snprintf(x->k.kids[x->k.n_kids++], sizeof(x->k.kids[0]), "%s", c->keys.kid[i]);
+	if (c->out.audio_check_begin)
+		c->out.audio_check_begin(c->out.ctx);
+	checks_poll(c);
 }
 
 void rx_core_ack(struct rx_core *c, const char *id, enum tc_ack_kind kind, const char *reason)
@@ -196,12 +231,12 @@ static void alert(struct rx_core *c, struct tc_rx_alert *a, enum rx_verdict v, c
 		tc_log(TC_LOG_WARN, "intake", "alert=%s refused: %s", a->id, reason);
 	if (v != RX_TAKEN)
 		goto out;
-	if (a->status && !strcmp(a->status, "Test")) { /* never played or shown */
+	if (!restored && rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
+		tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
+	if (a->status && !strcmp(a->status, "Test")) { /* never played or shown; kept until checked */
 		self_check(c, a, wall_ms());
 		goto out;
 	}
-	if (!restored && rx_state_keep_msg(c->st, a->id, sealed_msg, sealed_len))
-		tc_log(TC_LOG_WARN, "state", "alert=%s cannot be kept on disk", a->id);
 	tc_log(TC_LOG_INFO, "intake", "alert=%s msgType=%s priority=%d%s%s", a->id, a->msg_type, a->priority,
 	       a->drill ? " drill" : "", restored ? " (restored)" : "");
 	if (c->out.take) {
@@ -212,24 +247,58 @@ out:
 	tc_rx_alert_free(a);
 }
 
-/* A guidance command: kept with its alert unless the alert's programme is over (then logged). */
-static void guidance(struct rx_core *c, const struct tc_cmd *cmd)
+/*
+ * A guidance command: kept with its alert (its sealed message on disk too, so that a restart
+ * keeps it) unless the alert's programme is over (then logged). sealed_msg is NULL when it is
+ * read back from the disk.
+ */
+static void guidance(struct rx_core *c, const struct tc_cmd *cmd, const void *sealed_msg, size_t sealed_len)
 {
 	const struct rx_seen *s = rx_state_find(c->st, cmd->alert_id);
 	for (size_t i = 0; i < cmd->n_guidance; i++)
-		tc_log(TC_LOG_INFO, "guidance", "alert=%s lang=%s audio=%s guidance: %s", cmd->alert_id, cmd->guidance[i].lang,
-		       cmd->guidance[i].audio_id, cmd->guidance[i].text);
+		tc_log(TC_LOG_INFO, "guidance", "alert=%s lang=%s audio=%s guidance: %s%s", cmd->alert_id,
+		       cmd->guidance[i].lang, cmd->guidance[i].audio_id, cmd->guidance[i].text,
+		       sealed_msg ? "" : " (restored)");
 	if (s && s->phase != RX_PHASE_PENDING) {
 		tc_log(TC_LOG_WARN, "guidance", "alert=%s state=%s guidance arrived after the programme: not played",
 		       cmd->alert_id, rx_phase_name(s->phase));
 		return;
 	}
+	if (sealed_msg && rx_state_keep_guidance(c->st, cmd->alert_id, sealed_msg, sealed_len))
+		tc_log(TC_LOG_WARN, "state", "alert=%s its guidance cannot be kept on disk", cmd->alert_id);
 	if (c->out.guidance)
 		c->out.guidance(c->out.ctx, cmd);
 }
 
+/* After a restart: each kept guidance command verified again and handed to the output, or dropped. */
+static void restore_guidance(struct rx_core *c)
+{
+	char ids[64][17];
+	size_t n = rx_state_guidance_ids(c->st, ids, 64);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *msg = NULL;
+		size_t len = 0;
+		const char *why = "unreadable";
+		struct tc_cmd cmd;
+		enum rx_verdict v = RX_REFUSED;
+		if (rx_state_load_guidance(c->st, ids[i], &msg, &len) == TC_OK)
+			v = rx_intake_kept_guidance(&c->rules, &c->keys, ids[i], msg, len, wall(), &cmd, &why);
+		free(msg);
+		if (v == RX_TAKEN) {
+			guidance(c, &cmd, NULL, 0);
+			continue;
+		}
+		if (v == RX_REFUSED)
+			tc_log(TC_LOG_WARN, "state", "alert=%s its kept guidance is refused (%s): dropped", ids[i], why);
+		else
+			tc_log(TC_LOG_INFO, "state", "alert=%s its kept guidance is %s: dropped", ids[i], why);
+		rx_state_drop_guidance(c->st, ids[i]);
+	}
+}
+
 /* What the rules made of a verified command: logged; a test-tone goes to the output. */
-static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now)
+static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict v, const char *reason, int64_t now,
+		    const void *msg, size_t len)
 {
 	const char *kind = tc_cmd_kind_name(cmd->kind);
 	if (v == RX_IGNORED) {
@@ -246,7 +315,7 @@ static void command(struct rx_core *c, const struct tc_cmd *cmd, enum rx_verdict
 		if (cmd->kind == TC_CMD_SHELTER && c->out.shelter)
 			c->out.shelter(c->out.ctx, cmd);
 		if (cmd->kind == TC_CMD_GUIDANCE)
-			guidance(c, cmd);
+			guidance(c, cmd, msg, len);
 	}
 }
 
@@ -271,7 +340,7 @@ static void on_message(void *ctx, const char *topic, const void *msg, size_t len
 	if (m.kind == RX_MSG_ALERT)
 		alert(c, m.alert, v, reason, msg, len, false);
 	else if (m.kind == RX_MSG_CMD)
-		command(c, &m.cmd, v, reason, now);
+		command(c, &m.cmd, v, reason, now, msg, len);
 	else if (m.kind == RX_MSG_REJECT)
 		tc_log(TC_LOG_WARN, "intake", "topic=%s refused, not acknowledged: %s", topic, reason);
 	else if (m.kind == RX_MSG_CLEAR)
@@ -304,6 +373,7 @@ void rx_core_run(struct rx_core *c, volatile sig_atomic_t *stop, int64_t deadlin
 		}
 		if (c->out.tick)
 			c->out.tick(c->out.ctx, now);
+		checks_poll(c);
 		flush(c);
 	}
 	flush(c);
@@ -372,6 +442,7 @@ void rx_core_set_output(struct rx_core *c, const struct rx_output *o)
 
 void rx_core_restore(struct rx_core *c)
 {
+	restore_guidance(c); /* before the alerts, so that one taken again finds its guidance */
 	size_t n = rx_state_count(c->st);
 	char (*ids)[17] = calloc(n ? n : 1, sizeof(*ids));
 	size_t k = 0;

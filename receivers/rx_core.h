@@ -20,7 +20,9 @@
  * A Test alert (CAP status Test) is never handed to the output: the core
  * runs the self-check (audio output, state folder writable, clock offset,
  * broker round trip, version, trusted keys) and answers with one checked
- * acknowledgment carrying it (docs/protocol.md, "Self-check").
+ * acknowledgment carrying it (docs/protocol.md, "Self-check"). The audio
+ * part takes a moment (the loudspeaker opens its device): the answer waits
+ * in memory for it, the loop running meanwhile.
  *
  * One thread: rx_core_run() drives the session, the output's tick and the
  * timers; every callback runs inside it.
@@ -52,8 +54,13 @@ struct rx_output {
 	void (*guidance)(void *ctx, const struct tc_cmd *cmd);
 	/* Once per turn of the loop (about every 50 ms). */
 	void (*tick)(void *ctx, int64_t now_ms);
-	/* The self-check of a Test alert: "ok" or why the audio output cannot play, into why; NULL: "ok". */
-	void (*audio_check)(void *ctx, char *why, size_t len);
+	/*
+	 * The self-check of a Test alert: begin checks the audio output (returns at once); done is
+	 * asked every turn until it returns true with "ok" or why the output cannot play in why (under
+	 * 64 bytes). The output bounds how long that takes. NULL: "ok" at once.
+	 */
+	void (*audio_check_begin)(void *ctx);
+	bool (*audio_check_done)(void *ctx, char *why, size_t len);
 };
 
 /*

@@ -246,6 +246,33 @@ enum rx_verdict rx_intake_restore(const struct rx_rules *r, const struct tc_rx_a
 	return v;
 }
 
+enum rx_verdict rx_intake_kept_guidance(const struct rx_rules *r, const struct tc_keyring *ring, const char *id,
+					const void *msg, size_t len, int64_t now, struct tc_cmd *out,
+					const char **reason)
+{
+	struct rx_msg m = { .kind = RX_MSG_IGNORE };
+	const char *why = NULL;
+	enum rx_verdict v = RX_REFUSED;
+	rx_intake_sealed(ring, false, msg, len, &m);
+	tc_rx_alert_free(m.alert);
+	const struct rx_seen *s = rx_state_find(r->st, id);
+	if (m.kind != RX_MSG_CMD)
+		why = m.kind == RX_MSG_REJECT ? m.reason : "not-a-command";
+	else if (m.cmd.kind != TC_CMD_GUIDANCE)
+		why = "not-guidance";
+	else if (!r->self || strcmp(m.cmd.rx, r->self))
+		why = "not-for-this-receiver";
+	else if (strcmp(m.cmd.alert_id, id))
+		why = "other-alert";
+	else if (s ? s->phase != RX_PHASE_PENDING : now - m.cmd.at >= RX_GUIDANCE_KEEP_S)
+		v = RX_IGNORED, why = "stale";
+	else
+		v = RX_TAKEN, *out = m.cmd;
+	if (reason)
+		*reason = why;
+	return v;
+}
+
 void rx_intake_expire(const struct rx_rules *r, int64_t now)
 {
 	for (size_t i = 0; i < rx_state_count(r->st); i++) {

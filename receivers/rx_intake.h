@@ -152,6 +152,22 @@ enum rx_verdict rx_intake_apply(const struct rx_rules *r, const struct rx_msg *m
 enum rx_verdict rx_intake_restore(const struct rx_rules *r, const struct tc_rx_alert *a, int64_t now,
 				  const char **reason);
 
+/*
+ * A guidance command read back from the state folder after a restart
+ * (rx_state_keep_guidance) for alert id. Its seal is verified again by ring;
+ * it must be a guidance command for this receiver and for id, else
+ * RX_REFUSED with reason (unknown-key, bad-signature, ..., not-guidance,
+ * not-for-this-receiver, other-alert): a file changed on disk is never
+ * played. RX_IGNORED (reason stale) when it no longer applies: its alert
+ * has been played or has ended, or was never seen and the command was
+ * issued RX_GUIDANCE_KEEP_S or more ago. Else RX_TAKEN with the command in
+ * *out. Its nonce and age were checked when it came; they are not again.
+ */
+#define RX_GUIDANCE_KEEP_S 86400
+enum rx_verdict rx_intake_kept_guidance(const struct rx_rules *r, const struct tc_keyring *ring, const char *id,
+					const void *msg, size_t len, int64_t now, struct tc_cmd *out,
+					const char **reason);
+
 /* Clear every alert in force whose expiry has come by now (cleared, expired). */
 void rx_intake_expire(const struct rx_rules *r, int64_t now);
 

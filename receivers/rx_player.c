@@ -6,7 +6,9 @@
  * then writes 20 ms chunks, each scaled by the volume, never more than
  * RX_PLAYER_LEAD_MS ahead of the wall clock, and looks at the stop flag
  * between chunks. A failed write closes the sink (the next programme opens
- * it again) and reports FAILED with the sink's message.
+ * it again) and reports FAILED with the sink's message. A device check is
+ * a job like a programme, of silence, after which a sink opened for it is
+ * closed again.
  */
 #include "rx_player.h"
 
@@ -231,7 +233,8 @@ struct rx_player {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool quit, has_job, open;
+	bool quit, has_job, open, exited;
+	bool job_check; /* the job is a device check (rx_player_check) */
 	atomic_bool stop;
 	struct tc_pcm job;
 	unsigned long tag;
@@ -302,7 +305,12 @@ static void *player_main(void *arg)
 		p->job = (struct tc_pcm){ 0 };
 		pthread_mutex_unlock(&p->mu);
 		err[0] = '\0';
+		bool opened_here = p->job_check && !p->open;
 		enum rx_play_state st = play_job(p, &job, err, sizeof(err));
+		if (opened_here && p->open) { /* a check leaves the device as it found it */
+			p->sink->ops->close(p->sink->ctx);
+			p->open = false;
+		}
 		tc_pcm_release(&job);
 		pthread_mutex_lock(&p->mu);
 		p->has_job = false;
@@ -310,6 +318,8 @@ static void *player_main(void *arg)
 		snprintf(p->err, sizeof(p->err), "%s", err);
 		pthread_cond_broadcast(&p->cv);
 	}
+	p->exited = true;
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -347,7 +357,17 @@ void rx_player_free(struct rx_player *p)
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
 	pthread_cond_broadcast(&p->cv);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RX_PLAYER_QUIT_S;
+	while (!p->exited && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+		;
+	bool exited = p->exited;
 	pthread_mutex_unlock(&p->mu);
+	if (!exited) { /* stuck in a device that does not answer: left behind, the process is ending */
+		pthread_detach(p->thread);
+		return;
+	}
 	pthread_join(p->thread, NULL);
 	if (p->open)
 		p->sink->ops->close(p->sink->ctx);
@@ -358,7 +378,8 @@ void rx_player_free(struct rx_player *p)
 	free(p);
 }
 
-enum tc_rc rx_player_start(struct rx_player *p, struct tc_pcm *pcm, unsigned long tag)
+/* Hand the thread a job (pcm taken when accepted). */
+static enum tc_rc post(struct rx_player *p, struct tc_pcm *pcm, unsigned long tag, bool check)
 {
 	enum tc_rc rc = TC_OK;
 	pthread_mutex_lock(&p->mu);
@@ -368,6 +389,7 @@ enum tc_rc rx_player_start(struct rx_player *p, struct tc_pcm *pcm, unsigned lon
 		p->job = *pcm;
 		*pcm = (struct tc_pcm){ 0 };
 		p->tag = tag;
+		p->job_check = check;
 		p->has_job = true;
 		p->state = RX_PLAY_PLAYING;
 		atomic_store(&p->stop, false);
@@ -375,6 +397,24 @@ enum tc_rc rx_player_start(struct rx_player *p, struct tc_pcm *pcm, unsigned lon
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+enum tc_rc rx_player_start(struct rx_player *p, struct tc_pcm *pcm, unsigned long tag)
+{
+	return post(p, pcm, tag, false);
+}
+
+enum tc_rc rx_player_check(struct rx_player *p, unsigned ms)
+{
+	struct tc_pcm silence = { .n = (size_t)p->rate * ms / 1000, .rate = p->rate };
+	if (!silence.n)
+		silence.n = 1;
+	if (!(silence.s = calloc(silence.n, sizeof(float))))
+		return TC_ERR_NOMEM;
+	silence.cap = silence.n;
+	enum tc_rc rc = post(p, &silence, RX_PLAYER_CHECK_TAG, true);
+	tc_pcm_release(&silence);
 	return rc;
 }
 

@@ -24,6 +24,8 @@
 
 #define RX_PLAYER_LEAD_MS 200
 #define RX_PLAYER_CHUNK_MS 20
+#define RX_PLAYER_QUIT_S 3
+#define RX_PLAYER_CHECK_TAG (~0UL) /* the tag rx_player_poll() gives a device check */
 
 struct rx_sink_ops {
 	const char *name;
@@ -66,11 +68,25 @@ struct rx_player;
  */
 enum tc_rc rx_player_new(struct rx_sink *sink, int rate, double volume, bool paced, struct rx_player **out,
 			 struct tc_diags *d);
-/* Stops the thread and closes the sink; NULL is a no-op. */
+/*
+ * Stops the thread and closes the sink; NULL is a no-op. A thread that has
+ * not stopped within RX_PLAYER_QUIT_S (stuck in a device that does not
+ * answer) is left behind with the player and its sink: only for a process
+ * that is ending.
+ */
 void rx_player_free(struct rx_player *p);
 
 /* Play pcm (samples taken; rate must be the player's) with tag; TC_ERR_USAGE when not idle. */
 enum tc_rc rx_player_start(struct rx_player *p, struct tc_pcm *pcm, unsigned long tag);
+/*
+ * Check the device (the self-check of a Test alert): the player thread
+ * opens the sink when it is not open, writes ms of digital silence, lets it
+ * play out and closes the sink again if it opened it for the check (a sink
+ * a programme left open stays open). Nothing can be heard. The result comes
+ * from rx_player_poll() with tag RX_PLAYER_CHECK_TAG: DONE, or FAILED with
+ * the device's error. TC_ERR_USAGE when not idle, TC_ERR_NOMEM.
+ */
+enum tc_rc rx_player_check(struct rx_player *p, unsigned ms);
 /* Stop now (returns once the sink has stopped being written; the player is then idle); a no-op when idle. */
 void rx_player_stop(struct rx_player *p);
 /*

@@ -16,6 +16,10 @@
 #define AUDIO_TRIES 3
 #define SETTLE_MS 200   /* start playing once arrivals pause this long ... */
 #define SETTLE_MAX_MS 3000 /* ... or the best has waited this long (a flood: the best of it plays first) */
+#define CHECK_SILENCE_MS 100 /* the self-check plays this much digital silence */
+#define CHECK_TIMEOUT_MS 5000 /* a device that has not played it by then has failed the check */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 enum item_state { I_FETCHING = 0, I_QUEUED, I_PLAYING };
 
@@ -57,7 +61,10 @@ struct rx_speaker {
 	int64_t last_take_ms;
 	unsigned test_tone_s;
 	bool test_playing;
-	char audio_error[64]; /* the device's error at its last use, "" when it played (the self-check's audio) */
+	char audio_error[64]; /* the device's error at its last use, "" when it played */
+	bool checking;        /* a device check is with the player */
+	int64_t check_deadline_ms;
+	char check[64];       /* the self-check's answer once known, "" while none is */
 	struct tc_diags *d;
 };
 
@@ -173,13 +180,31 @@ static void guide_drop(struct rx_speaker *s, struct guide *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* A guidance command: each entry kept with its alert and its audio fetched like message audio. */
+/* The guide kept for alert id in lang, or NULL. */
+static struct guide *guide_of(struct rx_speaker *s, const char *id, const char *lang)
+{
+	for (size_t i = 0; i < GUIDES; i++)
+		if (s->guides[i].used && !strcmp(s->guides[i].alert_id, id) && !strcmp(s->guides[i].g.lang, lang))
+			return &s->guides[i];
+	return NULL;
+}
+
+/*
+ * A guidance command: each entry kept with its alert and its audio fetched like message audio.
+ * A later command for the same alert and language (a re-send, the copy read back after a restart)
+ * replaces the entry; audio already fetched for the same id is kept.
+ */
 static void guidance(void *ctx, const struct tc_cmd *cmd)
 {
 	struct rx_speaker *s = ctx;
 	for (size_t i = 0; i < cmd->n_guidance; i++) {
-		struct guide *g = &s->guides[s->next_guide];
-		s->next_guide = (s->next_guide + 1) % GUIDES;
+		struct guide *g = guide_of(s, cmd->alert_id, cmd->guidance[i].lang);
+		if (g && g->audio && !strcmp(g->g.audio_id, cmd->guidance[i].audio_id))
+			continue;
+		if (!g) {
+			g = &s->guides[s->next_guide];
+			s->next_guide = (s->next_guide + 1) % GUIDES;
+		}
 		guide_drop(s, g);
 		snprintf(g->alert_id, sizeof(g->alert_id), "%s", cmd->alert_id);
 		g->g = cmd->guidance[i];
@@ -372,6 +397,23 @@ static bool start(struct rx_speaker *s, struct item *it)
 	return true;
 }
 
+/*
+ * The device check's answer: "ok" (why NULL) or the device's error, kept as the error at its last
+ * use too. Under 64 bytes, as the self-check's audio field must be.
+ */
+static void check_answer(struct rx_speaker *s, const char *why)
+{
+	s->checking = false;
+	if (!why) {
+		s->audio_error[0] = '\0';
+		snprintf(s->check, sizeof(s->check), "ok");
+		return;
+	}
+	snprintf(s->audio_error, sizeof(s->audio_error), "device: %.55s", why);
+	snprintf(s->check, sizeof(s->check), "%s", s->audio_error);
+	tc_log(TC_LOG_ERROR, "check", "audio device check failed: %s", why);
+}
+
 static void settle_player(struct rx_speaker *s)
 {
 	unsigned long tag;
@@ -379,6 +421,11 @@ static void settle_player(struct rx_speaker *s)
 	enum rx_play_state st = rx_player_poll(s->player, &tag, err, sizeof(err));
 	if (st == RX_PLAY_PLAYING || st == RX_PLAY_IDLE)
 		return;
+	if (tag == RX_PLAYER_CHECK_TAG) {
+		if (s->checking)
+			check_answer(s, st == RX_PLAY_DONE ? NULL : err[0] ? err : rx_play_state_name(st));
+		return;
+	}
 	if (s->test_playing && tag == 0) {
 		s->test_playing = false;
 		tc_log(TC_LOG_INFO, "play", "test tone %s%s%s", rx_play_state_name(st), err[0] ? ": " : "", err);
@@ -418,6 +465,10 @@ static void tick(void *ctx, int64_t now)
 	struct rx_queue_item best;
 	fetch_timeouts(s, now);
 	settle_player(s);
+	if (s->checking && now >= s->check_deadline_ms)
+		check_answer(s, "no answer in " STR(CHECK_TIMEOUT_MS) " ms");
+	if (s->checking)
+		return; /* a few tens of milliseconds: what is queued waits for the device */
 	maybe_interrupt(s, now);
 	if (s->test_playing && rx_queue_count(s->q)) { /* an alert goes before an installer's test */
 		rx_player_stop(s->player);
@@ -500,17 +551,42 @@ void rx_speaker_free(struct rx_speaker *s)
 }
 
 /*
- * The self-check's audio (rx_core.h): the player thread is there and the device did not fail at
- * its last use. A Test opens nothing, so nothing can sound.
+ * The self-check's audio (rx_core.h, docs/protocol.md "Self-check"). While a programme or the
+ * test tone plays, the device is evidently working: "ok" at once, nothing is interrupted.
+ * Otherwise the player checks the device (rx_player_check: open, a short digital silence, close),
+ * answered within CHECK_TIMEOUT_MS. A check under way answers every Test that asks meanwhile.
  */
-static void audio_check(void *ctx, char *why, size_t len)
+static void audio_check_begin(void *ctx)
 {
 	struct rx_speaker *s = ctx;
-	snprintf(why, len, "%s", !s->player ? "no-player" : s->audio_error[0] ? s->audio_error : "ok");
+	if (s->checking)
+		return;
+	s->check[0] = '\0';
+	settle_player(s); /* a programme that just ended is reported before the player is asked */
+	if (s->current || s->test_playing) {
+		snprintf(s->check, sizeof(s->check), "ok");
+		return;
+	}
+	if (rx_player_check(s->player, CHECK_SILENCE_MS)) { /* still busy with a check that had no answer */
+		snprintf(s->check, sizeof(s->check), "%s", s->audio_error[0] ? s->audio_error : "device: busy");
+		return;
+	}
+	s->checking = true;
+	s->check_deadline_ms = rx_now_ms() + CHECK_TIMEOUT_MS;
+}
+
+static bool audio_check_done(void *ctx, char *why, size_t len)
+{
+	struct rx_speaker *s = ctx;
+	if (!s->check[0])
+		return false;
+	snprintf(why, len, "%s", s->check);
+	return true;
 }
 
 struct rx_output rx_speaker_output(struct rx_speaker *s)
 {
 	return (struct rx_output){ .ctx = s, .take = take, .clear = clear, .audio = audio, .test_tone = test_tone,
-				   .guidance = guidance, .tick = tick, .audio_check = audio_check };
+				   .guidance = guidance, .tick = tick, .audio_check_begin = audio_check_begin,
+				   .audio_check_done = audio_check_done };
 }

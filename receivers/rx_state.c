@@ -4,6 +4,7 @@
  */
 #include "rx_state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -257,6 +258,8 @@ static enum rx_phase phase_of(enum tc_ack_kind k)
 	return (unsigned)k < TC_ACK_N_KINDS ? phases[k] : RX_PHASE_DONE;
 }
 
+static void drop_file(struct rx_state *s, const char *id, const char *ext);
+
 enum tc_rc rx_state_record(struct rx_state *s, const char *id, enum tc_ack_kind kind, const char *reason,
 			   int64_t now)
 {
@@ -270,6 +273,8 @@ enum tc_rc rx_state_record(struct rx_state *s, const char *id, enum tc_ack_kind 
 	snprintf(e.reason, sizeof(e.reason), "%s", reason ? reason : "");
 	if (e.phase == RX_PHASE_DONE && old)
 		rx_state_drop_msg(s, id);
+	else if (e.phase == RX_PHASE_ACTIVE)
+		drop_file(s, id, "guidance"); /* played: its way to shelter is said */
 	return rx_state_put(s, &e, now);
 }
 
@@ -330,35 +335,85 @@ void rx_state_prune(struct rx_state *s, int64_t now)
 
 /* --- kept messages ----------------------------------------------------------------- */
 
-enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg, size_t len)
+/* Write alerts/<id>.<ext> atomically; without a folder nothing. */
+static enum tc_rc keep_file(struct rx_state *s, const char *id, const char *ext, const void *msg, size_t len)
 {
 	char name[64];
 	if (!s->dir)
 		return TC_OK;
-	snprintf(name, sizeof(name), "alerts/%.16s.msg", id);
+	snprintf(name, sizeof(name), "alerts/%.16s.%s", id, ext);
 	return write_atomic(s->dir, name, msg, len) ? TC_ERR_IO : TC_OK;
 }
 
-enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len)
+static enum tc_rc load_file(const struct rx_state *s, const char *id, const char *ext, uint8_t **msg, size_t *len)
 {
 	char path[1200], *buf = NULL;
 	*msg = NULL;
 	*len = 0;
 	if (!s->dir)
 		return TC_ERR_NOTFOUND;
-	snprintf(path, sizeof(path), "%s/alerts/%.16s.msg", s->dir, id);
+	snprintf(path, sizeof(path), "%s/alerts/%.16s.%s", s->dir, id, ext);
 	int err = tc_file_read(path, 16u << 20, &buf, len);
 	*msg = (uint8_t *)buf;
 	return err == ENOENT ? TC_ERR_NOTFOUND : err ? TC_ERR_IO : TC_OK;
 }
 
-void rx_state_drop_msg(struct rx_state *s, const char *id)
+enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg, size_t len)
+{
+	return keep_file(s, id, "msg", msg, len);
+}
+
+enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len)
+{
+	return load_file(s, id, "msg", msg, len);
+}
+
+enum tc_rc rx_state_keep_guidance(struct rx_state *s, const char *id, const void *msg, size_t len)
+{
+	return keep_file(s, id, "guidance", msg, len);
+}
+
+enum tc_rc rx_state_load_guidance(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len)
+{
+	return load_file(s, id, "guidance", msg, len);
+}
+
+size_t rx_state_guidance_ids(const struct rx_state *s, char (*ids)[17], size_t max)
+{
+	char path[1200];
+	size_t n = 0;
+	if (!s->dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/alerts", s->dir);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && n < max && (e = readdir(d));) {
+		const char *dot = strchr(e->d_name, '.');
+		if (dot && dot - e->d_name == 16 && !strcmp(dot, ".guidance"))
+			snprintf(ids[n++], 17, "%.16s", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void drop_file(struct rx_state *s, const char *id, const char *ext)
 {
 	char path[1200];
 	if (!s->dir)
 		return;
-	snprintf(path, sizeof(path), "%s/alerts/%.16s.msg", s->dir, id);
+	snprintf(path, sizeof(path), "%s/alerts/%.16s.%s", s->dir, id, ext);
 	unlink(path);
+}
+
+void rx_state_drop_guidance(struct rx_state *s, const char *id)
+{
+	drop_file(s, id, "guidance");
+}
+
+void rx_state_drop_msg(struct rx_state *s, const char *id)
+{
+	drop_file(s, id, "msg");
+	drop_file(s, id, "guidance");
 }
 
 /* --- the acknowledgment queue ------------------------------------------------------ */

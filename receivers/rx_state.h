@@ -10,6 +10,9 @@
  *   alerts/<id>.msg  the sealed message of each alert still pending or on
  *                    show, so a restarted receiver can verify and take it
  *                    again without the server
+ *   alerts/<id>.guidance  the sealed guidance command of an alert, so a
+ *                    restarted receiver still ends its programme with the
+ *                    way to shelter (verified again when read back)
  *
  * A state made by rx_state_new() has no folder: it lives in memory only
  * (tocsin-sim keeps one per simulated receiver, and pays for nonces only
@@ -104,7 +107,21 @@ bool rx_state_nonce(struct rx_state *s, const char *nonce);
 enum tc_rc rx_state_keep_msg(struct rx_state *s, const char *id, const void *msg, size_t len);
 /* *msg is malloc'ed (the caller frees); TC_ERR_NOTFOUND when none. */
 enum tc_rc rx_state_load_msg(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len);
+/* Drop the kept message of id and its kept guidance. */
 void rx_state_drop_msg(struct rx_state *s, const char *id);
+
+/*
+ * The sealed guidance command of alert id (alerts/<id>.guidance, the latest
+ * one): kept (written at once, atomically), read back (*msg malloc'ed;
+ * TC_ERR_NOTFOUND when none). It goes with the alert's kept message
+ * (rx_state_drop_msg) and goes once the alert is played or ended, or by
+ * rx_state_drop_guidance. rx_state_guidance_ids lists the ids of those kept, at
+ * most max, into ids; how many.
+ */
+enum tc_rc rx_state_keep_guidance(struct rx_state *s, const char *id, const void *msg, size_t len);
+enum tc_rc rx_state_load_guidance(const struct rx_state *s, const char *id, uint8_t **msg, size_t *len);
+size_t rx_state_guidance_ids(const struct rx_state *s, char (*ids)[17], size_t max);
+void rx_state_drop_guidance(struct rx_state *s, const char *id);
 
 /* The queue of acknowledgments waiting for the broker (each one line of JSON). */
 enum tc_rc rx_state_ack_push(struct rx_state *s, const char *line);

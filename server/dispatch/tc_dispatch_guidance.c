@@ -16,6 +16,13 @@
  * guidance before the alert it ends. Should it come later (a receiver that
  * was offline and reads the retained region message first), it is played
  * only if the programme has not finished yet; otherwise it is logged.
+ *
+ * Each direct re-send of an alert to one receiver (its ack timed out, it came
+ * online again) sends that receiver's guidance again first, audio and a fresh
+ * sealed command, so a receiver that missed the first (its session expired at
+ * the broker, it was re-provisioned) still ends its programme with it. After
+ * a reconnect the guidance audio of every active alert is published again
+ * with the alert's own (the broker may have lost its retained messages).
  */
 #include "tc_dispatch_int.h"
 
@@ -221,16 +228,12 @@ static enum tc_rc entries_of_groups(struct tc_dispatch *dp, const struct plan *p
 	return TC_OK;
 }
 
-enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
-				     size_t n, uint32_t expiry, int64_t now)
+/* Each group's audio retained on P/audio/<g-id>, expiring with the alert; a group not rendered is skipped. */
+static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_id, const struct plan *pp,
+				      uint32_t expiry)
 {
-	struct plan p;
-	size_t told = 0;
+	const struct plan p = *pp;
 	char topic[TC_PROTO_MAX_TOPIC];
-	if (make_plan(dp, alert_id, rows, n, &p)) { /* the alert must not wait for its guidance */
-		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
-		return TC_OK;
-	}
 	enum tc_rc rc = TC_OK;
 	for (size_t i = 0; !rc && i < p.g.n_groups; i++) {
 		unsigned char *data = NULL;
@@ -246,6 +249,30 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 			rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
 		free(data);
 	}
+	return rc;
+}
+
+enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
+				      size_t n, uint32_t expiry)
+{
+	struct plan p;
+	if (make_plan(dp, alert_id, rows, n, &p))
+		return TC_OK; /* logged by the next send */
+	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, expiry);
+	plan_release(&p);
+	return rc;
+}
+
+enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
+				     size_t n, uint32_t expiry, int64_t now)
+{
+	struct plan p;
+	size_t told = 0;
+	if (make_plan(dp, alert_id, rows, n, &p)) { /* the alert must not wait for its guidance */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
+		return TC_OK;
+	}
+	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, expiry);
 	struct tc_cmd_guidance gs[TC_CMD_GUIDANCE_MAX], *entries = NULL;
 	size_t *group_of = NULL, at = 0;
 	if (!rc && p.g.n_groups)

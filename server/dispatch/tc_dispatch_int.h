@@ -122,7 +122,13 @@ char *tc_dispatch_guidance_jobs(struct tc_dispatch *dp, const char *id, const st
 				const char *scope);
 /* Keep a rendered alert's guidance audio; *rc the first store failure. */
 void tc_dispatch_guidance_keep(struct tc_dispatch *dp, const struct tc_rendered *r, int64_t now, enum tc_rc *rc);
-/* Publish the guidance audio and one guidance command per receiver of rows, before the alert. */
+/* The guidance audio of rows' receivers on the broker again (retained), after a reconnect. */
+enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
+				      size_t n, uint32_t expiry);
+/*
+ * Publish the guidance audio and one guidance command per receiver of rows, before the alert
+ * (and before each direct re-send to one receiver, with rows that one delivery).
+ */
 enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
 				     size_t n, uint32_t expiry, int64_t now);
 /* The same for alert id, read from the store (the default when it is unknown). */

@@ -591,6 +591,12 @@ static enum tc_rc republish_one(struct tc_dispatch *dp, const struct tc_alert_br
 	enum tc_rc r = publish_audios(dp, a->id, rc.expiry);
 	if (r)
 		return r;
+	struct rows rs = ROWS; /* the guidance audio too: a receiver may still have to fetch it */
+	r = !gather_rows(dp, a->id, NULL, &rs) ? TC_ERR_IO
+	    : rs.all.n ? tc_dispatch_guidance_audio(dp, a->id, row_at(&rs, 0), rs.all.n, rc.expiry) : TC_OK;
+	tc_vec_free(&rs.all);
+	if (r)
+		return r;
 	r = tc_store_each_published(dp->store, a->id, republish_topic, &rc);
 	return tc_dispatch_stored(dp, r, TC_DOP_READ, a->id, NULL) ? rc.rc : r;
 }

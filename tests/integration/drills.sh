@@ -30,12 +30,11 @@ tmp=$(mktemp -d)
 trap 'rx_stop; [ -n "$sub_pid" ] && kill "$sub_pid"; cleanup' EXIT
 
 # The two slots the test runs: next Wednesday 10:00 and the first Monday of next month 10:00,
-# Beijing time. offset_to T S: the clock offset that puts tocsind's schedule S seconds before T.
+# Beijing time (offset_to, tocsind_lib.sh, moves tocsind's clock to a few seconds before one).
 wed=$(TZ=Asia/Shanghai date -d 'next wed 10:00' +%s)
 m1=$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-15) +1 month" +%Y-%m-01)
 dow=$(date -d "$m1" +%u)
 mon=$(TZ=Asia/Shanghai date -d "${m1:0:8}$(printf %02d $(((8 - dow) % 7 + 1))) 10:00" +%s)
-offset_to() { echo $(($1 - $2 - $(date +%s))); }
 
 mkdir -p "$tmp/data"
 start_secure_broker "$tmp" "$tmp/data" || { echo "cannot start mosquitto"; exit 1; }
@@ -108,8 +107,7 @@ kill -TERM "$pid"
 wait "$pid"
 export TOCSIN_TEST_CLOCK_OFFSET=$(offset_to "$wed" 5)
 start_server
-expect "the silent test runs at its slot" \
-	wait_until 60 sh -c "curl -sf -H 'Authorization: Bearer $(cat "$tmp/token.viewer")' $url/api/v1/drills/runs | jq -e '.runs | length == 1'"
+expect "the silent test runs at its slot" runs_reach 1
 api viewer -s "$url/api/v1/drills/runs" >"$tmp/runs.json"
 run=$(jq -r '.runs[0].id' "$tmp/runs.json")
 silent=$(jq -r '.runs[0].alert_id' "$tmp/runs.json")
@@ -181,8 +179,7 @@ rx_start audible
 wait_until 20 test "$(grep -c 'rx/rx-1/status .*online' "$tmp/acks")" -ge 2
 export TOCSIN_TEST_CLOCK_OFFSET=$(offset_to "$mon" 5)
 start_server
-expect "the audible test runs at its slot" \
-	wait_until 60 sh -c "curl -sf -H 'Authorization: Bearer $(cat "$tmp/token.viewer")' $url/api/v1/drills/runs | jq -e '.runs | length == 2'"
+expect "the audible test runs at its slot" runs_reach 2
 audible=$(api viewer -s "$url/api/v1/drills/runs" | jq -r '.runs[0].alert_id')
 check "newest first: the audible one" "$mon" "$(api viewer -s "$url/api/v1/drills/runs" | jq '.runs[0].slot')"
 check "an Exercise alert" Exercise "$(api viewer -s "$url/api/v1/alerts/$audible" | jq -r .status)"

@@ -23,11 +23,9 @@ tmp=$(mktemp -d)
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/tocsind_lib.sh"
 
-# The slot the test runs: next Wednesday 11:00 Beijing time. offset_to T S: the clock offset that
-# puts tocsind's schedule S seconds before T.
+# The slot the test runs: next Wednesday 11:00 Beijing time (offset_to: tocsind_lib.sh).
 wed=$(TZ=Asia/Shanghai date -d 'next wed 11:00' +%s)
 week=$((7 * 86400))
-offset_to() { echo $(($1 - $2 - $(date +%s))); }
 
 mkdir -p "$tmp/data"
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }

@@ -70,3 +70,12 @@ fresh() {
 		if [ -n "${2:-}" ]; then sed "s|<expires>[^<]*</expires>|<expires>$2</expires>|"; else
 			sed "s|<expires>${today}T|<expires>${tomorrow}T|"; fi
 }
+
+# offset_to T S: the clock offset (TOCSIN_TEST_CLOCK_OFFSET) that puts tocsind's clock S seconds
+# before the unix time T, so that a drill slot at T comes S seconds after it starts
+offset_to() { echo $(($1 - $2 - $(date +%s))); }
+
+# runs_reach N: within 60 s, tocsind lists N drill runs
+runs_reach() {
+	wait_until 60 sh -c "curl -sf -H 'Authorization: Bearer $(cat "$tmp/token.viewer")' $url/api/v1/drills/runs | jq -e '.runs | length == $1'"
+}

@@ -344,6 +344,57 @@ static void test_guidance_and_shelter_commands(void **state)
 	rig_down(&g);
 }
 
+/* A guidance command read back from the disk after a restart: verified again, for this receiver and
+ * this alert only; a file changed on disk is refused, and one whose alert was played or ended, or
+ * never came within a day, is stale. */
+static void test_kept_guidance(void **state)
+{
+	(void)state;
+	struct rig g;
+	uint8_t buf[4096];
+	struct tc_cmd cmd;
+	const char *why = NULL;
+	rig_up(&g);
+	size_t n = told(buf, sizeof(buf), TC_CMD_GUIDANCE, sk, "rx-1", NOW, "k0");
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW + 3600, &cmd, &why), RX_TAKEN);
+	assert_string_equal(cmd.guidance[0].audio_id, "g-0123456789abcdef");
+	/* the same file twice is still taken: its nonce is not checked again */
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW, &cmd, &why), RX_TAKEN);
+	uint8_t bad[4096];
+	memcpy(bad, buf, n);
+	size_t at = 0;
+	while (at + 18 <= n && memcmp(bad + at, "g-0123456789abcdef", 18))
+		at++;
+	assert_true(at + 18 <= n);
+	bad[at + 2] = 'f'; /* another village's audio, written on the disk */
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, bad, n, NOW, &cmd, &why), RX_REFUSED);
+	assert_string_equal(why, "bad-signature");
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n - 1, NOW, &cmd, &why), RX_REFUSED);
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_B, buf, n, NOW, &cmd, &why), RX_REFUSED);
+	assert_string_equal(why, "other-alert");
+	size_t m = told(bad, sizeof(bad), TC_CMD_GUIDANCE, sk, "rx-2", NOW, "k1");
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, bad, m, NOW, &cmd, &why), RX_REFUSED);
+	assert_string_equal(why, "not-for-this-receiver");
+	m = told(bad, sizeof(bad), TC_CMD_GUIDANCE, other_sk, "rx-1", NOW, "k2");
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, bad, m, NOW, &cmd, &why), RX_REFUSED);
+	assert_string_equal(why, "unknown-key");
+	m = told(bad, sizeof(bad), TC_CMD_SHELTER, sk, "rx-1", NOW, "k3");
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, bad, m, NOW, &cmd, &why), RX_REFUSED);
+	assert_string_equal(why, "not-guidance");
+	/* stale: its alert never came within a day; its alert played; its alert ended */
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW + RX_GUIDANCE_KEEP_S, &cmd, &why),
+			 RX_IGNORED);
+	assert_string_equal(why, "stale");
+	rx_state_record(g.st, ID_A, TC_ACK_RECEIVED, NULL, NOW);
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW + RX_GUIDANCE_KEEP_S, &cmd, &why),
+			 RX_TAKEN); /* pending: kept however long the alert lasts */
+	rx_state_record(g.st, ID_A, TC_ACK_PLAYED, NULL, NOW);
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW, &cmd, &why), RX_IGNORED);
+	rx_state_record(g.st, ID_A, TC_ACK_CLEARED, "expired", NOW);
+	assert_int_equal(rx_intake_kept_guidance(&g.r, &ring, ID_A, buf, n, NOW, &cmd, &why), RX_IGNORED);
+	rig_down(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_garbage_change_nothing),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_guidance_and_shelter_commands),
+		cmocka_unit_test(test_kept_guidance),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
