@@ -101,19 +101,19 @@ expect "the reason is logged with the id" grep -q "target=x#y .*state=failed esc
 # --- a forged played for a delivery never sent ---------------------------------------------
 covered=$(counts "$id" '.counts.played + .counts.displayed')
 forge_ack 'rx:7' played
-expect "counted as not-sent" wait_until 5 test "$(metric 'tocsin_acks_total{outcome="not-sent"}')" = 1
+expect "counted as not-sent" wait_until 5 eval 'test "$(metric '\''tocsin_acks_total{outcome="not-sent"}'\'')" = 1'
 check "coverage unchanged" "$covered" "$(counts "$id" '.counts.played + .counts.displayed')"
 check "rx:7 still failed" failed "$(state_of 'rx:7')"
 
 # --- an acknowledgment naming another receiver than its topic's ----------------------------
 forge_ack sim-00009 played "" sim-00001
-expect "counted as other-receiver" wait_until 5 test "$(metric 'tocsin_acks_total{outcome="other-receiver"}')" = 1
+expect "counted as other-receiver" wait_until 5 eval 'test "$(metric '\''tocsin_acks_total{outcome="other-receiver"}'\'')" = 1'
 check "sim-00009 not played" true "$(case $(state_of sim-00009) in sent | escalated) echo true ;; esac)"
 
 # --- a forged rejected escalates at once, to the village's officer -------------------------
 forge_ack sim-00004 rejected malformed-payload
-expect "sim-00004 rejected" wait_until 5 test "$(state_of sim-00004)" = rejected
-expect "its officer got the escalation SMS" wait_until 10 test "$(sms_to 8613800100004)" -ge 1
+expect "sim-00004 rejected" wait_until 5 eval 'test "$(state_of sim-00004)" = rejected'
+expect "its officer got the escalation SMS" wait_until 10 eval 'test "$(sms_to 8613800100004)" -ge 1'
 check "the rejection names the reason" true \
 	"$(sqlite3 "$tmp/data/tocsin.db" ".timeout 5000" "SELECT reason FROM escalations WHERE target = 'sim-00004'" |
 	   grep -q '^rejected: malformed-payload$' && echo true)"
@@ -124,7 +124,7 @@ held=$(metric tocsin_resends_held_total)
 status=$(jq -nc --argjson at "$(date +%s)" '{v:1, state:"online", at:$at}')
 for _ in $(seq 200); do echo "$status"; done |
 	mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V mqttv5 -q 1 -t tocsin/v1/rx/sim-00009/status -l
-expect "199 or more re-sends held" wait_until 10 test "$(($(metric tocsin_resends_held_total) - held))" -ge 199
+expect "199 or more re-sends held" wait_until 10 eval 'test "$(($(metric tocsin_resends_held_total) - held))" -ge 199'
 check "at most two re-sends (one online, one timer) meanwhile" true \
 	"$([ $(($(metric tocsin_resends_total) - resends)) -le 2 ] && echo true)"
 

@@ -185,7 +185,7 @@ expect "1b: played anonymously: connection refused" test $? -ne 0
 other=$(metric 'tocsin_acks_total{outcome="other-receiver"}')
 as_attacker -t "$P/rx/st-1/ack" -m "$(forged_ack played 1c '{"rx":"ta-00003"}')"
 expect "1c: played naming the victim on the attacker's own topic: other-receiver" \
-	wait_until 5 test "$(metric 'tocsin_acks_total{outcome="other-receiver"}')" = $((other + 1))
+	wait_until 5 eval 'test "$(metric '\''tocsin_acks_total{outcome="other-receiver"}'\'')" = $((other + 1))'
 
 # --- 2. forged rejected and online ----------------------------------------------------------
 as_attacker -t "$P/rx/ta-00003/ack" -m "$(forged_ack rejected 2a '{"reason":"malformed-payload"}')"
@@ -228,7 +228,7 @@ as_server -r -t "$P/region/310101/alert/$orange" -f "$tmp/orange.sealed"
 as_server -t "$P/region/31/alert/$orange" -f "$tmp/orange.sealed"
 as_server -t "$P/rx/ts-00000/cmd" -f "$tmp/orange.sealed"
 out_of_scope() { report s | jq '.rejected["out-of-scope"] // 0'; }
-expect "4: Shanghai refused the 2 + 2 + 1 copies as out of scope" wait_until 10 test "$(out_of_scope)" = 5
+expect "4: Shanghai refused the 2 + 2 + 1 copies as out of scope" wait_until 10 eval 'test "$(out_of_scope)" = 5'
 probe
 check "4: not a word from Shanghai" 0 "$(grep -c "^$P/rx/ts-[^ ]*/ack " "$tmp/watch.log")"
 check "4: Shanghai played nothing" 0 "$(jq '(.acks.playing // 0) + (.acks.played // 0)' "$tmp/s.json")"
@@ -236,7 +236,7 @@ as_server -r -n -t "$P/region/310101/alert/$orange"
 # ... and on Binhai's own topic under another alert id
 as_server -t "$P/region/120116/alert/0123456789abcdef" -f "$tmp/orange.sealed"
 expect "4: under another id: refused by Binhai's receivers (topic-mismatch)" \
-	wait_until 10 test "$(report a | jq '.rejected["topic-mismatch"] // 0')" = 3
+	wait_until 10 eval 'test "$(report a | jq '\''.rejected["topic-mismatch"] // 0'\'')" = 3'
 probe
 check "4: ... never acknowledged" 0 "$(grep -c '"alert":"0123456789abcdef"' "$tmp/watch.log")"
 check "4: ... also by the real receiver" 1 "$(grep -c "alert=$orange refused: topic-mismatch" "$tmp/rx.log")"
@@ -330,7 +330,7 @@ expect "9: the same public key" cmp "$tmp/signing.pub.before" "$tmp/data/signing
 ends=$(($(payload noexp | jq .expires_at) + 1 - $(date +%s)))
 [ "$ends" -gt 0 ] && sleep "$ends"
 expect "6: the alert without <expires> ended on the receivers at its expiry" \
-	wait_until 10 test "$(acks "$noexp" cleared)" = "$live"
+	wait_until 10 eval 'test "$(acks "$noexp" cleared)" = "$live"'
 check "5: so did the short one" "$live" "$(acks "$short" cleared)"
 # A receiver that never saw them (its seen-list empty, as after a restart) gets the retained
 # copies, and the replays.
@@ -339,7 +339,7 @@ expect "the late receiver online" wait_until 10 grep -q "^$P/rx/tl-00000/status 
 as_server -t "$P/region/120116/alert/$short" -f "$tmp/short.sealed"
 as_server -t "$noexp_topic" -f "$tmp/noexp.sealed"
 expired() { report l | jq '.rejected.expired // 0'; }
-expect "5, 6: replays after expiry refused (expired)" wait_until 10 test "$(expired)" -ge 2
+expect "5, 6: replays after expiry refused (expired)" wait_until 10 eval 'test "$(expired)" -ge 2'
 check "5, 6: never played" 0 "$(grep -c "^$P/rx/tl-00000/ack .*\"alert\":\"\($short\|$noexp\)\",\"ack\":\"play" "$tmp/watch.log")"
 
 # --- nothing lost: a new alert reaches everyone, also the receivers attacked ------------------
@@ -383,7 +383,7 @@ anon -t "$orange_topic" -f "$tmp/orange.unsigned"
 anon -r -t "$orange_topic" -m garbage
 anon -r -n -t "$orange_topic"
 anon -r -t "$P/region/310101/alert/$orange" -f "$tmp/orange.sealed"
-expect "ACL off: Shanghai refused the replay" wait_until 10 test "$(report ps | jq '.rejected["out-of-scope"] // 0')" = 2
+expect "ACL off: Shanghai refused the replay" wait_until 10 eval 'test "$(report ps | jq '\''.rejected["out-of-scope"] // 0'\'')" = 2'
 expect "ACL off: Binhai refused the unsigned copy, the garbage and the empty message" wait_until 10 \
 	test "$(report pa | jq -c .rejected)" = '{"unsigned":8,"empty-message":4}'
 check "ACL off: Binhai neither cleared nor rejected the alert" "0 0" \

@@ -176,7 +176,7 @@ check "still one run" 1 "$(api viewer -s "$url/api/v1/drills/runs" | jq '.runs |
 kill -TERM "$pid"
 wait "$pid"
 rx_start audible
-wait_until 20 test "$(grep -c 'rx/rx-1/status .*online' "$tmp/acks")" -ge 2
+wait_until 20 eval 'test "$(grep -c '\''rx/rx-1/status .*online'\'' "$tmp/acks")" -ge 2'
 export TOCSIN_TEST_CLOCK_OFFSET=$(offset_to "$mon" 5)
 start_server
 expect "the audible test runs at its slot" runs_reach 2

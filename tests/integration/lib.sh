@@ -15,7 +15,9 @@ expect() {
 		fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds; false after SECONDS
+# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds; false after SECONDS.
+# The shell expands COMMAND's words once, before the first try: a figure read with $(...) must be
+# read again on each try, so write it as wait_until 10 eval 'test "$(figure)" -ge 2'.
 wait_until() {
 	local end=$((SECONDS + $1))
 	shift

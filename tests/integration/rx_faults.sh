@@ -62,7 +62,7 @@ record_acks append
 # (the secured broker keeps retained alerts across its restart: b1 comes again and its final ack
 # is repeated, with a new time; the one queued offline is sent once)
 queued_sent() { grep -c "\"alert\":\"$(id_of b1)\",\"ack\":\"played\",\"at\":$queued_at[,}]" "$tmp/acks"; }
-wait_until 20 test "$(queued_sent)" -ge 1
+wait_until 20 eval 'test "$(queued_sent)" -ge 1'
 sleep 1
 check "played queued offline sent after reconnect, once" 1 "$(queued_sent)"
 expect "log says queued acks were sent" grep -q "sending [0-9]* acknowledgments queued while offline" "$tmp/rx.log"
@@ -106,11 +106,11 @@ flood 1000 "$tmp/flood.tsv"
 check "flood published" 0 $?
 top=$(awk '$2 == 99 { print $1 }' "$tmp/flood.tsv")
 nth_playing() { grep '"ack":"playing"' "$tmp/acks" | sed -n "${1}p" | sed 's/.*"alert":"\([0-9a-f]*\)".*/\1/'; }
-wait_until 60 test "$(grep -c '"ack":"received"' "$tmp/acks")" -ge 1000
+wait_until 60 eval 'test "$(grep -c '\''"ack":"received"'\'' "$tmp/acks")" -ge 1000'
 wait_until 30 test -n "$(nth_playing 1)"
 check "the highest priority plays first" "$top" "$(nth_playing 1)"
 queue_full() { grep -c '"ack":"failed","at":[0-9]*,"reason":"queue-full"' "$tmp/acks"; }
-wait_until 30 test "$(queue_full)" -ge 936
+wait_until 30 eval 'test "$(queue_full)" -ge 936'
 check "all but the best 64 refused as queue-full" 936 "$(queue_full)"
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$rx_pid/status")
 expect "memory stays bounded (RSS $rss kB < 200 MB)" test "$rss" -lt 200000

@@ -71,7 +71,7 @@ check "digest mismatch: failed" 1 "$(acks "$(id_of b1)" failed digest-mismatch)"
 check "digest mismatch: never playing" 0 "$(acks "$(id_of b1)" playing)"
 # the same alert again, directly: its final ack again, not played again
 send a1 direct
-wait_until 5 test "$(acks "$(id_of a1)" played)" -ge 2
+wait_until 5 eval 'test "$(acks "$(id_of a1)" played)" -ge 2'
 check "a1 again: played acked again" 2 "$(acks "$(id_of a1)" played)"
 check "a1 again: not playing again" 1 "$(acks "$(id_of a1)" playing)"
 sleep 1
@@ -95,7 +95,7 @@ pub "$P/rx/rx-1/cmd" "$tmp/m/q1.cmd" # cancelled before it arrives
 wait_until 10 has_ack "$(id_of q1)" cleared
 send q1
 wait_until 10 has_ack "$(id_of e2)" rejected expired
-wait_until 10 test "$(acks "$(id_of q1)" cleared)" -ge 2
+wait_until 10 eval 'test "$(acks "$(id_of q1)" cleared)" -ge 2'
 sleep 1
 rx_stop
 check "forged, expired and cancelled: nothing captured" "" "$(segments silent)"

@@ -75,7 +75,7 @@ sleep 0.3
 tm send-keys -t sg "exec 2>>'$tmp/sg.log'; '$signage' --config '$tmp/sg-tg-1.conf' --state-dir '$tmp/sg-state' --shelter-name 新港小学 --shelter-capacity 600" Enter
 wait_until 10 shows "当前没有生效的预警"
 check "signage idle" 0 $?
-wait_until 10 test "$(grep -c 'status .*"online"' "$tmp/acks")" -ge 2
+wait_until 10 eval 'test "$(grep -c '\''status .*"online"'\'' "$tmp/acks")" -ge 2'
 
 fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
 orange=$("$tocsin" submit "$tmp/orange.xml" --server "$url")

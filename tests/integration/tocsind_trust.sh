@@ -119,7 +119,7 @@ new_kid=$("$tocsin" key list --data-dir "$tmp/data" | awk '$1 == "next" { print 
 	--report "$tmp/c.json" 2>>"$tmp/sim-c.log" &
 sims+=($!)
 # the receivers trusting both keys take the old key's retained alert
-wait_until 10 test "$(took tc- "$orange")" -eq 3
+wait_until 10 eval 'test "$(took tc- "$orange")" -eq 3'
 check "old key still trusted by the new receivers" 3 "$(took tc- "$orange")"
 "$tocsin" key rotate --data-dir "$tmp/data"
 check "key rotate" 0 $?
@@ -130,7 +130,7 @@ wait_until 5 grep -q "sealing with key $new_kid" "$tmp/tocsind.log"
 expect "tocsind reloaded the new key" grep -q "sealing with key $new_kid" "$tmp/tocsind.log"
 fresh cn-rainstorm-red.xml >"$tmp/red.xml"
 red=$("$tocsin" submit "$tmp/red.xml" --server "$url")
-wait_until 30 test "$(took tc- "$red")" -eq 3
+wait_until 30 eval 'test "$(took tc- "$red")" -eq 3'
 check "new key: taken by the receivers trusting it" 3 "$(took tc- "$red")"
 check "new key: not a word from those trusting only the old one" 0 \
 	"$(grep -c "^$P/rx/ta-.*\"alert\":\"$red\"" "$tmp/acks")"
