@@ -231,7 +231,9 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
 		return TC_OK;
 	}
-	enum tc_rc rc = TC_OK;
+	struct tc_vec counties = TC_VEC_OF(char[7]);
+	enum tc_rc rc = tc_dispatch_counties_of_rows(dp, rows, n, &counties);
+	const char(*county)[7] = counties.v;
 	for (size_t i = 0; !rc && i < p.g.n_groups; i++) {
 		unsigned char *data = NULL;
 		size_t len = 0;
@@ -241,11 +243,14 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 			       alert_id, gid);
 			continue;
 		}
-		rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_AUDIO, gid, NULL);
-		if (!rc)
-			rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
+		for (size_t c = 0; !rc && c < counties.n; c++) {
+			rc = tc_dispatch_topic(dp, county[c], TC_TOPIC_AUDIO, gid, NULL, topic, sizeof(topic));
+			if (!rc)
+				rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
+		}
 		free(data);
 	}
+	tc_vec_free(&counties);
 	struct tc_cmd_guidance gs[TC_CMD_GUIDANCE_MAX], *entries = NULL;
 	size_t *group_of = NULL, at = 0;
 	if (!rc && p.g.n_groups)
