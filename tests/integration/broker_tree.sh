@@ -137,6 +137,11 @@ pub() {
 }
 new_logs_in() { pub $port_a "$tmp/a/broker/ca.crt" a-new a-new "$s_new" $P/rx/a-new/status '{"v":1,"state":"online","at":1}'; }
 expect "the new receiver logs in on its county's broker" wait_until 20 new_logs_in
+check "a device's configuration names its county's broker" "broker = mqtts://127.0.0.1:$port_a|cafile = $tmp/a/broker/ca.crt" \
+	"$("$tocsin" provision a-new --server "$url" --broker mqtts://127.0.0.1:$port_a --cafile "$tmp/a/broker/ca.crt" \
+		--out "$tmp/a-new.ini" >/dev/null && grep -E '^(broker|cafile) = ' "$tmp/a-new.ini" | paste -sd '|')"
+expect "... --broker without the broker's CA refused" test "$("$tocsin" provision a-new --server "$url" \
+	--broker mqtts://127.0.0.1:$port_a --out "$tmp/x.ini" 2>&1 | grep -c 'naming that broker.s CA')" = 1
 expect "... its account is in A's plugin file" wait_until 10 grep -q '"a-new"' "$tmp/a/broker/dynamic-security.json"
 check "... and not in B's" 0 "$(grep -c '"a-new"' "$tmp/b/broker/dynamic-security.json")"
 
