@@ -145,7 +145,21 @@ expect "... --broker without the broker's CA refused" test "$("$tocsin" provisio
 expect "... its account is in A's plugin file" wait_until 10 grep -q '"a-new"' "$tmp/a/broker/dynamic-security.json"
 check "... and not in B's" 0 "$(grep -c '"a-new"' "$tmp/b/broker/dynamic-security.json")"
 
-# --- 4. attacks ----------------------------------------------------------------------------
+# --- 4. an operator's cancel: the command to each receiver and the retained copies cleared --
+"$tocsin" cancel "$first" --server "$url" >/dev/null
+cancelled() { test "$(report sa | jq .cancel_commands) $(report sb | jq .cancel_commands)" = "4 4"; }
+expect "every receiver of both counties got the cancel command" wait_until 20 cancelled
+# retained ID PORT CA FILTER: the retained messages of alert ID a-new sees on FILTER at a broker
+retained() {
+	timeout 10 mosquitto_sub -V 5 -h 127.0.0.1 -p "$2" --cafile "$3" -i a-new -u a-new -P "$s_new" -t "$4" \
+		-F '%t %l' -W 2 2>/dev/null | grep -c "/alert/$1 [1-9]"
+}
+cleared() { test "$(retained "$first" $port_a "$tmp/a/broker/ca.crt" "$P/region/$A/alert/+")" = 0; }
+expect "its retained copy is gone from A's broker too" wait_until 10 cleared
+check "... while the second alert's is still there" 1 \
+	"$(retained "$second" $port_a "$tmp/a/broker/ca.crt" "$P/region/$A/alert/+")"
+
+# --- 5. attacks ----------------------------------------------------------------------------
 s_b0=$(awk -F, '$1 == "b-00000" {print $2}' "$tmp/cred.csv")
 expect "a receiver of B cannot log in on A's broker" test "$(pub $port_a "$tmp/a/broker/ca.crt" b-00000 b-00000 \
 	"$s_b0" $P/rx/b-00000/status x; echo $?)" -ne 0
