@@ -6,6 +6,8 @@
  *   tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR
  *                       [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...
  *                       [--prefix P] [--plugin PATH]
+ *                       [--bridge-county C]... | [--county C --parent HOST:PORT
+ *                        --parent-ca FILE --bridge-password-file FILE]
  *
  * BROKER_DIR gets mosquitto.conf (TLS on HOST:PORT, no anonymous access, the
  * dynamic-security plugin), ca.crt (what devices need), server.crt and
@@ -55,6 +57,8 @@
 	"usage: tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR\n"                   \
 	"                           [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...\n"            \
 	"                           [--prefix P] [--plugin PATH]\n"                                        \
+	"                           [--bridge-county C]... | [--county C --parent HOST:PORT --parent-ca FILE\n" \
+	"                                                     --bridge-password-file FILE]\n"              \
 	"  --data-dir DIR    tocsind's data directory: gets broker.password (0600) and broker-ca.crt\n"    \
 	"  --listen H:P      where the broker listens for devices and tocsind (TLS)\n"                    \
 	"  --out BROKER_DIR  gets mosquitto.conf, ca.crt (for devices), server.crt/.key, dynamic-security.json\n" \
