@@ -47,13 +47,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: bench/bench_dispatch.sh [--receivers N] [--rounds R] [--build DIR] [--alert FILE] [--play-ms MS] [--secure]" >&2; exit 2 ;;
 	esac
 done
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-. tests/integration/broker.sh
-. tests/integration/lib.sh # staff and api: the API takes no request without a token
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+. bench/bench_lib.sh
 ms() { date +%s%3N; }
 
 # alerts go out without a second person: the figure is delivery, not approval

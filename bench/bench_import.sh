@@ -25,13 +25,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: bench/bench_import.sh [--receivers N] [--import M] [--build DIR]" >&2; exit 2 ;;
 	esac
 done
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-. tests/integration/broker.sh
-. tests/integration/lib.sh
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+. bench/bench_lib.sh
 ms() { date +%s%3N; }
 
 printf '[tocsind]\nack_timeout_s = 120\napproval_required = none\n' >"$tmp/tocsind.conf"

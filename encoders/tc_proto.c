@@ -96,6 +96,42 @@ enum tc_topic_kind tc_proto_parse_topic(const char *prefix, const char *topic, c
 	return TC_TOPIC_UNKNOWN;
 }
 
+/* Whether s starts with a county's code (TC_PROTO_COUNTY_DIGITS digits). */
+static bool county_code(const char *s)
+{
+	for (size_t i = 0; i < TC_PROTO_COUNTY_DIGITS; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+enum tc_rc tc_proto_county_prefix(char *out, size_t len, const char *prefix, const char *region)
+{
+	if (!prefix || !*prefix)
+		prefix = TC_PROTO_DEFAULT_PREFIX;
+	if (!region || !county_code(region))
+		return TC_ERR_USAGE;
+	int n = snprintf(out, len, "%s/county/%.*s", prefix, TC_PROTO_COUNTY_DIGITS, region);
+	return n < 0 || (size_t)n >= len ? TC_ERR_LIMIT : TC_OK;
+}
+
+enum tc_topic_kind tc_proto_parse_county_topic(const char *prefix, const char *topic, char county[7], char *a,
+					       size_t a_len, char *b, size_t b_len)
+{
+	char under[TC_PROTO_MAX_TOPIC];
+	if (!prefix || !*prefix)
+		prefix = TC_PROTO_DEFAULT_PREFIX;
+	size_t pl = strlen(prefix);
+	if (strncmp(topic, prefix, pl) || strncmp(topic + pl, "/county/", 8))
+		return TC_TOPIC_UNKNOWN;
+	const char *c = topic + pl + 8;
+	if (!county_code(c) || c[TC_PROTO_COUNTY_DIGITS] != '/' ||
+	    tc_proto_county_prefix(under, sizeof(under), prefix, c))
+		return TC_TOPIC_UNKNOWN;
+	snprintf(county, 7, "%.*s", TC_PROTO_COUNTY_DIGITS, c);
+	return tc_proto_parse_topic(under, topic, a, a_len, b, b_len);
+}
+
 size_t tc_proto_region_scopes(const char *code, char out[TC_PROTO_MAX_REGIONS][16])
 {
 	static const size_t lengths[] = { 9, 6, 4, 2 };

@@ -22,6 +22,11 @@
  *   P/rx/<receiver-id>/status         retained heartbeat {"v":1,"state":"online"|"offline",
  *                                     "at"[,"kind","version"]}; the Last Will says offline
  *
+ * In a broker tree (docs/operations.md, "A broker tree") receivers keep these
+ * topics on their county's broker, and the top broker, where tocsind is, holds
+ * county C's under P/county/C/ (C: the first 6 digits of a region code); the
+ * county broker's bridge maps one onto the other.
+ *
  * Everything here is pure: text in, text out, no I/O.
  */
 #ifndef TC_PROTO_H
@@ -62,6 +67,25 @@ enum tc_rc tc_proto_topic(char *out, size_t len, const char *prefix, enum tc_top
  */
 enum tc_topic_kind tc_proto_parse_topic(const char *prefix, const char *topic, char *a, size_t a_len, char *b,
 					size_t b_len);
+
+/* Digits of a county's code: the first of a region code, the level of a county broker. */
+#define TC_PROTO_COUNTY_DIGITS 6
+
+/*
+ * The prefix of county C's topics at the top of a broker tree, P/county/C, into
+ * out; region: any region code of at least 6 digits, its first 6 name the county.
+ * TC_ERR_USAGE when region does not start with 6 digits, TC_ERR_LIMIT when out is
+ * too small.
+ */
+enum tc_rc tc_proto_county_prefix(char *out, size_t len, const char *prefix, const char *region);
+
+/*
+ * Read a topic of the top of a broker tree, P/county/C/...: the county into county
+ * (7 bytes), then the rest as tc_proto_parse_topic reads it under P/county/C.
+ * TC_TOPIC_UNKNOWN for anything else.
+ */
+enum tc_topic_kind tc_proto_parse_county_topic(const char *prefix, const char *topic, char county[7], char *a,
+					       size_t a_len, char *b, size_t b_len);
 
 /*
  * The region codes a receiver with code listens to: the code itself and its

@@ -6,6 +6,8 @@
  *   tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR
  *                       [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...
  *                       [--prefix P] [--plugin PATH]
+ *                       [--bridge-county C]... | [--county C --parent HOST:PORT
+ *                        --parent-ca FILE --bridge-password-file FILE]
  *
  * BROKER_DIR gets mosquitto.conf (TLS on HOST:PORT, no anonymous access, the
  * dynamic-security plugin), ca.crt (what devices need), server.crt and
@@ -16,6 +18,16 @@
  * password, 0600) and broker-ca.crt. The receivers already in DIR/tocsin.db
  * get their accounts in the plugin's file at once (each with its secret,
  * made now if it has none); tocsind adds later ones through the plugin.
+ *
+ * A broker tree (docs/operations.md, "A broker tree"): the top broker, where
+ * tocsind connects, is set up as above with --bridge-county C for each
+ * county: it gets no receivers' accounts but a bridge account per county,
+ * whose password is left in BROKER_DIR/bridge-C.password (0600, kept by a
+ * later setup) for that county's broker. A county broker is set up with
+ * --county C --parent HOST:PORT --parent-ca FILE --bridge-password-file FILE:
+ * its own TLS listener and CA (or the bureau's), the accounts of county C's
+ * receivers only, no tocsind account, and a bridge up to the parent that
+ * maps P/... here onto P/county/C/... there; DIR is only read.
  * Exit 0 done, 2 usage or I/O error.
  */
 #include <arpa/inet.h>
@@ -45,15 +57,26 @@
 	"usage: tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR\n"                   \
 	"                           [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...\n"            \
 	"                           [--prefix P] [--plugin PATH]\n"                                        \
+	"                           [--bridge-county C]... | [--county C --parent HOST:PORT --parent-ca FILE\n" \
+	"                                                     --bridge-password-file FILE]\n"              \
 	"  --data-dir DIR    tocsind's data directory: gets broker.password (0600) and broker-ca.crt\n"    \
 	"  --listen H:P      where the broker listens for devices and tocsind (TLS)\n"                    \
 	"  --out BROKER_DIR  gets mosquitto.conf, ca.crt (for devices), server.crt/.key, dynamic-security.json\n" \
 	"  --ca-cert, --cert, --key  the bureau's own CA and server certificate (PEM) instead of new ones\n" \
 	"  --name NAME       another host name or address devices use for the broker (repeatable)\n"      \
 	"  --prefix P        topic prefix (default " TC_PROTO_DEFAULT_PREFIX ")\n"                              \
-	"  --plugin PATH     mosquitto_dynamic_security.so (default: where Debian's mosquitto has it)\n"
+	"  --plugin PATH     mosquitto_dynamic_security.so (default: where Debian's mosquitto has it)\n"  \
+	"a broker tree (the top broker, where tocsind connects, and one broker per county):\n"            \
+	"  --bridge-county C the top broker takes county C's bridge (repeatable); its password goes to\n" \
+	"                    BROKER_DIR/bridge-C.password (0600) for the county's broker\n"               \
+	"  --county C        this is county C's broker (C: 6 digits): its receivers' accounts only\n"      \
+	"  --parent H:P      the top broker it bridges up to (TLS)\n"                                    \
+	"  --parent-ca FILE  the CA of the top broker's certificate (its BROKER_DIR/ca.crt)\n"           \
+	"  --bridge-password-file FILE  the county's bridge password (the top's bridge-C.password)\n"
 
 #define MAX_NAMES 16
+#define MAX_COUNTIES 64
+#define BRIDGE_CONNECTION "tocsin-top"
 
 static const char *const plugin_paths[] = {
 	"/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
@@ -315,14 +338,18 @@ static void add_receiver(const char *id, const char *region, const char *secret,
 	r->n++;
 }
 
+static void free_receiver(struct tc_broker_rx *x)
+{
+	free((char *)x->id);
+	free((char *)x->region);
+	gnutls_memset((char *)x->secret, 0, strlen(x->secret));
+	free((char *)x->secret);
+}
+
 static void free_receivers(struct receivers *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free((char *)r->v[i].id);
-		free((char *)r->v[i].region);
-		gnutls_memset((char *)r->v[i].secret, 0, strlen(r->v[i].secret));
-		free((char *)r->v[i].secret);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		free_receiver(&r->v[i]);
 	free(r->v);
 }
 
@@ -352,16 +379,240 @@ static int read_receivers(const char *dir, struct tc_store **store, struct recei
 static void give_to_mosquitto(const char *out)
 {
 	static const char *const files[] = { "", "/server.key", "/server.crt", "/ca.crt", "/dynamic-security.json",
-					     "/mosquitto.conf" };
+					     "/mosquitto.conf", "/parent-ca.crt" };
 	struct passwd *pw = getpwnam("mosquitto");
 	char path[4096];
 	if (geteuid() != 0 || !pw)
 		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", out, files[i]);
-		if (chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		if (chown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
 			fprintf(stderr, "tocsin broker: cannot give %s to the user mosquitto: %s\n", path, strerror(errno));
 	}
+}
+
+/* What a broker tree adds to a setup. */
+struct tree {
+	const char *county, *parent, *parent_ca, *password_file; /* a county's broker */
+	char parent_host[256];
+	unsigned parent_port;
+	char password[160];                                        /* read from password_file */
+	const char *counties[MAX_COUNTIES];                        /* the top broker's bridges */
+	size_t n_counties;
+};
+
+/* Whether s is a county's code: exactly 6 digits. */
+static bool county_ok(const char *s)
+{
+	return strlen(s) == 6 && strspn(s, "0123456789") == 6;
+}
+
+/* Read a one-line password from path into out; -1 with the reason said. */
+static int read_password(const char *path, char *out, size_t len)
+{
+	char *text = NULL;
+	size_t n = 0;
+	if (tc_file_read(path, 4096, &text, &n)) {
+		fprintf(stderr, "tocsin broker: cannot read the bridge password %s\n", path);
+		return -1;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	size_t k = strlen(text);
+	bool bad = !k || k >= len;
+	for (size_t i = 0; i < k; i++)
+		bad = bad || text[i] <= ' ' || text[i] > '~' || text[i] == '#';
+	if (bad)
+		fprintf(stderr, "tocsin broker: the bridge password in %s must be one line of 1 to %zu printable characters "
+				"without spaces or '#'\n", path, len - 1);
+	else
+		memcpy(out, text, k + 1);
+	gnutls_memset(text, 0, n);
+	free(text);
+	return bad ? -1 : 0;
+}
+
+/* The tree's flags, checked together; -1 with the reason said. */
+static int tree_check(struct tree *t)
+{
+	if (t->county && t->n_counties) {
+		fprintf(stderr, "tocsin broker: --county (a county's broker) and --bridge-county (the top broker) exclude "
+				"each other\n");
+		return -1;
+	}
+	for (size_t i = 0; i < t->n_counties; i++)
+		if (!county_ok(t->counties[i])) {
+			fprintf(stderr, "tocsin broker: --bridge-county '%s' is not a county's code (6 digits, e.g. 120116)\n",
+				t->counties[i]);
+			return -1;
+		}
+	if (!t->county) {
+		if (t->parent || t->parent_ca || t->password_file) {
+			fprintf(stderr, "tocsin broker: --parent, --parent-ca and --bridge-password-file are for a county's "
+					"broker: give --county too\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (!county_ok(t->county)) {
+		fprintf(stderr, "tocsin broker: --county '%s' is not a county's code (6 digits, e.g. 120116)\n", t->county);
+		return -1;
+	}
+	if (!t->parent || !t->parent_ca || !t->password_file) {
+		fprintf(stderr, "tocsin broker: a county's broker needs --parent HOST:PORT, --parent-ca FILE and "
+				"--bridge-password-file FILE\n");
+		return -1;
+	}
+	if (parse_listen(t->parent, t->parent_host, sizeof(t->parent_host), &t->parent_port)) {
+		fprintf(stderr, "tocsin broker: --parent '%s' is not HOST:PORT, e.g. 10.1.0.5:8883\n", t->parent);
+		return -1;
+	}
+	if (access(t->parent_ca, R_OK) != 0) {
+		fprintf(stderr, "tocsin broker: cannot read --parent-ca %s: %s\n", t->parent_ca, strerror(errno));
+		return -1;
+	}
+	return read_password(t->password_file, t->password, sizeof(t->password));
+}
+
+/* Keep only county's receivers in r (the others are freed). */
+static void keep_county(struct receivers *r, const char *county)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (!strncmp(r->v[i].region, county, 6)) {
+			r->v[k++] = r->v[i];
+			continue;
+		}
+		free_receiver(&r->v[i]);
+	}
+	r->n = k;
+}
+
+/* The top broker's bridge account of each county: its password kept from an earlier setup, or new. */
+static int bridge_accounts(const char *out, const struct tree *t, struct tc_broker_bridge *b, char (*pw)[64])
+{
+	for (size_t i = 0; i < t->n_counties; i++) {
+		char path[4096], name[64];
+		snprintf(name, sizeof(name), "bridge-%s.password", t->counties[i]);
+		join(path, sizeof(path), out, name);
+		b[i].county = t->counties[i];
+		b[i].password = pw[i];
+		if (gnutls_said(gnutls_rnd(GNUTLS_RND_NONCE, b[i].salt, sizeof(b[i].salt)), "random"))
+			return -1;
+		if (access(path, F_OK) == 0) {
+			if (read_password(path, pw[i], 64))
+				return -1;
+			continue;
+		}
+		uint8_t raw[24];
+		if (gnutls_said(gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)), "random"))
+			return -1;
+		for (size_t k = 0; k < sizeof(raw); k++)
+			snprintf(pw[i] + 2 * k, 3, "%02x", raw[k]);
+		gnutls_memset(raw, 0, sizeof(raw));
+		if (write_mode(path, pw[i], strlen(pw[i]), 0600))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A county broker's bridge up to the top broker, appended to its mosquitto.conf in conf:
+ * P/... here is P/county/C/... there, and the plugin's control topic here is P/county/C/dynsec
+ * there (mosquitto.conf(5), "topic pattern direction qos local-prefix remote-prefix").
+ */
+static int bridge_section(char *conf, size_t len, const char *out, const char *prefix, const struct tree *t)
+{
+	size_t n = strlen(conf);
+	int k = snprintf(conf + n, len - n,
+		 "\n# The bridge up to the top broker of the tree: county %s's receivers keep P/... here,\n"
+		 "# tocsind writes and reads them as P/county/%s/... there.\n"
+		 "connection " BRIDGE_CONNECTION "\n"
+		 "address %s:%u\n"
+		 "bridge_protocol_version mqttv50\n"
+		 "cleansession false\n"
+		 "remote_clientid bridge-%s\n"
+		 "remote_username bridge-%s\n"
+		 "remote_password %s\n"
+		 "bridge_cafile %s/parent-ca.crt\n"
+		 "notifications false\n"
+		 "restart_timeout 1 10\n"
+		 "topic region/+/alert/+ in 1 %s/ %s/county/%s/\n"
+		 "topic rx/+/cmd in 1 %s/ %s/county/%s/\n"
+		 "topic audio/+ in 1 %s/ %s/county/%s/\n"
+		 "topic rx/+/ack out 1 %s/ %s/county/%s/\n"
+		 "topic rx/+/status out 1 %s/ %s/county/%s/\n"
+		 "topic \"\" in 1 " TC_BROKER_CONTROL " %s/county/%s/dynsec\n"
+		 "topic \"\" out 1 " TC_BROKER_CONTROL "/response %s/county/%s/dynsec/response\n",
+		 t->county, t->county, t->parent_host, t->parent_port, t->county, t->county, t->password, out,
+		 prefix, prefix, t->county, prefix, prefix, t->county, prefix, prefix, t->county, prefix, prefix, t->county,
+		 prefix, prefix, t->county, prefix, t->county, prefix, t->county);
+	return k < 0 || (size_t)k >= len - n ? -1 : 0;
+}
+
+/* tocsind's password and the broker's CA in DIR (not for a county's broker: tocsind is not its client). */
+static int tocsind_files(const char *out, const char *dir, const char *password)
+{
+	char from[4096], path[4096];
+	join(path, sizeof(path), dir, "broker.password");
+	if (write_mode(path, password, strlen(password), 0600))
+		return -1;
+	join(from, sizeof(from), out, "ca.crt");
+	join(path, sizeof(path), dir, "broker-ca.crt");
+	return copy_file(from, path, 0644);
+}
+
+/* A county broker's copy of the top broker's CA, which its bridge checks the top broker with. */
+static int county_files(const char *out, const struct tree *t)
+{
+	char path[4096];
+	join(path, sizeof(path), out, "parent-ca.crt");
+	return copy_file(t->parent_ca, path, 0644);
+}
+
+/*
+ * The plugin's file in out: tocsind's account (not on a county's broker) and the receivers' of
+ * DIR's store (only county's on a county's broker, none on the top broker, which gets the
+ * bridges' accounts instead); the receivers written are marked as having their account.
+ */
+static int write_dynsec(const char *out, const char *dir, const char *prefix, const char *password,
+			const uint8_t *salt, const struct tree *t)
+{
+	char path[4096], bridge_pw[MAX_COUNTIES][64];
+	struct tc_broker_bridge bridges[MAX_COUNTIES];
+	struct tc_store *store = NULL;
+	struct receivers rx = { 0 };
+	char *dynsec = NULL;
+	int bad = read_receivers(dir, &store, &rx);
+	if (!bad && t->county)
+		keep_county(&rx, t->county);
+	if (bad)
+		;
+	else if (t->n_counties)
+		dynsec = bridge_accounts(out, t, bridges, bridge_pw) ? NULL
+				  : tc_broker_dynsec_top(prefix, password, salt, bridges, t->n_counties);
+	else
+		dynsec = tc_broker_dynsec_config(prefix, t->county ? NULL : password, salt, rx.v, rx.n);
+	gnutls_memset(bridge_pw, 0, sizeof(bridge_pw));
+	join(path, sizeof(path), out, "dynamic-security.json");
+	bad = bad || !dynsec || write_mode(path, dynsec, strlen(dynsec), 0600);
+	if (dynsec)
+		gnutls_memset(dynsec, 0, strlen(dynsec));
+	free(dynsec);
+	/* The roles are given: tocsind, connecting, sends nothing that would rewrite the file. */
+	if (!bad && store && !t->n_counties && tc_store_begin(store) == TC_OK) {
+		for (size_t i = 0; i < rx.n; i++)
+			tc_secrets_synced(store, rx.v[i].id, rx.v[i].region);
+		if (tc_store_commit(store))
+			tc_store_rollback(store);
+	}
+	if (!bad && t->n_counties)
+		printf("%zu counties' bridge accounts are in the plugin's file; their passwords in %s/bridge-*.password\n",
+		       t->n_counties, out);
+	else if (!bad && rx.n)
+		printf("%zu receivers' accounts are in the plugin's file\n", rx.n);
+	free_receivers(&rx);
+	tc_store_close(store);
+	return bad ? -1 : 0;
 }
 
 static int setup(int argc, char **argv)
@@ -371,16 +622,21 @@ static int setup(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },      { "ca-cert", required_argument, NULL, 'A' },
 		{ "cert", required_argument, NULL, 'C' },     { "key", required_argument, NULL, 'K' },
 		{ "name", required_argument, NULL, 'n' },     { "prefix", required_argument, NULL, 'p' },
-		{ "plugin", required_argument, NULL, 'P' },   { NULL, 0, NULL, 0 },
+		{ "plugin", required_argument, NULL, 'P' },   { "county", required_argument, NULL, 'c' },
+		{ "parent", required_argument, NULL, 'r' },   { "parent-ca", required_argument, NULL, 'a' },
+		{ "bridge-password-file", required_argument, NULL, 'w' },
+		{ "bridge-county", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
 	};
+	struct tree tree = { 0 };
 	const char *dir = NULL, *listen = NULL, *out = NULL, *ca_cert = NULL, *cert = NULL, *key = NULL;
 	const char *prefix = TC_PROTO_DEFAULT_PREFIX, *plugin = NULL, *names[MAX_NAMES + 1];
-	char host[256], path[4096], real_out[4096], conf[8192];
+	char host[256], path[4096], real_out[4096], conf[32768]; /* room for every path at its longest */
 	size_t n_names = 1;
 	unsigned port = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:l:o:A:C:K:n:p:P:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:o:A:C:K:n:p:P:c:r:a:w:b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'l': listen = optarg; break;
@@ -390,6 +646,17 @@ static int setup(int argc, char **argv)
 		case 'K': key = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 'P': plugin = optarg; break;
+		case 'c': tree.county = optarg; break;
+		case 'r': tree.parent = optarg; break;
+		case 'a': tree.parent_ca = optarg; break;
+		case 'w': tree.password_file = optarg; break;
+		case 'b':
+			if (tree.n_counties == MAX_COUNTIES) {
+				fprintf(stderr, "tocsin broker: at most %d --bridge-county\n", MAX_COUNTIES);
+				return TC_EXIT_USAGE;
+			}
+			tree.counties[tree.n_counties++] = optarg;
+			break;
 		case 'n':
 			if (n_names > MAX_NAMES) {
 				fprintf(stderr, "tocsin broker: at most %d --name\n", MAX_NAMES);
@@ -416,6 +683,8 @@ static int setup(int argc, char **argv)
 		fprintf(stderr, "tocsin broker: --prefix '%s' is not a topic prefix like %s\n", prefix, TC_PROTO_DEFAULT_PREFIX);
 		return TC_EXIT_USAGE;
 	}
+	if (tree_check(&tree))
+		return TC_EXIT_USAGE;
 	for (size_t i = 0; !plugin && i < sizeof(plugin_paths) / sizeof(plugin_paths[0]); i++)
 		if (access(plugin_paths[i], R_OK) == 0)
 			plugin = plugin_paths[i];
@@ -461,26 +730,7 @@ static int setup(int argc, char **argv)
 	      gnutls_said(gnutls_rnd(GNUTLS_RND_NONCE, salt, sizeof(salt)), "random");
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(password + 2 * i, 3, "%02x", raw[i]);
-	struct tc_store *store = NULL;
-	struct receivers rx = { 0 };
-	bad = bad || read_receivers(dir, &store, &rx);
-	char *dynsec = bad ? NULL : tc_broker_dynsec_config(prefix, password, salt, rx.v, rx.n);
-	join(path, sizeof(path), real_out, "dynamic-security.json");
-	bad = bad || !dynsec || write_mode(path, dynsec, strlen(dynsec), 0600);
-	if (dynsec)
-		gnutls_memset(dynsec, 0, strlen(dynsec));
-	free(dynsec);
-	/* The roles are given: tocsind, connecting, sends nothing that would rewrite the file. */
-	if (!bad && store && tc_store_begin(store) == TC_OK) {
-		for (size_t i = 0; i < rx.n; i++)
-			tc_secrets_synced(store, rx.v[i].id, rx.v[i].region);
-		if (tc_store_commit(store))
-			tc_store_rollback(store);
-	}
-	if (!bad && rx.n)
-		printf("%zu receivers' accounts are in the plugin's file\n", rx.n);
-	free_receivers(&rx);
-	tc_store_close(store);
+	bad = bad || write_dynsec(real_out, dir, prefix, password, salt, &tree);
 	int conf_len = snprintf(conf, sizeof(conf),
 		 "# Written by tocsin broker setup (docs/operations.md, \"Broker security\").\n"
 		 "# Run: mosquitto -c %s/mosquitto.conf\n"
@@ -500,23 +750,24 @@ static int setup(int argc, char **argv)
 		 "max_inflight_messages 1000\n"
 		 "max_keepalive 600\n",
 		 real_out, port, host, real_out, real_out, plugin, real_out, TC_BROKER_MAX_PACKET, real_out);
+	bad = bad || conf_len >= (int)sizeof(conf) || (tree.county && bridge_section(conf, sizeof(conf), real_out, prefix, &tree));
+	gnutls_memset(tree.password, 0, sizeof(tree.password));
 	join(path, sizeof(path), real_out, "mosquitto.conf");
-	bad = bad || conf_len >= (int)sizeof(conf) || write_mode(path, conf, strlen(conf), 0644);
-	join(path, sizeof(path), dir, "broker.password");
-	bad = bad || write_mode(path, password, strlen(password), 0600);
+	bad = bad || write_mode(path, conf, strlen(conf), tree.county ? 0600 : 0644); /* a bridge password is in it */
+	gnutls_memset(conf, 0, sizeof(conf));
+	bad = bad || (tree.county ? county_files(real_out, &tree) : tocsind_files(real_out, dir, password));
 	gnutls_memset(password, 0, sizeof(password));
-	char from[4096];
-	join(from, sizeof(from), real_out, "ca.crt");
-	join(path, sizeof(path), dir, "broker-ca.crt");
-	bad = bad || copy_file(from, path, 0644);
 	gnutls_global_deinit();
 	if (bad)
 		return TC_EXIT_USAGE;
 	give_to_mosquitto(real_out);
-	printf("broker files in %s: run mosquitto -c %s/mosquitto.conf\n"
-	       "tocsind: --data-dir %s --broker mqtts://%s\n"
-	       "devices: %s/ca.crt and their own credentials (tocsin provision)\n",
-	       real_out, real_out, dir, listen, real_out);
+	printf("broker files in %s: run mosquitto -c %s/mosquitto.conf\n", real_out, real_out);
+	if (tree.county)
+		printf("county %s's broker, bridged up to %s as bridge-%s\n", tree.county, tree.parent, tree.county);
+	else
+		printf("tocsind: --data-dir %s --broker mqtts://%s%s\n", dir, listen,
+		       tree.n_counties ? " and broker_tree = counties" : "");
+	printf("devices: %s/ca.crt and their own credentials (tocsin provision)\n", real_out);
 	return TC_EXIT_OK;
 }
 

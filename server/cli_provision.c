@@ -2,6 +2,7 @@
  * cli_provision.c — what a device needs, from tocsind (docs/operations.md, "Broker security"):
  *
  *   tocsin provision RECEIVER_ID --out FILE [--server URL] [--cafile PATH] [--state-dir DIR]
+ *                    [--broker URL --cafile PATH]
  *   tocsin provision --all --csv --out FILE [--server URL]
  *   tocsin remove receivers ID... [--server URL]
  *
@@ -9,7 +10,9 @@
  * tocsin-receiver --config and tocsin-signage --config: its id, regions,
  * the broker's mqtts address, its username and password, the trusted
  * public keys inline, and cafile: the broker's CA, written beside FILE as
- * FILE.ca.crt unless --cafile names where the device already has it. The
+ * FILE.ca.crt unless --cafile names where the device already has it; in a
+ * broker tree, --broker names the device's county broker instead of
+ * tocsind's (docs/operations.md, "A broker tree"), with --cafile its CA. The
  * second writes every receiver's id and secret (CSV, header id,secret) for
  * tocsin-sim --credentials. Both files are created 0600: they hold secrets,
  * which are never printed. remove deletes receivers and their broker accounts.
@@ -32,6 +35,7 @@
 
 #define PROVISION_USAGE                                                                                    \
 	"usage: tocsin provision RECEIVER_ID --out FILE [--server URL] [--cafile PATH] [--state-dir DIR]\n" \
+	"                        [--broker mqtts://HOST:PORT --cafile PATH]  (its county's broker in a tree)\n" \
 	"       tocsin provision --all --csv --out FILE [--server URL]\n"
 #define REMOVE_USAGE "usage: tocsin remove receivers ID... [--server URL]\n"
 
@@ -112,7 +116,8 @@ static int provision_all(const char *server, const char *out)
 	return TC_EXIT_OK;
 }
 
-static int provision_one(const char *server, const char *id, const char *out, const char *cafile, const char *state_dir)
+static int provision_one(const char *server, const char *id, const char *out, const char *cafile, const char *state_dir,
+			 const char *broker)
 {
 	char path[1100], ca_path[4096];
 	if (!tc_id_valid(id)) {
@@ -146,7 +151,7 @@ static int provision_one(const char *server, const char *id, const char *out, co
 	fprintf(f, "# tocsin device configuration of %s, from tocsin provision. It holds the device's\n"
 		   "# password: keep it mode 0600, readable only by the receiver's own user.\n"
 		   "[receiver]\nid = %s\nregion = %s\nbroker = %s\nusername = %s\npassword = %s\n", id, id,
-		json_string_value(json_object_get(j, "regions")), json_string_value(json_object_get(j, "broker")),
+		json_string_value(json_object_get(j, "regions")), broker ? broker : json_string_value(json_object_get(j, "broker")),
 		json_string_value(json_object_get(j, "username")), json_string_value(json_object_get(j, "password")));
 	if (cafile)
 		fprintf(f, "cafile = %s\n", cafile);
@@ -171,9 +176,9 @@ int tc_cli_provision(int argc, char **argv)
 		{ "server", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
 		{ "all", no_argument, NULL, 'a' },          { "csv", no_argument, NULL, 'c' },
 		{ "cafile", required_argument, NULL, 'C' }, { "state-dir", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
+		{ "broker", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 	};
-	const char *server = TC_CLI_DEFAULT_SERVER, *out = NULL, *cafile = NULL, *state_dir = NULL;
+	const char *server = TC_CLI_DEFAULT_SERVER, *out = NULL, *cafile = NULL, *state_dir = NULL, *broker = NULL;
 	bool all = false, csv = false;
 	int c;
 	if (tc_cli_wants_help(argc, argv))
@@ -187,6 +192,7 @@ int tc_cli_provision(int argc, char **argv)
 		case 'c': csv = true; break;
 		case 'C': cafile = optarg; break;
 		case 'S': state_dir = optarg; break;
+		case 'b': broker = optarg; break;
 		default: fputs(PROVISION_USAGE, stderr); return TC_EXIT_USAGE;
 		}
 	}
@@ -194,7 +200,16 @@ int tc_cli_provision(int argc, char **argv)
 		fputs(PROVISION_USAGE, stderr);
 		return TC_EXIT_USAGE;
 	}
-	return all ? provision_all(server, out) : provision_one(server, argv[optind], out, cafile, state_dir);
+	if (broker && (all || !cafile)) {
+		fprintf(stderr, "tocsin provision: --broker (the device's county broker) goes with one RECEIVER_ID and "
+				"--cafile naming that broker's CA (its BROKER_DIR/ca.crt)\n");
+		return TC_EXIT_USAGE;
+	}
+	if (broker && strncmp(broker, "mqtts://", 8) && strncmp(broker, "mqtt://", 7)) {
+		fprintf(stderr, "tocsin provision: --broker '%s' is not mqtts://HOST:PORT\n", broker);
+		return TC_EXIT_USAGE;
+	}
+	return all ? provision_all(server, out) : provision_one(server, argv[optind], out, cafile, state_dir, broker);
 }
 
 int tc_cli_remove(int argc, char **argv)

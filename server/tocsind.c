@@ -474,6 +474,7 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 		.policy = { cfg->ack_timeout_s, cfg->play_timeout_s, cfg->max_attempts },
 		.default_expiry_s = cfg->default_expiry_s,
 		.shelter_walk_m = (double)cfg->shelter_walk_m,
+		.county_tree = !strcmp(cfg->broker_tree, "counties"),
 	};
 	en->mail = tc_mailbox_new(0);
 	if (!en->mail)
@@ -495,15 +496,15 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 				      .username = cfg->mqtt_username[0] ? cfg->mqtt_username : NULL,
 				      .password = cfg->mqtt_password[0] ? cfg->mqtt_password : NULL,
 				      .prefix = cfg->mqtt_prefix, .keepalive_s = (int)cfg->mqtt_keepalive_s,
-				      .session_expiry_s = cfg->mqtt_session_expiry_s };
+				      .session_expiry_s = cfg->mqtt_session_expiry_s, .county_tree = dopt.county_tree };
 	broker_link_options(&en->link, &mo);
 	int bad = tc_renderer_start(&ro, en->mail, &en->renderer, d) || tc_mqtt_start(&mo, en->mail, &en->mqtt, d) ||
 		  broker_link_start(&en->link, en->mqtt) || !(en->dispatch = tc_dispatch_new(store, en->mqtt, en->renderer, &dopt));
 	sodium_memzero(ro.secret_key, sizeof(ro.secret_key));
 	sodium_memzero(dopt.secret_key, sizeof(dopt.secret_key));
 	if (!bad)
-		log_line(TC_LOG_INFO, "dispatching over MQTT%s to %s:%u (topics %s/...)", en->link.tls ? " (TLS)" : "",
-			 en->link.host, en->link.port, cfg->mqtt_prefix);
+		log_line(TC_LOG_INFO, "dispatching over MQTT%s to %s:%u (topics %s/%s...)", en->link.tls ? " (TLS)" : "",
+			 en->link.host, en->link.port, cfg->mqtt_prefix, dopt.county_tree ? "county/COUNTY/" : "");
 	return bad ? -1 : 0;
 }
 

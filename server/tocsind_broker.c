@@ -108,7 +108,7 @@ int broker_link_start(struct broker_link *bl, struct tc_mqtt *m)
 	if (!bl->tls)
 		return 0;
 	const char *prefix = bl->cfg->mqtt_prefix[0] ? bl->cfg->mqtt_prefix : TC_PROTO_DEFAULT_PREFIX;
-	bl->accounts = tc_accounts_new(bl->store, prefix, publish, bl);
+	bl->accounts = tc_accounts_new(bl->store, prefix, !strcmp(bl->cfg->broker_tree, "counties"), publish, bl);
 	return bl->accounts ? 0 : -1;
 }
 

@@ -9,6 +9,7 @@
 
 #include "tc_broker.h"
 #include "tc_log.h"
+#include "tc_proto.h"
 #include "tc_store_secrets.h"
 
 #define BATCH 500 /* accounts sent per call, so the main loop stays responsive */
@@ -18,12 +19,13 @@ struct tc_accounts {
 	char prefix[128];
 	int (*publish)(void *user, const char *topic, const char *text);
 	void *user;
+	bool county_tree;
 	bool up, changed, resync;
 	bool ensure; /* secrets for receivers that have none: once per connection (imports make their own) */
 	size_t sent, failed;
 };
 
-struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix,
+struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
 				    int (*publish)(void *user, const char *topic, const char *text), void *user)
 {
 	struct tc_accounts *a = calloc(1, sizeof(*a));
@@ -31,6 +33,7 @@ struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix,
 		return NULL;
 	a->store = store;
 	snprintf(a->prefix, sizeof(a->prefix), "%s", prefix);
+	a->county_tree = county_tree;
 	a->publish = publish;
 	a->user = user;
 	a->changed = true;
@@ -54,28 +57,48 @@ void tc_accounts_changed(struct tc_accounts *a)
 	a->changed = true;
 }
 
+/* Where the account of a receiver in region is kept; false when it has none (no county in a tree). */
+static bool control_topic(const struct tc_accounts *a, const char *region, char *out, size_t len)
+{
+	return tc_broker_control_topic(out, len, a->prefix, a->county_tree ? region : NULL) == TC_OK;
+}
+
 static void make_one(const char *id, const char *region, const char *secret, bool moved, void *user)
 {
 	struct tc_accounts *a = user;
+	char topic[TC_PROTO_MAX_TOPIC];
 	char *text = tc_broker_rx_commands(a->prefix, id, region, secret, moved);
+	if (text && !control_topic(a, region, topic, sizeof(topic))) {
+		tc_log(TC_LOG_ERROR, "broker", "receiver %s cannot have a broker account: its region '%s' names no county "
+		       "(6 digits) of the broker tree", id, region);
+		free(text);
+		tc_secrets_synced(a->store, id, region); /* nothing to send until it moves */
+		return;
+	}
 	if (!text) {
 		tc_log(TC_LOG_ERROR, "broker", "receiver %s cannot have a broker account (its id or region %s cannot be "
 		       "in a topic)", id, region);
 		tc_secrets_synced(a->store, id, region); /* nothing to send, ever */
 		return;
 	}
-	if (a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
+	if (a->publish(a->user, topic, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
 		a->sent++;
 	else
 		a->failed++;
 	free(text);
 }
 
-static void delete_one(const char *id, void *user)
+static void delete_one(const char *id, const char *region, void *user)
 {
 	struct tc_accounts *a = user;
+	char topic[TC_PROTO_MAX_TOPIC];
 	char *text = tc_broker_rx_delete(id);
-	if (text && a->publish(a->user, TC_BROKER_CONTROL, text) == 0 && tc_secrets_forget(a->store, id) == TC_OK) {
+	if (text && !control_topic(a, region, topic, sizeof(topic))) { /* never had an account in the tree */
+		free(text);
+		tc_secrets_forget(a->store, id);
+		return;
+	}
+	if (text && a->publish(a->user, topic, text) == 0 && tc_secrets_forget(a->store, id) == TC_OK) {
 		tc_log(TC_LOG_INFO, "broker", "deleted the broker account of the removed receiver %s", id);
 		a->sent++;
 	} else {

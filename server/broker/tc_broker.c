@@ -49,6 +49,17 @@ static json_t *rx_acls(const char *prefix, const char *id, const char *region)
 	return a;
 }
 
+enum tc_rc tc_broker_control_topic(char *out, size_t len, const char *prefix, const char *region)
+{
+	char county[TC_PROTO_MAX_TOPIC];
+	if (!region)
+		return snprintf(out, len, "%s", TC_BROKER_CONTROL) < (int)len ? TC_OK : TC_ERR_LIMIT;
+	enum tc_rc rc = tc_proto_county_prefix(county, sizeof(county), prefix, region);
+	if (!rc && snprintf(out, len, "%s/dynsec", county) >= (int)len)
+		rc = TC_ERR_LIMIT;
+	return rc;
+}
+
 char *tc_broker_rx_commands(const char *prefix, const char *id, const char *region, const char *secret, bool moved)
 {
 	char role[96];
@@ -104,20 +115,89 @@ static json_t *client(const char *user, const char *clientid, const char *passwo
 	return c;
 }
 
-char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES],
-			      const struct tc_broker_rx *rx, size_t n)
+/* tocsind's client and role into clients and roles (nothing when password is NULL); false when it cannot be made. */
+static bool add_tocsind(json_t *clients, json_t *roles, const char *prefix, const char *password, const uint8_t *salt)
 {
 	char all[TC_PROTO_MAX_TOPIC];
+	if (!password)
+		return true;
 	json_t *me = client(TC_BROKER_USER, NULL, password, salt, TC_BROKER_USER);
 	if (!me)
-		return NULL;
+		return false;
 	snprintf(all, sizeof(all), "%s/#", prefix);
 	json_t *acls = json_array();
 	json_array_append_new(acls, acl("publishClientSend", all));
 	json_array_append_new(acls, acl("subscribePattern", all));
 	json_array_append_new(acls, acl("publishClientSend", TC_BROKER_CONTROL "/#"));
 	json_array_append_new(acls, acl("subscribePattern", TC_BROKER_CONTROL "/#"));
-	json_t *clients = json_pack("[o]", me), *roles = json_pack("[{s:s, s:o}]", "rolename", TC_BROKER_USER, "acls", acls);
+	json_array_append_new(clients, me);
+	json_array_append_new(roles, json_pack("{s:s, s:o}", "rolename", TC_BROKER_USER, "acls", acls));
+	return true;
+}
+
+/* The whole file around clients and roles (taken). */
+static char *dynsec_file(json_t *clients, json_t *roles)
+{
+	return dump(json_pack("{s:{s:b, s:b, s:b, s:b}, s:o, s:[], s:o}", "defaultACLAccess", "publishClientSend", 0,
+			      "publishClientReceive", 1, "subscribe", 0, "unsubscribe", 1, "clients", clients, "groups",
+			      "roles", roles));
+}
+
+/* The ACLs of county's bridge account; NULL when county is not 6 digits. */
+static json_t *bridge_acls(const char *prefix, const char *county)
+{
+	static const char *const reads[] = { "region/+/alert/+", "rx/+/cmd", "audio/+", "dynsec" };
+	static const char *const writes[] = { "rx/+/ack", "rx/+/status", "dynsec/response" };
+	char under[TC_PROTO_MAX_TOPIC], t[TC_PROTO_MAX_TOPIC + 32];
+	if (strlen(county) != TC_PROTO_COUNTY_DIGITS || tc_proto_county_prefix(under, sizeof(under), prefix, county))
+		return NULL;
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		snprintf(t, sizeof(t), "%s/%s", under, reads[i]);
+		json_array_append_new(a, acl("subscribePattern", t));
+	}
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		snprintf(t, sizeof(t), "%s/%s", under, writes[i]);
+		json_array_append_new(a, acl("publishClientSend", t));
+	}
+	return a;
+}
+
+char *tc_broker_dynsec_top(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES],
+			   const struct tc_broker_bridge *b, size_t n)
+{
+	json_t *clients = json_array(), *roles = json_array();
+	bool ok = add_tocsind(clients, roles, prefix, password, salt);
+	for (size_t i = 0; ok && i < n; i++) {
+		char user[64], role[64];
+		json_t *acls = bridge_acls(prefix, b[i].county);
+		snprintf(user, sizeof(user), TC_BROKER_BRIDGE_USER "%s", b[i].county);
+		snprintf(role, sizeof(role), "bridge:%s", b[i].county);
+		json_t *c = acls ? client(user, user, b[i].password, b[i].salt, role) : NULL;
+		ok = c != NULL;
+		if (ok) {
+			json_array_append_new(roles, json_pack("{s:s, s:o}", "rolename", role, "acls", acls));
+			json_array_append_new(clients, c);
+		} else {
+			json_decref(acls);
+		}
+	}
+	if (ok)
+		return dynsec_file(clients, roles);
+	json_decref(clients);
+	json_decref(roles);
+	return NULL;
+}
+
+char *tc_broker_dynsec_config(const char *prefix, const char *password, const uint8_t salt[TC_BROKER_SALT_BYTES],
+			      const struct tc_broker_rx *rx, size_t n)
+{
+	json_t *clients = json_array(), *roles = json_array();
+	if (!add_tocsind(clients, roles, prefix, password, salt)) {
+		json_decref(clients);
+		json_decref(roles);
+		return NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char role[96];
 		json_t *rx_acl = rx_acls(prefix, rx[i].id, rx[i].region);
@@ -127,7 +207,5 @@ char *tc_broker_dynsec_config(const char *prefix, const char *password, const ui
 		json_array_append_new(roles, json_pack("{s:s, s:o}", "rolename", role, "acls", rx_acl));
 		json_array_append_new(clients, client(rx[i].id, rx[i].id, rx[i].secret, rx[i].salt, role));
 	}
-	return dump(json_pack("{s:{s:b, s:b, s:b, s:b}, s:o, s:[], s:o}", "defaultACLAccess", "publishClientSend", 0,
-			      "publishClientReceive", 1, "subscribe", 0, "unsubscribe", 1, "clients", clients, "groups",
-			      "roles", roles));
+	return dynsec_file(clients, roles);
 }

@@ -76,6 +76,10 @@ static const struct tc_setting settings[] = {
 	{ #name, TC_SET_LONG, TC_SETTING_FIELD(struct tc_config, name), def, min, max, NULL, help }
 	TEXT(broker, "127.0.0.1:1883", "HOST:PORT of the MQTT broker receivers listen to; none: accept and plan only"),
 	TEXT(mqtt_prefix, "tocsin/v1", "topic prefix of the receiver protocol"),
+	{ "broker_tree", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, broker_tree), "none", 0, 0, "none|counties",
+	  "counties: broker is the top of a broker tree whose county brokers bridge up to it (tocsin broker setup "
+	  "--county); everything for the receivers of county C (the first 6 digits of their region) goes under "
+	  "PREFIX/county/C/, and their acknowledgments count only from there; none: receivers are on broker itself" },
 	TEXT(mqtt_client_id, "tocsind", "MQTT client id (one per server; its session keeps acknowledgments while it is down)"),
 	TEXT(mqtt_username, "", "MQTT user name; empty: none"),
 	TEXT(mqtt_password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),

@@ -41,6 +41,7 @@ struct tc_config {
 	long approval_timeout_s;   /* a held alert waiting longer is audited and its approvers told by SMS */
 	char broker[256];   /* HOST:PORT, or "none" */
 	char mqtt_prefix[128];
+	char broker_tree[16]; /* none | counties */
 	char mqtt_client_id[128];
 	char mqtt_username[128];
 	char mqtt_password[128];

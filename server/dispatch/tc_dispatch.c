@@ -176,8 +176,11 @@ uint32_t tc_dispatch_alert_expiry(struct tc_dispatch *dp, const char *id, int64_
 enum tc_rc tc_dispatch_send_direct(struct tc_dispatch *dp, const char *target, const void *data, size_t len,
 			      uint32_t expiry)
 {
-	char topic[TC_PROTO_MAX_TOPIC];
-	if (!tc_id_valid(target) || tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_RX_CMD, target, NULL))
+	char topic[TC_PROTO_MAX_TOPIC], region[16];
+	enum tc_rc rc = tc_dispatch_region_of(dp, target, region);
+	if (rc)
+		return rc;
+	if (!tc_id_valid(target) || tc_dispatch_topic(dp, region, TC_TOPIC_RX_CMD, target, NULL, topic, sizeof(topic)))
 		return TC_ERR_INVALID; /* this receiver cannot be addressed; the others can */
 	return tc_mqtt_publish(dp->mq, topic, data, len, false, expiry);
 }
@@ -362,6 +365,7 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "tocsin_acks_total{outcome=\"not-a-target\"} %lu\n", s->acks_unknown);
 	fprintf(f, "tocsin_acks_total{outcome=\"not-sent\"} %lu\n", s->acks_not_sent);
 	fprintf(f, "tocsin_acks_total{outcome=\"other-receiver\"} %lu\n", s->acks_foreign);
+	fprintf(f, "tocsin_acks_total{outcome=\"wrong-county\"} %lu\n", s->acks_wrong_county);
 	fprintf(f, "tocsin_acks_total{outcome=\"refused\"} %lu\n", s->acks_out_of_order);
 	fprintf(f, "# HELP tocsin_resends_total Alerts re-sent directly to a receiver.\n"
 		   "# TYPE tocsin_resends_total counter\ntocsin_resends_total %lu\n", s->resends);

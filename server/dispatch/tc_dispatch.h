@@ -37,6 +37,7 @@ struct tc_dispatch_options {
 	long default_expiry_s;         /* for alerts without <expires> */
 	uint8_t secret_key[TC_SIGN_SECRET_BYTES]; /* seals commands (cancel) */
 	double shelter_walk_m;         /* the way to shelter's walking limit (0: TC_SHELTER_WALK_M_DEFAULT) */
+	bool county_tree;              /* a broker tree: receivers' topics under P/county/<county> (tc_dispatch_tree.c) */
 };
 
 struct tc_dispatch_stats {
@@ -44,6 +45,7 @@ struct tc_dispatch_stats {
 		asked_again;
 	unsigned long acks_not_sent;      /* for a delivery never sent: ignored */
 	unsigned long acks_foreign;       /* naming another receiver than the topic's: ignored */
+	unsigned long acks_wrong_county;  /* in a broker tree, from another county's branch than the receiver's: ignored */
 	unsigned long acks_out_of_order;  /* refused by the delivery's state (logged) */
 	unsigned long resends_held;       /* online re-sends held: one per delivery per ack_timeout_s */
 	unsigned long unpublishable;      /* targets failed because they cannot be published to */

@@ -228,13 +228,18 @@ static enum tc_rc entries_of_groups(struct tc_dispatch *dp, const struct plan *p
 	return TC_OK;
 }
 
-/* Each group's audio retained on P/audio/<g-id>, expiring with the alert; a group not rendered is skipped. */
+/*
+ * Each group's audio retained on P/audio/<g-id> (in a broker tree once per county of rows),
+ * expiring with the alert; a group not rendered is skipped.
+ */
 static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_id, const struct plan *pp,
-				      uint32_t expiry)
+				      const struct tc_delivery_row *rows, size_t n, uint32_t expiry)
 {
 	const struct plan p = *pp;
 	char topic[TC_PROTO_MAX_TOPIC];
-	enum tc_rc rc = TC_OK;
+	struct tc_vec counties = TC_VEC_OF(char[7]);
+	enum tc_rc rc = tc_dispatch_counties_of_rows(dp, rows, n, &counties);
+	const char(*county)[7] = counties.v;
 	for (size_t i = 0; !rc && i < p.g.n_groups; i++) {
 		unsigned char *data = NULL;
 		size_t len = 0;
@@ -244,11 +249,14 @@ static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_
 			       alert_id, gid);
 			continue;
 		}
-		rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_AUDIO, gid, NULL);
-		if (!rc)
-			rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
+		for (size_t c = 0; !rc && c < counties.n; c++) {
+			rc = tc_dispatch_topic(dp, county[c], TC_TOPIC_AUDIO, gid, NULL, topic, sizeof(topic));
+			if (!rc)
+				rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
+		}
 		free(data);
 	}
+	tc_vec_free(&counties);
 	return rc;
 }
 
@@ -258,7 +266,7 @@ enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_
 	struct plan p;
 	if (make_plan(dp, alert_id, rows, n, &p))
 		return TC_OK; /* logged by the next send */
-	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, expiry);
+	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, rows, n, expiry);
 	plan_release(&p);
 	return rc;
 }
@@ -272,7 +280,7 @@ enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_i
 		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
 		return TC_OK;
 	}
-	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, expiry);
+	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, rows, n, expiry);
 	struct tc_cmd_guidance gs[TC_CMD_GUIDANCE_MAX], *entries = NULL;
 	size_t *group_of = NULL, at = 0;
 	if (!rc && p.g.n_groups)

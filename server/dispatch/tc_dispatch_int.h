@@ -10,6 +10,7 @@
  *                          thread's side of tc_track, and asking receivers
  *                          again after an unclean stop
  *   tc_dispatch_watch.c    the watched alerts whose receipt is logged
+ *   tc_dispatch_tree.c     where receivers' topics are: one broker, or a broker tree
  *
  * All of it runs on the owner thread. A store call's result goes through
  * tc_dispatch_stored(): the first failure of a transaction is kept in
@@ -21,6 +22,8 @@
 #define TC_DISPATCH_INT_H
 
 #include "tc_dispatch.h"
+#include "tc_proto.h"
+#include "tc_vec.h"
 
 #define TC_DISPATCH_MAX_INFLIGHT 64
 #define TC_DISPATCH_PAYLOAD_CACHE 8
@@ -159,6 +162,38 @@ void tc_dispatch_on_message(struct tc_dispatch *dp, const struct tc_mail *m, int
 void tc_dispatch_fire_timers(struct tc_dispatch *dp, int64_t now);
 /* After an unclean stop: every receiver of an unsettled delivery gets its alert again. */
 void tc_dispatch_ask_receivers(struct tc_dispatch *dp, int64_t now);
+
+/* --- tc_dispatch_tree.c ------------------------------------------------------------- */
+
+/*
+ * The topic of kind (ids a and b, as tc_proto_topic) for receivers in region: under P, or in a
+ * broker tree under P/county/<the first 6 digits of region>. TC_ERR_INVALID when this message
+ * alone cannot be published: an id that cannot be in a topic, or in a tree a region of fewer
+ * than 6 digits (no county broker carries it).
+ */
+enum tc_rc tc_dispatch_topic(const struct tc_dispatch *dp, const char *region, enum tc_topic_kind kind, const char *a,
+			     const char *b, char *out, size_t len);
+/*
+ * The kind of a topic from the broker and the receiver it names (into rx). In a tree only
+ * P/county/C/rx/<id>/ack and .../status of a receiver registered in county C count: one from
+ * another county's branch is logged, counted (acks_wrong_county) and TC_TOPIC_UNKNOWN.
+ */
+enum tc_topic_kind tc_dispatch_parse(struct tc_dispatch *dp, const char *topic, char *rx, size_t len);
+/* The fewest digits of a region scope one message may reach: 6 in a tree (a county broker each). */
+size_t tc_dispatch_min_scope(const struct tc_dispatch *dp);
+/*
+ * The counties (char[7] each, added once to out) a message for the receivers of rows goes to:
+ * in a tree each county of their regions; else one "" (the one broker). TC_ERR_NOMEM.
+ */
+enum tc_rc tc_dispatch_counties_of_rows(const struct tc_dispatch *dp, const struct tc_delivery_row *rows, size_t n,
+					struct tc_vec *out);
+/* The same for all of alert id's deliveries, read from the store; false when the transaction fails. */
+bool tc_dispatch_counties(struct tc_dispatch *dp, const char *alert_id, struct tc_vec *out);
+/*
+ * In a tree, the registered region of receiver target (for tc_dispatch_topic), "" otherwise.
+ * TC_ERR_INVALID when it is not registered (it cannot be reached), TC_ERR_IO when the store failed.
+ */
+enum tc_rc tc_dispatch_region_of(struct tc_dispatch *dp, const char *target, char region[16]);
 
 /* --- tc_dispatch_watch.c ------------------------------------------------------------ */
 

@@ -123,6 +123,8 @@ static struct scope *widest_scope(struct tc_dispatch *dp, struct tc_vec *ss, con
 	char codes[TC_PROTO_MAX_REGIONS][16];
 	size_t n = tc_proto_region_scopes(r->region, codes);
 	while (n-- > 0 && !tc_dispatch_failing(dp)) {
+		if (strlen(codes[n]) < tc_dispatch_min_scope(dp)) /* in a tree: once per county at most */
+			continue;
 		struct scope *s = scope_of(dp, ss, rs, codes[n]);
 		if (s && s->full)
 			return s;
@@ -181,31 +183,42 @@ struct audio_ctx {
 	const char *alert_id;
 	uint32_t expiry;
 	enum tc_rc rc;
+	struct tc_vec counties; /* char[7]: where it goes (tc_dispatch_counties) */
 };
 
+/* One audio message, retained, once per county that needs it (or once on the one broker). */
 static void publish_audio(const char *id, const void *data, size_t len, void *user)
 {
 	struct audio_ctx *ac = user;
 	char topic[TC_PROTO_MAX_TOPIC];
-	if (ac->rc || tc_proto_topic(topic, sizeof(topic), ac->dp->prefix, TC_TOPIC_AUDIO, id, NULL))
-		return;
-	ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
-	if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
-		tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id, id);
-		ac->rc = TC_OK;
-		return;
+	const char(*counties)[7] = ac->counties.v;
+	for (size_t i = 0; !ac->rc && i < ac->counties.n; i++) {
+		if (tc_dispatch_topic(ac->dp, counties[i], TC_TOPIC_AUDIO, id, NULL, topic, sizeof(topic)))
+			return;
+		ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
+		if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
+			tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id,
+			       id);
+			ac->rc = TC_OK;
+			return;
+		}
+		if (!ac->rc && !tc_dispatch_stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic),
+						   TC_DOP_PUBLISHED, ac->alert_id, NULL))
+			ac->rc = TC_ERR_IO;
 	}
-	if (!ac->rc && !tc_dispatch_stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic), TC_DOP_PUBLISHED,
-			       ac->alert_id, NULL))
-		ac->rc = TC_ERR_IO;
 }
 
 /* Every audio message of the alert, retained; TC_OK when all went out and were recorded. */
 static enum tc_rc publish_audios(struct tc_dispatch *dp, const char *alert_id, uint32_t expiry)
 {
-	struct audio_ctx ac = { dp, alert_id, expiry, TC_OK };
-	enum tc_rc rc = tc_store_each_audio(dp->store, alert_id, publish_audio, &ac);
-	return tc_dispatch_stored(dp, rc, TC_DOP_READ, alert_id, NULL) ? ac.rc : rc;
+	struct audio_ctx ac = { dp, alert_id, expiry, TC_OK, TC_VEC_OF(char[7]) };
+	enum tc_rc rc = TC_ERR_IO;
+	if (tc_dispatch_counties(dp, alert_id, &ac.counties)) {
+		rc = tc_store_each_audio(dp->store, alert_id, publish_audio, &ac);
+		rc = tc_dispatch_stored(dp, rc, TC_DOP_READ, alert_id, NULL) ? ac.rc : rc;
+	}
+	tc_vec_free(&ac.counties);
+	return rc;
 }
 
 /* Rows not published (the broker went away) go back to planned; false when the store refused. */
@@ -247,12 +260,15 @@ static bool fail_target(struct tc_dispatch *dp, const struct tc_delivery_row *r,
 }
 
 /* Why row r's target cannot be published to, into why; false when it can (as far as can be told). */
-static bool unpublishable(const struct tc_delivery_row *r, char *why, size_t len)
+static bool unpublishable(const struct tc_dispatch *dp, const struct tc_delivery_row *r, char *why, size_t len)
 {
 	const char *problem = tc_id_problem(r->target);
 	if (problem)
 		snprintf(why, len, "the receiver id '%s' %s; it cannot be published to", r->target, problem);
-	return problem != NULL;
+	else if (strlen(r->region) < tc_dispatch_min_scope(dp))
+		snprintf(why, len, "the receiver '%s' has no county (region '%s' is not 6 digits or more): no county "
+			 "broker of the broker tree carries it", r->target, r->region);
+	return problem || strlen(r->region) < tc_dispatch_min_scope(dp);
 }
 
 /* One region message for scope s (retained, recorded) or one direct message for row i. */
@@ -266,7 +282,7 @@ static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brie
 		*direct_ok = !rc;
 		if (rc == TC_ERR_INVALID) { /* this target alone: it fails, the others go on */
 			char why[192];
-			if (!unpublishable(r, why, sizeof(why)))
+			if (!unpublishable(dp, r, why, sizeof(why)))
 				snprintf(why, sizeof(why),
 					 "the message to receiver '%s' (%zu bytes) was refused: too large or not valid for its topic",
 					 r->target, pl->len);
@@ -277,7 +293,7 @@ static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brie
 	}
 	if (s->used)
 		return TC_OK;
-	rc = tc_proto_topic(topic, sizeof(topic), dp->prefix, TC_TOPIC_REGION_ALERT, s->code, a->id);
+	rc = tc_dispatch_topic(dp, s->code, TC_TOPIC_REGION_ALERT, s->code, a->id, topic, sizeof(topic));
 	if (!rc)
 		rc = tc_mqtt_publish(dp->mq, topic, pl->data, pl->len, true, expiry);
 	if (!rc && !tc_dispatch_stored(dp, tc_store_add_published(dp->store, a->id, topic), TC_DOP_PUBLISHED, a->id, NULL))

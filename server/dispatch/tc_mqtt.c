@@ -56,8 +56,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags, con
 	}
 	m->refused = false;
 	/* Subscription filters: tc_proto_topic() refuses "+" as a receiver id, on purpose. */
-	snprintf(acks, sizeof(acks), "%s/rx/+/ack", m->prefix);
-	snprintf(status, sizeof(status), "%s/rx/+/status", m->prefix);
+	snprintf(acks, sizeof(acks), "%s%s/rx/+/ack", m->prefix, m->o.county_tree ? "/county/+" : "");
+	snprintf(status, sizeof(status), "%s%s/rx/+/status", m->prefix, m->o.county_tree ? "/county/+" : "");
 	mosquitto_subscribe_v5(mosq, NULL, acks, 1, 0, NULL);
 	mosquitto_subscribe_v5(mosq, NULL, status, 1, 0, NULL);
 	atomic_store(&m->connected, true);

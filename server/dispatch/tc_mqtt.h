@@ -11,7 +11,8 @@
  *
  * The session is persistent (clean start off, a session expiry), so
  * acknowledgments that receivers send while tocsind is down wait at the
- * broker. On connect it subscribes, at QoS 1, to P/rx/+/ack and P/rx/+/status.
+ * broker. On connect it subscribes, at QoS 1, to P/rx/+/ack and P/rx/+/status
+ * (in a broker tree, P/county/+/rx/+/ack and P/county/+/rx/+/status).
  */
 #ifndef TC_MQTT_H
 #define TC_MQTT_H
@@ -37,6 +38,7 @@ struct tc_mqtt_options {
 	const char *username, *password; /* NULL: none */
 	const char *cafile;              /* TLS, trusting this CA (PEM); NULL: plain MQTT */
 	const char *prefix;              /* topic prefix, e.g. tocsin/v1 */
+	bool county_tree;                /* a broker tree: receivers' topics are under P/county/<county> */
 	int keepalive_s;
 	long session_expiry_s;
 };

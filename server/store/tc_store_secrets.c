@@ -174,10 +174,11 @@ enum tc_rc tc_secrets_resync(struct tc_store *s)
 	return exec_id(s, sql, NULL);
 }
 
-enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, void *user), void *user)
+enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, const char *region, void *user),
+			      void *user)
 {
-	static const char sql[] = "SELECT receiver_id FROM receiver_secrets WHERE removed = 1 LIMIT ?";
-	char id[64];
+	static const char sql[] = "SELECT receiver_id, acl_region FROM receiver_secrets WHERE removed = 1 LIMIT ?";
+	char id[64], region[16];
 	sqlite3_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
@@ -185,7 +186,8 @@ enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const c
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		tc_store_text_col(q, 0, id, sizeof(id));
-		cb(id, user);
+		tc_store_text_col(q, 1, region, sizeof(region));
+		cb(id, region, user);
 	}
 	return tc_store_done(q, r);
 }

@@ -39,8 +39,9 @@ enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
 enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region);
 /* Every account to be sent again (after a new connection to the broker, or an import). */
 enum tc_rc tc_secrets_resync(struct tc_store *s);
-/* Removed receivers whose account is still to be deleted. */
-enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, void *user), void *user);
+/* Removed receivers whose account is still to be deleted, with the region their role was last given for. */
+enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, const char *region, void *user),
+			      void *user);
 /* The broker account of removed receiver id is gone: forget its secret. */
 enum tc_rc tc_secrets_forget(struct tc_store *s, const char *id);
 /*

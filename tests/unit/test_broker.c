@@ -150,6 +150,53 @@ static void plugin_file(void **state)
 	free(text);
 }
 
+/* A broker tree: where accounts go, the top broker's bridge accounts, a county's file without tocsind. */
+static void tree_files(void **state)
+{
+	(void)state;
+	char t[128], lines[1024];
+	uint8_t salt[TC_BROKER_SALT_BYTES] = { 0 };
+	assert_int_equal(tc_broker_control_topic(t, sizeof(t), "tocsin/v1", NULL), TC_OK);
+	assert_string_equal(t, TC_BROKER_CONTROL);
+	assert_int_equal(tc_broker_control_topic(t, sizeof(t), "tocsin/v1", "120116001001"), TC_OK);
+	assert_string_equal(t, "tocsin/v1/county/120116/dynsec");
+	assert_int_equal(tc_broker_control_topic(t, sizeof(t), "tocsin/v1", "1201"), TC_ERR_USAGE);
+
+	struct tc_broker_bridge b[2] = { { "120116", "pa", { 0 } }, { "310101", "pb", { 0 } } };
+	char *text = tc_broker_dynsec_top("tocsin/v1", "secret", salt, b, 2);
+	json_t *j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	json_t *clients = json_object_get(j, "clients"), *roles = json_object_get(j, "roles");
+	assert_int_equal(json_array_size(clients), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(clients, 0), "username")), "tocsind");
+	json_t *ba = json_array_get(clients, 1);
+	assert_string_equal(json_string_value(json_object_get(ba, "username")), "bridge-120116");
+	assert_string_equal(json_string_value(json_object_get(ba, "clientid")), "bridge-120116");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(roles, 1), "rolename")), "bridge:120116");
+	acl_lines(json_object_get(json_array_get(roles, 1), "acls"), lines, sizeof(lines));
+	assert_string_equal(lines, "subscribePattern tocsin/v1/county/120116/region/+/alert/+\n"
+				   "subscribePattern tocsin/v1/county/120116/rx/+/cmd\n"
+				   "subscribePattern tocsin/v1/county/120116/audio/+\n"
+				   "subscribePattern tocsin/v1/county/120116/dynsec\n"
+				   "publishClientSend tocsin/v1/county/120116/rx/+/ack\n"
+				   "publishClientSend tocsin/v1/county/120116/rx/+/status\n"
+				   "publishClientSend tocsin/v1/county/120116/dynsec/response\n");
+	json_decref(j);
+	free(text);
+	struct tc_broker_bridge bad = { "1201", "p", { 0 } };
+	assert_null(tc_broker_dynsec_top("tocsin/v1", "secret", salt, &bad, 1));
+
+	struct tc_broker_rx rx = { "r-1", "120116001001", "s1", { 0 } };
+	text = tc_broker_dynsec_config("tocsin/v1", NULL, salt, &rx, 1);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "clients")), 1); /* the receiver only: no tocsind */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "clients"), 0), "username")),
+			    "r-1");
+	json_decref(j);
+	free(text);
+}
+
 static void collect(const char *id, const char *region, const char *secret, void *user)
 {
 	(void)region;
@@ -169,10 +216,10 @@ static void collect_unsynced(const char *id, const char *region, const char *sec
 	snprintf(out + strlen(out), 256 - strlen(out), "%s%s ", id, moved ? "(moved)" : "");
 }
 
-static void collect_id(const char *id, void *user)
+static void collect_id(const char *id, const char *region, void *user)
 {
 	char *out = user;
-	snprintf(out + strlen(out), 256 - strlen(out), "%s ", id);
+	snprintf(out + strlen(out), 256 - strlen(out), "%s%s%s ", id, region[0] ? "@" : "", region);
 }
 
 static void secrets_follow_the_registry(void **state)
@@ -230,7 +277,7 @@ static void secrets_follow_the_registry(void **state)
 	assert_int_equal(tc_secrets_get(s, "r-1", again, region), TC_ERR_NOTFOUND);
 	ids[0] = '\0';
 	assert_int_equal(tc_secrets_removed(s, 10, collect_id, ids), TC_OK);
-	assert_string_equal(ids, "r-1 ");
+	assert_string_equal(ids, "r-1@120116001001 "); /* the region its role was given for: where it is deleted */
 	ids[0] = '\0';
 	assert_int_equal(tc_secrets_each(s, collect, ids), TC_OK);
 	assert_string_equal(ids, "r-2 ");
@@ -257,6 +304,7 @@ int main(void)
 		cmocka_unit_test(delete_account),
 		cmocka_unit_test(password_hash_as_the_plugin),
 		cmocka_unit_test(plugin_file),
+		cmocka_unit_test(tree_files),
 		cmocka_unit_test(secrets_follow_the_registry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,43 @@ static void test_topic_parse_unknown(void **state)
 			 TC_TOPIC_UNKNOWN);
 }
 
+/* --- a broker tree: county branches ------------------------------------------------- */
+
+static void test_county_prefix(void **state)
+{
+	(void)state;
+	char out[64], c[7], a[64], b[64];
+	assert_int_equal(tc_proto_county_prefix(out, sizeof(out), NULL, "120116001001"), TC_OK);
+	assert_string_equal(out, "tocsin/v1/county/120116");
+	assert_int_equal(tc_proto_county_prefix(out, sizeof(out), "p", "120116"), TC_OK);
+	assert_string_equal(out, "p/county/120116");
+	assert_int_equal(tc_proto_county_prefix(out, sizeof(out), NULL, "1201"), TC_ERR_USAGE); /* a city: no county */
+	assert_int_equal(tc_proto_county_prefix(out, sizeof(out), NULL, ""), TC_ERR_USAGE);
+	assert_int_equal(tc_proto_county_prefix(out, sizeof(out), NULL, "12a116001"), TC_ERR_USAGE);
+	assert_int_equal(tc_proto_county_prefix(out, 10, NULL, "120116"), TC_ERR_LIMIT);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/county/120116/rx/r-1/ack", c, a, 64, b, 64),
+			 TC_TOPIC_RX_ACK);
+	assert_string_equal(c, "120116");
+	assert_string_equal(a, "r-1");
+	assert_int_equal(tc_proto_parse_county_topic("p", "p/county/310101/region/310101001/alert/0123456789abcdef", c, a,
+						     64, b, 64),
+			 TC_TOPIC_REGION_ALERT);
+	assert_string_equal(c, "310101");
+	assert_string_equal(b, "0123456789abcdef");
+	/* not a county's branch: the plain topics, short or long or wild codes, other prefixes */
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/rx/r-1/ack", c, a, 64, b, 64), TC_TOPIC_UNKNOWN);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/county/12011/rx/r-1/ack", c, a, 64, b, 64),
+			 TC_TOPIC_UNKNOWN);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/county/1201160/rx/r-1/ack", c, a, 64, b, 64),
+			 TC_TOPIC_UNKNOWN);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/county/+/rx/r-1/ack", c, a, 64, b, 64),
+			 TC_TOPIC_UNKNOWN);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "other/county/120116/rx/r-1/ack", c, a, 64, b, 64),
+			 TC_TOPIC_UNKNOWN);
+	assert_int_equal(tc_proto_parse_county_topic(NULL, "tocsin/v1/county/120116/dynsec", c, a, 64, b, 64),
+			 TC_TOPIC_UNKNOWN);
+}
+
 /* --- region scopes --------------------------------------------------------------- */
 
 static void test_region_scopes(void **state)
@@ -537,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_topic_refuses_bad_ids),
 		cmocka_unit_test(test_topic_parse),
 		cmocka_unit_test(test_topic_parse_unknown),
+		cmocka_unit_test(test_county_prefix),
 		cmocka_unit_test(test_region_scopes),
 		cmocka_unit_test(test_ack_round_trip),
 		cmocka_unit_test(test_ack_qos),
