@@ -670,7 +670,8 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		}
 	}
 	long told = 0, officers = 0;
-	for (size_t i = 0; i < ec->os.v.n; i++) {
+	/* a silent Test that failed is a fault to mend, not a warning to pass on: maintenance only */
+	for (size_t i = 0; !ec->av.test && i < ec->os.v.n; i++) {
 		const struct tc_contact *c = tc_vec_at(&ec->os.v, i);
 		size_t len = strlen(c->region);
 		if (!len || strncmp(c->region, x->region, len) != 0)
@@ -697,7 +698,10 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 	tc_store_sms_escalation_handled(e->store, x->id);
 	e->stats.escalations++;
 	e->stats.officers += (unsigned long)told;
-	if (!officers)
+	if (ec->av.test)
+		tc_log(TC_LOG_INFO, "sms", "alert=%s target=%s region=%s failed a Test: its maintenance contact is told, "
+		       "not the village's %s", x->alert_id, x->target, x->region, e->roles);
+	else if (!officers)
 		tc_log(TC_LOG_WARN, "sms", "alert=%s target=%s region=%s escalated, but no %s is registered for the village",
 		       x->alert_id, x->target, x->region, e->roles);
 	else

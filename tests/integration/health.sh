@@ -127,6 +127,11 @@ expect "the self-checks came in" wait_for "$drill" '(.counts.played + .counts.fa
 sleep 2
 check "the drill's escalations tell no one again today" 1 "$(maint_sms 8613900000002 'a-00004')"
 check "c-00000, escalated for its failed check, told once" 1 "$(maint_sms 8613900000001 '广播终端 c-00000（')"
+expect "a-00004 escalated in the drill" wait_for "$drill" '[.escalated[] | select(.receivers | index("a-00004"))] | length == 1' 60
+sleep 3 # the SMS engine's next rounds
+check "the village's officer is not told of the Test a-00004 failed" 0 \
+	"$("$tocsin" status "$drill" --json --server "$url" | jq '[.escalated[] | select(.receivers | index("a-00004")) | .officers[]] | length')"
+check "... but was of the two warnings it missed" 2 "$(maint_sms 8613800000001 '收到 [0-9]{6}')"
 
 # --- a forged status on a's own topic naming c-00001 changes nothing of c-00001 ----------------
 mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -t tocsin/v1/rx/a-00000/status \
