@@ -133,6 +133,7 @@ phone,name,role,region,language,relay
 138 2200 2003,新河街道值班室,镇值班室,120116002,zh-CN,1
 138 2200 2004,新河街道主任,镇长,120116002,zh-CN,2
 139 2200 0099,滨海新区区值班室,区值班室,120116,zh-CN,
+139 2200 0098,滨海新区应急广播维护组,维护,120116,zh-CN,
 CSV
 as registrar import contacts "$demo/relay.csv" --server "$url"
 # One real loudspeaker and one real shelter display beside the simulated ones
@@ -258,6 +259,18 @@ if [ -n "$drill" ]; then
 else
 	echo "   (no run: tocsind's log says why)"
 fi
+echo "-- receiver health: the maintenance list (silent in their last 2 alerts, a failed self-check,"
+echo "   offline over 24 h, clock off over 30 s) with the evidence, and each town's health:"
+for _ in $(seq 100); do # tocsind judges the fleet every 30 s; the API answers from the store at once
+	as chief health --json --server "$url" | jq -e '.counts.listed > 0' >/dev/null && break
+	sleep 0.3
+done
+as chief health --server "$url" >"$demo/health.txt"
+sed -n '1,9s/^/   /p' "$demo/health.txt"
+echo "   … (all of them: tocsin health --csv)"
+sed -n '/^TOWN/,$s/^/   /p' "$demo/health.txt"
+echo "   the maintenance group's SMS (once a receiver a day):"
+jq -r -n 'first(inputs | select(.cmd == "submit_sm" and .dest == "8613922000098")) | "   " + .text' "$demo/smsc.jsonl"
 echo "-- what the simulated receivers did (acknowledgments they sent):"
 kill -USR1 "$sim_villages"; sleep 0.5
 jq -c '{receivers, connected, acks, silent: (.silent | length)}' "$demo/villages.json"
