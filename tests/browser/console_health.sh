@@ -54,12 +54,14 @@ CONF
 start_server
 expect "server up" wait_until 20 curl -sf "$url/healthz"
 
-"$sim" --emit-registry "$tmp/a.csv" --count 20 --region 120116001001 --id-prefix a-
-"$sim" --emit-registry "$tmp/s.csv" --count 1 --region 120116001002 --id-prefix s-
-"$sim" --emit-registry "$tmp/c.csv" --count 3 --region 120116002001 --id-prefix c-
-"$sim" --emit-registry "$tmp/f.csv" --count 1 --region 120116002001 --id-prefix f-
-"$sim" --emit-registry "$tmp/k.csv" --count 1 --region 120116002002 --id-prefix k-
-"$sim" --emit-registry "$tmp/g.csv" --count 3 --region 120116003001 --id-prefix g-
+# each group at its own place, so that no two dots lie on one another
+emit() { "$sim" --emit-registry "$tmp/$1.csv" --count "$2" --region "$3" --id-prefix "$1-" --center "$4" --radius-km 2; }
+emit a 20 120116001001 39.05,117.66
+emit s 1 120116001002 39.08,117.70
+emit c 3 120116002001 38.98,117.72
+emit f 1 120116002001 38.95,117.69
+emit k 1 120116002002 38.99,117.76
+emit g 3 120116003001 39.03,117.80
 {
 	echo "id,kind,name,lat,lon,region"
 	for f in a s c f k g; do tail -n +2 "$tmp/$f.csv"; done
