@@ -14,74 +14,23 @@ Usage: console_health.py --url URL --out DIR --token-approver T --token-town T
 Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
 """
 import argparse
-import json
 import os
-import shutil
 import sys
-import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
+from console_lib import By, Page, Select, api, check, launch
 
-failures = 0
-PASSWORD = "a long duty password"
 MARKUP = "<img src=x onerror=window.pwned=1>新港三村"
 RING = "#6a1b9a"  # the listed receivers' ring on the map
-
-
-def check(name, ok):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        failures += 1
-    return ok
-
-
-def api(url, path, token):
-    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read().decode("utf-8"))
 
 
 def band(health):
     return "health-good" if health >= 0.95 else "health-fair" if health >= 0.9 else "health-poor"
 
 
-def run(browser, a, url):
-    browser.set_page_load_timeout(20)
-    wait = WebDriverWait(browser, 20)
-    by_id = lambda i: browser.find_element(By.ID, i)  # noqa: E731
-
-    def waited(name, cond):
-        try:
-            wait.until(cond)
-            return check(name, True)
-        except TimeoutException:
-            return check(name + " (timed out)", False)
-
-    def js(script, *args):
-        return browser.execute_script(script, *args)
-
-    def sign_in(name):
-        browser.get(url + "/")
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
-        form = by_id("login")
-        form.find_element(By.NAME, "name").send_keys(name)
-        form.find_element(By.NAME, "password").send_keys(PASSWORD)
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "app-view")))
-
-    def sign_out():
-        by_id("logout").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
+def run(browser, a):
+    url = a.url
+    page = Page(browser, url)
+    by_id, js, waited, sign_in, sign_out = page.by_id, page.js, page.waited, page.sign_in, page.sign_out
 
     def listed_rows():  # [[id, problems]] of the list as shown, read in one go
         return js("return [...document.querySelectorAll('#health-rows tr')].map(r => [r.dataset.id, r.dataset.problems])")
@@ -95,7 +44,7 @@ def run(browser, a, url):
 
     # --- the approver's Receivers screen ----------------------------------------------------------
     sign_in("t-approver")
-    browser.find_element(By.CSS_SELECTOR, 'nav [data-view="fleet"]').click()
+    page.nav("fleet")
     h = api(url, "/api/v1/health", a.token_approver)
     want = sorted(r["id"] for r in h["receivers"])
     check("the API lists four (%s)" % want, want == ["f-00000", "k-00000", "s-00000", "x-1"])
@@ -177,7 +126,7 @@ def run(browser, a, url):
 
     # --- a viewer of town 120116002: its own receivers only, read only -----------------------------
     sign_in("t-town")
-    browser.find_element(By.CSS_SELECTOR, 'nav [data-view="fleet"]').click()
+    page.nav("fleet")
     mine = sorted(r["id"] for r in api(url, "/api/v1/health", a.token_town)["receivers"])
     check("the town's viewer: the API gives its two (%s)" % mine, mine == ["f-00000", "k-00000"])
     waited("…and the screen shows them", lambda b: sorted(r[0] for r in listed_rows()) == mine)
@@ -188,15 +137,14 @@ def run(browser, a, url):
 
     # --- a viewer of another county: an empty list ---------------------------------------------------
     sign_in("t-far")
-    browser.find_element(By.CSS_SELECTOR, 'nav [data-view="fleet"]').click()
+    page.nav("fleet")
     waited("a viewer of another county: the part with nothing in it",
            lambda b: by_id("health").is_displayed() and by_id("health-summary").text != "")
     check("…no receiver, no town", not listed_rows() and
           not browser.find_elements(By.CSS_SELECTOR, "#health-towns tr"))
     sign_out()
 
-    logs = browser.get_log("browser")
-    csp = [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+    csp = page.csp_violations()
     check("no Content-Security-Policy violation (%s)" % csp[:2], not csp)
 
 
@@ -204,28 +152,7 @@ def main():
     p = argparse.ArgumentParser()
     for arg in ("--url", "--out", "--token-approver", "--token-town"):
         p.add_argument(arg, required=True)
-    a = p.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_bin = shutil.which("chromedriver")
-    if not chromium or not driver_bin:
-        print("skipped: chromium and chromium-driver are not installed")
-        return 77
-    os.makedirs(a.out, exist_ok=True)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1360,1000",
-                "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
-    try:
-        run(browser, a, a.url)
-    except Exception as e:  # a page that is not there (the console before this screen) fails, named
-        check("the screen could be driven (%s: %s)" % (type(e).__name__, str(e).split("\n")[0]), False)
-    finally:
-        browser.quit()
-    print("%s" % ("all checks passed" if not failures else "%d check(s) failed" % failures))
-    return 1 if failures else 0
+    return launch(run, p.parse_args())
 
 
 if __name__ == "__main__":
