@@ -8,14 +8,16 @@ list names exactly the receivers the API lists, with each problem and its eviden
 when; the filters by problem and town narrow it; the CSV link is readable with the session; the
 listed receivers are ringed on the map, whose dots a filter restyles and does not make anew. A
 receiver name carrying markup is shown as text (list and map tooltip). A viewer of one town sees
-its own receivers and no button. No Content-Security-Policy violation. Screenshot to --out.
+its own receivers and no button; the SMS gateway's role, refused by the API, sees no health part.
+No Content-Security-Policy violation. Screenshot to --out.
 
-Usage: console_health.py --url URL --out DIR --token-approver T --token-town T
+Usage: console_health.py --url URL --out DIR --token-approver T --token-town T --token-gateway T
 Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
 """
 import argparse
 import os
 import sys
+import urllib.error
 
 from console_lib import By, Page, Select, api, check, launch
 
@@ -144,13 +146,27 @@ def run(browser, a):
           not browser.find_elements(By.CSS_SELECTOR, "#health-towns tr"))
     sign_out()
 
+    # --- the SMS gateway's role may not read it: refused, and the part is not shown ------------------
+    try:
+        api(url, "/api/v1/health", a.token_gateway)
+        refused = None
+    except urllib.error.HTTPError as e:
+        refused = e.code
+    check("the gateway role is refused by the API (%s)" % refused, refused == 403)
+    sign_in("t-gw")
+    page.nav("fleet")
+    waited("…and the console shows it no health part",
+           lambda b: js("return document.getElementById('health').hidden") and by_id("app-error").text)
+    check("…nor any of the list", not listed_rows())
+    sign_out()
+
     csp = page.csp_violations()
     check("no Content-Security-Policy violation (%s)" % csp[:2], not csp)
 
 
 def main():
     p = argparse.ArgumentParser()
-    for arg in ("--url", "--out", "--token-approver", "--token-town"):
+    for arg in ("--url", "--out", "--token-approver", "--token-town", "--token-gateway"):
         p.add_argument(arg, required=True)
     return launch(run, p.parse_args())
 

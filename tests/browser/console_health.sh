@@ -8,7 +8,8 @@
 #     ahead: 2 of 5 listed (60 %);
 #   town 120116003: g-00000..g-00002 online: none listed (100 %).
 # Once the API lists exactly those four, the browser's part (console_health.py) checks the
-# screen against it. Usage: console_health.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR SCREENS_DIR
+# screen against it, for an approver, a viewer of one town, one of another county and the SMS
+# gateway's role (which may not read it). Usage: console_health.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR SCREENS_DIR
 # Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
 set -u
 tocsind=$1
@@ -35,7 +36,8 @@ mkdir -p "$tmp/data"
 staff "$tmp/data"
 "$tocsin_real" user add t-town --role viewer --region 120116002 --data-dir "$tmp/data" 2>>"$tmp/staff.log" | tail -1 >"$tmp/token.town"
 "$tocsin_real" user add t-far --role viewer --region 110101 --data-dir "$tmp/data" 2>>"$tmp/staff.log" | tail -1 >"$tmp/token.far"
-for u in t-approver t-viewer t-town t-far; do
+"$tocsin_real" user add t-gw --role gateway --data-dir "$tmp/data" 2>>"$tmp/staff.log" | tail -1 >"$tmp/token.gw"
+for u in t-approver t-viewer t-town t-far t-gw; do
 	printf 'a long duty password\n' | "$tocsin_real" user password "$u" --data-dir "$tmp/data" 2>>"$tmp/staff.log"
 done
 
@@ -84,7 +86,7 @@ expect "the API lists exactly the failing receivers" wait_until 90 eval '[ "$(li
 check "the list" "$want" "$(listed)"
 
 /usr/bin/python3 "$here/console_health.py" --url "$url" --out "$screens" --token-approver "$(cat "$tmp/token.approver")" \
-	--token-town "$(cat "$tmp/token.town")"
+	--token-town "$(cat "$tmp/token.town")" --token-gateway "$(cat "$tmp/token.gw")"
 browser=$?
 [ "$browser" = 0 ] || { fail=$((fail + 1)); echo "FAIL the browser's checks"; }
 check_log "$tmp/tocsind.log"
