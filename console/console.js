@@ -397,6 +397,11 @@ async function loadHealth() {
   }
   $('health-error').textContent = '';
   health = res.json;
+  showHealth();
+}
+
+// the last answer drawn: the summary, the towns' figures, the town filter's choices, the list
+function showHealth() {
   const c = health.counts;
   $('health-summary').textContent = fill(t('health-summary'), {
     n: c.receivers, listed: c.listed, offline: c.offline, check: c['self-check'], silent: c.silent, clock: c.clock,
@@ -1461,6 +1466,7 @@ $('lang').addEventListener('click', () => {
   localStorage.setItem('tocsin-lang', lang);
   translate();
   showShapes();
+  if (health) showHealth();
 });
 for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
 // the lists again every 15 s while the page is in view (not the dashboard: it is live; not compose;

@@ -124,6 +124,11 @@ def run(browser, a):
     js("maps['f-map'].dots.get('x-1').closeTooltip()")
     by_id("fleet").screenshot(os.path.join(a.out, "12-health.png"))
     browser.set_window_size(1360, 1000)
+    by_id("lang").click()
+    waited("in English: the problems named in English",
+           lambda b: js("return document.querySelector('#health-rows tr[data-id=\"s-00000\"] .problem strong')"
+                        ".textContent") == "offline" and "of 30 receivers" in by_id("health-summary").text)
+    by_id("lang").click()
     sign_out()
 
     # --- a viewer of town 120116002: its own receivers only, read only -----------------------------
