@@ -58,6 +58,12 @@ const words = {
     'level-town': '乡镇', 'level-village': '村', waiting: '等待确认', 'ran-out': '无人确认（已到链尾）',
     'turn-of': '等待第 {n} 位：{who}', 'ran-out-at': '第 {n} 位后无人确认，已报区值班室', 'confirmed-by': '{who} 于 {at} 确认',
     told: '已通知', 'not-told': '未通知', 'v-silent': '无应答', 'v-failed': '自检失败',
+    health: '终端健康与维护清单', listed: '待维护', 'health-pct': '健康率', 'health-target': '覆盖目标 90–95 %',
+    'health-good': '≥ 95 %', 'health-fair': '90–95 %', 'health-poor': '< 90 %', problem: '问题', 'p-offline': '离线',
+    'p-self-check': '自检失败', 'p-silent': '多次无应答', 'p-clock': '时钟偏差', problems: '问题及依据',
+    'listed-since': '列入时间', 'online-dot': '在线', 'offline-dot': '离线', 'listed-dot': '在维护清单上',
+    'health-summary': '{n} 个终端中 {listed} 个在维护清单上：离线 {offline}，自检失败 {check}，多次无应答 {silent}，时钟偏差 {clock}',
+    'health-count': '显示 {n} / {total} 个',
   },
   en: {
     title: 'tocsin duty console', lang: '中文', logout: 'Sign out', login: 'Sign in', name: 'Name',
@@ -115,6 +121,13 @@ const words = {
     'turn-of': 'waiting for no. {n}: {who}', 'ran-out-at': 'nobody confirmed after no. {n}; the district duty room was told',
     'confirmed-by': 'confirmed by {who} at {at}', told: 'told', 'not-told': 'not told', 'v-silent': 'no answer',
     'v-failed': 'check failed',
+    health: 'Receiver health and the maintenance list', listed: 'Listed', 'health-pct': 'Health',
+    'health-target': 'Coverage target 90–95 %', 'health-good': '≥ 95 %', 'health-fair': '90–95 %', 'health-poor': '< 90 %',
+    problem: 'Problem', 'p-offline': 'offline', 'p-self-check': 'self-check failed', 'p-silent': 'repeatedly silent',
+    'p-clock': 'clock off', problems: 'Problems and evidence', 'listed-since': 'Listed since', 'online-dot': 'online',
+    'offline-dot': 'offline', 'listed-dot': 'on the maintenance list',
+    'health-summary': '{listed} of {n} receivers on the maintenance list: offline {offline}, self-check {check}, silent {silent}, clock {clock}',
+    'health-count': 'Showing {n} of {total}',
   },
 };
 
@@ -234,7 +247,7 @@ const rendererFor = (n) => (n > 3000 ? L.canvas({ padding: 0.2 }) : L.svg());
 
 // The receivers as dots on a map, made once per registry read and restyled as their state
 // changes (an SSE event or a check restyles what changed, not thousands of dots anew).
-// look(r) gives a dot's colours and size; tip(r) its tooltip.
+// look(r) gives a dot's colours and size; tip(r) its tooltip, put in as text.
 function showDots(mp, list, look, tip) {
   if (mp.dotsFor !== fleet) {
     clearDots(mp);
@@ -244,15 +257,15 @@ function showDots(mp, list, look, tip) {
   const keep = new Set();
   for (const r of list) {
     keep.add(r.id);
-    const style = look(r), key = JSON.stringify(style);
+    const style = look(r), text = tip(r), key = JSON.stringify(style) + text;
     let d = mp.dots.get(r.id);
     if (!d) {
       d = L.circleMarker([r.lat, r.lon], { renderer: mp.renderer, weight: 1, color: '#333', ...style })
-        .bindTooltip(tip(r)).addTo(mp.layers);
+        .bindTooltip(node('span', text)).addTo(mp.layers);
       mp.dots.set(r.id, d);
     } else if (d.key !== key) {
       d.setStyle(style);
-      d.setTooltipContent(tip(r));
+      d.setTooltipContent(node('span', text));
     }
     d.key = key;
   }
@@ -273,7 +286,7 @@ function clearDots(mp) {
 const stateColours = {
   planned: '#9e9e9e', sent: '#1565c0', received: '#00838f', played: '#2e7d32', displayed: '#2e7d32',
   failed: '#c62828', rejected: '#c62828', expired: '#6d4c41', cancelled: '#757575', escalated: '#ef6c00',
-  online: '#2e7d32', offline: '#c62828', target: '#d84315', other: '#90a4ae',
+  online: '#2e7d32', offline: '#c62828', target: '#d84315', other: '#90a4ae', listed: '#6a1b9a',
 };
 const stateWord = (s) => t(s === 'sent' ? 'sent-s' : s === 'escalated' ? 'escalated-s' : s);
 
@@ -292,6 +305,8 @@ async function loadFleet(force) {
 }
 
 const FLEET_ROWS = 2000; // rows drawn in the table; the map shows all
+const kindWord = (kind) => t(kind === 'signage' ? 'signage' : 'loudspeakers');
+let fleetShown = []; // the receivers the screen lists: all, or the silent ones
 
 async function loadFleetView() {
   const f = await loadFleet(true);
@@ -309,7 +324,7 @@ async function loadFleetView() {
   for (const r of list.slice(0, FLEET_ROWS)) {
     const tr = node('tr');
     tr.dataset.id = r.id;
-    for (const v of [r.id, r.kind === 'signage' ? t('signage') : t('loudspeakers'), r.name, r.region]) cell(tr, v);
+    for (const v of [r.id, kindWord(r.kind), r.name, r.region]) cell(tr, v);
     cell(tr, r.online ? t('yes') : t('no')).className = r.online ? 'holds' : 'error';
     cell(tr, when(r.last_seen));
     rows.append(tr);
@@ -323,26 +338,124 @@ async function loadFleetView() {
     cell(tr, t(`shelter-${s.state || 'open'}`)).className = s.state && s.state !== 'open' ? 'error' : 'holds';
     shelters.append(tr);
   }
+  fleetShown = list;
+  await loadHealth();
   const mp = await mapOf('f-map');
   if (!mp) return;
-  mp.layers.clearLayers();
-  const points = [], renderer = rendererFor(list.length);
-  for (const r of list) {
-    points.push([r.lat, r.lon]);
-    L.circleMarker([r.lat, r.lon], {
-      renderer, radius: 5, weight: 1, color: '#333', fillOpacity: 0.9,
-      fillColor: r.online ? stateColours.online : stateColours.offline,
-    }).bindTooltip(`${r.id} ${r.name}`).addTo(mp.layers);
-  }
+  mp.shapes.clearLayers();
   for (const s of f.shelters) {
     L.rectangle([[s.lat - 0.002, s.lon - 0.003], [s.lat + 0.002, s.lon + 0.003]], { color: '#1565c0', weight: 2 })
-      .bindTooltip(`${s.name} (${s.capacity})`).addTo(mp.layers);
+      .bindTooltip(node('span', `${s.name} (${s.capacity})`)).addTo(mp.shapes);
   }
-  fitOnce(mp, points);
+  drawFleetMap();
   mp.map.invalidateSize();
 }
 $('silent-only').addEventListener('change', loadFleetView);
 $('silent-hours').addEventListener('change', () => { if ($('silent-only').checked) loadFleetView(); });
+
+// The receivers map: green online, red offline; the receivers the maintenance list shows (as
+// filtered) ringed. The dots are made once per registry read (showDots) and only restyled when the
+// list or its filter changes.
+function drawFleetMap() {
+  const mp = maps['f-map'];
+  if (!mp || !fleet) return;
+  const marked = new Map(healthShown().map((r) => [r.id, r]));
+  showDots(mp, fleetShown, (r) => {
+    const fillColor = r.online ? stateColours.online : stateColours.offline;
+    return marked.has(r.id) ? { radius: 8, weight: 3, color: stateColours.listed, fillColor, fillOpacity: 0.9 }
+      : { radius: 5, weight: 1, color: '#333', fillColor, fillOpacity: 0.9 };
+  }, (r) => {
+    const h = marked.get(r.id);
+    return h ? `${r.id} ${r.name}: ${h.problems.map((p) => t(`p-${p.problem}`)).join(', ')}` : `${r.id} ${r.name}`;
+  });
+  fitOnce(mp, fleetShown.map((r) => [r.lat, r.lon]));
+}
+
+// --- receiver health: each town's figure and the maintenance list (GET /api/v1/health), read only ---
+
+let health = null; // the last answer
+
+// a town's figure against the bureaus' coverage targets of 90–95 %
+const healthClass = (h) => (h >= 0.95 ? 'health-good' : h >= 0.9 ? 'health-fair' : 'health-poor');
+const percent = (h) => `${(h * 100).toFixed(1)} %`;
+
+function option(value, text, key) {
+  const o = node('option', text);
+  o.value = value;
+  if (key) o.dataset.t = key;
+  return o;
+}
+
+async function loadHealth() {
+  const res = await call('GET', '/api/v1/health');
+  // a role that may not read it does not see it
+  $('health').hidden = res.status === 401 || res.status === 403;
+  if (res.status !== 200) {
+    health = null;
+    $('health-error').textContent = $('health').hidden ? '' : why(res);
+    return;
+  }
+  $('health-error').textContent = '';
+  health = res.json;
+  showHealth();
+}
+
+// the last answer drawn: the summary, the towns' figures, the town filter's choices, the list
+function showHealth() {
+  const c = health.counts;
+  $('health-summary').textContent = fill(t('health-summary'), {
+    n: c.receivers, listed: c.listed, offline: c.offline, check: c['self-check'], silent: c.silent, clock: c.clock,
+  });
+  const rows = $('health-towns');
+  rows.replaceChildren();
+  const townRow = (town, tw, cls) => {
+    const tr = node('tr', null, cls);
+    tr.dataset.town = town;
+    for (const v of [cls ? t('all-towns') : town, tw.receivers, tw.listed]) cell(tr, v);
+    const ratio = tw.receivers ? (tw.receivers - tw.listed) / tw.receivers : 1;
+    cell(tr, percent(cls ? ratio : tw.health)).className = `health ${healthClass(cls ? ratio : tw.health)}`;
+    rows.append(tr);
+  };
+  for (const tw of health.towns) townRow(tw.town, tw);
+  if (health.towns.length > 1) townRow('', c, 'total');
+  const pick = $('health-town'), chosen = pick.value;
+  pick.replaceChildren(option('', t('any'), 'any'), ...health.towns.map((tw) => option(tw.town, tw.town)));
+  pick.value = health.towns.some((tw) => tw.town === chosen) ? chosen : '';
+  showHealthList();
+}
+
+// the list as the filters (problem, town) choose
+function healthShown() {
+  if (!health) return [];
+  const problem = $('health-problem').value, town = $('health-town').value;
+  return health.receivers.filter((r) => (!town || r.town === town) &&
+    (!problem || r.problems.some((p) => p.problem === problem)));
+}
+
+function showHealthList() {
+  const list = healthShown();
+  const rows = $('health-rows');
+  rows.replaceChildren();
+  for (const r of list) {
+    const tr = node('tr');
+    tr.dataset.id = r.id;
+    tr.dataset.problems = r.problems.map((p) => p.problem).join(' ');
+    for (const v of [r.id, kindWord(r.kind), r.name, r.region]) cell(tr, v);
+    const problems = cell(tr, '');
+    for (const p of r.problems) {
+      const div = node('div', null, 'problem');
+      div.dataset.problem = p.problem;
+      div.append(node('strong', t(`p-${p.problem}`)), node('span', ` ${p.evidence}`, 'evidence'));
+      problems.append(div);
+    }
+    cell(tr, when(r.since));
+    rows.append(tr);
+  }
+  $('health-count').textContent = health ? fill(t('health-count'), { n: list.length, total: health.receivers.length }) : '';
+  drawFleetMap();
+}
+$('health-problem').addEventListener('change', showHealthList);
+$('health-town').addEventListener('change', showHealthList);
 
 // A registry file from the officer's computer, imported all or nothing; every bad row by its line.
 $('import').addEventListener('submit', async (ev) => {
@@ -1344,6 +1457,7 @@ $('logout').addEventListener('click', async () => {
   await call('POST', '/api/v1/logout');
   sessionStorage.removeItem('tocsin-csrf');
   fleet = null;
+  health = null;
   treeBuilt = null;
   start();
 });
@@ -1352,6 +1466,7 @@ $('lang').addEventListener('click', () => {
   localStorage.setItem('tocsin-lang', lang);
   translate();
   showShapes();
+  if (health) showHealth();
 });
 for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
 // the lists again every 15 s while the page is in view (not the dashboard: it is live; not compose;
@@ -1361,6 +1476,11 @@ setInterval(() => {
   const view = document.querySelector('.view:not([hidden])');
   if (me && !document.hidden && !typing && view && ['alerts', 'approvals'].includes(view.id)) show(view.id);
 }, 15000);
+// the maintenance list again every 30 s while the Receivers screen is in view (tocsind judges every
+// receiver every 30 s); the map's dots are restyled, not made anew
+setInterval(() => {
+  if (me && !document.hidden && !$('fleet').hidden) loadHealth();
+}, 30000);
 window.addEventListener('load', () => {
   translate();
   showShapes();

@@ -12,7 +12,6 @@ Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (ski
 """
 import argparse
 import datetime
-import json
 import os
 import re
 import shutil
@@ -20,36 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
-
-failures = 0
-
-
-def check(name, ok):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        failures += 1
+import console_lib
+from console_lib import By, WebDriverWait, api, check, ec
 
 
 def run(*args, stdin=None):
     return subprocess.run(args, input=stdin, capture_output=True, text=True, check=True).stdout
-
-
-def api(url, path, token):
-    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
 
 
 def main():
@@ -59,10 +35,8 @@ def main():
     p.add_argument("--examples", required=True)
     p.add_argument("--out", required=True)
     a = p.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_bin = shutil.which("chromedriver")
-    if not chromium or not driver_bin:
-        print("skipped: chromium and chromium-driver are not installed")
+    found = console_lib.chromium()
+    if not found:
         return 77
     os.makedirs(a.out, exist_ok=True)
     tmp = tempfile.mkdtemp()
@@ -107,13 +81,7 @@ def main():
         check("the drafter's alert is held (%s)" % alert_id,
               api(url, "/api/v1/alerts/" + alert_id, tokens["chief"]).get("state") == "pending-approval")
 
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = chromium
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-                    "--disable-dev-shm-usage"):
-            opts.add_argument(arg)
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
+        browser = console_lib.start_browser(found, size="1280,900")
         browser.set_page_load_timeout(20)
         wait = WebDriverWait(browser, 15)
 
@@ -229,8 +197,8 @@ def main():
             server.terminate()
             server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d check(s) failed" % failures)
-    return 1 if failures else 0
+    print("%d check(s) failed" % console_lib.failures)
+    return 1 if console_lib.failures else 0
 
 
 if __name__ == "__main__":

@@ -15,73 +15,21 @@ Usage: console_drills.py --url URL --alert ID --slot UNIX --out DIR --token-chie
 Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
 """
 import argparse
-import json
 import os
-import shutil
 import sys
-import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
-
-failures = 0
-PASSWORD = "a long duty password"
-
-
-def check(name, ok):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        failures += 1
-    return ok
-
-
-def api(url, path, token):
-    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.read().decode("utf-8")
+from console_lib import By, Page, Select, WebDriverWait, api, check, ec, launch
 
 
 def run(browser, a, url):
-    browser.set_page_load_timeout(20)
-    wait = WebDriverWait(browser, 20)
+    page = Page(browser, url)
     slow = WebDriverWait(browser, 150, poll_frequency=0.5)
-    by_id = lambda i: browser.find_element(By.ID, i)  # noqa: E731
-
-    def waited(name, cond, w=wait):
-        try:
-            w.until(cond)
-            return check(name, True)
-        except TimeoutException:
-            return check(name + " (timed out)", False)
+    by_id, waited, sign_in, sign_out, nav = page.by_id, page.waited, page.sign_in, page.sign_out, page.nav
+    wait = page.wait
 
     def texts(selector):  # read in one go: the page redraws its tables as data come
         return browser.execute_script(
             "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", selector)
-
-    def sign_in(name):
-        browser.get(url + "/")
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
-        form = by_id("login")
-        form.find_element(By.NAME, "name").send_keys(name)
-        form.find_element(By.NAME, "password").send_keys(PASSWORD)
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "app-view")))
-
-    def sign_out():
-        by_id("logout").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
-
-    def nav(view):
-        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="%s"]' % view).click()
 
     def open_alert():  # clicked in the page's own turn: the list is redrawn every 15 s
         nav("alerts")
@@ -127,7 +75,7 @@ def run(browser, a, url):
     # --- the schedule runs at its slot; its report ----------------------------------------------
     run_row = (By.CSS_SELECTOR, "#drill-run-rows tr")
     waited("the run appears after its slot", lambda b: (nav("drills"), b.find_elements(*run_row))[1], slow)
-    runs = json.loads(api(url, "/api/v1/drills/runs", a.token_chief))["runs"]
+    runs = api(url, "/api/v1/drills/runs", a.token_chief)["runs"]
     run_id = runs[0]["id"] if runs else 0
     check("the run is of the added schedule at its slot",
           bool(runs) and runs[0]["slot"] == a.slot and runs[0]["schedule"] == "weekly wed 11:00 silent 120116")
@@ -136,7 +84,7 @@ def run(browser, a, url):
         nav("drills")
         b.execute_script("const e = document.querySelector(arguments[0]); if (e) e.click()",
                          '#drill-run-rows tr[data-run="%s"] .open-report' % run_id)
-        rep = json.loads(api(url, "/api/v1/drills/runs/%s/report" % run_id, a.token_chief))
+        rep = api(url, "/api/v1/drills/runs/%s/report" % run_id, a.token_chief)
         return rep["answered"] == 3 and len(b.find_elements(By.CSS_SELECTOR, "#dr-failures tr")) == 1
     waited("the report: 3 of 4 answered, one failed", answered, slow)
     groups = texts("#dr-groups tr td:first-child")
@@ -181,8 +129,7 @@ def run(browser, a, url):
     check("…with the numbers masked (%s)" % steps[:80], "****" in steps and "13800200011" not in steps)
     sign_out()
 
-    logs = browser.get_log("browser")
-    csp = [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+    csp = page.csp_violations()
     check("no Content-Security-Policy violation (%s)" % csp[:2], not csp)
 
 
@@ -191,26 +138,7 @@ def main():
     for arg in ("--url", "--alert", "--out", "--token-chief"):
         p.add_argument(arg, required=True)
     p.add_argument("--slot", type=int, required=True)
-    a = p.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_bin = shutil.which("chromedriver")
-    if not chromium or not driver_bin:
-        print("skipped: chromium and chromium-driver are not installed")
-        return 77
-    os.makedirs(a.out, exist_ok=True)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1360,1000",
-                "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
-    try:
-        run(browser, a, a.url)
-    finally:
-        browser.quit()
-    print("%s" % ("all checks passed" if not failures else "%d check(s) failed" % failures))
-    return 1 if failures else 0
+    return launch(lambda browser, a: run(browser, a, a.url), p.parse_args())
 
 
 if __name__ == "__main__":

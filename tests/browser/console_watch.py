@@ -15,102 +15,32 @@ Usage: console_watch.py --url URL --sender CODE --out DIR --token-approver T --t
 Exit 0 all checks passed, 1 a check failed, 77 no Chromium or Selenium here (skipped).
 """
 import argparse
-import json
 import os
-import shutil
 import sys
-import time
-import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
-
-failures = 0
-PASSWORD = "a long duty password"
-
-
-def check(name, ok):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        failures += 1
-    return ok
-
-
-def api(url, path, token):
-    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
+from console_lib import By, Page, WebDriverWait, api, check, ec, launch
 
 
 def main():
     p = argparse.ArgumentParser()
     for arg in ("--url", "--sender", "--out", "--token-approver", "--token-viewer"):
         p.add_argument(arg, required=True)
-    a = p.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_bin = shutil.which("chromedriver")
-    if not chromium or not driver_bin:
-        print("skipped: chromium and chromium-driver are not installed")
-        return 77
-    os.makedirs(a.out, exist_ok=True)
-    url = a.url
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1360,1000",
-                "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
-    try:
-        run(browser, a, url)
-    finally:
-        browser.quit()
-    print("%s" % ("all checks passed" if not failures else "%d check(s) failed" % failures))
-    return 1 if failures else 0
+    return launch(lambda browser, a: run(browser, a, a.url), p.parse_args(),
+                  ("--autoplay-policy=no-user-gesture-required",))
 
 
 def run(browser, a, url):
     browser.set_page_load_timeout(20)
-    wait = WebDriverWait(browser, 20)
     slow = WebDriverWait(browser, 120, poll_frequency=0.5)
     by_id = lambda i: browser.find_element(By.ID, i)  # noqa: E731
     shot = lambda name: browser.save_screenshot(os.path.join(a.out, name + ".png"))  # noqa: E731
 
-    def waited(name, cond, w=wait):
-        try:
-            w.until(cond)
-            return check(name, True)
-        except TimeoutException:
-            return check(name + " (timed out)", False)
+    page = Page(browser, url)
+    waited, sign_in, sign_out, nav = page.waited, page.sign_in, page.sign_out, page.nav
 
     def attrs(b, selector, attr):  # read in one go: the page redraws its tables as data come
         return b.execute_script("return [...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1]))",
                                 selector, attr)
-
-    def sign_in(name):
-        browser.get(url + "/")
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
-        form = by_id("login")
-        form.find_element(By.NAME, "name").send_keys(name)
-        form.find_element(By.NAME, "password").send_keys(PASSWORD)
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "app-view")))
-
-    def sign_out():
-        by_id("logout").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "login")))
-
-    def nav(view):
-        browser.find_element(By.CSS_SELECTOR, 'nav [data-view="%s"]' % view).click()
 
     def approve(alert_id, reason):
         nav("approvals")
@@ -327,8 +257,7 @@ def run(browser, a, url):
         "return [...document.querySelectorAll('#audit-rows tr')].map(r => r.cells[4].textContent)")
     check("searching finds the Cancel's approval (%s)" % found, len(found) == 1 and cancel_id in found[0])
     shot("8-audit")
-    logs = browser.get_log("browser")
-    csp = [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+    csp = page.csp_violations()
     check("no Content-Security-Policy violation (%s)" % csp[:2], not csp)
 
 
