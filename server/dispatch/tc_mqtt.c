@@ -36,7 +36,10 @@ struct tc_mqtt {
 
 static void post(struct tc_mqtt *m, int kind, const char *topic, const void *data, size_t len)
 {
-	if (tc_mailbox_post(m->mb, tc_mail_new(kind, topic, data, len)) != TC_OK)
+	struct tc_mail *mail = tc_mail_new(kind, topic, data, len);
+	if (mail)
+		mail->from = m->o.index;
+	if (tc_mailbox_post(m->mb, mail) != TC_OK)
 		tc_log(TC_LOG_WARN, "mqtt", "the owner's mailbox is full; a %s was dropped",
 		       kind == TC_MQTT_MESSAGE ? "message" : "connection event");
 }
