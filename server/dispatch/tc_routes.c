@@ -20,7 +20,8 @@ enum tc_rc tc_route_address(const char *text, char *host, size_t len, unsigned *
 	}
 	colon = strrchr(b, ':');
 	long p = colon ? strtol(colon + 1, &end, 10) : 0;
-	if (!colon || colon == b || (size_t)(colon - b) >= len || !colon[1] || *end || p <= 0 || p > 65535)
+	if (!colon || colon == b || (size_t)(colon - b) >= len || !colon[1] || *end || p <= 0 || p > 65535 ||
+	    memchr(b, '/', (size_t)(colon - b))) /* another scheme, a path */
 		return TC_ERR_INVALID;
 	snprintf(host, len, "%.*s", (int)(colon - b), b);
 	*port = (unsigned)p;
