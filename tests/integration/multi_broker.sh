@@ -20,6 +20,7 @@ tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/tocsind_lib.sh"
+. "$(dirname "$0")/counties_lib.sh"
 A=120116
 B=120110
 P=tocsin/v1
@@ -91,27 +92,13 @@ check "a device of B is provisioned with B's broker" "broker = mqtts://127.0.0.1
 check "... and B's CA" "$(cat "$tmp/b/broker/ca.crt")" "$(cat "$(sed -n 's/^cafile = //p' "$tmp/b0.ini")")"
 
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null
-# county_sim NAME REGISTRY PORT DIR: the registry's receivers on a county's broker
-county_sim() {
-	"$sim" --registry "$2" --broker "mqtts://127.0.0.1:$3" --cafile "$4/broker/ca.crt" --credentials "$tmp/cred.csv" \
-		--pubkey "$tmp/data/signing.pub" --report "$tmp/$1.json" --delay-ms 300 2>>"$tmp/sim-$1.log" &
-	sims+=($!)
-	eval "sim_$1=$!"
-}
 county_sim sa "$tmp/ra.csv" $port_a "$tmp/a"
 county_sim sb "$tmp/rb.csv" $port_b "$tmp/b"
 online() { api viewer -sf "$url/metrics" | grep -qx 'tocsin_receivers_online 8'; }
 expect "every receiver's status came through its own broker" wait_until 30 online
 
 # --- 1. one alert for both counties ---------------------------------------------------------
-fresh cn-lightning-yellow.xml >"$tmp/first.xml"
-first=$("$tocsin" submit "$tmp/first.xml" --server "$url")
-check "alert accepted" 0 $?
-expect "every receiver of both counties played it" wait_for "$first" '.counts.played == 8' 60
-check "coverage" 100 "$(counts "$first" '.coverage')"
-check "A's sims played it" 4 "$(report sa | jq --arg id "$first" '.alerts[$id].played // 0')"
-check "B's sims played it" 4 "$(report sb | jq --arg id "$first" '.alerts[$id].played // 0')"
-check "no silent sim" "0 0" "$(report sa | jq '.silent | length') $(report sb | jq '.silent | length')"
+alert_both
 
 # --- 2. broker B killed -9 in the middle of an alert, and started again -----------------------
 sed 's|<identifier>\([^<]*\)_\([0-9]\)</identifier>|<identifier>\1_7</identifier>|' "$tmp/first.xml" >"$tmp/second.xml"
@@ -136,11 +123,6 @@ printf 'id,kind,name,lat,lon,region\nb-new,loudspeaker,New,39.03,117.70,%s001002
 "$tocsin" import receivers "$tmp/new.csv" --server "$url" >/dev/null
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null
 s_new=$(awk -F, '$1 == "b-new" {print $2}' "$tmp/cred.csv")
-# pub PORT CA ID USER PASS TOPIC MESSAGE: one QoS 1 message over TLS; mosquitto_pub's exit status
-pub() {
-	timeout 10 mosquitto_pub -V 5 -h 127.0.0.1 -p "$1" --cafile "$2" -i "$3" -u "$4" -P "$5" -q 1 -t "$6" -m "$7" \
-		2>>"$tmp/pub.log"
-}
 new_logs_in() { pub $port_b "$tmp/b/broker/ca.crt" b-new b-new "$s_new" $P/rx/b-new/status '{"v":1,"state":"online","at":1}'; }
 expect "the new receiver logs in on its own broker, B" wait_until 20 new_logs_in
 expect "... its account is in B's plugin file" wait_until 10 grep -q '"b-new"' "$tmp/b/broker/dynamic-security.json"
