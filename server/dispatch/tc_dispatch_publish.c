@@ -325,7 +325,8 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 		    TC_DOP_DELIVERY, a->id, NULL))
 		goto out;
 	for (size_t i = 0; !tc_dispatch_failing(dp) && i < n; i++)
-		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) ?
+		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) &&
+				    tc_dispatch_brokers_of(dp, row_at(rs, i)->region, true) ? /* else it fails, saying why */
 				    widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = tc_dispatch_wall_ms();
 	unsigned long failed = dp->stats.unpublishable;

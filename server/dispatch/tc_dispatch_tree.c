@@ -163,7 +163,9 @@ enum tc_topic_kind tc_dispatch_parse(struct tc_dispatch *dp, unsigned from, cons
 {
 	char county[7], b[64];
 	enum tc_topic_kind k;
-	if (dp->n_routes && from < dp->n_routes) {
+	if (dp->n_routes) {
+		if (from >= dp->n_routes) /* not one of the brokers' connections: nobody's word */
+			return TC_TOPIC_UNKNOWN;
 		k = tc_proto_parse_topic(dp->prefix, topic, rx, len, b, sizeof(b));
 		if ((k == TC_TOPIC_RX_ACK || k == TC_TOPIC_RX_STATUS) && !its_own(dp, NULL, from, rx, k))
 			return TC_TOPIC_UNKNOWN;

@@ -75,7 +75,7 @@ expect "server up" curl -sf "$url/healthz"
 expect "tocsind on broker A" wait_until 10 grep -q "dispatching over MQTT (TLS) to 127.0.0.1:$port_a for the regions $A " "$tmp/tocsind.log"
 expect "tocsind on broker B" wait_until 10 grep -q "dispatching over MQTT (TLS) to 127.0.0.1:$port_b for the regions $B " "$tmp/tocsind.log"
 connected() { api viewer -sf "$url/metrics" | grep -c "^tocsin_mqtt_connected{broker=\"mqtts://127.0.0.1:$1\"} $2$"; }
-expect "/metrics names each broker's connection" wait_until 10 test "$(connected $port_a 1)$(connected $port_b 1)" = 11
+expect "/metrics names each broker's connection" wait_until 30 test "$(connected $port_a 1)$(connected $port_b 1)" = 11
 
 "$sim" --emit-registry "$tmp/ra.csv" --count 4 --region ${A}001001 --id-prefix a-
 "$sim" --emit-registry "$tmp/rb.csv" --count 4 --region ${B}001001 --id-prefix b-
