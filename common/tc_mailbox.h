@@ -26,6 +26,7 @@ struct tc_mail {
 	void *ptr;               /* optional object, freed by ptr_free */
 	void (*ptr_free)(void *);
 	int64_t posted_ms;       /* CLOCK_MONOTONIC milliseconds when it was made (tc_mail_now_ms) */
+	unsigned from;           /* which of the poster's kind sent it (a broker connection's index), 0 by default */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC, the clock of posted_ms. */

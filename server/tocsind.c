@@ -181,7 +181,8 @@ static void spool_pass(struct tc_api *api, struct tc_store *store, const struct 
 /* What the main loop drives besides the HTTP API. */
 struct engine {
 	struct tc_mailbox *mail;      /* from the broker thread and the render worker */
-	struct tc_mqtt *mqtt;         /* NULL with broker = none */
+	struct tc_mqtt *mqtt[TC_ROUTES_MAX]; /* a connection per broker (the one broker, or each region_broker) */
+	size_t n_mqtt;                /* 0 with broker = none */
 	struct tc_renderer *renderer; /* also with broker = none, for previews; NULL when it could not start then */
 	struct tc_dispatch *dispatch; /* NULL with broker = none */
 	struct tc_api *api;           /* previews made by the render worker go back to it */
@@ -483,7 +484,7 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 	en->link.cfg = cfg;
 	tc_render_defaults(&ro.render);
 	ro.render.programme.repeats = (unsigned)cfg->default_repeats;
-	if (!strcmp(cfg->broker, "none"))
+	if (!strcmp(cfg->broker, "none") && !cfg->region_broker.n)
 		return start_previews(&ro, en);
 	if (broker_link_parse(&en->link, cfg, store))
 		return -1;
@@ -497,21 +498,41 @@ static int start_engine(const struct tc_config *cfg, struct tc_store *store, str
 				      .password = cfg->mqtt_password[0] ? cfg->mqtt_password : NULL,
 				      .prefix = cfg->mqtt_prefix, .keepalive_s = (int)cfg->mqtt_keepalive_s,
 				      .session_expiry_s = cfg->mqtt_session_expiry_s, .county_tree = dopt.county_tree };
-	broker_link_options(&en->link, &mo);
-	int bad = tc_renderer_start(&ro, en->mail, &en->renderer, d) || tc_mqtt_start(&mo, en->mail, &en->mqtt, d) ||
-		  broker_link_start(&en->link, en->mqtt) || !(en->dispatch = tc_dispatch_new(store, en->mqtt, en->renderer, &dopt));
+	struct tc_route routes[TC_ROUTES_MAX];
+	int bad = tc_renderer_start(&ro, en->mail, &en->renderer, d) != TC_OK;
+	for (size_t i = 0; !bad && i < en->link.n_ends; i++) {
+		struct tc_mqtt_options one = mo;
+		broker_link_options(&en->link, i, &one);
+		bad = tc_mqtt_start(&one, en->mail, &en->mqtt[i], d) != TC_OK;
+		en->link.ends[i].mqtt = en->mqtt[i];
+		routes[i] = en->link.ends[i].r;
+		en->n_mqtt = i + 1;
+	}
+	if (en->link.several) {
+		dopt.routes = routes;
+		dopt.brokers = en->mqtt;
+		dopt.n_routes = en->link.n_ends;
+	}
+	bad = bad || broker_link_start(&en->link) ||
+	      !(en->dispatch = tc_dispatch_new(store, en->mqtt[0], en->renderer, &dopt));
 	sodium_memzero(ro.secret_key, sizeof(ro.secret_key));
 	sodium_memzero(dopt.secret_key, sizeof(dopt.secret_key));
-	if (!bad)
-		log_line(TC_LOG_INFO, "dispatching over MQTT%s to %s:%u (topics %s/%s...)", en->link.tls ? " (TLS)" : "",
-			 en->link.host, en->link.port, cfg->mqtt_prefix, dopt.county_tree ? "county/COUNTY/" : "");
+	for (size_t i = 0; !bad && i < en->link.n_ends; i++) {
+		const struct tc_route *r = &en->link.ends[i].r;
+		char serves[TC_ROUTE_PREFIXES * 17] = "", *p = serves;
+		for (size_t k = 0; k < r->n_prefixes; k++)
+			p += sprintf(p, "%s%s", k ? "," : " for the regions ", r->prefixes[k]);
+		log_line(TC_LOG_INFO, "dispatching over MQTT%s to %s:%u%s (topics %s/%s...)", r->tls ? " (TLS)" : "",
+			 r->host, r->port, serves, cfg->mqtt_prefix, dopt.county_tree ? "county/COUNTY/" : "");
+	}
 	return bad ? -1 : 0;
 }
 
 static void stop_engine(struct engine *en)
 {
 	tc_sms_free(en->sms);
-	tc_mqtt_stop(en->mqtt);
+	for (size_t i = 0; i < en->n_mqtt; i++)
+		tc_mqtt_stop(en->mqtt[i]);
 	broker_link_free(&en->link);
 	tc_renderer_stop(en->renderer);
 	tc_dispatch_free(en->dispatch);
@@ -860,7 +881,8 @@ int main(int argc, char **argv)
 	serve(api, store, &cfg, &io, &en, &drills);
 	log_line(TC_LOG_INFO, "stopping");
 	/* Acknowledgments the broker thread took are written before the stop is: it is clean only then. */
-	tc_mqtt_halt(en.mqtt);
+	for (size_t i = 0; i < en.n_mqtt; i++)
+		tc_mqtt_halt(en.mqtt[i]);
 	take_mails(&en);
 	if (en.dispatch && tc_dispatch_holding(en.dispatch))
 		log_line(TC_LOG_ERROR, "the store would not take the last acknowledgments; the next start asks for them again");

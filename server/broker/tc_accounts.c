@@ -17,7 +17,7 @@
 struct tc_accounts {
 	struct tc_store *store;
 	char prefix[128];
-	int (*publish)(void *user, const char *topic, const char *text);
+	int (*publish)(void *user, const char *region, const char *topic, const char *text);
 	void *user;
 	bool county_tree;
 	bool up, changed, resync;
@@ -26,7 +26,8 @@ struct tc_accounts {
 };
 
 struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
-				    int (*publish)(void *user, const char *topic, const char *text), void *user)
+				    int (*publish)(void *user, const char *region, const char *topic, const char *text),
+				    void *user)
 {
 	struct tc_accounts *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -81,7 +82,7 @@ static void make_one(const char *id, const char *region, const char *secret, boo
 		tc_secrets_synced(a->store, id, region); /* nothing to send, ever */
 		return;
 	}
-	if (a->publish(a->user, topic, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
+	if (a->publish(a->user, region, topic, text) == 0 && tc_secrets_synced(a->store, id, region) == TC_OK)
 		a->sent++;
 	else
 		a->failed++;
@@ -98,7 +99,7 @@ static void delete_one(const char *id, const char *region, void *user)
 		tc_secrets_forget(a->store, id);
 		return;
 	}
-	if (text && a->publish(a->user, topic, text) == 0 && tc_secrets_forget(a->store, id) == TC_OK) {
+	if (text && a->publish(a->user, region, topic, text) == 0 && tc_secrets_forget(a->store, id) == TC_OK) {
 		tc_log(TC_LOG_INFO, "broker", "deleted the broker account of the removed receiver %s", id);
 		a->sent++;
 	} else {

@@ -19,11 +19,13 @@
 struct tc_accounts;
 
 /*
- * publish sends one control message (QoS 1); it returns 0 when the broker connection took it.
+ * publish sends one control message (QoS 1) about a receiver of region (to the broker that serves
+ * it, with several); it returns 0 when the broker connection took it.
  * county_tree: a broker tree, each account goes to its county's broker (tc_broker_control_topic).
  */
 struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
-				    int (*publish)(void *user, const char *topic, const char *text), void *user);
+				    int (*publish)(void *user, const char *region, const char *topic, const char *text),
+				    void *user);
 void tc_accounts_free(struct tc_accounts *a);
 /* The broker connection came (every account is sent again) or went. */
 void tc_accounts_connected(struct tc_accounts *a, bool up);

@@ -80,6 +80,13 @@ static const struct tc_setting settings[] = {
 	  "counties: broker is the top of a broker tree whose county brokers bridge up to it (tocsin broker setup "
 	  "--county); everything for the receivers of county C (the first 6 digits of their region) goes under "
 	  "PREFIX/county/C/, and their acknowledgments count only from there; none: receivers are on broker itself" },
+	{ "region_broker", TC_SET_LIST, TC_SETTING_FIELD(struct tc_config, region_broker), "", 0, 0, NULL,
+	  "several independent brokers instead of broker, one line each: URL PREFIX[,PREFIX...] [DIR], e.g. "
+	  "region_broker = mqtts://county-a.example:8883 120116,120117 /etc/tocsin/county-a; the receivers whose "
+	  "region starts with a PREFIX are on that broker (a region on two brokers, or a registered receiver on "
+	  "none, is refused at start), and their acknowledgments count only from it; DIR holds its broker-ca.crt "
+	  "and tocsind's broker.password (tocsin broker setup --data-dir DIR; default: data_dir). Not with "
+	  "broker_tree" },
 	TEXT(mqtt_client_id, "tocsind", "MQTT client id (one per server; its session keeps acknowledgments while it is down)"),
 	TEXT(mqtt_username, "", "MQTT user name; empty: none"),
 	TEXT(mqtt_password, "", "MQTT password; empty: none (keep this file mode 0600 when set)"),

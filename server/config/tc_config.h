@@ -42,6 +42,7 @@ struct tc_config {
 	char broker[256];   /* HOST:PORT, or "none" */
 	char mqtt_prefix[128];
 	char broker_tree[16]; /* none | counties */
+	struct tc_setting_list region_broker; /* several brokers, one `region_broker = URL PREFIXES [DIR]` line each */
 	char mqtt_client_id[128];
 	char mqtt_username[128];
 	char mqtt_password[128];

@@ -52,9 +52,17 @@ struct tc_dispatch *tc_dispatch_new(struct tc_store *s, struct tc_mqtt *mq, stru
 	if (!dp)
 		return NULL;
 	dp->store = s;
-	dp->mq = mq;
+	dp->mq[0] = mq;
+	dp->n_mq = 1;
+	for (size_t i = 0; i < o->n_routes && i < TC_ROUTES_MAX; i++) {
+		dp->routes[i] = o->routes[i];
+		dp->mq[i] = o->brokers[i];
+		dp->n_mq = dp->n_routes = i + 1;
+	}
 	dp->rd = rd;
 	dp->o = *o;
+	dp->o.routes = NULL;
+	dp->o.brokers = NULL;
 	snprintf(dp->prefix, sizeof(dp->prefix), "%s", o->prefix && *o->prefix ? o->prefix : TC_PROTO_DEFAULT_PREFIX);
 	dp->o.prefix = dp->prefix;
 	return dp;
@@ -182,7 +190,7 @@ enum tc_rc tc_dispatch_send_direct(struct tc_dispatch *dp, const char *target, c
 		return rc;
 	if (!tc_id_valid(target) || tc_dispatch_topic(dp, region, TC_TOPIC_RX_CMD, target, NULL, topic, sizeof(topic)))
 		return TC_ERR_INVALID; /* this receiver cannot be addressed; the others can */
-	return tc_mqtt_publish(dp->mq, topic, data, len, false, expiry);
+	return tc_dispatch_send(dp, tc_dispatch_brokers_of(dp, region, true), topic, data, len, false, expiry);
 }
 
 /* --- mails from the broker thread and the render worker ---------------------------- */
@@ -201,8 +209,8 @@ static void handle_mail(struct tc_dispatch *dp, struct tc_mail *m, int64_t now)
 	case TC_MQTT_CONNECTED:
 		/* A broker that lost our session (restarted without persistence, or never
 		 * saw us) has most likely lost the retained alerts too. */
-		if (!m->len || ((const char *)m->data)[0] != '1')
-			dp->republish = true;
+		if ((!m->len || ((const char *)m->data)[0] != '1') && m->from < dp->n_mq)
+			dp->republish |= 1u << m->from;
 		dp->work_due = true;
 		break;
 	case TC_MQTT_DISCONNECTED: break;
@@ -299,15 +307,25 @@ static void end_alerts(struct tc_dispatch *dp, int64_t now, bool expire)
 		tc_log(TC_LOG_INFO, "dispatch", "%ld alert(s) reached every target's final state", n);
 }
 
+/* The retained messages again on the brokers that lost them and are back. */
+static void put_back_retained(struct tc_dispatch *dp, int64_t now)
+{
+	unsigned back = dp->republish & tc_dispatch_up(dp);
+	dp->only = dp->n_routes ? back : 0;
+	if (tc_dispatch_republish(dp, now))
+		dp->republish &= ~back;
+	dp->only = 0;
+}
+
 /* Everything the work does, in order; it stops at the first store failure. */
 static void work(struct tc_dispatch *dp, int64_t now)
 {
 	end_alerts(dp, now, true);
 	if (!tc_dispatch_failing(dp))
 		tc_dispatch_clear_ended(dp, now);
-	if (!tc_dispatch_failing(dp) && dp->republish && tc_mqtt_connected(dp->mq))
-		dp->republish = !tc_dispatch_republish(dp, now);
-	if (!tc_dispatch_failing(dp) && dp->ask_again && tc_mqtt_connected(dp->mq))
+	if (!tc_dispatch_failing(dp) && (dp->republish & tc_dispatch_up(dp)))
+		put_back_retained(dp, now);
+	if (!tc_dispatch_failing(dp) && dp->ask_again && tc_dispatch_up(dp))
 		tc_dispatch_ask_receivers(dp, now);
 	if (!tc_dispatch_failing(dp))
 		tc_dispatch_publish_planned(dp, now);
@@ -322,7 +340,8 @@ static void work(struct tc_dispatch *dp, int64_t now)
 void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 {
 	struct tc_dispatch_stats before = dp->stats;
-	bool republish = dp->republish, asking = dp->ask_again;
+	unsigned republish = dp->republish;
+	bool asking = dp->ask_again;
 	dp->failure.set = false;
 	bool began = tc_dispatch_stored(dp, tc_store_begin(dp->store), TC_DOP_BEGIN, NULL, NULL);
 	if (began)
@@ -343,15 +362,28 @@ void tc_dispatch_work(struct tc_dispatch *dp, int64_t now)
 	dp->work_refused = 0;
 }
 
+/* Whether tocsind is connected to its broker (each of its brokers, labelled), and what it handed over. */
+static void broker_metrics(const struct tc_dispatch *dp, FILE *f)
+{
+	unsigned long published = 0;
+	fprintf(f, "# HELP tocsin_mqtt_connected Whether tocsind is connected to the broker (with several, to each).\n"
+		   "# TYPE tocsin_mqtt_connected gauge\n");
+	for (size_t i = 0; i < dp->n_mq; i++) {
+		published += tc_mqtt_published(dp->mq[i]);
+		if (dp->n_routes)
+			fprintf(f, "tocsin_mqtt_connected{broker=\"%s\"} %d\n", dp->routes[i].url,
+				tc_mqtt_connected(dp->mq[i]) ? 1 : 0);
+		else
+			fprintf(f, "tocsin_mqtt_connected %d\n", tc_mqtt_connected(dp->mq[i]) ? 1 : 0);
+	}
+	fprintf(f, "# HELP tocsin_mqtt_published_total Messages handed to the broker(s).\n"
+		   "# TYPE tocsin_mqtt_published_total counter\ntocsin_mqtt_published_total %lu\n", published);
+}
+
 void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 {
 	const struct tc_dispatch_stats *s = &dp->stats;
-	fprintf(f, "# HELP tocsin_mqtt_connected Whether tocsind is connected to the broker.\n"
-		   "# TYPE tocsin_mqtt_connected gauge\ntocsin_mqtt_connected %d\n",
-		tc_mqtt_connected(dp->mq) ? 1 : 0);
-	fprintf(f, "# HELP tocsin_mqtt_published_total Messages handed to the broker.\n"
-		   "# TYPE tocsin_mqtt_published_total counter\ntocsin_mqtt_published_total %lu\n",
-		tc_mqtt_published(dp->mq));
+	broker_metrics(dp, f);
 	long online = tc_store_count_online(dp->store);
 	fprintf(f, "# HELP tocsin_receivers_online Registered receivers whose last status said online (NaN: the store "
 		   "could not be read).\n# TYPE tocsin_receivers_online gauge\n");
@@ -366,6 +398,7 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 	fprintf(f, "tocsin_acks_total{outcome=\"not-sent\"} %lu\n", s->acks_not_sent);
 	fprintf(f, "tocsin_acks_total{outcome=\"other-receiver\"} %lu\n", s->acks_foreign);
 	fprintf(f, "tocsin_acks_total{outcome=\"wrong-county\"} %lu\n", s->acks_wrong_county);
+	fprintf(f, "tocsin_acks_total{outcome=\"wrong-broker\"} %lu\n", s->acks_wrong_broker);
 	fprintf(f, "tocsin_acks_total{outcome=\"refused\"} %lu\n", s->acks_out_of_order);
 	fprintf(f, "# HELP tocsin_resends_total Alerts re-sent directly to a receiver.\n"
 		   "# TYPE tocsin_resends_total counter\ntocsin_resends_total %lu\n", s->resends);

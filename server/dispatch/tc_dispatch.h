@@ -28,6 +28,7 @@
 #include "tc_mailbox.h"
 #include "tc_mqtt.h"
 #include "tc_renderer.h"
+#include "tc_routes.h"
 #include "tc_store.h"
 #include "tc_track.h"
 
@@ -38,6 +39,9 @@ struct tc_dispatch_options {
 	uint8_t secret_key[TC_SIGN_SECRET_BYTES]; /* seals commands (cancel) */
 	double shelter_walk_m;         /* the way to shelter's walking limit (0: TC_SHELTER_WALK_M_DEFAULT) */
 	bool county_tree;              /* a broker tree: receivers' topics under P/county/<county> (tc_dispatch_tree.c) */
+	const struct tc_route *routes; /* several brokers (region_broker): route i is on brokers[i] (tc_routes.h) */
+	struct tc_mqtt *const *brokers;
+	size_t n_routes;               /* 0: the one broker of tc_dispatch_new */
 };
 
 struct tc_dispatch_stats {
@@ -46,6 +50,7 @@ struct tc_dispatch_stats {
 	unsigned long acks_not_sent;      /* for a delivery never sent: ignored */
 	unsigned long acks_foreign;       /* naming another receiver than the topic's: ignored */
 	unsigned long acks_wrong_county;  /* in a broker tree, from another county's branch than the receiver's: ignored */
+	unsigned long acks_wrong_broker;  /* with several brokers, from another broker than the receiver's: ignored */
 	unsigned long acks_out_of_order;  /* refused by the delivery's state (logged) */
 	unsigned long resends_held;       /* online re-sends held: one per delivery per ack_timeout_s */
 	unsigned long unpublishable;      /* targets failed because they cannot be published to */

@@ -229,17 +229,15 @@ static enum tc_rc entries_of_groups(struct tc_dispatch *dp, const struct plan *p
 }
 
 /*
- * Each group's audio retained on P/audio/<g-id> (in a broker tree once per county of rows),
+ * Each group's audio retained on P/audio/<g-id> (in a broker tree once per county of rows, with several brokers once on each of theirs),
  * expiring with the alert; a group not rendered is skipped.
  */
 static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_id, const struct plan *pp,
 				      const struct tc_delivery_row *rows, size_t n, uint32_t expiry)
 {
 	const struct plan p = *pp;
-	char topic[TC_PROTO_MAX_TOPIC];
-	struct tc_vec counties = TC_VEC_OF(char[7]);
+	struct tc_vec counties = TC_VEC_OF(char[16]);
 	enum tc_rc rc = tc_dispatch_counties_of_rows(dp, rows, n, &counties);
-	const char(*county)[7] = counties.v;
 	for (size_t i = 0; !rc && i < p.g.n_groups; i++) {
 		unsigned char *data = NULL;
 		size_t len = 0;
@@ -249,11 +247,7 @@ static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_
 			       alert_id, gid);
 			continue;
 		}
-		for (size_t c = 0; !rc && c < counties.n; c++) {
-			rc = tc_dispatch_topic(dp, county[c], TC_TOPIC_AUDIO, gid, NULL, topic, sizeof(topic));
-			if (!rc)
-				rc = tc_mqtt_publish(dp->mq, topic, data, len, true, expiry);
-		}
+		rc = tc_dispatch_send_audio(dp, &counties, gid, data, len, expiry, NULL);
 		free(data);
 	}
 	tc_vec_free(&counties);

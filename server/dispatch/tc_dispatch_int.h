@@ -10,7 +10,8 @@
  *                          thread's side of tc_track, and asking receivers
  *                          again after an unclean stop
  *   tc_dispatch_watch.c    the watched alerts whose receipt is logged
- *   tc_dispatch_tree.c     where receivers' topics are: one broker, or a broker tree
+ *   tc_dispatch_tree.c     where receivers' topics are: one broker, a broker tree,
+ *                          or several brokers each serving region prefixes
  *
  * All of it runs on the owner thread. A store call's result goes through
  * tc_dispatch_stored(): the first failure of a transaction is kept in
@@ -23,6 +24,7 @@
 
 #include "tc_dispatch.h"
 #include "tc_proto.h"
+#include "tc_routes.h"
 #include "tc_vec.h"
 
 #define TC_DISPATCH_MAX_INFLIGHT 64
@@ -78,14 +80,18 @@ struct tc_dispatch_failure {
 
 struct tc_dispatch {
 	struct tc_store *store;
-	struct tc_mqtt *mq;
+	struct tc_mqtt *mq[TC_ROUTES_MAX]; /* the one broker (n_mq 1), or route i's */
+	size_t n_mq;
+	struct tc_route routes[TC_ROUTES_MAX]; /* several brokers (n_routes > 0): who serves which regions */
+	size_t n_routes;
+	unsigned only; /* when not 0, messages go only to these brokers (a bit each): those put back after a loss */
 	struct tc_renderer *rd;
 	struct tc_dispatch_options o;
 	char prefix[128];
 	struct tc_dispatch_stats stats;
 	char inflight[TC_DISPATCH_MAX_INFLIGHT][17]; /* alerts with the render worker */
 	size_t n_inflight;
-	bool republish; /* the broker lost our session: put retained messages back */
+	unsigned republish; /* brokers (a bit each) that lost our session: put retained messages back */
 	struct tc_dispatch_payload payloads[TC_DISPATCH_PAYLOAD_CACHE];
 	size_t next_payload;
 	struct tc_dispatch_watched watched[TC_DISPATCH_MAX_WATCHED];
@@ -174,24 +180,58 @@ void tc_dispatch_ask_receivers(struct tc_dispatch *dp, int64_t now);
 enum tc_rc tc_dispatch_topic(const struct tc_dispatch *dp, const char *region, enum tc_topic_kind kind, const char *a,
 			     const char *b, char *out, size_t len);
 /*
- * The kind of a topic from the broker and the receiver it names (into rx). In a tree only
- * P/county/C/rx/<id>/ack and .../status of a receiver registered in county C count: one from
- * another county's branch is logged, counted (acks_wrong_county) and TC_TOPIC_UNKNOWN.
+ * The brokers (a bit each; 1: the one broker) a message for place goes to: with several, the
+ * one serving a receiver of region place (receiver true; 0 when none does), or every one that
+ * may carry receivers under the scope place ("" every one).
  */
-enum tc_topic_kind tc_dispatch_parse(struct tc_dispatch *dp, const char *topic, char *rx, size_t len);
+unsigned tc_dispatch_brokers_of(const struct tc_dispatch *dp, const char *place, bool receiver);
+/* The brokers connected now (a bit each). */
+unsigned tc_dispatch_up(const struct tc_dispatch *dp);
+/* Whether every broker of place (as tc_dispatch_brokers_of) is connected. */
+bool tc_dispatch_place_up(const struct tc_dispatch *dp, const char *place, bool receiver);
+/*
+ * Publish on the brokers of mask (within dp->only when set), each tried: TC_ERR_INVALID when the
+ * message is refused or mask names none, else TC_ERR_IO when a broker is away or failed.
+ */
+enum tc_rc tc_dispatch_send(struct tc_dispatch *dp, unsigned mask, const char *topic, const void *data, size_t len,
+			    bool retain, uint32_t expiry);
+/* Record that topic was published retained for alert_id at place (for clearing and putting back). */
+bool tc_dispatch_record(struct tc_dispatch *dp, const char *alert_id, const char *place, const char *topic);
+/* Publish again on the brokers of a record of tc_dispatch_record (an empty retained one clears it). */
+enum tc_rc tc_dispatch_send_record(struct tc_dispatch *dp, const char *rec, const void *data, size_t len, bool retain,
+				   uint32_t expiry);
+/*
+ * Audio id, retained, once per place of places (char[16] each, tc_dispatch_counties) whose brokers
+ * are connected (the others get it when they are back), recorded for record_for unless NULL.
+ * TC_ERR_INVALID when this message is refused; TC_ERR_IO when a broker failed or the store did.
+ */
+enum tc_rc tc_dispatch_send_audio(struct tc_dispatch *dp, const struct tc_vec *places, const char *id, const void *data,
+				  size_t len, uint32_t expiry, const char *record_for);
+/*
+ * The kind of a topic from broker `from` (a mail's from) and the receiver it names (into rx). In
+ * a tree only P/county/C/rx/<id>/ack and .../status of a receiver registered in county C count;
+ * with several brokers only those of a receiver the broker `from` serves: another is logged,
+ * counted (acks_wrong_county, acks_wrong_broker) and TC_TOPIC_UNKNOWN.
+ */
+enum tc_topic_kind tc_dispatch_parse(struct tc_dispatch *dp, unsigned from, const char *topic, char *rx, size_t len);
+/* Log and count receiver rx's words that came from where (not its own county or broker). */
+void tc_dispatch_refused(struct tc_dispatch *dp, const char *rx, const char *region, const char *where,
+			 enum tc_topic_kind kind);
 /* The fewest digits of a region scope one message may reach: 6 in a tree (a county broker each). */
 size_t tc_dispatch_min_scope(const struct tc_dispatch *dp);
 /*
- * The counties (char[7] each, added once to out) a message for the receivers of rows goes to:
- * in a tree each county of their regions; else one "" (the one broker). TC_ERR_NOMEM.
+ * The places (char[16] each, added once to out) a message for the receivers of rows goes to: in
+ * a tree each county of their regions; with several brokers the first prefix of each broker
+ * serving one of them; else one "" (the one broker). TC_ERR_NOMEM.
  */
 enum tc_rc tc_dispatch_counties_of_rows(const struct tc_dispatch *dp, const struct tc_delivery_row *rows, size_t n,
 					struct tc_vec *out);
 /* The same for all of alert id's deliveries, read from the store; false when the transaction fails. */
 bool tc_dispatch_counties(struct tc_dispatch *dp, const char *alert_id, struct tc_vec *out);
 /*
- * In a tree, the registered region of receiver target (for tc_dispatch_topic), "" otherwise.
- * TC_ERR_INVALID when it is not registered (it cannot be reached), TC_ERR_IO when the store failed.
+ * In a tree or with several brokers, the registered region of receiver target (for
+ * tc_dispatch_topic and its broker), "" otherwise. TC_ERR_INVALID when it is not registered (it
+ * cannot be reached), TC_ERR_IO when the store failed.
  */
 enum tc_rc tc_dispatch_region_of(struct tc_dispatch *dp, const char *target, char region[16]);
 

@@ -110,7 +110,7 @@ static struct scope *scope_of(struct tc_dispatch *dp, struct tc_vec *ss, const s
 	if (!s) /* its receivers are sent to directly */
 		return NULL;
 	snprintf(s->code, sizeof(s->code), "%s", code);
-	s->full = (long)rows_under(rs, code) == registered;
+	s->full = (long)rows_under(rs, code) == registered && tc_dispatch_place_up(dp, code, false);
 	s->used = false;
 	s->refused = false;
 	return s;
@@ -183,35 +183,26 @@ struct audio_ctx {
 	const char *alert_id;
 	uint32_t expiry;
 	enum tc_rc rc;
-	struct tc_vec counties; /* char[7]: where it goes (tc_dispatch_counties) */
+	struct tc_vec counties; /* char[16]: where it goes (tc_dispatch_counties) */
 };
 
-/* One audio message, retained, once per county that needs it (or once on the one broker). */
+/* One audio message, retained, once per county or broker that needs it (or once on the one broker). */
 static void publish_audio(const char *id, const void *data, size_t len, void *user)
 {
 	struct audio_ctx *ac = user;
-	char topic[TC_PROTO_MAX_TOPIC];
-	const char(*counties)[7] = ac->counties.v;
-	for (size_t i = 0; !ac->rc && i < ac->counties.n; i++) {
-		if (tc_dispatch_topic(ac->dp, counties[i], TC_TOPIC_AUDIO, id, NULL, topic, sizeof(topic)))
-			return;
-		ac->rc = tc_mqtt_publish(ac->dp->mq, topic, data, len, true, ac->expiry);
-		if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
-			tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id,
-			       id);
-			ac->rc = TC_OK;
-			return;
-		}
-		if (!ac->rc && !tc_dispatch_stored(ac->dp, tc_store_add_published(ac->dp->store, ac->alert_id, topic),
-						   TC_DOP_PUBLISHED, ac->alert_id, NULL))
-			ac->rc = TC_ERR_IO;
+	if (ac->rc)
+		return;
+	ac->rc = tc_dispatch_send_audio(ac->dp, &ac->counties, id, data, len, ac->expiry, ac->alert_id);
+	if (ac->rc == TC_ERR_INVALID) { /* this message alone (too large): its receivers fail audio-unavailable */
+		tc_log(TC_LOG_WARN, "dispatch", "alert=%s the audio %s cannot be published; it is left out", ac->alert_id, id);
+		ac->rc = TC_OK;
 	}
 }
 
 /* Every audio message of the alert, retained; TC_OK when all went out and were recorded. */
 static enum tc_rc publish_audios(struct tc_dispatch *dp, const char *alert_id, uint32_t expiry)
 {
-	struct audio_ctx ac = { dp, alert_id, expiry, TC_OK, TC_VEC_OF(char[7]) };
+	struct audio_ctx ac = { dp, alert_id, expiry, TC_OK, TC_VEC_OF(char[16]) };
 	enum tc_rc rc = TC_ERR_IO;
 	if (tc_dispatch_counties(dp, alert_id, &ac.counties)) {
 		rc = tc_store_each_audio(dp->store, alert_id, publish_audio, &ac);
@@ -221,13 +212,14 @@ static enum tc_rc publish_audios(struct tc_dispatch *dp, const char *alert_id, u
 	return rc;
 }
 
-/* Rows not published (the broker went away) go back to planned; false when the store refused. */
+/* Rows not published (the broker went away; all rows when chosen is NULL) go back to planned; false when the
+ * store refused. */
 static bool put_back(struct tc_dispatch *dp, const struct rows *rs, struct scope *const *chosen, const bool *direct_ok,
 		     int64_t now)
 {
 	for (size_t i = 0; i < rs->all.n; i++) {
 		const struct tc_delivery_row *r = row_at(rs, i);
-		if (!(chosen[i] ? chosen[i]->used : direct_ok[i]) &&
+		if (!(chosen ? (chosen[i] ? chosen[i]->used : direct_ok[i]) : false) &&
 		    !tc_dispatch_stored(dp, tc_store_update_delivery(dp->store, r, NULL, now), TC_DOP_DELIVERY, r->alert_id, r->target))
 			return false;
 	}
@@ -268,7 +260,12 @@ static bool unpublishable(const struct tc_dispatch *dp, const struct tc_delivery
 	else if (strlen(r->region) < tc_dispatch_min_scope(dp))
 		snprintf(why, len, "the receiver '%s' has no county (region '%s' is not 6 digits or more): no county "
 			 "broker of the broker tree carries it", r->target, r->region);
-	return problem || strlen(r->region) < tc_dispatch_min_scope(dp);
+	else if (!tc_dispatch_brokers_of(dp, r->region, true))
+		snprintf(why, len, "the receiver '%s' is in region '%s', which no region_broker serves", r->target,
+			 r->region);
+	else
+		return false;
+	return true;
 }
 
 /* One region message for scope s (retained, recorded) or one direct message for row i. */
@@ -295,8 +292,8 @@ static enum tc_rc publish_one(struct tc_dispatch *dp, const struct tc_alert_brie
 		return TC_OK;
 	rc = tc_dispatch_topic(dp, s->code, TC_TOPIC_REGION_ALERT, s->code, a->id, topic, sizeof(topic));
 	if (!rc)
-		rc = tc_mqtt_publish(dp->mq, topic, pl->data, pl->len, true, expiry);
-	if (!rc && !tc_dispatch_stored(dp, tc_store_add_published(dp->store, a->id, topic), TC_DOP_PUBLISHED, a->id, NULL))
+		rc = tc_dispatch_send(dp, tc_dispatch_brokers_of(dp, s->code, false), topic, pl->data, pl->len, true, expiry);
+	if (!rc && !tc_dispatch_record(dp, a->id, s->code, topic))
 		return TC_OK; /* the round fails: tc_dispatch_failing() says so */
 	s->used = !rc;
 	return rc;
@@ -328,7 +325,8 @@ static enum tc_rc publish_rows(struct tc_dispatch *dp, const struct tc_alert_bri
 		    TC_DOP_DELIVERY, a->id, NULL))
 		goto out;
 	for (size_t i = 0; !tc_dispatch_failing(dp) && i < n; i++)
-		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) ?
+		chosen[i] = row_at(rs, i)->region[0] && tc_id_valid(row_at(rs, i)->target) &&
+				    tc_dispatch_brokers_of(dp, row_at(rs, i)->region, true) ? /* else it fails, saying why */
 				    widest_scope(dp, &ss, rs, row_at(rs, i)) : NULL;
 	*first_ms = tc_dispatch_wall_ms();
 	unsigned long failed = dp->stats.unpublishable;
@@ -410,6 +408,27 @@ out:
 	tc_vec_free(&rs.all);
 }
 
+/*
+ * With several brokers, the rows of receivers whose broker is away move from rs to waiting: they
+ * stay planned and go out when it is back, while the others go out now. False when out of memory.
+ */
+static bool hold_away(struct tc_dispatch *dp, struct rows *rs, struct rows *waiting)
+{
+	size_t kept = 0;
+	for (size_t i = 0; dp->n_routes && i < rs->all.n; i++) {
+		const struct tc_delivery_row *r = row_at(rs, i);
+		unsigned mask = tc_dispatch_brokers_of(dp, r->region, true);
+		if (!mask || (mask & tc_dispatch_up(dp))) {
+			*row_at(rs, kept++) = *r;
+			continue;
+		}
+		add_row(r, waiting);
+	}
+	if (dp->n_routes)
+		rs->all.n = kept;
+	return tc_dispatch_stored(dp, waiting->rc, TC_DOP_READ, NULL, NULL);
+}
+
 /* Render (once) or publish an alert with planned deliveries. */
 static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a, int64_t now)
 {
@@ -419,18 +438,20 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 			submit_render(dp, a->id);
 		return;
 	}
-	if (!tc_mqtt_connected(dp->mq) || publish_audios(dp, a->id, tc_dispatch_expiry(dp, a->expires_at, now)))
+	if (!tc_dispatch_up(dp) || publish_audios(dp, a->id, tc_dispatch_expiry(dp, a->expires_at, now)))
 		return;
-	struct rows rs = ROWS;
+	struct rows rs = ROWS, waiting = ROWS;
 	int64_t first_ms = 0;
 	enum tc_rc rc = TC_OK;
-	if (!gather_rows(dp, a->id, "planned", &rs))
+	if (!gather_rows(dp, a->id, "planned", &rs) || !hold_away(dp, &rs, &waiting))
 		goto out;
 	if (rs.all.n) /* the guidance first: a receiver holds it before the alert it ends */
 		rc = tc_dispatch_guidance_send(dp, a->id, row_at(&rs, 0), rs.all.n, tc_dispatch_expiry(dp, a->expires_at, now), now);
 	if (!rc && rs.all.n)
 		rc = publish_rows(dp, a, pl, &rs, now, &first_ms);
-	if (rc || tc_dispatch_failing(dp) || !alert_event(dp, a->id, TC_AEV_PUBLISH, now) ||
+	if (!tc_dispatch_failing(dp) && waiting.all.n) /* publish_rows marked them sent with the others */
+		put_back(dp, &waiting, NULL, NULL, now);
+	if (rc || tc_dispatch_failing(dp) || (!rs.all.n && waiting.all.n) || !alert_event(dp, a->id, TC_AEV_PUBLISH, now) ||
 	    !tc_dispatch_stored(dp, tc_store_audit(dp->store, now, "dispatch", "published", a->id, NULL), TC_DOP_AUDIT, a->id, NULL))
 		goto out;
 	dp->stats.published_alerts++;
@@ -438,6 +459,7 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 		tc_dispatch_watch(dp, a->id, first_ms);
 out:
 	tc_vec_free(&rs.all);
+	tc_vec_free(&waiting.all);
 }
 
 /* Publish (or render) every alert with planned deliveries. */
@@ -523,7 +545,7 @@ static void clear_topic(const char *topic, void *user)
 {
 	struct clear_ctx *cc = user;
 	if (!cc->rc)
-		cc->rc = tc_mqtt_publish(cc->dp->mq, topic, NULL, 0, true, 0);
+		cc->rc = tc_dispatch_send_record(cc->dp, topic, NULL, 0, true, 0);
 }
 
 static void send_cancel(const struct tc_delivery_row *r, void *user)
@@ -575,11 +597,11 @@ void tc_dispatch_clear_ended(struct tc_dispatch *dp, int64_t now)
 {
 	struct briefs bs = BRIEFS;
 	enum tc_rc rc = TC_OK;
-	if (!tc_mqtt_connected(dp->mq))
+	if (!tc_dispatch_up(dp))
 		return;
 	if (briefs_read(dp, tc_store_alerts_to_clear(dp->store, add_brief, &bs), &bs))
-		for (size_t i = 0; !rc && i < bs.all.n; i++)
-			rc = clear_one(dp, brief_at(&bs, i), now);
+		for (size_t i = 0; (!rc || dp->n_routes) && !tc_dispatch_failing(dp) && i < bs.all.n; i++)
+			rc = clear_one(dp, brief_at(&bs, i), now); /* with several brokers, one away holds up only its own */
 	tc_vec_free(&bs.all);
 }
 
@@ -594,7 +616,7 @@ static void republish_topic(const char *topic, void *user)
 {
 	struct republish_ctx *rc = user;
 	if (!rc->rc && strstr(topic, "/region/"))
-		rc->rc = tc_mqtt_publish(rc->dp->mq, topic, rc->pl->data, rc->pl->len, true, rc->expiry);
+		rc->rc = tc_dispatch_send_record(rc->dp, topic, rc->pl->data, rc->pl->len, true, rc->expiry);
 }
 
 /* One active alert's audio and region messages on the broker again. */

@@ -50,7 +50,7 @@ static void tell_one(const char *rx, void *user)
 void tc_dispatch_shelter_changed(struct tc_dispatch *dp, const char *shelter_id, int64_t now)
 {
 	struct tc_shelter sh;
-	if (!tc_mqtt_connected(dp->mq) || tc_store_get_shelter(dp->store, shelter_id, &sh) != TC_OK)
+	if (!tc_dispatch_up(dp) || tc_store_get_shelter(dp->store, shelter_id, &sh) != TC_OK)
 		return;
 	struct tell_ctx t = { dp, &sh, now, 0 };
 	tc_store_displays_of_shelter(dp->store, shelter_id, tell_one, &t);
@@ -60,7 +60,7 @@ void tc_dispatch_shelter_online(struct tc_dispatch *dp, const char *rx, int64_t 
 {
 	struct tc_receiver r;
 	struct tc_shelter sh;
-	if (!tc_mqtt_connected(dp->mq) || tc_store_get_receiver(dp->store, rx, &r) != TC_OK || strcmp(r.kind, "signage") ||
+	if (!tc_dispatch_up(dp) || tc_store_get_receiver(dp->store, rx, &r) != TC_OK || strcmp(r.kind, "signage") ||
 	    !r.shelter_id[0] || tc_store_get_shelter(dp->store, r.shelter_id, &sh) != TC_OK)
 		return;
 	struct tell_ctx t = { dp, &sh, now, 0 };

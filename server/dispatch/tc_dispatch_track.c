@@ -229,7 +229,7 @@ static void on_status(struct tc_dispatch *dp, const char *rx, const struct tc_ma
 void tc_dispatch_on_message(struct tc_dispatch *dp, const struct tc_mail *m, int64_t now)
 {
 	char rx[128];
-	switch (tc_dispatch_parse(dp, m->topic, rx, sizeof(rx))) {
+	switch (tc_dispatch_parse(dp, m->from, m->topic, rx, sizeof(rx))) {
 	case TC_TOPIC_RX_ACK: on_ack(dp, rx, m, now); break;
 	case TC_TOPIC_RX_STATUS: on_status(dp, rx, m, now); break;
 	default: tc_log(TC_LOG_DEBUG, "mqtt", "ignored a message on %s", m->topic); break;

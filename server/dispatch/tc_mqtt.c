@@ -30,13 +30,59 @@ struct tc_mqtt {
 	bool started;
 	atomic_bool stop, connected;
 	bool refused; /* the last CONNACK refused us (network thread only) */
+	bool tls;     /* with a CA: TLS */
 	atomic_ulong published;
 	mosquitto_property *connect_props;
 };
 
+/*
+ * libmosquitto (and the TLS library under it) is set up with the first connection and cleaned up
+ * after the last one is destroyed: with several brokers, one connection's stop must not clean up
+ * what the others still use. Start and stop run on the owner thread.
+ */
+static atomic_int lib_users;
+
+static void lib_take(void)
+{
+	if (atomic_fetch_add(&lib_users, 1) == 0)
+		mosquitto_lib_init();
+}
+
+static void lib_release(void)
+{
+	if (atomic_fetch_sub(&lib_users, 1) == 1)
+		mosquitto_lib_cleanup();
+}
+
+/*
+ * libmosquitto sets up its TLS state (the TLS library, a UI method, an index for its data on each
+ * connection) on the first TLS connection, unguarded: two connections making their first one at
+ * the same moment race on it. With several brokers, TLS connections are therefore made one at a
+ * time until one has been made; from then on they run side by side.
+ */
+static pthread_mutex_t tls_first = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool tls_ready;
+
+static int connect_now(struct tc_mqtt *m)
+{
+	bool guard = m->tls && !atomic_load(&tls_ready);
+	if (guard)
+		pthread_mutex_lock(&tls_first);
+	int rc = mosquitto_connect_bind_v5(m->mosq, m->host, m->o.port, m->o.keepalive_s, NULL, m->connect_props);
+	if (guard) {
+		if (rc == MOSQ_ERR_SUCCESS)
+			atomic_store(&tls_ready, true);
+		pthread_mutex_unlock(&tls_first);
+	}
+	return rc;
+}
+
 static void post(struct tc_mqtt *m, int kind, const char *topic, const void *data, size_t len)
 {
-	if (tc_mailbox_post(m->mb, tc_mail_new(kind, topic, data, len)) != TC_OK)
+	struct tc_mail *mail = tc_mail_new(kind, topic, data, len);
+	if (mail)
+		mail->from = m->o.index;
+	if (tc_mailbox_post(m->mb, mail) != TC_OK)
 		tc_log(TC_LOG_WARN, "mqtt", "the owner's mailbox is full; a %s was dropped",
 		       kind == TC_MQTT_MESSAGE ? "message" : "connection event");
 }
@@ -105,7 +151,7 @@ static void *run(void *arg)
 	long backoff = 100;
 	bool warned = false;
 	while (!atomic_load(&m->stop)) {
-		int rc = mosquitto_connect_bind_v5(m->mosq, m->host, m->o.port, m->o.keepalive_s, NULL, m->connect_props);
+		int rc = connect_now(m);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			if (!warned)
 				tc_log(TC_LOG_WARN, "mqtt", "cannot reach the broker %s:%d (%s); trying again", m->host,
@@ -146,10 +192,11 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	snprintf(m->host, sizeof(m->host), "%s", o->host);
 	snprintf(m->client_id, sizeof(m->client_id), "%s", o->client_id);
 	snprintf(m->prefix, sizeof(m->prefix), "%s", o->prefix && *o->prefix ? o->prefix : TC_PROTO_DEFAULT_PREFIX);
-	mosquitto_lib_init();
+	lib_take();
 	m->mosq = mosquitto_new(m->client_id, false, m);
 	if (!m->mosq) {
 		tc_err(d, "mqtt.start", "", "libmosquitto could not start a client");
+		lib_release();
 		free(m);
 		return TC_ERR_INTERNAL;
 	}
@@ -166,9 +213,11 @@ enum tc_rc tc_mqtt_start(const struct tc_mqtt_options *o, struct tc_mailbox *mb,
 	if (o->cafile && mosquitto_tls_set(m->mosq, o->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
 		tc_err(d, "mqtt.tls", o->cafile, "cannot use %s as the broker's CA certificate", o->cafile);
 		mosquitto_destroy(m->mosq);
+		lib_release();
 		free(m);
 		return TC_ERR_USAGE;
 	}
+	m->tls = o->cafile != NULL;
 	m->o.cafile = NULL;
 	mosquitto_property_add_int32(&m->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)o->session_expiry_s);
 	/* the broker sends nothing larger (MQTT 5 maximum packet size); acknowledgments and statuses are small */
@@ -204,7 +253,7 @@ void tc_mqtt_stop(struct tc_mqtt *m)
 	tc_mqtt_halt(m);
 	mosquitto_destroy(m->mosq);
 	mosquitto_property_free_all(&m->connect_props);
-	mosquitto_lib_cleanup();
+	lib_release();
 	free(m);
 }
 

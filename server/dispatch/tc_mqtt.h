@@ -39,6 +39,7 @@ struct tc_mqtt_options {
 	const char *cafile;              /* TLS, trusting this CA (PEM); NULL: plain MQTT */
 	const char *prefix;              /* topic prefix, e.g. tocsin/v1 */
 	bool county_tree;                /* a broker tree: receivers' topics are under P/county/<county> */
+	unsigned index;                  /* this connection's number among tocsind's brokers: each mail's from */
 	int keepalive_s;
 	long session_expiry_s;
 };

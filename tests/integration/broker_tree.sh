@@ -19,6 +19,7 @@ tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/tocsind_lib.sh"
+. "$(dirname "$0")/counties_lib.sh"
 A=120116
 B=120110
 P=tocsin/v1
@@ -85,27 +86,13 @@ expect "A's bridge is up" wait_until 20 grep -q "as bridge-$A" "$tmp/top/mosquit
 expect "B's bridge is up" wait_until 20 grep -q "as bridge-$B" "$tmp/top/mosquitto.log"
 
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null
-# county_sim NAME REGISTRY PORT DIR: the registry's receivers on a county's broker
-county_sim() {
-	"$sim" --registry "$2" --broker "mqtts://127.0.0.1:$3" --cafile "$4/broker/ca.crt" --credentials "$tmp/cred.csv" \
-		--pubkey "$tmp/data/signing.pub" --report "$tmp/$1.json" --delay-ms 300 2>>"$tmp/sim-$1.log" &
-	sims+=($!)
-	eval "sim_$1=$!"
-}
 county_sim sa "$tmp/ra.csv" $port_a "$tmp/a"
 county_sim sb "$tmp/rb.csv" $port_b "$tmp/b"
 online() { api viewer -sf "$url/metrics" | grep -qx 'tocsin_receivers_online 8'; }
 expect "every receiver's status came up its county's bridge" wait_until 30 online
 
 # --- 1. one alert for both counties ---------------------------------------------------------
-fresh cn-lightning-yellow.xml >"$tmp/first.xml"
-first=$("$tocsin" submit "$tmp/first.xml" --server "$url")
-check "alert accepted" 0 $?
-expect "every receiver of both counties played it" wait_for "$first" '.counts.played == 8' 60
-check "coverage" 100 "$(counts "$first" '.coverage')"
-check "A's sims played it" 4 "$(report sa | jq --arg id "$first" '.alerts[$id].played // 0')"
-check "B's sims played it" 4 "$(report sb | jq --arg id "$first" '.alerts[$id].played // 0')"
-check "no silent sim" "0 0" "$(report sa | jq '.silent | length') $(report sb | jq '.silent | length')"
+alert_both
 expect "published once per county" grep -q "alert=$first published to 8 target(s): 2 region topic(s), 0 direct" \
 	"$tmp/tocsind.log"
 
@@ -130,11 +117,6 @@ printf 'id,kind,name,lat,lon,region\na-new,loudspeaker,New,39.03,117.70,%s001002
 "$tocsin" import receivers "$tmp/new.csv" --server "$url" >/dev/null
 "$tocsin" provision --all --csv --server "$url" --out "$tmp/cred.csv" >/dev/null
 s_new=$(awk -F, '$1 == "a-new" {print $2}' "$tmp/cred.csv")
-# pub PORT CA ID USER PASS TOPIC MESSAGE: one QoS 1 message over TLS; mosquitto_pub's exit status
-pub() {
-	timeout 10 mosquitto_pub -V 5 -h 127.0.0.1 -p "$1" --cafile "$2" -i "$3" -u "$4" -P "$5" -q 1 -t "$6" -m "$7" \
-		2>>"$tmp/pub.log"
-}
 new_logs_in() { pub $port_a "$tmp/a/broker/ca.crt" a-new a-new "$s_new" $P/rx/a-new/status '{"v":1,"state":"online","at":1}'; }
 expect "the new receiver logs in on its county's broker" wait_until 20 new_logs_in
 check "a device's configuration names its county's broker" "broker = mqtts://127.0.0.1:$port_a|cafile = $tmp/a/broker/ca.crt" \

@@ -401,6 +401,37 @@ static void test_ack_naming_another_receiver_ignored(void **state)
 	tc_dispatch_free(dp);
 }
 
+/*
+ * With several brokers a receiver's acknowledgment counts only from the broker serving its region:
+ * one from another broker (which could forge anything for receivers it does not carry) is ignored
+ * and counted; the same from its own broker counts. Messages for a receiver go to its broker alone.
+ */
+static void test_ack_only_from_its_broker(void **state)
+{
+	(void)state;
+	struct tc_route routes[2] = { { .url = "mqtts://a:8883", .prefixes = { "120116001" }, .n_prefixes = 1 },
+				      { .url = "mqtts://b:8883", .prefixes = { "120116002", "120117" }, .n_prefixes = 2 } };
+	struct tc_mqtt *brokers[2] = { NULL, NULL };
+	struct tc_dispatch_options o = options;
+	o.routes = routes;
+	o.brokers = brokers;
+	o.n_routes = 2;
+	struct tc_dispatch *dp = tc_dispatch_new(store, NULL, NULL, &o);
+	mark_sent(NOW);
+	struct tc_mail *forged = ack_mail("a", TC_ACK_PLAYED);
+	forged->from = 1; /* the broker of 120116002: not a's */
+	tc_dispatch_handle(dp, forged, NOW + 1);
+	assert_string_equal(state_of("a"), "sent");
+	assert_int_equal(metric(dp, "tocsin_acks_total{outcome=\"wrong-broker\"} "), 1);
+	assert_int_equal(metric(dp, "tocsin_mqtt_connected{broker=\"mqtts://b:8883\"} "), 0);
+	struct tc_mail *own = ack_mail("a", TC_ACK_PLAYED);
+	own->from = 0;
+	tc_dispatch_handle(dp, own, NOW + 2);
+	assert_string_equal(state_of("a"), "played");
+	assert_int_equal(metric(dp, "tocsin_acks_total{outcome=\"wrong-broker\"} "), 1);
+	tc_dispatch_free(dp);
+}
+
 /* A status counts only for the receiver of its topic: one naming another receiver is ignored. */
 static void test_status_naming_another_receiver_ignored(void **state)
 {
@@ -729,6 +760,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_on_planned_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_naming_another_receiver_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_naming_another_receiver_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_only_from_its_broker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_escalates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_online_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_id_fails_only_its_target, setup, teardown),
