@@ -65,7 +65,8 @@ struct args {
 	struct sim_fleet_options fleet;
 	struct sim_net_options net;
 	struct sim_proto_options proto;
-	const char *broker, *pubkey, *registry, *emit, *regions, *credentials;
+	const char *broker, *pubkey, *registry, *emit, *regions, *credentials, *source_addresses;
+	struct sim_sources sources;          /* --source-addresses */
 	const char *pubkeys[TC_KEYRING_MAX]; /* every --pubkey FILE given */
 	size_t n_pubkeys;
 	double fail_rate;
@@ -79,7 +80,8 @@ static void usage(FILE *f)
 		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
 		"                  [--radius-km R] [--clock-offset-s N] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
 		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
-		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC] [-v]\n"
+		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC]\n"
+		"                  [--source-addresses 127.0.0.1-127.0.0.4] [-v]\n"
 		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
 		"       tocsin-sim --count N --region CODE[,...] [...] --emit-registry FILE\n"
 		"\n"
@@ -117,6 +119,9 @@ static void usage(FILE *f)
 		"  --report FILE          write a JSON report on exit and on SIGUSR1\n"
 		"  --lang L               the info language played (zh-CN)\n"
 		"  --prefix P             topic prefix (tocsin/v1)\n"
+		"  --source-addresses A   the loopback addresses the receivers connect from, round robin: a range\n"
+		"                         127.0.0.1-127.0.0.4 or a list 127.0.0.2,127.0.0.3 (127.x.x.x only); one\n"
+		"                         address has about 28,000 ephemeral ports, so 100,000 receivers need 4\n"
 		"  --connect-batch B      connections waiting for the broker's answer at once (50)\n"
 		"  --audio-timeout-ms MS  one attempt to fetch an audio message (15000; 3 attempts)\n"
 		"  --verify-each          every receiver verifies and parses its own copy of a message (by\n"
@@ -230,6 +235,7 @@ static const char *take_option(struct args *a, int c, const char *v)
 		a->pubkeys[a->n_pubkeys++] = v;
 		return NULL;
 	case 'C': a->credentials = v; return NULL;
+	case 'S': a->source_addresses = v; return NULL;
 	case 'T': a->net.cafile = v; return NULL;
 	case 'n': a->have_count = true; a->fleet.count = strtoul(v, NULL, 10);
 		return parse_uint(v, 1000000, &u) || !u ? "--count" : NULL;
@@ -284,6 +290,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "credentials", required_argument, NULL, 'C' }, { "cafile", required_argument, NULL, 'T' },
 		{ "fail-check", required_argument, NULL, 'F' },
 		{ "clock-offset-s", required_argument, NULL, 'Z' },
+		{ "source-addresses", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -311,6 +318,12 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		fprintf(stderr, "tocsin-sim: give --count and --region, or --registry\n"), bad = "";
 	if (!bad && !a->emit && !a->pubkey)
 		fprintf(stderr, "tocsin-sim: --pubkey is required (the server's signing.pub)\n"), bad = "";
+	if (!bad && a->source_addresses && sim_source_parse(&a->sources, a->source_addresses, d)) {
+		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, 0)->message);
+		bad = "";
+	}
+	if (!bad && a->sources.n)
+		a->net.sources = &a->sources;
 	if (!bad && a->regions && sim_fleet_parse_regions(&a->fleet, a->regions, d)) {
 		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, 0)->message);
 		bad = "";
