@@ -2,7 +2,7 @@
 # bench_100k.sh — one county-wide alert to N simulated receivers (100,000 by default) on one
 # machine, beside the raw round trip through the same broker at the same scale, in one run.
 #
-#   bench/bench_100k.sh [--receivers N] [--sims K] [--sources A-B] [--play-ms MS] [--build DIR]
+#   bench/bench_100k.sh [--receivers N] [--sims K] [--sources A-B] [--leaves L] [--play-ms MS] [--build DIR]
 #
 # N receivers in the villages of Binhai (120116) are imported over the API (the import timed),
 # then connected by K tocsin-sim processes (default 2: one for each core), each receiver with its
@@ -31,6 +31,7 @@ cd "$(dirname "$0")/.."
 n=100000
 sims=2
 sources=127.0.0.2-127.0.0.6
+leaves=
 play_ms=3000
 build=build
 alert=cap-schemas/examples/cn-lightning-yellow.xml
@@ -38,20 +39,15 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--receivers) n=$2; shift 2 ;;
 	--sims) sims=$2; shift 2 ;;
+	--leaves) leaves=$2; shift 2 ;;
 	--sources) sources=$2; shift 2 ;;
 	--play-ms) play_ms=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	*) echo "usage: bench/bench_100k.sh [--receivers N] [--sims K] [--sources A-B] [--play-ms MS] [--build DIR]" >&2
+	*) echo "usage: bench/bench_100k.sh [--receivers N] [--sims K] [--sources A-B] [--leaves L] [--play-ms MS] [--build DIR]" >&2
 		exit 2 ;;
 	esac
 done
 . bench/bench_lib.sh
-# One descriptor per connection in mosquitto, and in the simulator; a margin for the rest.
-need=$((n + 4096))
-[ "$(ulimit -Hn)" -ge "$need" ] || ulimit -Hn "$need" 2>/dev/null || true
-ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" -ge "$need" ] || { echo "bench_100k: $n connections need $need file descriptors per" \
-	"process; the limit is $(ulimit -n) (raise the hard limit: ulimit -Hn, or run as root)" >&2; exit 1; }
 ms() { date +%s%3N; }
 hwm() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # timed ROLE URL [curl args]: seconds one request took (its body to $tmp/body, status checked)
@@ -62,18 +58,67 @@ timed() {
 	[ "${code%% *}" = 200 ] || { echo "bench_100k: $url answered ${code%% *}: $(head -c 300 "$tmp/body")" >&2; exit 1; }
 	echo "${code#* }"
 }
+# One descriptor per connection in mosquitto and in the simulator: a process holds at most its
+# hard limit (raised when allowed). Past it, the receivers are spread over several brokers.
+[ "$(ulimit -Hn)" -ge $((n + 4096)) ] || ulimit -Hn $((n + 4096)) 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+per=$(($(ulimit -n) - 2000))
+[ "$per" -ge 1000 ] || { echo "bench_100k: the file descriptor limit $(ulimit -n) is too low" >&2; exit 1; }
+[ -n "$leaves" ] || leaves=$(((n + per - 1) / per))
+[ "$leaves" -gt 1 ] || leaves=1
+[ $((n / leaves)) -lt "$per" ] || { echo "bench_100k: $((n / leaves)) connections to each of $leaves broker(s)" \
+	"need more than the $(ulimit -n) file descriptors a process may have here; use --leaves $(((n + per - 1) / per))" >&2
+	exit 1; }
+[ "$leaves" = 1 ] || sims=$leaves
+[ $((n / sims)) -lt "$per" ] || sims=$(((n + per - 1) / per))
 
 printf '[tocsind]\nack_timeout_s = 120\nlog_level = info\napproval_required = none\n' >"$tmp/tocsind.conf"
 tocsin=$(realpath "$build/server/tocsin")
 staff "$tmp/data"
 
-# The broker: tests/integration/broker.sh's settings, and no limit on connections or memory.
-port=$(loopback_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_queued_bytes 0\nmax_inflight_messages 1000\nmax_keepalive 600\nmax_connections -1\nmemory_limit 0\n' \
-	"$port" >"$tmp/mosquitto.conf"
-run_broker "$tmp/mosquitto.conf" "$tmp/mosquitto.log" "$port" || { echo "mosquitto did not start" >&2; exit 1; }
-pids+=("$broker_pid")
+# broker_up NAME [BRIDGE]: mosquitto with tests/integration/broker.sh's settings and no limit on
+# connections or memory, on a free port, BRIDGE appended to its configuration; sets broker_pid, broker_port.
+broker_up() {
+	local port
+	port=$(loopback_port)
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_queued_bytes 0\nmax_inflight_messages 1000\nmax_keepalive 600\nmax_connections -1\nmemory_limit 0\n%s' \
+		"$port" "${2:-}" >"$tmp/$1.conf"
+	run_broker "$tmp/$1.conf" "$tmp/$1.log" "$port" || { echo "mosquitto $1 did not start: $(tail -3 "$tmp/$1.log")" >&2; exit 1; }
+	pids+=("$broker_pid")
+}
+# With L > 1 leaves: a top broker, which tocsind and the raw figures use, and L brokers bridged
+# up to it, each carrying 1/L of the receivers: what goes to receivers down every bridge, their
+# acknowledgments and statuses up (one county's receivers shared by several brokers; with
+# the county prefix of docs/operations.md, "A broker tree", when a county has a broker of its own).
+broker_up top
+top_pid=$broker_pid
 broker_url=127.0.0.1:$broker_port
+leaf_urls=()
+leaf_pids=()
+if [ "$leaves" = 1 ]; then
+	leaf_urls=("$broker_url")
+else
+	for l in $(seq "$leaves"); do
+		broker_up "leaf$l" "
+connection top
+address $broker_url
+bridge_protocol_version mqttv50
+cleansession false
+remote_clientid leaf-$l
+notifications false
+restart_timeout 1 10
+topic tocsin/v1/region/+/alert/+ in 1
+topic tocsin/v1/rx/+/cmd in 1
+topic tocsin/v1/audio/+ in 1
+topic bench/fanout in 1
+topic tocsin/v1/rx/+/ack out 1
+topic tocsin/v1/rx/+/status out 1
+topic bench/fanout/back/+ out 1
+"
+		leaf_urls+=("127.0.0.1:$broker_port")
+		leaf_pids+=("$broker_pid")
+	done
+fi
 
 "$build/server/tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/data" --http 127.0.0.1:0 \
 	--broker "$broker_url" 2>>"$tmp/tocsind.log" &
@@ -90,31 +135,38 @@ villages=$(for t in $(seq 1 10); do for v in 1 2 3 4; do printf '120116%03d%03d,
 t=$(ms)
 "$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
 import_s=$(awk -v a="$t" -v b="$(ms)" 'BEGIN {printf "%.1f", (b - a) / 1000}')
+mem=("imported $(hwm "$server")")
 echo "$n receivers imported over the API in $import_s s"
 
-# K simulators, each with its share of the registry.
+# K simulators, each with its share of the registry, simulator k on broker k mod L.
 head -1 "$tmp/rx.csv" >"$tmp/header.csv"
-tail -n +2 "$tmp/rx.csv" | split -n "r/$sims" -d - "$tmp/part."
+tail -n +2 "$tmp/rx.csv" | split -n "r/$sims" -d -a 3 - "$tmp/part."
 sim_pids=()
 t=$(ms)
+k=0
 for part in "$tmp"/part.*; do
 	cat "$tmp/header.csv" "$part" >"$part.csv"
-	"$build/receivers/tocsin-sim" --registry "$part.csv" --broker "$broker_url" --source-addresses "$sources" \
-		--pubkey "$tmp/data/signing.pub" --delay-ms "$play_ms" --echo bench/fanout 2>"$part.log" &
+	"$build/receivers/tocsin-sim" --registry "$part.csv" --broker "${leaf_urls[k % leaves]}" \
+		--source-addresses "$sources" --pubkey "$tmp/data/signing.pub" --delay-ms "$play_ms" \
+		--echo bench/fanout 2>"$part.log" &
 	sim_pids+=($!)
 	pids+=($!)
+	k=$((k + 1))
 done
 online() { api viewer -s "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}'; }
 deadline=$((SECONDS + 600))
 until [ "$(online)" = "$n" ]; do
 	[ $SECONDS -lt $deadline ] || { echo "only $(online) of $n receivers came online within 600 s;" \
-		"$(tail -2 "$tmp"/part.*.log)" >&2; exit 1; }
+		"$(tail -n 2 "$tmp"/part.*.log)" >&2; exit 1; }
 	for p in "${sim_pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "a tocsin-sim stopped:" \
-		"$(tail -3 "$tmp"/part.*.log)" >&2; exit 1; }; done
+		"$(tail -n 3 "$tmp"/part.*.log)" >&2; exit 1; }; done
 	sleep 1
 done
+mem+=("online $(hwm "$server")")
 connect_s=$(awk -v a="$t" -v b="$(ms)" 'BEGIN {printf "%.1f", (b - a) / 1000}')
-echo "$n simulated receivers online in $connect_s s: $sims tocsin-sim, one MQTT connection each, from $sources"
+if [ "$leaves" = 1 ]; then where="one broker"; else where="$leaves brokers bridged to a top broker"; fi
+echo "$n simulated receivers online in $connect_s s: $sims tocsin-sim on $where, one MQTT connection" \
+	"each, from $sources; file descriptors per process: $(ulimit -n)"
 
 today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
 tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
@@ -126,6 +178,7 @@ for _ in 1 2 3; do
 		--data-binary @"$tmp/alert.xml")")
 done
 planned=$(jq -r '.targets' "$tmp/body")
+mem+=("planned $(hwm "$server")")
 echo "the planner (POST /api/v1/alerts/check): $planned targets in ${plan[*]} s"
 
 exec 3< <(exec tail -n +1 -F "$tmp/tocsind.log" 2>/dev/null)
@@ -146,6 +199,7 @@ got=$(sed -n 's/.* \([0-9]*\) of [0-9]* target(s) acknowledged receipt.*/\1/p' <
 recv_s=$(sed -n 's/.* none is waiting; \([0-9.]*\) s after publication.*/\1/p' <<<"$line")
 t_recv=$(date -d "$(cut -d' ' -f1 <<<"$line")" +%s%3N)
 t_pub=$((t_recv - 10#${recv_s/./}))
+mem+=("received $(hwm "$server")")
 [ "$got" = "$n" ] || echo "only $got of $n receivers acknowledged receipt: $line" >&2
 t_done=
 fin=0
@@ -157,6 +211,7 @@ while [ -z "$t_done" ] && [ $SECONDS -lt $deadline ]; do
 done
 [ -n "$t_done" ] || { echo "only $fin of $n receivers acknowledged played/displayed within 600 s" >&2; exit 1; }
 
+mem+=("played $(hwm "$server")")
 status=()
 report=()
 deliveries=()
@@ -166,6 +221,7 @@ for _ in 1 2 3; do
 	rows=$(jq '.deliveries | length' "$tmp/body")
 	report+=("$(timed viewer "$url/api/v1/alerts/$id/report")")
 done
+mem+=("queried $(hwm "$server")")
 coverage=$(jq -r '"\(.covered) of \(.targets) covered"' "$tmp/body")
 
 bytes=$(grep -m1 "alert=$id rendered" "$tmp/tocsind.log" | sed -n 's/.* payload \([0-9]*\) bytes.*/\1/p')
@@ -181,6 +237,8 @@ sed 's/^/  /' "$tmp/raw1.txt" "$tmp/raw2.txt"
 
 sim_mem=
 for p in "${sim_pids[@]}"; do sim_mem+="$(hwm "$p") "; done
+leaf_mem=
+for p in "${leaf_pids[@]}"; do leaf_mem+="$(hwm "$p") "; done
 awk -v n="$n" -v t0="$t0" -v tpost="$t_post" -v pub="$t_pub" -v recv="$t_recv" -v done="$t_done" \
 	-v a="$recv_s" -v r1="$raw1" -v r2="$raw2" -v play="$play_ms" 'BEGIN {
 	printf "alert to %d receivers: POST answered %.3f s, published %.3f s after the POST;" \
@@ -193,5 +251,6 @@ awk -v n="$n" -v t0="$t0" -v tpost="$t_post" -v pub="$t_pub" -v recv="$t_recv" -
 }'
 echo "planner ${plan[*]} s; status query (the alert's counts) ${status[*]} s; every delivery ($rows rows)" \
 	"${deliveries[*]} s; report ${report[*]} s ($coverage)"
-echo "peak memory (VmHWM): tocsind $(hwm "$server") MiB (target < 200), mosquitto $(hwm "$broker_pid") MiB," \
-	"tocsin-sim ${sim_mem% } MiB"
+echo "peak memory (VmHWM): tocsind $(hwm "$server") MiB (target < 200), mosquitto $(hwm "$top_pid") MiB" \
+	"${leaf_mem:+(top), ${leaf_mem% } MiB (the brokers bridged to it)}, tocsin-sim ${sim_mem% } MiB"
+echo "tocsind's peak memory (MiB) after each step: $(IFS=,; echo "${mem[*]}" | sed 's/,/, /g')"
