@@ -54,7 +54,7 @@ hwm() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 timed() {
 	local role=$1 url=$2 code
 	shift 2
-	code=$(api "$role" -s -o "$tmp/body" -w '%{http_code} %{time_total}' "$@" "$url")
+	code=$(api "$role" -s -m 60 -o "$tmp/body" -w '%{http_code} %{time_total}' "$@" "$url")
 	[ "${code%% *}" = 200 ] || { echo "bench_100k: $url answered ${code%% *}: $(head -c 300 "$tmp/body")" >&2; exit 1; }
 	echo "${code#* }"
 }
@@ -153,7 +153,7 @@ for part in "$tmp"/part.*; do
 	pids+=($!)
 	k=$((k + 1))
 done
-online() { api viewer -s "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}'; }
+online() { api viewer -s -m 10 "$url/metrics" | awk '/^tocsin_receivers_online/ {print $2}'; }
 deadline=$((SECONDS + 600))
 until [ "$(online)" = "$n" ]; do
 	[ $SECONDS -lt $deadline ] || { echo "only $(online) of $n receivers came online within 600 s;" \
@@ -205,7 +205,8 @@ t_done=
 fin=0
 deadline=$((SECONDS + 600))
 while [ -z "$t_done" ] && [ $SECONDS -lt $deadline ]; do
-	fin=$(api viewer -s "$url/api/v1/alerts/$id" | jq -r '.counts | .played + .displayed')
+	fin=$(api viewer -s -m 10 "$url/api/v1/alerts/$id" | jq -r '.counts | .played + .displayed' || echo 0)
+	fin=${fin:-0}
 	[ "$fin" -ge "$n" ] && t_done=$(ms)
 	[ -n "$t_done" ] || sleep 0.5
 done

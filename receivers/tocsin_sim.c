@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
@@ -45,6 +48,23 @@ int socketpair(int domain, int type, int protocol, int sv[2])
 	(void)domain, (void)type, (void)protocol, (void)sv;
 	errno = EMFILE;
 	return -1;
+}
+
+/*
+ * With --source-addresses libmosquitto binds each client's socket to its source address, port 0,
+ * before connecting. The kernel then picks the port at bind(), searching the whole range for
+ * one no socket on that address holds, whatever it will connect to; as an address fills up
+ * each search takes longer, under a lock (100,000 receivers over 5 addresses: the last tens of
+ * thousands took minutes of system time, bench/README.md). IP_BIND_ADDRESS_NO_PORT leaves the
+ * port to connect(), which needs it unique only for that destination, found by a hash. This
+ * definition is the one libmosquitto binds with; nothing else in this program binds.
+ */
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int one = 1;
+	if (addr && addr->sa_family == AF_INET && !((const struct sockaddr_in *)(const void *)addr)->sin_port)
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	return (int)syscall(SYS_bind, fd, addr, len);
 }
 
 static volatile sig_atomic_t stop_flag, report_flag;
