@@ -7,9 +7,12 @@
 # N receivers in the villages of Binhai (120116) are imported over the API (the import timed),
 # then connected by K tocsin-sim processes (default 2: one for each core), each receiver with its
 # own MQTT connection from one of the loopback source addresses --sources (default
-# 127.0.0.2-127.0.0.6, round robin: one address has about 28,000 ephemeral ports). mosquitto
-# (configured as tests/integration/broker.sh does, max_connections -1 and no memory limit) and
-# every process get enough file descriptors: the hard limit is raised when allowed (root).
+# 127.0.0.2-127.0.0.6, round robin: one address has about 28,000 ephemeral ports). mosquitto is
+# configured as tests/integration/broker.sh does, with max_connections -1 and no memory limit.
+# Every process needs one descriptor per connection: the hard limit is raised when allowed
+# (root with CAP_SYS_RESOURCE). Where it stays lower, the receivers are spread over L brokers
+# (--leaves; by default as many as the limit needs) bridged to a top broker, where tocsind and
+# the raw figures connect, with one tocsin-sim per broker.
 #
 # Then, in order:
 #   - the planner: POST /api/v1/alerts/check of the alert (the plan of every target, nothing
@@ -195,10 +198,7 @@ while IFS= read -r -t 600 l <&3; do
 	esac
 done
 [ -n "$line" ] || { echo "tocsind did not report alert $id received within 600 s" >&2; exit 1; }
-got=$(sed -n 's/.* \([0-9]*\) of [0-9]* target(s) acknowledged receipt.*/\1/p' <<<"$line")
-recv_s=$(sed -n 's/.* none is waiting; \([0-9.]*\) s after publication.*/\1/p' <<<"$line")
-t_recv=$(date -d "$(cut -d' ' -f1 <<<"$line")" +%s%3N)
-t_pub=$((t_recv - 10#${recv_s/./}))
+receipt_line "$line"
 mem+=("received $(hwm "$server")")
 [ "$got" = "$n" ] || echo "only $got of $n receivers acknowledged receipt: $line" >&2
 t_done=
