@@ -134,11 +134,8 @@ one_round() {
 	done
 	[ -n "$line" ] || { echo "tocsind did not report alert $id received within 300 s" >&2; exit 1; }
 	c3=$(cpu "$server"); c4=$(cpu "$broker_pid"); c5=$(cpu "$sim")
-	got=$(sed -n 's/.* \([0-9]*\) of [0-9]* target(s) acknowledged receipt.*/\1/p' <<<"$line")
-	recv_s=$(sed -n 's/.* none is waiting; \([0-9.]*\) s after publication.*/\1/p' <<<"$line")
+	receipt_line "$line"
 	[ "$got" = "$n" ] || { echo "only $got of $n receivers acknowledged receipt: $line" >&2; exit 1; }
-	t_recv=$(date -d "$(cut -d' ' -f1 <<<"$line")" +%s%3N)
-	t_pub=$((t_recv - 10#${recv_s/./})) # the first message out (recv_s has three decimals)
 	# Then played/displayed, after the simulated playing: polled, the receipts being in.
 	t_done=
 	local deadline=$((SECONDS + 300))

@@ -279,8 +279,8 @@ static void connect_one(struct sim_net *net, struct client *c)
 {
 	set_will(c);
 	errno = 0;
-	int rc = mosquitto_connect_bind_v5(c->m, net->o->host, net->o->port, (int)net->o->keepalive_s, NULL,
-					   net->connect_props);
+	int rc = mosquitto_connect_bind_v5(c->m, net->o->host, net->o->port, (int)net->o->keepalive_s,
+					   sim_source_pick(net->o->sources, c->idx), net->connect_props);
 	net->idle--;
 	if (rc != MOSQ_ERR_SUCCESS) {
 		snprintf(net->last_error, sizeof(net->last_error), "%s",

@@ -22,11 +22,13 @@
 
 #include "sim_fleet.h"
 #include "sim_proto.h"
+#include "sim_source.h"
 #include "tc_diag.h"
 
 struct sim_net_options {
 	const char *host;
 	int port;
+	const struct sim_sources *sources; /* receiver i binds sim_source_pick(sources, i) first; NULL: none */
 	bool tls;                     /* mqtts: the broker's certificate is checked against cafile */
 	const char *cafile;           /* NULL: the system's CAs */
 	const char *const *secrets;   /* receiver i's password (username = its id); NULL: none */

@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
@@ -47,6 +50,23 @@ int socketpair(int domain, int type, int protocol, int sv[2])
 	return -1;
 }
 
+/*
+ * With --source-addresses libmosquitto binds each client's socket to its source address, port 0,
+ * before connecting. The kernel then picks the port at bind(), searching the whole range for
+ * one no socket on that address holds, whatever it will connect to; as an address fills up
+ * each search takes longer, under a lock (100,000 receivers over 5 addresses: the last tens of
+ * thousands took minutes of system time, bench/README.md). IP_BIND_ADDRESS_NO_PORT leaves the
+ * port to connect(), which needs it unique only for that destination, found by a hash. This
+ * definition is the one libmosquitto binds with; nothing else in this program binds.
+ */
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int one = 1;
+	if (addr && addr->sa_family == AF_INET && !((const struct sockaddr_in *)(const void *)addr)->sin_port)
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	return (int)syscall(SYS_bind, fd, addr, len);
+}
+
 static volatile sig_atomic_t stop_flag, report_flag;
 
 static void on_stop(int sig)
@@ -65,7 +85,8 @@ struct args {
 	struct sim_fleet_options fleet;
 	struct sim_net_options net;
 	struct sim_proto_options proto;
-	const char *broker, *pubkey, *registry, *emit, *regions, *credentials;
+	const char *broker, *pubkey, *registry, *emit, *regions, *credentials, *source_addresses;
+	struct sim_sources sources;          /* --source-addresses */
 	const char *pubkeys[TC_KEYRING_MAX]; /* every --pubkey FILE given */
 	size_t n_pubkeys;
 	double fail_rate;
@@ -79,7 +100,8 @@ static void usage(FILE *f)
 		"                  [--id-prefix P] [--kind loudspeaker|signage|mixed] [--center LAT,LON]\n"
 		"                  [--radius-km R] [--clock-offset-s N] [--fail-rate F] [--delay-ms D] [--offline K] [--offline-ms MS]\n"
 		"                  [--duration-s S] [--report FILE] [--lang L] [--prefix TOPIC_PREFIX]\n"
-		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC] [-v]\n"
+		"                  [--connect-batch B] [--audio-timeout-ms MS] [--verify-each] [--echo TOPIC]\n"
+		"                  [--source-addresses 127.0.0.1-127.0.0.4] [-v]\n"
 		"       tocsin-sim --registry FILE --broker HOST:PORT --pubkey FILE [...]\n"
 		"       tocsin-sim --count N --region CODE[,...] [...] --emit-registry FILE\n"
 		"\n"
@@ -117,6 +139,9 @@ static void usage(FILE *f)
 		"  --report FILE          write a JSON report on exit and on SIGUSR1\n"
 		"  --lang L               the info language played (zh-CN)\n"
 		"  --prefix P             topic prefix (tocsin/v1)\n"
+		"  --source-addresses A   the loopback addresses the receivers connect from, round robin: a range\n"
+		"                         127.0.0.1-127.0.0.4 or a list 127.0.0.2,127.0.0.3 (127.x.x.x only); one\n"
+		"                         address has about 28,000 ephemeral ports, so 100,000 receivers need 4\n"
 		"  --connect-batch B      connections waiting for the broker's answer at once (50)\n"
 		"  --audio-timeout-ms MS  one attempt to fetch an audio message (15000; 3 attempts)\n"
 		"  --verify-each          every receiver verifies and parses its own copy of a message (by\n"
@@ -230,6 +255,7 @@ static const char *take_option(struct args *a, int c, const char *v)
 		a->pubkeys[a->n_pubkeys++] = v;
 		return NULL;
 	case 'C': a->credentials = v; return NULL;
+	case 'S': a->source_addresses = v; return NULL;
 	case 'T': a->net.cafile = v; return NULL;
 	case 'n': a->have_count = true; a->fleet.count = strtoul(v, NULL, 10);
 		return parse_uint(v, 1000000, &u) || !u ? "--count" : NULL;
@@ -284,6 +310,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		{ "credentials", required_argument, NULL, 'C' }, { "cafile", required_argument, NULL, 'T' },
 		{ "fail-check", required_argument, NULL, 'F' },
 		{ "clock-offset-s", required_argument, NULL, 'Z' },
+		{ "source-addresses", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -311,6 +338,12 @@ static int parse_args(int argc, char **argv, struct args *a, struct tc_diags *d)
 		fprintf(stderr, "tocsin-sim: give --count and --region, or --registry\n"), bad = "";
 	if (!bad && !a->emit && !a->pubkey)
 		fprintf(stderr, "tocsin-sim: --pubkey is required (the server's signing.pub)\n"), bad = "";
+	if (!bad && a->source_addresses && sim_source_parse(&a->sources, a->source_addresses, d)) {
+		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, 0)->message);
+		bad = "";
+	}
+	if (!bad && a->sources.n)
+		a->net.sources = &a->sources;
 	if (!bad && a->regions && sim_fleet_parse_regions(&a->fleet, a->regions, d)) {
 		fprintf(stderr, "tocsin-sim: %s\n", tc_diags_get(d, 0)->message);
 		bad = "";

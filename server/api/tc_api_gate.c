@@ -211,6 +211,24 @@ int64_t tc_api_now(const struct tc_api *api)
 	return api->o.clock ? api->o.clock() : (int64_t)time(NULL);
 }
 
+/*
+ * text (JSON, len bytes, malloc'ed, taken) as the answer, with extra headers (name, value pairs,
+ * NULL-terminated; may be NULL).
+ */
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char *text, size_t len,
+				 const char *const *headers)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; headers && headers[i]; i += 2)
+		MHD_add_response_header(r, headers[i], headers[i + 1]);
+	enum MHD_Result ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 /* j (taken) as the answer, with extra headers (name, value pairs, NULL-terminated; may be NULL). */
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j, const char *const *headers)
 {
@@ -220,15 +238,12 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
 		return MHD_NO;
 	size_t n = strlen(text);
 	text[n] = '\n';
-	struct MHD_Response *r = MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	for (size_t i = 0; headers && headers[i]; i += 2)
-		MHD_add_response_header(r, headers[i], headers[i + 1]);
-	enum MHD_Result ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ok;
+	return send_text(c, status, text, n + 1, headers);
+}
+
+enum MHD_Result tc_api_reply_text(struct MHD_Connection *c, unsigned status, char *text, size_t len)
+{
+	return send_text(c, status, text, len, NULL);
 }
 
 enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j)

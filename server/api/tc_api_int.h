@@ -129,6 +129,8 @@ struct request {
 
 int64_t tc_api_now(const struct tc_api *api);
 enum MHD_Result tc_api_reply(struct MHD_Connection *c, unsigned status, json_t *j);
+/* JSON already written (len bytes, malloc'ed, taken) as the answer, with the same headers. */
+enum MHD_Result tc_api_reply_text(struct MHD_Connection *c, unsigned status, char *text, size_t len);
 enum MHD_Result tc_api_error(struct MHD_Connection *c, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* An error answer with extra headers (name, value pairs, NULL-terminated). */

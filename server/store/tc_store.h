@@ -22,7 +22,7 @@
 #include "tc_cap.h"
 #include "tc_diag.h"
 
-#define TC_STORE_SCHEMA_VERSION 15
+#define TC_STORE_SCHEMA_VERSION 16
 
 struct tc_store;
 

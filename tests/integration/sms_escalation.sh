@@ -59,7 +59,7 @@ expect "server up" curl -sf "$url/healthz"
 expect "the password given as a flag is wiped from the command line" \
 	bash -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q -- '--smpp-system-id tocsin' && ! grep -q s3cr3t /proc/$pid/cmdline"
 expect "with a warning" grep -q -- "--smpp-password was visible to other users" "$tmp/tocsind.log"
-check "schema 15" 15 "$(curl -s "$url/healthz" | jq .schema)"
+check "schema 16" 16 "$(curl -s "$url/healthz" | jq .schema)"
 check "the database and its WAL are the owner's alone" "600 600 600" \
 	"$(cd "$tmp/data" && stat -c %a tocsin.db tocsin.db-wal tocsin.db-shm | xargs)"
 

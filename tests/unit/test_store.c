@@ -105,6 +105,7 @@ static void test_migrates_from_3(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX acks_by_alert_target; CREATE INDEX acks_by_alert ON acks (alert_id);"
 				      "DROP TABLE drill_schedules; DROP TABLE health_list; DROP TABLE health_days; DROP INDEX sms_messages_by_subject;"
 				      "ALTER TABLE receivers DROP COLUMN known_at; ALTER TABLE receivers DROP COLUMN clock_offset_s;"
 				      "ALTER TABLE receivers DROP COLUMN clock_at;"
@@ -148,6 +149,8 @@ static void test_migrates_from_3(void **state)
 	tc_store_close(s);
 	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_by_target'"), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'acks_by_alert'"), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'acks_by_alert_target'"), 1);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries_of_target'"), 1);
 	/* what was sent before counts as sent when it was last changed; what was queued, never */
 	assert_int_equal(count_rows(db, "SELECT sum(sent_at) FROM sms_messages"), 7);
