@@ -143,7 +143,7 @@ static void roll_back(struct tc_dispatch *dp, const struct tc_dispatch_stats *be
  * The sealed payload of an alert (owned by the cache); NULL when it has none yet, or when the store
  * could not be read (then the transaction fails: check tc_dispatch_failing()).
  */
-const struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id)
+struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id)
 {
 	for (size_t i = 0; i < TC_DISPATCH_PAYLOAD_CACHE; i++)
 		if (dp->payloads[i].data && !strcmp(dp->payloads[i].id, id))
@@ -159,6 +159,7 @@ const struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, co
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->data = data;
 	e->len = len;
+	e->guidance_known = false;
 	return e;
 }
 

@@ -59,14 +59,15 @@ static void plan_release(struct plan *p)
 }
 
 /* Which of guidance_langs alert id asks to move in; false when none (or it cannot be read). */
-static bool wanted_langs(struct tc_dispatch *dp, const char *id, bool want[N_LANGS])
+static bool wanted_langs(struct tc_dispatch *dp, const char *id, bool want[N_LANGS], bool *read)
 {
 	struct tc_store_alert sa;
 	struct tc_cap_alert *a = NULL;
 	struct tc_cap_options co;
 	bool any = false;
 	memset(want, 0, N_LANGS * sizeof(*want));
-	if (tc_store_get_alert(dp->store, id, &sa) != TC_OK)
+	*read = tc_store_get_alert(dp->store, id, &sa) == TC_OK;
+	if (!*read)
 		return false;
 	tc_cap_options_default(&co);
 	co.lenient = true; /* checked when it was accepted */
@@ -88,6 +89,26 @@ static bool wanted_langs(struct tc_dispatch *dp, const char *id, bool want[N_LAN
 	return any;
 }
 
+/* wanted_langs, read from the alert's cached payload entry when it was worked out before. */
+static bool wanted(struct tc_dispatch *dp, const char *id, bool want[N_LANGS])
+{
+	struct tc_dispatch_payload *pl = tc_dispatch_payload(dp, id);
+	bool read = false;
+	if (!pl || !pl->guidance_known) {
+		bool any = wanted_langs(dp, id, want, &read);
+		if (!pl || !read) /* an alert that could not be read now is read again next time */
+			return any;
+		pl->guidance_langs = 0;
+		for (int k = 0; k < N_LANGS; k++)
+			pl->guidance_langs |= want[k] ? 1u << k : 0;
+		pl->guidance_known = true;
+	}
+	bool any = false;
+	for (int k = 0; k < N_LANGS; k++)
+		any |= want[k] = (pl->guidance_langs >> k) & 1u;
+	return any;
+}
+
 /* The guidance of alert id's loudspeaker rows, grouped; p is empty when none is asked for. */
 static enum tc_rc make_plan(struct tc_dispatch *dp, const char *id, const struct tc_delivery_row *rows, size_t n,
 			    struct plan *p)
@@ -95,7 +116,7 @@ static enum tc_rc make_plan(struct tc_dispatch *dp, const char *id, const struct
 	bool want[N_LANGS];
 	struct tc_shelter_near *x = NULL;
 	memset(p, 0, sizeof(*p));
-	if (!n || !wanted_langs(dp, id, want))
+	if (!n || !wanted(dp, id, want))
 		return TC_OK;
 	enum tc_rc rc = tc_shelter_near_load(dp->store, dp->o.shelter_walk_m, false, &x);
 	p->t = calloc(n * N_LANGS, sizeof(*p->t));

@@ -44,6 +44,10 @@ struct tc_dispatch_payload {
 	char id[17];
 	unsigned char *data;
 	size_t len;
+	/* which guidance languages the alert asks the way to shelter in (bit k: the k-th of
+	 * tc_dispatch_guidance.c's), worked out from the CAP once, not on every re-send */
+	bool guidance_known;
+	unsigned guidance_langs;
 };
 
 /* An alert published by this process, watched until no target is waiting for it any more
@@ -120,7 +124,7 @@ bool tc_dispatch_failing(const struct tc_dispatch *dp);
  * The sealed payload of an alert (owned by the cache, valid until the next call); NULL when it
  * has none yet, or when the store could not be read (then tc_dispatch_failing()).
  */
-const struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id);
+struct tc_dispatch_payload *tc_dispatch_payload(struct tc_dispatch *dp, const char *id);
 /* The MQTT message expiry for an alert expiring at expires_at (0: none, the default expiry). */
 uint32_t tc_dispatch_expiry(const struct tc_dispatch *dp, int64_t expires_at, int64_t now);
 
