@@ -12,6 +12,8 @@ TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libgnutls28-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES openssl"
 # The duty console's map: Leaflet from Debian (served by tocsind at /console/lib/leaflet/).
 TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libjs-leaflet"
+# sim_sources.sh reads which loopback addresses the simulated receivers connect from with ss.
+TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES iproute2"
 # The duty console in a browser: headless Chromium driven by Selenium.
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES chromium chromium-driver python3-selenium fonts-wqy-microhei"
 
