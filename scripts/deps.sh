@@ -12,6 +12,9 @@ TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libgnutls28-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES openssl"
 # The duty console's map: Leaflet from Debian (served by tocsind at /console/lib/leaflet/).
 TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libjs-leaflet"
+# PostgreSQL as the store of a server with a standby: libpq to speak to it; the tests start a real one.
+TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libpq-dev"
+TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES postgresql"
 # sim_sources.sh reads which loopback addresses the simulated receivers connect from with ss.
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES iproute2"
 # The duty console in a browser: headless Chromium driven by Selenium.

@@ -323,17 +323,17 @@ static enum tc_rc user_problems(const struct tc_user *u, char regions[REGIONS_TE
  * The row of the cached statement sql with key bound to its one parameter: TC_OK with *q on the
  * row (the caller reads it, then resets *q); TC_ERR_NOTFOUND when there is none, TC_ERR_IO.
  */
-static enum tc_rc row_by(struct tc_store *s, const char *sql, const char *key, sqlite3_stmt **q)
+static enum tc_rc row_by(struct tc_store *s, const char *sql, const char *key, tc_db_stmt **q)
 {
 	*q = tc_store_stmt(s, sql);
 	if (!*q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(*q, 1, key ? key : "", -1, SQLITE_TRANSIENT);
-	int r = sqlite3_step(*q);
-	if (r == SQLITE_ROW)
+	tc_db_bind_text(*q, 1, key ? key : "", -1, TC_DB_TRANSIENT);
+	int r = tc_db_step(*q);
+	if (r == TC_DB_ROW)
 		return TC_OK;
-	sqlite3_reset(*q);
-	return r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(*q);
+	return r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 static const char end_session_sql[] = "DELETE FROM sessions WHERE hash = ?";
@@ -342,7 +342,7 @@ static const char end_user_sessions_sql[] = "DELETE FROM sessions WHERE username
 #define USER_COLS "name, role, regions, departments, phone, password != '', created_at, disabled"
 
 /* The user in the current row of q (columns USER_COLS). A role this tocsin does not know leaves the user disabled. */
-static void read_user(sqlite3_stmt *q, struct tc_user *u)
+static void read_user(tc_db_stmt *q, struct tc_user *u)
 {
 	char role[16], regions[REGIONS_TEXT], departments[DEPARTMENTS_TEXT];
 	memset(u, 0, sizeof(*u));
@@ -351,9 +351,9 @@ static void read_user(sqlite3_stmt *q, struct tc_user *u)
 	tc_store_text_col(q, 2, regions, sizeof(regions));
 	tc_store_text_col(q, 3, departments, sizeof(departments));
 	tc_store_text_col(q, 4, u->phone, sizeof(u->phone));
-	u->has_password = sqlite3_column_int(q, 5) != 0;
-	u->created_at = sqlite3_column_int64(q, 6);
-	u->disabled = sqlite3_column_int(q, 7) != 0;
+	u->has_password = tc_db_column_int(q, 5) != 0;
+	u->created_at = tc_db_column_int64(q, 6);
+	u->disabled = tc_db_column_int(q, 7) != 0;
 	if (tc_role_parse(role, &u->role) != TC_OK) {
 		u->role = TC_ROLE_VIEWER;
 		u->disabled = true;
@@ -365,12 +365,12 @@ static void read_user(sqlite3_stmt *q, struct tc_user *u)
 enum tc_rc tc_auth_user_get(struct tc_store *s, const char *name, struct tc_user *out)
 {
 	static const char sql[] = "SELECT " USER_COLS " FROM users WHERE name = ?";
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	enum tc_rc rc = row_by(s, sql, name, &q);
 	if (rc)
 		return rc;
 	read_user(q, out);
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	return TC_OK;
 }
 
@@ -390,28 +390,28 @@ enum tc_rc tc_auth_user_add(struct tc_store *s, const struct tc_user *u, int64_t
 	}
 	if (rc != TC_ERR_NOTFOUND)
 		return rc;
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, u->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, tc_role_name(u->role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, regions, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, departments, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 5, u->phone, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 6, now);
-	sqlite3_bind_int(q, 7, u->disabled);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, u->name, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, tc_role_name(u->role), -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, regions, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 4, departments, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 5, u->phone, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 6, now);
+	tc_db_bind_int(q, 7, u->disabled);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_auth_user_each(struct tc_store *s, void (*fn)(const struct tc_user *u, void *user), void *user)
 {
 	static const char sql[] = "SELECT " USER_COLS " FROM users ORDER BY name";
 	struct tc_user u;
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		read_user(q, &u);
 		fn(&u, user);
 	}
@@ -421,15 +421,15 @@ enum tc_rc tc_auth_user_each(struct tc_store *s, void (*fn)(const struct tc_user
 /* Run the cached statement sql with text a (and b, when not NULL) bound; *changed how many rows it changed. */
 static enum tc_rc run_text(struct tc_store *s, const char *sql, const char *a, const char *b, long *changed)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, a, -1, SQLITE_TRANSIENT);
+	tc_db_bind_text(q, 1, a, -1, TC_DB_TRANSIENT);
 	if (b)
-		sqlite3_bind_text(q, 2, b, -1, SQLITE_TRANSIENT);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_text(q, 2, b, -1, TC_DB_TRANSIENT);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
 	if (changed)
-		*changed = sqlite3_changes(s->db);
+		*changed = tc_db_changes(s->db);
 	return rc;
 }
 
@@ -437,14 +437,14 @@ static enum tc_rc run_text(struct tc_store *s, const char *sql, const char *a, c
 static enum tc_rc revoke_all(struct tc_store *s, const char *user, int64_t now, long *n)
 {
 	static const char sql[] = "UPDATE tokens SET revoked_at = ?2 WHERE username = ?1 AND revoked_at = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 2, now);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, user, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 2, now);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
 	if (n)
-		*n = rc ? 0 : sqlite3_changes(s->db);
+		*n = rc ? 0 : tc_db_changes(s->db);
 	return rc;
 }
 
@@ -590,18 +590,18 @@ enum tc_rc tc_auth_token_new(struct tc_store *s, const char *user, const char *l
 	snprintf(token, TC_TOKEN_TEXT, TOKEN_PREFIX "%s_%s", tid, secret);
 	sodium_memzero(secret, sizeof(secret));
 	sha256_hex(token, hash);
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q) {
 		sodium_memzero(token, TC_TOKEN_TEXT);
 		return TC_ERR_IO;
 	}
-	sqlite3_bind_text(q, 1, tid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, u.name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, label, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 5, now);
-	sqlite3_bind_int64(q, 6, expires_at);
-	rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, tid, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, u.name, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 3, hash, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 4, label, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 5, now);
+	tc_db_bind_int64(q, 6, expires_at);
+	rc = tc_store_done(q, tc_db_step(q));
 	if (rc)
 		sodium_memzero(token, TC_TOKEN_TEXT);
 	else if (id)
@@ -618,17 +618,17 @@ struct token_row {
 static enum tc_rc token_find(struct tc_store *s, const char *hash, struct token_row *t)
 {
 	static const char sql[] = "SELECT id, username, hash, expires_at, revoked_at, last_used FROM tokens WHERE hash = ?";
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	enum tc_rc rc = row_by(s, sql, hash, &q);
 	if (rc)
 		return rc;
 	tc_store_text_col(q, 0, t->id, sizeof(t->id));
 	tc_store_text_col(q, 1, t->user, sizeof(t->user));
 	tc_store_text_col(q, 2, t->hash, sizeof(t->hash));
-	t->expires_at = sqlite3_column_int64(q, 3);
-	t->revoked_at = sqlite3_column_int64(q, 4);
-	t->last_used = sqlite3_column_int64(q, 5);
-	sqlite3_reset(q);
+	t->expires_at = tc_db_column_int64(q, 3);
+	t->revoked_at = tc_db_column_int64(q, 4);
+	t->last_used = tc_db_column_int64(q, 5);
+	tc_db_reset(q);
 	return TC_OK;
 }
 
@@ -660,11 +660,11 @@ enum tc_rc tc_auth_token_check(struct tc_store *s, const char *token, int64_t no
 	}
 	if (now - t.last_used >= LAST_USED_EVERY_S) {
 		/* last_used is a hint for the administrator: a failed write does not refuse the token */
-		sqlite3_stmt *q = tc_store_stmt(s, touch);
+		tc_db_stmt *q = tc_store_stmt(s, touch);
 		if (q) {
-			sqlite3_bind_text(q, 1, t.id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(q, 2, now);
-			tc_store_done(q, sqlite3_step(q));
+			tc_db_bind_text(q, 1, t.id, -1, TC_DB_TRANSIENT);
+			tc_db_bind_int64(q, 2, now);
+			tc_store_done(q, tc_db_step(q));
 		}
 	}
 	*out = u;
@@ -689,16 +689,16 @@ enum tc_rc tc_auth_token_revoke(struct tc_store *s, const char *user, const char
 		return rc;
 	if (!id)
 		return revoke_all(s, user, now, n);
-	sqlite3_stmt *q = tc_store_stmt(s, one);
+	tc_db_stmt *q = tc_store_stmt(s, one);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 3, now);
-	rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, user, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, id, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 3, now);
+	rc = tc_store_done(q, tc_db_step(q));
 	if (rc)
 		return rc;
-	changed = sqlite3_changes(s->db);
+	changed = tc_db_changes(s->db);
 	if (n)
 		*n = changed;
 	if (changed)
@@ -706,12 +706,12 @@ enum tc_rc tc_auth_token_revoke(struct tc_store *s, const char *user, const char
 	q = tc_store_stmt(s, known); /* nothing changed: already revoked, or no such token */
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
-	int r = sqlite3_step(q);
-	bool exists = r == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
-	sqlite3_reset(q);
-	return r != SQLITE_ROW ? TC_ERR_IO : exists ? TC_OK : TC_ERR_NOTFOUND;
+	tc_db_bind_text(q, 1, user, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, id, -1, TC_DB_TRANSIENT);
+	int r = tc_db_step(q);
+	bool exists = r == TC_DB_ROW && tc_db_column_int(q, 0) > 0;
+	tc_db_reset(q);
+	return r != TC_DB_ROW ? TC_ERR_IO : exists ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 enum tc_rc tc_auth_token_each(struct tc_store *s, const char *user, void (*fn)(const struct tc_token_info *t, void *u),
@@ -720,20 +720,20 @@ enum tc_rc tc_auth_token_each(struct tc_store *s, const char *user, void (*fn)(c
 	static const char sql[] = "SELECT id, username, label, created_at, expires_at, revoked_at, last_used FROM tokens"
 				  " WHERE ?1 IS NULL OR username = ?1 ORDER BY created_at DESC, rowid DESC";
 	struct tc_token_info t;
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
 	if (user)
-		sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		tc_db_bind_text(q, 1, user, -1, TC_DB_TRANSIENT);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		tc_store_text_col(q, 0, t.id, sizeof(t.id));
 		tc_store_text_col(q, 1, t.user, sizeof(t.user));
 		tc_store_text_col(q, 2, t.label, sizeof(t.label));
-		t.created_at = sqlite3_column_int64(q, 3);
-		t.expires_at = sqlite3_column_int64(q, 4);
-		t.revoked_at = sqlite3_column_int64(q, 5);
-		t.last_used = sqlite3_column_int64(q, 6);
+		t.created_at = tc_db_column_int64(q, 3);
+		t.expires_at = tc_db_column_int64(q, 4);
+		t.revoked_at = tc_db_column_int64(q, 5);
+		t.last_used = tc_db_column_int64(q, 6);
 		fn(&t, u);
 	}
 	return tc_store_done(q, r);
@@ -751,15 +751,15 @@ struct login_row {
 static enum tc_rc login_find(struct tc_store *s, const char *name, struct login_row *a)
 {
 	static const char sql[] = "SELECT password, disabled, locked_until FROM users WHERE name = ?";
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	enum tc_rc rc = row_by(s, sql, name, &q);
 	if (rc)
 		return rc == TC_ERR_NOTFOUND ? TC_OK : rc;
 	a->found = true;
 	tc_store_text_col(q, 0, a->password, sizeof(a->password));
-	a->disabled = sqlite3_column_int(q, 1) != 0;
-	a->locked_until = sqlite3_column_int64(q, 2);
-	sqlite3_reset(q);
+	a->disabled = tc_db_column_int(q, 1) != 0;
+	a->locked_until = tc_db_column_int64(q, 2);
+	tc_db_reset(q);
 	return TC_OK;
 }
 
@@ -768,15 +768,15 @@ static enum tc_rc login_failed(struct tc_store *s, const char *name, int64_t now
 {
 	static const char sql[] =
 		"UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 >= ?3"
-		" THEN ?2 + min(?4, 1 << min(failed_logins + 1 - ?3, 20)) ELSE locked_until END WHERE name = ?1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+		" THEN ?2 + min(?4, 1 << CAST(min(failed_logins + 1 - ?3, 20) AS INTEGER)) ELSE locked_until END WHERE name = ?1";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 2, now);
-	sqlite3_bind_int(q, 3, LOCK_AFTER);
-	sqlite3_bind_int(q, 4, LOCK_MAX_S);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, name, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 2, now);
+	tc_db_bind_int(q, 3, LOCK_AFTER);
+	tc_db_bind_int(q, 4, LOCK_MAX_S);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* A new session of name from source: its id and CSRF token (shown once) into session and csrf. */
@@ -787,23 +787,23 @@ static enum tc_rc session_new(struct tc_store *s, const char *name, const char *
 	static const char put[] = "INSERT INTO sessions (hash, username, csrf, source, created_at, expires_at)"
 				  " VALUES (?, ?, ?, ?, ?, ?)";
 	char hash[HASH_HEX + 1], csrf_hash[HASH_HEX + 1];
-	sqlite3_stmt *q = tc_store_stmt(s, purge);
+	tc_db_stmt *q = tc_store_stmt(s, purge);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	if (tc_store_done(q, sqlite3_step(q)) || !(q = tc_store_stmt(s, put)))
+	tc_db_bind_int64(q, 1, now);
+	if (tc_store_done(q, tc_db_step(q)) || !(q = tc_store_stmt(s, put)))
 		return TC_ERR_IO;
 	random_secret(session);
 	random_secret(csrf);
 	sha256_hex(session, hash);
 	sha256_hex(csrf, csrf_hash);
-	sqlite3_bind_text(q, 1, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, csrf_hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, source ? source : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 5, now);
-	sqlite3_bind_int64(q, 6, now + ttl_s);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, hash, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, name, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 3, csrf_hash, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 4, source ? source : "", -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 5, now);
+	tc_db_bind_int64(q, 6, now + ttl_s);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
 	if (rc) {
 		sodium_memzero(session, TC_TOKEN_TEXT);
 		sodium_memzero(csrf, TC_TOKEN_TEXT);
@@ -863,15 +863,15 @@ struct session_row {
 static enum tc_rc session_find(struct tc_store *s, const char *hash, struct session_row *w)
 {
 	static const char sql[] = "SELECT username, hash, csrf, expires_at FROM sessions WHERE hash = ?";
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	enum tc_rc rc = row_by(s, sql, hash, &q);
 	if (rc)
 		return rc;
 	tc_store_text_col(q, 0, w->user, sizeof(w->user));
 	tc_store_text_col(q, 1, w->hash, sizeof(w->hash));
 	tc_store_text_col(q, 2, w->csrf, sizeof(w->csrf));
-	w->expires_at = sqlite3_column_int64(q, 3);
-	sqlite3_reset(q);
+	w->expires_at = tc_db_column_int64(q, 3);
+	tc_db_reset(q);
 	return TC_OK;
 }
 

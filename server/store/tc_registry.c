@@ -481,15 +481,15 @@ static void chain_place(struct tc_registry_job *j, const struct tc_contact *c, c
 			return;
 		}
 	}
-	sqlite3_stmt *q = tc_store_stmt(j->s, holder);
+	tc_db_stmt *q = tc_store_stmt(j->s, holder);
 	if (!q)
 		return;
-	sqlite3_bind_text(q, 1, c->region, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, c->relay);
-	sqlite3_bind_text(q, 3, c->phone, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
+	tc_db_bind_text(q, 1, c->region, -1, TC_DB_STATIC);
+	tc_db_bind_int(q, 2, c->relay);
+	tc_db_bind_text(q, 3, c->phone, -1, TC_DB_STATIC);
+	if (tc_db_step(q) == TC_DB_ROW)
 		tc_store_text_col(q, 0, p->taken_by, sizeof(p->taken_by));
-	sqlite3_reset(q);
+	tc_db_reset(q);
 }
 
 /* After every row: a place the store gives a contact the file leaves where it is is refused. */
@@ -748,13 +748,13 @@ static enum tc_rc write_direct(struct tc_registry_job *j)
 /* Run sql (a constant) with the import's id bound to ?1 and, when it has a second parameter, seq to ?2. */
 static enum tc_rc run_id(struct tc_store *s, const char *sql, int64_t id, int64_t seq)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_bind_parameter_count(q) > 1)
-		sqlite3_bind_int64(q, 2, seq);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, id);
+	if (tc_db_bind_parameter_count(q) > 1)
+		tc_db_bind_int64(q, 2, seq);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* Stage rows until the deadline; the step that stages the last marks the import accepted. */
@@ -766,18 +766,18 @@ static enum tc_rc stage(struct tc_registry_job *j, int64_t deadline)
 	if (tc_store_begin(j->s))
 		return TC_ERR_IO;
 	enum tc_rc rc = TC_OK;
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	if (!j->id) {
 		q = tc_store_stmt(j->s, start);
 		rc = q ? TC_OK : TC_ERR_IO;
 		if (!rc) {
-			sqlite3_bind_text(q, 1, tc_registry_kind_name(j->k), -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 2, (sqlite3_int64)j->rows);
-			sqlite3_bind_int64(q, 3, j->now);
-			rc = tc_store_done(q, sqlite3_step(q));
+			tc_db_bind_text(q, 1, tc_registry_kind_name(j->k), -1, TC_DB_STATIC);
+			tc_db_bind_int64(q, 2, (int64_t)j->rows);
+			tc_db_bind_int64(q, 3, j->now);
+			rc = tc_store_done(q, tc_db_step(q));
 		}
 		if (!rc)
-			j->id = sqlite3_last_insert_rowid(j->s->db);
+			j->id = tc_db_last_insert_rowid(j->s->db);
 	}
 	size_t staged = j->staged, at = j->at;
 	for (unsigned i = 0; !rc && staged < j->rows; i++) {
@@ -790,10 +790,10 @@ static enum tc_rc stage(struct tc_registry_job *j, int64_t deadline)
 			rc = TC_ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(q, 1, j->id);
-		sqlite3_bind_int64(q, 2, (sqlite3_int64)staged);
-		sqlite3_bind_blob(q, 3, v, (int)(end - v), SQLITE_STATIC);
-		rc = tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_int64(q, 1, j->id);
+		tc_db_bind_int64(q, 2, (int64_t)staged);
+		tc_db_bind_blob(q, 3, v, (int)(end - v), TC_DB_STATIC);
+		rc = tc_store_done(q, tc_db_step(q));
 		at += (size_t)(end - v);
 		staged++;
 	}
@@ -819,29 +819,29 @@ static enum tc_rc merge(struct tc_registry_job *j, int64_t deadline, bool *over)
 	*over = false;
 	if (tc_store_begin(j->s))
 		return TC_ERR_IO;
-	sqlite3_stmt *q = tc_store_stmt(j->s, next);
+	tc_db_stmt *q = tc_store_stmt(j->s, next);
 	enum tc_rc rc = q ? TC_OK : TC_ERR_IO;
-	sqlite3_int64 last = -1;
-	int r = SQLITE_DONE;
+	int64_t last = -1;
+	int r = TC_DB_DONE;
 	if (q) {
-		sqlite3_bind_int64(q, 1, j->id);
-		for (unsigned i = 0; !rc && (r = sqlite3_step(q)) == SQLITE_ROW; i++) {
-			const char *vals = sqlite3_column_blob(q, 1);
-			int n = sqlite3_column_bytes(q, 1);
+		tc_db_bind_int64(q, 1, j->id);
+		for (unsigned i = 0; !rc && (r = tc_db_step(q)) == TC_DB_ROW; i++) {
+			const char *vals = tc_db_column_blob(q, 1);
+			int n = tc_db_column_bytes(q, 1);
 			if (!vals || n < 1 || vals[n - 1]) {
 				rc = TC_ERR_INVALID;
 				break;
 			}
 			rc = write_row(j, &vals, vals + n);
-			last = sqlite3_column_int64(q, 0);
+			last = tc_db_column_int64(q, 0);
 			j->merged++;
 			if (deadline && (i & 63) == 63 && now_ms() >= deadline)
 				break;
 		}
-		if (r != SQLITE_ROW && r != SQLITE_DONE)
+		if (r != TC_DB_ROW && r != TC_DB_DONE)
 			rc = TC_ERR_IO;
-		*over = r == SQLITE_DONE;
-		sqlite3_reset(q);
+		*over = r == TC_DB_DONE;
+		tc_db_reset(q);
 	}
 	if (!rc && last >= 0)
 		rc = run_id(j->s, drop, j->id, last);
@@ -983,27 +983,27 @@ enum tc_rc tc_registry_recover(struct tc_store *s, int64_t now, size_t *finished
 	static const char dropped[] = "DELETE FROM import_rows WHERE import_id IN"
 				      " (SELECT id FROM imports WHERE state = 'abandoned')";
 	static const char accepted[] = "SELECT id, kind, rows FROM imports WHERE state = 'merging' ORDER BY id LIMIT 1";
-	sqlite3_stmt *q;
+	tc_db_stmt *q;
 	*finished = 0;
-	if (!(q = tc_store_stmt(s, forget)) || tc_store_done(q, sqlite3_step(q)) || !(q = tc_store_stmt(s, dropped)) ||
-	    tc_store_done(q, sqlite3_step(q)))
+	if (!(q = tc_store_stmt(s, forget)) || tc_store_done(q, tc_db_step(q)) || !(q = tc_store_stmt(s, dropped)) ||
+	    tc_store_done(q, tc_db_step(q)))
 		return TC_ERR_IO;
 	for (;;) {
 		if (!(q = tc_store_stmt(s, accepted)))
 			return TC_ERR_IO;
-		int r = sqlite3_step(q);
-		if (r == SQLITE_DONE) {
-			sqlite3_reset(q);
+		int r = tc_db_step(q);
+		if (r == TC_DB_DONE) {
+			tc_db_reset(q);
 			return TC_OK;
 		}
-		if (r != SQLITE_ROW) {
-			sqlite3_reset(q);
+		if (r != TC_DB_ROW) {
+			tc_db_reset(q);
 			return TC_ERR_IO;
 		}
-		struct tc_registry_job j = { .s = s, .phase = MERGE, .now = now, .id = sqlite3_column_int64(q, 0) };
-		enum tc_rc rc = tc_registry_kind_parse((const char *)sqlite3_column_text(q, 1), &j.k);
-		j.rows = (size_t)sqlite3_column_int64(q, 2);
-		sqlite3_reset(q);
+		struct tc_registry_job j = { .s = s, .phase = MERGE, .now = now, .id = tc_db_column_int64(q, 0) };
+		enum tc_rc rc = tc_registry_kind_parse((const char *)tc_db_column_text(q, 1), &j.k);
+		j.rows = (size_t)tc_db_column_int64(q, 2);
+		tc_db_reset(q);
 		bool over = false;
 		if (!rc)
 			rc = merge(&j, 0, &over);

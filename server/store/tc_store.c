@@ -254,18 +254,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 /* The prepared statement for sql (a string constant), prepared on first use, reset and unbound. */
-sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql)
+tc_db_stmt *tc_store_stmt(struct tc_store *s, const char *sql)
 {
 	for (int i = 0; i < s->n_cache; i++) {
 		if (s->cache[i].sql == sql) {
-			sqlite3_reset(s->cache[i].st);
-			sqlite3_clear_bindings(s->cache[i].st);
+			tc_db_reset(s->cache[i].st);
+			tc_db_clear_bindings(s->cache[i].st);
 			return s->cache[i].st;
 		}
 	}
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	if (s->n_cache == TC_STORE_CACHE_SIZE ||
-	    sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	    tc_db_prepare(s->db, sql, &q) != TC_DB_OK)
 		return NULL;
 	s->cache[s->n_cache].sql = sql;
 	s->cache[s->n_cache++].st = q;
@@ -276,23 +276,23 @@ sqlite3_stmt *tc_store_stmt(struct tc_store *s, const char *sql)
 
 static enum tc_rc fail(struct tc_store *s, struct tc_diags *d, const char *what)
 {
-	tc_err(d, "store.sqlite", "", "%s: %s", what, s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	tc_err(d, "store.sqlite", "", "%s: %s", what, s && s->db ? tc_db_errmsg(s->db) : "cannot open");
 	return TC_ERR_IO;
 }
 
 static int exec(struct tc_store *s, const char *sql)
 {
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return tc_db_exec(s->db, sql);
 }
 
 static enum tc_rc migrate(struct tc_store *s, struct tc_diags *d)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	int have = 0;
 	const int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		have = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+	if (tc_db_prepare(s->db, "PRAGMA user_version", &q) == TC_DB_OK && tc_db_step(q) == TC_DB_ROW)
+		have = tc_db_column_int(q, 0);
+	tc_db_finalize(q);
 	if (have > want) {
 		tc_err(d, "store.version", "",
 		       "the database has schema version %d, newer than this tocsin understands (%d); use a newer tocsin",
@@ -324,32 +324,62 @@ static void sql_alert_state(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_int(c, (int)st);
 }
 
-/* alert_states_moved_by('expire'): the states event moves an alert out of (tc_alert_moves), as a
- * JSON array of their numbers for json_each(). */
-static void sql_alert_states_moved_by(sqlite3_context *c, int argc, sqlite3_value **argv)
+/* alert_moved_by(state, 'expire'): 1 when the event moves an alert out of the state (tc_alert_moves), else 0. */
+static void sql_alert_moved_by(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	enum tc_alert_event ev;
-	char list[4 * TC_ALERT_N_STATES + 3] = "[";
+	int st = sqlite3_value_int(argv[0]);
 	(void)argc;
-	if (tc_alert_event_parse((const char *)sqlite3_value_text(argv[0]), &ev) != TC_OK) {
-		sqlite3_result_error(c, "alert_states_moved_by: no such alert event", -1);
+	if (tc_alert_event_parse((const char *)sqlite3_value_text(argv[1]), &ev) != TC_OK) {
+		sqlite3_result_error(c, "alert_moved_by: no such alert event", -1);
 		return;
 	}
+	sqlite3_result_int(c, st >= 0 && st < TC_ALERT_N_STATES && tc_alert_moves((enum tc_alert_state)st, ev));
+}
+
+/*
+ * The same functions on PostgreSQL, written out from the same tables as SQL
+ * functions (malloc'd text; NULL when out of memory). States and events are
+ * only ever appended, so a newer tocsind replacing them changes nothing an
+ * older one relies on.
+ */
+static char *pg_alert_functions(void)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&sql, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "CREATE OR REPLACE FUNCTION alert_state(text) RETURNS bigint LANGUAGE sql IMMUTABLE"
+		   " AS $$ SELECT CASE $1");
 	for (int st = 0; st < TC_ALERT_N_STATES; st++)
-		if (tc_alert_moves((enum tc_alert_state)st, ev))
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", list[1] ? "," : "", st);
-	strcat(list, "]");
-	sqlite3_result_text(c, list, -1, SQLITE_TRANSIENT);
+		fprintf(f, " WHEN '%s' THEN %d", tc_alert_state_name((enum tc_alert_state)st), st);
+	fprintf(f, " END $$; CREATE OR REPLACE FUNCTION alert_moved_by(bigint, text) RETURNS bigint LANGUAGE sql"
+		   " IMMUTABLE AS $$ SELECT CASE");
+	for (int ev = 0; ev < TC_AEV_N; ev++) {
+		fprintf(f, " WHEN $2 = '%s' THEN CASE WHEN $1 IN (-1", tc_alert_event_name((enum tc_alert_event)ev));
+		for (int st = 0; st < TC_ALERT_N_STATES; st++)
+			if (tc_alert_moves((enum tc_alert_state)st, (enum tc_alert_event)ev))
+				fprintf(f, ", %d", st);
+		fprintf(f, ") THEN 1 ELSE 0 END");
+	}
+	fprintf(f, " END $$;");
+	bool ok = !ferror(f);
+	fclose(f);
+	if (!ok) {
+		free(sql);
+		return NULL;
+	}
+	return sql;
 }
 
 /* The SQL functions that let statements name alert states and events (tc_alert_life.h). */
-static int alert_functions(struct tc_store *s)
+static int alert_functions(sqlite3 *db)
 {
 	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-	int r = sqlite3_create_function_v2(s->db, "alert_state", 1, flags, NULL, sql_alert_state, NULL, NULL, NULL);
-	if (r == SQLITE_OK)
-		r = sqlite3_create_function_v2(s->db, "alert_states_moved_by", 1, flags, NULL, sql_alert_states_moved_by,
-					       NULL, NULL, NULL);
+	int r = sqlite3_create_function_v2(db, "alert_state", 1, flags, NULL, sql_alert_state, NULL, NULL, NULL);
+	if (r == TC_DB_OK)
+		r = sqlite3_create_function_v2(db, "alert_moved_by", 2, flags, NULL, sql_alert_moved_by, NULL, NULL, NULL);
 	return r;
 }
 
@@ -383,6 +413,32 @@ static enum tc_rc private_files(const char *path, struct tc_diags *d)
 	return TC_OK;
 }
 
+/* The PostgreSQL database's functions and schema (tc_store_pg.c). */
+static enum tc_rc pg_setup(struct tc_store *s, struct tc_diags *d)
+{
+	char *functions = pg_alert_functions();
+	if (!functions)
+		return TC_ERR_NOMEM;
+	enum tc_rc rc = tc_store_pg_migrate(s, functions, d);
+	free(functions);
+	return rc;
+}
+
+/* The SQLite connection's functions and settings, then its migrations. */
+static enum tc_rc sqlite_setup(struct tc_store *s, struct tc_diags *d)
+{
+	if (alert_functions(tc_db_sqlite(s->db)) || tc_store_secret_functions(s->db))
+		return fail(s, d, "adding the alert state functions");
+	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
+	    exec(s, "PRAGMA cache_size = -65536"))
+		return fail(s, d, "setting up the database");
+	/* foreign keys are enforced once migrated: a migration may rebuild a table others refer to */
+	enum tc_rc rc = migrate(s, d);
+	if (!rc && exec(s, "PRAGMA foreign_keys = ON"))
+		rc = fail(s, d, "setting up the database");
+	return rc;
+}
+
 enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diags *d)
 {
 	struct tc_store *s = calloc(1, sizeof(*s));
@@ -390,34 +446,29 @@ enum tc_rc tc_store_open(const char *path, struct tc_store **out, struct tc_diag
 	*out = NULL;
 	if (!s)
 		return TC_ERR_NOMEM;
-	rc = private_files(path, d);
+	bool pg = tc_db_is_postgresql(path);
+	char why[512];
+	s->where = strdup(path);
+	if (!s->where) {
+		rc = TC_ERR_NOMEM;
+		goto out;
+	}
+	rc = pg ? TC_OK : private_files(path, d);
 	if (rc)
 		goto out;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		tc_err(d, "store.open", path, "cannot open the database %s: %s", path,
-		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	s->db = tc_db_open(path, true, false, why, sizeof(why));
+	if (!s->db) {
+		char shown[512];
+		tc_db_describe(path, shown, sizeof(shown));
+		tc_err(d, "store.open", shown, "cannot open the database %s: %s", shown, why);
 		rc = TC_ERR_IO;
 		goto out;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (alert_functions(s) || tc_store_secret_functions(s->db)) {
-		rc = fail(s, d, "adding the alert state functions");
-		goto out;
-	}
-	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA cache_size = -65536")) {
-		rc = fail(s, d, "setting up the database");
-		goto out;
-	}
-	/* foreign keys are enforced once migrated: a migration may rebuild a table others refer to */
-	rc = migrate(s, d);
-	if (!rc && exec(s, "PRAGMA foreign_keys = ON"))
-		rc = fail(s, d, "setting up the database");
+	rc = pg ? pg_setup(s, d) : sqlite_setup(s, d);
 	if (!rc)
 		rc = tc_store_audit_open(s, (int64_t)time(NULL), d);
 	for (int i = 0; !rc && i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+		if (tc_db_prepare(s->db, stmt_sql[i], &s->st[i]) != TC_DB_OK)
 			rc = fail(s, d, "preparing statements");
 out:
 	if (rc) {
@@ -430,16 +481,21 @@ out:
 
 enum tc_rc tc_store_open_reader(struct tc_store *s, struct tc_store **out)
 {
-	const char *path = sqlite3_db_filename(s->db, "main");
 	struct tc_store *r = calloc(1, sizeof(*r));
+	char why[512];
 	*out = NULL;
 	if (!r)
 		return TC_ERR_NOMEM;
-	if (!path || sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	r->where = strdup(s->where);
+	r->db = r->where ? tc_db_open(r->where, false, true, why, sizeof(why)) : NULL;
+	if (!r->db || (tc_db_engine(r->db) == TC_DB_SQLITE && alert_functions(tc_db_sqlite(r->db)))) {
 		tc_store_close(r);
 		return TC_ERR_IO;
 	}
-	sqlite3_busy_timeout(r->db, 5000);
+	if (tc_db_engine(r->db) == TC_DB_POSTGRESQL && exec(r, "SET default_transaction_read_only = on")) {
+		tc_store_close(r);
+		return TC_ERR_IO;
+	}
 	r->version = s->version;
 	*out = r;
 	return TC_OK;
@@ -507,11 +563,12 @@ void tc_store_close(struct tc_store *s)
 	if (!s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+		tc_db_finalize(s->st[i]);
 	for (int i = 0; i < s->n_cache; i++)
-		sqlite3_finalize(s->cache[i].st);
+		tc_db_finalize(s->cache[i].st);
 	tc_store_watch_release(s);
-	sqlite3_close(s->db);
+	tc_db_close(s->db);
+	free(s->where);
 	free(s);
 }
 
@@ -520,11 +577,11 @@ int tc_store_schema_version(const struct tc_store *s)
 	return s->version;
 }
 
-static sqlite3_stmt *use(struct tc_store *s, enum tc_store_fixed_stmt which)
+static tc_db_stmt *use(struct tc_store *s, enum tc_store_fixed_stmt which)
 {
-	sqlite3_stmt *q = s->st[which];
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	tc_db_stmt *q = s->st[which];
+	tc_db_reset(q);
+	tc_db_clear_bindings(q);
 	return q;
 }
 
@@ -544,61 +601,61 @@ enum tc_rc tc_store_put_alert(struct tc_store *s, const struct tc_cap_alert *a, 
 	const char *sent = a->sent.text ? a->sent.text : "";
 	*duplicate = false;
 	tc_cap_alert_id(a, id);
-	sqlite3_stmt *q = use(s, ST_FIND_ALERT);
-	sqlite3_bind_text(q, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, ident, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, sent, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		snprintf(id, 17, "%s", (const char *)sqlite3_column_text(q, 0));
+	tc_db_stmt *q = use(s, ST_FIND_ALERT);
+	tc_db_bind_text(q, 1, sender, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, ident, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, sent, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
+		snprintf(id, 17, "%s", (const char *)tc_db_column_text(q, 0));
 		*duplicate = true;
-		sqlite3_reset(q);
+		tc_db_reset(q);
 		return TC_OK;
 	}
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
+	tc_db_reset(q);
+	if (r != TC_DB_DONE)
 		return fail(s, d, "looking for the alert");
 	q = use(s, ST_INSERT_ALERT);
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, ident, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, sent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, tc_cap_msgtype_name(a->msg_type), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, tc_cap_status_name(a->status), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 7, now);
-	sqlite3_bind_int64(q, 8, now);
-	sqlite3_bind_int64(q, 9, latest_expiry(a));
-	sqlite3_bind_blob64(q, 10, a->xml, a->xml_len, SQLITE_STATIC);
-	r = sqlite3_step(q); /* autocommit: durable (WAL, synchronous=FULL) when it returns */
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : fail(s, d, "storing the alert");
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, sender, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, ident, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 4, sent, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 5, tc_cap_msgtype_name(a->msg_type), -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 6, tc_cap_status_name(a->status), -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 7, now);
+	tc_db_bind_int64(q, 8, now);
+	tc_db_bind_int64(q, 9, latest_expiry(a));
+	tc_db_bind_blob64(q, 10, a->xml, a->xml_len, TC_DB_STATIC);
+	r = tc_db_step(q); /* autocommit: durable (WAL, synchronous=FULL) when it returns */
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : fail(s, d, "storing the alert");
 }
 
-static char *dup_col(sqlite3_stmt *q, int col)
+static char *dup_col(tc_db_stmt *q, int col)
 {
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const unsigned char *t = tc_db_column_text(q, col);
 	return strdup(t ? (const char *)t : "");
 }
 
-static enum tc_rc read_row(sqlite3_stmt *q, struct tc_store_alert *out)
+static enum tc_rc read_row(tc_db_stmt *q, struct tc_store_alert *out)
 {
 	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(q, 0));
+	snprintf(out->id, sizeof(out->id), "%s", (const char *)tc_db_column_text(q, 0));
 	out->sender = dup_col(q, 1);
 	out->identifier = dup_col(q, 2);
 	out->sent = dup_col(q, 3);
 	out->msg_type = dup_col(q, 4);
 	out->status = dup_col(q, 5);
-	out->state = (enum tc_alert_state)sqlite3_column_int(q, 6);
-	out->received_at = sqlite3_column_int64(q, 7);
-	out->expires_at = sqlite3_column_int64(q, 8);
-	out->xml_len = (size_t)sqlite3_column_bytes(q, 9);
+	out->state = (enum tc_alert_state)tc_db_column_int(q, 6);
+	out->received_at = tc_db_column_int64(q, 7);
+	out->expires_at = tc_db_column_int64(q, 8);
+	out->xml_len = (size_t)tc_db_column_bytes(q, 9);
 	out->xml = malloc(out->xml_len + 1);
 	if (!out->sender || !out->identifier || !out->sent || !out->msg_type || !out->status || !out->xml) {
 		tc_store_alert_release(out);
 		return TC_ERR_NOMEM;
 	}
-	memcpy(out->xml, sqlite3_column_blob(q, 9), out->xml_len);
+	memcpy(out->xml, tc_db_column_blob(q, 9), out->xml_len);
 	out->xml[out->xml_len] = '\0';
 	return TC_OK;
 }
@@ -618,22 +675,22 @@ void tc_store_alert_release(struct tc_store_alert *a)
 
 enum tc_rc tc_store_get_alert(struct tc_store *s, const char *id, struct tc_store_alert *out)
 {
-	sqlite3_stmt *q = use(s, ST_GET_ALERT);
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_rc rc = r == SQLITE_ROW ? read_row(q, out) : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
-	sqlite3_reset(q);
+	tc_db_stmt *q = use(s, ST_GET_ALERT);
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	enum tc_rc rc = r == TC_DB_ROW ? read_row(q, out) : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
 	return rc;
 }
 
 enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 				void (*fn)(const struct tc_store_alert *a, void *user), void *user)
 {
-	sqlite3_stmt *q = use(s, ST_LIST);
+	tc_db_stmt *q = use(s, ST_LIST);
 	enum tc_rc rc = TC_OK;
 	int r;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW && !rc) {
+	tc_db_bind_int64(q, 1, (int64_t)limit);
+	while ((r = tc_db_step(q)) == TC_DB_ROW && !rc) {
 		struct tc_store_alert a;
 		rc = read_row(q, &a);
 		if (!rc) {
@@ -641,9 +698,9 @@ enum tc_rc tc_store_list_alerts(struct tc_store *s, size_t limit,
 			tc_store_alert_release(&a);
 		}
 	}
-	if (!rc && r != SQLITE_DONE)
+	if (!rc && r != TC_DB_DONE)
 		rc = TC_ERR_IO;
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	return rc;
 }
 
@@ -651,16 +708,16 @@ enum tc_rc tc_store_alert_event(struct tc_store *s, const char *id, enum tc_aler
 				struct tc_alert_step *out, enum tc_alert_state *from)
 {
 	static const char sql[] = "SELECT state FROM alerts WHERE id = ?";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	struct tc_alert_step step = { 0 };
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_alert_state st = r == SQLITE_ROW ? (enum tc_alert_state)sqlite3_column_int(q, 0) : TC_ALERT_ACCEPTED;
-	sqlite3_reset(q);
-	if (r != SQLITE_ROW)
-		return r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	enum tc_alert_state st = r == TC_DB_ROW ? (enum tc_alert_state)tc_db_column_int(q, 0) : TC_ALERT_ACCEPTED;
+	tc_db_reset(q);
+	if (r != TC_DB_ROW)
+		return r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 	step = tc_alert_decide(st, ev);
 	if (out)
 		*out = step;
@@ -673,15 +730,15 @@ enum tc_rc tc_store_alert_event(struct tc_store *s, const char *id, enum tc_aler
 
 enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now)
 {
-	sqlite3_stmt *q = use(s, ST_SET_STATE);
-	sqlite3_bind_int(q, 1, (int)st);
-	sqlite3_bind_int64(q, 2, now);
-	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
+	tc_db_stmt *q = use(s, ST_SET_STATE);
+	tc_db_bind_int(q, 1, (int)st);
+	tc_db_bind_int64(q, 2, now);
+	tc_db_bind_text(q, 3, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	if (r != TC_DB_DONE)
 		return TC_ERR_IO;
-	return sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+	return tc_db_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 /* --- the registry --------------------------------------------------------------- */
@@ -694,7 +751,7 @@ enum tc_rc tc_store_set_alert_state(struct tc_store *s, const char *id, enum tc_
  */
 enum tc_rc tc_store_begin(struct tc_store *s)
 {
-	if (exec(s, s->nest ? "SAVEPOINT tc_nested" : "BEGIN IMMEDIATE") != SQLITE_OK)
+	if (exec(s, s->nest ? "SAVEPOINT tc_nested" : "BEGIN IMMEDIATE") != TC_DB_OK)
 		return TC_ERR_IO;
 	s->nest++;
 	return TC_OK;
@@ -702,8 +759,8 @@ enum tc_rc tc_store_begin(struct tc_store *s)
 
 enum tc_rc tc_store_commit(struct tc_store *s)
 {
-	if (exec(s, s->nest > 1 ? "RELEASE tc_nested" : "COMMIT") != SQLITE_OK) {
-		if (sqlite3_get_autocommit(s->db)) /* the transaction is gone all the same */
+	if (exec(s, s->nest > 1 ? "RELEASE tc_nested" : "COMMIT") != TC_DB_OK) {
+		if (tc_db_autocommit(s->db)) /* the transaction is gone all the same */
 			s->nest = 0;
 		return TC_ERR_IO;
 	}
@@ -727,7 +784,7 @@ void tc_store_rollback(struct tc_store *s)
 /* Run sql with text and real parameters bound in order ("t" text, "r" real, "i" integer). */
 static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	va_list ap;
 	if (!q)
 		return TC_ERR_IO;
@@ -736,17 +793,17 @@ static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ..
 		if (types[i] == 't') {
 			const char *v = va_arg(ap, const char *);
 			if (v && *v)
-				sqlite3_bind_text(q, i + 1, v, -1, SQLITE_TRANSIENT);
+				tc_db_bind_text(q, i + 1, v, -1, TC_DB_TRANSIENT);
 		} else if (types[i] == 'r') {
-			sqlite3_bind_double(q, i + 1, va_arg(ap, double));
+			tc_db_bind_double(q, i + 1, va_arg(ap, double));
 		} else {
-			sqlite3_bind_int64(q, i + 1, va_arg(ap, long));
+			tc_db_bind_int64(q, i + 1, va_arg(ap, long));
 		}
 	}
 	va_end(ap);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r)
@@ -761,8 +818,13 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 	static const char unawait[] = "DELETE FROM awaited_shelters WHERE receiver_id = ?";
 	static const char await[] = "INSERT INTO awaited_shelters (receiver_id, shelter_id) SELECT ?1, ?2"
 				    " WHERE ?2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shelters WHERE id = ?2)";
-	static const char where[] = "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
-				    " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?";
+	/* an R*Tree on SQLite, which takes no ON CONFLICT; a plain table on PostgreSQL */
+	static const char where_lite[] = "INSERT OR REPLACE INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
+					 " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ?";
+	static const char where_pg[] = "INSERT INTO receivers_where (rowid, min_lat, max_lat, min_lon, max_lon)"
+				       " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ? ON CONFLICT (rowid)"
+				       " DO UPDATE SET min_lat = excluded.min_lat, max_lat = excluded.max_lat,"
+				       " min_lon = excluded.min_lon, max_lon = excluded.max_lon";
 	enum tc_rc rc = run(s, put, "tttrrttii", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
 			    (long)r->accepts_drills, r->population);
 	if (!rc)
@@ -770,7 +832,7 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 	if (!rc)
 		rc = run(s, await, "tt", r->id, r->shelter_id);
 	if (!rc)
-		rc = run(s, where, "t", r->id);
+		rc = run(s, tc_db_engine(s->db) == TC_DB_SQLITE ? where_lite : where_pg, "t", r->id);
 	return rc;
 }
 
@@ -806,58 +868,57 @@ enum tc_rc tc_store_put_shelter(struct tc_store *s, const struct tc_shelter *sh)
 enum tc_rc tc_store_shelter_known(struct tc_store *s, const char *id)
 {
 	static const char sql[] = "SELECT 1 FROM shelters WHERE id = ?";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 long tc_store_count(struct tc_store *s, const char *table)
 {
 	static const char *const allowed[] = { "receivers", "contacts", "shelters", "alerts" };
 	char sql[64];
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	long n = -1;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		if (strcmp(table, allowed[i]) != 0)
 			continue;
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", allowed[i]);
-		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-			n = (long)sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		if (tc_db_prepare(s->db, sql, &q) == TC_DB_OK && tc_db_step(q) == TC_DB_ROW)
+			n = (long)tc_db_column_int64(q, 0);
+		tc_db_finalize(q);
 	}
 	return n;
 }
 
-void tc_store_text_col(sqlite3_stmt *q, int col, char *out, size_t len)
+void tc_store_text_col(tc_db_stmt *q, int col, char *out, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const unsigned char *t = tc_db_column_text(q, col);
 	snprintf(out, len, "%s", t ? (const char *)t : "");
 }
 
-enum tc_rc tc_store_done(sqlite3_stmt *q, int r)
+enum tc_rc tc_store_done(tc_db_stmt *q, int r)
 {
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *), void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db,
+	tc_db_stmt *q = NULL;
+	if (tc_db_prepare(s->db,
 			       "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
 			       " r.accepts_drills, r.population FROM receivers r LEFT JOIN awaited_shelters w"
-			       " ON w.receiver_id = r.id ORDER BY r.id",
-			       -1, &q, NULL) != SQLITE_OK)
+			       " ON w.receiver_id = r.id ORDER BY r.id", &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4),
-					 .accepts_drills = sqlite3_column_int(q, 7) != 0,
-					 .population = (long)sqlite3_column_int64(q, 8) };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_receiver x = { .lat = tc_db_column_double(q, 3), .lon = tc_db_column_double(q, 4),
+					 .accepts_drills = tc_db_column_int(q, 7) != 0,
+					 .population = (long)tc_db_column_int64(q, 8) };
 		tc_store_text_col(q, 0, x.id, sizeof(x.id));
 		tc_store_text_col(q, 1, x.kind, sizeof(x.kind));
 		tc_store_text_col(q, 2, x.name, sizeof(x.name));
@@ -865,23 +926,23 @@ enum tc_rc tc_store_each_receiver(struct tc_store *s, void (*fn)(const struct tc
 		tc_store_text_col(q, 6, x.shelter_id, sizeof(x.shelter_id));
 		fn(&x, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_displays_of_shelter(struct tc_store *s, const char *id, void (*fn)(const char *rx, void *),
 					void *user)
 {
 	static const char sql[] = "SELECT id FROM receivers WHERE shelter_id = ? AND kind = 'signage' ORDER BY id";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(q, 0), user);
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	while ((r = tc_db_step(q)) == TC_DB_ROW)
+		fn((const char *)tc_db_column_text(q, 0), user);
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_receiver *out)
@@ -889,25 +950,25 @@ enum tc_rc tc_store_get_receiver(struct tc_store *s, const char *id, struct tc_r
 	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
 				  " r.accepts_drills, r.population FROM receivers r LEFT JOIN awaited_shelters w"
 				  " ON w.receiver_id = r.id WHERE r.id = ?";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
 		memset(out, 0, sizeof(*out));
-		out->lat = sqlite3_column_double(q, 3);
-		out->lon = sqlite3_column_double(q, 4);
-		out->accepts_drills = sqlite3_column_int(q, 7) != 0;
-		out->population = (long)sqlite3_column_int64(q, 8);
+		out->lat = tc_db_column_double(q, 3);
+		out->lon = tc_db_column_double(q, 4);
+		out->accepts_drills = tc_db_column_int(q, 7) != 0;
+		out->population = (long)tc_db_column_int64(q, 8);
 		tc_store_text_col(q, 0, out->id, sizeof(out->id));
 		tc_store_text_col(q, 1, out->kind, sizeof(out->kind));
 		tc_store_text_col(q, 2, out->name, sizeof(out->name));
 		tc_store_text_col(q, 5, out->region, sizeof(out->region));
 		tc_store_text_col(q, 6, out->shelter_id, sizeof(out->shelter_id));
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn fn, void *user)
@@ -915,61 +976,61 @@ enum tc_rc tc_store_each_receiver_live(struct tc_store *s, tc_receiver_live_fn f
 	static const char sql[] = "SELECT r.id, r.kind, r.name, r.lat, r.lon, r.region, coalesce(r.shelter_id, w.shelter_id),"
 				  " r.online, r.last_seen FROM receivers r LEFT JOIN awaited_shelters w ON w.receiver_id = r.id"
 				  " ORDER BY r.id";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_receiver x = { .lat = sqlite3_column_double(q, 3), .lon = sqlite3_column_double(q, 4) };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_receiver x = { .lat = tc_db_column_double(q, 3), .lon = tc_db_column_double(q, 4) };
 		tc_store_text_col(q, 0, x.id, sizeof(x.id));
 		tc_store_text_col(q, 1, x.kind, sizeof(x.kind));
 		tc_store_text_col(q, 2, x.name, sizeof(x.name));
 		tc_store_text_col(q, 5, x.region, sizeof(x.region));
 		tc_store_text_col(q, 6, x.shelter_id, sizeof(x.shelter_id));
-		fn(&x, sqlite3_column_int(q, 7) != 0, sqlite3_column_int64(q, 8), user);
+		fn(&x, tc_db_column_int(q, 7) != 0, tc_db_column_int64(q, 8), user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_receiver_place(struct tc_store *s, void (*fn)(const struct tc_receiver *, void *),
 					void *user)
 {
 	static const char sql[] = "SELECT id, region, lat, lon, accepts_drills FROM receivers";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_receiver x = { .lat = sqlite3_column_double(q, 2), .lon = sqlite3_column_double(q, 3),
-					 .accepts_drills = sqlite3_column_int(q, 4) != 0 };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_receiver x = { .lat = tc_db_column_double(q, 2), .lon = tc_db_column_double(q, 3),
+					 .accepts_drills = tc_db_column_int(q, 4) != 0 };
 		tc_store_text_col(q, 0, x.id, sizeof(x.id));
 		tc_store_text_col(q, 1, x.region, sizeof(x.region));
 		fn(&x, user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_contact(struct tc_store *s, void (*fn)(const struct tc_contact *, void *), void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT phone, name, role, region, language, relay FROM contacts ORDER BY phone", -1,
-			       &q, NULL) != SQLITE_OK)
+	tc_db_stmt *q = NULL;
+	if (tc_db_prepare(s->db, "SELECT phone, name, role, region, language, relay FROM contacts ORDER BY phone",
+			       &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_contact x;
 		tc_store_text_col(q, 0, x.phone, sizeof(x.phone));
 		tc_store_text_col(q, 1, x.name, sizeof(x.name));
 		tc_store_text_col(q, 2, x.role, sizeof(x.role));
 		tc_store_text_col(q, 3, x.region, sizeof(x.region));
 		tc_store_text_col(q, 4, x.language, sizeof(x.language));
-		x.relay = sqlite3_column_int(q, 5);
+		x.relay = tc_db_column_int(q, 5);
 		fn(&x, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 bool tc_store_shelter_full(const struct tc_shelter *sh)
@@ -984,15 +1045,15 @@ bool tc_store_shelter_open(const struct tc_shelter *sh)
 
 #define SHELTER_COLS "id, name, lat, lon, capacity, area_m2, manager, phone, name_en, occupancy, occupancy_at, state"
 
-static void shelter_row(sqlite3_stmt *q, struct tc_shelter *x)
+static void shelter_row(tc_db_stmt *q, struct tc_shelter *x)
 {
 	memset(x, 0, sizeof(*x));
-	x->lat = sqlite3_column_double(q, 2);
-	x->lon = sqlite3_column_double(q, 3);
-	x->capacity = (long)sqlite3_column_int64(q, 4);
-	x->area_m2 = sqlite3_column_double(q, 5);
-	x->occupancy = (long)sqlite3_column_int64(q, 9);
-	x->occupancy_at = sqlite3_column_int64(q, 10);
+	x->lat = tc_db_column_double(q, 2);
+	x->lon = tc_db_column_double(q, 3);
+	x->capacity = (long)tc_db_column_int64(q, 4);
+	x->area_m2 = tc_db_column_double(q, 5);
+	x->occupancy = (long)tc_db_column_int64(q, 9);
+	x->occupancy_at = tc_db_column_int64(q, 10);
 	tc_store_text_col(q, 0, x->id, sizeof(x->id));
 	tc_store_text_col(q, 1, x->name, sizeof(x->name));
 	tc_store_text_col(q, 6, x->manager, sizeof(x->manager));
@@ -1003,52 +1064,52 @@ static void shelter_row(sqlite3_stmt *q, struct tc_shelter *x)
 
 enum tc_rc tc_store_each_shelter(struct tc_store *s, void (*fn)(const struct tc_shelter *, void *), void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT " SHELTER_COLS " FROM shelters ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+	tc_db_stmt *q = NULL;
+	if (tc_db_prepare(s->db, "SELECT " SHELTER_COLS " FROM shelters ORDER BY id", &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_shelter x;
 		shelter_row(q, &x);
 		fn(&x, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_get_shelter(struct tc_store *s, const char *id, struct tc_shelter *out)
 {
 	static const char sql[] = "SELECT " SHELTER_COLS " FROM shelters WHERE id = ?";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW)
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW)
 		shelter_row(q, out);
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_shelters_of_phone(struct tc_store *s, const char *phone,
 				      void (*fn)(const struct tc_shelter *, void *), void *user, size_t *n)
 {
 	static const char sql[] = "SELECT " SHELTER_COLS " FROM shelters WHERE phone = ? ORDER BY id";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	*n = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, phone, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_shelter x;
 		shelter_row(q, &x);
 		(*n)++;
 		if (fn)
 			fn(&x, user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_shelter_report(struct tc_store *s, const char *id, long occupancy, const char *state,
@@ -1056,31 +1117,31 @@ enum tc_rc tc_store_shelter_report(struct tc_store *s, const char *id, long occu
 {
 	static const char sql[] = "UPDATE shelters SET occupancy = CASE WHEN ?2 < 0 THEN occupancy ELSE ?2 END,"
 				  " state = coalesce(?3, state), occupancy_at = ?4 WHERE id = ?1";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, occupancy);
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, occupancy);
 	if (state)
-		sqlite3_bind_text(q, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, now);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
+		tc_db_bind_text(q, 3, state, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 4, now);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	if (r != TC_DB_DONE)
 		return TC_ERR_IO;
-	return sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+	return tc_db_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
-static enum tc_rc each_pos(sqlite3_stmt *q, tc_receiver_fn fn, void *user)
+static enum tc_rc each_pos(tc_db_stmt *q, tc_receiver_fn fn, void *user)
 {
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_receiver_pos p = { (const char *)sqlite3_column_text(q, 0), sqlite3_column_double(q, 1),
-					     sqlite3_column_double(q, 2), sqlite3_column_int(q, 3) != 0, UINT32_MAX };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_receiver_pos p = { (const char *)tc_db_column_text(q, 0), tc_db_column_double(q, 1),
+					     tc_db_column_double(q, 2), tc_db_column_int(q, 3) != 0, UINT32_MAX };
 		fn(&p, user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_receivers_in_box(struct tc_store *s, double min_lat, double max_lat, double min_lon,
@@ -1089,13 +1150,13 @@ enum tc_rc tc_store_receivers_in_box(struct tc_store *s, double min_lat, double 
 	static const char sql[] = "SELECT r.id, r.lat, r.lon, r.accepts_drills FROM receivers_where w JOIN receivers r"
 				  " ON r.rowid = w.rowid WHERE w.min_lat <= ? AND w.max_lat >= ? AND w.min_lon <= ?"
 				  " AND w.max_lon >= ?";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_double(q, 1, max_lat);
-	sqlite3_bind_double(q, 2, min_lat);
-	sqlite3_bind_double(q, 3, max_lon);
-	sqlite3_bind_double(q, 4, min_lon);
+	tc_db_bind_double(q, 1, max_lat);
+	tc_db_bind_double(q, 2, min_lat);
+	tc_db_bind_double(q, 3, max_lon);
+	tc_db_bind_double(q, 4, min_lon);
 	return each_pos(q, fn, user);
 }
 
@@ -1105,36 +1166,35 @@ enum tc_rc tc_store_receivers_in_region(struct tc_store *s, const char *prefix, 
 	char upper[32];
 	/* region >= prefix AND region < prefix + ':' (the character after '9'): a range the index serves */
 	snprintf(upper, sizeof(upper), "%s:", prefix);
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, upper, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, prefix, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, upper, -1, TC_DB_STATIC);
 	return each_pos(q, fn, user);
 }
 
 enum tc_rc tc_store_plan_alert(struct tc_store *s, const char *alert_id, const char (*targets)[64], size_t n,
 			       const char *channel, int64_t now)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	enum tc_rc rc = tc_store_begin(s);
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v3(s->db,
+	if (tc_db_prepare(s->db,
 			       "INSERT OR IGNORE INTO deliveries (alert_id, target, channel, state, updated_at)"
-			       " VALUES (?, ?, ?, 'planned', ?)",
-			       -1, 0, &q, NULL) != SQLITE_OK)
+			       " VALUES (?, ?, ?, 'planned', ?)", &q) != TC_DB_OK)
 		rc = TC_ERR_IO;
 	for (size_t i = 0; !rc && i < n; i++) {
-		sqlite3_reset(q);
-		sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, targets[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, channel, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, now);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		tc_db_reset(q);
+		tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+		tc_db_bind_text(q, 2, targets[i], -1, TC_DB_STATIC);
+		tc_db_bind_text(q, 3, channel, -1, TC_DB_STATIC);
+		tc_db_bind_int64(q, 4, now);
+		if (tc_db_step(q) != TC_DB_DONE)
 			rc = TC_ERR_IO;
 	}
-	sqlite3_finalize(q);
+	tc_db_finalize(q);
 	if (!rc)
 		rc = tc_store_alert_event(s, alert_id, TC_AEV_PLAN, now, NULL, NULL);
 	if (rc) {
@@ -1148,67 +1208,66 @@ enum tc_rc tc_store_delivery_counts(struct tc_store *s, const char *alert_id, lo
 				    long *total)
 {
 	static const char *const names[] = { TC_DELIVERY_STATES };
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	memset(counts, 0, sizeof(long) * TC_DELIVERY_N_STATES);
 	*total = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM deliveries WHERE alert_id = ? GROUP BY state", -1,
-			       &q, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, "SELECT state, count(*) FROM deliveries WHERE alert_id = ? GROUP BY state",
+			       &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *st = (const char *)sqlite3_column_text(q, 0);
-		long n = (long)sqlite3_column_int64(q, 1);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		const char *st = (const char *)tc_db_column_text(q, 0);
+		long n = (long)tc_db_column_int64(q, 1);
 		*total += n;
 		for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
 			if (st && !strcmp(st, names[i]))
 				counts[i] += n;
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_alerts_in_state(struct tc_store *s, enum tc_alert_state st, void (*fn)(const char *id, void *),
 				    void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM alerts WHERE state = ? ORDER BY received_at, rowid", -1, &q,
-			       NULL) != SQLITE_OK)
+	tc_db_stmt *q = NULL;
+	if (tc_db_prepare(s->db, "SELECT id FROM alerts WHERE state = ? ORDER BY received_at, rowid", &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_int(q, 1, (int)st);
+	tc_db_bind_int(q, 1, (int)st);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(q, 0), user);
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	while ((r = tc_db_step(q)) == TC_DB_ROW)
+		fn((const char *)tc_db_column_text(q, 0), user);
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_totals(struct tc_store *s, long alerts[TC_ALERT_N_STATES], long deliveries[TC_DELIVERY_N_STATES])
 {
 	static const char *const names[] = { TC_DELIVERY_STATES };
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	int r;
 	memset(alerts, 0, sizeof(long) * (TC_ALERT_N_STATES));
 	memset(deliveries, 0, sizeof(long) * TC_DELIVERY_N_STATES);
-	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM alerts GROUP BY state", -1, &q, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, "SELECT state, count(*) FROM alerts GROUP BY state", &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		int st = sqlite3_column_int(q, 0);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		int st = tc_db_column_int(q, 0);
 		if (st >= 0 && st < TC_ALERT_N_STATES)
-			alerts[st] = (long)sqlite3_column_int64(q, 1);
+			alerts[st] = (long)tc_db_column_int64(q, 1);
 	}
-	sqlite3_finalize(q);
-	if (r != SQLITE_DONE ||
-	    sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM deliveries GROUP BY state", -1, &q, NULL) != SQLITE_OK)
+	tc_db_finalize(q);
+	if (r != TC_DB_DONE ||
+	    tc_db_prepare(s->db, "SELECT state, count(*) FROM deliveries GROUP BY state", &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *st = (const char *)sqlite3_column_text(q, 0);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		const char *st = (const char *)tc_db_column_text(q, 0);
 		for (int i = 0; i < TC_DELIVERY_N_STATES; i++)
 			if (st && !strcmp(st, names[i]))
-				deliveries[i] = (long)sqlite3_column_int64(q, 1);
+				deliveries[i] = (long)tc_db_column_int64(q, 1);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, const char *state,
@@ -1217,35 +1276,35 @@ enum tc_rc tc_store_each_delivery(struct tc_store *s, const char *alert_id, cons
 	static const char sql[] = "SELECT d.target, d.channel, d.state, d.attempts, d.updated_at, coalesce(r.region, '')"
 				  " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
 				  " WHERE d.alert_id = ?1 AND (?2 IS NULL OR d.state = ?2) ORDER BY d.target, d.channel";
-	sqlite3_stmt *q = cached(s, sql);
+	tc_db_stmt *q = cached(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	if (state)
-		sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+		tc_db_bind_text(q, 2, state, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_delivery dl = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-					  (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 5),
-					  (long)sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4) };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_delivery dl = { (const char *)tc_db_column_text(q, 0), (const char *)tc_db_column_text(q, 1),
+					  (const char *)tc_db_column_text(q, 2), (const char *)tc_db_column_text(q, 5),
+					  (long)tc_db_column_int64(q, 3), tc_db_column_int64(q, 4) };
 		fn(&dl, user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_find_alert(struct tc_store *s, const char *sender, const char *identifier, const char *sent,
 			       char id[17])
 {
-	sqlite3_stmt *q = use(s, ST_FIND_ALERT);
-	sqlite3_bind_text(q, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, identifier, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, sent, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW)
-		snprintf(id, 17, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_stmt *q = use(s, ST_FIND_ALERT);
+	tc_db_bind_text(q, 1, sender, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, identifier, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, sent, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW)
+		snprintf(id, 17, "%s", (const char *)tc_db_column_text(q, 0));
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_alert_state st, int64_t now, long *n)
@@ -1260,17 +1319,17 @@ enum tc_rc tc_store_close_alert(struct tc_store *s, const char *id, enum tc_aler
 		rc = TC_ERR_USAGE;
 	if (!rc)
 		rc = tc_store_alert_event(s, id, st == TC_ALERT_CANCELLED ? TC_AEV_CANCEL : TC_AEV_SUPERSEDE, now, NULL, NULL);
-	sqlite3_stmt *q = rc ? NULL : cached(s, sql);
+	tc_db_stmt *q = rc ? NULL : cached(s, sql);
 	if (!rc && !q)
 		rc = TC_ERR_IO;
 	if (!rc) {
-		sqlite3_bind_int64(q, 1, now);
-		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		tc_db_bind_int64(q, 1, now);
+		tc_db_bind_text(q, 2, id, -1, TC_DB_STATIC);
+		if (tc_db_step(q) != TC_DB_DONE)
 			rc = TC_ERR_IO;
 		else
-			*n = (long)sqlite3_changes(s->db);
-		sqlite3_reset(q);
+			*n = (long)tc_db_changes(s->db);
+		tc_db_reset(q);
 	}
 	if (rc) {
 		tc_store_rollback(s);

@@ -20,24 +20,24 @@ void tc_approval_release(struct tc_approval *a)
 	a->reason = a->regions = a->warnings = a->text = NULL;
 }
 
-static char *text_of(sqlite3_stmt *q, int col)
+static char *text_of(tc_db_stmt *q, int col)
 {
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const unsigned char *t = tc_db_column_text(q, col);
 	return strdup(t ? (const char *)t : "");
 }
 
-static enum tc_rc read_row(sqlite3_stmt *q, struct tc_approval *out)
+static enum tc_rc read_row(tc_db_stmt *q, struct tc_approval *out)
 {
 	memset(out, 0, sizeof(*out));
 	tc_store_text_col(q, 0, out->alert_id, sizeof(out->alert_id));
 	tc_store_text_col(q, 1, out->author, sizeof(out->author));
-	out->submitted_at = sqlite3_column_int64(q, 2);
+	out->submitted_at = tc_db_column_int64(q, 2);
 	tc_store_text_col(q, 3, out->state, sizeof(out->state));
 	tc_store_text_col(q, 4, out->decided_by, sizeof(out->decided_by));
-	out->decided_at = sqlite3_column_int64(q, 5);
-	out->urgent = sqlite3_column_int(q, 6) != 0;
-	out->targets = (long)sqlite3_column_int64(q, 7);
-	out->notified_at = sqlite3_column_int64(q, 8);
+	out->decided_at = tc_db_column_int64(q, 5);
+	out->urgent = tc_db_column_int(q, 6) != 0;
+	out->targets = (long)tc_db_column_int64(q, 7);
+	out->notified_at = tc_db_column_int64(q, 8);
 	out->reason = text_of(q, 9);
 	out->regions = text_of(q, 10);
 	out->warnings = text_of(q, 11);
@@ -59,16 +59,16 @@ enum tc_rc tc_store_put_held_alert(struct tc_store *s, const struct tc_cap_alert
 	enum tc_rc rc = tc_store_put_alert(s, a, now, id, duplicate, d);
 	if (!rc && !*duplicate)
 		rc = tc_store_set_alert_state(s, id, TC_ALERT_PENDING_APPROVAL, now);
-	sqlite3_stmt *q = !rc && !*duplicate ? tc_store_stmt(s, put) : NULL;
+	tc_db_stmt *q = !rc && !*duplicate ? tc_store_stmt(s, put) : NULL;
 	if (q) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 2, n->author, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, now);
-		sqlite3_bind_text(q, 4, n->regions ? n->regions : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 5, n->targets);
-		sqlite3_bind_text(q, 6, n->warnings ? n->warnings : "[]", -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 7, n->text ? n->text : "", -1, SQLITE_STATIC);
-		rc = tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_text(q, 1, id, -1, TC_DB_TRANSIENT);
+		tc_db_bind_text(q, 2, n->author, -1, TC_DB_STATIC);
+		tc_db_bind_int64(q, 3, now);
+		tc_db_bind_text(q, 4, n->regions ? n->regions : "", -1, TC_DB_STATIC);
+		tc_db_bind_int64(q, 5, n->targets);
+		tc_db_bind_text(q, 6, n->warnings ? n->warnings : "[]", -1, TC_DB_STATIC);
+		tc_db_bind_text(q, 7, n->text ? n->text : "", -1, TC_DB_STATIC);
+		rc = tc_store_done(q, tc_db_step(q));
 	} else if (!rc && !*duplicate) {
 		rc = TC_ERR_IO;
 	}
@@ -83,24 +83,24 @@ enum tc_rc tc_store_put_held_alert(struct tc_store *s, const struct tc_cap_alert
 enum tc_rc tc_store_approval_get(struct tc_store *s, const char *alert_id, struct tc_approval *out)
 {
 	static const char sql[] = "SELECT " COLUMNS " FROM approvals p WHERE p.alert_id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	memset(out, 0, sizeof(*out));
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_rc rc = r == SQLITE_ROW ? read_row(q, out) : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
-	sqlite3_reset(q);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	enum tc_rc rc = r == TC_DB_ROW ? read_row(q, out) : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
 	return rc;
 }
 
-static enum tc_rc each(sqlite3_stmt *q, void (*fn)(const struct tc_approval *a, void *user), void *user)
+static enum tc_rc each(tc_db_stmt *q, void (*fn)(const struct tc_approval *a, void *user), void *user)
 {
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_approval a;
 		if (read_row(q, &a)) {
-			sqlite3_reset(q);
+			tc_db_reset(q);
 			return TC_ERR_NOMEM;
 		}
 		fn(&a, user);
@@ -116,7 +116,7 @@ enum tc_rc tc_store_approval_each_pending(struct tc_store *s, void (*fn)(const s
 	static const char sql[] = "SELECT " COLUMNS " FROM approvals p JOIN alerts a ON a.id = p.alert_id"
 				  " WHERE p.state = 'pending' AND a.state = alert_state('pending-approval')"
 				  " ORDER BY submitted_at, alert_id";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	return q ? each(q, fn, user) : TC_ERR_IO;
 }
 
@@ -131,16 +131,16 @@ enum tc_rc tc_store_approval_decide(struct tc_store *s, const char *alert_id, bo
 	enum tc_rc rc = tc_store_alert_event(s, alert_id, approve ? TC_AEV_APPROVE : TC_AEV_REJECT, now, &step, NULL);
 	if (!rc && !step.changed)
 		rc = TC_ERR_INVALID; /* rejected twice: nothing to decide */
-	sqlite3_stmt *q = rc ? NULL : tc_store_stmt(s, sql);
+	tc_db_stmt *q = rc ? NULL : tc_store_stmt(s, sql);
 	if (q) {
-		sqlite3_bind_text(q, 1, approve ? "approved" : "rejected", -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, by, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, now);
-		sqlite3_bind_text(q, 4, reason ? reason : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 5, urgent);
-		sqlite3_bind_text(q, 6, alert_id, -1, SQLITE_STATIC);
-		rc = tc_store_done(q, sqlite3_step(q));
-		if (!rc && sqlite3_changes(s->db) != 1)
+		tc_db_bind_text(q, 1, approve ? "approved" : "rejected", -1, TC_DB_STATIC);
+		tc_db_bind_text(q, 2, by, -1, TC_DB_STATIC);
+		tc_db_bind_int64(q, 3, now);
+		tc_db_bind_text(q, 4, reason ? reason : "", -1, TC_DB_STATIC);
+		tc_db_bind_int(q, 5, urgent);
+		tc_db_bind_text(q, 6, alert_id, -1, TC_DB_STATIC);
+		rc = tc_store_done(q, tc_db_step(q));
+		if (!rc && tc_db_changes(s->db) != 1)
 			rc = TC_ERR_INVALID;
 	} else if (!rc) {
 		rc = TC_ERR_IO;
@@ -159,31 +159,31 @@ enum tc_rc tc_store_approval_overdue(struct tc_store *s, int64_t before, int64_t
 				  " WHERE p.state = 'pending' AND a.state = alert_state('pending-approval')"
 				  " AND p.submitted_at <= ? AND p.notified_at <= p.submitted_at ORDER BY submitted_at";
 	static const char mark[] = "UPDATE approvals SET notified_at = ? WHERE alert_id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, before);
+	tc_db_bind_int64(q, 1, before);
 	char ids[32][17];
 	size_t n = 0;
 	int r;
-	while (n < 32 && (r = sqlite3_step(q)) == SQLITE_ROW) {
+	while (n < 32 && (r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_approval a;
 		if (read_row(q, &a)) {
-			sqlite3_reset(q);
+			tc_db_reset(q);
 			return TC_ERR_NOMEM;
 		}
 		fn(&a, user);
 		memcpy(ids[n++], a.alert_id, sizeof(ids[0]));
 		tc_approval_release(&a);
 	}
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *w = tc_store_stmt(s, mark);
+		tc_db_stmt *w = tc_store_stmt(s, mark);
 		if (!w)
 			return TC_ERR_IO;
-		sqlite3_bind_int64(w, 1, now);
-		sqlite3_bind_text(w, 2, ids[i], -1, SQLITE_TRANSIENT);
-		if (tc_store_done(w, sqlite3_step(w)))
+		tc_db_bind_int64(w, 1, now);
+		tc_db_bind_text(w, 2, ids[i], -1, TC_DB_TRANSIENT);
+		if (tc_store_done(w, tc_db_step(w)))
 			return TC_ERR_IO;
 	}
 	return TC_OK;

@@ -70,17 +70,17 @@ void tc_store_audit_hash(const struct tc_audit_row *r, char out[TC_AUDIT_HASH_HE
  * not what the store writes (an id or time that is not an integer, text with a NUL byte in it):
  * such a row cannot be hashed faithfully, so it never fits the chain.
  */
-static bool read_row(sqlite3_stmt *q, struct tc_audit_row *r)
+static bool read_row(tc_db_stmt *q, struct tc_audit_row *r)
 {
 	const char **text[] = { &r->actor,  &r->username, &r->role,   &r->source,      &r->action,    &r->alert_id,
 				&r->object, &r->detail,   &r->body_sha256, &r->prev_hash, &r->hash };
-	bool faithful = sqlite3_column_type(q, 0) == SQLITE_INTEGER && sqlite3_column_type(q, 1) == SQLITE_INTEGER;
-	r->id = sqlite3_column_int64(q, 0);
-	r->at = sqlite3_column_int64(q, 1);
+	bool faithful = tc_db_column_type(q, 0) == TC_DB_INTEGER && tc_db_column_type(q, 1) == TC_DB_INTEGER;
+	r->id = tc_db_column_int64(q, 0);
+	r->at = tc_db_column_int64(q, 1);
 	for (int i = 0; i < (int)(sizeof(text) / sizeof(text[0])); i++) {
-		const char *t = (const char *)sqlite3_column_text(q, i + 2);
+		const char *t = (const char *)tc_db_column_text(q, i + 2);
 		*text[i] = t ? t : "";
-		if (t && strlen(t) != (size_t)sqlite3_column_bytes(q, i + 2))
+		if (t && strlen(t) != (size_t)tc_db_column_bytes(q, i + 2))
 			faithful = false;
 	}
 	return faithful;
@@ -90,17 +90,17 @@ static bool read_row(sqlite3_stmt *q, struct tc_audit_row *r)
 static enum tc_rc last_row(struct tc_store *s, int64_t *id, char hash[TC_AUDIT_HASH_HEX + 1])
 {
 	static const char sql[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*id = 0;
 	hash[0] = '\0';
 	if (!q)
 		return TC_ERR_IO;
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, 0);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
+		*id = tc_db_column_int64(q, 0);
 		tc_store_text_col(q, 1, hash, TC_AUDIT_HASH_HEX + 1);
 	}
-	return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
+	return tc_store_done(q, r == TC_DB_ROW ? TC_DB_DONE : r);
 }
 
 /* Insert row r (its hash set) as it is; alert_id and detail "" are kept as NULL, as before schema 8. */
@@ -109,24 +109,24 @@ static enum tc_rc insert_row(struct tc_store *s, const struct tc_audit_row *r)
 	static const char sql[] = "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	const char *const text[] = { r->actor,  r->username, r->role,        r->source,    r->action, r->alert_id,
 				     r->object, r->detail,   r->body_sha256, r->prev_hash, r->hash };
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, r->id);
-	sqlite3_bind_int64(q, 2, r->at);
+	tc_db_bind_int64(q, 1, r->id);
+	tc_db_bind_int64(q, 2, r->at);
 	for (int i = 0; i < (int)(sizeof(text) / sizeof(text[0])); i++) {
 		bool nullable = i == 5 || i == 7; /* alert_id, detail */
 		if (!nullable || *text[i])
-			sqlite3_bind_text(q, i + 3, text[i], -1, SQLITE_STATIC);
+			tc_db_bind_text(q, i + 3, text[i], -1, TC_DB_STATIC);
 	}
-	return tc_store_done(q, sqlite3_step(q));
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* Append r after the last row: its id, prev_hash and hash are filled in here. */
 static enum tc_rc append_row(struct tc_store *s, struct tc_audit_row *r)
 {
 	char prev[TC_AUDIT_HASH_HEX + 1], hash[TC_AUDIT_HASH_HEX + 1];
-	bool own = sqlite3_get_autocommit(s->db) != 0;
+	bool own = tc_db_autocommit(s->db) != 0;
 	enum tc_rc rc = own ? tc_store_begin(s) : TC_OK;
 	if (rc)
 		return rc;
@@ -196,16 +196,16 @@ static enum tc_rc chain_round(struct tc_store *s, int64_t end, int64_t *after, c
 	static const char unchained[] = "SELECT " AUDIT_COLUMNS " FROM audit WHERE id > ? AND id < ? ORDER BY id LIMIT ?";
 	static const char chain[] = "UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?";
 	struct { int64_t id; char prev[TC_AUDIT_HASH_HEX + 1], hash[TC_AUDIT_HASH_HEX + 1]; } row[CHAIN_ROUND];
-	sqlite3_stmt *q = tc_store_stmt(s, unchained);
+	tc_db_stmt *q = tc_store_stmt(s, unchained);
 	enum tc_rc rc = TC_OK;
-	int r = SQLITE_DONE;
+	int r = TC_DB_DONE;
 	*n = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, *after);
-	sqlite3_bind_int64(q, 2, end);
-	sqlite3_bind_int64(q, 3, CHAIN_ROUND);
-	while (*n < CHAIN_ROUND && (r = sqlite3_step(q)) == SQLITE_ROW) {
+	tc_db_bind_int64(q, 1, *after);
+	tc_db_bind_int64(q, 2, end);
+	tc_db_bind_int64(q, 3, CHAIN_ROUND);
+	while (*n < CHAIN_ROUND && (r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_audit_row it;
 		read_row(q, &it);
 		snprintf(row[*n].prev, sizeof(row[*n].prev), "%s", prev);
@@ -214,15 +214,15 @@ static enum tc_rc chain_round(struct tc_store *s, int64_t end, int64_t *after, c
 		row[*n].id = *after = it.id;
 		snprintf(prev, TC_AUDIT_HASH_HEX + 1, "%s", row[(*n)++].hash);
 	}
-	rc = tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
+	rc = tc_store_done(q, r == TC_DB_ROW ? TC_DB_DONE : r);
 	for (size_t i = 0; !rc && i < *n; i++) {
-		sqlite3_stmt *u = tc_store_stmt(s, chain);
+		tc_db_stmt *u = tc_store_stmt(s, chain);
 		if (!u)
 			return TC_ERR_IO;
-		sqlite3_bind_text(u, 1, row[i].prev, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 2, row[i].hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(u, 3, row[i].id);
-		rc = tc_store_done(u, sqlite3_step(u));
+		tc_db_bind_text(u, 1, row[i].prev, -1, TC_DB_STATIC);
+		tc_db_bind_text(u, 2, row[i].hash, -1, TC_DB_STATIC);
+		tc_db_bind_int64(u, 3, row[i].id);
+		rc = tc_store_done(u, tc_db_step(u));
 	}
 	return rc;
 }
@@ -232,12 +232,12 @@ static enum tc_rc unchained_end(struct tc_store *s, int64_t *end)
 {
 	static const char sql[] = "SELECT coalesce((SELECT min(id) FROM audit WHERE hash != ''),"
 				  " (SELECT max(id) FROM audit) + 1, 0)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	int r = sqlite3_step(q);
-	*end = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
+	int r = tc_db_step(q);
+	*end = r == TC_DB_ROW ? tc_db_column_int64(q, 0) : 0;
+	return tc_store_done(q, r == TC_DB_ROW ? TC_DB_DONE : r);
 }
 
 /*
@@ -254,7 +254,7 @@ enum tc_rc tc_store_audit_open(struct tc_store *s, int64_t now, struct tc_diags 
 	int64_t after = 0, end = 0;
 	long total = 0;
 	size_t n = 0;
-	sqlite3_stmt *q = tc_store_stmt(s, first);
+	tc_db_stmt *q = tc_store_stmt(s, first);
 	int r;
 	if (sodium_init() < 0) {
 		tc_err(d, "store.audit", "", "cannot start libsodium, which hashes the audit trail");
@@ -262,9 +262,9 @@ enum tc_rc tc_store_audit_open(struct tc_store *s, int64_t now, struct tc_diags 
 	}
 	if (!q)
 		return TC_ERR_IO;
-	if ((r = sqlite3_step(q)) != SQLITE_ROW || sqlite3_column_bytes(q, 0) > 0) /* nothing to chain, or an error */
-		return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
-	sqlite3_reset(q);
+	if ((r = tc_db_step(q)) != TC_DB_ROW || tc_db_column_bytes(q, 0) > 0) /* nothing to chain, or an error */
+		return tc_store_done(q, r == TC_DB_ROW ? TC_DB_DONE : r);
+	tc_db_reset(q);
 	enum tc_rc rc = tc_store_begin(s);
 	if (!rc)
 		rc = unchained_end(s, &end);
@@ -279,7 +279,7 @@ enum tc_rc tc_store_audit_open(struct tc_store *s, int64_t now, struct tc_diags 
 	if (!rc)
 		rc = tc_store_commit(s);
 	if (rc) {
-		tc_err(d, "store.audit", "", "chaining the audit rows written before schema 8: %s", sqlite3_errmsg(s->db));
+		tc_err(d, "store.audit", "", "chaining the audit rows written before schema 8: %s", tc_db_errmsg(s->db));
 		tc_store_rollback(s);
 	}
 	return rc;
@@ -289,13 +289,13 @@ enum tc_rc tc_store_audit_each(struct tc_store *s, int64_t after_id, size_t limi
 			       void (*fn)(const struct tc_audit_row *r, void *user), void *user)
 {
 	static const char sql[] = "SELECT " AUDIT_COLUMNS " FROM audit WHERE id > ? ORDER BY id LIMIT ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, after_id);
-	sqlite3_bind_int64(q, 2, limit ? (sqlite3_int64)limit : -1);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	tc_db_bind_int64(q, 1, after_id);
+	tc_db_bind_int64(q, 2, limit ? (int64_t)limit : -1);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_audit_row row;
 		read_row(q, &row);
 		fn(&row, user);
@@ -347,16 +347,16 @@ static bool fits(const struct tc_audit_row *r, bool faithful, struct tc_audit_ch
 enum tc_rc tc_store_audit_verify(struct tc_store *s, struct tc_audit_check *out)
 {
 	static const char sql[] = "SELECT " AUDIT_COLUMNS " FROM audit ORDER BY id";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	memset(out, 0, sizeof(*out));
 	if (!q)
 		return TC_ERR_IO;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_audit_row row;
 		bool faithful = read_row(q, &row);
 		if (!fits(&row, faithful, out)) {
-			r = SQLITE_DONE;
+			r = TC_DB_DONE;
 			break;
 		}
 		out->rows++;
@@ -369,15 +369,15 @@ long tc_store_audit_count(struct tc_store *s, const char *alert_id)
 {
 	static const char all[] = "SELECT count(*) FROM audit";
 	static const char of_alert[] = "SELECT count(*) FROM audit WHERE alert_id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, alert_id ? of_alert : all);
+	tc_db_stmt *q = tc_store_stmt(s, alert_id ? of_alert : all);
 	long n = -1;
 	if (!q)
 		return -1;
 	if (alert_id)
-		sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+		tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	if (tc_db_step(q) == TC_DB_ROW)
+		n = (long)tc_db_column_int64(q, 0);
+	tc_db_reset(q);
 	return n;
 }
 
@@ -385,15 +385,15 @@ enum tc_rc tc_store_last_run(struct tc_store *s, bool *clean, int64_t *started_a
 {
 	static const char sql[] = "SELECT action, at FROM audit WHERE actor = 'system' AND action IN ('start', 'stop')"
 				  " ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*clean = true;
 	*started_at = 0;
 	if (!q)
 		return TC_ERR_IO;
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "start")) {
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW && !strcmp((const char *)tc_db_column_text(q, 0), "start")) {
 		*clean = false;
-		*started_at = sqlite3_column_int64(q, 1);
+		*started_at = tc_db_column_int64(q, 1);
 	}
-	return tc_store_done(q, r == SQLITE_ROW ? SQLITE_DONE : r);
+	return tc_store_done(q, r == TC_DB_ROW ? TC_DB_DONE : r);
 }

@@ -18,7 +18,7 @@
 /* ... and these are over, their retained messages to be cleared. */
 #define ENDED_ALERTS "(alert_state('cancelled'), alert_state('superseded'), alert_state('expired'))"
 /* The alert states an event moves an alert out of, from the life table. */
-#define MOVED_BY(event) "(SELECT value FROM json_each(alert_states_moved_by('" event "')))"
+#define MOVED_BY(column, event) "alert_moved_by(" column ", '" event "') = 1"
 
 
 /* Columns of a delivery row (read_row): alert_id, target, channel, state, attempts, due_at, then the
@@ -28,23 +28,23 @@
 /* The same without the receiver's: region and kind "" */
 #define STATE_COLUMNS OWN_COLUMNS ", '', '', d.rowid"
 
-static void read_row(sqlite3_stmt *q, struct tc_delivery_row *r)
+static void read_row(tc_db_stmt *q, struct tc_delivery_row *r)
 {
 	tc_store_text_col(q, 0, r->alert_id, sizeof(r->alert_id));
 	tc_store_text_col(q, 1, r->target, sizeof(r->target));
 	tc_store_text_col(q, 2, r->channel, sizeof(r->channel));
 	tc_store_text_col(q, 3, r->state, sizeof(r->state));
-	r->attempts = (long)sqlite3_column_int64(q, 4);
-	r->due_at = sqlite3_column_int64(q, 5);
+	r->attempts = (long)tc_db_column_int64(q, 4);
+	r->due_at = tc_db_column_int64(q, 5);
 	tc_store_text_col(q, 6, r->region, sizeof(r->region));
 	tc_store_text_col(q, 7, r->kind, sizeof(r->kind));
-	r->rowid = sqlite3_column_int64(q, 8);
+	r->rowid = tc_db_column_int64(q, 8);
 }
 
-static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
+static enum tc_rc each_row(tc_db_stmt *q, tc_delivery_row_fn fn, void *user)
 {
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_delivery_row row;
 		read_row(q, &row);
 		fn(&row, user);
@@ -53,17 +53,17 @@ static enum tc_rc each_row(sqlite3_stmt *q, tc_delivery_row_fn fn, void *user)
 }
 
 /* The row of the statement q (alert_id, target, channel bound as 1, 2, 3) into *out. */
-static enum tc_rc one_row(sqlite3_stmt *q, const char *alert_id, const char *target, const char *channel,
+static enum tc_rc one_row(tc_db_stmt *q, const char *alert_id, const char *target, const char *channel,
 			  struct tc_delivery_row *out)
 {
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, channel, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW)
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, target, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, channel, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW)
 		read_row(q, out);
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const char *target, const char *channel,
@@ -71,7 +71,7 @@ enum tc_rc tc_store_get_delivery(struct tc_store *s, const char *alert_id, const
 {
 	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
 				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	return q ? one_row(q, alert_id, target, channel, out) : TC_ERR_IO;
 }
 
@@ -80,7 +80,7 @@ enum tc_rc tc_store_get_delivery_state(struct tc_store *s, const char *alert_id,
 {
 	static const char sql[] = "SELECT " STATE_COLUMNS " FROM deliveries d"
 				  " WHERE d.alert_id = ? AND d.target = ? AND d.channel = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	return q ? one_row(q, alert_id, target, channel, out) : TC_ERR_IO;
 }
 
@@ -90,25 +90,26 @@ static enum tc_rc update_row(struct tc_store *s, const struct tc_delivery_row *r
 {
 	static const char by_key_sql[] = "UPDATE deliveries SET state = ?1, attempts = ?2, due_at = ?3, updated_at = ?4,"
 					 " reason = coalesce(?5, reason) WHERE alert_id = ?6 AND target = ?7 AND channel = ?8";
+	/* || '': the key is checked on the row found, not used to find it */
 	static const char by_rowid_sql[] = "UPDATE deliveries SET state = ?1, attempts = ?2, due_at = ?3, updated_at = ?4,"
-					   " reason = coalesce(?5, reason) WHERE rowid = ?9 AND +alert_id = ?6"
-					   " AND +target = ?7 AND +channel = ?8";
-	sqlite3_stmt *q = tc_store_stmt(s, by_rowid ? by_rowid_sql : by_key_sql);
+					   " reason = coalesce(?5, reason) WHERE rowid = ?9 AND alert_id || '' = ?6"
+					   " AND target || '' = ?7 AND channel || '' = ?8";
+	tc_db_stmt *q = tc_store_stmt(s, by_rowid ? by_rowid_sql : by_key_sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, r->state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, r->attempts);
-	sqlite3_bind_int64(q, 3, r->due_at);
-	sqlite3_bind_int64(q, 4, now);
+	tc_db_bind_text(q, 1, r->state, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, r->attempts);
+	tc_db_bind_int64(q, 3, r->due_at);
+	tc_db_bind_int64(q, 4, now);
 	if (reason && *reason)
-		sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, r->alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 7, r->target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 8, r->channel, -1, SQLITE_STATIC);
+		tc_db_bind_text(q, 5, reason, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 6, r->alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 7, r->target, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 8, r->channel, -1, TC_DB_STATIC);
 	if (by_rowid)
-		sqlite3_bind_int64(q, 9, r->rowid);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	*changed = !rc && sqlite3_changes(s->db) > 0;
+		tc_db_bind_int64(q, 9, r->rowid);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	*changed = !rc && tc_db_changes(s->db) > 0;
 	return rc;
 }
 
@@ -133,16 +134,16 @@ enum tc_rc tc_store_move_deliveries(struct tc_store *s, const char *alert_id, co
 {
 	static const char sql[] = "UPDATE deliveries SET state = ?, attempts = ?, due_at = ?, updated_at = ?"
 				  " WHERE alert_id = ? AND state = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, attempts);
-	sqlite3_bind_int64(q, 3, due_at);
-	sqlite3_bind_int64(q, 4, now);
-	sqlite3_bind_text(q, 5, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, from, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, to, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, attempts);
+	tc_db_bind_int64(q, 3, due_at);
+	tc_db_bind_int64(q, 4, now);
+	tc_db_bind_text(q, 5, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 6, from, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, const char *state,
@@ -150,12 +151,12 @@ enum tc_rc tc_store_each_delivery_row(struct tc_store *s, const char *alert_id, 
 {
 	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
 				  " WHERE d.alert_id = ?1 AND (?2 IS NULL OR d.state = ?2) ORDER BY r.region, d.target";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	if (state)
-		sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+		tc_db_bind_text(q, 2, state, -1, TC_DB_STATIC);
 	return each_row(q, fn, user);
 }
 
@@ -164,23 +165,23 @@ enum tc_rc tc_store_due_deliveries(struct tc_store *s, int64_t now, size_t limit
 	static const char sql[] = "SELECT " ROW_COLUMNS " FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
 				  " WHERE d.state IN ('sent', 'received') AND d.due_at > 0 AND d.due_at <= ?"
 				  " ORDER BY d.due_at LIMIT ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	tc_db_bind_int64(q, 1, now);
+	tc_db_bind_int64(q, 2, (int64_t)limit);
 	/* Rows are gathered first: fn may update the deliveries the query walks. */
 	struct tc_delivery_row *rows = calloc(limit ? limit : 1, sizeof(*rows));
 	size_t n = 0;
-	int r = SQLITE_DONE;
+	int r = TC_DB_DONE;
 	if (!rows) {
-		sqlite3_reset(q);
+		tc_db_reset(q);
 		return TC_ERR_NOMEM;
 	}
-	while (n < limit && (r = sqlite3_step(q)) == SQLITE_ROW)
+	while (n < limit && (r = tc_db_step(q)) == TC_DB_ROW)
 		read_row(q, &rows[n++]);
-	sqlite3_reset(q);
-	enum tc_rc rc = r == SQLITE_ROW || r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	enum tc_rc rc = r == TC_DB_ROW || r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 	for (size_t i = 0; !rc && i < n; i++)
 		fn(&rows[i], user);
 	free(rows);
@@ -194,24 +195,24 @@ enum tc_rc tc_store_receiver_pending(struct tc_store *s, const char *target, int
 				  " LEFT JOIN receivers r ON r.id = d.target"
 				  " WHERE d.target = ? AND d.state IN ('sent', 'escalated') AND a.state IN " ACTIVE_ALERTS
 				  " AND (a.expires_at = 0 OR a.expires_at > ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, now);
+	tc_db_bind_text(q, 1, target, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, now);
 	/* Rows are gathered first: fn may update the deliveries the query walks. */
 	struct tc_vec rows = TC_VEC_OF(struct tc_delivery_row);
 	struct tc_delivery_row *row;
 	enum tc_rc rc = TC_OK;
-	int r = SQLITE_DONE;
-	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+	int r = TC_DB_DONE;
+	while (!rc && (r = tc_db_step(q)) == TC_DB_ROW) {
 		if ((row = tc_vec_push(&rows)))
 			read_row(q, row);
 		else
 			rc = TC_ERR_NOMEM;
 	}
-	sqlite3_reset(q);
-	if (!rc && r != SQLITE_DONE)
+	tc_db_reset(q);
+	if (!rc && r != TC_DB_DONE)
 		rc = TC_ERR_IO;
 	for (size_t i = 0; !rc && i < rows.n; i++)
 		fn(tc_vec_at(&rows, i), user);
@@ -225,10 +226,10 @@ enum tc_rc tc_store_each_unsettled(struct tc_store *s, int64_t now, tc_delivery_
 				  " WHERE a.state IN " ACTIVE_ALERTS " AND (a.expires_at = 0 OR a.expires_at > ?)"
 				  " AND d.state IN ('sent', 'received', 'escalated') AND d.channel = 'mqtt'"
 				  " AND d.attempts > 0 ORDER BY a.id, d.target";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
+	tc_db_bind_int64(q, 1, now);
 	return each_row(q, fn, user);
 }
 
@@ -236,50 +237,53 @@ enum tc_rc tc_store_put_ack(struct tc_store *s, const char *alert_id, const char
 			    const char *detail, int64_t at)
 {
 	static const char sql[] = "INSERT INTO acks (alert_id, target, kind, detail, at) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, target, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, kind, -1, TC_DB_STATIC);
 	if (detail && *detail)
-		sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, at);
-	return tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_text(q, 4, detail, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 5, at);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_put_selfcheck(struct tc_store *s, const char *alert_id, const char *receiver,
 				  const struct tc_store_selfcheck *c, int64_t at)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO self_checks (alert_id, receiver_id, at, audio, storage, "
-				  "clock_offset_ms, rtt_ms, version, kids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	static const char sql[] = "INSERT INTO self_checks (alert_id, receiver_id, at, audio, storage, "
+				  "clock_offset_ms, rtt_ms, version, kids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				  " ON CONFLICT (alert_id, receiver_id) DO UPDATE SET at = excluded.at,"
+				  " audio = excluded.audio, storage = excluded.storage, clock_offset_ms = excluded.clock_offset_ms,"
+				  " rtt_ms = excluded.rtt_ms, version = excluded.version, kids = excluded.kids";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, receiver, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, at);
-	sqlite3_bind_text(q, 4, c->audio, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, c->storage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, c->clock_offset_ms);
-	sqlite3_bind_int64(q, 7, c->rtt_ms);
-	sqlite3_bind_text(q, 8, c->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 9, c->kids, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, receiver, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 3, at);
+	tc_db_bind_text(q, 4, c->audio, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 5, c->storage, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 6, c->clock_offset_ms);
+	tc_db_bind_int64(q, 7, c->rtt_ms);
+	tc_db_bind_text(q, 8, c->version, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 9, c->kids, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* count(*) of a one-parameter query (the parameter may be NULL). */
 static long count_of(struct tc_store *s, const char *sql, const char *param)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	long n = -1;
 	if (!q)
 		return -1;
 	if (param)
-		sqlite3_bind_text(q, 1, param, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+		tc_db_bind_text(q, 1, param, -1, TC_DB_STATIC);
+	if (tc_db_step(q) == TC_DB_ROW)
+		n = (long)tc_db_column_int64(q, 0);
+	tc_db_reset(q);
 	return n;
 }
 
@@ -299,47 +303,47 @@ enum tc_rc tc_store_set_payload(struct tc_store *s, const char *alert_id, const 
 				int priority)
 {
 	static const char sql[] = "UPDATE alerts SET payload = ?, priority = ? WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_blob64(q, 1, sealed, len, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, priority);
-	sqlite3_bind_text(q, 3, alert_id, -1, SQLITE_STATIC);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+	tc_db_bind_blob64(q, 1, sealed, len, TC_DB_STATIC);
+	tc_db_bind_int(q, 2, priority);
+	tc_db_bind_text(q, 3, alert_id, -1, TC_DB_STATIC);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	return rc ? rc : tc_db_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 enum tc_rc tc_store_set_default_expiry(struct tc_store *s, const char *alert_id, int64_t expires_at)
 {
 	static const char sql[] = "UPDATE alerts SET expires_at = ? WHERE id = ? AND expires_at = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, expires_at);
-	sqlite3_bind_text(q, 2, alert_id, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, expires_at);
+	tc_db_bind_text(q, 2, alert_id, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* The one blob the query sql finds for key, copied to *out (malloc'ed); TC_ERR_NOTFOUND: none. */
 static enum tc_rc blob_of(struct tc_store *s, const char *sql, const char *key, unsigned char **out, size_t *len)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*out = NULL;
 	*len = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_bind_text(q, 1, key, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	enum tc_rc rc = r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 	if (!rc) {
-		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*len = (size_t)tc_db_column_bytes(q, 0);
 		*out = malloc(*len ? *len : 1);
 		if (*out)
-			memcpy(*out, sqlite3_column_blob(q, 0), *len);
+			memcpy(*out, tc_db_column_blob(q, 0), *len);
 		else
 			rc = TC_ERR_NOMEM;
 	}
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	return rc;
 }
 
@@ -352,77 +356,81 @@ enum tc_rc tc_store_put_audio(struct tc_store *s, const char *id, const char *al
 			      const char *format, const char *sha256, unsigned duration_ms, const void *data,
 			      size_t len)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO audio (id, alert_id, lang, format, sha256, duration_ms, data)"
-				  " VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	static const char sql[] = "INSERT INTO audio (id, alert_id, lang, format, sha256, duration_ms, data)"
+				  " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET alert_id = excluded.alert_id,"
+				  " lang = excluded.lang, format = excluded.format, sha256 = excluded.sha256,"
+				  " duration_ms = excluded.duration_ms, data = excluded.data";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, lang, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, duration_ms);
-	sqlite3_bind_blob64(q, 7, data, len, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, lang, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 4, format, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 5, sha256, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 6, duration_ms);
+	tc_db_bind_blob64(q, 7, data, len, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_each_audio(struct tc_store *s, const char *alert_id,
 			       void (*fn)(const char *id, const void *data, size_t len, void *user), void *user)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	/* Not cached: fn publishes, and the blob must stay valid while it runs. */
-	if (sqlite3_prepare_v2(s->db, "SELECT id, data FROM audio WHERE alert_id = ? ORDER BY id", -1, &q, NULL) !=
-	    SQLITE_OK)
+	if (tc_db_prepare(s->db, "SELECT id, data FROM audio WHERE alert_id = ? ORDER BY id", &q) !=
+	    TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+	while ((r = tc_db_step(q)) == TC_DB_ROW)
+		fn((const char *)tc_db_column_text(q, 0), tc_db_column_blob(q, 1), (size_t)tc_db_column_bytes(q, 1),
 		   user);
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_put_guidance_audio(struct tc_store *s, const char *id, const char *lang, const char *text,
 				       const char *format, const char *sha256, unsigned duration_ms, const void *data,
 				       size_t len, int64_t now)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO guidance_audio (id, lang, text, format, sha256, duration_ms, data,"
-				  " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	static const char sql[] = "INSERT INTO guidance_audio (id, lang, text, format, sha256, duration_ms, data,"
+				  " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET lang = excluded.lang,"
+				  " text = excluded.text, format = excluded.format, sha256 = excluded.sha256,"
+				  " duration_ms = excluded.duration_ms, data = excluded.data, created_at = excluded.created_at";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, duration_ms);
-	sqlite3_bind_blob64(q, 7, data, len, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 8, now);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, lang, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, text, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 4, format, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 5, sha256, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 6, duration_ms);
+	tc_db_bind_blob64(q, 7, data, len, TC_DB_STATIC);
+	tc_db_bind_int64(q, 8, now);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_get_guidance_audio(struct tc_store *s, const char *id, struct tc_guidance_audio *out)
 {
 	static const char sql[] = "SELECT lang, format, sha256, duration_ms, length(data) FROM guidance_audio WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	memset(out, 0, sizeof(*out));
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	enum tc_rc rc = r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	enum tc_rc rc = r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 	if (!rc) {
 		snprintf(out->id, sizeof(out->id), "%s", id);
-		snprintf(out->lang, sizeof(out->lang), "%s", (const char *)sqlite3_column_text(q, 0));
-		snprintf(out->format, sizeof(out->format), "%s", (const char *)sqlite3_column_text(q, 1));
-		snprintf(out->sha256, sizeof(out->sha256), "%s", (const char *)sqlite3_column_text(q, 2));
-		out->duration_ms = (unsigned)sqlite3_column_int64(q, 3);
-		out->length = (size_t)sqlite3_column_int64(q, 4);
+		snprintf(out->lang, sizeof(out->lang), "%s", (const char *)tc_db_column_text(q, 0));
+		snprintf(out->format, sizeof(out->format), "%s", (const char *)tc_db_column_text(q, 1));
+		snprintf(out->sha256, sizeof(out->sha256), "%s", (const char *)tc_db_column_text(q, 2));
+		out->duration_ms = (unsigned)tc_db_column_int64(q, 3);
+		out->length = (size_t)tc_db_column_int64(q, 4);
 	}
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	return rc;
 }
 
@@ -434,57 +442,57 @@ enum tc_rc tc_store_get_guidance_data(struct tc_store *s, const char *id, unsign
 enum tc_rc tc_store_add_published(struct tc_store *s, const char *alert_id, const char *topic)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO published (alert_id, topic) VALUES (?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, topic, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_each_published(struct tc_store *s, const char *alert_id, void (*fn)(const char *topic, void *user),
 				   void *user)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT topic FROM published WHERE alert_id = ? ORDER BY topic", -1, &q, NULL) !=
-	    SQLITE_OK)
+	tc_db_stmt *q = NULL;
+	if (tc_db_prepare(s->db, "SELECT topic FROM published WHERE alert_id = ? ORDER BY topic", &q) !=
+	    TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(q, 0), user);
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	while ((r = tc_db_step(q)) == TC_DB_ROW)
+		fn((const char *)tc_db_column_text(q, 0), user);
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_clear_published(struct tc_store *s, const char *alert_id)
 {
 	static const char sql[] = "DELETE FROM published WHERE alert_id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /* Run an alert-brief query (columns id, msg_type, state, expires_at, priority, has_payload) with an optional time. */
 static enum tc_rc each_brief(struct tc_store *s, const char *sql, const int64_t *now, tc_alert_brief_fn fn, void *user)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	/* Not cached: fn may run other statements, even this one's kind. */
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, sql, &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	if (now)
-		sqlite3_bind_int64(q, 1, *now);
+		tc_db_bind_int64(q, 1, *now);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_alert_brief b = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-					    (enum tc_alert_state)sqlite3_column_int(q, 2), sqlite3_column_int64(q, 3),
-					    sqlite3_column_int(q, 4), sqlite3_column_int(q, 5) != 0 };
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_alert_brief b = { (const char *)tc_db_column_text(q, 0), (const char *)tc_db_column_text(q, 1),
+					    (enum tc_alert_state)tc_db_column_int(q, 2), tc_db_column_int64(q, 3),
+					    tc_db_column_int(q, 4), tc_db_column_int(q, 5) != 0 };
 		fn(&b, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 #define BRIEF_COLUMNS "a.id, a.msg_type, a.state, a.expires_at, a.priority, a.payload IS NOT NULL"
@@ -516,13 +524,13 @@ enum tc_rc tc_store_active_alerts(struct tc_store *s, int64_t now, tc_alert_brie
 /* Run an UPDATE with one time parameter bound to ?1; *n receives the changed rows when n is not NULL. */
 static enum tc_rc update_at(struct tc_store *s, const char *sql, int64_t now, long *n)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, now);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
 	if (n)
-		*n = rc ? 0 : (long)sqlite3_changes(s->db);
+		*n = rc ? 0 : (long)tc_db_changes(s->db);
 	return rc;
 }
 
@@ -530,10 +538,10 @@ enum tc_rc tc_store_expire_alerts(struct tc_store *s, int64_t now, long *n)
 {
 	static const char deliveries[] =
 		"UPDATE deliveries SET state = 'expired', due_at = 0, updated_at = ?1 WHERE state IN " OPEN_STATES
-		" AND alert_id IN (SELECT id FROM alerts WHERE state IN " MOVED_BY("expire")
+		" AND alert_id IN (SELECT id FROM alerts WHERE " MOVED_BY("state", "expire")
 		" AND expires_at > 0 AND expires_at <= ?1)";
 	static const char alerts[] = "UPDATE alerts SET state = alert_state('expired'), updated_at = ?1"
-				     " WHERE state IN " MOVED_BY("expire") " AND expires_at > 0 AND expires_at <= ?1";
+				     " WHERE " MOVED_BY("state", "expire") " AND expires_at > 0 AND expires_at <= ?1";
 	enum tc_rc rc = update_at(s, deliveries, now, NULL);
 	return rc ? rc : update_at(s, alerts, now, n);
 }
@@ -541,7 +549,7 @@ enum tc_rc tc_store_expire_alerts(struct tc_store *s, int64_t now, long *n)
 enum tc_rc tc_store_finish_alerts(struct tc_store *s, int64_t now, long *n)
 {
 	static const char sql[] = "UPDATE alerts SET state = alert_state('done'), updated_at = ?1"
-				  " WHERE state IN " MOVED_BY("finish") " AND NOT EXISTS"
+				  " WHERE " MOVED_BY("state", "finish") " AND NOT EXISTS"
 				  " (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state IN " OPEN_STATES ")";
 	return update_at(s, sql, now, n);
 }
@@ -550,47 +558,47 @@ enum tc_rc tc_store_alert_brief(struct tc_store *s, const char *id, char msg_typ
 				int64_t *expires_at)
 {
 	static const char sql[] = "SELECT msg_type, state, expires_at FROM alerts WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
 		tc_store_text_col(q, 0, msg_type, 16);
-		*state = (enum tc_alert_state)sqlite3_column_int(q, 1);
-		*expires_at = sqlite3_column_int64(q, 2);
+		*state = (enum tc_alert_state)tc_db_column_int(q, 1);
+		*expires_at = tc_db_column_int64(q, 2);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_receiver_info(struct tc_store *s, const char *id, char kind[16], char region[16])
 {
 	static const char sql[] = "SELECT kind, region FROM receivers WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
+	tc_db_bind_text(q, 1, id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
 		tc_store_text_col(q, 0, kind, 16);
 		tc_store_text_col(q, 1, region, 16);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_receiver_seen(struct tc_store *s, const char *id, bool online, int64_t at)
 {
 	static const char sql[] = "UPDATE receivers SET online = ?, last_seen = max(last_seen, ?) WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int(q, 1, online);
-	sqlite3_bind_int64(q, 2, at);
-	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+	tc_db_bind_int(q, 1, online);
+	tc_db_bind_int64(q, 2, at);
+	tc_db_bind_text(q, 3, id, -1, TC_DB_STATIC);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	return rc ? rc : tc_db_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 long tc_store_count_region(struct tc_store *s, const char *prefix)
@@ -610,15 +618,15 @@ enum tc_rc tc_store_put_escalation(struct tc_store *s, const char *alert_id, con
 {
 	static const char sql[] = "INSERT OR IGNORE INTO escalations (alert_id, target, region, at, reason)"
 				  " VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, region ? region : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, now);
-	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, target, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 3, region ? region : "", -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 4, now);
+	tc_db_bind_text(q, 5, reason, -1, TC_DB_STATIC);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 long tc_store_escalation_count(struct tc_store *s, const char *alert_id)

@@ -12,41 +12,41 @@
 enum tc_rc tc_store_drill_last(struct tc_store *s, const char *schedule, int64_t *slot)
 {
 	static const char sql[] = "SELECT COALESCE(MAX(slot), 0) FROM drill_runs WHERE schedule = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*slot = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW)
-		*slot = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : TC_ERR_IO;
+	tc_db_bind_text(q, 1, schedule, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW)
+		*slot = tc_db_column_int64(q, 0);
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_drill_record(struct tc_store *s, const char *schedule, int64_t slot, const char *alert_id,
 				 int64_t at)
 {
 	static const char sql[] = "INSERT INTO drill_runs (schedule, slot, alert_id, released_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, slot);
-	sqlite3_bind_text(q, 3, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, at);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : r == SQLITE_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
+	tc_db_bind_text(q, 1, schedule, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, slot);
+	tc_db_bind_text(q, 3, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 4, at);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : r == TC_DB_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_drill_counties(struct tc_store *s, struct tc_vec *codes)
 {
 	static const char sql[] = "SELECT DISTINCT substr(region, 1, 6) FROM receivers ORDER BY 1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	enum tc_rc rc = q ? TC_OK : TC_ERR_IO;
-	int r = SQLITE_DONE;
-	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+	int r = TC_DB_DONE;
+	while (!rc && (r = tc_db_step(q)) == TC_DB_ROW) {
 		char *slot = tc_vec_push(codes);
 		if (!slot)
 			rc = TC_ERR_NOMEM;
@@ -54,8 +54,8 @@ enum tc_rc tc_store_drill_counties(struct tc_store *s, struct tc_vec *codes)
 			tc_store_text_col(q, 0, slot, codes->size);
 	}
 	if (q)
-		sqlite3_reset(q);
-	return rc ? rc : r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+		tc_db_reset(q);
+	return rc ? rc : r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_drill_runs(struct tc_store *s, const char *schedule, int64_t id, size_t limit,
@@ -64,26 +64,26 @@ enum tc_rc tc_store_drill_runs(struct tc_store *s, const char *schedule, int64_t
 	static const char sql[] = "SELECT id, schedule, slot, COALESCE(alert_id, ''), released_at FROM drill_runs"
 				  " WHERE (?1 IS NULL OR schedule = ?1) AND (?2 = 0 OR id = ?2)"
 				  " ORDER BY slot DESC, id DESC LIMIT ?3";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	size_t n = 0;
 	int r;
 	if (!q)
 		return TC_ERR_IO;
 	if (schedule)
-		sqlite3_bind_text(q, 1, schedule, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, id);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_drill_run run = { .id = sqlite3_column_int64(q, 0),
-					    .schedule = (const char *)sqlite3_column_text(q, 1),
-					    .slot = sqlite3_column_int64(q, 2),
-					    .alert_id = (const char *)sqlite3_column_text(q, 3),
-					    .released_at = sqlite3_column_int64(q, 4) };
+		tc_db_bind_text(q, 1, schedule, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, id);
+	tc_db_bind_int64(q, 3, (int64_t)limit);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_drill_run run = { .id = tc_db_column_int64(q, 0),
+					    .schedule = (const char *)tc_db_column_text(q, 1),
+					    .slot = tc_db_column_int64(q, 2),
+					    .alert_id = (const char *)tc_db_column_text(q, 3),
+					    .released_at = tc_db_column_int64(q, 4) };
 		fn(&run, user);
 		n++;
 	}
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
+	tc_db_reset(q);
+	if (r != TC_DB_DONE)
 		return TC_ERR_IO;
 	return id && !n ? TC_ERR_NOTFOUND : TC_OK;
 }
@@ -97,21 +97,21 @@ enum tc_rc tc_store_drill_answers(struct tc_store *s, const char *alert_id,
 		"   AND k.kind IN ('played', 'displayed', 'checked'))"
 		" FROM deliveries d LEFT JOIN receivers r ON r.id = d.target"
 		" WHERE d.alert_id = ? AND d.channel = 'mqtt' ORDER BY 2, 1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_drill_answer a = { .receiver = (const char *)sqlite3_column_text(q, 0),
-					     .region = (const char *)sqlite3_column_text(q, 1),
-					     .state = (const char *)sqlite3_column_text(q, 2),
-					     .reason = (const char *)sqlite3_column_text(q, 3),
-					     .answered_at = sqlite3_column_int64(q, 4) };
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_drill_answer a = { .receiver = (const char *)tc_db_column_text(q, 0),
+					     .region = (const char *)tc_db_column_text(q, 1),
+					     .state = (const char *)tc_db_column_text(q, 2),
+					     .reason = (const char *)tc_db_column_text(q, 3),
+					     .answered_at = tc_db_column_int64(q, 4) };
 		fn(&a, user);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_drill_schedule_add(struct tc_store *s, const char *spec, const char *by, int64_t at,
@@ -119,19 +119,19 @@ enum tc_rc tc_store_drill_schedule_add(struct tc_store *s, const char *spec, con
 {
 	static const char sql[] =
 		"INSERT INTO drill_schedules (spec, created_by, created_at, runs_after) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*id = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, spec, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, at);
-	sqlite3_bind_int64(q, 4, runs_after);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (r == SQLITE_DONE)
-		*id = sqlite3_last_insert_rowid(s->db);
-	return r == SQLITE_DONE ? TC_OK : r == SQLITE_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
+	tc_db_bind_text(q, 1, spec, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 2, by, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 3, at);
+	tc_db_bind_int64(q, 4, runs_after);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	if (r == TC_DB_DONE)
+		*id = tc_db_last_insert_rowid(s->db);
+	return r == TC_DB_DONE ? TC_OK : r == TC_DB_CONSTRAINT ? TC_ERR_INVALID : TC_ERR_IO;
 }
 
 struct text_buf {
@@ -150,13 +150,13 @@ enum tc_rc tc_store_drill_schedule_remove(struct tc_store *s, int64_t id, char *
 	static const char sql[] = "DELETE FROM drill_schedules WHERE id = ?";
 	struct text_buf into = { spec, len };
 	enum tc_rc rc = tc_store_drill_schedules(s, id, spec_into, &into);
-	sqlite3_stmt *q = rc ? NULL : tc_store_stmt(s, sql);
+	tc_db_stmt *q = rc ? NULL : tc_store_stmt(s, sql);
 	if (rc || !q)
 		return rc ? rc : TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, id);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_bind_int64(q, 1, id);
+	int r = tc_db_step(q);
+	tc_db_reset(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_drill_schedules(struct tc_store *s, int64_t id,
@@ -164,23 +164,23 @@ enum tc_rc tc_store_drill_schedules(struct tc_store *s, int64_t id,
 {
 	static const char sql[] = "SELECT id, spec, created_by, created_at, runs_after FROM drill_schedules"
 				  " WHERE ?1 = 0 OR id = ?1 ORDER BY id";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	size_t n = 0;
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, id);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		struct tc_drill_schedule sc = { .id = sqlite3_column_int64(q, 0),
-						.spec = (const char *)sqlite3_column_text(q, 1),
-						.created_by = (const char *)sqlite3_column_text(q, 2),
-						.created_at = sqlite3_column_int64(q, 3),
-						.runs_after = sqlite3_column_int64(q, 4) };
+	tc_db_bind_int64(q, 1, id);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		struct tc_drill_schedule sc = { .id = tc_db_column_int64(q, 0),
+						.spec = (const char *)tc_db_column_text(q, 1),
+						.created_by = (const char *)tc_db_column_text(q, 2),
+						.created_at = tc_db_column_int64(q, 3),
+						.runs_after = tc_db_column_int64(q, 4) };
 		fn(&sc, user);
 		n++;
 	}
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
+	tc_db_reset(q);
+	if (r != TC_DB_DONE)
 		return TC_ERR_IO;
 	return id && !n ? TC_ERR_NOTFOUND : TC_OK;
 }

@@ -11,11 +11,11 @@
 enum tc_rc tc_store_health_know(struct tc_store *s, int64_t now)
 {
 	static const char sql[] = "UPDATE receivers SET known_at = ? WHERE known_at = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, now);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 /*
@@ -41,82 +41,82 @@ enum tc_rc tc_store_health_know(struct tc_store *s, int64_t now)
 	"  ORDER BY x.at DESC, x.rowid DESC LIMIT 1)"                                                              \
 	" LEFT JOIN health_list h ON h.receiver_id = r.id ORDER BY r.id"
 
-static void read_facts(sqlite3_stmt *q, struct tc_health_facts *f)
+static void read_facts(tc_db_stmt *q, struct tc_health_facts *f)
 {
 	*f = (struct tc_health_facts){ 0 };
 	tc_store_text_col(q, 0, f->id, sizeof(f->id));
 	tc_store_text_col(q, 1, f->kind, sizeof(f->kind));
 	tc_store_text_col(q, 2, f->name, sizeof(f->name));
 	tc_store_text_col(q, 3, f->region, sizeof(f->region));
-	f->online = sqlite3_column_int(q, 4) != 0;
-	f->last_seen = sqlite3_column_int64(q, 5);
-	f->known_at = sqlite3_column_int64(q, 6);
-	f->clock_at = sqlite3_column_int64(q, 7);
-	f->clock_offset_s = sqlite3_column_int64(q, 8);
-	f->checked = sqlite3_column_type(q, 9) != SQLITE_NULL;
+	f->online = tc_db_column_int(q, 4) != 0;
+	f->last_seen = tc_db_column_int64(q, 5);
+	f->known_at = tc_db_column_int64(q, 6);
+	f->clock_at = tc_db_column_int64(q, 7);
+	f->clock_offset_s = tc_db_column_int64(q, 8);
+	f->checked = tc_db_column_type(q, 9) != TC_DB_NULL;
 	if (f->checked) {
 		tc_store_text_col(q, 9, f->check_alert, sizeof(f->check_alert));
-		f->check_at = sqlite3_column_int64(q, 10);
+		f->check_at = tc_db_column_int64(q, 10);
 		tc_store_text_col(q, 11, f->audio, sizeof(f->audio));
 		tc_store_text_col(q, 12, f->storage, sizeof(f->storage));
-		f->check_offset_ms = sqlite3_column_int64(q, 13);
+		f->check_offset_ms = tc_db_column_int64(q, 13);
 	}
-	f->listed_since = sqlite3_column_int64(q, 14);
+	f->listed_since = tc_db_column_int64(q, 14);
 }
 
-/* The silent cursor's rows of receiver id into f; *r is the cursor's last step (SQLITE_ROW while it has rows). */
-static void take_recent(sqlite3_stmt *sq, int *r, struct tc_health_facts *f)
+/* The silent cursor's rows of receiver id into f; *r is the cursor's last step (TC_DB_ROW while it has rows). */
+static void take_recent(tc_db_stmt *sq, int *r, struct tc_health_facts *f)
 {
-	while (*r == SQLITE_ROW) {
-		const char *target = (const char *)sqlite3_column_text(sq, 0);
+	while (*r == TC_DB_ROW) {
+		const char *target = (const char *)tc_db_column_text(sq, 0);
 		int c = strcmp(target ? target : "", f->id);
 		if (c > 0)
 			return;
 		if (c == 0 && f->recent < TC_HEALTH_SILENT_MAX) {
 			tc_store_text_col(sq, 1, f->recent_alert[f->recent], sizeof(f->recent_alert[0]));
-			f->recent_silent[f->recent++] = sqlite3_column_int(sq, 2) != 0;
+			f->recent_silent[f->recent++] = tc_db_column_int(sq, 2) != 0;
 		}
-		*r = sqlite3_step(sq);
+		*r = tc_db_step(sq);
 	}
 }
 
 enum tc_rc tc_store_health_each(struct tc_store *s, long silent_alerts,
 				void (*fn)(const struct tc_health_facts *f, void *user), void *user)
 {
-	sqlite3_stmt *q = NULL, *sq = NULL;
+	tc_db_stmt *q = NULL, *sq = NULL;
 	struct tc_health_facts f;
 	enum tc_rc rc = TC_ERR_IO;
 	/* two cursors walked side by side: prepared here, not cached, so that both stay open */
-	if (sqlite3_prepare_v2(s->db, FACTS_SQL, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, SILENT_SQL, -1, &sq, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, FACTS_SQL, &q) != TC_DB_OK ||
+	    tc_db_prepare(s->db, SILENT_SQL, &sq) != TC_DB_OK)
 		goto out;
-	sqlite3_bind_int64(sq, 1, silent_alerts < 1 ? 1 : silent_alerts);
-	int r = sqlite3_step(q), sr = sqlite3_step(sq);
-	for (; r == SQLITE_ROW; r = sqlite3_step(q)) {
+	tc_db_bind_int64(sq, 1, silent_alerts < 1 ? 1 : silent_alerts);
+	int r = tc_db_step(q), sr = tc_db_step(sq);
+	for (; r == TC_DB_ROW; r = tc_db_step(q)) {
 		read_facts(q, &f);
 		take_recent(sq, &sr, &f);
 		fn(&f, user);
 	}
-	if (r == SQLITE_DONE && (sr == SQLITE_ROW || sr == SQLITE_DONE))
+	if (r == TC_DB_DONE && (sr == TC_DB_ROW || sr == TC_DB_DONE))
 		rc = TC_OK;
 out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(sq);
+	tc_db_finalize(q);
+	tc_db_finalize(sq);
 	return rc;
 }
 
 /* Run a write with one text (1) and up to two integers (2, 3; n of them). */
 static enum tc_rc write_one(struct tc_store *s, const char *sql, const char *text, int n, int64_t x, int64_t y)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, text, -1, TC_DB_STATIC);
 	if (n > 0)
-		sqlite3_bind_int64(q, 2, x);
+		tc_db_bind_int64(q, 2, x);
 	if (n > 1)
-		sqlite3_bind_int64(q, 3, y);
-	return tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_int64(q, 3, y);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_health_list(struct tc_store *s, const char *id, int64_t since)
@@ -141,19 +141,19 @@ enum tc_rc tc_store_receiver_clock(struct tc_store *s, const char *id, int64_t o
 static enum tc_rc exists(struct tc_store *s, const char *sql, const char *a, const char *b, bool has_int, int64_t x,
 			 bool *yes)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*yes = false;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, a, -1, TC_DB_STATIC);
 	if (b)
-		sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+		tc_db_bind_text(q, 2, b, -1, TC_DB_STATIC);
 	if (has_int)
-		sqlite3_bind_int64(q, 3, x);
-	int r = sqlite3_step(q);
-	*yes = r == SQLITE_ROW;
-	sqlite3_reset(q);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+		tc_db_bind_int64(q, 3, x);
+	int r = tc_db_step(q);
+	*yes = r == TC_DB_ROW;
+	tc_db_reset(q);
+	return r == TC_DB_ROW || r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_health_told(struct tc_store *s, const char *phone, const char *subject, int64_t since, bool *told)

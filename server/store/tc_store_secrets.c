@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <sqlite3.h>
+
 #include "tc_store_int.h"
 
 static enum tc_rc new_secret(char out[TC_SECRET_CHARS + 1])
@@ -30,15 +32,20 @@ static void sql_new_secret(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_error(c, "new_secret: no random bytes", -1);
 		return;
 	}
-	sqlite3_result_text(c, secret, -1, SQLITE_TRANSIENT);
+	sqlite3_result_text(c, secret, -1, TC_DB_TRANSIENT);
 	memset(secret, 0, sizeof(secret));
 }
 
-int tc_store_secret_functions(sqlite3 *db)
+int tc_store_secret_functions(struct tc_db *db)
 {
-	return sqlite3_create_function_v2(db, "new_secret", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_new_secret, NULL,
+	return sqlite3_create_function_v2(tc_db_sqlite(db), "new_secret", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_new_secret, NULL,
 					  NULL, NULL);
 }
+
+/* A removed receiver's row is replaced whole: a new secret, not yet synced nor removed, no ACL yet. */
+#define REPLACE_SECRET                                                                                         \
+	" ON CONFLICT (receiver_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at,"  \
+	" synced = 0, removed = 0, acl_region = ''"
 
 /*
  * One statement in one transaction for every receiver without a secret: a
@@ -48,49 +55,49 @@ int tc_store_secret_functions(sqlite3 *db)
  */
 enum tc_rc tc_secrets_ensure(struct tc_store *s, int64_t now, size_t *added)
 {
-	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at)"
+	static const char put[] = "INSERT INTO receiver_secrets (receiver_id, secret, created_at)"
 				  " SELECT r.id, new_secret(), ? FROM receivers r"
 				  " LEFT JOIN receiver_secrets x ON x.receiver_id = r.id"
-				  " WHERE x.receiver_id IS NULL OR x.removed = 1";
-	sqlite3_stmt *q = tc_store_stmt(s, put);
+				  " WHERE x.receiver_id IS NULL OR x.removed = 1" REPLACE_SECRET;
+	tc_db_stmt *q = tc_store_stmt(s, put);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q)); /* one statement: its own transaction */
+	tc_db_bind_int64(q, 1, now);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q)); /* one statement: its own transaction */
 	if (!rc && added)
-		*added = (size_t)sqlite3_changes(s->db);
+		*added = (size_t)tc_db_changes(s->db);
 	return rc;
 }
 
 enum tc_rc tc_secrets_ensure_one(struct tc_store *s, const char *id, int64_t now)
 {
 	/* as tc_secrets_ensure: a new secret when there is none or the old one was removed */
-	static const char put[] = "INSERT OR REPLACE INTO receiver_secrets (receiver_id, secret, created_at)"
+	static const char put[] = "INSERT INTO receiver_secrets (receiver_id, secret, created_at)"
 				  " SELECT ?1, new_secret(), ?2 WHERE NOT EXISTS"
-				  " (SELECT 1 FROM receiver_secrets WHERE receiver_id = ?1 AND removed = 0)";
-	sqlite3_stmt *q = tc_store_stmt(s, put);
+				  " (SELECT 1 FROM receiver_secrets WHERE receiver_id = ?1 AND removed = 0)" REPLACE_SECRET;
+	tc_db_stmt *q = tc_store_stmt(s, put);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 2, now);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, id, -1, TC_DB_TRANSIENT);
+	tc_db_bind_int64(q, 2, now);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char *region)
 {
 	static const char sql[] = "SELECT x.secret, r.region FROM receivers r JOIN receiver_secrets x"
 				  " ON x.receiver_id = r.id WHERE r.id = ? AND x.removed = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
+	tc_db_bind_text(q, 1, id, -1, TC_DB_TRANSIENT);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
 		tc_store_text_col(q, 0, secret, TC_SECRET_CHARS + 1);
 		tc_store_text_col(q, 1, region, 16);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 /* Each row of sql (id, region, secret, moved; bound to at most max rows) to cb. */
@@ -99,16 +106,16 @@ static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
 		       void *user)
 {
 	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	tc_db_bind_int64(q, 1, (int64_t)max);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		tc_store_text_col(q, 0, id, sizeof(id));
 		tc_store_text_col(q, 1, region, sizeof(region));
 		tc_store_text_col(q, 2, secret, sizeof(secret));
-		cb(id, region, secret, sqlite3_column_int(q, 3) != 0, user);
+		cb(id, region, secret, tc_db_column_int(q, 3) != 0, user);
 	}
 	memset(secret, 0, sizeof(secret));
 	return tc_store_done(q, r);
@@ -149,23 +156,23 @@ enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
 
 static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
 {
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
 	if (id)
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-	return tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_text(q, 1, id, -1, TC_DB_TRANSIENT);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region)
 {
 	static const char sql[] = "UPDATE receiver_secrets SET synced = 1, acl_region = ? WHERE receiver_id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, region, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_TRANSIENT);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, region, -1, TC_DB_TRANSIENT);
+	tc_db_bind_text(q, 2, id, -1, TC_DB_TRANSIENT);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_secrets_resync(struct tc_store *s)
@@ -179,12 +186,12 @@ enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const c
 {
 	static const char sql[] = "SELECT receiver_id, acl_region FROM receiver_secrets WHERE removed = 1 LIMIT ?";
 	char id[64], region[16];
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	tc_db_bind_int64(q, 1, (int64_t)max);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		tc_store_text_col(q, 0, id, sizeof(id));
 		tc_store_text_col(q, 1, region, sizeof(region));
 		cb(id, region, user);
@@ -210,7 +217,7 @@ enum tc_rc tc_store_remove_receiver(struct tc_store *s, const char *id)
 		tc_store_rollback(s);
 		return TC_ERR_IO;
 	}
-	if (sqlite3_changes(s->db) == 0) {
+	if (tc_db_changes(s->db) == 0) {
 		tc_store_rollback(s);
 		return TC_ERR_NOTFOUND;
 	}

@@ -20,9 +20,9 @@
 #define LIVE_ALERTS "(alert_state('planned'), alert_state('dispatching'), alert_state('done'))"
 
 /* A row read from MSG_COLUMNS at col 0; text points into the statement (copy it before the next step). */
-static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
+static void read_msg(tc_db_stmt *q, struct tc_sms_row *r)
 {
-	r->id = sqlite3_column_int64(q, 0);
+	r->id = tc_db_column_int64(q, 0);
 	tc_store_text_col(q, 1, r->alert_id, sizeof(r->alert_id));
 	tc_store_text_col(q, 2, r->phone, sizeof(r->phone));
 	tc_store_text_col(q, 3, r->purpose, sizeof(r->purpose));
@@ -30,13 +30,13 @@ static void read_msg(sqlite3_stmt *q, struct tc_sms_row *r)
 	tc_store_text_col(q, 5, r->role, sizeof(r->role));
 	tc_store_text_col(q, 6, r->region, sizeof(r->region));
 	tc_store_text_col(q, 7, r->language, sizeof(r->language));
-	r->batch = (long)sqlite3_column_int64(q, 8);
+	r->batch = (long)tc_db_column_int64(q, 8);
 	tc_store_text_col(q, 9, r->code, sizeof(r->code));
-	r->text = (const char *)sqlite3_column_text(q, 10);
-	r->parts = (long)sqlite3_column_int64(q, 11);
+	r->text = (const char *)tc_db_column_text(q, 10);
+	r->parts = (long)tc_db_column_int64(q, 11);
 	tc_store_text_col(q, 12, r->state, sizeof(r->state));
-	r->due_at = sqlite3_column_int64(q, 13);
-	r->confirmed_at = sqlite3_column_int64(q, 14);
+	r->due_at = tc_db_column_int64(q, 13);
+	r->confirmed_at = tc_db_column_int64(q, 14);
 	r->reply = NULL;
 }
 
@@ -58,11 +58,11 @@ static struct gathered_row *gathered_at(const struct gathered *g, size_t i)
 	return tc_vec_at(&g->v, i);
 }
 
-static enum tc_rc gather(sqlite3_stmt *q, size_t limit, struct gathered *g, int extra_col)
+static enum tc_rc gather(tc_db_stmt *q, size_t limit, struct gathered *g, int extra_col)
 {
 	enum tc_rc rc = TC_OK;
-	int r = SQLITE_DONE;
-	while (!rc && (!limit || g->v.n < limit) && (r = sqlite3_step(q)) == SQLITE_ROW) {
+	int r = TC_DB_DONE;
+	while (!rc && (!limit || g->v.n < limit) && (r = tc_db_step(q)) == TC_DB_ROW) {
 		struct gathered_row *row = tc_vec_push(&g->v);
 		if (!row) {
 			rc = TC_ERR_NOMEM;
@@ -71,13 +71,13 @@ static enum tc_rc gather(sqlite3_stmt *q, size_t limit, struct gathered *g, int 
 		read_msg(q, &row->msg);
 		row->text = strdup(row->msg.text ? row->msg.text : "");
 		row->msg.text = row->text;
-		row->extra = extra_col >= 0 ? (long)sqlite3_column_int64(q, extra_col) : 0;
+		row->extra = extra_col >= 0 ? (long)tc_db_column_int64(q, extra_col) : 0;
 		if (!row->text)
 			rc = TC_ERR_NOMEM;
 	}
-	if (!rc && r != SQLITE_ROW && r != SQLITE_DONE)
+	if (!rc && r != TC_DB_ROW && r != TC_DB_DONE)
 		rc = TC_ERR_IO;
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	return rc;
 }
 
@@ -93,34 +93,34 @@ enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int6
 	static const char ins[] = "INSERT OR IGNORE INTO sms_messages (alert_id, phone, purpose, name, role, region, language,"
 				  " batch, code, text, parts, created_at, updated_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char part[] = "INSERT OR IGNORE INTO sms_parts (message_id, seq) VALUES (?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, ins);
+	tc_db_stmt *q = tc_store_stmt(s, ins);
 	*added = false;
 	if (!q)
 		return TC_ERR_IO;
 	const char *t[] = { r->alert_id, r->phone, r->purpose, r->name, r->role, r->region, r->language };
 	for (int i = 0; i < 7; i++)
-		sqlite3_bind_text(q, i + 1, t[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 8, r->batch);
-	sqlite3_bind_text(q, 9, r->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 10, r->text ? r->text : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 11, r->parts);
-	sqlite3_bind_int64(q, 12, now);
-	sqlite3_bind_int64(q, 13, now);
-	sqlite3_bind_text(q, 14, r->subject, -1, SQLITE_STATIC);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	if (rc || !sqlite3_changes(s->db))
+		tc_db_bind_text(q, i + 1, t[i], -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 8, r->batch);
+	tc_db_bind_text(q, 9, r->code, -1, TC_DB_STATIC);
+	tc_db_bind_text(q, 10, r->text ? r->text : "", -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 11, r->parts);
+	tc_db_bind_int64(q, 12, now);
+	tc_db_bind_int64(q, 13, now);
+	tc_db_bind_text(q, 14, r->subject, -1, TC_DB_STATIC);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	if (rc || !tc_db_changes(s->db))
 		return rc;
-	int64_t mid = sqlite3_last_insert_rowid(s->db);
+	int64_t mid = tc_db_last_insert_rowid(s->db);
 	*added = true;
 	if (id)
 		*id = mid;
 	for (long k = 0; !rc && k < r->parts; k++) {
-		sqlite3_stmt *p = tc_store_stmt(s, part);
+		tc_db_stmt *p = tc_store_stmt(s, part);
 		if (!p)
 			return TC_ERR_IO;
-		sqlite3_bind_int64(p, 1, mid);
-		sqlite3_bind_int64(p, 2, k);
-		rc = tc_store_done(p, sqlite3_step(p));
+		tc_db_bind_int64(p, 1, mid);
+		tc_db_bind_int64(p, 2, k);
+		rc = tc_store_done(p, tc_db_step(p));
 	}
 	return rc;
 }
@@ -128,23 +128,23 @@ enum tc_rc tc_store_sms_add(struct tc_store *s, const struct tc_sms_row *r, int6
 enum tc_rc tc_store_sms_set_code(struct tc_store *s, int64_t id, const char *code)
 {
 	static const char sql[] = "UPDATE sms_messages SET code = ? WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, id);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, code, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, id);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_mark_sent(struct tc_store *s, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE sms_messages SET sent_at = ? WHERE id = ? AND sent_at = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_int64(q, 2, id);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, now);
+	tc_db_bind_int64(q, 2, id);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*fn)(const char *id, void *user),
@@ -155,16 +155,16 @@ enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*
 				  " AND (a.expires_at = 0 OR a.expires_at > ?1)"
 				  " AND a.received_at >= ?1 - 21600 AND NOT EXISTS (SELECT 1 FROM sms_alerts x WHERE x.alert_id = a.id)"
 				  " ORDER BY a.priority DESC, a.received_at LIMIT 64";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	char ids[64][17];
 	size_t n = 0;
 	int r;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW)
+	tc_db_bind_int64(q, 1, now);
+	while (n < 64 && (r = tc_db_step(q)) == TC_DB_ROW)
 		tc_store_text_col(q, 0, ids[n++], 17);
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	for (size_t i = 0; i < n; i++)
 		fn(ids[i], user);
 	return TC_OK;
@@ -172,14 +172,15 @@ enum tc_rc tc_store_sms_alerts_to_build(struct tc_store *s, int64_t now, void (*
 
 enum tc_rc tc_store_sms_mark_built(struct tc_store *s, const char *alert_id, long recipients, int64_t now)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO sms_alerts (alert_id, at, recipients) VALUES (?, ?, ?)";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	static const char sql[] = "INSERT INTO sms_alerts (alert_id, at, recipients) VALUES (?, ?, ?)"
+				  " ON CONFLICT (alert_id) DO UPDATE SET at = excluded.at, recipients = excluded.recipients";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, now);
-	sqlite3_bind_int64(q, 3, recipients);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, now);
+	tc_db_bind_int64(q, 3, recipients);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limit,
@@ -188,25 +189,25 @@ enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limi
 	static const char sql[] = "SELECT e.id, e.alert_id, e.target, e.region FROM escalations e JOIN alerts a ON a.id = e.alert_id"
 				  " WHERE e.handled = 0 AND a.state IN " LIVE_ALERTS " AND (a.expires_at = 0 OR a.expires_at > ?)"
 				  " ORDER BY e.id LIMIT ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	tc_db_bind_int64(q, 1, now);
+	tc_db_bind_int64(q, 2, (int64_t)limit);
 	struct tc_sms_escalation *v = calloc(limit ? limit : 1, sizeof(*v));
 	size_t n = 0;
 	if (!v) {
-		sqlite3_reset(q);
+		tc_db_reset(q);
 		return TC_ERR_NOMEM;
 	}
-	while (n < limit && sqlite3_step(q) == SQLITE_ROW) {
-		v[n].id = sqlite3_column_int64(q, 0);
+	while (n < limit && tc_db_step(q) == TC_DB_ROW) {
+		v[n].id = tc_db_column_int64(q, 0);
 		tc_store_text_col(q, 1, v[n].alert_id, sizeof(v[n].alert_id));
 		tc_store_text_col(q, 2, v[n].target, sizeof(v[n].target));
 		tc_store_text_col(q, 3, v[n].region, sizeof(v[n].region));
 		n++;
 	}
-	sqlite3_reset(q);
+	tc_db_reset(q);
 	for (size_t i = 0; i < n; i++)
 		fn(&v[i], user);
 	free(v);
@@ -216,11 +217,11 @@ enum tc_rc tc_store_sms_escalations(struct tc_store *s, int64_t now, size_t limi
 enum tc_rc tc_store_sms_escalation_handled(struct tc_store *s, int64_t id)
 {
 	static const char sql[] = "UPDATE escalations SET handled = 1 WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, id);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, id);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
@@ -238,11 +239,11 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval'))"
 				  "  OR m.purpose = 'maintenance')"
 				  " ORDER BY p.message_id, p.seq LIMIT ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+	tc_db_bind_int64(q, 1, (int64_t)limit);
 	enum tc_rc rc = gather(q, limit, &g, MSG_N);
 	for (size_t i = 0; !rc && i < g.v.n; i++) {
 		struct tc_sms_part p = { gathered_at(&g, i)->msg, gathered_at(&g, i)->extra };
@@ -257,11 +258,11 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 enum tc_rc tc_store_sms_requeue(struct tc_store *s, long *n)
 {
 	static const char sql[] = "UPDATE sms_parts SET state = 'queued' WHERE state = 'sending'";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	*n = rc ? 0 : (long)sqlite3_changes(s->db);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	*n = rc ? 0 : (long)tc_db_changes(s->db);
 	return rc;
 }
 
@@ -274,70 +275,70 @@ enum tc_rc tc_store_sms_part_set(struct tc_store *s, int64_t message_id, long se
 				 const char *smsc_id)
 {
 	static const char sql[] = "UPDATE sms_parts SET state = ?, smsc_id = coalesce(?, smsc_id) WHERE message_id = ? AND seq = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, state, -1, TC_DB_STATIC);
 	if (smsc_id && *smsc_id)
-		sqlite3_bind_text(q, 2, smsc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, message_id);
-	sqlite3_bind_int64(q, 4, seq);
-	return tc_store_done(q, sqlite3_step(q));
+		tc_db_bind_text(q, 2, smsc_id, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 3, message_id);
+	tc_db_bind_int64(q, 4, seq);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_part_submitted(struct tc_store *s, int64_t message_id, long seq, const char *smsc_id)
 {
 	static const char sql[] = "UPDATE sms_parts SET state = 'submitted', smsc_id = ?"
 				  " WHERE message_id = ? AND seq = ? AND state IN ('queued', 'sending')";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, smsc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, message_id);
-	sqlite3_bind_int64(q, 3, seq);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
-	return rc ? rc : sqlite3_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
+	tc_db_bind_text(q, 1, smsc_id, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, message_id);
+	tc_db_bind_int64(q, 3, seq);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
+	return rc ? rc : tc_db_changes(s->db) ? TC_OK : TC_ERR_NOTFOUND;
 }
 
 enum tc_rc tc_store_sms_part_find(struct tc_store *s, const char *smsc_id, int64_t *message_id, long *seq)
 {
 	static const char sql[] = "SELECT message_id, seq FROM sms_parts WHERE smsc_id = ? ORDER BY message_id DESC LIMIT 1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, smsc_id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		*message_id = sqlite3_column_int64(q, 0);
-		*seq = (long)sqlite3_column_int64(q, 1);
+	tc_db_bind_text(q, 1, smsc_id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
+		*message_id = tc_db_column_int64(q, 0);
+		*seq = (long)tc_db_column_int64(q, 1);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 long tc_store_sms_parts_in(struct tc_store *s, int64_t message_id, const char *state)
 {
 	static const char sql[] = "SELECT count(*) FROM sms_parts WHERE message_id = ? AND state = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	long n = -1;
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, message_id);
-	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	tc_db_bind_int64(q, 1, message_id);
+	tc_db_bind_text(q, 2, state, -1, TC_DB_STATIC);
+	if (tc_db_step(q) == TC_DB_ROW)
+		n = (long)tc_db_column_int64(q, 0);
+	tc_db_reset(q);
 	return n;
 }
 
 enum tc_rc tc_store_sms_get(struct tc_store *s, int64_t id, tc_sms_row_fn fn, void *user)
 {
 	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, id);
+	tc_db_bind_int64(q, 1, id);
 	enum tc_rc rc = gather(q, 1, &g, -1);
 	if (!rc && !g.v.n)
 		rc = TC_ERR_NOTFOUND;
@@ -350,26 +351,26 @@ enum tc_rc tc_store_sms_get(struct tc_store *s, int64_t id, tc_sms_row_fn fn, vo
 enum tc_rc tc_store_sms_set_state(struct tc_store *s, int64_t id, const char *state, int64_t due_at, int64_t now)
 {
 	static const char sql[] = "UPDATE sms_messages SET state = ?, due_at = ?, updated_at = ? WHERE id = ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, due_at);
-	sqlite3_bind_int64(q, 3, now);
-	sqlite3_bind_int64(q, 4, id);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, state, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, due_at);
+	tc_db_bind_int64(q, 3, now);
+	tc_db_bind_int64(q, 4, id);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_overdue(struct tc_store *s, int64_t now, size_t limit, tc_sms_row_fn fn, void *user)
 {
 	static const char sql[] = "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.state = 'submitted'"
 				  " AND m.due_at > 0 AND m.due_at <= ? ORDER BY m.due_at LIMIT ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	tc_db_bind_int64(q, 1, now);
+	tc_db_bind_int64(q, 2, (int64_t)limit);
 	enum tc_rc rc = gather(q, limit, &g, -1);
 	for (size_t i = 0; !rc && i < g.v.n; i++)
 		fn(&gathered_at(&g, i)->msg, user);
@@ -385,34 +386,34 @@ enum tc_rc tc_store_sms_reply_target(struct tc_store *s, const char *phone, cons
 	static const char latest[] = "SELECT id, sent_at FROM sms_messages WHERE phone = ? AND sent_at > 0 AND sent_at >= ?"
 				     " AND purpose <> 'maintenance'"
 				     " ORDER BY purpose IN ('escalation', 'relay') DESC, id DESC LIMIT 1";
-	sqlite3_stmt *q = tc_store_stmt(s, code ? by_code : latest);
+	tc_db_stmt *q = tc_store_stmt(s, code ? by_code : latest);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, phone, -1, TC_DB_STATIC);
 	if (code)
-		sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
+		tc_db_bind_text(q, 2, code, -1, TC_DB_STATIC);
 	else
-		sqlite3_bind_int64(q, 2, since);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, 0);
-		*sent_at = sqlite3_column_int64(q, 1);
+		tc_db_bind_int64(q, 2, since);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
+		*id = tc_db_column_int64(q, 0);
+		*sent_at = tc_db_column_int64(q, 1);
 	}
-	sqlite3_reset(q);
-	return r == SQLITE_ROW ? TC_OK : r == SQLITE_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
+	tc_db_reset(q);
+	return r == TC_DB_ROW ? TC_OK : r == TC_DB_DONE ? TC_ERR_NOTFOUND : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_sms_wrong_reply(struct tc_store *s, const char *phone, int64_t since, long *most)
 {
 	static const char sql[] = "UPDATE sms_messages SET wrong_replies = wrong_replies + 1"
 				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*most = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, since);
-	enum tc_rc rc = tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_text(q, 1, phone, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, since);
+	enum tc_rc rc = tc_store_done(q, tc_db_step(q));
 	if (!rc)
 		*most = tc_store_sms_wrong_replies(s, phone, since);
 	return rc;
@@ -422,15 +423,15 @@ long tc_store_sms_wrong_replies(struct tc_store *s, const char *phone, int64_t s
 {
 	static const char sql[] = "SELECT coalesce(max(wrong_replies), 0) FROM sms_messages"
 				  " WHERE phone = ? AND max(created_at, sent_at) >= ?";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	long n = 0;
 	if (!q)
 		return 0;
-	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, since);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	tc_db_bind_text(q, 1, phone, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 2, since);
+	if (tc_db_step(q) == TC_DB_ROW)
+		n = (long)tc_db_column_int64(q, 0);
+	tc_db_reset(q);
 	return n;
 }
 
@@ -438,79 +439,78 @@ enum tc_rc tc_store_sms_confirm(struct tc_store *s, int64_t id, const char *repl
 {
 	static const char sql[] = "UPDATE sms_messages SET confirmed_at = ?, reply = ?, updated_at = ?"
 				  " WHERE id = ? AND confirmed_at = 0";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_int64(q, 1, now);
-	sqlite3_bind_text(q, 2, reply, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, now);
-	sqlite3_bind_int64(q, 4, id);
-	return tc_store_done(q, sqlite3_step(q));
+	tc_db_bind_int64(q, 1, now);
+	tc_db_bind_text(q, 2, reply, -1, TC_DB_STATIC);
+	tc_db_bind_int64(q, 3, now);
+	tc_db_bind_int64(q, 4, id);
+	return tc_store_done(q, tc_db_step(q));
 }
 
 enum tc_rc tc_store_sms_counts(struct tc_store *s, const char *alert_id, long counts[TC_STORE_SMS_N_STATES],
 			       long *total, long *confirmed)
 {
 	static const char *const names[] = { TC_STORE_SMS_STATES };
-	static const char sql[] = "SELECT state, count(*), sum(confirmed_at > 0) FROM sms_messages WHERE alert_id = ? GROUP BY state";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	static const char sql[] = "SELECT state, count(*), sum(CASE WHEN confirmed_at > 0 THEN 1 ELSE 0 END) FROM sms_messages WHERE alert_id = ? GROUP BY state";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	memset(counts, 0, TC_STORE_SMS_N_STATES * sizeof(long));
 	*total = *confirmed = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *st = (const char *)sqlite3_column_text(q, 0);
-		long n = (long)sqlite3_column_int64(q, 1);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		const char *st = (const char *)tc_db_column_text(q, 0);
+		long n = (long)tc_db_column_int64(q, 1);
 		for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
 			if (st && !strcmp(st, names[i]))
 				counts[i] = n;
 		*total += n;
-		*confirmed += (long)sqlite3_column_int64(q, 2);
+		*confirmed += (long)tc_db_column_int64(q, 2);
 	}
 	return tc_store_done(q, r);
 }
 
 enum tc_rc tc_store_sms_each(struct tc_store *s, const char *alert_id, tc_sms_row_fn fn, void *user)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	/* Not cached: fn may write (an export streams), and the rows may be many. */
-	if (sqlite3_prepare_v2(s->db, "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.alert_id = ? ORDER BY m.batch, m.id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, "SELECT " MSG_COLUMNS " FROM sms_messages m WHERE m.alert_id = ? ORDER BY m.batch, m.id", &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_sms_row row;
 		read_msg(q, &row);
 		fn(&row, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 				     void (*fn)(const struct tc_sms_village *v, void *user), void *user)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	static const char sql[] =
 		"WITH v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
-		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) GROUP BY region)"
+		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) AS e GROUP BY region)"
 		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN sms_messages m"
 		" ON m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> '' AND substr(v.region, 1, length(m.region)) = m.region"
 		" ORDER BY v.region, m.phone";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (tc_db_prepare(s->db, sql, &q) != TC_DB_OK)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		struct tc_sms_row row;
-		struct tc_sms_village v = { (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-					    (long)sqlite3_column_int64(q, 2), NULL };
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+		struct tc_sms_village v = { (const char *)tc_db_column_text(q, 0), (const char *)tc_db_column_text(q, 1),
+					    (long)tc_db_column_int64(q, 2), NULL };
+		if (tc_db_column_type(q, 3) != TC_DB_NULL) {
 			/* the message columns start at 3 */
-			row.id = sqlite3_column_int64(q, 3);
+			row.id = tc_db_column_int64(q, 3);
 			tc_store_text_col(q, 4, row.alert_id, sizeof(row.alert_id));
 			tc_store_text_col(q, 5, row.phone, sizeof(row.phone));
 			tc_store_text_col(q, 6, row.purpose, sizeof(row.purpose));
@@ -518,20 +518,20 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 			tc_store_text_col(q, 8, row.role, sizeof(row.role));
 			tc_store_text_col(q, 9, row.region, sizeof(row.region));
 			tc_store_text_col(q, 10, row.language, sizeof(row.language));
-			row.batch = (long)sqlite3_column_int64(q, 11);
+			row.batch = (long)tc_db_column_int64(q, 11);
 			tc_store_text_col(q, 12, row.code, sizeof(row.code));
-			row.text = (const char *)sqlite3_column_text(q, 13);
-			row.parts = (long)sqlite3_column_int64(q, 14);
+			row.text = (const char *)tc_db_column_text(q, 13);
+			row.parts = (long)tc_db_column_int64(q, 14);
 			tc_store_text_col(q, 15, row.state, sizeof(row.state));
-			row.due_at = sqlite3_column_int64(q, 16);
-			row.confirmed_at = sqlite3_column_int64(q, 17);
-			row.reply = (const char *)sqlite3_column_text(q, 18);
+			row.due_at = tc_db_column_int64(q, 16);
+			row.confirmed_at = tc_db_column_int64(q, 17);
+			row.reply = (const char *)tc_db_column_text(q, 18);
 			v.officer = &row;
 		}
 		fn(&v, user);
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? TC_OK : TC_ERR_IO;
+	tc_db_finalize(q);
+	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
 enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long *targets, long *covered)
@@ -547,16 +547,16 @@ enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long 
 		" SELECT count(DISTINCT d.target), count(DISTINCT CASE WHEN d.state IN ('played', 'displayed')"
 		"  OR d.target IN (SELECT target FROM people) OR d.target IN (SELECT id FROM relayed) THEN d.target END)"
 		" FROM deliveries d WHERE d.alert_id = ?1";
-	sqlite3_stmt *q = tc_store_stmt(s, sql);
+	tc_db_stmt *q = tc_store_stmt(s, sql);
 	*targets = *covered = 0;
 	if (!q)
 		return TC_ERR_IO;
-	sqlite3_bind_text(q, 1, alert_id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		*targets = (long)sqlite3_column_int64(q, 0);
-		*covered = (long)sqlite3_column_int64(q, 1);
-		r = sqlite3_step(q);
+	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
+	int r = tc_db_step(q);
+	if (r == TC_DB_ROW) {
+		*targets = (long)tc_db_column_int64(q, 0);
+		*covered = (long)tc_db_column_int64(q, 1);
+		r = tc_db_step(q);
 	}
 	return tc_store_done(q, r);
 }

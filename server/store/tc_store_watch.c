@@ -17,9 +17,20 @@
  *      alert as changed (fn(NULL)).
  *   3. Deleted rows are not noted: their alert cannot be read any more, and
  *      no delivery, message or alert is deleted while its alert lives.
+ *
+ * On PostgreSQL there is no update hook: the schema's triggers (tc_store_pg.c)
+ * notify the channel tocsin_changes with the alert of every row written, once
+ * per alert and statement, when the transaction commits; the watching
+ * connection listens to it, and a look reads the notifications waiting.
+ * Every process on the database hears every writer's changes, a standby's
+ * console included.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "tc_store_int.h"
 
@@ -72,15 +83,25 @@ enum tc_rc tc_store_watch(struct tc_store *s, bool on)
 	tc_vec_free(&s->changed);
 	tc_vec_init(&s->changed, sizeof(struct tc_store_change));
 	s->changed_overflow = false;
+	if (tc_db_engine(s->db) == TC_DB_POSTGRESQL) {
+		if (tc_db_exec(s->db, on ? "LISTEN tocsin_changes" : "UNLISTEN tocsin_changes"))
+			return TC_ERR_IO;
+		PGconn *pg = tc_db_pg(s->db); /* what was heard before is forgotten */
+		PGnotify *n;
+		PQconsumeInput(pg);
+		while ((n = PQnotifies(pg)))
+			PQfreemem(n);
+	} else {
+		sqlite3_update_hook(tc_db_sqlite(s->db), on ? on_update : NULL, on ? s : NULL);
+	}
 	s->watching = on;
-	sqlite3_update_hook(s->db, on ? on_update : NULL, on ? s : NULL);
 	return TC_OK;
 }
 
 void tc_store_watch_release(struct tc_store *s)
 {
-	if (s->watching)
-		sqlite3_update_hook(s->db, NULL, NULL);
+	if (s->watching && tc_db_engine(s->db) == TC_DB_SQLITE)
+		sqlite3_update_hook(tc_db_sqlite(s->db), NULL, NULL);
 	s->watching = false;
 	tc_vec_free(&s->changed);
 }
@@ -93,11 +114,33 @@ static int by_row(const void *a, const void *b)
 	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
+/* The notifications waiting on a PostgreSQL connection, each alert once in a row. */
+static enum tc_rc pg_changed(struct tc_store *s, void (*fn)(const char *alert_id, void *user), void *user)
+{
+	PGconn *pg = tc_db_pg(s->db);
+	PGnotify *n;
+	char last[17] = "";
+	if (!PQconsumeInput(pg)) {
+		fn(NULL, user); /* what could not be read counts as changed */
+		return TC_ERR_IO;
+	}
+	while ((n = PQnotifies(pg))) {
+		if (n->extra && n->extra[0] && strcmp(n->extra, last) != 0) {
+			snprintf(last, sizeof(last), "%s", n->extra);
+			fn(last, user);
+		}
+		PQfreemem(n);
+	}
+	return TC_OK;
+}
+
 enum tc_rc tc_store_changed_alerts(struct tc_store *s, void (*fn)(const char *alert_id, void *user), void *user)
 {
 	enum tc_rc rc = TC_OK;
 	if (!s->watching)
 		return TC_OK;
+	if (tc_db_engine(s->db) == TC_DB_POSTGRESQL)
+		return pg_changed(s, fn, user);
 	if (s->changed_overflow) {
 		s->changed_overflow = false;
 		fn(NULL, user);
@@ -113,19 +156,19 @@ enum tc_rc tc_store_changed_alerts(struct tc_store *s, void (*fn)(const char *al
 	for (size_t i = 0; i < rows.n && !rc; i++) {
 		if (i && c[i].table == c[i - 1].table && c[i].rowid == c[i - 1].rowid)
 			continue;
-		sqlite3_stmt *q = tc_store_stmt(s, watched[c[i].table].sql);
+		tc_db_stmt *q = tc_store_stmt(s, watched[c[i].table].sql);
 		if (!q) {
 			rc = TC_ERR_IO;
 			break;
 		}
-		sqlite3_bind_int64(q, 1, c[i].rowid);
+		tc_db_bind_int64(q, 1, c[i].rowid);
 		char id[17] = "";
-		int r = sqlite3_step(q);
-		if (r == SQLITE_ROW)
+		int r = tc_db_step(q);
+		if (r == TC_DB_ROW)
 			tc_store_text_col(q, 0, id, sizeof(id));
-		else if (r != SQLITE_DONE)
+		else if (r != TC_DB_DONE)
 			rc = TC_ERR_IO;
-		sqlite3_reset(q);
+		tc_db_reset(q);
 		if (id[0] && strcmp(id, last) != 0) { /* rows of one alert often come together */
 			memcpy(last, id, sizeof(last));
 			fn(id, user);

@@ -27,7 +27,7 @@ static void setup(void)
 {
 	store = fuzz_store_open();
 	/* a durable write per input would make the target crawl; durability is not what is fuzzed */
-	sqlite3_exec(store->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	tc_db_exec(store->db, "PRAGMA synchronous = OFF");
 }
 
 static bool in_scope(const char *region, void *user)

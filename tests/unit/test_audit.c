@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,10 +36,10 @@ static int teardown(void **state)
 /* Run sql on the database file with a connection of its own, as someone with sqlite3 would. */
 static void tamper(const char *sql)
 {
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	struct tc_db *db;
+	assert_non_null(db = fixture_db_open(fixture_db));
+	assert_int_equal(tc_db_exec(db, sql), TC_DB_OK);
+	tc_db_close(db);
 }
 
 /* n rows as the API and the server write them. */
@@ -160,21 +159,21 @@ static void test_documented_encoding(void **state)
 static void test_body_hash(void **state)
 {
 	(void)state;
-	sqlite3_stmt *q;
-	sqlite3 *db;
+	tc_db_stmt *q;
+	struct tc_db *db;
 	assert_int_equal(tc_store_audit_by(store, 1, NULL, "api", "submit", NULL, NULL, NULL, "abc", 3), TC_OK);
 	assert_int_equal(tc_store_audit_by(store, 2, NULL, "api", "submit", NULL, NULL, NULL, NULL, 0), TC_OK);
-	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body_sha256, username FROM audit ORDER BY id", -1, &q, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(q, 0),
+	assert_non_null(db = fixture_db_open(fixture_db));
+	assert_int_equal(tc_db_prepare(db, "SELECT body_sha256, username FROM audit ORDER BY id", &q),
+			 TC_DB_OK);
+	assert_int_equal(tc_db_step(q), TC_DB_ROW);
+	assert_string_equal((const char *)tc_db_column_text(q, 0),
 			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	assert_string_equal((const char *)sqlite3_column_text(q, 1), "");
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(q, 0), "");
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	assert_string_equal((const char *)tc_db_column_text(q, 1), "");
+	assert_int_equal(tc_db_step(q), TC_DB_ROW);
+	assert_string_equal((const char *)tc_db_column_text(q, 0), "");
+	tc_db_finalize(q);
+	tc_db_close(db);
 }
 
 /* A row's detail changed afterwards: that row is named. */
@@ -233,6 +232,8 @@ static void test_changed_hash_named(void **state)
 static void test_unfaithful_values(void **state)
 {
 	(void)state;
+	if (fixture_pg_name[0])
+		skip(); /* PostgreSQL's columns keep their types: a bigint cannot hold 0.25 nor a text a NUL */
 	append_rows(store, 3);
 	tamper("UPDATE audit SET at = at + 0.25 WHERE id = 2");
 	expect_broken(2, "its hash does not match its content", 1);

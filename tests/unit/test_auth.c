@@ -298,21 +298,22 @@ static void test_tokens(void **state)
 	assert_int_equal(count, 2);
 
 	/* neither the token nor its secret is in the database */
-	sqlite3_stmt *q = NULL;
-	assert_int_equal(sqlite3_prepare_v2(store->db,
-					    "SELECT count(*) FROM tokens WHERE instr(id || hash || label || username, ?) > 0",
-					    -1, &q, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(q, 1, token + 21, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 0);
-	sqlite3_finalize(q);
-	char wal[160];
-	snprintf(wal, sizeof(wal), "%s-wal", fixture_db);
-	assert_false(file_holds(fixture_db, token + 21, 43));
-	assert_false(file_holds(wal, token + 21, 43));
-	assert_false(file_holds(wal, second + 21, 43));
-	assert_true(file_holds(wal, id, 16)); /* the search itself finds what is there */
+	tc_db_stmt *q = NULL;
+	assert_int_equal(tc_db_prepare(store->db,
+					    "SELECT count(*) FROM tokens WHERE id || hash || label || username LIKE '%' || ? || '%'", &q),
+			 TC_DB_OK);
+	tc_db_bind_text(q, 1, token + 21, -1, TC_DB_STATIC);
+	assert_int_equal(tc_db_step(q), TC_DB_ROW);
+	assert_int_equal(tc_db_column_int(q, 0), 0);
+	tc_db_finalize(q);
+	if (!fixture_pg_name[0]) { /* nor in SQLite's files */
+		char wal[600];
+		snprintf(wal, sizeof(wal), "%s-wal", fixture_db);
+		assert_false(file_holds(fixture_db, token + 21, 43));
+		assert_false(file_holds(wal, token + 21, 43));
+		assert_false(file_holds(wal, second + 21, 43));
+		assert_true(file_holds(wal, id, 16)); /* the search itself finds what is there */
+	}
 
 	/* unknown user; an expiry already past */
 	assert_int_equal(tc_auth_token_new(store, "nobody", NULL, NOW, NOW + DAY, token, id), TC_ERR_NOTFOUND);
@@ -343,14 +344,14 @@ static void test_token_last_used(void **state)
 /* The store's count of failed logins of name. */
 static int failed_logins(const char *name)
 {
-	sqlite3_stmt *q = NULL;
+	tc_db_stmt *q = NULL;
 	int n = -1;
-	assert_int_equal(sqlite3_prepare_v2(store->db, "SELECT failed_logins FROM users WHERE name = ?", -1, &q, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+	assert_int_equal(tc_db_prepare(store->db, "SELECT failed_logins FROM users WHERE name = ?", &q),
+			 TC_DB_OK);
+	tc_db_bind_text(q, 1, name, -1, TC_DB_STATIC);
+	if (tc_db_step(q) == TC_DB_ROW)
+		n = tc_db_column_int(q, 0);
+	tc_db_finalize(q);
 	return n;
 }
 

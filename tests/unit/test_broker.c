@@ -10,7 +10,6 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "store_fixture.h"
 #include "tc_broker.h"
@@ -238,11 +237,11 @@ static void secrets_follow_the_registry(void **state)
 	assert_int_equal(tc_registry_import(s, TC_REG_RECEIVERS, csv, strlen(csv), &n, d), TC_OK);
 	assert_int_equal(tc_secrets_ensure(s, 100, &n), TC_OK);
 	assert_int_equal(n, 0); /* the import gave each receiver its secret */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM receiver_secrets WHERE receiver_id = 'r-2'", NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	struct tc_db *db;
+	assert_non_null(db = fixture_db_open(fixture_db));
+	assert_int_equal(tc_db_exec(db, "DELETE FROM receiver_secrets WHERE receiver_id = 'r-2'"),
+			 TC_DB_OK);
+	tc_db_close(db);
 	assert_int_equal(tc_secrets_ensure(s, 100, &n), TC_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(tc_secrets_ensure(s, 100, &n), TC_OK);

@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "cap_fixture.h"
 #include "store_fixture.h"
@@ -42,20 +41,20 @@ static const struct tc_dispatch_options options = {
 };
 
 static struct tc_store *store;
-static sqlite3 *other; /* the second connection, that makes the store fail */
+static struct tc_db *other; /* the second connection, that makes the store fail */
 static char alert_id[17];
 
 /* The delivery fixture, and the second connection. */
 static int setup(void **state)
 {
 	(void)state;
-	return fixture_planned_store(&store, alert_id, NOW) || sqlite3_open(fixture_db, &other) != SQLITE_OK ? -1 : 0;
+	return fixture_planned_store(&store, alert_id, NOW) || !(other = fixture_db_open(fixture_db)) ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	sqlite3_close(other);
+	tc_db_close(other);
 	tc_store_close(store);
 	fixture_store_remove();
 	return 0;
@@ -63,24 +62,29 @@ static int teardown(void **state)
 
 static void sql(const char *text)
 {
-	char *err = NULL;
-	if (sqlite3_exec(other, text, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", text, err);
+	if (tc_db_exec(other, text) != TC_DB_OK)
+		fail_msg("%s: %s", text, tc_db_errmsg(other));
 }
 
 /* From now on the store cannot do what (INSERT, UPDATE) on table: the statement fails. */
 static void fault(const char *what, const char *table)
 {
-	char text[256];
-	snprintf(text, sizeof(text), "CREATE TRIGGER fault_%s_%s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'disk I/O "
-		 "error'); END", what, table, what, table);
+	char text[512];
+	if (tc_db_engine(other) == TC_DB_POSTGRESQL)
+		snprintf(text, sizeof(text), "CREATE OR REPLACE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS $$"
+			 " BEGIN RAISE EXCEPTION 'disk I/O error'; END $$; CREATE TRIGGER fault_%s_%s BEFORE %s ON %s"
+			 " FOR EACH ROW EXECUTE FUNCTION fault()", what, table, what, table);
+	else
+		snprintf(text, sizeof(text), "CREATE TRIGGER fault_%s_%s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'disk I/O "
+			 "error'); END", what, table, what, table);
 	sql(text);
 }
 
 static void heal(const char *what, const char *table)
 {
 	char text[128];
-	snprintf(text, sizeof(text), "DROP TRIGGER fault_%s_%s", what, table);
+	snprintf(text, sizeof(text), "DROP TRIGGER fault_%s_%s%s%s", what, table,
+		 tc_db_engine(other) == TC_DB_POSTGRESQL ? " ON " : "", tc_db_engine(other) == TC_DB_POSTGRESQL ? table : "");
 	sql(text);
 }
 
@@ -461,13 +465,13 @@ static void test_rejected_escalates(void **state)
 	assert_string_equal(state_of("b"), "failed");
 	assert_int_equal(tc_store_escalation_count(store, alert_id), 2);
 	assert_int_equal(tc_dispatch_stats(dp)->escalations, 2);
-	sqlite3_stmt *q = NULL; /* the escalation names the receiver's village, for its officers */
-	assert_int_equal(sqlite3_prepare_v2(other, "SELECT region, reason FROM escalations WHERE target = 'a'", -1, &q, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(q, 0), "120116001001");
-	assert_string_equal((const char *)sqlite3_column_text(q, 1), "rejected: malformed");
-	sqlite3_finalize(q);
+	tc_db_stmt *q = NULL; /* the escalation names the receiver's village, for its officers */
+	assert_int_equal(tc_db_prepare(other, "SELECT region, reason FROM escalations WHERE target = 'a'", &q),
+			 TC_DB_OK);
+	assert_int_equal(tc_db_step(q), TC_DB_ROW);
+	assert_string_equal((const char *)tc_db_column_text(q, 0), "120116001001");
+	assert_string_equal((const char *)tc_db_column_text(q, 1), "rejected: malformed");
+	tc_db_finalize(q);
 	tc_dispatch_handle(dp, ack_mail("a", TC_ACK_PLAYED), NOW + 3);
 	assert_string_equal(state_of("a"), "played");
 	tc_dispatch_free(dp);
