@@ -194,7 +194,10 @@ static void test_free_waits(void **state)
 	tc_store_close(s);
 }
 
-/* A receiver is known from its first write; writing it again keeps when; one left unknown is known at the first call. */
+/*
+ * A receiver is known from its first write, and writing it again keeps when;
+ * one left unknown (written before) is known from the first call.
+ */
 static void test_known_from_first_write(void **state)
 {
 	(void)state;
