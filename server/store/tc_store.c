@@ -808,10 +808,11 @@ static enum tc_rc run(struct tc_store *s, const char *sql, const char *types, ..
 
 enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r)
 {
-	/* linked to its shelter when the shelter is known, else the shelter is awaited */
+	/* linked to its shelter when the shelter is known, else the shelter is awaited; known from its
+	 * first write on (known_at, which an update keeps: the health pass has nothing to mark) */
 	static const char put[] =
-		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills, population)"
-		" VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM shelters WHERE id = ?), ?, ?) ON CONFLICT (id) DO UPDATE SET"
+		"INSERT INTO receivers (id, kind, name, lat, lon, region, shelter_id, accepts_drills, population, known_at)"
+		" VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM shelters WHERE id = ?), ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
 		" kind = excluded.kind, name = excluded.name, lat = excluded.lat, lon = excluded.lon,"
 		" region = excluded.region, shelter_id = excluded.shelter_id, accepts_drills = excluded.accepts_drills,"
 		" population = excluded.population";
@@ -825,8 +826,8 @@ enum tc_rc tc_store_put_receiver(struct tc_store *s, const struct tc_receiver *r
 				       " SELECT rowid, lat, lat, lon, lon FROM receivers WHERE id = ? ON CONFLICT (rowid)"
 				       " DO UPDATE SET min_lat = excluded.min_lat, max_lat = excluded.max_lat,"
 				       " min_lon = excluded.min_lon, max_lon = excluded.max_lon";
-	enum tc_rc rc = run(s, put, "tttrrttii", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
-			    (long)r->accepts_drills, r->population);
+	enum tc_rc rc = run(s, put, "tttrrttiii", r->id, r->kind, r->name, r->lat, r->lon, r->region, r->shelter_id,
+			    (long)r->accepts_drills, r->population, (long)time(NULL));
 	if (!rc)
 		rc = run(s, unawait, "t", r->id);
 	if (!rc)

@@ -15,7 +15,13 @@
 #include "tc_health.h"
 #include "tc_store.h"
 
-/* Receivers the store had not known before now are known from now (known_at). */
+/*
+ * Receivers the store had not known before now are known from now (known_at).
+ * tc_store_put_receiver sets known_at when it first writes a receiver, so only
+ * rows written before it did (schema 14's migration left them 0) are left:
+ * tocsind runs this once when it starts, not every pass (a scan of every
+ * receiver that finds nothing, on the owner's loop, would be wasted).
+ */
 enum tc_rc tc_store_health_know(struct tc_store *s, int64_t now);
 
 /*
