@@ -21,26 +21,39 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "tc_db.h"
 #include "tc_store_audit.h"
 
 static const char usage_text[] =
-	"usage: tocsin audit verify --data-dir DIR\n"
-	"       tocsin audit export --data-dir DIR [--after ID] [--out FILE]\n"
+	"usage: tocsin audit verify --data-dir DIR | --store URI\n"
+	"       tocsin audit export --data-dir DIR | --store URI [--after ID] [--out FILE]\n"
 	"  verify       walk the audit trail's hash chain: exit 0 when it holds (prints the rows and the\n"
 	"               head hash, to keep elsewhere), 1 naming the first row that does not fit\n"
 	"  export       every row (after row ID) as JSON lines, with its hash and prev_hash\n"
 	"  --data-dir DIR  tocsind's data directory (DIR/tocsin.db)\n"
+	"  --store URI     instead: tocsind's PostgreSQL store (its store setting)\n"
 	"  --after ID      only rows after row ID (default 0: all)\n"
 	"  --out FILE      write to FILE (made 0600) instead of stdout\n";
 
-/* Open DIR/tocsin.db, which must exist. TC_EXIT_OK or TC_EXIT_USAGE (said on stderr). */
-static int open_store(const char *dir, struct tc_store **s)
+/* Open DIR/tocsin.db, which must exist, or the PostgreSQL store at uri. TC_EXIT_OK or TC_EXIT_USAGE
+ * (said on stderr). */
+static int open_store(const char *dir, const char *uri, struct tc_store **s)
 {
 	char path[4096];
 	struct stat st;
 	struct tc_diags *d = tc_diags_new();
 	int status = TC_EXIT_OK;
-	if (snprintf(path, sizeof(path), "%s/tocsin.db", dir) >= (int)sizeof(path)) {
+	if (uri) {
+		tc_db_describe(uri, path, sizeof(path));
+		if (!tc_db_is_postgresql(uri)) {
+			fprintf(stderr, "tocsin audit: --store takes a PostgreSQL URI (postgresql://...), not '%s'\n", uri);
+			status = TC_EXIT_USAGE;
+		} else if (!d || tc_store_open(uri, s, d) != TC_OK) {
+			tc_cli_print_diags(d);
+			fprintf(stderr, "tocsin audit: cannot open %s\n", path);
+			status = TC_EXIT_USAGE;
+		}
+	} else if (snprintf(path, sizeof(path), "%s/tocsin.db", dir) >= (int)sizeof(path)) {
 		fprintf(stderr, "tocsin audit: the data directory's path is too long\n");
 		status = TC_EXIT_USAGE;
 	} else if (stat(path, &st) != 0) {
@@ -141,15 +154,17 @@ int tc_cli_audit(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "data-dir", required_argument, NULL, 'd' }, { "after", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },      { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "store", required_argument, NULL, 'S' },    { NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *out = NULL;
+	const char *dir = NULL, *out = NULL, *uri = NULL;
 	int64_t after = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:a:o:h", longopts, NULL)) != -1) {
 		if (c == 'd') {
 			dir = optarg;
+		} else if (c == 'S') {
+			uri = optarg;
 		} else if (c == 'o') {
 			out = optarg;
 		} else if (c == 'a' && parse_id(optarg, &after) != 0) {
@@ -164,8 +179,9 @@ int tc_cli_audit(int argc, char **argv)
 		}
 	}
 	const char *what = optind == argc - 1 ? argv[optind] : NULL;
-	if (!dir || !what) {
-		fprintf(stderr, "tocsin audit: %s\n%s", !dir ? "--data-dir DIR is required" : "name one action: verify or export",
+	if (!dir == !uri || !what) {
+		fprintf(stderr, "tocsin audit: %s\n%s",
+			!dir == !uri ? "one of --data-dir DIR or --store URI is required" : "name one action: verify or export",
 			usage_text);
 		return TC_EXIT_USAGE;
 	}
@@ -178,7 +194,7 @@ int tc_cli_audit(int argc, char **argv)
 		return TC_EXIT_USAGE;
 	}
 	struct tc_store *s = NULL;
-	int status = open_store(dir, &s);
+	int status = open_store(dir, uri, &s);
 	if (status == TC_EXIT_OK)
 		status = !strcmp(what, "verify") ? verify(s) : export(s, after, out);
 	tc_store_close(s);

@@ -35,6 +35,7 @@
 
 #include "cli.h"
 #include "tc_auth.h"
+#include "tc_db.h"
 #include "tc_id.h"
 #include "tc_store.h"
 
@@ -58,6 +59,7 @@
 	"  --password-file F    read the password from the first line of F (else from standard input)\n"       \
 	"  --json               list as JSON\n"                                                                  \
 	"  --data-dir DIR       tocsind's data directory (DIR/tocsin.db)\n"                                      \
+	"  --store URI          instead of --data-dir: tocsind's PostgreSQL store (its store setting)\n"         \
 	"A new token is printed once, as the last line of standard output.\n"
 
 #define LIST_TEXT 4096
@@ -66,7 +68,7 @@
 #define LINE_MAX_PASSWORD 1100
 
 struct opts {
-	const char *name, *dir, *role, *phone, *label, *token, *password_file;
+	const char *name, *dir, *store, *role, *phone, *label, *token, *password_file;
 	char regions[LIST_TEXT], departments[LIST_TEXT];
 	long days;
 	bool json;
@@ -437,7 +439,7 @@ static const struct option longopts[] = {
 	{ "phone", required_argument, NULL, 'p' },        { "expires-days", required_argument, NULL, 'e' },
 	{ "label", required_argument, NULL, 'l' },        { "token", required_argument, NULL, 't' },
 	{ "password-file", required_argument, NULL, 'f' }, { "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+	{ "store", required_argument, NULL, 'S' },        { NULL, 0, NULL, 0 },
 };
 
 /* The long name of option letter c. */
@@ -454,6 +456,7 @@ static int set_option(struct opts *o, int c, const char *arg)
 	char *end = NULL;
 	switch (c) {
 	case 'd': o->dir = arg; break;
+	case 'S': o->store = arg; break;
 	case 'r': o->role = arg; break;
 	case 'p': o->phone = arg; break;
 	case 'l': o->label = arg; break;
@@ -489,7 +492,7 @@ static int parse(const struct sub *sub, int argc, char **argv, struct opts *o)
 		if (c == '?' || c == ':')
 			return said(TC_EXIT_USAGE, "%s: %s '%s'\n%s", sub->name,
 				    c == '?' ? "unknown option" : "a value is missing after", argv[optind - 1], USER_USAGE);
-		if (c != 'd' && !strchr(sub->takes, c))
+		if (c != 'd' && c != 'S' && !strchr(sub->takes, c))
 			return said(TC_EXIT_USAGE, "%s does not take --%s", sub->name, option_name(c));
 		if ((status = set_option(o, c, optarg)))
 			return status;
@@ -497,8 +500,11 @@ static int parse(const struct sub *sub, int argc, char **argv, struct opts *o)
 	if (argc - optind != (sub->named ? 1 : 0))
 		return said(TC_EXIT_USAGE, sub->named ? "%s takes one user NAME\n%s" : "%s takes no NAME\n%s", sub->name,
 			    USER_USAGE);
-	if (!o->dir)
-		return said(TC_EXIT_USAGE, "%s needs --data-dir DIR (tocsind's data directory)", sub->name);
+	if (!o->dir == !o->store)
+		return said(TC_EXIT_USAGE, "%s needs --data-dir DIR (tocsind's data directory) or --store URI (its "
+			    "PostgreSQL store), one of them", sub->name);
+	if (o->store && !tc_db_is_postgresql(o->store))
+		return said(TC_EXIT_USAGE, "--store takes a PostgreSQL URI (postgresql://...), not '%s'", o->store);
 	o->name = sub->named ? argv[optind] : NULL;
 	const char *why = o->name ? tc_id_problem(o->name) : NULL;
 	if (why)
@@ -508,13 +514,19 @@ static int parse(const struct sub *sub, int argc, char **argv, struct opts *o)
 	return TC_EXIT_OK;
 }
 
-/* Open DIR/tocsin.db; only a subcommand that may make it makes it. */
-static int open_store(const struct sub *sub, const char *dir, struct tc_store **s)
+/* Open DIR/tocsin.db, or the PostgreSQL store at uri; only a subcommand that may make it makes it. */
+static int open_store(const struct sub *sub, const char *dir, const char *uri, struct tc_store **s)
 {
 	char path[4096];
 	struct tc_diags *d = tc_diags_new();
 	int status = TC_EXIT_OK;
-	if (snprintf(path, sizeof(path), "%s/tocsin.db", dir) >= (int)sizeof(path))
+	if (uri) {
+		char shown[512];
+		tc_db_describe(uri, shown, sizeof(shown));
+		if (tc_store_open(uri, s, d) != TC_OK)
+			status = said(TC_EXIT_USAGE, "cannot open %s: %s", shown,
+				      tc_diags_count(d) ? tc_diags_get(d, 0)->message : "out of memory");
+	} else if (snprintf(path, sizeof(path), "%s/tocsin.db", dir) >= (int)sizeof(path))
 		status = said(TC_EXIT_USAGE, "the data directory's path is too long");
 	else if (access(dir, F_OK) != 0)
 		status = said(TC_EXIT_USAGE, "there is no data directory %s", dir);
@@ -547,7 +559,7 @@ int tc_cli_user(int argc, char **argv)
 	if (!status && sodium_init() < 0)
 		status = said(TC_EXIT_USAGE, "cannot start libsodium");
 	if (!status)
-		status = open_store(sub, o.dir, &s);
+		status = open_store(sub, o.dir, o.store, &s);
 	if (!status)
 		status = sub->run(s, &o, (int64_t)time(NULL));
 	tc_store_close(s);

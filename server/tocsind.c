@@ -39,6 +39,7 @@
 
 #include "tc_api.h"
 #include "tc_auth.h"
+#include "tc_db.h"
 #include "tc_dispatch.h"
 #include "tc_ingest.h"
 #include "tc_log.h"
@@ -798,7 +799,15 @@ int main(int argc, char **argv)
 		log_line(TC_LOG_ERROR, "cannot make the signing keys in %s", dir);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/tocsin.db", dir);
+	if (cfg.store[0] && !tc_db_is_postgresql(cfg.store)) {
+		log_line(TC_LOG_ERROR, "store = '%s' is not a PostgreSQL URI (postgresql://USER@HOST:PORT/DB); leave it "
+			 "empty for %s/tocsin.db", cfg.store, dir);
+		goto out;
+	}
+	if (cfg.store[0])
+		snprintf(path, sizeof(path), "%s", cfg.store);
+	else
+		snprintf(path, sizeof(path), "%s/tocsin.db", dir);
 	bool clean = true;
 	int64_t last_start = 0;
 	size_t finished = 0;

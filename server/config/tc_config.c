@@ -12,6 +12,10 @@
 static const struct tc_setting settings[] = {
 	{ "data_dir", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, data_dir), "",
 	  0, 0, NULL, "folder of the database (tocsin.db) and the signing keys; required" },
+	{ "store", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, store), "", 0, 0, NULL,
+	  "where alerts, the registry and deliveries are kept: empty for data_dir/tocsin.db (SQLite), or a "
+	  "PostgreSQL URI, postgresql://USER@HOST:PORT/DB (the password in ~/.pgpass or ?passfile=FILE, not "
+	  "here); two tocsind on one PostgreSQL store are an active one and a standby" },
 	{ "http", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, http), "127.0.0.1:8080",
 	  0, 0, NULL, "ADDR:PORT of the HTTP API; loopback unless you mean it (port 0: any free port)" },
 	{ "tls_cert", TC_SET_TEXT, TC_SETTING_FIELD(struct tc_config, tls_cert), "", 0, 0, NULL,

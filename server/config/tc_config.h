@@ -16,6 +16,7 @@
 
 struct tc_config {
 	char data_dir[1024];
+	char store[1024];   /* empty: data_dir/tocsin.db; or a PostgreSQL URI */
 	char http[128];     /* ADDR:PORT */
 	char tls_cert[1024]; /* PEM; with tls_key the API speaks HTTPS */
 	char tls_key[1024];

@@ -27,12 +27,13 @@ enum tc_rc tc_store_health_know(struct tc_store *s, int64_t now)
  */
 #define SILENT_SQL                                                                                                  \
 	"SELECT target, alert_id, silent FROM (SELECT d.target, d.alert_id,"                                       \
-	" CASE d.state WHEN 'escalated' THEN 1 WHEN 'expired' THEN NOT EXISTS (SELECT 1 FROM acks k"               \
+	" CASE d.state WHEN 'escalated' THEN 1 WHEN 'expired' THEN CASE WHEN NOT EXISTS (SELECT 1 FROM acks k"      \
 	"   WHERE k.alert_id = d.alert_id AND k.target = d.target"                                                 \
-	"   AND k.kind IN ('received', 'playing', 'played', 'displayed', 'cleared', 'failed')) ELSE 0 END AS silent,"\
+	"   AND k.kind IN ('received', 'playing', 'played', 'displayed', 'cleared', 'failed')) THEN 1 ELSE 0 END"   \
+	"   ELSE 0 END AS silent,"                                                                                 \
 	" row_number() OVER (PARTITION BY d.target ORDER BY a.received_at DESC, a.rowid DESC) AS k"               \
 	" FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.channel = 'mqtt' AND a.status <> 'Test'"   \
-	" AND d.state NOT IN ('planned', 'sent', 'cancelled')) WHERE k <= ? ORDER BY target, k"
+	" AND d.state NOT IN ('planned', 'sent', 'cancelled')) AS r WHERE k <= ? ORDER BY target, k"
 
 #define FACTS_SQL                                                                                                   \
 	"SELECT r.id, r.kind, r.name, r.region, r.online, r.last_seen, r.known_at, r.clock_at, r.clock_offset_s,"  \
