@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "tc_db.h"
 #include "tc_cap_check.h"
 #include "tc_dispatch.h"
 #include "tc_registry.h"
@@ -53,23 +54,26 @@ static void mark_sent(const struct tc_delivery_row *r, void *user)
 	tc_track_apply(c->s, c->p, r, TC_EV_SENT, NULL, 1000, NULL);
 }
 
-int main(int argc, char **argv)
+/* A fresh database on the PostgreSQL server of uri (whose database it connects to first): its URI
+ * into out, made as name; drop: drop it instead. 0 when it went. */
+static int pg_database(const char *uri, const char *name, bool drop, char *out, size_t len)
 {
-	long n = 10000, batch = 1000;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--receivers"))
-			n = atol(argv[i + 1]);
-		else if (!strcmp(argv[i], "--batch"))
-			batch = atol(argv[i + 1]);
-	}
-	if (n < 1 || batch < 1) {
-		fprintf(stderr, "usage: bench_track [--receivers N] [--batch B]\n");
-		return 2;
-	}
-	char dir[] = "/tmp/tocsin-bench-trackXXXXXX", db[128];
-	if (!mkdtemp(dir))
-		return 1;
-	snprintf(db, sizeof(db), "%s/tocsin.db", dir);
+	char err[256], sql[128];
+	struct tc_db *db = tc_db_open(uri, false, false, err, sizeof(err));
+	const char *slash = strrchr(uri, '/');
+	snprintf(sql, sizeof(sql), drop ? "DROP DATABASE IF EXISTS %s WITH (FORCE)" : "CREATE DATABASE %s", name);
+	int r = db && slash ? tc_db_exec(db, sql) : -1;
+	if (r)
+		fprintf(stderr, "bench_track: %s: %s\n", sql, db ? tc_db_errmsg(db) : err);
+	tc_db_close(db);
+	if (!r && out)
+		snprintf(out, len, "%.*s/%s", (int)(slash - uri), uri, name);
+	return r;
+}
+
+/* The acknowledgments of n receivers, in batches, on the store at db: *secs they took; 0 when all were played. */
+static int run(const char *db, long n, long batch, double *secs)
+{
 	struct tc_store *s = NULL;
 	struct tc_cap_alert *a = NULL;
 	struct tc_cap_options co;
@@ -116,8 +120,9 @@ int main(int argc, char **argv)
 	double t = bench_now() - t0;
 	long counts[TC_DELIVERY_N_STATES], total;
 	tc_store_delivery_counts(s, id, counts, &total);
-	printf("%ld acknowledgments from %ld receivers in batches of %ld: %.3f s, %.0f acknowledgments/s, %.1f us each\n",
-	       acks, n, batch, t, (double)acks / t, t * 1e6 / (double)acks);
+	printf("%s: %ld acknowledgments from %ld receivers in batches of %ld: %.3f s, %.0f acknowledgments/s, %.1f us each\n",
+	       tc_db_is_postgresql(db) ? "PostgreSQL" : "SQLite", acks, n, batch, t, (double)acks / t,
+	       t * 1e6 / (double)acks);
 	printf("deliveries played: %ld of %ld%s\n", counts[TC_DS_PLAYED], total,
 	       counts[TC_DS_PLAYED] == total ? "" : " (NOT all: a fault)");
 	tc_dispatch_free(dp);
@@ -125,9 +130,43 @@ int main(int argc, char **argv)
 	tc_store_close(s);
 	free(targets);
 	free(csv);
+	*secs = t;
+	return counts[TC_DS_PLAYED] == total ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	long n = 10000, batch = 1000;
+	const char *pg = NULL;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--receivers"))
+			n = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--batch"))
+			batch = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--store"))
+			pg = argv[i + 1];
+	}
+	if (n < 1 || batch < 1 || (pg && !tc_db_is_postgresql(pg))) {
+		fprintf(stderr, "usage: bench_track [--receivers N] [--batch B] [--store postgresql://...]\n"
+				"  --store: the same on a new database of that PostgreSQL server, beside SQLite\n");
+		return 2;
+	}
+	char dir[] = "/tmp/tocsin-bench-trackXXXXXX", db[128], pg_db[512], name[64];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(db, sizeof(db), "%s/tocsin.db", dir);
+	double lite = 0, post = 0;
+	int status = run(db, n, batch, &lite);
+	snprintf(name, sizeof(name), "bench_track_%ld", (long)getpid());
+	if (!status && pg) {
+		status = pg_database(pg, name, false, pg_db, sizeof(pg_db)) || run(pg_db, n, batch, &post);
+		pg_database(pg, name, true, NULL, 0);
+		if (!status)
+			printf("PostgreSQL / SQLite: %.2fx\n", post / lite);
+	}
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_track: could not remove %s\n", dir);
-	return counts[TC_DS_PLAYED] == total ? 0 : 1;
+	return status;
 }

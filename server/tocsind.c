@@ -40,6 +40,7 @@
 #include "tc_api.h"
 #include "tc_auth.h"
 #include "tc_db.h"
+#include "tc_store_lease.h"
 #include "tc_dispatch.h"
 #include "tc_ingest.h"
 #include "tc_log.h"
@@ -59,6 +60,11 @@
 #include "tocsind_remind.h"
 
 static volatile sig_atomic_t stopping, reloading;
+/* The store's lease went with its connection: another tocsind may be the active one now. */
+static bool lease_lost;
+/* A standby asks for the store's lease this often; the active one checks it still holds it this often. */
+#define TOCSIND_LEASE_POLL_MS 1000
+#define TOCSIND_LEASE_CHECK_MS 1000
 static char config_path[1024]; /* --config, for the audit trail: "" none */
 
 static void on_signal(int sig)
@@ -148,6 +154,76 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The API's address into DIR/http.url, then DIR/http.addr (which scripts
+ * wait for); url receives the URL.
+ */
+static void publish_address(const char *dir, const char *addr, unsigned port, bool tls, char url[160])
+{
+	char where[96], path[4096];
+	snprintf(where, sizeof(where), "%s:%u\n", addr, port);
+	snprintf(url, 160, "%s://%s:%u", tls ? "https" : "http", addr, port);
+	snprintf(path, sizeof(path), "%s/http.url", dir);
+	char line[170];
+	snprintf(line, sizeof(line), "%s\n", url);
+	write_text(path, line, 0644);
+	snprintf(path, sizeof(path), "%s/http.addr", dir);
+	write_text(path, where, 0644);
+}
+
+/*
+ * A standby (README, "A standby tocsind"): while another tocsind holds the
+ * store's lease, this one answers reads and refuses writes naming the
+ * active one, and asks for the lease every TOCSIND_LEASE_POLL_MS. Nothing
+ * else runs: no broker connection (the active one's MQTT session is the
+ * shared one), no SMS, no timers. Returns 0 once this one holds the lease
+ * (its API stopped again: the active start makes its own), 1 when it was
+ * stopped meanwhile, 2 on an error.
+ */
+static int stand_by(struct tc_store *store, const struct tc_api_options *base, const char *dir, struct tc_diags *d)
+{
+	bool held = false;
+	if (tc_store_lease_take(store, &held)) {
+		log_line(TC_LOG_ERROR, "cannot ask the store for its lease");
+		return 2;
+	}
+	if (held)
+		return 0;
+	char active[160] = "", url[160];
+	tc_store_lease_holder(store, active, sizeof(active));
+	struct tc_api_options so = *base;
+	so.standby = active;
+	struct tc_api *api = NULL;
+	if (tc_api_start(store, &so, &api, d)) {
+		log_diags(d);
+		return 2;
+	}
+	publish_address(dir, base->address, tc_api_port(api), base->tls_cert != NULL, url);
+	log_line(TC_LOG_INFO, "standby on %s: another tocsind is the active one (%s); this one answers reads and takes "
+		 "over when it stops", url, active[0] ? active : "it has not said where");
+	int64_t next = now_ms() + TOCSIND_LEASE_POLL_MS;
+	while (!stopping) {
+		long timeout_ms = next - now_ms();
+		struct pollfd pf = { .fd = tc_api_fd(api, &timeout_ms), .events = POLLIN };
+		if (poll(&pf, 1, timeout_ms < 0 ? 0 : (int)timeout_ms) < 0 && errno != EINTR) {
+			log_line(TC_LOG_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
+		tc_api_run(api);
+		if (now_ms() < next)
+			continue;
+		next = now_ms() + TOCSIND_LEASE_POLL_MS;
+		if (tc_store_lease_take(store, &held) == TC_OK && held)
+			break;
+		tc_store_lease_holder(store, active, sizeof(active));
+	}
+	tc_api_stop(api);
+	if (!held)
+		return stopping ? 1 : 2;
+	log_line(TC_LOG_WARN, "the active tocsind is gone: this one holds the store's lease and takes over");
+	return 0;
 }
 
 /* Files dropped in the spool folder, submitted as spool_user (read each pass: a disabled user stops it). */
@@ -254,8 +330,19 @@ static void serve(struct tc_api *api, struct tc_store *store, const struct tc_co
 		  const struct tc_ingest_options *io, struct engine *en, struct tocsind_drills *drills)
 {
 	int64_t next_spool = 0, next_work = 0, next_sms = 0, next_mail = 0, next_remind = 0, next_drill = 0;
+	int64_t next_lease = 0;
 	unsigned long accepted = tc_api_accepted(api);
 	while (!stopping) {
+		if (cfg->store[0] && now_ms() >= next_lease) {
+			/* an active tocsind without its lease stops at once: the standby may be publishing already */
+			if (!tc_store_lease_kept(store)) {
+				log_line(TC_LOG_ERROR, "the store's connection is gone, and the lease with it: stopping (a "
+					 "standby takes over; start this one again to be the next standby)");
+				lease_lost = true;
+				break;
+			}
+			next_lease = now_ms() + TOCSIND_LEASE_CHECK_MS;
+		}
 		if (reloading) {
 			reloading = 0;
 			reload_key(cfg->data_dir, store, en);
@@ -811,8 +898,22 @@ int main(int argc, char **argv)
 	bool clean = true;
 	int64_t last_start = 0;
 	size_t finished = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tc_store_open(path, &store, d)) {
+		log_diags(d);
+		goto out;
+	}
+	int standby = stand_by(store, &ao, dir, d);
+	if (standby) {
+		status = standby == 1 ? 0 : 1;
+		goto out;
+	}
 	/* an import accepted before a stop is finished before anything reads the registry */
-	if (tc_store_open(path, &store, d) || tc_store_last_run(store, &clean, &last_start) ||
+	if (tc_store_last_run(store, &clean, &last_start) ||
 	    tc_registry_recover(store, (int64_t)time(NULL), &finished, d) || start_engine(&cfg, store, &en, d)) {
 		log_diags(d);
 		goto out;
@@ -855,18 +956,10 @@ int main(int argc, char **argv)
 	log_diags(d); /* warnings: plain HTTP off loopback */
 	tc_diags_clear(d);
 	const char *scheme = ao.tls_cert ? "https" : "http";
-	char where[96], url[128];
-	snprintf(where, sizeof(where), "%s:%u\n", addr, tc_api_port(api));
-	snprintf(url, sizeof(url), "%s://%s", scheme, where);
-	snprintf(path, sizeof(path), "%s/http.url", dir);
-	write_text(path, url, 0644); /* before http.addr, which scripts wait for */
-	snprintf(path, sizeof(path), "%s/http.addr", dir);
-	write_text(path, where, 0644);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	char where[96], url[160];
+	snprintf(where, sizeof(where), "%s:%u", addr, tc_api_port(api));
+	publish_address(dir, addr, tc_api_port(api), ao.tls_cert != NULL, url);
+	tc_store_lease_announce(store, url); /* for a standby to name */
 	tc_store_audit(store, (int64_t)time(NULL), "system", "start", NULL, where);
 	if (config_path[0]) { /* the configuration it runs with, by its hash: a change between starts shows */
 		char *text = NULL;
@@ -888,6 +981,11 @@ int main(int argc, char **argv)
 	if (drills.n)
 		log_line(TC_LOG_INFO, "%zu drill schedule(s), issued as %s", drills.n, cfg.drill_sender);
 	serve(api, store, &cfg, &io, &en, &drills);
+	if (lease_lost) {
+		for (size_t i = 0; i < en.n_mqtt; i++)
+			tc_mqtt_halt(en.mqtt[i]);
+		goto out; /* status 1; nothing more is written: the store is gone */
+	}
 	log_line(TC_LOG_INFO, "stopping");
 	/* Acknowledgments the broker thread took are written before the stop is: it is clean only then. */
 	for (size_t i = 0; i < en.n_mqtt; i++)

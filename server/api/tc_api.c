@@ -921,8 +921,19 @@ static enum MHD_Result route(struct tc_api *api, struct MHD_Connection *c, const
 		return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
 				   rq->ep == EP_ALERTS || rq->ep == EP_ALERT_CHECK || rq->ep == EP_ALERT_PREVIEW ? "xml.too-large" : "http.too-large",
 				   "the request is larger than the server accepts (max_alert_bytes)");
+	if (api->o.standby && !get && strcmp(method, "HEAD") != 0) {
+		char why[256];
+		if (api->o.standby[0])
+			snprintf(why, sizeof(why), "this tocsind is the standby: send it to the active one, %s", api->o.standby);
+		else
+			snprintf(why, sizeof(why), "this tocsind is the standby, and the active one has not said where it is yet");
+		return error_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "server.standby", why);
+	}
 	switch (rq->ep) {
 	case EP_HEALTH:
+		if (api->o.standby)
+			return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i, s:s}", "status", "standby", "schema",
+								      TC_STORE_SCHEMA_VERSION, "active", api->o.standby));
 		return tc_api_reply(c, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ok", "schema", TC_STORE_SCHEMA_VERSION));
 	case EP_METRICS: return metrics(api, c);
 	case EP_CONSOLE: return tc_api_console(api, c, url);

@@ -138,6 +138,12 @@ struct tc_api_options {
 	long drill_target_s;          /* a drill report's target: answered within this long; 0: 300 */
 	int64_t drill_clock_offset_s; /* TOCSIN_TEST_CLOCK_OFFSET: the clock next slots are read with (tests) */
 	struct tc_health_settings health; /* the maintenance list's rules (GET /api/v1/health) */
+	/*
+	 * This server is the standby of another on the same store (README, "A standby tocsind"):
+	 * the active one's URL ("" while unknown), kept current by the caller. Reads are answered;
+	 * every other method is refused, 503 server.standby, naming the active one. NULL: active.
+	 */
+	const char *standby;
 };
 
 #define TC_API_MAX_CONNECTIONS 4096u

@@ -39,6 +39,8 @@ struct tc_db_stmt {
 	struct pg_result *res;
 	int row, rows;
 	bool ran;
+	int runs;              /* times it ran: from the second on it is a prepared statement of the session */
+	char name[24];         /* its name there, once prepared ("" before) */
 	unsigned char *blob;   /* the current row's decoded bytea, for column_blob */
 	size_t blob_len;
 	int blob_col;

@@ -2,7 +2,8 @@
  * tc_db_pg.c — the store's SQL calls on PostgreSQL, through libpq (tc_db.h).
  *
  * A statement runs at its first step with PQexecParams: parameters as text
- * (numbers written out) or binary (bytea), results as text. libpq hands the
+ * (numbers written out) or binary (bytea), results as text; one that runs
+ * again is prepared for the session first. libpq hands the
  * whole result over at once, so several statements may be read side by side
  * on one connection, as on SQLite; the price is that a result is held in
  * memory until the statement is reset.
@@ -219,6 +220,11 @@ void tc_db_pg_unbind(tc_db_stmt *q)
 void tc_db_pg_finish(tc_db_stmt *q)
 {
 	tc_db_pg_reset(q);
+	if (q->name[0] && PQstatus(q->db->pg) == CONNECTION_OK) {
+		char sql[40];
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", q->name);
+		PQclear(PQexec(q->db->pg, sql));
+	}
 	tc_db_pg_unbind(q);
 	free(q->params);
 	free(q->sql);
@@ -270,7 +276,23 @@ int tc_db_pg_step(tc_db_stmt *q)
 			formats[i] = q->params[i].binary;
 			types[i] = q->params[i].oid;
 		}
-		q->res = PQexecParams(q->db->pg, q->sql, n, types, values, lens, formats, 0);
+		/*
+		 * Run again, it is prepared first (parsed and planned once for the session), with the
+		 * parameter types it just ran with; run once, it is not (preparing costs a round trip).
+		 */
+		if (++q->runs == 2 && !q->name[0]) {
+			static unsigned long serial;
+			char name[24];
+			snprintf(name, sizeof(name), "tc%lu", ++serial);
+			PGresult *p = PQprepare(q->db->pg, name, q->sql, n, types);
+			if (PQresultStatus(p) == PGRES_COMMAND_OK)
+				memcpy(q->name, name, sizeof(name));
+			PQclear(p);
+		}
+		if (q->name[0])
+			q->res = PQexecPrepared(q->db->pg, q->name, n, values, lens, formats, 0);
+		else
+			q->res = PQexecParams(q->db->pg, q->sql, n, types, values, lens, formats, 0);
 		free(values), free(lens), free(formats), free(types);
 		q->ran = true;
 		q->row = -1;

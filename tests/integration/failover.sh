@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# failover.sh — two tocsind on one PostgreSQL store (README, "A standby tocsind"):
+#   1. the second one started is the standby: it answers reads, refuses writes naming the active
+#      one, and connects to no broker;
+#   2. the active one is killed -9 while it dispatches an alert to N simulated receivers (10,000
+#      by default), with their acknowledgments coming in;
+#   3. the standby takes the store's lease within 10 s, connects to the broker with the shared
+#      MQTT session, asks the receivers of unsettled deliveries again, and finishes: every
+#      receiver played the alert once, coverage 100 %, one alert in the store, the audit trail
+#      holds;
+#   4. the database drops the active one's connection: it stops at once (status 1), it cannot
+#      write and the other may publish already, and the other takes over.
+# Prints the takeover time and the time from the kill to the last "played".
+# Usage: failover.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR [N]
+# with TOCSIN_TEST_POSTGRESQL naming a PostgreSQL server's database (tests/pg/pg.sh run).
+set -u
+tocsind=$1
+tocsin=$2
+sim=$3
+examples=$4
+n=${5:-10000}
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/broker.sh"
+
+[ -n "${TOCSIN_TEST_POSTGRESQL:-}" ] || { echo "failover.sh needs TOCSIN_TEST_POSTGRESQL (run it through tests/pg/pg.sh run)"; exit 2; }
+db=failover_$$
+store=${TOCSIN_TEST_POSTGRESQL%/*}/$db
+pid_a=
+pid_b=
+simpid=
+cleanup() {
+	for p in $pid_a $pid_b $simpid; do kill -9 "$p" 2>/dev/null; done
+	stop_broker
+	psql "$TOCSIN_TEST_POSTGRESQL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+health() { curl -s --max-time 2 "$1/healthz"; }
+# status_of URL ID: the alert's status as tocsin status --json gives it, from the server at URL
+status_of() { "$tocsin" status "$2" --json --server "$1" 2>/dev/null; }
+
+psql "$TOCSIN_TEST_POSTGRESQL" -qc "CREATE DATABASE $db" || { echo "cannot create the database"; exit 1; }
+start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+mkdir -p "$tmp/a" "$tmp/b"
+printf '[tocsind]\nstore = %s\napproval_required = none\nack_timeout_s = 5\nplay_timeout_s = 120\nmax_attempts = 5\nmqtt_client_id = tocsind-bureau\n' \
+	"$store" >"$tmp/tocsind.conf"
+for role in drafter registry viewer; do
+	scope=(--region '*')
+	[ "$role" = drafter ] && scope+=(--department '*')
+	"$tocsin" user add "t-$role" --role "$role" "${scope[@]}" --store "$store" 2>>"$tmp/staff.log" | tail -1 >"$tmp/token.$role"
+done
+check "staff made on the PostgreSQL store" 3 "$(cat "$tmp"/token.* | grep -c .)"
+
+# --- 1. the active one, then the standby (with the same signing key) -----------------------
+start() { # start NAME: tocsind on data dir $tmp/NAME; sets pid_NAME
+	rm -f "$tmp/$1/http.addr"
+	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/$1" --http 127.0.0.1:0 \
+		--broker "127.0.0.1:$broker_port" 2>>"$tmp/$1.log" &
+	eval "pid_$1=$!"
+}
+start a
+url_a=$(server_url "$tmp/a")
+expect "A is active" wait_until 10 eval 'health "$url_a" | jq -e ".status == \"ok\""'
+cp "$tmp/a/signing.key" "$tmp/a/signing.pub" "$tmp/b/"
+start b
+url_b=$(server_url "$tmp/b")
+expect "B is the standby" wait_until 10 eval 'health "$url_b" | jq -e ".status == \"standby\""'
+check "B names the active one" "$url_a" "$(health "$url_b" | jq -r .active)"
+fresh() { # an example moved to today (Beijing time)
+	local today
+	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+	sed -e "s/2026-0[678]-[0-9][0-9]T/${today}T/g" -e "s/_2026[0-9]\{4\}/_${today//-/}/g" \
+		-e "s|<expires>[^<]*</expires>|<expires>$(TZ=Asia/Shanghai date -d '+1 day' +%Y-%m-%dT%H:%M:%S+08:00)</expires>|" \
+		"$examples/$1"
+}
+fresh cn-typhoon-orange.xml >"$tmp/alert.xml"
+code=$(curl -s -o "$tmp/refused.json" -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/token.drafter")" \
+	-H 'Content-Type: application/xml' --data-binary @"$tmp/alert.xml" "$url_b/api/v1/alerts")
+check "the standby refuses a new alert" 503 "$code"
+check "... saying why, and where to send it" "server.standby $url_a" \
+	"$(jq -r '.errors[0].code + " " + (.errors[0].message | split(", ") | last)' "$tmp/refused.json")"
+check "the standby answers reads" 200 "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $(cat "$tmp/token.viewer")" "$url_b/api/v1/alerts")"
+expect "the standby is not on the broker" bash -c "! grep -q 'broker' '$tmp/b.log'"
+
+# --- 2. N receivers; the active one killed while it dispatches --------------------------------
+"$sim" --emit-registry "$tmp/r.csv" --count "$n" --region 120116001001 --id-prefix fo-
+TOCSIN_TOKEN=$(cat "$tmp/token.registry") "$tocsin" import receivers "$tmp/r.csv" --server "$url_a" >/dev/null
+check "registry imported" 0 $?
+"$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/a/signing.pub" --registry "$tmp/r.csv" \
+	--report "$tmp/sim.json" --delay-ms 3000 2>"$tmp/sim.log" &
+simpid=$!
+expect "all $n receivers connected" wait_until 180 grep -q "all $n receivers connected" "$tmp/sim.log"
+id=$(TOCSIN_TOKEN=$(cat "$tmp/token.drafter") "$tocsin" submit "$tmp/alert.xml" --server "$url_a")
+check "alert accepted by the active one" 0 $?
+# killed once receipts are coming in and before any receiver has played it (3 s after receipt)
+TOCSIN_TOKEN=$(cat "$tmp/token.viewer")
+export TOCSIN_TOKEN
+expect "receipts coming in" wait_until 60 eval 'status_of "$url_a" "$id" | jq -e ".counts.received > 0"'
+status_of "$url_a" "$id" >"$tmp/at-kill.json"
+kill -9 "$pid_a"
+t_kill=$(now)
+pid_a=
+check "killed before every receiver had played it" true \
+	"$(jq --argjson n "$n" '.counts.played < $n' "$tmp/at-kill.json")"
+
+# --- 3. the standby takes over and finishes -----------------------------------------------
+expect "B took over within 10 s" wait_until 10 eval 'health "$(cat "$tmp/b/http.url")" | jq -e ".status == \"ok\""'
+takeover=$(since "$t_kill")
+url_b=$(cat "$tmp/b/http.url")
+expect "every receiver played it" wait_until 240 eval \
+	'status_of "$url_b" "$id" | jq -e --argjson n "$n" ".counts.played == \$n"'
+finished=$(since "$t_kill")
+status_of "$url_b" "$id" >"$tmp/final.json"
+check "coverage" 100 "$(jq '.coverage' "$tmp/final.json")"
+kill -USR1 "$simpid"
+wait_until 10 eval 'jq -e . "$tmp/sim.json"'
+check "the receivers played it once each" "$n 0" \
+	"$(jq --arg id "$id" '"\(.alerts[$id].played) \(.silent | length)"' -r "$tmp/sim.json")"
+check "one alert in the store" 1 "$(curl -s -H "Authorization: Bearer $TOCSIN_TOKEN" "$url_b/api/v1/alerts" | jq '.alerts | length')"
+expect "B found the last run unclean and asked again" grep -q "did not stop cleanly" "$tmp/b.log"
+expect "B took the lease" grep -q "takes over" "$tmp/b.log"
+"$tocsin" audit verify --store "$store" >"$tmp/audit.txt" 2>&1
+check "the audit trail holds" 0 $?
+
+# --- 4. the database drops the active one's connection: it stops, the other takes over ------
+start a
+url_a=$(server_url "$tmp/a")
+expect "A came back as the standby" wait_until 10 eval 'health "$url_a" | jq -e ".status == \"standby\""'
+check "A names B as the active one" "$url_b" "$(health "$url_a" | jq -r .active)"
+lines_before=$(wc -l <"$tmp/b.log")
+psql "$store" -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tocsind %'" \
+	>"$tmp/terminated" 2>&1
+check "B's store connection cut" t "$(cat "$tmp/terminated")"
+expect "B stopped" wait_until 10 eval '! kill -0 "$pid_b"'
+wait "$pid_b"
+check "B's exit status: the lease is lost" 1 $?
+pid_b=
+expect "B said why" grep -q "the store's connection is gone, and the lease with it" "$tmp/b.log"
+expect "A took over" wait_until 10 eval 'health "$(cat "$tmp/a/http.url")" | jq -e ".status == \"ok\""'
+head -n "$lines_before" "$tmp/b.log" >"$tmp/b-before.log" # after the cut, its writes fail until it stops
+check_log "$tmp/b-before.log"
+echo "takeover ${takeover} s after kill -9 of the active tocsind (received $(jq .counts.received "$tmp/at-kill.json")" \
+	"of $n at the kill); every receiver played it ${finished} s after the kill"
+finish
