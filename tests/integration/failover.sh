@@ -3,11 +3,12 @@
 #   1. the second one started is the standby: it answers reads, refuses writes naming the active
 #      one, and connects to no broker;
 #   2. the active one is killed -9 while it dispatches an alert to N simulated receivers (10,000
-#      by default), with their acknowledgments coming in;
+#      by default), with their acknowledgments coming in and its SMS to 300 信息员 going out
+#      through the SMSC simulator (40 a second);
 #   3. the standby takes the store's lease within 10 s, connects to the broker with the shared
 #      MQTT session, asks the receivers of unsettled deliveries again, and finishes: every
-#      receiver played the alert once, coverage 100 %, one alert in the store, the audit trail
-#      holds;
+#      receiver played the alert once, coverage 100 %, every 信息员 got the SMS (again at most
+#      for the SMPP window the dead one had out), one alert in the store, the audit trail holds;
 #   4. the database drops the active one's connection: it stops at once (status 1), it cannot
 #      write and the other may publish already, and the other takes over.
 # Prints the takeover time and the time from the kill to the last "played".
@@ -22,6 +23,7 @@ n=${5:-10000}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
+. "$(dirname "$0")/smsc.sh"
 
 [ -n "${TOCSIN_TEST_POSTGRESQL:-}" ] || { echo "failover.sh needs TOCSIN_TEST_POSTGRESQL (run it through tests/pg/pg.sh run)"; exit 2; }
 db=failover_$$
@@ -32,6 +34,7 @@ simpid=
 cleanup() {
 	for p in $pid_a $pid_b $simpid; do kill -9 "$p" 2>/dev/null; done
 	stop_broker
+	stop_smsc
 	psql "$TOCSIN_TEST_POSTGRESQL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
@@ -46,6 +49,9 @@ status_of() { "$tocsin" status "$2" --json --server "$1" 2>/dev/null; }
 
 psql "$TOCSIN_TEST_POSTGRESQL" -qc "CREATE DATABASE $db" || { echo "cannot create the database"; exit 1; }
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
+start_smsc "$tmp" --password s3cr3t --receipt-delay-ms 100 || { echo "cannot start the SMSC simulator"; exit 1; }
+echo s3cr3t >"$tmp/smpp.password"
+chmod 600 "$tmp/smpp.password"
 mkdir -p "$tmp/a" "$tmp/b"
 printf '[tocsind]\nstore = %s\napproval_required = none\nack_timeout_s = 5\nplay_timeout_s = 120\nmax_attempts = 5\nmqtt_client_id = tocsind-bureau\n' \
 	"$store" >"$tmp/tocsind.conf"
@@ -60,7 +66,8 @@ check "staff made on the PostgreSQL store" 3 "$(cat "$tmp"/token.* | grep -c .)"
 start() { # start NAME: tocsind on data dir $tmp/NAME; sets pid_NAME
 	rm -f "$tmp/$1/http.addr"
 	"$tocsind" --config "$tmp/tocsind.conf" --data-dir "$tmp/$1" --http 127.0.0.1:0 \
-		--broker "127.0.0.1:$broker_port" 2>>"$tmp/$1.log" &
+		--broker "127.0.0.1:$broker_port" --smpp "127.0.0.1:$smsc_port" --smpp-system-id tocsin \
+		--smpp-password-file "$tmp/smpp.password" --smpp-tps 40 2>>"$tmp/$1.log" &
 	eval "pid_$1=$!"
 }
 start a
@@ -87,11 +94,18 @@ check "... saying why, and where to send it" "server.standby $url_a" \
 check "the standby answers reads" 200 "$(curl -s -o /dev/null -w '%{http_code}' \
 	-H "Authorization: Bearer $(cat "$tmp/token.viewer")" "$url_b/api/v1/alerts")"
 expect "the standby is not on the broker" bash -c "! grep -q 'broker' '$tmp/b.log'"
+check "nor bound to the SMSC" 1 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
 
 # --- 2. N receivers; the active one killed while it dispatches --------------------------------
 "$sim" --emit-registry "$tmp/r.csv" --count "$n" --region 120116001001 --id-prefix fo-
 TOCSIN_TOKEN=$(cat "$tmp/token.registry") "$tocsin" import receivers "$tmp/r.csv" --server "$url_a" >/dev/null
 check "registry imported" 0 $?
+{
+	echo "phone,name,role,region,language"
+	for i in $(seq -w 0 299); do echo "13800200$i,信息员$i,信息员,120116001001,zh-CN"; done
+} >"$tmp/contacts.csv"
+TOCSIN_TOKEN=$(cat "$tmp/token.registry") "$tocsin" import contacts "$tmp/contacts.csv" --server "$url_a" >/dev/null
+check "contacts imported" 0 $?
 "$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/a/signing.pub" --registry "$tmp/r.csv" \
 	--report "$tmp/sim.json" --delay-ms 3000 2>"$tmp/sim.log" &
 simpid=$!
@@ -118,6 +132,14 @@ expect "every receiver played it" wait_until 240 eval \
 finished=$(since "$t_kill")
 status_of "$url_b" "$id" >"$tmp/final.json"
 check "coverage" 100 "$(jq '.coverage' "$tmp/final.json")"
+expect "every policy SMS handed over and answered" wait_until 120 eval \
+	'status_of "$url_b" "$id" | jq -e ".channels.sms.recipients == 300 and (.channels.sms.counts.queued + .channels.sms.counts.submitted) == 0"'
+check "the SMSC took one for each 信息员" 300 \
+	"$(jq -s '[.[] | select(.cmd == "submit_sm" and .status == 0)] | map(.dest) | unique | length' "$tmp/smsc.jsonl")"
+again=$(jq -s '[.[] | select(.cmd == "submit_sm" and .status == 0)] | group_by([.dest, .udh, .text]) | map(select(length > 1)) | length' \
+	"$tmp/smsc.jsonl")
+expect "sent again to at most the SMPP window the dead one had out ($again)" test "$again" -le 10
+check "B bound to the SMSC after taking over" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
 kill -USR1 "$simpid"
 wait_until 10 eval 'jq -e . "$tmp/sim.json"'
 check "the receivers played it once each" "$n 0" \
@@ -146,5 +168,5 @@ expect "A took over" wait_until 10 eval 'health "$(cat "$tmp/a/http.url")" | jq 
 head -n "$lines_before" "$tmp/b.log" >"$tmp/b-before.log" # after the cut, its writes fail until it stops
 check_log "$tmp/b-before.log"
 echo "takeover ${takeover} s after kill -9 of the active tocsind (received $(jq .counts.received "$tmp/at-kill.json")" \
-	"of $n at the kill); every receiver played it ${finished} s after the kill"
+	"of $n at the kill); every receiver played it ${finished} s after the kill; $again of 300 SMS sent twice"
 finish
