@@ -179,6 +179,14 @@ static int publish(void *user, const char *region, const char *topic, const char
 	return e && tc_mqtt_publish(e->mqtt, topic, text, strlen(text), false, 0) == TC_OK ? 0 : -1;
 }
 
+/* Which broker serves region: its end's number (-1: none). */
+static int broker_of(void *user, const char *region)
+{
+	struct broker_link *bl = user;
+	struct broker_end *e = end_of(bl, region);
+	return e ? (int)(e - bl->ends) : -1;
+}
+
 int broker_link_start(struct broker_link *bl)
 {
 	bool tls = false;
@@ -189,7 +197,8 @@ int broker_link_start(struct broker_link *bl)
 	if (!tls)
 		return 0;
 	const char *prefix = bl->cfg->mqtt_prefix[0] ? bl->cfg->mqtt_prefix : TC_PROTO_DEFAULT_PREFIX;
-	bl->accounts = tc_accounts_new(bl->store, prefix, !strcmp(bl->cfg->broker_tree, "counties"), publish, bl);
+	bl->accounts = tc_accounts_new(bl->store, prefix, !strcmp(bl->cfg->broker_tree, "counties"), publish, broker_of,
+				       bl);
 	return bl->accounts ? 0 : -1;
 }
 

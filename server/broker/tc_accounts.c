@@ -18,6 +18,7 @@ struct tc_accounts {
 	struct tc_store *store;
 	char prefix[128];
 	int (*publish)(void *user, const char *region, const char *topic, const char *text);
+	int (*broker_of)(void *user, const char *region);
 	void *user;
 	bool county_tree;
 	bool up, changed, resync;
@@ -27,7 +28,7 @@ struct tc_accounts {
 
 struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
 				    int (*publish)(void *user, const char *region, const char *topic, const char *text),
-				    void *user)
+				    int (*broker_of)(void *user, const char *region), void *user)
 {
 	struct tc_accounts *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -36,6 +37,7 @@ struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, 
 	snprintf(a->prefix, sizeof(a->prefix), "%s", prefix);
 	a->county_tree = county_tree;
 	a->publish = publish;
+	a->broker_of = broker_of;
 	a->user = user;
 	a->changed = true;
 	return a;
@@ -64,10 +66,35 @@ static bool control_topic(const struct tc_accounts *a, const char *region, char 
 	return tc_broker_control_topic(out, len, a->prefix, a->county_tree ? region : NULL) == TC_OK;
 }
 
-static void make_one(const char *id, const char *region, const char *secret, bool moved, void *user)
+/* Whether a receiver's account for region was made where was's is kept: a county of the tree, a broker. */
+static bool same_place(const struct tc_accounts *a, const char *was, const char *region)
+{
+	if (a->county_tree)
+		return !strncmp(was, region, 6);
+	return !a->broker_of || a->broker_of(a->user, was) == a->broker_of(a->user, region);
+}
+
+/* The account a moved receiver had where it was: deleted there; false when that could not be sent. */
+static bool leave(struct tc_accounts *a, const char *id, const char *was)
+{
+	char topic[TC_PROTO_MAX_TOPIC];
+	char *text = tc_broker_rx_delete(id);
+	bool gone = text && (!control_topic(a, was, topic, sizeof(topic)) || a->publish(a->user, was, topic, text) == 0);
+	if (gone)
+		tc_log(TC_LOG_INFO, "broker", "receiver %s moved from %s: its account there is deleted", id, was);
+	free(text);
+	return gone;
+}
+
+static void make_one(const char *id, const char *region, const char *secret, const char *was, void *user)
 {
 	struct tc_accounts *a = user;
 	char topic[TC_PROTO_MAX_TOPIC];
+	bool moved = strcmp(was, region) != 0;
+	if (was[0] && moved && !same_place(a, was, region) && !leave(a, id, was)) {
+		a->failed++; /* tried again on the next connection */
+		return;
+	}
 	char *text = tc_broker_rx_commands(a->prefix, id, region, secret, moved);
 	if (text && !control_topic(a, region, topic, sizeof(topic))) {
 		tc_log(TC_LOG_ERROR, "broker", "receiver %s cannot have a broker account: its region '%s' names no county "

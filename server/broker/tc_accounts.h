@@ -20,12 +20,15 @@ struct tc_accounts;
 
 /*
  * publish sends one control message (QoS 1) about a receiver of region (to the broker that serves
- * it, with several); it returns 0 when the broker connection took it.
+ * it, with several); it returns 0 when the broker connection took it. broker_of names the broker
+ * that serves region (any number, the same for the same broker; NULL: one broker).
  * county_tree: a broker tree, each account goes to its county's broker (tc_broker_control_topic).
+ * A receiver whose region moved to another broker or county loses its account on the old one
+ * before it gets one on the new one: its credentials open only the broker that serves it.
  */
 struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
 				    int (*publish)(void *user, const char *region, const char *topic, const char *text),
-				    void *user);
+				    int (*broker_of)(void *user, const char *region), void *user);
 void tc_accounts_free(struct tc_accounts *a);
 /* The broker connection came (every account is sent again) or went. */
 void tc_accounts_connected(struct tc_accounts *a, bool up);

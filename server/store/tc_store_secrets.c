@@ -102,10 +102,10 @@ enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char
 
 /* Each row of sql (id, region, secret, moved; bound to at most max rows) to cb. */
 static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
-		       void (*cb)(const char *id, const char *region, const char *secret, bool moved, void *user),
+		       void (*cb)(const char *id, const char *region, const char *secret, const char *was, void *user),
 		       void *user)
 {
-	char id[64], region[16], secret[TC_SECRET_CHARS + 1];
+	char id[64], region[16], was[16], secret[TC_SECRET_CHARS + 1];
 	tc_db_stmt *q = tc_store_stmt(s, sql);
 	int r;
 	if (!q)
@@ -115,7 +115,8 @@ static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
 		tc_store_text_col(q, 0, id, sizeof(id));
 		tc_store_text_col(q, 1, region, sizeof(region));
 		tc_store_text_col(q, 2, secret, sizeof(secret));
-		cb(id, region, secret, tc_db_column_int(q, 3) != 0, user);
+		tc_store_text_col(q, 3, was, sizeof(was));
+		cb(id, region, secret, was, user);
 	}
 	memset(secret, 0, sizeof(secret));
 	return tc_store_done(q, r);
@@ -126,9 +127,9 @@ struct each {
 	void *user;
 };
 
-static void each_row(const char *id, const char *region, const char *secret, bool moved, void *user)
+static void each_row(const char *id, const char *region, const char *secret, const char *was, void *user)
 {
-	(void)moved;
+	(void)was;
 	struct each *e = user;
 	e->cb(id, region, secret, e->user);
 }
@@ -137,18 +138,18 @@ enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const 
 							   void *user),
 			   void *user)
 {
-	static const char sql[] = "SELECT r.id, r.region, x.secret, 0 FROM receivers r JOIN receiver_secrets x"
+	static const char sql[] = "SELECT r.id, r.region, x.secret, '' FROM receivers r JOIN receiver_secrets x"
 				  " ON x.receiver_id = r.id WHERE x.removed = 0 ORDER BY r.id LIMIT ?";
 	struct each e = { cb, user };
 	return rows(s, sql, (size_t)INT64_MAX, each_row, &e);
 }
 
 enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
-			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+			       void (*cb)(const char *id, const char *region, const char *secret, const char *was,
 					  void *user),
 			       void *user)
 {
-	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region != r.region FROM receivers r"
+	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region FROM receivers r"
 				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
 				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
 	return rows(s, sql, max, cb, user);

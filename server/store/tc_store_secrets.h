@@ -29,10 +29,11 @@ enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const 
 			   void *user);
 /*
  * Receivers whose broker account is to be sent (made, or again after a new connection) or whose
- * region changed since their role was last given (moved: its ACLs must be replaced), at most max.
+ * region changed since their role was last given (its ACLs must be replaced), at most max. was is
+ * the region its account was last made for ("" when never).
  */
 enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
-			       void (*cb)(const char *id, const char *region, const char *secret, bool moved,
+			       void (*cb)(const char *id, const char *region, const char *secret, const char *was,
 					  void *user),
 			       void *user);
 /* Mark receiver id's account as sent, with its role for region. */

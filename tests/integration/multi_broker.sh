@@ -8,7 +8,8 @@
 # receivers unaffected, and B's get it once B is back; a receiver imported while all runs
 # gets its account on its own broker and connects there; /metrics names each broker's
 # connection. Attacked: an acknowledgment for a receiver of B published on broker A (with
-# tocsind's own rights there) is ignored and counted; a receiver of B cannot log in on A;
+# tocsind's own rights there) is ignored and counted; a receiver of B cannot log in on A, nor on
+# B once it moved to A's county;
 # bad region_broker lines and an unserved receiver stop tocsind at start, naming the line.
 # Usage: multi_broker.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR
 set -u
@@ -129,6 +130,15 @@ expect "... its account is in B's plugin file" wait_until 10 grep -q '"b-new"' "
 check "... and not in A's" 0 "$(grep -c '"b-new"' "$tmp/a/broker/dynamic-security.json")"
 expect "... it cannot log in on A" test "$(pub $port_a "$tmp/a/broker/ca.crt" b-new b-new "$s_new" \
 	$P/rx/b-new/status x; echo $?)" -ne 0
+
+# --- 3b. the receiver moved to A's county: its account follows, the old one goes -------------
+printf 'id,kind,name,lat,lon,region\nb-new,loudspeaker,New,39.03,117.70,%s001002\n' $A >"$tmp/moved.csv"
+"$tocsin" import receivers "$tmp/moved.csv" --server "$url" >/dev/null
+moved_logs_in() { pub $port_a "$tmp/a/broker/ca.crt" b-new b-new "$s_new" $P/rx/b-new/status '{"v":1,"state":"online","at":1}'; }
+expect "the moved receiver logs in on its new broker, A" wait_until 20 moved_logs_in
+expect "... its account is gone from B's plugin file" wait_until 10 eval '! grep -q "\"b-new\"" "$tmp/b/broker/dynamic-security.json"'
+expect "... and it cannot log in on B any more" test "$(new_logs_in; echo $?)" -ne 0
+expect "... said in the log" grep -q "receiver b-new moved from ${B}001002: its account there is deleted" "$tmp/tocsind.log"
 
 # --- 4. attacks ------------------------------------------------------------------------------
 s_b0=$(awk -F, '$1 == "b-00000" {print $2}' "$tmp/cred.csv")

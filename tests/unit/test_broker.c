@@ -206,9 +206,9 @@ static void collect(const char *id, const char *region, const char *secret, void
 }
 
 /* "id" or "id(moved)" */
-static void collect_unsynced(const char *id, const char *region, const char *secret, bool moved, void *user)
+static void collect_unsynced(const char *id, const char *region, const char *secret, const char *was, void *user)
 {
-	(void)region;
+	bool moved = strcmp(was, region) != 0;
 	char *out = user;
 	assert_int_equal(strlen(secret), TC_SECRET_CHARS);
 	assert_int_equal(strspn(secret, "0123456789abcdef"), TC_SECRET_CHARS);
