@@ -179,6 +179,13 @@ static int publish(void *user, const char *region, const char *topic, const char
 	return e && tc_mqtt_publish(e->mqtt, topic, text, strlen(text), false, 0) == TC_OK ? 0 : -1;
 }
 
+/* Whether the connection to the broker serving region is up. */
+static bool broker_up(void *user, const char *region)
+{
+	struct broker_end *e = end_of(user, region);
+	return e && tc_mqtt_connected(e->mqtt);
+}
+
 /* Which broker serves region: its end's number (-1: none). */
 static int broker_of(void *user, const char *region)
 {
@@ -198,7 +205,7 @@ int broker_link_start(struct broker_link *bl)
 		return 0;
 	const char *prefix = bl->cfg->mqtt_prefix[0] ? bl->cfg->mqtt_prefix : TC_PROTO_DEFAULT_PREFIX;
 	bl->accounts = tc_accounts_new(bl->store, prefix, !strcmp(bl->cfg->broker_tree, "counties"), publish, broker_of,
-				       bl);
+				       broker_up, bl);
 	return bl->accounts ? 0 : -1;
 }
 
@@ -206,15 +213,21 @@ void broker_link_work(struct broker_link *bl)
 {
 	if (!bl->accounts)
 		return;
-	bool came = false, any = false;
+	bool any = false;
+	for (size_t i = 0; i < bl->n_ends; i++)
+		any |= tc_mqtt_connected(bl->ends[i].mqtt);
+	tc_accounts_connected(bl->accounts, any);
 	for (size_t i = 0; i < bl->n_ends; i++) {
-		bool up = tc_mqtt_connected(bl->ends[i].mqtt);
-		came |= up && !bl->ends[i].was_up; /* a broker (back) that may not have the accounts: all again */
-		any |= up;
-		bl->ends[i].was_up = up;
+		struct broker_end *e = &bl->ends[i];
+		bool up = tc_mqtt_connected(e->mqtt);
+		if (up && !e->was_up) { /* a broker (back) that may not have its receivers' accounts: theirs again */
+			if (!bl->several)
+				tc_accounts_came(bl->accounts, "");
+			for (size_t k = 0; bl->several && k < e->r.n_prefixes; k++)
+				tc_accounts_came(bl->accounts, e->r.prefixes[k]);
+		}
+		e->was_up = up;
 	}
-	if (came || !any)
-		tc_accounts_connected(bl->accounts, any);
 	tc_accounts_work(bl->accounts, (int64_t)time(NULL));
 }
 

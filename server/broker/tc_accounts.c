@@ -19,16 +19,20 @@ struct tc_accounts {
 	char prefix[128];
 	int (*publish)(void *user, const char *region, const char *topic, const char *text);
 	int (*broker_of)(void *user, const char *region);
+	bool (*broker_up)(void *user, const char *region);
 	void *user;
 	bool county_tree;
-	bool up, changed, resync;
+	bool up, changed;
 	bool ensure; /* secrets for receivers that have none: once per connection (imports make their own) */
-	size_t sent, failed;
+	size_t sent, failed, rows;
+	size_t swept;   /* accounts sent since the pass last began at the first id */
+	char after[64]; /* where the pass goes on: the last receiver id it came to */
 };
 
 struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, bool county_tree,
 				    int (*publish)(void *user, const char *region, const char *topic, const char *text),
-				    int (*broker_of)(void *user, const char *region), void *user)
+				    int (*broker_of)(void *user, const char *region),
+				    bool (*broker_up)(void *user, const char *region), void *user)
 {
 	struct tc_accounts *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -38,6 +42,7 @@ struct tc_accounts *tc_accounts_new(struct tc_store *store, const char *prefix, 
 	a->county_tree = county_tree;
 	a->publish = publish;
 	a->broker_of = broker_of;
+	a->broker_up = broker_up;
 	a->user = user;
 	a->changed = true;
 	return a;
@@ -50,9 +55,24 @@ void tc_accounts_free(struct tc_accounts *a)
 
 void tc_accounts_connected(struct tc_accounts *a, bool up)
 {
+	if (up && !a->up)
+		a->changed = a->ensure = true;
 	a->up = up;
-	if (up)
-		a->resync = a->changed = a->ensure = true;
+}
+
+void tc_accounts_came(struct tc_accounts *a, const char *prefix)
+{
+	long n = 0;
+	if (tc_secrets_resync(a->store, prefix, &n) == TC_OK && n > 0)
+		tc_log(TC_LOG_INFO, "broker", "connected to the broker of %s: its %ld receiver account(s) are sent again",
+		       prefix[0] ? prefix : "every region", n);
+	a->changed = true;
+}
+
+/* Whether the broker of a receiver in region is there to take its account now. */
+static bool reachable(const struct tc_accounts *a, const char *region)
+{
+	return !a->broker_up || a->broker_up(a->user, region);
 }
 
 void tc_accounts_changed(struct tc_accounts *a)
@@ -91,6 +111,10 @@ static void make_one(const char *id, const char *region, const char *secret, con
 	struct tc_accounts *a = user;
 	char topic[TC_PROTO_MAX_TOPIC];
 	bool moved = strcmp(was, region) != 0;
+	a->rows++;
+	snprintf(a->after, sizeof(a->after), "%s", id);
+	if (!reachable(a, region) || (was[0] && !reachable(a, was)))
+		return; /* when its broker is back */
 	if (was[0] && moved && !same_place(a, was, region) && !leave(a, id, was)) {
 		a->failed++; /* tried again on the next connection */
 		return;
@@ -120,6 +144,8 @@ static void delete_one(const char *id, const char *region, void *user)
 {
 	struct tc_accounts *a = user;
 	char topic[TC_PROTO_MAX_TOPIC];
+	if (!reachable(a, region))
+		return; /* when its broker is back */
 	char *text = tc_broker_rx_delete(id);
 	if (text && !control_topic(a, region, topic, sizeof(topic))) { /* never had an account in the tree */
 		free(text);
@@ -140,29 +166,30 @@ bool tc_accounts_work(struct tc_accounts *a, int64_t now)
 	if (!a->up || !a->changed)
 		return false;
 	size_t added = 0;
-	if (a->resync) {
-		if (tc_secrets_resync(a->store))
-			return true;
-		a->resync = false;
-	}
 	if (a->ensure) {
 		if (tc_secrets_ensure(a->store, now, &added))
 			return true;
 		a->ensure = false;
 	}
-	a->sent = a->failed = 0;
+	a->sent = a->failed = a->rows = 0;
 	if (tc_store_begin(a->store))
 		return true;
 	tc_secrets_removed(a->store, BATCH, delete_one, a);
-	tc_secrets_unsynced(a->store, BATCH, make_one, a);
+	tc_secrets_unsynced(a->store, a->after, BATCH, make_one, a);
 	if (tc_store_commit(a->store))
 		tc_store_rollback(a->store);
-	if (a->failed) /* not connected any more: all again on the next connection */
-		return true;
-	if (a->sent == 0) {
-		a->changed = false;
-		return false;
+	a->swept += a->sent;
+	if (a->rows < BATCH) { /* the pass came to the last id: from the first again, or done */
+		bool done = a->swept == 0 && !a->failed;
+		a->after[0] = '\0';
+		a->swept = 0;
+		if (done) { /* what is left waits for its broker (tc_accounts_came) */
+			a->changed = false;
+			return false;
+		}
 	}
+	if (a->failed) /* a connection went meanwhile: again on a later call */
+		return true;
 	if (added)
 		tc_log(TC_LOG_INFO, "broker", "%zu new receiver(s) have their secret and broker account", added);
 	return true;

@@ -101,7 +101,7 @@ enum tc_rc tc_secrets_get(struct tc_store *s, const char *id, char *secret, char
 }
 
 /* Each row of sql (id, region, secret, moved; bound to at most max rows) to cb. */
-static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
+static enum tc_rc rows(struct tc_store *s, const char *sql, const char *after, size_t max,
 		       void (*cb)(const char *id, const char *region, const char *secret, const char *was, void *user),
 		       void *user)
 {
@@ -111,6 +111,8 @@ static enum tc_rc rows(struct tc_store *s, const char *sql, size_t max,
 	if (!q)
 		return TC_ERR_IO;
 	tc_db_bind_int64(q, 1, (int64_t)max);
+	if (after)
+		tc_db_bind_text(q, 2, after, -1, TC_DB_STATIC);
 	while ((r = tc_db_step(q)) == TC_DB_ROW) {
 		tc_store_text_col(q, 0, id, sizeof(id));
 		tc_store_text_col(q, 1, region, sizeof(region));
@@ -141,18 +143,19 @@ enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const 
 	static const char sql[] = "SELECT r.id, r.region, x.secret, '' FROM receivers r JOIN receiver_secrets x"
 				  " ON x.receiver_id = r.id WHERE x.removed = 0 ORDER BY r.id LIMIT ?";
 	struct each e = { cb, user };
-	return rows(s, sql, (size_t)INT64_MAX, each_row, &e);
+	return rows(s, sql, NULL, (size_t)INT64_MAX, each_row, &e);
 }
 
-enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
+enum tc_rc tc_secrets_unsynced(struct tc_store *s, const char *after, size_t max,
 			       void (*cb)(const char *id, const char *region, const char *secret, const char *was,
 					  void *user),
 			       void *user)
 {
 	static const char sql[] = "SELECT r.id, r.region, x.secret, x.acl_region FROM receivers r"
 				  " JOIN receiver_secrets x ON x.receiver_id = r.id"
-				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) LIMIT ?";
-	return rows(s, sql, max, cb, user);
+				  " WHERE x.removed = 0 AND (x.synced = 0 OR x.acl_region != r.region) AND r.id > ?2"
+				  " ORDER BY r.id LIMIT ?1";
+	return rows(s, sql, after, max, cb, user);
 }
 
 static enum tc_rc exec_id(struct tc_store *s, const char *sql, const char *id)
@@ -176,10 +179,14 @@ enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *reg
 	return tc_store_done(q, tc_db_step(q));
 }
 
-enum tc_rc tc_secrets_resync(struct tc_store *s)
+enum tc_rc tc_secrets_resync(struct tc_store *s, const char *prefix, long *n)
 {
-	static const char sql[] = "UPDATE receiver_secrets SET synced = 0 WHERE synced = 1";
-	return exec_id(s, sql, NULL);
+	static const char sql[] = "UPDATE receiver_secrets SET synced = 0 WHERE synced = 1 AND receiver_id IN"
+				  " (SELECT id FROM receivers WHERE substr(region, 1, length(?1)) = ?1)";
+	enum tc_rc rc = exec_id(s, sql, prefix);
+	if (n)
+		*n = rc ? 0 : tc_db_changes(s->db);
+	return rc;
 }
 
 enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, const char *region, void *user),

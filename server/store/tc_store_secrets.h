@@ -29,17 +29,19 @@ enum tc_rc tc_secrets_each(struct tc_store *s, void (*cb)(const char *id, const 
 			   void *user);
 /*
  * Receivers whose broker account is to be sent (made, or again after a new connection) or whose
- * region changed since their role was last given (its ACLs must be replaced), at most max. was is
- * the region its account was last made for ("" when never).
+ * region changed since their role was last given (its ACLs must be replaced), at most max, in the
+ * order of their ids from the first after the id after ("": from the first). was is the region its
+ * account was last made for ("" when never).
  */
-enum tc_rc tc_secrets_unsynced(struct tc_store *s, size_t max,
+enum tc_rc tc_secrets_unsynced(struct tc_store *s, const char *after, size_t max,
 			       void (*cb)(const char *id, const char *region, const char *secret, const char *was,
 					  void *user),
 			       void *user);
 /* Mark receiver id's account as sent, with its role for region. */
 enum tc_rc tc_secrets_synced(struct tc_store *s, const char *id, const char *region);
-/* Every account to be sent again (after a new connection to the broker, or an import). */
-enum tc_rc tc_secrets_resync(struct tc_store *s);
+/* Every account of a receiver whose region begins with prefix ("": every one) to be sent again
+ * (after a new connection to its broker); *n (may be NULL) receives how many. */
+enum tc_rc tc_secrets_resync(struct tc_store *s, const char *prefix, long *n);
 /* Removed receivers whose account is still to be deleted, with the region their role was last given for. */
 enum tc_rc tc_secrets_removed(struct tc_store *s, size_t max, void (*cb)(const char *id, const char *region, void *user),
 			      void *user);

@@ -5,7 +5,8 @@
 # broker A, county B (120110) on broker B. Receivers of A listen on A, those of B on B, with
 # the credentials and the broker tocsind provisions for each. Shown: an alert for both
 # counties reaches every receiver; broker B killed -9 in the middle of an alert leaves A's
-# receivers unaffected, and B's get it once B is back; a receiver imported while all runs
+# receivers unaffected, and B's get it once B is back; accounts imported while B is down go to A
+# at once and to B once it is back, and B's return sends only B's accounts again; a receiver imported while all runs
 # gets its account on its own broker and connects there; /metrics names each broker's
 # connection. Attacked: an acknowledgment for a receiver of B published on broker A (with
 # tocsind's own rights there) is ignored and counted; a receiver of B cannot log in on A, nor on
@@ -111,6 +112,19 @@ expect "A's receivers played it meanwhile" wait_for "$second" '.counts.played >=
 expect "/metrics says broker B is away" wait_until 10 test "$(connected $port_a 1)$(connected $port_b 0)" = 11
 sleep 3
 check "B's receivers were cut off in the middle of it" 4 "$(counts "$second" '.counts.played')"
+# while B is down, 600 receivers of B and then one of A are imported: A's gets its account at once
+{
+	echo "id,kind,name,lat,lon,region"
+	for i in $(seq -w 1 600); do echo "bd-$i,loudspeaker,D$i,39.03,117.70,${B}001003"; done
+	echo "z-down,loudspeaker,ZD,39.03,117.70,${A}001003"
+} >"$tmp/down.csv"
+"$tocsin" import receivers "$tmp/down.csv" --server "$url" >/dev/null
+"$tocsin" provision --all --csv --server "$url" --out "$tmp/cred-down.csv" >/dev/null
+s_zd=$(awk -F, '$1 == "z-down" {print $2}' "$tmp/cred-down.csv")
+s_bd=$(awk -F, '$1 == "bd-600" {print $2}' "$tmp/cred-down.csv")
+zd_logs_in() { pub $port_a "$tmp/a/broker/ca.crt" z-down z-down "$s_zd" $P/rx/z-down/status '{"v":1,"state":"online","at":1}'; }
+expect "with B down, a receiver of A imported after 600 of B's logs in on A" wait_until 20 zd_logs_in
+resent_a=$(grep -c "connected to the broker of $A: its" "$tmp/tocsind.log")
 run_broker "$tmp/b/broker/mosquitto.conf" "$tmp/b/mosquitto.log" "$port_b" || { echo "cannot restart B"; exit 1; }
 pid_b=$broker_pid
 broker_pid=
@@ -118,6 +132,11 @@ expect "after the restart every receiver played it" wait_for "$second" '.counts.
 check "coverage after the restart" 100 "$(counts "$second" '.coverage')"
 check "B's sims played it once each" 4 "$(report sb | jq --arg id "$second" '.alerts[$id].played // 0')"
 check "A's sims played it once each" 4 "$(report sa | jq --arg id "$second" '.alerts[$id].played // 0')"
+bd_logs_in() { pub $port_b "$tmp/b/broker/ca.crt" bd-600 bd-600 "$s_bd" $P/rx/bd-600/status '{"v":1,"state":"online","at":1}'; }
+expect "B back, the receivers imported meanwhile log in on B" wait_until 20 bd_logs_in
+expect "... B's accounts were sent again" grep -q "connected to the broker of $B: its [0-9]* receiver account(s) are sent again" \
+	"$tmp/tocsind.log"
+check "... and A's not" "$resent_a" "$(grep -c "connected to the broker of $A: its" "$tmp/tocsind.log")"
 
 # --- 3. a receiver imported while all runs: its account on its own broker ---------------------
 printf 'id,kind,name,lat,lon,region\nb-new,loudspeaker,New,39.03,117.70,%s001002\n' $B >"$tmp/new.csv"

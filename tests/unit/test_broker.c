@@ -251,16 +251,28 @@ static void secrets_follow_the_registry(void **state)
 	assert_int_equal(tc_secrets_get(s, "r-2", again, region), TC_OK);
 	assert_string_not_equal(secret, again);
 	assert_int_equal(tc_secrets_get(s, "nobody", again, region), TC_ERR_NOTFOUND);
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "", 10, collect_unsynced, ids), TC_OK);
 	assert_string_equal(ids, "r-1(moved) r-2(moved) ");
 	assert_int_equal(tc_secrets_synced(s, "r-1", "120116001001"), TC_OK);
 	ids[0] = '\0';
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "", 10, collect_unsynced, ids), TC_OK);
 	assert_string_equal(ids, "r-2(moved) ");
 	assert_int_equal(tc_secrets_synced(s, "r-2", "120116001002"), TC_OK);
-	assert_int_equal(tc_secrets_resync(s), TC_OK);
+	long resent = -1;
+	assert_int_equal(tc_secrets_resync(s, "120116001002", &resent), TC_OK); /* one broker's prefix */
+	assert_int_equal(resent, 1);
 	ids[0] = '\0';
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "", 10, collect_unsynced, ids), TC_OK);
+	assert_string_equal(ids, "r-2 ");
+	assert_int_equal(tc_secrets_resync(s, "", &resent), TC_OK); /* every one */
+	assert_int_equal(resent, 1);
+	ids[0] = '\0';
+	assert_int_equal(tc_secrets_unsynced(s, "", 10, collect_unsynced, ids), TC_OK);
+	assert_string_equal(ids, "r-1 r-2 ");
+	ids[0] = '\0'; /* a page at a time, in the order of the ids */
+	assert_int_equal(tc_secrets_unsynced(s, "", 1, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "r-1", 1, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "r-2", 1, collect_unsynced, ids), TC_OK);
 	assert_string_equal(ids, "r-1 r-2 ");
 	/* a receiver imported again in another village: its role's ACLs are replaced */
 	static const char moved[] = "id,kind,name,lat,lon,region\nr-2,signage,B,39.1,117.2,120116001003\n";
@@ -268,7 +280,7 @@ static void secrets_follow_the_registry(void **state)
 	assert_int_equal(tc_secrets_synced(s, "r-2", "120116001002"), TC_OK);
 	assert_int_equal(tc_registry_import(s, TC_REG_RECEIVERS, moved, strlen(moved), &n, d), TC_OK);
 	ids[0] = '\0';
-	assert_int_equal(tc_secrets_unsynced(s, 10, collect_unsynced, ids), TC_OK);
+	assert_int_equal(tc_secrets_unsynced(s, "", 10, collect_unsynced, ids), TC_OK);
 	assert_string_equal(ids, "r-2(moved) ");
 	/* removal: the receiver goes, its account waits to be deleted, then is forgotten */
 	assert_int_equal(tc_store_remove_receiver(s, "r-1"), TC_OK);
