@@ -75,6 +75,7 @@ void tc_dispatch_free(struct tc_dispatch *dp)
 	for (size_t i = 0; i < TC_DISPATCH_PAYLOAD_CACHE; i++)
 		free(dp->payloads[i].data);
 	tc_mail_free_list(dp->held.mails);
+	tc_dispatch_guidance_forget(dp);
 	free(dp);
 }
 
@@ -415,6 +416,9 @@ void tc_dispatch_metrics(const struct tc_dispatch *dp, FILE *f)
 		   "# TYPE tocsin_guidance_cached_total counter\ntocsin_guidance_cached_total %lu\n", s->guidance_cached);
 	fprintf(f, "# HELP tocsin_guidance_sent_total Guidance commands sent to loudspeakers.\n"
 		   "# TYPE tocsin_guidance_sent_total counter\ntocsin_guidance_sent_total %lu\n", s->guidance_sent);
+	fprintf(f, "# HELP tocsin_guidance_audio_published_total Guidance audio published (retained) for an alert's groups.\n"
+		   "# TYPE tocsin_guidance_audio_published_total counter\ntocsin_guidance_audio_published_total %lu\n",
+		s->guidance_audio);
 	fprintf(f, "# HELP tocsin_asked_again_total Alerts sent again after an unclean stop, for the last acknowledgment.\n"
 		   "# TYPE tocsin_asked_again_total counter\ntocsin_asked_again_total %lu\n", s->asked_again);
 	fprintf(f, "# HELP tocsin_escalations_total Deliveries escalated to people.\n"

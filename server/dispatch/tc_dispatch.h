@@ -57,6 +57,7 @@ struct tc_dispatch_stats {
 	unsigned long guidance_rendered;  /* distinct guidance sentences rendered (each once) */
 	unsigned long guidance_cached;    /* distinct guidance sentences of an alert found already rendered */
 	unsigned long guidance_sent;      /* guidance commands sent to receivers */
+	unsigned long guidance_audio;     /* guidance audio published (retained), a group's once a broker or county */
 	unsigned long store_errors; /* store calls that failed (their transaction was rolled back, done again) */
 	/* broker messages (acknowledgments, statuses) by the time from their arrival to their write being
 	 * committed: counts per bucket of TC_DISPATCH_WAIT_BUCKETS_MS (the last: longer), the longest */

@@ -18,17 +18,22 @@
  * only if the programme has not finished yet; otherwise it is logged.
  *
  * Each direct re-send of an alert to one receiver (its ack timed out, it came
- * online again) sends that receiver's guidance again first, audio and a fresh
- * sealed command, so a receiver that missed the first (its session expired at
- * the broker, it was re-provisioned) still ends its programme with it. After
- * a reconnect the guidance audio of every active alert is published again
- * with the alert's own (the broker may have lost its retained messages).
+ * online again) sends that receiver's guidance command again first, fresh and
+ * sealed, so a receiver that missed the first (its session expired at the
+ * broker, it was re-provisioned) still ends its programme with it; its audio
+ * stays retained on the broker. After a reconnect the guidance audio of every
+ * active alert is published again with the alert's own (the broker may have
+ * lost its retained messages). A re-send reads the shelters as the last
+ * publication or re-send loaded them, for up to TC_DISPATCH_NEAR_TTL_S (a
+ * shelter's change of state or occupancy forgets them at once): thousands of
+ * re-sends after a broker comes back do not each load every shelter.
  */
 #include "tc_dispatch_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -109,16 +114,39 @@ static bool wanted(struct tc_dispatch *dp, const char *id, bool want[N_LANGS])
 	return any;
 }
 
+void tc_dispatch_guidance_forget(struct tc_dispatch *dp)
+{
+	tc_shelter_near_free(dp->near);
+	dp->near = NULL;
+}
+
+/* The shelters as guidance reads them: loaded again unless fresh is false and they are recent. */
+static enum tc_rc shelters(struct tc_dispatch *dp, bool fresh, struct tc_shelter_near **x)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (fresh || !dp->near || now - dp->near_at >= TC_DISPATCH_NEAR_TTL_S || now < dp->near_at) {
+		struct tc_shelter_near *loaded = NULL;
+		enum tc_rc rc = tc_shelter_near_load(dp->store, dp->o.shelter_walk_m, false, &loaded);
+		if (rc)
+			return rc;
+		tc_dispatch_guidance_forget(dp);
+		dp->near = loaded;
+		dp->near_at = now;
+	}
+	*x = dp->near;
+	return TC_OK;
+}
+
 /* The guidance of alert id's loudspeaker rows, grouped; p is empty when none is asked for. */
 static enum tc_rc make_plan(struct tc_dispatch *dp, const char *id, const struct tc_delivery_row *rows, size_t n,
-			    struct plan *p)
+			    bool fresh, struct plan *p)
 {
 	bool want[N_LANGS];
 	struct tc_shelter_near *x = NULL;
 	memset(p, 0, sizeof(*p));
 	if (!n || !wanted(dp, id, want))
 		return TC_OK;
-	enum tc_rc rc = tc_shelter_near_load(dp->store, dp->o.shelter_walk_m, false, &x);
+	enum tc_rc rc = shelters(dp, fresh, &x);
 	p->t = calloc(n * N_LANGS, sizeof(*p->t));
 	p->text = calloc(n * N_LANGS, sizeof(*p->text));
 	if (!rc && (!p->t || !p->text))
@@ -140,7 +168,6 @@ static enum tc_rc make_plan(struct tc_dispatch *dp, const char *id, const struct
 	}
 	if (!rc)
 		rc = tc_guidance_group(p->t, p->n, &p->g);
-	tc_shelter_near_free(x);
 	if (rc)
 		plan_release(p);
 	return rc;
@@ -151,7 +178,7 @@ char *tc_dispatch_guidance_jobs(struct tc_dispatch *dp, const char *id, const st
 {
 	struct plan p;
 	size_t cap = strlen(scope) + 1, cached = 0, todo = 0;
-	if (make_plan(dp, id, rows, n, &p)) {
+	if (make_plan(dp, id, rows, n, true, &p)) {
 		tc_log(TC_LOG_WARN, "render", "alert=%s its guidance cannot be worked out now; rendered without new guidance", id);
 		return strdup(scope);
 	}
@@ -269,6 +296,7 @@ static enum tc_rc publish_group_audio(struct tc_dispatch *dp, const char *alert_
 			continue;
 		}
 		rc = tc_dispatch_send_audio(dp, &counties, gid, data, len, expiry, NULL);
+		dp->stats.guidance_audio += !rc;
 		free(data);
 	}
 	tc_vec_free(&counties);
@@ -279,7 +307,7 @@ enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_
 				      size_t n, uint32_t expiry)
 {
 	struct plan p;
-	if (make_plan(dp, alert_id, rows, n, &p))
+	if (make_plan(dp, alert_id, rows, n, false, &p))
 		return TC_OK; /* logged by the next send */
 	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, rows, n, expiry);
 	plan_release(&p);
@@ -287,15 +315,15 @@ enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_
 }
 
 enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
-				     size_t n, uint32_t expiry, int64_t now)
+				     size_t n, uint32_t expiry, int64_t now, bool resend)
 {
 	struct plan p;
 	size_t told = 0;
-	if (make_plan(dp, alert_id, rows, n, &p)) { /* the alert must not wait for its guidance */
+	if (make_plan(dp, alert_id, rows, n, !resend, &p)) { /* the alert must not wait for its guidance */
 		tc_log(TC_LOG_WARN, "dispatch", "alert=%s its guidance cannot be worked out now; published without it", alert_id);
 		return TC_OK;
 	}
-	enum tc_rc rc = publish_group_audio(dp, alert_id, &p, rows, n, expiry);
+	enum tc_rc rc = resend ? TC_OK : publish_group_audio(dp, alert_id, &p, rows, n, expiry);
 	struct tc_cmd_guidance gs[TC_CMD_GUIDANCE_MAX], *entries = NULL;
 	size_t *group_of = NULL, at = 0;
 	if (!rc && p.g.n_groups)

@@ -108,7 +108,13 @@ struct tc_dispatch {
 	unsigned work_refused; /* rounds of work rolled back in a row */
 	bool watch_failing;    /* the last look at a watched alert could not read the store */
 	struct tc_dispatch_resent resent[TC_DISPATCH_RESENT_SLOTS]; /* recent online re-sends */
+	/* the shelters as guidance reads them (tc_dispatch_guidance.c), loaded at near_at: an alert's
+	 * publication loads them again, a re-send to one receiver uses them for TC_DISPATCH_NEAR_TTL_S */
+	struct tc_shelter_near *near;
+	int64_t near_at;
 };
+
+#define TC_DISPATCH_NEAR_TTL_S 60
 
 /* --- tc_dispatch.c ------------------------------------------------------------------ */
 
@@ -139,11 +145,14 @@ void tc_dispatch_guidance_keep(struct tc_dispatch *dp, const struct tc_rendered 
 enum tc_rc tc_dispatch_guidance_audio(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
 				      size_t n, uint32_t expiry);
 /*
- * Publish the guidance audio and one guidance command per receiver of rows, before the alert
- * (and before each direct re-send to one receiver, with rows that one delivery).
+ * Publish the guidance audio and one guidance command per receiver of rows, before the alert;
+ * resend: before a direct re-send to one receiver (rows that one delivery), the command alone,
+ * since its audio is retained on the broker already (put back after a reconnect).
  */
 enum tc_rc tc_dispatch_guidance_send(struct tc_dispatch *dp, const char *alert_id, const struct tc_delivery_row *rows,
-				     size_t n, uint32_t expiry, int64_t now);
+				     size_t n, uint32_t expiry, int64_t now, bool resend);
+/* Forget the shelters guidance read: one of them changed. */
+void tc_dispatch_guidance_forget(struct tc_dispatch *dp);
 /* The same for alert id, read from the store (the default when it is unknown). */
 uint32_t tc_dispatch_alert_expiry(struct tc_dispatch *dp, const char *id, int64_t now);
 /* Publish to one receiver's command topic. */

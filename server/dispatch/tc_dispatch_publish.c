@@ -446,7 +446,8 @@ static void publish_alert(struct tc_dispatch *dp, const struct tc_alert_brief *a
 	if (!gather_rows(dp, a->id, "planned", &rs) || !hold_away(dp, &rs, &waiting))
 		goto out;
 	if (rs.all.n) /* the guidance first: a receiver holds it before the alert it ends */
-		rc = tc_dispatch_guidance_send(dp, a->id, row_at(&rs, 0), rs.all.n, tc_dispatch_expiry(dp, a->expires_at, now), now);
+		rc = tc_dispatch_guidance_send(dp, a->id, row_at(&rs, 0), rs.all.n, tc_dispatch_expiry(dp, a->expires_at, now), now,
+					       false);
 	if (!rc && rs.all.n)
 		rc = publish_rows(dp, a, pl, &rs, now, &first_ms);
 	if (!tc_dispatch_failing(dp) && waiting.all.n) /* publish_rows marked them sent with the others */

@@ -50,6 +50,7 @@ static void tell_one(const char *rx, void *user)
 void tc_dispatch_shelter_changed(struct tc_dispatch *dp, const char *shelter_id, int64_t now)
 {
 	struct tc_shelter sh;
+	tc_dispatch_guidance_forget(dp); /* full or closed: the way to shelter changes */
 	if (!tc_dispatch_up(dp) || tc_store_get_shelter(dp->store, shelter_id, &sh) != TC_OK)
 		return;
 	struct tell_ctx t = { dp, &sh, now, 0 };

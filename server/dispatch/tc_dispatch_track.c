@@ -188,7 +188,7 @@ static void resend_pending(const struct tc_delivery_row *r, void *user)
 		       r->alert_id, r->target, r->state);
 		return;
 	}
-	if (tc_dispatch_guidance_send(dp, r->alert_id, r, 1, expiry, rc->now) != TC_OK ||
+	if (tc_dispatch_guidance_send(dp, r->alert_id, r, 1, expiry, rc->now, true) != TC_OK ||
 	    tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, expiry) != TC_OK)
 		return; /* the broker went away: the timer sends it */
 	resend_noted(dp, r, rc->now);
@@ -248,7 +248,7 @@ static void on_timer(const struct tc_delivery_row *r, void *user)
 	if (step.action == TC_TRACK_RESEND) {
 		const struct tc_dispatch_payload *pl = tc_dispatch_payload(dp, r->alert_id);
 		if (pl && !tc_dispatch_guidance_send(dp, r->alert_id, r, 1, tc_dispatch_alert_expiry(dp, r->alert_id, rc->now),
-						     rc->now) &&
+						     rc->now, true) &&
 		    tc_dispatch_send_direct(dp, r->target, pl->data, pl->len, (uint32_t)dp->o.policy.ack_timeout_s * 4) == TC_OK)
 			dp->stats.resends++;
 		tc_log(TC_LOG_DEBUG, "track", "alert=%s target=%s state=sent attempt %ld", r->alert_id, r->target,

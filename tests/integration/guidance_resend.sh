@@ -102,11 +102,16 @@ expect "the programme after the restart ends with the guidance" grep -q "guidanc
 check "as long as the first time" "$first" "$(sed 's/.*playing \([0-9.]*\) s.*/\1/' <<<"$again")"
 
 # --- rx-b comes back: tocsind re-sends its guidance before the alert ----------------------------
+audio_published() { api viewer -s "$url/metrics" | awk '/^tocsin_guidance_audio_published_total / { print $2 }'; }
+published=$(audio_published)
+expect "the orange's guidance audio was published" test "${published:-0}" -gt 0
 start_rx rx-b
 expect "both played the orange" wait_until 240 status_is "$orange" '.counts.played == 2'
 check "rx-b got its own guidance" 1 "$(grep -ac "alert=$orange lang=zh-CN .*guidance: 请前往北塘小学避难场所" "$tmp/rx-b.log")"
 expect "rx-b's programme ends with it" grep -aq "play: alert=$orange .*playing .*guidance g-" "$tmp/rx-b.log"
 expect "tocsind re-sent it" grep -aq "alert=$orange guidance sent to 1 receiver" "$tmp/tocsind.log"
+check "... the command alone: its audio stays retained on the broker, not published again" "$published" \
+	"$(audio_published)"
 expect "played, the alert's kept files are gone" test ! -e "$tmp/rx-b-state/alerts/$orange.guidance"
 
 for p in "${rxp[@]}"; do kill -TERM "$p" 2>/dev/null; done
