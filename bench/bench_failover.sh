@@ -29,7 +29,7 @@ tests/pg/pg.sh start "$pg" >/dev/null
 takeovers=() finishes=()
 for r in $(seq "$rounds"); do
 	out=$(tests/pg/pg.sh run "$pg" tests/integration/failover.sh "$build/server/tocsind" "$build/server/tocsin" \
-		"$build/receivers/tocsin-sim" cap-schemas/examples "$n" 2>&1 | tail -2)
+		"$build/receivers/tocsin-sim" cap-schemas/examples "$n" 3000 2>&1 | tail -2)
 	line=$(printf '%s\n' "$out" | grep '^takeover') || { echo "round $r failed:"; printf '%s\n' "$out"; exit 1; }
 	t=$(printf '%s\n' "$line" | awk '{ print $2 }')
 	f=$(printf '%s\n' "$line" | sed 's/.*played it \([0-9.]*\) s after the kill.*/\1/')

