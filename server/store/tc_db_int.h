@@ -18,6 +18,7 @@ struct tc_db {
 	char target[512];
 	char err[512];
 	int changes;           /* PostgreSQL: rows the last command changed */
+	unsigned long prepared; /* PostgreSQL: statements prepared on this connection (their names) */
 };
 
 /* A bound parameter (PostgreSQL): its text, or its bytes for a blob. */

@@ -281,9 +281,8 @@ int tc_db_pg_step(tc_db_stmt *q)
 		 * parameter types it just ran with; run once, it is not (preparing costs a round trip).
 		 */
 		if (++q->runs == 2 && !q->name[0]) {
-			static unsigned long serial;
 			char name[24];
-			snprintf(name, sizeof(name), "tc%lu", ++serial);
+			snprintf(name, sizeof(name), "tc%lu", ++q->db->prepared);
 			PGresult *p = PQprepare(q->db->pg, name, q->sql, n, types);
 			if (PQresultStatus(p) == PGRES_COMMAND_OK)
 				memcpy(q->name, name, sizeof(name));
