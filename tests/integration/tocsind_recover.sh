@@ -66,14 +66,14 @@ sleep 2 # the broker hands the acknowledgments over; tocsind answers PUBACK and 
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 unlock_store
-check "nothing of them was written" 0 "$(sqlite3 "$tmp/data/tocsin.db" \
+check "nothing of them was written" 0 "$(store_sql "$tmp/data" \
 	"SELECT count(*) FROM acks WHERE alert_id = '$second' AND kind = 'played'")"
 start_server
 expect "the unclean stop noticed" wait_until 20 grep -q "did not stop cleanly" "$tmp/tocsind.log"
 expect "every played after the restart" wait_for "$second" '.counts.played == 20' 60
 expect "receivers of unsettled deliveries asked again" \
 	grep -q "after an unclean stop: [0-9]* receiver(s) of [0-9]* alert(s) asked again" "$tmp/tocsind.log"
-expect "asking again is in the audit log" test "$(sqlite3 "$tmp/data/tocsin.db" \
+expect "asking again is in the audit log" test "$(store_sql "$tmp/data" \
 	"SELECT count(*) FROM audit WHERE action = 'asked again' AND alert_id = '$second'")" -eq 1
 check "each receiver played the second once" 20 "$(played_by_sim "$second")"
 expect "the copies were answered, not played" test "$(report r | jq '.repeated_copies')" -ge 20
