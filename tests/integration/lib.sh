@@ -151,7 +151,7 @@ acks_at_qos() {
 # `tocsin user|audit` take --store URI for --data-dir. A script's cleanup calls store_drop.
 pg_store=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg_store.sh
 if [ -n "${TOCSIN_TEST_POSTGRESQL:-}" ] && [ -n "${tmp:-}" ]; then
-	TOCSIN_TEST_PG_PREFIX=t$(basename "$tmp" | tr -c 'a-zA-Z0-9' _)
+	TOCSIN_TEST_PG_PREFIX=t$(basename "$tmp" | tr -c 'a-zA-Z0-9\n' _)
 	TOCSIN_TEST_PG_STORES=$tmp/pg-stores
 	export TOCSIN_TEST_PG_PREFIX TOCSIN_TEST_PG_STORES
 	: >"$TOCSIN_TEST_PG_STORES"

@@ -10,7 +10,8 @@
 #                                   one made when none is given) saying store = the URI of
 #                                   --data-dir's database
 #   pg_store.sh tocsin REAL ARGS    REAL (tocsin) with ARGS; for `user` and `audit`, --data-dir
-#                                   DIR becomes --store URI
+#                                   DIR becomes --store URI; `broker setup` gets --store URI
+#                                   too (unless it names one)
 #   pg_store.sh drop                drop every database of the test
 set -eu
 server=${TOCSIN_TEST_POSTGRESQL:?pg_store.sh: TOCSIN_TEST_POSTGRESQL is not set}
@@ -80,6 +81,11 @@ tocsin)
 	shift
 	case ${1:-} in
 	user | audit) ;;
+	broker)
+		dir=$(option data-dir "$@")
+		[ -n "$dir" ] && [ -z "$(option store "$@")" ] || exec "$real" "$@"
+		exec "$real" "$@" --store "$(uri "$dir")"
+		;;
 	*) exec "$real" "$@" ;;
 	esac
 	args=()
