@@ -2,7 +2,8 @@
 # tocsind_recover.sh — acknowledgments tocsind has taken from the broker but not
 # yet written. libmosquitto answers PUBACK before the message is handled, so
 # the broker forgets an acknowledgment the moment tocsind has it. Here the
-# store is held locked (a second SQLite connection in a write transaction)
+# store is held locked (lib.sh's lock_store: a second SQLite connection in a
+# write transaction, or on PostgreSQL a psql holding the store's write lock)
 # while the receivers' "played" come in:
 #   1. the lock outlasts the store's busy timeout: the batch is kept and
 #      written once the lock goes, with no restart;
