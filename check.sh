@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh — install what is missing, build, and run every test:
 #   1. a normal build (warnings are errors) and the whole CTest suite;
-#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (but the integration
+#      tests run again on PostgreSQL, label pg-twin: their SQLite runs and the unit *_pg tests are there);
 #   3. each libFuzzer target for a short run (FUZZ_SECONDS, default 60).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,7 +21,7 @@ echo "== build and test with ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOCSIN_SANITIZE=ON -DTOCSIN_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE "bench|load"
+	ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE "bench|load|pg-twin"
 
 echo "== fuzz (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DTOCSIN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

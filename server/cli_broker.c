@@ -3,7 +3,7 @@
  * secured broker, and tocsind's credentials for it (docs/operations.md,
  * "Broker security").
  *
- *   tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR
+ *   tocsin broker setup --data-dir DIR [--store URI] --listen HOST:PORT --out BROKER_DIR
  *                       [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...
  *                       [--prefix P] [--plugin PATH]
  *                       [--bridge-county C]... | [--county C --parent HOST:PORT
@@ -16,8 +16,9 @@
  * used again by a later setup, so devices keep trusting ca.crt) and the server
  * certificate names HOST and each --name. DIR gets broker.password (tocsind's
  * password, 0600) and broker-ca.crt. The receivers already in DIR/tocsin.db
- * get their accounts in the plugin's file at once (each with its secret,
- * made now if it has none); tocsind adds later ones through the plugin.
+ * (or, with --store URI, in tocsind's PostgreSQL store) get their accounts in
+ * the plugin's file at once (each with its secret, made now if it has none);
+ * tocsind adds later ones through the plugin.
  *
  * A broker tree (docs/operations.md, "A broker tree"): the top broker, where
  * tocsind connects, is set up as above with --bridge-county C for each
@@ -48,18 +49,21 @@
 
 #include "cli.h"
 #include "tc_broker.h"
+#include "tc_db.h"
 #include "tc_file.h"
 #include "tc_proto.h"
 #include "tc_store.h"
 #include "tc_store_secrets.h"
 
 #define BROKER_USAGE                                                                                       \
-	"usage: tocsin broker setup --data-dir DIR --listen HOST:PORT --out BROKER_DIR\n"                   \
+	"usage: tocsin broker setup --data-dir DIR [--store URI] --listen HOST:PORT --out BROKER_DIR\n"     \
 	"                           [--ca-cert FILE --cert FILE --key FILE] [--name NAME]...\n"            \
 	"                           [--prefix P] [--plugin PATH]\n"                                        \
 	"                           [--bridge-county C]... | [--county C --parent HOST:PORT --parent-ca FILE\n" \
 	"                                                     --bridge-password-file FILE]\n"              \
 	"  --data-dir DIR    tocsind's data directory: gets broker.password (0600) and broker-ca.crt\n"    \
+	"  --store URI       the receivers are read from tocsind's PostgreSQL store (its store setting)\n" \
+	"                    instead of DIR/tocsin.db\n"                                                  \
 	"  --listen H:P      where the broker listens for devices and tocsind (TLS)\n"                    \
 	"  --out BROKER_DIR  gets mosquitto.conf, ca.crt (for devices), server.crt/.key, dynamic-security.json\n" \
 	"  --ca-cert, --cert, --key  the bureau's own CA and server certificate (PEM) instead of new ones\n" \
@@ -353,21 +357,28 @@ static void free_receivers(struct receivers *r)
 	free(r->v);
 }
 
-/* Open DIR's store when there is one (NULL otherwise) and read its receivers; -1 when it cannot be read. */
-static int read_receivers(const char *dir, struct tc_store **store, struct receivers *r)
+/*
+ * Open the store (the PostgreSQL store at uri, else DIR's when there is one; NULL otherwise) and read
+ * its receivers; -1 when it cannot be read.
+ */
+static int read_receivers(const char *dir, const char *uri, struct tc_store **store, struct receivers *r)
 {
-	char path[4096];
+	char path[4096], shown[4096];
 	struct tc_diags *d = tc_diags_new();
 	int rc = 0;
 	*store = NULL;
-	join(path, sizeof(path), dir, "tocsin.db");
-	if (access(path, F_OK) != 0) {
+	if (uri)
+		snprintf(path, sizeof(path), "%s", uri);
+	else
+		join(path, sizeof(path), dir, "tocsin.db");
+	if (!uri && access(path, F_OK) != 0) {
 		tc_diags_free(d);
 		return 0;
 	}
 	if (tc_store_open(path, store, d) || tc_secrets_ensure(*store, (int64_t)time(NULL), NULL) ||
 	    tc_secrets_each(*store, add_receiver, r) || r->failed) {
-		fprintf(stderr, "tocsin broker: cannot read the receivers in %s%s%s\n", path, tc_diags_count(d) ? ": " : "",
+		tc_db_describe(path, shown, sizeof(shown));
+		fprintf(stderr, "tocsin broker: cannot read the receivers in %s%s%s\n", shown, tc_diags_count(d) ? ": " : "",
 			tc_diags_count(d) ? tc_diags_get(d, 0)->message : "");
 		rc = -1;
 	}
@@ -574,7 +585,7 @@ static int county_files(const char *out, const struct tree *t)
  * DIR's store (only county's on a county's broker, none on the top broker, which gets the
  * bridges' accounts instead); the receivers written are marked as having their account.
  */
-static int write_dynsec(const char *out, const char *dir, const char *prefix, const char *password,
+static int write_dynsec(const char *out, const char *dir, const char *uri, const char *prefix, const char *password,
 			const uint8_t *salt, const struct tree *t)
 {
 	char path[4096], bridge_pw[MAX_COUNTIES][64];
@@ -582,7 +593,7 @@ static int write_dynsec(const char *out, const char *dir, const char *prefix, co
 	struct tc_store *store = NULL;
 	struct receivers rx = { 0 };
 	char *dynsec = NULL;
-	int bad = read_receivers(dir, &store, &rx);
+	int bad = read_receivers(dir, uri, &store, &rx);
 	if (!bad && t->county)
 		keep_county(&rx, t->county);
 	if (bad)
@@ -626,19 +637,21 @@ static int setup(int argc, char **argv)
 		{ "parent", required_argument, NULL, 'r' },   { "parent-ca", required_argument, NULL, 'a' },
 		{ "bridge-password-file", required_argument, NULL, 'w' },
 		{ "bridge-county", required_argument, NULL, 'b' },
+		{ "store", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tree tree = { 0 };
-	const char *dir = NULL, *listen = NULL, *out = NULL, *ca_cert = NULL, *cert = NULL, *key = NULL;
+	const char *dir = NULL, *uri = NULL, *listen = NULL, *out = NULL, *ca_cert = NULL, *cert = NULL, *key = NULL;
 	const char *prefix = TC_PROTO_DEFAULT_PREFIX, *plugin = NULL, *names[MAX_NAMES + 1];
 	char host[256], path[4096], real_out[4096], conf[32768]; /* room for every path at its longest */
 	size_t n_names = 1;
 	unsigned port = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:l:o:A:C:K:n:p:P:c:r:a:w:b:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:o:A:C:K:n:p:P:c:r:a:w:b:S:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
+		case 'S': uri = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'o': out = optarg; break;
 		case 'A': ca_cert = optarg; break;
@@ -669,6 +682,10 @@ static int setup(int argc, char **argv)
 	}
 	if (!dir || !listen || !out || optind != argc) {
 		fputs(BROKER_USAGE, stderr);
+		return TC_EXIT_USAGE;
+	}
+	if (uri && !tc_db_is_postgresql(uri)) {
+		fprintf(stderr, "tocsin broker: --store takes a PostgreSQL URI (postgresql://...), not '%s'\n", uri);
 		return TC_EXIT_USAGE;
 	}
 	if (parse_listen(listen, host, sizeof(host), &port)) {
@@ -730,7 +747,7 @@ static int setup(int argc, char **argv)
 	      gnutls_said(gnutls_rnd(GNUTLS_RND_NONCE, salt, sizeof(salt)), "random");
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(password + 2 * i, 3, "%02x", raw[i]);
-	bad = bad || write_dynsec(real_out, dir, prefix, password, salt, &tree);
+	bad = bad || write_dynsec(real_out, dir, uri, prefix, password, salt, &tree);
 	int conf_len = snprintf(conf, sizeof(conf),
 		 "# Written by tocsin broker setup (docs/operations.md, \"Broker security\").\n"
 		 "# Run: mosquitto -c %s/mosquitto.conf\n"

@@ -24,6 +24,7 @@ cleanup() {
 	stop_smsc
 	stop_broker
 	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -30,6 +30,7 @@ cleanup() {
 	for s in "${sims[@]}"; do kill "$s" 2>/dev/null; done
 	stop_smsc
 	stop_broker
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -76,7 +77,7 @@ check "import refuses a wildcard id, naming line and id" 1 \
 	"$(printf 'id,kind,name,lat,lon,region\nx#y,loudspeaker,X,39.0,117.7,120116001001\n' >"$tmp/bad.csv"
 	   "$tocsin" import receivers "$tmp/bad.csv" --server "$url" 2>&1 | grep -c "line 2: id 'x#y'")"
 # A store from before the grammar: written past the import's check.
-sqlite3 "$tmp/data/tocsin.db" ".timeout 10000" \
+store_sql "$tmp/data" \
 	"INSERT INTO receivers (id, kind, name, lat, lon, region) VALUES
 	 ('x#y', 'loudspeaker', 'X', 39.0, 117.7, '120116001001'), ('rx:7', 'loudspeaker', 'R', 39.0, 117.7, '120116001002')"
 kill -TERM "$pid" # the registry is read at start
@@ -115,7 +116,7 @@ forge_ack sim-00004 rejected malformed-payload
 expect "sim-00004 rejected" wait_until 5 eval 'test "$(state_of sim-00004)" = rejected'
 expect "its officer got the escalation SMS" wait_until 10 eval 'test "$(sms_to 8613800100004)" -ge 1'
 check "the rejection names the reason" true \
-	"$(sqlite3 "$tmp/data/tocsin.db" ".timeout 5000" "SELECT reason FROM escalations WHERE target = 'sim-00004'" |
+	"$(store_sql "$tmp/data" "SELECT reason FROM escalations WHERE target = 'sim-00004'" |
 	   grep -q '^rejected: malformed-payload$' && echo true)"
 
 # --- a flood of online statuses: at most one re-send per ack_timeout_s ---------------------

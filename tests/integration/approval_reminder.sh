@@ -16,6 +16,7 @@ pid=
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	stop_smsc
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

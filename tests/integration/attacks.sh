@@ -262,12 +262,12 @@ check "10: the alert still $state" "$state" "$(api viewer -s "$url/api/v1/alerts
 
 # --- 11. an SMS reply with a made-up code ----------------------------------------------------
 expect "the officer's SMS sent" wait_for "$orange" '.channels.sms.counts.delivered >= 1' 30
-codes=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT code FROM sms_messages")
+codes=$(store_sql "$tmp/data" "SELECT code FROM sms_messages")
 made_up=123456
 while grep -qx "$made_up" <<<"$codes"; do made_up=$((made_up + 1)); done
 confirmed=$(counts "$orange" '.channels.sms.confirmed')
 # Straight to the API, past the gateway, with the code the officer was really sent: no credentials
-orange_code=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" \
+orange_code=$(store_sql "$tmp/data" \
 	"SELECT code FROM sms_messages WHERE alert_id = '$orange' AND code != '' LIMIT 1")
 expect "11: the officer's code known" test -n "$orange_code"
 check "11: a reply without the gateway's token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' -G \
@@ -300,8 +300,8 @@ check "12: ... so is everyone" "$registered" "$("$tocsin" export receivers --ser
 fresh cn-lightning-yellow.xml | sed 's|<identifier>\([^<]*\)_[0-9]*</identifier>|<identifier>\1_12</identifier>|' \
 	>"$tmp/evil.xml"
 evil_id=$(sed -n 's|.*<identifier>\([^<]*\)</identifier>.*|\1|p' "$tmp/evil.xml")
-stored() { sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts WHERE identifier = '$evil_id'"; }
-alerts=$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts")
+stored() { store_sql "$tmp/data" "SELECT count(*) FROM alerts WHERE identifier = '$evil_id'"; }
+alerts=$(store_sql "$tmp/data" "SELECT count(*) FROM alerts")
 check "12: the alert would be new" 0 "$(stored)"
 check "12: a CAP alert as text/plain from evil.example: 403" 403 \
 	"$(outsider -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' -H 'Host: evil.example' \
@@ -309,7 +309,7 @@ check "12: a CAP alert as text/plain from evil.example: 403" 403 \
 check "12: ... refused for the Host it names" http.host "$(jq -r '.errors[0].code' "$tmp/out.txt")"
 check "12: ... nothing stored" 0 "$(stored)"
 check "12: ... no alert at all" "$alerts" \
-	"$(sqlite3 -cmd '.timeout 5000' "$tmp/data/tocsin.db" "SELECT count(*) FROM alerts")"
+	"$(store_sql "$tmp/data" "SELECT count(*) FROM alerts")"
 # a viewer's token, stolen: it reads, but not the secrets
 check "12: every receiver's secret with a stolen viewer's token: 403" 403 \
 	"$(curl -s -o "$tmp/out.txt" -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/token.viewer")" \

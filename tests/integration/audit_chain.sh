@@ -108,8 +108,8 @@ check "the untouched copy holds again" "audit chain holds: $rows rows, head $hea
 
 # Usage and I/O: exit 2, named.
 "$tocsin" audit verify 2>"$tmp/err"
-check "no --data-dir: exit 2" 2 $?
-expect "named" grep -q -- '--data-dir DIR is required' "$tmp/err"
+check "neither --data-dir nor --store: exit 2" 2 $?
+expect "named" grep -q -- 'one of --data-dir DIR or --store URI is required' "$tmp/err"
 "$tocsin" audit verify --data-dir "$tmp/nowhere" 2>"$tmp/err"
 check "no database: exit 2" 2 $?
 expect "named" grep -q "no database at $tmp/nowhere/tocsin.db" "$tmp/err"

@@ -74,6 +74,8 @@ expect "bad county refused" test "$("$tocsin" broker setup --data-dir "$tmp/data
 	--out "$tmp/x" $(county_args 1201) 2>&1 | grep -c "is not a county's code")" = 1
 expect "a county without its parent refused" test "$("$tocsin" broker setup --data-dir "$tmp/data" --listen 127.0.0.1:1 \
 	--out "$tmp/x" --county $A 2>&1 | grep -c -- "needs --parent")" = 1
+expect "a --store that is no PostgreSQL URI refused, named" test "$("$tocsin" broker setup --data-dir "$tmp/data" \
+	--store "$tmp/data/tocsin.db" --listen 127.0.0.1:1 --out "$tmp/x" 2>&1 | grep -c -- "--store takes a PostgreSQL URI")" = 1
 tree_broker "$tmp/a" $(county_args $A) || { echo "cannot start county A's broker"; cat "$tmp/a/"*.log; exit 1; }
 pid_a=$broker_pid port_a=$broker_port
 tree_broker "$tmp/b" $(county_args $B) || { echo "cannot start county B's broker"; cat "$tmp/b/"*.log; exit 1; }

@@ -24,6 +24,7 @@ examples=$4
 n=${5:-10000}
 delay_ms=${6:-5000}
 tmp=$(mktemp -d)
+TOCSIN_TEST_OWN_STORE=1 # both tocsind on the one database made below
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/smsc.sh"

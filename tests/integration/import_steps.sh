@@ -14,6 +14,7 @@ tmp=$(mktemp -d)
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -30,7 +31,7 @@ start() {
 	url=$(server_url "$tmp/data")
 }
 start
-total() { sqlite3 -readonly "$tmp/data/tocsin.db" "SELECT count(*) FROM receivers"; }
+total() { store_sql "$tmp/data" "SELECT count(*) FROM receivers"; }
 total_is() { [ "$(total)" = "$1" ]; }
 under_way() { [ "$(api viewer -s "$url/metrics" | awk '/^tocsin_registry_imports_under_way/ {print $2}')" = 1 ]; }
 # post FILE TYPE OUT: the HTTP status of an import as the district's registry clerk
@@ -61,7 +62,7 @@ check "a large file with bad rows" 422 "$(post "$tmp/bad.csv" text/csv "$tmp/bad
 check "…each named by line" "line 2501: kind|line 2900: region 120105001001 is outside" \
 	"$(jq -r '[.errors[].message | capture("^(?<m>line [0-9]+: (kind|region [0-9]+ is outside))").m] | join("|")' "$tmp/bad.json")"
 check "…and nothing imported" 6000 "$(total)"
-check "…not even staged" 2 "$(sqlite3 -readonly "$tmp/data/tocsin.db" "SELECT count(*) FROM imports")"
+check "…not even staged" 2 "$(store_sql "$tmp/data" "SELECT count(*) FROM imports")"
 
 # JSON, read an item at a time
 jq -R -s 'split("\n") | map(select(length > 0) | split(",")) | .[0] as $h | .[1:]
@@ -87,5 +88,5 @@ wait "$c" 2>/dev/null
 start
 n=$(total)
 expect "after the stop: all of the file or none ($n)" test "$n" = 12000 -o "$n" = 15000
-check "nothing left staged" 0 "$(sqlite3 -readonly "$tmp/data/tocsin.db" "SELECT count(*) FROM import_rows")"
+check "nothing left staged" 0 "$(store_sql "$tmp/data" "SELECT count(*) FROM import_rows")"
 finish

@@ -145,20 +145,80 @@ acks_at_qos() {
 	grep -c -- "/ack .*\"ack\":\"$2\".* qos=$3\$" "$1"
 }
 
-# lock_store: a sqlite3 holding a write transaction on $tmp/data/tocsin.db (its pid in lock_pid),
-# so that tocsind cannot write until unlock_store; a script's cleanup kills $lock_pid
+# The store on PostgreSQL (tests/pg/pg.sh run, CTest's *_pg tests): with TOCSIN_TEST_POSTGRESQL
+# set, $tocsind and $tocsin become wrappers (pg_store.sh) under which every data directory stands
+# for a database of its own on that server: tocsind's configuration says store = its URI, and
+# `tocsin user|audit` take --store URI for --data-dir. A script's cleanup calls store_drop. A
+# script that sets its stores up itself (failover.sh: two tocsind on one) sets
+# TOCSIN_TEST_OWN_STORE before it sources this file.
+pg_store=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg_store.sh
+if [ -n "${TOCSIN_TEST_POSTGRESQL:-}" ] && [ -n "${tmp:-}" ] && [ -z "${TOCSIN_TEST_OWN_STORE:-}" ]; then
+	TOCSIN_TEST_PG_PREFIX=t$(basename "$tmp" | tr -c 'a-zA-Z0-9\n' _)
+	TOCSIN_TEST_PG_STORES=$tmp/pg-stores
+	export TOCSIN_TEST_PG_PREFIX TOCSIN_TEST_PG_STORES
+	: >"$TOCSIN_TEST_PG_STORES"
+	for _w in tocsind tocsin; do
+		if [ -n "${!_w:-}" ]; then
+			printf '#!/bin/sh\nexec "%s" %s "%s" "$@"\n' "$pg_store" "$_w" "${!_w}" >"$tmp/pg-$_w"
+			chmod +x "$tmp/pg-$_w"
+			printf -v "$_w" '%s' "$tmp/pg-$_w"
+		fi
+	done
+fi
+
+# on_postgresql: whether the test's stores are on PostgreSQL
+on_postgresql() { [ -n "${TOCSIN_TEST_PG_PREFIX:-}" ]; }
+
+# store_drop: drop the test's PostgreSQL databases (nothing on SQLite); for a script's cleanup,
+# after its tocsind is gone
+store_drop() {
+	on_postgresql && "$pg_store" drop
+	return 0
+}
+
+# store_sql DATA_DIR SQL [SEPARATOR]: run SQL on the store of the tocsind of DATA_DIR (its
+# tocsin.db, or its PostgreSQL database) as the engine's own client, a row a line, columns
+# apart by SEPARATOR (default |)
+store_sql() {
+	if on_postgresql; then
+		psql "$("$pg_store" uri "$1")" -XAtq -v ON_ERROR_STOP=1 \
+			-F "${3:-|}" -c "$2"
+	else
+		sqlite3 -separator "${3:-|}" -cmd '.timeout 5000' "$1/tocsin.db" "$2"
+	fi
+}
+
+# lock_store: a client of the store holding its write lock (on SQLite a write transaction on
+# $tmp/data/tocsin.db, on PostgreSQL the advisory lock every write transaction takes, see
+# server/store/tc_db.h), its pid in lock_pid, so that tocsind cannot write until unlock_store;
+# a script's cleanup kills $lock_pid
 lock_store() {
 	rm -f "$tmp/lock.in"
 	mkfifo "$tmp/lock.in"
-	sqlite3 "$tmp/data/tocsin.db" <"$tmp/lock.in" >"$tmp/lock.out" 2>&1 &
-	lock_pid=$!
-	exec 7>"$tmp/lock.in"
-	printf ".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+	if on_postgresql; then
+		local lock
+		lock=$(sed -n 's/^#define TC_DB_PG_WRITE_LOCK "\([0-9]*\)"/\1/p' \
+			"$(dirname "$pg_store")/../../server/store/tc_db.h")
+		psql "$("$pg_store" uri "$tmp/data")" -XAtq \
+			<"$tmp/lock.in" >"$tmp/lock.out" 2>&1 &
+		lock_pid=$!
+		exec 7>"$tmp/lock.in"
+		printf "BEGIN;\nSELECT pg_advisory_xact_lock(%s);\nSELECT 'locked';\n" "$lock" >&7
+	else
+		sqlite3 "$tmp/data/tocsin.db" <"$tmp/lock.in" >"$tmp/lock.out" 2>&1 &
+		lock_pid=$!
+		exec 7>"$tmp/lock.in"
+		printf ".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+	fi
 	wait_until 20 grep -q locked "$tmp/lock.out"
 }
 
 unlock_store() {
-	printf 'ROLLBACK;\n.quit\n' >&7
+	if on_postgresql; then
+		printf 'ROLLBACK;\n\\q\n' >&7
+	else
+		printf 'ROLLBACK;\n.quit\n' >&7
+	fi
 	exec 7>&-
 	wait "$lock_pid"
 	lock_pid=

@@ -18,6 +18,7 @@ cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "$sub" ] && kill "$sub" 2>/dev/null
 	stop_broker
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,7 +66,7 @@ expect "server up" curl -sf "$url/healthz"
 alert cn-typhoon-orange.xml 1 >"$tmp/t1.xml"
 "$tocsin" render "$tmp/t1.xml" --out "$tmp/render" >/dev/null 2>&1
 check "tocsin render made the same alert's files" 0 $?
-audit_rows=$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")
+audit_rows=$(store_sql "$data" "SELECT count(*) FROM audit")
 check "no alert yet" 0 "$(as viewer "$url/api/v1/alerts" >/dev/null; jq '.alerts | length' "$tmp/out.json")"
 denied_401=$(denied 401)
 denied_403=$(denied 403)
@@ -170,9 +171,9 @@ expect "…with Retry-After" grep -qi '^Retry-After: [0-9]' "$busy.head"
 
 # --- nothing stored, audited or sent ---------------------------------------------------------
 check "no alert was made" 0 "$(as viewer "$url/api/v1/alerts" >/dev/null; jq '.alerts | length' "$tmp/out.json")"
-check "…none in the store" 0 "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")"
+check "…none in the store" 0 "$(store_sql "$data" "SELECT count(*) FROM alerts")"
 check "nothing audited but the password and the sign-in" "password-set login" \
-	"$(sqlite3 "$data/tocsin.db" "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE id > $audit_rows ORDER BY id)")"
+	"$(store_sql "$data" "SELECT action FROM audit WHERE id > $audit_rows ORDER BY id" | xargs)"
 mosquitto_pub -h 127.0.0.1 -p "$broker_port" -t tocsin/v1/test/canary -m end
 wait_until 10 grep -q 'tocsin/v1/test/canary end' "$tmp/published.txt"
 check "nothing was published to receivers (only the test's own canary)" "tocsin/v1/test/canary end" "$(cat "$tmp/published.txt")"

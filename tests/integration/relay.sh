@@ -32,6 +32,7 @@ cleanup() {
 	stop_smsc
 	stop_broker
 	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -96,8 +97,7 @@ sleep 1.5
 
 today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
 tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
-db="$tmp/data/tocsin.db"
-sql() { sqlite3 -separator ' ' -cmd '.timeout 5000' "$db" "$1"; }
+sql() { store_sql "$tmp/data" "$1" ' '; }
 count_is() { test "$(sql "$1")" = "$2"; }
 sent_at_least() { test "$(relay_sent)" -ge "$1"; }
 duty_told() { test "$(smsc_count "$tmp" '.cmd == "submit_sm" and .dest == "8613800200099"')" -ge 1; }

@@ -168,5 +168,6 @@ rx_cleanup() {
 	[ -n "$sub_pid" ] && kill -KILL "$sub_pid" 2>/dev/null
 	stop_broker
 	wait 2>/dev/null
+	store_drop
 	rm -rf "$tmp"
 }

@@ -21,6 +21,7 @@ cleanup() {
 	[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
 	stop_smsc
 	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ tocsin=$2
 examples=$3
 tmp=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; store_drop; rm -rf "$tmp"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 
@@ -127,15 +127,15 @@ check "another department's drafter" 403 "$(as other-drafter "${cap[@]}" --data-
 expect "…the sender named" jq -e '.errors[0].code == "auth.department"' "$tmp/out.json"
 
 # --- a check before sending (the console's): every rule and the plan, nothing kept ------------
-audit_rows=$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")
-alerts_before=$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")
+audit_rows=$(store_sql "$data" "SELECT count(*) FROM audit")
+alerts_before=$(store_sql "$data" "SELECT count(*) FROM alerts")
 check "a drafter checks an alert" 200 "$(as county-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts/check")"
 check "…valid, to be held for approval, reaching its receivers by village" \
 	'true true 3 [{"region":"120116001001","receivers":1},{"region":"120116001002","receivers":1},{"region":"120116002001","receivers":1}]' \
 	"$(jq -c '"\(.valid) \(.held) \(.targets) \(.regions)"' -r "$tmp/out.json")"
 check "…and naming each receiver it reaches (the console's map)" '["rx-1","rx-2","rx-3"]' "$(jq -c '.receivers | sort' "$tmp/out.json")"
-check "…nothing stored" "$alerts_before" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM alerts")"
-check "…nothing audited" "$audit_rows" "$(sqlite3 "$data/tocsin.db" "SELECT count(*) FROM audit")"
+check "…nothing stored" "$alerts_before" "$(store_sql "$data" "SELECT count(*) FROM alerts")"
+check "…nothing audited" "$audit_rows" "$(store_sql "$data" "SELECT count(*) FROM audit")"
 check "the town drafter's check says what a submission would" 422 \
 	"$(as town-drafter "${cap[@]}" --data-binary @"$tmp/t1.xml" "$url/api/v1/alerts/check")"
 expect "…the area outside named" jq -e '.valid == false and .errors[0].code == "auth.region"' "$tmp/out.json"
@@ -265,7 +265,7 @@ expect "…with Retry-After" grep -qi '^Retry-After: [0-9]' "$tmp/h"
 "$tocsin" user revoke viewer --data-dir "$data" 2>/dev/null
 check "a revoked token: 401 at once" 401 "$(as viewer "$url/api/v1/alerts")"
 expect "…named revoked" jq -e '.errors[0].message | test("revoked")' "$tmp/out.json"
-sqlite3 "$data/tocsin.db" "UPDATE tokens SET expires_at = 1 WHERE username = 'registry'"
+store_sql "$data" "UPDATE tokens SET expires_at = 1 WHERE username = 'registry'"
 check "an expired token: 401" 401 "$(as registry "$url/api/v1/receivers")"
 expect "…named expired" jq -e '.errors[0].message | test("expired")' "$tmp/out.json"
 
@@ -308,7 +308,7 @@ expect "provisioning, by whom" jq -se 'map(select(.action == "provision" and .us
 expect "the import" jq -se 'map(select(.action == "import" and .username == "registry" and .object == "receivers")) | length == 1' "$tmp/audit.jsonl"
 expect "no password or token in the trail" bash -c "! grep -qE 'correct horse|tct_[0-9a-f]{16}_' '$tmp/audit.jsonl'"
 row=$(jq -s -r "map(select(.action == \"approve\" and .alert_id == \"$id\"))[0].id" "$tmp/audit.jsonl")
-sqlite3 "$data/tocsin.db" "UPDATE audit SET username = 'someone-else' WHERE id = $row"
+store_sql "$data" "UPDATE audit SET username = 'someone-else' WHERE id = $row"
 "$tocsin" audit verify --data-dir "$data" >"$tmp/verify.txt" 2>&1
 check "an edited row breaks the chain" 1 $?
 expect "…and is named" grep -q "row $row" "$tmp/verify.txt"

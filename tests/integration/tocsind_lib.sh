@@ -11,6 +11,7 @@ cleanup() {
 	[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
 	for s in "${sims[@]}"; do kill "$s" 2>/dev/null; done
 	stop_broker
+	store_drop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

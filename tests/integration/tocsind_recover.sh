@@ -2,7 +2,8 @@
 # tocsind_recover.sh — acknowledgments tocsind has taken from the broker but not
 # yet written. libmosquitto answers PUBACK before the message is handled, so
 # the broker forgets an acknowledgment the moment tocsind has it. Here the
-# store is held locked (a second SQLite connection in a write transaction)
+# store is held locked (lib.sh's lock_store: a second SQLite connection in a
+# write transaction, or on PostgreSQL a psql holding the store's write lock)
 # while the receivers' "played" come in:
 #   1. the lock outlasts the store's busy timeout: the batch is kept and
 #      written once the lock goes, with no restart;
@@ -66,14 +67,14 @@ sleep 2 # the broker hands the acknowledgments over; tocsind answers PUBACK and 
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 unlock_store
-check "nothing of them was written" 0 "$(sqlite3 "$tmp/data/tocsin.db" \
+check "nothing of them was written" 0 "$(store_sql "$tmp/data" \
 	"SELECT count(*) FROM acks WHERE alert_id = '$second' AND kind = 'played'")"
 start_server
 expect "the unclean stop noticed" wait_until 20 grep -q "did not stop cleanly" "$tmp/tocsind.log"
 expect "every played after the restart" wait_for "$second" '.counts.played == 20' 60
 expect "receivers of unsettled deliveries asked again" \
 	grep -q "after an unclean stop: [0-9]* receiver(s) of [0-9]* alert(s) asked again" "$tmp/tocsind.log"
-expect "asking again is in the audit log" test "$(sqlite3 "$tmp/data/tocsin.db" \
+expect "asking again is in the audit log" test "$(store_sql "$tmp/data" \
 	"SELECT count(*) FROM audit WHERE action = 'asked again' AND alert_id = '$second'")" -eq 1
 check "each receiver played the second once" 20 "$(played_by_sim "$second")"
 expect "the copies were answered, not played" test "$(report r | jq '.repeated_copies')" -ge 20
