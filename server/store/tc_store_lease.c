@@ -68,8 +68,10 @@ enum tc_rc tc_store_lease_holder(struct tc_store *s, char *out, size_t len)
 	out[0] = '\0';
 	if (!on_postgresql(s))
 		return TC_OK;
+	/* an advisory lock is the database's own: the server may hold other tocsin stores */
 	enum tc_rc rc = one_text(s, "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
 				 " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = " LEASE_KEY
+				 " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 				 " AND l.granted LIMIT 1", NULL, name, sizeof(name));
 	if (!rc && !strncmp(name, ANNOUNCED, strlen(ANNOUNCED)))
 		snprintf(out, len, "%s", name + strlen(ANNOUNCED));

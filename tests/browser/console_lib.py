@@ -65,6 +65,13 @@ class Page:
         except TimeoutException:
             return check(name + " (timed out)", False)
 
+    def click(self, locator):
+        """Click what locator finds, found and clicked in one go in the page: a table the page
+        redraws as data come would leave an element found first stale by the time of the click."""
+        css = locator[1] if locator[0] == By.CSS_SELECTOR else "#" + locator[1]
+        return self.wait.until(lambda b: b.execute_script(
+            "const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e", css))
+
     def sign_in(self, name):
         self.b.get(self.url + "/")
         self.wait.until(ec.visibility_of_element_located((By.ID, "login")))

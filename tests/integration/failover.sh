@@ -34,12 +34,14 @@ db=failover_$$
 store=${TOCSIN_TEST_POSTGRESQL%/*}/$db
 pid_a=
 pid_b=
+pid_c=
 simpid=
 cleanup() {
-	for p in $pid_a $pid_b $simpid; do kill -9 "$p" 2>/dev/null; done
+	for p in $pid_a $pid_b $pid_c $simpid; do kill -9 "$p" 2>/dev/null; done
 	stop_broker
 	stop_smsc
 	psql "$TOCSIN_TEST_POSTGRESQL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+	psql "$TOCSIN_TEST_POSTGRESQL" -qc "DROP DATABASE IF EXISTS ${db}_other WITH (FORCE)" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -74,6 +76,17 @@ start() { # start NAME: tocsind on data dir $tmp/NAME; sets pid_NAME
 		--smpp-password-file "$tmp/smpp.password" --smpp-tps 40 2>>"$tmp/$1.log" &
 	eval "pid_$1=$!"
 }
+# another bureau's store on the same server: its tocsind is active on its own, and nobody's standby
+psql "$TOCSIN_TEST_POSTGRESQL" -qc "CREATE DATABASE ${db}_other" || { echo "cannot create the database"; exit 1; }
+mkdir -p "$tmp/c"
+sed "s|^store = .*|store = ${store}_other|; s|^mqtt_client_id = .*|mqtt_client_id = tocsind-other|" "$tmp/tocsind.conf" \
+	>"$tmp/other.conf"
+rm -f "$tmp/c/http.addr"
+"$tocsind" --config "$tmp/other.conf" --data-dir "$tmp/c" --http 127.0.0.1:0 --broker "127.0.0.1:$broker_port" \
+	2>>"$tmp/c.log" &
+pid_c=$!
+url_c=$(server_url "$tmp/c")
+expect "a tocsind on another database of the server is active" wait_until 10 eval 'health "$url_c" | jq -e ".status == \"ok\""'
 start a
 url_a=$(server_url "$tmp/a")
 expect "A is active" wait_until 10 eval 'health "$url_a" | jq -e ".status == \"ok\""'
@@ -161,7 +174,8 @@ url_a=$(server_url "$tmp/a")
 expect "A came back as the standby" wait_until 10 eval 'health "$url_a" | jq -e ".status == \"standby\""'
 check "A names B as the active one" "$url_b" "$(health "$url_a" | jq -r .active)"
 lines_before=$(wc -l <"$tmp/b.log")
-psql "$store" -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tocsind %'" \
+psql "$store" -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
+	AND application_name LIKE 'tocsind %'" \
 	>"$tmp/terminated" 2>&1
 check "B's store connection cut" t "$(cat "$tmp/terminated")"
 expect "B stopped" wait_until 10 eval '! kill -0 "$pid_b"'
