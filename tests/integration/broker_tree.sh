@@ -128,16 +128,9 @@ expect "... --broker without the broker's CA refused" test "$("$tocsin" provisio
 	--broker mqtts://127.0.0.1:$port_a --out "$tmp/x.ini" 2>&1 | grep -c 'naming that broker.s CA')" = 1
 expect "... its account is in A's plugin file" wait_until 10 grep -q '"a-new"' "$tmp/a/broker/dynamic-security.json"
 check "... and not in B's" 0 "$(grep -c '"a-new"' "$tmp/b/broker/dynamic-security.json")"
-# moved to county B: its account follows, the one on A's broker goes
-printf 'id,kind,name,lat,lon,region\na-new,loudspeaker,New,39.03,117.70,%s001002\n' $B >"$tmp/moved.csv"
-"$tocsin" import receivers "$tmp/moved.csv" --server "$url" >/dev/null
-moved_logs_in() { pub $port_b "$tmp/b/broker/ca.crt" a-new a-new "$s_new" $P/rx/a-new/status '{"v":1,"state":"online","at":1}'; }
-expect "moved to county B, it logs in on B's broker" wait_until 20 moved_logs_in
-expect "... its account is gone from A's plugin file" wait_until 10 eval '! grep -q "\"a-new\"" "$tmp/a/broker/dynamic-security.json"'
-expect "... and it cannot log in on A's any more" test "$(new_logs_in; echo $?)" -ne 0
-"$tocsin" import receivers "$tmp/new.csv" --server "$url" >/dev/null # and back to A, for what follows
-expect "moved back, it logs in on A's broker again" wait_until 20 new_logs_in
-expect "... and not on B's" wait_until 10 eval 'test "$(moved_logs_in; echo $?)" -ne 0'
+# moved to county B: its account follows, the one on A's broker goes; and back, for what follows
+moves a-new "$s_new" ${B}001002 a b
+moves a-new "$s_new" ${A}001002 b a
 
 # --- 4. an operator's cancel: the command to each receiver and the retained copies cleared --
 "$tocsin" cancel "$first" --server "$url" >/dev/null

@@ -17,6 +17,21 @@ pub() {
 		2>>"$tmp/pub.log"
 }
 
+# moves ID SECRET REGION FROM TO: receiver ID (its secret SECRET) imported again in REGION, served
+# by broker TO (a or b: $tmp/TO/broker, $port_TO) instead of FROM: it logs in on TO's broker, its
+# account goes from FROM's plugin file, and it cannot log in on FROM's any more
+moves() {
+	local id=$1 secret=$2 from=$4 to=$5 port_from port_to
+	eval "port_from=\$port_$from port_to=\$port_$to"
+	online() { pub "$1" "$tmp/$2/broker/ca.crt" "$id" "$id" "$secret" "$P/rx/$id/status" '{"v":1,"state":"online","at":1}'; }
+	printf 'id,kind,name,lat,lon,region\n%s,loudspeaker,New,39.03,117.70,%s\n' "$id" "$3" >"$tmp/moved.csv"
+	"$tocsin" import receivers "$tmp/moved.csv" --server "$url" >/dev/null
+	expect "$id moved to $3 logs in on broker $to" wait_until 20 online "$port_to" "$to"
+	expect "... its account is gone from $from's plugin file" \
+		wait_until 10 eval "! grep -q '\"$id\"' '$tmp/$from/broker/dynamic-security.json'"
+	expect "... and it cannot log in on $from's any more" test "$(online "$port_from" "$from"; echo $?)" -ne 0
+}
+
 # alert_both: one alert for both counties (sims sa and sb) reaches all 8 receivers; sets first
 # (its id) and leaves its CAP in $tmp/first.xml
 alert_both() {
