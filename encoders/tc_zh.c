@@ -12,6 +12,7 @@
  */
 #include "tc_zh.h"
 #include "tc_file.h"
+#include "tc_zh_read.h"
 #include "tc_utf8.h"
 #include "tc_vec.h"
 
@@ -460,20 +461,24 @@ static enum tc_rc symbols_and_numbers(const char *text, struct buf *b, struct tc
 
 struct entry {
 	char *word, *pinyin;
-	size_t seq; /* insertion order: the later of two equal words wins */
+	const char *origin; /* the name of the text it came from (one of the lexicon's origins) */
+	size_t seq;         /* insertion order: the later of two equal words wins */
 };
 
 struct tc_lexicon {
-	struct tc_vec e; /* struct entry, sorted by word, no duplicates, between calls */
-	size_t max_word; /* bytes */
+	struct tc_vec e;       /* struct entry, sorted by word, no duplicates, between calls */
+	struct tc_vec origins; /* char *: names of the texts added, owned */
+	size_t max_word;       /* bytes */
 	size_t next_seq;
 };
 
 struct tc_lexicon *tc_lexicon_new(void)
 {
 	struct tc_lexicon *lex = calloc(1, sizeof(*lex));
-	if (lex)
+	if (lex) {
 		tc_vec_init(&lex->e, sizeof(struct entry));
+		tc_vec_init(&lex->origins, sizeof(char *));
+	}
 	return lex;
 }
 
@@ -487,17 +492,16 @@ void tc_lexicon_free(struct tc_lexicon *lex)
 		free(e[i].pinyin);
 	}
 	tc_vec_free(&lex->e);
+	char **o = lex->origins.v;
+	for (size_t i = 0; i < lex->origins.n; i++)
+		free(o[i]);
+	tc_vec_free(&lex->origins);
 	free(lex);
 }
 
 size_t tc_lexicon_size(const struct tc_lexicon *lex)
 {
 	return lex ? lex->e.n : 0;
-}
-
-static int by_word(const void *a, const void *b)
-{
-	return strcmp(((const struct entry *)a)->word, ((const struct entry *)b)->word);
 }
 
 static int by_word_then_seq(const void *a, const void *b)
@@ -551,6 +555,18 @@ static bool pinyin_ok(const char *p)
 	return !in_syllable;
 }
 
+/* Whether a word written only in Hanzi has as many syllables as characters (other words are not checked). */
+static bool syllable_per_character(const char *word, const char *pinyin)
+{
+	size_t chars = 0, syllables = 0, len = strlen(word), n;
+	for (size_t i = 0; i < len; i += n, chars++)
+		if (!is_cjk(cp_at(word + i, len - i, &n)))
+			return true;
+	for (const char *p = pinyin; *p; p++)
+		syllables += *p >= '1' && *p <= '5';
+	return chars == syllables;
+}
+
 /* Split "word<TAB>pinyin" at line; false (with a message in why) when malformed. */
 static bool parse_line(char *line, char **word, char **pinyin, const char **why)
 {
@@ -573,12 +589,16 @@ static bool parse_line(char *line, char **word, char **pinyin, const char **why)
 		*why = "pinyin must be syllables with tone numbers 1-5, separated by spaces (chang3 suo3)";
 		return false;
 	}
+	if (!syllable_per_character(*word, *pinyin)) {
+		*why = "a word of Hanzi needs one syllable per character";
+		return false;
+	}
 	return true;
 }
 
-static enum tc_rc add_entry(struct tc_lexicon *lex, const char *word, const char *pinyin)
+static enum tc_rc add_entry(struct tc_lexicon *lex, const char *word, const char *pinyin, const char *origin)
 {
-	struct entry en = { strdup(word), strdup(pinyin), lex->next_seq++ };
+	struct entry en = { strdup(word), strdup(pinyin), origin, lex->next_seq++ };
 	struct entry *slot = en.word && en.pinyin ? tc_vec_push(&lex->e) : NULL;
 	if (!slot) {
 		free(en.word);
@@ -600,6 +620,13 @@ enum tc_rc tc_lexicon_add_tsv(struct tc_lexicon *lex, const char *text, size_t l
 		return TC_ERR_NOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
+	char *origin = strdup(name), **slot = origin ? tc_vec_push(&lex->origins) : NULL;
+	if (!slot) {
+		free(origin);
+		free(copy);
+		return TC_ERR_NOMEM;
+	}
+	*slot = origin;
 	/* First check every line, so a bad file adds nothing. */
 	for (int pass = 0; pass < 2 && rc == TC_OK; pass++) {
 		char *save = NULL, *scratch = strdup(copy);
@@ -618,7 +645,7 @@ enum tc_rc tc_lexicon_add_tsv(struct tc_lexicon *lex, const char *text, size_t l
 				tc_err(d, "lexicon.line", name, "%s, line %d: %s", name, line_no, why);
 				rc = TC_ERR_INVALID;
 			} else if (pass == 1) {
-				rc = add_entry(lex, word, pinyin);
+				rc = add_entry(lex, word, pinyin, origin);
 				if (rc)
 					break;
 			}
@@ -653,48 +680,42 @@ enum tc_rc tc_lexicon_add_builtin(struct tc_lexicon *lex, struct tc_diags *d)
 				  "built-in lexicon", d);
 }
 
-static const struct entry *lookup(const struct tc_lexicon *lex, const char *s, size_t n)
+/* Index of the first entry not below s[0..n) (memcmp order, shorter first). */
+static size_t lower_bound(const struct tc_lexicon *lex, const char *s, size_t n)
 {
-	char key[64];
-	if (n >= sizeof(key))
-		return NULL;
-	memcpy(key, s, n);
-	key[n] = '\0';
-	struct entry probe = { .word = key };
-	return bsearch(&probe, lex->e.v, lex->e.n, sizeof(struct entry), by_word);
+	const struct entry *e = lex->e.v;
+	size_t lo = 0, hi = lex->e.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, k = strlen(e[mid].word);
+		int c = memcmp(e[mid].word, s, k < n ? k : n);
+		if (c < 0 || (c == 0 && k < n))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Pass 2: the longest lexicon word at each position becomes " pinyin ". */
-static void apply_lexicon(const struct tc_lexicon *lex, const char *text, struct buf *b)
+const char *tc_lexicon_find(const struct tc_lexicon *lex, const char *s, size_t n, const char **origin)
 {
-	size_t len = strlen(text), i = 0;
-	while (i < len) {
-		size_t cp_len = 1, best = 0;
-		const struct entry *hit = NULL;
-		cp_at(text + i, len - i, &cp_len);
-		/* Try ends at character boundaries, longest first. */
-		size_t ends[16], k = 0, at = i;
-		while (at < len && k < 16 && at - i < lex->max_word) {
-			size_t n = 1;
-			cp_at(text + at, len - at, &n);
-			at += n;
-			ends[k++] = at;
-		}
-		while (k-- > 0 && !hit) {
-			hit = lookup(lex, text + i, ends[k] - i);
-			best = ends[k] - i;
-		}
-		if (hit) {
-			if (b->t.n && !ends_with(b, " "))
-				puts_(b, " ");
-			puts_(b, hit->pinyin);
-			puts_(b, " ");
-			i += best;
-		} else {
-			put(b, text + i, cp_len);
-			i += cp_len;
-		}
-	}
+	if (!lex || !n)
+		return NULL;
+	size_t i = lower_bound(lex, s, n);
+	const struct entry *e = lex->e.v;
+	if (i == lex->e.n || strlen(e[i].word) != n || memcmp(e[i].word, s, n) != 0)
+		return NULL;
+	if (origin)
+		*origin = e[i].origin;
+	return e[i].pinyin;
+}
+
+bool tc_lexicon_has_prefix(const struct tc_lexicon *lex, const char *s, size_t n)
+{
+	if (!lex || !n)
+		return false;
+	size_t i = lower_bound(lex, s, n);
+	const struct entry *e = lex->e.v;
+	return i < lex->e.n && strncmp(e[i].word, s, n) == 0 && strlen(e[i].word) >= n;
 }
 
 /* A pause mark written just before another one is dropped ("，。" → "。"). */
@@ -721,28 +742,78 @@ static void tidy_pauses(char *s)
 	*w = '\0';
 }
 
+/* Pass 2: each word's reading (tc_zh_read.h) and the engine's input from them. */
+static enum tc_rc read_words(const char *marked, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
+{
+	struct tc_zh_reading r;
+	enum tc_rc rc = tc_zh_read(marked, lex, &r, d);
+	if (!rc) {
+		*out = tc_zh_reading_script(&r);
+		rc = *out ? TC_OK : TC_ERR_NOMEM;
+	}
+	tc_zh_reading_release(&r);
+	return rc;
+}
+
 enum tc_rc tc_zh_normalise(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
 {
-	struct buf first = BUF_EMPTY, second = BUF_EMPTY;
-	enum tc_rc rc;
+	struct buf first = BUF_EMPTY;
+	char *said = NULL;
 	*out = NULL;
-	rc = symbols_and_numbers(text, &first, d);
+	enum tc_rc rc = symbols_and_numbers(text, &first, d);
 	if (rc == TC_OK && first.failed)
 		rc = TC_ERR_NOMEM;
-	if (rc == TC_OK && lex && lex->e.n) {
-		apply_lexicon(lex, first.t.v ? first.t.v : "", &second);
-		if (second.failed)
-			rc = TC_ERR_NOMEM;
-		tc_vec_free(&first.t);
-		first = second;
-	}
-	if (rc == TC_OK && first.t.v)
-		tidy_pauses(first.t.v);
-	if (rc == TC_OK) {
-		*out = first.t.v ? tc_vec_take(&first.t) : strdup("");
-		if (!*out)
-			rc = TC_ERR_NOMEM;
-	}
+	if (rc == TC_OK && !first.t.v)
+		said = strdup("");
+	else if (rc == TC_OK && lex)
+		rc = read_words(first.t.v, lex, &said, d);
+	else if (rc == TC_OK)
+		said = tc_vec_take(&first.t);
 	tc_vec_free(&first.t);
+	if (rc == TC_OK && !said)
+		rc = TC_ERR_NOMEM;
+	if (rc == TC_OK) {
+		tidy_pauses(said);
+		*out = said;
+		said = NULL;
+	}
+	free(said);
+	return rc;
+}
+
+enum tc_rc tc_zh_explain(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
+{
+	struct buf first = BUF_EMPTY, lines = BUF_EMPTY;
+	struct tc_zh_reading r = { 0 };
+	*out = NULL;
+	enum tc_rc rc = symbols_and_numbers(text, &first, d);
+	if (rc == TC_OK && first.failed)
+		rc = TC_ERR_NOMEM;
+	if (rc == TC_OK)
+		rc = tc_zh_read(first.t.v ? first.t.v : "", lex, &r, d);
+	for (size_t i = 0; rc == TC_OK && i < r.n; i++) {
+		const struct tc_zh_piece *p = &r.p[i];
+		if (p->source == TC_ZH_SRC_TEXT && p->text[strspn(p->text, " ")] == '\0')
+			continue;
+		puts_(&lines, p->text);
+		puts_(&lines, "\t");
+		puts_(&lines, p->say);
+		puts_(&lines, "\t");
+		puts_(&lines, tc_zh_source_name(p->source));
+		if (p->why) {
+			puts_(&lines, ": ");
+			puts_(&lines, p->why);
+		}
+		puts_(&lines, "\n");
+	}
+	if (rc == TC_OK && lines.failed)
+		rc = TC_ERR_NOMEM;
+	if (rc == TC_OK) {
+		*out = lines.t.v ? tc_vec_take(&lines.t) : strdup("");
+		rc = *out ? TC_OK : TC_ERR_NOMEM;
+	}
+	tc_zh_reading_release(&r);
+	tc_vec_free(&first.t);
+	tc_vec_free(&lines.t);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #ifndef TC_ZH_H
 #define TC_ZH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tc_diag.h"
@@ -41,12 +42,25 @@ enum tc_rc tc_lexicon_add_file(struct tc_lexicon *lex, const char *path, struct 
 /* The lexicon compiled into tocsin (encoders/data/zh-lexicon.tsv) added to lex. */
 enum tc_rc tc_lexicon_add_builtin(struct tc_lexicon *lex, struct tc_diags *d);
 size_t tc_lexicon_size(const struct tc_lexicon *lex);
+/* The reading of the word s[0..n), or NULL; *origin (if not NULL) the name of the text it came from. */
+const char *tc_lexicon_find(const struct tc_lexicon *lex, const char *s, size_t n, const char **origin);
+/* Whether some word of the lexicon starts with s[0..n). */
+bool tc_lexicon_has_prefix(const struct tc_lexicon *lex, const char *s, size_t n);
 
 /*
- * Normalise UTF-8 text for the Mandarin voice. lex may be NULL (no word
- * replacement). *out is malloc'ed (caller frees). Invalid UTF-8 is an error.
+ * Normalise UTF-8 text for the Mandarin voice. With a lexicon (even an empty
+ * one) every word gets its reading (tc_zh_read.h); with NULL only symbols and
+ * numbers are rewritten, in Hanzi. *out is malloc'ed (caller frees). Invalid
+ * UTF-8 is an error.
  */
 enum tc_rc tc_zh_normalise(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d);
+
+/*
+ * Why each word is said as it is: one line per word, "word<TAB>reading<TAB>
+ * source[: note]" (source: number, lexicon, dictionary, engine, text).
+ * *out is malloc'ed (caller frees).
+ */
+enum tc_rc tc_zh_explain(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d);
 
 /* A number written with Chinese numerals ("一百零五", "两千"), for n >= 0. */
 void tc_zh_number(unsigned long long n, char *out, size_t len);

@@ -17,6 +17,9 @@ TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES libpq-dev"
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES postgresql"
 # sim_sources.sh reads which loopback addresses the simulated receivers connect from with ss.
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES iproute2"
+# Mandarin readings: Rime's Terra Pinyin dictionary and OpenCC (traditional → simplified) build
+# the reading dictionary tocsin embeds.
+TOCSIN_BUILD_PACKAGES="$TOCSIN_BUILD_PACKAGES rime-data-terra-pinyin libopencc-dev"
 # The duty console in a browser: headless Chromium driven by Selenium.
 TOCSIN_TEST_PACKAGES="$TOCSIN_TEST_PACKAGES chromium chromium-driver python3-selenium fonts-wqy-microhei"
 

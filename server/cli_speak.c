@@ -1,8 +1,10 @@
 /*
- * cli_speak.c — `tocsin speak --lang L [--print-script] [--out FILE]
- * [--lexicon FILE] [--rate WPM] TEXT`: what the loudspeaker would say.
+ * cli_speak.c — `tocsin speak --lang L [--print-script] [--explain]
+ * [--out FILE] [--lexicon FILE] [--rate WPM] TEXT`: what the loudspeaker
+ * would say.
  *
  * --print-script prints exactly the text handed to the speech engine;
+ * --explain prints, for Chinese, each word's reading and what decided it;
  * --out writes the spoken TEXT as audio (.wav, or .opus/.ogg for Ogg/Opus).
  */
 #include <getopt.h>
@@ -20,10 +22,12 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: tocsin speak --lang LANG [--print-script] [--out FILE] [--lexicon FILE] [--rate WPM] TEXT\n"
+		"usage: tocsin speak --lang LANG [--print-script] [--explain] [--out FILE] [--lexicon FILE] [--rate WPM] TEXT\n"
 		"\n"
 		"  --lang LANG      language of TEXT (zh-CN, en-US, ...)\n"
 		"  --print-script   print the text handed to the speech engine (after normalisation)\n"
+		"  --explain        (Chinese) print each word, its reading and what decided it:\n"
+		"                   number, lexicon (which one), dictionary, or engine (espeak-ng itself)\n"
 		"  --out FILE       write the speech to FILE: .wav, or .opus/.ogg for Ogg/Opus\n"
 		"  --lexicon FILE   extra pronunciations (word<TAB>pinyin lines) on top of the built-in ones\n"
 		"  --rate WPM       speaking rate in words per minute (default 175)\n");
@@ -75,22 +79,40 @@ static enum tc_rc write_speech(const char *lang, const char *text, const char *p
 	return rc;
 }
 
+static enum tc_rc print_explanation(const char *lang, const char *text, const struct tc_lexicon *lex,
+				    struct tc_diags *d)
+{
+	char *lines = NULL;
+	if (!tc_script_is_chinese(lang)) {
+		tc_err(d, "speak.explain", lang, "--explain is for Chinese (zh-*); %s text goes to the engine as written",
+		       lang);
+		return TC_ERR_INVALID;
+	}
+	enum tc_rc rc = tc_zh_explain(text, lex, &lines, d);
+	if (!rc)
+		fputs(lines, stdout);
+	free(lines);
+	return rc;
+}
+
 int tc_cli_speak(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "lang", required_argument, NULL, 'L' },   { "print-script", no_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' },    { "lexicon", required_argument, NULL, 'x' },
 		{ "rate", required_argument, NULL, 'r' },   { "help", no_argument, NULL, 'h' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *lang = NULL, *out = NULL, *lexicon = NULL;
-	bool print = false;
+	bool print = false, explain = false;
 	int c, wpm = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "L:po:x:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "L:peo:x:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'L': lang = optarg; break;
 		case 'p': print = true; break;
+		case 'e': explain = true; break;
 		case 'o': out = optarg; break;
 		case 'x': lexicon = optarg; break;
 		case 'r': wpm = atoi(optarg); break;
@@ -98,8 +120,8 @@ int tc_cli_speak(int argc, char **argv)
 		default: help(stderr); return TC_EXIT_USAGE;
 		}
 	}
-	if (!lang || optind != argc - 1 || (!print && !out)) {
-		fprintf(stderr, "tocsin speak: give --lang, one TEXT, and --print-script or --out FILE\n");
+	if (!lang || optind != argc - 1 || (!print && !explain && !out)) {
+		fprintf(stderr, "tocsin speak: give --lang, one TEXT, and --print-script, --explain or --out FILE\n");
 		help(stderr);
 		return TC_EXIT_USAGE;
 	}
@@ -115,6 +137,8 @@ int tc_cli_speak(int argc, char **argv)
 		rc = tc_script_engine_text(lang, argv[optind], lex, &engine, d);
 	if (!rc && print)
 		printf("%s\n", engine);
+	if (!rc && explain)
+		rc = print_explanation(lang, argv[optind], lex, d);
 	if (!rc && out)
 		rc = write_speech(lang, engine, out, wpm, d);
 	tc_cli_print_diags(d);

@@ -21,7 +21,7 @@ expect "wav is RIFF" bash -c "head -c 4 '$out/zh-CN.wav' | grep -q RIFF"
 expect "opus is Ogg" bash -c "head -c 4 '$out/zh-CN.opus' | grep -q OggS"
 expect "opus is Opus" grep -qa OpusHead "$out/zh-CN.opus"
 expect "secret key is private" test "$(stat -c %a "$out/signing.key")" = 600
-expect "script is normalised" grep -q "十到十一级" "$out/zh-CN.script.txt"
+expect "script is normalised" grep -q "shi2 dao4 shi2 yi1 ji2" "$out/zh-CN.script.txt"
 expect "script uses the lexicon" grep -q "bi4 nan4 chang3 suo3" "$out/zh-CN.script.txt"
 expect "sms json" jq -e '.encoding == "ucs2" and (.segments|length) >= 1 and (.text|startswith("【"))' "$out/zh-CN.sms.json"
 expect "sms gsm7 for english" jq -e '.encoding == "gsm7"' "$out/en-US.sms.json"
@@ -52,7 +52,21 @@ expect "nothing rendered" test ! -e "$tmp/bad/payload.json"
 # speak
 "$tocsin" speak --lang zh-CN --print-script "预计8～10级大风，请尽快到避难场所。" >"$tmp/s"
 check "speak exit" 0 $?
-expect "print-script" grep -q "八到十级" "$tmp/s"
+expect "print-script" grep -q "ba1 dao4 shi2 ji2 da4 feng1" "$tmp/s"
+# --explain: each word, its reading and what decided it
+"$tocsin" speak --lang zh-CN --explain "各银行网点处于停业状态" >"$tmp/why"
+check "explain exit" 0 $?
+expect "explain: the dictionary reads 银行" grep -qP "^银行\tyin2 hang2\tdictionary$" "$tmp/why"
+printf '网点\twang3 dian3\n银行\tyin2 hang2\n' >"$tmp/bureau.tsv"
+"$tocsin" speak --lang zh-CN --explain --lexicon "$tmp/bureau.tsv" "各银行网点" >"$tmp/why"
+expect "explain names the operator's lexicon" grep -qP "^网点\twang3 dian3\tlexicon: $tmp/bureau.tsv$" "$tmp/why"
+printf '网点\twang3\n' >"$tmp/bad-lexicon.tsv"
+"$tocsin" speak --lang zh-CN --print-script --lexicon "$tmp/bad-lexicon.tsv" "各银行网点" >"$tmp/log" 2>&1
+check "a lexicon line whose syllables do not match the word is refused" 1 $?
+expect "... naming the line" grep -q "bad-lexicon.tsv, line 1" "$tmp/log"
+"$tocsin" speak --lang en-US --explain "Typhoon" >"$tmp/log" 2>&1
+check "explain is for Chinese" 1 $?
+expect "... saying so" grep -q "explain is for Chinese" "$tmp/log"
 "$tocsin" speak --lang en-US --out "$tmp/hello.wav" "Typhoon warning" >/dev/null 2>&1
 check "speak to wav" 0 $?
 expect "speech wav" bash -c "head -c 4 '$tmp/hello.wav' | grep -q RIFF"
