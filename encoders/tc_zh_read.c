@@ -32,13 +32,13 @@
 
 #define LEXICON_COST 8.0
 #define UNKNOWN_COST 20.0
-#define UNDECIDED_COST 6.0 /* added to a word of several characters whose reading the dictionary does not decide */
+#define UNDECIDED_COST 10.0 /* added to a word of several characters whose reading the dictionary does not decide */
 #define MAX_WORD_CHARS 12
 #define MAX_RUN 512 /* characters segmented at once; a longer run is cut there */
 
 const char *tc_zh_source_name(enum tc_zh_source s)
 {
-	static const char *const names[] = { "text", "number", "lexicon", "dictionary", "engine" };
+	static const char *const names[] = { "text", "number", "lexicon", "dictionary", "engine", "rule" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -301,6 +301,57 @@ static void hanzi_run(struct builder *b, const char *s, size_t len, const struct
 		hanzi_run(b, s + i, len - i, lex);
 }
 
+/* --- particles ---------------------------------------------------------------------- */
+
+static size_t chars_in(const char *s)
+{
+	size_t k = 0;
+	for (; *s; s++)
+		k += ((unsigned char)*s & 0xC0) != 0x80;
+	return k;
+}
+
+static bool is_word(const struct tc_zh_piece *p)
+{
+	size_t n = 1;
+	return p->source != TC_ZH_SRC_TEXT && p->source != TC_ZH_SRC_NUMBER &&
+	       is_hanzi(cp_at(p->text, strlen(p->text), &n));
+}
+
+/*
+ * 地 and 得 cut off as words of their own are particles where they follow a
+ * word: 迅速地撤离 (de5, after a word of two or more characters, before
+ * another word), 雨下得很大 (de5). The dictionary's most frequent readings
+ * (di4, de2) belong to them inside words (地区, 得到), which segmentation
+ * keeps whole.
+ */
+static void particles(struct builder *b)
+{
+	struct tc_zh_piece *p = b->p.v;
+	for (size_t i = 1; i < b->p.n; i++) {
+		if (p[i].source != TC_ZH_SRC_DICTIONARY && p[i].source != TC_ZH_SRC_ENGINE)
+			continue;
+		bool de_di = strcmp(p[i].text, "地") == 0 && chars_in(p[i - 1].text) >= 2 && is_word(&p[i - 1]) &&
+			     i + 1 < b->p.n && is_word(&p[i + 1]);
+		bool de_de = strcmp(p[i].text, "得") == 0 && is_word(&p[i - 1]);
+		if (!de_di && !de_de)
+			continue;
+		char *say = strdup("de5"), *why = strdup(de_di ? "地 after a word, before another: the particle"
+							      : "得 after a word: the particle");
+		if (!say || !why) {
+			free(say);
+			free(why);
+			b->failed = true;
+			return;
+		}
+		free(p[i].say);
+		free(p[i].why);
+		p[i].say = say;
+		p[i].why = why;
+		p[i].source = TC_ZH_SRC_RULE;
+	}
+}
+
 /* --- tone changes of 一 and 不 ---------------------------------------------------- */
 
 /* The tone (1-5) of the first syllable of a piece, 0 when unknown. */
@@ -407,6 +458,8 @@ enum tc_rc tc_zh_read(const char *marked, const struct tc_lexicon *lex, struct t
 		i = j;
 	}
 	if (!b.failed)
+		particles(&b);
+	if (!b.failed)
 		tone_sandhi(&b);
 	tc_vec_free(&b.pending);
 	r->p = b.p.v;
@@ -433,7 +486,8 @@ void tc_zh_reading_release(struct tc_zh_reading *r)
 
 static bool is_pinyin(const struct tc_zh_piece *p)
 {
-	return p->source == TC_ZH_SRC_NUMBER || p->source == TC_ZH_SRC_LEXICON || p->source == TC_ZH_SRC_DICTIONARY;
+	return p->source == TC_ZH_SRC_NUMBER || p->source == TC_ZH_SRC_LEXICON || p->source == TC_ZH_SRC_DICTIONARY ||
+	       p->source == TC_ZH_SRC_RULE;
 }
 
 char *tc_zh_reading_script(const struct tc_zh_reading *r)

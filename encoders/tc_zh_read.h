@@ -8,7 +8,7 @@
  * order: a lexicon (the operator's or the built-in one), the dictionary when
  * it decides, or the engine (espeak-ng reads the Hanzi itself: words the
  * dictionary does not decide, characters it lacks). Numbers are read by
- * rule. Last, 一 and 不 change tone before the syllable that follows them
+ * rule; so are the particles 地 and 得 standing alone after a word. Last, 一 and 不 change tone before the syllable that follows them
  * (一次 yi2 ci4, 一些 yi4 xie1, 不要 bu2 yao4), except where 一 is a numeral
  * said as written (第一, 一月, 十一, digit strings).
  */
@@ -27,9 +27,10 @@ enum tc_zh_source {
 	TC_ZH_SRC_LEXICON,    /* a lexicon entry (built-in or the operator's) */
 	TC_ZH_SRC_DICTIONARY, /* the reading dictionary */
 	TC_ZH_SRC_ENGINE,     /* left to espeak-ng */
+	TC_ZH_SRC_RULE,       /* a particle read by its place (迅速地 de5, 下得很大 de5) */
 };
 
-/* "text", "number", "lexicon", "dictionary", "engine". */
+/* "text", "number", "lexicon", "dictionary", "engine", "rule". */
 const char *tc_zh_source_name(enum tc_zh_source s);
 
 struct tc_zh_piece {

@@ -159,6 +159,16 @@ static void test_lexicon_decides_first(void **state)
 	tc_lexicon_free(lex);
 }
 
+static void test_particles(void **state)
+{
+	(void)state;
+	piece_is("迅速地撤离", empty, "地", "de5", TC_ZH_SRC_RULE);
+	piece_is("撤离得及时", empty, "得", "de5", TC_ZH_SRC_RULE);
+	says(empty, "当地居民", "dang1 di4 ju1 min2"); /* a word of its own: no particle */
+	says(empty, "得到通知", "de2 dao4 tong1 zhi1");
+	piece_is("地", empty, "地", "di4", TC_ZH_SRC_DICTIONARY); /* nothing before it */
+}
+
 static void test_engine_when_undecided(void **state)
 {
 	(void)state;
@@ -213,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_tone_changes),
 		cmocka_unit_test(test_segmentation),
 		cmocka_unit_test(test_lexicon_decides_first),
+		cmocka_unit_test(test_particles),
 		cmocka_unit_test(test_engine_when_undecided),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_stray_marks),
