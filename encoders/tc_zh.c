@@ -11,6 +11,7 @@
  *     by its pinyin, so polyphones are read as the bulletin means them.
  */
 #include "tc_zh.h"
+#include "tc_zh_int.h"
 #include "tc_file.h"
 #include "tc_zh_read.h"
 #include "tc_utf8.h"
@@ -181,41 +182,21 @@ static bool read_number(const char *s, size_t avail, struct number *num)
 	return true;
 }
 
+static unsigned long long value_of(const struct number *num)
+{
+	return strtoull(num->digits, NULL, 10);
+}
+
 static void digits_one_by_one(const char *digits, size_t n, bool phone, struct buf *b)
 {
 	for (size_t i = 0; i < n; i++)
 		puts_(b, phone && digits[i] == '1' ? "幺" : zh_digit[digits[i] - '0']);
 }
 
-/* A telephone or code-like number: read digit by digit. */
+/* A telephone or code-like number (seven digits or more, or three or more after a 0): digit by digit. */
 static bool is_code_like(const struct number *num)
 {
-	return !num->n_frac && (num->n_digits >= 7 || (num->n_digits > 1 && num->digits[0] == '0'));
-}
-
-/* Whether text starts with a unit of time or date ("03时" is three o'clock, not a code). */
-static bool time_unit_at(const char *s, size_t avail)
-{
-	static const char *const units[] = { "时", "分", "秒", "日", "月", "点", "号" };
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		size_t n = strlen(units[i]);
-		if (avail >= n && memcmp(s, units[i], n) == 0)
-			return true;
-	}
-	return false;
-}
-
-static void say_number(const struct number *num, struct buf *b)
-{
-	if (is_code_like(num)) {
-		digits_one_by_one(num->digits, num->n_digits, true, b);
-		return;
-	}
-	number_words(strtoull(num->digits, NULL, 10), b);
-	if (num->n_frac) {
-		puts_(b, "点");
-		digits_one_by_one(num->frac, num->n_frac, false, b);
-	}
+	return !num->n_frac && (num->n_digits >= 7 || (num->n_digits > 2 && num->digits[0] == '0'));
 }
 
 static bool starts_with(const char *s, size_t avail, const char *prefix)
@@ -224,7 +205,30 @@ static bool starts_with(const char *s, size_t avail, const char *prefix)
 	return avail >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* Units written after a number, longest first, with what is said. */
+/* The longest of words[] at s: its length in bytes, 0 when none is there. */
+static size_t word_at(const char *s, size_t avail, const char *const *words, size_t n_words)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < n_words; i++)
+		if (starts_with(s, avail, words[i]) && strlen(words[i]) > best)
+			best = strlen(words[i]);
+	return best;
+}
+
+#define WORD_AT(s, avail, words) word_at(s, avail, words, sizeof(words) / sizeof(words[0]))
+
+/* Whether the text written so far ends with one of words[]. */
+static bool ends_with_any(const struct buf *b, const char *const *words, size_t n_words)
+{
+	for (size_t i = 0; i < n_words; i++)
+		if (ends_with(b, words[i]))
+			return true;
+	return false;
+}
+
+#define ENDS_WITH_ANY(b, words) ends_with_any(b, words, sizeof(words) / sizeof(words[0]))
+
+/* Units written after a number as symbols, with what is said. */
 static const struct {
 	const char *text, *say;
 	bool ascii; /* must not be followed by an ASCII letter */
@@ -235,7 +239,7 @@ static const struct {
 	{ "°C", "摄氏度", false },       { "°", "度", false },
 };
 
-/* The unit at s, if any: what to say, and *len bytes consumed. */
+/* The symbol unit at s, if any: what to say, and *len bytes consumed. */
 static const char *unit_at(const char *s, size_t avail, size_t *len)
 {
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -250,14 +254,259 @@ static const char *unit_at(const char *s, size_t avail, size_t *len)
 	return NULL;
 }
 
-/* Range marks between two numbers. */
-static size_t range_mark(const char *s, size_t avail)
+/*
+ * Measure words and units written in Hanzi: the number before one counts
+ * something (2个 两个, 1次 yi2 ci4). 日 and 年 are decided apart (a date, a
+ * year); 级 is a level, not a measure (2级 二级).
+ */
+static const char *const measure_words[] = {
+	"小时", "天", "周", "个月", "分钟", "秒", "岁", "次", "个", "人", "名", "户", "家", "位",
+	"座", "处", "所", "间", "条", "艘", "辆", "架", "台", "只", "头", "株", "棵", "套",
+	"张", "件", "部", "片", "块", "种", "组", "支", "队", "场", "轮", "股", "项", "批",
+	"起", "班", "趟", "列", "段", "层", "倍", "元", "吨", "公斤", "千克", "斤", "米",
+	"千米", "公里", "厘米", "毫米", "平方米", "平方公里", "亩", "公顷", "立方米", "千瓦",
+	"摄氏度", "度", "百帕", "万", "千", "亿",
+};
+
+/* What a number counts in degrees: a temperature when it is negative. */
+static bool is_temperature(const char *unit)
 {
-	static const char *const marks[] = { "～", "~", "〜", "－", "—", "-" };
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (starts_with(s, avail, marks[i]))
-			return strlen(marks[i]);
-	return 0;
+	return strcmp(unit, "摄氏度") == 0 || strcmp(unit, "度") == 0;
+}
+
+/* 百/千/万/亿 written after the digits (3000万, 1.5亿): said inside the number. */
+static size_t multipliers(const char *s, size_t avail, char *out, size_t out_len)
+{
+	static const char *const mult[] = { "百", "千", "万", "亿" };
+	size_t i = 0, w = 0, n;
+	while ((n = WORD_AT(s + i, avail - i, mult)) && w + n < out_len) {
+		if (WORD_AT(s + i, avail - i, measure_words) > n)
+			break; /* 千米, 千克, 百帕: a unit, not 千 */
+		memcpy(out + w, s + i, n);
+		w += n;
+		i += n;
+	}
+	out[w] = '\0';
+	return i;
+}
+
+static size_t percent_at(const char *s, size_t avail)
+{
+	return starts_with(s, avail, "%") ? 1 : starts_with(s, avail, "％") ? strlen("％") : 0;
+}
+
+/* A minus sign at s: its length, 0 when none. */
+static size_t minus_at(const char *s, size_t avail)
+{
+	static const char *const minus[] = { "-", "−", "－" };
+	return WORD_AT(s, avail, minus);
+}
+
+/* Range marks between two numbers; *say is what is said for it. */
+static size_t range_mark(const char *s, size_t avail, const char **say)
+{
+	static const char *const marks[] = { "～", "~", "〜", "－", "—", "–", "-", "到", "至" };
+	*say = starts_with(s, avail, "至") ? "至" : "到";
+	return WORD_AT(s, avail, marks);
+}
+
+/* One number of a range: [minus] digits [.digits] [百千万亿] [%]. */
+struct term {
+	struct number num;
+	char mult[16]; /* the multipliers after it, UTF-8 */
+	bool neg, percent;
+	size_t bytes;  /* consumed, from the sign to the % */
+};
+
+static bool read_term(const char *s, size_t avail, struct term *t)
+{
+	size_t i = minus_at(s, avail);
+	memset(t, 0, sizeof(*t));
+	if (!read_number(s + i, avail - i, &t->num))
+		return false;
+	t->neg = i > 0;
+	i += t->num.bytes;
+	i += multipliers(s + i, avail - i, t->mult, sizeof(t->mult));
+	size_t p = percent_at(s + i, avail - i);
+	t->percent = p > 0;
+	t->bytes = i + p;
+	return true;
+}
+
+/* A number, or a range of two (7～8, -3～5, 20%～30%). */
+struct group {
+	struct term t[2];
+	size_t n;
+	const char *mark; /* said between the two */
+	size_t bytes;
+};
+
+static void read_group(const char *s, size_t avail, struct group *g)
+{
+	size_t mark;
+	g->n = read_term(s, avail, &g->t[0]);
+	g->bytes = g->t[0].bytes;
+	mark = range_mark(s + g->bytes, avail - g->bytes, &g->mark);
+	if (mark && !is_code_like(&g->t[0].num) && read_term(s + g->bytes + mark, avail - g->bytes - mark, &g->t[1]) &&
+	    !is_code_like(&g->t[1].num)) {
+		g->n = 2;
+		g->bytes += mark + g->t[1].bytes;
+	}
+}
+
+/* How the numbers of a group are read, decided by what follows them. */
+enum reading {
+	READ_PLAIN,  /* as it is: 二, 一 yi1 (levels, ordinals, months, dates, 号) */
+	READ_QTY,    /* counting what follows: whole 2 is 两 */
+	READ_HOUR,   /* before 时/点: whole 2 is 两 (两点) */
+	READ_MINUTE, /* 分 after an hour: 零 below ten (八时零五分) */
+	READ_DIGITS, /* digit by digit, 0 as 零 (years, typhoon numbers) */
+	READ_PHONE,  /* digit by digit, 1 as 幺 (telephone numbers, codes) */
+};
+
+struct reading_of {
+	enum reading how;
+	const char *say;  /* a symbol unit spelled out (℃ 摄氏度), or NULL */
+	size_t bytes;     /* consumed with that symbol */
+	bool temperature; /* a minus is 零下, not 负 */
+};
+
+/* 日 after a number is a date (8月2日, 2日夜间) unless the words around it make it a span of days. */
+static bool days_counted(const struct buf *b, const char *rest, size_t left)
+{
+	static const char *const before[] = { "未来", "过去", "持续", "连续", "近", "历时" };
+	static const char *const after[] = { "日内", "日以内", "日之内", "日以上", "日左右" };
+	return ENDS_WITH_ANY(b, before) || WORD_AT(rest, left, after);
+}
+
+/* What follows the last number when it is a time or date word; false when it is none. */
+static bool time_reading(const struct group *g, const struct buf *b, const char *rest, size_t left,
+			 struct reading_of *r)
+{
+	static const char *const hour_end[] = { "时", "点" };
+	const struct number *last = &g->t[g->n - 1].num;
+	bool small = !last->n_frac && last->n_digits <= 2 && !*g->t[g->n - 1].mult;
+	if (starts_with(rest, left, "年"))
+		r->how = last->n_digits == 4 && !last->n_frac ? READ_DIGITS : READ_QTY;
+	else if (starts_with(rest, left, "号"))
+		r->how = last->n_digits >= 4 && !last->n_frac ? READ_DIGITS : READ_PLAIN;
+	else if (starts_with(rest, left, "日"))
+		r->how = !ends_with(b, "月") && days_counted(b, rest, left) ? READ_QTY : READ_PLAIN;
+	else if (starts_with(rest, left, "月"))
+		r->how = READ_PLAIN;
+	else if (small && WORD_AT(rest, left, hour_end) && value_of(last) <= 24)
+		r->how = READ_HOUR;
+	else if (small && starts_with(rest, left, "分") && !starts_with(rest, left, "分之"))
+		r->how = READ_MINUTE;
+	else
+		return false;
+	return true;
+}
+
+/* Decide how the group is read from the text after it (rest) and before it (b). */
+static void reading_of(const struct group *g, const struct buf *b, const char *rest, size_t left, struct reading_of *r)
+{
+	static const char *const about[] = { "多", "余", "来" };
+	static const char *const latlong[] = { "北纬", "南纬", "东经", "西经" };
+	const struct term *last = &g->t[g->n - 1];
+	size_t n, skip = WORD_AT(rest, left, about);
+	memset(r, 0, sizeof(*r));
+	r->how = READ_PLAIN;
+	if ((r->say = unit_at(rest, left, &r->bytes))) {
+		r->how = READ_QTY;
+		r->temperature = is_temperature(r->say);
+	} else if ((n = WORD_AT(rest + skip, left - skip, measure_words))) {
+		char unit[16];
+		snprintf(unit, sizeof(unit), "%.*s", (int)n, rest + skip);
+		r->how = READ_QTY;
+		r->temperature = is_temperature(unit);
+	} else if (!time_reading(g, b, rest, left, r) && (strstr(last->mult, "千") || strstr(last->mult, "万") ||
+							 strstr(last->mult, "亿"))) {
+		r->how = READ_QTY; /* 2万 两万 */
+	}
+	if ((ends_with(b, "第") && r->how != READ_DIGITS) || ENDS_WITH_ANY(b, latlong))
+		r->how = READ_PLAIN; /* 第2天 第二天, 北纬2度 */
+	if (r->how != READ_DIGITS && g->n == 1 && !last->percent && !last->neg && !*last->mult &&
+	    ((is_code_like(&last->num) && r->how == READ_PLAIN) || last->num.n_digits > 16))
+		r->how = READ_PHONE;
+}
+
+/* A whole number: 两 for 2 where the reading asks for it (两小时, 两点, 两万; 二百), 百分之百. */
+static void whole_number(const struct term *t, enum reading how, bool percent, struct buf *b)
+{
+	unsigned long long v = value_of(&t->num);
+	if (v == 2 && !t->num.n_frac && (how == READ_QTY || how == READ_HOUR) && !starts_with(t->mult, 3, "百"))
+		puts_(b, "两");
+	else if (percent && v == 100 && !t->num.n_frac && !*t->mult)
+		puts_(b, "百");
+	else
+		number_words(v, b);
+}
+
+/* One number of a group, with its sign and 百分之 before it, in its span. */
+static void say_term(const struct term *t, enum reading how, bool temperature, bool percent, struct buf *b)
+{
+	const struct number *num = &t->num;
+	unsigned long long v = value_of(num);
+	bool zero_minute = how == READ_MINUTE && v > 0 && v < 10 &&
+			   (num->digits[0] == '0' || ends_with(b, "时") || ends_with(b, "点"));
+	if (t->neg)
+		puts_(b, temperature ? "零下" : "负");
+	if (percent)
+		puts_(b, "百分之");
+	puts_(b, how == READ_QTY && !num->n_frac ? TC_ZH_QTY : TC_ZH_NUM);
+	if (how == READ_DIGITS || how == READ_PHONE) {
+		digits_one_by_one(num->digits, num->n_digits, how == READ_PHONE, b);
+	} else {
+		if (zero_minute)
+			puts_(b, "零"); /* 八时零五分 */
+		whole_number(t, how, percent, b);
+	}
+	if (num->n_frac) {
+		puts_(b, "点");
+		digits_one_by_one(num->frac, num->n_frac, false, b);
+	}
+	puts_(b, t->mult);
+	puts_(b, TC_ZH_END);
+}
+
+/* A number read alone in its span (the parts of a date, a clock time, a latitude). */
+static void say_number_as(const struct number *num, enum reading how, struct buf *b)
+{
+	struct term t = { .num = *num };
+	say_term(&t, how, false, false, b);
+}
+
+/* A telephone number digit by digit; a dash before the next group becomes a pause (022-25201234). */
+static size_t phone_number(const struct number *num, const char *s, size_t avail, struct buf *b)
+{
+	size_t used = num->bytes, mark = minus_at(s + used, avail - used), n;
+	say_number_as(num, READ_PHONE, b);
+	if (mark && digit_at(s + used + mark, avail - used - mark, &n) >= 0) {
+		puts_(b, " ");
+		used += mark;
+	}
+	return used;
+}
+
+/* A number or a range at s, its unit spelled out; returns bytes consumed. */
+static size_t say_group(const char *s, size_t avail, struct buf *b)
+{
+	struct group g;
+	struct reading_of r;
+	read_group(s, avail, &g);
+	reading_of(&g, b, s + g.bytes, avail - g.bytes, &r);
+	if (r.how == READ_PHONE)
+		return phone_number(&g.t[0].num, s, avail, b);
+	bool percent = g.t[0].percent || g.t[g.n - 1].percent; /* 20～30% 百分之二十到百分之三十 */
+	for (size_t i = 0; i < g.n; i++) {
+		if (i)
+			puts_(b, g.mark);
+		say_term(&g.t[i], r.how, r.temperature, percent, b);
+	}
+	if (r.say)
+		puts_(b, r.say);
+	return g.bytes + r.bytes;
 }
 
 /* 2026-08-12: a date. Returns bytes consumed, 0 when not a date. */
@@ -273,16 +522,16 @@ static size_t iso_date(const char *s, size_t avail, struct buf *b)
 	at += m.bytes + 1;
 	if (!read_number(s + at, avail - at, &d) || d.n_digits > 2 || d.n_frac)
 		return 0;
-	digits_one_by_one(y.digits, 4, false, b);
+	say_number_as(&y, READ_DIGITS, b);
 	puts_(b, "年");
-	number_words(strtoull(m.digits, NULL, 10), b);
+	say_number_as(&m, READ_PLAIN, b);
 	puts_(b, "月");
-	number_words(strtoull(d.digits, NULL, 10), b);
+	say_number_as(&d, READ_PLAIN, b);
 	puts_(b, "日");
 	return at + d.bytes;
 }
 
-/* 14:30 → 十四时三十分. Returns bytes consumed, 0 when not a time. */
+/* 14:30 → 十四时三十分, 02:00 → 两时, 08:05 → 八时零五分. Returns bytes consumed, 0 when not a time. */
 static size_t clock_time(const struct number *h, const char *s, size_t avail, struct buf *b)
 {
 	struct number m;
@@ -292,94 +541,96 @@ static size_t clock_time(const struct number *h, const char *s, size_t avail, st
 	at += s[at] == ':' ? 1 : strlen("：");
 	if (!read_number(s + at, avail - at, &m) || m.n_digits != 2 || m.n_frac)
 		return 0;
-	unsigned hh = (unsigned)strtoul(h->digits, NULL, 10), mm = (unsigned)strtoul(m.digits, NULL, 10);
-	if (hh > 24 || mm > 59)
+	if (value_of(h) > 24 || value_of(&m) > 59)
 		return 0;
-	number_words(hh, b);
+	say_number_as(h, READ_HOUR, b);
 	puts_(b, "时");
-	if (mm) {
-		number_words(mm, b);
+	if (value_of(&m)) {
+		say_number_as(&m, READ_MINUTE, b);
 		puts_(b, "分");
 	}
 	return at + m.bytes;
+}
+
+/* 39.5°N → 北纬三十九点五度, 39°30′N → 北纬三十九度三十分. Returns bytes consumed, 0 when not one. */
+static size_t lat_long(const char *s, size_t avail, struct buf *b)
+{
+	static const char *const sign[3][2] = { { "°", "°" }, { "′", "'" }, { "″", "\"" } };
+	static const char *const said[] = { "度", "分", "秒" };
+	static const char hemisphere[] = "NSEW";
+	static const char *const prefix[] = { "北纬", "南纬", "东经", "西经" };
+	struct number part[3];
+	size_t at = 0, k = 0;
+	for (; k < 3 && read_number(s + at, avail - at, &part[k]); k++) {
+		const char *after = s + at + part[k].bytes;
+		size_t left = avail - at - part[k].bytes;
+		size_t n = word_at(after, left, sign[k], 2);
+		if (!n)
+			break;
+		at += part[k].bytes + n;
+	}
+	const char *h = at < avail && s[at] ? strchr(hemisphere, s[at]) : NULL;
+	if (!k || !h || (at + 1 < avail && isalpha((unsigned char)s[at + 1])))
+		return 0;
+	puts_(b, prefix[h - hemisphere]);
+	for (size_t i = 0; i < k; i++) {
+		say_number_as(&part[i], READ_PLAIN, b);
+		puts_(b, said[i]);
+	}
+	return at + 1;
 }
 
 /* Words after which a number is dialled, so read digit by digit (拨打12121). */
 static bool after_dial_word(const struct buf *b)
 {
 	static const char *const words[] = { "拨打", "电话", "热线", "号码", "致电", "短信" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (ends_with(b, words[i]))
-			return true;
-	return false;
+	return ENDS_WITH_ANY(b, words);
 }
 
-/* A number at s and what follows it; returns bytes consumed. */
+/* "1.政府": a list item, said "一、". Returns bytes consumed, 0 when not one. */
+static size_t list_item(const struct number *num, const char *s, size_t avail, struct buf *b)
+{
+	const char *rest = s + num->bytes;
+	size_t left = avail - num->bytes, n;
+	if (num->n_frac || num->n_digits > 2 || (!starts_with(rest, left, ".") && !starts_with(rest, left, "．")))
+		return 0;
+	size_t dot = rest[0] == '.' ? 1 : strlen("．");
+	if (dot >= left || !is_cjk(cp_at(rest + dot, left - dot, &n)))
+		return 0;
+	say_number_as(num, READ_PLAIN, b);
+	puts_(b, "、");
+	return num->bytes + dot;
+}
+
+/* A number at s (or a minus sign before one) and what follows it; returns bytes consumed. */
 static size_t number_token(const char *s, size_t avail, struct buf *b)
 {
 	struct number num;
-	size_t used = iso_date(s, avail, b);
-	if (used)
+	size_t used;
+	if (minus_at(s, avail))
+		return say_group(s, avail, b);
+	if ((used = iso_date(s, avail, b)) || (used = lat_long(s, avail, b)))
 		return used;
 	read_number(s, avail, &num);
-	used = clock_time(&num, s, avail, b);
-	if (used)
+	if ((used = clock_time(&num, s, avail, b)) || (used = list_item(&num, s, avail, b)))
 		return used;
-	used = num.bytes;
-	const char *rest = s + used;
-	size_t left = avail - used;
-	if (!num.n_frac && num.n_digits <= 2 && time_unit_at(rest, left)) {
-		number_words(strtoull(num.digits, NULL, 10), b); /* 03时 → 三时 */
-		return used;
-	}
-	if (!num.n_frac && (after_dial_word(b) || (ends_with(b, " ") && is_code_like(&num)))) {
-		size_t mark = range_mark(rest, left), n;
-		digits_one_by_one(num.digits, num.n_digits, true, b);
-		if (mark && digit_at(rest + mark, left - mark, &n) >= 0) {
-			puts_(b, " "); /* 022-25201234: a pause between the groups */
-			return used + mark;
-		}
-		return used;
-	}
-	if (num.n_digits == 4 && !num.n_frac && starts_with(rest, left, "年")) {
-		digits_one_by_one(num.digits, 4, false, b); /* 二零二六年 */
-		return used;
-	}
-	if (starts_with(rest, left, "%") || starts_with(rest, left, "％")) {
-		puts_(b, "百分之");
-		say_number(&num, b);
-		return used + (rest[0] == '%' ? 1 : strlen("％"));
-	}
-	size_t n;
-	if (!num.n_frac && num.n_digits <= 2 && (starts_with(rest, left, ".") || starts_with(rest, left, "．"))) {
-		size_t dot = rest[0] == '.' ? 1 : strlen("．");
-		int32_t after = dot < left ? cp_at(rest + dot, left - dot, &n) : 0;
-		if (is_cjk(after)) { /* a list item: "1.政府" → "一、政府" */
-			say_number(&num, b);
-			puts_(b, "、");
-			return used + dot;
-		}
-	}
-	say_number(&num, b);
-	size_t mark = range_mark(rest, left);
-	if (mark && is_code_like(&num) && digit_at(rest + mark, left - mark, &n) >= 0) {
-		puts_(b, " "); /* 022-25201234: a pause between the groups */
-		return used + mark;
-	}
-	if (mark && !is_code_like(&num) && digit_at(rest + mark, left - mark, &n) >= 0) {
-		struct number next;
-		read_number(rest + mark, left - mark, &next);
-		if (!is_code_like(&next)) {
-			puts_(b, "到");
-			return used + mark; /* the next number is read on its own */
-		}
-	}
-	const char *say = unit_at(rest, left, &n);
-	if (say) {
-		puts_(b, say);
-		used += n;
-	}
-	return used;
+	if (!num.n_frac && after_dial_word(b))
+		return phone_number(&num, s, avail, b);
+	return say_group(s, avail, b);
+}
+
+/* Whether the text so far ends with a time or date word (14时-16时: the dash is 到). */
+static bool after_time_word(const struct buf *b)
+{
+	static const char *const words[] = { "时", "分", "秒", "日", "月", "号", "点", "年" };
+	return ENDS_WITH_ANY(b, words);
+}
+
+/* A minus sign before a number, not between two numbers: -5℃, 气温−3. */
+static bool negative_at(const char *s, size_t avail, int32_t prev, const struct buf *b)
+{
+	size_t m = minus_at(s, avail), n;
+	return m && digit_at(s + m, avail - m, &n) >= 0 && !(prev < 0x80 && isalnum((int)prev)) && !after_time_word(b);
 }
 
 static bool ends_with_pause(const struct buf *b)
@@ -426,11 +677,12 @@ static enum tc_rc symbols_and_numbers(const char *text, struct buf *b, struct tc
 	int32_t prev = 0;
 	while (i < len) {
 		size_t skip = url_at(text + i, len - i);
+		const char *say;
 		if (skip) {
 			i += skip;
 			continue;
 		}
-		if (digit_at(text + i, len - i, &n) >= 0) {
+		if (digit_at(text + i, len - i, &n) >= 0 || negative_at(text + i, len - i, prev, b)) {
 			i += number_token(text + i, len - i, b);
 			prev = '0';
 			continue;
@@ -440,10 +692,13 @@ static enum tc_rc symbols_and_numbers(const char *text, struct buf *b, struct tc
 			tc_err(d, "speech.utf8", "", "the text is not valid UTF-8 (byte %zu)", i);
 			return TC_ERR_INVALID;
 		}
-		size_t next_n;
+		size_t next_n, mark = range_mark(text + i, len - i, &say);
 		int32_t next = i + n < len ? cp_at(text + i + n, len - i - n, &next_n) : 0;
 		if (is_emoji(cp) || punctuation(cp, b)) {
 			/* dropped or turned into a pause */
+		} else if (mark && after_time_word(b) && digit_at(text + i + mark, len - i - mark, &next_n) >= 0) {
+			puts_(b, say); /* 14时-16时 十四时到十六时 */
+			n = mark;
 		} else if (cp == '/' && is_cjk(prev) && is_cjk(next)) {
 			puts_(b, "每"); /* 米/秒 → 米每秒 */
 		} else if (cp == 0x2103) {
@@ -455,6 +710,48 @@ static enum tc_rc symbols_and_numbers(const char *text, struct buf *b, struct tc
 		i += n;
 	}
 	return TC_OK;
+}
+
+/*
+ * A copy of text without its control bytes but tab and newline, so no marker
+ * comes from the text; NULL when out of memory (the caller frees the copy).
+ */
+static char *without_controls(const char *text)
+{
+	char *copy = malloc(strlen(text) + 1), *w = copy;
+	for (const unsigned char *r = (const unsigned char *)text; copy && *r; r++)
+		if (*r >= 0x20 || *r == '\t' || *r == '\n')
+			*w++ = (char)*r;
+	if (copy)
+		*w = '\0';
+	return copy;
+}
+
+enum tc_rc tc_zh_numbers(const char *text, char **out, struct tc_diags *d)
+{
+	struct buf b = BUF_EMPTY;
+	char *clean = without_controls(text);
+	enum tc_rc rc = clean ? symbols_and_numbers(clean, &b, d) : TC_ERR_NOMEM;
+	*out = NULL;
+	free(clean);
+	if (rc == TC_OK && b.failed)
+		rc = TC_ERR_NOMEM;
+	if (rc == TC_OK) {
+		*out = b.t.v ? tc_vec_take(&b.t) : strdup("");
+		if (!*out)
+			rc = TC_ERR_NOMEM;
+	}
+	tc_vec_free(&b.t);
+	return rc;
+}
+
+void tc_zh_strip_marks(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++)
+		if (*r != TC_ZH_NUM[0] && *r != TC_ZH_QTY[0] && *r != TC_ZH_END[0])
+			*w++ = *r;
+	*w = '\0';
 }
 
 /* --- the lexicon ---------------------------------------------------------------- */
@@ -757,21 +1054,17 @@ static enum tc_rc read_words(const char *marked, const struct tc_lexicon *lex, c
 
 enum tc_rc tc_zh_normalise(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
 {
-	struct buf first = BUF_EMPTY;
-	char *said = NULL;
+	char *marked = NULL, *said = NULL;
 	*out = NULL;
-	enum tc_rc rc = symbols_and_numbers(text, &first, d);
-	if (rc == TC_OK && first.failed)
-		rc = TC_ERR_NOMEM;
-	if (rc == TC_OK && !first.t.v)
-		said = strdup("");
-	else if (rc == TC_OK && lex)
-		rc = read_words(first.t.v, lex, &said, d);
-	else if (rc == TC_OK)
-		said = tc_vec_take(&first.t);
-	tc_vec_free(&first.t);
-	if (rc == TC_OK && !said)
-		rc = TC_ERR_NOMEM;
+	enum tc_rc rc = tc_zh_numbers(text, &marked, d);
+	if (rc == TC_OK && lex) {
+		rc = read_words(marked, lex, &said, d);
+	} else if (rc == TC_OK) {
+		tc_zh_strip_marks(marked);
+		said = marked;
+		marked = NULL;
+	}
+	free(marked);
 	if (rc == TC_OK) {
 		tidy_pauses(said);
 		*out = said;
@@ -783,14 +1076,13 @@ enum tc_rc tc_zh_normalise(const char *text, const struct tc_lexicon *lex, char 
 
 enum tc_rc tc_zh_explain(const char *text, const struct tc_lexicon *lex, char **out, struct tc_diags *d)
 {
-	struct buf first = BUF_EMPTY, lines = BUF_EMPTY;
+	struct buf lines = BUF_EMPTY;
 	struct tc_zh_reading r = { 0 };
+	char *marked = NULL;
 	*out = NULL;
-	enum tc_rc rc = symbols_and_numbers(text, &first, d);
-	if (rc == TC_OK && first.failed)
-		rc = TC_ERR_NOMEM;
+	enum tc_rc rc = tc_zh_numbers(text, &marked, d);
 	if (rc == TC_OK)
-		rc = tc_zh_read(first.t.v ? first.t.v : "", lex, &r, d);
+		rc = tc_zh_read(marked, lex, &r, d);
 	for (size_t i = 0; rc == TC_OK && i < r.n; i++) {
 		const struct tc_zh_piece *p = &r.p[i];
 		if (p->source == TC_ZH_SRC_TEXT && p->text[strspn(p->text, " ")] == '\0')
@@ -813,7 +1105,7 @@ enum tc_rc tc_zh_explain(const char *text, const struct tc_lexicon *lex, char **
 		rc = *out ? TC_OK : TC_ERR_NOMEM;
 	}
 	tc_zh_reading_release(&r);
-	tc_vec_free(&first.t);
+	free(marked);
 	tc_vec_free(&lines.t);
 	return rc;
 }
