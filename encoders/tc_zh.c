@@ -2,13 +2,43 @@
  * tc_zh.c — Chinese normalisation for speech (tc_zh.h).
  *
  * Two passes over the text:
- *  1. symbols and numbers: URLs and emoji are dropped, brackets become
- *     pauses, quotes vanish; numbers are written in words with their
- *     context — a year digit by digit, a clock time as 时/分, a range with
- *     到, a decimal with 点, a percentage as 百分之, a telephone number
- *     digit by digit — and the unit after a number is spelled out;
+ *  1. symbols and numbers (tc_zh_numbers): control bytes, URLs and emoji
+ *     are dropped, brackets become pauses, quotes vanish, symbol units are
+ *     spelled out (km/h 公里每小时, ℃ 摄氏度), and every number is written in
+ *     Chinese numerals inside a span (tc_zh_int.h): \x03 when it counts
+ *     something, \x01 when it is read as it is;
  *  2. the lexicon: the longest lexicon word at each position is replaced
  *     by its pinyin, so polyphones are read as the bulletin means them.
+ *
+ * How a number is read is decided by what follows it (and 第, 北纬 before
+ * it); docs/speech.md gives the same rules for operators:
+ *  - measure word or unit after it (小时 天 次 个 人 米 公里 摄氏度 万 千
+ *    亿 ..., the table measure_words[], and the symbol units): a quantity;
+ *    a whole 2 is 两 (2小时 两小时, 2℃ 两摄氏度, 2万 两万). 多/余/来 may
+ *    stand between (20多米). 级 is a level, not a measure (2级 二级).
+ *  - 2 leading 千/万/亿 in any number is 两 (2000 两千, 2500 两千五百);
+ *    before 百 it is 二 (200米 二百米); 二 everywhere else (十二, 第2 第二,
+ *    2月2日 二月二日, 2.5米 二点五米).
+ *  - hours: 时/点 after 0-24 is an hour, 2 is 两 (2时 两时, 02:00 两时);
+ *    minutes below ten after an hour or written 05 take 零 (08:05 八时零五分).
+ *  - dates: 月 is a month, 日 a day of the month, unless 未来/过去/持续/
+ *    连续/近/历时 before or 内/以上/以内/之内/左右 after make it a span of
+ *    days (持续2日 两日); a 4-digit year is read digit by digit, other 年
+ *    count years (2年 两年); 2026-08-12 is 二零二六年八月十二日.
+ *  - decimals: 3.5 三点五, 0.5 零点五, 12.05 十二点零五; never a quantity
+ *    span (1.5米 keeps yi1).
+ *  - a minus sign not between two numbers (nor after a time word: 14时-16时
+ *    is a range): 零下 before ℃/°C/度, 负 otherwise.
+ *  - ranges (～ ~ 〜 - － — – 到 至 between two numbers): the mark is said
+ *    到 (至 stays 至), and both numbers take the reading of the unit after
+ *    the last (2～3天 两到三天, 1～2级 一到二级); a % on either makes both
+ *    percentages (20%～30% 百分之二十到百分之三十).
+ *  - percentages: 百分之 before the number, 100% 百分之百.
+ *  - latitude and longitude: 北纬39.5度 北纬三十九点五度; 39.5°N, 117.2°E,
+ *    39°30′N become 北纬/东经 ... 度 ... 分.
+ *  - digit by digit: a 4-digit year, four or more digits before 号
+ *    (2614号 二六一四号); telephone numbers and codes (after 拨打/电话/热线...,
+ *    seven digits or more, three or more starting with 0) with 1 as 幺.
  */
 #include "tc_zh.h"
 #include "tc_zh_int.h"
