@@ -298,7 +298,7 @@ static const char *const measure_words[] = {
 	"摄氏度", "度", "百帕", "万", "千", "亿",
 };
 
-/* What a number counts in degrees: a temperature when it is negative. */
+/* Whether a unit is a temperature: a minus before its number is 零下. */
 static bool is_temperature(const char *unit)
 {
 	return strcmp(unit, "摄氏度") == 0 || strcmp(unit, "度") == 0;
@@ -434,7 +434,8 @@ static bool time_reading(const struct group *g, const struct buf *b, const char 
 }
 
 /* Decide how the group is read from the text after it (rest) and before it (b). */
-static void reading_of(const struct group *g, const struct buf *b, const char *rest, size_t left, struct reading_of *r)
+static void decide_reading(const struct group *g, const struct buf *b, const char *rest, size_t left,
+			   struct reading_of *r)
 {
 	static const char *const about[] = { "多", "余", "来" };
 	static const char *const latlong[] = { "北纬", "南纬", "东经", "西经" };
@@ -465,7 +466,7 @@ static void reading_of(const struct group *g, const struct buf *b, const char *r
 static void whole_number(const struct term *t, enum reading how, bool percent, struct buf *b)
 {
 	unsigned long long v = value_of(&t->num);
-	if (v == 2 && !t->num.n_frac && (how == READ_QTY || how == READ_HOUR) && !starts_with(t->mult, 3, "百"))
+	if (v == 2 && !t->num.n_frac && (how == READ_QTY || how == READ_HOUR) && strncmp(t->mult, "百", strlen("百")) != 0)
 		puts_(b, "两");
 	else if (percent && v == 100 && !t->num.n_frac && !*t->mult)
 		puts_(b, "百");
@@ -525,7 +526,7 @@ static size_t say_group(const char *s, size_t avail, struct buf *b)
 	struct group g;
 	struct reading_of r;
 	read_group(s, avail, &g);
-	reading_of(&g, b, s + g.bytes, avail - g.bytes, &r);
+	decide_reading(&g, b, s + g.bytes, avail - g.bytes, &r);
 	if (r.how == READ_PHONE)
 		return phone_number(&g.t[0].num, s, avail, b);
 	bool percent = g.t[0].percent || g.t[g.n - 1].percent; /* 20～30% 百分之二十到百分之三十 */
@@ -551,6 +552,8 @@ static size_t iso_date(const char *s, size_t avail, struct buf *b)
 		return 0;
 	at += m.bytes + 1;
 	if (!read_number(s + at, avail - at, &d) || d.n_digits > 2 || d.n_frac)
+		return 0;
+	if (value_of(&m) < 1 || value_of(&m) > 12 || value_of(&d) < 1 || value_of(&d) > 31)
 		return 0;
 	say_number_as(&y, READ_DIGITS, b);
 	puts_(b, "年");
