@@ -7,8 +7,10 @@
  *     spelled out (km/h 公里每小时, ℃ 摄氏度), and every number is written in
  *     Chinese numerals inside a span (tc_zh_int.h): \x03 when it counts
  *     something, \x01 when it is read as it is;
- *  2. the lexicon: the longest lexicon word at each position is replaced
- *     by its pinyin, so polyphones are read as the bulletin means them.
+ *  2. the reading (tc_zh_read.h): each word's pinyin from the lexicons and
+ *     the dictionary, each number's from its span (一 in a quantity changes
+ *     tone); without a lexicon the spans are removed and the text is left
+ *     to the engine.
  *
  * How a number is read is decided by what follows it (and 第, 北纬 before
  * it); docs/speech.md gives the same rules for operators:
