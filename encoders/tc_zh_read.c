@@ -19,6 +19,7 @@
 #include "tc_vec.h"
 #include "tc_zh.h"
 #include "tc_zh_dict.h"
+#include "tc_zh_int.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,9 +27,9 @@
 #include <string.h>
 
 /* The first pass's number marks (tc_zh_int.h): a span read as written, a quantity, the end. */
-#define MARK_NUM '\x01'
-#define MARK_END '\x02'
-#define MARK_QTY '\x03'
+#define MARK_NUM TC_ZH_NUM[0]
+#define MARK_END TC_ZH_END[0]
+#define MARK_QTY TC_ZH_QTY[0]
 
 #define LEXICON_COST 8.0
 #define UNKNOWN_COST 20.0
