@@ -2,7 +2,9 @@
  * fuzz_zh.c — libFuzzer target for the speech normaliser and the SMS
  * encoder: text from alerts reaches both unchecked by any schema. The
  * number pass's output is checked too: its spans are closed, hold numerals
- * only, and no control byte of the text gets through.
+ * only, and no control byte of the text gets through. The reading pass is
+ * also given the raw bytes, marks and all, as if the first pass had let
+ * them through, and --explain's lines are made.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "tc_sms.h"
 #include "tc_zh.h"
 #include "tc_zh_int.h"
+#include "tc_zh_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,6 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tc_zh_strip_marks(out);
 		free(out);
 	}
+	if (tc_zh_explain(text, lex, &out, NULL) == TC_OK)
+		free(out);
+	struct tc_zh_reading r;
+	if (tc_zh_read(text, lex, &r, NULL) == TC_OK)
+		free(tc_zh_reading_script(&r));
+	tc_zh_reading_release(&r);
 	static struct tc_sms_message msg;
 	struct tc_sms_options o = { .max_segments = 4, .ref16 = size & 1 };
 	tc_sms_encode(text, strlen(text), &o, &msg, NULL);
