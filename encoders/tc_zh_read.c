@@ -9,7 +9,9 @@
  * over cutting it into characters; a character nobody knows costs
  * UNKNOWN_COST; a word whose reading the dictionary does not decide costs
  * UNDECIDED_COST more, so that words whose parts are decided cut it instead
- * (请不要: 请 + 不要).
+ * (请不要: 请 + 不要); a rare word of several characters costs RARE_EXTRA
+ * more, so fragments the source lists do not beat common words (高潮时间出现
+ * is 高潮 + 时间 + 出现, not 高潮时 + 间出 + 现在).
  *
  * The text is walked once into pieces; the tone changes of 一 and 不 are a
  * second walk, since they depend on the next piece's first syllable.
@@ -34,6 +36,8 @@
 #define LEXICON_COST 8.0
 #define UNKNOWN_COST 20.0
 #define UNDECIDED_COST 10.0 /* added to a word of several characters whose reading the dictionary does not decide */
+#define RARE_COST 12.4      /* a word of several characters this costly (seen less than about 1 in 230,000 words) */
+#define RARE_EXTRA 3.0      /* costs this much more: the source also lists fragments (间出, 高潮时) */
 #define MAX_WORD_CHARS 12
 #define MAX_RUN 512 /* characters segmented at once; a longer run is cut there */
 
@@ -138,8 +142,9 @@ static const char *numeral_pinyin(const char *s, size_t n)
 }
 
 /*
- * A number span s[0..n) (no marks). In a quantity, 一 changes tone where it
- * starts the number or stands before 百/千/万/亿 (一百 yi4 bai3, 一万 yi2 wan4).
+ * A number span s[0..n) (no marks). 一 changes tone before 百/千/万/亿 in any
+ * number (一百 yi4 bai3, 东经一百一十八点九 yi4 bai3), and where it starts
+ * a quantity (一次 yi2 ci4); elsewhere it keeps yi1 (十一, 一点五, 一级).
  */
 static void number_piece(struct builder *b, const char *s, size_t n, bool quantity)
 {
@@ -157,7 +162,7 @@ static void number_piece(struct builder *b, const char *s, size_t n, bool quanti
 		size_t next_len = 1;
 		bool before_big = i + len < n && (cp_at(s + i + len, n - i - len, &next_len), true) &&
 				  one_of(s + i + len, next_len, "百千万亿");
-		if (quantity && k < 64 && strcmp(py, "yi1") == 0 && (i == 0 || before_big))
+		if (k < 64 && strcmp(py, "yi1") == 0 && (before_big || (quantity && i == 0)))
 			change |= UINT64_C(1) << k;
 		used += (size_t)snprintf(say + used, used < sizeof(say) ? sizeof(say) - used : 0, "%s%s", k ? " " : "", py);
 		i += len;
@@ -191,7 +196,8 @@ static void segment(const char *s, const size_t *at, size_t m, const struct tc_l
 			struct tc_zh_word dw;
 			const char *origin = NULL, *lp = tc_lexicon_find(lex, w, n, &origin);
 			bool in_dict = tc_zh_dict_find(w, n, &dw);
-			double c = in_dict ? dw.cost + (dw.decided || j == i + 1 ? 0 : UNDECIDED_COST)
+			double c = in_dict ? dw.cost + (dw.decided || j == i + 1 ? 0 : UNDECIDED_COST) +
+						     (j > i + 1 && dw.cost > RARE_COST ? RARE_EXTRA : 0)
 					   : (j == i + 1 ? UNKNOWN_COST : -1);
 			if (lp && (c < 0 || c > LEXICON_COST))
 				c = LEXICON_COST;
@@ -246,9 +252,52 @@ static uint64_t tone_changes(const char *s, const size_t *at, size_t from, size_
 	return change;
 }
 
+/*
+ * A lexicon word of two or more characters inside a longer dictionary word
+ * gives those syllables its reading (乐亭县: 乐亭 lao4 ting2 from the
+ * lexicon, 县 from the dictionary). say has one syllable per character of
+ * s[at[from]..at[to]); returns the lexicon's name when it changed anything.
+ */
+static const char *lexicon_inside(const struct tc_lexicon *lex, const char *s, const size_t *at, size_t from,
+				  size_t to, char *say, size_t cap)
+{
+	const char *origin = NULL;
+	char syl[MAX_WORD_CHARS][16], out[512] = "";
+	size_t k = 0;
+	if (to - from > MAX_WORD_CHARS || count_syllables(say) != to - from)
+		return NULL;
+	for (const char *p = say; *p && k < MAX_WORD_CHARS; k++) {
+		size_t len = strcspn(p, " ");
+		snprintf(syl[k], sizeof(syl[k]), "%.*s", (int)len, p);
+		p += len + (p[len] == ' ');
+	}
+	for (size_t i = from; i < to; i++) {
+		for (size_t j = to; j >= i + 2; j--) {
+			const char *o = NULL, *py;
+			if ((i == from && j == to) || !(py = tc_lexicon_find(lex, s + at[i], at[j] - at[i], &o)) ||
+			    count_syllables(py) != j - i)
+				continue;
+			for (size_t q = i; q < j; q++) {
+				size_t len = strcspn(py, " ");
+				snprintf(syl[q - from], sizeof(syl[0]), "%.*s", (int)len, py);
+				py += len + (py[len] == ' ');
+			}
+			origin = o;
+			i = j - 1;
+			break;
+		}
+	}
+	if (!origin)
+		return NULL;
+	for (size_t q = 0; q < k; q++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", q ? " " : "", syl[q]);
+	snprintf(say, cap, "%s", out);
+	return origin;
+}
+
 /* One word: its reading and source, from the lexicon, the dictionary or the engine. */
 static void word_piece(struct builder *b, const char *s, const size_t *at, size_t from, size_t to, size_t m,
-		       const struct cut *c)
+		       const struct cut *c, const struct tc_lexicon *lex)
 {
 	const char *w = s + at[from];
 	size_t n = at[to] - at[from];
@@ -271,9 +320,13 @@ static void word_piece(struct builder *b, const char *s, const size_t *at, size_
 	}
 	char say[512];
 	snprintf(say, sizeof(say), "%.*s", (int)first, dw.readings);
+	const char *inside = lexicon_inside(lex, s, at, from, to, say, sizeof(say));
+	why[0] = '\0';
 	if (bar)
 		snprintf(why, sizeof(why), "also %s", bar + 1);
-	add_piece(b, w, n, say, TC_ZH_SRC_DICTIONARY, bar ? why : NULL, tone_changes(s, at, from, to, m, say));
+	if (inside)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%spart read from %s", *why ? "; " : "", inside);
+	add_piece(b, w, n, say, TC_ZH_SRC_DICTIONARY, *why ? why : NULL, tone_changes(s, at, from, to, m, say));
 }
 
 /* A run of Hanzi s[0..len): segmented, each word a piece. */
@@ -295,7 +348,7 @@ static void hanzi_run(struct builder *b, const char *s, size_t len, const struct
 		cuts[k++] = j;
 	for (size_t from = 0; k-- > 0;) {
 		size_t to = cuts[k];
-		word_piece(b, s, at, from, to, m, &best[to]);
+		word_piece(b, s, at, from, to, m, &best[to], lex);
 		from = to;
 	}
 	if (i < len)
@@ -319,36 +372,97 @@ static bool is_word(const struct tc_zh_piece *p)
 	       is_hanzi(cp_at(p->text, strlen(p->text), &n));
 }
 
+/* Whether the text of p ends with one of the characters in list. */
+static bool ends_with_one_of(const struct tc_zh_piece *p, const char *list)
+{
+	size_t len = strlen(p->text), k = len;
+	while (k > 0 && ((unsigned char)p->text[k - 1] & 0xC0) == 0x80)
+		k--;
+	return k > 0 && one_of(p->text + k - 1, len - k + 1, list);
+}
+
+static bool text_is_one_of(const struct tc_zh_piece *p, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcmp(p->text, *words) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the last character of a and the first of b make a dictionary word (洼 + 地 = 洼地). */
+static bool joins_into_word(const struct tc_zh_piece *a, const char *b)
+{
+	size_t len = strlen(a->text), k = len;
+	while (k > 0 && ((unsigned char)a->text[k - 1] & 0xC0) == 0x80)
+		k--;
+	char w[16];
+	struct tc_zh_word dw;
+	if (k == 0 || len - k + 1 + strlen(b) >= sizeof(w))
+		return false;
+	snprintf(w, sizeof(w), "%s%s", a->text + k - 1, b);
+	return tc_zh_dict_find(w, strlen(w), &dw);
+}
+
 /*
- * 地 and 得 cut off as words of their own are particles where they follow a
- * word: 迅速地撤离 (de5, after a word of two or more characters, before
- * another word), 雨下得很大 (de5). The dictionary's most frequent readings
- * (di4, de2) belong to them inside words (地区, 得到), which segmentation
- * keeps whole.
+ * The reading a lone 为, 地 or 得 takes from its neighbours, or NULL:
+ * - 为 is wei2 (is, as) before a number or after a verb it completes (气温为
+ *   -3℃, 仅为, 升级为), wei4 (for) before a purpose (为确保); else the engine
+ *   decides;
+ * - 地 is the particle de5 after a word of two or more characters and before
+ *   another word, unless it makes a word with the character before it
+ *   (迅速地撤离 de5, 低洼地 di4);
+ * - 得 is dei3 (must) after 必须, 还, 就, 总; de5 (the particle) after any
+ *   other word (撤离得及时).
  */
+static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, const char **why)
+{
+	static const char *const purposes[] = { "确保", "避免", "防止", "保障", "减少", "方便", "保证",
+						"预防", "应对", "做好", "此", "了", NULL };
+	static const char *const must[] = { "必须", "还", "就", "总", NULL };
+	const struct tc_zh_piece *prev = &p[i - 1], *next = i + 1 < n ? &p[i + 1] : NULL;
+	if (strcmp(p[i].text, "为") == 0) {
+		*why = "为 before a number or completing a verb: is, as";
+		if (next && (next->source == TC_ZH_SRC_NUMBER || strncmp(next->text, "零下", strlen("零下")) == 0 ||
+			     strncmp(next->text, "负", strlen("负")) == 0))
+			return "wei2";
+		if (ends_with_one_of(prev, "成作称改变定视选分转升降仅均约较更达即划评列认化级整高低大小"))
+			return "wei2";
+		*why = "为 before a purpose: for";
+		return next && text_is_one_of(next, purposes) ? "wei4" : NULL;
+	}
+	if (strcmp(p[i].text, "地") == 0) {
+		*why = "地 after a word, before another: the particle";
+		return chars_in(prev->text) >= 2 && is_word(prev) && next && is_word(next) && !joins_into_word(prev, "地")
+			       ? "de5"
+			       : NULL;
+	}
+	if (strcmp(p[i].text, "得") == 0 && is_word(prev)) {
+		*why = text_is_one_of(prev, must) ? "得 after 必须, 还, 就, 总: must" : "得 after a word: the particle";
+		return text_is_one_of(prev, must) ? "dei3" : "de5";
+	}
+	return NULL;
+}
+
+/* Lone 为, 地 and 得 read by their place (by_place). */
 static void particles(struct builder *b)
 {
 	struct tc_zh_piece *p = b->p.v;
 	for (size_t i = 1; i < b->p.n; i++) {
-		if (p[i].source != TC_ZH_SRC_DICTIONARY && p[i].source != TC_ZH_SRC_ENGINE)
+		const char *why = NULL, *say;
+		if ((p[i].source != TC_ZH_SRC_DICTIONARY && p[i].source != TC_ZH_SRC_ENGINE) ||
+		    !(say = by_place(p, i, b->p.n, &why)))
 			continue;
-		bool de_di = strcmp(p[i].text, "地") == 0 && chars_in(p[i - 1].text) >= 2 && is_word(&p[i - 1]) &&
-			     i + 1 < b->p.n && is_word(&p[i + 1]);
-		bool de_de = strcmp(p[i].text, "得") == 0 && is_word(&p[i - 1]);
-		if (!de_di && !de_de)
-			continue;
-		char *say = strdup("de5"), *why = strdup(de_di ? "地 after a word, before another: the particle"
-							      : "得 after a word: the particle");
-		if (!say || !why) {
-			free(say);
-			free(why);
+		char *s = strdup(say), *w = strdup(why);
+		if (!s || !w) {
+			free(s);
+			free(w);
 			b->failed = true;
 			return;
 		}
 		free(p[i].say);
 		free(p[i].why);
-		p[i].say = say;
-		p[i].why = why;
+		p[i].say = s;
+		p[i].why = w;
 		p[i].source = TC_ZH_SRC_RULE;
 	}
 }

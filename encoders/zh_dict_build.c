@@ -240,8 +240,86 @@ static uint32_t put_string(struct out *o, const char *s)
 	return (uint32_t)(o->s_len - k);
 }
 
-/* One record for the readings r[0..n) of one key (same pinyin already merged). */
-static void emit(struct out *o, struct reading *r, size_t n, double total)
+/*
+ * Whether two readings differ only where one of them has the neutral tone
+ * (头发 tou2 fa4 / tou2 fa5): the same word said with or without it.
+ */
+static bool neutral_variants(const char *a, const char *b)
+{
+	while (*a && *b) {
+		size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+		if (la != lb || memcmp(a, b, la - 1) != 0)
+			return false;
+		if (a[la - 1] != b[la - 1] && a[la - 1] != '5' && b[la - 1] != '5')
+			return false;
+		a += la + (a[la] == ' ');
+		b += lb + (b[lb] == ' ');
+	}
+	return !*a && !*b;
+}
+
+static size_t neutral_count(const char *p)
+{
+	size_t k = 0;
+	for (; *p; p++)
+		k += *p == '5';
+	return k;
+}
+
+/* Erhua readings (儿 as r5) are not broadcast speech: set aside when the word has another. */
+static size_t drop_erhua(struct reading *r, size_t n)
+{
+	size_t w = 0, plain = 0;
+	for (size_t i = 0; i < n; i++)
+		plain += strstr(r[i].pinyin, "r5") == NULL;
+	if (!plain || plain == n)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(r[i].pinyin, "r5")) {
+			free(r[i].key);
+			free(r[i].pinyin);
+			continue;
+		}
+		r[w++] = r[i];
+	}
+	return w;
+}
+
+/*
+ * Neutral-tone variants become one reading, their weights summed. It is said
+ * as the heavier variant; where the source weighs both the same (it lists a
+ * neutral tone some speakers use: 方向 fang1 xiang4 / fang1 xiang5), with the
+ * full tones, as the mainland dictionary writes most such words.
+ */
+static size_t merge_neutral(struct reading *r, size_t n)
+{
+	size_t w = 0;
+	double first[64]; /* the weight of each kept reading before merging */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < w && !neutral_variants(r[j].pinyin, r[i].pinyin))
+			j++;
+		if (j == w && w < sizeof(first) / sizeof(first[0])) {
+			first[w] = r[i].weight;
+			r[w++] = r[i];
+			continue;
+		}
+		if (j < w) {
+			r[j].weight += r[i].weight;
+			if (r[i].weight >= first[j] && neutral_count(r[i].pinyin) < neutral_count(r[j].pinyin)) {
+				char *keep = r[j].pinyin;
+				r[j].pinyin = r[i].pinyin;
+				r[i].pinyin = keep;
+			}
+		}
+		free(r[i].key);
+		free(r[i].pinyin);
+	}
+	return w;
+}
+
+/* The record of one key's readings r[0..n), the heaviest first. */
+static void add_record(struct out *o, struct reading *r, size_t n, double total)
 {
 	qsort(r, n, sizeof(*r), by_weight_desc);
 	double sum = 0;
@@ -252,8 +330,6 @@ static void emit(struct out *o, struct reading *r, size_t n, double total)
 			snprintf(readings + strlen(readings), sizeof(readings) - strlen(readings), "%s%s",
 				 i ? "|" : "", r[i].pinyin);
 	}
-	if (strlen(r[0].key) > 255)
-		return;
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 1 << 16;
 		o->rec = xrealloc(o->rec, o->cap * sizeof(*o->rec));
@@ -267,6 +343,20 @@ static void emit(struct out *o, struct reading *r, size_t n, double total)
 		.key_len = (uint8_t)strlen(r[0].key),
 		.flags = (uint8_t)((decided ? TC_ZH_DICT_DECIDED : 0) | (n > 1 ? TC_ZH_DICT_POLYPHONE : 0)),
 	};
+}
+
+/* One record for the readings r[0..n) of one key (same pinyin already merged); frees them. */
+static void emit(struct out *o, struct reading *r, size_t n, double total)
+{
+	n = drop_erhua(r, n);
+	qsort(r, n, sizeof(*r), by_weight_desc);
+	n = merge_neutral(r, n);
+	if (n && strlen(r[0].key) <= 255)
+		add_record(o, r, n, total);
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].key);
+		free(r[i].pinyin);
+	}
 }
 
 static void build(struct table *t, struct out *o)
@@ -342,10 +432,6 @@ int main(int argc, char **argv)
 	if (write_all(argv[3], argv[4], &o))
 		return 1;
 	printf("zh_dict_build: %zu words from %s\n", o.n, argv[1]);
-	for (size_t i = 0; i < t.n; i++) {
-		free(t.r[i].key);
-		free(t.r[i].pinyin);
-	}
 	free(t.r);
 	free(o.rec);
 	free(o.s);
