@@ -381,6 +381,14 @@ static bool ends_with_one_of(const struct tc_zh_piece *p, const char *list)
 	return k > 0 && one_of(p->text + k - 1, len - k + 1, list);
 }
 
+static bool starts_with_one_of(const struct tc_zh_piece *p, const char *const *words)
+{
+	for (; *words; words++)
+		if (strncmp(p->text, *words, strlen(*words)) == 0)
+			return true;
+	return false;
+}
+
 static bool text_is_one_of(const struct tc_zh_piece *p, const char *const *words)
 {
 	for (; *words; words++)
@@ -419,17 +427,19 @@ static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, con
 	static const char *const purposes[] = { "确保", "避免", "防止", "保障", "减少", "方便", "保证",
 						"预防", "应对", "做好", "此", "了", NULL };
 	static const char *const must[] = { "必须", "还", "就", "总", NULL };
-	const struct tc_zh_piece *prev = &p[i - 1], *next = i + 1 < n ? &p[i + 1] : NULL;
+	const struct tc_zh_piece *prev = i ? &p[i - 1] : NULL, *next = i + 1 < n ? &p[i + 1] : NULL;
 	if (strcmp(p[i].text, "为") == 0) {
 		*why = "为 before a number or completing a verb: is, as";
 		if (next && (next->source == TC_ZH_SRC_NUMBER || strncmp(next->text, "零下", strlen("零下")) == 0 ||
 			     strncmp(next->text, "负", strlen("负")) == 0))
 			return "wei2";
-		if (ends_with_one_of(prev, "成作称改变定视选分转升降仅均约较更达即划评列认化级整高低大小"))
+		if (prev && ends_with_one_of(prev, "成作称改变定视选分转升降仅均约较更达即划评列认化级整高低大小"))
 			return "wei2";
 		*why = "为 before a purpose: for";
-		return next && text_is_one_of(next, purposes) ? "wei4" : NULL;
+		return next && starts_with_one_of(next, purposes) ? "wei4" : NULL;
 	}
+	if (!prev)
+		return NULL;
 	if (strcmp(p[i].text, "地") == 0) {
 		*why = "地 after a word, before another: the particle";
 		return chars_in(prev->text) >= 2 && is_word(prev) && next && is_word(next) && !joins_into_word(prev, "地")
@@ -447,7 +457,7 @@ static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, con
 static void particles(struct builder *b)
 {
 	struct tc_zh_piece *p = b->p.v;
-	for (size_t i = 1; i < b->p.n; i++) {
+	for (size_t i = 0; i < b->p.n; i++) {
 		const char *why = NULL, *say;
 		if ((p[i].source != TC_ZH_SRC_DICTIONARY && p[i].source != TC_ZH_SRC_ENGINE) ||
 		    !(say = by_place(p, i, b->p.n, &why)))

@@ -104,6 +104,8 @@ static void test_mainland_readings(void **state)
 	says(empty, "星期", "xing1 qi1");
 	says(empty, "潮汐", "chao2 xi1");
 	says(empty, "堤坝", "di1 ba4");
+	says(empty, "储备", "chu3 bei4");
+	says(empty, "傍晚", "bang4 wan3");
 }
 
 static void test_tone_changes(void **state)
@@ -124,6 +126,9 @@ static void test_tone_changes(void **state)
 	piece_is("\x03一万一千\x02人", empty, "一万一千", "yi2 wan4 yi4 qian1", TC_ZH_SRC_NUMBER);
 	piece_is("\x03十一\x02天", empty, "十一", "shi2 yi1", TC_ZH_SRC_NUMBER);
 	piece_is("\x01一点五\x02米", empty, "一点五", "yi1 dian3 wu3", TC_ZH_SRC_NUMBER);
+	/* before 百/千/万/亿 in any number, also one read as written (东经118.9度) */
+	piece_is("东经\x01一百一十八点九\x02度", empty, "一百一十八点九", "yi4 bai3 yi1 shi2 ba1 dian3 jiu3",
+		 TC_ZH_SRC_NUMBER);
 	piece_is("\x03两\x02小时", empty, "两", "liang3", TC_ZH_SRC_NUMBER);
 }
 
@@ -133,6 +138,12 @@ static void test_segmentation(void **state)
 	/* 银行 and 人员, not 银 + 行人 + 员, though 行人 is a word too */
 	piece_is("银行人员", empty, "银行", "yin2 hang2", TC_ZH_SRC_DICTIONARY);
 	piece_is("银行人员", empty, "人员", "ren2 yuan2", TC_ZH_SRC_DICTIONARY);
+	/* fragments the source lists (高潮时, 间出) do not beat common words */
+	says(empty, "高潮时间出现在", "gao1 chao2 shi2 jian1 chu1 xian4 zai4");
+	/* erhua is set aside: 把 + 儿童, not 把儿 (ba3 r5) + 童 */
+	says(empty, "不要把儿童留在车内", "bu2 yao4 ba3 er2 tong2 liu2 zai4 che1 nei4");
+	/* where the source weighs a neutral tone and a full one the same, the full one */
+	says(empty, "方向", "fang1 xiang4");
 	/* a run longer than one segmentation window is read whole */
 	char long_text[4096] = "";
 	for (int i = 0; i < 300; i++)
@@ -167,6 +178,25 @@ static void test_particles(void **state)
 	says(empty, "当地居民", "dang1 di4 ju1 min2"); /* a word of its own: no particle */
 	says(empty, "得到通知", "de2 dao4 tong1 zhi1");
 	piece_is("地", empty, "地", "di4", TC_ZH_SRC_DICTIONARY); /* nothing before it */
+	piece_is("低洼地可能被淹", empty, "地", "di4", TC_ZH_SRC_DICTIONARY); /* 洼地 is a word */
+	piece_is("必须得马上撤出", empty, "得", "dei3", TC_ZH_SRC_RULE);
+	/* 为: is, before a number or completing a verb; for, before a purpose; else the engine */
+	piece_is("气温为\x01五\x02度", empty, "为", "wei2", TC_ZH_SRC_RULE);
+	piece_is("升级为红色", empty, "为", "wei2", TC_ZH_SRC_RULE);
+	piece_is("为确保安全", empty, "为", "wei4", TC_ZH_SRC_RULE);
+	piece_is("为", empty, "为", "为", TC_ZH_SRC_ENGINE);
+}
+
+/* A lexicon word inside a longer dictionary word reads as the lexicon says. */
+static void test_lexicon_inside_a_word(void **state)
+{
+	(void)state;
+	piece_is("唐山市乐亭县", builtin, "乐亭县", "lao4 ting2 xian4", TC_ZH_SRC_DICTIONARY);
+	piece_is("唐山市乐亭县", empty, "乐亭县", "le4 ting2 xian4", TC_ZH_SRC_DICTIONARY);
+	char *why = NULL;
+	assert_int_equal(tc_zh_explain("乐亭县", builtin, &why, NULL), TC_OK);
+	assert_non_null(strstr(why, "part read from built-in lexicon"));
+	free(why);
 }
 
 static void test_engine_when_undecided(void **state)
@@ -224,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_segmentation),
 		cmocka_unit_test(test_lexicon_decides_first),
 		cmocka_unit_test(test_particles),
+		cmocka_unit_test(test_lexicon_inside_a_word),
 		cmocka_unit_test(test_engine_when_undecided),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_stray_marks),
