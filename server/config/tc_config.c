@@ -101,7 +101,7 @@ static const struct tc_setting settings[] = {
 	LONG(max_attempts, "3", 1, 100, "sends (first and re-sends) before a silent receiver is escalated to people"),
 	LONG(default_expiry_s, "21600", 60, 2592000, "how long an alert without <expires> stays active: its payload says it expires this long after it is sealed, and receivers and tocsind end it then"),
 	LONG(default_repeats, "3", 1, 10, "times a loudspeaker repeats a message when the alert has no REPEAT parameter"),
-	TEXT(lexicon, "", "extra Chinese pronunciation lexicon (word<TAB>pinyin) on top of the built-in one"),
+	TEXT(lexicon, "", "extra Chinese readings (word<TAB>pinyin lines), over the built-in lexicon and the reading dictionary"),
 	{ "sms_gateway", TC_SET_CHOICE, TC_SETTING_FIELD(struct tc_config, sms_gateway),
 	  "none", 0, 0, "none|smpp|kannel", "how SMS leave: an SMSC over SMPP 3.4, Kannel's HTTP sendsms, or none (--smpp sets smpp)" },
 	TEXT(smpp, "", "HOST:PORT of the SMSC (SMPP 3.4, bind_transceiver)"),

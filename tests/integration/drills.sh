@@ -191,8 +191,8 @@ case "$segs" in "S T "*S) r=0 ;; *) r=1 ;; esac
 check "captured: drill notice, signal, speech, drill notice (got '$segs')" 0 $r
 api viewer -s "$url/api/v1/alerts/$audible/cap" >"$tmp/audible.xml"
 "$tocsin" render "$tmp/audible.xml" --out "$tmp/render" >/dev/null 2>&1
-expect "the speech script opens with the drill announcement" grep -q "^演练 xin4 xi1" "$tmp/render/zh-CN.script.txt"
-expect "…and closes with it" grep -q "以上是演练 xin4 xi1 。" "$tmp/render/zh-CN.script.txt"
+expect "the speech script opens with the drill announcement" grep -q "^yan3 lian4 xin4 xi1" "$tmp/render/zh-CN.script.txt"
+expect "…and closes with it" grep -q "yi3 shang4 shi4 yan3 lian4 xin4 xi1 。" "$tmp/render/zh-CN.script.txt"
 api approver -s "$url/api/v1/drills/runs/$(api viewer -s "$url/api/v1/drills/runs" | jq -r '.runs[0].id')/report" \
 	>"$tmp/report2.json"
 check "audible report: one target, played" '[1,1,0]' "$(jq -c '[.targets, .answered, .failed]' "$tmp/report2.json")"
