@@ -412,15 +412,17 @@ static bool joins_into_word(const struct tc_zh_piece *a, const char *b)
 }
 
 /*
- * The reading a lone 为, 地 or 得 takes from its neighbours, or NULL:
+ * The reading a lone 为, 地, 得, 量 or 场 takes from its neighbours, or NULL:
  * - 为 is wei2 (is, as) before a number or after a verb it completes (气温为
- *   -3℃, 仅为, 升级为), wei4 (for) before a purpose (为确保); else the engine
+ *   -3℃, 为每秒, 仅为, 升级为), wei4 (for) before a purpose (为确保); else the engine
  *   decides;
  * - 地 is the particle de5 after a word of two or more characters and before
  *   another word, unless it makes a word with the character before it
  *   (迅速地撤离 de5, 低洼地 di4);
  * - 得 is dei3 (must) after 必须, 还, 就, 总; de5 (the particle) after any
- *   other word (撤离得及时).
+ *   other word (撤离得及时);
+ * - 量 is liang2 (to measure: 量体温); 场 after a number or 这, 那, 每, 几 is
+ *   chang2, one event (第2场暴雪).
  */
 static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, const char **why)
 {
@@ -430,16 +432,24 @@ static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, con
 	const struct tc_zh_piece *prev = i ? &p[i - 1] : NULL, *next = i + 1 < n ? &p[i + 1] : NULL;
 	if (strcmp(p[i].text, "为") == 0) {
 		*why = "为 before a number or completing a verb: is, as";
-		if (next && (next->source == TC_ZH_SRC_NUMBER || strncmp(next->text, "零下", strlen("零下")) == 0 ||
-			     strncmp(next->text, "负", strlen("负")) == 0))
+		static const char *const amounts[] = { "零下", "负", "每", "约", NULL };
+		if (next && (next->source == TC_ZH_SRC_NUMBER || starts_with_one_of(next, amounts)))
 			return "wei2";
 		if (prev && ends_with_one_of(prev, "成作称改变定视选分转升降仅均约较更达即划评列认化级整高低大小"))
 			return "wei2";
 		*why = "为 before a purpose: for";
 		return next && starts_with_one_of(next, purposes) ? "wei4" : NULL;
 	}
+	if (strcmp(p[i].text, "量") == 0 && next) {
+		*why = "量 alone: to measure";
+		return "liang2";
+	}
 	if (!prev)
 		return NULL;
+	if (strcmp(p[i].text, "场") == 0 && (prev->source == TC_ZH_SRC_NUMBER || ends_with_one_of(prev, "这那每几"))) {
+		*why = "场 after a number: one event";
+		return "chang2";
+	}
 	if (strcmp(p[i].text, "地") == 0) {
 		*why = "地 after a word, before another: the particle";
 		return chars_in(prev->text) >= 2 && is_word(prev) && next && is_word(next) && !joins_into_word(prev, "地")
@@ -453,7 +463,7 @@ static const char *by_place(const struct tc_zh_piece *p, size_t i, size_t n, con
 	return NULL;
 }
 
-/* Lone 为, 地 and 得 read by their place (by_place). */
+/* Lone 为, 地, 得, 量 and 场 read by their place (by_place). */
 static void particles(struct builder *b)
 {
 	struct tc_zh_piece *p = b->p.v;

@@ -185,6 +185,10 @@ static void test_particles(void **state)
 	piece_is("升级为红色", empty, "为", "wei2", TC_ZH_SRC_RULE);
 	piece_is("为确保安全", empty, "为", "wei4", TC_ZH_SRC_RULE);
 	piece_is("为", empty, "为", "为", TC_ZH_SRC_ENGINE);
+	piece_is("流量为每秒", empty, "为", "wei2", TC_ZH_SRC_RULE);
+	/* 量 to measure; 场 one event after a number */
+	piece_is("给老人量\x01两\x02次体温", empty, "量", "liang2", TC_ZH_SRC_RULE);
+	piece_is("第\x01二\x02场暴雪", empty, "场", "chang2", TC_ZH_SRC_RULE);
 }
 
 /* A lexicon word inside a longer dictionary word reads as the lexicon says. */
