@@ -5,7 +5,8 @@
  * --json prints {"id","state","targets","counts":{state:n},"coverage"}, the
  * counts keyed by the delivery states of docs/architecture.md and coverage
  * the share of targets that acknowledged played or displayed, in per cent;
- * with the SMS channel also "channels" (mqtt and sms counts), "escalated"
+ * with the SMS channel also "channels" (mqtt and sms counts, and the SMS
+ * parts still queued by class: escalation, relay, policy, maintenance), "escalated"
  * (villages whose loudspeakers stayed silent, with their officers' SMS state
  * and replies) and "people" (coverage by person). --watch asks again every
  * second until every delivery has reached a final state (or the
@@ -106,6 +107,20 @@ static const char *clock_of(json_t *v, char out[16])
 }
 
 /* One line per relay chain: its town or village, its state, and each person told, in order. */
+/* SMS parts still waiting to be handed over, highest class first: "sms queue  escalation 3, policy 480". */
+static void print_queue(json_t *queued)
+{
+	const char *cls;
+	json_t *n;
+	char line[256] = "";
+	json_object_foreach(queued, cls, n)
+		if (json_integer_value(n) > 0)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %lld", *line ? ", " : "", cls,
+				 (long long)json_integer_value(n));
+	if (*line)
+		printf("  sms queue  %s (parts waiting, handed over in this order)\n", line);
+}
+
 static void print_relay(json_t *relay)
 {
 	size_t i, k;
@@ -156,6 +171,7 @@ static void print_text(const char *id, const struct status *st, bool bar)
 		       (long long)json_integer_value(json_object_get(people, "villages_escalated")),
 		       json_number_value(json_object_get(people, "coverage_with_people")));
 	}
+	print_queue(json_object_get(sms, "queued_parts"));
 	print_relay(json_object_get(st->alert, "relay"));
 }
 

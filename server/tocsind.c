@@ -493,7 +493,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
 		.reply_code_required = cfg->sms_reply_code_required,
-		.submit_ahead = cfg->smpp_window * 20,
+		.submit_ahead = cfg->smpp_window * 2 + cfg->smpp_tps, /* about a second of work: the rest waits in the store, by class */
 		.relay_min_colour = relay_colour(cfg->relay_min_colour),
 		.relay_confirm_s = cfg->relay_confirm_s, .relay_duty_role = cfg->relay_duty_role,
 		.shelter_changed = shelter_changed, .shelter_user = en,

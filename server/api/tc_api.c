@@ -382,12 +382,17 @@ static enum tc_rc sms_status(struct tc_api *api, const char *id, bool phones, js
 	tc_store_sms_counts(api->store, id, sc, &recipients, &confirmed);
 	for (int i = 0; i < TC_STORE_SMS_N_STATES; i++)
 		json_object_set_new(sms, sms_names[i], json_integer(sc[i]));
+	long waiting[TC_SMS_N_CLASSES];
+	json_t *queued = json_object();
+	tc_store_sms_queued(api->store, id, waiting);
+	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
+		json_object_set_new(queued, tc_sms_class_name((enum tc_sms_class)c), json_integer(waiting[c]));
 	struct people pp;
 	enum tc_rc rc = people_of(api, id, phones, &pp);
 	json_object_set_new(j, "channels",
-			    json_pack("{s:{s:I, s:o}, s:{s:I, s:o, s:I}}", "mqtt", "targets", (json_int_t)total, "counts",
+			    json_pack("{s:{s:I, s:o}, s:{s:I, s:o, s:I, s:o}}", "mqtt", "targets", (json_int_t)total, "counts",
 				      mqtt, "sms", "recipients", (json_int_t)recipients, "counts", sms, "confirmed",
-				      (json_int_t)confirmed));
+				      (json_int_t)confirmed, "queued_parts", queued));
 	json_object_set_new(j, "escalated", pp.villages);
 	json_object_set_new(j, "people", people_json(&pp));
 	json_object_set_new(j, "relay", pp.relay);

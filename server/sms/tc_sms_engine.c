@@ -746,6 +746,7 @@ static void send_part(const struct tc_sms_part *p, void *user)
 		return;
 	}
 	sc->e->stats.parts_sent++;
+	sc->e->stats.parts_sent_class[tc_sms_class_of(p->msg.purpose)]++;
 }
 
 /* --- state changes ------------------------------------------------------------------------------- */
@@ -1068,6 +1069,8 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 		tc_store_sms_take_parts(e->store, (size_t)e->o.submit_ahead - pending, send_part, &sc);
 	}
 	tc_store_sms_overdue(e->store, now, 1000, on_overdue, ctx);
+	if (now != e->stats.queued_at && tc_store_sms_queued(e->store, NULL, e->stats.queued) == TC_OK)
+		e->stats.queued_at = now; /* once a second: a count over the queue */
 	if (tc_store_commit(e->store) != TC_OK) {
 		tc_log(TC_LOG_ERROR, "store", "SMS work could not be written; it will be done again");
 		tc_store_rollback(e->store);
@@ -1116,5 +1119,15 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	for (int o = 0; o < TC_SMS_N_SHELTER_OUTCOMES; o++)
 		fprintf(f, "tocsin_sms_shelter_reports_total{outcome=\"%s\"} %lu\n",
 			tc_sms_shelter_outcome_name((enum tc_sms_shelter_outcome)o), s->shelter_reports[o]);
+	fprintf(f, "# HELP tocsin_sms_queued_parts SMS parts waiting to be handed over, by class (highest first).\n"
+		   "# TYPE tocsin_sms_queued_parts gauge\n");
+	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
+		fprintf(f, "tocsin_sms_queued_parts{class=\"%s\"} %ld\n", tc_sms_class_name((enum tc_sms_class)c),
+			s->queued[c]);
+	fprintf(f, "# HELP tocsin_sms_parts_sent_total SMS parts handed to the gateway, by class.\n"
+		   "# TYPE tocsin_sms_parts_sent_total counter\n");
+	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
+		fprintf(f, "tocsin_sms_parts_sent_total{class=\"%s\"} %lu\n", tc_sms_class_name((enum tc_sms_class)c),
+			s->parts_sent_class[c]);
 	tc_sms_gateway_metrics(e->gw, f);
 }

@@ -25,6 +25,7 @@
 #include "tc_sms_gateway.h"
 #include "tc_sms_kannel.h"
 #include "tc_store.h"
+#include "tc_store_sms.h"
 
 enum tc_sms_gw_kind {
 	TC_SMS_GW_NONE = 0,
@@ -90,6 +91,9 @@ struct tc_sms_engine_stats {
 		maintenance; /* maintenance contacts told of an escalated receiver */
 	unsigned long replies_refused[TC_SMS_N_REFUSALS]; /* replies_unmatched by reason */
 	unsigned long shelter_reports[TC_SMS_N_SHELTER_OUTCOMES]; /* messages from shelter managers' phones */
+	unsigned long parts_sent_class[TC_SMS_N_CLASSES];         /* parts_sent by class (tc_store_sms.h) */
+	long queued[TC_SMS_N_CLASSES]; /* parts waiting to be handed over, by class, as of queued_at */
+	int64_t queued_at;
 };
 
 struct tc_sms;

@@ -224,6 +224,52 @@ enum tc_rc tc_store_sms_escalation_handled(struct tc_store *s, int64_t id)
 	return tc_store_done(q, tc_db_step(q));
 }
 
+/* The class of message m in SQL, as tc_sms_class_of says (the same on both engines). */
+#define SMS_CLASS                                                                                          \
+	"(CASE m.purpose WHEN 'escalation' THEN 0 WHEN 'relay' THEN 1 WHEN 'relay-duty' THEN 1"            \
+	" WHEN 'approval' THEN 1 WHEN 'policy' THEN 2 ELSE 3 END)"
+
+const char *tc_sms_class_name(enum tc_sms_class c)
+{
+	static const char *const names[] = { "escalation", "relay", "policy", "maintenance" };
+	return (unsigned)c < TC_SMS_N_CLASSES ? names[c] : "?";
+}
+
+enum tc_sms_class tc_sms_class_of(const char *purpose)
+{
+	static const struct {
+		const char *purpose;
+		enum tc_sms_class c;
+	} classes[] = {
+		{ "escalation", TC_SMS_CLASS_ESCALATION }, { "relay", TC_SMS_CLASS_RELAY },
+		{ "relay-duty", TC_SMS_CLASS_RELAY },      { "approval", TC_SMS_CLASS_RELAY },
+		{ "policy", TC_SMS_CLASS_POLICY },
+	};
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (!strcmp(purpose, classes[i].purpose))
+			return classes[i].c;
+	return TC_SMS_CLASS_MAINTENANCE;
+}
+
+enum tc_rc tc_store_sms_queued(struct tc_store *s, const char *alert_id, long n[TC_SMS_N_CLASSES])
+{
+	static const char sql[] = "SELECT " SMS_CLASS ", count(*) FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
+				  " WHERE p.state = 'queued' AND m.state = 'queued' AND (?1 = '' OR m.alert_id = ?1)"
+				  " GROUP BY 1";
+	tc_db_stmt *q = tc_store_stmt(s, sql);
+	int r;
+	memset(n, 0, TC_SMS_N_CLASSES * sizeof(long));
+	if (!q)
+		return TC_ERR_IO;
+	tc_db_bind_text(q, 1, alert_id ? alert_id : "", -1, TC_DB_STATIC);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		int64_t c = tc_db_column_int64(q, 0);
+		if (c >= 0 && c < TC_SMS_N_CLASSES)
+			n[c] = (long)tc_db_column_int64(q, 1);
+	}
+	return tc_store_done(q, r);
+}
+
 enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
 				   void *user)
 {
@@ -238,7 +284,7 @@ enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(
 				  " AND (a.state IN " LIVE_ALERTS
 				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval'))"
 				  "  OR m.purpose = 'maintenance')"
-				  " ORDER BY p.message_id, p.seq LIMIT ?";
+				  " ORDER BY " SMS_CLASS ", p.message_id, p.seq LIMIT ?";
 	tc_db_stmt *q = tc_store_stmt(s, sql);
 	struct gathered g = GATHERED;
 	if (!q)

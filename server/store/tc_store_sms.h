@@ -19,6 +19,22 @@
 #define TC_STORE_SMS_STATES "queued", "submitted", "delivered", "undeliverable", "rejected", "expired", "no-receipt"
 #define TC_STORE_SMS_N_STATES 7
 
+/*
+ * Priority classes of the SMS queue, highest first: escalation (the officer
+ * of a silent village), relay (the relay with confirmation, its duty
+ * officers, and release approvals: people who must act), policy (everyone
+ * the alert's policy names), maintenance (receiver health). A queued part of
+ * a higher class is always handed over before any of a lower one; within a
+ * class, oldest message first. The class follows from the message's purpose,
+ * which is stored, so a restart keeps the order.
+ */
+enum tc_sms_class { TC_SMS_CLASS_ESCALATION, TC_SMS_CLASS_RELAY, TC_SMS_CLASS_POLICY, TC_SMS_CLASS_MAINTENANCE };
+#define TC_SMS_N_CLASSES 4
+/* "escalation", "relay", "policy", "maintenance". */
+const char *tc_sms_class_name(enum tc_sms_class c);
+/* The class of a message of that purpose. */
+enum tc_sms_class tc_sms_class_of(const char *purpose);
+
 struct tc_sms_row {
 	int64_t id;
 	char alert_id[17];
@@ -67,11 +83,14 @@ struct tc_sms_part {
 	long seq;
 };
 /*
- * Queued parts of alerts still being delivered, oldest message first, at
- * most limit; each is marked "sending" before fn sees it.
+ * Queued parts of alerts still being delivered, the highest class first
+ * (enum tc_sms_class), then oldest message first, at most limit; each is
+ * marked "sending" before fn sees it.
  */
 enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
 				   void *user);
+/* Parts waiting to be handed over, per class; of one alert, or of all when alert_id is NULL. */
+enum tc_rc tc_store_sms_queued(struct tc_store *s, const char *alert_id, long n[TC_SMS_N_CLASSES]);
 /* Parts left "sending" by a stop go back to queued (at start). *n how many. */
 enum tc_rc tc_store_sms_requeue(struct tc_store *s, long *n);
 /* Put one part back to queued (the gateway could not take it). */

@@ -223,3 +223,14 @@ unlock_store() {
 	wait "$lock_pid"
 	lock_pid=
 }
+
+# fresh FILE [EXPIRES]: the example $examples/FILE moved to today (Beijing time); optionally a new expiry
+fresh() {
+	local today tomorrow
+	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+	tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
+	sed -e "s/2026-0[678]-[0-9][0-9]T/${today}T/g" -e "s/2026-08-13/$tomorrow/g" \
+		-e "s/_2026[0-9]\{4\}/_${today//-/}/g" "$examples/$1" |
+		if [ -n "${2:-}" ]; then sed "s|<expires>[^<]*</expires>|<expires>$2</expires>|"; else
+			sed "s|<expires>${today}T|<expires>${tomorrow}T|"; fi
+}

@@ -61,17 +61,6 @@ report() {
 
 counts() { "$tocsin" status "$1" --json --server "$url" | jq -c "$2"; }
 
-# fresh FILE [EXPIRES]: an example moved to today (Beijing time); optionally a new expiry
-fresh() {
-	local today tomorrow
-	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
-	tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%Y-%m-%d)
-	sed -e "s/2026-0[678]-[0-9][0-9]T/${today}T/g" -e "s/2026-08-13/$tomorrow/g" \
-		-e "s/_2026[0-9]\{4\}/_${today//-/}/g" "$examples/$1" |
-		if [ -n "${2:-}" ]; then sed "s|<expires>[^<]*</expires>|<expires>$2</expires>|"; else
-			sed "s|<expires>${today}T|<expires>${tomorrow}T|"; fi
-}
-
 # offset_to T S: the clock offset (TOCSIN_TEST_CLOCK_OFFSET) that puts tocsind's clock S seconds
 # before the unix time T, so that a drill slot at T comes S seconds after it starts
 offset_to() { echo $(($1 - $2 - $(date +%s))); }

@@ -415,6 +415,72 @@ static void test_kannel_url_shown(void **state)
 	}
 }
 
+struct taken {
+	int64_t id[64];
+	enum tc_sms_class cls[64];
+	size_t n;
+};
+
+static void take_one(const struct tc_sms_part *p, void *user)
+{
+	struct taken *t = user;
+	if (t->n < 64) {
+		t->id[t->n] = p->msg.id;
+		t->cls[t->n++] = tc_sms_class_of(p->msg.purpose);
+	}
+}
+
+/* The queue hands over the highest class first, oldest message first within it, and keeps that across a restart. */
+static void test_queue_by_class(void **state)
+{
+	(void)state;
+	long before[TC_SMS_N_CLASSES], after[TC_SMS_N_CLASSES];
+	assert_int_equal(tc_store_sms_queued(store, NULL, before), TC_OK);
+	static const char *const purposes[] = { "policy", "policy", "maintenance", "policy", "escalation",
+						"approval", "relay", "escalation", "policy" };
+	int64_t ids[9];
+	for (int i = 0; i < 9; i++) {
+		char phone[24];
+		snprintf(phone, sizeof(phone), "+86139700000%02d", i);
+		ids[i] = queued_for(phone, "", purposes[i]);
+	}
+	assert_int_equal(tc_store_sms_queued(store, NULL, after), TC_OK);
+	assert_int_equal(after[TC_SMS_CLASS_ESCALATION] - before[TC_SMS_CLASS_ESCALATION], 2);
+	assert_int_equal(after[TC_SMS_CLASS_RELAY] - before[TC_SMS_CLASS_RELAY], 2);
+	assert_int_equal(after[TC_SMS_CLASS_POLICY] - before[TC_SMS_CLASS_POLICY], 4);
+	assert_int_equal(after[TC_SMS_CLASS_MAINTENANCE] - before[TC_SMS_CLASS_MAINTENANCE], 1);
+	long of_alert[TC_SMS_N_CLASSES];
+	assert_int_equal(tc_store_sms_queued(store, alert_id, of_alert), TC_OK);
+	assert_true(of_alert[TC_SMS_CLASS_ESCALATION] >= 2);
+	assert_int_equal(tc_store_sms_queued(store, "no-such-alert", of_alert), TC_OK);
+	assert_int_equal(of_alert[TC_SMS_CLASS_POLICY], 0);
+	/* the order is the store's: a restart keeps it */
+	tc_store_close(store);
+	assert_int_equal(tc_store_open(fixture_db, &store, NULL), TC_OK);
+	struct taken t = { .n = 0 };
+	assert_int_equal(tc_store_sms_take_parts(store, 64, take_one, &t), TC_OK);
+	for (size_t i = 1; i < t.n; i++) {
+		if (t.cls[i] < t.cls[i - 1] || (t.cls[i] == t.cls[i - 1] && t.id[i] < t.id[i - 1]))
+			fail_msg("part %zu (message %lld, %s) handed over after message %lld (%s)", i, (long long)t.id[i],
+				 tc_sms_class_name(t.cls[i]), (long long)t.id[i - 1], tc_sms_class_name(t.cls[i - 1]));
+	}
+	/* ours: both escalations, then approval and relay, then the policy SMS as queued, then maintenance */
+	int64_t want[] = { ids[4], ids[7], ids[5], ids[6], ids[0], ids[1], ids[3], ids[8], ids[2] };
+	size_t k = 0;
+	for (size_t i = 0; i < t.n && k < 9; i++)
+		for (int j = 0; j < 9; j++)
+			if (t.id[i] == ids[j]) {
+				assert_int_equal(t.id[i], want[k]);
+				k++;
+			}
+	assert_int_equal(k, 9);
+	assert_int_equal(tc_store_sms_queued(store, NULL, after), TC_OK);
+	assert_int_equal(after[TC_SMS_CLASS_ESCALATION], 0);
+	assert_string_equal(tc_sms_class_name(TC_SMS_CLASS_RELAY), "relay");
+	assert_int_equal(tc_sms_class_of("relay-duty"), TC_SMS_CLASS_RELAY);
+	assert_int_equal(tc_sms_class_of("unknown"), TC_SMS_CLASS_MAINTENANCE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_replies_checked),
 		cmocka_unit_test(test_shelter_manager_sms),
 		cmocka_unit_test(test_kannel_url_shown),
+		cmocka_unit_test(test_queue_by_class),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
