@@ -1124,6 +1124,10 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
 		fprintf(f, "tocsin_sms_queued_parts{class=\"%s\"} %ld\n", tc_sms_class_name((enum tc_sms_class)c),
 			s->queued[c]);
+	fprintf(f, "# HELP tocsin_sms_gateway_pending_parts SMS parts handed to the gateway and not yet answered"
+		   " (throttled ones included).\n# TYPE tocsin_sms_gateway_pending_parts gauge\n"
+		   "tocsin_sms_gateway_pending_parts %zu\n",
+		tc_sms_gateway_pending(e->gw));
 	fprintf(f, "# HELP tocsin_sms_parts_sent_total SMS parts handed to the gateway, by class.\n"
 		   "# TYPE tocsin_sms_parts_sent_total counter\n");
 	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
