@@ -213,7 +213,7 @@ static void close_link(struct tc_smpp *s, const char *why)
 		STAT(s, disconnects);
 		if (!atomic_load(&s->stop))
 			tc_log(TC_LOG_WARN, "smpp", "lost the SMSC %s:%d (%s); reconnecting", s->host, s->o.port, why);
-		tc_sms_event_post(s->mb, TC_SMS_GW_DOWN, NULL);
+		tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_DOWN, NULL);
 	}
 }
 
@@ -289,7 +289,7 @@ static void post_refused(struct tc_smpp *s, uint64_t ref, uint32_t status)
 	struct tc_sms_event ev = { .ref = ref };
 	snprintf(ev.reason, sizeof(ev.reason), "%s (0x%02x)", tc_smpp_status_name(status), status);
 	STAT(s, refused);
-	tc_sms_event_post(s->mb, TC_SMS_GW_REFUSED, &ev);
+	tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_REFUSED, &ev);
 }
 
 static void on_submit_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
@@ -321,7 +321,7 @@ static void on_submit_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 	struct tc_sms_event ev = { .ref = m.ref };
 	snprintf(ev.message_id, sizeof(ev.message_id), "%s", p->message_id);
 	STAT(s, submitted);
-	tc_sms_event_post(s->mb, TC_SMS_GW_SUBMITTED, &ev);
+	tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_SUBMITTED, &ev);
 }
 
 static void answer_deliver(struct tc_smpp *s, uint32_t seq)
@@ -360,13 +360,13 @@ static void on_deliver(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 		snprintf(ev.message_id, sizeof(ev.message_id), "%s", r.id);
 		snprintf(ev.stat, sizeof(ev.stat), "%s", r.stat);
 		STAT(s, receipts);
-		tc_sms_event_post(s->mb, TC_SMS_GW_RECEIPT, &ev);
+		tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_RECEIPT, &ev);
 		return;
 	}
 	snprintf(ev.from, sizeof(ev.from), "%s", p->source);
 	tc_smpp_text(p->sm, p->sm_len, p->data_coding, (p->esm_class & 0x40) != 0, ev.text, sizeof(ev.text));
 	STAT(s, mo);
-	tc_sms_event_post(s->mb, TC_SMS_GW_MO, &ev);
+	tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_MO, &ev);
 }
 
 static void on_bind_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
@@ -385,7 +385,7 @@ static void on_bind_resp(struct tc_smpp *s, const struct tc_smpp_pdu *p)
 	STAT(s, binds);
 	s->backoff_ms = 100;
 	tc_log(TC_LOG_INFO, "smpp", "bound to the SMSC %s:%d as '%s' (transceiver)", s->host, s->o.port, s->system_id);
-	tc_sms_event_post(s->mb, TC_SMS_GW_UP, NULL);
+	tc_sms_event_post(s->mb, s->o.gateway, TC_SMS_GW_UP, NULL);
 }
 
 static void on_pdu(struct tc_smpp *s, const uint8_t *buf, size_t len)
@@ -737,23 +737,25 @@ static size_t gw_pending(void *impl)
 	return tc_smpp_pending(impl);
 }
 
-static void gw_metrics(void *impl, FILE *f)
+static void gw_metrics(void *impl, FILE *f, bool head)
 {
+	static const char *const names[] = { "submitted", "refused", "throttled", "queue_full", "resent", "receipt",
+					     "mo", "bind", "disconnect", "enquire_link" };
+	struct tc_smpp *s = impl;
 	struct tc_smpp_stats st;
-	tc_smpp_get_stats(impl, &st);
-	fprintf(f, "# HELP tocsin_smpp_bound Whether tocsind is bound to the SMSC.\n# TYPE tocsin_smpp_bound gauge\n"
-		   "tocsin_smpp_bound %d\n", tc_smpp_bound(impl) ? 1 : 0);
-	fprintf(f, "# HELP tocsin_smpp_pdus_total SMPP traffic, by what happened.\n# TYPE tocsin_smpp_pdus_total counter\n");
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"submitted\"} %lu\n", st.submitted);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"refused\"} %lu\n", st.refused);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"throttled\"} %lu\n", st.throttled);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"queue_full\"} %lu\n", st.queue_full);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"resent\"} %lu\n", st.resent);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"receipt\"} %lu\n", st.receipts);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"mo\"} %lu\n", st.mo);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"bind\"} %lu\n", st.binds);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"disconnect\"} %lu\n", st.disconnects);
-	fprintf(f, "tocsin_smpp_pdus_total{event=\"enquire_link\"} %lu\n", st.enquires);
+	tc_smpp_get_stats(s, &st);
+	const unsigned long counts[] = { st.submitted, st.refused, st.throttled, st.queue_full, st.resent, st.receipts,
+					 st.mo, st.binds, st.disconnects, st.enquires };
+	const char *gw = s->o.name ? s->o.name : "default";
+	if (head)
+		fprintf(f, "# HELP tocsin_smpp_bound Whether tocsind is bound to the SMSC, by gateway.\n"
+			   "# TYPE tocsin_smpp_bound gauge\n");
+	fprintf(f, "tocsin_smpp_bound{gateway=\"%s\"} %d\n", gw, tc_smpp_bound(s) ? 1 : 0);
+	if (head)
+		fprintf(f, "# HELP tocsin_smpp_pdus_total SMPP traffic, by gateway and what happened.\n"
+			   "# TYPE tocsin_smpp_pdus_total counter\n");
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		fprintf(f, "tocsin_smpp_pdus_total{gateway=\"%s\",event=\"%s\"} %lu\n", gw, names[i], counts[i]);
 }
 
 static void gw_answer(void *impl, uint64_t token)

@@ -145,6 +145,8 @@ struct tc_smpp_options {
 	long enquire_link_s;         /* a quiet link is probed after this */
 	long response_timeout_s;     /* an unanswered request after this: the link is dropped */
 	long queue_max;              /* messages waiting for the link, at most */
+	unsigned gateway;            /* the engine's index of this gateway, stamped on its events (tc_sms_event.gw) */
+	const char *name;            /* the gateway's name, the label gateway="NAME" of its metrics (NULL: "default"); kept by the caller */
 };
 
 struct tc_smpp_stats {

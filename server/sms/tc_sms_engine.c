@@ -34,7 +34,12 @@ struct tc_sms {
 	struct tc_sms_engine_options o;
 	char cc[8], roles[256], duty_role[64], maint_role[64];
 	struct tc_mailbox *mb;
-	struct tc_sms_gateway *gw;
+	struct gateway {
+		struct tc_sms_gateway *g;
+		struct tc_sms_engine_gateway o;
+		int fallback; /* index of the gateway that takes its parts while it is down; -1: none */
+	} gws[TC_SMS_MAX_GATEWAYS];
+	size_t n_gws;
 	struct tc_sms_engine_stats stats;
 	struct tc_mail_held held; /* results the store could not take, handled again first */
 	struct tc_vec changed;    /* shelter ids (char[64]) managers changed, told once written */
@@ -60,6 +65,55 @@ static enum tc_rc start_gateway(const struct tc_sms_engine_gateway *g, struct tc
 	}
 	tc_err(d, "sms.gateway", "sms_gateway", "no SMS gateway kind chosen (smpp or kannel)");
 	return TC_ERR_USAGE;
+}
+
+/* The gateway called name; -1 when none is. */
+static int gateway_named(const struct tc_sms *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_gws; i++)
+		if (!strcmp(e->gws[i].o.name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Start the first gateway and the further ones, each stamping its index on what it posts. */
+static enum tc_rc start_gateways(struct tc_sms *e, struct tc_diags *d)
+{
+	if (e->o.n_more >= TC_SMS_MAX_GATEWAYS) {
+		tc_err(d, "sms.gateway", "sms_gateways_file", "%zu gateways: %d at most", e->o.n_more + 1, TC_SMS_MAX_GATEWAYS);
+		return TC_ERR_USAGE;
+	}
+	for (size_t i = 0; i <= e->o.n_more; i++) {
+		struct gateway *g = &e->gws[i];
+		g->o = i ? e->o.more[i - 1] : e->o.gw;
+		if (!i)
+			snprintf(g->o.name, sizeof(g->o.name), "default");
+		if (i || g->o.submit_ahead < 1)
+			g->o.submit_ahead = i ? g->o.submit_ahead : e->o.submit_ahead;
+		if (g->o.submit_ahead < 1)
+			g->o.submit_ahead = g->o.smpp.window * 2 + g->o.smpp.tps;
+		g->o.smpp.gateway = (unsigned)i;
+		g->o.smpp.name = g->o.name;
+		e->n_gws = i + 1;
+		if (i && g->o.kind != TC_SMS_GW_SMPP) {
+			tc_err(d, "sms.gateway", "sms_gateways_file", "gateway %s: only SMPP can be a further gateway", g->o.name);
+			return TC_ERR_USAGE;
+		}
+		enum tc_rc rc = start_gateway(&g->o, e->mb, &g->g, d);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < e->n_gws; i++) {
+		const char *fb = e->gws[i].o.fallback;
+		e->gws[i].fallback = *fb && strcmp(fb, "none") ? gateway_named(e, fb) : -1;
+		if (e->gws[i].fallback == (int)i)
+			e->gws[i].fallback = -1;
+		if (*fb && strcmp(fb, "none") && e->gws[i].fallback < 0) {
+			tc_err(d, "sms.gateway", "sms_gateways_file", "gateway %s: fallback '%s' is no gateway", e->gws[i].o.name, fb);
+			return TC_ERR_USAGE;
+		}
+	}
+	return TC_OK;
 }
 
 enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o, struct tc_sms **out, struct tc_diags *d)
@@ -92,7 +146,7 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 	long n = 0;
 	enum tc_rc rc = e->mb ? tc_store_sms_requeue(s, &n) : TC_ERR_NOMEM;
 	if (!rc)
-		rc = start_gateway(&e->o.gw, e->mb, &e->gw, d);
+		rc = start_gateways(e, d);
 	if (rc) {
 		tc_sms_free(e);
 		return rc;
@@ -107,11 +161,17 @@ void tc_sms_free(struct tc_sms *e)
 {
 	if (!e)
 		return;
-	tc_sms_gateway_stop(e->gw);
+	for (size_t i = 0; i < e->n_gws; i++)
+		tc_sms_gateway_stop(e->gws[i].g);
 	tc_mail_free_list(e->held.mails);
 	tc_mailbox_free(e->mb);
 	tc_vec_free(&e->changed);
 	free(e);
+}
+
+struct tc_mailbox *tc_sms_mailbox(struct tc_sms *e)
+{
+	return e->mb;
 }
 
 int tc_sms_fd(const struct tc_sms *e)
@@ -715,14 +775,41 @@ struct send_ctx {
 	struct tc_sms *e;
 	int64_t cached_id;
 	struct tc_sms_message msg;
-	bool full;
+	long room[TC_SMS_MAX_GATEWAYS]; /* parts each gateway takes this round; 0: none (down, full) */
 };
+
+/* The gateway whose prefix is the longest match of phone (E.164, '+' or not); 0, the default, when none. */
+static size_t route(const struct tc_sms *e, const char *phone)
+{
+	const char *d = phone[0] == '+' ? phone + 1 : phone;
+	size_t best = 0, at = 0;
+	for (size_t i = 1; i < e->n_gws; i++)
+		for (size_t k = 0; k < e->gws[i].o.n_prefixes; k++) {
+			size_t len = strlen(e->gws[i].o.prefixes[k]);
+			if (len > best && !strncmp(d, e->gws[i].o.prefixes[k], len)) {
+				best = len;
+				at = i;
+			}
+		}
+	return at;
+}
+
+/* The gateway that carries phone's parts now: its own, else its fallback (one step, never further); -1: none. */
+static int carrier(const struct tc_sms *e, const char *phone)
+{
+	size_t at = route(e, phone);
+	if (tc_sms_gateway_up(e->gws[at].g))
+		return (int)at;
+	int fb = e->gws[at].fallback;
+	return fb >= 0 && tc_sms_gateway_up(e->gws[fb].g) ? fb : -1;
+}
 
 static void send_part(const struct tc_sms_part *p, void *user)
 {
 	struct send_ctx *sc = user;
 	struct tc_sms_submit m;
-	if (sc->full) {
+	int g = carrier(sc->e, p->msg.phone);
+	if (g < 0 || sc->room[g] <= 0) { /* its gateway is down or has enough: it waits in the store */
 		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
 		return;
 	}
@@ -740,11 +827,12 @@ static void send_part(const struct tc_sms_part *p, void *user)
 		tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
 		return;
 	}
-	if (tc_sms_gateway_submit(sc->e->gw, &m) != TC_OK) {
-		sc->full = true;
+	if (tc_sms_gateway_submit(sc->e->gws[g].g, &m) != TC_OK) {
+		sc->room[g] = 0;
 		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
 		return;
 	}
+	sc->room[g]--;
 	sc->e->stats.parts_sent++;
 	sc->e->stats.parts_sent_class[tc_sms_class_of(p->msg.purpose)]++;
 }
@@ -798,9 +886,23 @@ static bool submitted(struct tc_sms *e, uint64_t ref, const char *message_id, in
 	return true;
 }
 
+/*
+ * The store's name of the part ev's gateway calls ev->message_id: the first gateway's ids as
+ * they are (so that parts stored before there were several keep matching), "NAME:ID" for the
+ * others' (two SMSCs may give the same id).
+ */
+static const char *part_key(const struct tc_sms *e, const struct tc_sms_event *ev, char out[100])
+{
+	if (!ev->gw || ev->gw >= e->n_gws)
+		return ev->message_id;
+	snprintf(out, 100, "%s:%s", e->gws[ev->gw].o.name, ev->message_id);
+	return out;
+}
+
 static void on_submitted(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 {
-	submitted(e, ev->ref, ev->message_id, now);
+	char key[100];
+	submitted(e, ev->ref, part_key(e, ev, key), now);
 }
 
 static void on_refused(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
@@ -821,15 +923,17 @@ static void on_receipt(struct tc_sms *e, const struct tc_sms_event *ev, int64_t 
 		return; /* ENROUTE, ACCEPTD: not final */
 	/* A gateway whose message ids name the part (Kannel) says which: the report may have
 	 * overtaken the answer that would have recorded the id. */
-	bool found = tc_store_sms_part_find(e->store, ev->message_id, &id, &seq) == TC_OK;
-	if (!found && ev->ref && submitted(e, ev->ref, ev->message_id, now)) {
+	char key[100];
+	const char *smsc_id = part_key(e, ev, key);
+	bool found = tc_store_sms_part_find(e->store, smsc_id, &id, &seq) == TC_OK;
+	if (!found && ev->ref && submitted(e, ev->ref, smsc_id, now)) {
 		id = (int64_t)(ev->ref / 16);
 		seq = (long)(ev->ref % 16);
 		found = true;
 	}
 	if (!found) {
 		e->stats.receipts_unknown++;
-		tc_log(TC_LOG_DEBUG, "sms", "a receipt for message id %s, which tocsind did not send", ev->message_id);
+		tc_log(TC_LOG_DEBUG, "sms", "a receipt for message id %s, which tocsind did not send", smsc_id);
 		return;
 	}
 	e->stats.receipts++;
@@ -989,6 +1093,13 @@ static void on_mo(struct tc_sms *e, const struct tc_sms_event *ev, int64_t now)
 	tc_store_audit(e->store, now, "sms", "confirmed", rc.r.alert_id, phone);
 }
 
+/* What ev brought is written: its gateway is answered. */
+static void answer(struct tc_sms *e, const struct tc_sms_event *ev)
+{
+	if (ev->gw < e->n_gws)
+		tc_sms_gateway_answer(e->gws[ev->gw].g, ev);
+}
+
 /* The store refused the results: keep them whole, to be handled again before what comes next. */
 static bool hold(struct tc_sms *e, struct tc_mail *mails, const char *what)
 {
@@ -1033,7 +1144,7 @@ bool tc_sms_handle(struct tc_sms *e, int64_t now)
 	while (mails) {
 		struct tc_mail *next = mails->next;
 		if (mails->kind == TC_SMS_GW_RECEIPT || mails->kind == TC_SMS_GW_MO)
-			tc_sms_gateway_answer(e->gw, mails->ptr);
+			answer(e, mails->ptr);
 		tc_mail_free(mails);
 		mails = next;
 	}
@@ -1063,11 +1174,17 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 	relay_work(e, now);
 	tc_vec_free(&ec.os.v);
 	tc_vec_free(&ec.maint.v);
-	size_t pending = tc_sms_gateway_pending(e->gw);
-	if (tc_sms_gateway_up(e->gw) && pending < (size_t)e->o.submit_ahead) {
-		struct send_ctx sc = { .e = e, .cached_id = -1 };
-		tc_store_sms_take_parts(e->store, (size_t)e->o.submit_ahead - pending, send_part, &sc);
+	/* each gateway is handed its own submit-ahead; what does not fit goes back to the queue */
+	struct send_ctx sc = { .e = e, .cached_id = -1 };
+	long room = 0;
+	for (size_t i = 0; i < e->n_gws; i++) {
+		long pending = (long)tc_sms_gateway_pending(e->gws[i].g);
+		sc.room[i] = tc_sms_gateway_up(e->gws[i].g) && pending < e->gws[i].o.submit_ahead
+				     ? e->gws[i].o.submit_ahead - pending : 0;
+		room += sc.room[i];
 	}
+	if (room > 0)
+		tc_store_sms_take_parts(e->store, (size_t)room, send_part, &sc);
 	tc_store_sms_overdue(e->store, now, 1000, on_overdue, ctx);
 	if (now != e->stats.queued_at && tc_store_sms_queued(e->store, NULL, e->stats.queued) == TC_OK)
 		e->stats.queued_at = now; /* once a second: a count over the queue */
@@ -1089,9 +1206,11 @@ unsigned tc_sms_http(struct tc_sms *e, const char *path, const char *(*arg)(void
 void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 {
 	const struct tc_sms_engine_stats *s = &e->stats;
-	fprintf(f, "# HELP tocsin_sms_gateway_up Whether the SMS gateway (%s) takes messages.\n"
-		   "# TYPE tocsin_sms_gateway_up gauge\ntocsin_sms_gateway_up %d\n",
-		tc_sms_gateway_name(e->gw), tc_sms_gateway_up(e->gw) ? 1 : 0);
+	fprintf(f, "# HELP tocsin_sms_gateway_up Whether the SMS gateway takes messages, by gateway (kind: smpp, kannel).\n"
+		   "# TYPE tocsin_sms_gateway_up gauge\n");
+	for (size_t i = 0; i < e->n_gws; i++)
+		fprintf(f, "tocsin_sms_gateway_up{gateway=\"%s\",kind=\"%s\"} %d\n", e->gws[i].o.name,
+			tc_sms_gateway_name(e->gws[i].g), tc_sms_gateway_up(e->gws[i].g) ? 1 : 0);
 	fprintf(f, "# HELP tocsin_sms_total SMS work, by what happened.\n# TYPE tocsin_sms_total counter\n");
 	fprintf(f, "tocsin_sms_total{event=\"batch\"} %lu\n", s->batches);
 	fprintf(f, "tocsin_sms_total{event=\"policy_recipient\"} %lu\n", s->recipients);
@@ -1125,13 +1244,15 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 		fprintf(f, "tocsin_sms_queued_parts{class=\"%s\"} %ld\n", tc_sms_class_name((enum tc_sms_class)c),
 			s->queued[c]);
 	fprintf(f, "# HELP tocsin_sms_gateway_pending_parts SMS parts handed to the gateway and not yet answered"
-		   " (throttled ones included).\n# TYPE tocsin_sms_gateway_pending_parts gauge\n"
-		   "tocsin_sms_gateway_pending_parts %zu\n",
-		tc_sms_gateway_pending(e->gw));
+		   " (throttled ones included), by gateway.\n# TYPE tocsin_sms_gateway_pending_parts gauge\n");
+	for (size_t i = 0; i < e->n_gws; i++)
+		fprintf(f, "tocsin_sms_gateway_pending_parts{gateway=\"%s\"} %zu\n", e->gws[i].o.name,
+			tc_sms_gateway_pending(e->gws[i].g));
 	fprintf(f, "# HELP tocsin_sms_parts_sent_total SMS parts handed to the gateway, by class.\n"
 		   "# TYPE tocsin_sms_parts_sent_total counter\n");
 	for (int c = 0; c < TC_SMS_N_CLASSES; c++)
 		fprintf(f, "tocsin_sms_parts_sent_total{class=\"%s\"} %lu\n", tc_sms_class_name((enum tc_sms_class)c),
 			s->parts_sent_class[c]);
-	tc_sms_gateway_metrics(e->gw, f);
+	for (size_t i = 0; i < e->n_gws; i++) /* the HELP of a kind once: the further gateways are SMPP */
+		tc_sms_gateway_metrics(e->gws[i].g, f, i == 0 || (i == 1 && e->gws[0].o.kind != TC_SMS_GW_SMPP));
 }

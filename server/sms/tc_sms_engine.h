@@ -34,15 +34,29 @@ enum tc_sms_gw_kind {
 };
 const char *tc_sms_gw_kind_name(enum tc_sms_gw_kind k);
 
-/* Which gateway the engine starts, and its settings. */
+/* Gateways the engine starts at most (the first and sms_gateways_file's), and number prefixes a gateway. */
+#define TC_SMS_MAX_GATEWAYS 16
+#define TC_SMS_GW_MAX_PREFIXES 64
+
+/*
+ * A gateway the engine starts, and its settings. The first (tc_sms_engine_options.gw) is
+ * "default" and takes every number no other gateway's prefix matches; only it may be Kannel.
+ */
 struct tc_sms_engine_gateway {
 	enum tc_sms_gw_kind kind;
 	struct tc_smpp_options smpp;
 	struct tc_sms_kannel_options kannel;
+	char name[32];                                   /* [a-z0-9_-]; "" for the first: "default" */
+	char prefixes[TC_SMS_GW_MAX_PREFIXES][16];       /* E.164 without '+': the numbers it takes */
+	size_t n_prefixes;
+	char fallback[32];                               /* the gateway its parts go to while it is down; "": none */
+	long submit_ahead;                               /* parts handed to it before it answered; 0: window x 2 + tps */
 };
 
 struct tc_sms_engine_options {
 	struct tc_sms_engine_gateway gw;
+	const struct tc_sms_engine_gateway *more;      /* further gateways (sms_gateways_file), SMPP, n_more of them */
+	size_t n_more;
 	const char *default_cc;        /* country code of national numbers: "86" */
 	struct tc_sms_policy policy;   /* who gets an alert's SMS by role and colour */
 	const char *escalation_roles;  /* who is told of a silent loudspeaker: "信息员,网格员" */
@@ -102,6 +116,9 @@ struct tc_sms;
 enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o, struct tc_sms **out, struct tc_diags *d);
 /* Stop the gateway (an SMPP session unbinds); NULL is a no-op. */
 void tc_sms_free(struct tc_sms *e);
+
+/* The mailbox the gateways post their results to (tc_sms_gateway.h); tc_sms_handle takes them. */
+struct tc_mailbox *tc_sms_mailbox(struct tc_sms *e);
 
 /* Readable while the gateway has posted something. */
 int tc_sms_fd(const struct tc_sms *e);

@@ -20,7 +20,7 @@ static void event_free(void *p)
 	free(p);
 }
 
-void tc_sms_event_post(struct tc_mailbox *mb, int kind, const struct tc_sms_event *ev)
+void tc_sms_event_post(struct tc_mailbox *mb, unsigned gw, int kind, const struct tc_sms_event *ev)
 {
 	struct tc_mail *m = tc_mail_new(kind, NULL, NULL, 0);
 	struct tc_sms_event *copy = malloc(sizeof(*copy));
@@ -33,6 +33,7 @@ void tc_sms_event_post(struct tc_mailbox *mb, int kind, const struct tc_sms_even
 		*copy = *ev;
 	else
 		memset(copy, 0, sizeof(*copy));
+	copy->gw = gw;
 	m->ptr = copy;
 	m->ptr_free = event_free;
 	if (tc_mailbox_post(mb, m) != TC_OK)
@@ -113,10 +114,10 @@ const char *tc_sms_gateway_name(const struct tc_sms_gateway *g)
 	return g ? g->ops->name : "none";
 }
 
-void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f)
+void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f, bool head)
 {
 	if (g)
-		g->ops->metrics(g->impl, f);
+		g->ops->metrics(g->impl, f, head);
 }
 
 void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev)

@@ -76,10 +76,11 @@ struct tc_sms_event {
 	char from[24];           /* MO: the phone */
 	char text[700];          /* MO: the text as UTF-8 */
 	uint64_t answer;         /* receipt, MO: the gateway's token to answer it by once written; 0: nothing waits */
+	unsigned gw;             /* which of the engine's gateways posted it (0: the first, "default") */
 };
 
-/* Post an event of kind to mb (copied). */
-void tc_sms_event_post(struct tc_mailbox *mb, int kind, const struct tc_sms_event *ev);
+/* Post an event of kind to mb (copied), from the engine's gateway number gw. */
+void tc_sms_event_post(struct tc_mailbox *mb, unsigned gw, int kind, const struct tc_sms_event *ev);
 
 /* --- the gateway ------------------------------------------------------------------------ */
 
@@ -89,7 +90,7 @@ struct tc_sms_gateway_ops {
 	enum tc_rc (*submit)(void *impl, const struct tc_sms_submit *m);
 	bool (*up)(void *impl);
 	size_t (*pending)(void *impl);
-	void (*metrics)(void *impl, FILE *f);
+	void (*metrics)(void *impl, FILE *f, bool head); /* head: with the HELP and TYPE lines (the first of a kind) */
 	void (*answer)(void *impl, uint64_t token); /* NULL: nothing waits for an answer */
 };
 
@@ -107,7 +108,8 @@ enum tc_rc tc_sms_gateway_submit(struct tc_sms_gateway *g, const struct tc_sms_s
 bool tc_sms_gateway_up(const struct tc_sms_gateway *g);
 size_t tc_sms_gateway_pending(const struct tc_sms_gateway *g);
 const char *tc_sms_gateway_name(const struct tc_sms_gateway *g);
-void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f);
+/* The gateway's own metrics; head: with their HELP and TYPE lines (once for several gateways of a kind). */
+void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f, bool head);
 /*
  * What ev brought is written: answer the gateway for it now (SMPP: deliver_sm_resp). Until
  * then the gateway keeps it and delivers it again if tocsind dies first.

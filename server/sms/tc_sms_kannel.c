@@ -127,7 +127,7 @@ static int send_whole(struct kannel *k, CURL *c, const struct whole *w, long *co
 	}
 	if (!atomic_exchange(&k->up, true)) {
 		tc_log(TC_LOG_INFO, "kannel", "Kannel at %s answers", k->shown);
-		tc_sms_event_post(k->mb, TC_SMS_GW_UP, NULL);
+		tc_sms_event_post(k->mb, 0, TC_SMS_GW_UP, NULL);
 	}
 	return *code == 200 || *code == 202 ? 0 : 1;
 }
@@ -167,10 +167,10 @@ static void flush(struct kannel *k, CURL *c, struct whole *w)
 		struct tc_sms_event ev = { .ref = w->first + (uint64_t)i };
 		if (r == 0) {
 			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", (unsigned long long)ev.ref);
-			tc_sms_event_post(k->mb, TC_SMS_GW_SUBMITTED, &ev);
+			tc_sms_event_post(k->mb, 0, TC_SMS_GW_SUBMITTED, &ev);
 		} else {
 			snprintf(ev.reason, sizeof(ev.reason), "Kannel refused it (HTTP %ld)", code);
-			tc_sms_event_post(k->mb, TC_SMS_GW_REFUSED, &ev);
+			tc_sms_event_post(k->mb, 0, TC_SMS_GW_REFUSED, &ev);
 		}
 	}
 	if (r == 0)
@@ -287,10 +287,11 @@ static size_t kannel_pending(void *impl)
 	return n;
 }
 
-static void kannel_metrics(void *impl, FILE *f)
+static void kannel_metrics(void *impl, FILE *f, bool head)
 {
 	struct kannel *k = impl;
-	fprintf(f, "# HELP tocsin_kannel_requests_total sendsms requests, by outcome.\n"
+	if (head) /* only the first gateway is Kannel */
+		fprintf(f, "# HELP tocsin_kannel_requests_total sendsms requests, by outcome.\n"
 		   "# TYPE tocsin_kannel_requests_total counter\n");
 	fprintf(f, "tocsin_kannel_requests_total{outcome=\"accepted\"} %lu\n", k->sent);
 	fprintf(f, "tocsin_kannel_requests_total{outcome=\"refused\"} %lu\n", k->refused);
@@ -335,7 +336,7 @@ unsigned tc_sms_kannel_http(struct tc_mailbox *mb, const char *path,
 			ev.ref = r + (unsigned long long)i; /* the part the id names */
 			snprintf(ev.message_id, sizeof(ev.message_id), "k%llu", (unsigned long long)ev.ref);
 			snprintf(ev.stat, sizeof(ev.stat), "%s", stat);
-			tc_sms_event_post(mb, TC_SMS_GW_RECEIPT, &ev);
+			tc_sms_event_post(mb, 0, TC_SMS_GW_RECEIPT, &ev);
 		}
 		return 200;
 	}
@@ -345,7 +346,7 @@ unsigned tc_sms_kannel_http(struct tc_mailbox *mb, const char *path,
 			return 400;
 		snprintf(ev.from, sizeof(ev.from), "%s", from);
 		snprintf(ev.text, sizeof(ev.text), "%s", text);
-		tc_sms_event_post(mb, TC_SMS_GW_MO, &ev);
+		tc_sms_event_post(mb, 0, TC_SMS_GW_MO, &ev);
 		return 200;
 	}
 	return 0;

@@ -188,7 +188,7 @@ expect "no secret on its command line" bash -c "! grep -q s3cr3t /proc/$pid/cmdl
 sleep 3
 check "nothing sent again after the restart" "$before" "$(smsc_count "$tmp" '.cmd == "submit_sm" and .status == 0')"
 check "bound again" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
-expect "metrics" grep -q 'tocsin_smpp_bound 1' <(api viewer -s "$url/metrics")
+expect "metrics" grep -q 'tocsin_smpp_bound{gateway="default"} 1' <(api viewer -s "$url/metrics")
 expect "no secret in the log" bash -c "! grep -q s3cr3t '$tmp/tocsind.log'"
 
 kill -TERM "$pid"

@@ -75,7 +75,7 @@ expect "the policy batch is queued" wait_for "$id" '.channels.sms.queued_parts.p
 expect "/metrics: policy parts queued" wait_until 5 eval \
 	'api viewer -s "$url/metrics" >"$tmp/metrics"; grep -qE "^tocsin_sms_queued_parts\{class=\"policy\"\} [1-9][0-9]+$" "$tmp/metrics"'
 expect "/metrics: every class listed" test "$(grep -c '^tocsin_sms_queued_parts{class=' "$tmp/metrics")" = 4
-pending=$(sed -n 's/^tocsin_sms_gateway_pending_parts //p' "$tmp/metrics")
+pending=$(sed -n 's/^tocsin_sms_gateway_pending_parts{gateway="default"} //p' "$tmp/metrics")
 expect "the gateway holds about a second of work ($pending parts; window 10 x 2 + 20 a second = 40)" \
 	test "${pending:-999}" -le 40
 "$tocsin" status "$id" --server "$url" >"$tmp/status.txt"

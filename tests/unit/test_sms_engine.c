@@ -481,6 +481,67 @@ static void test_queue_by_class(void **state)
 	assert_int_equal(tc_sms_class_of("unknown"), TC_SMS_CLASS_MAINTENANCE);
 }
 
+/* The engine with two SMPP gateways, default and cmcc, to an SMSC that is not there. */
+static struct tc_sms *two_gateways(struct tc_sms_engine_gateway *more)
+{
+	struct tc_sms *e = NULL;
+	struct tc_sms_engine_options o = {
+		.gw = { .kind = TC_SMS_GW_SMPP,
+			.smpp = { .host = "127.0.0.1", .port = 1, .system_id = "tocsin", .password = "x", .tps = 50,
+				  .window = 10, .enquire_link_s = 30, .response_timeout_s = 10, .queue_max = 400 } },
+		.default_cc = "86", .escalation_roles = "信息员", .batch_size = 100, .max_segments = 6,
+		.receipt_timeout_s = 3600, .reply_window_s = 86400, .submit_ahead = 70,
+	};
+	more->kind = TC_SMS_GW_SMPP;
+	more->smpp = o.gw.smpp;
+	snprintf(more->name, sizeof(more->name), "cmcc");
+	snprintf(more->prefixes[0], sizeof(more->prefixes[0]), "86139");
+	more->n_prefixes = 1;
+	o.more = more;
+	o.n_more = 1;
+	assert_int_equal(tc_sms_new(store, &o, &e, NULL), TC_OK);
+	return e;
+}
+
+static void post(struct tc_sms *e, unsigned gw, int kind, uint64_t ref, const char *message_id, const char *stat)
+{
+	struct tc_sms_event ev = { .ref = ref };
+	snprintf(ev.message_id, sizeof(ev.message_id), "%s", message_id);
+	snprintf(ev.stat, sizeof(ev.stat), "%s", stat);
+	tc_sms_event_post(tc_sms_mailbox(e), gw, kind, &ev);
+}
+
+/* Two SMSCs give the same message id to two parts: each gateway's answer and receipt find its own part. */
+static void test_same_id_two_gateways(void **state)
+{
+	(void)state;
+	struct tc_sms_engine_gateway more = { 0 };
+	struct tc_sms *e = two_gateways(&more);
+	char st[16];
+	int64_t a = queued_for("+8613800000001", "", "policy"), b = queued_for("+8613900000001", "", "policy");
+	post(e, 0, TC_SMS_GW_SUBMITTED, (uint64_t)a * 16, "0a1b", "");
+	post(e, 1, TC_SMS_GW_SUBMITTED, (uint64_t)b * 16, "0a1b", "");
+	assert_true(tc_sms_handle(e, NOW + 1));
+	int64_t id = 0;
+	long seq = -1;
+	assert_int_equal(tc_store_sms_part_find(store, "0a1b", &id, &seq), TC_OK); /* the first gateway's: bare */
+	assert_int_equal(id, a);
+	assert_int_equal(tc_store_sms_part_find(store, "cmcc:0a1b", &id, &seq), TC_OK);
+	assert_int_equal(id, b);
+	/* the first gateway's receipt marks its part only, though the other's part is the latest with the id */
+	static const struct { unsigned gw; const char *stat, *a, *b; } steps[] = {
+		{ 0, "DELIVRD", "delivered", "submitted" }, { 1, "UNDELIV", "delivered", "undeliverable" } };
+	for (int i = 0; i < 2; i++) {
+		post(e, steps[i].gw, TC_SMS_GW_RECEIPT, 0, "0a1b", steps[i].stat);
+		assert_true(tc_sms_handle(e, NOW + 2 + i));
+		state_of(a, st);
+		assert_string_equal(st, steps[i].a);
+		state_of(b, st);
+		assert_string_equal(st, steps[i].b);
+	}
+	tc_sms_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_shelter_manager_sms),
 		cmocka_unit_test(test_kannel_url_shown),
 		cmocka_unit_test(test_queue_by_class),
+		cmocka_unit_test(test_same_id_two_gateways),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
