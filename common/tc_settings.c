@@ -134,7 +134,7 @@ enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *
 	return set_at(t, base, name, value, NULL, d);
 }
 
-static char *strip(char *s)
+char *tc_settings_strip(char *s)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -161,7 +161,7 @@ static bool load_line(const struct tc_settings *t, void *base, char *s, const ch
 	}
 	*eq = '\0';
 	struct tc_diags *ld = tc_diags_new();
-	bool ok = set_at(t, base, strip(s), strip(eq + 1), where, ld) == TC_OK;
+	bool ok = set_at(t, base, tc_settings_strip(s), tc_settings_strip(eq + 1), where, ld) == TC_OK;
 	if (!ok)
 		tc_err(d, "config.value", where, "%s: %s", where,
 		       tc_diags_count(ld) ? tc_diags_get(ld, 0)->message : "out of memory");
@@ -190,7 +190,7 @@ enum tc_rc tc_settings_load(const struct tc_settings *t, void *base, const char 
 		if (nl)
 			*nl++ = '\0';
 		line++;
-		char *s = strip(l);
+		char *s = tc_settings_strip(l);
 		if (!*s || *s == '#' || *s == ';')
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", path, line);

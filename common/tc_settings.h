@@ -69,6 +69,8 @@ enum tc_rc tc_settings_set(const struct tc_settings *t, void *base, const char *
 			   struct tc_diags *d);
 /* Read an INI file into base: all its lines, or (on any error) none. */
 enum tc_rc tc_settings_load(const struct tc_settings *t, void *base, const char *path, struct tc_diags *d);
+/* s without the white space at its start and end (in place: the end is cut). */
+char *tc_settings_strip(char *s);
 /* The example file: heading (comment lines), the section, every setting with its help and default. */
 void tc_settings_print(const struct tc_settings *t, const char *heading, FILE *f);
 

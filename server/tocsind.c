@@ -52,6 +52,7 @@
 #include "tc_registry.h"
 #include "tc_sign.h"
 #include "tc_sms_engine.h"
+#include "tc_sms_gateways.h"
 #include "tc_store.h"
 #include "tc_store_audit.h"
 #include "tocsind_broker.h"
@@ -485,6 +486,10 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 {
 	char host[256], dlr[512];
 	unsigned smsc_port = 0;
+	if (!strcmp(cfg->sms_gateway, "none") && cfg->sms_gateways_file[0]) {
+		log_line(TC_LOG_ERROR, "sms_gateways_file needs a first gateway (sms_gateway = smpp or kannel, \"default\")");
+		return -1;
+	}
 	if (!strcmp(cfg->sms_gateway, "none"))
 		return 0;
 	struct tc_sms_engine_options so = {
@@ -523,7 +528,27 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 							       .dlr_url = cfg->sms_dlr_url[0] ? cfg->sms_dlr_url : dlr,
 							       .source = cfg->smpp_source };
 	}
-	if (tc_sms_new(store, &so, &en->sms, d))
+	/* the further gateways take what their sections do not say from the smpp_* settings */
+	struct tc_smpp_options base = { .system_type = cfg->smpp_system_type, .source = cfg->smpp_source,
+					.enquire_link_s = cfg->smpp_enquire_link_s,
+					.response_timeout_s = cfg->smpp_response_timeout_s };
+	struct tc_sms_gateways *more = calloc(1, sizeof(*more));
+	enum tc_rc rc = more ? TC_OK : TC_ERR_NOMEM;
+	if (!rc && cfg->sms_gateways_file[0])
+		rc = tc_sms_gateways_load(cfg->sms_gateways_file, &base, more, d);
+	if (!rc) {
+		so.more = more->v;
+		so.n_more = more->n;
+		rc = tc_sms_new(store, &so, &en->sms, d); /* the sessions keep copies of the passwords */
+	}
+	for (size_t i = 0; !rc && i < so.n_more; i++)
+		log_line(TC_LOG_INFO, "SMS gateway %s: SMSC %s:%d, %ld a second at most, %zu number prefix(es), fallback %s",
+			 so.more[i].name, so.more[i].smpp.host, so.more[i].smpp.port, so.more[i].smpp.tps,
+			 so.more[i].n_prefixes, so.more[i].fallback[0] ? so.more[i].fallback : "none");
+	if (more)
+		tc_sms_gateways_wipe(more);
+	free(more);
+	if (rc)
 		return -1;
 	if (so.gw.kind == TC_SMS_GW_SMPP)
 		log_line(TC_LOG_INFO, "sending SMS through the SMSC %s (SMPP, %ld a second at most)", cfg->smpp, cfg->smpp_tps);

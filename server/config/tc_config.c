@@ -113,6 +113,9 @@ static const struct tc_setting settings[] = {
 	LONG(smpp_window, "10", 1, 1000, "submit_sm waiting for their answer, at most"),
 	LONG(smpp_enquire_link_s, "30", 1, 3600, "a quiet link is probed with enquire_link after this"),
 	LONG(smpp_response_timeout_s, "10", 1, 600, "an SMSC that does not answer a request in this time is reconnected"),
+	TEXT(sms_gateways_file, "", "INI file of further SMPP gateways, one [NAME] section each (smpp, system_id, password_file, "
+	     "tps, window, prefixes = E.164 number prefixes without '+', fallback = default|none|NAME); numbers no prefix "
+	     "matches go to the gateway above, \"default\" (README, \"Several gateways\"); empty: none"),
 	TEXT(kannel_url, "", "Kannel's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms (sms_gateway = kannel)"),
 	TEXT(kannel_user, "", "Kannel sendsms user name"),
 	TEXT(kannel_password, "", "Kannel sendsms password"),

@@ -66,6 +66,7 @@ struct tc_config {
 	long smpp_window;
 	long smpp_enquire_link_s;
 	long smpp_response_timeout_s;
+	char sms_gateways_file[512]; /* further SMPP gateways, one INI section each (tc_sms_gateways.h) */
 	char kannel_url[512];
 	char kannel_user[128];
 	char kannel_password[128];
