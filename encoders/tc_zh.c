@@ -86,20 +86,6 @@ static void puts_(struct buf *b, const char *s)
 
 /* --- UTF-8 --------------------------------------------------------------------- */
 
-/* Code point at s (length in *n); -1 on malformed input. */
-static int32_t cp_at(const char *s, size_t avail, size_t *n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int32_t cp = tc_utf8_next(&p, p + avail);
-	*n = cp < 0 ? 1 : (size_t)(p - (const unsigned char *)s);
-	return cp;
-}
-
-static bool is_cjk(int32_t cp)
-{
-	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF);
-}
-
 static bool is_emoji(int32_t cp)
 {
 	return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF) || cp == 0xFE0F ||
@@ -109,7 +95,7 @@ static bool is_emoji(int32_t cp)
 /* A digit, ASCII or full-width; its value, or -1. */
 static int digit_at(const char *s, size_t avail, size_t *n)
 {
-	int32_t cp = avail ? cp_at(s, avail, n) : -1;
+	int32_t cp = avail ? tc_zh_cp_at(s, avail, n) : -1;
 	if (cp >= '0' && cp <= '9')
 		return cp - '0';
 	if (cp >= 0xFF10 && cp <= 0xFF19)
@@ -630,7 +616,7 @@ static size_t list_item(const struct number *num, const char *s, size_t avail, s
 	if (num->n_frac || num->n_digits > 2 || (!starts_with(rest, left, ".") && !starts_with(rest, left, "．")))
 		return 0;
 	size_t dot = rest[0] == '.' ? 1 : strlen("．");
-	if (dot >= left || !is_cjk(cp_at(rest + dot, left - dot, &n)))
+	if (dot >= left || !tc_zh_is_hanzi(tc_zh_cp_at(rest + dot, left - dot, &n)))
 		return 0;
 	say_number_as(num, READ_PLAIN, b);
 	puts_(b, "、");
@@ -722,19 +708,19 @@ static enum tc_rc symbols_and_numbers(const char *text, struct buf *b, struct tc
 			prev = '0';
 			continue;
 		}
-		int32_t cp = cp_at(text + i, len - i, &n);
+		int32_t cp = tc_zh_cp_at(text + i, len - i, &n);
 		if (cp < 0) {
 			tc_err(d, "speech.utf8", "", "the text is not valid UTF-8 (byte %zu)", i);
 			return TC_ERR_INVALID;
 		}
 		size_t next_n, mark = range_mark(text + i, len - i, &say);
-		int32_t next = i + n < len ? cp_at(text + i + n, len - i - n, &next_n) : 0;
+		int32_t next = i + n < len ? tc_zh_cp_at(text + i + n, len - i - n, &next_n) : 0;
 		if (is_emoji(cp) || punctuation(cp, b)) {
 			/* dropped or turned into a pause */
 		} else if (mark && after_time_word(b) && digit_at(text + i + mark, len - i - mark, &next_n) >= 0) {
 			puts_(b, say); /* 14时-16时 十四时到十六时 */
 			n = mark;
-		} else if (cp == '/' && is_cjk(prev) && is_cjk(next)) {
+		} else if (cp == '/' && tc_zh_is_hanzi(prev) && tc_zh_is_hanzi(next)) {
 			puts_(b, "每"); /* 米/秒 → 米每秒 */
 		} else if (cp == 0x2103) {
 			puts_(b, "摄氏度");
@@ -892,7 +878,7 @@ static bool syllable_per_character(const char *word, const char *pinyin)
 {
 	size_t chars = 0, syllables = 0, len = strlen(word), n;
 	for (size_t i = 0; i < len; i += n, chars++)
-		if (!is_cjk(cp_at(word + i, len - i, &n)))
+		if (!tc_zh_is_hanzi(tc_zh_cp_at(word + i, len - i, &n)))
 			return true;
 	for (const char *p = pinyin; *p; p++)
 		syllables += *p >= '1' && *p <= '5';

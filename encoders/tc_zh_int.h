@@ -20,7 +20,12 @@
 #ifndef TC_ZH_INT_H
 #define TC_ZH_INT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "tc_diag.h"
+#include "tc_utf8.h"
 
 #define TC_ZH_NUM "\x01"
 #define TC_ZH_QTY "\x03"
@@ -31,6 +36,22 @@
  * above. *out is malloc'ed (caller frees). Invalid UTF-8 is an error.
  */
 enum tc_rc tc_zh_numbers(const char *text, char **out, struct tc_diags *d);
+
+/* The code point at s (its length in *n, 1 when malformed); -1 on malformed input. */
+static inline int32_t tc_zh_cp_at(const char *s, size_t avail, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int32_t cp = tc_utf8_next(&p, p + avail);
+	*n = cp < 0 ? 1 : (size_t)(p - (const unsigned char *)s);
+	return cp;
+}
+
+/* A Han character: the unified ideographs, extension A and beyond, compatibility ideographs, 〇. */
+static inline bool tc_zh_is_hanzi(int32_t cp)
+{
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || cp == 0x3007 ||
+	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FA1F);
+}
 
 /* Remove the three markers from s, in place. */
 void tc_zh_strip_marks(char *s);

@@ -93,26 +93,12 @@ static void add_piece(struct builder *b, const char *text, size_t n, const char 
 
 /* --- characters ----------------------------------------------------------------- */
 
-static int32_t cp_at(const char *s, size_t avail, size_t *n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int32_t cp = tc_utf8_next(&p, p + avail);
-	*n = cp < 0 ? 1 : (size_t)(p - (const unsigned char *)s);
-	return cp;
-}
-
-static bool is_hanzi(int32_t cp)
-{
-	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || cp == 0x3007 ||
-	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FA1F);
-}
-
 /* Whether s (one character) is in the list of characters. */
 static bool one_of(const char *s, size_t n, const char *list)
 {
 	for (const char *p = list; *p;) {
 		size_t k = 1;
-		cp_at(p, strlen(p), &k);
+		tc_zh_cp_at(p, strlen(p), &k);
 		if (k == n && memcmp(p, s, n) == 0)
 			return true;
 		p += k;
@@ -153,14 +139,14 @@ static void number_piece(struct builder *b, const char *s, size_t n, bool quanti
 	size_t k = 0, used = 0;
 	for (size_t i = 0; i < n; k++) {
 		size_t len = 1;
-		cp_at(s + i, n - i, &len);
+		tc_zh_cp_at(s + i, n - i, &len);
 		const char *py = numeral_pinyin(s + i, len);
 		if (!py) { /* not a numeral: the first pass wrote something else; say it as written */
 			add_piece(b, s, n, NULL, TC_ZH_SRC_ENGINE, "not a numeral", 0);
 			return;
 		}
 		size_t next_len = 1;
-		bool before_big = i + len < n && (cp_at(s + i + len, n - i - len, &next_len), true) &&
+		bool before_big = i + len < n && (tc_zh_cp_at(s + i + len, n - i - len, &next_len), true) &&
 				  one_of(s + i + len, next_len, "百千万亿");
 		if (k < 64 && strcmp(py, "yi1") == 0 && (before_big || (quantity && i == 0)))
 			change |= UINT64_C(1) << k;
@@ -337,7 +323,7 @@ static void hanzi_run(struct builder *b, const char *s, size_t len, const struct
 	size_t m = 0, i = 0;
 	while (i < len && m < MAX_RUN) {
 		size_t n = 1;
-		cp_at(s + i, len - i, &n);
+		tc_zh_cp_at(s + i, len - i, &n);
 		at[m++] = i;
 		i += n;
 	}
@@ -369,16 +355,25 @@ static bool is_word(const struct tc_zh_piece *p)
 {
 	size_t n = 1;
 	return p->source != TC_ZH_SRC_TEXT && p->source != TC_ZH_SRC_NUMBER &&
-	       is_hanzi(cp_at(p->text, strlen(p->text), &n));
+	       tc_zh_is_hanzi(tc_zh_cp_at(p->text, strlen(p->text), &n));
+}
+
+/* The last character of text (NULL when empty); *n its bytes. */
+static const char *last_char(const char *text, size_t *n)
+{
+	size_t len = strlen(text), k = len;
+	while (k > 0 && ((unsigned char)text[k - 1] & 0xC0) == 0x80)
+		k--;
+	*n = len - (k ? k - 1 : 0);
+	return k ? text + k - 1 : NULL;
 }
 
 /* Whether the text of p ends with one of the characters in list. */
 static bool ends_with_one_of(const struct tc_zh_piece *p, const char *list)
 {
-	size_t len = strlen(p->text), k = len;
-	while (k > 0 && ((unsigned char)p->text[k - 1] & 0xC0) == 0x80)
-		k--;
-	return k > 0 && one_of(p->text + k - 1, len - k + 1, list);
+	size_t n;
+	const char *c = last_char(p->text, &n);
+	return c && one_of(c, n, list);
 }
 
 static bool starts_with_one_of(const struct tc_zh_piece *p, const char *const *words)
@@ -400,14 +395,13 @@ static bool text_is_one_of(const struct tc_zh_piece *p, const char *const *words
 /* Whether the last character of a and the first of b make a dictionary word (洼 + 地 = 洼地). */
 static bool joins_into_word(const struct tc_zh_piece *a, const char *b)
 {
-	size_t len = strlen(a->text), k = len;
-	while (k > 0 && ((unsigned char)a->text[k - 1] & 0xC0) == 0x80)
-		k--;
+	size_t n;
+	const char *c = last_char(a->text, &n);
 	char w[16];
 	struct tc_zh_word dw;
-	if (k == 0 || len - k + 1 + strlen(b) >= sizeof(w))
+	if (!c || n + strlen(b) >= sizeof(w))
 		return false;
-	snprintf(w, sizeof(w), "%s%s", a->text + k - 1, b);
+	snprintf(w, sizeof(w), "%.*s%s", (int)n, c, b);
 	return tc_zh_dict_find(w, strlen(w), &dw);
 }
 
@@ -496,8 +490,8 @@ static int first_tone(const struct tc_zh_piece *p)
 	if (p->source == TC_ZH_SRC_ENGINE) { /* the dictionary's first reading of its first character */
 		struct tc_zh_word w;
 		size_t n = 1;
-		int32_t cp = cp_at(p->text, strlen(p->text), &n);
-		if (!is_hanzi(cp) || !tc_zh_dict_find(p->text, n, &w))
+		int32_t cp = tc_zh_cp_at(p->text, strlen(p->text), &n);
+		if (!tc_zh_is_hanzi(cp) || !tc_zh_dict_find(p->text, n, &w))
 			return 0;
 		py = w.readings;
 	} else if (p->source == TC_ZH_SRC_TEXT) {
@@ -569,18 +563,18 @@ enum tc_rc tc_zh_read(const char *marked, const struct tc_lexicon *lex, struct t
 			continue;
 		}
 		size_t n = 1, j = i;
-		int32_t cp = cp_at(marked + i, len - i, &n);
+		int32_t cp = tc_zh_cp_at(marked + i, len - i, &n);
 		if (cp < 0) {
 			tc_err(d, "speech.utf8", "", "the text is not valid UTF-8 (byte %zu)", i);
 			tc_zh_reading_release(&(struct tc_zh_reading){ b.p.v, b.p.n });
 			tc_vec_free(&b.pending);
 			return TC_ERR_INVALID;
 		}
-		bool han = is_hanzi(cp);
+		bool han = tc_zh_is_hanzi(cp);
 		while (j < len && marked[j] != MARK_NUM && marked[j] != MARK_QTY && marked[j] != MARK_END) {
 			size_t k = 1;
-			int32_t c = cp_at(marked + j, len - j, &k);
-			if (c < 0 || is_hanzi(c) != han)
+			int32_t c = tc_zh_cp_at(marked + j, len - j, &k);
+			if (c < 0 || tc_zh_is_hanzi(c) != han)
 				break;
 			j += k;
 		}
