@@ -511,6 +511,10 @@ async function loadApprovals() {
   const res = await call('GET', '/api/v1/approvals');
   if (res.status !== 200) { $('app-error').textContent = why(res); return; }
   const list = $('pending');
+  // the same queue as drawn is left alone: a reason half written or a box in hand stays as it is
+  const drawn = res.json.pending.map((a) => a.id).join(' ');
+  if (list.children.length && list.dataset.drawn === drawn) return;
+  list.dataset.drawn = drawn;
   list.replaceChildren();
   for (const a of res.json.pending) {
     const li = $('pending-item').content.firstElementChild.cloneNode(true);
