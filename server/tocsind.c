@@ -536,6 +536,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 	enum tc_rc rc = more ? TC_OK : TC_ERR_NOMEM;
 	if (!rc && cfg->sms_gateways_file[0])
 		rc = tc_sms_gateways_load(cfg->sms_gateways_file, &base, more, d);
+	snprintf(so.gw.fallback, sizeof(so.gw.fallback), "%s", cfg->sms_fallback);
 	if (!rc) {
 		so.more = more->v;
 		so.n_more = more->n;

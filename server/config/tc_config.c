@@ -116,6 +116,8 @@ static const struct tc_setting settings[] = {
 	TEXT(sms_gateways_file, "", "INI file of further SMPP gateways, one [NAME] section each (smpp, system_id, password_file, "
 	     "tps, window, prefixes = E.164 number prefixes without '+', fallback = default|none|NAME); numbers no prefix "
 	     "matches go to the gateway above, \"default\" (README, \"Several gateways\"); empty: none"),
+	TEXT(sms_fallback, "none", "the gateway of sms_gateways_file that takes the default gateway's parts while it is "
+	     "down, and those it held when its link dropped; none: they wait for it"),
 	TEXT(kannel_url, "", "Kannel's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms (sms_gateway = kannel)"),
 	TEXT(kannel_user, "", "Kannel sendsms user name"),
 	TEXT(kannel_password, "", "Kannel sendsms password"),

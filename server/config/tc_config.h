@@ -67,6 +67,7 @@ struct tc_config {
 	long smpp_enquire_link_s;
 	long smpp_response_timeout_s;
 	char sms_gateways_file[512]; /* further SMPP gateways, one INI section each (tc_sms_gateways.h) */
+	char sms_fallback[32];       /* the further gateway that takes the default one's parts while it is down; "none" */
 	char kannel_url[512];
 	char kannel_user[128];
 	char kannel_password[128];

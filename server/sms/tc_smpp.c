@@ -706,6 +706,15 @@ size_t tc_smpp_pending(struct tc_smpp *s)
 	return n;
 }
 
+size_t tc_smpp_take_back(struct tc_smpp *s, uint64_t *refs, size_t max)
+{
+	struct tc_smpp_msg m;
+	size_t n = 0;
+	while (n < max && q_pop(s, &m))
+		refs[n++] = m.ref;
+	return n;
+}
+
 void tc_smpp_get_stats(struct tc_smpp *s, struct tc_smpp_stats *out)
 {
 	pthread_mutex_lock(&s->lock);
@@ -763,8 +772,13 @@ static void gw_answer(void *impl, uint64_t token)
 	tc_smpp_answer(impl, token);
 }
 
+static size_t gw_take_back(void *impl, uint64_t *refs, size_t max)
+{
+	return tc_smpp_take_back(impl, refs, max);
+}
+
 static const struct tc_sms_gateway_ops gateway_ops = {
-	"smpp", gw_stop, gw_submit, gw_up, gw_pending, gw_metrics, gw_answer,
+	"smpp", gw_stop, gw_submit, gw_up, gw_pending, gw_metrics, gw_answer, gw_take_back,
 };
 
 enum tc_rc tc_smpp_gateway_start(const struct tc_smpp_options *o, struct tc_mailbox *mb, struct tc_sms_gateway **out,

@@ -178,6 +178,11 @@ enum tc_rc tc_smpp_submit(struct tc_smpp *s, const struct tc_smpp_msg *m);
 bool tc_smpp_bound(const struct tc_smpp *s);
 /* Messages queued or outstanding (not yet answered). */
 size_t tc_smpp_pending(struct tc_smpp *s);
+/*
+ * Take up to max messages off the front of the queue (thread-safe): their refs into refs; how
+ * many. What a dropped link left unanswered is at the front (it would go out again first).
+ */
+size_t tc_smpp_take_back(struct tc_smpp *s, uint64_t *refs, size_t max);
 void tc_smpp_get_stats(struct tc_smpp *s, struct tc_smpp_stats *out);
 
 #endif

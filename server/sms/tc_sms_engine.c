@@ -38,6 +38,7 @@ struct tc_sms {
 		struct tc_sms_gateway *g;
 		struct tc_sms_engine_gateway o;
 		int fallback; /* index of the gateway that takes its parts while it is down; -1: none */
+		unsigned long moved; /* parts it held when its link dropped, given to the fallback or queued again */
 	} gws[TC_SMS_MAX_GATEWAYS];
 	size_t n_gws;
 	struct tc_sms_engine_stats stats;
@@ -109,7 +110,8 @@ static enum tc_rc start_gateways(struct tc_sms *e, struct tc_diags *d)
 		if (e->gws[i].fallback == (int)i)
 			e->gws[i].fallback = -1;
 		if (*fb && strcmp(fb, "none") && e->gws[i].fallback < 0) {
-			tc_err(d, "sms.gateway", "sms_gateways_file", "gateway %s: fallback '%s' is no gateway", e->gws[i].o.name, fb);
+			tc_err(d, "sms.gateway", i ? "sms_gateways_file" : "sms_fallback", "%s: fallback '%s' is no gateway%s",
+			       i ? e->gws[i].o.name : "sms_fallback", fb, i ? "" : " of sms_gateways_file");
 			return TC_ERR_USAGE;
 		}
 	}
@@ -771,11 +773,15 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 
 /* --- handing parts over ------------------------------------------------------------------------- */
 
+/* Queued parts looked at in a round, at most, for gateways with room: past this many of a full one's, the rest wait. */
+#define TC_SMS_SCAN 20000
+
 struct send_ctx {
 	struct tc_sms *e;
 	int64_t cached_id;
 	struct tc_sms_message msg;
 	long room[TC_SMS_MAX_GATEWAYS]; /* parts each gateway takes this round; 0: none (down, full) */
+	long room_left;                 /* their sum */
 };
 
 /* The gateway whose prefix is the longest match of phone (E.164, '+' or not); 0, the default, when none. */
@@ -804,37 +810,100 @@ static int carrier(const struct tc_sms *e, const char *phone)
 	return fb >= 0 && tc_sms_gateway_up(e->gws[fb].g) ? fb : -1;
 }
 
+/* A queued part is taken when the gateway that carries its phone now has room this round. */
+static enum tc_sms_pick pick_part(const char *phone, void *user)
+{
+	struct send_ctx *sc = user;
+	if (sc->room_left <= 0)
+		return TC_SMS_PICK_ENOUGH;
+	int g = carrier(sc->e, phone);
+	if (g < 0 || sc->room[g] <= 0)
+		return TC_SMS_PICK_SKIP;
+	sc->room[g]--;
+	sc->room_left--;
+	return TC_SMS_PICK_TAKE;
+}
+
+/*
+ * Part seq of message msg to gateway g, encoded once per message. False when it did not go: the
+ * gateway would not take it (it goes back to the queue), or the text has no such part (rejected).
+ */
+static bool hand(struct send_ctx *sc, const struct tc_sms_row *msg, long seq, int g)
+{
+	struct tc_store *s = sc->e->store;
+	struct tc_sms_submit m;
+	if (sc->cached_id != msg->id) {
+		struct tc_sms_options so = { .max_segments = TC_SMS_MAX_SEGMENTS, .ref = (uint16_t)msg->id };
+		if (tc_sms_encode(msg->text, strlen(msg->text), &so, &sc->msg, NULL) != TC_OK) {
+			tc_store_sms_part_set(s, msg->id, seq, "rejected", NULL);
+			tc_store_sms_set_state(s, msg->id, "rejected", 0, 0);
+			return false;
+		}
+		sc->cached_id = msg->id;
+	}
+	if (tc_sms_submit_from_segment(&sc->msg, (size_t)seq, msg->phone, (uint64_t)msg->id * 16 + (uint64_t)seq, &m) !=
+	    TC_OK) { /* the text has no such part */
+		tc_store_sms_part_set(s, msg->id, seq, "rejected", NULL);
+		return false;
+	}
+	if (g < 0 || tc_sms_gateway_submit(sc->e->gws[g].g, &m) != TC_OK) {
+		tc_store_sms_part_queued(s, msg->id, seq);
+		return false;
+	}
+	return true;
+}
+
 static void send_part(const struct tc_sms_part *p, void *user)
 {
 	struct send_ctx *sc = user;
-	struct tc_sms_submit m;
-	int g = carrier(sc->e, p->msg.phone);
-	if (g < 0 || sc->room[g] <= 0) { /* its gateway is down or has enough: it waits in the store */
-		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
+	/* its gateway may have gone down since it was picked: then it waits in the store */
+	if (!hand(sc, &p->msg, p->seq, carrier(sc->e, p->msg.phone)))
 		return;
-	}
-	if (sc->cached_id != p->msg.id) {
-		struct tc_sms_options so = { .max_segments = TC_SMS_MAX_SEGMENTS, .ref = (uint16_t)p->msg.id };
-		if (tc_sms_encode(p->msg.text, strlen(p->msg.text), &so, &sc->msg, NULL) != TC_OK) {
-			tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
-			tc_store_sms_set_state(sc->e->store, p->msg.id, "rejected", 0, 0);
-			return;
-		}
-		sc->cached_id = p->msg.id;
-	}
-	if (tc_sms_submit_from_segment(&sc->msg, (size_t)p->seq, p->msg.phone, (uint64_t)p->msg.id * 16 + (uint64_t)p->seq,
-				       &m) != TC_OK) { /* the text has no such part */
-		tc_store_sms_part_set(sc->e->store, p->msg.id, p->seq, "rejected", NULL);
-		return;
-	}
-	if (tc_sms_gateway_submit(sc->e->gws[g].g, &m) != TC_OK) {
-		sc->room[g] = 0;
-		tc_store_sms_part_queued(sc->e->store, p->msg.id, p->seq);
-		return;
-	}
-	sc->room[g]--;
 	sc->e->stats.parts_sent++;
 	sc->e->stats.parts_sent_class[tc_sms_class_of(p->msg.purpose)]++;
+}
+
+/* One part a gateway gave back: to the gateway that carries its phone now, else to the queue. */
+struct moved {
+	struct send_ctx *sc;
+	size_t from;
+	long seq;
+	bool handed;
+};
+
+static void move_part(const struct tc_sms_row *r, void *user)
+{
+	struct moved *mv = user;
+	int g = carrier(mv->sc->e, r->phone);
+	mv->handed = hand(mv->sc, r, mv->seq, g == (int)mv->from ? -1 : g);
+}
+
+/*
+ * A gateway whose link dropped gives what it held (about a second of its work) to its fallback
+ * when that one is up, rather than keeping it until it binds again. A part that was on the wire
+ * unanswered when the link dropped may have reached the SMSC: the gateway would have sent it again
+ * itself, and the fallback does so instead.
+ */
+static void move_back(struct tc_sms *e, struct send_ctx *sc, size_t from)
+{
+	int fb = e->gws[from].fallback;
+	uint64_t refs[256];
+	size_t n, moved = 0, waiting = 0;
+	if (fb < 0 || tc_sms_gateway_up(e->gws[from].g) || !tc_sms_gateway_up(e->gws[fb].g))
+		return;
+	while ((n = tc_sms_gateway_take_back(e->gws[from].g, refs, sizeof(refs) / sizeof(refs[0]))) > 0)
+		for (size_t i = 0; i < n; i++) {
+			struct moved mv = { sc, from, (long)(refs[i] % 16), false };
+			int64_t id = (int64_t)(refs[i] / 16);
+			if (tc_store_sms_get(e->store, id, move_part, &mv) != TC_OK)
+				tc_store_sms_part_queued(e->store, id, mv.seq);
+			mv.handed ? moved++ : waiting++;
+		}
+	if (moved + waiting == 0)
+		return;
+	e->gws[from].moved += moved + waiting;
+	tc_log(TC_LOG_WARN, "sms", "gateway %s is down: %zu parts it held go to %s, %zu back to the queue",
+	       e->gws[from].o.name, moved, e->gws[fb].o.name, waiting);
 }
 
 /* --- state changes ------------------------------------------------------------------------------- */
@@ -1176,15 +1245,18 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 	tc_vec_free(&ec.maint.v);
 	/* each gateway is handed its own submit-ahead; what does not fit goes back to the queue */
 	struct send_ctx sc = { .e = e, .cached_id = -1 };
-	long room = 0;
+	for (size_t i = 0; e->n_gws > 1 && i < e->n_gws; i++)
+		move_back(e, &sc, i);
 	for (size_t i = 0; i < e->n_gws; i++) {
 		long pending = (long)tc_sms_gateway_pending(e->gws[i].g);
 		sc.room[i] = tc_sms_gateway_up(e->gws[i].g) && pending < e->gws[i].o.submit_ahead
 				     ? e->gws[i].o.submit_ahead - pending : 0;
-		room += sc.room[i];
+		sc.room_left += sc.room[i];
 	}
-	if (room > 0)
-		tc_store_sms_take_parts(e->store, (size_t)room, send_part, &sc);
+	/* with one gateway every part is its; with several the scan looks past a full one's */
+	if (sc.room_left > 0)
+		tc_store_sms_take_parts(e->store, e->n_gws > 1 ? TC_SMS_SCAN : (size_t)sc.room_left, pick_part,
+					send_part, &sc);
 	tc_store_sms_overdue(e->store, now, 1000, on_overdue, ctx);
 	if (now != e->stats.queued_at && tc_store_sms_queued(e->store, NULL, e->stats.queued) == TC_OK)
 		e->stats.queued_at = now; /* once a second: a count over the queue */
@@ -1248,6 +1320,10 @@ void tc_sms_metrics(const struct tc_sms *e, FILE *f)
 	for (size_t i = 0; i < e->n_gws; i++)
 		fprintf(f, "tocsin_sms_gateway_pending_parts{gateway=\"%s\"} %zu\n", e->gws[i].o.name,
 			tc_sms_gateway_pending(e->gws[i].g));
+	fprintf(f, "# HELP tocsin_sms_gateway_parts_moved_total SMS parts a gateway held when its link dropped, given to"
+		   " its fallback or queued again, by gateway.\n# TYPE tocsin_sms_gateway_parts_moved_total counter\n");
+	for (size_t i = 0; i < e->n_gws; i++)
+		fprintf(f, "tocsin_sms_gateway_parts_moved_total{gateway=\"%s\"} %lu\n", e->gws[i].o.name, e->gws[i].moved);
 	fprintf(f, "# HELP tocsin_sms_parts_sent_total SMS parts handed to the gateway, by class.\n"
 		   "# TYPE tocsin_sms_parts_sent_total counter\n");
 	for (int c = 0; c < TC_SMS_N_CLASSES; c++)

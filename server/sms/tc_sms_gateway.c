@@ -120,6 +120,11 @@ void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f, bool head)
 		g->ops->metrics(g->impl, f, head);
 }
 
+size_t tc_sms_gateway_take_back(struct tc_sms_gateway *g, uint64_t *refs, size_t max)
+{
+	return g && g->ops->take_back ? g->ops->take_back(g->impl, refs, max) : 0;
+}
+
 void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev)
 {
 	if (g && g->ops->answer && ev && ev->answer)

@@ -92,6 +92,7 @@ struct tc_sms_gateway_ops {
 	size_t (*pending)(void *impl);
 	void (*metrics)(void *impl, FILE *f, bool head); /* head: with the HELP and TYPE lines (the first of a kind) */
 	void (*answer)(void *impl, uint64_t token); /* NULL: nothing waits for an answer */
+	size_t (*take_back)(void *impl, uint64_t *refs, size_t max); /* NULL: it hands nothing back */
 };
 
 struct tc_sms_gateway;
@@ -115,5 +116,11 @@ void tc_sms_gateway_metrics(const struct tc_sms_gateway *g, FILE *f, bool head);
  * then the gateway keeps it and delivers it again if tocsind dies first.
  */
 void tc_sms_gateway_answer(struct tc_sms_gateway *g, const struct tc_sms_event *ev);
+/*
+ * Take back, oldest first, up to max of the parts handed over and not yet on the wire (with those
+ * a dropped link left unanswered, which it would send again once bound): their refs into refs; how
+ * many. The gateway forgets them: the caller hands them to another or queues them again.
+ */
+size_t tc_sms_gateway_take_back(struct tc_sms_gateway *g, uint64_t *refs, size_t max);
 
 #endif

@@ -299,7 +299,7 @@ static void kannel_metrics(void *impl, FILE *f, bool head)
 }
 
 static const struct tc_sms_gateway_ops gateway_ops = {
-	"kannel", kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics, NULL,
+	"kannel", kannel_stop, kannel_submit, kannel_up, kannel_pending, kannel_metrics, NULL, NULL,
 };
 
 enum tc_rc tc_sms_kannel_start(const struct tc_sms_kannel_options *o, struct tc_mailbox *mb,

@@ -270,34 +270,80 @@ enum tc_rc tc_store_sms_queued(struct tc_store *s, const char *alert_id, long n[
 	return tc_store_done(q, r);
 }
 
-enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
-				   void *user)
+/* Parts of one message taken in one scan, handed over with its row (tc_store_sms_take_parts). */
+struct taken {
+	struct tc_store *s;
+	const long *seqs;
+	size_t n;
+	void (*fn)(const struct tc_sms_part *p, void *user);
+	void *user;
+	enum tc_rc rc;
+};
+
+static void hand_over(const struct tc_sms_row *r, void *user)
+{
+	struct taken *t = user;
+	for (size_t i = 0; !t->rc && i < t->n; i++) {
+		struct tc_sms_part p = { *r, t->seqs[i] };
+		t->rc = tc_store_sms_part_set(t->s, r->id, p.seq, "sending", NULL);
+		if (!t->rc)
+			t->fn(&p, t->user);
+	}
+}
+
+enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t scan, tc_sms_pick_fn pick,
+				   void (*fn)(const struct tc_sms_part *p, void *user), void *user)
 {
 	/*
 	 * Parts of alerts cancelled, superseded or expired since they were
 	 * queued stay queued, as do the rest of a message already refused.
 	 * A maintenance contact's SMS goes whatever became of its alert (it
-	 * may have none).
+	 * may have none). The scan reads no text: only what pick needs.
 	 */
-	static const char sql[] = "SELECT " MSG_COLUMNS ", p.seq FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
+	static const char sql[] = "SELECT p.message_id, p.seq, m.phone FROM sms_parts p JOIN sms_messages m ON m.id = p.message_id"
 				  " LEFT JOIN alerts a ON a.id = m.alert_id WHERE p.state = 'queued' AND m.state = 'queued'"
 				  " AND (a.state IN " LIVE_ALERTS
 				  "  OR (m.purpose = 'approval' AND a.state = alert_state('pending-approval'))"
 				  "  OR m.purpose = 'maintenance')"
 				  " ORDER BY " SMS_CLASS ", p.message_id, p.seq LIMIT ?";
 	tc_db_stmt *q = tc_store_stmt(s, sql);
-	struct gathered g = GATHERED;
+	struct tc_vec ids = TC_VEC_OF(int64_t), seqs = TC_VEC_OF(long);
+	enum tc_rc rc = TC_OK;
+	int r = TC_DB_DONE;
 	if (!q)
 		return TC_ERR_IO;
-	tc_db_bind_int64(q, 1, (int64_t)limit);
-	enum tc_rc rc = gather(q, limit, &g, MSG_N);
-	for (size_t i = 0; !rc && i < g.v.n; i++) {
-		struct tc_sms_part p = { gathered_at(&g, i)->msg, gathered_at(&g, i)->extra };
-		rc = tc_store_sms_part_set(s, p.msg.id, p.seq, "sending", NULL);
-		if (!rc)
-			fn(&p, user);
+	tc_db_bind_int64(q, 1, (int64_t)scan);
+	while ((r = tc_db_step(q)) == TC_DB_ROW) {
+		const char *phone = (const char *)tc_db_column_text(q, 2);
+		enum tc_sms_pick k = pick(phone ? phone : "", user);
+		if (k == TC_SMS_PICK_ENOUGH)
+			break;
+		if (k == TC_SMS_PICK_SKIP)
+			continue;
+		int64_t *id = tc_vec_push(&ids);
+		long *seq = tc_vec_push(&seqs);
+		if (!id || !seq) {
+			rc = TC_ERR_NOMEM;
+			break;
+		}
+		*id = tc_db_column_int64(q, 0);
+		*seq = (long)tc_db_column_int64(q, 1);
 	}
-	gathered_release(&g);
+	if (!rc && r != TC_DB_ROW && r != TC_DB_DONE)
+		rc = TC_ERR_IO;
+	tc_db_reset(q);
+	/* each message's run of parts with its row, read once */
+	for (size_t i = 0, j; !rc && i < ids.n; i = j) {
+		int64_t id = *(int64_t *)tc_vec_at(&ids, i);
+		for (j = i + 1; j < ids.n && *(int64_t *)tc_vec_at(&ids, j) == id;)
+			j++;
+		struct taken t = { s, tc_vec_at(&seqs, i), j - i, fn, user, TC_OK };
+		rc = tc_store_sms_get(s, id, hand_over, &t);
+		if (!rc)
+			rc = t.rc;
+	}
+	tc_vec_free(&ids);
+	tc_vec_free(&seqs);
 	return rc;
 }
 

@@ -82,13 +82,22 @@ struct tc_sms_part {
 	struct tc_sms_row msg;
 	long seq;
 };
+/* What the sender makes of a queued part offered to it by tc_store_sms_take_parts. */
+enum tc_sms_pick {
+	TC_SMS_PICK_TAKE,   /* handed over now */
+	TC_SMS_PICK_SKIP,   /* stays queued (its gateway is full or down); the scan goes on */
+	TC_SMS_PICK_ENOUGH, /* stays queued, and so does the rest: the scan ends */
+};
+typedef enum tc_sms_pick (*tc_sms_pick_fn)(const char *phone, void *user);
 /*
  * Queued parts of alerts still being delivered, the highest class first
- * (enum tc_sms_class), then oldest message first, at most limit; each is
- * marked "sending" before fn sees it.
+ * (enum tc_sms_class), then oldest message first: at most scan of them are
+ * offered to pick by their phone; each it takes is marked "sending" and then
+ * handed to fn with its message. A part one gateway cannot take does not
+ * hold back those behind it that another can.
  */
-enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t limit, void (*fn)(const struct tc_sms_part *p, void *user),
-				   void *user);
+enum tc_rc tc_store_sms_take_parts(struct tc_store *s, size_t scan, tc_sms_pick_fn pick,
+				   void (*fn)(const struct tc_sms_part *p, void *user), void *user);
 /* Parts waiting to be handed over, per class; of one alert, or of all when alert_id is NULL. */
 enum tc_rc tc_store_sms_queued(struct tc_store *s, const char *alert_id, long n[TC_SMS_N_CLASSES]);
 /* Parts left "sending" by a stop go back to queued (at start). *n how many. */

@@ -225,6 +225,30 @@ unlock_store() {
 }
 
 # fresh FILE [EXPIRES]: the example $examples/FILE moved to today (Beijing time); optionally a new expiry
+# twenty_villages OFFICIALS [SIM_FLAGS...]: 20 villages of Binhai (1201160010NN) in the registry
+# of the tocsind at $url, a loudspeaker each, their 信息员 (138001000NN) and the contacts OFFICIALS
+# lists (CSV lines phone,name,role,region,language) imported, the loudspeakers provisioned and
+# run by $sim on $broker_url with SIM_FLAGS; sets sim_pid.
+twenty_villages() {
+	local officials=$1 villages
+	shift
+	villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)
+	"$sim" --emit-registry "$tmp/rx.csv" --count 20 --region "${villages%,}"
+	"$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
+	{
+		echo "phone,name,role,region,language"
+		for i in $(seq -w 0 19); do echo "138001000$i,信息员$i,信息员,1201160010$i,zh-CN"; done
+		cat "$officials"
+	} >"$tmp/contacts.csv"
+	"$tocsin" import contacts "$tmp/contacts.csv" --server "$url" >"$tmp/import.out" 2>&1 ||
+		{ echo "FAIL contacts import: $(cat "$tmp/import.out")"; exit 1; }
+	"$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
+	"$sim" --registry "$tmp/rx.csv" --broker "$broker_url" --cafile "$broker_ca" --credentials "$tmp/credentials.csv" \
+		--pubkey "$tmp/data/signing.pub" --delay-ms 100 "$@" 2>>"$tmp/sim.log" &
+	sim_pid=$!
+	sleep 1.5
+}
+
 fresh() {
 	local today tomorrow
 	today=$(TZ=Asia/Shanghai date +%Y-%m-%d)

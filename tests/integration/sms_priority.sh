@@ -48,22 +48,8 @@ pid=$!
 url=$(server_url "$tmp/data")
 expect "server up" curl -sf "$url/healthz"
 
-villages=$(for i in $(seq -w 0 19); do printf '1201160010%s,' "$i"; done)
-"$sim" --emit-registry "$tmp/rx.csv" --count 20 --region "${villages%,}"
-"$tocsin" import receivers "$tmp/rx.csv" --server "$url" >/dev/null
-{
-	echo "phone,name,role,region,language"
-	for i in $(seq -w 0 19); do echo "138001000$i,信息员$i,信息员,1201160010$i,zh-CN"; done
-	for k in $(seq -w 0 399); do echo "13990000$k,官员$k,official,120116,zh-CN"; done
-} >"$tmp/contacts.csv"
-"$tocsin" import contacts "$tmp/contacts.csv" --server "$url" >"$tmp/import.out" 2>&1 ||
-	{ echo "FAIL contacts import: $(cat "$tmp/import.out")"; exit 1; }
-"$tocsin" provision --all --csv --server "$url" --out "$tmp/credentials.csv" >/dev/null
-# sim-00009 and sim-00019 never acknowledge
-"$sim" --registry "$tmp/rx.csv" --broker "$broker_url" --cafile "$broker_ca" --credentials "$tmp/credentials.csv" \
-	--pubkey "$tmp/data/signing.pub" --fail-rate 0.1 --delay-ms 100 2>>"$tmp/sim.log" &
-sim_pid=$!
-sleep 1.5
+for k in $(seq -w 0 399); do echo "13990000$k,官员$k,official,120116,zh-CN"; done >"$tmp/officials.csv"
+twenty_villages "$tmp/officials.csv" --fail-rate 0.1 # sim-00009 and sim-00019 never acknowledge
 
 fresh cn-typhoon-orange.xml >"$tmp/orange.xml"
 id=$("$tocsin" submit "$tmp/orange.xml" --server "$url")

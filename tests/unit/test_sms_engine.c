@@ -20,6 +20,7 @@
 #include "cap_fixture.h"
 #include "store_fixture.h"
 #include "tc_sms_engine.h"
+#include "tc_smpp.h"
 #include "tc_store_sms.h"
 
 #define NOW 1000000
@@ -430,6 +431,13 @@ static void take_one(const struct tc_sms_part *p, void *user)
 	}
 }
 
+static enum tc_sms_pick take_all(const char *phone, void *user)
+{
+	(void)phone;
+	(void)user;
+	return TC_SMS_PICK_TAKE;
+}
+
 /* The queue hands over the highest class first, oldest message first within it, and keeps that across a restart. */
 static void test_queue_by_class(void **state)
 {
@@ -458,7 +466,7 @@ static void test_queue_by_class(void **state)
 	tc_store_close(store);
 	assert_int_equal(tc_store_open(fixture_db, &store, NULL), TC_OK);
 	struct taken t = { .n = 0 };
-	assert_int_equal(tc_store_sms_take_parts(store, 64, take_one, &t), TC_OK);
+	assert_int_equal(tc_store_sms_take_parts(store, 64, take_all, take_one, &t), TC_OK);
 	for (size_t i = 1; i < t.n; i++) {
 		if (t.cls[i] < t.cls[i - 1] || (t.cls[i] == t.cls[i - 1] && t.id[i] < t.id[i - 1]))
 			fail_msg("part %zu (message %lld, %s) handed over after message %lld (%s)", i, (long long)t.id[i],
@@ -479,6 +487,84 @@ static void test_queue_by_class(void **state)
 	assert_string_equal(tc_sms_class_name(TC_SMS_CLASS_RELAY), "relay");
 	assert_int_equal(tc_sms_class_of("relay-duty"), TC_SMS_CLASS_RELAY);
 	assert_int_equal(tc_sms_class_of("unknown"), TC_SMS_CLASS_MAINTENANCE);
+}
+
+/* Room left on the gateway of +8613760…; every other phone's gateway is full. */
+static enum tc_sms_pick only_second(const char *phone, void *user)
+{
+	long *room = ((void **)user)[0];
+	if (strncmp(phone, "+8613760", 8))
+		return TC_SMS_PICK_SKIP;
+	if (*room <= 0)
+		return TC_SMS_PICK_ENOUGH;
+	(*room)--;
+	return TC_SMS_PICK_TAKE;
+}
+
+static void take_into(const struct tc_sms_part *p, void *user)
+{
+	take_one(p, ((void **)user)[1]);
+}
+
+/* Parts a full gateway cannot take do not hold back, behind them in the queue, those another gateway can. */
+static void test_full_gateway_holds_back_none(void **state)
+{
+	(void)state;
+	int64_t first[6], second[3];
+	for (int i = 0; i < 6; i++) { /* at the head of the queue, for a gateway that is full */
+		char phone[24];
+		snprintf(phone, sizeof(phone), "+86137500000%02d", i);
+		first[i] = queued_for(phone, "", "policy");
+	}
+	for (int i = 0; i < 3; i++) {
+		char phone[24];
+		snprintf(phone, sizeof(phone), "+86137600000%02d", i);
+		second[i] = queued_for(phone, "", "policy");
+	}
+	long room = 2;
+	struct taken t = { .n = 0 };
+	void *ctx[2] = { &room, &t };
+	assert_int_equal(tc_store_sms_take_parts(store, 1000, only_second, take_into, ctx), TC_OK);
+	assert_int_equal(t.n, 2); /* as many as the second gateway had room for, past the six */
+	assert_int_equal(t.id[0], second[0]);
+	assert_int_equal(t.id[1], second[1]);
+	assert_int_equal(tc_store_sms_parts_in(store, second[0], "sending"), 1);
+	assert_int_equal(tc_store_sms_parts_in(store, second[2], "queued"), 1);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(tc_store_sms_parts_in(store, first[i], "queued"), 1);
+}
+
+/* A gateway gives back, oldest first, the parts it holds and has not sent, and forgets them. */
+static void test_gateway_gives_back(void **state)
+{
+	(void)state;
+	struct tc_mailbox *mb = tc_mailbox_new(64);
+	struct tc_sms_gateway *g = NULL;
+	const struct tc_smpp_options o = { .host = "127.0.0.1", .port = 1, .system_id = "tocsin", .password = "x",
+					   .tps = 50, .window = 10, .enquire_link_s = 30, .response_timeout_s = 10,
+					   .queue_max = 10 };
+	assert_non_null(mb);
+	assert_int_equal(tc_smpp_gateway_start(&o, mb, &g, NULL), TC_OK);
+	struct tc_sms_message msg;
+	struct tc_sms_options so = { .max_segments = 3 };
+	assert_int_equal(tc_sms_encode("台风橙色预警", strlen("台风橙色预警"), &so, &msg, NULL), TC_OK);
+	const uint64_t refs[] = { 17, 18, 33 };
+	for (int i = 0; i < 3; i++) {
+		struct tc_sms_submit m;
+		assert_int_equal(tc_sms_submit_from_segment(&msg, 0, "+8613800000001", refs[i], &m), TC_OK);
+		assert_int_equal(tc_sms_gateway_submit(g, &m), TC_OK);
+	}
+	assert_int_equal(tc_sms_gateway_pending(g), 3);
+	uint64_t back[4] = { 0 };
+	assert_int_equal(tc_sms_gateway_take_back(g, back, 2), 2);
+	assert_true(back[0] == 17 && back[1] == 18);
+	assert_int_equal(tc_sms_gateway_pending(g), 1);
+	assert_int_equal(tc_sms_gateway_take_back(g, back, 4), 1);
+	assert_true(back[0] == 33);
+	assert_int_equal(tc_sms_gateway_take_back(g, back, 4), 0);
+	assert_int_equal(tc_sms_gateway_pending(g), 0);
+	tc_sms_gateway_stop(g);
+	tc_mailbox_free(mb);
 }
 
 /* The engine with two SMPP gateways, default and cmcc, to an SMSC that is not there. */
@@ -550,7 +636,9 @@ int main(void)
 		cmocka_unit_test(test_shelter_manager_sms),
 		cmocka_unit_test(test_kannel_url_shown),
 		cmocka_unit_test(test_queue_by_class),
+		cmocka_unit_test(test_full_gateway_holds_back_none),
 		cmocka_unit_test(test_same_id_two_gateways),
+		cmocka_unit_test(test_gateway_gives_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
