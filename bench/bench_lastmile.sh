@@ -32,7 +32,8 @@
 # target once, in tenths of a percent) × the targets, exact to one village up to
 # 1,000 villages (one loudspeaker each).
 #
-# The status (GET /api/v1/alerts/ID, as a viewer) is read once a second. Prints
+# The status (GET /api/v1/alerts/ID, as a viewer) is read once a second; how long
+# each read took is printed too (tocsind answers it on its owner thread). Prints
 # the time from the POST to the publication (tocsind's log line), to every
 # loudspeaker that can answer played, to 99 %, 99.9 % and 100 % of the
 # villages confirmed, to the last escalation SMS handed to any SMSC (the
@@ -187,7 +188,7 @@ t_played= t_99= t_999= t_all= status=
 deadline=$((SECONDS + give_up_s))
 while [ $SECONDS -lt $deadline ]; do
 	now=$(ms)
-	if api viewer -sf "$url/api/v1/alerts/$id" -o "$tmp/status.json"; then
+	if api viewer -sf -w '%{time_total}\n' "$url/api/v1/alerts/$id" -o "$tmp/status.json" >>"$tmp/status.times"; then
 		read -r played conf escalated queued < <(jq -r '[.counts.played + .counts.displayed,
 			((.people.coverage_with_people // 0) * .channels.mqtt.targets / 100 + 0.5 | floor),
 			.counts.escalated // 0, ([.channels.sms.queued_parts // {} | .[]] | add // 0)] | @tsv' "$tmp/status.json")
@@ -207,6 +208,7 @@ while [ $SECONDS -lt $deadline ]; do
 done
 [ -n "$status" ] || { echo "the status of alert $id could not be read" >&2; exit 1; }
 echo "alert $id; at the end: $status"
+sort -g "$tmp/status.times" | awk '{ t[NR] = $1 } END { if (NR) printf "the status read (GET /api/v1/alerts/ID, answered on tocsind's owner thread): median %.3f s, longest %.3f s, %d reads\n", t[int((NR + 1) / 2)], t[NR], NR }'
 pub=$(grep -m1 "alert=$id published" "$tmp/tocsind.log" || true)
 [ -n "$pub" ] || { echo "tocsind did not publish alert $id" >&2; exit 1; }
 t_pub=$(log_ms "$pub")

@@ -582,16 +582,22 @@ enum tc_rc tc_store_sms_each(struct tc_store *s, const char *alert_id, tc_sms_ro
 	return r == TC_DB_DONE ? TC_OK : TC_ERR_IO;
 }
 
+/* The recursive step listing, from (key, p), every shorter prefix of p with the same key. */
+#define REGION_PREFIXES "SELECT key, substr(p, 1, length(p) - 1) FROM pre WHERE length(p) > 1"
+
 enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 				     void (*fn)(const struct tc_sms_village *v, void *user), void *user)
 {
 	tc_db_stmt *q = NULL;
+	/* an officer's region is a prefix of the village's: each village's prefixes (REGION_PREFIXES), matched
+	 * by equality against the alert's escalation SMS, read once */
 	static const char sql[] =
-		"WITH v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
-		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) AS e GROUP BY region)"
-		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN sms_messages m"
-		" ON m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> '' AND substr(v.region, 1, length(m.region)) = m.region"
-		" ORDER BY v.region, m.phone";
+		"WITH RECURSIVE v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
+		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) AS e GROUP BY region),"
+		" pre (key, p) AS (SELECT region, region FROM v UNION " REGION_PREFIXES "),"
+		" m AS MATERIALIZED (SELECT * FROM sms_messages WHERE alert_id = ?1 AND purpose = 'escalation' AND region <> '')"
+		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN (pre JOIN m ON m.region = pre.p)"
+		" ON pre.key = v.region ORDER BY v.region, m.phone";
 	if (tc_db_prepare(s->db, sql, &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);
@@ -631,9 +637,11 @@ enum tc_rc tc_store_sms_coverage(struct tc_store *s, const char *alert_id, long 
 	/* the villages an officer confirmed, as in tc_store_sms_each_village: a message's region is a
 	 * prefix of the village's code; then each target once, reached by either way */
 	static const char sql[] =
-		"WITH people AS (SELECT e.target FROM escalations e WHERE e.alert_id = ?1 AND EXISTS"
-		"  (SELECT 1 FROM sms_messages m WHERE m.alert_id = ?1 AND m.purpose = 'escalation' AND m.region <> ''"
-		"   AND substr(e.region, 1, length(m.region)) = m.region AND m.confirmed_at > 0))"
+		"WITH RECURSIVE pre (key, p) AS (SELECT target, region FROM escalations WHERE alert_id = ?1 UNION "
+		REGION_PREFIXES "),"
+		" m AS MATERIALIZED (SELECT region FROM sms_messages WHERE alert_id = ?1 AND purpose = 'escalation'"
+		"  AND region <> '' AND confirmed_at > 0),"
+		" people AS (SELECT DISTINCT pre.key AS target FROM pre JOIN m ON m.region = pre.p)"
 		" , relayed AS (SELECT r.id FROM receivers r JOIN relay_chains c ON c.alert_id = ?1"
 		"  AND c.state = 'confirmed' AND c.region = r.region)"
 		" SELECT count(DISTINCT d.target), count(DISTINCT CASE WHEN d.state IN ('played', 'displayed')"

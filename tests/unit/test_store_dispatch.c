@@ -402,17 +402,53 @@ static void test_unpublishable_target_settled(void **state)
 }
 
 /* An officer's reply in village 120116001001 confirms a, escalated there. */
-static void confirm_village_of_a(const char *id)
+/* The officer of region at phone was sent alert id's escalation SMS and replied. */
+static void officer_confirms(const char *id, const char *phone, const char *region)
 {
 	struct tc_sms_row m = { .text = "台风橙色预警", .parts = 1 };
 	int64_t mid = 0;
 	bool added = false;
 	snprintf(m.alert_id, sizeof(m.alert_id), "%s", id);
-	snprintf(m.phone, sizeof(m.phone), "+8613800100001");
+	snprintf(m.phone, sizeof(m.phone), "%s", phone);
 	snprintf(m.purpose, sizeof(m.purpose), "escalation");
-	snprintf(m.region, sizeof(m.region), "120116001001");
+	snprintf(m.region, sizeof(m.region), "%s", region);
 	assert_int_equal(tc_store_sms_add(store, &m, NOW, &added, &mid), TC_OK);
 	assert_int_equal(tc_store_sms_confirm(store, mid, "收到", NOW + 1), TC_OK);
+}
+
+static void confirm_village_of_a(const char *id)
+{
+	officer_confirms(id, "+8613800100001", "120116001001");
+}
+
+/* An officer answers for the villages under their region, of whatever length its code: a town's
+ * officer for its villages, not for another town's; a code longer than the village's, for none. */
+static void test_coverage_by_region_prefix(void **state)
+{
+	(void)state;
+	struct tc_cap_alert *a = NULL;
+	char id[17];
+	bool dup;
+	long targets = -1, covered = -1;
+	const char targets_of[3][64] = { "a", "b", "c" };
+	static const char *const villages[] = { "120116001001", "120116002005", "120116003001" };
+	char *xml = fixture_replace(fixture_alert, "<identifier>", "<identifier>6");
+	assert_int_equal(fixture_check(xml, TC_CAP_PROFILE_NONE, false, NULL, &a), TC_OK);
+	assert_int_equal(tc_store_put_alert(store, a, NOW, id, &dup, NULL), TC_OK);
+	assert_int_equal(tc_store_plan_alert(store, id, targets_of, 3, "mqtt", NOW), TC_OK);
+	for (int i = 0; i < 3; i++) {
+		set_state(id, targets_of[i], "escalated", 3);
+		assert_int_equal(tc_store_put_escalation(store, id, targets_of[i], villages[i], "no receipt", NOW), TC_OK);
+	}
+	officer_confirms(id, "+8613800100011", "120116001");     /* a's town */
+	officer_confirms(id, "+8613800100012", "12011600200");   /* b's, by a code of no standard length */
+	officer_confirms(id, "+8613800100013", "120116004");     /* another town */
+	officer_confirms(id, "+8613800100014", "1201160030019"); /* longer than c's village code */
+	assert_int_equal(tc_store_sms_coverage(store, id, &targets, &covered), TC_OK);
+	assert_int_equal(targets, 3);
+	assert_int_equal(covered, 2); /* a and b */
+	tc_cap_alert_free(a);
+	free(xml);
 }
 
 /* Coverage with people counts each target once: a loudspeaker escalated in a village whose officer
@@ -547,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_unpublishable_target_settled),
 		cmocka_unit_test(test_last_run),
 		cmocka_unit_test(test_coverage_with_people),
+		cmocka_unit_test(test_coverage_by_region_prefix),
 	};
 	/* on a store of their own: the tests above leave the alert ended */
 	const struct CMUnitTest watching[] = {
