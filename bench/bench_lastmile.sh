@@ -208,7 +208,7 @@ while [ $SECONDS -lt $deadline ]; do
 done
 [ -n "$status" ] || { echo "the status of alert $id could not be read" >&2; exit 1; }
 echo "alert $id; at the end: $status"
-sort -g "$tmp/status.times" | awk '{ t[NR] = $1 } END { if (NR) printf "the status read (GET /api/v1/alerts/ID, answered on tocsind's owner thread): median %.3f s, longest %.3f s, %d reads\n", t[int((NR + 1) / 2)], t[NR], NR }'
+sort -g "$tmp/status.times" | awk '{ t[NR] = $1 } END { if (NR) printf "the status read (GET /api/v1/alerts/ID, answered on the owner thread of tocsind): median %.3f s, longest %.3f s, %d reads\n", t[int((NR + 1) / 2)], t[NR], NR }'
 pub=$(grep -m1 "alert=$id published" "$tmp/tocsind.log" || true)
 [ -n "$pub" ] || { echo "tocsind did not publish alert $id" >&2; exit 1; }
 t_pub=$(log_ms "$pub")

@@ -496,6 +496,7 @@ static int start_sms(const struct tc_config *cfg, struct tc_store *store, const 
 		.default_cc = cfg->sms_default_cc, .escalation_roles = cfg->sms_escalation_roles,
 		.maintenance_role = cfg->maintenance_role,
 		.batch_size = cfg->sms_batch_size, .max_segments = (unsigned)cfg->sms_max_segments,
+		.escalation_segments = (unsigned)cfg->sms_escalation_segments,
 		.receipt_timeout_s = cfg->sms_receipt_timeout_s, .reply_window_s = cfg->sms_reply_window_s,
 		.reply_code_required = cfg->sms_reply_code_required,
 		.submit_ahead = cfg->smpp_window * 2 + cfg->smpp_tps, /* about a second of work: the rest waits in the store, by class */

@@ -129,6 +129,8 @@ static const struct tc_setting settings[] = {
 	     "roles told by SMS when a village's loudspeaker stays silent (their region is the village or contains it)"),
 	LONG(sms_batch_size, "1000", 1, 1000000, "recipients a batch (the CSV export and the carriers' bulk platforms use them)"),
 	LONG(sms_max_segments, "3", 1, 16, "parts an SMS may have (the text is cut at a sentence end to fit)"),
+	LONG(sms_escalation_segments, "2", 1, 16, "parts the SMS to the officer of a silent village may have, at most "
+	     "sms_max_segments: what to do and the start of the warning, read at once and sent ahead of the rest"),
 	LONG(sms_receipt_timeout_s, "600", 1, 604800, "a submitted SMS without a delivery receipt after this is no-receipt"),
 	LONG(sms_reply_window_s, "86400", 60, 2592000, "a reply (收到 CODE, ACK CODE, or a plain 1 or 收到) confirms an SMS sent this long ago, at most"),
 	{ "sms_reply_code_required", TC_SET_BOOL, TC_SETTING_FIELD(struct tc_config, sms_reply_code_required), "false", 0, 0,

@@ -77,6 +77,7 @@ struct tc_config {
 	char sms_escalation_roles[256];
 	long sms_batch_size;
 	long sms_max_segments;
+	long sms_escalation_segments;
 	long sms_receipt_timeout_s;
 	long sms_reply_window_s;
 	bool sms_reply_code_required;

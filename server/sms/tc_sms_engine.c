@@ -44,6 +44,7 @@ struct tc_sms {
 	struct tc_sms_engine_stats stats;
 	struct tc_mail_held held; /* results the store could not take, handled again first */
 	struct tc_vec changed;    /* shelter ids (char[64]) managers changed, told once written */
+	int64_t scan_after;       /* a scan that found nothing for the gateways with room: the next one not before */
 };
 
 static const char *const adcode_names[] = { "ADCODE", "GB2260", "GBT2260", NULL };
@@ -142,6 +143,8 @@ enum tc_rc tc_sms_new(struct tc_store *s, const struct tc_sms_engine_options *o,
 		e->o.batch_size = 1000;
 	if (e->o.max_segments < 1 || e->o.max_segments > TC_SMS_MAX_SEGMENTS)
 		e->o.max_segments = 3;
+	if (e->o.escalation_segments < 1 || e->o.escalation_segments > e->o.max_segments)
+		e->o.escalation_segments = e->o.max_segments;
 	if (e->o.submit_ahead < 1)
 		e->o.submit_ahead = 200;
 	e->mb = sodium_init() < 0 ? NULL : tc_mailbox_new(0);
@@ -745,7 +748,7 @@ static void on_escalation(const struct tc_sms_escalation *x, void *user)
 		reply_code(code);
 		size_t t = tc_sms_texts_pick(&ec->av.texts, c->language);
 		char *text = tc_sms_escalation_text(ec->av.texts.v[t].lang, x->region, code, ec->av.texts.v[t].text,
-						    e->o.max_segments);
+						    e->o.escalation_segments);
 		if (!text)
 			continue;
 		struct tc_sms_row row = { .text = text, .parts = (long)tc_sms_count_segments(text, strlen(text), false, NULL) };
@@ -782,6 +785,7 @@ struct send_ctx {
 	struct tc_sms_message msg;
 	long room[TC_SMS_MAX_GATEWAYS]; /* parts each gateway takes this round; 0: none (down, full) */
 	long room_left;                 /* their sum */
+	long seen;                      /* queued parts the scan offered */
 };
 
 /* The gateway whose prefix is the longest match of phone (E.164, '+' or not); 0, the default, when none. */
@@ -816,6 +820,7 @@ static enum tc_sms_pick pick_part(const char *phone, void *user)
 	struct send_ctx *sc = user;
 	if (sc->room_left <= 0)
 		return TC_SMS_PICK_ENOUGH;
+	sc->seen++;
 	int g = carrier(sc->e, phone);
 	if (g < 0 || sc->room[g] <= 0)
 		return TC_SMS_PICK_SKIP;
@@ -1253,10 +1258,16 @@ void tc_sms_work(struct tc_sms *e, int64_t now)
 				     ? e->gws[i].o.submit_ahead - pending : 0;
 		sc.room_left += sc.room[i];
 	}
-	/* with one gateway every part is its; with several the scan looks past a full one's */
-	if (sc.room_left > 0)
-		tc_store_sms_take_parts(e->store, e->n_gws > 1 ? TC_SMS_SCAN : (size_t)sc.room_left, pick_part,
-					send_part, &sc);
+	/*
+	 * With one gateway every part is its; with several the scan looks past a full one's. When the
+	 * gateways with room have nothing queued while the others' parts fill the queue, the scan is
+	 * done again within a second, not every round.
+	 */
+	long room = sc.room_left;
+	if (room > 0 && now >= e->scan_after) {
+		tc_store_sms_take_parts(e->store, e->n_gws > 1 ? TC_SMS_SCAN : (size_t)room, pick_part, send_part, &sc);
+		e->scan_after = sc.seen && sc.room_left == room ? now + 1 : 0;
+	}
 	tc_store_sms_overdue(e->store, now, 1000, on_overdue, ctx);
 	if (now != e->stats.queued_at && tc_store_sms_queued(e->store, NULL, e->stats.queued) == TC_OK)
 		e->stats.queued_at = now; /* once a second: a count over the queue */

@@ -62,6 +62,7 @@ struct tc_sms_engine_options {
 	const char *escalation_roles;  /* who is told of a silent loudspeaker: "信息员,网格员" */
 	long batch_size;               /* recipients a batch */
 	unsigned max_segments;         /* parts a message, at most */
+	unsigned escalation_segments;  /* parts an escalation SMS, at most (0: max_segments) */
 	long receipt_timeout_s;        /* submitted, no receipt after this: no-receipt */
 	long reply_window_s;           /* a reply counts for a message sent this long ago, at most */
 	bool reply_code_required;      /* a plain reply ("1", "收到") confirms nothing (escalations need their code anyway) */

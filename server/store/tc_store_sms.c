@@ -590,14 +590,15 @@ enum tc_rc tc_store_sms_each_village(struct tc_store *s, const char *alert_id,
 {
 	tc_db_stmt *q = NULL;
 	/* an officer's region is a prefix of the village's: each village's prefixes (REGION_PREFIXES), matched
-	 * by equality against the alert's escalation SMS, read once */
+	 * by equality against the alert's escalation SMS, once, then each village with its officers */
 	static const char sql[] =
 		"WITH RECURSIVE v AS (SELECT region, group_concat(target, ',') AS receivers, count(*) AS n FROM"
 		"  (SELECT region, target FROM escalations WHERE alert_id = ?1 ORDER BY target) AS e GROUP BY region),"
 		" pre (key, p) AS (SELECT region, region FROM v UNION " REGION_PREFIXES "),"
-		" m AS MATERIALIZED (SELECT * FROM sms_messages WHERE alert_id = ?1 AND purpose = 'escalation' AND region <> '')"
-		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN (pre JOIN m ON m.region = pre.p)"
-		" ON pre.key = v.region ORDER BY v.region, m.phone";
+		" m AS MATERIALIZED (SELECT pre.key, s.* FROM pre JOIN sms_messages s ON s.alert_id = ?1"
+		"  AND s.purpose = 'escalation' AND s.region <> '' AND s.region = pre.p)"
+		" SELECT v.region, v.receivers, v.n, " MSG_COLUMNS ", m.reply FROM v LEFT JOIN m ON m.key = v.region"
+		" ORDER BY v.region, m.phone";
 	if (tc_db_prepare(s->db, sql, &q) != TC_DB_OK)
 		return TC_ERR_IO;
 	tc_db_bind_text(q, 1, alert_id, -1, TC_DB_STATIC);

@@ -136,6 +136,12 @@ check "escalation SMS went only to them" '["8613800100009","8613800100019"]' \
 	"$(jq -s -c '[.[] | select(.cmd == "submit_sm" and (.text | test("ACK [0-9]{6}")))] | map(.dest) | unique' "$tmp/smsc.jsonl")"
 check "the escalation SMS names the village" true \
 	"$(jq -s '[.[] | select(.cmd == "submit_sm" and .dest == "8613800100009" and (.text | test("120116001009")))] | length > 0' "$tmp/smsc.jsonl")"
+# read at once and sent ahead of the policy batch: two parts (sms_escalation_segments), the warning's start in them
+check "the escalation SMS is two parts, the warning's name in them" '2 true' \
+	"$(jq -s -r '[.[] | select(.cmd == "submit_sm" and .dest == "8613800100009" and .status == 0)] as $p
+		| ([$p[] | select(.text | test("ACK [0-9]{6}"))][0].udh[6:8]) as $ref
+		| [$p[] | select(.udh[6:8] == $ref)] as $m
+		| "\($m[0].udh[8:10] | tonumber) \([$m[].text] | add | test("台风橙色预警"))"' "$tmp/smsc.jsonl")"
 check "replies sent by the simulator" 2 "$(smsc_count "$tmp" '.kind == "mo"')"
 check "SMS confirmed" 2 "$(jq '.channels.sms.confirmed' "$tmp/status.json")"
 check "coverage by loudspeaker" 90 "$(jq '.coverage' "$tmp/status.json")"
