@@ -18,16 +18,7 @@ sim_pid=
 . "$here/../integration/lib.sh"
 . "$here/../integration/broker.sh"
 . "$here/../integration/smsc.sh"
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
-	stop_smsc
-	stop_broker
-	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
-	store_drop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap cleanup_sms EXIT
 
 command -v chromium >/dev/null && command -v chromedriver >/dev/null && /usr/bin/python3 -c 'import selenium' 2>/dev/null ||
 	{ echo "skipped: chromium, chromium-driver or python3-selenium is not installed"; exit 77; }

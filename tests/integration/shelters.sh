@@ -22,15 +22,7 @@ pid=
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/smsc.sh"
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	stop_smsc
-	stop_broker
-	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
-	store_drop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap cleanup_sms EXIT
 
 mkdir -p "$tmp/data"
 staff "$tmp/data"

@@ -26,15 +26,9 @@ b_pid=
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/smsc.sh"
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
+cleanup() { # the two simulators, then what cleanup_sms stops
 	smsc_pid=$a_pid stop_smsc
-	smsc_pid=$b_pid stop_smsc
-	stop_broker
-	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
-	store_drop
-	rm -rf "$tmp"
+	smsc_pid=$b_pid cleanup_sms
 }
 trap cleanup EXIT
 

@@ -33,6 +33,19 @@ start_smsc() {
 	return 1
 }
 
+# cleanup_sms: the EXIT trap of a test of tocsind ($pid), tocsin-sim ($sim_pid), the SMSC simulator
+# and the broker: each stopped (what was not started is skipped), $tmp kept in $TOCSIN_KEEP when
+# set, the store dropped (lib.sh), $tmp removed.
+cleanup_sms() {
+	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null
+	stop_smsc
+	stop_broker
+	[ -n "${TOCSIN_KEEP:-}" ] && rm -rf "$TOCSIN_KEEP" && cp -r "$tmp" "$TOCSIN_KEEP"
+	store_drop
+	rm -rf "$tmp"
+}
+
 stop_smsc() {
 	[ -n "${smsc_pid:-}" ] && kill "$smsc_pid" 2>/dev/null && wait "$smsc_pid" 2>/dev/null
 	smsc_pid=
