@@ -140,18 +140,20 @@ simpid=$!
 expect "all $n receivers connected" wait_until 180 grep -q "all $n receivers connected" "$tmp/sim.log"
 id=$(TOCSIN_TOKEN=$(cat "$tmp/token.drafter") "$tocsin" submit "$tmp/alert.xml" --server "$url_a")
 check "alert accepted by the active one" 0 $?
-# killed once receipts are coming in and before every receiver has played it: receivers say
-# "received" then "playing" at once and "played" $delay_ms later, so the kill waits for the first two
+# killed as soon as the first receiver has the alert, while tocsind is still dispatching: receivers
+# say "received" then "playing" at once and "played" $delay_ms later, so at the kill none has played
+# it yet (the simulator's own report at that moment says so; tocsind's status is too slow to poll
+# for this on a sanitizer build)
 TOCSIN_TOKEN=$(cat "$tmp/token.viewer")
 export TOCSIN_TOKEN
-expect "receipts coming in" wait_until 60 eval \
-	'status_of "$url_a" "$id" | jq -e ".counts.received + .counts.playing + .counts.played > 0"'
-status_of "$url_a" "$id" >"$tmp/at-kill.json"
+expect "the first receiver has it" wait_until 60 grep -q "first alert $id" "$tmp/sim.log"
 kill -9 "$pid_a"
 t_kill=$(now)
 pid_a=
-check "killed before every receiver had played it" true \
-	"$(jq --argjson n "$n" '.counts.played < $n' "$tmp/at-kill.json")"
+kill -USR1 "$simpid"
+wait_until 10 eval 'jq -e --arg id "$id" ".alerts[\$id]" "$tmp/sim.json"' && cp "$tmp/sim.json" "$tmp/at-kill.json"
+at_kill=$(jq --arg id "$id" '.alerts[$id] | "\(.received // 0) \(.played // 0)"' -r "$tmp/at-kill.json")
+check "killed before every receiver had played it" true "$([ "${at_kill#* }" -lt "$n" ] && echo true)"
 
 # --- 3. the standby takes over and finishes -----------------------------------------------
 expect "B took over within 10 s" wait_until 10 took_over "$url_a"
@@ -177,6 +179,7 @@ handed=$(jq -s '(map(.cmd == "bind_transceiver" and .ok) | indices(true)[1]) as 
 expect "sent again only among what the dead one had handed over ($again of $handed), never the batch" \
 	test "$again" -le "$handed" -a "$again" -lt 300
 check "B bound to the SMSC after taking over" 2 "$(smsc_count "$tmp" '.cmd == "bind_transceiver" and .ok')"
+rm -f "$tmp/sim.json"
 kill -USR1 "$simpid"
 wait_until 10 eval 'jq -e . "$tmp/sim.json"'
 check "the receivers played it once each" "$n 0" \
@@ -206,6 +209,6 @@ expect "A took over" wait_until 10 took_over "$url_b"
 check "... it is A, as its address file says" "$(active_url)" "$(cat "$tmp/a/http.url")"
 head -n "$lines_before" "$tmp/b.log" >"$tmp/b-before.log" # after the cut, its writes fail until it stops
 check_log "$tmp/b-before.log"
-echo "takeover ${takeover} s after kill -9 of the active tocsind (received or playing" \
-	"$(jq '.counts.received + .counts.playing' "$tmp/at-kill.json") of $n at the kill); every receiver played it ${finished} s after the kill; $again of 300 SMS sent twice"
+echo "takeover ${takeover} s after kill -9 of the active tocsind (received ${at_kill% *}, played" \
+	"${at_kill#* } of $n at the kill); every receiver played it ${finished} s after the kill; $again of 300 SMS sent twice"
 finish
