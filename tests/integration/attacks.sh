@@ -88,7 +88,7 @@ stolen=$(sed -n 's/^password = //p' "$tmp/st-1.conf")
 mq() {
 	local tool=$1 id=$2 user=$3 pass=$4
 	shift 4
-	timeout "${mq_s:-20}" "mosquitto_$tool" -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i "$id" \
+	${exec_mq:+exec} timeout "${mq_s:-20}" "mosquitto_$tool" -V 5 -h 127.0.0.1 -p "$broker_port" --cafile "$broker_ca" -i "$id" \
 		${user:+-u "$user"} ${pass:+-P "$pass"} "$@"
 }
 as_attacker() { mq pub st-1 st-1 "$stolen" -q 1 "$@" 2>>"$tmp/attacker.log"; } # with st-1's credentials
@@ -97,7 +97,9 @@ as_server() { mq pub thief tocsind "$server_pw" -q 1 "$@"; }                    
 # Everything on the receivers' topics, as tocsind's rights see it: a forgery that got through
 # would be here. probe: a mark published after an attack; once the watcher has it, the broker
 # has handled what was published before.
-mq_s=600 mq sub watch tocsind "$server_pw" -t "$P/rx/#" -t "$P/probe" -F '%t %p' -W 600 >"$tmp/watch.log" 2>&1 &
+# (exec: $! is then the watcher itself, which the EXIT trap stops, not a shell around it)
+watcher() { mq_s=600 exec_mq=1 mq sub watch tocsind "$server_pw" "$@"; }
+watcher -t "$P/rx/#" -t "$P/probe" -F '%t %p' -W 600 >"$tmp/watch.log" 2>&1 &
 watch_pid=$!
 probe() {
 	local m="probe-$RANDOM$RANDOM"
