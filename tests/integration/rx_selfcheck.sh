@@ -25,7 +25,7 @@ rx_pids=()
 . "$(dirname "$0")/broker.sh"
 . "$(dirname "$0")/tocsind_lib.sh"
 . "$(dirname "$0")/rx_lib.sh"
-trap 'for p in "${rx_pids[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "$sub_pid" ] && kill "$sub_pid"; cleanup' EXIT
+trap 'for p in "${rx_pids[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup' EXIT
 
 # the weekly slot (Wednesday 10:00 Beijing time), reached with offset_to (tocsind_lib.sh)
 wed=$(TZ=Asia/Shanghai date -d 'next wed 10:00' +%s)

@@ -1,8 +1,8 @@
 # tocsind_lib.sh — what the scripts driving tocsind with tocsin-sim receivers share.
 # Sourced after lib.sh and broker.sh; uses $tocsind, $tocsin, $sim, $examples,
 # $tmp (with $tmp/tocsind.conf and $tmp/data) and $broker_port. On exit it
-# kills tocsind ($pid), the sims and a store lock (lock_store), stops the
-# broker and removes $tmp.
+# kills tocsind ($pid), the sims, a store lock (lock_store) and an acknowledgment
+# recorder (record_acks), stops the broker and removes $tmp.
 pid=
 lock_pid=
 sims=()
@@ -10,6 +10,8 @@ cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
 	for s in "${sims[@]}"; do kill "$s" 2>/dev/null; done
+	# record_acks' subscriber, of rx_lib.sh (sub_pid) or sim_lib.sh (subpid), when a test uses one
+	for s in ${sub_pid:-} ${subpid:-}; do kill -KILL "$s" 2>/dev/null; done
 	stop_broker
 	store_drop
 	rm -rf "$tmp"

@@ -22,7 +22,6 @@ tmp=$(mktemp -d)
 P=tocsin/v1
 port=
 . "$(dirname "$0")/sim_lib.sh"
-trap '[ -n "$subpid" ] && kill -KILL "$subpid" 2>/dev/null; cleanup' EXIT # record_acks' subscriber too
 
 mkdir -p "$tmp/data"
 start_broker "$tmp" || { echo "cannot start mosquitto"; exit 1; }
